@@ -1,0 +1,112 @@
+#include "format/ops_reader.h"
+
+#include "absl/strings/str_cat.h"
+#include "format/tsv.h"
+#include "hindsight/time.h"
+#include "hindsight/value.h"
+
+namespace hindsight::internal {
+namespace {
+
+bool IsBlank(std::string_view line) { return line.find_first_not_of(" \t") == std::string_view::npos; }
+
+}  // namespace
+
+OpsReader::OpsReader(std::istream* in, std::string file_name) : in_(in), file_name_(std::move(file_name)) {}
+
+absl::Status OpsReader::Error(int line, std::string_view reason) const {
+  return absl::InvalidArgumentError(absl::StrCat(file_name_, ":", line, ": ", std::string(reason)));
+}
+
+bool OpsReader::ReadLine(std::string* line, int* line_number) {
+  while (std::getline(*in_, *line)) {
+    bytes_read_ += static_cast<int64_t>(line->size()) + 1;
+    *line_number = ++line_number_;
+    if (IsBlank(*line) || (*line)[0] == '#') continue;
+    return true;
+  }
+  return false;
+}
+
+absl::StatusOr<std::optional<OpsBlock>> OpsReader::Next() {
+  std::string line;
+  int number = 0;
+  if (pending_tx_) {
+    line = std::move(pending_tx_->first);
+    number = pending_tx_->second;
+    pending_tx_.reset();
+  } else if (!ReadLine(&line, &number)) {
+    return std::optional<OpsBlock>();
+  }
+
+  OpsBlock block;
+  bool have_tx = false;
+  do {
+    if (line.find('\r') != std::string::npos) return Error(number, "raw carriage return in line (write \\r)");
+    const std::vector<std::string_view> f = SplitFields(line);
+    const std::string_view kind = f[0];
+    if (kind == "tx") {
+      if (have_tx) {
+        pending_tx_.emplace(std::move(line), number);
+        break;
+      }
+      if (f.size() != 3) {
+        return Error(number, absl::StrCat("a tx line has 3 fields (tx, TX_TIME, SOURCE), found ", f.size()));
+      }
+      if (!f[1].empty()) {
+        absl::StatusOr<Instant> t = ParseInstant(f[1]);
+        if (!t.ok()) return Error(number, absl::StrCat("TX_TIME: ", t.status().message()));
+        if (*t == kNegInf || *t == kPosInf) return Error(number, "TX_TIME must be finite");
+        block.txn.SetTime(*t);
+      }
+      absl::StatusOr<std::string> source = UnescapeField(f[2]);
+      if (!source.ok()) return Error(number, absl::StrCat("SOURCE: ", source.status().message()));
+      block.txn.SetSource(std::move(*source));
+      block.tx_line = number;
+      have_tx = true;
+      started_ = true;
+      continue;
+    }
+    const bool is_assert = kind == "assert", is_retract = kind == "retract", is_erase = kind == "erase";
+    if (!is_assert && !is_retract && !is_erase) {
+      return Error(number, absl::StrCat("unknown operation '", std::string(kind.substr(0, 40)),
+                                        "' (expected tx, assert, retract or erase)"));
+    }
+    if (!started_) return Error(number, "an operation before the first tx line");
+    const size_t want = is_erase ? 4 : 7;
+    if (f.size() != want) {
+      return Error(number, absl::StrCat("'", std::string(kind), "' has ", want, " fields, found ", f.size()));
+    }
+    FactKey key;
+    std::string* const parts[] = {&key.subject, &key.predicate, &key.object};
+    const char* const labels[] = {"subject", "predicate", "object"};
+    for (int i = 0; i < 3; ++i) {
+      absl::StatusOr<std::string> name = ParseNameField(f[1 + i]);
+      if (!name.ok()) return Error(number, absl::StrCat(labels[i], ": ", name.status().message()));
+      *parts[i] = std::move(*name);
+    }
+    if (is_erase) {
+      block.txn.Erase(std::move(key));
+    } else {
+      absl::StatusOr<Value> value = ParseValue(f[4]);
+      if (!value.ok()) return Error(number, std::string(value.status().message()));
+      if (is_retract && !value->is_none()) return Error(number, "a retract carries no value (leave VALUE empty)");
+      Interval valid;
+      absl::StatusOr<Instant> from = ParseInstant(f[5]);
+      if (!from.ok()) return Error(number, absl::StrCat("FROM: ", from.status().message()));
+      absl::StatusOr<Instant> to = ParseInstant(f[6]);
+      if (!to.ok()) return Error(number, absl::StrCat("TO: ", to.status().message()));
+      if (!(*from < *to)) return Error(number, absl::StrCat("FROM ", std::string(f[5]), " is not before TO ", std::string(f[6])));
+      valid = {*from, *to};
+      if (is_assert) {
+        block.txn.Assert(std::move(key), std::move(*value), valid);
+      } else {
+        block.txn.Retract(std::move(key), valid);
+      }
+    }
+    block.op_lines.push_back(number);
+  } while (ReadLine(&line, &number));
+  return std::optional<OpsBlock>(std::move(block));
+}
+
+}  // namespace hindsight::internal

@@ -1,0 +1,77 @@
+// The Hindsight database: a bitemporal fact store (see SEMANTICS.md).
+//
+// Thread-safety: every method may be called from many threads at once.
+// Commits are serialized; each read sees one consistent snapshot, never part
+// of a transaction. One process at a time may open a database directory.
+#ifndef HINDSIGHT_DB_H_
+#define HINDSIGHT_DB_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "hindsight/fact.h"
+#include "hindsight/options.h"
+#include "hindsight/query.h"
+#include "hindsight/transaction.h"
+
+namespace hindsight {
+
+// Receives rows in answer order. Returning false stops the read early
+// (the read then returns OK).
+using RowSink = std::function<bool(const Row&)>;
+using HistorySink = std::function<bool(const HistoryRow&)>;
+
+class Database {
+ public:
+  // Opens (or, with options.create_if_missing, creates) the database in
+  // directory `path`. Errors: NotFound (missing, not created), AlreadyExists
+  // (options.error_if_exists), FailedPrecondition (another process has it
+  // open, or it is not a Hindsight database), DataLoss (damaged files).
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path,
+                                                        const Options& options = {});
+
+  virtual ~Database() = default;
+
+  // Applies `txn` atomically: all of it or, on any error, nothing.
+  // Errors: InvalidArgument naming the operation (1-based) and the reason
+  // (bad name, from >= to, a supplied time that is infinite or not after the
+  // previous transaction's, an empty transaction); an I/O error otherwise.
+  // Cost: one read of the live timeline of each key the transaction touches,
+  // one atomic write batch. An erase also rewrites the log records that
+  // mention the key (a scan of the transaction log).
+  virtual absl::StatusOr<TransactionInfo> Commit(const Transaction& txn) = 0;
+
+  // Answers `query`, calling `sink` once per row in SEMANTICS order (subject,
+  // predicate, object bytewise, then from). Errors: InvalidArgument for a
+  // malformed query (during with from >= to, as of tx that does not exist),
+  // DataLoss for a record that fails to decode.
+  // Cost: an exact key is one read of its live timeline (plus its closed rows
+  // for a past transaction time); a pattern first lists matching keys from an
+  // index, then reads each.
+  virtual absl::Status Scan(const Query& query, const RowSink& sink) const = 0;
+
+  // Scan, collected.
+  absl::StatusOr<std::vector<Row>> Query(const struct Query& query) const;
+
+  // The bitemporal rows of every key matching `pattern`, ordered by subject,
+  // predicate, object, tx.from, then valid.from.
+  virtual absl::Status ScanHistory(const Pattern& pattern, const HistorySink& sink) const = 0;
+
+  // ScanHistory, collected.
+  absl::StatusOr<std::vector<HistoryRow>> History(const Pattern& pattern) const;
+
+  // The committed transaction `id`; NotFound if there is none.
+  virtual absl::StatusOr<TransactionInfo> GetTransaction(uint64_t id) const = 0;
+
+  // The last committed transaction (id 0 and time -inf when there is none).
+  virtual TransactionInfo LastTransaction() const = 0;
+};
+
+}  // namespace hindsight
+
+#endif  // HINDSIGHT_DB_H_

@@ -1,0 +1,74 @@
+// Order-preserving binary encodings of everything that appears in a RocksDB
+// key. RocksDB compares keys bytewise, so integers are big-endian and signed
+// integers have their sign bit flipped. docs/storage.md draws the layouts.
+#ifndef HINDSIGHT_KEYS_KEY_CODEC_H_
+#define HINDSIGHT_KEYS_KEY_CODEC_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "hindsight/time.h"
+
+namespace hindsight::internal {
+
+// A name interned to a compact id (see NameDictionary).
+using NameId = uint32_t;
+
+// A fact key as interned ids.
+struct KeyIds {
+  NameId subject = 0;
+  NameId predicate = 0;
+  NameId object = 0;
+  friend bool operator==(const KeyIds&, const KeyIds&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const KeyIds& k) {
+    return H::combine(std::move(h), k.subject, k.predicate, k.object);
+  }
+};
+
+inline constexpr size_t kIdBytes = 4;
+inline constexpr size_t kInstantBytes = 8;
+inline constexpr size_t kKeyIdsBytes = 3 * kIdBytes;
+
+void AppendNameId(std::string* dst, NameId id);
+void AppendUint64(std::string* dst, uint64_t v);
+// Order-preserving: a < b iff encoding(a) < encoding(b), sentinels included.
+void AppendInstant(std::string* dst, Instant t);
+
+// REQUIRES: src holds at least the bytes to decode.
+NameId DecodeNameId(const char* src);
+uint64_t DecodeUint64(const char* src);
+Instant DecodeInstant(const char* src);
+
+// Column family "live": subject, predicate, object (12 bytes).
+std::string LiveKey(const KeyIds& k);
+KeyIds DecodeLiveKey(std::string_view key);  // REQUIRES: size kKeyIdsBytes
+
+// Column family "closed": key ids, tx_to, from (28 bytes).
+std::string ClosedKey(const KeyIds& k, Instant tx_to, Instant from);
+struct ClosedKeyParts {
+  KeyIds ids;
+  Instant tx_to;
+  Instant from;
+};
+ClosedKeyParts DecodeClosedKey(std::string_view key);  // REQUIRES: size 28
+
+// Column family "keys": the key permutations that serve patterns without a
+// subject. 'O' object subject predicate, and 'P' predicate object subject.
+inline constexpr char kObjectIndexTag = 'O';
+inline constexpr char kPredicateIndexTag = 'P';
+std::string ObjectIndexKey(const KeyIds& k);
+std::string PredicateIndexKey(const KeyIds& k);
+KeyIds DecodeIndexKey(std::string_view key);  // REQUIRES: size 13, known tag
+
+// Column families "txlog" and "txinfo": the transaction id.
+std::string TxKey(uint64_t id);
+
+// The smallest key greater than every key that starts with `prefix`, or ""
+// when there is none (prefix of all 0xff bytes).
+std::string PrefixSuccessor(std::string_view prefix);
+
+}  // namespace hindsight::internal
+
+#endif  // HINDSIGHT_KEYS_KEY_CODEC_H_

@@ -1,0 +1,27 @@
+// The column families of a Hindsight database, in handle order.
+#ifndef HINDSIGHT_STORAGE_COLUMN_FAMILIES_H_
+#define HINDSIGHT_STORAGE_COLUMN_FAMILIES_H_
+
+namespace hindsight::internal {
+
+// Never renumber: the index is the position in DbImpl::handles_.
+enum ColumnFamily : int {
+  kMetaCf = 0,  // RocksDB's "default"
+  kNamesCf,
+  kLiveCf,
+  kClosedCf,
+  kKeysCf,
+  kTxLogCf,
+  kTxInfoCf,
+  kColumnFamilyCount,
+};
+
+inline constexpr const char* kColumnFamilyNames[kColumnFamilyCount] = {
+    "default", "names", "live", "closed", "keys", "txlog", "txinfo"};
+
+inline constexpr char kMetaKey[] = "meta";
+inline constexpr unsigned kFormatVersion = 1;
+
+}  // namespace hindsight::internal
+
+#endif  // HINDSIGHT_STORAGE_COLUMN_FAMILIES_H_

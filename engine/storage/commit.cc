@@ -1,0 +1,247 @@
+// The write side of DbImpl: validating a transaction, applying it to the
+// live timelines of the keys it touches, recording closed rows, and
+// committing everything in one WriteBatch.
+#include <tuple>
+
+#include <rocksdb/write_batch.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "storage/column_families.h"
+#include "storage/db_impl.h"
+#include "storage/rocks_status.h"
+#include "util/status_macros.h"
+
+namespace hindsight::internal {
+namespace {
+
+using KeyView = std::tuple<std::string_view, std::string_view, std::string_view>;
+
+KeyView ViewOf(const FactKey& k) { return {k.subject, k.predicate, k.object}; }
+
+absl::Status ValidateOperation(const Operation& op, size_t index) {
+  const auto fail = [index](const char* what, const absl::Status& s) {
+    return absl::InvalidArgumentError(absl::StrCat("operation ", index + 1, ": ", what, s.message()));
+  };
+  if (absl::Status s = ValidateName(op.key.subject); !s.ok()) return fail("subject: ", s);
+  if (absl::Status s = ValidateName(op.key.predicate); !s.ok()) return fail("predicate: ", s);
+  if (absl::Status s = ValidateName(op.key.object); !s.ok()) return fail("object: ", s);
+  if (op.kind == Operation::Kind::kErase) return absl::OkStatus();
+  if (!(op.valid.from < op.valid.to)) {
+    return absl::InvalidArgumentError(absl::StrCat("operation ", index + 1, ": from ", FormatInstant(op.valid.from),
+                                                   " is not before to ", FormatInstant(op.valid.to)));
+  }
+  if (op.kind == Operation::Kind::kRetract && !op.value.is_none()) {
+    return absl::InvalidArgumentError(absl::StrCat("operation ", index + 1, ": a retract carries no value"));
+  }
+  return absl::OkStatus();
+}
+
+// The segments of `before` absent from `after` and vice versa (both
+// canonical, so a segment is identified by its from, to and value).
+void DiffTimelines(const std::vector<StoredSegment>& before, const Timeline& after,
+                   std::vector<const StoredSegment*>* removed, std::vector<const Segment*>* added,
+                   std::vector<const StoredSegment*>* kept) {
+  size_t i = 0, j = 0;
+  while (i < before.size() || j < after.size()) {
+    if (j == after.size() || (i < before.size() && before[i].segment.valid.from < after[j].valid.from)) {
+      removed->push_back(&before[i++]);
+    } else if (i == before.size() || after[j].valid.from < before[i].segment.valid.from) {
+      added->push_back(&after[j++]);
+    } else if (before[i].segment == after[j]) {
+      kept->push_back(&before[i++]);
+      ++j;
+    } else {
+      removed->push_back(&before[i++]);
+      added->push_back(&after[j++]);
+    }
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
+  const std::vector<Operation>& ops = txn.operations();
+  for (size_t i = 0; i < ops.size(); ++i) HS_RETURN_IF_ERROR(ValidateOperation(ops[i], i));
+
+  std::lock_guard write_lock(write_mu_);
+  const TransactionInfo previous = LastTransaction();
+  Instant time;
+  if (txn.time().has_value()) {
+    time = *txn.time();
+    if (time == kNegInf || time == kPosInf) {
+      return absl::InvalidArgumentError("the transaction time must be finite");
+    }
+    if (time <= previous.time) {
+      return absl::InvalidArgumentError(absl::StrCat("transaction time ", FormatInstant(time),
+                                                     " is not after the previous transaction's ",
+                                                     FormatInstant(previous.time)));
+    }
+  } else {
+    time = std::max(clock_->Now(), previous.time + 1);
+  }
+
+  // Group operation indexes by key, keeping first-seen order.
+  absl::flat_hash_map<KeyView, size_t> group_of;
+  std::vector<std::vector<size_t>> groups;
+  for (size_t i = 0; i < ops.size(); ++i) {
+    auto [it, inserted] = group_of.try_emplace(ViewOf(ops[i].key), groups.size());
+    if (inserted) groups.emplace_back();
+    groups[it->second].push_back(i);
+  }
+
+  rocksdb::WriteBatch batch;
+  const size_t names_before = names_.size();
+  std::vector<std::pair<std::string, NameId>> new_names;
+  const auto intern = [&](const std::string& name) {
+    bool added = false;
+    const NameId id = names_.Intern(name, &added);
+    if (added) new_names.emplace_back(name, id);
+    return id;
+  };
+  // Interning is undone if the commit does not reach the disk.
+  struct Rollback {
+    NameDictionary* names;
+    size_t size;
+    bool armed = true;
+    ~Rollback() {
+      if (armed) names->Truncate(size);
+    }
+  } rollback{&names_, names_before};
+
+  std::vector<FactKey> erased;
+  absl::flat_hash_set<size_t> dropped_ops;  // ops made moot by a later erase of their key
+  rocksdb::ReadOptions ro;
+  for (const std::vector<size_t>& group : groups) {
+    const FactKey& key = ops[group.front()].key;
+    size_t first_live_op = 0;  // position in `group` after its last erase
+    for (size_t g = 0; g < group.size(); ++g) {
+      if (ops[group[g]].kind == Operation::Kind::kErase) first_live_op = g + 1;
+    }
+    const bool has_erase = first_live_op > 0;
+    for (size_t g = 0; g + 1 < first_live_op; ++g) dropped_ops.insert(group[g]);
+
+    // The key's stored state, if it has any.
+    std::optional<KeyIds> ids;
+    {
+      const auto s = names_.Find(key.subject), p = names_.Find(key.predicate), o = names_.Find(key.object);
+      if (s && p && o) ids = KeyIds{*s, *p, *o};
+    }
+    bool stored = false;
+    std::vector<StoredSegment> before;
+    if (ids) {
+      std::string value;
+      const rocksdb::Status st = db_->Get(ro, cf(kLiveCf), LiveKey(*ids), &value);
+      if (!st.IsNotFound()) {
+        HS_RETURN_IF_ERROR(FromRocks(st, "cannot read live timeline"));
+        HS_ASSIGN_OR_RETURN(before, DecodeLiveTimeline(value));
+        stored = true;
+      }
+    }
+    if (has_erase) {
+      erased.push_back(key);
+      if (stored) {
+        const std::string prefix = LiveKey(*ids);
+        const std::string upper = PrefixSuccessor(prefix);
+        rocksdb::Slice upper_slice(upper);
+        rocksdb::ReadOptions scan;
+        scan.iterate_upper_bound = &upper_slice;
+        std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(scan, cf(kClosedCf)));
+        for (it->Seek(prefix); it->Valid(); it->Next()) batch.Delete(cf(kClosedCf), it->key());
+        HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan closed rows"));
+        batch.Delete(cf(kLiveCf), prefix);
+        batch.Delete(cf(kKeysCf), ObjectIndexKey(*ids));
+        batch.Delete(cf(kKeysCf), PredicateIndexKey(*ids));
+        before.clear();
+        stored = false;
+      }
+    }
+
+    Timeline after;
+    after.reserve(before.size() + 2);
+    for (const StoredSegment& s : before) after.push_back(s.segment);
+    for (size_t g = first_live_op; g < group.size(); ++g) {
+      const Operation& op = ops[group[g]];
+      if (op.kind == Operation::Kind::kAssert) {
+        ApplyAssert(&after, op.valid, op.value);
+      } else {
+        ApplyRetract(&after, op.valid);
+      }
+    }
+
+    std::vector<const StoredSegment*> removed, kept;
+    std::vector<const Segment*> added;
+    DiffTimelines(before, after, &removed, &added, &kept);
+    if (removed.empty() && added.empty()) continue;
+    if (!stored) {
+      // A key gets its records (and index entries) when it first has a row.
+      ids = KeyIds{intern(key.subject), intern(key.predicate), intern(key.object)};
+      batch.Put(cf(kKeysCf), ObjectIndexKey(*ids), "");
+      batch.Put(cf(kKeysCf), PredicateIndexKey(*ids), "");
+    }
+    for (const StoredSegment* s : removed) {
+      batch.Put(cf(kClosedCf), ClosedKey(*ids, time, s->segment.valid.from),
+                EncodeClosed({s->segment.valid.to, s->segment.value, s->tx_from}));
+    }
+    std::vector<StoredSegment> live;
+    live.reserve(kept.size() + added.size());
+    for (const StoredSegment* s : kept) live.push_back(*s);
+    for (const Segment* s : added) live.push_back({*s, time});
+    std::sort(live.begin(), live.end(), [](const StoredSegment& a, const StoredSegment& b) {
+      return a.segment.valid.from < b.segment.valid.from;
+    });
+    batch.Put(cf(kLiveCf), LiveKey(*ids), EncodeLiveTimeline(live));
+  }
+
+  // The transaction record keeps every operation except those an erase in
+  // the same transaction made moot.
+  TransactionRecord record{previous.id + 1, time, txn.source(), {}};
+  record.operations.reserve(ops.size() - dropped_ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (!dropped_ops.contains(i)) record.operations.push_back(ops[i]);
+  }
+  const TransactionInfo info{record.id, time, txn.source(), record.operations.size()};
+  if (!erased.empty()) HS_RETURN_IF_ERROR(EraseFromLog(erased, &batch));
+  batch.Put(cf(kTxLogCf), TxKey(record.id), EncodeTransaction(record));
+  batch.Put(cf(kTxInfoCf), TxKey(record.id), EncodeTransactionInfo(info));
+  for (const auto& [name, id] : new_names) {
+    std::string id_bytes;
+    AppendNameId(&id_bytes, id);
+    batch.Put(cf(kNamesCf), name, id_bytes);
+  }
+  const MetaRecord meta{kFormatVersion, record.id, time, static_cast<uint32_t>(names_.size())};
+  batch.Put(cf(kMetaCf), kMetaKey, EncodeMeta(meta));
+
+  rocksdb::WriteOptions wo;
+  wo.sync = sync_;
+  {
+    std::lock_guard state_lock(state_mu_);
+    HS_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &batch), "cannot commit"));
+    last_ = info;
+  }
+  rollback.armed = false;
+  return info;
+}
+
+absl::Status DbImpl::EraseFromLog(const std::vector<FactKey>& erased, rocksdb::WriteBatch* batch) {
+  absl::flat_hash_set<KeyView> keys;
+  for (const FactKey& k : erased) keys.insert(ViewOf(k));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kTxLogCf)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    auto record = DecodeTransaction(std::string_view(it->value().data(), it->value().size()));
+    if (!record.ok()) {
+      return absl::DataLossError(absl::StrCat(record.status().message(), " (txlog key ", it->key().ToString(true), ")"));
+    }
+    std::vector<Operation>& record_ops = record->operations;
+    const size_t n = record_ops.size();
+    std::erase_if(record_ops, [&keys](const Operation& op) { return keys.contains(ViewOf(op.key)); });
+    if (record_ops.size() == n) continue;
+    batch->Put(cf(kTxLogCf), it->key(), EncodeTransaction(*record));
+    batch->Put(cf(kTxInfoCf), it->key(),
+               EncodeTransactionInfo({record->id, record->time, record->source, record_ops.size()}));
+  }
+  return FromRocks(it->status(), "cannot scan the transaction log");
+}
+
+}  // namespace hindsight::internal

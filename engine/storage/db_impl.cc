@@ -1,0 +1,193 @@
+#include "storage/db_impl.h"
+
+#include <chrono>
+#include <filesystem>
+
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+
+#include "absl/strings/str_cat.h"
+#include "storage/column_families.h"
+#include "storage/rocks_status.h"
+#include "util/status_macros.h"
+
+namespace hindsight {
+
+namespace {
+class RealClock final : public Clock {
+ public:
+  Instant Now() override {
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  }
+};
+}  // namespace
+
+Clock* SystemClock() {
+  static RealClock* clock = new RealClock;
+  return clock;
+}
+
+absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path, const Options& options) {
+  return internal::DbImpl::Open(path, options);
+}
+
+absl::StatusOr<std::vector<Row>> Database::Query(const struct Query& query) const {
+  std::vector<Row> rows;
+  HS_RETURN_IF_ERROR(Scan(query, [&rows](const Row& r) {
+    rows.push_back(r);
+    return true;
+  }));
+  return rows;
+}
+
+absl::StatusOr<std::vector<HistoryRow>> Database::History(const Pattern& pattern) const {
+  std::vector<HistoryRow> rows;
+  HS_RETURN_IF_ERROR(ScanHistory(pattern, [&rows](const HistoryRow& r) {
+    rows.push_back(r);
+    return true;
+  }));
+  return rows;
+}
+
+namespace internal {
+namespace {
+
+rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.cache_index_and_filter_blocks = false;
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  cf.compression = rocksdb::kLZ4Compression;
+  return cf;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Database>> DbImpl::Open(const std::string& path, const Options& options) {
+  std::unique_ptr<DbImpl> db(new DbImpl);
+  HS_RETURN_IF_ERROR(db->Initialize(path, options));
+  return std::unique_ptr<Database>(std::move(db));
+}
+
+absl::Status DbImpl::Initialize(const std::string& path, const Options& options) {
+  namespace fs = std::filesystem;
+  clock_ = options.clock != nullptr ? options.clock : SystemClock();
+  sync_ = options.sync;
+  std::error_code ec;
+  const bool exists = fs::exists(fs::path(path) / "CURRENT", ec);
+  if (exists && options.error_if_exists) {
+    return absl::AlreadyExistsError(absl::StrCat("database already exists: ", path));
+  }
+  if (!exists) {
+    if (!options.create_if_missing) return absl::NotFoundError(absl::StrCat("no database at ", path));
+    if (fs::exists(path, ec) && !fs::is_directory(path, ec)) {
+      return absl::FailedPreconditionError(absl::StrCat(path, " is not a directory"));
+    }
+    if (fs::is_directory(path, ec) && !fs::is_empty(path, ec)) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, " is not empty and holds no database (no CURRENT file); refusing to create one there"));
+    }
+  }
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = !exists;
+  db_options.create_missing_column_families = !exists;
+  db_options.IncreaseParallelism(2);
+  db_options.paranoid_checks = true;
+  db_options.max_open_files = 512;
+
+  const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(256 << 20);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const char* name : kColumnFamilyNames) {
+    descriptors.emplace_back(name, MakeColumnFamilyOptions(cache));
+  }
+  if (exists) {
+    std::vector<std::string> present;
+    HS_RETURN_IF_ERROR(FromRocks(rocksdb::DB::ListColumnFamilies(db_options, path, &present),
+                                 absl::StrCat("cannot open database ", path)));
+    for (const char* name : kColumnFamilyNames) {
+      if (std::find(present.begin(), present.end(), name) == present.end()) {
+        return absl::FailedPreconditionError(
+            absl::StrCat(path, " is not a Hindsight database (no column family '", name, "')"));
+      }
+    }
+  }
+  rocksdb::DB* raw = nullptr;
+  HS_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options, path, descriptors, &handles_, &raw),
+                               absl::StrCat("cannot open database ", path)));
+  db_.reset(raw);
+  if (!exists) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    const MetaRecord meta{kFormatVersion, 0, kNegInf, 0};
+    HS_RETURN_IF_ERROR(FromRocks(db_->Put(wo, cf(kMetaCf), kMetaKey, EncodeMeta(meta)), "cannot create database"));
+  }
+  return LoadState();
+}
+
+absl::Status DbImpl::LoadState() {
+  std::string bytes;
+  const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kMetaCf), kMetaKey, &bytes);
+  if (s.IsNotFound()) return absl::FailedPreconditionError("not a Hindsight database (no meta record)");
+  HS_RETURN_IF_ERROR(FromRocks(s, "cannot read meta record"));
+  HS_ASSIGN_OR_RETURN(const MetaRecord meta, DecodeMeta(bytes));
+  if (meta.format_version != kFormatVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("unsupported database format version ", meta.format_version, " (this build reads ",
+                     kFormatVersion, ")"));
+  }
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kNamesCf)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->value().size() != kIdBytes) {
+      return absl::DataLossError(absl::StrCat("damaged name record for key '", it->key().ToString(), "'"));
+    }
+    names_.Load(std::string_view(it->key().data(), it->key().size()), DecodeNameId(it->value().data()));
+  }
+  HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read names"));
+  if (!names_.IsDense() || names_.size() != meta.next_name_id) {
+    return absl::DataLossError("damaged name dictionary: ids are not 0..N-1");
+  }
+  last_ = TransactionInfo{0, kNegInf, "", 0};
+  if (meta.last_tx_id > 0) {
+    HS_ASSIGN_OR_RETURN(last_, ReadTransactionInfo(meta.last_tx_id, nullptr));
+  }
+  if (last_.id != meta.last_tx_id || last_.time != meta.last_tx_time) {
+    return absl::DataLossError("meta record disagrees with the transaction log");
+  }
+  return absl::OkStatus();
+}
+
+DbImpl::~DbImpl() {
+  if (db_ == nullptr) return;
+  for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  db_->Close();
+}
+
+absl::StatusOr<TransactionInfo> DbImpl::ReadTransactionInfo(uint64_t id, const rocksdb::Snapshot* snapshot) const {
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  rocksdb::PinnableSlice value;
+  const std::string key = TxKey(id);
+  const rocksdb::Status s = db_->Get(ro, cf(kTxInfoCf), key, &value);
+  if (s.IsNotFound()) return absl::NotFoundError(absl::StrCat("no transaction ", id));
+  HS_RETURN_IF_ERROR(FromRocks(s, "cannot read transaction info"));
+  auto info = DecodeTransactionInfo(std::string_view(value.data(), value.size()));
+  if (!info.ok()) return absl::DataLossError(absl::StrCat(info.status().message(), " (txinfo key ", id, ")"));
+  return info;
+}
+
+absl::StatusOr<TransactionInfo> DbImpl::GetTransaction(uint64_t id) const {
+  return ReadTransactionInfo(id, nullptr);
+}
+
+TransactionInfo DbImpl::LastTransaction() const {
+  std::lock_guard lock(state_mu_);
+  return last_;
+}
+
+}  // namespace internal
+}  // namespace hindsight

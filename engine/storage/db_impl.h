@@ -1,0 +1,81 @@
+// The RocksDB-backed Database. Layout (docs/storage.md):
+//   default  "meta"                         -> Meta
+//   names    name bytes                     -> NameId (4 bytes, big-endian)
+//   live     s p o ids                      -> LiveTimeline (latest TL, with txFrom)
+//   closed   s p o ids, tx_to, from         -> ClosedSegment (rows no longer latest)
+//   keys     'O' o s p | 'P' p o s          -> "" (patterns without a subject)
+//   txlog    tx id                          -> Transaction (self-contained, replayable)
+//   txinfo   tx id                          -> TransactionInfo
+#ifndef HINDSIGHT_STORAGE_DB_IMPL_H_
+#define HINDSIGHT_STORAGE_DB_IMPL_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <rocksdb/db.h>
+
+#include "hindsight/db.h"
+#include "keys/key_codec.h"
+#include "storage/name_dictionary.h"
+#include "storage/records.h"
+
+namespace hindsight::internal {
+
+class DbImpl final : public Database {
+ public:
+  static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path, const Options& options);
+  ~DbImpl() override;
+
+  absl::StatusOr<TransactionInfo> Commit(const Transaction& txn) override;
+  absl::Status Scan(const struct Query& query, const RowSink& sink) const override;
+  absl::Status ScanHistory(const Pattern& pattern, const HistorySink& sink) const override;
+  absl::StatusOr<TransactionInfo> GetTransaction(uint64_t id) const override;
+  TransactionInfo LastTransaction() const override;
+
+ private:
+  // A consistent point to read at: a RocksDB snapshot and the last
+  // transaction it contains. Releases the snapshot when destroyed.
+  class ReadView;
+  // A key that matched a pattern, with its names resolved.
+  struct MatchedKey {
+    KeyIds ids;
+    const std::string* subject;
+    const std::string* predicate;
+    const std::string* object;
+  };
+
+  DbImpl() = default;
+  absl::Status Initialize(const std::string& path, const Options& options);
+  absl::Status LoadState();
+
+  // Reads.
+  absl::StatusOr<std::vector<MatchedKey>> MatchingKeys(const Pattern& pattern, const ReadView& view) const;
+  absl::StatusOr<std::vector<StoredSegment>> ReadLive(const KeyIds& ids, const ReadView& view) const;
+  // TL(k, t) for a t before the view's last transaction.
+  absl::StatusOr<Timeline> ReadTimelineAsOf(const KeyIds& ids, Instant t, const ReadView& view) const;
+  absl::StatusOr<std::vector<HistoryRow>> ReadHistory(const MatchedKey& key, const ReadView& view) const;
+  absl::StatusOr<TransactionInfo> ReadTransactionInfo(uint64_t id, const rocksdb::Snapshot* snapshot) const;
+
+  // Writes (REQUIRES: write_mu_ held).
+  absl::Status EraseFromLog(const std::vector<FactKey>& erased, rocksdb::WriteBatch* batch);
+
+  rocksdb::ColumnFamilyHandle* cf(int i) const { return handles_[i]; }
+
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  Clock* clock_ = nullptr;
+  bool sync_ = true;
+  NameDictionary names_;
+
+  std::mutex write_mu_;  // serializes Commit
+  // Guards last_, and is held across the RocksDB write of a commit so that a
+  // snapshot and last_ always agree.
+  mutable std::mutex state_mu_;
+  TransactionInfo last_;
+};
+
+}  // namespace hindsight::internal
+
+#endif  // HINDSIGHT_STORAGE_DB_IMPL_H_

@@ -1,0 +1,51 @@
+// The in-memory mirror of column family "names": every subject, predicate and
+// object name interned to a NameId, both ways. Loaded once at open.
+//
+// Thread-safety: Find and Name may run concurrently with each other and with
+// one writer calling Intern/Truncate.
+#ifndef HINDSIGHT_STORAGE_NAME_DICTIONARY_H_
+#define HINDSIGHT_STORAGE_NAME_DICTIONARY_H_
+
+#include <deque>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+
+#include "absl/container/flat_hash_map.h"
+#include "keys/key_codec.h"
+
+namespace hindsight::internal {
+
+class NameDictionary {
+ public:
+  // The id of `name`, if interned.
+  std::optional<NameId> Find(std::string_view name) const;
+
+  // The name of `id`. REQUIRES: id < size(). The reference stays valid until
+  // Truncate removes the id.
+  const std::string& Name(NameId id) const;
+
+  // The id of `name`, interning it as the next id if new (`*added` says).
+  NameId Intern(std::string_view name, bool* added);
+
+  // Adds a (name, id) pair read from disk, in any order.
+  void Load(std::string_view name, NameId id);
+
+  // After loading: true when the ids are exactly 0..size()-1.
+  bool IsDense() const;
+
+  size_t size() const;
+
+  // Forgets ids >= n (the rollback of a failed commit's interning).
+  void Truncate(size_t n);
+
+ private:
+  mutable std::shared_mutex mu_;
+  absl::flat_hash_map<std::string, NameId> ids_;
+  std::deque<std::string> names_;
+};
+
+}  // namespace hindsight::internal
+
+#endif  // HINDSIGHT_STORAGE_NAME_DICTIONARY_H_

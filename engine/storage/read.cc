@@ -1,0 +1,256 @@
+// The read side of DbImpl: pattern matching, timelines as of a transaction
+// time, history.
+#include <algorithm>
+#include <tuple>
+
+#include "absl/strings/str_cat.h"
+#include "storage/column_families.h"
+#include "storage/db_impl.h"
+#include "storage/rocks_status.h"
+#include "util/status_macros.h"
+
+namespace hindsight::internal {
+
+class DbImpl::ReadView {
+ public:
+  ReadView(rocksdb::DB* db, TransactionInfo last) : db_(db), snapshot_(db->GetSnapshot()), last_(std::move(last)) {}
+  ~ReadView() { db_->ReleaseSnapshot(snapshot_); }
+  ReadView(const ReadView&) = delete;
+  ReadView& operator=(const ReadView&) = delete;
+
+  rocksdb::ReadOptions Options() const {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    return ro;
+  }
+  const rocksdb::Snapshot* snapshot() const { return snapshot_; }
+  const TransactionInfo& last() const { return last_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+  TransactionInfo last_;
+};
+
+namespace {
+
+std::string_view View(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+bool NamesLess(const std::string* a1, const std::string* a2, const std::string* a3, const std::string* b1,
+               const std::string* b2, const std::string* b3) {
+  return std::tie(*a1, *a2, *a3) < std::tie(*b1, *b2, *b3);
+}
+
+}  // namespace
+
+absl::StatusOr<std::vector<DbImpl::MatchedKey>> DbImpl::MatchingKeys(const Pattern& pattern,
+                                                                     const ReadView& view) const {
+  std::vector<MatchedKey> out;
+  // Resolve the given names; an unknown name matches nothing.
+  std::optional<NameId> s, p, o;
+  if (pattern.subject && !(s = names_.Find(*pattern.subject))) return out;
+  if (pattern.predicate && !(p = names_.Find(*pattern.predicate))) return out;
+  if (pattern.object && !(o = names_.Find(*pattern.object))) return out;
+
+  std::vector<KeyIds> ids;
+  if (s && p && o) {
+    ids.push_back({*s, *p, *o});
+  } else {
+    // Pick the key range that holds exactly the matching keys.
+    int family = kLiveCf;
+    std::string prefix;
+    if (s) {
+      if (o && !p) {
+        family = kKeysCf;
+        prefix.push_back(kObjectIndexTag);
+        AppendNameId(&prefix, *o);
+        AppendNameId(&prefix, *s);
+      } else {
+        AppendNameId(&prefix, *s);
+        if (p) AppendNameId(&prefix, *p);
+      }
+    } else if (p) {
+      family = kKeysCf;
+      prefix.push_back(kPredicateIndexTag);
+      AppendNameId(&prefix, *p);
+      if (o) AppendNameId(&prefix, *o);
+    } else if (o) {
+      family = kKeysCf;
+      prefix.push_back(kObjectIndexTag);
+      AppendNameId(&prefix, *o);
+    }
+    rocksdb::ReadOptions ro = view.Options();
+    const std::string upper = PrefixSuccessor(prefix);
+    rocksdb::Slice upper_slice(upper);
+    if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(family)));
+    const size_t key_size = family == kLiveCf ? kKeyIdsBytes : 1 + kKeyIdsBytes;
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      const std::string_view key = View(it->key());
+      if (key.size() != key_size) return absl::DataLossError(absl::StrCat("damaged key in ", kColumnFamilyNames[family]));
+      ids.push_back(family == kLiveCf ? DecodeLiveKey(key) : DecodeIndexKey(key));
+    }
+    HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan keys"));
+  }
+  out.reserve(ids.size());
+  const size_t known = names_.size();
+  for (const KeyIds& k : ids) {
+    if (k.subject >= known || k.predicate >= known || k.object >= known) {
+      return absl::DataLossError("a key refers to an unknown name id");
+    }
+    out.push_back({k, &names_.Name(k.subject), &names_.Name(k.predicate), &names_.Name(k.object)});
+  }
+  if (out.size() > 1) {
+    std::sort(out.begin(), out.end(), [](const MatchedKey& a, const MatchedKey& b) {
+      return NamesLess(a.subject, a.predicate, a.object, b.subject, b.predicate, b.object);
+    });
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<StoredSegment>> DbImpl::ReadLive(const KeyIds& ids, const ReadView& view) const {
+  rocksdb::PinnableSlice value;
+  const std::string key = LiveKey(ids);
+  const rocksdb::Status s = db_->Get(view.Options(), cf(kLiveCf), key, &value);
+  if (s.IsNotFound()) return std::vector<StoredSegment>();
+  HS_RETURN_IF_ERROR(FromRocks(s, "cannot read live timeline"));
+  auto segments = DecodeLiveTimeline(std::string_view(value.data(), value.size()));
+  if (!segments.ok()) {
+    return absl::DataLossError(absl::StrCat(segments.status().message(), " (live key ", ids.subject, "/",
+                                            ids.predicate, "/", ids.object, ")"));
+  }
+  return segments;
+}
+
+absl::StatusOr<Timeline> DbImpl::ReadTimelineAsOf(const KeyIds& ids, Instant t, const ReadView& view) const {
+  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, ReadLive(ids, view));
+  Timeline tl;
+  for (StoredSegment& s : live) {
+    if (s.tx_from <= t) tl.push_back(std::move(s.segment));
+  }
+  // Closed rows with tx_to > t; those with tx_from <= t were visible at t.
+  rocksdb::ReadOptions ro = view.Options();
+  const std::string prefix = LiveKey(ids);
+  const std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kClosedCf)));
+  for (it->Seek(ClosedKey(ids, t + 1, kNegInf)); it->Valid(); it->Next()) {
+    const std::string_view key = View(it->key());
+    if (key.size() != kKeyIdsBytes + 2 * kInstantBytes) return absl::DataLossError("damaged key in closed");
+    HS_ASSIGN_OR_RETURN(ClosedRecord rec, DecodeClosed(View(it->value())));
+    if (rec.tx_from > t) continue;
+    tl.push_back({{DecodeClosedKey(key).from, rec.to}, std::move(rec.value)});
+  }
+  HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan closed rows"));
+  std::sort(tl.begin(), tl.end(), [](const Segment& a, const Segment& b) { return a.valid.from < b.valid.from; });
+  return tl;
+}
+
+absl::Status DbImpl::Scan(const struct Query& query, const RowSink& sink) const {
+  if (query.valid.kind == ValidTimeClause::Kind::kDuring && !(query.valid.during.from < query.valid.during.to)) {
+    return absl::InvalidArgumentError("during [from, to) needs from < to");
+  }
+  std::unique_ptr<ReadView> view;
+  {
+    std::lock_guard lock(state_mu_);
+    view = std::make_unique<ReadView>(db_.get(), last_);
+  }
+  // Resolve the transaction-time clause to "latest" or a time t before it.
+  bool latest = true;
+  Instant t = kPosInf;
+  switch (query.as_of.kind) {
+    case TxTimeClause::Kind::kLatest:
+      break;
+    case TxTimeClause::Kind::kAsOfTime:
+      t = query.as_of.time;
+      latest = t >= view->last().time;
+      break;
+    case TxTimeClause::Kind::kAsOfTx: {
+      const uint64_t id = query.as_of.tx_id;
+      if (id < 1 || id > view->last().id) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("no transaction ", id, " (transactions are 1..", view->last().id, ")"));
+      }
+      HS_ASSIGN_OR_RETURN(const TransactionInfo info, ReadTransactionInfo(id, view->snapshot()));
+      t = info.time;
+      latest = id == view->last().id;
+      break;
+    }
+  }
+  HS_ASSIGN_OR_RETURN(const std::vector<MatchedKey> keys, MatchingKeys(query.pattern, *view));
+  Row row;
+  for (const MatchedKey& key : keys) {
+    Timeline tl;
+    if (latest) {
+      HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, ReadLive(key.ids, *view));
+      tl.reserve(live.size());
+      for (StoredSegment& s : live) tl.push_back(std::move(s.segment));
+    } else {
+      HS_ASSIGN_OR_RETURN(tl, ReadTimelineAsOf(key.ids, t, *view));
+    }
+    if (tl.empty()) continue;
+    size_t begin = 0, end = tl.size();
+    if (query.valid.kind == ValidTimeClause::Kind::kAt) {
+      const int i = FindSegment(tl, query.valid.at);
+      if (i < 0) continue;
+      begin = static_cast<size_t>(i);
+      end = begin + 1;
+    }
+    row.key = {*key.subject, *key.predicate, *key.object};
+    for (size_t i = begin; i < end; ++i) {
+      if (query.valid.kind == ValidTimeClause::Kind::kDuring && !tl[i].valid.Overlaps(query.valid.during)) {
+        continue;
+      }
+      row.value = std::move(tl[i].value);
+      row.valid = tl[i].valid;
+      if (!sink(row)) return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<HistoryRow>> DbImpl::ReadHistory(const MatchedKey& key, const ReadView& view) const {
+  std::vector<HistoryRow> rows;
+  const FactKey fact{*key.subject, *key.predicate, *key.object};
+  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, ReadLive(key.ids, view));
+  for (StoredSegment& s : live) {
+    rows.push_back({fact, std::move(s.segment.value), s.segment.valid, {s.tx_from, kPosInf}});
+  }
+  rocksdb::ReadOptions ro = view.Options();
+  const std::string prefix = LiveKey(key.ids);
+  const std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kClosedCf)));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    const std::string_view k = View(it->key());
+    if (k.size() != kKeyIdsBytes + 2 * kInstantBytes) return absl::DataLossError("damaged key in closed");
+    const ClosedKeyParts parts = DecodeClosedKey(k);
+    HS_ASSIGN_OR_RETURN(ClosedRecord rec, DecodeClosed(View(it->value())));
+    rows.push_back({fact, std::move(rec.value), {parts.from, rec.to}, {rec.tx_from, parts.tx_to}});
+  }
+  HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan closed rows"));
+  std::sort(rows.begin(), rows.end(), [](const HistoryRow& a, const HistoryRow& b) {
+    return std::tie(a.tx.from, a.valid.from) < std::tie(b.tx.from, b.valid.from);
+  });
+  return rows;
+}
+
+absl::Status DbImpl::ScanHistory(const Pattern& pattern, const HistorySink& sink) const {
+  std::unique_ptr<ReadView> view;
+  {
+    std::lock_guard lock(state_mu_);
+    view = std::make_unique<ReadView>(db_.get(), last_);
+  }
+  HS_ASSIGN_OR_RETURN(const std::vector<MatchedKey> keys, MatchingKeys(pattern, *view));
+  for (const MatchedKey& key : keys) {
+    HS_ASSIGN_OR_RETURN(const std::vector<HistoryRow> rows, ReadHistory(key, *view));
+    for (const HistoryRow& row : rows) {
+      if (!sink(row)) return absl::OkStatus();
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace hindsight::internal

@@ -1,0 +1,198 @@
+#include "storage/records.h"
+
+#include <cstring>
+
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+#include <kj/array.h>
+#include <kj/exception.h>
+
+#include "records.capnp.h"
+
+namespace hindsight::internal {
+namespace {
+
+// Records come from our own writes, but a damaged file must not make a
+// reader walk unbounded pointers.
+constexpr uint64_t kTraversalLimitWords = 64 * 1024 * 1024;
+
+std::string ToBytes(capnp::MessageBuilder& builder) {
+  const kj::Array<capnp::word> words = capnp::messageToFlatArray(builder);
+  const kj::ArrayPtr<const char> chars = words.asChars();
+  return std::string(chars.begin(), chars.size());
+}
+
+// Decodes `bytes` as a message with root T and hands the reader to `fn`,
+// turning any decoding failure into DataLoss.
+template <typename T, typename Fn>
+auto Decode(std::string_view bytes, const char* what, Fn fn)
+    -> absl::StatusOr<decltype(fn(std::declval<typename T::Reader>()))> {
+  if (bytes.size() % sizeof(capnp::word) != 0 || bytes.empty()) {
+    return absl::DataLossError(std::string("damaged ") + what + " record: bad size");
+  }
+  kj::Array<capnp::word> aligned = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+  std::memcpy(aligned.begin(), bytes.data(), bytes.size());
+  using Result = decltype(fn(std::declval<typename T::Reader>()));
+  absl::StatusOr<Result> result = absl::DataLossError(std::string("damaged ") + what + " record");
+  KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&]() {
+                capnp::ReaderOptions options;
+                options.traversalLimitInWords = kTraversalLimitWords;
+                capnp::FlatArrayMessageReader reader(aligned.asPtr(), options);
+                result = fn(reader.getRoot<T>());
+              })) {
+    return absl::DataLossError(std::string("damaged ") + what + " record: " +
+                               exception->getDescription().cStr());
+  }
+  return result;
+}
+
+void WriteValue(const Value& v, schema::Value::Builder b) {
+  switch (v.type()) {
+    case Value::Type::kNone: b.setNone(); break;
+    case Value::Type::kString: {
+      const std::string& s = v.string_value();
+      b.setString(kj::arrayPtr(reinterpret_cast<const kj::byte*>(s.data()), s.size()));
+      break;
+    }
+    case Value::Type::kInt64: b.setInt64(v.int64_value()); break;
+    case Value::Type::kDouble: b.setFloat64(v.double_value()); break;
+    case Value::Type::kBool: b.setBool(v.bool_value()); break;
+  }
+}
+
+Value ReadValue(schema::Value::Reader r) {
+  switch (r.which()) {
+    case schema::Value::NONE: return Value::None();
+    case schema::Value::STRING: {
+      const capnp::Data::Reader d = r.getString();
+      return Value::String(std::string(reinterpret_cast<const char*>(d.begin()), d.size()));
+    }
+    case schema::Value::INT64: return Value::Int64(r.getInt64());
+    case schema::Value::FLOAT64: return Value::Double(r.getFloat64());
+    case schema::Value::BOOL: return Value::Bool(r.getBool());
+  }
+  KJ_FAIL_REQUIRE("unknown value type");
+}
+
+std::string ReadText(capnp::Text::Reader t) { return std::string(t.begin(), t.size()); }
+
+}  // namespace
+
+std::string EncodeLiveTimeline(const std::vector<StoredSegment>& segments) {
+  capnp::MallocMessageBuilder message;
+  auto list = message.initRoot<schema::LiveTimeline>().initSegments(static_cast<unsigned>(segments.size()));
+  for (unsigned i = 0; i < segments.size(); ++i) {
+    auto s = list[i];
+    s.setFrom(segments[i].segment.valid.from);
+    s.setTo(segments[i].segment.valid.to);
+    s.setTxFrom(segments[i].tx_from);
+    WriteValue(segments[i].segment.value, s.initValue());
+  }
+  return ToBytes(message);
+}
+
+absl::StatusOr<std::vector<StoredSegment>> DecodeLiveTimeline(std::string_view bytes) {
+  return Decode<schema::LiveTimeline>(bytes, "live timeline", [](schema::LiveTimeline::Reader r) {
+    std::vector<StoredSegment> out;
+    out.reserve(r.getSegments().size());
+    for (auto s : r.getSegments()) {
+      out.push_back({Segment{{s.getFrom(), s.getTo()}, ReadValue(s.getValue())}, s.getTxFrom()});
+    }
+    return out;
+  });
+}
+
+std::string EncodeClosed(const ClosedRecord& record) {
+  capnp::MallocMessageBuilder message;
+  auto b = message.initRoot<schema::ClosedSegment>();
+  b.setTo(record.to);
+  b.setTxFrom(record.tx_from);
+  WriteValue(record.value, b.initValue());
+  return ToBytes(message);
+}
+
+absl::StatusOr<ClosedRecord> DecodeClosed(std::string_view bytes) {
+  return Decode<schema::ClosedSegment>(bytes, "closed segment", [](schema::ClosedSegment::Reader r) {
+    return ClosedRecord{r.getTo(), ReadValue(r.getValue()), r.getTxFrom()};
+  });
+}
+
+std::string EncodeTransaction(const TransactionRecord& record) {
+  capnp::MallocMessageBuilder message;
+  auto b = message.initRoot<schema::Transaction>();
+  b.setId(record.id);
+  b.setTime(record.time);
+  b.setSource(record.source);
+  auto ops = b.initOperations(static_cast<unsigned>(record.operations.size()));
+  for (unsigned i = 0; i < record.operations.size(); ++i) {
+    const Operation& op = record.operations[i];
+    auto o = ops[i];
+    switch (op.kind) {
+      case Operation::Kind::kAssert: o.setKind(schema::Operation::Kind::ASSERT); break;
+      case Operation::Kind::kRetract: o.setKind(schema::Operation::Kind::RETRACT); break;
+      case Operation::Kind::kErase: o.setKind(schema::Operation::Kind::ERASE); break;
+    }
+    o.setSubject(op.key.subject);
+    o.setPredicate(op.key.predicate);
+    o.setObject(op.key.object);
+    WriteValue(op.value, o.initValue());
+    o.setFrom(op.valid.from);
+    o.setTo(op.valid.to);
+  }
+  return ToBytes(message);
+}
+
+absl::StatusOr<TransactionRecord> DecodeTransaction(std::string_view bytes) {
+  return Decode<schema::Transaction>(bytes, "transaction", [](schema::Transaction::Reader r) {
+    TransactionRecord out{r.getId(), r.getTime(), ReadText(r.getSource()), {}};
+    out.operations.reserve(r.getOperations().size());
+    for (auto o : r.getOperations()) {
+      Operation op;
+      switch (o.getKind()) {
+        case schema::Operation::Kind::ASSERT: op.kind = Operation::Kind::kAssert; break;
+        case schema::Operation::Kind::RETRACT: op.kind = Operation::Kind::kRetract; break;
+        case schema::Operation::Kind::ERASE: op.kind = Operation::Kind::kErase; break;
+        default: KJ_FAIL_REQUIRE("unknown operation kind");
+      }
+      op.key = {ReadText(o.getSubject()), ReadText(o.getPredicate()), ReadText(o.getObject())};
+      op.value = ReadValue(o.getValue());
+      op.valid = {o.getFrom(), o.getTo()};
+      out.operations.push_back(std::move(op));
+    }
+    return out;
+  });
+}
+
+std::string EncodeTransactionInfo(const TransactionInfo& info) {
+  capnp::MallocMessageBuilder message;
+  auto b = message.initRoot<schema::TransactionInfo>();
+  b.setId(info.id);
+  b.setTime(info.time);
+  b.setSource(info.source);
+  b.setOperationCount(info.operation_count);
+  return ToBytes(message);
+}
+
+absl::StatusOr<TransactionInfo> DecodeTransactionInfo(std::string_view bytes) {
+  return Decode<schema::TransactionInfo>(bytes, "transaction info", [](schema::TransactionInfo::Reader r) {
+    return TransactionInfo{r.getId(), r.getTime(), ReadText(r.getSource()), r.getOperationCount()};
+  });
+}
+
+std::string EncodeMeta(const MetaRecord& meta) {
+  capnp::MallocMessageBuilder message;
+  auto b = message.initRoot<schema::Meta>();
+  b.setFormatVersion(meta.format_version);
+  b.setLastTxId(meta.last_tx_id);
+  b.setLastTxTime(meta.last_tx_time);
+  b.setNextNameId(meta.next_name_id);
+  return ToBytes(message);
+}
+
+absl::StatusOr<MetaRecord> DecodeMeta(std::string_view bytes) {
+  return Decode<schema::Meta>(bytes, "meta", [](schema::Meta::Reader r) {
+    return MetaRecord{r.getFormatVersion(), r.getLastTxId(), r.getLastTxTime(), r.getNextNameId()};
+  });
+}
+
+}  // namespace hindsight::internal

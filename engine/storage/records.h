@@ -1,0 +1,63 @@
+// The only place that turns records into Cap'n Proto bytes and back
+// (schema/records.capnp). Decoding copies into word-aligned storage first and
+// bounds the traversal; a record that fails to decode is DataLoss.
+#ifndef HINDSIGHT_STORAGE_RECORDS_H_
+#define HINDSIGHT_STORAGE_RECORDS_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "hindsight/time.h"
+#include "hindsight/transaction.h"
+#include "hindsight/value.h"
+#include "timeline/timeline.h"
+
+namespace hindsight::internal {
+
+// A live segment with the transaction time that introduced it.
+struct StoredSegment {
+  Segment segment;
+  Instant tx_from = kNegInf;
+};
+
+struct ClosedRecord {
+  Instant to = kPosInf;
+  Value value;
+  Instant tx_from = kNegInf;
+};
+
+struct MetaRecord {
+  uint32_t format_version = 0;
+  uint64_t last_tx_id = 0;
+  Instant last_tx_time = kNegInf;
+  uint32_t next_name_id = 0;
+};
+
+// A committed transaction as the log keeps it.
+struct TransactionRecord {
+  uint64_t id = 0;
+  Instant time = kNegInf;
+  std::string source;
+  std::vector<Operation> operations;
+};
+
+std::string EncodeLiveTimeline(const std::vector<StoredSegment>& segments);
+absl::StatusOr<std::vector<StoredSegment>> DecodeLiveTimeline(std::string_view bytes);
+
+std::string EncodeClosed(const ClosedRecord& record);
+absl::StatusOr<ClosedRecord> DecodeClosed(std::string_view bytes);
+
+std::string EncodeTransaction(const TransactionRecord& record);
+absl::StatusOr<TransactionRecord> DecodeTransaction(std::string_view bytes);
+
+std::string EncodeTransactionInfo(const TransactionInfo& info);
+absl::StatusOr<TransactionInfo> DecodeTransactionInfo(std::string_view bytes);
+
+std::string EncodeMeta(const MetaRecord& meta);
+absl::StatusOr<MetaRecord> DecodeMeta(std::string_view bytes);
+
+}  // namespace hindsight::internal
+
+#endif  // HINDSIGHT_STORAGE_RECORDS_H_

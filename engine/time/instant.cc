@@ -1,0 +1,166 @@
+#include <cstdio>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "hindsight/time.h"
+#include "time/civil.h"
+
+namespace hindsight {
+namespace {
+
+using internal::kMicrosPerDay;
+using internal::kMicrosPerSecond;
+
+// A cursor over the literal that reads fixed-width decimal fields.
+class LiteralReader {
+ public:
+  explicit LiteralReader(std::string_view s) : s_(s) {}
+
+  bool AtEnd() const { return pos_ == s_.size(); }
+  bool Peek(char c) const { return pos_ < s_.size() && s_[pos_] == c; }
+  bool Consume(char c) {
+    if (!Peek(c)) return false;
+    ++pos_;
+    return true;
+  }
+  // Reads exactly `width` ASCII digits.
+  bool Digits(int width, int64_t* out) {
+    if (s_.size() - pos_ < static_cast<size_t>(width)) return false;
+    int64_t v = 0;
+    for (int i = 0; i < width; ++i) {
+      const char c = s_[pos_ + i];
+      if (c < '0' || c > '9') return false;
+      v = v * 10 + (c - '0');
+    }
+    pos_ += width;
+    *out = v;
+    return true;
+  }
+  // Reads 1..6 fraction digits as microseconds.
+  bool Fraction(int64_t* micros) {
+    int n = 0;
+    int64_t v = 0;
+    while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') {
+      if (++n > 6) return false;
+      v = v * 10 + (s_[pos_++] - '0');
+    }
+    if (n == 0) return false;
+    for (int i = n; i < 6; ++i) v *= 10;
+    *micros = v;
+    return true;
+  }
+
+ private:
+  std::string_view s_;
+  size_t pos_ = 0;
+};
+
+absl::Status Invalid(std::string_view literal, std::string_view why) {
+  return absl::InvalidArgumentError(
+      absl::StrCat("invalid time literal '", std::string(literal), "': ", std::string(why)));
+}
+
+}  // namespace
+
+absl::StatusOr<Instant> ParseInstant(std::string_view literal) {
+  if (literal == "-inf") return kNegInf;
+  if (literal == "+inf") return kPosInf;
+  LiteralReader r(literal);
+  int64_t year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0, micros = 0;
+  int64_t offset_minutes = 0;
+  if (!r.Digits(4, &year)) return Invalid(literal, "expected YYYY, YYYY-MM, YYYY-MM-DD[THH:MM...], -inf or +inf");
+  if (year < 1) return Invalid(literal, "year must be 0001..9999");
+  if (r.Consume('-')) {
+    if (!r.Digits(2, &month) || month < 1 || month > 12) return Invalid(literal, "month must be 01..12");
+    if (r.Consume('-')) {
+      if (!r.Digits(2, &day) || day < 1 || day > internal::DaysInMonth(year, static_cast<int>(month))) {
+        return Invalid(literal, "no such day in that month");
+      }
+      if (r.Consume('T')) {
+        if (!r.Digits(2, &hour) || hour > 23) return Invalid(literal, "hour must be 00..23");
+        if (!r.Consume(':') || !r.Digits(2, &minute) || minute > 59) {
+          return Invalid(literal, "minute must be :00..:59");
+        }
+        if (r.Consume(':')) {
+          if (!r.Digits(2, &second) || second > 59) return Invalid(literal, "second must be 00..59");
+          if (r.Consume('.') && !r.Fraction(&micros)) {
+            return Invalid(literal, "a fraction has 1 to 6 digits");
+          }
+        }
+        if (r.Consume('Z')) {
+          // UTC.
+        } else if (r.Peek('+') || r.Peek('-')) {
+          const int64_t sign = r.Consume('+') ? 1 : (r.Consume('-'), -1);
+          int64_t oh = 0, om = 0;
+          if (!r.Digits(2, &oh) || oh > 23 || !r.Consume(':') || !r.Digits(2, &om) || om > 59) {
+            return Invalid(literal, "offset must be ±HH:MM within 00:00..23:59");
+          }
+          offset_minutes = sign * (oh * 60 + om);
+        }
+      }
+    }
+  }
+  if (!r.AtEnd()) return Invalid(literal, "unexpected text after the literal");
+  const int64_t days = internal::DaysFromCivil(year, static_cast<int>(month), static_cast<int>(day));
+  const int64_t instant = days * kMicrosPerDay +
+                          ((hour * 60 + minute - offset_minutes) * 60 + second) * kMicrosPerSecond +
+                          micros;
+  if (instant < internal::kMinLiteral || instant >= internal::kEndLiteral) {
+    return Invalid(literal, "the instant falls outside years 0001..9999");
+  }
+  return instant;
+}
+
+namespace {
+
+struct Broken {
+  internal::CivilDate date;
+  int hour, minute, second, micros;
+};
+
+Broken Break(Instant instant) {
+  int64_t days = instant / kMicrosPerDay;
+  int64_t rem = instant % kMicrosPerDay;
+  if (rem < 0) {
+    rem += kMicrosPerDay;
+    --days;
+  }
+  const int64_t secs = rem / kMicrosPerSecond;
+  return {internal::CivilFromDays(days), static_cast<int>(secs / 3600),
+          static_cast<int>(secs / 60 % 60), static_cast<int>(secs % 60),
+          static_cast<int>(rem % kMicrosPerSecond)};
+}
+
+}  // namespace
+
+std::string FormatInstant(Instant instant) {
+  if (instant == kNegInf) return "-inf";
+  if (instant == kPosInf) return "+inf";
+  const Broken b = Break(instant);
+  char buf[48];
+  int n = std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d",
+                        static_cast<long long>(b.date.year), b.date.month, b.date.day, b.hour,
+                        b.minute, b.second);
+  if (b.micros != 0) n += std::snprintf(buf + n, sizeof buf - n, ".%06d", b.micros);
+  buf[n++] = 'Z';
+  return std::string(buf, n);
+}
+
+std::string FormatInstantShort(Instant instant) {
+  if (instant == kNegInf) return "-inf";
+  if (instant == kPosInf) return "+inf";
+  const Broken b = Break(instant);
+  std::string out = absl::StrFormat("%04d-%02d-%02d", b.date.year, b.date.month, b.date.day);
+  if (b.hour == 0 && b.minute == 0 && b.second == 0 && b.micros == 0) return out;
+  absl::StrAppendFormat(&out, "T%02d:%02d", b.hour, b.minute);
+  if (b.second != 0 || b.micros != 0) absl::StrAppendFormat(&out, ":%02d", b.second);
+  if (b.micros != 0) {
+    std::string frac = absl::StrFormat("%06d", b.micros);
+    frac.erase(frac.find_last_not_of('0') + 1);
+    absl::StrAppend(&out, ".", frac);
+  }
+  out.push_back('Z');
+  return out;
+}
+
+}  // namespace hindsight

@@ -1,0 +1,88 @@
+@0xb56166a4c6edc590;
+# Hindsight's on-disk records. Rules: field numbers are only ever added, never
+# renumbered or reused; every instant is int64 microseconds since the Unix
+# epoch with INT64_MIN / INT64_MAX standing for -inf / +inf.
+
+using Cxx = import "/capnp/c++.capnp";
+$Cxx.namespace("hindsight::schema");
+
+# A fact's value: exactly one of the five SEMANTICS types.
+struct Value {
+  union {
+    none @0 :Void;
+    # Strings are Data, not Text: a JSON string may hold U+0000.
+    string @1 :Data;
+    int64 @2 :Int64;
+    float64 @3 :Float64;
+    bool @4 :Bool;
+  }
+}
+
+# One segment of a key's canonical valid-time timeline.
+struct Segment {
+  from @0 :Int64;
+  to @1 :Int64;       # exclusive; from < to
+  value @2 :Value;
+  txFrom @3 :Int64;   # transaction time at which the segment became part of TL(k, .)
+}
+
+# The live (latest) canonical timeline of one key, column family "live",
+# key = encoded (subject id, predicate id, object id). Sorted by from,
+# disjoint, coalesced. May be empty when the key only has closed rows.
+struct LiveTimeline {
+  segments @0 :List(Segment);
+}
+
+# A bitemporal row that is no longer part of the latest timeline, column
+# family "closed", key = encoded (key ids, txTo, from). Only to, value and
+# txFrom are stored here; from and txTo live in the key.
+struct ClosedSegment {
+  to @0 :Int64;
+  value @1 :Value;
+  txFrom @2 :Int64;
+}
+
+# One operation as the writer gave it, with names in full so that a
+# transaction record is self-contained.
+struct Operation {
+  kind @0 :Kind;
+  subject @1 :Text;
+  predicate @2 :Text;
+  object @3 :Text;
+  value @4 :Value;    # none for retract and erase
+  from @5 :Int64;     # unused for erase
+  to @6 :Int64;       # unused for erase
+
+  enum Kind {
+    assert @0;
+    retract @1;
+    erase @2;
+  }
+}
+
+# A committed transaction, column family "txlog", key = big-endian id.
+# Replaying every record in id order on an empty database rebuilds it.
+struct Transaction {
+  id @0 :UInt64;
+  time @1 :Int64;
+  source @2 :Text;
+  operations @3 :List(Operation);
+}
+
+# Summary of a committed transaction, column family "txinfo", key =
+# big-endian id: what transaction listings and `as of tx N` read without
+# decoding the whole log record.
+struct TransactionInfo {
+  id @0 :UInt64;
+  time @1 :Int64;
+  source @2 :Text;
+  operationCount @3 :UInt64;
+}
+
+# Database-wide state, default column family, key "meta".
+struct Meta {
+  formatVersion @0 :UInt32;
+  lastTxId @1 :UInt64;
+  lastTxTime @2 :Int64;   # INT64_MIN before the first transaction
+  nextNameId @3 :UInt32;
+}

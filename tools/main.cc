@@ -1,0 +1,52 @@
+// hindsight: the command-line tool of the Hindsight bitemporal database.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "commands.h"
+
+namespace hindsight::tools {
+
+bool WantsHelp(const Args& args) {
+  for (const std::string& a : args) {
+    if (a == "-h" || a == "--help") return true;
+  }
+  return false;
+}
+
+namespace {
+
+constexpr char kUsage[] =
+    "usage: hindsight COMMAND [ARGS]\n"
+    "\n"
+    "Hindsight keeps facts with valid time and transaction time and answers\n"
+    "\"what was true at X\" and \"what did we believe at T about X\".\n"
+    "\n"
+    "commands:\n"
+    "  import DB_DIR OPS_FILE       load an operations file (- for standard input)\n"
+    "  replay DB_DIR QUERY_FILE     answer a query file in the expected-answer format\n"
+    "  query DB_DIR 'STATEMENT'     answer one query and print a table\n"
+    "\n"
+    "'hindsight COMMAND --help' describes one command.\n";
+
+}  // namespace
+}  // namespace hindsight::tools
+
+int main(int argc, char** argv) {
+  using namespace hindsight::tools;
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  const std::string command = argv[1];
+  if (command == "-h" || command == "--help" || command == "help") {
+    std::fputs(kUsage, stdout);
+    return kExitOk;
+  }
+  const Args args(argv + 2, argv + argc);
+  if (command == "import") return RunImport(args);
+  if (command == "replay") return RunReplay(args);
+  if (command == "query") return RunQuery(args);
+  std::fprintf(stderr, "hindsight: unknown command '%s'\n\n%s", command.c_str(), kUsage);
+  return kExitUsage;
+}
