@@ -1,0 +1,48 @@
+// A tiny, obviously-correct model of SEMANTICS.md, for differential tests.
+// It keeps every committed operation and answers each query from scratch:
+// a key's timeline at transaction time t is computed on elementary
+// intervals (between consecutive operation bounds) by asking which
+// operation covered each one last. No shared code with the engine's
+// timeline or storage; it uses only the engine's value and time types.
+#ifndef HINDSIGHT_TESTS_REFERENCE_MODEL_H_
+#define HINDSIGHT_TESTS_REFERENCE_MODEL_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "hindsight/db.h"
+
+namespace hindsight::testing {
+
+class ReferenceModel {
+ public:
+  // Applies a transaction the engine accepted, at time `time`.
+  void Commit(const Transaction& txn, Instant time);
+
+  std::vector<Row> Query(const struct Query& q) const;
+  std::vector<HistoryRow> History(const Pattern& p) const;
+
+  size_t transaction_count() const { return tx_times_.size(); }
+  Instant last_time() const { return tx_times_.empty() ? kNegInf : tx_times_.back(); }
+
+ private:
+  struct Recorded {
+    Instant tx_time;
+    Operation op;  // assert or retract
+  };
+  struct Seg {
+    Instant from, to;
+    Value value;
+    bool operator==(const Seg& o) const { return from == o.from && to == o.to && value == o.value; }
+  };
+  std::vector<Seg> TimelineAt(const std::vector<Recorded>& ops, Instant t) const;
+  static bool Matches(const Pattern& p, const FactKey& k);
+
+  std::map<FactKey, std::vector<Recorded>> ops_;  // per key, in commit order
+  std::vector<Instant> tx_times_;
+};
+
+}  // namespace hindsight::testing
+
+#endif  // HINDSIGHT_TESTS_REFERENCE_MODEL_H_

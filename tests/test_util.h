@@ -1,0 +1,42 @@
+// Helpers shared by the tests: scratch directories and a controllable clock.
+#ifndef HINDSIGHT_TESTS_TEST_UTIL_H_
+#define HINDSIGHT_TESTS_TEST_UTIL_H_
+
+#include <atomic>
+#include <filesystem>
+#include <string>
+
+#include "hindsight/options.h"
+
+namespace hindsight::testing {
+
+// A fresh empty directory path under the system temp dir, removed (with
+// everything in it) when the object is destroyed.
+class ScratchDir {
+ public:
+  ScratchDir();
+  ~ScratchDir();
+  const std::string& path() const { return path_; }
+  std::string Sub(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// A clock that says what the test tells it to.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(Instant now = 0) : now_(now) {}
+  Instant Now() override { return now_.load(); }
+  void Set(Instant now) { now_.store(now); }
+
+ private:
+  std::atomic<Instant> now_;
+};
+
+// The text of a file.
+std::string ReadFile(const std::string& path);
+
+}  // namespace hindsight::testing
+
+#endif  // HINDSIGHT_TESTS_TEST_UTIL_H_
