@@ -1,6 +1,9 @@
 #include "test_util.h"
 
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <cstdio>
 
 #include <cstdlib>
 #include <fstream>
@@ -24,6 +27,29 @@ std::string ReadFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+void WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+std::string ToolPath() { return HINDSIGHT_BIN; }
+std::string SharedDir() {
+  const char* v = std::getenv("HINDSIGHT_SHARED");
+  return v != nullptr ? v : HINDSIGHT_SHARED;
+}
+std::string SourceDir() { return HINDSIGHT_SOURCE; }
+
+CommandResult RunCommand(const std::string& command) {
+  ScratchDir capture;
+  const std::string out = capture.Sub("out"), err = capture.Sub("err");
+  const int status = std::system((command + " >" + out + " 2>" + err).c_str());
+  CommandResult r;
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  r.out = ReadFile(out);
+  r.err = ReadFile(err);
+  return r;
 }
 
 }  // namespace hindsight::testing

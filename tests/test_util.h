@@ -36,6 +36,21 @@ class ManualClock final : public Clock {
 
 // The text of a file.
 std::string ReadFile(const std::string& path);
+void WriteFile(const std::string& path, const std::string& text);
+
+// Paths compiled in by CMake: the built tool, ../shared (overridden by the
+// environment variable HINDSIGHT_SHARED), and the source tree.
+std::string ToolPath();
+std::string SharedDir();
+std::string SourceDir();
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+// Runs `command` with /bin/sh, capturing standard output and error.
+CommandResult RunCommand(const std::string& command);
 
 }  // namespace hindsight::testing
 

@@ -99,6 +99,8 @@ absl::Status DbImpl::Initialize(const std::string& path, const Options& options)
   db_options.IncreaseParallelism(2);
   db_options.paranoid_checks = true;
   db_options.max_open_files = 512;
+  // Small column families (meta, names) would otherwise pin every WAL file.
+  db_options.max_total_wal_size = 64 << 20;
 
   const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(256 << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;

@@ -1,0 +1,106 @@
+// End to end: a gen.py workload through `hindsight import` and
+// `hindsight replay`, every answer compared with the reference model; and
+// the public conformance sample against its expected answers.
+#include <fstream>
+
+#include "absl/strings/str_cat.h"
+#include "format/ops_reader.h"
+#include "format/replay.h"
+#include "gtest/gtest.h"
+#include "reference_model.h"
+#include "test_util.h"
+
+namespace hindsight::testing {
+namespace {
+
+// The expected-answer text of `queries` according to the model.
+std::string ModelAnswers(const ReferenceModel& model, const std::vector<internal::ParsedQuery>& queries) {
+  std::string out;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const auto& q = queries[i].query;
+    if (!q.ok()) {
+      absl::StrAppend(&out, "#\t", i + 1, "\terror\n");
+      continue;
+    }
+    std::string rows;
+    size_t n = 0;
+    if (q->is_history) {
+      for (const HistoryRow& r : model.History(q->query.pattern)) {
+        internal::AppendHistoryRow(r, &rows);
+        ++n;
+      }
+    } else {
+      for (const Row& r : model.Query(q->query)) {
+        internal::AppendRow(r, &rows);
+        ++n;
+      }
+    }
+    absl::StrAppend(&out, "#\t", i + 1, "\t", n, "\n", rows);
+  }
+  return out;
+}
+
+ReferenceModel ModelFromOps(const std::string& ops_path) {
+  ReferenceModel model;
+  std::ifstream in(ops_path);
+  internal::OpsReader reader(&in, ops_path);
+  while (true) {
+    auto block = reader.Next();
+    EXPECT_TRUE(block.ok()) << block.status();
+    if (!block.ok() || !block->has_value()) break;
+    model.Commit((*block)->txn, *(*block)->txn.time());
+  }
+  return model;
+}
+
+size_t queries_in(const std::string& qfile) {
+  std::ifstream in(qfile);
+  return internal::ReadQueryFile(&in).size();
+}
+
+TEST(WorkloadTest, GeneratedWorkloadMatchesTheReferenceModel) {
+  ScratchDir dir;
+  const std::string wl = dir.Sub("wl"), db = dir.Sub("db");
+  CommandResult gen = RunCommand(absl::StrCat("python3 ", SharedDir(), "/workload/gen.py --keys 2000 --queries 300 --seed 7 --out ", wl));
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  CommandResult imp = RunCommand(absl::StrCat(ToolPath(), " import ", db, " ", wl, "/ops.tsv"));
+  ASSERT_EQ(imp.exit_code, 0) << imp.err;
+  EXPECT_NE(imp.out.find("imported 24 transactions"), std::string::npos) << imp.out;
+
+  const ReferenceModel model = ModelFromOps(wl + "/ops.tsv");
+  for (const char* cls : {"q_point", "q_bitemporal", "q_subject", "q_object", "q_pair", "q_interval", "q_slice",
+                          "q_history"}) {
+    const std::string qfile = absl::StrCat(wl, "/", cls, ".tsv");
+    CommandResult replay = RunCommand(absl::StrCat(ToolPath(), " replay ", db, " ", qfile));
+    ASSERT_EQ(replay.exit_code, 0) << replay.err;
+    std::ifstream in(qfile);
+    const std::string expected = ModelAnswers(model, internal::ReadQueryFile(&in));
+    ASSERT_EQ(replay.out, expected) << cls;
+    const size_t lines = std::count(expected.begin(), expected.end(), '\n');
+    EXPECT_GT(lines, queries_in(qfile) * 3 / 2) << cls << ": too few rows for a useful comparison";
+  }
+}
+
+TEST(WorkloadTest, ConformanceSampleAnswersExactly) {
+  ScratchDir dir;
+  const std::string conf = SharedDir() + "/workload/conformance";
+  CommandResult imp = RunCommand(absl::StrCat(ToolPath(), " import ", dir.Sub("db"), " ", conf, "/ops.tsv"));
+  ASSERT_EQ(imp.exit_code, 0) << imp.err;
+  for (const char* q : {"q_edge", "q_literals"}) {
+    CommandResult replay = RunCommand(absl::StrCat(ToolPath(), " replay ", dir.Sub("db"), " ", conf, "/", q, ".tsv"));
+    ASSERT_EQ(replay.exit_code, 0) << replay.err;
+    EXPECT_EQ(replay.out, ReadFile(absl::StrCat(conf, "/", q, ".expected"))) << q;
+  }
+}
+
+TEST(WorkloadTest, ConformanceSampleMatchesTheReferenceModel) {
+  // The model reads the same sample; its answers must equal the published ones
+  // (a check of the model itself).
+  const std::string conf = SharedDir() + "/workload/conformance";
+  const ReferenceModel model = ModelFromOps(conf + "/ops.tsv");
+  std::ifstream in(conf + "/q_edge.tsv");
+  EXPECT_EQ(ModelAnswers(model, internal::ReadQueryFile(&in)), ReadFile(conf + "/q_edge.expected"));
+}
+
+}  // namespace
+}  // namespace hindsight::testing
