@@ -31,6 +31,8 @@ class DbImpl final : public Database {
   absl::StatusOr<TransactionInfo> Commit(const Transaction& txn) override;
   absl::Status Scan(const struct Query& query, const RowSink& sink) const override;
   absl::Status ScanHistory(const Pattern& pattern, const HistorySink& sink) const override;
+  absl::Status ScanLog(uint64_t first_id,
+                       const std::function<bool(const TransactionInfo&, const Transaction&)>& sink) const override;
   absl::StatusOr<TransactionInfo> GetTransaction(uint64_t id) const override;
   TransactionInfo LastTransaction() const override;
 
@@ -47,6 +49,7 @@ class DbImpl final : public Database {
   };
 
   DbImpl() = default;
+  std::unique_ptr<ReadView> AcquireView() const;
   absl::Status Initialize(const std::string& path, const Options& options);
   absl::Status LoadState();
 

@@ -32,6 +32,11 @@ class DbImpl::ReadView {
   TransactionInfo last_;
 };
 
+std::unique_ptr<DbImpl::ReadView> DbImpl::AcquireView() const {
+  std::lock_guard lock(state_mu_);
+  return std::make_unique<ReadView>(db_.get(), last_);
+}
+
 namespace {
 
 std::string_view View(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
@@ -151,11 +156,7 @@ absl::Status DbImpl::Scan(const struct Query& query, const RowSink& sink) const 
   if (query.valid.kind == ValidTimeClause::Kind::kDuring && !(query.valid.during.from < query.valid.during.to)) {
     return absl::InvalidArgumentError("during [from, to) needs from < to");
   }
-  std::unique_ptr<ReadView> view;
-  {
-    std::lock_guard lock(state_mu_);
-    view = std::make_unique<ReadView>(db_.get(), last_);
-  }
+  const std::unique_ptr<ReadView> view = AcquireView();
   // Resolve the transaction-time clause to "latest" or a time t before it.
   bool latest = true;
   Instant t = kPosInf;
@@ -238,11 +239,7 @@ absl::StatusOr<std::vector<HistoryRow>> DbImpl::ReadHistory(const MatchedKey& ke
 }
 
 absl::Status DbImpl::ScanHistory(const Pattern& pattern, const HistorySink& sink) const {
-  std::unique_ptr<ReadView> view;
-  {
-    std::lock_guard lock(state_mu_);
-    view = std::make_unique<ReadView>(db_.get(), last_);
-  }
+  const std::unique_ptr<ReadView> view = AcquireView();
   HS_ASSIGN_OR_RETURN(const std::vector<MatchedKey> keys, MatchingKeys(pattern, *view));
   for (const MatchedKey& key : keys) {
     HS_ASSIGN_OR_RETURN(const std::vector<HistoryRow> rows, ReadHistory(key, *view));
@@ -251,6 +248,31 @@ absl::Status DbImpl::ScanHistory(const Pattern& pattern, const HistorySink& sink
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status DbImpl::ScanLog(uint64_t first_id,
+                             const std::function<bool(const TransactionInfo&, const Transaction&)>& sink) const {
+  const std::unique_ptr<ReadView> view = AcquireView();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view->Options(), cf(kTxLogCf)));
+  for (it->Seek(TxKey(first_id)); it->Valid(); it->Next()) {
+    absl::StatusOr<TransactionRecord> record = DecodeTransaction(View(it->value()));
+    if (!record.ok()) {
+      return absl::DataLossError(absl::StrCat(record.status().message(), " (txlog key ", it->key().ToString(true), ")"));
+    }
+    Transaction txn;
+    txn.SetTime(record->time);
+    txn.SetSource(record->source);
+    for (Operation& op : record->operations) {
+      switch (op.kind) {
+        case Operation::Kind::kAssert: txn.Assert(std::move(op.key), std::move(op.value), op.valid); break;
+        case Operation::Kind::kRetract: txn.Retract(std::move(op.key), op.valid); break;
+        case Operation::Kind::kErase: txn.Erase(std::move(op.key)); break;
+      }
+    }
+    const TransactionInfo info{record->id, record->time, record->source, record->operations.size()};
+    if (!sink(info, txn)) return absl::OkStatus();
+  }
+  return FromRocks(it->status(), "cannot scan the transaction log");
 }
 
 }  // namespace hindsight::internal

@@ -65,6 +65,14 @@ class Database {
   // ScanHistory, collected.
   absl::StatusOr<std::vector<HistoryRow>> History(const Pattern& pattern) const;
 
+  // Calls `sink` for each committed transaction with id >= `first_id`, in id
+  // order, with its operations as recorded: committing each, with its time
+  // and source, into an empty database rebuilds this one. (An erase removes
+  // the erased key's earlier operations from the log; the erase itself
+  // stays.) Reads one snapshot. DataLoss for a damaged record.
+  virtual absl::Status ScanLog(uint64_t first_id,
+                               const std::function<bool(const TransactionInfo&, const Transaction&)>& sink) const = 0;
+
   // The committed transaction `id`; NotFound if there is none.
   virtual absl::StatusOr<TransactionInfo> GetTransaction(uint64_t id) const = 0;
 

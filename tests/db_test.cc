@@ -1,0 +1,322 @@
+// The public API against hand-written cases: the SEMANTICS worked example,
+// erase, transaction times, every rejected-transaction error, reopening,
+// and the failure modes of Open.
+#include <rocksdb/db.h>
+
+#include <filesystem>
+#include <thread>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "hindsight/db.h"
+#include "test_util.h"
+
+namespace hindsight::testing {
+namespace {
+
+Instant T(std::string_view literal) { return *ParseInstant(literal); }
+
+const FactKey kSyriaUkraine{"Syria", "diplomatic_relations", "Ukraine"};
+
+class DbTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+  void Reopen() {
+    db_.reset();
+    Options options;
+    options.clock = &clock_;
+    options.sync = false;
+    auto db = Database::Open(dir_.path(), options);
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+  }
+  TransactionInfo MustCommit(const Transaction& txn) {
+    absl::StatusOr<TransactionInfo> info = db_->Commit(txn);
+    EXPECT_TRUE(info.ok()) << info.status();
+    return info.value_or(TransactionInfo{});
+  }
+  // The worked example of SEMANTICS section 5.
+  void LoadWorkedExample() {
+    const struct {
+      const char* tx;
+      const char* source;
+      const char* value;
+      const char* from;
+    } kSteps[] = {{"2022-07-01", "news", "severed", "2022-06-30"},
+                  {"2024-12-31", "kyivpost", "talks", "2024-12-30"},
+                  {"2025-09-26", "caliber.az", "restored", "2025-09-25"}};
+    for (const auto& s : kSteps) {
+      Transaction txn;
+      txn.SetTime(T(s.tx));
+      txn.SetSource(s.source);
+      txn.Assert(kSyriaUkraine, Value::String(s.value), {T(s.from), kPosInf});
+      MustCommit(txn);
+    }
+  }
+  std::vector<Row> Q(Pattern p, ValidTimeClause v, TxTimeClause t = TxTimeClause::Latest()) {
+    absl::StatusOr<std::vector<Row>> rows = db_->Query({std::move(p), v, t});
+    EXPECT_TRUE(rows.ok()) << rows.status();
+    return rows.value_or(std::vector<Row>{});
+  }
+
+  ScratchDir dir_;
+  ManualClock clock_{T("2030-01-01")};
+  std::unique_ptr<Database> db_;
+};
+
+Pattern Exact(const FactKey& k) { return {k.subject, k.predicate, k.object}; }
+
+TEST_F(DbTest, WorkedExampleOfSemanticsSection5) {
+  LoadWorkedExample();
+  EXPECT_EQ(Q(Exact(kSyriaUkraine), ValidTimeClause::At(T("2023-01-01"))),
+            (std::vector<Row>{{kSyriaUkraine, Value::String("severed"), {T("2022-06-30"), T("2024-12-30")}}}));
+  EXPECT_EQ(Q(Exact(kSyriaUkraine), ValidTimeClause::At(T("2025-10-01")), TxTimeClause::AsOf(T("2025-01-01"))),
+            (std::vector<Row>{{kSyriaUkraine, Value::String("talks"), {T("2024-12-30"), kPosInf}}}));
+  Transaction more;
+  more.SetTime(T("2025-10-16"));
+  more.Assert({"Syria", "diplomatic_relations", "Russia"}, Value::String("normal"), {kNegInf, kPosInf});
+  more.Assert({"Syria", "president", "Ahmed al-Sharaa"}, Value::None(), {T("2025-01-29"), kPosInf});
+  more.Assert({"Syria", "president", "Bashar al-Assad"}, Value::None(), {T("2000-07-17"), T("2024-12-08")});
+  MustCommit(more);
+  const std::vector<Row> rows = Q({"Syria", std::nullopt, std::nullopt}, ValidTimeClause::At(T("2025-10-01")));
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].key.object, "Russia");
+  EXPECT_EQ(rows[1].key.object, "Ukraine");
+  EXPECT_EQ(rows[1].value, Value::String("restored"));
+  EXPECT_EQ(rows[2].key.object, "Ahmed al-Sharaa");
+}
+
+TEST_F(DbTest, AsOfTransactionNumberAndHistory) {
+  LoadWorkedExample();
+  EXPECT_EQ(Q(Exact(kSyriaUkraine), ValidTimeClause::At(T("2025-10-01")), TxTimeClause::AsOfTx(1))[0].value,
+            Value::String("severed"));
+  EXPECT_EQ(Q(Exact(kSyriaUkraine), ValidTimeClause::At(T("2025-10-01")), TxTimeClause::AsOfTx(2))[0].value,
+            Value::String("talks"));
+  EXPECT_TRUE(Q(Exact(kSyriaUkraine), ValidTimeClause::All(), TxTimeClause::AsOf(T("2022-06-30T23:59:59Z"))).empty());
+  EXPECT_EQ(Q(Exact(kSyriaUkraine), ValidTimeClause::All(), TxTimeClause::AsOf(T("2022-07-01"))).size(), 1u);
+  EXPECT_TRUE(absl::IsInvalidArgument(db_->Query({Exact(kSyriaUkraine), {}, TxTimeClause::AsOfTx(4)}).status()));
+  EXPECT_TRUE(absl::IsInvalidArgument(db_->Query({Exact(kSyriaUkraine), {}, TxTimeClause::AsOfTx(0)}).status()));
+
+  absl::StatusOr<std::vector<HistoryRow>> h = db_->History(Exact(kSyriaUkraine));
+  ASSERT_TRUE(h.ok());
+  ASSERT_EQ(h->size(), 5u);
+  EXPECT_EQ((*h)[0].tx, (Interval{T("2022-07-01"), T("2024-12-31")}));
+  EXPECT_EQ((*h)[1].valid, (Interval{T("2022-06-30"), T("2024-12-30")}));
+  EXPECT_EQ((*h)[1].tx, (Interval{T("2024-12-31"), kPosInf}));
+  EXPECT_EQ((*h)[4].value, Value::String("restored"));
+}
+
+TEST_F(DbTest, TransactionTimesFromTheClockMoveForward) {
+  Transaction a;
+  a.Assert(kSyriaUkraine, Value::Int64(1), {0, 1});
+  EXPECT_EQ(MustCommit(a).time, T("2030-01-01"));
+  clock_.Set(T("2029-01-01"));  // the clock went back
+  EXPECT_EQ(MustCommit(a).time, T("2030-01-01") + 1);
+  EXPECT_EQ(db_->LastTransaction().id, 2u);
+}
+
+TEST_F(DbTest, RejectedTransactionsWriteNothing) {
+  LoadWorkedExample();
+  const TransactionInfo before = db_->LastTransaction();
+  const auto expect_rejected = [&](Transaction txn, const std::string& message) {
+    txn.Assert({"New", "p", "o"}, Value::Int64(1), {0, 10});  // would be visible if applied
+    absl::StatusOr<TransactionInfo> info = db_->Commit(txn);
+    ASSERT_FALSE(info.ok());
+    EXPECT_TRUE(absl::IsInvalidArgument(info.status())) << info.status();
+    EXPECT_TRUE(absl::StrContains(info.status().message(), message)) << info.status();
+  };
+  Transaction bad_interval;
+  bad_interval.Assert(kSyriaUkraine, Value::String("x"), {10, 10});
+  expect_rejected(bad_interval, "operation 1: from");
+  Transaction second_bad;
+  second_bad.Assert(kSyriaUkraine, Value::String("x"), {0, 10});
+  second_bad.Retract(kSyriaUkraine, {20, 10});
+  expect_rejected(second_bad, "operation 2");
+  Transaction empty_name;
+  empty_name.Assert({"", "p", "o"}, Value::Int64(1), {0, 1});
+  expect_rejected(empty_name, "subject: empty name");
+  Transaction long_name;
+  long_name.Assert({"s", std::string(4097, 'p'), "o"}, Value::Int64(1), {0, 1});
+  expect_rejected(long_name, "predicate: name of 4097 bytes");
+  Transaction nul;
+  nul.Assert({"s", "p", std::string("o\0", 2)}, Value::Int64(1), {0, 1});
+  expect_rejected(nul, "object: NUL byte");
+  Transaction utf8;
+  utf8.Erase({"s\xc3", "p", "o"});
+  expect_rejected(utf8, "not valid UTF-8");
+  Transaction old_time;
+  old_time.SetTime(T("2025-09-26"));
+  expect_rejected(old_time, "is not after the previous transaction's 2025-09-26T00:00:00Z");
+  Transaction infinite;
+  infinite.SetTime(kPosInf);
+  expect_rejected(infinite, "finite");
+
+  EXPECT_EQ(db_->LastTransaction().id, before.id);
+  EXPECT_TRUE(Q({"New", std::nullopt, std::nullopt}, ValidTimeClause::All()).empty());
+  Reopen();
+  EXPECT_EQ(db_->LastTransaction().id, before.id);
+  EXPECT_TRUE(Q({std::nullopt, "p", std::nullopt}, ValidTimeClause::All()).empty());
+}
+
+TEST_F(DbTest, EraseRemovesEveryVersionAndItsLogEntries) {
+  LoadWorkedExample();
+  const FactKey other{"Syria", "embassy", "Russia"};
+  Transaction t;
+  t.SetTime(T("2025-10-01"));
+  t.Assert(other, Value::String("open"), {T("2000"), kPosInf});
+  MustCommit(t);
+  Transaction erase;
+  erase.SetTime(T("2025-11-01"));
+  erase.Assert(kSyriaUkraine, Value::String("moot"), {0, 1});  // made moot by the erase after it
+  erase.Erase(kSyriaUkraine);
+  erase.Assert(kSyriaUkraine, Value::String("fresh"), {T("2025"), T("2026")});
+  MustCommit(erase);
+
+  EXPECT_TRUE(Q(Exact(kSyriaUkraine), ValidTimeClause::All(), TxTimeClause::AsOf(T("2025-01-01"))).empty());
+  absl::StatusOr<std::vector<HistoryRow>> h = db_->History(Exact(kSyriaUkraine));
+  ASSERT_EQ(h->size(), 1u);
+  EXPECT_EQ((*h)[0].value, Value::String("fresh"));
+  EXPECT_EQ((*h)[0].tx.from, T("2025-11-01"));
+  EXPECT_EQ(Q(Exact(other), ValidTimeClause::All()).size(), 1u);
+
+  // The log no longer mentions the erased key before the erase.
+  std::vector<size_t> op_counts;
+  ASSERT_TRUE(db_->ScanLog(1, [&](const TransactionInfo& info, const Transaction& txn) {
+                   op_counts.push_back(txn.operations().size());
+                   EXPECT_EQ(info.operation_count, txn.operations().size());
+                   return true;
+                 }).ok());
+  EXPECT_EQ(op_counts, (std::vector<size_t>{0, 0, 0, 1, 2}));
+}
+
+TEST_F(DbTest, EmptyTransactionsAndRetractsOfNothingCommit) {
+  MustCommit(Transaction());
+  Transaction r;
+  r.Retract(kSyriaUkraine, {kNegInf, kPosInf});
+  EXPECT_EQ(MustCommit(r).id, 2u);
+  EXPECT_TRUE(db_->History({}).value().empty());
+}
+
+TEST_F(DbTest, DuringNeedsFromBeforeTo) {
+  EXPECT_TRUE(absl::IsInvalidArgument(db_->Query({{}, ValidTimeClause::During({5, 5}), {}}).status()));
+}
+
+TEST_F(DbTest, TheLogRebuildsTheDatabase) {
+  LoadWorkedExample();
+  Transaction t;
+  t.SetTime(T("2025-12-01"));
+  t.Retract(kSyriaUkraine, {T("2023"), T("2024")});
+  t.Assert({"Russia", "base", "Hmeimim"}, Value::Bool(true), {T("2015-09-30"), kPosInf});
+  t.Erase({"Syria", "nothing", "here"});
+  MustCommit(t);
+
+  ScratchDir copy_dir;
+  auto copy = Database::Open(copy_dir.path());
+  ASSERT_TRUE(copy.ok());
+  ASSERT_TRUE(db_->ScanLog(1, [&](const TransactionInfo&, const Transaction& txn) {
+                   EXPECT_TRUE((*copy)->Commit(txn).ok());
+                   return true;
+                 }).ok());
+  EXPECT_EQ((*copy)->History({}).value(), db_->History({}).value());
+  EXPECT_EQ((*copy)->LastTransaction().time, db_->LastTransaction().time);
+}
+
+TEST_F(DbTest, ReopenKeepsEverything) {
+  LoadWorkedExample();
+  const std::vector<HistoryRow> before = db_->History({}).value();
+  Reopen();
+  EXPECT_EQ(db_->History({}).value(), before);
+  EXPECT_EQ(db_->LastTransaction().id, 3u);
+  EXPECT_EQ(db_->LastTransaction().source, "caliber.az");
+  EXPECT_EQ(db_->GetTransaction(2)->source, "kyivpost");
+  EXPECT_TRUE(absl::IsNotFound(db_->GetTransaction(4).status()));
+}
+
+TEST_F(DbTest, ASecondOpenOfTheSameDirectoryIsRefused) {
+  auto second = Database::Open(dir_.path());
+  ASSERT_FALSE(second.ok());
+  EXPECT_TRUE(absl::IsFailedPrecondition(second.status())) << second.status();
+  EXPECT_TRUE(absl::StrContains(second.status().message(), "in use")) << second.status();
+}
+
+TEST_F(DbTest, DamagedRecordIsDataLoss) {
+  LoadWorkedExample();
+  db_.reset();
+  {
+    // Overwrite the one live record with garbage through RocksDB itself.
+    rocksdb::DBOptions options;
+    std::vector<std::string> names;
+    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, dir_.path(), &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const std::string& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    std::vector<rocksdb::ColumnFamilyHandle*> handles;
+    rocksdb::DB* raw = nullptr;
+    ASSERT_TRUE(rocksdb::DB::Open(options, dir_.path(), cfs, &handles, &raw).ok());
+    for (size_t i = 0; i < names.size(); ++i) {
+      if (names[i] != "live") continue;
+      std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), handles[i]));
+      it->SeekToFirst();
+      ASSERT_TRUE(it->Valid());
+      ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[i], it->key(), "garbage!").ok());
+    }
+    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+    delete raw;
+  }
+  Reopen();
+  absl::StatusOr<std::vector<Row>> rows = db_->Query({Exact(kSyriaUkraine), {}, {}});
+  ASSERT_FALSE(rows.ok());
+  EXPECT_TRUE(absl::IsDataLoss(rows.status())) << rows.status();
+  EXPECT_TRUE(absl::StrContains(rows.status().message(), "live key")) << rows.status();
+}
+
+TEST(OpenTest, MissingAndForeignDirectories) {
+  ScratchDir dir;
+  Options no_create;
+  no_create.create_if_missing = false;
+  EXPECT_TRUE(absl::IsNotFound(Database::Open(dir.Sub("missing"), no_create).status()));
+  testing::WriteFile(dir.Sub("file"), "x");
+  EXPECT_TRUE(absl::IsFailedPrecondition(Database::Open(dir.path()).status()));  // not empty, no CURRENT
+  EXPECT_FALSE(Database::Open(dir.Sub("file")).ok());
+  ASSERT_TRUE(Database::Open(dir.Sub("db")).ok());
+  Options exclusive;
+  exclusive.error_if_exists = true;
+  EXPECT_TRUE(absl::IsAlreadyExists(Database::Open(dir.Sub("db"), exclusive).status()));
+  std::filesystem::remove(dir.Sub("db") + "/CURRENT");
+  EXPECT_FALSE(Database::Open(dir.Sub("db"), no_create).ok());
+}
+
+TEST(ConcurrencyTest, ReadersNeverSeeHalfATransaction) {
+  ScratchDir dir;
+  Options options;
+  options.sync = false;
+  auto db = Database::Open(dir.path(), options);
+  ASSERT_TRUE(db.ok());
+  constexpr int kTransactions = 2000;
+  std::atomic<bool> done{false};
+  std::atomic<int> checks{0};
+  const auto reader = [&]() {
+    while (!done.load()) {
+      // Every transaction writes the same number to both keys.
+      absl::StatusOr<std::vector<Row>> rows = (*db)->Query({{"k", std::nullopt, std::nullopt}, ValidTimeClause::At(0), {}});
+      ASSERT_TRUE(rows.ok());
+      if (rows->empty()) continue;
+      ASSERT_EQ(rows->size(), 2u);
+      ASSERT_EQ((*rows)[0].value, (*rows)[1].value);
+      ++checks;
+    }
+  };
+  std::thread r1(reader), r2(reader);
+  for (int i = 1; i <= kTransactions; ++i) {
+    Transaction txn;
+    txn.Assert({"k", "a", "o"}, Value::Int64(i), {kNegInf, kPosInf});
+    txn.Assert({"k", "b", "o"}, Value::Int64(i), {kNegInf, kPosInf});
+    ASSERT_TRUE((*db)->Commit(txn).ok());
+  }
+  done = true;
+  r1.join();
+  r2.join();
+  EXPECT_GT(checks.load(), 0);
+}
+
+}  // namespace
+}  // namespace hindsight::testing

@@ -1,0 +1,56 @@
+// Key encodings: round trips and order preservation.
+#include <random>
+
+#include "gtest/gtest.h"
+#include "keys/key_codec.h"
+
+namespace hindsight::internal {
+namespace {
+
+TEST(KeyCodecTest, InstantsKeepTheirOrder) {
+  std::vector<Instant> v = {kNegInf, kNegInf + 1, -86'400'000'000, -1, 0, 1, 86'400'000'000, kPosInf - 1, kPosInf};
+  std::mt19937_64 rng(3);
+  for (int i = 0; i < 1000; ++i) v.push_back(static_cast<Instant>(rng()));
+  for (const Instant a : v) {
+    std::string ea;
+    AppendInstant(&ea, a);
+    ASSERT_EQ(ea.size(), kInstantBytes);
+    EXPECT_EQ(DecodeInstant(ea.data()), a);
+    for (const Instant b : {kNegInf, Instant{-1}, Instant{0}, Instant{1}, kPosInf}) {
+      std::string eb;
+      AppendInstant(&eb, b);
+      EXPECT_EQ(a < b, ea < eb) << a << " vs " << b;
+    }
+  }
+}
+
+TEST(KeyCodecTest, IdsAndKeysRoundTrip) {
+  const KeyIds k{1, 0x01020304, 0xffffffff};
+  EXPECT_EQ(DecodeLiveKey(LiveKey(k)), k);
+  const ClosedKeyParts parts = DecodeClosedKey(ClosedKey(k, 42, kNegInf));
+  EXPECT_EQ(parts.ids, k);
+  EXPECT_EQ(parts.tx_to, 42);
+  EXPECT_EQ(parts.from, kNegInf);
+  EXPECT_EQ(DecodeIndexKey(ObjectIndexKey(k)), k);
+  EXPECT_EQ(DecodeIndexKey(PredicateIndexKey(k)), k);
+  EXPECT_EQ(DecodeUint64(TxKey(0x0102030405060708).data()), 0x0102030405060708u);
+}
+
+TEST(KeyCodecTest, IdsKeepTheirOrder) {
+  EXPECT_LT(LiveKey({1, 2, 3}), LiveKey({1, 2, 4}));
+  EXPECT_LT(LiveKey({1, 0xffffffff, 0xffffffff}), LiveKey({2, 0, 0}));
+  EXPECT_LT(TxKey(255), TxKey(256));
+  // Closed rows of a key sort by tx_to, then from.
+  EXPECT_LT(ClosedKey({1, 1, 1}, 5, kPosInf), ClosedKey({1, 1, 1}, 6, kNegInf));
+  EXPECT_LT(ClosedKey({1, 1, 1}, 5, -1), ClosedKey({1, 1, 1}, 5, 0));
+}
+
+TEST(KeyCodecTest, PrefixSuccessor) {
+  EXPECT_EQ(PrefixSuccessor("ab"), "ac");
+  EXPECT_EQ(PrefixSuccessor(std::string("a\xff", 2)), "b");
+  EXPECT_EQ(PrefixSuccessor(std::string("\xff\xff", 2)), "");
+  EXPECT_EQ(PrefixSuccessor(""), "");
+}
+
+}  // namespace
+}  // namespace hindsight::internal
