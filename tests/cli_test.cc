@@ -1,0 +1,141 @@
+// The `hindsight` command: exit statuses, messages and effects.
+#include <filesystem>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gtest/gtest.h"
+#include "test_util.h"
+
+namespace hindsight::testing {
+namespace {
+
+class CliTest : public ::testing::Test {
+ protected:
+  CommandResult Hindsight(const std::string& args) { return RunCommand(ToolPath() + " " + args); }
+  std::string Db() const { return dir_.Sub("db"); }
+  std::string Ops(const std::string& text) {
+    const std::string path = dir_.Sub(absl::StrCat("ops", ++files_, ".tsv"));
+    WriteFile(path, text);
+    return path;
+  }
+  ScratchDir dir_;
+  int files_ = 0;
+};
+
+constexpr char kTwoTransactions[] =
+    "tx\t2022-07-01\tnews\n"
+    "assert\tSyria\tdiplomatic_relations\tUkraine\t\"severed\"\t2022-06-30\t+inf\n"
+    "tx\t2024-12-31\tkyivpost\n"
+    "assert\tSyria\tdiplomatic_relations\tUkraine\t\"talks\"\t2024-12-30\t+inf\n";
+
+TEST_F(CliTest, UsageHelpAndUnknownCommands) {
+  CommandResult r = Hindsight("");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(r.err, "usage: hindsight COMMAND"));
+  r = Hindsight("frobnicate");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_TRUE(absl::StrContains(r.err, "unknown command 'frobnicate'"));
+  for (const char* cmd : {"--help", "import --help", "replay --help", "query --help"}) {
+    r = Hindsight(cmd);
+    EXPECT_EQ(r.exit_code, 0) << cmd;
+    EXPECT_TRUE(absl::StartsWith(r.out, "usage: hindsight")) << cmd << ": " << r.out;
+  }
+  EXPECT_EQ(Hindsight("import onlyone").exit_code, 2);
+  EXPECT_EQ(Hindsight("replay --bogus a b").exit_code, 2);
+}
+
+TEST_F(CliTest, ImportPrintsASummaryAndQueryAnswers) {
+  CommandResult r = Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.out, "imported 2 transactions, 2 operations in ")) << r.out;
+  r = Hindsight(absl::StrCat("query ", Db(), " 'Syria * Ukraine at 2025-10-01 as of 2025-01-01'"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "subject | predicate            | object  | value   | from       | to\n"
+            "--------+----------------------+---------+---------+------------+-----\n"
+            "Syria   | diplomatic_relations | Ukraine | \"talks\" | 2024-12-30 | +inf\n"
+            "(1 row)\n");
+  r = Hindsight(absl::StrCat("query --format tsv ", Db(), " 'history Syria * *;'"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "Syria\tdiplomatic_relations\tUkraine\t\"severed\"\t2022-06-30T00:00:00Z\t+inf\t2022-07-01T00:00:00Z\t2024-12-31T00:00:00Z\n"
+            "Syria\tdiplomatic_relations\tUkraine\t\"severed\"\t2022-06-30T00:00:00Z\t2024-12-30T00:00:00Z\t2024-12-31T00:00:00Z\t+inf\n"
+            "Syria\tdiplomatic_relations\tUkraine\t\"talks\"\t2024-12-30T00:00:00Z\t+inf\t2024-12-31T00:00:00Z\t+inf\n");
+}
+
+TEST_F(CliTest, ImportReadsStandardInput) {
+  CommandResult r = RunCommand(absl::StrCat(ToolPath(), " import ", Db(), " - < ", Ops(kTwoTransactions)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.out, "imported 2 transactions")) << r.out;
+}
+
+TEST_F(CliTest, ABadLineStopsTheImportAndItsTransactionIsNotApplied) {
+  const std::string ops = Ops(std::string(kTwoTransactions) +
+                              "tx\t2025-09-26\tcaliber.az\n"
+                              "assert\tSyria\tdiplomatic_relations\tUkraine\t\"restored\"\t2025-09-25\t+inf\n"
+                              "assert\tSyria\tembassy\tUkraine\t\"open\"\t2025-02-30\t+inf\n");
+  CommandResult r = Hindsight(absl::StrCat("import ", Db(), " ", ops));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, ops + ":7: FROM: invalid time literal '2025-02-30'")) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "2 transactions before it were committed")) << r.err;
+  r = Hindsight(absl::StrCat("query --format tsv ", Db(), " 'Syria * * at 2025-10-01'"));
+  EXPECT_EQ(r.out, "Syria\tdiplomatic_relations\tUkraine\t\"talks\"\t2024-12-30T00:00:00Z\t+inf\n");
+}
+
+TEST_F(CliTest, ANonIncreasingTransactionTimeNamesItsTxLine) {
+  const std::string ops = Ops(std::string(kTwoTransactions) + "tx\t2024-12-31\tagain\n" +
+                              "assert\ta\tb\tc\t1\t2000\t2001\n");
+  CommandResult r = Hindsight(absl::StrCat("import ", Db(), " ", ops));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, ops + ":5: transaction time 2024-12-31T00:00:00Z is not after")) << r.err;
+  r = Hindsight(absl::StrCat("query --format tsv ", Db(), " 'a b c'"));
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(CliTest, EmptyAndMissingFiles) {
+  CommandResult r = Hindsight(absl::StrCat("import ", Db(), " ", Ops("# nothing\n\n")));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "no transactions")) << r.err;
+  r = Hindsight(absl::StrCat("import ", Db(), " ", dir_.Sub("absent.tsv")));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "cannot open")) << r.err;
+}
+
+TEST_F(CliTest, MissingOrDamagedDatabases) {
+  CommandResult r = Hindsight(absl::StrCat("replay ", dir_.Sub("nowhere"), " ", Ops("history\t*\t*\t*\n")));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "no database at")) << r.err;
+  r = Hindsight(absl::StrCat("query ", dir_.Sub("nowhere"), " '* * *'"));
+  EXPECT_EQ(r.exit_code, 1);
+  ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
+  std::filesystem::remove(Db() + "/CURRENT");
+  r = Hindsight(absl::StrCat("query ", Db(), " '* * *'"));
+  EXPECT_EQ(r.exit_code, 1);
+  r = Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions)));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "holds no database")) << r.err;
+}
+
+TEST_F(CliTest, QueryErrorsPointAtTheColumn) {
+  ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
+  CommandResult r = Hindsight(absl::StrCat("query ", Db(), " 'Syria * Ukraine at 2025-02-30'"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "column 20: invalid time literal '2025-02-30'")) << r.err;
+  r = Hindsight(absl::StrCat("query ", Db(), " 'Syria * Ukraine at 2025 as of tx 9'"));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "no transaction 9")) << r.err;
+}
+
+TEST_F(CliTest, ReplayAnswersAndStats) {
+  ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
+  const std::string queries = Ops("at\tSyria\t*\t*\t2023\t\nbogus\nhistory\t*\t*\tUkraine\n");
+  CommandResult r = Hindsight(absl::StrCat("replay --stats ", Db(), " ", queries));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.out, "#\t1\t1\nSyria\tdiplomatic_relations\tUkraine\t\"severed\"\t"));
+  EXPECT_TRUE(absl::StrContains(r.out, "#\t2\terror\n#\t3\t3\n")) << r.out;
+  EXPECT_TRUE(absl::StartsWith(r.err, absl::StrCat("class\tops", files_, "\t2\t4\t"))) << r.err;
+}
+
+}  // namespace
+}  // namespace hindsight::testing

@@ -1,0 +1,112 @@
+// The ops-file reader: every malformed line names its line and reason.
+#include <sstream>
+
+#include "absl/strings/match.h"
+#include "format/ops_reader.h"
+#include "format/query_file.h"
+#include "gtest/gtest.h"
+
+namespace hindsight::internal {
+namespace {
+
+// The error message of the first failing block of `text`, or "" if all read.
+std::string FirstError(const std::string& text) {
+  std::istringstream in(text);
+  OpsReader reader(&in, "ops.tsv");
+  while (true) {
+    absl::StatusOr<std::optional<OpsBlock>> b = reader.Next();
+    if (!b.ok()) return std::string(b.status().message());
+    if (!b->has_value()) return "";
+  }
+}
+
+TEST(OpsReaderTest, ReadsBlocks) {
+  std::istringstream in(
+      "# comment\n"
+      "tx\t2022-07-01\tnews\n"
+      "assert\tSyria\tdiplomatic_relations\tUkraine\t\"severed\"\t2022-06-30\t+inf\n"
+      "\n"
+      "retract\ta\\tb\tp\\\\q\tc\\nd\t\t1999\t2000\n"
+      "tx\t\t\n"
+      "erase\tx\ty\tz\n");
+  OpsReader reader(&in, "ops.tsv");
+  auto first = reader.Next();
+  ASSERT_TRUE(first.ok() && first->has_value());
+  const OpsBlock& b = **first;
+  EXPECT_EQ(b.tx_line, 2);
+  EXPECT_EQ(b.op_lines, (std::vector<int>{3, 5}));
+  EXPECT_EQ(*b.txn.time(), *ParseInstant("2022-07-01"));
+  EXPECT_EQ(b.txn.source(), "news");
+  ASSERT_EQ(b.txn.operations().size(), 2u);
+  EXPECT_EQ(b.txn.operations()[1].key, (FactKey{"a\tb", "p\\q", "c\nd"}));
+  auto second = reader.Next();
+  ASSERT_TRUE(second.ok() && second->has_value());
+  EXPECT_FALSE((*second)->txn.time().has_value());
+  EXPECT_EQ((*second)->txn.operations()[0].kind, Operation::Kind::kErase);
+  auto end = reader.Next();
+  ASSERT_TRUE(end.ok());
+  EXPECT_FALSE(end->has_value());
+}
+
+TEST(OpsReaderTest, CatalogueOfBadLines) {
+  const std::string tx = "tx\t2020\ts\n";
+  const struct {
+    std::string text;
+    std::string message;
+  } kCases[] = {
+      {"assert\ts\tp\to\t1\t2000\t2001\n", "ops.tsv:1: an operation before the first tx line"},
+      {tx + "assert\ts\tp\to\t1\t2000-02-30\t2001\n", "ops.tsv:2: FROM: invalid time literal '2000-02-30'"},
+      {tx + "assert\ts\tp\to\t1\t2001\t2000\n", "ops.tsv:2: FROM 2001 is not before TO 2000"},
+      {tx + "assert\ts\tp\to\t1\t2001\t2001\n", "ops.tsv:2: FROM 2001 is not before TO 2001"},
+      {tx + "assert\t\tp\to\t1\t2000\t2001\n", "ops.tsv:2: subject: empty name"},
+      {tx + "assert\ts\t\xff\to\t1\t2000\t2001\n", "ops.tsv:2: predicate: name is not valid UTF-8"},
+      {tx + "assert\ts\tp\t" + std::string(4097, 'o') + "\t1\t2000\t2001\n", "ops.tsv:2: object: name of 4097"},
+      {tx + "assert\ts\\0\tp\to\t1\t2000\t2001\n", "ops.tsv:2: subject: bad escape '\\0'"},
+      {tx + std::string("assert\ts\0\tp\to\t1\t2000\t2001\n", 26), "ops.tsv:2: subject: NUL byte"},
+      {tx + "assert\ts\tp\to\tnull\t2000\t2001\n", "ops.tsv:2: invalid value 'null': JSON null"},
+      {tx + "assert\ts\tp\to\t9223372036854775808\t2000\t2001\n", "ops.tsv:2: invalid value"},
+      {tx + "retract\ts\tp\to\t1\t2000\t2001\n", "ops.tsv:2: a retract carries no value"},
+      {tx + "insert\ts\tp\to\t1\t2000\t2001\n", "ops.tsv:2: unknown operation 'insert'"},
+      {tx + "assert\ts\tp\to\t1\t2000\n", "ops.tsv:2: 'assert' has 7 fields, found 6"},
+      {tx + "erase\ts\tp\to\t\n", "ops.tsv:2: 'erase' has 4 fields, found 5"},
+      {"tx\t2020\n", "ops.tsv:1: a tx line has 3 fields"},
+      {"tx\t+inf\ts\n", "ops.tsv:1: TX_TIME must be finite"},
+      {"tx\t2020-13\ts\n", "ops.tsv:1: TX_TIME: invalid time literal"},
+      {tx + "assert\ts\tp\to\t1\t2000\t2001\r\n", "ops.tsv:2: raw carriage return"},
+      {"\x89PNG\r\n\x1a\n", "ops.tsv:1: raw carriage return"},
+      {"\x89PNG\n", "ops.tsv:1: unknown operation"},
+      {tx + "assert\ts\tp\to\t\"trunc", "ops.tsv:2: 'assert' has 7 fields, found 5"},
+      {tx + "assert\ts\tp\to\t\"trunc\t2000\t2001\n", "ops.tsv:2: invalid value"},
+  };
+  for (const auto& c : kCases) {
+    const std::string error = FirstError(c.text);
+    EXPECT_TRUE(absl::StartsWith(error, c.message)) << "got: " << error << "\nwant: " << c.message;
+  }
+}
+
+TEST(QueryFileTest, ParsesEveryKindAndRejectsBadLines) {
+  auto at = ParseQueryLine("at\tSyria\t*\tUkraine\t2023\t");
+  ASSERT_TRUE(at.ok());
+  EXPECT_EQ(at->query.pattern.subject, "Syria");
+  EXPECT_FALSE(at->query.pattern.predicate.has_value());
+  EXPECT_EQ(at->query.as_of.kind, TxTimeClause::Kind::kLatest);
+  auto during = ParseQueryLine("during\t*\tp\t*\t2020\t2021\t2024-12-31");
+  ASSERT_TRUE(during.ok());
+  EXPECT_EQ(during->query.valid.kind, ValidTimeClause::Kind::kDuring);
+  EXPECT_EQ(during->query.as_of.kind, TxTimeClause::Kind::kAsOfTime);
+  auto history = ParseQueryLine("history\t*star\tp\t*");
+  ASSERT_TRUE(history.ok());
+  EXPECT_TRUE(history->is_history);
+  EXPECT_EQ(history->query.pattern.subject, "*star");
+  for (const char* bad : {"bogus", "at\ts\tp\to\t2023", "at\ts\tp\to\t2023\t\t", "during\ts\tp\to\t2021\t2020\t",
+                          "during\ts\tp\to\t2021\t2021\t", "history\ts\tp", "at\ts\\x\tp\to\t2023\t",
+                          "at\t\tp\to\t2023\t", "at\ts\tp\to\t2023-02-30\t", "at\ts\tp\to\t2023\tyesterday"}) {
+    EXPECT_FALSE(ParseQueryLine(bad).ok()) << bad;
+  }
+  EXPECT_TRUE(IsIgnoredQueryLine(""));
+  EXPECT_TRUE(IsIgnoredQueryLine("# comment"));
+  EXPECT_FALSE(IsIgnoredQueryLine("at\t#\tp\to\t2020\t"));
+}
+
+}  // namespace
+}  // namespace hindsight::internal

@@ -1,0 +1,68 @@
+// The read statement of `hindsight query` (docs/query-language.md).
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "query/statement.h"
+
+namespace hindsight::internal {
+namespace {
+
+Statement Parse(std::string_view s) {
+  absl::StatusOr<Statement> st = ParseStatement(s);
+  EXPECT_TRUE(st.ok()) << s << ": " << st.status();
+  return st.value_or(Statement{});
+}
+
+std::string Error(std::string_view s) {
+  absl::StatusOr<Statement> st = ParseStatement(s);
+  EXPECT_FALSE(st.ok()) << s;
+  return std::string(st.status().message());
+}
+
+TEST(StatementTest, TheFormsOfTheIssue) {
+  Statement st = Parse("Syria * Ukraine at 2023-01-01;");
+  EXPECT_EQ(st.query.pattern.subject, "Syria");
+  EXPECT_FALSE(st.query.pattern.predicate);
+  EXPECT_EQ(st.query.valid.kind, ValidTimeClause::Kind::kAt);
+  EXPECT_EQ(st.query.valid.at, *ParseInstant("2023-01-01"));
+
+  st = Parse("Syria * Ukraine at 2025-10-01 as of 2025-01-01;");
+  EXPECT_EQ(st.query.as_of.kind, TxTimeClause::Kind::kAsOfTime);
+  EXPECT_EQ(st.query.as_of.time, *ParseInstant("2025-01-01"));
+
+  st = Parse("Syria diplomatic_relations * during [2020, 2026);");
+  EXPECT_EQ(st.query.valid.kind, ValidTimeClause::Kind::kDuring);
+  EXPECT_EQ(st.query.valid.during, (Interval{*ParseInstant("2020"), *ParseInstant("2026")}));
+
+  st = Parse("history Syria * Ukraine;");
+  EXPECT_TRUE(st.is_history);
+
+  st = Parse("\"South Korea\" \"*\" * AT 2025 AS OF TX 3");
+  EXPECT_EQ(st.query.pattern.subject, "South Korea");
+  EXPECT_EQ(st.query.pattern.predicate, "*");
+  EXPECT_EQ(st.query.as_of.kind, TxTimeClause::Kind::kAsOfTx);
+  EXPECT_EQ(st.query.as_of.tx_id, 3u);
+
+  st = Parse("* * *");
+  EXPECT_EQ(st.query.valid.kind, ValidTimeClause::Kind::kAll);
+  EXPECT_EQ(st.query.as_of.kind, TxTimeClause::Kind::kLatest);
+  st = Parse("a b c at 2000-01-01T10:30+01:00");
+  EXPECT_EQ(st.query.valid.at, *ParseInstant("2000-01-01T09:30Z"));
+}
+
+TEST(StatementTest, ErrorsSayWhereAndWhat) {
+  EXPECT_EQ(Error("Syria *"), "column 8: expected an object, found the end");
+  EXPECT_EQ(Error("a b c at"), "column 9: expected a time literal, found the end");
+  EXPECT_EQ(Error("a b c during [2020 2021)"), "column 20: expected ',', found '2021'");
+  EXPECT_EQ(Error("a b c during [2021, 2020)"), "column 21: during [from, to) needs from < to");
+  EXPECT_EQ(Error("a b c during [2020, 2021]"), "column 25: expected ')' (intervals are half-open: [from, to)), found ']'");
+  EXPECT_EQ(Error("a b c as 2020"), "column 10: expected 'of', found '2020'");
+  EXPECT_EQ(Error("a b c as of tx x"), "column 16: expected a transaction number, found 'x'");
+  EXPECT_EQ(Error("history a b c at 2020"), "column 15: expected the end of the statement (history takes no time clause), found 'at'");
+  EXPECT_EQ(Error("a b c at 2020 extra"), "column 15: expected 'at', 'during', 'as of' or the end of the statement, found 'extra'");
+  EXPECT_TRUE(absl::StartsWith(Error("\"unterminated b c"), "column 1: unterminated quoted name"));
+  EXPECT_TRUE(absl::StartsWith(Error("\"\" b c"), "column 1: empty name"));
+  EXPECT_TRUE(absl::StartsWith(Error("a b c at 2025-02-30"), "column 10: invalid time literal '2025-02-30'"));
+}
+
+}  // namespace
+}  // namespace hindsight::internal
