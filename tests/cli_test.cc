@@ -137,5 +137,23 @@ TEST_F(CliTest, ReplayAnswersAndStats) {
   EXPECT_TRUE(absl::StartsWith(r.err, absl::StrCat("class\tops", files_, "\t2\t4\t"))) << r.err;
 }
 
+TEST_F(CliTest, NewsDemoAnswersItsQuestions) {
+  CommandResult r = RunCommand(absl::StrCat(SourceDir(), "/demo/ask.sh ", ToolPath(), " ", Db()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // What was true, and what was known when.
+  EXPECT_TRUE(absl::StrContains(r.out, "Syria   | diplomatic_relations | Ukraine | \"severed\" | 2022-06-30 | 2024-12-30\n"))
+      << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "Syria   | diplomatic_relations | Ukraine | \"talks\" | 2024-12-30 | +inf\n(1 row)"))
+      << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "Syria   | diplomatic_relations | Ukraine     | \"restored\"    | 2025-09-25 | +inf"))
+      << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "Tartus Naval Base | \"awaiting evacuation ships\" | 2024-12-30 | +inf")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "Tartus Naval Base | \"operating\" | 2017-01-01 | +inf")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "(5 rows)")) << r.out;  // the history of Syria-Ukraine relations
+  // At least 30 facts, every transaction dated and sourced.
+  r = RunCommand(absl::StrCat(ToolPath(), " query --format tsv ", Db(), " 'history * * *'"));
+  EXPECT_GE(std::count(r.out.begin(), r.out.end(), '\n'), 30);
+}
+
 }  // namespace
 }  // namespace hindsight::testing

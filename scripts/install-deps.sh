@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages Hindsight builds and tests with.
+set -euo pipefail
+packages=(build-essential cmake ninja-build librocksdb-dev libcapnp-dev capnproto libabsl-dev
+          libbenchmark-dev libgtest-dev libedit-dev libsqlite3-dev python3)
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
