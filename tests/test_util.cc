@@ -44,7 +44,7 @@ std::string SourceDir() { return HINDSIGHT_SOURCE; }
 CommandResult RunCommand(const std::string& command) {
   ScratchDir capture;
   const std::string out = capture.Sub("out"), err = capture.Sub("err");
-  const int status = std::system((command + " >" + out + " 2>" + err).c_str());
+  const int status = std::system(("(" + command + ") >" + out + " 2>" + err).c_str());
   CommandResult r;
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   r.out = ReadFile(out);

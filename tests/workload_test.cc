@@ -3,6 +3,7 @@
 // the public conformance sample against its expected answers.
 #include <fstream>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "format/ops_reader.h"
 #include "format/replay.h"
@@ -100,6 +101,36 @@ TEST(WorkloadTest, ConformanceSampleMatchesTheReferenceModel) {
   const ReferenceModel model = ModelFromOps(conf + "/ops.tsv");
   std::ifstream in(conf + "/q_edge.tsv");
   EXPECT_EQ(ModelAnswers(model, internal::ReadQueryFile(&in)), ReadFile(conf + "/q_edge.expected"));
+}
+
+TEST(WorkloadTest, IcewsEventsImportAndMatchTheReferenceModel) {
+  ScratchDir dir;
+  const std::string ops = dir.Sub("icews.tsv");
+  const std::string data = SharedDir() + "/data/icews14";
+  CommandResult conv = RunCommand(absl::StrCat("python3 ", SourceDir(), "/tools/icews_to_ops.py ", data,
+                                               "/icews_2014_valid.txt ", data, "/icews_2014_test.txt > ", ops));
+  ASSERT_EQ(conv.exit_code, 0) << conv.err;
+  CommandResult imp = RunCommand(absl::StrCat(ToolPath(), " import ", dir.Sub("db"), " ", ops));
+  ASSERT_EQ(imp.exit_code, 0) << imp.err;
+  EXPECT_TRUE(absl::StartsWith(imp.out, "imported 365 transactions, ")) << imp.out;
+
+  // Real names: spaces, commas, parentheses, non-ASCII letters.
+  const std::string queries = dir.Sub("q.tsv");
+  WriteFile(queries,
+            "at\tBusiness (Russia)\tImpose embargo, boycott, or sanctions\tIran\t2014-02-05\t\n"
+            "at\t*\t*\t*\t2014-03-06\t\n"
+            "at\t*\t*\t*\t2014-11-04\t2014-07-01\n"
+            "during\tJohn Kerry\t*\t*\t2014-11\t2014-12\t\n"
+            "during\t*\tMake a visit\t*\t2014-06\t2014-07\t2014-06-15\n"
+            "at\t*\t*\tChina\t2014-09-22\t\n"
+            "history\tJohn Kerry\t*\tChina\n"
+            "history\t*\tMake statement\tAfghanistan\n");
+  CommandResult replay = RunCommand(absl::StrCat(ToolPath(), " replay ", dir.Sub("db"), " ", queries));
+  ASSERT_EQ(replay.exit_code, 0) << replay.err;
+  std::ifstream in(queries);
+  const std::string expected = ModelAnswers(ModelFromOps(ops), internal::ReadQueryFile(&in));
+  EXPECT_EQ(replay.out, expected);
+  EXPECT_GT(std::count(expected.begin(), expected.end(), '\n'), 150);
 }
 
 }  // namespace
