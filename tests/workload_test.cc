@@ -62,11 +62,15 @@ size_t queries_in(const std::string& qfile) {
 TEST(WorkloadTest, GeneratedWorkloadMatchesTheReferenceModel) {
   ScratchDir dir;
   const std::string wl = dir.Sub("wl"), db = dir.Sub("db");
-  CommandResult gen = RunCommand(absl::StrCat("python3 ", SharedDir(), "/workload/gen.py --keys 2000 --queries 300 --seed 7 --out ", wl));
+  // HINDSIGHT_WORKLOAD_ARGS runs a larger or different workload by hand, e.g.
+  // "--keys 20000 --queries 2000 --seed 3".
+  const char* args = std::getenv("HINDSIGHT_WORKLOAD_ARGS");
+  CommandResult gen = RunCommand(absl::StrCat("python3 ", SharedDir(), "/workload/gen.py ",
+                                              args != nullptr ? args : "--keys 2000 --queries 300 --seed 7",
+                                              " --out ", wl));
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   CommandResult imp = RunCommand(absl::StrCat(ToolPath(), " import ", db, " ", wl, "/ops.tsv"));
   ASSERT_EQ(imp.exit_code, 0) << imp.err;
-  EXPECT_NE(imp.out.find("imported 24 transactions"), std::string::npos) << imp.out;
 
   const ReferenceModel model = ModelFromOps(wl + "/ops.tsv");
   for (const char* cls : {"q_point", "q_bitemporal", "q_subject", "q_object", "q_pair", "q_interval", "q_slice",
