@@ -52,6 +52,10 @@ struct Operation {
   value @4 :Value;    # none for retract and erase
   from @5 :Int64;     # unused for erase
   to @6 :Int64;       # unused for erase
+  # Erase only: SHA-256 of subject NUL predicate NUL object. The log keeps an
+  # erase by this digest alone (the names are empty), so that an erased
+  # key's names leave the database.
+  keyDigest @7 :Data;
 
   enum Kind {
     assert @0;

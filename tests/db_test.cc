@@ -189,6 +189,49 @@ TEST_F(DbTest, EraseRemovesEveryVersionAndItsLogEntries) {
   EXPECT_EQ(op_counts, (std::vector<size_t>{0, 0, 0, 1, 2}));
 }
 
+// Every byte of every file in `dir`.
+std::string AllFileBytes(const std::string& dir) {
+  std::string all;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(dir)) {
+    if (entry.is_regular_file()) all += ReadFile(entry.path().string());
+  }
+  return all;
+}
+
+TEST_F(DbTest, EraseLeavesNoTraceInTheFilesAfterCompaction) {
+  const FactKey secret{"Witness-7f3a", "testified_against", "Cartel-91bc"};
+  const FactKey other{"Neighbour-c0de", "lives_near", "Cartel-hq-55aa"};
+  for (int i = 0; i < 3; ++i) {
+    Transaction t;
+    t.SetTime(T("2020") + i);
+    t.Assert(secret, Value::String("statement-e11d"), {T("2019") + i, kPosInf});
+    t.Assert(other, Value::Bool(true), {T("2019"), kPosInf});
+    MustCommit(t);
+  }
+  ASSERT_TRUE(db_->Compact().ok());
+  ASSERT_NE(AllFileBytes(dir_.path()).find("testified_against"), std::string::npos);  // the probe works
+
+  Transaction erase;
+  erase.SetTime(T("2021"));
+  erase.Erase(secret);
+  MustCommit(erase);
+  ASSERT_TRUE(db_->Compact().ok());
+  Reopen();
+  ASSERT_TRUE(db_->Compact().ok());
+  const std::string bytes = AllFileBytes(dir_.path());
+  for (const char* name : {"Witness-7f3a", "testified_against", "Cartel-91bc", "statement-e11d"}) {
+    EXPECT_EQ(bytes.find(name), std::string::npos) << name;
+  }
+  EXPECT_NE(bytes.find("Neighbour-c0de"), std::string::npos);
+  EXPECT_EQ(Q(Exact(other), ValidTimeClause::All()).size(), 1u);
+  EXPECT_TRUE(db_->History(Exact(secret)).value().empty());
+  // The erased names can be used again.
+  Transaction again;
+  again.Assert(secret, Value::None(), {0, 1});
+  MustCommit(again);
+  EXPECT_EQ(Q(Exact(secret), ValidTimeClause::All()).size(), 1u);
+}
+
 TEST_F(DbTest, EmptyTransactionsAndRetractsOfNothingCommit) {
   MustCommit(Transaction());
   Transaction r;

@@ -11,9 +11,21 @@
 #include "storage/column_families.h"
 #include "storage/db_impl.h"
 #include "storage/rocks_status.h"
+#include "util/sha256.h"
 #include "util/status_macros.h"
 
-namespace hindsight::internal {
+namespace hindsight {
+
+std::string KeyDigest(const FactKey& key) {
+  std::string text = key.subject;
+  text.push_back('\0');
+  text += key.predicate;
+  text.push_back('\0');
+  text += key.object;
+  return internal::Sha256(text);
+}
+
+namespace internal {
 namespace {
 
 using KeyView = std::tuple<std::string_view, std::string_view, std::string_view>;
@@ -24,6 +36,14 @@ absl::Status ValidateOperation(const Operation& op, size_t index) {
   const auto fail = [index](const char* what, const absl::Status& s) {
     return absl::InvalidArgumentError(absl::StrCat("operation ", index + 1, ": ", what, s.message()));
   };
+  if (!op.key_digest.empty()) {
+    if (op.kind != Operation::Kind::kErase || op.key_digest.size() != 32 || !op.key.subject.empty() ||
+        !op.key.predicate.empty() || !op.key.object.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("operation ", index + 1, ": a key digest is 32 bytes and only names an erased key"));
+    }
+    return absl::OkStatus();
+  }
   if (absl::Status s = ValidateName(op.key.subject); !s.ok()) return fail("subject: ", s);
   if (absl::Status s = ValidateName(op.key.predicate); !s.ok()) return fail("predicate: ", s);
   if (absl::Status s = ValidateName(op.key.object); !s.ok()) return fail("object: ", s);
@@ -61,11 +81,50 @@ void DiffTimelines(const std::vector<StoredSegment>& before, const Timeline& aft
 
 }  // namespace
 
+absl::Status DbImpl::ResolveDigests(std::vector<Operation>* ops) {
+  absl::flat_hash_map<std::string, FactKey> wanted;
+  for (const Operation& op : *ops) {
+    if (!op.key_digest.empty()) wanted.emplace(op.key_digest, FactKey{});
+  }
+  if (wanted.empty()) return absl::OkStatus();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kLiveCf)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const KeyIds ids = DecodeLiveKey(std::string_view(it->key().data(), it->key().size()));
+    FactKey key{names_.Name(ids.subject), names_.Name(ids.predicate), names_.Name(ids.object)};
+    auto found = wanted.find(KeyDigest(key));
+    if (found != wanted.end()) found->second = std::move(key);
+  }
+  HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan keys"));
+  for (Operation& op : *ops) {
+    if (op.key_digest.empty()) continue;
+    op.key = wanted[op.key_digest];  // stays empty (matching nothing) if no key has that digest
+  }
+  return absl::OkStatus();
+}
+
+bool DbImpl::NameInUse(NameId id, const absl::flat_hash_set<KeyIds>& gone) const {
+  std::string id_bytes;
+  AppendNameId(&id_bytes, id);
+  const std::pair<int, std::string> ranges[] = {{kLiveCf, id_bytes},
+                                                {kKeysCf, std::string(1, kObjectIndexTag) + id_bytes},
+                                                {kKeysCf, std::string(1, kPredicateIndexTag) + id_bytes}};
+  for (const auto& [family, prefix] : ranges) {
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(family)));
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      const std::string_view key(it->key().data(), it->key().size());
+      const KeyIds k = family == kLiveCf ? DecodeLiveKey(key) : DecodeIndexKey(key);
+      if (!gone.contains(k)) return true;
+    }
+  }
+  return false;
+}
+
 absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
-  const std::vector<Operation>& ops = txn.operations();
-  for (size_t i = 0; i < ops.size(); ++i) HS_RETURN_IF_ERROR(ValidateOperation(ops[i], i));
+  for (size_t i = 0; i < txn.operations().size(); ++i) HS_RETURN_IF_ERROR(ValidateOperation(txn.operations()[i], i));
 
   std::lock_guard write_lock(write_mu_);
+  std::vector<Operation> ops = txn.operations();
+  HS_RETURN_IF_ERROR(ResolveDigests(&ops));
   const TransactionInfo previous = LastTransaction();
   Instant time;
   if (txn.time().has_value()) {
@@ -86,6 +145,7 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
   absl::flat_hash_map<KeyView, size_t> group_of;
   std::vector<std::vector<size_t>> groups;
   for (size_t i = 0; i < ops.size(); ++i) {
+    if (ops[i].key.subject.empty()) continue;  // an erase by digest of no known key
     auto [it, inserted] = group_of.try_emplace(ViewOf(ops[i].key), groups.size());
     if (inserted) groups.emplace_back();
     groups[it->second].push_back(i);
@@ -112,6 +172,9 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
 
   std::vector<FactKey> erased;
   absl::flat_hash_set<size_t> dropped_ops;  // ops made moot by a later erase of their key
+  absl::flat_hash_set<KeyIds> gone;         // keys whose records this batch deletes for good
+  absl::flat_hash_set<NameId> names_kept;   // names of keys stored after this batch
+  std::vector<NameId> name_candidates;      // names of erased keys, perhaps unused now
   rocksdb::ReadOptions ro;
   for (const std::vector<size_t>& group : groups) {
     const FactKey& key = ops[group.front()].key;
@@ -155,6 +218,8 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
         batch.Delete(cf(kKeysCf), PredicateIndexKey(*ids));
         before.clear();
         stored = false;
+        gone.insert(*ids);
+        name_candidates.insert(name_candidates.end(), {ids->subject, ids->predicate, ids->object});
       }
     }
 
@@ -173,12 +238,15 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
     std::vector<const StoredSegment*> removed, kept;
     std::vector<const Segment*> added;
     DiffTimelines(before, after, &removed, &added, &kept);
+    if (stored) names_kept.insert({ids->subject, ids->predicate, ids->object});
     if (removed.empty() && added.empty()) continue;
     if (!stored) {
       // A key gets its records (and index entries) when it first has a row.
       ids = KeyIds{intern(key.subject), intern(key.predicate), intern(key.object)};
       batch.Put(cf(kKeysCf), ObjectIndexKey(*ids), "");
       batch.Put(cf(kKeysCf), PredicateIndexKey(*ids), "");
+      gone.erase(*ids);
+      names_kept.insert({ids->subject, ids->predicate, ids->object});
     }
     for (const StoredSegment* s : removed) {
       batch.Put(cf(kClosedCf), ClosedKey(*ids, time, s->segment.valid.from),
@@ -199,7 +267,23 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
   TransactionRecord record{previous.id + 1, time, txn.source(), {}};
   record.operations.reserve(ops.size() - dropped_ops.size());
   for (size_t i = 0; i < ops.size(); ++i) {
-    if (!dropped_ops.contains(i)) record.operations.push_back(ops[i]);
+    if (dropped_ops.contains(i)) continue;
+    Operation op = txn.operations()[i];
+    if (op.kind == Operation::Kind::kErase && op.key_digest.empty()) {
+      op.key_digest = KeyDigest(op.key);  // the log names an erased key by digest only
+      op.key = FactKey{};
+    }
+    record.operations.push_back(std::move(op));
+  }
+  // Names that no key uses any more leave the dictionary.
+  std::vector<NameId> names_removed;
+  for (const NameId id : name_candidates) {
+    if (names_kept.contains(id) || std::find(names_removed.begin(), names_removed.end(), id) != names_removed.end()) {
+      continue;
+    }
+    if (NameInUse(id, gone)) continue;
+    batch.Delete(cf(kNamesCf), names_.Name(id));
+    names_removed.push_back(id);
   }
   const TransactionInfo info{record.id, time, txn.source(), record.operations.size()};
   if (!erased.empty()) HS_RETURN_IF_ERROR(EraseFromLog(erased, &batch));
@@ -221,12 +305,17 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
     last_ = info;
   }
   rollback.armed = false;
+  for (const NameId id : names_removed) names_.Remove(id);
   return info;
 }
 
 absl::Status DbImpl::EraseFromLog(const std::vector<FactKey>& erased, rocksdb::WriteBatch* batch) {
   absl::flat_hash_set<KeyView> keys;
-  for (const FactKey& k : erased) keys.insert(ViewOf(k));
+  absl::flat_hash_set<std::string> digests;
+  for (const FactKey& k : erased) {
+    keys.insert(ViewOf(k));
+    digests.insert(KeyDigest(k));
+  }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kTxLogCf)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto record = DecodeTransaction(std::string_view(it->value().data(), it->value().size()));
@@ -235,7 +324,9 @@ absl::Status DbImpl::EraseFromLog(const std::vector<FactKey>& erased, rocksdb::W
     }
     std::vector<Operation>& record_ops = record->operations;
     const size_t n = record_ops.size();
-    std::erase_if(record_ops, [&keys](const Operation& op) { return keys.contains(ViewOf(op.key)); });
+    std::erase_if(record_ops, [&](const Operation& op) {
+      return op.key_digest.empty() ? keys.contains(ViewOf(op.key)) : digests.contains(op.key_digest);
+    });
     if (record_ops.size() == n) continue;
     batch->Put(cf(kTxLogCf), it->key(), EncodeTransaction(*record));
     batch->Put(cf(kTxInfoCf), it->key(),
@@ -244,4 +335,5 @@ absl::Status DbImpl::EraseFromLog(const std::vector<FactKey>& erased, rocksdb::W
   return FromRocks(it->status(), "cannot scan the transaction log");
 }
 
-}  // namespace hindsight::internal
+}  // namespace internal
+}  // namespace hindsight

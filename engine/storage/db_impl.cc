@@ -147,12 +147,15 @@ absl::Status DbImpl::LoadState() {
     if (it->value().size() != kIdBytes) {
       return absl::DataLossError(absl::StrCat("damaged name record for key '", it->key().ToString(), "'"));
     }
-    names_.Load(std::string_view(it->key().data(), it->key().size()), DecodeNameId(it->value().data()));
+    const NameId id = DecodeNameId(it->value().data());
+    if (id >= meta.next_name_id) {
+      return absl::DataLossError(absl::StrCat("damaged name record for key '", it->key().ToString(), "': id ", id,
+                                              " was never assigned"));
+    }
+    names_.Load(std::string_view(it->key().data(), it->key().size()), id);
   }
   HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read names"));
-  if (!names_.IsDense() || names_.size() != meta.next_name_id) {
-    return absl::DataLossError("damaged name dictionary: ids are not 0..N-1");
-  }
+  names_.Reserve(meta.next_name_id);
   last_ = TransactionInfo{0, kNegInf, "", 0};
   if (meta.last_tx_id > 0) {
     HS_ASSIGN_OR_RETURN(last_, ReadTransactionInfo(meta.last_tx_id, nullptr));
@@ -184,6 +187,19 @@ absl::StatusOr<TransactionInfo> DbImpl::ReadTransactionInfo(uint64_t id, const r
 
 absl::StatusOr<TransactionInfo> DbImpl::GetTransaction(uint64_t id) const {
   return ReadTransactionInfo(id, nullptr);
+}
+
+absl::Status DbImpl::Compact() {
+  std::lock_guard write_lock(write_mu_);
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  HS_RETURN_IF_ERROR(FromRocks(db_->Flush(flush, handles_), "cannot flush"));
+  rocksdb::CompactRangeOptions compact;
+  compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForce;
+  for (rocksdb::ColumnFamilyHandle* h : handles_) {
+    HS_RETURN_IF_ERROR(FromRocks(db_->CompactRange(compact, h, nullptr, nullptr), "cannot compact"));
+  }
+  return absl::OkStatus();
 }
 
 TransactionInfo DbImpl::LastTransaction() const {

@@ -16,6 +16,7 @@
 
 #include <rocksdb/db.h>
 
+#include "absl/container/flat_hash_set.h"
 #include "hindsight/db.h"
 #include "keys/key_codec.h"
 #include "storage/name_dictionary.h"
@@ -33,6 +34,9 @@ class DbImpl final : public Database {
   absl::Status ScanHistory(const Pattern& pattern, const HistorySink& sink) const override;
   absl::Status ScanLog(uint64_t first_id,
                        const std::function<bool(const TransactionInfo&, const Transaction&)>& sink) const override;
+  absl::Status ListTransactions(uint64_t first_id,
+                                const std::function<bool(const TransactionInfo&)>& sink) const override;
+  absl::Status Compact() override;
   absl::StatusOr<TransactionInfo> GetTransaction(uint64_t id) const override;
   TransactionInfo LastTransaction() const override;
 
@@ -62,6 +66,10 @@ class DbImpl final : public Database {
   absl::StatusOr<TransactionInfo> ReadTransactionInfo(uint64_t id, const rocksdb::Snapshot* snapshot) const;
 
   // Writes (REQUIRES: write_mu_ held).
+  // Gives each erase-by-digest the key it names (or leaves it empty).
+  absl::Status ResolveDigests(std::vector<Operation>* ops);
+  // True when a key other than those in `gone` uses name `id`.
+  bool NameInUse(NameId id, const absl::flat_hash_set<KeyIds>& gone) const;
   absl::Status EraseFromLog(const std::vector<FactKey>& erased, rocksdb::WriteBatch* batch);
 
   rocksdb::ColumnFamilyHandle* cf(int i) const { return handles_[i]; }

@@ -33,9 +33,14 @@ void NameDictionary::Load(std::string_view name, NameId id) {
   ids_.emplace(std::string(name), id);
 }
 
-bool NameDictionary::IsDense() const {
-  std::shared_lock lock(mu_);
-  return ids_.size() == names_.size();
+void NameDictionary::Remove(NameId id) {
+  std::unique_lock lock(mu_);
+  if (id < names_.size()) ids_.erase(names_[id]);
+}
+
+void NameDictionary::Reserve(size_t n) {
+  std::unique_lock lock(mu_);
+  if (names_.size() < n) names_.resize(n);
 }
 
 size_t NameDictionary::size() const {

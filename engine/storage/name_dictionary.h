@@ -22,18 +22,24 @@ class NameDictionary {
   // The id of `name`, if interned.
   std::optional<NameId> Find(std::string_view name) const;
 
-  // The name of `id`. REQUIRES: id < size(). The reference stays valid until
-  // Truncate removes the id.
+  // The name of `id` ("" for an id whose name was removed before this
+  // process opened the database). REQUIRES: id < size(). The reference stays
+  // valid until Truncate removes the id.
   const std::string& Name(NameId id) const;
 
   // The id of `name`, interning it as the next id if new (`*added` says).
   NameId Intern(std::string_view name, bool* added);
 
-  // Adds a (name, id) pair read from disk, in any order.
+  // Adds a (name, id) pair read from disk, in any order. Ids of names that
+  // were removed stay unused.
   void Load(std::string_view name, NameId id);
 
-  // After loading: true when the ids are exactly 0..size()-1.
-  bool IsDense() const;
+  // Makes `id` unknown to Find (its name was erased); Name(id) keeps working
+  // for readers of older snapshots until the database is reopened.
+  void Remove(NameId id);
+
+  // Makes size() at least n (the next id to assign, after loading).
+  void Reserve(size_t n);
 
   size_t size() const;
 

@@ -266,13 +266,33 @@ absl::Status DbImpl::ScanLog(uint64_t first_id,
       switch (op.kind) {
         case Operation::Kind::kAssert: txn.Assert(std::move(op.key), std::move(op.value), op.valid); break;
         case Operation::Kind::kRetract: txn.Retract(std::move(op.key), op.valid); break;
-        case Operation::Kind::kErase: txn.Erase(std::move(op.key)); break;
+        case Operation::Kind::kErase:
+          if (op.key_digest.empty()) {
+            txn.Erase(std::move(op.key));
+          } else {
+            txn.EraseByDigest(std::move(op.key_digest));
+          }
+          break;
       }
     }
     const TransactionInfo info{record->id, record->time, record->source, record->operations.size()};
     if (!sink(info, txn)) return absl::OkStatus();
   }
   return FromRocks(it->status(), "cannot scan the transaction log");
+}
+
+absl::Status DbImpl::ListTransactions(uint64_t first_id,
+                                      const std::function<bool(const TransactionInfo&)>& sink) const {
+  const std::unique_ptr<ReadView> view = AcquireView();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view->Options(), cf(kTxInfoCf)));
+  for (it->Seek(TxKey(first_id)); it->Valid(); it->Next()) {
+    absl::StatusOr<TransactionInfo> info = DecodeTransactionInfo(View(it->value()));
+    if (!info.ok()) {
+      return absl::DataLossError(absl::StrCat(info.status().message(), " (txinfo key ", it->key().ToString(true), ")"));
+    }
+    if (!sink(*info)) return absl::OkStatus();
+  }
+  return FromRocks(it->status(), "cannot list transactions");
 }
 
 }  // namespace hindsight::internal

@@ -138,6 +138,9 @@ std::string EncodeTransaction(const TransactionRecord& record) {
     WriteValue(op.value, o.initValue());
     o.setFrom(op.valid.from);
     o.setTo(op.valid.to);
+    if (!op.key_digest.empty()) {
+      o.setKeyDigest(kj::arrayPtr(reinterpret_cast<const kj::byte*>(op.key_digest.data()), op.key_digest.size()));
+    }
   }
   return ToBytes(message);
 }
@@ -157,6 +160,8 @@ absl::StatusOr<TransactionRecord> DecodeTransaction(std::string_view bytes) {
       op.key = {ReadText(o.getSubject()), ReadText(o.getPredicate()), ReadText(o.getObject())};
       op.value = ReadValue(o.getValue());
       op.valid = {o.getFrom(), o.getTo()};
+      const capnp::Data::Reader digest = o.getKeyDigest();
+      op.key_digest.assign(reinterpret_cast<const char*>(digest.begin()), digest.size());
       out.operations.push_back(std::move(op));
     }
     return out;

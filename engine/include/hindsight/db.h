@@ -69,9 +69,20 @@ class Database {
   // order, with its operations as recorded: committing each, with its time
   // and source, into an empty database rebuilds this one. (An erase removes
   // the erased key's earlier operations from the log; the erase itself
-  // stays.) Reads one snapshot. DataLoss for a damaged record.
+  // stays, naming the key by digest only.) Reads one snapshot. DataLoss for
+  // a damaged record.
   virtual absl::Status ScanLog(uint64_t first_id,
                                const std::function<bool(const TransactionInfo&, const Transaction&)>& sink) const = 0;
+
+  // Calls `sink` with the summary of each committed transaction with id >=
+  // `first_id`, in id order (one small record each, not the operations).
+  virtual absl::Status ListTransactions(uint64_t first_id,
+                                        const std::function<bool(const TransactionInfo&)>& sink) const = 0;
+
+  // Flushes everything to table files and compacts every column family to
+  // its bottom level, so that erased data leaves the files on disk too.
+  // Cost: rewrites the whole database; for maintenance, not the hot path.
+  virtual absl::Status Compact() = 0;
 
   // The committed transaction `id`; NotFound if there is none.
   virtual absl::StatusOr<TransactionInfo> GetTransaction(uint64_t id) const = 0;

@@ -20,21 +20,33 @@ struct Operation {
   FactKey key;
   Value value;      // kAssert only
   Interval valid;   // kAssert and kRetract
+  // kErase by digest (as the transaction log records erasures): KeyDigest of
+  // the key, and `key` is empty. Empty otherwise.
+  std::string key_digest;
 };
+
+// The 32-byte SHA-256 of subject NUL predicate NUL object: how the
+// transaction log names an erased key without keeping its names.
+std::string KeyDigest(const FactKey& key);
 
 class Transaction {
  public:
   // Over `valid` the key has `value`, replacing what it had there.
   void Assert(FactKey key, Value value, Interval valid) {
-    ops_.push_back({Operation::Kind::kAssert, std::move(key), std::move(value), valid});
+    ops_.push_back({Operation::Kind::kAssert, std::move(key), std::move(value), valid, {}});
   }
   // Over `valid` the key has nothing.
   void Retract(FactKey key, Interval valid) {
-    ops_.push_back({Operation::Kind::kRetract, std::move(key), Value(), valid});
+    ops_.push_back({Operation::Kind::kRetract, std::move(key), Value(), valid, {}});
   }
   // Removes every version of the key from every transaction time.
   void Erase(FactKey key) {
-    ops_.push_back({Operation::Kind::kErase, std::move(key), Value(), {}});
+    ops_.push_back({Operation::Kind::kErase, std::move(key), Value(), {}, {}});
+  }
+  // Erases the key whose KeyDigest is `digest`, if there is one (replaying a
+  // log record). Cost: a scan of every key's names.
+  void EraseByDigest(std::string digest) {
+    ops_.push_back({Operation::Kind::kErase, {}, Value(), {}, std::move(digest)});
   }
 
   // The transaction time to commit at; must be finite and after the previous
