@@ -13,6 +13,8 @@ using Args = std::vector<std::string>;
 int RunImport(const Args& args);
 int RunReplay(const Args& args);
 int RunQuery(const Args& args);
+int RunLog(const Args& args);
+int RunCompact(const Args& args);
 
 // Exit statuses shared by every command.
 inline constexpr int kExitOk = 0;

@@ -26,6 +26,8 @@ constexpr char kUsage[] =
     "  import DB_DIR OPS_FILE       load an operations file (- for standard input)\n"
     "  replay DB_DIR QUERY_FILE     answer a query file in the expected-answer format\n"
     "  query DB_DIR 'STATEMENT'     answer one query and print a table\n"
+    "  log DB_DIR                   list the committed transactions\n"
+    "  compact DB_DIR               rewrite the files so erased data leaves the disk\n"
     "\n"
     "'hindsight COMMAND --help' describes one command.\n";
 
@@ -47,6 +49,8 @@ int main(int argc, char** argv) {
   if (command == "import") return RunImport(args);
   if (command == "replay") return RunReplay(args);
   if (command == "query") return RunQuery(args);
+  if (command == "log") return RunLog(args);
+  if (command == "compact") return RunCompact(args);
   std::fprintf(stderr, "hindsight: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

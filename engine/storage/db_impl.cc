@@ -1,6 +1,8 @@
 #include "storage/db_impl.h"
 
 #include <chrono>
+#include <unistd.h>
+
 #include <filesystem>
 
 #include <rocksdb/filter_policy.h>
@@ -73,6 +75,61 @@ absl::StatusOr<std::unique_ptr<Database>> DbImpl::Open(const std::string& path, 
   return std::unique_ptr<Database>(std::move(db));
 }
 
+namespace {
+
+rocksdb::DBOptions MakeDbOptions() {
+  rocksdb::DBOptions db_options;
+  db_options.IncreaseParallelism(2);
+  db_options.paranoid_checks = true;
+  db_options.max_open_files = 512;
+  // Small column families (meta, names) would otherwise pin every WAL file.
+  db_options.max_total_wal_size = 64 << 20;
+  return db_options;
+}
+
+std::vector<rocksdb::ColumnFamilyDescriptor> MakeDescriptors() {
+  const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(256 << 20);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const char* name : kColumnFamilyNames) descriptors.emplace_back(name, MakeColumnFamilyOptions(cache));
+  return descriptors;
+}
+
+// Creates a complete, empty database at `path` atomically: it is built in a
+// sibling directory and renamed into place, so a crash during creation
+// leaves either nothing at `path` or a whole database.
+absl::Status CreateDatabase(const std::string& path) {
+  namespace fs = std::filesystem;
+  const std::string staging = absl::StrCat(path, ".creating-", getpid());
+  std::error_code ec;
+  const fs::path parent = fs::path(path).parent_path();
+  if (!parent.empty()) fs::create_directories(parent, ec);
+  fs::remove_all(staging, ec);
+  rocksdb::DBOptions options = MakeDbOptions();
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  HS_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, staging, MakeDescriptors(), &handles, &raw),
+                               absl::StrCat("cannot create database ", path)));
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  const MetaRecord meta{kFormatVersion, 0, kNegInf, 0};
+  rocksdb::Status st = raw->Put(wo, handles[kMetaCf], kMetaKey, EncodeMeta(meta));
+  for (rocksdb::ColumnFamilyHandle* h : handles) raw->DestroyColumnFamilyHandle(h);
+  if (st.ok()) st = raw->Close();
+  delete raw;
+  HS_RETURN_IF_ERROR(FromRocks(st, absl::StrCat("cannot create database ", path)));
+  fs::rename(staging, path, ec);
+  if (ec && !fs::exists(fs::path(path) / "CURRENT")) {
+    fs::remove_all(staging, ec);
+    return absl::InternalError(absl::StrCat("cannot create database ", path, ": ", ec.message()));
+  }
+  fs::remove_all(staging, ec);  // another process created it first: use theirs
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::Status DbImpl::Initialize(const std::string& path, const Options& options) {
   namespace fs = std::filesystem;
   clock_ = options.clock != nullptr ? options.clock : SystemClock();
@@ -91,43 +148,23 @@ absl::Status DbImpl::Initialize(const std::string& path, const Options& options)
       return absl::FailedPreconditionError(
           absl::StrCat(path, " is not empty and holds no database (no CURRENT file); refusing to create one there"));
     }
+    HS_RETURN_IF_ERROR(CreateDatabase(path));
   }
 
-  rocksdb::DBOptions db_options;
-  db_options.create_if_missing = !exists;
-  db_options.create_missing_column_families = !exists;
-  db_options.IncreaseParallelism(2);
-  db_options.paranoid_checks = true;
-  db_options.max_open_files = 512;
-  // Small column families (meta, names) would otherwise pin every WAL file.
-  db_options.max_total_wal_size = 64 << 20;
-
-  const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(256 << 20);
-  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  const rocksdb::DBOptions db_options = MakeDbOptions();
+  std::vector<std::string> present;
+  HS_RETURN_IF_ERROR(FromRocks(rocksdb::DB::ListColumnFamilies(db_options, path, &present),
+                               absl::StrCat("cannot open database ", path)));
   for (const char* name : kColumnFamilyNames) {
-    descriptors.emplace_back(name, MakeColumnFamilyOptions(cache));
-  }
-  if (exists) {
-    std::vector<std::string> present;
-    HS_RETURN_IF_ERROR(FromRocks(rocksdb::DB::ListColumnFamilies(db_options, path, &present),
-                                 absl::StrCat("cannot open database ", path)));
-    for (const char* name : kColumnFamilyNames) {
-      if (std::find(present.begin(), present.end(), name) == present.end()) {
-        return absl::FailedPreconditionError(
-            absl::StrCat(path, " is not a Hindsight database (no column family '", name, "')"));
-      }
+    if (std::find(present.begin(), present.end(), name) == present.end()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat(path, " is not a Hindsight database (no column family '", name, "')"));
     }
   }
   rocksdb::DB* raw = nullptr;
-  HS_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options, path, descriptors, &handles_, &raw),
+  HS_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options, path, MakeDescriptors(), &handles_, &raw),
                                absl::StrCat("cannot open database ", path)));
   db_.reset(raw);
-  if (!exists) {
-    rocksdb::WriteOptions wo;
-    wo.sync = true;
-    const MetaRecord meta{kFormatVersion, 0, kNegInf, 0};
-    HS_RETURN_IF_ERROR(FromRocks(db_->Put(wo, cf(kMetaCf), kMetaKey, EncodeMeta(meta)), "cannot create database"));
-  }
   return LoadState();
 }
 
