@@ -1,4 +1,6 @@
 // The `hindsight` command: exit statuses, messages and effects.
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "absl/strings/match.h"
@@ -125,6 +127,61 @@ TEST_F(CliTest, QueryErrorsPointAtTheColumn) {
   r = Hindsight(absl::StrCat("query ", Db(), " 'Syria * Ukraine at 2025 as of tx 9'"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(r.err, "no transaction 9")) << r.err;
+}
+
+TEST_F(CliTest, EveryMalformedFileLeavesTheDatabaseAsItWas) {
+  ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
+  const auto state = [&]() {
+    return Hindsight(absl::StrCat("log ", Db())).out +
+           Hindsight(absl::StrCat("query --format tsv ", Db(), " 'history * * *'")).out;
+  };
+  const std::string before = state();
+  const std::string tx = "tx\t2030-01-01\tlater\n";
+  const std::string ok = "assert\tS\tP\tO\t1\t2000\t2001\n";
+  const struct {
+    std::string text;
+    std::string error;  // after FILE:
+  } kCases[] = {
+      {tx + ok + "assert\tS\tP\tO\t1\t2000-02-30\t2001\n", "3: FROM: invalid time literal '2000-02-30'"},
+      {tx + "assert\tS\tP\tO\t1\t2001\t2000\n", "2: FROM 2001 is not before TO 2000"},
+      {tx + "assert\t\tP\tO\t1\t2000\t2001\n", "2: subject: empty name"},
+      {tx + "assert\tS\tP\t\xc3\x28\t1\t2000\t2001\n", "2: object: name is not valid UTF-8"},
+      {tx + std::string("assert\tS\0\tP\tO\t1\t2000\t2001\n", 24), "2: subject: NUL byte in name"},
+      {tx + "assert\tS\t" + std::string(4097, 'p') + "\tO\t1\t2000\t2001\n", "2: predicate: name of 4097 bytes"},
+      {tx + "assert\tS\\q\tP\tO\t1\t2000\t2001\n", "2: subject: bad escape '\\q'"},
+      {tx + "assert\tS\tP\tO\tnull\t2000\t2001\n", "2: invalid value 'null'"},
+      {tx + "assert\tS\tP\tO\t99999999999999999999\t2000\t2001\n", "2: invalid value '99999999999999999999': integer out of int64 range"},
+      {tx + "retract\tS\tP\tO\t\"x\"\t2000\t2001\n", "2: a retract carries no value"},
+      {tx + "upsert\tS\tP\tO\t1\t2000\t2001\n", "2: unknown operation 'upsert'"},
+      {tx + "assert\tS\tP\tO\t1\t2000\n", "2: 'assert' has 7 fields, found 6"},
+      {"tx\t2024-12-31\tagain\n" + ok, "1: transaction time 2024-12-31T00:00:00Z is not after"},
+      {"tx\t+inf\tnever\n" + ok, "1: TX_TIME must be finite"},
+      {ok, "1: an operation before the first tx line"},
+      {tx + "assert\tS\tP\tO\t1\t2000\t2001\r\n", "2: raw carriage return"},
+      {"\x7f""ELF\x02\x01\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x02\x00>\x00", "1: unknown operation"},
+      {tx + "assert\tS\tP\tO\t\"trunc", "2: 'assert' has 7 fields, found 5"},
+      {"", " no transactions (empty file?)"},
+  };
+  for (const auto& c : kCases) {
+    const std::string file = Ops(c.text);
+    CommandResult r = Hindsight(absl::StrCat("import ", Db(), " ", file));
+    EXPECT_EQ(r.exit_code, 1) << c.error;
+    EXPECT_TRUE(absl::StrContains(r.err, absl::StrCat(file, ":", c.error))) << "want: " << c.error << "\ngot: " << r.err;
+    EXPECT_EQ(state(), before) << c.error;
+  }
+}
+
+TEST_F(CliTest, ASecondProcessIsToldTheDatabaseIsInUse) {
+  ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
+  // An import that holds the database open while it waits for its input.
+  std::system(absl::StrCat("(sleep 4 | ", ToolPath(), " import ", Db(), " - >/dev/null 2>&1) &").c_str());
+  bool refused = false;
+  for (int i = 0; i < 30 && !refused; ++i) {
+    usleep(100'000);
+    CommandResult r = Hindsight(absl::StrCat("query ", Db(), " '* * *'"));
+    refused = r.exit_code == 1 && absl::StrContains(r.err, "in use by another process");
+  }
+  EXPECT_TRUE(refused);
 }
 
 TEST_F(CliTest, ReplayAnswersAndStats) {

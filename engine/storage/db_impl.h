@@ -60,6 +60,8 @@ class DbImpl final : public Database {
   // Reads.
   absl::StatusOr<std::vector<MatchedKey>> MatchingKeys(const Pattern& pattern, const ReadView& view) const;
   absl::StatusOr<std::vector<StoredSegment>> ReadLive(const KeyIds& ids, const ReadView& view) const;
+  // Decodes a closed row of key `ids`; DataLoss names the key.
+  absl::StatusOr<ClosedRecord> DecodeClosedAt(const KeyIds& ids, const rocksdb::Slice& value) const;
   // TL(k, t) for a t before the view's last transaction.
   absl::StatusOr<Timeline> ReadTimelineAsOf(const KeyIds& ids, Instant t, const ReadView& view) const;
   absl::StatusOr<std::vector<HistoryRow>> ReadHistory(const MatchedKey& key, const ReadView& view) const;

@@ -121,10 +121,21 @@ absl::StatusOr<std::vector<StoredSegment>> DbImpl::ReadLive(const KeyIds& ids, c
   HS_RETURN_IF_ERROR(FromRocks(s, "cannot read live timeline"));
   auto segments = DecodeLiveTimeline(std::string_view(value.data(), value.size()));
   if (!segments.ok()) {
-    return absl::DataLossError(absl::StrCat(segments.status().message(), " (live key ", ids.subject, "/",
-                                            ids.predicate, "/", ids.object, ")"));
+    return absl::DataLossError(absl::StrCat(segments.status().message(), " (column family live, key (",
+                                            names_.Name(ids.subject), ", ", names_.Name(ids.predicate), ", ",
+                                            names_.Name(ids.object), "))"));
   }
   return segments;
+}
+
+absl::StatusOr<ClosedRecord> DbImpl::DecodeClosedAt(const KeyIds& ids, const rocksdb::Slice& value) const {
+  absl::StatusOr<ClosedRecord> rec = DecodeClosed(View(value));
+  if (!rec.ok()) {
+    return absl::DataLossError(absl::StrCat(rec.status().message(), " (column family closed, key (",
+                                            names_.Name(ids.subject), ", ", names_.Name(ids.predicate), ", ",
+                                            names_.Name(ids.object), "))"));
+  }
+  return rec;
 }
 
 absl::StatusOr<Timeline> DbImpl::ReadTimelineAsOf(const KeyIds& ids, Instant t, const ReadView& view) const {
@@ -143,7 +154,7 @@ absl::StatusOr<Timeline> DbImpl::ReadTimelineAsOf(const KeyIds& ids, Instant t, 
   for (it->Seek(ClosedKey(ids, t + 1, kNegInf)); it->Valid(); it->Next()) {
     const std::string_view key = View(it->key());
     if (key.size() != kKeyIdsBytes + 2 * kInstantBytes) return absl::DataLossError("damaged key in closed");
-    HS_ASSIGN_OR_RETURN(ClosedRecord rec, DecodeClosed(View(it->value())));
+    HS_ASSIGN_OR_RETURN(ClosedRecord rec, DecodeClosedAt(ids, it->value()));
     if (rec.tx_from > t) continue;
     tl.push_back({{DecodeClosedKey(key).from, rec.to}, std::move(rec.value)});
   }
@@ -228,7 +239,7 @@ absl::StatusOr<std::vector<HistoryRow>> DbImpl::ReadHistory(const MatchedKey& ke
     const std::string_view k = View(it->key());
     if (k.size() != kKeyIdsBytes + 2 * kInstantBytes) return absl::DataLossError("damaged key in closed");
     const ClosedKeyParts parts = DecodeClosedKey(k);
-    HS_ASSIGN_OR_RETURN(ClosedRecord rec, DecodeClosed(View(it->value())));
+    HS_ASSIGN_OR_RETURN(ClosedRecord rec, DecodeClosedAt(key.ids, it->value()));
     rows.push_back({fact, std::move(rec.value), {parts.from, rec.to}, {rec.tx_from, parts.tx_to}});
   }
   HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan closed rows"));
