@@ -1,5 +1,10 @@
 #!/usr/bin/env bash
-# Runs every test of the build in build/ (after scripts/build.sh).
+# Runs every test: the suite of build/ (after scripts/build.sh), the fuzzers
+# for a bounded time, and the whole suite again under ASan + UBSan.
+# --quick runs only the suite of build/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ctest --test-dir build --output-on-failure -j "$(nproc)"
+[ "${1:-}" = "--quick" ] && exit 0
+scripts/fuzz.sh
+scripts/sanitize.sh

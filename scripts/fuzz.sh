@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer targets with clang in build-fuzz/ and runs each for
+# FUZZ_SECONDS (default 30) from its corpus in tests/fuzz/corpus/. New inputs
+# go to a scratch directory; a crash leaves its input in build-fuzz/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seconds=${FUZZ_SECONDS:-30}
+cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang \
+  -DCMAKE_CXX_COMPILER=clang++ -DHINDSIGHT_FUZZ=ON -DHINDSIGHT_BUILD_TESTS=OFF >/dev/null
+targets=(time_literal ops_reader query_file statement)
+cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]/%/_fuzzer}"
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+for t in "${targets[@]}"; do
+  mkdir -p "$scratch/$t"
+  echo "fuzzing $t for ${seconds}s"
+  if ! (cd build-fuzz && "tests/fuzz/${t}_fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+      -print_final_stats=1 "$scratch/$t" "../tests/fuzz/corpus/$t" >"$scratch/$t.log" 2>&1); then
+    cat "$scratch/$t.log"
+    echo "fuzzing: $t failed (the input is in build-fuzz/)"
+    exit 1
+  fi
+  tail -n 4 "$scratch/$t.log"
+done
+echo "fuzzing: ${#targets[@]} targets ran ${seconds}s each without a crash"
