@@ -103,7 +103,11 @@ void CompareAll(const Database& db, const ReferenceModel& model, RandomSequence&
       switch (i) {
         case 0: q.valid = ValidTimeClause::All(); break;
         case 1: q.valid = ValidTimeClause::At(rnd.Point()); break;
-        case 2: q.valid = ValidTimeClause::At(rnd.Point() + rnd.Uniform(-1, 1)); break;
+        case 2: {  // just before or after a bound
+          const Instant v = rnd.Point();
+          q.valid = ValidTimeClause::At(v == kNegInf || v == kPosInf ? v : v + rnd.Uniform(-1, 1));
+          break;
+        }
         default: q.valid = ValidTimeClause::During(rnd.Span()); break;
       }
       absl::StatusOr<std::vector<Row>> got = db.Query(q);
