@@ -13,11 +13,12 @@ enum ColumnFamily : int {
   kKeysCf,
   kTxLogCf,
   kTxInfoCf,
+  kSlicesCf,
   kColumnFamilyCount,
 };
 
 inline constexpr const char* kColumnFamilyNames[kColumnFamilyCount] = {
-    "default", "names", "live", "closed", "keys", "txlog", "txinfo"};
+    "default", "names", "live", "closed", "keys", "txlog", "txinfo", "slices"};
 
 inline constexpr char kMetaKey[] = "meta";
 inline constexpr unsigned kFormatVersion = 1;

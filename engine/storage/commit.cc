@@ -11,6 +11,7 @@
 #include "storage/column_families.h"
 #include "storage/db_impl.h"
 #include "storage/rocks_status.h"
+#include "storage/slice_index.h"
 #include "util/sha256.h"
 #include "util/status_macros.h"
 
@@ -216,6 +217,7 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
         batch.Delete(cf(kLiveCf), prefix);
         batch.Delete(cf(kKeysCf), ObjectIndexKey(*ids));
         batch.Delete(cf(kKeysCf), PredicateIndexKey(*ids));
+        for (const StoredSegment& seg : before) batch.Delete(cf(kSlicesCf), SliceKey(*ids, seg.segment.valid));
         before.clear();
         stored = false;
         gone.insert(*ids);
@@ -251,6 +253,10 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
     for (const StoredSegment* s : removed) {
       batch.Put(cf(kClosedCf), ClosedKey(*ids, time, s->segment.valid.from),
                 EncodeClosed({s->segment.valid.to, s->segment.value, s->tx_from}));
+      batch.Delete(cf(kSlicesCf), SliceKey(*ids, s->segment.valid));
+    }
+    for (const Segment* s : added) {
+      batch.Put(cf(kSlicesCf), SliceKey(*ids, s->valid), EncodeSliceValue(s->valid, s->value));
     }
     std::vector<StoredSegment> live;
     live.reserve(kept.size() + added.size());

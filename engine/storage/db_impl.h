@@ -64,6 +64,8 @@ class DbImpl final : public Database {
   absl::StatusOr<ClosedRecord> DecodeClosedAt(const KeyIds& ids, const rocksdb::Slice& value) const;
   // TL(k, t) for a t before the view's last transaction.
   absl::StatusOr<Timeline> ReadTimelineAsOf(const KeyIds& ids, Instant t, const ReadView& view) const;
+  // `* predicate *` at v, latest: from the slice index.
+  absl::Status ScanSliceAt(const std::string& predicate, Instant v, const ReadView& view, const RowSink& sink) const;
   absl::StatusOr<std::vector<HistoryRow>> ReadHistory(const MatchedKey& key, const ReadView& view) const;
   absl::StatusOr<TransactionInfo> ReadTransactionInfo(uint64_t id, const rocksdb::Snapshot* snapshot) const;
 

@@ -7,6 +7,7 @@
 #include "storage/column_families.h"
 #include "storage/db_impl.h"
 #include "storage/rocks_status.h"
+#include "storage/slice_index.h"
 #include "util/status_macros.h"
 
 namespace hindsight::internal {
@@ -190,6 +191,10 @@ absl::Status DbImpl::Scan(const struct Query& query, const RowSink& sink) const 
       break;
     }
   }
+  if (latest && query.valid.kind == ValidTimeClause::Kind::kAt && query.pattern.predicate &&
+      !query.pattern.subject && !query.pattern.object) {
+    return ScanSliceAt(*query.pattern.predicate, query.valid.at, *view, sink);
+  }
   HS_ASSIGN_OR_RETURN(const std::vector<MatchedKey> keys, MatchingKeys(query.pattern, *view));
   Row row;
   for (const MatchedKey& key : keys) {
@@ -218,6 +223,42 @@ absl::Status DbImpl::Scan(const struct Query& query, const RowSink& sink) const 
       row.valid = tl[i].valid;
       if (!sink(row)) return absl::OkStatus();
     }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status DbImpl::ScanSliceAt(const std::string& predicate, Instant v, const ReadView& view,
+                                 const RowSink& sink) const {
+  const std::optional<NameId> p = names_.Find(predicate);
+  if (!p) return absl::OkStatus();
+  struct Hit {
+    SliceEntry entry;
+    const std::string* subject;
+    const std::string* object;
+  };
+  std::vector<Hit> hits;
+  const size_t known = names_.size();
+  rocksdb::ReadOptions ro = view.Options();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kSlicesCf)));
+  for (const SliceRange& range : SliceRangesAt(*p, v)) {
+    for (it->Seek(range.begin); it->Valid() && it->key().compare(range.end) < 0; it->Next()) {
+      HS_ASSIGN_OR_RETURN(SliceEntry e, DecodeSliceEntry(View(it->key()), View(it->value())));
+      if (!range.all_match && !e.valid.Contains(v)) continue;
+      if (e.ids.subject >= known || e.ids.object >= known) return absl::DataLossError("a key refers to an unknown name id");
+      const std::string* s = &names_.Name(e.ids.subject);
+      const std::string* o = &names_.Name(e.ids.object);
+      hits.push_back({std::move(e), s, o});
+    }
+    HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan the slice index"));
+  }
+  std::sort(hits.begin(), hits.end(),
+            [](const Hit& a, const Hit& b) { return std::tie(*a.subject, *a.object) < std::tie(*b.subject, *b.object); });
+  Row row;
+  for (Hit& h : hits) {
+    row.key = {*h.subject, predicate, *h.object};
+    row.value = std::move(h.entry.value);
+    row.valid = h.entry.valid;
+    if (!sink(row)) break;
   }
   return absl::OkStatus();
 }
