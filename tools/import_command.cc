@@ -9,7 +9,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "commands.h"
-#include "format/ops_reader.h"
+#include "format/importer.h"
 #include "hindsight/db.h"
 
 namespace hindsight::tools {
@@ -82,44 +82,25 @@ int RunImport(const Args& args) {
   const bool show_progress = isatty(STDERR_FILENO);
   const auto start = std::chrono::steady_clock::now();
   auto last_progress = start;
-  internal::OpsReader reader(in, ops_path == "-" ? "<stdin>" : ops_path);
-  uint64_t transactions = 0, operations = 0;
-  bool saw_transaction = false;
-  while (true) {
-    absl::StatusOr<std::optional<internal::OpsBlock>> block = reader.Next();
-    if (!block.ok()) {
-      if (show_progress) std::fputs("\n", stderr);
-      std::fprintf(stderr, "hindsight import: %s\n", std::string(block.status().message()).c_str());
+  internal::ImportCounts counts;
+  const absl::Status status = internal::ImportOps(
+      db->get(), in, ops_path == "-" ? "<stdin>" : ops_path, &counts, [&](const internal::ImportCounts& c) {
+        if (!show_progress || Seconds(last_progress) < 0.5) return;
+        last_progress = std::chrono::steady_clock::now();
+        std::string line = absl::StrCat("\rimporting: ", c.transactions, " transactions, ", c.operations, " operations");
+        if (total_bytes > 0) absl::StrAppend(&line, " (", c.bytes_read * 100 / total_bytes, "%)");
+        std::fputs(line.c_str(), stderr);
+      });
+  if (show_progress && counts.transactions > 0) std::fputs("\r\033[K", stderr);
+  if (!status.ok()) {
+    std::fprintf(stderr, "hindsight import: %s\n", std::string(status.message()).c_str());
+    if (counts.transactions > 0 || !absl::StrContains(status.message(), "no transactions")) {
       std::fprintf(stderr, "hindsight import: stopped; %llu transactions before it were committed\n",
-                   static_cast<unsigned long long>(transactions));
-      return kExitFailure;
+                   static_cast<unsigned long long>(counts.transactions));
     }
-    if (!block->has_value()) break;
-    saw_transaction = true;
-    const internal::OpsBlock& b = **block;
-    absl::StatusOr<TransactionInfo> info = (*db)->Commit(b.txn);
-    if (!info.ok()) {
-      if (show_progress) std::fputs("\n", stderr);
-      std::fprintf(stderr, "hindsight import: %s:%d: %s\n", ops_path.c_str(), b.tx_line,
-                   std::string(info.status().message()).c_str());
-      std::fprintf(stderr, "hindsight import: stopped; %llu transactions before it were committed\n",
-                   static_cast<unsigned long long>(transactions));
-      return kExitFailure;
-    }
-    ++transactions;
-    operations += b.txn.operations().size();
-    if (show_progress && Seconds(last_progress) > 0.5) {
-      last_progress = std::chrono::steady_clock::now();
-      std::string line = absl::StrCat("\rimporting: ", transactions, " transactions, ", operations, " operations");
-      if (total_bytes > 0) absl::StrAppend(&line, " (", reader.bytes_read() * 100 / total_bytes, "%)");
-      std::fputs(line.c_str(), stderr);
-    }
-  }
-  if (show_progress && transactions > 0) std::fputs("\r\033[K", stderr);
-  if (!saw_transaction) {
-    std::fprintf(stderr, "hindsight import: %s: no transactions (empty file?)\n", ops_path.c_str());
     return kExitFailure;
   }
+  const uint64_t transactions = counts.transactions, operations = counts.operations;
   const double secs = Seconds(start);
   std::printf("imported %llu transactions, %llu operations in %.2f s (%.0f operations/s)\n",
               static_cast<unsigned long long>(transactions), static_cast<unsigned long long>(operations), secs,
