@@ -16,6 +16,16 @@ namespace {
 // reader walk unbounded pointers.
 constexpr uint64_t kTraversalLimitWords = 64 * 1024 * 1024;
 
+// A message builder whose first segment fits a record of about `bytes`
+// bytes of text plus `structs` small structs: MallocMessageBuilder's
+// default first segment (8 KiB, zeroed) would dominate the cost of our
+// small records.
+capnp::MallocMessageBuilder Builder(size_t structs, size_t bytes) {
+  return capnp::MallocMessageBuilder(static_cast<unsigned>(8 + 8 * structs + bytes / 8 + structs));
+}
+
+size_t TextBytes(const Value& v) { return v.type() == Value::Type::kString ? v.string_value().size() : 0; }
+
 std::string ToBytes(capnp::MessageBuilder& builder) {
   const kj::Array<capnp::word> words = capnp::messageToFlatArray(builder);
   const kj::ArrayPtr<const char> chars = words.asChars();
@@ -79,7 +89,9 @@ std::string ReadText(capnp::Text::Reader t) { return std::string(t.begin(), t.si
 }  // namespace
 
 std::string EncodeLiveTimeline(const std::vector<StoredSegment>& segments) {
-  capnp::MallocMessageBuilder message;
+  size_t bytes = 0;
+  for (const StoredSegment& s : segments) bytes += TextBytes(s.segment.value);
+  capnp::MallocMessageBuilder message = Builder(segments.size() + 1, bytes);
   auto list = message.initRoot<schema::LiveTimeline>().initSegments(static_cast<unsigned>(segments.size()));
   for (unsigned i = 0; i < segments.size(); ++i) {
     auto s = list[i];
@@ -103,7 +115,7 @@ absl::StatusOr<std::vector<StoredSegment>> DecodeLiveTimeline(std::string_view b
 }
 
 std::string EncodeClosed(const ClosedRecord& record) {
-  capnp::MallocMessageBuilder message;
+  capnp::MallocMessageBuilder message = Builder(2, TextBytes(record.value));
   auto b = message.initRoot<schema::ClosedSegment>();
   b.setTo(record.to);
   b.setTxFrom(record.tx_from);
@@ -118,7 +130,11 @@ absl::StatusOr<ClosedRecord> DecodeClosed(std::string_view bytes) {
 }
 
 std::string EncodeTransaction(const TransactionRecord& record) {
-  capnp::MallocMessageBuilder message;
+  size_t bytes = record.source.size();
+  for (const Operation& op : record.operations) {
+    bytes += op.key.subject.size() + op.key.predicate.size() + op.key.object.size() + TextBytes(op.value) + 32;
+  }
+  capnp::MallocMessageBuilder message = Builder(2 * record.operations.size() + 1, bytes);
   auto b = message.initRoot<schema::Transaction>();
   b.setId(record.id);
   b.setTime(record.time);
@@ -169,7 +185,7 @@ absl::StatusOr<TransactionRecord> DecodeTransaction(std::string_view bytes) {
 }
 
 std::string EncodeTransactionInfo(const TransactionInfo& info) {
-  capnp::MallocMessageBuilder message;
+  capnp::MallocMessageBuilder message = Builder(1, info.source.size());
   auto b = message.initRoot<schema::TransactionInfo>();
   b.setId(info.id);
   b.setTime(info.time);
@@ -185,7 +201,7 @@ absl::StatusOr<TransactionInfo> DecodeTransactionInfo(std::string_view bytes) {
 }
 
 std::string EncodeMeta(const MetaRecord& meta) {
-  capnp::MallocMessageBuilder message;
+  capnp::MallocMessageBuilder message = Builder(1, 0);
   auto b = message.initRoot<schema::Meta>();
   b.setFormatVersion(meta.format_version);
   b.setLastTxId(meta.last_tx_id);
