@@ -1,0 +1,258 @@
+// hindsight-bench: the workload macro benchmark. Imports a gen.py workload
+// into Hindsight and the same bitemporal rows into SQLite, runs every query
+// class on both (answers checked equal), and prints a Markdown table of the
+// figures and the ratios SQLite / Hindsight, measured in the same run.
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "format/importer.h"
+#include "format/query_file.h"
+#include "format/replay.h"
+#include "hindsight/db.h"
+#include "sqlite_peer.h"
+
+namespace hindsight::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr char kUsage[] =
+    "usage: hindsight-bench [--scratch DIR] [--threads N] WORKLOAD_DIR\n"
+    "\n"
+    "WORKLOAD_DIR holds ops.tsv and q_*.tsv from ../shared/workload/gen.py.\n"
+    "Prints a progress line per phase on standard error and a Markdown table on\n"
+    "standard output: import time, bytes on disk, and per query class the median,\n"
+    "p99 and queries per second (one thread, and N reader threads, default 2) for\n"
+    "Hindsight and SQLite, with the ratios SQLite / Hindsight. Every answer of both\n"
+    "is compared; a difference ends the run with exit status 1.\n"
+    "bench/run.sh generates a workload and runs this.\n";
+
+double Since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+int64_t DirBytes(const std::string& dir) {
+  int64_t total = 0;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) total += static_cast<int64_t>(e.file_size());
+  }
+  return total;
+}
+
+struct Latency {
+  double median_us = 0, p99_us = 0, qps_one = 0, qps_many = 0;
+};
+
+Latency Summarize(std::vector<double> us, double total_s) {
+  Latency l;
+  if (us.empty()) return l;
+  std::sort(us.begin(), us.end());
+  l.median_us = us[us.size() / 2];
+  l.p99_us = us[std::min(us.size() - 1, us.size() * 99 / 100)];
+  l.qps_one = static_cast<double>(us.size()) / total_s;
+  return l;
+}
+
+// Runs `answer(i)` for every query index, timing each; then again from
+// `threads` threads at once for the throughput.
+template <typename MakeAnswerer>
+Latency Measure(size_t n, int threads, MakeAnswerer make) {
+  auto answer = make();
+  std::vector<double> us;
+  us.reserve(n);
+  const auto t0 = Clock::now();
+  for (size_t i = 0; i < n; ++i) {
+    const auto q0 = Clock::now();
+    answer(i);
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - q0).count());
+  }
+  Latency l = Summarize(std::move(us), Since(t0));
+  std::atomic<size_t> next{0};
+  const auto t1 = Clock::now();
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      auto mine = make();
+      for (size_t i; (i = next.fetch_add(1)) < n;) mine(i);
+    });
+  }
+  for (std::thread& t : pool) t.join();
+  l.qps_many = static_cast<double>(n) / Since(t1);
+  return l;
+}
+
+std::string Machine() {
+  utsname u{};
+  uname(&u);
+  std::string cpu = "unknown CPU";
+  std::ifstream info("/proc/cpuinfo");
+  for (std::string line; std::getline(info, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      cpu = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  return absl::StrFormat("%s, %d cores, %s %s", cpu, std::thread::hardware_concurrency(), u.sysname, u.release);
+}
+
+int Run(const std::string& workload, const std::string& scratch, int threads) {
+  const std::string hs_dir = scratch + "/hindsight-db", sqlite_path = scratch + "/sqlite.db";
+  std::error_code ec;
+  fs::remove_all(hs_dir, ec);
+  fs::create_directories(scratch, ec);
+
+  // Import.
+  std::fprintf(stderr, "bench: importing %s/ops.tsv into Hindsight...\n", workload.c_str());
+  Options options;
+  options.sync = false;  // SQLite below runs with synchronous=OFF too
+  auto t0 = Clock::now();
+  internal::ImportCounts counts;
+  {
+    auto db = Database::Open(hs_dir, options);
+    if (!db.ok()) {
+      std::fprintf(stderr, "bench: %s\n", std::string(db.status().message()).c_str());
+      return 1;
+    }
+    std::ifstream ops(workload + "/ops.tsv");
+    absl::Status s = internal::ImportOps(db->get(), &ops, workload + "/ops.tsv", &counts);
+    if (!s.ok()) {
+      std::fprintf(stderr, "bench: %s\n", std::string(s.message()).c_str());
+      return 1;
+    }
+  }
+  const double hs_import_s = Since(t0);
+  const int64_t hs_bytes = DirBytes(hs_dir);
+  auto db = Database::Open(hs_dir, options);
+  if (!db.ok()) return 1;
+  std::vector<HistoryRow> rows = (*db)->History({}).value();
+  std::fprintf(stderr, "bench: Hindsight imported %llu operations in %.2f s (%zu history rows, %.1f MB)\n",
+               static_cast<unsigned long long>(counts.operations), hs_import_s, rows.size(), hs_bytes / 1e6);
+
+  std::fprintf(stderr, "bench: loading the same %zu rows into SQLite...\n", rows.size());
+  t0 = Clock::now();
+  auto sqlite = SqlitePeer::Create(sqlite_path);
+  absl::Status load = sqlite.ok() ? (*sqlite)->Load(rows) : sqlite.status();
+  if (!load.ok()) {
+    std::fprintf(stderr, "bench: %s\n", std::string(load.message()).c_str());
+    return 1;
+  }
+  const double sq_import_s = Since(t0);
+  const int64_t sq_bytes = (*sqlite)->FileBytes();
+  std::fprintf(stderr, "bench: SQLite loaded and indexed in %.2f s (%.1f MB)\n", sq_import_s, sq_bytes / 1e6);
+  rows.clear();
+  rows.shrink_to_fit();
+
+  std::string table = absl::StrFormat(
+      "Machine: %s. Workload: %s (%llu operations, %llu transactions). One process; %d reader threads for the "
+      "threaded figures.\n\n"
+      "| measure | Hindsight | SQLite | SQLite / Hindsight |\n|---|---:|---:|---:|\n"
+      "| import, ready to query (s) | %.2f | %.2f | %.2fx |\n| bytes on disk (MB) | %.1f | %.1f | %.2fx |\n\n"
+      "| class | queries | rows | Hindsight median µs | p99 µs | QPS 1 thread | QPS %d threads | SQLite median µs "
+      "| p99 µs | QPS 1 thread | QPS %d threads | ratio of medians |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+      Machine(), fs::path(workload).filename().string(), static_cast<unsigned long long>(counts.operations),
+      static_cast<unsigned long long>(counts.transactions), threads, hs_import_s, sq_import_s,
+      sq_import_s / hs_import_s, hs_bytes / 1e6, sq_bytes / 1e6, static_cast<double>(sq_bytes) / hs_bytes, threads,
+      threads);
+
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(workload)) {
+    const std::string name = e.path().filename().string();
+    if (name.rfind("q_", 0) == 0 && name.ends_with(".tsv")) files.push_back(name);
+  }
+  std::sort(files.begin(), files.end());
+  for (const std::string& file : files) {
+    std::ifstream in(workload + "/" + file);
+    std::vector<internal::FileQuery> queries;
+    for (internal::ParsedQuery& q : internal::ReadQueryFile(&in)) {
+      if (q.query.ok()) queries.push_back(std::move(*q.query));
+    }
+    const std::string cls = file.substr(0, file.size() - 4);
+    std::fprintf(stderr, "bench: %s: %zu queries, checking answers...\n", cls.c_str(), queries.size());
+    // Answers compared (and caches warmed) before anything is timed.
+    size_t total_rows = 0;
+    std::vector<SqlRow> sql_rows;
+    for (size_t i = 0; i < queries.size(); ++i) {
+      std::string mine;
+      if (queries[i].is_history) {
+        const std::vector<HistoryRow> got = (*db)->History(queries[i].query.pattern).value();
+        for (const HistoryRow& r : got) internal::AppendHistoryRow(r, &mine);
+      } else {
+        const std::vector<Row> got = (*db)->Query(queries[i].query).value();
+        for (const Row& r : got) internal::AppendRow(r, &mine);
+      }
+      if (absl::Status s = (*sqlite)->Answer(queries[i], &sql_rows); !s.ok()) {
+        std::fprintf(stderr, "bench: %s\n", std::string(s.message()).c_str());
+        return 1;
+      }
+      const std::string theirs = FormatSqlRows(sql_rows, queries[i].is_history);
+      if (mine != theirs) {
+        std::fprintf(stderr, "bench: %s query %zu: the answers differ\nHindsight:\n%sSQLite:\n%s", cls.c_str(), i + 1,
+                     mine.c_str(), theirs.c_str());
+        return 1;
+      }
+      total_rows += sql_rows.size();
+    }
+    std::fprintf(stderr, "bench: %s: timing...\n", cls.c_str());
+    const Database& engine = **db;
+    const Latency hs = Measure(queries.size(), threads, [&] {
+      return [&](size_t i) {
+        if (queries[i].is_history) {
+          (void)engine.History(queries[i].query.pattern);
+        } else {
+          (void)engine.Query(queries[i].query);
+        }
+      };
+    });
+    const Latency sq = Measure(queries.size(), threads, [&] {
+      std::shared_ptr<SqlitePeer> peer = std::move(SqlitePeer::Open(sqlite_path).value());
+      auto buffer = std::make_shared<std::vector<SqlRow>>();
+      return [peer, buffer, &queries](size_t i) { (void)peer->Answer(queries[i], buffer.get()); };
+    });
+    absl::StrAppendFormat(&table, "| %s | %zu | %zu | %.1f | %.1f | %.0f | %.0f | %.1f | %.1f | %.0f | %.0f | %.2fx |\n",
+                          cls, queries.size(), total_rows, hs.median_us, hs.p99_us, hs.qps_one, hs.qps_many,
+                          sq.median_us, sq.p99_us, sq.qps_one, sq.qps_many, sq.median_us / hs.median_us);
+  }
+  std::fputs(table.c_str(), stdout);
+  return 0;
+}
+
+}  // namespace
+}  // namespace hindsight::bench
+
+int main(int argc, char** argv) {
+  std::string scratch = (std::filesystem::temp_directory_path() / "hindsight-bench").string();
+  int threads = 2;
+  std::vector<std::string> positional;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      std::fputs(hindsight::bench::kUsage, stdout);
+      return 0;
+    }
+    if (a == "--scratch" && i + 1 < argc) {
+      scratch = argv[++i];
+    } else if (a == "--threads" && i + 1 < argc) {
+      threads = std::max(1, std::atoi(argv[++i]));
+    } else if (!a.empty() && a[0] == '-') {
+      std::fprintf(stderr, "hindsight-bench: unknown option '%s'\n\n%s", a.c_str(), hindsight::bench::kUsage);
+      return 2;
+    } else {
+      positional.push_back(a);
+    }
+  }
+  if (positional.size() != 1) {
+    std::fputs(hindsight::bench::kUsage, stderr);
+    return 2;
+  }
+  return hindsight::bench::Run(positional[0], scratch, threads);
+}

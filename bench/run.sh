@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Generates a gen.py workload (unless it exists) and runs the macro benchmark
+# against SQLite on it. Usage:
+#   bench/run.sh [--quick] [--keys N] [WORKDIR]
+# --quick: 2,000 keys and 300 queries per class (what CI runs, to keep the
+# benchmark from rotting). Default: gen.py's defaults (100,000 keys).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$here/..
+gen_args=()
+work=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) gen_args=(--keys 2000 --queries 300); shift ;;
+    --keys) gen_args+=(--keys "$2"); shift 2 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) work=$1; shift ;;
+  esac
+done
+work=${work:-/tmp/hindsight-workload${gen_args[1]:+-${gen_args[1]}}}
+if [ ! -f "$work/ops.tsv" ]; then
+  python3 "$root/../shared/workload/gen.py" "${gen_args[@]}" --out "$work"
+fi
+"$root/build/bench/hindsight-bench" --scratch "$work/bench" "$work"
