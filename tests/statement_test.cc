@@ -34,7 +34,7 @@ TEST(StatementTest, TheFormsOfTheIssue) {
   EXPECT_EQ(st.query.valid.during, (Interval{*ParseInstant("2020"), *ParseInstant("2026")}));
 
   st = Parse("history Syria * Ukraine;");
-  EXPECT_TRUE(st.is_history);
+  EXPECT_TRUE(st.is_history());
 
   st = Parse("\"South Korea\" \"*\" * AT 2025 AS OF TX 3");
   EXPECT_EQ(st.query.pattern.subject, "South Korea");
@@ -53,12 +53,12 @@ TEST(StatementTest, ErrorsSayWhereAndWhat) {
   EXPECT_EQ(Error("Syria *"), "column 8: expected an object, found the end");
   EXPECT_EQ(Error("a b c at"), "column 9: expected a time literal, found the end");
   EXPECT_EQ(Error("a b c during [2020 2021)"), "column 20: expected ',', found '2021'");
-  EXPECT_EQ(Error("a b c during [2021, 2020)"), "column 21: during [from, to) needs from < to");
+  EXPECT_EQ(Error("a b c during [2021, 2020)"), "column 21: an interval [from, to) needs from < to");
   EXPECT_EQ(Error("a b c during [2020, 2021]"), "column 25: expected ')' (intervals are half-open: [from, to)), found ']'");
   EXPECT_EQ(Error("a b c as 2020"), "column 10: expected 'of', found '2020'");
   EXPECT_EQ(Error("a b c as of tx x"), "column 16: expected a transaction number, found 'x'");
   EXPECT_EQ(Error("history a b c at 2020"), "column 15: expected the end of the statement (history takes no time clause), found 'at'");
-  EXPECT_EQ(Error("a b c at 2020 extra"), "column 15: expected 'at', 'during', 'as of' or the end of the statement, found 'extra'");
+  EXPECT_EQ(Error("a b c at 2020 extra"), "column 15: expected 'as of' or the end of the statement, found 'extra'");
   EXPECT_TRUE(absl::StartsWith(Error("\"unterminated b c"), "column 1: unterminated quoted name"));
   EXPECT_TRUE(absl::StartsWith(Error("\"\" b c"), "column 1: empty name"));
   EXPECT_TRUE(absl::StartsWith(Error("a b c at 2025-02-30"), "column 10: invalid time literal '2025-02-30'"));

@@ -15,6 +15,8 @@ int RunReplay(const Args& args);
 int RunQuery(const Args& args);
 int RunLog(const Args& args);
 int RunCompact(const Args& args);
+int RunShell(const Args& args);
+int RunDemo(const Args& args);
 
 // Exit statuses shared by every command.
 inline constexpr int kExitOk = 0;

@@ -23,6 +23,8 @@ constexpr char kUsage[] =
     "\"what was true at X\" and \"what did we believe at T about X\".\n"
     "\n"
     "commands:\n"
+    "  demo                         open the shell on the built-in news demo\n"
+    "  shell DB_DIR                 the interactive shell (statements, history, completion)\n"
     "  import DB_DIR OPS_FILE       load an operations file (- for standard input)\n"
     "  replay DB_DIR QUERY_FILE     answer a query file in the expected-answer format\n"
     "  query DB_DIR 'STATEMENT'     answer one query and print a table\n"
@@ -50,6 +52,8 @@ int main(int argc, char** argv) {
   if (command == "replay") return RunReplay(args);
   if (command == "query") return RunQuery(args);
   if (command == "log") return RunLog(args);
+  if (command == "shell") return RunShell(args);
+  if (command == "demo") return RunDemo(args);
   if (command == "compact") return RunCompact(args);
   std::fprintf(stderr, "hindsight: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;

@@ -70,12 +70,12 @@ int RunQuery(const Args& args) {
     std::fprintf(stderr, "hindsight query: %s\n", std::string(db.status().message()).c_str());
     return kExitFailure;
   }
-  Table table(st->is_history
+  Table table(st->is_history()
                   ? std::vector<std::string>{"subject", "predicate", "object", "value", "from", "to", "tx_from", "tx_to"}
                   : std::vector<std::string>{"subject", "predicate", "object", "value", "from", "to"});
   std::string out;
   absl::Status status;
-  if (st->is_history) {
+  if (st->is_history()) {
     status = (*db)->ScanHistory(st->query.pattern, [&](const HistoryRow& r) {
       if (tsv) {
         internal::AppendHistoryRow(r, &out);

@@ -1,30 +1,79 @@
-// The textual read statement shared by `hindsight query` and (later) the
-// shell: docs/query-language.md.
+// The Hindsight query language: one statement, parsed. Shared by the shell
+// and `hindsight query`; docs/query-language.md is the user's reference.
 //
-//   statement := ["history"] term term term [valid] [asof] [";"]
-//   term      := "*" | bare-word | "quoted name"       (JSON string escapes)
-//   valid     := "at" TIME | "during" "[" TIME "," TIME ")"
-//   asof      := "as" "of" (TIME | "tx" NUMBER)
-//
-// Keywords are case-insensitive. A bare `*` is the wildcard; a quoted "*"
-// is a name. History takes no valid or as-of clause.
+//   statement := read | "count" read | "history" pattern
+//              | "changes" pattern "between" txpoint "and" txpoint
+//              | "since" pattern [asof] | "timeline" pattern [asof] ["svg" FILE]
+//              | "assert" key ["=" VALUE] [from] [to] | "retract" key [from] [to]
+//              | "erase" key | "begin" ["at" TIME] ["source" NAME]
+//              | "commit" | "rollback" | "help" [WORD]
+//   read      := pattern [valid] [asof]
+//   pattern   := term term term          term := "*" | NAME
+//   valid     := "at" TIME | "during" interval | "overlaps" interval
+//              | ("contains" | "before" | "after" | "meets") (TIME | interval)
+//              | "equals" interval
+//   interval  := "[" TIME "," TIME ")"
+//   asof      := "as" "of" txpoint | "for" "system_time" "as" "of" txpoint
+//   txpoint   := TIME | "tx" NUMBER
+// NAME is a bare word or a "quoted name" (JSON escapes); a bare * is the
+// wildcard, "*" the name. Keywords are case-insensitive; a final ";" is
+// optional.
 #ifndef HINDSIGHT_QUERY_STATEMENT_H_
 #define HINDSIGHT_QUERY_STATEMENT_H_
 
+#include <optional>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
+#include "hindsight/fact.h"
 #include "hindsight/query.h"
 
 namespace hindsight::internal {
 
-struct Statement {
-  bool is_history = false;
-  Query query;
+// An Allen-style relation between a segment and the interval of the valid
+// clause (a point T stands for [T, T+1µs)), SQL:2011 period predicates.
+enum class Relation {
+  kNone,      // no relation filter: `at` and `during` use the query itself
+  kOverlaps,  // they share an instant (the same as during)
+  kContains,  // the segment contains the whole interval
+  kBefore,    // the segment ends at or before the interval starts
+  kAfter,     // the segment starts at or after the interval ends
+  kMeets,     // the segment ends where the interval starts, or starts where it ends
+  kEquals,    // the same interval
 };
 
-// InvalidArgument "column N: expected ..., found ..." on a malformed statement.
+// True when segment `s` stands in `relation` to `i`.
+bool RelationHolds(Relation relation, Interval s, Interval i);
+
+struct Statement {
+  enum class Kind {
+    kRead, kCount, kHistory, kChanges, kSince, kTimeline,
+    kAssert, kRetract, kErase, kBegin, kCommit, kRollback, kHelp,
+  };
+  Kind kind = Kind::kRead;
+  Query query;                        // pattern, valid clause, as of
+  Relation relation = Relation::kNone;
+  Interval relation_interval;         // for relation != kNone
+  TxTimeClause changes_from, changes_to;  // kChanges
+  FactKey key;                        // writes
+  Value value;                        // kAssert
+  Interval valid;                     // kAssert, kRetract
+  std::optional<Instant> tx_time;     // kBegin
+  std::optional<std::string> source;  // kBegin
+  std::string svg_path;               // kTimeline with svg
+  std::string topic;                  // kHelp
+
+  bool is_history() const { return kind == Kind::kHistory; }
+};
+
+// InvalidArgument "column N: expected ..., found ..." on a malformed
+// statement; N is the 1-based byte position in `text`.
 absl::StatusOr<Statement> ParseStatement(std::string_view text);
+
+// The keywords of the language, for completion and help.
+const std::vector<std::string>& Keywords();
 
 }  // namespace hindsight::internal
 

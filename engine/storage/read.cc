@@ -333,6 +333,17 @@ absl::Status DbImpl::ScanLog(uint64_t first_id,
   return FromRocks(it->status(), "cannot scan the transaction log");
 }
 
+absl::StatusOr<std::vector<std::string>> DbImpl::NamesWithPrefix(const std::string& prefix, size_t limit) const {
+  std::vector<std::string> names;
+  const std::unique_ptr<ReadView> view = AcquireView();
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view->Options(), cf(kNamesCf)));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix) && names.size() < limit; it->Next()) {
+    names.push_back(it->key().ToString());
+  }
+  HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot list names"));
+  return names;
+}
+
 absl::Status DbImpl::ListTransactions(uint64_t first_id,
                                       const std::function<bool(const TransactionInfo&)>& sink) const {
   const std::unique_ptr<ReadView> view = AcquireView();

@@ -84,6 +84,11 @@ class Database {
   // Cost: rewrites the whole database; for maintenance, not the hot path.
   virtual absl::Status Compact() = 0;
 
+  // Up to `limit` of the names in use (subjects, predicates and objects
+  // alike) that start with `prefix`, in bytewise order. For completion.
+  virtual absl::StatusOr<std::vector<std::string>> NamesWithPrefix(const std::string& prefix,
+                                                                   size_t limit) const = 0;
+
   // The committed transaction `id`; NotFound if there is none.
   virtual absl::StatusOr<TransactionInfo> GetTransaction(uint64_t id) const = 0;
 

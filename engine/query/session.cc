@@ -1,0 +1,160 @@
+#include "query/session.h"
+
+#include <algorithm>
+#include <map>
+
+#include "absl/strings/str_cat.h"
+
+namespace hindsight::internal {
+namespace {
+
+const std::vector<std::string> kRowColumns = {"subject", "predicate", "object", "value", "from", "to"};
+
+std::vector<Cell> RowCells(const Row& r) {
+  return {Cell::Name(r.key.subject), Cell::Name(r.key.predicate), Cell::Name(r.key.object), Cell::Val(r.value),
+          Cell::Time(r.valid.from), Cell::Time(r.valid.to)};
+}
+
+std::string Plural(size_t n, const char* noun) { return absl::StrCat(n, " ", noun, n == 1 ? "" : "s"); }
+
+}  // namespace
+
+Session::Session(Database* db, Clock* clock) : db_(db), clock_(clock != nullptr ? clock : SystemClock()) {}
+
+absl::StatusOr<std::vector<Row>> Session::Rows(const Query& q) { return db_->Query(q); }
+
+absl::StatusOr<Result> Session::Execute(const Statement& st) {
+  using Kind = Statement::Kind;
+  switch (st.kind) {
+    case Kind::kRead:
+    case Kind::kCount:
+    case Kind::kTimeline:
+      return Read(st);
+    case Kind::kHistory:
+      return History(st);
+    case Kind::kChanges:
+      return Changes(st);
+    case Kind::kSince:
+      return Since(st);
+    case Kind::kAssert:
+    case Kind::kRetract:
+    case Kind::kErase:
+      return Write(st);
+    case Kind::kBegin: {
+      if (txn_) return absl::FailedPreconditionError("a transaction is already open (commit or rollback it first)");
+      txn_.emplace();
+      if (st.tx_time) txn_->SetTime(*st.tx_time);
+      if (st.source) txn_->SetSource(*st.source);
+      return Result{{}, {}, "transaction open: statements until commit apply together"};
+    }
+    case Kind::kCommit: {
+      if (!txn_) return absl::FailedPreconditionError("no transaction is open (begin one first)");
+      const Transaction txn = std::move(*txn_);
+      txn_.reset();  // committed or not, the transaction is over
+      return CommitTransaction(txn);
+    }
+    case Kind::kRollback: {
+      if (!txn_) return absl::FailedPreconditionError("no transaction is open");
+      const size_t n = txn_->operations().size();
+      txn_.reset();
+      return Result{{}, {}, absl::StrCat("rolled back ", Plural(n, "operation"))};
+    }
+    case Kind::kHelp:
+      return Result{};
+  }
+  return absl::InternalError("unknown statement");
+}
+
+absl::StatusOr<Result> Session::Read(const Statement& st) {
+  Query q = st.query;
+  if (st.relation != Relation::kNone || st.kind == Statement::Kind::kTimeline) q.valid = ValidTimeClause::All();
+  absl::StatusOr<std::vector<Row>> rows = Rows(q);
+  if (!rows.ok()) return rows.status();
+  Result r;
+  size_t count = 0;
+  for (const Row& row : *rows) {
+    if (!RelationHolds(st.relation, row.valid, st.relation_interval)) continue;
+    ++count;
+    if (st.kind != Statement::Kind::kCount) r.rows.push_back(RowCells(row));
+  }
+  if (st.kind == Statement::Kind::kCount) {
+    r.columns = {"count"};
+    r.rows.push_back({Cell::Text(absl::StrCat(count))});
+    return r;
+  }
+  r.columns = kRowColumns;
+  return r;
+}
+
+absl::StatusOr<Result> Session::History(const Statement& st) {
+  absl::StatusOr<std::vector<HistoryRow>> rows = db_->History(st.query.pattern);
+  if (!rows.ok()) return rows.status();
+  Result r;
+  r.columns = {"subject", "predicate", "object", "value", "from", "to", "tx_from", "tx_to"};
+  for (const HistoryRow& h : *rows) {
+    r.rows.push_back({Cell::Name(h.key.subject), Cell::Name(h.key.predicate), Cell::Name(h.key.object),
+                      Cell::Val(h.value), Cell::Time(h.valid.from), Cell::Time(h.valid.to), Cell::Time(h.tx.from),
+                      Cell::Time(h.tx.to)});
+  }
+  return r;
+}
+
+absl::StatusOr<Result> Session::Changes(const Statement& st) {
+  Query before{st.query.pattern, ValidTimeClause::All(), st.changes_from};
+  Query after{st.query.pattern, ValidTimeClause::All(), st.changes_to};
+  absl::StatusOr<std::vector<Row>> a = Rows(before);
+  if (!a.ok()) return a.status();
+  absl::StatusOr<std::vector<Row>> b = Rows(after);
+  if (!b.ok()) return b.status();
+  // Rows only before are "-", rows only after are "+"; at equal key and
+  // from, the old row comes first.
+  std::vector<std::pair<char, const Row*>> diff;
+  for (const Row& r : *a) {
+    if (std::find(b->begin(), b->end(), r) == b->end()) diff.emplace_back('-', &r);
+  }
+  for (const Row& r : *b) {
+    if (std::find(a->begin(), a->end(), r) == a->end()) diff.emplace_back('+', &r);
+  }
+  std::stable_sort(diff.begin(), diff.end(), [](const auto& x, const auto& y) {
+    return std::tie(x.second->key, x.second->valid.from) < std::tie(y.second->key, y.second->valid.from);
+  });
+  Result r;
+  r.columns = {"change", "subject", "predicate", "object", "value", "from", "to"};
+  for (const auto& [sign, row] : diff) {
+    std::vector<Cell> cells = {Cell::Text(std::string(1, sign))};
+    for (Cell& c : RowCells(*row)) cells.push_back(std::move(c));
+    r.rows.push_back(std::move(cells));
+  }
+  return r;
+}
+
+absl::StatusOr<Result> Session::Since(const Statement& st) {
+  Query q{st.query.pattern, ValidTimeClause::At(clock_->Now()), st.query.as_of};
+  absl::StatusOr<std::vector<Row>> rows = Rows(q);
+  if (!rows.ok()) return rows.status();
+  Result r;
+  r.columns = {"subject", "predicate", "object", "value", "since", "until"};
+  for (const Row& row : *rows) r.rows.push_back(RowCells(row));
+  return r;
+}
+
+absl::StatusOr<Result> Session::Write(const Statement& st) {
+  Transaction single;
+  Transaction* txn = txn_ ? &*txn_ : &single;
+  switch (st.kind) {
+    case Statement::Kind::kAssert: txn->Assert(st.key, st.value, st.valid); break;
+    case Statement::Kind::kRetract: txn->Retract(st.key, st.valid); break;
+    default: txn->Erase(st.key); break;
+  }
+  if (txn_) return Result{{}, {}, absl::StrCat("pending: ", Plural(txn_->operations().size(), "operation"))};
+  return CommitTransaction(single);
+}
+
+absl::StatusOr<Result> Session::CommitTransaction(const Transaction& txn) {
+  absl::StatusOr<TransactionInfo> info = db_->Commit(txn);
+  if (!info.ok()) return info.status();
+  return Result{{}, {}, absl::StrCat("committed transaction ", info->id, " at ", FormatInstantShort(info->time), " (",
+                                     Plural(info->operation_count, "operation"), ")")};
+}
+
+}  // namespace hindsight::internal

@@ -1,0 +1,68 @@
+// Executes statements of the query language against a database, keeping
+// the state of an open transaction (begin ... commit). What the shell and
+// the text-format tests drive. Not thread-safe: one session per user.
+#ifndef HINDSIGHT_QUERY_SESSION_H_
+#define HINDSIGHT_QUERY_SESSION_H_
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "hindsight/db.h"
+#include "query/statement.h"
+
+namespace hindsight::internal {
+
+// One cell of a result: a name, a value, an instant, or plain text.
+struct Cell {
+  enum class Kind { kName, kValue, kInstant, kText };
+  Kind kind = Kind::kText;
+  std::string text;  // kName, kText
+  Value value;       // kValue
+  Instant instant = 0;  // kInstant
+
+  static Cell Name(std::string s) { return {Kind::kName, std::move(s), {}, 0}; }
+  static Cell Val(Value v) { return {Kind::kValue, {}, std::move(v), 0}; }
+  static Cell Time(Instant t) { return {Kind::kInstant, {}, {}, t}; }
+  static Cell Text(std::string s) { return {Kind::kText, std::move(s), {}, 0}; }
+};
+
+struct Result {
+  std::vector<std::string> columns;  // empty: no table, only the message
+  std::vector<std::vector<Cell>> rows;
+  std::string message;               // e.g. "committed transaction 4 at ..."
+};
+
+class Session {
+ public:
+  // `db` and `clock` must outlive the session; `clock` says what "now" is
+  // for `since` (nullptr: the system clock).
+  explicit Session(Database* db, Clock* clock = nullptr);
+
+  // Runs one statement. Help and timeline statements are the caller's to
+  // render: Execute answers them with the rows they need (timeline: every
+  // segment of the pattern). Errors: InvalidArgument for a statement the
+  // database rejects (the transaction then is discarded, nothing written).
+  absl::StatusOr<Result> Execute(const Statement& st);
+
+  bool in_transaction() const { return txn_.has_value(); }
+
+ private:
+  absl::StatusOr<Result> Read(const Statement& st);
+  absl::StatusOr<Result> History(const Statement& st);
+  absl::StatusOr<Result> Changes(const Statement& st);
+  absl::StatusOr<Result> Since(const Statement& st);
+  absl::StatusOr<Result> Write(const Statement& st);
+  absl::StatusOr<Result> CommitTransaction(const Transaction& txn);
+  absl::StatusOr<std::vector<Row>> Rows(const Query& q);
+
+  Database* db_;
+  Clock* clock_;
+  std::optional<Transaction> txn_;  // set between begin and commit/rollback
+};
+
+}  // namespace hindsight::internal
+
+#endif  // HINDSIGHT_QUERY_SESSION_H_

@@ -1,0 +1,305 @@
+#include "shell/shell.h"
+
+#include <editline/readline.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "format/tsv.h"
+#include "query/statement.h"
+#include "shell/help_text.h"
+#include "shell/timeline_chart.h"
+
+namespace hindsight::tools {
+namespace {
+
+// Where a statement ends: the first ';' outside a quoted name, or npos.
+// `--` starts a comment to the end of the line (outside quotes).
+size_t StatementEnd(const std::string& s) {
+  bool quoted = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (quoted) {
+      if (c == '\\') ++i;
+      else if (c == '"') quoted = false;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
+      while (i < s.size() && s[i] != '\n') ++i;
+    } else if (c == ';') {
+      return i;
+    }
+  }
+  return std::string::npos;
+}
+
+// The statement without its `--` comments (they would confuse the parser).
+std::string WithoutComments(const std::string& s) {
+  std::string out;
+  bool quoted = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (quoted) {
+      if (c == '\\' && i + 1 < s.size()) {
+        out.push_back(c);
+        out.push_back(s[++i]);
+        continue;
+      }
+      if (c == '"') quoted = false;
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
+      while (i < s.size() && s[i] != '\n') out.push_back(' '), ++i;  // keep columns
+      if (i < s.size()) out.push_back('\n');
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
+
+bool IsBlank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
+
+// Completion: keywords, then names from the open database.
+Database* g_completion_db = nullptr;
+std::vector<std::string> g_matches;
+
+char* CompletionGenerator(const char* text, int state) {
+  if (state == 0) {
+    g_matches.clear();
+    const std::string prefix(text);
+    const std::string lower = absl::AsciiStrToLower(prefix);
+    for (const std::string& k : internal::Keywords()) {
+      if (k.rfind(lower, 0) == 0) g_matches.push_back(k);
+    }
+    if (g_completion_db != nullptr) {
+      auto names = g_completion_db->NamesWithPrefix(prefix, 200);
+      if (names.ok()) {
+        const bool after_quote = rl_point > static_cast<int>(prefix.size()) &&
+                                 rl_line_buffer[rl_point - prefix.size() - 1] == '"';
+        for (const std::string& n : *names) {
+          const bool needs_quotes = n.find_first_of(" \t;[](),=\"") != std::string::npos;
+          g_matches.push_back(needs_quotes && !after_quote ? FormatValue(Value::String(n)) : n);
+        }
+      }
+    }
+  }
+  if (static_cast<size_t>(state) >= g_matches.size()) return nullptr;
+  return strdup(g_matches[state].c_str());
+}
+
+char** Complete(const char* text, int, int) {
+  rl_attempted_completion_over = 1;  // no file-name completion
+  return rl_completion_matches(text, CompletionGenerator);
+}
+
+std::string HistoryPath() {
+  const char* home = std::getenv("HOME");
+  return home != nullptr ? std::string(home) + "/.hindsight_history" : "";
+}
+
+std::vector<Row> RowsOf(const internal::Result& r) {
+  std::vector<Row> rows;
+  for (const auto& cells : r.rows) {
+    rows.push_back({{cells[0].text, cells[1].text, cells[2].text}, cells[3].value, {cells[4].instant, cells[5].instant}});
+  }
+  return rows;
+}
+
+}  // namespace
+
+Shell::Shell(Database* db, std::FILE* out, std::FILE* err) : db_(db), out_(out), err_(err), session_(db) {}
+
+bool Shell::pending() const { return !IsBlank(buffer_); }
+
+bool Shell::RunScript(const std::string& text) {
+  bool ok = true;
+  for (const absl::string_view line : absl::StrSplit(text, '\n')) {
+    if (quit_) break;
+    ok &= FeedLine(std::string(line));
+  }
+  if (pending() && !quit_) {  // a last statement without ';'
+    const std::string rest = std::move(buffer_);
+    buffer_.clear();
+    if (!IsBlank(WithoutComments(rest))) ok &= RunStatement(rest);
+  }
+  return ok;
+}
+
+bool Shell::FeedLine(const std::string& line) {
+  if (!pending()) {
+    const std::string trimmed(absl::StripAsciiWhitespace(line));
+    if (trimmed.empty()) return true;
+    if (trimmed[0] == '.') return RunDotCommand(trimmed);
+    const std::string lower = absl::AsciiStrToLower(trimmed);
+    if (lower == "quit" || lower == "exit") {
+      quit_ = true;
+      return true;
+    }
+    if (lower == "help" || lower.rfind("help ", 0) == 0) return RunStatement(trimmed);
+  }
+  absl::StrAppend(&buffer_, pending() ? "\n" : "", line);
+  bool ok = true;
+  for (size_t end; (end = StatementEnd(buffer_)) != std::string::npos;) {
+    const std::string statement = buffer_.substr(0, end + 1);
+    buffer_.erase(0, end + 1);
+    if (!IsBlank(WithoutComments(statement.substr(0, statement.size() - 1)))) ok &= RunStatement(statement);
+  }
+  if (IsBlank(WithoutComments(buffer_))) buffer_.clear();
+  return ok;
+}
+
+void Shell::PrintError(const std::string& statement, const absl::Status& status) {
+  std::string message(status.message());
+  size_t column = 0;
+  const size_t colon = message.find(": ");
+  if (message.rfind("column ", 0) == 0 && colon != std::string::npos &&
+      absl::SimpleAtoi(message.substr(7, colon - 7), &column)) {
+    message = message.substr(colon + 2);
+  } else {
+    column = 0;
+  }
+  std::fprintf(err_, "error: %s\n", message.c_str());
+  if (column == 0) return;
+  // The line holding the position, and a caret under it.
+  const size_t offset = column - 1;
+  const size_t line_start = offset == 0 ? 0 : statement.rfind('\n', offset - 1) + 1;
+  size_t line_end = statement.find('\n', offset);
+  if (line_end == std::string::npos) line_end = statement.size();
+  const std::string text = statement.substr(line_start, line_end - line_start);
+  size_t caret = 0;
+  for (size_t i = line_start; i < offset && i < statement.size(); ++i) {
+    caret += (static_cast<unsigned char>(statement[i]) & 0xC0) != 0x80;
+  }
+  std::fprintf(err_, "  %s\n  %s^\n", text.c_str(), std::string(caret, ' ').c_str());
+}
+
+bool Shell::RunStatement(const std::string& text) {
+  const std::string clean = WithoutComments(text);
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<internal::Statement> st = internal::ParseStatement(clean);
+  if (!st.ok()) {
+    PrintError(clean, st.status());
+    return false;
+  }
+  if (st->kind == internal::Statement::Kind::kHelp) {
+    std::fputs(HelpText(st->topic).c_str(), out_);
+    return true;
+  }
+  absl::StatusOr<internal::Result> result = session_.Execute(*st);
+  if (!result.ok()) {
+    PrintError(clean, result.status());
+    return false;
+  }
+  std::string output;
+  if (st->kind == internal::Statement::Kind::kTimeline) {
+    const std::vector<Row> rows = RowsOf(*result);
+    const Instant now = SystemClock()->Now();
+    if (!st->svg_path.empty()) {
+      std::ofstream svg(st->svg_path, std::ios::binary);
+      svg << DrawTimelineSvg(rows, now);
+      if (!svg) {
+        std::fprintf(err_, "error: cannot write %s\n", st->svg_path.c_str());
+        return false;
+      }
+      output = absl::StrCat("wrote ", st->svg_path, " (", rows.size(), " segments)\n");
+    } else {
+      output = DrawTimelineText(rows, now);
+    }
+  } else {
+    output = Render(*result, format_);
+  }
+  std::fputs(output.c_str(), out_);
+  if (timer_) {
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(out_, "time: %.3f ms\n", ms);
+  }
+  return true;
+}
+
+bool Shell::RunDotCommand(const std::string& line) {
+  const std::vector<std::string> words = absl::StrSplit(line, ' ', absl::SkipWhitespace());
+  const std::string& cmd = words[0];
+  if (cmd == ".quit" || cmd == ".exit") {
+    quit_ = true;
+    return true;
+  }
+  if (cmd == ".help") {
+    std::fputs(HelpText("commands").c_str(), out_);
+    return true;
+  }
+  if (cmd == ".format" && words.size() == 2) {
+    static const std::pair<const char*, Format> kFormats[] = {
+        {"table", Format::kTable}, {"tsv", Format::kTsv}, {"csv", Format::kCsv}, {"json", Format::kJson}};
+    for (const auto& [name, f] : kFormats) {
+      if (words[1] == name) {
+        format_ = f;
+        return true;
+      }
+    }
+    std::fprintf(err_, "error: .format takes table, tsv, csv or json\n");
+    return false;
+  }
+  if (cmd == ".timer" && words.size() == 2 && (words[1] == "on" || words[1] == "off")) {
+    timer_ = words[1] == "on";
+    return true;
+  }
+  if (cmd == ".tx" && words.size() <= 2) {
+    uint64_t n = 10;
+    if (words.size() == 2 && (!absl::SimpleAtoi(words[1], &n) || n == 0)) {
+      std::fprintf(err_, "error: .tx takes a positive count\n");
+      return false;
+    }
+    const uint64_t last = db_->LastTransaction().id;
+    internal::Result r;
+    r.columns = {"tx", "time", "source", "operations"};
+    absl::Status s = db_->ListTransactions(last > n ? last - n + 1 : 1, [&](const TransactionInfo& info) {
+      r.rows.push_back({internal::Cell::Text(absl::StrCat(info.id)), internal::Cell::Time(info.time),
+                        internal::Cell::Name(info.source), internal::Cell::Text(absl::StrCat(info.operation_count))});
+      return true;
+    });
+    if (!s.ok()) {
+      std::fprintf(err_, "error: %s\n", std::string(s.message()).c_str());
+      return false;
+    }
+    std::fputs(Render(r, format_).c_str(), out_);
+    return true;
+  }
+  std::fprintf(err_, "error: unknown command '%s' (try .help)\n", line.c_str());
+  return false;
+}
+
+bool Shell::RunInteractive() {
+  g_completion_db = db_;
+  rl_attempted_completion_function = Complete;
+  rl_completer_word_break_characters = const_cast<char*>(" \t\n\"[](),;=");
+  const std::string history = HistoryPath();
+  if (!history.empty() && read_history(history.c_str()) != 0) write_history(history.c_str());  // creates it
+  bool ok = true;
+  while (!quit_) {
+    char* raw = readline(pending() ? "     ...> " : "hindsight> ");
+    if (raw == nullptr) break;  // end of input
+    const std::string line(raw);
+    std::free(raw);
+    if (!IsBlank(line)) {
+      add_history(line.c_str());
+      if (!history.empty()) append_history(1, history.c_str());
+    }
+    ok &= FeedLine(line);
+    std::fflush(out_);
+  }
+  if (pending()) std::fputs("(unfinished statement discarded: end statements with ';')\n", err_);
+  std::fputs("\n", out_);
+  g_completion_db = nullptr;
+  return ok;
+}
+
+}  // namespace hindsight::tools

@@ -1,0 +1,51 @@
+// The interactive Hindsight shell (`hindsight shell`, `hindsight demo`):
+// statements of the query language, dot commands, line editing, history
+// and completion (libedit), results as tables or tsv/csv/json.
+#ifndef HINDSIGHT_TOOLS_SHELL_SHELL_H_
+#define HINDSIGHT_TOOLS_SHELL_SHELL_H_
+
+#include <cstdio>
+#include <string>
+
+#include "hindsight/db.h"
+#include "query/session.h"
+#include "shell/render.h"
+
+namespace hindsight::tools {
+
+class Shell {
+ public:
+  // `db` must outlive the shell. Results go to `out`, errors to `err`.
+  Shell(Database* db, std::FILE* out, std::FILE* err);
+
+  // Runs every statement and dot command in `text` (a script, -c, -f).
+  // Returns false when any of them failed; the rest still run.
+  bool RunScript(const std::string& text);
+
+  // Reads statements with line editing until end of input or .quit.
+  // Returns false when any statement failed.
+  bool RunInteractive();
+
+  void set_format(Format f) { format_ = f; }
+
+ private:
+  // Feeds one line; runs what it completes. False when something failed.
+  bool FeedLine(const std::string& line);
+  bool RunStatement(const std::string& text);
+  bool RunDotCommand(const std::string& line);
+  void PrintError(const std::string& statement, const absl::Status& status);
+  bool pending() const;
+
+  Database* db_;
+  std::FILE* out_;
+  std::FILE* err_;
+  internal::Session session_;
+  Format format_ = Format::kTable;
+  bool timer_ = false;
+  bool quit_ = false;
+  std::string buffer_;  // an unfinished statement
+};
+
+}  // namespace hindsight::tools
+
+#endif  // HINDSIGHT_TOOLS_SHELL_SHELL_H_
