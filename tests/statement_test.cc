@@ -1,4 +1,6 @@
 // The read statement of `hindsight query` (docs/query-language.md).
+#include <random>
+
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "query/statement.h"
@@ -62,6 +64,32 @@ TEST(StatementTest, ErrorsSayWhereAndWhat) {
   EXPECT_TRUE(absl::StartsWith(Error("\"unterminated b c"), "column 1: unterminated quoted name"));
   EXPECT_TRUE(absl::StartsWith(Error("\"\" b c"), "column 1: empty name"));
   EXPECT_TRUE(absl::StartsWith(Error("a b c at 2025-02-30"), "column 10: invalid time literal '2025-02-30'"));
+}
+
+// Random bytes, and random sequences of the language's own tokens, never
+// crash the parser, and every error has a position.
+TEST(StatementTest, RandomInputAlwaysParsesOrSaysWhere) {
+  std::mt19937 rng(17);
+  std::vector<std::string> tokens = Keywords();
+  for (const char* t : {"*", "\"*\"", "\"South Korea\"", "Syria", "2025", "2025-02-30", "-inf", "+inf", "[", "]",
+                        "(", ")", ",", ";", "=", "42", "4.5", "true", "null", "\"", "\"\\u0000\"", "--", "1e400"}) {
+    tokens.push_back(t);
+  }
+  const auto check = [](const std::string& text) {
+    absl::StatusOr<Statement> st = ParseStatement(text);
+    if (!st.ok()) {
+      ASSERT_TRUE(absl::StartsWith(st.status().message(), "column ")) << text << " -> " << st.status();
+    }
+  };
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const int n = std::uniform_int_distribution<int>(0, 12)(rng);
+    for (int k = 0; k < n; ++k) text += tokens[rng() % tokens.size()] + (rng() % 4 ? " " : "");
+    check(text);
+    std::string bytes(std::uniform_int_distribution<int>(0, 40)(rng), '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    check(bytes);
+  }
 }
 
 }  // namespace

@@ -73,7 +73,7 @@ absl::StatusOr<Result> Session::Read(const Statement& st) {
   Result r;
   size_t count = 0;
   for (const Row& row : *rows) {
-    if (!RelationHolds(st.relation, row.valid, st.relation_interval)) continue;
+    if (!RelationHolds(st.relation, row.valid, st.relation_interval, st.relation_point)) continue;
     ++count;
     if (st.kind != Statement::Kind::kCount) r.rows.push_back(RowCells(row));
   }

@@ -195,6 +195,7 @@ class Parser {
         if (!v.ok()) return v.status();
         if (*v == kPosInf) return At(t_[pos_ - 1], "a point must be before +inf");
         st->relation_interval = {*v, *v + 1};
+        st->relation_point = true;
       } else {
         absl::StatusOr<Interval> i = IntervalLiteral();
         if (!i.ok()) return i.status();
@@ -333,14 +334,14 @@ class Parser {
 
 }  // namespace
 
-bool RelationHolds(Relation relation, Interval s, Interval i) {
+bool RelationHolds(Relation relation, Interval s, Interval i, bool point) {
   switch (relation) {
     case Relation::kNone: return true;
     case Relation::kOverlaps: return s.Overlaps(i);
     case Relation::kContains: return s.from <= i.from && i.to <= s.to;
     case Relation::kBefore: return s.to <= i.from;
     case Relation::kAfter: return s.from >= i.to;
-    case Relation::kMeets: return s.to == i.from || s.from == i.to;
+    case Relation::kMeets: return s.to == i.from || s.from == (point ? i.from : i.to);
     case Relation::kEquals: return s == i;
   }
   return false;

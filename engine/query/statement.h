@@ -44,8 +44,9 @@ enum class Relation {
   kEquals,    // the same interval
 };
 
-// True when segment `s` stands in `relation` to `i`.
-bool RelationHolds(Relation relation, Interval s, Interval i);
+// True when segment `s` stands in `relation` to `i`. With `point`, `i` is
+// [T, T+1µs) for a point T, and kMeets means the segment ends or starts at T.
+bool RelationHolds(Relation relation, Interval s, Interval i, bool point);
 
 struct Statement {
   enum class Kind {
@@ -56,6 +57,7 @@ struct Statement {
   Query query;                        // pattern, valid clause, as of
   Relation relation = Relation::kNone;
   Interval relation_interval;         // for relation != kNone
+  bool relation_point = false;        // the relation was given a point T
   TxTimeClause changes_from, changes_to;  // kChanges
   FactKey key;                        // writes
   Value value;                        // kAssert

@@ -282,21 +282,20 @@ bool Shell::RunInteractive() {
   rl_attempted_completion_function = Complete;
   rl_completer_word_break_characters = const_cast<char*>(" \t\n\"[](),;=");
   const std::string history = HistoryPath();
-  if (!history.empty() && read_history(history.c_str()) != 0) write_history(history.c_str());  // creates it
+  stifle_history(2000);
+  if (!history.empty()) read_history(history.c_str());
   bool ok = true;
   while (!quit_) {
     char* raw = readline(pending() ? "     ...> " : "hindsight> ");
     if (raw == nullptr) break;  // end of input
     const std::string line(raw);
     std::free(raw);
-    if (!IsBlank(line)) {
-      add_history(line.c_str());
-      if (!history.empty()) append_history(1, history.c_str());
-    }
+    if (!IsBlank(line)) add_history(line.c_str());
     ok &= FeedLine(line);
     std::fflush(out_);
   }
   if (pending()) std::fputs("(unfinished statement discarded: end statements with ';')\n", err_);
+  if (!history.empty()) write_history(history.c_str());
   std::fputs("\n", out_);
   g_completion_db = nullptr;
   return ok;
