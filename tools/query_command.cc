@@ -4,11 +4,10 @@
 #include <vector>
 
 #include "commands.h"
-#include "format/query_file.h"
-#include "format/tsv.h"
 #include "hindsight/db.h"
+#include "query/session.h"
 #include "query/statement.h"
-#include "table.h"
+#include "shell/render.h"
 
 namespace hindsight::tools {
 namespace {
@@ -16,8 +15,10 @@ namespace {
 constexpr char kHelp[] =
     "usage: hindsight query [--format table|tsv] DB_DIR 'STATEMENT'\n"
     "\n"
-    "Answers one read statement (docs/query-language.md):\n"
-    "  [history] SUBJECT PREDICATE OBJECT [at TIME | during [FROM, TO)] [as of TIME | as of tx N]\n"
+    "Answers one read statement of the query language (docs/query-language.md):\n"
+    "  [count] SUBJECT PREDICATE OBJECT [at TIME | during [FROM, TO) | overlaps/contains/\n"
+    "      before/after/meets/equals ...] [as of TIME | as of tx N]\n"
+    "  history PATTERN | changes PATTERN between T1 and T2 | since PATTERN\n"
     "'*' matches any name; quote names with spaces: \"South Korea\".\n"
     "\n"
     "examples:\n"
@@ -63,6 +64,12 @@ int RunQuery(const Args& args) {
                  positional[1].c_str());
     return kExitFailure;
   }
+  using Kind = internal::Statement::Kind;
+  if (st->kind != Kind::kRead && st->kind != Kind::kCount && st->kind != Kind::kHistory &&
+      st->kind != Kind::kChanges && st->kind != Kind::kSince) {
+    std::fprintf(stderr, "hindsight query: only reads here (use 'hindsight shell' for writes, timeline and help)\n");
+    return kExitFailure;
+  }
   Options options;
   options.create_if_missing = false;
   auto db = Database::Open(positional[0], options);
@@ -70,39 +77,13 @@ int RunQuery(const Args& args) {
     std::fprintf(stderr, "hindsight query: %s\n", std::string(db.status().message()).c_str());
     return kExitFailure;
   }
-  Table table(st->is_history()
-                  ? std::vector<std::string>{"subject", "predicate", "object", "value", "from", "to", "tx_from", "tx_to"}
-                  : std::vector<std::string>{"subject", "predicate", "object", "value", "from", "to"});
-  std::string out;
-  absl::Status status;
-  if (st->is_history()) {
-    status = (*db)->ScanHistory(st->query.pattern, [&](const HistoryRow& r) {
-      if (tsv) {
-        internal::AppendHistoryRow(r, &out);
-      } else {
-        table.AddRow({internal::EscapeField(r.key.subject), internal::EscapeField(r.key.predicate),
-                      internal::EscapeField(r.key.object), FormatValue(r.value), FormatInstantShort(r.valid.from),
-                      FormatInstantShort(r.valid.to), FormatInstantShort(r.tx.from), FormatInstantShort(r.tx.to)});
-      }
-      return true;
-    });
-  } else {
-    status = (*db)->Scan(st->query, [&](const Row& r) {
-      if (tsv) {
-        internal::AppendRow(r, &out);
-      } else {
-        table.AddRow({internal::EscapeField(r.key.subject), internal::EscapeField(r.key.predicate),
-                      internal::EscapeField(r.key.object), FormatValue(r.value), FormatInstantShort(r.valid.from),
-                      FormatInstantShort(r.valid.to)});
-      }
-      return true;
-    });
-  }
-  if (!status.ok()) {
-    std::fprintf(stderr, "hindsight query: %s\n", std::string(status.message()).c_str());
+  internal::Session session(db->get());
+  absl::StatusOr<internal::Result> result = session.Execute(*st);
+  if (!result.ok()) {
+    std::fprintf(stderr, "hindsight query: %s\n", std::string(result.status().message()).c_str());
     return kExitFailure;
   }
-  if (!tsv) out = table.Render();
+  const std::string out = Render(*result, tsv ? Format::kTsv : Format::kTable);
   std::fwrite(out.data(), 1, out.size(), stdout);
   return kExitOk;
 }
