@@ -184,6 +184,56 @@ TEST_F(CliTest, ASecondProcessIsToldTheDatabaseIsInUse) {
   EXPECT_TRUE(refused);
 }
 
+TEST_F(CliTest, ShellRunsScriptsAndReportsFailures) {
+  const std::string script = Ops(
+      "-- a script on standard input\n"
+      "begin at 2022-07-01 source news;\n"
+      "assert Syria diplomatic_relations Ukraine = \"severed\"\n"
+      "  from 2022-06-30;\n"
+      "commit;\n"
+      "Syria * Ukraine at 2023;\n");
+  CommandResult r = RunCommand(absl::StrCat(ToolPath(), " shell --format tsv ", Db(), " < ", script));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "committed transaction 1 at 2022-07-01 (1 operation)\n")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "Syria\tdiplomatic_relations\tUkraine\t\"severed\"\t2022-06-30T00:00:00Z\t+inf\n"))
+      << r.out;
+  // -f, and a failing statement among good ones: the rest run, the status is 1.
+  const std::string bad = Ops("Syria * Ukraine at 2023-13;\ncount * * *;\n");
+  r = Hindsight(absl::StrCat("shell -f ", bad, " ", Db()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "error: invalid time literal '2023-13': month must be 01..12\n  Syria * Ukraine at 2023-13;\n"
+                   "                     ^\n");
+  EXPECT_TRUE(absl::StrContains(r.out, "count\n-----\n1\n(1 row)\n")) << r.out;
+}
+
+TEST_F(CliTest, ShellFormatsAndCharts) {
+  ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
+  CommandResult r = Hindsight(absl::StrCat("shell --format csv -c 'Syria * Ukraine at 2023;' ", Db()));
+  EXPECT_EQ(r.out,
+            "subject,predicate,object,value,from,to\r\n"
+            "Syria,diplomatic_relations,Ukraine,\"\"\"severed\"\"\",2022-06-30T00:00:00Z,2024-12-30T00:00:00Z\r\n");
+  r = Hindsight(absl::StrCat("shell --format json -c 'Syria * Ukraine at 2025;' ", Db()));
+  EXPECT_EQ(r.out,
+            "[{\"subject\": \"Syria\", \"predicate\": \"diplomatic_relations\", \"object\": \"Ukraine\", "
+            "\"value\": \"talks\", \"from\": \"2024-12-30T00:00:00Z\", \"to\": \"+inf\"}]\n");
+  r = Hindsight(absl::StrCat("shell -c 'timeline Syria * *;' ", Db()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "Syria diplomatic_relations Ukraine ")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "[\"severed\"===")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "[\"talks\"===")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, ">\n")) << r.out;  // until further notice
+  EXPECT_TRUE(absl::StrContains(r.out, "v now (")) << r.out;
+  const std::string svg = dir_.Sub("chart.svg");
+  r = Hindsight(absl::StrCat("shell -c 'timeline Syria * * svg ", svg, ";' ", Db()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string chart = ReadFile(svg);
+  EXPECT_TRUE(absl::StartsWith(chart, "<svg xmlns=\"http://www.w3.org/2000/svg\"")) << chart;
+  EXPECT_EQ(std::count(chart.begin(), chart.end(), '\n') > 5, true);
+  EXPECT_TRUE(absl::StrContains(chart, "&quot;talks&quot; [2024-12-30, +inf)")) << chart;
+  r = Hindsight(absl::StrCat("shell -c '.tx' ", Db()));
+  EXPECT_TRUE(absl::StrContains(r.out, "2  | 2024-12-31 | kyivpost | 1\n")) << r.out;
+}
+
 TEST_F(CliTest, ReplayAnswersAndStats) {
   ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
   const std::string queries = Ops("at\tSyria\t*\t*\t2023\t\nbogus\nhistory\t*\t*\tUkraine\n");

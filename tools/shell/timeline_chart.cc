@@ -96,7 +96,7 @@ std::string DrawTimelineText(const std::vector<Row>& rows, Instant now, int widt
     line[now_col] = "|";
     for (const Row* r : segs) {
       const int a = col(r->valid.from);
-      const int b = std::max(a + 1, col(r->valid.to));
+      const int b = r->valid.to == kPosInf ? width : std::max(a + 1, col(r->valid.to));
       for (int i = a; i < b && i < width; ++i) line[i] = "=";
       line[a] = r->valid.from == kNegInf ? "<" : "[";
       if (r->valid.to == kPosInf) line[std::min(b, width) - 1] = ">";
