@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "storage/column_families.h"
 #include "storage/db_impl.h"
+#include "storage/key_change.h"
 #include "storage/rocks_status.h"
 #include "storage/slice_index.h"
 #include "util/sha256.h"
@@ -32,53 +33,6 @@ namespace {
 using KeyView = std::tuple<std::string_view, std::string_view, std::string_view>;
 
 KeyView ViewOf(const FactKey& k) { return {k.subject, k.predicate, k.object}; }
-
-absl::Status ValidateOperation(const Operation& op, size_t index) {
-  const auto fail = [index](const char* what, const absl::Status& s) {
-    return absl::InvalidArgumentError(absl::StrCat("operation ", index + 1, ": ", what, s.message()));
-  };
-  if (!op.key_digest.empty()) {
-    if (op.kind != Operation::Kind::kErase || op.key_digest.size() != 32 || !op.key.subject.empty() ||
-        !op.key.predicate.empty() || !op.key.object.empty()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("operation ", index + 1, ": a key digest is 32 bytes and only names an erased key"));
-    }
-    return absl::OkStatus();
-  }
-  if (absl::Status s = ValidateName(op.key.subject); !s.ok()) return fail("subject: ", s);
-  if (absl::Status s = ValidateName(op.key.predicate); !s.ok()) return fail("predicate: ", s);
-  if (absl::Status s = ValidateName(op.key.object); !s.ok()) return fail("object: ", s);
-  if (op.kind == Operation::Kind::kErase) return absl::OkStatus();
-  if (!(op.valid.from < op.valid.to)) {
-    return absl::InvalidArgumentError(absl::StrCat("operation ", index + 1, ": from ", FormatInstant(op.valid.from),
-                                                   " is not before to ", FormatInstant(op.valid.to)));
-  }
-  if (op.kind == Operation::Kind::kRetract && !op.value.is_none()) {
-    return absl::InvalidArgumentError(absl::StrCat("operation ", index + 1, ": a retract carries no value"));
-  }
-  return absl::OkStatus();
-}
-
-// The segments of `before` absent from `after` and vice versa (both
-// canonical, so a segment is identified by its from, to and value).
-void DiffTimelines(const std::vector<StoredSegment>& before, const Timeline& after,
-                   std::vector<const StoredSegment*>* removed, std::vector<const Segment*>* added,
-                   std::vector<const StoredSegment*>* kept) {
-  size_t i = 0, j = 0;
-  while (i < before.size() || j < after.size()) {
-    if (j == after.size() || (i < before.size() && before[i].segment.valid.from < after[j].valid.from)) {
-      removed->push_back(&before[i++]);
-    } else if (i == before.size() || after[j].valid.from < before[i].segment.valid.from) {
-      added->push_back(&after[j++]);
-    } else if (before[i].segment == after[j]) {
-      kept->push_back(&before[i++]);
-      ++j;
-    } else {
-      removed->push_back(&before[i++]);
-      added->push_back(&after[j++]);
-    }
-  }
-}
 
 }  // namespace
 
@@ -123,24 +77,12 @@ bool DbImpl::NameInUse(NameId id, const absl::flat_hash_set<KeyIds>& gone) const
 absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
   for (size_t i = 0; i < txn.operations().size(); ++i) HS_RETURN_IF_ERROR(ValidateOperation(txn.operations()[i], i));
 
+
   std::lock_guard write_lock(write_mu_);
   std::vector<Operation> ops = txn.operations();
   HS_RETURN_IF_ERROR(ResolveDigests(&ops));
   const TransactionInfo previous = LastTransaction();
-  Instant time;
-  if (txn.time().has_value()) {
-    time = *txn.time();
-    if (time == kNegInf || time == kPosInf) {
-      return absl::InvalidArgumentError("the transaction time must be finite");
-    }
-    if (time <= previous.time) {
-      return absl::InvalidArgumentError(absl::StrCat("transaction time ", FormatInstant(time),
-                                                     " is not after the previous transaction's ",
-                                                     FormatInstant(previous.time)));
-    }
-  } else {
-    time = std::max(clock_->Now(), previous.time + 1);
-  }
+  HS_ASSIGN_OR_RETURN(const Instant time, TransactionTime(txn, previous.time, clock_->Now()));
 
   // Group operation indexes by key, keeping first-seen order.
   absl::flat_hash_map<KeyView, size_t> group_of;
@@ -225,23 +167,11 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
       }
     }
 
-    Timeline after;
-    after.reserve(before.size() + 2);
-    for (const StoredSegment& s : before) after.push_back(s.segment);
-    for (size_t g = first_live_op; g < group.size(); ++g) {
-      const Operation& op = ops[group[g]];
-      if (op.kind == Operation::Kind::kAssert) {
-        ApplyAssert(&after, op.valid, op.value);
-      } else {
-        ApplyRetract(&after, op.valid);
-      }
-    }
-
-    std::vector<const StoredSegment*> removed, kept;
-    std::vector<const Segment*> added;
-    DiffTimelines(before, after, &removed, &added, &kept);
+    std::vector<const Operation*> key_ops;
+    for (size_t g = first_live_op; g < group.size(); ++g) key_ops.push_back(&ops[group[g]]);
+    const KeyChange change = ApplyOperations(before, key_ops, time);
     if (stored) names_kept.insert({ids->subject, ids->predicate, ids->object});
-    if (removed.empty() && added.empty()) continue;
+    if (!change.changed()) continue;
     if (!stored) {
       // A key gets its records (and index entries) when it first has a row.
       ids = KeyIds{intern(key.subject), intern(key.predicate), intern(key.object)};
@@ -250,22 +180,15 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
       gone.erase(*ids);
       names_kept.insert({ids->subject, ids->predicate, ids->object});
     }
-    for (const StoredSegment* s : removed) {
-      batch.Put(cf(kClosedCf), ClosedKey(*ids, time, s->segment.valid.from),
-                EncodeClosed({s->segment.valid.to, s->segment.value, s->tx_from}));
-      batch.Delete(cf(kSlicesCf), SliceKey(*ids, s->segment.valid));
+    for (const StoredSegment& s : change.removed) {
+      batch.Put(cf(kClosedCf), ClosedKey(*ids, time, s.segment.valid.from),
+                EncodeClosed({s.segment.valid.to, s.segment.value, s.tx_from}));
+      batch.Delete(cf(kSlicesCf), SliceKey(*ids, s.segment.valid));
     }
-    for (const Segment* s : added) {
-      batch.Put(cf(kSlicesCf), SliceKey(*ids, s->valid), EncodeSliceValue(s->valid, s->value));
+    for (const Segment& s : change.added) {
+      batch.Put(cf(kSlicesCf), SliceKey(*ids, s.valid), EncodeSliceValue(s.valid, s.value));
     }
-    std::vector<StoredSegment> live;
-    live.reserve(kept.size() + added.size());
-    for (const StoredSegment* s : kept) live.push_back(*s);
-    for (const Segment* s : added) live.push_back({*s, time});
-    std::sort(live.begin(), live.end(), [](const StoredSegment& a, const StoredSegment& b) {
-      return a.segment.valid.from < b.segment.valid.from;
-    });
-    batch.Put(cf(kLiveCf), LiveKey(*ids), EncodeLiveTimeline(live));
+    batch.Put(cf(kLiveCf), LiveKey(*ids), EncodeLiveTimeline(change.live));
   }
 
   // The transaction record keeps every operation except those an erase in

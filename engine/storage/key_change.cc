@@ -1,0 +1,81 @@
+#include "storage/key_change.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+
+namespace hindsight::internal {
+
+KeyChange ApplyOperations(const std::vector<StoredSegment>& before, const std::vector<const Operation*>& ops,
+                          Instant time) {
+  Timeline after;
+  after.reserve(before.size() + 2);
+  for (const StoredSegment& s : before) after.push_back(s.segment);
+  for (const Operation* op : ops) {
+    if (op->kind == Operation::Kind::kAssert) {
+      ApplyAssert(&after, op->valid, op->value);
+    } else {
+      ApplyRetract(&after, op->valid);
+    }
+  }
+  // Both timelines are canonical, so a segment is identified by from, to
+  // and value; walk them in order of from.
+  KeyChange change;
+  size_t i = 0, j = 0;
+  while (i < before.size() || j < after.size()) {
+    if (j == after.size() || (i < before.size() && before[i].segment.valid.from < after[j].valid.from)) {
+      change.removed.push_back(before[i++]);
+    } else if (i == before.size() || after[j].valid.from < before[i].segment.valid.from) {
+      change.added.push_back(after[j]);
+      change.live.push_back({std::move(after[j++]), time});
+    } else if (before[i].segment == after[j]) {
+      change.live.push_back(before[i++]);
+      ++j;
+    } else {
+      change.removed.push_back(before[i++]);
+      change.added.push_back(after[j]);
+      change.live.push_back({std::move(after[j++]), time});
+    }
+  }
+  return change;
+}
+
+absl::Status ValidateOperation(const Operation& op, size_t index) {
+  const auto fail = [index](const char* what, const absl::Status& s) {
+    return absl::InvalidArgumentError(absl::StrCat("operation ", index + 1, ": ", what, s.message()));
+  };
+  if (!op.key_digest.empty()) {
+    if (op.kind != Operation::Kind::kErase || op.key_digest.size() != 32 || !op.key.subject.empty() ||
+        !op.key.predicate.empty() || !op.key.object.empty()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("operation ", index + 1, ": a key digest is 32 bytes and only names an erased key"));
+    }
+    return absl::OkStatus();
+  }
+  if (absl::Status s = ValidateName(op.key.subject); !s.ok()) return fail("subject: ", s);
+  if (absl::Status s = ValidateName(op.key.predicate); !s.ok()) return fail("predicate: ", s);
+  if (absl::Status s = ValidateName(op.key.object); !s.ok()) return fail("object: ", s);
+  if (op.kind == Operation::Kind::kErase) return absl::OkStatus();
+  if (!(op.valid.from < op.valid.to)) {
+    return absl::InvalidArgumentError(absl::StrCat("operation ", index + 1, ": from ", FormatInstant(op.valid.from),
+                                                   " is not before to ", FormatInstant(op.valid.to)));
+  }
+  if (op.kind == Operation::Kind::kRetract && !op.value.is_none()) {
+    return absl::InvalidArgumentError(absl::StrCat("operation ", index + 1, ": a retract carries no value"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Instant> TransactionTime(const Transaction& txn, Instant previous, Instant now) {
+  if (!txn.time().has_value()) return std::max(now, previous + 1);
+  const Instant time = *txn.time();
+  if (time == kNegInf || time == kPosInf) return absl::InvalidArgumentError("the transaction time must be finite");
+  if (time <= previous) {
+    return absl::InvalidArgumentError(absl::StrCat("transaction time ", FormatInstant(time),
+                                                   " is not after the previous transaction's ",
+                                                   FormatInstant(previous)));
+  }
+  return time;
+}
+
+}  // namespace hindsight::internal

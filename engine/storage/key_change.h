@@ -1,0 +1,37 @@
+// How one transaction changes the live timeline of one key: the pure core
+// shared by Commit and BulkLoad.
+#ifndef HINDSIGHT_STORAGE_KEY_CHANGE_H_
+#define HINDSIGHT_STORAGE_KEY_CHANGE_H_
+
+#include <vector>
+
+#include "hindsight/transaction.h"
+#include "storage/records.h"
+
+namespace hindsight::internal {
+
+struct KeyChange {
+  std::vector<StoredSegment> live;     // the new live timeline, sorted by from
+  std::vector<StoredSegment> removed;  // segments no longer live; their rows close at this transaction
+  std::vector<Segment> added;          // segments that become live at this transaction
+  bool changed() const { return !removed.empty() || !added.empty(); }
+};
+
+// Applies `ops` (asserts and retracts of one key, in order) at transaction
+// time `time` to the canonical live timeline `before`. Segments present
+// before and after keep their txFrom; history rows start and end only where
+// the canonical timeline changed.
+KeyChange ApplyOperations(const std::vector<StoredSegment>& before, const std::vector<const Operation*>& ops,
+                          Instant time);
+
+// Checks one operation of a transaction (names, from < to, digests);
+// InvalidArgument "operation N: reason" (N = index + 1).
+absl::Status ValidateOperation(const Operation& op, size_t index);
+
+// The transaction time `txn` commits at after a transaction at `previous`:
+// its own (finite, after `previous`) or max(now, previous + 1µs).
+absl::StatusOr<Instant> TransactionTime(const Transaction& txn, Instant previous, Instant now);
+
+}  // namespace hindsight::internal
+
+#endif  // HINDSIGHT_STORAGE_KEY_CHANGE_H_
