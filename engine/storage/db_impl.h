@@ -51,6 +51,8 @@ class DbImpl final : public Database {
     const std::string* subject;
     const std::string* predicate;
     const std::string* object;
+    bool live_read = false;  // `live` holds the key's live record ("" = none)
+    std::string live;
   };
 
   DbImpl() = default;
@@ -60,11 +62,12 @@ class DbImpl final : public Database {
 
   // Reads.
   absl::StatusOr<std::vector<MatchedKey>> MatchingKeys(const Pattern& pattern, const ReadView& view) const;
-  absl::StatusOr<std::vector<StoredSegment>> ReadLive(const KeyIds& ids, const ReadView& view) const;
+  // The key's live timeline, from the match or with one read.
+  absl::StatusOr<std::vector<StoredSegment>> ReadLive(const MatchedKey& key, const ReadView& view) const;
   // Decodes a closed row of key `ids`; DataLoss names the key.
   absl::StatusOr<ClosedRecord> DecodeClosedAt(const KeyIds& ids, const rocksdb::Slice& value) const;
   // TL(k, t) for a t before the view's last transaction.
-  absl::StatusOr<Timeline> ReadTimelineAsOf(const KeyIds& ids, Instant t, const ReadView& view) const;
+  absl::StatusOr<Timeline> ReadTimelineAsOf(const MatchedKey& key, Instant t, const ReadView& view) const;
   // `* predicate *` at v, latest: from the slice index.
   absl::Status ScanSliceAt(const std::string& predicate, Instant v, const ReadView& view, const RowSink& sink) const;
   absl::StatusOr<std::vector<HistoryRow>> ReadHistory(const MatchedKey& key, const ReadView& view) const;

@@ -59,6 +59,7 @@ absl::StatusOr<std::vector<DbImpl::MatchedKey>> DbImpl::MatchingKeys(const Patte
   if (pattern.object && !(o = names_.Find(*pattern.object))) return out;
 
   std::vector<KeyIds> ids;
+  std::vector<std::string> live_values;  // filled when the scan reads the live records themselves
   if (s && p && o) {
     ids.push_back({*s, *p, *o});
   } else {
@@ -95,16 +96,35 @@ absl::StatusOr<std::vector<DbImpl::MatchedKey>> DbImpl::MatchingKeys(const Patte
       const std::string_view key = View(it->key());
       if (key.size() != key_size) return absl::DataLossError(absl::StrCat("damaged key in ", kColumnFamilyNames[family]));
       ids.push_back(family == kLiveCf ? DecodeLiveKey(key) : DecodeIndexKey(key));
+      if (family == kLiveCf) live_values.emplace_back(it->value().data(), it->value().size());
     }
     HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan keys"));
+    if (family != kLiveCf && !ids.empty()) {
+      // One batched read of the live records the index points at.
+      std::vector<std::string> keys;
+      keys.reserve(ids.size());
+      for (const KeyIds& k : ids) keys.push_back(LiveKey(k));
+      std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+      std::vector<rocksdb::PinnableSlice> values(ids.size());
+      std::vector<rocksdb::Status> statuses(ids.size());
+      db_->MultiGet(view.Options(), cf(kLiveCf), slices.size(), slices.data(), values.data(), statuses.data());
+      live_values.resize(ids.size());
+      for (size_t i = 0; i < ids.size(); ++i) {
+        if (statuses[i].IsNotFound()) continue;  // "" = no live record
+        HS_RETURN_IF_ERROR(FromRocks(statuses[i], "cannot read live timelines"));
+        live_values[i].assign(values[i].data(), values[i].size());
+      }
+    }
   }
   out.reserve(ids.size());
   const size_t known = names_.size();
-  for (const KeyIds& k : ids) {
+  for (size_t i = 0; i < ids.size(); ++i) {
+    const KeyIds& k = ids[i];
     if (k.subject >= known || k.predicate >= known || k.object >= known) {
       return absl::DataLossError("a key refers to an unknown name id");
     }
-    out.push_back({k, &names_.Name(k.subject), &names_.Name(k.predicate), &names_.Name(k.object)});
+    out.push_back({k, &names_.Name(k.subject), &names_.Name(k.predicate), &names_.Name(k.object),
+                   !live_values.empty(), live_values.empty() ? std::string() : std::move(live_values[i])});
   }
   if (out.size() > 1) {
     std::sort(out.begin(), out.end(), [](const MatchedKey& a, const MatchedKey& b) {
@@ -114,13 +134,19 @@ absl::StatusOr<std::vector<DbImpl::MatchedKey>> DbImpl::MatchingKeys(const Patte
   return out;
 }
 
-absl::StatusOr<std::vector<StoredSegment>> DbImpl::ReadLive(const KeyIds& ids, const ReadView& view) const {
+absl::StatusOr<std::vector<StoredSegment>> DbImpl::ReadLive(const MatchedKey& key, const ReadView& view) const {
+  const KeyIds& ids = key.ids;
   rocksdb::PinnableSlice value;
-  const std::string key = LiveKey(ids);
-  const rocksdb::Status s = db_->Get(view.Options(), cf(kLiveCf), key, &value);
-  if (s.IsNotFound()) return std::vector<StoredSegment>();
-  HS_RETURN_IF_ERROR(FromRocks(s, "cannot read live timeline"));
-  auto segments = DecodeLiveTimeline(std::string_view(value.data(), value.size()));
+  std::string_view bytes = key.live;
+  if (!key.live_read) {
+    const rocksdb::Status s = db_->Get(view.Options(), cf(kLiveCf), LiveKey(ids), &value);
+    if (s.IsNotFound()) return std::vector<StoredSegment>();
+    HS_RETURN_IF_ERROR(FromRocks(s, "cannot read live timeline"));
+    bytes = std::string_view(value.data(), value.size());
+  } else if (bytes.empty()) {
+    return std::vector<StoredSegment>();
+  }
+  auto segments = DecodeLiveTimeline(bytes);
   if (!segments.ok()) {
     return absl::DataLossError(absl::StrCat(segments.status().message(), " (column family live, key (",
                                             names_.Name(ids.subject), ", ", names_.Name(ids.predicate), ", ",
@@ -139,8 +165,9 @@ absl::StatusOr<ClosedRecord> DbImpl::DecodeClosedAt(const KeyIds& ids, const roc
   return rec;
 }
 
-absl::StatusOr<Timeline> DbImpl::ReadTimelineAsOf(const KeyIds& ids, Instant t, const ReadView& view) const {
-  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, ReadLive(ids, view));
+absl::StatusOr<Timeline> DbImpl::ReadTimelineAsOf(const MatchedKey& key, Instant t, const ReadView& view) const {
+  const KeyIds& ids = key.ids;
+  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, ReadLive(key, view));
   Timeline tl;
   for (StoredSegment& s : live) {
     if (s.tx_from <= t) tl.push_back(std::move(s.segment));
@@ -200,11 +227,11 @@ absl::Status DbImpl::Scan(const struct Query& query, const RowSink& sink) const 
   for (const MatchedKey& key : keys) {
     Timeline tl;
     if (latest) {
-      HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, ReadLive(key.ids, *view));
+      HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, ReadLive(key, *view));
       tl.reserve(live.size());
       for (StoredSegment& s : live) tl.push_back(std::move(s.segment));
     } else {
-      HS_ASSIGN_OR_RETURN(tl, ReadTimelineAsOf(key.ids, t, *view));
+      HS_ASSIGN_OR_RETURN(tl, ReadTimelineAsOf(key, t, *view));
     }
     if (tl.empty()) continue;
     size_t begin = 0, end = tl.size();
@@ -266,7 +293,7 @@ absl::Status DbImpl::ScanSliceAt(const std::string& predicate, Instant v, const 
 absl::StatusOr<std::vector<HistoryRow>> DbImpl::ReadHistory(const MatchedKey& key, const ReadView& view) const {
   std::vector<HistoryRow> rows;
   const FactKey fact{*key.subject, *key.predicate, *key.object};
-  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, ReadLive(key.ids, view));
+  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, ReadLive(key, view));
   for (StoredSegment& s : live) {
     rows.push_back({fact, std::move(s.segment.value), s.segment.valid, {s.tx_from, kPosInf}});
   }

@@ -137,11 +137,28 @@ std::string FormatInstant(Instant instant) {
   if (instant == kNegInf) return "-inf";
   if (instant == kPosInf) return "+inf";
   const Broken b = Break(instant);
-  char buf[48];
-  int n = std::snprintf(buf, sizeof buf, "%04lld-%02d-%02dT%02d:%02d:%02d",
-                        static_cast<long long>(b.date.year), b.date.month, b.date.day, b.hour,
-                        b.minute, b.second);
-  if (b.micros != 0) n += std::snprintf(buf + n, sizeof buf - n, ".%06d", b.micros);
+  // YYYY-MM-DDTHH:MM:SS[.ffffff]Z, written digit by digit (hot in answers).
+  char buf[32];
+  const auto put = [&buf](int at, int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10) buf[at + i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, b.date.year, 4);
+  buf[4] = '-';
+  put(5, b.date.month, 2);
+  buf[7] = '-';
+  put(8, b.date.day, 2);
+  buf[10] = 'T';
+  put(11, b.hour, 2);
+  buf[13] = ':';
+  put(14, b.minute, 2);
+  buf[16] = ':';
+  put(17, b.second, 2);
+  int n = 19;
+  if (b.micros != 0) {
+    buf[n++] = '.';
+    put(n, b.micros, 6);
+    n += 6;
+  }
   buf[n++] = 'Z';
   return std::string(buf, n);
 }
