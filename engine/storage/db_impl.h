@@ -64,6 +64,8 @@ class DbImpl final : public Database {
   absl::StatusOr<std::vector<MatchedKey>> MatchingKeys(const Pattern& pattern, const ReadView& view) const;
   // The key's live timeline, from the match or with one read.
   absl::StatusOr<std::vector<StoredSegment>> ReadLive(const MatchedKey& key, const ReadView& view) const;
+  // `status` of a live record that failed to decode, as DataLoss naming the key.
+  absl::Status LiveDataLoss(const KeyIds& ids, const absl::Status& status) const;
   // Decodes a closed row of key `ids`; DataLoss names the key.
   absl::StatusOr<ClosedRecord> DecodeClosedAt(const KeyIds& ids, const rocksdb::Slice& value) const;
   // TL(k, t) for a t before the view's last transaction.

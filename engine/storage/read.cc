@@ -147,12 +147,13 @@ absl::StatusOr<std::vector<StoredSegment>> DbImpl::ReadLive(const MatchedKey& ke
     return std::vector<StoredSegment>();
   }
   auto segments = DecodeLiveTimeline(bytes);
-  if (!segments.ok()) {
-    return absl::DataLossError(absl::StrCat(segments.status().message(), " (column family live, key (",
-                                            names_.Name(ids.subject), ", ", names_.Name(ids.predicate), ", ",
-                                            names_.Name(ids.object), "))"));
-  }
+  if (!segments.ok()) return LiveDataLoss(ids, segments.status());
   return segments;
+}
+
+absl::Status DbImpl::LiveDataLoss(const KeyIds& ids, const absl::Status& status) const {
+  return absl::DataLossError(absl::StrCat(status.message(), " (column family live, key (", names_.Name(ids.subject),
+                                          ", ", names_.Name(ids.predicate), ", ", names_.Name(ids.object), "))"));
 }
 
 absl::StatusOr<ClosedRecord> DbImpl::DecodeClosedAt(const KeyIds& ids, const rocksdb::Slice& value) const {
@@ -225,6 +226,26 @@ absl::Status DbImpl::Scan(const struct Query& query, const RowSink& sink) const 
   HS_ASSIGN_OR_RETURN(const std::vector<MatchedKey> keys, MatchingKeys(query.pattern, *view));
   Row row;
   for (const MatchedKey& key : keys) {
+    if (latest && query.valid.kind == ValidTimeClause::Kind::kAt) {
+      // The common point lookup: decode only the segment containing v.
+      rocksdb::PinnableSlice value;
+      std::string_view bytes = key.live;
+      if (!key.live_read) {
+        const rocksdb::Status st = db_->Get(view->Options(), cf(kLiveCf), LiveKey(key.ids), &value);
+        if (st.IsNotFound()) continue;
+        HS_RETURN_IF_ERROR(FromRocks(st, "cannot read live timeline"));
+        bytes = std::string_view(value.data(), value.size());
+      }
+      if (bytes.empty()) continue;
+      absl::StatusOr<std::optional<StoredSegment>> hit = DecodeLiveSegmentAt(bytes, query.valid.at);
+      if (!hit.ok()) return LiveDataLoss(key.ids, hit.status());
+      if (!hit->has_value()) continue;
+      row.key = {*key.subject, *key.predicate, *key.object};
+      row.value = std::move((*hit)->segment.value);
+      row.valid = (*hit)->segment.valid;
+      if (!sink(row)) return absl::OkStatus();
+      continue;
+    }
     Timeline tl;
     if (latest) {
       HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, ReadLive(key, *view));

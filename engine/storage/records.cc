@@ -40,14 +40,21 @@ auto Decode(std::string_view bytes, const char* what, Fn fn)
   if (bytes.size() % sizeof(capnp::word) != 0 || bytes.empty()) {
     return absl::DataLossError(std::string("damaged ") + what + " record: bad size");
   }
-  kj::Array<capnp::word> aligned = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-  std::memcpy(aligned.begin(), bytes.data(), bytes.size());
+  kj::Array<capnp::word> copy;
+  kj::ArrayPtr<const capnp::word> words;
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(capnp::word) == 0) {
+    words = kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()), bytes.size() / sizeof(capnp::word));
+  } else {
+    copy = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+    std::memcpy(copy.begin(), bytes.data(), bytes.size());
+    words = copy.asPtr();
+  }
   using Result = decltype(fn(std::declval<typename T::Reader>()));
   absl::StatusOr<Result> result = absl::DataLossError(std::string("damaged ") + what + " record");
   KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&]() {
                 capnp::ReaderOptions options;
                 options.traversalLimitInWords = kTraversalLimitWords;
-                capnp::FlatArrayMessageReader reader(aligned.asPtr(), options);
+                capnp::FlatArrayMessageReader reader(words, options);
                 result = fn(reader.getRoot<T>());
               })) {
     return absl::DataLossError(std::string("damaged ") + what + " record: " +
@@ -111,6 +118,25 @@ absl::StatusOr<std::vector<StoredSegment>> DecodeLiveTimeline(std::string_view b
       out.push_back({Segment{{s.getFrom(), s.getTo()}, ReadValue(s.getValue())}, s.getTxFrom()});
     }
     return out;
+  });
+}
+
+absl::StatusOr<std::optional<StoredSegment>> DecodeLiveSegmentAt(std::string_view bytes, Instant v) {
+  return Decode<schema::LiveTimeline>(bytes, "live timeline", [v](schema::LiveTimeline::Reader r) {
+    const auto segments = r.getSegments();
+    // The last segment with from <= v.
+    unsigned lo = 0, hi = segments.size();
+    while (lo < hi) {
+      const unsigned mid = (lo + hi) / 2;
+      if (segments[mid].getFrom() <= v) lo = mid + 1;
+      else hi = mid;
+    }
+    std::optional<StoredSegment> hit;
+    if (lo > 0) {
+      const auto s = segments[lo - 1];
+      if (v < s.getTo()) hit = StoredSegment{Segment{{s.getFrom(), s.getTo()}, ReadValue(s.getValue())}, s.getTxFrom()};
+    }
+    return hit;
   });
 }
 

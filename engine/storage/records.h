@@ -4,6 +4,7 @@
 #ifndef HINDSIGHT_STORAGE_RECORDS_H_
 #define HINDSIGHT_STORAGE_RECORDS_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,6 +46,10 @@ struct TransactionRecord {
 
 std::string EncodeLiveTimeline(const std::vector<StoredSegment>& segments);
 absl::StatusOr<std::vector<StoredSegment>> DecodeLiveTimeline(std::string_view bytes);
+
+// Only the segment containing `v` (nullopt if none): a binary search over
+// the encoded list, materializing one value.
+absl::StatusOr<std::optional<StoredSegment>> DecodeLiveSegmentAt(std::string_view bytes, Instant v);
 
 std::string EncodeClosed(const ClosedRecord& record);
 absl::StatusOr<ClosedRecord> DecodeClosed(std::string_view bytes);
