@@ -111,7 +111,7 @@ int Run(const std::string& workload, const std::string& scratch, int threads) {
   fs::create_directories(scratch, ec);
 
   // Import.
-  std::fprintf(stderr, "bench: importing %s/ops.tsv into Hindsight...\n", workload.c_str());
+  std::fprintf(stderr, "bench: importing %s/ops.tsv into Hindsight (hindsight import --bulk)...\n", workload.c_str());
   Options options;
   options.sync = false;  // SQLite below runs with synchronous=OFF too
   auto t0 = Clock::now();
@@ -123,7 +123,7 @@ int Run(const std::string& workload, const std::string& scratch, int threads) {
       return 1;
     }
     std::ifstream ops(workload + "/ops.tsv");
-    absl::Status s = internal::ImportOps(db->get(), &ops, workload + "/ops.tsv", &counts);
+    absl::Status s = internal::ImportOps(db->get(), &ops, workload + "/ops.tsv", &counts, {}, /*bulk=*/true);
     if (!s.ok()) {
       std::fprintf(stderr, "bench: %s\n", std::string(s.message()).c_str());
       return 1;

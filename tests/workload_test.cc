@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "format/ops_reader.h"
 #include "format/replay.h"
 #include "gtest/gtest.h"
@@ -86,15 +87,66 @@ TEST(WorkloadTest, GeneratedWorkloadMatchesTheReferenceModel) {
   }
 }
 
+TEST(WorkloadTest, BulkImportEqualsTransactionalImport) {
+  ScratchDir dir;
+  const std::string wl = dir.Sub("wl");
+  ASSERT_EQ(RunCommand(absl::StrCat("python3 ", SharedDir(), "/workload/gen.py --keys 1500 --queries 200 --seed 9 --out ",
+                                    wl)).exit_code, 0);
+  // A few erasures and re-assertions on top, so the log rewriting is exercised.
+  std::string extra = "tx\t2001-01-01\tcleanup\n";
+  std::ifstream ops_in(wl + "/ops.tsv");
+  std::string line;
+  for (int n = 0; std::getline(ops_in, line) && n < 40;) {
+    if (line.rfind("assert\t", 0) != 0 || ++n % 4 != 0) continue;
+    const std::vector<std::string> f = absl::StrSplit(line, '\t');
+    absl::StrAppend(&extra, "erase\t", f[1], "\t", f[2], "\t", f[3], "\n");
+    if (n % 8 == 0) absl::StrAppend(&extra, "assert\t", f[1], "\t", f[2], "\t", f[3], "\t\t2000\t2001\n");
+  }
+  WriteFile(wl + "/ops.tsv", ReadFile(wl + "/ops.tsv") + extra);
+  for (const char* mode : {"", "--bulk "}) {
+    CommandResult r = RunCommand(absl::StrCat(ToolPath(), " import ", mode, dir.Sub(mode[0] ? "bulk" : "each"), " ", wl, "/ops.tsv"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  EXPECT_EQ(RunCommand(absl::StrCat(ToolPath(), " log ", dir.Sub("bulk"))).out,
+            RunCommand(absl::StrCat(ToolPath(), " log ", dir.Sub("each"))).out);
+  const std::string queries = dir.Sub("all.tsv");
+  WriteFile(queries, "history\t*\t*\t*\n" + ReadFile(wl + "/q_slice.tsv") + ReadFile(wl + "/q_bitemporal.tsv") +
+                         ReadFile(wl + "/q_object.tsv"));
+  const std::string bulk = RunCommand(absl::StrCat(ToolPath(), " replay ", dir.Sub("bulk"), " ", queries)).out;
+  EXPECT_EQ(bulk, RunCommand(absl::StrCat(ToolPath(), " replay ", dir.Sub("each"), " ", queries)).out);
+  EXPECT_GT(bulk.size(), 100000u);
+}
+
+TEST(WorkloadTest, BulkImportStopsAtABadLineKeepingWhatCameBefore) {
+  ScratchDir dir;
+  const std::string ops = dir.Sub("ops.tsv");
+  WriteFile(ops,
+            "tx\t2020\ta\nassert\tS\tP\tO\t1\t2000\t2001\n"
+            "tx\t2021\tb\nassert\tS\tP\tO\t2\t2001\t2002\n"
+            "tx\t2019\tlate\nassert\tS\tP\tO\t3\t2002\t2003\n"
+            "tx\t2022\tc\nassert\tS\tP\tO\t4\t2003\t2004\n");
+  CommandResult r = RunCommand(absl::StrCat(ToolPath(), " import --bulk ", dir.Sub("db"), " ", ops));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, ops + ":5: transaction time 2019-01-01T00:00:00Z is not after")) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "2 transactions before it were committed")) << r.err;
+  EXPECT_EQ(RunCommand(absl::StrCat(ToolPath(), " log ", dir.Sub("db"))).out,
+            "1\t2020-01-01T00:00:00Z\ta\t1\n2\t2021-01-01T00:00:00Z\tb\t1\n");
+  r = RunCommand(absl::StrCat(ToolPath(), " import --bulk ", dir.Sub("db"), " ", ops));
+  EXPECT_TRUE(absl::StrContains(r.err, "bulk loading needs a database without transactions")) << r.err;
+}
+
 TEST(WorkloadTest, ConformanceSampleAnswersExactly) {
   ScratchDir dir;
   const std::string conf = SharedDir() + "/workload/conformance";
-  CommandResult imp = RunCommand(absl::StrCat(ToolPath(), " import ", dir.Sub("db"), " ", conf, "/ops.tsv"));
-  ASSERT_EQ(imp.exit_code, 0) << imp.err;
-  for (const char* q : {"q_edge", "q_literals"}) {
-    CommandResult replay = RunCommand(absl::StrCat(ToolPath(), " replay ", dir.Sub("db"), " ", conf, "/", q, ".tsv"));
-    ASSERT_EQ(replay.exit_code, 0) << replay.err;
-    EXPECT_EQ(replay.out, ReadFile(absl::StrCat(conf, "/", q, ".expected"))) << q;
+  for (const char* mode : {"", "--bulk "}) {
+    const std::string db = dir.Sub(mode[0] ? "bulk" : "each");
+    CommandResult imp = RunCommand(absl::StrCat(ToolPath(), " import ", mode, db, " ", conf, "/ops.tsv"));
+    ASSERT_EQ(imp.exit_code, 0) << imp.err;
+    for (const char* q : {"q_edge", "q_literals"}) {
+      CommandResult replay = RunCommand(absl::StrCat(ToolPath(), " replay ", db, " ", conf, "/", q, ".tsv"));
+      ASSERT_EQ(replay.exit_code, 0) << replay.err;
+      EXPECT_EQ(replay.out, ReadFile(absl::StrCat(conf, "/", q, ".expected"))) << mode << q;
+    }
   }
 }
 

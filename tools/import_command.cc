@@ -16,7 +16,7 @@ namespace hindsight::tools {
 namespace {
 
 constexpr char kHelp[] =
-    "usage: hindsight import [--no-sync] DB_DIR OPS_FILE\n"
+    "usage: hindsight import [--no-sync] [--bulk] DB_DIR OPS_FILE\n"
     "\n"
     "Loads OPS_FILE (the operations format: tx / assert / retract / erase lines,\n"
     "see docs/formats.md; '-' reads standard input) into the database in DB_DIR,\n"
@@ -27,7 +27,11 @@ constexpr char kHelp[] =
     "Shows progress on a terminal and ends with a one-line summary.\n"
     "\n"
     "  --no-sync   do not wait for each commit to reach the disk (faster; a crash\n"
-    "              of the machine, not of the process, may lose the last commits)\n";
+    "              of the machine, not of the process, may lose the last commits)\n"
+    "  --bulk      for a new database: read the whole file, then write sorted table\n"
+    "              files directly (the same result, several times faster; nothing is\n"
+    "              on disk until the end, and a bad line still keeps the transactions\n"
+    "              before it)\n";
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
@@ -41,10 +45,13 @@ int RunImport(const Args& args) {
     return kExitOk;
   }
   Options options;
+  bool bulk = false;
   std::vector<std::string> positional;
   for (const std::string& a : args) {
     if (a == "--no-sync") {
       options.sync = false;
+    } else if (a == "--bulk") {
+      bulk = true;
     } else if (a.size() > 1 && a[0] == '-') {
       std::fprintf(stderr, "hindsight import: unknown option '%s'\n\n%s", a.c_str(), kHelp);
       return kExitUsage;
@@ -90,7 +97,8 @@ int RunImport(const Args& args) {
         std::string line = absl::StrCat("\rimporting: ", c.transactions, " transactions, ", c.operations, " operations");
         if (total_bytes > 0) absl::StrAppend(&line, " (", c.bytes_read * 100 / total_bytes, "%)");
         std::fputs(line.c_str(), stderr);
-      });
+      },
+      bulk);
   if (show_progress && counts.transactions > 0) std::fputs("\r\033[K", stderr);
   if (!status.ok()) {
     std::fprintf(stderr, "hindsight import: %s\n", std::string(status.message()).c_str());

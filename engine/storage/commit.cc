@@ -114,7 +114,7 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
   } rollback{&names_, names_before};
 
   std::vector<FactKey> erased;
-  absl::flat_hash_set<size_t> dropped_ops;  // ops made moot by a later erase of their key
+  std::vector<bool> dropped_ops(ops.size());  // ops made moot by a later erase of their key
   absl::flat_hash_set<KeyIds> gone;         // keys whose records this batch deletes for good
   absl::flat_hash_set<NameId> names_kept;   // names of keys stored after this batch
   std::vector<NameId> name_candidates;      // names of erased keys, perhaps unused now
@@ -126,7 +126,7 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
       if (ops[group[g]].kind == Operation::Kind::kErase) first_live_op = g + 1;
     }
     const bool has_erase = first_live_op > 0;
-    for (size_t g = 0; g + 1 < first_live_op; ++g) dropped_ops.insert(group[g]);
+    for (size_t g = 0; g + 1 < first_live_op; ++g) dropped_ops[group[g]] = true;
 
     // The key's stored state, if it has any.
     std::optional<KeyIds> ids;
@@ -193,17 +193,7 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
 
   // The transaction record keeps every operation except those an erase in
   // the same transaction made moot.
-  TransactionRecord record{previous.id + 1, time, txn.source(), {}};
-  record.operations.reserve(ops.size() - dropped_ops.size());
-  for (size_t i = 0; i < ops.size(); ++i) {
-    if (dropped_ops.contains(i)) continue;
-    Operation op = txn.operations()[i];
-    if (op.kind == Operation::Kind::kErase && op.key_digest.empty()) {
-      op.key_digest = KeyDigest(op.key);  // the log names an erased key by digest only
-      op.key = FactKey{};
-    }
-    record.operations.push_back(std::move(op));
-  }
+  const TransactionRecord record = LogRecord(previous.id + 1, time, txn, dropped_ops);
   // Names that no key uses any more leave the dictionary.
   std::vector<NameId> names_removed;
   for (const NameId id : name_candidates) {
@@ -239,27 +229,16 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
 }
 
 absl::Status DbImpl::EraseFromLog(const std::vector<FactKey>& erased, rocksdb::WriteBatch* batch) {
-  absl::flat_hash_set<KeyView> keys;
-  absl::flat_hash_set<std::string> digests;
-  for (const FactKey& k : erased) {
-    keys.insert(ViewOf(k));
-    digests.insert(KeyDigest(k));
-  }
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kTxLogCf)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto record = DecodeTransaction(std::string_view(it->value().data(), it->value().size()));
     if (!record.ok()) {
       return absl::DataLossError(absl::StrCat(record.status().message(), " (txlog key ", it->key().ToString(true), ")"));
     }
-    std::vector<Operation>& record_ops = record->operations;
-    const size_t n = record_ops.size();
-    std::erase_if(record_ops, [&](const Operation& op) {
-      return op.key_digest.empty() ? keys.contains(ViewOf(op.key)) : digests.contains(op.key_digest);
-    });
-    if (record_ops.size() == n) continue;
+    if (!RemoveErasedOperations(erased, &*record)) continue;
     batch->Put(cf(kTxLogCf), it->key(), EncodeTransaction(*record));
     batch->Put(cf(kTxInfoCf), it->key(),
-               EncodeTransactionInfo({record->id, record->time, record->source, record_ops.size()}));
+               EncodeTransactionInfo({record->id, record->time, record->source, record->operations.size()}));
   }
   return FromRocks(it->status(), "cannot scan the transaction log");
 }

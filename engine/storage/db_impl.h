@@ -30,6 +30,7 @@ class DbImpl final : public Database {
   ~DbImpl() override;
 
   absl::StatusOr<TransactionInfo> Commit(const Transaction& txn) override;
+  absl::Status BulkLoad(const std::vector<Transaction>& txns, size_t* loaded) override;
   absl::Status Scan(const struct Query& query, const RowSink& sink) const override;
   absl::Status ScanHistory(const Pattern& pattern, const HistorySink& sink) const override;
   absl::Status ScanLog(uint64_t first_id,

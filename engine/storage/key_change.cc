@@ -78,4 +78,30 @@ absl::StatusOr<Instant> TransactionTime(const Transaction& txn, Instant previous
   return time;
 }
 
+TransactionRecord LogRecord(uint64_t id, Instant time, const Transaction& txn, const std::vector<bool>& dropped) {
+  TransactionRecord record{id, time, txn.source(), {}};
+  record.operations.reserve(txn.operations().size());
+  for (size_t i = 0; i < txn.operations().size(); ++i) {
+    if (dropped[i]) continue;
+    Operation op = txn.operations()[i];
+    if (op.kind == Operation::Kind::kErase && op.key_digest.empty()) {
+      op.key_digest = KeyDigest(op.key);
+      op.key = FactKey{};
+    }
+    record.operations.push_back(std::move(op));
+  }
+  return record;
+}
+
+bool RemoveErasedOperations(const std::vector<FactKey>& erased, TransactionRecord* record) {
+  std::vector<std::string> digests;
+  for (const FactKey& k : erased) digests.push_back(KeyDigest(k));
+  const size_t n = record->operations.size();
+  std::erase_if(record->operations, [&](const Operation& op) {
+    if (!op.key_digest.empty()) return std::find(digests.begin(), digests.end(), op.key_digest) != digests.end();
+    return std::find(erased.begin(), erased.end(), op.key) != erased.end();
+  });
+  return record->operations.size() != n;
+}
+
 }  // namespace hindsight::internal

@@ -32,6 +32,15 @@ absl::Status ValidateOperation(const Operation& op, size_t index);
 // its own (finite, after `previous`) or max(now, previous + 1µs).
 absl::StatusOr<Instant> TransactionTime(const Transaction& txn, Instant previous, Instant now);
 
+// The log record of transaction `id`: the operations of `txn` except those
+// at the indexes in `dropped` (made moot by a later erase of their key),
+// with every erase naming its key by KeyDigest only.
+TransactionRecord LogRecord(uint64_t id, Instant time, const Transaction& txn, const std::vector<bool>& dropped);
+
+// Removes from `record` every operation on a key in `erased` (erases by
+// digest too). Returns true when it removed any.
+bool RemoveErasedOperations(const std::vector<FactKey>& erased, TransactionRecord* record);
+
 }  // namespace hindsight::internal
 
 #endif  // HINDSIGHT_STORAGE_KEY_CHANGE_H_
