@@ -290,8 +290,10 @@ absl::Status DbImpl::ScanSliceAt(const std::string& predicate, Instant v, const 
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kSlicesCf)));
   for (const SliceRange& range : SliceRangesAt(*p, v)) {
     for (it->Seek(range.begin); it->Valid() && it->key().compare(range.end) < 0; it->Next()) {
-      HS_ASSIGN_OR_RETURN(SliceEntry e, DecodeSliceEntry(View(it->key()), View(it->value())));
+      HS_ASSIGN_OR_RETURN(SliceEntry e, DecodeSliceKey(View(it->key())));
       if (!range.all_match && !e.valid.Contains(v)) continue;
+      HS_ASSIGN_OR_RETURN(SliceEntry full, DecodeSliceEntry(View(it->key()), View(it->value())));
+      e.value = std::move(full.value);
       if (e.ids.subject >= known || e.ids.object >= known) return absl::DataLossError("a key refers to an unknown name id");
       const std::string* s = &names_.Name(e.ids.subject);
       const std::string* o = &names_.Name(e.ids.object);

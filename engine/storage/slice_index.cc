@@ -56,6 +56,7 @@ std::string SliceKey(const KeyIds& ids, Interval valid) {
     AppendNameId(&key, ids.subject);
     AppendNameId(&key, ids.object);
     AppendInstant(&key, valid.from);
+    AppendInstant(&key, valid.to);
   }
   return key;
 }
@@ -64,14 +65,11 @@ std::string EncodeSliceValue(Interval valid, const Value& value) {
   return EncodeClosed({valid.to, value, 0});
 }
 
-absl::StatusOr<SliceEntry> DecodeSliceEntry(std::string_view key, std::string_view value) {
+absl::StatusOr<SliceEntry> DecodeSliceKey(std::string_view key) {
   const auto damaged = [] { return absl::DataLossError("damaged key in column family slices"); };
   if (key.size() < 5) return damaged();
   SliceEntry e;
   e.ids.predicate = DecodeNameId(key.data());
-  absl::StatusOr<ClosedRecord> rec = DecodeClosed(value);
-  if (!rec.ok()) return absl::DataLossError(std::string(rec.status().message()) + " (column family slices)");
-  e.value = std::move(rec->value);
   const char* p = key.data() + 5;
   switch (key[4]) {
     case kOpenStart:
@@ -84,14 +82,23 @@ absl::StatusOr<SliceEntry> DecodeSliceEntry(std::string_view key, std::string_vi
       return e;
     }
     case kFinite:
-      if (key.size() != 6 + 2 * kInstantBytes + 2 * kIdBytes) return damaged();
+      if (key.size() != 6 + 3 * kInstantBytes + 2 * kIdBytes) return damaged();
       e.ids.subject = DecodeNameId(p + 1 + kInstantBytes);
       e.ids.object = DecodeNameId(p + 1 + kInstantBytes + kIdBytes);
-      e.valid = {DecodeInstant(p + 1 + kInstantBytes + 2 * kIdBytes), rec->to};
+      e.valid = {DecodeInstant(p + 1 + kInstantBytes + 2 * kIdBytes), DecodeInstant(p + 1 + 2 * kInstantBytes + 2 * kIdBytes)};
       return e;
     default:
       return damaged();
   }
+}
+
+absl::StatusOr<SliceEntry> DecodeSliceEntry(std::string_view key, std::string_view value) {
+  absl::StatusOr<SliceEntry> e = DecodeSliceKey(key);
+  if (!e.ok()) return e;
+  absl::StatusOr<ClosedRecord> rec = DecodeClosed(value);
+  if (!rec.ok()) return absl::DataLossError(std::string(rec.status().message()) + " (column family slices)");
+  e->value = std::move(rec->value);
+  return e;
 }
 
 std::vector<SliceRange> SliceRangesAt(NameId p, Instant v) {

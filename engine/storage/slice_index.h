@@ -4,7 +4,7 @@
 //
 // A segment [from, to) is filed under its predicate in one of three ways:
 //   from = -inf            p, 0x00, to, s, o            value: Value
-//   from, to finite        p, 0x01, level, bucket, s, o, from    value: to + Value
+//   from, to finite        p, 0x01, level, bucket, s, o, from, to    value: Value
 //   to = +inf, from finite p, 0x02, from, s, o          value: Value
 // where level = ceil(log2(to - from)) and bucket = floor(from / 2^level).
 // A finite segment lies inside its bucket and the next one, so at each level
@@ -34,7 +34,10 @@ struct SliceEntry {
   Interval valid;
   Value value;
 };
-// DataLoss when the bytes are not an entry of this index.
+// The key ids and interval of an index key, without decoding the value
+// (every bound is in the key). DataLoss when it is not a key of this index.
+absl::StatusOr<SliceEntry> DecodeSliceKey(std::string_view key);
+// The whole entry. DataLoss when the bytes are not an entry of this index.
 absl::StatusOr<SliceEntry> DecodeSliceEntry(std::string_view key, std::string_view value);
 
 // A key range [begin, end) of the index to scan for segments containing v.
