@@ -8,7 +8,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "commands.h"
+#include "command_line.h"
 #include "format/importer.h"
 #include "hindsight/db.h"
 
@@ -40,29 +40,14 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 }  // namespace
 
 int RunImport(const Args& args) {
-  if (WantsHelp(args)) {
-    std::fputs(kHelp, stdout);
-    return kExitOk;
-  }
+  CommandLine cl("import", kHelp);
+  bool no_sync = false, bulk = false;
+  cl.Flag("--no-sync", &no_sync);
+  cl.Flag("--bulk", &bulk);
+  if (auto exit = cl.Parse(args, 2)) return *exit;
   Options options;
-  bool bulk = false;
-  std::vector<std::string> positional;
-  for (const std::string& a : args) {
-    if (a == "--no-sync") {
-      options.sync = false;
-    } else if (a == "--bulk") {
-      bulk = true;
-    } else if (a.size() > 1 && a[0] == '-') {
-      std::fprintf(stderr, "hindsight import: unknown option '%s'\n\n%s", a.c_str(), kHelp);
-      return kExitUsage;
-    } else {
-      positional.push_back(a);
-    }
-  }
-  if (positional.size() != 2) {
-    std::fputs(kHelp, stderr);
-    return kExitUsage;
-  }
+  options.sync = !no_sync;
+  const std::vector<std::string>& positional = cl.positional();
   const std::string& db_dir = positional[0];
   const std::string& ops_path = positional[1];
 

@@ -3,7 +3,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
-#include "commands.h"
+#include "command_line.h"
 #include "format/tsv.h"
 #include "hindsight/db.h"
 
@@ -25,30 +25,12 @@ constexpr char kCompactHelp[] =
     "on disk (after an erase, for legal deletion). Takes time proportional to the\n"
     "size of the database.\n";
 
-// Opens an existing database, or prints why not.
-std::unique_ptr<Database> OpenExisting(const char* command, const std::string& dir) {
-  Options options;
-  options.create_if_missing = false;
-  auto db = Database::Open(dir, options);
-  if (!db.ok()) {
-    std::fprintf(stderr, "hindsight %s: %s\n", command, std::string(db.status().message()).c_str());
-    return nullptr;
-  }
-  return std::move(*db);
-}
-
 }  // namespace
 
 int RunLog(const Args& args) {
-  if (WantsHelp(args)) {
-    std::fputs(kLogHelp, stdout);
-    return kExitOk;
-  }
-  if (args.size() != 1) {
-    std::fputs(kLogHelp, stderr);
-    return kExitUsage;
-  }
-  std::unique_ptr<Database> db = OpenExisting("log", args[0]);
+  CommandLine cl("log", kLogHelp);
+  if (auto exit = cl.Parse(args, 1)) return *exit;
+  std::unique_ptr<Database> db = OpenExisting(cl, cl.positional()[0]);
   if (db == nullptr) return kExitFailure;
   std::string out;
   const absl::Status s = db->ListTransactions(1, [&out](const TransactionInfo& info) {
@@ -62,25 +44,19 @@ int RunLog(const Args& args) {
   });
   std::fwrite(out.data(), 1, out.size(), stdout);
   if (!s.ok()) {
-    std::fprintf(stderr, "hindsight log: %s\n", std::string(s.message()).c_str());
+    cl.Error(std::string(s.message()));
     return kExitFailure;
   }
   return kExitOk;
 }
 
 int RunCompact(const Args& args) {
-  if (WantsHelp(args)) {
-    std::fputs(kCompactHelp, stdout);
-    return kExitOk;
-  }
-  if (args.size() != 1) {
-    std::fputs(kCompactHelp, stderr);
-    return kExitUsage;
-  }
-  std::unique_ptr<Database> db = OpenExisting("compact", args[0]);
+  CommandLine cl("compact", kCompactHelp);
+  if (auto exit = cl.Parse(args, 1)) return *exit;
+  std::unique_ptr<Database> db = OpenExisting(cl, cl.positional()[0]);
   if (db == nullptr) return kExitFailure;
   if (const absl::Status s = db->Compact(); !s.ok()) {
-    std::fprintf(stderr, "hindsight compact: %s\n", std::string(s.message()).c_str());
+    cl.Error(std::string(s.message()));
     return kExitFailure;
   }
   return kExitOk;

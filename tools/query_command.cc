@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "commands.h"
+#include "command_line.h"
 #include "hindsight/db.h"
 #include "query/session.h"
 #include "query/statement.h"
@@ -32,32 +32,16 @@ constexpr char kHelp[] =
 }  // namespace
 
 int RunQuery(const Args& args) {
-  if (WantsHelp(args)) {
-    std::fputs(kHelp, stdout);
-    return kExitOk;
-  }
-  bool tsv = false;
-  std::vector<std::string> positional;
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--format" && i + 1 < args.size()) {
-      const std::string& f = args[++i];
-      if (f != "table" && f != "tsv") {
-        std::fprintf(stderr, "hindsight query: --format is table or tsv, not '%s'\n", f.c_str());
-        return kExitUsage;
-      }
-      tsv = f == "tsv";
-    } else if (a.size() > 1 && a[0] == '-' && positional.size() < 1) {
-      std::fprintf(stderr, "hindsight query: unknown option '%s'\n\n%s", a.c_str(), kHelp);
-      return kExitUsage;
-    } else {
-      positional.push_back(a);
-    }
-  }
-  if (positional.size() != 2) {
-    std::fputs(kHelp, stderr);
+  CommandLine cl("query", kHelp);
+  std::string format = "table";
+  cl.Value("--format", &format);
+  if (auto exit = cl.Parse(args, 2)) return *exit;
+  if (format != "table" && format != "tsv") {
+    cl.Error("--format is table or tsv, not '" + format + "'");
     return kExitUsage;
   }
+  const bool tsv = format == "tsv";
+  const std::vector<std::string>& positional = cl.positional();
   absl::StatusOr<internal::Statement> st = internal::ParseStatement(positional[1]);
   if (!st.ok()) {
     std::fprintf(stderr, "hindsight query: %s\n  %s\n", std::string(st.status().message()).c_str(),
@@ -70,14 +54,9 @@ int RunQuery(const Args& args) {
     std::fprintf(stderr, "hindsight query: only reads here (use 'hindsight shell' for writes, timeline and help)\n");
     return kExitFailure;
   }
-  Options options;
-  options.create_if_missing = false;
-  auto db = Database::Open(positional[0], options);
-  if (!db.ok()) {
-    std::fprintf(stderr, "hindsight query: %s\n", std::string(db.status().message()).c_str());
-    return kExitFailure;
-  }
-  internal::Session session(db->get());
+  std::unique_ptr<Database> db = OpenExisting(cl, positional[0]);
+  if (db == nullptr) return kExitFailure;
+  internal::Session session(db.get());
   absl::StatusOr<internal::Result> result = session.Execute(*st);
   if (!result.ok()) {
     std::fprintf(stderr, "hindsight query: %s\n", std::string(result.status().message()).c_str());

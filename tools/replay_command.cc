@@ -6,7 +6,7 @@
 #include <fstream>
 #include <iostream>
 
-#include "commands.h"
+#include "command_line.h"
 #include "format/replay.h"
 #include "hindsight/db.h"
 
@@ -71,26 +71,11 @@ int PrintStats(const Database& db, const std::vector<internal::ParsedQuery>& que
 }  // namespace
 
 int RunReplay(const Args& args) {
-  if (WantsHelp(args)) {
-    std::fputs(kHelp, stdout);
-    return kExitOk;
-  }
+  CommandLine cl("replay", kHelp);
   bool stats = false;
-  std::vector<std::string> positional;
-  for (const std::string& a : args) {
-    if (a == "--stats") {
-      stats = true;
-    } else if (a.size() > 1 && a[0] == '-') {
-      std::fprintf(stderr, "hindsight replay: unknown option '%s'\n\n%s", a.c_str(), kHelp);
-      return kExitUsage;
-    } else {
-      positional.push_back(a);
-    }
-  }
-  if (positional.size() != 2) {
-    std::fputs(kHelp, stderr);
-    return kExitUsage;
-  }
+  cl.Flag("--stats", &stats);
+  if (auto exit = cl.Parse(args, 2)) return *exit;
+  const std::vector<std::string>& positional = cl.positional();
   const std::string& query_path = positional[1];
   std::vector<internal::ParsedQuery> queries;
   if (query_path == "-") {
@@ -103,17 +88,12 @@ int RunReplay(const Args& args) {
     }
     queries = internal::ReadQueryFile(&file);
   }
-  Options options;
-  options.create_if_missing = false;
-  auto db = Database::Open(positional[0], options);
-  if (!db.ok()) {
-    std::fprintf(stderr, "hindsight replay: %s\n", std::string(db.status().message()).c_str());
-    return kExitFailure;
-  }
+  std::unique_ptr<Database> db = OpenExisting(cl, positional[0]);
+  if (db == nullptr) return kExitFailure;
   std::string out;
   for (size_t i = 0; i < queries.size(); ++i) {
     size_t rows = 0;
-    const absl::Status s = internal::AnswerQuery(**db, queries[i], i + 1, &out, &rows);
+    const absl::Status s = internal::AnswerQuery(*db, queries[i], i + 1, &out, &rows);
     if (!s.ok()) {
       std::fwrite(out.data(), 1, out.size(), stdout);
       std::fprintf(stderr, "hindsight replay: query %zu: %s\n", i + 1, std::string(s.message()).c_str());
@@ -129,7 +109,7 @@ int RunReplay(const Args& args) {
   if (!stats) return kExitOk;
   std::string name = std::filesystem::path(query_path).filename().string();
   if (name.size() > 4 && name.ends_with(".tsv")) name.resize(name.size() - 4);
-  return PrintStats(**db, queries, name);
+  return PrintStats(*db, queries, name);
 }
 
 }  // namespace hindsight::tools

@@ -9,7 +9,7 @@
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
-#include "commands.h"
+#include "command_line.h"
 #include "demo_data.h"
 #include "format/importer.h"
 #include "hindsight/db.h"
@@ -48,36 +48,26 @@ struct ShellArgs {
   std::vector<std::string> commands;  // -c
   std::string file;                   // -f
   Format format = Format::kTable;
-  std::vector<std::string> positional;
 };
 
-// Parses the options shared by shell and demo; returns an exit status on error.
-std::optional<int> ParseShellArgs(const Args& args, const char* command, const char* help, ShellArgs* out) {
-  for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    const bool has_value = i + 1 < args.size();
-    if (a == "-c" && has_value) {
-      out->commands.push_back(args[++i]);
-    } else if (a == "-f" && has_value) {
-      out->file = args[++i];
-    } else if (a == "--format" && has_value) {
-      const std::string& f = args[++i];
-      if (f == "table") out->format = Format::kTable;
-      else if (f == "tsv") out->format = Format::kTsv;
-      else if (f == "csv") out->format = Format::kCsv;
-      else if (f == "json") out->format = Format::kJson;
-      else {
-        std::fprintf(stderr, "hindsight %s: --format is table, tsv, csv or json\n", command);
-        return kExitUsage;
-      }
-    } else if (a.size() > 1 && a[0] == '-') {
-      std::fprintf(stderr, "hindsight %s: unknown option '%s'\n\n%s", command, a.c_str(), help);
-      return kExitUsage;
-    } else {
-      out->positional.push_back(a);
+// Declares the options shared by shell and demo and parses them; returns an
+// exit status when the command must stop.
+std::optional<int> ParseShellArgs(const Args& args, size_t positional_count, CommandLine* cl, ShellArgs* out) {
+  std::string format = "table";
+  cl->Values("-c", &out->commands);
+  cl->Value("-f", &out->file);
+  cl->Value("--format", &format);
+  if (auto exit = cl->Parse(args, positional_count)) return exit;
+  static const std::pair<const char*, Format> kFormats[] = {
+      {"table", Format::kTable}, {"tsv", Format::kTsv}, {"csv", Format::kCsv}, {"json", Format::kJson}};
+  for (const auto& [name, f] : kFormats) {
+    if (format == name) {
+      out->format = f;
+      return std::nullopt;
     }
   }
-  return std::nullopt;
+  cl->Error("--format is table, tsv, csv or json");
+  return kExitUsage;
 }
 
 // Runs -c, -f, standard input or the interactive loop, as asked.
@@ -111,38 +101,24 @@ int RunShellOn(Database* db, const ShellArgs& args, const char* banner) {
 }  // namespace
 
 int RunShell(const Args& args) {
-  if (WantsHelp(args)) {
-    std::fputs(kShellHelp, stdout);
-    return kExitOk;
-  }
+  CommandLine cl("shell", kShellHelp);
   ShellArgs parsed;
-  if (auto status = ParseShellArgs(args, "shell", kShellHelp, &parsed)) return *status;
-  if (parsed.positional.size() != 1) {
-    std::fputs(kShellHelp, stderr);
-    return kExitUsage;
-  }
-  auto db = Database::Open(parsed.positional[0]);
+  if (auto exit = ParseShellArgs(args, 1, &cl, &parsed)) return *exit;
+  auto db = Database::Open(cl.positional()[0]);
   if (!db.ok()) {
-    std::fprintf(stderr, "hindsight shell: %s\n", std::string(db.status().message()).c_str());
+    cl.Error(std::string(db.status().message()));
     return kExitFailure;
   }
   return RunShellOn(db->get(), parsed, nullptr);
 }
 
 int RunDemo(const Args& args) {
-  if (WantsHelp(args)) {
-    std::fputs(kDemoHelp, stdout);
-    return kExitOk;
-  }
+  CommandLine cl("demo", kDemoHelp);
   ShellArgs parsed;
-  if (auto status = ParseShellArgs(args, "demo", kDemoHelp, &parsed)) return *status;
-  if (!parsed.positional.empty()) {
-    std::fputs(kDemoHelp, stderr);
-    return kExitUsage;
-  }
+  if (auto exit = ParseShellArgs(args, 0, &cl, &parsed)) return *exit;
   std::string dir = (std::filesystem::temp_directory_path() / "hindsight-demo-XXXXXX").string();
   if (mkdtemp(dir.data()) == nullptr) {
-    std::fprintf(stderr, "hindsight demo: cannot make a temporary directory\n");
+    cl.Error("cannot make a temporary directory");
     return kExitFailure;
   }
   int status = kExitFailure;
@@ -151,13 +127,13 @@ int RunDemo(const Args& args) {
     options.sync = false;
     auto db = Database::Open(dir + "/news", options);
     if (!db.ok()) {
-      std::fprintf(stderr, "hindsight demo: %s\n", std::string(db.status().message()).c_str());
+      cl.Error(std::string(db.status().message()));
     } else {
       std::istringstream data{std::string(kDemoNewsOps)};
       internal::ImportCounts counts;
       const absl::Status s = internal::ImportOps(db->get(), &data, "demo/news.tsv", &counts);
       if (!s.ok()) {
-        std::fprintf(stderr, "hindsight demo: %s\n", std::string(s.message()).c_str());
+        cl.Error(std::string(s.message()));
       } else {
         status = RunShellOn(db->get(), parsed, kDemoBanner);
       }

@@ -1,0 +1,54 @@
+#include "command_line.h"
+
+#include <cstdio>
+
+namespace hindsight::tools {
+
+std::optional<int> CommandLine::Parse(const Args& args, size_t positional_count) {
+  if (WantsHelp(args)) {
+    std::fputs(help_, stdout);
+    return kExitOk;
+  }
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.size() < 2 || a[0] != '-') {
+      positional_.push_back(a);
+      continue;
+    }
+    const Option* option = nullptr;
+    for (const Option& o : options_) {
+      if (a == o.name) option = &o;
+    }
+    const bool needs_value = option != nullptr && option->flag == nullptr;
+    if (option == nullptr || (needs_value && i + 1 == args.size())) {
+      std::fprintf(stderr, "hindsight %s: %s '%s'\n\n%s", command_,
+                   option == nullptr ? "unknown option" : "missing the value of", a.c_str(), help_);
+      return kExitUsage;
+    }
+    if (option->flag != nullptr) *option->flag = true;
+    if (option->value != nullptr) *option->value = args[++i];
+    if (option->values != nullptr) option->values->push_back(args[++i]);
+  }
+  if (positional_.size() != positional_count) {
+    std::fputs(help_, stderr);
+    return kExitUsage;
+  }
+  return std::nullopt;
+}
+
+void CommandLine::Error(const std::string& message) const {
+  std::fprintf(stderr, "hindsight %s: %s\n", command_, message.c_str());
+}
+
+std::unique_ptr<Database> OpenExisting(const CommandLine& cl, const std::string& dir) {
+  Options options;
+  options.create_if_missing = false;
+  auto db = Database::Open(dir, options);
+  if (!db.ok()) {
+    cl.Error(std::string(db.status().message()));
+    return nullptr;
+  }
+  return std::move(*db);
+}
+
+}  // namespace hindsight::tools

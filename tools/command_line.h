@@ -1,0 +1,56 @@
+// The command line of one subcommand: --help, options, positional
+// arguments, and the usage errors every command reports the same way.
+#ifndef HINDSIGHT_TOOLS_COMMAND_LINE_H_
+#define HINDSIGHT_TOOLS_COMMAND_LINE_H_
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "commands.h"
+#include "hindsight/db.h"
+
+namespace hindsight::tools {
+
+class CommandLine {
+ public:
+  // `command` names the subcommand in messages; `help` is its usage text.
+  CommandLine(const char* command, const char* help) : command_(command), help_(help) {}
+
+  // An option without a value: sets `*on`.
+  void Flag(const char* name, bool* on) { options_.push_back({name, on, nullptr, nullptr}); }
+  // An option with a value (the next argument).
+  void Value(const char* name, std::string* value) { options_.push_back({name, nullptr, value, nullptr}); }
+  // An option with a value that may repeat.
+  void Values(const char* name, std::vector<std::string>* values) { options_.push_back({name, nullptr, nullptr, values}); }
+
+  // Parses `args`. Returns an exit status when the command must stop now
+  // (--help printed: 0; an unknown option or a wrong number of positional
+  // arguments, with the usage on standard error: 2), nullopt otherwise.
+  std::optional<int> Parse(const Args& args, size_t positional_count);
+
+  const std::vector<std::string>& positional() const { return positional_; }
+
+  // Prints "hindsight COMMAND: message" on standard error.
+  void Error(const std::string& message) const;
+
+ private:
+  struct Option {
+    const char* name;
+    bool* flag;
+    std::string* value;
+    std::vector<std::string>* values;
+  };
+  const char* command_;
+  const char* help_;
+  std::vector<Option> options_;
+  std::vector<std::string> positional_;
+};
+
+// Opens the existing database in `dir`, or prints why not and returns null.
+std::unique_ptr<Database> OpenExisting(const CommandLine& cl, const std::string& dir);
+
+}  // namespace hindsight::tools
+
+#endif  // HINDSIGHT_TOOLS_COMMAND_LINE_H_
