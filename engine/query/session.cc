@@ -21,7 +21,6 @@ std::string Plural(size_t n, const char* noun) { return absl::StrCat(n, " ", nou
 
 Session::Session(Database* db, Clock* clock) : db_(db), clock_(clock != nullptr ? clock : SystemClock()) {}
 
-absl::StatusOr<std::vector<Row>> Session::Rows(const Query& q) { return db_->Query(q); }
 
 absl::StatusOr<Result> Session::Execute(const Statement& st) {
   using Kind = Statement::Kind;
@@ -68,7 +67,7 @@ absl::StatusOr<Result> Session::Execute(const Statement& st) {
 absl::StatusOr<Result> Session::Read(const Statement& st) {
   Query q = st.query;
   if (st.relation != Relation::kNone || st.kind == Statement::Kind::kTimeline) q.valid = ValidTimeClause::All();
-  absl::StatusOr<std::vector<Row>> rows = Rows(q);
+  absl::StatusOr<std::vector<Row>> rows = db_->Query(q);
   if (!rows.ok()) return rows.status();
   Result r;
   size_t count = 0;
@@ -102,9 +101,9 @@ absl::StatusOr<Result> Session::History(const Statement& st) {
 absl::StatusOr<Result> Session::Changes(const Statement& st) {
   Query before{st.query.pattern, ValidTimeClause::All(), st.changes_from};
   Query after{st.query.pattern, ValidTimeClause::All(), st.changes_to};
-  absl::StatusOr<std::vector<Row>> a = Rows(before);
+  absl::StatusOr<std::vector<Row>> a = db_->Query(before);
   if (!a.ok()) return a.status();
-  absl::StatusOr<std::vector<Row>> b = Rows(after);
+  absl::StatusOr<std::vector<Row>> b = db_->Query(after);
   if (!b.ok()) return b.status();
   // Rows only before are "-", rows only after are "+"; at equal key and
   // from, the old row comes first.
@@ -130,7 +129,7 @@ absl::StatusOr<Result> Session::Changes(const Statement& st) {
 
 absl::StatusOr<Result> Session::Since(const Statement& st) {
   Query q{st.query.pattern, ValidTimeClause::At(clock_->Now()), st.query.as_of};
-  absl::StatusOr<std::vector<Row>> rows = Rows(q);
+  absl::StatusOr<std::vector<Row>> rows = db_->Query(q);
   if (!rows.ok()) return rows.status();
   Result r;
   r.columns = {"subject", "predicate", "object", "value", "since", "until"};

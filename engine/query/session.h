@@ -6,7 +6,6 @@
 
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -56,7 +55,6 @@ class Session {
   absl::StatusOr<Result> Since(const Statement& st);
   absl::StatusOr<Result> Write(const Statement& st);
   absl::StatusOr<Result> CommitTransaction(const Transaction& txn);
-  absl::StatusOr<std::vector<Row>> Rows(const Query& q);
 
   Database* db_;
   Clock* clock_;
