@@ -42,6 +42,13 @@ def read_until(fd, pattern, timeout=10.0):
     raise AssertionError('did not see %r; the terminal showed:\n%s' % (pattern, seen.decode(errors='replace')))
 
 
+def type_keys(fd, keys):
+    """Types like a person: a pause first, since the line editor may flush
+    input typed before it has set the terminal up for the next line."""
+    time.sleep(0.3)
+    os.write(fd, keys)
+
+
 def main():
     tool = sys.argv[1]
     home = tempfile.mkdtemp()
@@ -52,27 +59,47 @@ def main():
     read_until(fd, rb'Try:')
     read_until(fd, rb'hindsight> ')
     # TAB completes the predicate from the names in the database.
-    os.write(fd, b'Syria diplomatic_rel\t')
+    type_keys(fd, b'Syria diplomatic_rel\t')
     read_until(fd, rb'ations')  # the rest of the name, echoed by the completion
-    os.write(fd, b' Ukraine at 2025-10-01 as of 2025-01-01;\r')
+    type_keys(fd, b' Ukraine at 2025-10-01 as of 2025-01-01;\r')
     screen = read_until(fd, rb'\(1 row\)')
     assert b'"talks"' in screen and b'2024-12-30' in screen, screen
     # A statement over two lines, and an error with a caret.
-    os.write(fd, b'Syria * Ukraine\r')
+    type_keys(fd, b'Syria * Ukraine\r')
     read_until(fd, rb'\.\.\.> ')
-    os.write(fd, b'at 2025-02-30;\r')
+    type_keys(fd, b'at 2025-02-30;\r')
     screen = read_until(fd, rb'\^')
     assert b'no such day in that month' in screen, screen
     # Keywords complete too; the session goes on after the error.
-    os.write(fd, b'hist\t')
+    type_keys(fd, b'hist\t')
     read_until(fd, rb'ory')
-    os.write(fd, b' Syria diplomatic_relations Ukraine;\r')
+    type_keys(fd, b' Syria diplomatic_relations Ukraine;\r')
     read_until(fd, rb'\(5 rows\)')
-    os.write(fd, b'.timer on\r')
-    os.write(fd, b'count * * *;\r')
+    type_keys(fd, b'.timer on\r')
+    type_keys(fd, b'count * * *;\r')
     read_until(fd, rb'time: [0-9.]+ ms')
-    os.write(fd, b'\x04')  # Ctrl-D
-    _, status = os.waitpid(pid, 0)
+    read_until(fd, rb'hindsight> ')  # the next prompt: the line editor is reading again
+    status = None
+    after = b''
+    for _ in range(5):  # Ctrl-D on an empty line ends the session
+        type_keys(fd, b'\x04')
+        deadline = time.time() + 4
+        while status is None and time.time() < deadline:
+            if select.select([fd], [], [], 0)[0]:
+                try:
+                    after += os.read(fd, 4096)  # keep the terminal drained
+                except OSError:
+                    pass
+            done, st = os.waitpid(pid, os.WNOHANG)
+            if done:
+                status = st
+            else:
+                time.sleep(0.1)
+        if status is not None:
+            break
+    if status is None:
+        os.kill(pid, 9)
+        raise AssertionError('the shell did not end on Ctrl-D; the terminal showed: %r' % after[-500:])
     # The last statement failed earlier, but Ctrl-D itself ends cleanly;
     # the exit status reports that one statement failed.
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 1, status
