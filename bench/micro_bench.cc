@@ -10,6 +10,7 @@
 #include "hindsight/db.h"
 #include "keys/key_codec.h"
 #include "storage/records.h"
+#include "storage/slice_index.h"
 #include "timeline/timeline.h"
 
 namespace hindsight {
@@ -28,14 +29,14 @@ void BM_FormatInstant(benchmark::State& state) {
 }
 BENCHMARK(BM_FormatInstant);
 
-void BM_ClosedKeyEncodeDecode(benchmark::State& state) {
+void BM_SliceKeyEncodeDecode(benchmark::State& state) {
   const internal::KeyIds ids{12345, 7, 67890};
   for (auto _ : state) {
-    const std::string key = internal::ClosedKey(ids, 1'700'000'000'000'000, -86'400'000'000);
-    benchmark::DoNotOptimize(internal::DecodeClosedKey(key));
+    const std::string key = internal::SliceKey(ids, {-86'400'000'000, 1'700'000'000'000'000});
+    benchmark::DoNotOptimize(internal::DecodeSliceKey(key));
   }
 }
-BENCHMARK(BM_ClosedKeyEncodeDecode);
+BENCHMARK(BM_SliceKeyEncodeDecode);
 
 std::vector<internal::StoredSegment> TenSegments() {
   std::vector<internal::StoredSegment> segs;
@@ -56,6 +57,18 @@ void BM_LiveTimelineDecode(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(internal::DecodeLiveTimeline(bytes));
 }
 BENCHMARK(BM_LiveTimelineDecode);
+
+// A key's closed rows as ten commits leave them: ten appended messages.
+void BM_ClosedRowsDecode(benchmark::State& state) {
+  std::string bytes;
+  Instant tx = 0;
+  for (const auto& s : TenSegments()) {
+    bytes += internal::EncodeClosedRows({{s.segment, {tx, tx + 1}}});
+    ++tx;
+  }
+  for (auto _ : state) benchmark::DoNotOptimize(internal::DecodeClosedRows(bytes, std::nullopt));
+}
+BENCHMARK(BM_ClosedRowsDecode);
 
 void BM_TimelineAssertAndCoalesce(benchmark::State& state) {
   internal::Timeline base;

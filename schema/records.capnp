@@ -33,13 +33,30 @@ struct LiveTimeline {
   segments @0 :List(Segment);
 }
 
-# A bitemporal row that is no longer part of the latest timeline, column
-# family "closed", key = encoded (key ids, txTo, from). Only to, value and
-# txFrom are stored here; from and txTo live in the key.
-struct ClosedSegment {
+# A bitemporal row that is no longer part of the latest timeline: the
+# segment [from, to) with its value was in TL(k, t) for txFrom <= t < txTo.
+struct ClosedRow {
+  from @0 :Int64;
+  to @1 :Int64;
+  value @2 :Value;
+  txFrom @3 :Int64;
+  txTo @4 :Int64;
+}
+
+# Column family "closed", key = encoded key ids (as in "live"). The stored
+# value is a sequence of ClosedRows messages, one appended (RocksDB merge)
+# by every commit that closes rows of the key, so a commit never reads
+# them back and one point read returns all of them.
+struct ClosedRows {
+  rows @0 :List(ClosedRow);
+}
+
+# Column family "slices" (a time index of the live segments of each
+# predicate, key = predicate, time key, subject, object): the segment's end
+# and value.
+struct SliceValue {
   to @0 :Int64;
   value @1 :Value;
-  txFrom @2 :Int64;
 }
 
 # One operation as the writer gave it, with names in full so that a

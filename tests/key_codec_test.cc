@@ -27,10 +27,6 @@ TEST(KeyCodecTest, InstantsKeepTheirOrder) {
 TEST(KeyCodecTest, IdsAndKeysRoundTrip) {
   const KeyIds k{1, 0x01020304, 0xffffffff};
   EXPECT_EQ(DecodeLiveKey(LiveKey(k)), k);
-  const ClosedKeyParts parts = DecodeClosedKey(ClosedKey(k, 42, kNegInf));
-  EXPECT_EQ(parts.ids, k);
-  EXPECT_EQ(parts.tx_to, 42);
-  EXPECT_EQ(parts.from, kNegInf);
   EXPECT_EQ(DecodeIndexKey(ObjectIndexKey(k)), k);
   EXPECT_EQ(DecodeIndexKey(PredicateIndexKey(k)), k);
   EXPECT_EQ(DecodeUint64(TxKey(0x0102030405060708).data()), 0x0102030405060708u);
@@ -40,9 +36,6 @@ TEST(KeyCodecTest, IdsKeepTheirOrder) {
   EXPECT_LT(LiveKey({1, 2, 3}), LiveKey({1, 2, 4}));
   EXPECT_LT(LiveKey({1, 0xffffffff, 0xffffffff}), LiveKey({2, 0, 0}));
   EXPECT_LT(TxKey(255), TxKey(256));
-  // Closed rows of a key sort by tx_to, then from.
-  EXPECT_LT(ClosedKey({1, 1, 1}, 5, kPosInf), ClosedKey({1, 1, 1}, 6, kNegInf));
-  EXPECT_LT(ClosedKey({1, 1, 1}, 5, -1), ClosedKey({1, 1, 1}, 5, 0));
 }
 
 TEST(KeyCodecTest, PrefixSuccessor) {

@@ -40,6 +40,32 @@ TEST(RecordsTest, TransactionRoundTrips) {
   EXPECT_EQ(out->operations[2].kind, Operation::Kind::kErase);
 }
 
+TEST(RecordsTest, ClosedRowsReadAcrossAppendedMessages) {
+  // Two commits' messages, as the append merge leaves them.
+  const std::string bytes = EncodeClosedRows({{{{0, 10}, Value::String("a")}, {1, 5}}}) +
+                            EncodeClosedRows({{{{10, 20}, Value::Int64(7)}, {2, 8}},
+                                              {{{20, kPosInf}, Value::None()}, {5, 8}}});
+  absl::StatusOr<std::vector<ClosedRecord>> all = DecodeClosedRows(bytes, std::nullopt);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[0].segment, (Segment{{0, 10}, Value::String("a")}));
+  EXPECT_EQ((*all)[0].tx, (Interval{1, 5}));
+  EXPECT_EQ((*all)[2].segment, (Segment{{20, kPosInf}, Value::None()}));
+  EXPECT_EQ((*all)[2].tx, (Interval{5, 8}));
+  // Visible at t: tx.from <= t < tx.to.
+  const auto visible = [&](Instant t) {
+    std::vector<Interval> tx;
+    for (const ClosedRecord& r : *DecodeClosedRows(bytes, t)) tx.push_back(r.tx);
+    return tx;
+  };
+  EXPECT_EQ(visible(0), std::vector<Interval>{});
+  EXPECT_EQ(visible(4), (std::vector<Interval>{{1, 5}, {2, 8}}));
+  EXPECT_EQ(visible(5), (std::vector<Interval>{{2, 8}, {5, 8}}));
+  EXPECT_EQ(visible(8), std::vector<Interval>{});
+  // A torn last message is DataLoss, not a shorter answer.
+  EXPECT_TRUE(absl::IsDataLoss(DecodeClosedRows(bytes.substr(0, bytes.size() - 8), std::nullopt).status()));
+}
+
 TEST(RecordsTest, MetaAndInfoRoundTrip) {
   const MetaRecord meta = *DecodeMeta(EncodeMeta({1, 2, 3, 4}));
   EXPECT_EQ(meta.last_tx_id, 2u);

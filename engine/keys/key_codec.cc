@@ -56,19 +56,6 @@ KeyIds DecodeLiveKey(std::string_view key) {
   return {DecodeNameId(key.data()), DecodeNameId(key.data() + 4), DecodeNameId(key.data() + 8)};
 }
 
-std::string ClosedKey(const KeyIds& k, Instant tx_to, Instant from) {
-  std::string key = LiveKey(k);
-  AppendInstant(&key, tx_to);
-  AppendInstant(&key, from);
-  return key;
-}
-
-ClosedKeyParts DecodeClosedKey(std::string_view key) {
-  assert(key.size() == kKeyIdsBytes + 2 * kInstantBytes);
-  return {DecodeLiveKey(key.substr(0, kKeyIdsBytes)), DecodeInstant(key.data() + kKeyIdsBytes),
-          DecodeInstant(key.data() + kKeyIdsBytes + kInstantBytes)};
-}
-
 std::string ObjectIndexKey(const KeyIds& k) {
   std::string key(1, kObjectIndexTag);
   AppendKeyIds(&key, k.object, k.subject, k.predicate);

@@ -41,18 +41,9 @@ NameId DecodeNameId(const char* src);
 uint64_t DecodeUint64(const char* src);
 Instant DecodeInstant(const char* src);
 
-// Column family "live": subject, predicate, object (12 bytes).
+// Column families "live" and "closed": subject, predicate, object (12 bytes).
 std::string LiveKey(const KeyIds& k);
 KeyIds DecodeLiveKey(std::string_view key);  // REQUIRES: size kKeyIdsBytes
-
-// Column family "closed": key ids, tx_to, from (28 bytes).
-std::string ClosedKey(const KeyIds& k, Instant tx_to, Instant from);
-struct ClosedKeyParts {
-  KeyIds ids;
-  Instant tx_to;
-  Instant from;
-};
-ClosedKeyParts DecodeClosedKey(std::string_view key);  // REQUIRES: size 28
 
 // Column family "keys": the key permutations that serve patterns without a
 // subject. 'O' object subject predicate, and 'P' predicate object subject.

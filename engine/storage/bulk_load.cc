@@ -21,14 +21,9 @@ namespace {
 
 using NameTriple = std::tuple<std::string, std::string, std::string>;
 
-struct ClosedRow {
-  Instant tx_to;
-  StoredSegment segment;
-};
-
 struct KeyState {
   std::vector<StoredSegment> live;
-  std::vector<ClosedRow> closed;
+  std::vector<ClosedRecord> closed;
 };
 
 NameTriple Triple(const FactKey& k) { return {k.subject, k.predicate, k.object}; }
@@ -87,7 +82,7 @@ absl::Status DbImpl::BulkLoad(const std::vector<Transaction>& txns, size_t* load
       KeyChange change = ApplyOperations(found != keys.end() ? found->second.live : kNone, key_ops, *time);
       if (!change.changed()) continue;
       KeyState& state = found != keys.end() ? found->second : keys[triple];
-      for (StoredSegment& s : change.removed) state.closed.push_back({*time, std::move(s)});
+      for (StoredSegment& s : change.removed) state.closed.push_back({std::move(s.segment), {s.tx_from, *time}});
       state.live = std::move(change.live);
     }
     if (!erased.empty()) {
@@ -121,10 +116,7 @@ absl::Status DbImpl::BulkLoad(const std::vector<Transaction>& txns, size_t* load
     entries[kLiveCf].emplace_back(LiveKey(ids), EncodeLiveTimeline(state.live));
     entries[kKeysCf].emplace_back(ObjectIndexKey(ids), "");
     entries[kKeysCf].emplace_back(PredicateIndexKey(ids), "");
-    for (const ClosedRow& c : state.closed) {
-      entries[kClosedCf].emplace_back(ClosedKey(ids, c.tx_to, c.segment.segment.valid.from),
-                                      EncodeClosed({c.segment.segment.valid.to, c.segment.segment.value, c.segment.tx_from}));
-    }
+    if (!state.closed.empty()) entries[kClosedCf].emplace_back(LiveKey(ids), EncodeClosedRows(state.closed));
     for (const StoredSegment& s : state.live) {
       entries[kSlicesCf].emplace_back(SliceKey(ids, s.segment.valid), EncodeSliceValue(s.segment.valid, s.segment.value));
     }

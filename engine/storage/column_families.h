@@ -21,7 +21,7 @@ inline constexpr const char* kColumnFamilyNames[kColumnFamilyCount] = {
     "default", "names", "live", "closed", "keys", "txlog", "txinfo", "slices"};
 
 inline constexpr char kMetaKey[] = "meta";
-inline constexpr unsigned kFormatVersion = 1;
+inline constexpr unsigned kFormatVersion = 2;  // 2: closed rows kept per key (ClosedRows)
 
 }  // namespace hindsight::internal
 

@@ -148,15 +148,9 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
     if (has_erase) {
       erased.push_back(key);
       if (stored) {
-        const std::string prefix = LiveKey(*ids);
-        const std::string upper = PrefixSuccessor(prefix);
-        rocksdb::Slice upper_slice(upper);
-        rocksdb::ReadOptions scan;
-        scan.iterate_upper_bound = &upper_slice;
-        std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(scan, cf(kClosedCf)));
-        for (it->Seek(prefix); it->Valid(); it->Next()) batch.Delete(cf(kClosedCf), it->key());
-        HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan closed rows"));
-        batch.Delete(cf(kLiveCf), prefix);
+        const std::string live_key = LiveKey(*ids);
+        batch.Delete(cf(kClosedCf), live_key);
+        batch.Delete(cf(kLiveCf), live_key);
         batch.Delete(cf(kKeysCf), ObjectIndexKey(*ids));
         batch.Delete(cf(kKeysCf), PredicateIndexKey(*ids));
         for (const StoredSegment& seg : before) batch.Delete(cf(kSlicesCf), SliceKey(*ids, seg.segment.valid));
@@ -180,10 +174,14 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
       gone.erase(*ids);
       names_kept.insert({ids->subject, ids->predicate, ids->object});
     }
-    for (const StoredSegment& s : change.removed) {
-      batch.Put(cf(kClosedCf), ClosedKey(*ids, time, s.segment.valid.from),
-                EncodeClosed({s.segment.valid.to, s.segment.value, s.tx_from}));
-      batch.Delete(cf(kSlicesCf), SliceKey(*ids, s.segment.valid));
+    if (!change.removed.empty()) {
+      std::vector<ClosedRecord> closed;
+      closed.reserve(change.removed.size());
+      for (const StoredSegment& s : change.removed) {
+        closed.push_back({s.segment, {s.tx_from, time}});
+        batch.Delete(cf(kSlicesCf), SliceKey(*ids, s.segment.valid));
+      }
+      batch.Merge(cf(kClosedCf), LiveKey(*ids), EncodeClosedRows(closed));
     }
     for (const Segment& s : change.added) {
       batch.Put(cf(kSlicesCf), SliceKey(*ids, s.valid), EncodeSliceValue(s.valid, s.value));

@@ -9,6 +9,7 @@
 #include <rocksdb/table.h>
 
 #include "absl/strings/str_cat.h"
+#include "storage/append_merge.h"
 #include "storage/column_families.h"
 #include "storage/rocks_status.h"
 #include "util/status_macros.h"
@@ -91,6 +92,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeDescriptors() {
   const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(256 << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const char* name : kColumnFamilyNames) descriptors.emplace_back(name, MakeColumnFamilyOptions(cache));
+  descriptors[kClosedCf].options.merge_operator = NewAppendMergeOperator();
   return descriptors;
 }
 

@@ -2,7 +2,7 @@
 //   default  "meta"                         -> Meta
 //   names    name bytes                     -> NameId (4 bytes, big-endian)
 //   live     s p o ids                      -> LiveTimeline (latest TL, with txFrom)
-//   closed   s p o ids, tx_to, from         -> ClosedSegment (rows no longer latest)
+//   closed   s p o ids                      -> ClosedRows... (rows no longer latest, appended by merge)
 //   keys     'O' o s p | 'P' p o s          -> "" (patterns without a subject)
 //   txlog    tx id                          -> Transaction (self-contained, replayable)
 //   txinfo   tx id                          -> TransactionInfo
@@ -67,8 +67,10 @@ class DbImpl final : public Database {
   absl::StatusOr<std::vector<StoredSegment>> ReadLive(const MatchedKey& key, const ReadView& view) const;
   // `status` of a live record that failed to decode, as DataLoss naming the key.
   absl::Status LiveDataLoss(const KeyIds& ids, const absl::Status& status) const;
-  // Decodes a closed row of key `ids`; DataLoss names the key.
-  absl::StatusOr<ClosedRecord> DecodeClosedAt(const KeyIds& ids, const rocksdb::Slice& value) const;
+  // The closed rows of key `ids` (only those visible at `visible_at` if
+  // given), with one point read; DataLoss names the key.
+  absl::StatusOr<std::vector<ClosedRecord>> ReadClosed(const KeyIds& ids, std::optional<Instant> visible_at,
+                                                       const ReadView& view) const;
   // TL(k, t) for a t before the view's last transaction.
   absl::StatusOr<Timeline> ReadTimelineAsOf(const MatchedKey& key, Instant t, const ReadView& view) const;
   // `* predicate *` at v, latest: from the slice index.

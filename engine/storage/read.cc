@@ -156,38 +156,29 @@ absl::Status DbImpl::LiveDataLoss(const KeyIds& ids, const absl::Status& status)
                                           ", ", names_.Name(ids.predicate), ", ", names_.Name(ids.object), "))"));
 }
 
-absl::StatusOr<ClosedRecord> DbImpl::DecodeClosedAt(const KeyIds& ids, const rocksdb::Slice& value) const {
-  absl::StatusOr<ClosedRecord> rec = DecodeClosed(View(value));
-  if (!rec.ok()) {
-    return absl::DataLossError(absl::StrCat(rec.status().message(), " (column family closed, key (",
+absl::StatusOr<std::vector<ClosedRecord>> DbImpl::ReadClosed(const KeyIds& ids, std::optional<Instant> visible_at,
+                                                            const ReadView& view) const {
+  rocksdb::PinnableSlice value;
+  const rocksdb::Status st = db_->Get(view.Options(), cf(kClosedCf), LiveKey(ids), &value);
+  if (st.IsNotFound()) return std::vector<ClosedRecord>();
+  HS_RETURN_IF_ERROR(FromRocks(st, "cannot read closed rows"));
+  absl::StatusOr<std::vector<ClosedRecord>> rows = DecodeClosedRows(View(value), visible_at);
+  if (!rows.ok()) {
+    return absl::DataLossError(absl::StrCat(rows.status().message(), " (column family closed, key (",
                                             names_.Name(ids.subject), ", ", names_.Name(ids.predicate), ", ",
                                             names_.Name(ids.object), "))"));
   }
-  return rec;
+  return rows;
 }
 
 absl::StatusOr<Timeline> DbImpl::ReadTimelineAsOf(const MatchedKey& key, Instant t, const ReadView& view) const {
-  const KeyIds& ids = key.ids;
   HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, ReadLive(key, view));
   Timeline tl;
   for (StoredSegment& s : live) {
     if (s.tx_from <= t) tl.push_back(std::move(s.segment));
   }
-  // Closed rows with tx_to > t; those with tx_from <= t were visible at t.
-  rocksdb::ReadOptions ro = view.Options();
-  const std::string prefix = LiveKey(ids);
-  const std::string upper = PrefixSuccessor(prefix);
-  rocksdb::Slice upper_slice(upper);
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kClosedCf)));
-  for (it->Seek(ClosedKey(ids, t + 1, kNegInf)); it->Valid(); it->Next()) {
-    const std::string_view key = View(it->key());
-    if (key.size() != kKeyIdsBytes + 2 * kInstantBytes) return absl::DataLossError("damaged key in closed");
-    HS_ASSIGN_OR_RETURN(ClosedRecord rec, DecodeClosedAt(ids, it->value()));
-    if (rec.tx_from > t) continue;
-    tl.push_back({{DecodeClosedKey(key).from, rec.to}, std::move(rec.value)});
-  }
-  HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan closed rows"));
+  HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> closed, ReadClosed(key.ids, t, view));
+  for (ClosedRecord& row : closed) tl.push_back(std::move(row.segment));
   std::sort(tl.begin(), tl.end(), [](const Segment& a, const Segment& b) { return a.valid.from < b.valid.from; });
   return tl;
 }
@@ -320,20 +311,8 @@ absl::StatusOr<std::vector<HistoryRow>> DbImpl::ReadHistory(const MatchedKey& ke
   for (StoredSegment& s : live) {
     rows.push_back({fact, std::move(s.segment.value), s.segment.valid, {s.tx_from, kPosInf}});
   }
-  rocksdb::ReadOptions ro = view.Options();
-  const std::string prefix = LiveKey(key.ids);
-  const std::string upper = PrefixSuccessor(prefix);
-  rocksdb::Slice upper_slice(upper);
-  ro.iterate_upper_bound = &upper_slice;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kClosedCf)));
-  for (it->Seek(prefix); it->Valid(); it->Next()) {
-    const std::string_view k = View(it->key());
-    if (k.size() != kKeyIdsBytes + 2 * kInstantBytes) return absl::DataLossError("damaged key in closed");
-    const ClosedKeyParts parts = DecodeClosedKey(k);
-    HS_ASSIGN_OR_RETURN(ClosedRecord rec, DecodeClosedAt(key.ids, it->value()));
-    rows.push_back({fact, std::move(rec.value), {parts.from, rec.to}, {rec.tx_from, parts.tx_to}});
-  }
-  HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan closed rows"));
+  HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> closed, ReadClosed(key.ids, std::nullopt, view));
+  for (ClosedRecord& row : closed) rows.push_back({fact, std::move(row.segment.value), row.segment.valid, row.tx});
   std::sort(rows.begin(), rows.end(), [](const HistoryRow& a, const HistoryRow& b) {
     return std::tie(a.tx.from, a.valid.from) < std::tie(b.tx.from, b.valid.from);
   });

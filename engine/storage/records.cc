@@ -32,34 +32,51 @@ std::string ToBytes(capnp::MessageBuilder& builder) {
   return std::string(chars.begin(), chars.size());
 }
 
-// Decodes `bytes` as a message with root T and hands the reader to `fn`,
+// `bytes` as words: in place when aligned, else copied into `copy`.
+absl::StatusOr<kj::ArrayPtr<const capnp::word>> Words(std::string_view bytes, const char* what,
+                                                      kj::Array<capnp::word>* copy) {
+  if (bytes.size() % sizeof(capnp::word) != 0 || bytes.empty()) {
+    return absl::DataLossError(std::string("damaged ") + what + " record: bad size");
+  }
+  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(capnp::word) == 0) {
+    return kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()), bytes.size() / sizeof(capnp::word));
+  }
+  *copy = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
+  std::memcpy(copy->begin(), bytes.data(), bytes.size());
+  return copy->asPtr();
+}
+
+capnp::ReaderOptions BoundedReading() {
+  capnp::ReaderOptions options;
+  options.traversalLimitInWords = kTraversalLimitWords;
+  return options;
+}
+
+// Runs `body` (which reads Cap'n Proto data), turning any decoding failure
+// into DataLoss.
+template <typename Body>
+absl::Status Catching(const char* what, Body body) {
+  KJ_IF_MAYBE(exception, kj::runCatchingExceptions(body)) {
+    return absl::DataLossError(std::string("damaged ") + what + " record: " + exception->getDescription().cStr());
+  }
+  return absl::OkStatus();
+}
+
+// Decodes `bytes` as one message with root T and hands the reader to `fn`,
 // turning any decoding failure into DataLoss.
 template <typename T, typename Fn>
 auto Decode(std::string_view bytes, const char* what, Fn fn)
     -> absl::StatusOr<decltype(fn(std::declval<typename T::Reader>()))> {
-  if (bytes.size() % sizeof(capnp::word) != 0 || bytes.empty()) {
-    return absl::DataLossError(std::string("damaged ") + what + " record: bad size");
-  }
   kj::Array<capnp::word> copy;
-  kj::ArrayPtr<const capnp::word> words;
-  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(capnp::word) == 0) {
-    words = kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()), bytes.size() / sizeof(capnp::word));
-  } else {
-    copy = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-    std::memcpy(copy.begin(), bytes.data(), bytes.size());
-    words = copy.asPtr();
-  }
+  const absl::StatusOr<kj::ArrayPtr<const capnp::word>> words = Words(bytes, what, &copy);
+  if (!words.ok()) return words.status();
   using Result = decltype(fn(std::declval<typename T::Reader>()));
   absl::StatusOr<Result> result = absl::DataLossError(std::string("damaged ") + what + " record");
-  KJ_IF_MAYBE(exception, kj::runCatchingExceptions([&]() {
-                capnp::ReaderOptions options;
-                options.traversalLimitInWords = kTraversalLimitWords;
-                capnp::FlatArrayMessageReader reader(words, options);
-                result = fn(reader.getRoot<T>());
-              })) {
-    return absl::DataLossError(std::string("damaged ") + what + " record: " +
-                               exception->getDescription().cStr());
-  }
+  const absl::Status status = Catching(what, [&]() {
+    capnp::FlatArrayMessageReader reader(*words, BoundedReading());
+    result = fn(reader.getRoot<T>());
+  });
+  if (!status.ok()) return status;
   return result;
 }
 
@@ -140,18 +157,56 @@ absl::StatusOr<std::optional<StoredSegment>> DecodeLiveSegmentAt(std::string_vie
   });
 }
 
-std::string EncodeClosed(const ClosedRecord& record) {
-  capnp::MallocMessageBuilder message = Builder(2, TextBytes(record.value));
-  auto b = message.initRoot<schema::ClosedSegment>();
-  b.setTo(record.to);
-  b.setTxFrom(record.tx_from);
-  WriteValue(record.value, b.initValue());
+std::string EncodeClosedRows(const std::vector<ClosedRecord>& rows) {
+  size_t bytes = 0;
+  for (const ClosedRecord& r : rows) bytes += TextBytes(r.segment.value);
+  capnp::MallocMessageBuilder message = Builder(rows.size() + 1, bytes);
+  auto list = message.initRoot<schema::ClosedRows>().initRows(static_cast<unsigned>(rows.size()));
+  for (unsigned i = 0; i < rows.size(); ++i) {
+    auto b = list[i];
+    b.setFrom(rows[i].segment.valid.from);
+    b.setTo(rows[i].segment.valid.to);
+    b.setTxFrom(rows[i].tx.from);
+    b.setTxTo(rows[i].tx.to);
+    WriteValue(rows[i].segment.value, b.initValue());
+  }
   return ToBytes(message);
 }
 
-absl::StatusOr<ClosedRecord> DecodeClosed(std::string_view bytes) {
-  return Decode<schema::ClosedSegment>(bytes, "closed segment", [](schema::ClosedSegment::Reader r) {
-    return ClosedRecord{r.getTo(), ReadValue(r.getValue()), r.getTxFrom()};
+absl::StatusOr<std::vector<ClosedRecord>> DecodeClosedRows(std::string_view bytes,
+                                                           std::optional<Instant> visible_at) {
+  constexpr const char* kWhat = "closed rows";
+  kj::Array<capnp::word> copy;
+  const absl::StatusOr<kj::ArrayPtr<const capnp::word>> words = Words(bytes, kWhat, &copy);
+  if (!words.ok()) return words.status();
+  std::vector<ClosedRecord> out;
+  const absl::Status status = Catching(kWhat, [&]() {
+    kj::ArrayPtr<const capnp::word> rest = *words;
+    while (rest.size() > 0) {
+      capnp::FlatArrayMessageReader reader(rest, BoundedReading());
+      for (auto r : reader.getRoot<schema::ClosedRows>().getRows()) {
+        const Interval tx{r.getTxFrom(), r.getTxTo()};
+        if (visible_at && !(tx.from <= *visible_at && *visible_at < tx.to)) continue;
+        out.push_back({Segment{{r.getFrom(), r.getTo()}, ReadValue(r.getValue())}, tx});
+      }
+      rest = kj::arrayPtr(reader.getEnd(), rest.end());
+    }
+  });
+  if (!status.ok()) return status;
+  return out;
+}
+
+std::string EncodeSliceRecord(Instant to, const Value& value) {
+  capnp::MallocMessageBuilder message = Builder(2, TextBytes(value));
+  auto b = message.initRoot<schema::SliceValue>();
+  b.setTo(to);
+  WriteValue(value, b.initValue());
+  return ToBytes(message);
+}
+
+absl::StatusOr<Value> DecodeSliceRecordValue(std::string_view bytes) {
+  return Decode<schema::SliceValue>(bytes, "slice index", [](schema::SliceValue::Reader r) {
+    return ReadValue(r.getValue());
   });
 }
 

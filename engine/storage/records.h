@@ -23,10 +23,11 @@ struct StoredSegment {
   Instant tx_from = kNegInf;
 };
 
+// A row that left the latest timeline: part of TL(k, t) for
+// tx.from <= t < tx.to.
 struct ClosedRecord {
-  Instant to = kPosInf;
-  Value value;
-  Instant tx_from = kNegInf;
+  Segment segment;
+  Interval tx;
 };
 
 struct MetaRecord {
@@ -51,8 +52,18 @@ absl::StatusOr<std::vector<StoredSegment>> DecodeLiveTimeline(std::string_view b
 // the encoded list, materializing one value.
 absl::StatusOr<std::optional<StoredSegment>> DecodeLiveSegmentAt(std::string_view bytes, Instant v);
 
-std::string EncodeClosed(const ClosedRecord& record);
-absl::StatusOr<ClosedRecord> DecodeClosed(std::string_view bytes);
+// One ClosedRows message. A key's stored closed value is the concatenation
+// of such messages (see AppendMergeOperator).
+std::string EncodeClosedRows(const std::vector<ClosedRecord>& rows);
+// Every row of a key's concatenated ClosedRows messages, in stored order;
+// with `visible_at`, only the rows with tx.from <= t < tx.to, and only their
+// values are materialized.
+absl::StatusOr<std::vector<ClosedRecord>> DecodeClosedRows(std::string_view bytes,
+                                                           std::optional<Instant> visible_at);
+
+// A slice index entry's value: the segment's end and value.
+std::string EncodeSliceRecord(Instant to, const Value& value);
+absl::StatusOr<Value> DecodeSliceRecordValue(std::string_view bytes);
 
 std::string EncodeTransaction(const TransactionRecord& record);
 absl::StatusOr<TransactionRecord> DecodeTransaction(std::string_view bytes);

@@ -62,7 +62,7 @@ std::string SliceKey(const KeyIds& ids, Interval valid) {
 }
 
 std::string EncodeSliceValue(Interval valid, const Value& value) {
-  return EncodeClosed({valid.to, value, 0});
+  return EncodeSliceRecord(valid.to, value);
 }
 
 absl::StatusOr<SliceEntry> DecodeSliceKey(std::string_view key) {
@@ -95,9 +95,9 @@ absl::StatusOr<SliceEntry> DecodeSliceKey(std::string_view key) {
 absl::StatusOr<SliceEntry> DecodeSliceEntry(std::string_view key, std::string_view value) {
   absl::StatusOr<SliceEntry> e = DecodeSliceKey(key);
   if (!e.ok()) return e;
-  absl::StatusOr<ClosedRecord> rec = DecodeClosed(value);
-  if (!rec.ok()) return absl::DataLossError(std::string(rec.status().message()) + " (column family slices)");
-  e->value = std::move(rec->value);
+  absl::StatusOr<Value> v = DecodeSliceRecordValue(value);
+  if (!v.ok()) return absl::DataLossError(std::string(v.status().message()) + " (column family slices)");
+  e->value = *std::move(v);
   return e;
 }
 
