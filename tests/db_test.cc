@@ -9,6 +9,7 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "hindsight/db.h"
+#include "storage/timeline_merge.h"
 #include "test_util.h"
 
 namespace hindsight::testing {
@@ -286,17 +287,20 @@ TEST_F(DbTest, DamagedRecordIsDataLoss) {
   LoadWorkedExample();
   db_.reset();
   {
-    // Overwrite the one live record with garbage through RocksDB itself.
+    // Overwrite the one timeline record with garbage through RocksDB itself.
     rocksdb::DBOptions options;
     std::vector<std::string> names;
     ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, dir_.path(), &names).ok());
     std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const std::string& n : names) cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    for (const std::string& n : names) {
+      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+      if (n == "timelines") cfs.back().options.merge_operator = internal::NewTimelineMergeOperator();
+    }
     std::vector<rocksdb::ColumnFamilyHandle*> handles;
     rocksdb::DB* raw = nullptr;
     ASSERT_TRUE(rocksdb::DB::Open(options, dir_.path(), cfs, &handles, &raw).ok());
     for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] != "live") continue;
+      if (names[i] != "timelines") continue;
       std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), handles[i]));
       it->SeekToFirst();
       ASSERT_TRUE(it->Valid());
@@ -309,7 +313,7 @@ TEST_F(DbTest, DamagedRecordIsDataLoss) {
   absl::StatusOr<std::vector<Row>> rows = db_->Query({Exact(kSyriaUkraine), {}, {}});
   ASSERT_FALSE(rows.ok());
   EXPECT_TRUE(absl::IsDataLoss(rows.status())) << rows.status();
-  EXPECT_TRUE(absl::StrContains(rows.status().message(), "(column family live, key (Syria, diplomatic_relations, Ukraine))"))
+  EXPECT_TRUE(absl::StrContains(rows.status().message(), "(column family timelines, key (Syria, diplomatic_relations, Ukraine))"))
       << rows.status();
 }
 

@@ -182,6 +182,8 @@ void RunSequence(uint32_t seed) {
       db->reset();
       db = Database::Open(dir.path(), options);
       ASSERT_TRUE(db.ok()) << db.status();
+    } else if (rnd.Uniform(0, 11) == 0) {  // merge every record's operands (timeline_merge.h) into one value
+      ASSERT_TRUE((*db)->Compact().ok());
     }
     CompareAll(**db, model, rnd, absl::StrCat("seed ", seed, " after transaction ", t));
     if (::testing::Test::HasFatalFailure()) return;

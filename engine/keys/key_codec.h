@@ -41,7 +41,7 @@ NameId DecodeNameId(const char* src);
 uint64_t DecodeUint64(const char* src);
 Instant DecodeInstant(const char* src);
 
-// Column families "live" and "closed": subject, predicate, object (12 bytes).
+// Column family "timelines": subject, predicate, object (12 bytes).
 std::string LiveKey(const KeyIds& k);
 KeyIds DecodeLiveKey(std::string_view key);  // REQUIRES: size kKeyIdsBytes
 

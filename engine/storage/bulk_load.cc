@@ -113,10 +113,11 @@ absl::Status DbImpl::BulkLoad(const std::vector<Transaction>& txns, size_t* load
   }
   for (const auto& [triple, state] : keys) {
     const KeyIds ids{name_ids[std::get<0>(triple)], name_ids[std::get<1>(triple)], name_ids[std::get<2>(triple)]};
-    entries[kLiveCf].emplace_back(LiveKey(ids), EncodeLiveTimeline(state.live));
+    std::string record = EncodeLiveTimeline(state.live);
+    if (!state.closed.empty()) record += EncodeClosedRows(state.closed);
+    entries[kTimelinesCf].emplace_back(LiveKey(ids), std::move(record));
     entries[kKeysCf].emplace_back(ObjectIndexKey(ids), "");
     entries[kKeysCf].emplace_back(PredicateIndexKey(ids), "");
-    if (!state.closed.empty()) entries[kClosedCf].emplace_back(LiveKey(ids), EncodeClosedRows(state.closed));
     for (const StoredSegment& s : state.live) {
       entries[kSlicesCf].emplace_back(SliceKey(ids, s.segment.valid), EncodeSliceValue(s.segment.valid, s.segment.value));
     }

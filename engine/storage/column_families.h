@@ -8,8 +8,7 @@ namespace hindsight::internal {
 enum ColumnFamily : int {
   kMetaCf = 0,  // RocksDB's "default"
   kNamesCf,
-  kLiveCf,
-  kClosedCf,
+  kTimelinesCf,
   kKeysCf,
   kTxLogCf,
   kTxInfoCf,
@@ -18,10 +17,10 @@ enum ColumnFamily : int {
 };
 
 inline constexpr const char* kColumnFamilyNames[kColumnFamilyCount] = {
-    "default", "names", "live", "closed", "keys", "txlog", "txinfo", "slices"};
+    "default", "names", "timelines", "keys", "txlog", "txinfo", "slices"};
 
 inline constexpr char kMetaKey[] = "meta";
-inline constexpr unsigned kFormatVersion = 2;  // 2: closed rows kept per key (ClosedRows)
+inline constexpr unsigned kFormatVersion = 2;  // 2: one timeline record per key
 
 }  // namespace hindsight::internal
 

@@ -42,7 +42,7 @@ absl::Status DbImpl::ResolveDigests(std::vector<Operation>* ops) {
     if (!op.key_digest.empty()) wanted.emplace(op.key_digest, FactKey{});
   }
   if (wanted.empty()) return absl::OkStatus();
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kLiveCf)));
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kTimelinesCf)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const KeyIds ids = DecodeLiveKey(std::string_view(it->key().data(), it->key().size()));
     FactKey key{names_.Name(ids.subject), names_.Name(ids.predicate), names_.Name(ids.object)};
@@ -60,14 +60,14 @@ absl::Status DbImpl::ResolveDigests(std::vector<Operation>* ops) {
 bool DbImpl::NameInUse(NameId id, const absl::flat_hash_set<KeyIds>& gone) const {
   std::string id_bytes;
   AppendNameId(&id_bytes, id);
-  const std::pair<int, std::string> ranges[] = {{kLiveCf, id_bytes},
+  const std::pair<int, std::string> ranges[] = {{kTimelinesCf, id_bytes},
                                                 {kKeysCf, std::string(1, kObjectIndexTag) + id_bytes},
                                                 {kKeysCf, std::string(1, kPredicateIndexTag) + id_bytes}};
   for (const auto& [family, prefix] : ranges) {
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(family)));
     for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
       const std::string_view key(it->key().data(), it->key().size());
-      const KeyIds k = family == kLiveCf ? DecodeLiveKey(key) : DecodeIndexKey(key);
+      const KeyIds k = family == kTimelinesCf ? DecodeLiveKey(key) : DecodeIndexKey(key);
       if (!gone.contains(k)) return true;
     }
   }
@@ -138,7 +138,7 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
     std::vector<StoredSegment> before;
     if (ids) {
       std::string value;
-      const rocksdb::Status st = db_->Get(ro, cf(kLiveCf), LiveKey(*ids), &value);
+      const rocksdb::Status st = db_->Get(ro, cf(kTimelinesCf), LiveKey(*ids), &value);
       if (!st.IsNotFound()) {
         HS_RETURN_IF_ERROR(FromRocks(st, "cannot read live timeline"));
         HS_ASSIGN_OR_RETURN(before, DecodeLiveTimeline(value));
@@ -148,9 +148,7 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
     if (has_erase) {
       erased.push_back(key);
       if (stored) {
-        const std::string live_key = LiveKey(*ids);
-        batch.Delete(cf(kClosedCf), live_key);
-        batch.Delete(cf(kLiveCf), live_key);
+        batch.Delete(cf(kTimelinesCf), LiveKey(*ids));
         batch.Delete(cf(kKeysCf), ObjectIndexKey(*ids));
         batch.Delete(cf(kKeysCf), PredicateIndexKey(*ids));
         for (const StoredSegment& seg : before) batch.Delete(cf(kSlicesCf), SliceKey(*ids, seg.segment.valid));
@@ -174,6 +172,9 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
       gone.erase(*ids);
       names_kept.insert({ids->subject, ids->predicate, ids->object});
     }
+    // The new live timeline and the rows this commit closes, merged into
+    // the key's record (timeline_merge.h).
+    std::string operand = EncodeLiveTimeline(change.live);
     if (!change.removed.empty()) {
       std::vector<ClosedRecord> closed;
       closed.reserve(change.removed.size());
@@ -181,12 +182,12 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
         closed.push_back({s.segment, {s.tx_from, time}});
         batch.Delete(cf(kSlicesCf), SliceKey(*ids, s.segment.valid));
       }
-      batch.Merge(cf(kClosedCf), LiveKey(*ids), EncodeClosedRows(closed));
+      operand += EncodeClosedRows(closed);
     }
     for (const Segment& s : change.added) {
       batch.Put(cf(kSlicesCf), SliceKey(*ids, s.valid), EncodeSliceValue(s.valid, s.value));
     }
-    batch.Put(cf(kLiveCf), LiveKey(*ids), EncodeLiveTimeline(change.live));
+    batch.Merge(cf(kTimelinesCf), LiveKey(*ids), operand);
   }
 
   // The transaction record keeps every operation except those an erase in

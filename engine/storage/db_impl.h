@@ -1,8 +1,8 @@
 // The RocksDB-backed Database. Layout (docs/storage.md):
 //   default  "meta"                         -> Meta
 //   names    name bytes                     -> NameId (4 bytes, big-endian)
-//   live     s p o ids                      -> LiveTimeline (latest TL, with txFrom)
-//   closed   s p o ids                      -> ClosedRows... (rows no longer latest, appended by merge)
+//   timelines s p o ids                     -> LiveTimeline (latest TL, with txFrom), then
+//                                              ClosedRows... (rows no longer latest), by merge
 //   keys     'O' o s p | 'P' p o s          -> "" (patterns without a subject)
 //   txlog    tx id                          -> Transaction (self-contained, replayable)
 //   txinfo   tx id                          -> TransactionInfo
@@ -52,8 +52,8 @@ class DbImpl final : public Database {
     const std::string* subject;
     const std::string* predicate;
     const std::string* object;
-    bool live_read = false;  // `live` holds the key's live record ("" = none)
-    std::string live;
+    bool record_read = false;  // `record` holds the key's timeline record ("" = none)
+    std::string record;
   };
 
   DbImpl() = default;
@@ -62,15 +62,21 @@ class DbImpl final : public Database {
   absl::Status LoadState();
 
   // Reads.
-  absl::StatusOr<std::vector<MatchedKey>> MatchingKeys(const Pattern& pattern, const ReadView& view) const;
-  // The key's live timeline, from the match or with one read.
-  absl::StatusOr<std::vector<StoredSegment>> ReadLive(const MatchedKey& key, const ReadView& view) const;
-  // `status` of a live record that failed to decode, as DataLoss naming the key.
-  absl::Status LiveDataLoss(const KeyIds& ids, const absl::Status& status) const;
-  // The closed rows of key `ids` (only those visible at `visible_at` if
-  // given), with one point read; DataLoss names the key.
-  absl::StatusOr<std::vector<ClosedRecord>> ReadClosed(const KeyIds& ids, std::optional<Instant> visible_at,
+  // With `live_only`, a record read along the way keeps only its live part.
+  absl::StatusOr<std::vector<MatchedKey>> MatchingKeys(const Pattern& pattern, bool live_only,
                                                        const ReadView& view) const;
+  // The key's timeline record ("" = none): from the match, or with one
+  // point read pinned in `holder`.
+  absl::StatusOr<std::string_view> RecordOf(const MatchedKey& key, const ReadView& view,
+                                            rocksdb::PinnableSlice* holder) const;
+  // The live timeline, and the closed rows (only those visible at
+  // `visible_at` if given), of key `ids` from its record; DataLoss names
+  // the key.
+  absl::StatusOr<std::vector<StoredSegment>> LivePart(const KeyIds& ids, std::string_view record) const;
+  absl::StatusOr<std::vector<ClosedRecord>> ClosedPart(const KeyIds& ids, std::string_view record,
+                                                       std::optional<Instant> visible_at) const;
+  // `status` of a timeline record that failed to decode, as DataLoss naming the key.
+  absl::Status RecordDataLoss(const KeyIds& ids, const absl::Status& status) const;
   // TL(k, t) for a t before the view's last transaction.
   absl::StatusOr<Timeline> ReadTimelineAsOf(const MatchedKey& key, Instant t, const ReadView& view) const;
   // `* predicate *` at v, latest: from the slice index.

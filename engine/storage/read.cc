@@ -42,6 +42,16 @@ namespace {
 
 std::string_view View(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
 
+// `record` whole, or only its live part (a damaged record is kept whole, so
+// that decoding it reports the damage).
+std::string RecordPart(std::string_view record, bool live_only) {
+  if (live_only) {
+    const absl::StatusOr<size_t> live = FirstMessageBytes(record);
+    if (live.ok()) record = record.substr(0, *live);
+  }
+  return std::string(record);
+}
+
 bool NamesLess(const std::string* a1, const std::string* a2, const std::string* a3, const std::string* b1,
                const std::string* b2, const std::string* b3) {
   return std::tie(*a1, *a2, *a3) < std::tie(*b1, *b2, *b3);
@@ -49,7 +59,7 @@ bool NamesLess(const std::string* a1, const std::string* a2, const std::string* 
 
 }  // namespace
 
-absl::StatusOr<std::vector<DbImpl::MatchedKey>> DbImpl::MatchingKeys(const Pattern& pattern,
+absl::StatusOr<std::vector<DbImpl::MatchedKey>> DbImpl::MatchingKeys(const Pattern& pattern, bool live_only,
                                                                      const ReadView& view) const {
   std::vector<MatchedKey> out;
   // Resolve the given names; an unknown name matches nothing.
@@ -59,12 +69,12 @@ absl::StatusOr<std::vector<DbImpl::MatchedKey>> DbImpl::MatchingKeys(const Patte
   if (pattern.object && !(o = names_.Find(*pattern.object))) return out;
 
   std::vector<KeyIds> ids;
-  std::vector<std::string> live_values;  // filled when the scan reads the live records themselves
+  std::vector<std::string> records;  // filled when the scan reads the timeline records themselves
   if (s && p && o) {
     ids.push_back({*s, *p, *o});
   } else {
     // Pick the key range that holds exactly the matching keys.
-    int family = kLiveCf;
+    int family = kTimelinesCf;
     std::string prefix;
     if (s) {
       if (o && !p) {
@@ -91,28 +101,28 @@ absl::StatusOr<std::vector<DbImpl::MatchedKey>> DbImpl::MatchingKeys(const Patte
     rocksdb::Slice upper_slice(upper);
     if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(family)));
-    const size_t key_size = family == kLiveCf ? kKeyIdsBytes : 1 + kKeyIdsBytes;
+    const size_t key_size = family == kTimelinesCf ? kKeyIdsBytes : 1 + kKeyIdsBytes;
     for (it->Seek(prefix); it->Valid(); it->Next()) {
       const std::string_view key = View(it->key());
       if (key.size() != key_size) return absl::DataLossError(absl::StrCat("damaged key in ", kColumnFamilyNames[family]));
-      ids.push_back(family == kLiveCf ? DecodeLiveKey(key) : DecodeIndexKey(key));
-      if (family == kLiveCf) live_values.emplace_back(it->value().data(), it->value().size());
+      ids.push_back(family == kTimelinesCf ? DecodeLiveKey(key) : DecodeIndexKey(key));
+      if (family == kTimelinesCf) records.emplace_back(RecordPart(View(it->value()), live_only));
     }
     HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan keys"));
-    if (family != kLiveCf && !ids.empty()) {
-      // One batched read of the live records the index points at.
+    if (family != kTimelinesCf && !ids.empty()) {
+      // One batched read of the timeline records the index points at.
       std::vector<std::string> keys;
       keys.reserve(ids.size());
       for (const KeyIds& k : ids) keys.push_back(LiveKey(k));
       std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
       std::vector<rocksdb::PinnableSlice> values(ids.size());
       std::vector<rocksdb::Status> statuses(ids.size());
-      db_->MultiGet(view.Options(), cf(kLiveCf), slices.size(), slices.data(), values.data(), statuses.data());
-      live_values.resize(ids.size());
+      db_->MultiGet(view.Options(), cf(kTimelinesCf), slices.size(), slices.data(), values.data(), statuses.data());
+      records.resize(ids.size());
       for (size_t i = 0; i < ids.size(); ++i) {
-        if (statuses[i].IsNotFound()) continue;  // "" = no live record
-        HS_RETURN_IF_ERROR(FromRocks(statuses[i], "cannot read live timelines"));
-        live_values[i].assign(values[i].data(), values[i].size());
+        if (statuses[i].IsNotFound()) continue;  // "" = no record
+        HS_RETURN_IF_ERROR(FromRocks(statuses[i], "cannot read timelines"));
+        records[i] = RecordPart(View(values[i]), live_only);
       }
     }
   }
@@ -124,7 +134,7 @@ absl::StatusOr<std::vector<DbImpl::MatchedKey>> DbImpl::MatchingKeys(const Patte
       return absl::DataLossError("a key refers to an unknown name id");
     }
     out.push_back({k, &names_.Name(k.subject), &names_.Name(k.predicate), &names_.Name(k.object),
-                   !live_values.empty(), live_values.empty() ? std::string() : std::move(live_values[i])});
+                   !records.empty(), records.empty() ? std::string() : std::move(records[i])});
   }
   if (out.size() > 1) {
     std::sort(out.begin(), out.end(), [](const MatchedKey& a, const MatchedKey& b) {
@@ -134,50 +144,48 @@ absl::StatusOr<std::vector<DbImpl::MatchedKey>> DbImpl::MatchingKeys(const Patte
   return out;
 }
 
-absl::StatusOr<std::vector<StoredSegment>> DbImpl::ReadLive(const MatchedKey& key, const ReadView& view) const {
-  const KeyIds& ids = key.ids;
-  rocksdb::PinnableSlice value;
-  std::string_view bytes = key.live;
-  if (!key.live_read) {
-    const rocksdb::Status s = db_->Get(view.Options(), cf(kLiveCf), LiveKey(ids), &value);
-    if (s.IsNotFound()) return std::vector<StoredSegment>();
-    HS_RETURN_IF_ERROR(FromRocks(s, "cannot read live timeline"));
-    bytes = std::string_view(value.data(), value.size());
-  } else if (bytes.empty()) {
-    return std::vector<StoredSegment>();
-  }
-  auto segments = DecodeLiveTimeline(bytes);
-  if (!segments.ok()) return LiveDataLoss(ids, segments.status());
+absl::StatusOr<std::string_view> DbImpl::RecordOf(const MatchedKey& key, const ReadView& view,
+                                                  rocksdb::PinnableSlice* holder) const {
+  if (key.record_read) return std::string_view(key.record);
+  const rocksdb::Status s = db_->Get(view.Options(), cf(kTimelinesCf), LiveKey(key.ids), holder);
+  if (s.IsNotFound()) return std::string_view();
+  HS_RETURN_IF_ERROR(FromRocks(s, "cannot read timeline"));
+  return View(*holder);
+}
+
+absl::StatusOr<std::vector<StoredSegment>> DbImpl::LivePart(const KeyIds& ids, std::string_view record) const {
+  if (record.empty()) return std::vector<StoredSegment>();
+  auto segments = DecodeLiveTimeline(record);
+  if (!segments.ok()) return RecordDataLoss(ids, segments.status());
   return segments;
 }
 
-absl::Status DbImpl::LiveDataLoss(const KeyIds& ids, const absl::Status& status) const {
-  return absl::DataLossError(absl::StrCat(status.message(), " (column family live, key (", names_.Name(ids.subject),
-                                          ", ", names_.Name(ids.predicate), ", ", names_.Name(ids.object), "))"));
-}
-
-absl::StatusOr<std::vector<ClosedRecord>> DbImpl::ReadClosed(const KeyIds& ids, std::optional<Instant> visible_at,
-                                                            const ReadView& view) const {
-  rocksdb::PinnableSlice value;
-  const rocksdb::Status st = db_->Get(view.Options(), cf(kClosedCf), LiveKey(ids), &value);
-  if (st.IsNotFound()) return std::vector<ClosedRecord>();
-  HS_RETURN_IF_ERROR(FromRocks(st, "cannot read closed rows"));
-  absl::StatusOr<std::vector<ClosedRecord>> rows = DecodeClosedRows(View(value), visible_at);
-  if (!rows.ok()) {
-    return absl::DataLossError(absl::StrCat(rows.status().message(), " (column family closed, key (",
-                                            names_.Name(ids.subject), ", ", names_.Name(ids.predicate), ", ",
-                                            names_.Name(ids.object), "))"));
-  }
+absl::StatusOr<std::vector<ClosedRecord>> DbImpl::ClosedPart(const KeyIds& ids, std::string_view record,
+                                                             std::optional<Instant> visible_at) const {
+  if (record.empty()) return std::vector<ClosedRecord>();
+  absl::StatusOr<size_t> live = FirstMessageBytes(record);
+  if (!live.ok()) return RecordDataLoss(ids, live.status());
+  absl::StatusOr<std::vector<ClosedRecord>> rows = DecodeClosedRows(record.substr(*live), visible_at);
+  if (!rows.ok()) return RecordDataLoss(ids, rows.status());
   return rows;
 }
 
+absl::Status DbImpl::RecordDataLoss(const KeyIds& ids, const absl::Status& status) const {
+  return absl::DataLossError(absl::StrCat(status.message(), " (column family timelines, key (",
+                                          names_.Name(ids.subject), ", ", names_.Name(ids.predicate), ", ",
+                                          names_.Name(ids.object), "))"));
+}
+
 absl::StatusOr<Timeline> DbImpl::ReadTimelineAsOf(const MatchedKey& key, Instant t, const ReadView& view) const {
-  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, ReadLive(key, view));
+  rocksdb::PinnableSlice holder;
+  HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, view, &holder));
+  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record));
+  HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> closed, ClosedPart(key.ids, record, t));
   Timeline tl;
+  tl.reserve(live.size() + closed.size());
   for (StoredSegment& s : live) {
     if (s.tx_from <= t) tl.push_back(std::move(s.segment));
   }
-  HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> closed, ReadClosed(key.ids, t, view));
   for (ClosedRecord& row : closed) tl.push_back(std::move(row.segment));
   std::sort(tl.begin(), tl.end(), [](const Segment& a, const Segment& b) { return a.valid.from < b.valid.from; });
   return tl;
@@ -214,22 +222,16 @@ absl::Status DbImpl::Scan(const struct Query& query, const RowSink& sink) const 
       !query.pattern.subject && !query.pattern.object) {
     return ScanSliceAt(*query.pattern.predicate, query.valid.at, *view, sink);
   }
-  HS_ASSIGN_OR_RETURN(const std::vector<MatchedKey> keys, MatchingKeys(query.pattern, *view));
+  HS_ASSIGN_OR_RETURN(const std::vector<MatchedKey> keys, MatchingKeys(query.pattern, latest, *view));
   Row row;
   for (const MatchedKey& key : keys) {
     if (latest && query.valid.kind == ValidTimeClause::Kind::kAt) {
       // The common point lookup: decode only the segment containing v.
-      rocksdb::PinnableSlice value;
-      std::string_view bytes = key.live;
-      if (!key.live_read) {
-        const rocksdb::Status st = db_->Get(view->Options(), cf(kLiveCf), LiveKey(key.ids), &value);
-        if (st.IsNotFound()) continue;
-        HS_RETURN_IF_ERROR(FromRocks(st, "cannot read live timeline"));
-        bytes = std::string_view(value.data(), value.size());
-      }
-      if (bytes.empty()) continue;
-      absl::StatusOr<std::optional<StoredSegment>> hit = DecodeLiveSegmentAt(bytes, query.valid.at);
-      if (!hit.ok()) return LiveDataLoss(key.ids, hit.status());
+      rocksdb::PinnableSlice holder;
+      HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, *view, &holder));
+      if (record.empty()) continue;
+      absl::StatusOr<std::optional<StoredSegment>> hit = DecodeLiveSegmentAt(record, query.valid.at);
+      if (!hit.ok()) return RecordDataLoss(key.ids, hit.status());
       if (!hit->has_value()) continue;
       row.key = {*key.subject, *key.predicate, *key.object};
       row.value = std::move((*hit)->segment.value);
@@ -239,7 +241,9 @@ absl::Status DbImpl::Scan(const struct Query& query, const RowSink& sink) const 
     }
     Timeline tl;
     if (latest) {
-      HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, ReadLive(key, *view));
+      rocksdb::PinnableSlice holder;
+      HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, *view, &holder));
+      HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record));
       tl.reserve(live.size());
       for (StoredSegment& s : live) tl.push_back(std::move(s.segment));
     } else {
@@ -307,11 +311,14 @@ absl::Status DbImpl::ScanSliceAt(const std::string& predicate, Instant v, const 
 absl::StatusOr<std::vector<HistoryRow>> DbImpl::ReadHistory(const MatchedKey& key, const ReadView& view) const {
   std::vector<HistoryRow> rows;
   const FactKey fact{*key.subject, *key.predicate, *key.object};
-  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, ReadLive(key, view));
+  rocksdb::PinnableSlice holder;
+  HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, view, &holder));
+  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record));
+  HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> closed, ClosedPart(key.ids, record, std::nullopt));
+  rows.reserve(live.size() + closed.size());
   for (StoredSegment& s : live) {
     rows.push_back({fact, std::move(s.segment.value), s.segment.valid, {s.tx_from, kPosInf}});
   }
-  HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> closed, ReadClosed(key.ids, std::nullopt, view));
   for (ClosedRecord& row : closed) rows.push_back({fact, std::move(row.segment.value), row.segment.valid, row.tx});
   std::sort(rows.begin(), rows.end(), [](const HistoryRow& a, const HistoryRow& b) {
     return std::tie(a.tx.from, a.valid.from) < std::tie(b.tx.from, b.valid.from);
@@ -321,7 +328,7 @@ absl::StatusOr<std::vector<HistoryRow>> DbImpl::ReadHistory(const MatchedKey& ke
 
 absl::Status DbImpl::ScanHistory(const Pattern& pattern, const HistorySink& sink) const {
   const std::unique_ptr<ReadView> view = AcquireView();
-  HS_ASSIGN_OR_RETURN(const std::vector<MatchedKey> keys, MatchingKeys(pattern, *view));
+  HS_ASSIGN_OR_RETURN(const std::vector<MatchedKey> keys, MatchingKeys(pattern, false, *view));
   for (const MatchedKey& key : keys) {
     HS_ASSIGN_OR_RETURN(const std::vector<HistoryRow> rows, ReadHistory(key, *view));
     for (const HistoryRow& row : rows) {

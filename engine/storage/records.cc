@@ -67,6 +67,8 @@ absl::Status Catching(const char* what, Body body) {
 template <typename T, typename Fn>
 auto Decode(std::string_view bytes, const char* what, Fn fn)
     -> absl::StatusOr<decltype(fn(std::declval<typename T::Reader>()))> {
+  // Only the first message is read: copy no more than it if unaligned.
+  if (const absl::StatusOr<size_t> first = FirstMessageBytes(bytes); first.ok()) bytes = bytes.substr(0, *first);
   kj::Array<capnp::word> copy;
   const absl::StatusOr<kj::ArrayPtr<const capnp::word>> words = Words(bytes, what, &copy);
   if (!words.ok()) return words.status();
@@ -173,9 +175,26 @@ std::string EncodeClosedRows(const std::vector<ClosedRecord>& rows) {
   return ToBytes(message);
 }
 
+absl::StatusOr<size_t> FirstMessageBytes(std::string_view bytes) {
+  const auto damaged = [] { return absl::DataLossError("damaged timeline record: bad message size"); };
+  const auto u32 = [&bytes](size_t at) {  // the segment table is little-endian
+    const auto* b = reinterpret_cast<const unsigned char*>(bytes.data() + at);
+    return uint64_t{b[0]} | uint64_t{b[1]} << 8 | uint64_t{b[2]} << 16 | uint64_t{b[3]} << 24;
+  };
+  if (bytes.size() < 8) return damaged();
+  const uint64_t segments = u32(0) + 1;
+  const uint64_t table_bytes = (4 + 4 * segments + 7) / 8 * 8;
+  if (segments > 512 || table_bytes > bytes.size()) return damaged();
+  uint64_t total = table_bytes;
+  for (uint64_t i = 0; i < segments; ++i) total += 8 * u32(4 + 4 * i);
+  if (total > bytes.size()) return damaged();
+  return static_cast<size_t>(total);
+}
+
 absl::StatusOr<std::vector<ClosedRecord>> DecodeClosedRows(std::string_view bytes,
                                                            std::optional<Instant> visible_at) {
   constexpr const char* kWhat = "closed rows";
+  if (bytes.empty()) return std::vector<ClosedRecord>();
   kj::Array<capnp::word> copy;
   const absl::StatusOr<kj::ArrayPtr<const capnp::word>> words = Words(bytes, kWhat, &copy);
   if (!words.ok()) return words.status();

@@ -45,17 +45,24 @@ struct TransactionRecord {
   std::vector<Operation> operations;
 };
 
+// A key's timeline record (column family "timelines") is its LiveTimeline
+// message followed by zero or more ClosedRows messages. The live decoders
+// below read the first message of `bytes` and ignore what follows; the
+// closed rows are DecodeClosedRows(bytes.substr(FirstMessageBytes(bytes))).
 std::string EncodeLiveTimeline(const std::vector<StoredSegment>& segments);
 absl::StatusOr<std::vector<StoredSegment>> DecodeLiveTimeline(std::string_view bytes);
+
+// The length in bytes of the first Cap'n Proto message of `bytes`, read
+// from its segment table; DataLoss if it does not fit in `bytes`.
+absl::StatusOr<size_t> FirstMessageBytes(std::string_view bytes);
 
 // Only the segment containing `v` (nullopt if none): a binary search over
 // the encoded list, materializing one value.
 absl::StatusOr<std::optional<StoredSegment>> DecodeLiveSegmentAt(std::string_view bytes, Instant v);
 
-// One ClosedRows message. A key's stored closed value is the concatenation
-// of such messages (see AppendMergeOperator).
+// One ClosedRows message: the rows one commit closed.
 std::string EncodeClosedRows(const std::vector<ClosedRecord>& rows);
-// Every row of a key's concatenated ClosedRows messages, in stored order;
+// Every row of concatenated ClosedRows messages ("" = none), in stored order;
 // with `visible_at`, only the rows with tx.from <= t < tx.to, and only their
 // values are materialized.
 absl::StatusOr<std::vector<ClosedRecord>> DecodeClosedRows(std::string_view bytes,
