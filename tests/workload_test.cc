@@ -110,8 +110,15 @@ TEST(WorkloadTest, BulkImportEqualsTransactionalImport) {
   EXPECT_EQ(RunCommand(absl::StrCat(ToolPath(), " log ", dir.Sub("bulk"))).out,
             RunCommand(absl::StrCat(ToolPath(), " log ", dir.Sub("each"))).out);
   const std::string queries = dir.Sub("all.tsv");
+  // Every key's history, and every index: slices, 'O' (object, pair) and 'P' (a predicate's keys).
+  std::string predicate_queries;
+  const std::vector<std::string> slice_lines = absl::StrSplit(ReadFile(wl + "/q_slice.tsv"), '\n', absl::SkipEmpty());
+  for (const std::string& q : slice_lines) {
+    const std::vector<std::string> f = absl::StrSplit(q, '\t');
+    absl::StrAppend(&predicate_queries, "during\t*\t", f[2], "\t*\t1990\t2000\t\n");
+  }
   WriteFile(queries, "history\t*\t*\t*\n" + ReadFile(wl + "/q_slice.tsv") + ReadFile(wl + "/q_bitemporal.tsv") +
-                         ReadFile(wl + "/q_object.tsv"));
+                         ReadFile(wl + "/q_object.tsv") + ReadFile(wl + "/q_pair.tsv") + predicate_queries);
   const std::string bulk = RunCommand(absl::StrCat(ToolPath(), " replay ", dir.Sub("bulk"), " ", queries)).out;
   EXPECT_EQ(bulk, RunCommand(absl::StrCat(ToolPath(), " replay ", dir.Sub("each"), " ", queries)).out);
   EXPECT_GT(bulk.size(), 100000u);

@@ -1,10 +1,14 @@
 // DbImpl::BulkLoad: the transactions applied in memory with the same rules
 // as Commit (key_change.h), then every column family written as one sorted
-// table file and ingested atomically.
+// table file (two at a time) and ingested atomically.
 #include <rocksdb/sst_file_writer.h>
 
+#include <algorithm>
+#include <array>
+#include <deque>
 #include <filesystem>
-#include <map>
+#include <functional>
+#include <thread>
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
@@ -19,14 +23,56 @@
 namespace hindsight::internal {
 namespace {
 
-using NameTriple = std::tuple<std::string, std::string, std::string>;
+// Names met during the load, interned to provisional ids in order of first
+// appearance; the stored ids are assigned at the end, in bytewise order.
+class LoadNames {
+ public:
+  NameId Intern(const std::string& name) {
+    auto [it, added] = ids_.try_emplace(name, static_cast<NameId>(names_.size()));
+    if (added) {
+      names_.push_back(name);
+      // Re-key the entry by the deque's copy, whose address never changes.
+      const NameId id = it->second;
+      ids_.erase(it);
+      ids_.emplace(names_.back(), id);
+      return id;
+    }
+    return it->second;
+  }
+  const std::string& Name(NameId id) const { return names_[id]; }
+  size_t size() const { return names_.size(); }
+
+ private:
+  std::deque<std::string> names_;
+  absl::flat_hash_map<std::string_view, NameId> ids_;
+};
 
 struct KeyState {
   std::vector<StoredSegment> live;
   std::vector<ClosedRecord> closed;
 };
 
-NameTriple Triple(const FactKey& k) { return {k.subject, k.predicate, k.object}; }
+bool IdsLess(const KeyIds& a, const KeyIds& b) {
+  return std::tie(a.subject, a.predicate, a.object) < std::tie(b.subject, b.predicate, b.object);
+}
+
+// One sorted table file being written.
+class Table {
+ public:
+  explicit Table(const rocksdb::Options& options) : writer_(rocksdb::EnvOptions(), options) {}
+  absl::Status Open(const std::string& file) { return FromRocks(writer_.Open(file), "bulk load"); }
+  // REQUIRES: keys in increasing order.
+  absl::Status Put(const rocksdb::Slice& key, const rocksdb::Slice& value) {
+    ++entries_;
+    return FromRocks(writer_.Put(key, value), "bulk load");
+  }
+  absl::Status Finish() { return entries_ == 0 ? absl::OkStatus() : FromRocks(writer_.Finish(), "bulk load"); }
+  bool empty() const { return entries_ == 0; }
+
+ private:
+  rocksdb::SstFileWriter writer_;
+  size_t entries_ = 0;
+};
 
 }  // namespace
 
@@ -37,11 +83,16 @@ absl::Status DbImpl::BulkLoad(const std::vector<Transaction>& txns, size_t* load
     return absl::FailedPreconditionError("bulk loading needs a database without transactions");
   }
 
-  // 1. Apply every transaction in memory, exactly as Commit would.
-  absl::flat_hash_map<NameTriple, KeyState> keys;
-  std::vector<TransactionRecord> log;
+  // 1. Apply every transaction in memory, exactly as Commit would. The log
+  // records are encoded as they are made; an erase re-encodes the earlier
+  // ones it changes.
+  LoadNames names;
+  absl::flat_hash_map<KeyIds, KeyState> keys;
+  std::vector<std::string> log;
+  std::vector<TransactionInfo> infos;
   Instant previous = kNegInf;
   absl::Status rejected;
+  std::vector<std::pair<KeyIds, size_t>> by_key;
   for (size_t t = 0; t < txns.size(); ++t) {
     const Transaction& txn = txns[t];
     absl::Status valid;
@@ -51,104 +102,179 @@ absl::Status DbImpl::BulkLoad(const std::vector<Transaction>& txns, size_t* load
       rejected = absl::InvalidArgumentError(absl::StrCat("transaction ", t + 1, ": ", time.status().message()));
       break;
     }
-    std::vector<Operation> ops = txn.operations();
-    for (Operation& op : ops) {  // an erase by digest names the key it matches, if any
-      if (op.key_digest.empty()) continue;
-      for (const auto& [triple, state] : keys) {
-        const FactKey k{std::get<0>(triple), std::get<1>(triple), std::get<2>(triple)};
-        if (KeyDigest(k) == op.key_digest) op.key = k;
+    const std::vector<Operation>& ops = txn.operations();
+    // Each operation's key (an erase by digest: the stored key it names, if any).
+    by_key.clear();
+    for (size_t i = 0; i < ops.size(); ++i) {
+      const Operation& op = ops[i];
+      if (op.key_digest.empty()) {
+        by_key.push_back({{names.Intern(op.key.subject), names.Intern(op.key.predicate), names.Intern(op.key.object)}, i});
+        continue;
+      }
+      for (const auto& [ids, state] : keys) {
+        const FactKey k{names.Name(ids.subject), names.Name(ids.predicate), names.Name(ids.object)};
+        if (KeyDigest(k) == op.key_digest) by_key.push_back({ids, i});
       }
     }
-    std::map<NameTriple, std::vector<size_t>> groups;  // any order: keys are independent
-    for (size_t i = 0; i < ops.size(); ++i) {
-      if (!ops[i].key.subject.empty()) groups[Triple(ops[i].key)].push_back(i);
-    }
+    // Group by key, each group in operation order; keys are independent.
+    std::sort(by_key.begin(), by_key.end(), [](const auto& a, const auto& b) {
+      return IdsLess(a.first, b.first) || (a.first == b.first && a.second < b.second);
+    });
     std::vector<bool> dropped(ops.size());
     std::vector<FactKey> erased;
-    for (const auto& [triple, group] : groups) {
-      size_t first_live_op = 0;
-      for (size_t g = 0; g < group.size(); ++g) {
-        if (ops[group[g]].kind == Operation::Kind::kErase) first_live_op = g + 1;
+    std::vector<const Operation*> key_ops;
+    for (size_t begin = 0, end; begin < by_key.size(); begin = end) {
+      const KeyIds ids = by_key[begin].first;
+      end = begin;
+      size_t first_live_op = begin;  // after the group's last erase
+      for (; end < by_key.size() && by_key[end].first == ids; ++end) {
+        if (ops[by_key[end].second].kind == Operation::Kind::kErase) first_live_op = end + 1;
       }
-      for (size_t g = 0; g + 1 < first_live_op; ++g) dropped[group[g]] = true;
-      if (first_live_op > 0) {
-        erased.push_back(ops[group.front()].key);
-        keys.erase(triple);
+      for (size_t g = begin; g + 1 < first_live_op; ++g) dropped[by_key[g].second] = true;
+      if (first_live_op > begin) {
+        erased.push_back({names.Name(ids.subject), names.Name(ids.predicate), names.Name(ids.object)});
+        keys.erase(ids);
       }
-      std::vector<const Operation*> key_ops;
-      for (size_t g = first_live_op; g < group.size(); ++g) key_ops.push_back(&ops[group[g]]);
-      auto found = keys.find(triple);
+      key_ops.clear();
+      for (size_t g = first_live_op; g < end; ++g) key_ops.push_back(&ops[by_key[g].second]);
+      auto found = keys.find(ids);
       static const std::vector<StoredSegment> kNone;
       KeyChange change = ApplyOperations(found != keys.end() ? found->second.live : kNone, key_ops, *time);
       if (!change.changed()) continue;
-      KeyState& state = found != keys.end() ? found->second : keys[triple];
+      KeyState& state = found != keys.end() ? found->second : keys[ids];
       for (StoredSegment& s : change.removed) state.closed.push_back({std::move(s.segment), {s.tx_from, *time}});
       state.live = std::move(change.live);
     }
     if (!erased.empty()) {
-      for (TransactionRecord& r : log) RemoveErasedOperations(erased, &r);
+      for (size_t r = 0; r < log.size(); ++r) {
+        absl::StatusOr<TransactionRecord> record = DecodeTransaction(log[r]);
+        if (!record.ok()) return record.status();
+        if (!RemoveErasedOperations(erased, &*record)) continue;
+        log[r] = EncodeTransaction(*record);
+        infos[r].operation_count = record->operations.size();
+      }
     }
-    log.push_back(LogRecord(t + 1, *time, txn, dropped));
+    const TransactionRecord record = LogRecord(t + 1, *time, txn, dropped);
+    log.push_back(EncodeTransaction(record));
+    infos.push_back({record.id, record.time, record.source, record.operations.size()});
     previous = *time;
     *loaded = t + 1;
   }
   if (*loaded == 0) return rejected;
 
-  // 2. Intern the names still in use, in bytewise order.
-  std::map<std::string, NameId> name_ids;
-  for (const auto& [triple, state] : keys) {
-    name_ids.emplace(std::get<0>(triple), 0);
-    name_ids.emplace(std::get<1>(triple), 0);
-    name_ids.emplace(std::get<2>(triple), 0);
+  // 2. The names still in use get their stored ids, in bytewise order.
+  std::vector<bool> used(names.size());
+  for (const auto& [ids, state] : keys) used[ids.subject] = used[ids.predicate] = used[ids.object] = true;
+  std::vector<NameId> sorted;  // provisional ids of the used names, by name
+  for (NameId id = 0; id < names.size(); ++id) {
+    if (used[id]) sorted.push_back(id);
   }
-  NameId next = 0;
-  for (auto& [name, id] : name_ids) id = next++;
+  std::sort(sorted.begin(), sorted.end(), [&](NameId a, NameId b) { return names.Name(a) < names.Name(b); });
+  std::vector<NameId> stored_id(names.size());
+  for (NameId i = 0; i < sorted.size(); ++i) stored_id[sorted[i]] = i;
+  std::vector<std::pair<KeyIds, const KeyState*>> records;  // by stored ids, in key order
+  records.reserve(keys.size());
+  for (const auto& [ids, state] : keys) {
+    records.push_back({{stored_id[ids.subject], stored_id[ids.predicate], stored_id[ids.object]}, &state});
+  }
+  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) { return IdsLess(a.first, b.first); });
 
-  // 3. Every entry of every column family.
-  std::vector<std::vector<std::pair<std::string, std::string>>> entries(kColumnFamilyCount);
-  for (const auto& [name, id] : name_ids) {
-    std::string id_bytes;
-    AppendNameId(&id_bytes, id);
-    entries[kNamesCf].emplace_back(name, std::move(id_bytes));
-  }
-  for (const auto& [triple, state] : keys) {
-    const KeyIds ids{name_ids[std::get<0>(triple)], name_ids[std::get<1>(triple)], name_ids[std::get<2>(triple)]};
-    std::string record = EncodeLiveTimeline(state.live);
-    if (!state.closed.empty()) record += EncodeClosedRows(state.closed);
-    entries[kTimelinesCf].emplace_back(LiveKey(ids), std::move(record));
-    entries[kKeysCf].emplace_back(ObjectIndexKey(ids), "");
-    entries[kKeysCf].emplace_back(PredicateIndexKey(ids), "");
-    for (const StoredSegment& s : state.live) {
-      entries[kSlicesCf].emplace_back(SliceKey(ids, s.segment.valid), EncodeSliceValue(s.segment.valid, s.segment.value));
-    }
-  }
-  for (const TransactionRecord& r : log) {
-    entries[kTxLogCf].emplace_back(TxKey(r.id), EncodeTransaction(r));
-    entries[kTxInfoCf].emplace_back(TxKey(r.id), EncodeTransactionInfo({r.id, r.time, r.source, r.operations.size()}));
-  }
-  const TransactionRecord& last = log.back();
-  entries[kMetaCf].emplace_back(kMetaKey, EncodeMeta({kFormatVersion, last.id, last.time, next}));
-
-  // 4. One sorted table file per column family, ingested together.
+  // 3. One sorted table file per column family, written by two threads.
   const std::string staging = db_->GetName() + "/bulk-load";
   std::error_code ec;
   std::filesystem::create_directories(staging, ec);
+  const auto file_of = [&staging](int family) { return absl::StrCat(staging, "/", kColumnFamilyNames[family], ".sst"); };
+  std::vector<rocksdb::Options> options;
+  for (int family = 0; family < kColumnFamilyCount; ++family) {
+    options.emplace_back(db_->GetDBOptions(), db_->GetOptions(cf(family)));
+  }
+  std::array<bool, kColumnFamilyCount> written{};  // false: no entries, no file (one writer per family)
+  // Writes the table of `family`; `fill` adds its entries in key order.
+  const auto write = [&](int family, const std::function<absl::Status(Table*)>& fill) {
+    Table table(options[family]);
+    HS_RETURN_IF_ERROR(table.Open(file_of(family)));
+    HS_RETURN_IF_ERROR(fill(&table));
+    HS_RETURN_IF_ERROR(table.Finish());
+    written[family] = !table.empty();
+    return absl::OkStatus();
+  };
+  const auto put = [](Table* w, const rocksdb::Slice& key, const rocksdb::Slice& value) { return w->Put(key, value); };
+  const TransactionInfo& last = infos.back();
+  const NameId name_count = static_cast<NameId>(sorted.size());
+
+  // Names, timeline records, the keys index and meta.
+  const auto write_keys = [&]() -> absl::Status {
+    HS_RETURN_IF_ERROR(write(kMetaCf, [&](Table* w) {
+      return put(w, kMetaKey, EncodeMeta({kFormatVersion, last.id, last.time, name_count}));
+    }));
+    HS_RETURN_IF_ERROR(write(kNamesCf, [&](Table* w) {
+      std::string id_bytes;
+      for (NameId i = 0; i < sorted.size(); ++i) {
+        id_bytes.clear();
+        AppendNameId(&id_bytes, i);
+        HS_RETURN_IF_ERROR(put(w, names.Name(sorted[i]), id_bytes));
+      }
+      return absl::OkStatus();
+    }));
+    HS_RETURN_IF_ERROR(write(kTimelinesCf, [&](Table* w) {
+      for (const auto& [ids, state] : records) {
+        std::string record = EncodeLiveTimeline(state->live);
+        if (!state->closed.empty()) record += EncodeClosedRows(state->closed);
+        HS_RETURN_IF_ERROR(put(w, LiveKey(ids), record));
+      }
+      return absl::OkStatus();
+    }));
+    return write(kKeysCf, [&](Table* w) {
+      // 'O' object subject predicate, then 'P' predicate object subject.
+      std::vector<KeyIds> order;
+      order.reserve(records.size());
+      for (const auto& [ids, state] : records) order.push_back({ids.object, ids.subject, ids.predicate});
+      std::sort(order.begin(), order.end(), IdsLess);
+      for (const KeyIds& k : order) HS_RETURN_IF_ERROR(put(w, ObjectIndexKey({k.predicate, k.object, k.subject}), ""));
+      order.clear();
+      for (const auto& [ids, state] : records) order.push_back({ids.predicate, ids.object, ids.subject});
+      std::sort(order.begin(), order.end(), IdsLess);
+      for (const KeyIds& k : order) HS_RETURN_IF_ERROR(put(w, PredicateIndexKey({k.object, k.subject, k.predicate}), ""));
+      return absl::OkStatus();
+    });
+  };
+  // The slice index and the transaction log.
+  const auto write_slices_and_log = [&]() -> absl::Status {
+    HS_RETURN_IF_ERROR(write(kSlicesCf, [&](Table* w) {
+      std::vector<std::pair<std::string, const Segment*>> entries;
+      for (const auto& [ids, state] : records) {
+        for (const StoredSegment& s : state->live) entries.emplace_back(SliceKey(ids, s.segment.valid), &s.segment);
+      }
+      std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+      for (const auto& [key, segment] : entries) {
+        HS_RETURN_IF_ERROR(put(w, key, EncodeSliceValue(segment->valid, segment->value)));
+      }
+      return absl::OkStatus();
+    }));
+    HS_RETURN_IF_ERROR(write(kTxLogCf, [&](Table* w) {
+      for (size_t r = 0; r < log.size(); ++r) HS_RETURN_IF_ERROR(put(w, TxKey(infos[r].id), log[r]));
+      return absl::OkStatus();
+    }));
+    return write(kTxInfoCf, [&](Table* w) {
+      for (const TransactionInfo& info : infos) HS_RETURN_IF_ERROR(put(w, TxKey(info.id), EncodeTransactionInfo(info)));
+      return absl::OkStatus();
+    });
+  };
+  absl::Status slices_status;
+  std::thread second([&] { slices_status = write_slices_and_log(); });
+  const absl::Status keys_status = write_keys();
+  second.join();
+  if (!keys_status.ok() || !slices_status.ok()) {
+    std::filesystem::remove_all(staging, ec);
+    return keys_status.ok() ? slices_status : keys_status;
+  }
+
   std::vector<rocksdb::IngestExternalFileArg> args;
   for (int family = 0; family < kColumnFamilyCount; ++family) {
-    auto& list = entries[family];
-    if (list.empty()) continue;
-    std::sort(list.begin(), list.end());
-    rocksdb::Options options(db_->GetDBOptions(), db_->GetOptions(cf(family)));
-    rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options, cf(family));
-    const std::string file = absl::StrCat(staging, "/", kColumnFamilyNames[family], ".sst");
-    HS_RETURN_IF_ERROR(FromRocks(writer.Open(file), "bulk load"));
-    for (const auto& [key, value] : list) HS_RETURN_IF_ERROR(FromRocks(writer.Put(key, value), "bulk load"));
-    HS_RETURN_IF_ERROR(FromRocks(writer.Finish(), "bulk load"));
-    list.clear();
-    list.shrink_to_fit();
+    if (!written[family]) continue;
     rocksdb::IngestExternalFileArg arg;
     arg.column_family = cf(family);
-    arg.external_files = {file};
+    arg.external_files = {file_of(family)};
     arg.options.move_files = true;
     args.push_back(std::move(arg));
   }
@@ -157,10 +283,10 @@ absl::Status DbImpl::BulkLoad(const std::vector<Transaction>& txns, size_t* load
     const absl::Status s = FromRocks(db_->IngestExternalFiles(args), "bulk load");
     std::filesystem::remove_all(staging, ec);
     HS_RETURN_IF_ERROR(s);
-    last_ = TransactionInfo{last.id, last.time, last.source, last.operations.size()};
+    last_ = last;
   }
-  for (const auto& [name, id] : name_ids) names_.Load(name, id);
-  names_.Reserve(next);
+  for (NameId i = 0; i < sorted.size(); ++i) names_.Load(names.Name(sorted[i]), i);
+  names_.Reserve(name_count);
   return rejected;
 }
 

@@ -91,8 +91,8 @@ rocksdb::DBOptions MakeDbOptions() {
   return db_options;
 }
 
-std::vector<rocksdb::ColumnFamilyDescriptor> MakeDescriptors() {
-  const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(256 << 20);
+std::vector<rocksdb::ColumnFamilyDescriptor> MakeDescriptors(size_t block_cache_bytes) {
+  const std::shared_ptr<rocksdb::Cache> cache = rocksdb::NewLRUCache(block_cache_bytes);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
   for (const char* name : kColumnFamilyNames) descriptors.emplace_back(name, MakeColumnFamilyOptions(cache));
   descriptors[kTimelinesCf].options.merge_operator = NewTimelineMergeOperator();
@@ -117,7 +117,7 @@ absl::Status CreateDatabase(const std::string& path) {
   options.create_missing_column_families = true;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  HS_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, staging, MakeDescriptors(), &handles, &raw),
+  HS_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, staging, MakeDescriptors(1 << 20), &handles, &raw),
                                absl::StrCat("cannot create database ", path)));
   rocksdb::WriteOptions wo;
   wo.sync = true;
@@ -170,7 +170,7 @@ absl::Status DbImpl::Initialize(const std::string& path, const Options& options)
     }
   }
   rocksdb::DB* raw = nullptr;
-  HS_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options, path, MakeDescriptors(), &handles_, &raw),
+  HS_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options, path, MakeDescriptors(options.block_cache_bytes), &handles_, &raw),
                                absl::StrCat("cannot open database ", path)));
   db_.reset(raw);
   return LoadState();

@@ -2,6 +2,8 @@
 #ifndef HINDSIGHT_OPTIONS_H_
 #define HINDSIGHT_OPTIONS_H_
 
+#include <cstddef>
+
 #include "hindsight/time.h"
 
 namespace hindsight {
@@ -28,6 +30,12 @@ struct Options {
   // the write-ahead log) before Commit returns, surviving a power loss.
   // false: a commit survives a crash of the process, not of the machine.
   bool sync = true;
+
+  // Memory for decompressed table blocks, shared by all of the database's
+  // data; taken as used, up to this bound. Reads of blocks outside it
+  // decompress them again from the operating system's file cache or the
+  // disk. A database that fits reads at memory speed.
+  size_t block_cache_bytes = size_t{1} << 30;
 };
 
 }  // namespace hindsight
