@@ -113,7 +113,8 @@ int Run(const std::string& workload, const std::string& scratch, int threads) {
   // Import.
   std::fprintf(stderr, "bench: importing %s/ops.tsv into Hindsight (hindsight import --bulk)...\n", workload.c_str());
   Options options;
-  options.sync = false;  // SQLite below runs with synchronous=OFF too
+  options.sync = false;                          // SQLite below runs with synchronous=OFF too
+  options.block_cache_bytes = size_t{4} << 30;  // as SQLite's page cache
   auto t0 = Clock::now();
   internal::ImportCounts counts;
   {

@@ -287,8 +287,7 @@ absl::Status DbImpl::ScanSliceAt(const std::string& predicate, Instant v, const 
     for (it->Seek(range.begin); it->Valid() && it->key().compare(range.end) < 0; it->Next()) {
       HS_ASSIGN_OR_RETURN(SliceEntry e, DecodeSliceKey(View(it->key())));
       if (!range.all_match && !e.valid.Contains(v)) continue;
-      HS_ASSIGN_OR_RETURN(SliceEntry full, DecodeSliceEntry(View(it->key()), View(it->value())));
-      e.value = std::move(full.value);
+      HS_ASSIGN_OR_RETURN(e.value, DecodeSliceValue(View(it->value())));
       if (e.ids.subject >= known || e.ids.object >= known) return absl::DataLossError("a key refers to an unknown name id");
       const std::string* s = &names_.Name(e.ids.subject);
       const std::string* o = &names_.Name(e.ids.object);
@@ -296,11 +295,15 @@ absl::Status DbImpl::ScanSliceAt(const std::string& predicate, Instant v, const 
     }
     HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan the slice index"));
   }
-  std::sort(hits.begin(), hits.end(),
-            [](const Hit& a, const Hit& b) { return std::tie(*a.subject, *a.object) < std::tie(*b.subject, *b.object); });
+  std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+    if (a.subject != b.subject) return *a.subject < *b.subject;  // names are interned: same pointer, same name
+    return *a.object < *b.object;
+  });
   Row row;
+  row.key.predicate = predicate;
   for (Hit& h : hits) {
-    row.key = {*h.subject, predicate, *h.object};
+    row.key.subject = *h.subject;
+    row.key.object = *h.object;
     row.value = std::move(h.entry.value);
     row.valid = h.entry.valid;
     if (!sink(row)) break;

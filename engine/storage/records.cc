@@ -32,18 +32,31 @@ std::string ToBytes(capnp::MessageBuilder& builder) {
   return std::string(chars.begin(), chars.size());
 }
 
-// `bytes` as words: in place when aligned, else copied into `copy`.
-absl::StatusOr<kj::ArrayPtr<const capnp::word>> Words(std::string_view bytes, const char* what,
-                                                      kj::Array<capnp::word>* copy) {
+// Where an unaligned record is copied to be read: on the stack when small
+// (most records), else on the heap.
+struct WordBuffer {
+  alignas(capnp::word) unsigned char small[512];
+  kj::Array<capnp::word> heap;
+};
+
+// `bytes` as words: in place when aligned, else copied into `buffer`.
+absl::StatusOr<kj::ArrayPtr<const capnp::word>> Words(std::string_view bytes, const char* what, WordBuffer* buffer) {
   if (bytes.size() % sizeof(capnp::word) != 0 || bytes.empty()) {
     return absl::DataLossError(std::string("damaged ") + what + " record: bad size");
   }
-  if (reinterpret_cast<uintptr_t>(bytes.data()) % alignof(capnp::word) == 0) {
-    return kj::arrayPtr(reinterpret_cast<const capnp::word*>(bytes.data()), bytes.size() / sizeof(capnp::word));
+  const size_t count = bytes.size() / sizeof(capnp::word);
+  const char* data = bytes.data();
+  if (reinterpret_cast<uintptr_t>(data) % alignof(capnp::word) != 0) {
+    if (bytes.size() <= sizeof(buffer->small)) {
+      std::memcpy(buffer->small, data, bytes.size());
+      data = reinterpret_cast<const char*>(buffer->small);
+    } else {
+      buffer->heap = kj::heapArray<capnp::word>(count);
+      std::memcpy(buffer->heap.begin(), data, bytes.size());
+      data = reinterpret_cast<const char*>(buffer->heap.begin());
+    }
   }
-  *copy = kj::heapArray<capnp::word>(bytes.size() / sizeof(capnp::word));
-  std::memcpy(copy->begin(), bytes.data(), bytes.size());
-  return copy->asPtr();
+  return kj::arrayPtr(reinterpret_cast<const capnp::word*>(data), count);
 }
 
 capnp::ReaderOptions BoundedReading() {
@@ -69,8 +82,8 @@ auto Decode(std::string_view bytes, const char* what, Fn fn)
     -> absl::StatusOr<decltype(fn(std::declval<typename T::Reader>()))> {
   // Only the first message is read: copy no more than it if unaligned.
   if (const absl::StatusOr<size_t> first = FirstMessageBytes(bytes); first.ok()) bytes = bytes.substr(0, *first);
-  kj::Array<capnp::word> copy;
-  const absl::StatusOr<kj::ArrayPtr<const capnp::word>> words = Words(bytes, what, &copy);
+  WordBuffer buffer;
+  const absl::StatusOr<kj::ArrayPtr<const capnp::word>> words = Words(bytes, what, &buffer);
   if (!words.ok()) return words.status();
   using Result = decltype(fn(std::declval<typename T::Reader>()));
   absl::StatusOr<Result> result = absl::DataLossError(std::string("damaged ") + what + " record");
@@ -195,8 +208,8 @@ absl::StatusOr<std::vector<ClosedRecord>> DecodeClosedRows(std::string_view byte
                                                            std::optional<Instant> visible_at) {
   constexpr const char* kWhat = "closed rows";
   if (bytes.empty()) return std::vector<ClosedRecord>();
-  kj::Array<capnp::word> copy;
-  const absl::StatusOr<kj::ArrayPtr<const capnp::word>> words = Words(bytes, kWhat, &copy);
+  WordBuffer buffer;
+  const absl::StatusOr<kj::ArrayPtr<const capnp::word>> words = Words(bytes, kWhat, &buffer);
   if (!words.ok()) return words.status();
   std::vector<ClosedRecord> out;
   const absl::Status status = Catching(kWhat, [&]() {

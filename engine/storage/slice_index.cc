@@ -92,11 +92,17 @@ absl::StatusOr<SliceEntry> DecodeSliceKey(std::string_view key) {
   }
 }
 
+absl::StatusOr<Value> DecodeSliceValue(std::string_view value) {
+  absl::StatusOr<Value> v = DecodeSliceRecordValue(value);
+  if (!v.ok()) return absl::DataLossError(std::string(v.status().message()) + " (column family slices)");
+  return v;
+}
+
 absl::StatusOr<SliceEntry> DecodeSliceEntry(std::string_view key, std::string_view value) {
   absl::StatusOr<SliceEntry> e = DecodeSliceKey(key);
   if (!e.ok()) return e;
-  absl::StatusOr<Value> v = DecodeSliceRecordValue(value);
-  if (!v.ok()) return absl::DataLossError(std::string(v.status().message()) + " (column family slices)");
+  absl::StatusOr<Value> v = DecodeSliceValue(value);
+  if (!v.ok()) return v.status();
   e->value = *std::move(v);
   return e;
 }

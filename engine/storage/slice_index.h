@@ -37,6 +37,8 @@ struct SliceEntry {
 // The key ids and interval of an index key, without decoding the value
 // (every bound is in the key). DataLoss when it is not a key of this index.
 absl::StatusOr<SliceEntry> DecodeSliceKey(std::string_view key);
+// The value of an entry. DataLoss when the bytes are not a value of this index.
+absl::StatusOr<Value> DecodeSliceValue(std::string_view value);
 // The whole entry. DataLoss when the bytes are not an entry of this index.
 absl::StatusOr<SliceEntry> DecodeSliceEntry(std::string_view key, std::string_view value);
 
