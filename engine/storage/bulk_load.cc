@@ -225,13 +225,17 @@ absl::Status DbImpl::BulkLoad(const std::vector<Transaction>& txns, size_t* load
       return absl::OkStatus();
     }));
     return write(kKeysCf, [&](Table* w) {
-      // 'O' object subject predicate, then 'P' predicate object subject.
+      // 'O' object subject predicate (with a copy of the live timeline),
+      // then 'P' predicate object subject.
+      std::vector<std::pair<KeyIds, const KeyState*>> by_object;
+      by_object.reserve(records.size());
+      for (const auto& [ids, state] : records) by_object.push_back({{ids.object, ids.subject, ids.predicate}, state});
+      std::sort(by_object.begin(), by_object.end(), [](const auto& a, const auto& b) { return IdsLess(a.first, b.first); });
+      for (const auto& [k, state] : by_object) {
+        HS_RETURN_IF_ERROR(put(w, ObjectIndexKey({k.predicate, k.object, k.subject}), EncodeLiveTimeline(state->live)));
+      }
       std::vector<KeyIds> order;
       order.reserve(records.size());
-      for (const auto& [ids, state] : records) order.push_back({ids.object, ids.subject, ids.predicate});
-      std::sort(order.begin(), order.end(), IdsLess);
-      for (const KeyIds& k : order) HS_RETURN_IF_ERROR(put(w, ObjectIndexKey({k.predicate, k.object, k.subject}), ""));
-      order.clear();
       for (const auto& [ids, state] : records) order.push_back({ids.predicate, ids.object, ids.subject});
       std::sort(order.begin(), order.end(), IdsLess);
       for (const KeyIds& k : order) HS_RETURN_IF_ERROR(put(w, PredicateIndexKey({k.object, k.subject, k.predicate}), ""));

@@ -167,14 +167,15 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
     if (!stored) {
       // A key gets its records (and index entries) when it first has a row.
       ids = KeyIds{intern(key.subject), intern(key.predicate), intern(key.object)};
-      batch.Put(cf(kKeysCf), ObjectIndexKey(*ids), "");
       batch.Put(cf(kKeysCf), PredicateIndexKey(*ids), "");
       gone.erase(*ids);
       names_kept.insert({ids->subject, ids->predicate, ids->object});
     }
     // The new live timeline and the rows this commit closes, merged into
-    // the key's record (timeline_merge.h).
+    // the key's record (timeline_merge.h); the object index keeps a copy of
+    // the live timeline.
     std::string operand = EncodeLiveTimeline(change.live);
+    batch.Put(cf(kKeysCf), ObjectIndexKey(*ids), operand);
     if (!change.removed.empty()) {
       std::vector<ClosedRecord> closed;
       closed.reserve(change.removed.size());

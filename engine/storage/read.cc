@@ -102,14 +102,17 @@ absl::StatusOr<std::vector<DbImpl::MatchedKey>> DbImpl::MatchingKeys(const Patte
     if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
     std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(family)));
     const size_t key_size = family == kTimelinesCf ? kKeyIdsBytes : 1 + kKeyIdsBytes;
+    // The scan carries the records (or, in the object index, a copy of the
+    // live timelines).
+    const bool scan_has_records = family == kTimelinesCf || (live_only && prefix[0] == kObjectIndexTag);
     for (it->Seek(prefix); it->Valid(); it->Next()) {
       const std::string_view key = View(it->key());
       if (key.size() != key_size) return absl::DataLossError(absl::StrCat("damaged key in ", kColumnFamilyNames[family]));
       ids.push_back(family == kTimelinesCf ? DecodeLiveKey(key) : DecodeIndexKey(key));
-      if (family == kTimelinesCf) records.emplace_back(RecordPart(View(it->value()), live_only));
+      if (scan_has_records) records.emplace_back(RecordPart(View(it->value()), live_only));
     }
     HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan keys"));
-    if (family != kTimelinesCf && !ids.empty()) {
+    if (!scan_has_records && !ids.empty()) {
       // One batched read of the timeline records the index points at.
       std::vector<std::string> keys;
       keys.reserve(ids.size());
