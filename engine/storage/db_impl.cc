@@ -38,8 +38,8 @@ absl::StatusOr<std::unique_ptr<Database>> Database::Open(const std::string& path
 
 absl::StatusOr<std::vector<Row>> Database::Query(const struct Query& query) const {
   std::vector<Row> rows;
-  HS_RETURN_IF_ERROR(Scan(query, [&rows](const Row& r) {
-    rows.push_back(r);
+  HS_RETURN_IF_ERROR(Scan(query, [&rows](Row& r) {
+    rows.push_back(std::move(r));
     return true;
   }));
   return rows;
@@ -47,8 +47,8 @@ absl::StatusOr<std::vector<Row>> Database::Query(const struct Query& query) cons
 
 absl::StatusOr<std::vector<HistoryRow>> Database::History(const Pattern& pattern) const {
   std::vector<HistoryRow> rows;
-  HS_RETURN_IF_ERROR(ScanHistory(pattern, [&rows](const HistoryRow& r) {
-    rows.push_back(r);
+  HS_RETURN_IF_ERROR(ScanHistory(pattern, [&rows](HistoryRow& r) {
+    rows.push_back(std::move(r));
     return true;
   }));
   return rows;

@@ -236,7 +236,9 @@ absl::Status DbImpl::Scan(const struct Query& query, const RowSink& sink) const 
       absl::StatusOr<std::optional<StoredSegment>> hit = DecodeLiveSegmentAt(record, query.valid.at);
       if (!hit.ok()) return RecordDataLoss(key.ids, hit.status());
       if (!hit->has_value()) continue;
-      row.key = {*key.subject, *key.predicate, *key.object};
+      row.key.subject = *key.subject;
+      row.key.predicate = *key.predicate;
+      row.key.object = *key.object;
       row.value = std::move((*hit)->segment.value);
       row.valid = (*hit)->segment.valid;
       if (!sink(row)) return absl::OkStatus();
@@ -260,11 +262,13 @@ absl::Status DbImpl::Scan(const struct Query& query, const RowSink& sink) const 
       begin = static_cast<size_t>(i);
       end = begin + 1;
     }
-    row.key = {*key.subject, *key.predicate, *key.object};
     for (size_t i = begin; i < end; ++i) {
       if (query.valid.kind == ValidTimeClause::Kind::kDuring && !tl[i].valid.Overlaps(query.valid.during)) {
         continue;
       }
+      row.key.subject = *key.subject;
+      row.key.predicate = *key.predicate;
+      row.key.object = *key.object;
       row.value = std::move(tl[i].value);
       row.valid = tl[i].valid;
       if (!sink(row)) return absl::OkStatus();
@@ -303,8 +307,8 @@ absl::Status DbImpl::ScanSliceAt(const std::string& predicate, Instant v, const 
     return *a.object < *b.object;
   });
   Row row;
-  row.key.predicate = predicate;
   for (Hit& h : hits) {
+    row.key.predicate = predicate;
     row.key.subject = *h.subject;
     row.key.object = *h.object;
     row.value = std::move(h.entry.value);
@@ -336,8 +340,8 @@ absl::Status DbImpl::ScanHistory(const Pattern& pattern, const HistorySink& sink
   const std::unique_ptr<ReadView> view = AcquireView();
   HS_ASSIGN_OR_RETURN(const std::vector<MatchedKey> keys, MatchingKeys(pattern, false, *view));
   for (const MatchedKey& key : keys) {
-    HS_ASSIGN_OR_RETURN(const std::vector<HistoryRow> rows, ReadHistory(key, *view));
-    for (const HistoryRow& row : rows) {
+    HS_ASSIGN_OR_RETURN(std::vector<HistoryRow> rows, ReadHistory(key, *view));
+    for (HistoryRow& row : rows) {
       if (!sink(row)) return absl::OkStatus();
     }
   }

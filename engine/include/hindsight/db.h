@@ -22,9 +22,9 @@
 namespace hindsight {
 
 // Receives rows in answer order. Returning false stops the read early
-// (the read then returns OK).
-using RowSink = std::function<bool(const Row&)>;
-using HistorySink = std::function<bool(const HistoryRow&)>;
+// (the read then returns OK). The row is the sink's: it may move from it.
+using RowSink = std::function<bool(Row&)>;
+using HistorySink = std::function<bool(HistoryRow&)>;
 
 class Database {
  public:
