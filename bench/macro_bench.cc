@@ -28,7 +28,7 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 constexpr char kUsage[] =
-    "usage: hindsight-bench [--scratch DIR] [--threads N] WORKLOAD_DIR\n"
+    "usage: hindsight-bench [--scratch DIR] [--threads N] [--results FILE] WORKLOAD_DIR\n"
     "\n"
     "WORKLOAD_DIR holds ops.tsv and q_*.tsv from ../shared/workload/gen.py.\n"
     "Prints a progress line per phase on standard error and a Markdown table on\n"
@@ -36,6 +36,8 @@ constexpr char kUsage[] =
     "p99 and queries per second (one thread, and N reader threads, default 2) for\n"
     "Hindsight and SQLite, with the ratios SQLite / Hindsight. Every answer of both\n"
     "is compared; a difference ends the run with exit status 1.\n"
+    "--results FILE also writes every figure as MEASURE<TAB>HINDSIGHT<TAB>SQLITE\n"
+    "lines (what bench/scale.sh plots).\n"
     "bench/run.sh generates a workload and runs this.\n";
 
 double Since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
@@ -104,7 +106,7 @@ std::string Machine() {
   return absl::StrFormat("%s, %d cores, %s %s", cpu, std::thread::hardware_concurrency(), u.sysname, u.release);
 }
 
-int Run(const std::string& workload, const std::string& scratch, int threads) {
+int Run(const std::string& workload, const std::string& scratch, int threads, const std::string& results_path) {
   const std::string hs_dir = scratch + "/hindsight-db", sqlite_path = scratch + "/sqlite.db";
   std::error_code ec;
   fs::remove_all(hs_dir, ec);
@@ -149,8 +151,14 @@ int Run(const std::string& workload, const std::string& scratch, int threads) {
   const double sq_import_s = Since(t0);
   const int64_t sq_bytes = (*sqlite)->FileBytes();
   std::fprintf(stderr, "bench: SQLite loaded and indexed in %.2f s (%.1f MB)\n", sq_import_s, sq_bytes / 1e6);
+  const size_t history_rows = rows.size();
   rows.clear();
   rows.shrink_to_fit();
+  std::string results = absl::StrFormat(
+      "operations\t%llu\t%llu\nhistory_rows\t%zu\t%zu\nimport_s\t%.3f\t%.3f\nbytes\t%lld\t%lld\n",
+      static_cast<unsigned long long>(counts.operations), static_cast<unsigned long long>(counts.operations),
+      history_rows, history_rows, hs_import_s, sq_import_s, static_cast<long long>(hs_bytes),
+      static_cast<long long>(sq_bytes));
 
   std::string table = absl::StrFormat(
       "Machine: %s. Workload: %s (%llu operations, %llu transactions). One process; %d reader threads for the "
@@ -222,8 +230,19 @@ int Run(const std::string& workload, const std::string& scratch, int threads) {
     absl::StrAppendFormat(&table, "| %s | %zu | %zu | %.1f | %.1f | %.0f | %.0f | %.1f | %.1f | %.0f | %.0f | %.2fx |\n",
                           cls, queries.size(), total_rows, hs.median_us, hs.p99_us, hs.qps_one, hs.qps_many,
                           sq.median_us, sq.p99_us, sq.qps_one, sq.qps_many, sq.median_us / hs.median_us);
+    absl::StrAppendFormat(&results, "%s.median_us\t%.2f\t%.2f\n%s.p99_us\t%.2f\t%.2f\n%s.qps_1\t%.0f\t%.0f\n",
+                          cls, hs.median_us, sq.median_us, cls, hs.p99_us, sq.p99_us, cls, hs.qps_one, sq.qps_one);
+    absl::StrAppendFormat(&results, "%s.qps_%d\t%.0f\t%.0f\n", cls, threads, hs.qps_many, sq.qps_many);
   }
   std::fputs(table.c_str(), stdout);
+  if (!results_path.empty()) {
+    std::ofstream out(results_path);
+    out << results;
+    if (!out.flush()) {
+      std::fprintf(stderr, "bench: cannot write %s\n", results_path.c_str());
+      return 1;
+    }
+  }
   return 0;
 }
 
@@ -233,6 +252,7 @@ int Run(const std::string& workload, const std::string& scratch, int threads) {
 int main(int argc, char** argv) {
   std::string scratch = (std::filesystem::temp_directory_path() / "hindsight-bench").string();
   int threads = 2;
+  std::string results;
   std::vector<std::string> positional;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -242,6 +262,8 @@ int main(int argc, char** argv) {
     }
     if (a == "--scratch" && i + 1 < argc) {
       scratch = argv[++i];
+    } else if (a == "--results" && i + 1 < argc) {
+      results = argv[++i];
     } else if (a == "--threads" && i + 1 < argc) {
       threads = std::max(1, std::atoi(argv[++i]));
     } else if (!a.empty() && a[0] == '-') {
@@ -255,5 +277,5 @@ int main(int argc, char** argv) {
     std::fputs(hindsight::bench::kUsage, stderr);
     return 2;
   }
-  return hindsight::bench::Run(positional[0], scratch, threads);
+  return hindsight::bench::Run(positional[0], scratch, threads, results);
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cassert>
 #include <deque>
 #include <filesystem>
 #include <functional>
@@ -51,6 +52,21 @@ struct KeyState {
   std::vector<StoredSegment> live;
   std::vector<ClosedRecord> closed;
 };
+
+// A slice index key as big-endian 64-bit words, zero-padded: compared as
+// integers they sort as the bytes do, because no slice key is a proper
+// prefix of another (keys of one kind have one length; kinds differ in
+// their fifth byte).
+using SliceSortKey = std::array<uint64_t, 5>;
+
+SliceSortKey SortKeyOf(std::string_view key) {
+  SliceSortKey words{};
+  assert(key.size() <= 8 * words.size());
+  for (size_t i = 0; i < key.size(); ++i) {
+    words[i / 8] |= uint64_t{static_cast<unsigned char>(key[i])} << (56 - 8 * (i % 8));
+  }
+  return words;
+}
 
 bool IdsLess(const KeyIds& a, const KeyIds& b) {
   return std::tie(a.subject, a.predicate, a.object) < std::tie(b.subject, b.predicate, b.object);
@@ -245,13 +261,21 @@ absl::Status DbImpl::BulkLoad(const std::vector<Transaction>& txns, size_t* load
   // The slice index and the transaction log.
   const auto write_slices_and_log = [&]() -> absl::Status {
     HS_RETURN_IF_ERROR(write(kSlicesCf, [&](Table* w) {
-      std::vector<std::pair<std::string, const Segment*>> entries;
+      // Sorted as integers: each key's bytes as big-endian words.
+      struct Entry {
+        SliceSortKey order;
+        KeyIds ids;
+        const Segment* segment;
+      };
+      std::vector<Entry> entries;
       for (const auto& [ids, state] : records) {
-        for (const StoredSegment& s : state->live) entries.emplace_back(SliceKey(ids, s.segment.valid), &s.segment);
+        for (const StoredSegment& s : state->live) {
+          entries.push_back({SortKeyOf(SliceKey(ids, s.segment.valid)), ids, &s.segment});
+        }
       }
-      std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-      for (const auto& [key, segment] : entries) {
-        HS_RETURN_IF_ERROR(put(w, key, EncodeSliceValue(segment->valid, segment->value)));
+      std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.order < b.order; });
+      for (const Entry& e : entries) {
+        HS_RETURN_IF_ERROR(put(w, SliceKey(e.ids, e.segment->valid), EncodeSliceValue(e.segment->valid, e.segment->value)));
       }
       return absl::OkStatus();
     }));

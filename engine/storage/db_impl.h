@@ -81,7 +81,9 @@ class DbImpl final : public Database {
   absl::StatusOr<Timeline> ReadTimelineAsOf(const MatchedKey& key, Instant t, const ReadView& view) const;
   // `* predicate *` at v, latest: from the slice index.
   absl::Status ScanSliceAt(const std::string& predicate, Instant v, const ReadView& view, const RowSink& sink) const;
-  absl::StatusOr<std::vector<HistoryRow>> ReadHistory(const MatchedKey& key, const ReadView& view) const;
+  // The key's bitemporal rows in answer order, to `sink`; false if the sink
+  // stopped the read.
+  absl::StatusOr<bool> ReadHistory(const MatchedKey& key, const ReadView& view, const HistorySink& sink) const;
   absl::StatusOr<TransactionInfo> ReadTransactionInfo(uint64_t id, const rocksdb::Snapshot* snapshot) const;
 
   // Writes (REQUIRES: write_mu_ held).

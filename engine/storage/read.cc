@@ -318,32 +318,39 @@ absl::Status DbImpl::ScanSliceAt(const std::string& predicate, Instant v, const 
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<HistoryRow>> DbImpl::ReadHistory(const MatchedKey& key, const ReadView& view) const {
-  std::vector<HistoryRow> rows;
-  const FactKey fact{*key.subject, *key.predicate, *key.object};
+absl::StatusOr<bool> DbImpl::ReadHistory(const MatchedKey& key, const ReadView& view,
+                                         const HistorySink& sink) const {
   rocksdb::PinnableSlice holder;
   HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, view, &holder));
   HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record));
-  HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> closed, ClosedPart(key.ids, record, std::nullopt));
-  rows.reserve(live.size() + closed.size());
-  for (StoredSegment& s : live) {
-    rows.push_back({fact, std::move(s.segment.value), s.segment.valid, {s.tx_from, kPosInf}});
-  }
-  for (ClosedRecord& row : closed) rows.push_back({fact, std::move(row.segment.value), row.segment.valid, row.tx});
-  std::sort(rows.begin(), rows.end(), [](const HistoryRow& a, const HistoryRow& b) {
-    return std::tie(a.tx.from, a.valid.from) < std::tie(b.tx.from, b.valid.from);
+  HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> rows, ClosedPart(key.ids, record, std::nullopt));
+  rows.reserve(rows.size() + live.size());
+  for (StoredSegment& s : live) rows.push_back({std::move(s.segment), {s.tx_from, kPosInf}});
+  // Sort positions, not rows: a row moves a value and two intervals.
+  std::vector<uint32_t> order(rows.size());
+  for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [&rows](uint32_t a, uint32_t b) {
+    return std::tie(rows[a].tx.from, rows[a].segment.valid.from) < std::tie(rows[b].tx.from, rows[b].segment.valid.from);
   });
-  return rows;
+  HistoryRow out;
+  for (const uint32_t i : order) {
+    out.key.subject = *key.subject;
+    out.key.predicate = *key.predicate;
+    out.key.object = *key.object;
+    out.value = std::move(rows[i].segment.value);
+    out.valid = rows[i].segment.valid;
+    out.tx = rows[i].tx;
+    if (!sink(out)) return false;
+  }
+  return true;
 }
 
 absl::Status DbImpl::ScanHistory(const Pattern& pattern, const HistorySink& sink) const {
   const std::unique_ptr<ReadView> view = AcquireView();
   HS_ASSIGN_OR_RETURN(const std::vector<MatchedKey> keys, MatchingKeys(pattern, false, *view));
   for (const MatchedKey& key : keys) {
-    HS_ASSIGN_OR_RETURN(std::vector<HistoryRow> rows, ReadHistory(key, *view));
-    for (HistoryRow& row : rows) {
-      if (!sink(row)) return absl::OkStatus();
-    }
+    HS_ASSIGN_OR_RETURN(const bool more, ReadHistory(key, *view, sink));
+    if (!more) break;
   }
   return absl::OkStatus();
 }
