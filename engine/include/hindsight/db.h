@@ -41,9 +41,11 @@ class Database {
   // Errors: InvalidArgument naming the operation (1-based) and the reason
   // (bad name, from >= to, a supplied time that is infinite or not after the
   // previous transaction's, an empty transaction); an I/O error otherwise.
-  // Cost: one read of the live timeline of each key the transaction touches,
-  // one atomic write batch. An erase also rewrites the log records that
-  // mention the key (a scan of the transaction log).
+  // Cost: one point read of the timeline record of each key the transaction
+  // touches, one atomic write batch holding, per changed key, its new live
+  // timeline and the rows it closed (never a rewrite of the key's history).
+  // An erase also rewrites the log records that mention the key (a scan of
+  // the transaction log).
   virtual absl::StatusOr<TransactionInfo> Commit(const Transaction& txn) = 0;
 
   // Loads `txns` in order into a database that has no transaction yet, with
@@ -53,16 +55,19 @@ class Database {
   // Stops at the first transaction Commit would reject: the ones before it
   // are loaded, `*loaded` says how many, and the rejection is returned as
   // InvalidArgument "transaction N: reason". FailedPrecondition if the
-  // database is not empty. Cost: memory for every version of every key.
+  // database is not empty. Cost: memory for every version of every key (with
+  // `txns`, about 0.6 KB per operation of the gen.py workloads).
   virtual absl::Status BulkLoad(const std::vector<Transaction>& txns, size_t* loaded) = 0;
 
   // Answers `query`, calling `sink` once per row in SEMANTICS order (subject,
   // predicate, object bytewise, then from). Errors: InvalidArgument for a
   // malformed query (during with from >= to, as of tx that does not exist),
   // DataLoss for a record that fails to decode.
-  // Cost: an exact key is one read of its live timeline (plus its closed rows
-  // for a past transaction time); a pattern first lists matching keys from an
-  // index, then reads each.
+  // Cost: an exact key is one point read of its timeline record (its live
+  // timeline and closed rows together); a pattern is one range scan of the
+  // key-ordered records, or of an index and then one batched read of the
+  // records (docs/storage.md has the table); `* P *` at v (latest) reads a
+  // time index of the predicate's live segments.
   virtual absl::Status Scan(const Query& query, const RowSink& sink) const = 0;
 
   // Scan, collected.
