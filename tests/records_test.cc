@@ -54,8 +54,9 @@ TEST(RecordsTest, ClosedRowsReadAcrossAppendedMessages) {
   EXPECT_EQ((*all)[2].tx, (Interval{5, 8}));
   // Visible at t: tx.from <= t < tx.to.
   const auto visible = [&](Instant t) {
+    const absl::StatusOr<std::vector<ClosedRecord>> rows = DecodeClosedRows(bytes, t);
     std::vector<Interval> tx;
-    for (const ClosedRecord& r : *DecodeClosedRows(bytes, t)) tx.push_back(r.tx);
+    for (const ClosedRecord& r : *rows) tx.push_back(r.tx);
     return tx;
   };
   EXPECT_EQ(visible(0), std::vector<Interval>{});
