@@ -31,6 +31,9 @@ struct Segment {
 # disjoint, coalesced. May be empty when the key only has closed rows.
 struct LiveTimeline {
   segments @0 :List(Segment);
+  # The largest txTo of the key's closed rows moved out of its record into
+  # column family "history" (INT64_MIN: none were).
+  spilledThrough @1 :Int64 = -9223372036854775808;
 }
 
 # A bitemporal row that is no longer part of the latest timeline: the
@@ -43,10 +46,10 @@ struct ClosedRow {
   txTo @4 :Int64;
 }
 
-# Column family "closed", key = encoded key ids (as in "live"). The stored
-# value is a sequence of ClosedRows messages, one appended (RocksDB merge)
-# by every commit that closes rows of the key, so a commit never reads
-# them back and one point read returns all of them.
+# A key's closed rows, one message per commit that closed some: after the
+# LiveTimeline in the key's record (column family "timelines"), and in the
+# chunks of older rows a commit moves to column family "history" (key =
+# key ids, the chunk's largest txTo) when the record's grow too big.
 struct ClosedRows {
   rows @0 :List(ClosedRow);
 }

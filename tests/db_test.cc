@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "hindsight/db.h"
 #include "storage/timeline_merge.h"
@@ -18,6 +19,39 @@ namespace {
 Instant T(std::string_view literal) { return *ParseInstant(literal); }
 
 const FactKey kSyriaUkraine{"Syria", "diplomatic_relations", "Ukraine"};
+
+// A database's RocksDB files opened directly, with every column family.
+class RawRocks {
+ public:
+  RawRocks(const std::string& path, bool read_only) {
+    rocksdb::DBOptions options;
+    EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(options, path, &names_).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+    for (const std::string& n : names_) {
+      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
+      if (n == "timelines") cfs.back().options.merge_operator = internal::NewTimelineMergeOperator();
+    }
+    const rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(options, path, cfs, &handles_, &db_)
+                                        : rocksdb::DB::Open(options, path, cfs, &handles_, &db_);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+  }
+  ~RawRocks() {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    delete db_;
+  }
+  rocksdb::DB* db() const { return db_; }
+  rocksdb::ColumnFamilyHandle* Family(const std::string& name) const {
+    for (size_t i = 0; i < names_.size(); ++i) {
+      if (names_[i] == name) return handles_[i];
+    }
+    return nullptr;
+  }
+
+ private:
+  std::vector<std::string> names_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  rocksdb::DB* db_ = nullptr;
+};
 
 class DbTest : public ::testing::Test {
  protected:
@@ -288,26 +322,12 @@ TEST_F(DbTest, DamagedRecordIsDataLoss) {
   db_.reset();
   {
     // Overwrite the one timeline record with garbage through RocksDB itself.
-    rocksdb::DBOptions options;
-    std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(options, dir_.path(), &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-    for (const std::string& n : names) {
-      cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-      if (n == "timelines") cfs.back().options.merge_operator = internal::NewTimelineMergeOperator();
-    }
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(options, dir_.path(), cfs, &handles, &raw).ok());
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] != "timelines") continue;
-      std::unique_ptr<rocksdb::Iterator> it(raw->NewIterator(rocksdb::ReadOptions(), handles[i]));
-      it->SeekToFirst();
-      ASSERT_TRUE(it->Valid());
-      ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[i], it->key(), "garbage!").ok());
-    }
-    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
-    delete raw;
+    RawRocks raw(dir_.path(), /*read_only=*/false);
+    ASSERT_NE(raw.Family("timelines"), nullptr);
+    std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.Family("timelines")));
+    it->SeekToFirst();
+    ASSERT_TRUE(it->Valid());
+    ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.Family("timelines"), it->key(), "garbage!").ok());
   }
   Reopen();
   absl::StatusOr<std::vector<Row>> rows = db_->Query({Exact(kSyriaUkraine), {}, {}});
@@ -372,6 +392,86 @@ TEST(ConcurrencyTest, ReadersNeverSeeHalfATransaction) {
   r1.join();
   r2.join();
   EXPECT_GT(checks.load(), 0);
+}
+
+}  // namespace
+}  // namespace hindsight::testing
+
+namespace hindsight::testing {
+namespace {
+
+// Keys with long histories: their oldest closed rows leave the record for
+// column family `history`, by commit or by bulk load, and every answer is
+// the same as with everything kept in the record.
+TEST(LongHistoryTest, RowsMovedOutOfTheRecordAnswerTheSame) {
+  constexpr Instant kDay = 86'400'000'000;
+  std::vector<Transaction> txns;
+  for (int i = 1; i <= 60; ++i) {
+    Transaction txn;
+    txn.SetTime(i * kDay);
+    txn.Assert({"hot", "price", "x"}, Value::Int64(i), {i * kDay, kPosInf});
+    txn.Assert({"hot", "name", "x"}, Value::String(std::string(i, 'n')), {kNegInf, kPosInf});
+    if (i % 7 == 0) txn.Assert({"cold", "price", "x"}, Value::Int64(i), {0, kPosInf});
+    if (i == 45) txn.Retract({"hot", "price", "x"}, {kNegInf, kPosInf});  // closes 44 rows at once
+    txns.push_back(std::move(txn));
+  }
+  ScratchDir dir;
+  const auto open = [&](const std::string& name, size_t closed_bytes_in_record) {
+    Options options;
+    options.sync = false;
+    options.closed_bytes_in_record = closed_bytes_in_record;
+    return std::move(Database::Open(dir.Sub(name), options).value());
+  };
+  std::unique_ptr<Database> kept = open("kept", size_t{1} << 30);
+  std::unique_ptr<Database> moved = open("moved", 200);
+  std::unique_ptr<Database> bulk = open("bulk", 200);
+  for (const Transaction& txn : txns) {
+    ASSERT_TRUE(kept->Commit(txn).ok());
+    ASSERT_TRUE(moved->Commit(txn).ok());
+  }
+  size_t loaded = 0;
+  ASSERT_TRUE(bulk->BulkLoad(txns, &loaded).ok());
+  const auto dump = [](const Database& db, TxTimeClause as_of) {
+    std::string out;
+    const std::vector<Row> rows = db.Query({{}, ValidTimeClause::All(), as_of}).value();
+    for (const Row& r : rows) {
+      absl::StrAppend(&out, r.key.subject, r.key.predicate, FormatValue(r.value), r.valid.from, r.valid.to, "\n");
+    }
+    return out;
+  };
+  const auto history = [](const Database& db) {
+    std::string out;
+    const std::vector<HistoryRow> rows = db.History({}).value();
+    for (const HistoryRow& r : rows) {
+      absl::StrAppend(&out, r.key.subject, r.key.predicate, FormatValue(r.value), r.valid.from, r.tx.from, r.tx.to, "\n");
+    }
+    return out;
+  };
+  EXPECT_EQ(history(*moved), history(*kept));
+  EXPECT_EQ(history(*bulk), history(*kept));
+  for (uint64_t id = 1; id <= txns.size(); ++id) {
+    const std::string expected = dump(*kept, TxTimeClause::AsOfTx(id));
+    ASSERT_EQ(dump(*moved, TxTimeClause::AsOfTx(id)), expected) << "as of tx " << id;
+    ASSERT_EQ(dump(*bulk, TxTimeClause::AsOfTx(id)), expected) << "as of tx " << id;
+  }
+  // The rows did leave the records: count the entries of `history`.
+  const auto history_entries = [&](const std::string& name) {
+    RawRocks raw(dir.Sub(name), /*read_only=*/true);
+    size_t count = 0;
+    std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.Family("history")));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) ++count;
+    return count;
+  };
+  EXPECT_EQ(history_entries("kept"), 0u);
+  EXPECT_GT(history_entries("moved"), 5u);
+  EXPECT_GT(history_entries("bulk"), 5u);
+  // Erasing a key removes the rows moved out of its record too.
+  Transaction erase;
+  erase.Erase({"hot", "name", "x"});
+  ASSERT_TRUE(moved->Commit(erase).ok());
+  ASSERT_TRUE(kept->Commit(erase).ok());
+  EXPECT_EQ(history(*moved), history(*kept));
+  EXPECT_EQ(history(*moved).find("hotname"), std::string::npos);
 }
 
 }  // namespace

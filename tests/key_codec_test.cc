@@ -36,6 +36,10 @@ TEST(KeyCodecTest, IdsKeepTheirOrder) {
   EXPECT_LT(LiveKey({1, 2, 3}), LiveKey({1, 2, 4}));
   EXPECT_LT(LiveKey({1, 0xffffffff, 0xffffffff}), LiveKey({2, 0, 0}));
   EXPECT_LT(TxKey(255), TxKey(256));
+  // A key's history chunks follow its live key's prefix, by largest txTo.
+  EXPECT_EQ(HistoryKey({1, 2, 3}, 5).substr(0, kKeyIdsBytes), LiveKey({1, 2, 3}));
+  EXPECT_LT(HistoryKey({1, 2, 3}, -5), HistoryKey({1, 2, 3}, 5));
+  EXPECT_LT(HistoryKey({1, 2, 3}, kPosInf), HistoryKey({1, 2, 4}, kNegInf));
 }
 
 TEST(KeyCodecTest, PrefixSuccessor) {

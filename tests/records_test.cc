@@ -22,6 +22,14 @@ TEST(RecordsTest, LiveTimelineRoundTripsEveryValueType) {
   }
 }
 
+TEST(RecordsTest, LiveTimelineKeepsWhereItsMovedRowsEnd) {
+  Instant spilled = 0;
+  ASSERT_TRUE(DecodeLiveTimeline(EncodeLiveTimeline({}), &spilled).ok());
+  EXPECT_EQ(spilled, kNegInf);  // the schema default: nothing moved
+  ASSERT_TRUE(DecodeLiveTimeline(EncodeLiveTimeline({}, 1234), &spilled).ok());
+  EXPECT_EQ(spilled, 1234);
+}
+
 TEST(RecordsTest, TransactionRoundTrips) {
   TransactionRecord in{7, 12345, "kyivpost", {}};
   in.operations.push_back({Operation::Kind::kAssert, {"Syria", "rel", "Ukraine"}, Value::String("talks"), {1, 2}});

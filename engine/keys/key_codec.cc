@@ -56,6 +56,12 @@ KeyIds DecodeLiveKey(std::string_view key) {
   return {DecodeNameId(key.data()), DecodeNameId(key.data() + 4), DecodeNameId(key.data() + 8)};
 }
 
+std::string HistoryKey(const KeyIds& k, Instant max_tx_to) {
+  std::string key = LiveKey(k);
+  AppendInstant(&key, max_tx_to);
+  return key;
+}
+
 std::string ObjectIndexKey(const KeyIds& k) {
   std::string key(1, kObjectIndexTag);
   AppendKeyIds(&key, k.object, k.subject, k.predicate);

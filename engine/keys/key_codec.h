@@ -45,6 +45,10 @@ Instant DecodeInstant(const char* src);
 std::string LiveKey(const KeyIds& k);
 KeyIds DecodeLiveKey(std::string_view key);  // REQUIRES: size kKeyIdsBytes
 
+// Column family "history": key ids, then the largest txTo of the chunk of
+// closed rows (20 bytes).
+std::string HistoryKey(const KeyIds& k, Instant max_tx_to);
+
 // Column family "keys": the key permutations that serve patterns without a
 // subject. 'O' object subject predicate, and 'P' predicate object subject.
 inline constexpr char kObjectIndexTag = 'O';

@@ -232,12 +232,36 @@ absl::Status DbImpl::BulkLoad(const std::vector<Transaction>& txns, size_t* load
       }
       return absl::OkStatus();
     }));
+    std::vector<std::pair<std::string, std::string>> history;  // in key order
     HS_RETURN_IF_ERROR(write(kTimelinesCf, [&](Table* w) {
       for (const auto& [ids, state] : records) {
-        std::string record = EncodeLiveTimeline(state->live);
-        if (!state->closed.empty()) record += EncodeClosedRows(state->closed);
-        HS_RETURN_IF_ERROR(put(w, LiveKey(ids), record));
+        const std::vector<ClosedRecord>& closed = state->closed;
+        std::string closed_bytes = closed.empty() ? std::string() : EncodeClosedRows(closed);
+        Instant spilled_through = kNegInf;
+        if (closed_bytes.size() > closed_bytes_in_record_ && closed.size() > 1) {
+          // As commits would have left it: the oldest rows in chunks of
+          // about the record's share in `history` (a chunk never splits
+          // the rows of one transaction: its key is their txTo), the
+          // newest in the record.
+          const size_t per_chunk = std::max<size_t>(1, closed.size() * closed_bytes_in_record_ / closed_bytes.size());
+          size_t begin = 0;
+          while (closed.size() - begin > per_chunk) {
+            size_t end = begin + per_chunk;
+            while (end < closed.size() && closed[end].tx.to == closed[end - 1].tx.to) ++end;
+            if (end == closed.size()) break;
+            const std::vector<ClosedRecord> chunk(closed.begin() + begin, closed.begin() + end);
+            spilled_through = closed[end - 1].tx.to;  // rows are in the order their commits closed them
+            history.emplace_back(HistoryKey(ids, spilled_through), EncodeClosedRows(chunk));
+            begin = end;
+          }
+          if (begin > 0) closed_bytes = EncodeClosedRows({closed.begin() + begin, closed.end()});
+        }
+        HS_RETURN_IF_ERROR(put(w, LiveKey(ids), EncodeLiveTimeline(state->live, spilled_through) + closed_bytes));
       }
+      return absl::OkStatus();
+    }));
+    HS_RETURN_IF_ERROR(write(kHistoryCf, [&](Table* w) {
+      for (const auto& [key, value] : history) HS_RETURN_IF_ERROR(put(w, key, value));
       return absl::OkStatus();
     }));
     return write(kKeysCf, [&](Table* w) {

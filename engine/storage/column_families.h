@@ -13,11 +13,12 @@ enum ColumnFamily : int {
   kTxLogCf,
   kTxInfoCf,
   kSlicesCf,
+  kHistoryCf,
   kColumnFamilyCount,
 };
 
 inline constexpr const char* kColumnFamilyNames[kColumnFamilyCount] = {
-    "default", "names", "timelines", "keys", "txlog", "txinfo", "slices"};
+    "default", "names", "timelines", "keys", "txlog", "txinfo", "slices", "history"};
 
 inline constexpr char kMetaKey[] = "meta";
 inline constexpr unsigned kFormatVersion = 2;  // 2: one timeline record per key

@@ -136,19 +136,30 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
     }
     bool stored = false;
     std::vector<StoredSegment> before;
+    std::string record;                 // the key's timeline record, if stored
+    std::string_view closed_part;       // its closed rows
+    Instant spilled_through = kNegInf;  // the largest txTo of its rows in `history`
     if (ids) {
-      std::string value;
-      const rocksdb::Status st = db_->Get(ro, cf(kTimelinesCf), LiveKey(*ids), &value);
+      const rocksdb::Status st = db_->Get(ro, cf(kTimelinesCf), LiveKey(*ids), &record);
       if (!st.IsNotFound()) {
         HS_RETURN_IF_ERROR(FromRocks(st, "cannot read live timeline"));
-        HS_ASSIGN_OR_RETURN(before, DecodeLiveTimeline(value));
+        HS_ASSIGN_OR_RETURN(before, DecodeLiveTimeline(record, &spilled_through));
+        HS_ASSIGN_OR_RETURN(const size_t live_bytes, FirstMessageBytes(record));
+        closed_part = std::string_view(record).substr(live_bytes);
         stored = true;
       }
     }
     if (has_erase) {
       erased.push_back(key);
       if (stored) {
-        batch.Delete(cf(kTimelinesCf), LiveKey(*ids));
+        const std::string live_key = LiveKey(*ids);
+        batch.Delete(cf(kTimelinesCf), live_key);
+        if (spilled_through != kNegInf) {
+          HS_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(cf(kHistoryCf), live_key, PrefixSuccessor(live_key)),
+                                       "cannot erase"));
+        }
+        closed_part = {};
+        spilled_through = kNegInf;
         batch.Delete(cf(kKeysCf), ObjectIndexKey(*ids));
         batch.Delete(cf(kKeysCf), PredicateIndexKey(*ids));
         for (const StoredSegment& seg : before) batch.Delete(cf(kSlicesCf), SliceKey(*ids, seg.segment.valid));
@@ -171,11 +182,7 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
       gone.erase(*ids);
       names_kept.insert({ids->subject, ids->predicate, ids->object});
     }
-    // The new live timeline and the rows this commit closes, merged into
-    // the key's record (timeline_merge.h); the object index keeps a copy of
-    // the live timeline.
-    std::string operand = EncodeLiveTimeline(change.live);
-    batch.Put(cf(kKeysCf), ObjectIndexKey(*ids), operand);
+    std::string closed_now;  // the rows this commit closes
     if (!change.removed.empty()) {
       std::vector<ClosedRecord> closed;
       closed.reserve(change.removed.size());
@@ -183,12 +190,31 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
         closed.push_back({s.segment, {s.tx_from, time}});
         batch.Delete(cf(kSlicesCf), SliceKey(*ids, s.segment.valid));
       }
-      operand += EncodeClosedRows(closed);
+      closed_now = EncodeClosedRows(closed);
     }
     for (const Segment& s : change.added) {
       batch.Put(cf(kSlicesCf), SliceKey(*ids, s.valid), EncodeSliceValue(s.valid, s.value));
     }
-    batch.Merge(cf(kTimelinesCf), LiveKey(*ids), operand);
+    const std::string live_key = LiveKey(*ids);
+    if (!closed_now.empty() && !closed_part.empty() && closed_part.size() + closed_now.size() > closed_bytes_in_record_) {
+      // The record's closed rows move to `history` as one chunk, keyed by
+      // their largest txTo, and the record starts over with this commit's.
+      HS_ASSIGN_OR_RETURN(const std::vector<ClosedRecord> moving, DecodeClosedRows(closed_part, std::nullopt));
+      Instant max_tx_to = spilled_through;
+      for (const ClosedRecord& r : moving) max_tx_to = std::max(max_tx_to, r.tx.to);
+      batch.Put(cf(kHistoryCf), HistoryKey(*ids, max_tx_to), closed_part);
+      spilled_through = max_tx_to;
+      const std::string live = EncodeLiveTimeline(change.live, spilled_through);
+      batch.Put(cf(kKeysCf), ObjectIndexKey(*ids), live);
+      batch.Put(cf(kTimelinesCf), live_key, live + closed_now);
+    } else {
+      // The new live timeline and the rows this commit closes, merged into
+      // the key's record (timeline_merge.h); the object index keeps a copy
+      // of the live timeline.
+      const std::string live = EncodeLiveTimeline(change.live, spilled_through);
+      batch.Put(cf(kKeysCf), ObjectIndexKey(*ids), live);
+      batch.Merge(cf(kTimelinesCf), live_key, live + closed_now);
+    }
   }
 
   // The transaction record keeps every operation except those an erase in

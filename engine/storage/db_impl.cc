@@ -142,6 +142,7 @@ absl::Status DbImpl::Initialize(const std::string& path, const Options& options)
   namespace fs = std::filesystem;
   clock_ = options.clock != nullptr ? options.clock : SystemClock();
   sync_ = options.sync;
+  closed_bytes_in_record_ = options.closed_bytes_in_record;
   std::error_code ec;
   const bool exists = fs::exists(fs::path(path) / "CURRENT", ec);
   if (exists && options.error_if_exists) {

@@ -3,6 +3,7 @@
 //   names    name bytes                     -> NameId (4 bytes, big-endian)
 //   timelines s p o ids                     -> LiveTimeline (latest TL, with txFrom), then
 //                                              ClosedRows... (rows no longer latest), by merge
+//   history  s p o ids, max txTo            -> ClosedRows... (older rows of long histories)
 //   keys     'O' o s p | 'P' p o s          -> "" (patterns without a subject)
 //   txlog    tx id                          -> Transaction (self-contained, replayable)
 //   txinfo   tx id                          -> TransactionInfo
@@ -69,12 +70,15 @@ class DbImpl final : public Database {
   // point read pinned in `holder`.
   absl::StatusOr<std::string_view> RecordOf(const MatchedKey& key, const ReadView& view,
                                             rocksdb::PinnableSlice* holder) const;
-  // The live timeline, and the closed rows (only those visible at
-  // `visible_at` if given), of key `ids` from its record; DataLoss names
-  // the key.
-  absl::StatusOr<std::vector<StoredSegment>> LivePart(const KeyIds& ids, std::string_view record) const;
-  absl::StatusOr<std::vector<ClosedRecord>> ClosedPart(const KeyIds& ids, std::string_view record,
-                                                       std::optional<Instant> visible_at) const;
+  // The live timeline of key `ids` from its record (and the largest txTo
+  // of its rows in `history`, if asked); DataLoss names the key.
+  absl::StatusOr<std::vector<StoredSegment>> LivePart(const KeyIds& ids, std::string_view record,
+                                                      Instant* spilled_through = nullptr) const;
+  // The closed rows of key `ids` (only those visible at `visible_at` if
+  // given): the record's, and those in `history` when they can matter.
+  absl::StatusOr<std::vector<ClosedRecord>> ClosedRows(const KeyIds& ids, std::string_view record,
+                                                       Instant spilled_through, std::optional<Instant> visible_at,
+                                                       const ReadView& view) const;
   // `status` of a timeline record that failed to decode, as DataLoss naming the key.
   absl::Status RecordDataLoss(const KeyIds& ids, const absl::Status& status) const;
   // TL(k, t) for a t before the view's last transaction.
@@ -99,6 +103,7 @@ class DbImpl final : public Database {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   Clock* clock_ = nullptr;
   bool sync_ = true;
+  size_t closed_bytes_in_record_ = 0;
   NameDictionary names_;
 
   std::mutex write_mu_;  // serializes Commit

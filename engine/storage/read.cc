@@ -156,20 +156,43 @@ absl::StatusOr<std::string_view> DbImpl::RecordOf(const MatchedKey& key, const R
   return View(*holder);
 }
 
-absl::StatusOr<std::vector<StoredSegment>> DbImpl::LivePart(const KeyIds& ids, std::string_view record) const {
+absl::StatusOr<std::vector<StoredSegment>> DbImpl::LivePart(const KeyIds& ids, std::string_view record,
+                                                            Instant* spilled_through) const {
+  if (spilled_through != nullptr) *spilled_through = kNegInf;
   if (record.empty()) return std::vector<StoredSegment>();
-  auto segments = DecodeLiveTimeline(record);
+  auto segments = DecodeLiveTimeline(record, spilled_through);
   if (!segments.ok()) return RecordDataLoss(ids, segments.status());
   return segments;
 }
 
-absl::StatusOr<std::vector<ClosedRecord>> DbImpl::ClosedPart(const KeyIds& ids, std::string_view record,
-                                                             std::optional<Instant> visible_at) const {
+absl::StatusOr<std::vector<ClosedRecord>> DbImpl::ClosedRows(const KeyIds& ids, std::string_view record,
+                                                             Instant spilled_through,
+                                                             std::optional<Instant> visible_at,
+                                                             const ReadView& view) const {
   if (record.empty()) return std::vector<ClosedRecord>();
   absl::StatusOr<size_t> live = FirstMessageBytes(record);
   if (!live.ok()) return RecordDataLoss(ids, live.status());
   absl::StatusOr<std::vector<ClosedRecord>> rows = DecodeClosedRows(record.substr(*live), visible_at);
   if (!rows.ok()) return RecordDataLoss(ids, rows.status());
+  // Rows visible at t have txTo > t: only chunks whose largest txTo is
+  // past t can hold some.
+  if (spilled_through == kNegInf || (visible_at && *visible_at >= spilled_through)) return rows;
+  const std::string prefix = LiveKey(ids);
+  const std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro = view.Options();
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kHistoryCf)));
+  for (it->Seek(visible_at ? HistoryKey(ids, *visible_at + 1) : prefix); it->Valid(); it->Next()) {
+    absl::StatusOr<std::vector<ClosedRecord>> chunk = DecodeClosedRows(View(it->value()), visible_at);
+    if (!chunk.ok()) {
+      return absl::DataLossError(absl::StrCat(chunk.status().message(), " (column family history, key (",
+                                              names_.Name(ids.subject), ", ", names_.Name(ids.predicate), ", ",
+                                              names_.Name(ids.object), "))"));
+    }
+    for (ClosedRecord& r : *chunk) rows->push_back(std::move(r));
+  }
+  HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read history"));
   return rows;
 }
 
@@ -182,8 +205,9 @@ absl::Status DbImpl::RecordDataLoss(const KeyIds& ids, const absl::Status& statu
 absl::StatusOr<Timeline> DbImpl::ReadTimelineAsOf(const MatchedKey& key, Instant t, const ReadView& view) const {
   rocksdb::PinnableSlice holder;
   HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, view, &holder));
-  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record));
-  HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> closed, ClosedPart(key.ids, record, t));
+  Instant spilled_through;
+  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record, &spilled_through));
+  HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> closed, ClosedRows(key.ids, record, spilled_through, t, view));
   Timeline tl;
   tl.reserve(live.size() + closed.size());
   for (StoredSegment& s : live) {
@@ -322,8 +346,10 @@ absl::StatusOr<bool> DbImpl::ReadHistory(const MatchedKey& key, const ReadView& 
                                          const HistorySink& sink) const {
   rocksdb::PinnableSlice holder;
   HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, view, &holder));
-  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record));
-  HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> rows, ClosedPart(key.ids, record, std::nullopt));
+  Instant spilled_through;
+  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record, &spilled_through));
+  HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> rows,
+                      ClosedRows(key.ids, record, spilled_through, std::nullopt, view));
   rows.reserve(rows.size() + live.size());
   for (StoredSegment& s : live) rows.push_back({std::move(s.segment), {s.tx_from, kPosInf}});
   // Sort positions, not rows: a row moves a value and two intervals.

@@ -127,11 +127,13 @@ std::string ReadText(capnp::Text::Reader t) { return std::string(t.begin(), t.si
 
 }  // namespace
 
-std::string EncodeLiveTimeline(const std::vector<StoredSegment>& segments) {
+std::string EncodeLiveTimeline(const std::vector<StoredSegment>& segments, Instant spilled_through) {
   size_t bytes = 0;
   for (const StoredSegment& s : segments) bytes += TextBytes(s.segment.value);
   capnp::MallocMessageBuilder message = Builder(segments.size() + 1, bytes);
-  auto list = message.initRoot<schema::LiveTimeline>().initSegments(static_cast<unsigned>(segments.size()));
+  auto root = message.initRoot<schema::LiveTimeline>();
+  root.setSpilledThrough(spilled_through);
+  auto list = root.initSegments(static_cast<unsigned>(segments.size()));
   for (unsigned i = 0; i < segments.size(); ++i) {
     auto s = list[i];
     s.setFrom(segments[i].segment.valid.from);
@@ -142,8 +144,9 @@ std::string EncodeLiveTimeline(const std::vector<StoredSegment>& segments) {
   return ToBytes(message);
 }
 
-absl::StatusOr<std::vector<StoredSegment>> DecodeLiveTimeline(std::string_view bytes) {
-  return Decode<schema::LiveTimeline>(bytes, "live timeline", [](schema::LiveTimeline::Reader r) {
+absl::StatusOr<std::vector<StoredSegment>> DecodeLiveTimeline(std::string_view bytes, Instant* spilled_through) {
+  return Decode<schema::LiveTimeline>(bytes, "live timeline", [spilled_through](schema::LiveTimeline::Reader r) {
+    if (spilled_through != nullptr) *spilled_through = r.getSpilledThrough();
     std::vector<StoredSegment> out;
     out.reserve(r.getSegments().size());
     for (auto s : r.getSegments()) {

@@ -49,8 +49,11 @@ struct TransactionRecord {
 // message followed by zero or more ClosedRows messages. The live decoders
 // below read the first message of `bytes` and ignore what follows; the
 // closed rows are DecodeClosedRows(bytes.substr(FirstMessageBytes(bytes))).
-std::string EncodeLiveTimeline(const std::vector<StoredSegment>& segments);
-absl::StatusOr<std::vector<StoredSegment>> DecodeLiveTimeline(std::string_view bytes);
+// `spilled_through`: the largest txTo of the key's rows moved to column
+// family "history" (kNegInf: none).
+std::string EncodeLiveTimeline(const std::vector<StoredSegment>& segments, Instant spilled_through = kNegInf);
+absl::StatusOr<std::vector<StoredSegment>> DecodeLiveTimeline(std::string_view bytes,
+                                                              Instant* spilled_through = nullptr);
 
 // The length in bytes of the first Cap'n Proto message of `bytes`, read
 // from its segment table; DataLoss if it does not fit in `bytes`.

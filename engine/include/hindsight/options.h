@@ -36,6 +36,14 @@ struct Options {
   // decompress them again from the operating system's file cache or the
   // disk. A database that fits reads at memory speed.
   size_t block_cache_bytes = size_t{1} << 30;
+
+  // A key's closed rows (its versions no longer current) are kept in one
+  // record with its live timeline while they take up to this many bytes,
+  // so that a key's history, and its state as of a recent time, are one
+  // point read. Past it, a commit moves them to a separate column family:
+  // reads further back in time than the rows the record keeps then scan
+  // that too. Bounds what a commit to a key with a long history costs.
+  size_t closed_bytes_in_record = 16 << 10;
 };
 
 }  // namespace hindsight
