@@ -353,6 +353,26 @@ TEST(OpenTest, MissingAndForeignDirectories) {
   EXPECT_FALSE(Database::Open(dir.Sub("db"), no_create).ok());
 }
 
+TEST(OpenTest, AnEarlierFormatIsNamed) {
+  // The column families of format 1, made with RocksDB itself.
+  ScratchDir dir;
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
+  for (const char* name : {"default", "names", "live", "closed", "keys", "txlog", "txinfo", "slices"}) {
+    cfs.emplace_back(name, rocksdb::ColumnFamilyOptions());
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(options, dir.Sub("old"), cfs, &handles, &raw).ok());
+  for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+  delete raw;
+  const absl::Status s = Database::Open(dir.Sub("old")).status();
+  EXPECT_TRUE(absl::IsFailedPrecondition(s)) << s;
+  EXPECT_TRUE(absl::StrContains(s.message(), "earlier Hindsight (format 1")) << s;
+}
+
 TEST(ConcurrencyTest, ReadersNeverSeeHalfATransaction) {
   ScratchDir dir;
   Options options;

@@ -164,8 +164,14 @@ absl::Status DbImpl::Initialize(const std::string& path, const Options& options)
   std::vector<std::string> present;
   HS_RETURN_IF_ERROR(FromRocks(rocksdb::DB::ListColumnFamilies(db_options, path, &present),
                                absl::StrCat("cannot open database ", path)));
+  const auto has = [&present](const char* name) { return std::find(present.begin(), present.end(), name) != present.end(); };
+  if (has("live") && has("closed") && !has("timelines")) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, " was written by an earlier Hindsight (format 1, separate live and closed rows); this one reads format ",
+        kFormatVersion, ": import its operations into a new database"));
+  }
   for (const char* name : kColumnFamilyNames) {
-    if (std::find(present.begin(), present.end(), name) == present.end()) {
+    if (!has(name)) {
       return absl::FailedPreconditionError(
           absl::StrCat(path, " is not a Hindsight database (no column family '", name, "')"));
     }
