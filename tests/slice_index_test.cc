@@ -42,10 +42,12 @@ TEST(SliceIndexTest, RangesFindExactlyTheSegmentsContainingV) {
       }
       for (const SliceRange& r : SliceRangesAt(7, v)) {
         for (auto it = index.lower_bound(r.begin); it != index.end() && it->first < r.end; ++it) {
-          absl::StatusOr<SliceEntry> e = DecodeSliceEntry(it->first, it->second);
+          absl::StatusOr<SliceEntry> e = DecodeSliceKey(it->first);
           ASSERT_TRUE(e.ok()) << e.status();
+          absl::StatusOr<Value> value = DecodeSliceValue(it->second);
+          ASSERT_TRUE(value.ok()) << value.status();
           ASSERT_EQ(e->ids.predicate, 7u);
-          ASSERT_EQ(e->value, Value::Int64(e->ids.subject));
+          ASSERT_EQ(*value, Value::Int64(e->ids.subject));
           if (r.all_match) ASSERT_TRUE(e->valid.Contains(v));
           if (e->valid.Contains(v)) found.insert(e->ids.subject);
         }

@@ -196,23 +196,23 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
       batch.Put(cf(kSlicesCf), SliceKey(*ids, s.valid), EncodeSliceValue(s.valid, s.value));
     }
     const std::string live_key = LiveKey(*ids);
-    if (!closed_now.empty() && !closed_part.empty() && closed_part.size() + closed_now.size() > closed_bytes_in_record_) {
+    const bool move_closed =
+        !closed_now.empty() && !closed_part.empty() && closed_part.size() + closed_now.size() > closed_bytes_in_record_;
+    if (move_closed) {
       // The record's closed rows move to `history` as one chunk, keyed by
-      // their largest txTo, and the record starts over with this commit's.
+      // their largest txTo (amortized: once per closed_bytes_in_record_).
       HS_ASSIGN_OR_RETURN(const std::vector<ClosedRecord> moving, DecodeClosedRows(closed_part, std::nullopt));
-      Instant max_tx_to = spilled_through;
-      for (const ClosedRecord& r : moving) max_tx_to = std::max(max_tx_to, r.tx.to);
-      batch.Put(cf(kHistoryCf), HistoryKey(*ids, max_tx_to), closed_part);
-      spilled_through = max_tx_to;
-      const std::string live = EncodeLiveTimeline(change.live, spilled_through);
-      batch.Put(cf(kKeysCf), ObjectIndexKey(*ids), live);
-      batch.Put(cf(kTimelinesCf), live_key, live + closed_now);
+      for (const ClosedRecord& r : moving) spilled_through = std::max(spilled_through, r.tx.to);
+      batch.Put(cf(kHistoryCf), HistoryKey(*ids, spilled_through), closed_part);
+    }
+    // The object index keeps a copy of the live timeline.
+    const std::string live = EncodeLiveTimeline(change.live, spilled_through);
+    batch.Put(cf(kKeysCf), ObjectIndexKey(*ids), live);
+    if (move_closed) {
+      batch.Put(cf(kTimelinesCf), live_key, live + closed_now);  // the record starts over
     } else {
       // The new live timeline and the rows this commit closes, merged into
-      // the key's record (timeline_merge.h); the object index keeps a copy
-      // of the live timeline.
-      const std::string live = EncodeLiveTimeline(change.live, spilled_through);
-      batch.Put(cf(kKeysCf), ObjectIndexKey(*ids), live);
+      // the key's record (timeline_merge.h).
       batch.Merge(cf(kTimelinesCf), live_key, live + closed_now);
     }
   }

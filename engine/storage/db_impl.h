@@ -79,8 +79,9 @@ class DbImpl final : public Database {
   absl::StatusOr<std::vector<ClosedRecord>> ClosedRows(const KeyIds& ids, std::string_view record,
                                                        Instant spilled_through, std::optional<Instant> visible_at,
                                                        const ReadView& view) const;
-  // `status` of a timeline record that failed to decode, as DataLoss naming the key.
-  absl::Status RecordDataLoss(const KeyIds& ids, const absl::Status& status) const;
+  // `status` of a record of key `ids` in column family `family` that failed
+  // to decode, as DataLoss naming the family and the key.
+  absl::Status KeyDataLoss(int family, const KeyIds& ids, const absl::Status& status) const;
   // TL(k, t) for a t before the view's last transaction.
   absl::StatusOr<Timeline> ReadTimelineAsOf(const MatchedKey& key, Instant t, const ReadView& view) const;
   // `* predicate *` at v, latest: from the slice index.

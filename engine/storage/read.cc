@@ -52,6 +52,15 @@ std::string RecordPart(std::string_view record, bool live_only) {
   return std::string(record);
 }
 
+// Gives `row` (a Row or HistoryRow the previous sink may have moved from)
+// the names of `key`.
+template <typename RowT, typename Key>
+void SetNames(const Key& key, RowT* row) {
+  row->key.subject = *key.subject;
+  row->key.predicate = *key.predicate;
+  row->key.object = *key.object;
+}
+
 bool NamesLess(const std::string* a1, const std::string* a2, const std::string* a3, const std::string* b1,
                const std::string* b2, const std::string* b3) {
   return std::tie(*a1, *a2, *a3) < std::tie(*b1, *b2, *b3);
@@ -161,7 +170,7 @@ absl::StatusOr<std::vector<StoredSegment>> DbImpl::LivePart(const KeyIds& ids, s
   if (spilled_through != nullptr) *spilled_through = kNegInf;
   if (record.empty()) return std::vector<StoredSegment>();
   auto segments = DecodeLiveTimeline(record, spilled_through);
-  if (!segments.ok()) return RecordDataLoss(ids, segments.status());
+  if (!segments.ok()) return KeyDataLoss(kTimelinesCf, ids, segments.status());
   return segments;
 }
 
@@ -171,9 +180,9 @@ absl::StatusOr<std::vector<ClosedRecord>> DbImpl::ClosedRows(const KeyIds& ids, 
                                                              const ReadView& view) const {
   if (record.empty()) return std::vector<ClosedRecord>();
   absl::StatusOr<size_t> live = FirstMessageBytes(record);
-  if (!live.ok()) return RecordDataLoss(ids, live.status());
+  if (!live.ok()) return KeyDataLoss(kTimelinesCf, ids, live.status());
   absl::StatusOr<std::vector<ClosedRecord>> rows = DecodeClosedRows(record.substr(*live), visible_at);
-  if (!rows.ok()) return RecordDataLoss(ids, rows.status());
+  if (!rows.ok()) return KeyDataLoss(kTimelinesCf, ids, rows.status());
   // Rows visible at t have txTo > t: only chunks whose largest txTo is
   // past t can hold some.
   if (spilled_through == kNegInf || (visible_at && *visible_at >= spilled_through)) return rows;
@@ -185,19 +194,15 @@ absl::StatusOr<std::vector<ClosedRecord>> DbImpl::ClosedRows(const KeyIds& ids, 
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kHistoryCf)));
   for (it->Seek(visible_at ? HistoryKey(ids, *visible_at + 1) : prefix); it->Valid(); it->Next()) {
     absl::StatusOr<std::vector<ClosedRecord>> chunk = DecodeClosedRows(View(it->value()), visible_at);
-    if (!chunk.ok()) {
-      return absl::DataLossError(absl::StrCat(chunk.status().message(), " (column family history, key (",
-                                              names_.Name(ids.subject), ", ", names_.Name(ids.predicate), ", ",
-                                              names_.Name(ids.object), "))"));
-    }
+    if (!chunk.ok()) return KeyDataLoss(kHistoryCf, ids, chunk.status());
     for (ClosedRecord& r : *chunk) rows->push_back(std::move(r));
   }
   HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read history"));
   return rows;
 }
 
-absl::Status DbImpl::RecordDataLoss(const KeyIds& ids, const absl::Status& status) const {
-  return absl::DataLossError(absl::StrCat(status.message(), " (column family timelines, key (",
+absl::Status DbImpl::KeyDataLoss(int family, const KeyIds& ids, const absl::Status& status) const {
+  return absl::DataLossError(absl::StrCat(status.message(), " (column family ", kColumnFamilyNames[family], ", key (",
                                           names_.Name(ids.subject), ", ", names_.Name(ids.predicate), ", ",
                                           names_.Name(ids.object), "))"));
 }
@@ -258,11 +263,9 @@ absl::Status DbImpl::Scan(const struct Query& query, const RowSink& sink) const 
       HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, *view, &holder));
       if (record.empty()) continue;
       absl::StatusOr<std::optional<StoredSegment>> hit = DecodeLiveSegmentAt(record, query.valid.at);
-      if (!hit.ok()) return RecordDataLoss(key.ids, hit.status());
+      if (!hit.ok()) return KeyDataLoss(kTimelinesCf, key.ids, hit.status());
       if (!hit->has_value()) continue;
-      row.key.subject = *key.subject;
-      row.key.predicate = *key.predicate;
-      row.key.object = *key.object;
+      SetNames(key, &row);
       row.value = std::move((*hit)->segment.value);
       row.valid = (*hit)->segment.valid;
       if (!sink(row)) return absl::OkStatus();
@@ -290,9 +293,7 @@ absl::Status DbImpl::Scan(const struct Query& query, const RowSink& sink) const 
       if (query.valid.kind == ValidTimeClause::Kind::kDuring && !tl[i].valid.Overlaps(query.valid.during)) {
         continue;
       }
-      row.key.subject = *key.subject;
-      row.key.predicate = *key.predicate;
-      row.key.object = *key.object;
+      SetNames(key, &row);
       row.value = std::move(tl[i].value);
       row.valid = tl[i].valid;
       if (!sink(row)) return absl::OkStatus();
@@ -360,9 +361,7 @@ absl::StatusOr<bool> DbImpl::ReadHistory(const MatchedKey& key, const ReadView& 
   });
   HistoryRow out;
   for (const uint32_t i : order) {
-    out.key.subject = *key.subject;
-    out.key.predicate = *key.predicate;
-    out.key.object = *key.object;
+    SetNames(key, &out);
     out.value = std::move(rows[i].segment.value);
     out.valid = rows[i].segment.valid;
     out.tx = rows[i].tx;

@@ -98,14 +98,6 @@ absl::StatusOr<Value> DecodeSliceValue(std::string_view value) {
   return v;
 }
 
-absl::StatusOr<SliceEntry> DecodeSliceEntry(std::string_view key, std::string_view value) {
-  absl::StatusOr<SliceEntry> e = DecodeSliceKey(key);
-  if (!e.ok()) return e;
-  absl::StatusOr<Value> v = DecodeSliceValue(value);
-  if (!v.ok()) return v.status();
-  e->value = *std::move(v);
-  return e;
-}
 
 std::vector<SliceRange> SliceRangesAt(NameId p, Instant v) {
   std::vector<SliceRange> ranges;

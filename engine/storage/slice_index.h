@@ -39,8 +39,6 @@ struct SliceEntry {
 absl::StatusOr<SliceEntry> DecodeSliceKey(std::string_view key);
 // The value of an entry. DataLoss when the bytes are not a value of this index.
 absl::StatusOr<Value> DecodeSliceValue(std::string_view value);
-// The whole entry. DataLoss when the bytes are not an entry of this index.
-absl::StatusOr<SliceEntry> DecodeSliceEntry(std::string_view key, std::string_view value);
 
 // A key range [begin, end) of the index to scan for segments containing v.
 struct SliceRange {
