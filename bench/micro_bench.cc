@@ -10,7 +10,6 @@
 #include "hindsight/db.h"
 #include "keys/key_codec.h"
 #include "storage/records.h"
-#include "storage/slice_index.h"
 #include "timeline/timeline.h"
 
 namespace hindsight {
@@ -29,14 +28,23 @@ void BM_FormatInstant(benchmark::State& state) {
 }
 BENCHMARK(BM_FormatInstant);
 
-void BM_SliceKeyEncodeDecode(benchmark::State& state) {
-  const internal::KeyIds ids{12345, 7, 67890};
-  for (auto _ : state) {
-    const std::string key = internal::SliceKey(ids, {-86'400'000'000, 1'700'000'000'000'000});
-    benchmark::DoNotOptimize(internal::DecodeSliceKey(key));
+// One bucket of the slice index, 1,000 entries of which about half contain
+// the instant asked: the inner loop of a `* P *` at v query.
+void BM_SliceBucketDecodeAt(benchmark::State& state) {
+  std::vector<internal::SliceRecordEntry> entries;
+  for (uint32_t i = 0; i < 1000; ++i) {
+    const Instant from = static_cast<Instant>(i) * kDay;
+    entries.push_back({i, i + 1, internal::Segment{{from, from + 1000 * kDay}, Value::String(i % 2 ? "severed" : "normal")}});
   }
+  const std::string bytes = internal::EncodeSliceBucket(entries);
+  std::vector<internal::SliceRecordEntry> hits;
+  for (auto _ : state) {
+    hits.clear();
+    benchmark::DoNotOptimize(internal::DecodeSliceBucket(bytes, 500 * kDay, &hits));
+  }
+  state.counters["hits"] = static_cast<double>(hits.size());
 }
-BENCHMARK(BM_SliceKeyEncodeDecode);
+BENCHMARK(BM_SliceBucketDecodeAt);
 
 std::vector<internal::StoredSegment> TenSegments() {
   std::vector<internal::StoredSegment> segs;

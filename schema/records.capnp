@@ -54,12 +54,41 @@ struct ClosedRows {
   rows @0 :List(ClosedRow);
 }
 
-# Column family "slices" (a time index of the live segments of each
-# predicate, key = predicate, time key, subject, object): the segment's end
-# and value.
-struct SliceValue {
-  to @0 :Int64;
-  value @1 :Value;
+# Column family "slices": a time index of the live segments of each
+# predicate. One value per predicate and time bucket (key layout in
+# engine/storage/slice_index.h) lists the segments filed in that bucket.
+# One segment, as a commit adds it:
+struct SliceEntry {
+  subject @0 :UInt32;  # name ids
+  object @1 :UInt32;
+  from @2 :Int64;
+  to @3 :Int64;
+  value @4 :Value;
+}
+
+# A bucket's segments as columns, sorted by (from, to, subject, object):
+# a reader finds the segments starting after an instant by binary search
+# and tests the ends of the others without touching their values.
+struct SliceBucket {
+  subjects @0 :List(UInt32);
+  objects @1 :List(UInt32);
+  froms @2 :List(Int64);
+  tos @3 :List(Int64);
+  values @4 :List(Value);
+}
+
+# A commit's merge operand for one bucket: first the segments it removes
+# (a key's live segments never overlap, so subject, object and from name
+# one), then the segments it adds.
+struct SliceEntryId {
+  subject @0 :UInt32;
+  object @1 :UInt32;
+  from @2 :Int64;
+}
+
+struct SliceBucketChange {
+  removed @0 :List(SliceEntryId);
+  added @1 :List(SliceEntry);
 }
 
 # One operation as the writer gave it, with names in full so that a

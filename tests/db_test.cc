@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "hindsight/db.h"
+#include "storage/slice_merge.h"
 #include "storage/timeline_merge.h"
 #include "test_util.h"
 
@@ -30,6 +31,7 @@ class RawRocks {
     for (const std::string& n : names_) {
       cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
       if (n == "timelines") cfs.back().options.merge_operator = internal::NewTimelineMergeOperator();
+      if (n == "slices") cfs.back().options.merge_operator = internal::NewSliceMergeOperator();
     }
     const rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(options, path, cfs, &handles_, &db_)
                                         : rocksdb::DB::Open(options, path, cfs, &handles_, &db_);

@@ -1,10 +1,14 @@
 // The slice index finds exactly the segments that contain an instant, for
-// segments and instants anywhere in the int64 range.
+// segments and instants anywhere in the int64 range; its merge operator
+// keeps a bucket equal to the set of segments a sequence of changes leaves.
 #include <map>
 #include <random>
 
+#include <rocksdb/merge_operator.h>
+
 #include "gtest/gtest.h"
 #include "storage/slice_index.h"
+#include "storage/slice_merge.h"
 
 namespace hindsight::internal {
 namespace {
@@ -23,16 +27,15 @@ Instant RandomInstant(std::mt19937_64& rng) {
 TEST(SliceIndexTest, RangesFindExactlyTheSegmentsContainingV) {
   std::mt19937_64 rng(5);
   for (int round = 0; round < 200; ++round) {
-    std::map<std::string, std::string> index;  // stands in for the column family
+    std::map<std::string, std::vector<SliceRecordEntry>> buckets;  // stands in for the column family
     std::vector<std::pair<KeyIds, Interval>> segments;
     for (NameId s = 0; s < 60; ++s) {
       Instant a = RandomInstant(rng), b = RandomInstant(rng);
       if (a == b) continue;
       const Interval valid{std::min(a, b), std::max(a, b)};
-      const KeyIds ids{s, 7, s + 1};
-      index[SliceKey(ids, valid)] = EncodeSliceValue(valid, Value::Int64(s));
-      segments.push_back({ids, valid});
-      index[SliceKey({s, 8, s}, valid)] = EncodeSliceValue(valid, Value::None());  // another predicate
+      buckets[SliceBucketKey(7, valid)].push_back({s, s + 1, Segment{valid, Value::Int64(s)}});
+      segments.push_back({{s, 7, s + 1}, valid});
+      buckets[SliceBucketKey(8, valid)].push_back({s, s, Segment{valid, Value::None()}});  // another predicate
     }
     for (int q = 0; q < 50; ++q) {
       const Instant v = RandomInstant(rng);
@@ -41,20 +44,89 @@ TEST(SliceIndexTest, RangesFindExactlyTheSegmentsContainingV) {
         if (valid.Contains(v)) expected.insert(ids.subject);
       }
       for (const SliceRange& r : SliceRangesAt(7, v)) {
-        for (auto it = index.lower_bound(r.begin); it != index.end() && it->first < r.end; ++it) {
-          absl::StatusOr<SliceEntry> e = DecodeSliceKey(it->first);
-          ASSERT_TRUE(e.ok()) << e.status();
-          absl::StatusOr<Value> value = DecodeSliceValue(it->second);
-          ASSERT_TRUE(value.ok()) << value.status();
-          ASSERT_EQ(e->ids.predicate, 7u);
-          ASSERT_EQ(*value, Value::Int64(e->ids.subject));
-          if (r.all_match) ASSERT_TRUE(e->valid.Contains(v));
-          if (e->valid.Contains(v)) found.insert(e->ids.subject);
+        for (auto it = buckets.lower_bound(r.begin); it != buckets.end() && it->first < r.end; ++it) {
+          std::vector<SliceRecordEntry> hits;
+          ASSERT_TRUE(DecodeSliceBucket(EncodeSliceBucket(it->second), v, &hits).ok());
+          for (const SliceRecordEntry& e : hits) {
+            ASSERT_TRUE(e.segment.valid.Contains(v));
+            ASSERT_EQ(e.segment.value, Value::Int64(e.subject));  // predicate 7's entry
+            found.insert(e.subject);
+          }
         }
       }
       ASSERT_EQ(found, expected) << "v = " << v;
     }
   }
+}
+
+// Runs the merge operator as RocksDB would: `base` (nullptr: none) then
+// `operands` in order.
+std::string Merge(const std::string* base, const std::vector<std::string>& operands) {
+  const std::shared_ptr<rocksdb::MergeOperator> op = NewSliceMergeOperator();
+  const rocksdb::Slice base_slice = base ? rocksdb::Slice(*base) : rocksdb::Slice();
+  std::vector<rocksdb::Slice> slices(operands.begin(), operands.end());
+  const rocksdb::MergeOperator::MergeOperationInput in("bucket", base ? &base_slice : nullptr, slices, nullptr);
+  std::string merged;
+  rocksdb::Slice existing_operand;
+  rocksdb::MergeOperator::MergeOperationOutput out(merged, existing_operand);
+  EXPECT_TRUE(op->FullMergeV2(in, &out));
+  return merged;
+}
+
+TEST(SliceMergeTest, ABucketHoldsWhatItsChangesLeave) {
+  std::mt19937_64 rng(11);
+  for (int round = 0; round < 300; ++round) {
+    std::map<std::tuple<NameId, NameId, Instant>, SliceRecordEntry> model;
+    std::optional<std::string> base;
+    std::vector<std::string> operands;
+    const int changes = 1 + static_cast<int>(rng() % 12);
+    for (int c = 0; c < changes; ++c) {
+      std::vector<SliceEntryId> removed;
+      std::vector<SliceRecordEntry> added;
+      // Remove some entries the bucket holds (and, now and then, one it does not).
+      for (const auto& [id, e] : model) {
+        if (rng() % 3 == 0) removed.push_back({e.subject, e.object, e.segment.valid.from});
+      }
+      if (rng() % 4 == 0) removed.push_back({99, 99, 5});
+      for (const SliceEntryId& id : removed) model.erase({id.subject, id.object, id.from});
+      for (int a = static_cast<int>(rng() % 4); a > 0; --a) {
+        const NameId s = static_cast<NameId>(rng() % 5), o = static_cast<NameId>(rng() % 3);
+        const Instant from = static_cast<Instant>(rng() % 4);
+        const SliceRecordEntry e{s, o, Segment{{from, from + 10}, Value::String(std::to_string(rng() % 100))}};
+        added.push_back(e);
+        model[{s, o, from}] = e;  // replaces one of the same id
+      }
+      operands.push_back(EncodeSliceBucketChange(removed, added));
+      // Now and then a compaction merges what has accumulated into the base.
+      if (rng() % 3 == 0) {
+        base = Merge(base ? &*base : nullptr, operands);
+        operands.clear();
+      }
+    }
+    const std::string merged = operands.empty() ? base.value() : Merge(base ? &*base : nullptr, operands);
+    std::vector<SliceRecordEntry> entries;
+    ASSERT_TRUE(DecodeSliceBucket(merged, std::nullopt, &entries).ok());
+    std::map<std::tuple<NameId, NameId, Instant>, SliceRecordEntry> got;
+    for (const SliceRecordEntry& e : entries) {
+      ASSERT_TRUE(got.insert({{e.subject, e.object, e.segment.valid.from}, e}).second) << "duplicate entry";
+    }
+    ASSERT_EQ(got.size(), model.size());
+    for (const auto& [id, e] : model) {
+      ASSERT_TRUE(got.contains(id));
+      EXPECT_EQ(got[id].segment.value, e.segment.value);
+      EXPECT_EQ(got[id].segment.valid.to, e.segment.valid.to);
+    }
+  }
+}
+
+TEST(SliceMergeTest, DamagedOperandFailsTheMerge) {
+  const std::shared_ptr<rocksdb::MergeOperator> op = NewSliceMergeOperator();
+  const std::vector<rocksdb::Slice> operands = {rocksdb::Slice("not a record")};
+  const rocksdb::MergeOperator::MergeOperationInput in("bucket", nullptr, operands, nullptr);
+  std::string merged;
+  rocksdb::Slice existing_operand;
+  rocksdb::MergeOperator::MergeOperationOutput out(merged, existing_operand);
+  EXPECT_FALSE(op->FullMergeV2(in, &out));
 }
 
 }  // namespace

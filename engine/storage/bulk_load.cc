@@ -53,14 +53,14 @@ struct KeyState {
   std::vector<ClosedRecord> closed;
 };
 
-// A slice index key as big-endian 64-bit words, zero-padded: compared as
-// integers they sort as the bytes do, because no slice key is a proper
+// A slice bucket key as big-endian 64-bit words, zero-padded: compared as
+// integers they sort as the bytes do, because no bucket key is a proper
 // prefix of another (keys of one kind have one length; kinds differ in
 // their fifth byte).
-using SliceSortKey = std::array<uint64_t, 5>;
+using BucketSortKey = std::array<uint64_t, 2>;
 
-SliceSortKey SortKeyOf(std::string_view key) {
-  SliceSortKey words{};
+BucketSortKey SortKeyOf(std::string_view key) {
+  BucketSortKey words{};
   assert(key.size() <= 8 * words.size());
   for (size_t i = 0; i < key.size(); ++i) {
     words[i / 8] |= uint64_t{static_cast<unsigned char>(key[i])} << (56 - 8 * (i % 8));
@@ -285,21 +285,29 @@ absl::Status DbImpl::BulkLoad(const std::vector<Transaction>& txns, size_t* load
   // The slice index and the transaction log.
   const auto write_slices_and_log = [&]() -> absl::Status {
     HS_RETURN_IF_ERROR(write(kSlicesCf, [&](Table* w) {
-      // Sorted as integers: each key's bytes as big-endian words.
+      // Each live segment with its bucket, sorted by bucket (as integers:
+      // each key's bytes as big-endian words).
       struct Entry {
-        SliceSortKey order;
+        BucketSortKey bucket;
         KeyIds ids;
         const Segment* segment;
       };
       std::vector<Entry> entries;
       for (const auto& [ids, state] : records) {
         for (const StoredSegment& s : state->live) {
-          entries.push_back({SortKeyOf(SliceKey(ids, s.segment.valid)), ids, &s.segment});
+          entries.push_back({SortKeyOf(SliceBucketKey(ids.predicate, s.segment.valid)), ids, &s.segment});
         }
       }
-      std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.order < b.order; });
-      for (const Entry& e : entries) {
-        HS_RETURN_IF_ERROR(put(w, SliceKey(e.ids, e.segment->valid), EncodeSliceValue(e.segment->valid, e.segment->value)));
+      std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) { return a.bucket < b.bucket; });
+      std::vector<SliceRecordEntry> bucket;
+      for (size_t begin = 0, end = 0; begin < entries.size(); begin = end) {
+        bucket.clear();
+        for (end = begin; end < entries.size() && entries[end].bucket == entries[begin].bucket; ++end) {
+          bucket.push_back({entries[end].ids.subject, entries[end].ids.object, *entries[end].segment});
+        }
+        const Entry& first = entries[begin];
+        HS_RETURN_IF_ERROR(
+            put(w, SliceBucketKey(first.ids.predicate, first.segment->valid), EncodeSliceBucket(std::move(bucket))));
       }
       return absl::OkStatus();
     }));
@@ -338,7 +346,7 @@ absl::Status DbImpl::BulkLoad(const std::vector<Transaction>& txns, size_t* load
     last_ = last;
   }
   for (NameId i = 0; i < sorted.size(); ++i) names_.Load(names.Name(sorted[i]), i);
-  names_.Reserve(name_count);
+  names_.FinishLoading(name_count);
   return rejected;
 }
 

@@ -118,6 +118,7 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
   absl::flat_hash_set<KeyIds> gone;         // keys whose records this batch deletes for good
   absl::flat_hash_set<NameId> names_kept;   // names of keys stored after this batch
   std::vector<NameId> name_candidates;      // names of erased keys, perhaps unused now
+  SliceIndexChanges slice_changes;
   rocksdb::ReadOptions ro;
   for (const std::vector<size_t>& group : groups) {
     const FactKey& key = ops[group.front()].key;
@@ -162,7 +163,7 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
         spilled_through = kNegInf;
         batch.Delete(cf(kKeysCf), ObjectIndexKey(*ids));
         batch.Delete(cf(kKeysCf), PredicateIndexKey(*ids));
-        for (const StoredSegment& seg : before) batch.Delete(cf(kSlicesCf), SliceKey(*ids, seg.segment.valid));
+        for (const StoredSegment& seg : before) slice_changes.Remove(*ids, seg.segment.valid);
         before.clear();
         stored = false;
         gone.insert(*ids);
@@ -188,13 +189,11 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
       closed.reserve(change.removed.size());
       for (const StoredSegment& s : change.removed) {
         closed.push_back({s.segment, {s.tx_from, time}});
-        batch.Delete(cf(kSlicesCf), SliceKey(*ids, s.segment.valid));
+        slice_changes.Remove(*ids, s.segment.valid);
       }
       closed_now = EncodeClosedRows(closed);
     }
-    for (const Segment& s : change.added) {
-      batch.Put(cf(kSlicesCf), SliceKey(*ids, s.valid), EncodeSliceValue(s.valid, s.value));
-    }
+    for (const Segment& s : change.added) slice_changes.Add(*ids, s);
     const std::string live_key = LiveKey(*ids);
     const bool move_closed =
         !closed_now.empty() && !closed_part.empty() && closed_part.size() + closed_now.size() > closed_bytes_in_record_;
@@ -216,6 +215,8 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
       batch.Merge(cf(kTimelinesCf), live_key, live + closed_now);
     }
   }
+
+  slice_changes.WriteTo(cf(kSlicesCf), &batch);
 
   // The transaction record keeps every operation except those an erase in
   // the same transaction made moot.

@@ -9,6 +9,7 @@
 #include <rocksdb/table.h>
 
 #include "absl/strings/str_cat.h"
+#include "storage/slice_merge.h"
 #include "storage/timeline_merge.h"
 #include "storage/column_families.h"
 #include "storage/rocks_status.h"
@@ -99,6 +100,9 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeDescriptors(size_t block_cache_
   // A key committed again and again must not make every read of it merge a
   // long chain of operands: past a few, the write stores the merged record.
   descriptors[kTimelinesCf].options.max_successive_merges = 8;
+  // A bucket's operands are merged by reads and compactions, never by a
+  // commit: merging rewrites the whole bucket.
+  descriptors[kSlicesCf].options.merge_operator = NewSliceMergeOperator();
   return descriptors;
 }
 
@@ -207,7 +211,7 @@ absl::Status DbImpl::LoadState() {
     names_.Load(std::string_view(it->key().data(), it->key().size()), id);
   }
   HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read names"));
-  names_.Reserve(meta.next_name_id);
+  names_.FinishLoading(meta.next_name_id);
   last_ = TransactionInfo{0, kNegInf, "", 0};
   if (meta.last_tx_id > 0) {
     HS_ASSIGN_OR_RETURN(last_, ReadTransactionInfo(meta.last_tx_id, nullptr));

@@ -21,7 +21,13 @@ const std::string& NameDictionary::Name(NameId id) const {
 NameId NameDictionary::Intern(std::string_view name, bool* added) {
   std::unique_lock lock(mu_);
   auto [it, inserted] = ids_.try_emplace(std::string(name), static_cast<NameId>(names_.size()));
-  if (inserted) names_.emplace_back(name);
+  if (inserted) {
+    names_.emplace_back(name);
+    if (ordered_ids_ + 1 == names_.size() && (greatest_ordered_ == nullptr || *greatest_ordered_ < names_.back())) {
+      ordered_ids_ = names_.size();
+      greatest_ordered_ = &names_.back();
+    }
+  }
   *added = inserted;
   return it->second;
 }
@@ -38,9 +44,22 @@ void NameDictionary::Remove(NameId id) {
   if (id < names_.size()) ids_.erase(names_[id]);
 }
 
-void NameDictionary::Reserve(size_t n) {
+void NameDictionary::FinishLoading(size_t n) {
   std::unique_lock lock(mu_);
   if (names_.size() < n) names_.resize(n);
+  FindOrderedIds();
+}
+
+void NameDictionary::FindOrderedIds() {
+  ordered_ids_ = 0;
+  greatest_ordered_ = nullptr;
+  for (const std::string& name : names_) {
+    if (!name.empty()) {
+      if (greatest_ordered_ != nullptr && !(*greatest_ordered_ < name)) return;
+      greatest_ordered_ = &name;
+    }
+    ++ordered_ids_;
+  }
 }
 
 size_t NameDictionary::size() const {
@@ -50,9 +69,17 @@ size_t NameDictionary::size() const {
 
 void NameDictionary::Truncate(size_t n) {
   std::unique_lock lock(mu_);
+  if (names_.size() <= n) return;
   while (names_.size() > n) {
     ids_.erase(names_.back());
     names_.pop_back();
+  }
+  if (ordered_ids_ > n) {  // ids below n stay in order; find the greatest of their names
+    ordered_ids_ = n;
+    greatest_ordered_ = nullptr;
+    for (size_t id = n; id > 0 && greatest_ordered_ == nullptr; --id) {
+      if (!names_[id - 1].empty()) greatest_ordered_ = &names_[id - 1];
+    }
   }
 }
 

@@ -27,6 +27,21 @@ class NameDictionary {
   // valid until Truncate removes the id.
   const std::string& Name(NameId id) const;
 
+  // The names by id, for resolving many ids under one lock.
+  struct Table {
+    const std::deque<std::string>& names;  // names[id] is Name(id)
+    // Ids below this compare as their names do: a bulk load assigns ids in
+    // name order, and a name interned after them that sorts after them all
+    // extends the run.
+    size_t ordered_ids;
+  };
+  // Runs fn(table) under one read lock. `fn` must not call this dictionary.
+  template <typename Fn>
+  auto WithTable(Fn fn) const {
+    std::shared_lock lock(mu_);
+    return fn(Table{names_, ordered_ids_});
+  }
+
   // The id of `name`, interning it as the next id if new (`*added` says).
   NameId Intern(std::string_view name, bool* added);
 
@@ -38,8 +53,9 @@ class NameDictionary {
   // for readers of older snapshots until the database is reopened.
   void Remove(NameId id);
 
-  // Makes size() at least n (the next id to assign, after loading).
-  void Reserve(size_t n);
+  // Ends loading: makes size() at least n (the next id to assign) and finds
+  // the ids in name order. Cost: one pass over the names.
+  void FinishLoading(size_t n);
 
   size_t size() const;
 
@@ -48,8 +64,13 @@ class NameDictionary {
 
  private:
   mutable std::shared_mutex mu_;
+  // Recomputes ordered_ids_ from id 0. REQUIRES: mu_ held.
+  void FindOrderedIds();
+
   absl::flat_hash_map<std::string, NameId> ids_;
-  std::deque<std::string> names_;
+  std::deque<std::string> names_;  // "" for ids whose names were removed (names are never empty)
+  size_t ordered_ids_ = 0;
+  const std::string* greatest_ordered_ = nullptr;  // the greatest name below ordered_ids_
 };
 
 }  // namespace hindsight::internal

@@ -1,6 +1,7 @@
 // The read side of DbImpl: pattern matching, timelines as of a transaction
 // time, history.
 #include <algorithm>
+#include <cstring>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -59,6 +60,73 @@ void SetNames(const Key& key, RowT* row) {
   row->key.subject = *key.subject;
   row->key.predicate = *key.predicate;
   row->key.object = *key.object;
+}
+
+// The first 16 bytes of a name (zero-padded) as big-endian integers:
+// names whose prefixes differ compare as their prefixes do.
+using NamePrefix = std::pair<uint64_t, uint64_t>;
+
+NamePrefix PrefixOf(const std::string& name) {
+  unsigned char bytes[16] = {};
+  std::memcpy(bytes, name.data(), std::min(name.size(), sizeof(bytes)));
+  uint64_t hi = 0, lo = 0;
+  for (int i = 0; i < 8; ++i) {
+    hi = hi << 8 | bytes[i];
+    lo = lo << 8 | bytes[8 + i];
+  }
+  return {hi, lo};
+}
+
+// A slice hit with its names.
+struct NamedHit {
+  const std::string* subject;
+  const std::string* object;
+  SliceRecordEntry* entry;
+};
+
+// `hits` with their names, in (subject, object) name order: sorted by ids
+// when all of them are in the dictionary's ordered run (the usual case after
+// a bulk load), else by the names' prefixes and, on a tie, the names.
+absl::Status OrderByNames(const NameDictionary::Table& table, std::vector<SliceRecordEntry>& hits,
+                          std::vector<NamedHit>* out) {
+  bool ids_in_order = true;
+  for (const SliceRecordEntry& e : hits) {
+    const NameId greater = std::max(e.subject, e.object);
+    if (greater >= table.names.size()) return absl::DataLossError("a key refers to an unknown name id");
+    ids_in_order = ids_in_order && greater < table.ordered_ids;
+  }
+  out->clear();
+  out->reserve(hits.size());
+  if (ids_in_order) {
+    std::vector<std::pair<uint64_t, SliceRecordEntry*>> keyed;
+    keyed.reserve(hits.size());
+    for (SliceRecordEntry& e : hits) keyed.push_back({uint64_t{e.subject} << 32 | e.object, &e});
+    std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [key, e] : keyed) out->push_back({&table.names[e->subject], &table.names[e->object], e});
+    return absl::OkStatus();
+  }
+  struct Keyed {
+    NamePrefix subject_prefix;
+    NamePrefix object_prefix;
+    NamedHit hit;
+  };
+  std::vector<Keyed> keyed;
+  keyed.reserve(hits.size());
+  for (SliceRecordEntry& e : hits) {
+    const std::string& subject = table.names[e.subject];
+    const std::string& object = table.names[e.object];
+    keyed.push_back({PrefixOf(subject), PrefixOf(object), {&subject, &object, &e}});
+  }
+  std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
+    if (a.hit.subject != b.hit.subject) {  // names are interned: same pointer, same name
+      if (a.subject_prefix != b.subject_prefix) return a.subject_prefix < b.subject_prefix;
+      return *a.hit.subject < *b.hit.subject;
+    }
+    if (a.object_prefix != b.object_prefix) return a.object_prefix < b.object_prefix;
+    return *a.hit.object < *b.hit.object;
+  });
+  for (const Keyed& k : keyed) out->push_back(k.hit);
+  return absl::OkStatus();
 }
 
 bool NamesLess(const std::string* a1, const std::string* a2, const std::string* a3, const std::string* b1,
@@ -306,38 +374,22 @@ absl::Status DbImpl::ScanSliceAt(const std::string& predicate, Instant v, const 
                                  const RowSink& sink) const {
   const std::optional<NameId> p = names_.Find(predicate);
   if (!p) return absl::OkStatus();
-  struct Hit {
-    SliceEntry entry;
-    const std::string* subject;
-    const std::string* object;
-  };
-  std::vector<Hit> hits;
-  const size_t known = names_.size();
-  rocksdb::ReadOptions ro = view.Options();
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kSlicesCf)));
-  for (const SliceRange& range : SliceRangesAt(*p, v)) {
-    for (it->Seek(range.begin); it->Valid() && it->key().compare(range.end) < 0; it->Next()) {
-      HS_ASSIGN_OR_RETURN(SliceEntry e, DecodeSliceKey(View(it->key())));
-      if (!range.all_match && !e.valid.Contains(v)) continue;
-      HS_ASSIGN_OR_RETURN(e.value, DecodeSliceValue(View(it->value())));
-      if (e.ids.subject >= known || e.ids.object >= known) return absl::DataLossError("a key refers to an unknown name id");
-      const std::string* s = &names_.Name(e.ids.subject);
-      const std::string* o = &names_.Name(e.ids.object);
-      hits.push_back({std::move(e), s, o});
-    }
-    HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan the slice index"));
-  }
-  std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
-    if (a.subject != b.subject) return *a.subject < *b.subject;  // names are interned: same pointer, same name
-    return *a.object < *b.object;
-  });
+  std::vector<SliceRecordEntry> hits;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view.Options(), cf(kSlicesCf)));
+  HS_RETURN_IF_ERROR(VisitSliceBucketsAt(it.get(), *p, v, [&](std::string_view bucket) {
+    return DecodeSliceBucket(bucket, v, &hits);
+  }));
+  std::vector<NamedHit> order;
+  HS_RETURN_IF_ERROR(names_.WithTable([&](const NameDictionary::Table& table) {
+    return OrderByNames(table, hits, &order);
+  }));
   Row row;
-  for (Hit& h : hits) {
+  for (const NamedHit& h : order) {
     row.key.predicate = predicate;
     row.key.subject = *h.subject;
     row.key.object = *h.object;
-    row.value = std::move(h.entry.value);
-    row.valid = h.entry.valid;
+    row.value = std::move(h.entry->segment.value);
+    row.valid = h.entry->segment.valid;
     if (!sink(row)) break;
   }
   return absl::OkStatus();

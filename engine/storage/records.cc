@@ -1,6 +1,8 @@
 #include "storage/records.h"
 
+#include <algorithm>
 #include <cstring>
+#include <tuple>
 
 #include <capnp/message.h>
 #include <capnp/serialize.h>
@@ -231,18 +233,112 @@ absl::StatusOr<std::vector<ClosedRecord>> DecodeClosedRows(std::string_view byte
   return out;
 }
 
-std::string EncodeSliceRecord(Instant to, const Value& value) {
-  capnp::MallocMessageBuilder message = Builder(2, TextBytes(value));
-  auto b = message.initRoot<schema::SliceValue>();
-  b.setTo(to);
-  WriteValue(value, b.initValue());
+namespace {
+
+void WriteSliceEntry(const SliceRecordEntry& e, schema::SliceEntry::Builder b) {
+  b.setSubject(e.subject);
+  b.setObject(e.object);
+  b.setFrom(e.segment.valid.from);
+  b.setTo(e.segment.valid.to);
+  WriteValue(e.segment.value, b.initValue());
+}
+
+size_t SliceEntriesTextBytes(const std::vector<SliceRecordEntry>& entries) {
+  size_t bytes = 0;
+  for (const SliceRecordEntry& e : entries) bytes += TextBytes(e.segment.value) + 8;
+  return bytes;
+}
+
+}  // namespace
+
+std::string EncodeSliceBucket(std::vector<SliceRecordEntry> entries) {
+  std::sort(entries.begin(), entries.end(), [](const SliceRecordEntry& a, const SliceRecordEntry& b) {
+    return std::tie(a.segment.valid.from, a.segment.valid.to, a.subject, a.object) <
+           std::tie(b.segment.valid.from, b.segment.valid.to, b.subject, b.object);
+  });
+  const auto n = static_cast<unsigned>(entries.size());
+  capnp::MallocMessageBuilder message = Builder(6 + 4 * entries.size(), SliceEntriesTextBytes(entries));
+  auto root = message.initRoot<schema::SliceBucket>();
+  auto subjects = root.initSubjects(n);
+  auto objects = root.initObjects(n);
+  auto froms = root.initFroms(n);
+  auto tos = root.initTos(n);
+  auto values = root.initValues(n);
+  for (unsigned i = 0; i < n; ++i) {
+    subjects.set(i, entries[i].subject);
+    objects.set(i, entries[i].object);
+    froms.set(i, entries[i].segment.valid.from);
+    tos.set(i, entries[i].segment.valid.to);
+    WriteValue(entries[i].segment.value, values[i]);
+  }
   return ToBytes(message);
 }
 
-absl::StatusOr<Value> DecodeSliceRecordValue(std::string_view bytes) {
-  return Decode<schema::SliceValue>(bytes, "slice index", [](schema::SliceValue::Reader r) {
-    return ReadValue(r.getValue());
+absl::Status DecodeSliceBucket(std::string_view bytes, std::optional<Instant> containing,
+                               std::vector<SliceRecordEntry>* out) {
+  const size_t size_before = out->size();
+  absl::StatusOr<bool> decoded = Decode<schema::SliceBucket>(bytes, "slice index", [&](schema::SliceBucket::Reader r) {
+    const auto subjects = r.getSubjects();
+    const auto objects = r.getObjects();
+    const auto froms = r.getFroms();
+    const auto tos = r.getTos();
+    const auto values = r.getValues();
+    unsigned end = froms.size();
+    KJ_REQUIRE(subjects.size() == end && objects.size() == end && tos.size() == end && values.size() == end,
+               "columns of different lengths");
+    if (containing) {
+      // The segments starting after the instant are a suffix.
+      unsigned lo = 0;
+      while (lo < end) {
+        const unsigned mid = lo + (end - lo) / 2;
+        if (froms[mid] <= *containing) {
+          lo = mid + 1;
+        } else {
+          end = mid;
+        }
+      }
+    }
+    for (unsigned i = 0; i < end; ++i) {
+      const Interval valid{froms[i], tos[i]};
+      if (containing && !valid.Contains(*containing)) continue;
+      out->push_back({subjects[i], objects[i], Segment{valid, ReadValue(values[i])}});
+    }
+    return true;
   });
+  if (!decoded.ok()) out->resize(size_before);
+  return decoded.status();
+}
+
+std::string EncodeSliceBucketChange(const std::vector<SliceEntryId>& removed,
+                                    const std::vector<SliceRecordEntry>& added) {
+  capnp::MallocMessageBuilder message =
+      Builder(2 + removed.size() * 3 + 2 * added.size(), SliceEntriesTextBytes(added));
+  auto root = message.initRoot<schema::SliceBucketChange>();
+  auto removed_list = root.initRemoved(static_cast<unsigned>(removed.size()));
+  for (size_t i = 0; i < removed.size(); ++i) {
+    auto b = removed_list[static_cast<unsigned>(i)];
+    b.setSubject(removed[i].subject);
+    b.setObject(removed[i].object);
+    b.setFrom(removed[i].from);
+  }
+  auto added_list = root.initAdded(static_cast<unsigned>(added.size()));
+  for (size_t i = 0; i < added.size(); ++i) WriteSliceEntry(added[i], added_list[static_cast<unsigned>(i)]);
+  return ToBytes(message);
+}
+
+absl::Status DecodeSliceBucketChange(std::string_view bytes, std::vector<SliceEntryId>* removed,
+                                     std::vector<SliceRecordEntry>* added) {
+  return Decode<schema::SliceBucketChange>(bytes, "slice index change", [&](schema::SliceBucketChange::Reader r) {
+           for (const schema::SliceEntryId::Reader id : r.getRemoved()) {
+             removed->push_back({id.getSubject(), id.getObject(), id.getFrom()});
+           }
+           for (const schema::SliceEntry::Reader e : r.getAdded()) {
+             added->push_back(
+                 {e.getSubject(), e.getObject(), Segment{{e.getFrom(), e.getTo()}, ReadValue(e.getValue())}});
+           }
+           return true;
+         })
+      .status();
 }
 
 std::string EncodeTransaction(const TransactionRecord& record) {

@@ -71,9 +71,42 @@ std::string EncodeClosedRows(const std::vector<ClosedRecord>& rows);
 absl::StatusOr<std::vector<ClosedRecord>> DecodeClosedRows(std::string_view bytes,
                                                            std::optional<Instant> visible_at);
 
-// A slice index entry's value: the segment's end and value.
-std::string EncodeSliceRecord(Instant to, const Value& value);
-absl::StatusOr<Value> DecodeSliceRecordValue(std::string_view bytes);
+// A live segment as a bucket of the slice index lists it (column family
+// "slices", storage/slice_index.h).
+struct SliceRecordEntry {
+  uint32_t subject = 0;  // name ids
+  uint32_t object = 0;
+  Segment segment;
+};
+// One segment of a bucket: a key's live segments never overlap, so its
+// subject, object and start name it.
+struct SliceEntryId {
+  uint32_t subject = 0;
+  uint32_t object = 0;
+  Instant from = kNegInf;
+  friend bool operator==(const SliceEntryId&, const SliceEntryId&) = default;
+  template <typename H>
+  friend H AbslHashValue(H h, const SliceEntryId& id) {
+    return H::combine(std::move(h), id.subject, id.object, id.from);
+  }
+};
+
+// A bucket's value: its entries, stored sorted by (from, to, subject,
+// object) whatever their order in `entries`.
+std::string EncodeSliceBucket(std::vector<SliceRecordEntry> entries);
+// Appends the entries of a bucket to `out`, in stored order; with
+// `containing`, only those whose segment contains that instant. Cost: a
+// binary search over the starts, a pass over the ends of the segments that
+// start by then, and the values of the hits only.
+absl::Status DecodeSliceBucket(std::string_view bytes, std::optional<Instant> containing,
+                               std::vector<SliceRecordEntry>* out);
+
+// A commit's change to one bucket (a merge operand, storage/slice_merge.h):
+// the entries it removes, then the entries it adds.
+std::string EncodeSliceBucketChange(const std::vector<SliceEntryId>& removed,
+                                    const std::vector<SliceRecordEntry>& added);
+absl::Status DecodeSliceBucketChange(std::string_view bytes, std::vector<SliceEntryId>* removed,
+                                     std::vector<SliceRecordEntry>* added);
 
 std::string EncodeTransaction(const TransactionRecord& record);
 absl::StatusOr<TransactionRecord> DecodeTransaction(std::string_view bytes);

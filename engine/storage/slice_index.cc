@@ -2,7 +2,12 @@
 
 #include <bit>
 
+#include <rocksdb/iterator.h>
+#include <rocksdb/write_batch.h>
+
 #include "storage/records.h"
+#include "storage/rocks_status.h"
+#include "util/status_macros.h"
 
 namespace hindsight::internal {
 namespace {
@@ -22,10 +27,18 @@ int LevelOf(Instant from, Instant to) {
 
 int64_t BucketOf(Instant t, int level) { return t >> level; }  // floor division by 2^level
 
+constexpr int kOpenBucketShift = 46;
+
 std::string Prefix(NameId p, char kind) {
   std::string key;
   AppendNameId(&key, p);
   key.push_back(kind);
+  return key;
+}
+
+std::string BucketKey(NameId p, char kind, int64_t bucket) {
+  std::string key = Prefix(p, kind);
+  AppendInstant(&key, bucket);
   return key;
 }
 
@@ -35,99 +48,72 @@ std::string LevelPrefix(NameId p, int level) {
   return key;
 }
 
-}  // namespace
-
-std::string SliceKey(const KeyIds& ids, Interval valid) {
-  std::string key;
-  if (valid.from == kNegInf) {
-    key = Prefix(ids.predicate, kOpenStart);
-    AppendInstant(&key, valid.to);
-    AppendNameId(&key, ids.subject);
-    AppendNameId(&key, ids.object);
-  } else if (valid.to == kPosInf) {
-    key = Prefix(ids.predicate, kOpenEnd);
-    AppendInstant(&key, valid.from);
-    AppendNameId(&key, ids.subject);
-    AppendNameId(&key, ids.object);
-  } else {
-    const int level = LevelOf(valid.from, valid.to);
-    key = LevelPrefix(ids.predicate, level);
-    AppendInstant(&key, BucketOf(valid.from, level));
-    AppendNameId(&key, ids.subject);
-    AppendNameId(&key, ids.object);
-    AppendInstant(&key, valid.from);
-    AppendInstant(&key, valid.to);
-  }
+std::string LevelBucketKey(NameId p, int level, int64_t bucket) {
+  std::string key = LevelPrefix(p, level);
+  AppendInstant(&key, bucket);
   return key;
 }
 
-std::string EncodeSliceValue(Interval valid, const Value& value) {
-  return EncodeSliceRecord(valid.to, value);
-}
+}  // namespace
 
-absl::StatusOr<SliceEntry> DecodeSliceKey(std::string_view key) {
-  const auto damaged = [] { return absl::DataLossError("damaged key in column family slices"); };
-  if (key.size() < 5) return damaged();
-  SliceEntry e;
-  e.ids.predicate = DecodeNameId(key.data());
-  const char* p = key.data() + 5;
-  switch (key[4]) {
-    case kOpenStart:
-    case kOpenEnd: {
-      if (key.size() != 5 + kInstantBytes + 2 * kIdBytes) return damaged();
-      const Instant bound = DecodeInstant(p);
-      e.valid = key[4] == kOpenStart ? Interval{kNegInf, bound} : Interval{bound, kPosInf};
-      e.ids.subject = DecodeNameId(p + kInstantBytes);
-      e.ids.object = DecodeNameId(p + kInstantBytes + kIdBytes);
-      return e;
-    }
-    case kFinite:
-      if (key.size() != 6 + 3 * kInstantBytes + 2 * kIdBytes) return damaged();
-      e.ids.subject = DecodeNameId(p + 1 + kInstantBytes);
-      e.ids.object = DecodeNameId(p + 1 + kInstantBytes + kIdBytes);
-      e.valid = {DecodeInstant(p + 1 + kInstantBytes + 2 * kIdBytes), DecodeInstant(p + 1 + 2 * kInstantBytes + 2 * kIdBytes)};
-      return e;
-    default:
-      return damaged();
-  }
+std::string SliceBucketKey(NameId p, Interval valid) {
+  if (valid.from == kNegInf) return BucketKey(p, kOpenStart, BucketOf(valid.to, kOpenBucketShift));
+  if (valid.to == kPosInf) return BucketKey(p, kOpenEnd, BucketOf(valid.from, kOpenBucketShift));
+  const int level = LevelOf(valid.from, valid.to);
+  return LevelBucketKey(p, level, BucketOf(valid.from, level));
 }
-
-absl::StatusOr<Value> DecodeSliceValue(std::string_view value) {
-  absl::StatusOr<Value> v = DecodeSliceRecordValue(value);
-  if (!v.ok()) return absl::DataLossError(std::string(v.status().message()) + " (column family slices)");
-  return v;
-}
-
 
 std::vector<SliceRange> SliceRangesAt(NameId p, Instant v) {
   std::vector<SliceRange> ranges;
   if (v == kPosInf) return ranges;
-  // [-inf, to) contains v iff to > v.
-  {
-    SliceRange r{Prefix(p, kOpenStart), Prefix(p, kOpenStart + 1), true};
-    r.begin = Prefix(p, kOpenStart);
-    AppendInstant(&r.begin, v + 1);  // v < +inf, so no overflow
-    ranges.push_back(std::move(r));
-  }
+  // [-inf, to) contains v iff to > v: buckets from v's on.
+  ranges.push_back({BucketKey(p, kOpenStart, BucketOf(v, kOpenBucketShift)), Prefix(p, kOpenStart + 1)});
   if (v == kNegInf) return ranges;  // only segments from -inf contain -inf
-  // [from, +inf) contains v iff from <= v.
-  {
-    SliceRange r{Prefix(p, kOpenEnd), Prefix(p, kOpenEnd), true};
-    AppendInstant(&r.end, v + 1);
-    ranges.push_back(std::move(r));
-  }
+  // [from, +inf) contains v iff from <= v: buckets up to v's (v >> 46 + 1
+  // cannot overflow).
+  ranges.push_back({Prefix(p, kOpenEnd), BucketKey(p, kOpenEnd, BucketOf(v, kOpenBucketShift) + 1)});
+  // A finite segment containing v starts in (v - 2^level, v]: in v's bucket
+  // or the one before. v < +inf, so bucket + 1 cannot overflow; v > -inf,
+  // so bucket - 1 cannot underflow.
   for (int level = 0; level <= kTopLevel; ++level) {
     const int64_t bucket = BucketOf(v, level);
-    SliceRange r{LevelPrefix(p, level), LevelPrefix(p, level), false};
-    AppendInstant(&r.begin, bucket == kNegInf ? bucket : bucket - 1);
-    if (bucket == kPosInf) {
-      r.end = LevelPrefix(p, level + 1);
-    } else {
-      AppendInstant(&r.end, bucket + 1);
-    }
-    ranges.push_back(std::move(r));
+    ranges.push_back({LevelBucketKey(p, level, bucket - 1), LevelBucketKey(p, level, bucket + 1)});
   }
   return ranges;
+}
+
+absl::Status VisitSliceBucketsAt(rocksdb::Iterator* it, NameId p, Instant v,
+                                 absl::FunctionRef<absl::Status(std::string_view)> visit) {
+  const std::vector<SliceRange> ranges = SliceRangesAt(p, v);
+  constexpr size_t kFirstLevelRange = 2;  // ranges[2 + level], levels in increasing order
+  const std::string finite_end = Prefix(p, kFinite + 1);
+  for (size_t r = 0; r < ranges.size(); ++r) {
+    for (it->Seek(ranges[r].begin); it->Valid() && it->key().compare(ranges[r].end) < 0; it->Next()) {
+      HS_RETURN_IF_ERROR(visit(std::string_view(it->value().data(), it->value().size())));
+    }
+    HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan the slice index"));
+    if (r < kFirstLevelRange) continue;
+    // The iterator stands at the first bucket after this level's range: the
+    // levels before that bucket's have no buckets at all.
+    if (!it->Valid() || it->key().compare(finite_end) >= 0) break;
+    const size_t next_level = static_cast<unsigned char>(it->key()[5]);  // p, kFinite, level, ...
+    r = std::max(r, kFirstLevelRange + next_level - 1);
+  }
+  return absl::OkStatus();
+}
+
+void SliceIndexChanges::Remove(const KeyIds& ids, Interval valid) {
+  buckets_[SliceBucketKey(ids.predicate, valid)].removed.push_back({ids.subject, ids.object, valid.from});
+}
+
+void SliceIndexChanges::Add(const KeyIds& ids, const Segment& segment) {
+  buckets_[SliceBucketKey(ids.predicate, segment.valid)].added.push_back({ids.subject, ids.object, segment});
+}
+
+void SliceIndexChanges::WriteTo(rocksdb::ColumnFamilyHandle* slices, rocksdb::WriteBatch* batch) const {
+  for (const auto& [key, change] : buckets_) {
+    batch->Merge(slices, key, EncodeSliceBucketChange(change.removed, change.added));
+  }
 }
 
 }  // namespace hindsight::internal

@@ -1,16 +1,20 @@
 // Column family "slices": a time index of the live segments of each
 // predicate, so that "every segment of predicate P that contains instant v"
-// (the pattern `* P *` at v) reads only segments near v.
+// (the pattern `* P *` at v) reads only segments near v, a few hundred of
+// them per stored value rather than one per RocksDB entry.
 //
-// A segment [from, to) is filed under its predicate in one of three ways:
-//   from = -inf            p, 0x00, to, s, o            value: Value
-//   from, to finite        p, 0x01, level, bucket, s, o, from, to    value: Value
-//   to = +inf, from finite p, 0x02, from, s, o          value: Value
-// where level = ceil(log2(to - from)) and bucket = floor(from / 2^level).
-// A finite segment lies inside its bucket and the next one, so at each level
-// only the buckets of v and of v - 2^level can hold segments containing v.
-// Open-ended segments are ordered by their finite bound, so every entry of
-// the two open ranges scanned is a hit.
+// Segments are filed in buckets; one value per bucket lists its segments
+// (a SliceBucket message, records.h). A segment [from, to) of key (s, P, o)
+// goes to the bucket
+//   from = -inf            P, 0x00, to >> 46
+//   to = +inf, from finite P, 0x02, from >> 46
+//   from, to finite        P, 0x01, level, from >> level
+// where level = ceil(log2(to - from)). A finite segment lies inside its
+// bucket and the next one, so at each level only the buckets of v and of
+// the one before can hold segments containing v. Open-ended segments are
+// bucketed by their finite bound in steps of 2^46 µs (about 2.2 years):
+// every bucket after v's (from -inf) or before it (to +inf) holds only
+// hits. Commits change buckets through merge operands (slice_merge.h).
 #ifndef HINDSIGHT_STORAGE_SLICE_INDEX_H_
 #define HINDSIGHT_STORAGE_SLICE_INDEX_H_
 
@@ -18,37 +22,59 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/status/statusor.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/function_ref.h"
+#include "absl/status/status.h"
 #include "hindsight/time.h"
-#include "hindsight/value.h"
 #include "keys/key_codec.h"
+#include "storage/records.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+class Iterator;
+class WriteBatch;
+}  // namespace rocksdb
 
 namespace hindsight::internal {
 
-// The index key of live segment `valid` of key `ids`.
-std::string SliceKey(const KeyIds& ids, Interval valid);
-std::string EncodeSliceValue(Interval valid, const Value& value);
+// The key of the bucket that files live segment `valid` of predicate `p`.
+std::string SliceBucketKey(NameId p, Interval valid);
 
-struct SliceEntry {
-  KeyIds ids;
-  Interval valid;
-  Value value;
-};
-// The key ids and interval of an index key, without decoding the value
-// (every bound is in the key). DataLoss when it is not a key of this index.
-absl::StatusOr<SliceEntry> DecodeSliceKey(std::string_view key);
-// The value of an entry. DataLoss when the bytes are not a value of this index.
-absl::StatusOr<Value> DecodeSliceValue(std::string_view value);
-
-// A key range [begin, end) of the index to scan for segments containing v.
+// A key range [begin, end) of buckets to read for the segments containing
+// v: some of their segments may not contain v, so filter each.
 struct SliceRange {
   std::string begin;
   std::string end;
-  bool all_match;  // every entry in the range contains v (no filtering needed)
 };
-// The ranges, for predicate `p` at instant `v`: the two open ranges and one
-// range per level (66 in all). Empty when v is +inf.
+// The ranges for predicate `p` at instant `v`: the two open-ended ranges
+// and one range of two buckets per level (66 in all). Empty when v is +inf.
 std::vector<SliceRange> SliceRangesAt(NameId p, Instant v);
+
+// Reads through `it` (an iterator over column family "slices") every bucket
+// of predicate `p` that may hold a segment containing v, calling
+// visit(bucket value) for each, and returns visit's first error or the
+// iterator's. Cost: one seek per open-ended range and per level that has
+// buckets of p (a level without any is skipped unseen), one step per bucket.
+absl::Status VisitSliceBucketsAt(rocksdb::Iterator* it, NameId p, Instant v,
+                                 absl::FunctionRef<absl::Status(std::string_view)> visit);
+
+// The changes one commit makes to the slice index, gathered per bucket and
+// written as one merge operand per bucket.
+class SliceIndexChanges {
+ public:
+  // Live segment `segment` of key `ids` leaves the index, or enters it.
+  void Remove(const KeyIds& ids, Interval valid);
+  void Add(const KeyIds& ids, const Segment& segment);
+  // One Merge per changed bucket into `batch`.
+  void WriteTo(rocksdb::ColumnFamilyHandle* slices, rocksdb::WriteBatch* batch) const;
+
+ private:
+  struct BucketChange {
+    std::vector<SliceEntryId> removed;
+    std::vector<SliceRecordEntry> added;
+  };
+  absl::flat_hash_map<std::string, BucketChange> buckets_;
+};
 
 }  // namespace hindsight::internal
 
