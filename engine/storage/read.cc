@@ -1,6 +1,7 @@
 // The read side of DbImpl: pattern matching, timelines as of a transaction
 // time, history.
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <tuple>
 
@@ -9,6 +10,7 @@
 #include "storage/db_impl.h"
 #include "storage/rocks_status.h"
 #include "storage/slice_index.h"
+#include "util/radix_sort.h"
 #include "util/status_macros.h"
 
 namespace hindsight::internal {
@@ -87,22 +89,32 @@ struct NamedHit {
 // `hits` with their names, in (subject, object) name order: sorted by ids
 // when all of them are in the dictionary's ordered run (the usual case after
 // a bulk load), else by the names' prefixes and, on a tie, the names.
-absl::Status OrderByNames(const NameDictionary::Table& table, std::vector<SliceRecordEntry>& hits,
+absl::Status OrderByNames(const NameDictionary::Table& table, const std::vector<SliceRecordEntry*>& hits,
                           std::vector<NamedHit>* out) {
   bool ids_in_order = true;
-  for (const SliceRecordEntry& e : hits) {
-    const NameId greater = std::max(e.subject, e.object);
+  for (const SliceRecordEntry* e : hits) {
+    const NameId greater = std::max(e->subject, e->object);
     if (greater >= table.names.size()) return absl::DataLossError("a key refers to an unknown name id");
     ids_in_order = ids_in_order && greater < table.ordered_ids;
   }
   out->clear();
   out->reserve(hits.size());
-  if (ids_in_order) {
-    std::vector<std::pair<uint64_t, SliceRecordEntry*>> keyed;
-    keyed.reserve(hits.size());
-    for (SliceRecordEntry& e : hits) keyed.push_back({uint64_t{e.subject} << 32 | e.object, &e});
-    std::sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    for (const auto& [key, e] : keyed) out->push_back({&table.names[e->subject], &table.names[e->object], e});
+  const int id_bits = std::bit_width(table.ordered_ids);
+  const int index_bits = std::bit_width(hits.size());
+  if (ids_in_order && 2 * id_bits + index_bits <= 64) {
+    // Sort keys (subject id, object id, position in `hits`) packed in one
+    // integer, radix sorted.
+    std::vector<uint64_t> keys, scratch;
+    keys.reserve(hits.size());
+    for (size_t i = 0; i < hits.size(); ++i) {
+      keys.push_back(((uint64_t{hits[i]->subject} << id_bits | hits[i]->object) << index_bits) | i);
+    }
+    RadixSort(&keys, 2 * id_bits + index_bits, &scratch);
+    const uint64_t index_mask = (uint64_t{1} << index_bits) - 1;
+    for (const uint64_t key : keys) {
+      SliceRecordEntry* e = hits[key & index_mask];
+      out->push_back({&table.names[e->subject], &table.names[e->object], e});
+    }
     return absl::OkStatus();
   }
   struct Keyed {
@@ -112,10 +124,10 @@ absl::Status OrderByNames(const NameDictionary::Table& table, std::vector<SliceR
   };
   std::vector<Keyed> keyed;
   keyed.reserve(hits.size());
-  for (SliceRecordEntry& e : hits) {
-    const std::string& subject = table.names[e.subject];
-    const std::string& object = table.names[e.object];
-    keyed.push_back({PrefixOf(subject), PrefixOf(object), {&subject, &object, &e}});
+  for (SliceRecordEntry* e : hits) {
+    const std::string& subject = table.names[e->subject];
+    const std::string& object = table.names[e->object];
+    keyed.push_back({PrefixOf(subject), PrefixOf(object), {&subject, &object, e}});
   }
   std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
     if (a.hit.subject != b.hit.subject) {  // names are interned: same pointer, same name
@@ -374,11 +386,18 @@ absl::Status DbImpl::ScanSliceAt(const std::string& predicate, Instant v, const 
                                  const RowSink& sink) const {
   const std::optional<NameId> p = names_.Find(predicate);
   if (!p) return absl::OkStatus();
-  std::vector<SliceRecordEntry> hits;
+  // Each bucket's hits in a vector of their own, sized by the bucket: no
+  // hit is moved as more are found.
+  std::vector<std::vector<SliceRecordEntry>> bucket_hits;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view.Options(), cf(kSlicesCf)));
   HS_RETURN_IF_ERROR(VisitSliceBucketsAt(it.get(), *p, v, [&](std::string_view bucket) {
-    return DecodeSliceBucket(bucket, v, &hits);
+    bucket_hits.emplace_back();
+    return DecodeSliceBucket(bucket, v, &bucket_hits.back());
   }));
+  std::vector<SliceRecordEntry*> hits;
+  for (std::vector<SliceRecordEntry>& in_bucket : bucket_hits) {
+    for (SliceRecordEntry& e : in_bucket) hits.push_back(&e);
+  }
   std::vector<NamedHit> order;
   HS_RETURN_IF_ERROR(names_.WithTable([&](const NameDictionary::Table& table) {
     return OrderByNames(table, hits, &order);

@@ -298,6 +298,7 @@ absl::Status DecodeSliceBucket(std::string_view bytes, std::optional<Instant> co
         }
       }
     }
+    out->reserve(out->size() + end);
     for (unsigned i = 0; i < end; ++i) {
       const Interval valid{froms[i], tos[i]};
       if (containing && !valid.Contains(*containing)) continue;
