@@ -1,6 +1,7 @@
 // The slice index finds exactly the segments that contain an instant, for
 // segments and instants anywhere in the int64 range; its merge operator
 // keeps a bucket equal to the set of segments a sequence of changes leaves.
+#include <deque>
 #include <map>
 #include <random>
 
@@ -73,6 +74,15 @@ std::string Merge(const std::string* base, const std::vector<std::string>& opera
   return merged;
 }
 
+// Combines `operands` into one, as a flush or compaction would.
+std::string PartialMerge(const std::vector<std::string>& operands) {
+  const std::shared_ptr<rocksdb::MergeOperator> op = NewSliceMergeOperator();
+  const std::deque<rocksdb::Slice> slices(operands.begin(), operands.end());
+  std::string merged;
+  EXPECT_TRUE(op->PartialMergeMulti("bucket", slices, &merged, nullptr));
+  return merged;
+}
+
 TEST(SliceMergeTest, ABucketHoldsWhatItsChangesLeave) {
   std::mt19937_64 rng(11);
   for (int round = 0; round < 300; ++round) {
@@ -97,6 +107,13 @@ TEST(SliceMergeTest, ABucketHoldsWhatItsChangesLeave) {
         model[{s, o, from}] = e;  // replaces one of the same id
       }
       operands.push_back(EncodeSliceBucketChange(removed, added));
+      // Now and then a flush combines the operands pending since the base.
+      if (operands.size() >= 2 && rng() % 3 == 0) {
+        const size_t from = rng() % (operands.size() - 1);
+        const std::string combined = PartialMerge({operands.begin() + from, operands.end()});
+        operands.resize(from);
+        operands.push_back(combined);
+      }
       // Now and then a compaction merges what has accumulated into the base.
       if (rng() % 3 == 0) {
         base = Merge(base ? &*base : nullptr, operands);

@@ -100,9 +100,16 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeDescriptors(size_t block_cache_
   // A key committed again and again must not make every read of it merge a
   // long chain of operands: past a few, the write stores the merged record.
   descriptors[kTimelinesCf].options.max_successive_merges = 8;
-  // A bucket's operands are merged by reads and compactions, never by a
-  // commit: merging rewrites the whole bucket.
+  // Likewise a bucket: past a few operands in the memtable, the write
+  // stores the merged bucket (flushes and compactions combine the rest).
   descriptors[kSlicesCf].options.merge_operator = NewSliceMergeOperator();
+  descriptors[kSlicesCf].options.max_successive_merges = 8;
+  // Buckets are only ever scanned, a few dozen per query: large blocks (a
+  // query touches fewer), no bloom filter, no hash index.
+  rocksdb::BlockBasedTableOptions slice_table;
+  slice_table.block_cache = cache;
+  slice_table.block_size = 32 << 10;
+  descriptors[kSlicesCf].options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(slice_table));
   return descriptors;
 }
 

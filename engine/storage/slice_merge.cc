@@ -1,9 +1,11 @@
 #include "storage/slice_merge.h"
 
+#include <deque>
 #include <string_view>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "storage/records.h"
 
 namespace hindsight::internal {
@@ -50,6 +52,35 @@ class SliceMergeOperator final : public rocksdb::MergeOperator {
       if (kept[i]) result.push_back(std::move(entries[i]));
     }
     out->new_value = EncodeSliceBucket(std::move(result));
+    return true;
+  }
+
+  // Operands combine into one change: every removal first (removing an
+  // entry a later operand removes is the same as never adding it), then the
+  // additions that survive, the last of each id winning. Flushes and
+  // compactions that cannot reach a bucket's value combine its operands
+  // this way, so a read merges at most a few of them.
+  bool PartialMergeMulti(const rocksdb::Slice& /*key*/, const std::deque<rocksdb::Slice>& operands,
+                         std::string* merged, rocksdb::Logger* /*logger*/) const override {
+    absl::flat_hash_set<SliceEntryId> removed_ids;
+    std::vector<SliceEntryId> removed;
+    absl::flat_hash_map<SliceEntryId, SliceRecordEntry> added;
+    std::vector<SliceEntryId> operand_removed;
+    std::vector<SliceRecordEntry> operand_added;
+    for (const rocksdb::Slice& operand : operands) {
+      operand_removed.clear();
+      operand_added.clear();
+      if (!DecodeSliceBucketChange(View(operand), &operand_removed, &operand_added).ok()) return false;
+      for (const SliceEntryId& id : operand_removed) {
+        if (removed_ids.insert(id).second) removed.push_back(id);
+        added.erase(id);
+      }
+      for (SliceRecordEntry& e : operand_added) added.insert_or_assign(IdOf(e), std::move(e));
+    }
+    std::vector<SliceRecordEntry> added_list;
+    added_list.reserve(added.size());
+    for (auto& [id, e] : added) added_list.push_back(std::move(e));
+    *merged = EncodeSliceBucketChange(removed, added_list);
     return true;
   }
 

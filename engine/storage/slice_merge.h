@@ -4,7 +4,8 @@
 // added), so a commit never reads a bucket. Merging applies the operands in
 // order: the result holds the earlier entries without the removed ones,
 // plus the added ones (an added entry replaces one of the same subject,
-// object and start).
+// object and start). Consecutive operands also combine into one (partial
+// merge), so flushes and compactions keep a bucket's pending operands few.
 #ifndef HINDSIGHT_STORAGE_SLICE_MERGE_H_
 #define HINDSIGHT_STORAGE_SLICE_MERGE_H_
 
