@@ -219,19 +219,30 @@ absl::StatusOr<std::vector<DbImpl::MatchedKey>> DbImpl::MatchingKeys(const Patte
     }
   }
   out.reserve(ids.size());
-  const size_t known = names_.size();
-  for (size_t i = 0; i < ids.size(); ++i) {
-    const KeyIds& k = ids[i];
-    if (k.subject >= known || k.predicate >= known || k.object >= known) {
-      return absl::DataLossError("a key refers to an unknown name id");
+  bool ids_in_order = true;  // every id compares as its name does
+  const bool names_known = names_.WithTable([&](const NameDictionary::Table& table) {
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const KeyIds& k = ids[i];
+      const NameId greatest = std::max({k.subject, k.predicate, k.object});
+      if (greatest >= table.names.size()) return false;
+      ids_in_order = ids_in_order && greatest < table.ordered_ids;
+      out.push_back({k, &table.names[k.subject], &table.names[k.predicate], &table.names[k.object],
+                     !records.empty(), records.empty() ? std::string() : std::move(records[i])});
     }
-    out.push_back({k, &names_.Name(k.subject), &names_.Name(k.predicate), &names_.Name(k.object),
-                   !records.empty(), records.empty() ? std::string() : std::move(records[i])});
-  }
+    return true;
+  });
+  if (!names_known) return absl::DataLossError("a key refers to an unknown name id");
   if (out.size() > 1) {
-    std::sort(out.begin(), out.end(), [](const MatchedKey& a, const MatchedKey& b) {
-      return NamesLess(a.subject, a.predicate, a.object, b.subject, b.predicate, b.object);
-    });
+    if (ids_in_order) {
+      std::sort(out.begin(), out.end(), [](const MatchedKey& a, const MatchedKey& b) {
+        return std::tie(a.ids.subject, a.ids.predicate, a.ids.object) <
+               std::tie(b.ids.subject, b.ids.predicate, b.ids.object);
+      });
+    } else {
+      std::sort(out.begin(), out.end(), [](const MatchedKey& a, const MatchedKey& b) {
+        return NamesLess(a.subject, a.predicate, a.object, b.subject, b.predicate, b.object);
+      });
+    }
   }
   return out;
 }
