@@ -44,16 +44,22 @@ TEST(SliceIndexTest, RangesFindExactlyTheSegmentsContainingV) {
       for (const auto& [ids, valid] : segments) {
         if (valid.Contains(v)) expected.insert(ids.subject);
       }
-      for (const SliceRange& r : SliceRangesAt(7, v)) {
-        for (auto it = buckets.lower_bound(r.begin); it != buckets.end() && it->first < r.end; ++it) {
-          std::vector<SliceRecordEntry> hits;
-          ASSERT_TRUE(DecodeSliceBucket(EncodeSliceBucket(it->second), v, &hits).ok());
-          for (const SliceRecordEntry& e : hits) {
-            ASSERT_TRUE(e.segment.valid.Contains(v));
-            ASSERT_EQ(e.segment.value, Value::Int64(e.subject));  // predicate 7's entry
-            found.insert(e.subject);
-          }
+      const auto read = [&](const std::vector<SliceRecordEntry>& bucket) {
+        std::vector<SliceRecordEntry> hits;
+        ASSERT_TRUE(DecodeSliceBucket(EncodeSliceBucket(bucket), v, &hits).ok());
+        for (const SliceRecordEntry& e : hits) {
+          ASSERT_TRUE(e.segment.valid.Contains(v));
+          ASSERT_EQ(e.segment.value, Value::Int64(e.subject));  // predicate 7's entry
+          found.insert(e.subject);
         }
+      };
+      const SliceLookup lookup = SliceLookupAt(7, v);
+      for (const SliceRange& r : lookup.ranges) {
+        for (auto it = buckets.lower_bound(r.begin); it != buckets.end() && it->first < r.end; ++it) read(it->second);
+      }
+      ASSERT_TRUE(std::is_sorted(lookup.buckets.begin(), lookup.buckets.end()));
+      for (const std::string& key : lookup.buckets) {
+        if (const auto it = buckets.find(key); it != buckets.end()) read(it->second);
       }
       ASSERT_EQ(found, expected) << "v = " << v;
     }

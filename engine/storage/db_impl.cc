@@ -58,16 +58,21 @@ absl::StatusOr<std::vector<HistoryRow>> Database::History(const Pattern& pattern
 namespace internal {
 namespace {
 
-rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
-  rocksdb::ColumnFamilyOptions cf;
+rocksdb::TableFactory* MakeTableFactory(const std::shared_ptr<rocksdb::Cache>& cache, size_t block_size) {
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
+  table.block_size = block_size;
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   table.cache_index_and_filter_blocks = false;
-  // Point reads (live and closed records) find their entry in a data block
-  // by hash instead of a binary search plus a linear scan.
+  // Point reads find their entry in a data block by hash instead of a
+  // binary search plus a linear scan.
   table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
-  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return rocksdb::NewBlockBasedTableFactory(table);
+}
+
+rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions cf;
+  cf.table_factory.reset(MakeTableFactory(cache, 4 << 10));
   cf.compression = rocksdb::kLZ4Compression;
   return cf;
 }
@@ -104,12 +109,9 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeDescriptors(size_t block_cache_
   // stores the merged bucket (flushes and compactions combine the rest).
   descriptors[kSlicesCf].options.merge_operator = NewSliceMergeOperator();
   descriptors[kSlicesCf].options.max_successive_merges = 8;
-  // Buckets are only ever scanned, a few dozen per query: large blocks (a
-  // query touches fewer), no bloom filter, no hash index.
-  rocksdb::BlockBasedTableOptions slice_table;
-  slice_table.block_cache = cache;
-  slice_table.block_size = 32 << 10;
-  descriptors[kSlicesCf].options.table_factory.reset(rocksdb::NewBlockBasedTableFactory(slice_table));
+  // A query reads a few dozen buckets, mostly of one predicate: large
+  // blocks, so that it touches fewer.
+  descriptors[kSlicesCf].options.table_factory.reset(MakeTableFactory(cache, 32 << 10));
   return descriptors;
 }
 

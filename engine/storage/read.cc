@@ -400,8 +400,7 @@ absl::Status DbImpl::ScanSliceAt(const std::string& predicate, Instant v, const 
   // Each bucket's hits in a vector of their own, sized by the bucket: no
   // hit is moved as more are found.
   std::vector<std::vector<SliceRecordEntry>> bucket_hits;
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view.Options(), cf(kSlicesCf)));
-  HS_RETURN_IF_ERROR(VisitSliceBucketsAt(it.get(), *p, v, [&](std::string_view bucket) {
+  HS_RETURN_IF_ERROR(VisitSliceBucketsAt(db_.get(), view.Options(), cf(kSlicesCf), *p, v, [&](std::string_view bucket) {
     bucket_hits.emplace_back();
     return DecodeSliceBucket(bucket, v, &bucket_hits.back());
   }));

@@ -2,7 +2,7 @@
 
 #include <bit>
 
-#include <rocksdb/iterator.h>
+#include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
 #include "storage/records.h"
@@ -63,41 +63,49 @@ std::string SliceBucketKey(NameId p, Interval valid) {
   return LevelBucketKey(p, level, BucketOf(valid.from, level));
 }
 
-std::vector<SliceRange> SliceRangesAt(NameId p, Instant v) {
-  std::vector<SliceRange> ranges;
-  if (v == kPosInf) return ranges;
+SliceLookup SliceLookupAt(NameId p, Instant v) {
+  SliceLookup lookup;
+  if (v == kPosInf) return lookup;
   // [-inf, to) contains v iff to > v: buckets from v's on.
-  ranges.push_back({BucketKey(p, kOpenStart, BucketOf(v, kOpenBucketShift)), Prefix(p, kOpenStart + 1)});
-  if (v == kNegInf) return ranges;  // only segments from -inf contain -inf
+  lookup.ranges.push_back({BucketKey(p, kOpenStart, BucketOf(v, kOpenBucketShift)), Prefix(p, kOpenStart + 1)});
+  if (v == kNegInf) return lookup;  // only segments from -inf contain -inf
   // [from, +inf) contains v iff from <= v: buckets up to v's (v >> 46 + 1
   // cannot overflow).
-  ranges.push_back({Prefix(p, kOpenEnd), BucketKey(p, kOpenEnd, BucketOf(v, kOpenBucketShift) + 1)});
+  lookup.ranges.push_back({Prefix(p, kOpenEnd), BucketKey(p, kOpenEnd, BucketOf(v, kOpenBucketShift) + 1)});
   // A finite segment containing v starts in (v - 2^level, v]: in v's bucket
-  // or the one before. v < +inf, so bucket + 1 cannot overflow; v > -inf,
-  // so bucket - 1 cannot underflow.
+  // or the one before. v > -inf, so bucket - 1 cannot underflow.
+  lookup.buckets.reserve(2 * (kTopLevel + 1));
   for (int level = 0; level <= kTopLevel; ++level) {
     const int64_t bucket = BucketOf(v, level);
-    ranges.push_back({LevelBucketKey(p, level, bucket - 1), LevelBucketKey(p, level, bucket + 1)});
+    lookup.buckets.push_back(LevelBucketKey(p, level, bucket - 1));
+    lookup.buckets.push_back(LevelBucketKey(p, level, bucket));
   }
-  return ranges;
+  return lookup;
 }
 
-absl::Status VisitSliceBucketsAt(rocksdb::Iterator* it, NameId p, Instant v,
+absl::Status VisitSliceBucketsAt(rocksdb::DB* db, const rocksdb::ReadOptions& options,
+                                 rocksdb::ColumnFamilyHandle* slices, NameId p, Instant v,
                                  absl::FunctionRef<absl::Status(std::string_view)> visit) {
-  const std::vector<SliceRange> ranges = SliceRangesAt(p, v);
-  constexpr size_t kFirstLevelRange = 2;  // ranges[2 + level], levels in increasing order
-  const std::string finite_end = Prefix(p, kFinite + 1);
-  for (size_t r = 0; r < ranges.size(); ++r) {
-    for (it->Seek(ranges[r].begin); it->Valid() && it->key().compare(ranges[r].end) < 0; it->Next()) {
-      HS_RETURN_IF_ERROR(visit(std::string_view(it->value().data(), it->value().size())));
+  const SliceLookup lookup = SliceLookupAt(p, v);
+  if (!lookup.ranges.empty()) {
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(options, slices));
+    for (const SliceRange& range : lookup.ranges) {
+      for (it->Seek(range.begin); it->Valid() && it->key().compare(range.end) < 0; it->Next()) {
+        HS_RETURN_IF_ERROR(visit(std::string_view(it->value().data(), it->value().size())));
+      }
+      HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan the slice index"));
     }
-    HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan the slice index"));
-    if (r < kFirstLevelRange) continue;
-    // The iterator stands at the first bucket after this level's range: the
-    // levels before that bucket's have no buckets at all.
-    if (!it->Valid() || it->key().compare(finite_end) >= 0) break;
-    const size_t next_level = static_cast<unsigned char>(it->key()[5]);  // p, kFinite, level, ...
-    r = std::max(r, kFirstLevelRange + next_level - 1);
+  }
+  const size_t n = lookup.buckets.size();
+  if (n == 0) return absl::OkStatus();
+  std::vector<rocksdb::Slice> keys(lookup.buckets.begin(), lookup.buckets.end());
+  std::vector<rocksdb::PinnableSlice> values(n);
+  std::vector<rocksdb::Status> statuses(n);
+  db->MultiGet(options, slices, n, keys.data(), values.data(), statuses.data(), /*sorted_input=*/true);
+  for (size_t i = 0; i < n; ++i) {
+    if (statuses[i].IsNotFound()) continue;
+    HS_RETURN_IF_ERROR(FromRocks(statuses[i], "cannot read the slice index"));
+    HS_RETURN_IF_ERROR(visit(std::string_view(values[i].data(), values[i].size())));
   }
   return absl::OkStatus();
 }

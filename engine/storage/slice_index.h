@@ -31,7 +31,8 @@
 
 namespace rocksdb {
 class ColumnFamilyHandle;
-class Iterator;
+class DB;
+struct ReadOptions;
 class WriteBatch;
 }  // namespace rocksdb
 
@@ -40,22 +41,28 @@ namespace hindsight::internal {
 // The key of the bucket that files live segment `valid` of predicate `p`.
 std::string SliceBucketKey(NameId p, Interval valid);
 
-// A key range [begin, end) of buckets to read for the segments containing
-// v: some of their segments may not contain v, so filter each.
+// Where the segments of a predicate containing v may be: key ranges
+// [begin, end) of open-ended buckets to scan, and finite buckets to get
+// (two per level, in key order). Some of their segments may not contain v,
+// so filter each.
 struct SliceRange {
   std::string begin;
   std::string end;
 };
-// The ranges for predicate `p` at instant `v`: the two open-ended ranges
-// and one range of two buckets per level (66 in all). Empty when v is +inf.
-std::vector<SliceRange> SliceRangesAt(NameId p, Instant v);
+struct SliceLookup {
+  std::vector<SliceRange> ranges;    // at most 2
+  std::vector<std::string> buckets;  // 128, or none when v is -inf
+};
+// Nothing when v is +inf (no segment contains it).
+SliceLookup SliceLookupAt(NameId p, Instant v);
 
-// Reads through `it` (an iterator over column family "slices") every bucket
-// of predicate `p` that may hold a segment containing v, calling
-// visit(bucket value) for each, and returns visit's first error or the
-// iterator's. Cost: one seek per open-ended range and per level that has
-// buckets of p (a level without any is skipped unseen), one step per bucket.
-absl::Status VisitSliceBucketsAt(rocksdb::Iterator* it, NameId p, Instant v,
+// Reads every bucket of SliceLookupAt(p, v) from column family "slices"
+// (`slices`) at `options`, calling visit(bucket value) for each that
+// exists, and returns visit's first error or RocksDB's. Cost: a seek per
+// open-ended range and one batched MultiGet of the finite buckets, where
+// a bloom filter rules out most absent ones.
+absl::Status VisitSliceBucketsAt(rocksdb::DB* db, const rocksdb::ReadOptions& options,
+                                 rocksdb::ColumnFamilyHandle* slices, NameId p, Instant v,
                                  absl::FunctionRef<absl::Status(std::string_view)> visit);
 
 // The changes one commit makes to the slice index, gathered per bucket and
