@@ -29,6 +29,7 @@ TEST(KeyCodecTest, IdsAndKeysRoundTrip) {
   EXPECT_EQ(DecodeLiveKey(LiveKey(k)), k);
   EXPECT_EQ(DecodeIndexKey(ObjectIndexKey(k)), k);
   EXPECT_EQ(DecodeIndexKey(PredicateIndexKey(k)), k);
+  EXPECT_EQ(DecodeIndexKey(SubjectIndexKey(k)), k);
   EXPECT_EQ(DecodeUint64(TxKey(0x0102030405060708).data()), 0x0102030405060708u);
 }
 

@@ -74,12 +74,19 @@ std::string PredicateIndexKey(const KeyIds& k) {
   return key;
 }
 
+std::string SubjectIndexKey(const KeyIds& k) {
+  std::string key(1, kSubjectIndexTag);
+  AppendKeyIds(&key, k.subject, k.predicate, k.object);
+  return key;
+}
+
 KeyIds DecodeIndexKey(std::string_view key) {
   assert(key.size() == 1 + kKeyIdsBytes);
   const NameId a = DecodeNameId(key.data() + 1);
   const NameId b = DecodeNameId(key.data() + 5);
   const NameId c = DecodeNameId(key.data() + 9);
   if (key[0] == kObjectIndexTag) return {b, c, a};
+  if (key[0] == kSubjectIndexTag) return {a, b, c};
   assert(key[0] == kPredicateIndexTag);
   return {c, a, b};
 }

@@ -49,12 +49,15 @@ KeyIds DecodeLiveKey(std::string_view key);  // REQUIRES: size kKeyIdsBytes
 // closed rows (20 bytes).
 std::string HistoryKey(const KeyIds& k, Instant max_tx_to);
 
-// Column family "keys": the key permutations that serve patterns without a
-// subject. 'O' object subject predicate, and 'P' predicate object subject.
+// Column family "keys": the key permutations that serve patterns. 'O'
+// object subject predicate, 'P' predicate object subject, and 'S' subject
+// predicate object (the timelines' own order, for a scan of live copies).
 inline constexpr char kObjectIndexTag = 'O';
 inline constexpr char kPredicateIndexTag = 'P';
+inline constexpr char kSubjectIndexTag = 'S';
 std::string ObjectIndexKey(const KeyIds& k);
 std::string PredicateIndexKey(const KeyIds& k);
+std::string SubjectIndexKey(const KeyIds& k);
 KeyIds DecodeIndexKey(std::string_view key);  // REQUIRES: size 13, known tag
 
 // Column families "txlog" and "txinfo": the transaction id.

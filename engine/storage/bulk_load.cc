@@ -266,7 +266,8 @@ absl::Status DbImpl::BulkLoad(const std::vector<Transaction>& txns, size_t* load
     }));
     return write(kKeysCf, [&](Table* w) {
       // 'O' object subject predicate (with a copy of the live timeline),
-      // then 'P' predicate object subject.
+      // then 'P' predicate object subject, then 'S' subject predicate object
+      // (with a copy of the live timeline).
       std::vector<std::pair<KeyIds, const KeyState*>> by_object;
       by_object.reserve(records.size());
       for (const auto& [ids, state] : records) by_object.push_back({{ids.object, ids.subject, ids.predicate}, state});
@@ -279,6 +280,10 @@ absl::Status DbImpl::BulkLoad(const std::vector<Transaction>& txns, size_t* load
       for (const auto& [ids, state] : records) order.push_back({ids.predicate, ids.object, ids.subject});
       std::sort(order.begin(), order.end(), IdsLess);
       for (const KeyIds& k : order) HS_RETURN_IF_ERROR(put(w, PredicateIndexKey({k.object, k.subject, k.predicate}), ""));
+      // 'S' subject predicate object: the records' own order.
+      for (const auto& [ids, state] : records) {
+        HS_RETURN_IF_ERROR(put(w, SubjectIndexKey(ids), EncodeLiveTimeline(state->live)));
+      }
       return absl::OkStatus();
     });
   };

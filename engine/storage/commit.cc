@@ -163,6 +163,7 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
         spilled_through = kNegInf;
         batch.Delete(cf(kKeysCf), ObjectIndexKey(*ids));
         batch.Delete(cf(kKeysCf), PredicateIndexKey(*ids));
+        batch.Delete(cf(kKeysCf), SubjectIndexKey(*ids));
         for (const StoredSegment& seg : before) slice_changes.Remove(*ids, seg.segment.valid);
         before.clear();
         stored = false;
@@ -204,9 +205,10 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
       for (const ClosedRecord& r : moving) spilled_through = std::max(spilled_through, r.tx.to);
       batch.Put(cf(kHistoryCf), HistoryKey(*ids, spilled_through), closed_part);
     }
-    // The object index keeps a copy of the live timeline.
+    // The object and subject indexes keep a copy of the live timeline.
     const std::string live = EncodeLiveTimeline(change.live, spilled_through);
     batch.Put(cf(kKeysCf), ObjectIndexKey(*ids), live);
+    batch.Put(cf(kKeysCf), SubjectIndexKey(*ids), live);
     if (move_closed) {
       batch.Put(cf(kTimelinesCf), live_key, live + closed_now);  // the record starts over
     } else {

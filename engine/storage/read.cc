@@ -172,6 +172,10 @@ absl::StatusOr<std::vector<DbImpl::MatchedKey>> DbImpl::MatchingKeys(const Patte
         AppendNameId(&prefix, *o);
         AppendNameId(&prefix, *s);
       } else {
+        if (live_only) {  // the live copies of the subject index, not the whole records
+          family = kKeysCf;
+          prefix.push_back(kSubjectIndexTag);
+        }
         AppendNameId(&prefix, *s);
         if (p) AppendNameId(&prefix, *p);
       }
@@ -193,7 +197,8 @@ absl::StatusOr<std::vector<DbImpl::MatchedKey>> DbImpl::MatchingKeys(const Patte
     const size_t key_size = family == kTimelinesCf ? kKeyIdsBytes : 1 + kKeyIdsBytes;
     // The scan carries the records (or, in the object index, a copy of the
     // live timelines).
-    const bool scan_has_records = family == kTimelinesCf || (live_only && prefix[0] == kObjectIndexTag);
+    const bool scan_has_records =
+        family == kTimelinesCf || (live_only && (prefix[0] == kObjectIndexTag || prefix[0] == kSubjectIndexTag));
     for (it->Seek(prefix); it->Valid(); it->Next()) {
       const std::string_view key = View(it->key());
       if (key.size() != key_size) return absl::DataLossError(absl::StrCat("damaged key in ", kColumnFamilyNames[family]));
