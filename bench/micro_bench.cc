@@ -37,12 +37,13 @@ void BM_SliceBucketDecodeAt(benchmark::State& state) {
     entries.push_back({i, i + 1, internal::Segment{{from, from + 1000 * kDay}, Value::String(i % 2 ? "severed" : "normal")}});
   }
   const std::string bytes = internal::EncodeSliceBucket(entries);
-  std::vector<internal::SliceRecordEntry> hits;
+  internal::SliceHits hits;
   for (auto _ : state) {
-    hits.clear();
-    benchmark::DoNotOptimize(internal::DecodeSliceBucket(bytes, 500 * kDay, &hits));
+    hits.hits.clear();
+    hits.texts.clear();
+    benchmark::DoNotOptimize(internal::DecodeSliceBucketAt(bytes, 500 * kDay, &hits));
   }
-  state.counters["hits"] = static_cast<double>(hits.size());
+  state.counters["hits"] = static_cast<double>(hits.hits.size());
 }
 BENCHMARK(BM_SliceBucketDecodeAt);
 

@@ -68,13 +68,24 @@ struct SliceEntry {
 
 # A bucket's segments as columns, sorted by (from, to, subject, object):
 # a reader finds the segments starting after an instant by binary search
-# and tests the ends of the others without touching their values.
+# and tests the ends of the others without touching their values. Values
+# are columns too (33 bytes an entry plus string bytes, where a list of
+# Value structs takes 48 and pads each string to 8 bytes), so that a reader
+# copies the fewest bytes and takes only its hits' values.
 struct SliceBucket {
   subjects @0 :List(UInt32);
   objects @1 :List(UInt32);
   froms @2 :List(Int64);
   tos @3 :List(Int64);
+  # Format 2 only (a database is upgraded when opened): the values as
+  # structs. Format 3 writes the three columns below instead.
   values @4 :List(Value);
+  # Value's union member: 0 none, 1 string, 2 int64, 3 float64, 4 bool.
+  kinds @5 :List(UInt8);
+  # The int64; the float64's bits; a bool as 0 or 1; for a string, where
+  # its bytes are in `texts`: offset << 32 | size. 0 for none.
+  words @6 :List(UInt64);
+  texts @7 :Data;  # the strings' bytes, one after another
 }
 
 # A commit's merge operand for one bucket: first the segments it removes

@@ -1,6 +1,8 @@
 // The public API against hand-written cases: the SEMANTICS worked example,
 // erase, transaction times, every rejected-transaction error, reopening,
 // and the failure modes of Open.
+#include <capnp/message.h>
+#include <capnp/serialize.h>
 #include <rocksdb/db.h>
 
 #include <filesystem>
@@ -10,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "hindsight/db.h"
+#include "records.capnp.h"
+#include "storage/records.h"
 #include "storage/slice_merge.h"
 #include "storage/timeline_merge.h"
 #include "test_util.h"
@@ -341,6 +345,98 @@ TEST_F(DbTest, DamagedRecordIsDataLoss) {
   EXPECT_TRUE(absl::IsDataLoss(rows.status())) << rows.status();
   EXPECT_TRUE(absl::StrContains(rows.status().message(), "(column family timelines, key (Syria, diplomatic_relations, Ukraine))"))
       << rows.status();
+}
+
+// A slice bucket as format 2 wrote it: values as a list of structs.
+std::string Format2Bucket(const std::vector<internal::SliceRecordEntry>& entries) {
+  capnp::MallocMessageBuilder message;
+  auto b = message.initRoot<schema::SliceBucket>();
+  const auto n = static_cast<unsigned>(entries.size());
+  auto subjects = b.initSubjects(n);
+  auto objects = b.initObjects(n);
+  auto froms = b.initFroms(n);
+  auto tos = b.initTos(n);
+  auto values = b.initValues(n);
+  for (unsigned i = 0; i < n; ++i) {
+    const internal::SliceRecordEntry& e = entries[i];
+    subjects.set(i, e.subject);
+    objects.set(i, e.object);
+    froms.set(i, e.segment.valid.from);
+    tos.set(i, e.segment.valid.to);
+    const Value& v = e.segment.value;
+    switch (v.type()) {
+      case Value::Type::kNone: values[i].setNone(); break;
+      case Value::Type::kString:
+        values[i].setString(kj::arrayPtr(reinterpret_cast<const kj::byte*>(v.string_value().data()), v.string_value().size()));
+        break;
+      case Value::Type::kInt64: values[i].setInt64(v.int64_value()); break;
+      case Value::Type::kDouble: values[i].setFloat64(v.double_value()); break;
+      case Value::Type::kBool: values[i].setBool(v.bool_value()); break;
+    }
+  }
+  const kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
+  return std::string(words.asChars().begin(), words.asChars().size());
+}
+
+TEST_F(DbTest, AFormat2DatabaseIsUpgradedByRebuildingItsSliceIndex) {
+  LoadWorkedExample();
+  Transaction more;
+  more.SetTime(T("2026-01-01"));
+  more.Assert({"Chad", "diplomatic_relations", "Ukraine"}, Value::Int64(3), {kNegInf, T("2024-01-01")});
+  more.Assert({"Niger", "diplomatic_relations", "Mali"}, Value::Double(0.5), {T("1990-01-01"), T("1990-01-02")});
+  more.Assert({"Mali", "diplomatic_relations", "Niger"}, Value::None(), {T("1980-01-01"), kPosInf});
+  more.Assert({"Mali", "borders", "Niger"}, Value::Bool(true), {kNegInf, kPosInf});
+  MustCommit(more);
+  const Pattern slice{std::nullopt, "diplomatic_relations", std::nullopt};
+  const std::vector<Instant> instants = {T("1985-01-01"), T("1990-01-01"), T("2023-01-01"), T("2025-01-01"), T("2025-10-01")};
+  std::vector<std::vector<Row>> before;
+  for (const Instant v : instants) before.push_back(Q(slice, ValidTimeClause::At(v)));
+  ASSERT_EQ(before[1].size(), 3u);  // Chad, Mali, Niger
+  db_.reset();
+  std::string stale_key;  // a bucket no segment of the timelines is in
+  {
+    // What format 2 left: its meta record, and buckets this format cannot
+    // read, as values and as merge operands.
+    RawRocks raw(dir_.path(), /*read_only=*/false);
+    std::string meta_bytes;
+    ASSERT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.Family("default"), "meta", &meta_bytes).ok());
+    internal::MetaRecord meta = internal::DecodeMeta(meta_bytes).value();
+    meta.format_version = 2;
+    ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.Family("default"), "meta", internal::EncodeMeta(meta)).ok());
+    std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.Family("slices")));
+    std::vector<std::pair<std::string, std::vector<internal::SliceRecordEntry>>> buckets;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      buckets.emplace_back(it->key().ToString(), std::vector<internal::SliceRecordEntry>());
+      ASSERT_TRUE(internal::DecodeSliceBucket(std::string_view(it->value().data(), it->value().size()),
+                                              &buckets.back().second)
+                      .ok());
+    }
+    ASSERT_GE(buckets.size(), 3u);
+    it.reset();
+    for (size_t i = 0; i < buckets.size(); ++i) {
+      const auto& [key, entries] = buckets[i];
+      rocksdb::WriteOptions options;
+      if (i % 2 == 0 || entries.empty()) {
+        ASSERT_TRUE(raw.db()->Put(options, raw.Family("slices"), key, Format2Bucket(entries)).ok());
+      } else {  // a bucket then a merge operand that adds one of its entries again
+        ASSERT_TRUE(raw.db()->Put(options, raw.Family("slices"), key, Format2Bucket(entries)).ok());
+        ASSERT_TRUE(
+            raw.db()->Merge(options, raw.Family("slices"), key, internal::EncodeSliceBucketChange({}, {entries.back()})).ok());
+      }
+    }
+    stale_key = buckets[0].first + "stale";
+    ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.Family("slices"), stale_key, Format2Bucket(buckets[0].second)).ok());
+  }
+  for (int open = 0; open < 2; ++open) {  // upgraded, then opened as format 3
+    Reopen();
+    for (size_t i = 0; i < instants.size(); ++i) EXPECT_EQ(Q(slice, ValidTimeClause::At(instants[i])), before[i]);
+    db_.reset();
+    RawRocks raw(dir_.path(), /*read_only=*/true);
+    std::string meta_bytes, stale;
+    ASSERT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.Family("default"), "meta", &meta_bytes).ok());
+    EXPECT_EQ(internal::DecodeMeta(meta_bytes).value().format_version, 3u);
+    EXPECT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.Family("slices"), stale_key, &stale).IsNotFound());
+  }
 }
 
 TEST(OpenTest, MissingAndForeignDirectories) {

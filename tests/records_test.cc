@@ -1,5 +1,9 @@
 // Cap'n Proto records: round trips, and damaged bytes are DataLoss.
+#include <capnp/message.h>
+#include <capnp/serialize.h>
+
 #include "gtest/gtest.h"
+#include "records.capnp.h"
 #include "storage/records.h"
 
 namespace hindsight::internal {
@@ -95,6 +99,93 @@ TEST(RecordsTest, DamagedBytesAreDataLoss) {
   std::string pointer = good;
   for (size_t i = 8; i < 16; ++i) pointer[i] = '\xff';  // root pointer
   EXPECT_TRUE(absl::IsDataLoss(DecodeLiveTimeline(pointer).status()));
+}
+
+std::vector<SliceRecordEntry> EveryKindOfSliceEntry() {
+  return {
+      {1, 2, Segment{{kNegInf, 0}, Value::None()}},
+      {3, 4, Segment{{-5, 10}, Value::String(std::string("a\0b\xff", 4))}},
+      {5, 6, Segment{{-5, 11}, Value::String("")}},
+      {7, 8, Segment{{-4, kPosInf}, Value::String(std::string(300, 'x'))}},
+      {9, 1, Segment{{-3, 2}, Value::Int64(INT64_MIN)}},
+      {2, 3, Segment{{-2, 3}, Value::Double(-0.0)}},
+      {4, 5, Segment{{-1, 4}, Value::Bool(true)}},
+      {6, 7, Segment{{0, 5}, Value::Bool(false)}},
+      {8, 9, Segment{{1, 6}, Value::String("last")}},
+  };
+}
+
+TEST(RecordsTest, SliceBucketRoundTripsEveryValueTypeInOrder) {
+  std::vector<SliceRecordEntry> in = EveryKindOfSliceEntry();
+  std::reverse(in.begin(), in.end());
+  std::vector<SliceRecordEntry> out;
+  ASSERT_TRUE(DecodeSliceBucket(EncodeSliceBucket(in), &out).ok());
+  const std::vector<SliceRecordEntry> sorted = EveryKindOfSliceEntry();  // listed in (from, to) order
+  ASSERT_EQ(out.size(), sorted.size());
+  for (size_t i = 0; i < out.size(); ++i) {
+    EXPECT_EQ(out[i].subject, sorted[i].subject);
+    EXPECT_EQ(out[i].object, sorted[i].object);
+    EXPECT_EQ(out[i].segment, sorted[i].segment);
+  }
+}
+
+TEST(RecordsTest, SliceBucketAtFindsTheSegmentsContainingAnInstantWithTheirValues) {
+  const std::vector<SliceRecordEntry> entries = EveryKindOfSliceEntry();
+  const std::string bytes = EncodeSliceBucket(entries);
+  // Read at every alignment: a value inside a RocksDB block may sit anywhere.
+  std::string shifted(8 + bytes.size(), ' ');
+  for (size_t shift = 0; shift < 8; ++shift) {
+    std::copy(bytes.begin(), bytes.end(), shifted.begin() + shift);
+    for (Instant v = -7; v <= 12; ++v) {
+      SliceHits hits;
+      hits.texts = "before";  // appended to, never replaced
+      ASSERT_TRUE(DecodeSliceBucketAt(std::string_view(shifted).substr(shift, bytes.size()), v, &hits).ok());
+      std::vector<Row> got, expected;
+      for (const SliceHit& h : hits.hits) got.push_back({{std::to_string(h.subject), "", std::to_string(h.object)}, hits.ValueOf(h), h.valid});
+      for (const SliceRecordEntry& e : entries) {
+        if (e.segment.valid.Contains(v)) {
+          expected.push_back({{std::to_string(e.subject), "", std::to_string(e.object)}, e.segment.value, e.segment.valid});
+        }
+      }
+      EXPECT_EQ(got, expected) << "v = " << v << ", shift " << shift;
+      EXPECT_EQ(hits.texts.substr(0, 6), "before");
+    }
+  }
+}
+
+TEST(RecordsTest, DamagedSliceBucketsAreDataLoss) {
+  const auto bucket = [](uint8_t kind, uint64_t word, std::string_view texts, unsigned kinds = 1) {
+    capnp::MallocMessageBuilder message;
+    auto b = message.initRoot<schema::SliceBucket>();
+    b.initSubjects(1);
+    b.initObjects(1);
+    b.initFroms(1).set(0, 0);
+    b.initTos(1).set(0, 10);
+    auto k = b.initKinds(kinds);
+    for (unsigned i = 0; i < kinds; ++i) k.set(i, kind);
+    b.initWords(1).set(0, word);
+    b.setTexts(kj::arrayPtr(reinterpret_cast<const kj::byte*>(texts.data()), texts.size()));
+    const kj::Array<capnp::word> words = capnp::messageToFlatArray(message);
+    return std::string(words.asChars().begin(), words.asChars().size());
+  };
+  const auto at = [](const std::string& bytes) {
+    SliceHits hits;
+    const absl::Status s = DecodeSliceBucketAt(bytes, 5, &hits);
+    if (!s.ok()) EXPECT_TRUE(hits.hits.empty() && hits.texts.empty()) << "a failed read leaves the hits as they were";
+    return s;
+  };
+  const auto all = [](const std::string& bytes) {
+    std::vector<SliceRecordEntry> out;
+    return DecodeSliceBucket(bytes, &out);
+  };
+  ASSERT_TRUE(at(bucket(1, uint64_t{1} << 32 | 2, "abc")).ok());  // "bc"
+  for (const std::string& bad : {bucket(1, uint64_t{2} << 32 | 2, "abc"),  // past the text
+                                 bucket(1, uint64_t{0xffffffff} << 32 | 0xffffffff, "abc"),
+                                 bucket(5, 0, ""),                           // no such kind
+                                 bucket(0, 0, "", 2)}) {                     // columns differ
+    EXPECT_TRUE(absl::IsDataLoss(at(bad))) << at(bad);
+    EXPECT_TRUE(absl::IsDataLoss(all(bad))) << all(bad);
+  }
 }
 
 }  // namespace

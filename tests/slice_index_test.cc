@@ -45,11 +45,11 @@ TEST(SliceIndexTest, RangesFindExactlyTheSegmentsContainingV) {
         if (valid.Contains(v)) expected.insert(ids.subject);
       }
       const auto read = [&](const std::vector<SliceRecordEntry>& bucket) {
-        std::vector<SliceRecordEntry> hits;
-        ASSERT_TRUE(DecodeSliceBucket(EncodeSliceBucket(bucket), v, &hits).ok());
-        for (const SliceRecordEntry& e : hits) {
-          ASSERT_TRUE(e.segment.valid.Contains(v));
-          ASSERT_EQ(e.segment.value, Value::Int64(e.subject));  // predicate 7's entry
+        SliceHits hits;
+        ASSERT_TRUE(DecodeSliceBucketAt(EncodeSliceBucket(bucket), v, &hits).ok());
+        for (const SliceHit& e : hits.hits) {
+          ASSERT_TRUE(e.valid.Contains(v));
+          ASSERT_EQ(hits.ValueOf(e), Value::Int64(e.subject));  // predicate 7's entry
           found.insert(e.subject);
         }
       };
@@ -128,7 +128,7 @@ TEST(SliceMergeTest, ABucketHoldsWhatItsChangesLeave) {
     }
     const std::string merged = operands.empty() ? base.value() : Merge(base ? &*base : nullptr, operands);
     std::vector<SliceRecordEntry> entries;
-    ASSERT_TRUE(DecodeSliceBucket(merged, std::nullopt, &entries).ok());
+    ASSERT_TRUE(DecodeSliceBucket(merged, &entries).ok());
     std::map<std::tuple<NameId, NameId, Instant>, SliceRecordEntry> got;
     for (const SliceRecordEntry& e : entries) {
       ASSERT_TRUE(got.insert({{e.subject, e.object, e.segment.valid.from}, e}).second) << "duplicate entry";

@@ -21,7 +21,7 @@ inline constexpr const char* kColumnFamilyNames[kColumnFamilyCount] = {
     "default", "names", "timelines", "keys", "txlog", "txinfo", "slices", "history"};
 
 inline constexpr char kMetaKey[] = "meta";
-inline constexpr unsigned kFormatVersion = 2;  // 2: one timeline record per key
+inline constexpr unsigned kFormatVersion = 3;  // 3: slice buckets hold values as columns
 
 }  // namespace hindsight::internal
 

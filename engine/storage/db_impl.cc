@@ -201,8 +201,9 @@ absl::Status DbImpl::LoadState() {
   const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kMetaCf), kMetaKey, &bytes);
   if (s.IsNotFound()) return absl::FailedPreconditionError("not a Hindsight database (no meta record)");
   HS_RETURN_IF_ERROR(FromRocks(s, "cannot read meta record"));
-  HS_ASSIGN_OR_RETURN(const MetaRecord meta, DecodeMeta(bytes));
-  if (meta.format_version != kFormatVersion) {
+  HS_ASSIGN_OR_RETURN(MetaRecord meta, DecodeMeta(bytes));
+  constexpr unsigned kUpgradableFormat = 2;
+  if (meta.format_version != kFormatVersion && meta.format_version != kUpgradableFormat) {
     return absl::FailedPreconditionError(
         absl::StrCat("unsupported database format version ", meta.format_version, " (this build reads ",
                      kFormatVersion, ")"));
@@ -221,6 +222,7 @@ absl::Status DbImpl::LoadState() {
   }
   HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read names"));
   names_.FinishLoading(meta.next_name_id);
+  if (meta.format_version == kUpgradableFormat) HS_RETURN_IF_ERROR(UpgradeFromFormat2(&meta));
   last_ = TransactionInfo{0, kNegInf, "", 0};
   if (meta.last_tx_id > 0) {
     HS_ASSIGN_OR_RETURN(last_, ReadTransactionInfo(meta.last_tx_id, nullptr));

@@ -83,17 +83,17 @@ NamePrefix PrefixOf(const std::string& name) {
 struct NamedHit {
   const std::string* subject;
   const std::string* object;
-  SliceRecordEntry* entry;
+  const SliceHit* entry;
 };
 
 // `hits` with their names, in (subject, object) name order: sorted by ids
 // when all of them are in the dictionary's ordered run (the usual case after
 // a bulk load), else by the names' prefixes and, on a tie, the names.
-absl::Status OrderByNames(const NameDictionary::Table& table, const std::vector<SliceRecordEntry*>& hits,
+absl::Status OrderByNames(const NameDictionary::Table& table, const std::vector<SliceHit>& hits,
                           std::vector<NamedHit>* out) {
   bool ids_in_order = true;
-  for (const SliceRecordEntry* e : hits) {
-    const NameId greater = std::max(e->subject, e->object);
+  for (const SliceHit& e : hits) {
+    const NameId greater = std::max(e.subject, e.object);
     if (greater >= table.names.size()) return absl::DataLossError("a key refers to an unknown name id");
     ids_in_order = ids_in_order && greater < table.ordered_ids;
   }
@@ -107,13 +107,13 @@ absl::Status OrderByNames(const NameDictionary::Table& table, const std::vector<
     std::vector<uint64_t> keys, scratch;
     keys.reserve(hits.size());
     for (size_t i = 0; i < hits.size(); ++i) {
-      keys.push_back(((uint64_t{hits[i]->subject} << id_bits | hits[i]->object) << index_bits) | i);
+      keys.push_back(((uint64_t{hits[i].subject} << id_bits | hits[i].object) << index_bits) | i);
     }
     RadixSort(&keys, 2 * id_bits + index_bits, &scratch);
     const uint64_t index_mask = (uint64_t{1} << index_bits) - 1;
     for (const uint64_t key : keys) {
-      SliceRecordEntry* e = hits[key & index_mask];
-      out->push_back({&table.names[e->subject], &table.names[e->object], e});
+      const SliceHit& e = hits[key & index_mask];
+      out->push_back({&table.names[e.subject], &table.names[e.object], &e});
     }
     return absl::OkStatus();
   }
@@ -124,10 +124,10 @@ absl::Status OrderByNames(const NameDictionary::Table& table, const std::vector<
   };
   std::vector<Keyed> keyed;
   keyed.reserve(hits.size());
-  for (SliceRecordEntry* e : hits) {
-    const std::string& subject = table.names[e->subject];
-    const std::string& object = table.names[e->object];
-    keyed.push_back({PrefixOf(subject), PrefixOf(object), {&subject, &object, e}});
+  for (const SliceHit& e : hits) {
+    const std::string& subject = table.names[e.subject];
+    const std::string& object = table.names[e.object];
+    keyed.push_back({PrefixOf(subject), PrefixOf(object), {&subject, &object, &e}});
   }
   std::sort(keyed.begin(), keyed.end(), [](const Keyed& a, const Keyed& b) {
     if (a.hit.subject != b.hit.subject) {  // names are interned: same pointer, same name
@@ -402,20 +402,13 @@ absl::Status DbImpl::ScanSliceAt(const std::string& predicate, Instant v, const 
                                  const RowSink& sink) const {
   const std::optional<NameId> p = names_.Find(predicate);
   if (!p) return absl::OkStatus();
-  // Each bucket's hits in a vector of their own, sized by the bucket: no
-  // hit is moved as more are found.
-  std::vector<std::vector<SliceRecordEntry>> bucket_hits;
+  SliceHits hits;
   HS_RETURN_IF_ERROR(VisitSliceBucketsAt(db_.get(), view.Options(), cf(kSlicesCf), *p, v, [&](std::string_view bucket) {
-    bucket_hits.emplace_back();
-    return DecodeSliceBucket(bucket, v, &bucket_hits.back());
+    return DecodeSliceBucketAt(bucket, v, &hits);
   }));
-  std::vector<SliceRecordEntry*> hits;
-  for (std::vector<SliceRecordEntry>& in_bucket : bucket_hits) {
-    for (SliceRecordEntry& e : in_bucket) hits.push_back(&e);
-  }
   std::vector<NamedHit> order;
   HS_RETURN_IF_ERROR(names_.WithTable([&](const NameDictionary::Table& table) {
-    return OrderByNames(table, hits, &order);
+    return OrderByNames(table, hits.hits, &order);
   }));
   // The hits are scattered in memory in name order: fetch a few rows ahead.
   constexpr size_t kAhead = 8;
@@ -431,8 +424,8 @@ absl::Status DbImpl::ScanSliceAt(const std::string& predicate, Instant v, const 
     row.key.predicate = predicate;
     row.key.subject = *h.subject;
     row.key.object = *h.object;
-    row.value = std::move(h.entry->segment.value);
-    row.valid = h.entry->segment.valid;
+    row.value = hits.ValueOf(*h.entry);
+    row.valid = h.entry->valid;
     if (!sink(row)) break;
   }
   return absl::OkStatus();

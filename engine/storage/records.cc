@@ -1,9 +1,11 @@
 #include "storage/records.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <tuple>
 
+#include <capnp/any.h>
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 #include <kj/array.h>
@@ -249,6 +251,74 @@ size_t SliceEntriesTextBytes(const std::vector<SliceRecordEntry>& entries) {
   return bytes;
 }
 
+static_assert(std::endian::native == std::endian::little, "bucket columns are read in place as little-endian");
+
+// A bucket's columns, read in place from its message (which is aligned).
+struct BucketColumns {
+  unsigned size = 0;
+  const kj::byte* subjects = nullptr;  // uint32 each
+  const kj::byte* objects = nullptr;   // uint32
+  const kj::byte* froms = nullptr;     // int64
+  const kj::byte* tos = nullptr;       // int64
+  const kj::byte* kinds = nullptr;     // uint8
+  const kj::byte* words = nullptr;     // uint64
+  std::string_view texts;
+
+  template <typename T>
+  static T At(const kj::byte* column, unsigned i) {
+    T t;
+    std::memcpy(&t, column + size_t{i} * sizeof(T), sizeof(T));
+    return t;
+  }
+  uint32_t subject(unsigned i) const { return At<uint32_t>(subjects, i); }
+  uint32_t object(unsigned i) const { return At<uint32_t>(objects, i); }
+  Instant from(unsigned i) const { return At<int64_t>(froms, i); }
+  Instant to(unsigned i) const { return At<int64_t>(tos, i); }
+  uint8_t kind(unsigned i) const { return kinds[i]; }
+  uint64_t word(unsigned i) const { return At<uint64_t>(words, i); }
+};
+
+// The bytes of a column with `size` elements of T; throws (DataLoss to the
+// caller) if it holds another number.
+template <typename T, typename List>
+const kj::byte* Column(List list, unsigned size) {
+  const kj::ArrayPtr<const kj::byte> raw = capnp::AnyList::Reader(list).getRawBytes();
+  KJ_REQUIRE(list.size() == size && raw.size() == size_t{size} * sizeof(T), "columns of different lengths");
+  return raw.begin();
+}
+
+BucketColumns ColumnsOf(schema::SliceBucket::Reader r) {
+  BucketColumns c;
+  c.size = r.getFroms().size();
+  c.subjects = Column<uint32_t>(r.getSubjects(), c.size);
+  c.objects = Column<uint32_t>(r.getObjects(), c.size);
+  c.froms = Column<int64_t>(r.getFroms(), c.size);
+  c.tos = Column<int64_t>(r.getTos(), c.size);
+  c.kinds = Column<uint8_t>(r.getKinds(), c.size);
+  c.words = Column<uint64_t>(r.getWords(), c.size);
+  const capnp::Data::Reader texts = r.getTexts();
+  c.texts = std::string_view(reinterpret_cast<const char*>(texts.begin()), texts.size());
+  return c;
+}
+
+// The string bytes `word` names in `texts`; throws if outside.
+std::string_view TextOf(uint64_t word, std::string_view texts) {
+  const uint64_t offset = word >> 32, size = word & 0xffffffff;
+  KJ_REQUIRE(offset + size <= texts.size(), "a string value outside the bucket's text");
+  return texts.substr(offset, size);
+}
+
+Value ColumnValue(uint8_t kind, uint64_t word, std::string_view texts) {
+  switch (kind) {
+    case 0: return Value::None();
+    case 1: return Value::String(std::string(TextOf(word, texts)));
+    case 2: return Value::Int64(static_cast<int64_t>(word));
+    case 3: return Value::Double(std::bit_cast<double>(word));
+    case 4: return Value::Bool(word != 0);
+  }
+  KJ_FAIL_REQUIRE("unknown value kind");
+}
+
 }  // namespace
 
 std::string EncodeSliceBucket(std::vector<SliceRecordEntry> entries) {
@@ -257,56 +327,117 @@ std::string EncodeSliceBucket(std::vector<SliceRecordEntry> entries) {
            std::tie(b.segment.valid.from, b.segment.valid.to, b.subject, b.object);
   });
   const auto n = static_cast<unsigned>(entries.size());
-  capnp::MallocMessageBuilder message = Builder(6 + 4 * entries.size(), SliceEntriesTextBytes(entries));
+  std::string texts;
+  for (const SliceRecordEntry& e : entries) {
+    if (e.segment.value.type() == Value::Type::kString) texts += e.segment.value.string_value();
+  }
+  // The root pointer and struct, then seven columns, each padded to words.
+  capnp::MallocMessageBuilder message(static_cast<unsigned>(16 + (33 * size_t{n} + texts.size()) / 8 + 8));
   auto root = message.initRoot<schema::SliceBucket>();
   auto subjects = root.initSubjects(n);
   auto objects = root.initObjects(n);
   auto froms = root.initFroms(n);
   auto tos = root.initTos(n);
-  auto values = root.initValues(n);
+  auto kinds = root.initKinds(n);
+  auto words = root.initWords(n);
+  root.setTexts(kj::arrayPtr(reinterpret_cast<const kj::byte*>(texts.data()), texts.size()));
+  uint64_t text_offset = 0;
   for (unsigned i = 0; i < n; ++i) {
+    const Value& value = entries[i].segment.value;
     subjects.set(i, entries[i].subject);
     objects.set(i, entries[i].object);
     froms.set(i, entries[i].segment.valid.from);
     tos.set(i, entries[i].segment.valid.to);
-    WriteValue(entries[i].segment.value, values[i]);
+    kinds.set(i, static_cast<uint8_t>(value.type()));
+    uint64_t word = 0;
+    switch (value.type()) {
+      case Value::Type::kNone: break;
+      case Value::Type::kString:
+        word = text_offset << 32 | value.string_value().size();
+        text_offset += value.string_value().size();
+        break;
+      case Value::Type::kInt64: word = static_cast<uint64_t>(value.int64_value()); break;
+      case Value::Type::kDouble: word = std::bit_cast<uint64_t>(value.double_value()); break;
+      case Value::Type::kBool: word = value.bool_value() ? 1 : 0; break;
+    }
+    words.set(i, word);
   }
   return ToBytes(message);
 }
 
-absl::Status DecodeSliceBucket(std::string_view bytes, std::optional<Instant> containing,
-                               std::vector<SliceRecordEntry>* out) {
+absl::Status DecodeSliceBucket(std::string_view bytes, std::vector<SliceRecordEntry>* out) {
   const size_t size_before = out->size();
   absl::StatusOr<bool> decoded = Decode<schema::SliceBucket>(bytes, "slice index", [&](schema::SliceBucket::Reader r) {
-    const auto subjects = r.getSubjects();
-    const auto objects = r.getObjects();
-    const auto froms = r.getFroms();
-    const auto tos = r.getTos();
-    const auto values = r.getValues();
-    unsigned end = froms.size();
-    KJ_REQUIRE(subjects.size() == end && objects.size() == end && tos.size() == end && values.size() == end,
-               "columns of different lengths");
-    if (containing) {
-      // The segments starting after the instant are a suffix.
-      unsigned lo = 0;
-      while (lo < end) {
-        const unsigned mid = lo + (end - lo) / 2;
-        if (froms[mid] <= *containing) {
-          lo = mid + 1;
-        } else {
-          end = mid;
-        }
+    if (r.hasValues()) {  // format 2, merged before the database was upgraded
+      const auto subjects = r.getSubjects();
+      const auto objects = r.getObjects();
+      const auto froms = r.getFroms();
+      const auto tos = r.getTos();
+      const auto values = r.getValues();
+      const unsigned n = values.size();
+      KJ_REQUIRE(subjects.size() == n && objects.size() == n && froms.size() == n && tos.size() == n,
+                 "columns of different lengths");
+      for (unsigned i = 0; i < n; ++i) {
+        out->push_back({subjects[i], objects[i], Segment{{froms[i], tos[i]}, ReadValue(values[i])}});
       }
+      return true;
     }
-    out->reserve(out->size() + end);
-    for (unsigned i = 0; i < end; ++i) {
-      const Interval valid{froms[i], tos[i]};
-      if (containing && !valid.Contains(*containing)) continue;
-      out->push_back({subjects[i], objects[i], Segment{valid, ReadValue(values[i])}});
+    const BucketColumns c = ColumnsOf(r);
+    out->reserve(out->size() + c.size);
+    for (unsigned i = 0; i < c.size; ++i) {
+      out->push_back({c.subject(i), c.object(i),
+                      Segment{{c.from(i), c.to(i)}, ColumnValue(c.kind(i), c.word(i), c.texts)}});
     }
     return true;
   });
   if (!decoded.ok()) out->resize(size_before);
+  return decoded.status();
+}
+
+Value SliceHits::ValueOf(const SliceHit& hit) const {
+  switch (hit.kind) {
+    case Value::Type::kNone: return Value::None();
+    case Value::Type::kString: return Value::String(texts.substr(hit.word >> 32, hit.word & 0xffffffff));
+    case Value::Type::kInt64: return Value::Int64(static_cast<int64_t>(hit.word));
+    case Value::Type::kDouble: return Value::Double(std::bit_cast<double>(hit.word));
+    case Value::Type::kBool: return Value::Bool(hit.word != 0);
+  }
+  return Value::None();
+}
+
+absl::Status DecodeSliceBucketAt(std::string_view bytes, Instant v, SliceHits* out) {
+  const size_t hits_before = out->hits.size(), texts_before = out->texts.size();
+  absl::StatusOr<bool> decoded = Decode<schema::SliceBucket>(bytes, "slice index", [&](schema::SliceBucket::Reader r) {
+    const BucketColumns c = ColumnsOf(r);
+    // The segments starting after v are a suffix.
+    unsigned lo = 0, end = c.size;
+    while (lo < end) {
+      const unsigned mid = lo + (end - lo) / 2;
+      if (c.from(mid) <= v) {
+        lo = mid + 1;
+      } else {
+        end = mid;
+      }
+    }
+    for (unsigned i = 0; i < end; ++i) {
+      const Instant to = c.to(i);
+      if (to <= v) continue;
+      const uint8_t kind = c.kind(i);
+      KJ_REQUIRE(kind <= static_cast<uint8_t>(Value::Type::kBool), "unknown value kind");
+      uint64_t word = c.word(i);
+      if (kind == static_cast<uint8_t>(Value::Type::kString)) {
+        const std::string_view text = TextOf(word, c.texts);
+        word = uint64_t{out->texts.size()} << 32 | text.size();
+        out->texts.append(text);
+      }
+      out->hits.push_back({c.subject(i), c.object(i), Interval{c.from(i), to}, static_cast<Value::Type>(kind), word});
+    }
+    return true;
+  });
+  if (!decoded.ok()) {
+    out->hits.resize(hits_before);
+    out->texts.resize(texts_before);
+  }
   return decoded.status();
 }
 

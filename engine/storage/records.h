@@ -94,12 +94,30 @@ struct SliceEntryId {
 // A bucket's value: its entries, stored sorted by (from, to, subject,
 // object) whatever their order in `entries`.
 std::string EncodeSliceBucket(std::vector<SliceRecordEntry> entries);
-// Appends the entries of a bucket to `out`, in stored order; with
-// `containing`, only those whose segment contains that instant. Cost: a
-// binary search over the starts, a pass over the ends of the segments that
-// start by then, and the values of the hits only.
-absl::Status DecodeSliceBucket(std::string_view bytes, std::optional<Instant> containing,
-                               std::vector<SliceRecordEntry>* out);
+// Appends every entry of a bucket to `out`, in stored order. Reads the
+// buckets of format 2 as well (for merges of a database being upgraded).
+absl::Status DecodeSliceBucket(std::string_view bytes, std::vector<SliceRecordEntry>* out);
+
+// The entries of buckets whose segments contain an instant, as plain data:
+// a string value's bytes are in `texts`, so a hit allocates nothing.
+struct SliceHit {
+  uint32_t subject = 0;  // name ids
+  uint32_t object = 0;
+  Interval valid;
+  Value::Type kind = Value::Type::kNone;
+  uint64_t word = 0;  // int64, float64 bits, bool; string: offset << 32 | size in texts
+};
+struct SliceHits {
+  std::vector<SliceHit> hits;
+  std::string texts;
+
+  Value ValueOf(const SliceHit& hit) const;
+};
+// Appends to `out` the entries of a bucket whose segment contains `v`, in
+// stored order. Cost: a copy of the bucket to aligned memory when it is
+// not, a binary search over the starts, a pass over the ends of the
+// segments that start by then, and the values of the hits only.
+absl::Status DecodeSliceBucketAt(std::string_view bytes, Instant v, SliceHits* out);
 
 // A commit's change to one bucket (a merge operand, storage/slice_merge.h):
 // the entries it removes, then the entries it adds.

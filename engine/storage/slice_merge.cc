@@ -58,7 +58,7 @@ class SliceMergeOperator final : public rocksdb::MergeOperator {
     CombinedChange change;
     if (!change.Add(in.operand_list)) return false;
     std::vector<SliceRecordEntry> entries;
-    if (in.existing_value != nullptr && !DecodeSliceBucket(View(*in.existing_value), std::nullopt, &entries).ok()) {
+    if (in.existing_value != nullptr && !DecodeSliceBucket(View(*in.existing_value), &entries).ok()) {
       return false;
     }
     std::erase_if(entries, [&](const SliceRecordEntry& e) {

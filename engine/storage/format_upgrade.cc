@@ -1,0 +1,56 @@
+// Opening a database of an earlier format that this build can bring up to
+// date in place.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <rocksdb/write_batch.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/str_cat.h"
+#include "storage/column_families.h"
+#include "storage/db_impl.h"
+#include "storage/rocks_status.h"
+#include "storage/slice_index.h"
+#include "util/status_macros.h"
+
+namespace hindsight::internal {
+
+absl::Status DbImpl::UpgradeFromFormat2(MetaRecord* meta) {
+  // Format 3 changed only the slice index's buckets (values as columns).
+  // Every bucket is rebuilt from the keys' live timelines.
+  absl::flat_hash_map<std::string, std::vector<SliceRecordEntry>> buckets;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kTimelinesCf)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() != kKeyIdsBytes) {
+      return absl::DataLossError(absl::StrCat("damaged timeline key of ", it->key().size(), " bytes"));
+    }
+    const KeyIds ids = DecodeLiveKey(std::string_view(it->key().data(), it->key().size()));
+    HS_ASSIGN_OR_RETURN(const std::vector<StoredSegment> live,
+                        LivePart(ids, std::string_view(it->value().data(), it->value().size())));
+    for (const StoredSegment& s : live) {
+      buckets[SliceBucketKey(ids.predicate, s.segment.valid)].push_back({ids.subject, ids.object, s.segment});
+    }
+  }
+  HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read timelines to upgrade the database"));
+
+  // One write: the old buckets out (by range: reading them is not needed),
+  // the new in, and the format, so that a crash leaves format 2 whole,
+  // upgraded again at the next open. Bucket keys are at most 14 bytes.
+  rocksdb::WriteBatch batch;
+  const std::string all_buckets_end(16, '\xff');
+  HS_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(cf(kSlicesCf), "", all_buckets_end), "upgrade"));
+  for (auto& [key, entries] : buckets) {
+    HS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kSlicesCf), key, EncodeSliceBucket(std::move(entries))), "upgrade"));
+  }
+  MetaRecord upgraded = *meta;
+  upgraded.format_version = kFormatVersion;
+  HS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kMetaCf), kMetaKey, EncodeMeta(upgraded)), "upgrade"));
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  HS_RETURN_IF_ERROR(FromRocks(db_->Write(options, &batch), "cannot write the upgraded slice index"));
+  *meta = upgraded;
+  return absl::OkStatus();
+}
+
+}  // namespace hindsight::internal
