@@ -308,15 +308,23 @@ std::string_view TextOf(uint64_t word, std::string_view texts) {
   return texts.substr(offset, size);
 }
 
-Value ColumnValue(uint8_t kind, uint64_t word, std::string_view texts) {
+// A kind byte as the Value type it stands for; throws if none.
+Value::Type KindOf(uint8_t kind) {
+  KJ_REQUIRE(kind <= static_cast<uint8_t>(Value::Type::kBool), "unknown value kind");
+  return static_cast<Value::Type>(kind);
+}
+
+// The value of a kind and word whose string bytes, if a string, are in
+// `texts`; throws if they are not.
+Value ValueOfColumns(Value::Type kind, uint64_t word, std::string_view texts) {
   switch (kind) {
-    case 0: return Value::None();
-    case 1: return Value::String(std::string(TextOf(word, texts)));
-    case 2: return Value::Int64(static_cast<int64_t>(word));
-    case 3: return Value::Double(std::bit_cast<double>(word));
-    case 4: return Value::Bool(word != 0);
+    case Value::Type::kNone: return Value::None();
+    case Value::Type::kString: return Value::String(std::string(TextOf(word, texts)));
+    case Value::Type::kInt64: return Value::Int64(static_cast<int64_t>(word));
+    case Value::Type::kDouble: return Value::Double(std::bit_cast<double>(word));
+    case Value::Type::kBool: return Value::Bool(word != 0);
   }
-  KJ_FAIL_REQUIRE("unknown value kind");
+  return Value::None();
 }
 
 }  // namespace
@@ -386,7 +394,7 @@ absl::Status DecodeSliceBucket(std::string_view bytes, std::vector<SliceRecordEn
     out->reserve(out->size() + c.size);
     for (unsigned i = 0; i < c.size; ++i) {
       out->push_back({c.subject(i), c.object(i),
-                      Segment{{c.from(i), c.to(i)}, ColumnValue(c.kind(i), c.word(i), c.texts)}});
+                      Segment{{c.from(i), c.to(i)}, ValueOfColumns(KindOf(c.kind(i)), c.word(i), c.texts)}});
     }
     return true;
   });
@@ -394,16 +402,8 @@ absl::Status DecodeSliceBucket(std::string_view bytes, std::vector<SliceRecordEn
   return decoded.status();
 }
 
-Value SliceHits::ValueOf(const SliceHit& hit) const {
-  switch (hit.kind) {
-    case Value::Type::kNone: return Value::None();
-    case Value::Type::kString: return Value::String(texts.substr(hit.word >> 32, hit.word & 0xffffffff));
-    case Value::Type::kInt64: return Value::Int64(static_cast<int64_t>(hit.word));
-    case Value::Type::kDouble: return Value::Double(std::bit_cast<double>(hit.word));
-    case Value::Type::kBool: return Value::Bool(hit.word != 0);
-  }
-  return Value::None();
-}
+// A hit's string lies in `texts` by construction (DecodeSliceBucketAt).
+Value SliceHits::ValueOf(const SliceHit& hit) const { return ValueOfColumns(hit.kind, hit.word, texts); }
 
 absl::Status DecodeSliceBucketAt(std::string_view bytes, Instant v, SliceHits* out) {
   const size_t hits_before = out->hits.size(), texts_before = out->texts.size();
@@ -422,15 +422,14 @@ absl::Status DecodeSliceBucketAt(std::string_view bytes, Instant v, SliceHits* o
     for (unsigned i = 0; i < end; ++i) {
       const Instant to = c.to(i);
       if (to <= v) continue;
-      const uint8_t kind = c.kind(i);
-      KJ_REQUIRE(kind <= static_cast<uint8_t>(Value::Type::kBool), "unknown value kind");
+      const Value::Type kind = KindOf(c.kind(i));
       uint64_t word = c.word(i);
-      if (kind == static_cast<uint8_t>(Value::Type::kString)) {
+      if (kind == Value::Type::kString) {  // its bytes move to the hits' text
         const std::string_view text = TextOf(word, c.texts);
         word = uint64_t{out->texts.size()} << 32 | text.size();
         out->texts.append(text);
       }
-      out->hits.push_back({c.subject(i), c.object(i), Interval{c.from(i), to}, static_cast<Value::Type>(kind), word});
+      out->hits.push_back({c.subject(i), c.object(i), Interval{c.from(i), to}, kind, word});
     }
     return true;
   });
