@@ -134,10 +134,21 @@ TEST(RecordsTest, SliceBucketAtFindsTheSegmentsContainingAnInstantWithTheirValue
   const std::string bytes = EncodeSliceBucket(entries);
   // Read at every alignment: a value inside a RocksDB block may sit anywhere.
   std::string shifted(8 + bytes.size(), ' ');
+  // One SliceHits for every read, as a query keeps it: its copy buffer
+  // first holds a larger bucket, whose bytes past this one must not matter.
+  SliceHits hits;
+  std::vector<SliceRecordEntry> larger = entries;
+  for (SliceRecordEntry e : entries) {
+    e.subject += 100;
+    larger.push_back(std::move(e));
+  }
+  const std::string larger_bytes = " " + EncodeSliceBucket(larger);
+  ASSERT_TRUE(DecodeSliceBucketAt(std::string_view(larger_bytes).substr(1), 0, &hits).ok());
+  ASSERT_GE(hits.aligned_copy.size() * 8, larger_bytes.size() - 1);
   for (size_t shift = 0; shift < 8; ++shift) {
     std::copy(bytes.begin(), bytes.end(), shifted.begin() + shift);
     for (Instant v = -7; v <= 12; ++v) {
-      SliceHits hits;
+      hits.hits.clear();
       hits.texts = "before";  // appended to, never replaced
       ASSERT_TRUE(DecodeSliceBucketAt(std::string_view(shifted).substr(shift, bytes.size()), v, &hits).ok());
       std::vector<Row> got, expected;

@@ -38,6 +38,7 @@ TEST(SliceIndexTest, RangesFindExactlyTheSegmentsContainingV) {
       segments.push_back({{s, 7, s + 1}, valid});
       buckets[SliceBucketKey(8, valid)].push_back({s, s, Segment{valid, Value::None()}});  // another predicate
     }
+    SliceLookup lookup;  // reused, as a query does
     for (int q = 0; q < 50; ++q) {
       const Instant v = RandomInstant(rng);
       std::multiset<NameId> found, expected;
@@ -53,7 +54,7 @@ TEST(SliceIndexTest, RangesFindExactlyTheSegmentsContainingV) {
           found.insert(e.subject);
         }
       };
-      const SliceLookup lookup = SliceLookupAt(7, v);
+      SliceLookupAt(7, v, &lookup);
       for (const SliceRange& r : lookup.ranges) {
         for (auto it = buckets.lower_bound(r.begin); it != buckets.end() && it->first < r.end; ++it) read(it->second);
       }

@@ -12,6 +12,7 @@
 #include "storage/slice_index.h"
 #include "util/radix_sort.h"
 #include "util/status_macros.h"
+#include "util/thread_kept.h"
 
 namespace hindsight::internal {
 
@@ -90,7 +91,7 @@ struct NamedHit {
 // when all of them are in the dictionary's ordered run (the usual case after
 // a bulk load), else by the names' prefixes and, on a tie, the names.
 absl::Status OrderByNames(const NameDictionary::Table& table, const std::vector<SliceHit>& hits,
-                          std::vector<NamedHit>* out) {
+                          std::vector<uint64_t>* keys, std::vector<uint64_t>* scratch, std::vector<NamedHit>* out) {
   bool ids_in_order = true;
   for (const SliceHit& e : hits) {
     const NameId greater = std::max(e.subject, e.object);
@@ -104,14 +105,14 @@ absl::Status OrderByNames(const NameDictionary::Table& table, const std::vector<
   if (ids_in_order && 2 * id_bits + index_bits <= 64) {
     // Sort keys (subject id, object id, position in `hits`) packed in one
     // integer, radix sorted.
-    std::vector<uint64_t> keys, scratch;
-    keys.reserve(hits.size());
+    keys->clear();
+    keys->reserve(hits.size());
     for (size_t i = 0; i < hits.size(); ++i) {
-      keys.push_back(((uint64_t{hits[i].subject} << id_bits | hits[i].object) << index_bits) | i);
+      keys->push_back(((uint64_t{hits[i].subject} << id_bits | hits[i].object) << index_bits) | i);
     }
-    RadixSort(&keys, 2 * id_bits + index_bits, &scratch);
+    RadixSort(keys, 2 * id_bits + index_bits, scratch);
     const uint64_t index_mask = (uint64_t{1} << index_bits) - 1;
-    for (const uint64_t key : keys) {
+    for (const uint64_t key : *keys) {
       const SliceHit& e = hits[key & index_mask];
       out->push_back({&table.names[e.subject], &table.names[e.object], &e});
     }
@@ -140,6 +141,32 @@ absl::Status OrderByNames(const NameDictionary::Table& table, const std::vector<
   for (const Keyed& k : keyed) out->push_back(k.hit);
   return absl::OkStatus();
 }
+
+// The memory of a slice query besides its rows, which each thread keeps
+// between its queries (ThreadKept). Besides saving its own allocation,
+// this spares the next rows a slow path: a fresh allocation of this size
+// makes glibc consolidate the small chunks the caller freed with its
+// previous rows, so that the predicate copies of the next rows, one
+// allocation each, no longer come from its fast per-size lists.
+struct SliceQueryMemory {
+  static constexpr size_t kKeptBytes = 16 << 20;
+
+  SliceReadBuffers buckets;
+  SliceHits hits;
+  std::vector<uint64_t> sort_keys;
+  std::vector<uint64_t> sort_scratch;
+  std::vector<NamedHit> order;
+
+  void Reset() {
+    hits.hits.clear();
+    hits.texts.clear();
+  }
+  bool WorthKeeping() const {
+    return hits.hits.capacity() * sizeof(SliceHit) + hits.texts.capacity() + hits.aligned_copy.capacity() * 8 +
+               (sort_keys.capacity() + sort_scratch.capacity()) * 8 + order.capacity() * sizeof(NamedHit) <=
+           kKeptBytes;
+  }
+};
 
 bool NamesLess(const std::string* a1, const std::string* a2, const std::string* a3, const std::string* b1,
                const std::string* b2, const std::string* b3) {
@@ -402,13 +429,14 @@ absl::Status DbImpl::ScanSliceAt(const std::string& predicate, Instant v, const 
                                  const RowSink& sink) const {
   const std::optional<NameId> p = names_.Find(predicate);
   if (!p) return absl::OkStatus();
-  SliceHits hits;
+  const ThreadKept<SliceQueryMemory> memory;
+  SliceHits& hits = memory->hits;
   HS_RETURN_IF_ERROR(VisitSliceBucketsAt(db_.get(), view.Options(), cf(kSlicesCf), *p, v, [&](std::string_view bucket) {
     return DecodeSliceBucketAt(bucket, v, &hits);
-  }));
-  std::vector<NamedHit> order;
+  }, &memory->buckets));
+  const std::vector<NamedHit>& order = memory->order;
   HS_RETURN_IF_ERROR(names_.WithTable([&](const NameDictionary::Table& table) {
-    return OrderByNames(table, hits.hits, &order);
+    return OrderByNames(table, hits.hits, &memory->sort_keys, &memory->sort_scratch, &memory->order);
   }));
   // The hits are scattered in memory in name order: fetch a few rows ahead.
   constexpr size_t kAhead = 8;

@@ -37,10 +37,12 @@ std::string ToBytes(capnp::MessageBuilder& builder) {
 }
 
 // Where an unaligned record is copied to be read: on the stack when small
-// (most records), else on the heap.
+// (most records), else into `*heap`, which a caller reading many records
+// may keep across them so that it allocates once.
 struct WordBuffer {
   alignas(capnp::word) unsigned char small[512];
-  kj::Array<capnp::word> heap;
+  std::vector<uint64_t> own;
+  std::vector<uint64_t>* heap = &own;
 };
 
 // `bytes` as words: in place when aligned, else copied into `buffer`.
@@ -55,9 +57,9 @@ absl::StatusOr<kj::ArrayPtr<const capnp::word>> Words(std::string_view bytes, co
       std::memcpy(buffer->small, data, bytes.size());
       data = reinterpret_cast<const char*>(buffer->small);
     } else {
-      buffer->heap = kj::heapArray<capnp::word>(count);
-      std::memcpy(buffer->heap.begin(), data, bytes.size());
-      data = reinterpret_cast<const char*>(buffer->heap.begin());
+      if (buffer->heap->size() < count) buffer->heap->resize(count);
+      std::memcpy(buffer->heap->data(), data, bytes.size());
+      data = reinterpret_cast<const char*>(buffer->heap->data());
     }
   }
   return kj::arrayPtr(reinterpret_cast<const capnp::word*>(data), count);
@@ -80,13 +82,15 @@ absl::Status Catching(const char* what, Body body) {
 }
 
 // Decodes `bytes` as one message with root T and hands the reader to `fn`,
-// turning any decoding failure into DataLoss.
+// turning any decoding failure into DataLoss. A large unaligned message is
+// copied into `*copies` when given (else into a buffer of its own).
 template <typename T, typename Fn>
-auto Decode(std::string_view bytes, const char* what, Fn fn)
+auto Decode(std::string_view bytes, const char* what, Fn fn, std::vector<uint64_t>* copies = nullptr)
     -> absl::StatusOr<decltype(fn(std::declval<typename T::Reader>()))> {
   // Only the first message is read: copy no more than it if unaligned.
   if (const absl::StatusOr<size_t> first = FirstMessageBytes(bytes); first.ok()) bytes = bytes.substr(0, *first);
   WordBuffer buffer;
+  if (copies != nullptr) buffer.heap = copies;
   const absl::StatusOr<kj::ArrayPtr<const capnp::word>> words = Words(bytes, what, &buffer);
   if (!words.ok()) return words.status();
   using Result = decltype(fn(std::declval<typename T::Reader>()));
@@ -432,7 +436,7 @@ absl::Status DecodeSliceBucketAt(std::string_view bytes, Instant v, SliceHits* o
       out->hits.push_back({c.subject(i), c.object(i), Interval{c.from(i), to}, kind, word});
     }
     return true;
-  });
+  }, &out->aligned_copy);
   if (!decoded.ok()) {
     out->hits.resize(hits_before);
     out->texts.resize(texts_before);

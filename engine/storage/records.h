@@ -110,6 +110,7 @@ struct SliceHit {
 struct SliceHits {
   std::vector<SliceHit> hits;
   std::string texts;
+  std::vector<uint64_t> aligned_copy;  // reused for each unaligned bucket
 
   Value ValueOf(const SliceHit& hit) const;
 };

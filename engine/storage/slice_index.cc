@@ -5,6 +5,7 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include "absl/cleanup/cleanup.h"
 #include "storage/records.h"
 #include "storage/rocks_status.h"
 #include "util/status_macros.h"
@@ -63,30 +64,31 @@ std::string SliceBucketKey(NameId p, Interval valid) {
   return LevelBucketKey(p, level, BucketOf(valid.from, level));
 }
 
-SliceLookup SliceLookupAt(NameId p, Instant v) {
-  SliceLookup lookup;
-  if (v == kPosInf) return lookup;
+void SliceLookupAt(NameId p, Instant v, SliceLookup* lookup) {
+  lookup->ranges.clear();
+  lookup->buckets.clear();
+  if (v == kPosInf) return;
   // [-inf, to) contains v iff to > v: buckets from v's on.
-  lookup.ranges.push_back({BucketKey(p, kOpenStart, BucketOf(v, kOpenBucketShift)), Prefix(p, kOpenStart + 1)});
-  if (v == kNegInf) return lookup;  // only segments from -inf contain -inf
+  lookup->ranges.push_back({BucketKey(p, kOpenStart, BucketOf(v, kOpenBucketShift)), Prefix(p, kOpenStart + 1)});
+  if (v == kNegInf) return;  // only segments from -inf contain -inf
   // [from, +inf) contains v iff from <= v: buckets up to v's (v >> 46 + 1
   // cannot overflow).
-  lookup.ranges.push_back({Prefix(p, kOpenEnd), BucketKey(p, kOpenEnd, BucketOf(v, kOpenBucketShift) + 1)});
+  lookup->ranges.push_back({Prefix(p, kOpenEnd), BucketKey(p, kOpenEnd, BucketOf(v, kOpenBucketShift) + 1)});
   // A finite segment containing v starts in (v - 2^level, v]: in v's bucket
   // or the one before. v > -inf, so bucket - 1 cannot underflow.
-  lookup.buckets.reserve(2 * (kTopLevel + 1));
+  lookup->buckets.reserve(2 * (kTopLevel + 1));
   for (int level = 0; level <= kTopLevel; ++level) {
     const int64_t bucket = BucketOf(v, level);
-    lookup.buckets.push_back(LevelBucketKey(p, level, bucket - 1));
-    lookup.buckets.push_back(LevelBucketKey(p, level, bucket));
+    lookup->buckets.push_back(LevelBucketKey(p, level, bucket - 1));
+    lookup->buckets.push_back(LevelBucketKey(p, level, bucket));
   }
-  return lookup;
 }
 
 absl::Status VisitSliceBucketsAt(rocksdb::DB* db, const rocksdb::ReadOptions& options,
                                  rocksdb::ColumnFamilyHandle* slices, NameId p, Instant v,
-                                 absl::FunctionRef<absl::Status(std::string_view)> visit) {
-  const SliceLookup lookup = SliceLookupAt(p, v);
+                                 absl::FunctionRef<absl::Status(std::string_view)> visit, SliceReadBuffers* buffers) {
+  const SliceLookup& lookup = buffers->lookup;
+  SliceLookupAt(p, v, &buffers->lookup);
   if (!lookup.ranges.empty()) {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(options, slices));
     for (const SliceRange& range : lookup.ranges) {
@@ -98,10 +100,17 @@ absl::Status VisitSliceBucketsAt(rocksdb::DB* db, const rocksdb::ReadOptions& op
   }
   const size_t n = lookup.buckets.size();
   if (n == 0) return absl::OkStatus();
-  std::vector<rocksdb::Slice> keys(lookup.buckets.begin(), lookup.buckets.end());
-  std::vector<rocksdb::PinnableSlice> values(n);
-  std::vector<rocksdb::Status> statuses(n);
+  std::vector<rocksdb::Slice>& keys = buffers->keys;
+  std::vector<rocksdb::PinnableSlice>& values = buffers->values;
+  std::vector<rocksdb::Status>& statuses = buffers->statuses;
+  keys.assign(lookup.buckets.begin(), lookup.buckets.end());
+  if (values.size() < n) values.resize(n);
+  statuses.resize(n);
   db->MultiGet(options, slices, n, keys.data(), values.data(), statuses.data(), /*sorted_input=*/true);
+  // The values pin their blocks in the cache: release them however this ends.
+  const absl::Cleanup unpin = [&values, n] {
+    for (size_t i = 0; i < n; ++i) values[i].Reset();
+  };
   for (size_t i = 0; i < n; ++i) {
     if (statuses[i].IsNotFound()) continue;
     HS_RETURN_IF_ERROR(FromRocks(statuses[i], "cannot read the slice index"));

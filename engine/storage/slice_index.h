@@ -22,6 +22,9 @@
 #include <string_view>
 #include <vector>
 
+#include <rocksdb/slice.h>
+#include <rocksdb/status.h>
+
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -53,17 +56,28 @@ struct SliceLookup {
   std::vector<SliceRange> ranges;    // at most 2
   std::vector<std::string> buckets;  // 128, or none when v is -inf
 };
-// Nothing when v is +inf (no segment contains it).
-SliceLookup SliceLookupAt(NameId p, Instant v);
+// Nothing when v is +inf (no segment contains it). Overwrites `*lookup`,
+// reusing its memory.
+void SliceLookupAt(NameId p, Instant v, SliceLookup* lookup);
+
+// The memory VisitSliceBucketsAt works in: a caller that keeps it between
+// calls saves their allocations.
+struct SliceReadBuffers {
+  SliceLookup lookup;
+  std::vector<rocksdb::Slice> keys;
+  std::vector<rocksdb::PinnableSlice> values;
+  std::vector<rocksdb::Status> statuses;
+};
 
 // Reads every bucket of SliceLookupAt(p, v) from column family "slices"
 // (`slices`) at `options`, calling visit(bucket value) for each that
 // exists, and returns visit's first error or RocksDB's. Cost: a seek per
 // open-ended range and one batched MultiGet of the finite buckets, where
-// a bloom filter rules out most absent ones.
+// a bloom filter rules out most absent ones. Holds no block of the cache
+// when it returns.
 absl::Status VisitSliceBucketsAt(rocksdb::DB* db, const rocksdb::ReadOptions& options,
                                  rocksdb::ColumnFamilyHandle* slices, NameId p, Instant v,
-                                 absl::FunctionRef<absl::Status(std::string_view)> visit);
+                                 absl::FunctionRef<absl::Status(std::string_view)> visit, SliceReadBuffers* buffers);
 
 // The changes one commit makes to the slice index, gathered per bucket and
 // written as one merge operand per bucket.
