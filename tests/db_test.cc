@@ -576,6 +576,18 @@ TEST(LongHistoryTest, RowsMovedOutOfTheRecordAnswerTheSame) {
     ASSERT_EQ(dump(*moved, TxTimeClause::AsOfTx(id)), expected) << "as of tx " << id;
     ASSERT_EQ(dump(*bulk, TxTimeClause::AsOfTx(id)), expected) << "as of tx " << id;
   }
+  // `* P *` at v, answered from the slice index, whose open-ended buckets a
+  // bulk load makes known to the same process.
+  size_t slice_rows = 0;
+  for (const char* predicate : {"price", "name"}) {
+    for (const Instant v : {kNegInf, Instant{0}, 3 * kDay, 50 * kDay, 100 * kDay}) {
+      const Query slice{{std::nullopt, predicate, std::nullopt}, ValidTimeClause::At(v), TxTimeClause::Latest()};
+      const std::vector<Row> expected = kept->Query(slice).value();
+      EXPECT_EQ(bulk->Query(slice).value(), expected) << predicate << " at " << v;
+      slice_rows += expected.size();
+    }
+  }
+  EXPECT_GE(slice_rows, 8u);
   // The rows did leave the records: count the entries of `history`, with the
   // databases closed so that no background compaction races the raw reader.
   kept.reset();

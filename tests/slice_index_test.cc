@@ -5,11 +5,13 @@
 #include <map>
 #include <random>
 
+#include <rocksdb/db.h>
 #include <rocksdb/merge_operator.h>
 
 #include "gtest/gtest.h"
 #include "storage/slice_index.h"
 #include "storage/slice_merge.h"
+#include "test_util.h"
 
 namespace hindsight::internal {
 namespace {
@@ -25,11 +27,12 @@ Instant RandomInstant(std::mt19937_64& rng) {
   }
 }
 
-TEST(SliceIndexTest, RangesFindExactlyTheSegmentsContainingV) {
+TEST(SliceIndexTest, LookupsFindExactlyTheSegmentsContainingV) {
   std::mt19937_64 rng(5);
   for (int round = 0; round < 200; ++round) {
     std::map<std::string, std::vector<SliceRecordEntry>> buckets;  // stands in for the column family
     std::vector<std::pair<KeyIds, Interval>> segments;
+    OpenSliceBuckets open;  // noted as the buckets are filed, as a commit does
     for (NameId s = 0; s < 60; ++s) {
       Instant a = RandomInstant(rng), b = RandomInstant(rng);
       if (a == b) continue;
@@ -37,8 +40,10 @@ TEST(SliceIndexTest, RangesFindExactlyTheSegmentsContainingV) {
       buckets[SliceBucketKey(7, valid)].push_back({s, s + 1, Segment{valid, Value::Int64(s)}});
       segments.push_back({{s, 7, s + 1}, valid});
       buckets[SliceBucketKey(8, valid)].push_back({s, s, Segment{valid, Value::None()}});  // another predicate
+      open.Note(7, valid);
+      open.Note(8, valid);
     }
-    SliceLookup lookup;  // reused, as a query does
+    std::vector<std::string> keys;  // reused, as a query does
     for (int q = 0; q < 50; ++q) {
       const Instant v = RandomInstant(rng);
       std::multiset<NameId> found, expected;
@@ -54,15 +59,51 @@ TEST(SliceIndexTest, RangesFindExactlyTheSegmentsContainingV) {
           found.insert(e.subject);
         }
       };
-      SliceLookupAt(7, v, &lookup);
-      for (const SliceRange& r : lookup.ranges) {
-        for (auto it = buckets.lower_bound(r.begin); it != buckets.end() && it->first < r.end; ++it) read(it->second);
-      }
-      ASSERT_TRUE(std::is_sorted(lookup.buckets.begin(), lookup.buckets.end()));
-      for (const std::string& key : lookup.buckets) {
+      SliceLookupAt(7, v, open, &keys);
+      // In strict order, as one sorted MultiGet needs them.
+      ASSERT_TRUE(std::adjacent_find(keys.begin(), keys.end(), std::greater_equal<>()) == keys.end());
+      for (const std::string& key : keys) {
         if (const auto it = buckets.find(key); it != buckets.end()) read(it->second);
       }
       ASSERT_EQ(found, expected) << "v = " << v;
+    }
+  }
+}
+
+// Load finds the open-ended buckets a column family holds, whichever
+// buckets surround them, as the ones noted by the writes would be.
+TEST(SliceIndexTest, LoadFindsTheOpenEndedBucketsOfEachPredicate) {
+  testing::ScratchDir dir;
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(options, dir.path(), &raw).ok());
+  const std::unique_ptr<rocksdb::DB> db(raw);
+  constexpr Instant kYear = 365LL * 24 * 3600 * 1000000;
+  const std::vector<std::pair<NameId, Interval>> filed = {
+      {1, {kNegInf, 5 * kYear}},  {1, {kNegInf, -40 * kYear}}, {1, {3, 4}},  {1, {-kYear, 2 * kYear}},
+      {1, {20 * kYear, kPosInf}}, {1, {-9 * kYear, kPosInf}},  {2, {3, 4}},  {3, {kNegInf, kPosInf}},
+      {4, {7 * kYear, kPosInf}},  {1000000, {kNegInf, 1}},     {1000000, {kNegInf + 1, kPosInf}},
+  };
+  OpenSliceBuckets noted;
+  for (const auto& [p, valid] : filed) {
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), SliceBucketKey(p, valid), "bucket").ok());
+    noted.Note(p, valid);
+  }
+  OpenSliceBuckets loaded;
+  ASSERT_TRUE(loaded.Load(db.get(), db->DefaultColumnFamily()).ok());
+  std::vector<std::string> from_noted, from_loaded;
+  for (const NameId p : {1u, 2u, 3u, 4u, 5u, 1000000u}) {
+    for (const Instant v : {kNegInf, -50 * kYear, -kYear, Instant{0}, Instant{3}, 10 * kYear, 30 * kYear}) {
+      SliceLookupAt(p, v, noted, &from_noted);
+      SliceLookupAt(p, v, loaded, &from_loaded);
+      EXPECT_EQ(from_loaded, from_noted) << "predicate " << p << ", v = " << v;
+      for (const auto& [q, valid] : filed) {  // every bucket that can hold a segment containing v is asked for
+        if (q == p && valid.Contains(v)) {
+          EXPECT_NE(std::find(from_loaded.begin(), from_loaded.end(), SliceBucketKey(p, valid)), from_loaded.end())
+              << "predicate " << p << ", v = " << v;
+        }
+      }
     }
   }
 }

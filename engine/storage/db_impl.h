@@ -22,6 +22,7 @@
 #include "keys/key_codec.h"
 #include "storage/name_dictionary.h"
 #include "storage/records.h"
+#include "storage/slice_index.h"
 
 namespace hindsight::internal {
 
@@ -109,6 +110,7 @@ class DbImpl final : public Database {
   bool sync_ = true;
   size_t closed_bytes_in_record_ = 0;
   NameDictionary names_;
+  OpenSliceBuckets open_slice_buckets_;  // loaded at open, noted by every write of the slice index
 
   std::mutex write_mu_;  // serializes Commit
   // Guards last_, and is held across the RocksDB write of a commit so that a

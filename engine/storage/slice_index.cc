@@ -64,53 +64,91 @@ std::string SliceBucketKey(NameId p, Interval valid) {
   return LevelBucketKey(p, level, BucketOf(valid.from, level));
 }
 
-void SliceLookupAt(NameId p, Instant v, SliceLookup* lookup) {
-  lookup->ranges.clear();
-  lookup->buckets.clear();
+absl::Status OpenSliceBuckets::Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* slices) {
+  absl::flat_hash_map<NameId, Noted> found;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), slices));
+  constexpr size_t kOpenKeyBytes = kIdBytes + 1 + kInstantBytes;
+  for (it->SeekToFirst(); it->Valid();) {
+    const rocksdb::Slice key = it->key();
+    if (key.size() <= kIdBytes) return absl::DataLossError("damaged slice index key " + key.ToString(true));
+    const NameId p = DecodeNameId(key.data());
+    const char kind = key[kIdBytes];
+    if (kind == kFinite) {  // skip the predicate's finite buckets
+      it->Seek(Prefix(p, kOpenEnd));
+      continue;
+    }
+    if (key.size() != kOpenKeyBytes || (kind != kOpenStart && kind != kOpenEnd)) {
+      return absl::DataLossError("damaged slice index key " + key.ToString(true));
+    }
+    Noted& noted = found[p];
+    (kind == kOpenStart ? noted.open_start : noted.open_end).insert(DecodeInstant(key.data() + kIdBytes + 1));
+    it->Next();
+  }
+  HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read the slice index"));
+  std::unique_lock lock(mu_);
+  by_predicate_ = std::move(found);
+  return absl::OkStatus();
+}
+
+void OpenSliceBuckets::Note(NameId p, Interval valid) {
+  if (valid.from != kNegInf && valid.to != kPosInf) return;
+  std::unique_lock lock(mu_);
+  Noted& noted = by_predicate_[p];
+  if (valid.from == kNegInf) {
+    noted.open_start.insert(BucketOf(valid.to, kOpenBucketShift));
+  } else {
+    noted.open_end.insert(BucketOf(valid.from, kOpenBucketShift));
+  }
+}
+
+void SliceLookupAt(NameId p, Instant v, const OpenSliceBuckets& open, std::vector<std::string>* keys) {
+  keys->clear();
   if (v == kPosInf) return;
+  const int64_t v_bucket = BucketOf(v, kOpenBucketShift);
+  std::shared_lock lock(open.mu_);
+  const auto noted = open.by_predicate_.find(p);
   // [-inf, to) contains v iff to > v: buckets from v's on.
-  lookup->ranges.push_back({BucketKey(p, kOpenStart, BucketOf(v, kOpenBucketShift)), Prefix(p, kOpenStart + 1)});
+  if (noted != open.by_predicate_.end()) {
+    const absl::btree_set<int64_t>& starts = noted->second.open_start;
+    for (auto b = starts.lower_bound(v_bucket); b != starts.end(); ++b) keys->push_back(BucketKey(p, kOpenStart, *b));
+  }
   if (v == kNegInf) return;  // only segments from -inf contain -inf
-  // [from, +inf) contains v iff from <= v: buckets up to v's (v >> 46 + 1
-  // cannot overflow).
-  lookup->ranges.push_back({Prefix(p, kOpenEnd), BucketKey(p, kOpenEnd, BucketOf(v, kOpenBucketShift) + 1)});
   // A finite segment containing v starts in (v - 2^level, v]: in v's bucket
   // or the one before. v > -inf, so bucket - 1 cannot underflow.
-  lookup->buckets.reserve(2 * (kTopLevel + 1));
   for (int level = 0; level <= kTopLevel; ++level) {
     const int64_t bucket = BucketOf(v, level);
-    lookup->buckets.push_back(LevelBucketKey(p, level, bucket - 1));
-    lookup->buckets.push_back(LevelBucketKey(p, level, bucket));
+    keys->push_back(LevelBucketKey(p, level, bucket - 1));
+    keys->push_back(LevelBucketKey(p, level, bucket));
+  }
+  // [from, +inf) contains v iff from <= v: buckets up to v's.
+  if (noted != open.by_predicate_.end()) {
+    const absl::btree_set<int64_t>& ends = noted->second.open_end;
+    for (auto b = ends.begin(); b != ends.end() && *b <= v_bucket; ++b) keys->push_back(BucketKey(p, kOpenEnd, *b));
   }
 }
 
 absl::Status VisitSliceBucketsAt(rocksdb::DB* db, const rocksdb::ReadOptions& options,
-                                 rocksdb::ColumnFamilyHandle* slices, NameId p, Instant v,
-                                 absl::FunctionRef<absl::Status(std::string_view)> visit, SliceReadBuffers* buffers) {
-  const SliceLookup& lookup = buffers->lookup;
-  SliceLookupAt(p, v, &buffers->lookup);
-  if (!lookup.ranges.empty()) {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(options, slices));
-    for (const SliceRange& range : lookup.ranges) {
-      for (it->Seek(range.begin); it->Valid() && it->key().compare(range.end) < 0; it->Next()) {
-        HS_RETURN_IF_ERROR(visit(std::string_view(it->value().data(), it->value().size())));
-      }
-      HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan the slice index"));
-    }
-  }
-  const size_t n = lookup.buckets.size();
+                                 rocksdb::ColumnFamilyHandle* slices, const OpenSliceBuckets& open, NameId p,
+                                 Instant v, absl::FunctionRef<absl::Status(std::string_view)> visit,
+                                 SliceReadBuffers* buffers) {
+  SliceLookupAt(p, v, open, &buffers->bucket_keys);
+  const size_t n = buffers->bucket_keys.size();
   if (n == 0) return absl::OkStatus();
   std::vector<rocksdb::Slice>& keys = buffers->keys;
   std::vector<rocksdb::PinnableSlice>& values = buffers->values;
   std::vector<rocksdb::Status>& statuses = buffers->statuses;
-  keys.assign(lookup.buckets.begin(), lookup.buckets.end());
+  keys.assign(buffers->bucket_keys.begin(), buffers->bucket_keys.end());
   if (values.size() < n) values.resize(n);
   statuses.resize(n);
-  db->MultiGet(options, slices, n, keys.data(), values.data(), statuses.data(), /*sorted_input=*/true);
   // The values pin their blocks in the cache: release them however this ends.
   const absl::Cleanup unpin = [&values, n] {
     for (size_t i = 0; i < n; ++i) values[i].Reset();
   };
+  constexpr size_t kBatch = 32;  // RocksDB's MultiGet keeps this many keys on the stack
+  for (size_t i = 0; i < n; i += kBatch) {
+    db->MultiGet(options, slices, std::min(kBatch, n - i), keys.data() + i, values.data() + i, statuses.data() + i,
+                 /*sorted_input=*/true);
+  }
   for (size_t i = 0; i < n; ++i) {
     if (statuses[i].IsNotFound()) continue;
     HS_RETURN_IF_ERROR(FromRocks(statuses[i], "cannot read the slice index"));
@@ -127,8 +165,11 @@ void SliceIndexChanges::Add(const KeyIds& ids, const Segment& segment) {
   buckets_[SliceBucketKey(ids.predicate, segment.valid)].added.push_back({ids.subject, ids.object, segment});
 }
 
-void SliceIndexChanges::WriteTo(rocksdb::ColumnFamilyHandle* slices, rocksdb::WriteBatch* batch) const {
+void SliceIndexChanges::WriteTo(rocksdb::ColumnFamilyHandle* slices, rocksdb::WriteBatch* batch,
+                                OpenSliceBuckets* open) const {
   for (const auto& [key, change] : buckets_) {
+    // A bucket's entries share its key: one names it.
+    if (!change.added.empty()) open->Note(DecodeNameId(key.data()), change.added.front().segment.valid);
     batch->Merge(slices, key, EncodeSliceBucketChange(change.removed, change.added));
   }
 }

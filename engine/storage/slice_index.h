@@ -14,10 +14,13 @@
 // the one before can hold segments containing v. Open-ended segments are
 // bucketed by their finite bound in steps of 2^46 µs (about 2.2 years):
 // every bucket after v's (from -inf) or before it (to +inf) holds only
-// hits. Commits change buckets through merge operands (slice_merge.h).
+// hits. Which open-ended buckets exist is kept in memory (OpenSliceBuckets),
+// so a read gets every bucket it needs by key. Commits change buckets
+// through merge operands (slice_merge.h).
 #ifndef HINDSIGHT_STORAGE_SLICE_INDEX_H_
 #define HINDSIGHT_STORAGE_SLICE_INDEX_H_
 
+#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,6 +28,7 @@
 #include <rocksdb/slice.h>
 #include <rocksdb/status.h>
 
+#include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -44,40 +48,60 @@ namespace hindsight::internal {
 // The key of the bucket that files live segment `valid` of predicate `p`.
 std::string SliceBucketKey(NameId p, Interval valid);
 
-// Where the segments of a predicate containing v may be: key ranges
-// [begin, end) of open-ended buckets to scan, and finite buckets to get
-// (two per level, in key order). Some of their segments may not contain v,
-// so filter each.
-struct SliceRange {
-  std::string begin;
-  std::string end;
+// The open-ended buckets that may exist, per predicate: a superset of
+// those in column family "slices", kept in memory so that a read can get
+// them by key in one MultiGet with the finite buckets instead of scanning
+// for them. Buckets are noted before a write that may create them becomes
+// visible, and never forgotten (one emptied later costs a failed lookup).
+//
+// Thread-safety: every method may run concurrently with the others.
+class OpenSliceBuckets {
+ public:
+  // Replaces what was noted by the open-ended buckets of `slices`. Cost: a
+  // seek per predicate and a step per open-ended bucket.
+  absl::Status Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* slices);
+
+  // Notes the bucket of live segment `valid` of predicate `p` if it is
+  // open-ended (SliceBucketKey).
+  void Note(NameId p, Interval valid);
+
+ private:
+  friend void SliceLookupAt(NameId p, Instant v, const OpenSliceBuckets& open, std::vector<std::string>* keys);
+
+  struct Noted {
+    absl::btree_set<int64_t> open_start;  // bucket numbers
+    absl::btree_set<int64_t> open_end;
+  };
+  mutable std::shared_mutex mu_;
+  absl::flat_hash_map<NameId, Noted> by_predicate_;
 };
-struct SliceLookup {
-  std::vector<SliceRange> ranges;    // at most 2
-  std::vector<std::string> buckets;  // 128, or none when v is -inf
-};
-// Nothing when v is +inf (no segment contains it). Overwrites `*lookup`,
-// reusing its memory.
-void SliceLookupAt(NameId p, Instant v, SliceLookup* lookup);
+
+// Overwrites `*keys` with the keys, in order, of the buckets that may hold
+// segments of predicate `p` containing `v`: the noted open-ended buckets
+// that can (every one of them on v's side of v's holds only such segments)
+// and two finite buckets per level. Some of their segments may not contain
+// v, so filter each. Nothing when v is +inf (no segment contains it).
+void SliceLookupAt(NameId p, Instant v, const OpenSliceBuckets& open, std::vector<std::string>* keys);
 
 // The memory VisitSliceBucketsAt works in: a caller that keeps it between
 // calls saves their allocations.
 struct SliceReadBuffers {
-  SliceLookup lookup;
+  std::vector<std::string> bucket_keys;
   std::vector<rocksdb::Slice> keys;
   std::vector<rocksdb::PinnableSlice> values;
   std::vector<rocksdb::Status> statuses;
 };
 
-// Reads every bucket of SliceLookupAt(p, v) from column family "slices"
-// (`slices`) at `options`, calling visit(bucket value) for each that
-// exists, and returns visit's first error or RocksDB's. Cost: a seek per
-// open-ended range and one batched MultiGet of the finite buckets, where
-// a bloom filter rules out most absent ones. Holds no block of the cache
-// when it returns.
+// Reads every bucket of SliceLookupAt(p, v, open) from column family
+// "slices" (`slices`) at `options`, calling visit(bucket value) for each
+// that exists, and returns visit's first error or RocksDB's. Cost: MultiGets
+// of 32 keys (which RocksDB serves without allocating), where a bloom filter
+// rules out most absent finite buckets. Holds no block of the cache when it
+// returns.
 absl::Status VisitSliceBucketsAt(rocksdb::DB* db, const rocksdb::ReadOptions& options,
-                                 rocksdb::ColumnFamilyHandle* slices, NameId p, Instant v,
-                                 absl::FunctionRef<absl::Status(std::string_view)> visit, SliceReadBuffers* buffers);
+                                 rocksdb::ColumnFamilyHandle* slices, const OpenSliceBuckets& open, NameId p,
+                                 Instant v, absl::FunctionRef<absl::Status(std::string_view)> visit,
+                                 SliceReadBuffers* buffers);
 
 // The changes one commit makes to the slice index, gathered per bucket and
 // written as one merge operand per bucket.
@@ -86,8 +110,9 @@ class SliceIndexChanges {
   // Live segment `segment` of key `ids` leaves the index, or enters it.
   void Remove(const KeyIds& ids, Interval valid);
   void Add(const KeyIds& ids, const Segment& segment);
-  // One Merge per changed bucket into `batch`.
-  void WriteTo(rocksdb::ColumnFamilyHandle* slices, rocksdb::WriteBatch* batch) const;
+  // One Merge per changed bucket into `batch`; notes in `open` the
+  // open-ended buckets it adds to (to do before the batch is written).
+  void WriteTo(rocksdb::ColumnFamilyHandle* slices, rocksdb::WriteBatch* batch, OpenSliceBuckets* open) const;
 
  private:
   struct BucketChange {
