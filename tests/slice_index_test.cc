@@ -32,7 +32,7 @@ TEST(SliceIndexTest, LookupsFindExactlyTheSegmentsContainingV) {
   for (int round = 0; round < 200; ++round) {
     std::map<std::string, std::vector<SliceRecordEntry>> buckets;  // stands in for the column family
     std::vector<std::pair<KeyIds, Interval>> segments;
-    OpenSliceBuckets open;  // noted as the buckets are filed, as a commit does
+    SliceCatalog catalog;  // noted as the buckets are filed, as a commit does
     for (NameId s = 0; s < 60; ++s) {
       Instant a = RandomInstant(rng), b = RandomInstant(rng);
       if (a == b) continue;
@@ -40,8 +40,8 @@ TEST(SliceIndexTest, LookupsFindExactlyTheSegmentsContainingV) {
       buckets[SliceBucketKey(7, valid)].push_back({s, s + 1, Segment{valid, Value::Int64(s)}});
       segments.push_back({{s, 7, s + 1}, valid});
       buckets[SliceBucketKey(8, valid)].push_back({s, s, Segment{valid, Value::None()}});  // another predicate
-      open.Note(7, valid);
-      open.Note(8, valid);
+      catalog.Note(7, valid);
+      catalog.Note(8, valid);
     }
     std::vector<std::string> keys;  // reused, as a query does
     for (int q = 0; q < 50; ++q) {
@@ -59,7 +59,7 @@ TEST(SliceIndexTest, LookupsFindExactlyTheSegmentsContainingV) {
           found.insert(e.subject);
         }
       };
-      SliceLookupAt(7, v, open, &keys);
+      SliceLookupAt(7, v, catalog, &keys);
       // In strict order, as one sorted MultiGet needs them.
       ASSERT_TRUE(std::adjacent_find(keys.begin(), keys.end(), std::greater_equal<>()) == keys.end());
       for (const std::string& key : keys) {
@@ -70,9 +70,9 @@ TEST(SliceIndexTest, LookupsFindExactlyTheSegmentsContainingV) {
   }
 }
 
-// Load finds the open-ended buckets a column family holds, whichever
-// buckets surround them, as the ones noted by the writes would be.
-TEST(SliceIndexTest, LoadFindsTheOpenEndedBucketsOfEachPredicate) {
+// Load finds the open-ended buckets and the finite levels a column family
+// holds, whichever buckets surround them, as the writes noted them.
+TEST(SliceIndexTest, LoadFindsTheBucketsOfEachPredicate) {
   testing::ScratchDir dir;
   rocksdb::Options options;
   options.create_if_missing = true;
@@ -82,15 +82,16 @@ TEST(SliceIndexTest, LoadFindsTheOpenEndedBucketsOfEachPredicate) {
   constexpr Instant kYear = 365LL * 24 * 3600 * 1000000;
   const std::vector<std::pair<NameId, Interval>> filed = {
       {1, {kNegInf, 5 * kYear}},  {1, {kNegInf, -40 * kYear}}, {1, {3, 4}},  {1, {-kYear, 2 * kYear}},
-      {1, {20 * kYear, kPosInf}}, {1, {-9 * kYear, kPosInf}},  {2, {3, 4}},  {3, {kNegInf, kPosInf}},
+      {1, {20 * kYear, kPosInf}}, {1, {-9 * kYear, kPosInf}},  {1, {-kYear, 3 * kYear}},
+      {1, {kNegInf + 1, kPosInf - 1}},  {2, {3, 4}},  {2, {0, 3}},  {3, {kNegInf, kPosInf}},
       {4, {7 * kYear, kPosInf}},  {1000000, {kNegInf, 1}},     {1000000, {kNegInf + 1, kPosInf}},
   };
-  OpenSliceBuckets noted;
+  SliceCatalog noted;
   for (const auto& [p, valid] : filed) {
     ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), SliceBucketKey(p, valid), "bucket").ok());
     noted.Note(p, valid);
   }
-  OpenSliceBuckets loaded;
+  SliceCatalog loaded;
   ASSERT_TRUE(loaded.Load(db.get(), db->DefaultColumnFamily()).ok());
   std::vector<std::string> from_noted, from_loaded;
   for (const NameId p : {1u, 2u, 3u, 4u, 5u, 1000000u}) {

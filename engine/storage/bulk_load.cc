@@ -311,7 +311,7 @@ absl::Status DbImpl::BulkLoad(const std::vector<Transaction>& txns, size_t* load
           bucket.push_back({entries[end].ids.subject, entries[end].ids.object, *entries[end].segment});
         }
         const Entry& first = entries[begin];
-        open_slice_buckets_.Note(first.ids.predicate, first.segment->valid);  // before it is ingested
+        slice_catalog_.Note(first.ids.predicate, first.segment->valid);  // before it is ingested
         HS_RETURN_IF_ERROR(
             put(w, SliceBucketKey(first.ids.predicate, first.segment->valid), EncodeSliceBucket(std::move(bucket))));
       }

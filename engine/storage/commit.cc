@@ -218,7 +218,7 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
     }
   }
 
-  slice_changes.WriteTo(cf(kSlicesCf), &batch, &open_slice_buckets_);
+  slice_changes.WriteTo(cf(kSlicesCf), &batch, &slice_catalog_);
 
   // The transaction record keeps every operation except those an erase in
   // the same transaction made moot.

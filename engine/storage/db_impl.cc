@@ -223,7 +223,7 @@ absl::Status DbImpl::LoadState() {
   HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read names"));
   names_.FinishLoading(meta.next_name_id);
   if (meta.format_version == kUpgradableFormat) HS_RETURN_IF_ERROR(UpgradeFromFormat2(&meta));
-  HS_RETURN_IF_ERROR(open_slice_buckets_.Load(db_.get(), cf(kSlicesCf)));
+  HS_RETURN_IF_ERROR(slice_catalog_.Load(db_.get(), cf(kSlicesCf)));
   last_ = TransactionInfo{0, kNegInf, "", 0};
   if (meta.last_tx_id > 0) {
     HS_ASSIGN_OR_RETURN(last_, ReadTransactionInfo(meta.last_tx_id, nullptr));

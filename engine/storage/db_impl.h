@@ -110,7 +110,7 @@ class DbImpl final : public Database {
   bool sync_ = true;
   size_t closed_bytes_in_record_ = 0;
   NameDictionary names_;
-  OpenSliceBuckets open_slice_buckets_;  // loaded at open, noted by every write of the slice index
+  SliceCatalog slice_catalog_;  // loaded at open, noted by every write of the slice index
 
   std::mutex write_mu_;  // serializes Commit
   // Guards last_, and is held across the RocksDB write of a commit so that a

@@ -431,7 +431,7 @@ absl::Status DbImpl::ScanSliceAt(const std::string& predicate, Instant v, const 
   if (!p) return absl::OkStatus();
   const ThreadKept<SliceQueryMemory> memory;
   SliceHits& hits = memory->hits;
-  HS_RETURN_IF_ERROR(VisitSliceBucketsAt(db_.get(), view.Options(), cf(kSlicesCf), open_slice_buckets_, *p, v,
+  HS_RETURN_IF_ERROR(VisitSliceBucketsAt(db_.get(), view.Options(), cf(kSlicesCf), slice_catalog_, *p, v,
                                          [&](std::string_view bucket) {
     return DecodeSliceBucketAt(bucket, v, &hits);
   }, &memory->buckets));

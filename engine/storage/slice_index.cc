@@ -64,24 +64,26 @@ std::string SliceBucketKey(NameId p, Interval valid) {
   return LevelBucketKey(p, level, BucketOf(valid.from, level));
 }
 
-absl::Status OpenSliceBuckets::Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* slices) {
-  absl::flat_hash_map<NameId, Noted> found;
+absl::Status SliceCatalog::Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* slices) {
+  absl::flat_hash_map<NameId, InUse> found;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), slices));
   constexpr size_t kOpenKeyBytes = kIdBytes + 1 + kInstantBytes;
   for (it->SeekToFirst(); it->Valid();) {
     const rocksdb::Slice key = it->key();
-    if (key.size() <= kIdBytes) return absl::DataLossError("damaged slice index key " + key.ToString(true));
+    const auto damaged = [&key] { return absl::DataLossError("damaged slice index key " + key.ToString(true)); };
+    if (key.size() <= kIdBytes + 1) return damaged();
     const NameId p = DecodeNameId(key.data());
     const char kind = key[kIdBytes];
-    if (kind == kFinite) {  // skip the predicate's finite buckets
-      it->Seek(Prefix(p, kOpenEnd));
+    InUse& in_use = found[p];
+    if (kind == kFinite) {  // note the level, skip its other buckets
+      const int level = static_cast<unsigned char>(key[kIdBytes + 1]);
+      if (level > kTopLevel) return damaged();
+      in_use.levels |= uint64_t{1} << level;
+      it->Seek(level == kTopLevel ? Prefix(p, kOpenEnd) : LevelPrefix(p, level + 1));
       continue;
     }
-    if (key.size() != kOpenKeyBytes || (kind != kOpenStart && kind != kOpenEnd)) {
-      return absl::DataLossError("damaged slice index key " + key.ToString(true));
-    }
-    Noted& noted = found[p];
-    (kind == kOpenStart ? noted.open_start : noted.open_end).insert(DecodeInstant(key.data() + kIdBytes + 1));
+    if (key.size() != kOpenKeyBytes || (kind != kOpenStart && kind != kOpenEnd)) return damaged();
+    (kind == kOpenStart ? in_use.open_start : in_use.open_end).insert(DecodeInstant(key.data() + kIdBytes + 1));
     it->Next();
   }
   HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read the slice index"));
@@ -90,48 +92,50 @@ absl::Status OpenSliceBuckets::Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle
   return absl::OkStatus();
 }
 
-void OpenSliceBuckets::Note(NameId p, Interval valid) {
-  if (valid.from != kNegInf && valid.to != kPosInf) return;
+void SliceCatalog::Note(NameId p, Interval valid) {
   std::unique_lock lock(mu_);
-  Noted& noted = by_predicate_[p];
+  InUse& in_use = by_predicate_[p];
   if (valid.from == kNegInf) {
-    noted.open_start.insert(BucketOf(valid.to, kOpenBucketShift));
+    in_use.open_start.insert(BucketOf(valid.to, kOpenBucketShift));
+  } else if (valid.to == kPosInf) {
+    in_use.open_end.insert(BucketOf(valid.from, kOpenBucketShift));
   } else {
-    noted.open_end.insert(BucketOf(valid.from, kOpenBucketShift));
+    in_use.levels |= uint64_t{1} << LevelOf(valid.from, valid.to);
   }
 }
 
-void SliceLookupAt(NameId p, Instant v, const OpenSliceBuckets& open, std::vector<std::string>* keys) {
+void SliceLookupAt(NameId p, Instant v, const SliceCatalog& catalog, std::vector<std::string>* keys) {
   keys->clear();
   if (v == kPosInf) return;
+  std::shared_lock lock(catalog.mu_);
+  const auto found = catalog.by_predicate_.find(p);
+  if (found == catalog.by_predicate_.end()) return;
+  const SliceCatalog::InUse& in_use = found->second;
   const int64_t v_bucket = BucketOf(v, kOpenBucketShift);
-  std::shared_lock lock(open.mu_);
-  const auto noted = open.by_predicate_.find(p);
   // [-inf, to) contains v iff to > v: buckets from v's on.
-  if (noted != open.by_predicate_.end()) {
-    const absl::btree_set<int64_t>& starts = noted->second.open_start;
-    for (auto b = starts.lower_bound(v_bucket); b != starts.end(); ++b) keys->push_back(BucketKey(p, kOpenStart, *b));
+  for (auto b = in_use.open_start.lower_bound(v_bucket); b != in_use.open_start.end(); ++b) {
+    keys->push_back(BucketKey(p, kOpenStart, *b));
   }
   if (v == kNegInf) return;  // only segments from -inf contain -inf
   // A finite segment containing v starts in (v - 2^level, v]: in v's bucket
   // or the one before. v > -inf, so bucket - 1 cannot underflow.
-  for (int level = 0; level <= kTopLevel; ++level) {
+  for (uint64_t levels = in_use.levels; levels != 0; levels &= levels - 1) {
+    const int level = std::countr_zero(levels);
     const int64_t bucket = BucketOf(v, level);
     keys->push_back(LevelBucketKey(p, level, bucket - 1));
     keys->push_back(LevelBucketKey(p, level, bucket));
   }
   // [from, +inf) contains v iff from <= v: buckets up to v's.
-  if (noted != open.by_predicate_.end()) {
-    const absl::btree_set<int64_t>& ends = noted->second.open_end;
-    for (auto b = ends.begin(); b != ends.end() && *b <= v_bucket; ++b) keys->push_back(BucketKey(p, kOpenEnd, *b));
+  for (auto b = in_use.open_end.begin(); b != in_use.open_end.end() && *b <= v_bucket; ++b) {
+    keys->push_back(BucketKey(p, kOpenEnd, *b));
   }
 }
 
 absl::Status VisitSliceBucketsAt(rocksdb::DB* db, const rocksdb::ReadOptions& options,
-                                 rocksdb::ColumnFamilyHandle* slices, const OpenSliceBuckets& open, NameId p,
+                                 rocksdb::ColumnFamilyHandle* slices, const SliceCatalog& catalog, NameId p,
                                  Instant v, absl::FunctionRef<absl::Status(std::string_view)> visit,
                                  SliceReadBuffers* buffers) {
-  SliceLookupAt(p, v, open, &buffers->bucket_keys);
+  SliceLookupAt(p, v, catalog, &buffers->bucket_keys);
   const size_t n = buffers->bucket_keys.size();
   if (n == 0) return absl::OkStatus();
   std::vector<rocksdb::Slice>& keys = buffers->keys;
@@ -166,10 +170,10 @@ void SliceIndexChanges::Add(const KeyIds& ids, const Segment& segment) {
 }
 
 void SliceIndexChanges::WriteTo(rocksdb::ColumnFamilyHandle* slices, rocksdb::WriteBatch* batch,
-                                OpenSliceBuckets* open) const {
+                                SliceCatalog* catalog) const {
   for (const auto& [key, change] : buckets_) {
     // A bucket's entries share its key: one names it.
-    if (!change.added.empty()) open->Note(DecodeNameId(key.data()), change.added.front().segment.valid);
+    if (!change.added.empty()) catalog->Note(DecodeNameId(key.data()), change.added.front().segment.valid);
     batch->Merge(slices, key, EncodeSliceBucketChange(change.removed, change.added));
   }
 }

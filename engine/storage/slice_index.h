@@ -14,9 +14,9 @@
 // the one before can hold segments containing v. Open-ended segments are
 // bucketed by their finite bound in steps of 2^46 µs (about 2.2 years):
 // every bucket after v's (from -inf) or before it (to +inf) holds only
-// hits. Which open-ended buckets exist is kept in memory (OpenSliceBuckets),
-// so a read gets every bucket it needs by key. Commits change buckets
-// through merge operands (slice_merge.h).
+// hits. Which buckets exist is kept in memory (SliceCatalog), so a read
+// asks only for buckets that may exist, all by key. Commits change
+// buckets through merge operands (slice_merge.h).
 #ifndef HINDSIGHT_STORAGE_SLICE_INDEX_H_
 #define HINDSIGHT_STORAGE_SLICE_INDEX_H_
 
@@ -48,40 +48,43 @@ namespace hindsight::internal {
 // The key of the bucket that files live segment `valid` of predicate `p`.
 std::string SliceBucketKey(NameId p, Interval valid);
 
-// The open-ended buckets that may exist, per predicate: a superset of
-// those in column family "slices", kept in memory so that a read can get
-// them by key in one MultiGet with the finite buckets instead of scanning
-// for them. Buckets are noted before a write that may create them becomes
-// visible, and never forgotten (one emptied later costs a failed lookup).
+// Which buckets may exist, per predicate: the open-ended buckets, and the
+// levels of the finite ones. A superset of those in column family
+// "slices", kept in memory so that a read asks for no bucket of a level no
+// segment has and finds the open-ended ones by key, all in one MultiGet.
+// Buckets are noted before a write that may create them becomes visible,
+// and never forgotten (one emptied later costs a failed lookup).
 //
 // Thread-safety: every method may run concurrently with the others.
-class OpenSliceBuckets {
+class SliceCatalog {
  public:
-  // Replaces what was noted by the open-ended buckets of `slices`. Cost: a
-  // seek per predicate and a step per open-ended bucket.
+  // Replaces what was noted by what `slices` holds. Cost: a seek per
+  // predicate and level in use, a step per open-ended bucket.
   absl::Status Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* slices);
 
-  // Notes the bucket of live segment `valid` of predicate `p` if it is
-  // open-ended (SliceBucketKey).
+  // Notes the bucket of live segment `valid` of predicate `p`
+  // (SliceBucketKey).
   void Note(NameId p, Interval valid);
 
  private:
-  friend void SliceLookupAt(NameId p, Instant v, const OpenSliceBuckets& open, std::vector<std::string>* keys);
+  friend void SliceLookupAt(NameId p, Instant v, const SliceCatalog& catalog, std::vector<std::string>* keys);
 
-  struct Noted {
+  struct InUse {
     absl::btree_set<int64_t> open_start;  // bucket numbers
     absl::btree_set<int64_t> open_end;
+    uint64_t levels = 0;  // bit L: level L has buckets
   };
   mutable std::shared_mutex mu_;
-  absl::flat_hash_map<NameId, Noted> by_predicate_;
+  absl::flat_hash_map<NameId, InUse> by_predicate_;
 };
 
 // Overwrites `*keys` with the keys, in order, of the buckets that may hold
 // segments of predicate `p` containing `v`: the noted open-ended buckets
-// that can (every one of them on v's side of v's holds only such segments)
-// and two finite buckets per level. Some of their segments may not contain
-// v, so filter each. Nothing when v is +inf (no segment contains it).
-void SliceLookupAt(NameId p, Instant v, const OpenSliceBuckets& open, std::vector<std::string>* keys);
+// that can (every one of them past v's holds only such segments) and two
+// finite buckets per level in use. Some of their segments may not
+// contain v, so filter each. Nothing when v is +inf (no segment contains
+// it).
+void SliceLookupAt(NameId p, Instant v, const SliceCatalog& catalog, std::vector<std::string>* keys);
 
 // The memory VisitSliceBucketsAt works in: a caller that keeps it between
 // calls saves their allocations.
@@ -92,14 +95,14 @@ struct SliceReadBuffers {
   std::vector<rocksdb::Status> statuses;
 };
 
-// Reads every bucket of SliceLookupAt(p, v, open) from column family
+// Reads every bucket of SliceLookupAt(p, v, catalog) from column family
 // "slices" (`slices`) at `options`, calling visit(bucket value) for each
 // that exists, and returns visit's first error or RocksDB's. Cost: MultiGets
 // of 32 keys (which RocksDB serves without allocating), where a bloom filter
 // rules out most absent finite buckets. Holds no block of the cache when it
 // returns.
 absl::Status VisitSliceBucketsAt(rocksdb::DB* db, const rocksdb::ReadOptions& options,
-                                 rocksdb::ColumnFamilyHandle* slices, const OpenSliceBuckets& open, NameId p,
+                                 rocksdb::ColumnFamilyHandle* slices, const SliceCatalog& catalog, NameId p,
                                  Instant v, absl::FunctionRef<absl::Status(std::string_view)> visit,
                                  SliceReadBuffers* buffers);
 
@@ -110,9 +113,9 @@ class SliceIndexChanges {
   // Live segment `segment` of key `ids` leaves the index, or enters it.
   void Remove(const KeyIds& ids, Interval valid);
   void Add(const KeyIds& ids, const Segment& segment);
-  // One Merge per changed bucket into `batch`; notes in `open` the
-  // open-ended buckets it adds to (to do before the batch is written).
-  void WriteTo(rocksdb::ColumnFamilyHandle* slices, rocksdb::WriteBatch* batch, OpenSliceBuckets* open) const;
+  // One Merge per changed bucket into `batch`; notes in `catalog` the
+  // buckets it adds to (to do before the batch is written).
+  void WriteTo(rocksdb::ColumnFamilyHandle* slices, rocksdb::WriteBatch* batch, SliceCatalog* catalog) const;
 
  private:
   struct BucketChange {
