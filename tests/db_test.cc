@@ -6,12 +6,14 @@
 #include <rocksdb/db.h>
 
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "hindsight/db.h"
+#include "keys/key_codec.h"
 #include "records.capnp.h"
 #include "storage/records.h"
 #include "storage/slice_merge.h"
@@ -378,66 +380,94 @@ std::string Format2Bucket(const std::vector<internal::SliceRecordEntry>& entries
   return std::string(words.asChars().begin(), words.asChars().size());
 }
 
-TEST_F(DbTest, AFormat2DatabaseIsUpgradedByRebuildingItsSliceIndex) {
-  LoadWorkedExample();
-  Transaction more;
-  more.SetTime(T("2026-01-01"));
-  more.Assert({"Chad", "diplomatic_relations", "Ukraine"}, Value::Int64(3), {kNegInf, T("2024-01-01")});
-  more.Assert({"Niger", "diplomatic_relations", "Mali"}, Value::Double(0.5), {T("1990-01-01"), T("1990-01-02")});
-  more.Assert({"Mali", "diplomatic_relations", "Niger"}, Value::None(), {T("1980-01-01"), kPosInf});
-  more.Assert({"Mali", "borders", "Niger"}, Value::Bool(true), {kNegInf, kPosInf});
-  MustCommit(more);
-  const Pattern slice{std::nullopt, "diplomatic_relations", std::nullopt};
-  const std::vector<Instant> instants = {T("1985-01-01"), T("1990-01-01"), T("2023-01-01"), T("2025-01-01"), T("2025-10-01")};
-  std::vector<std::vector<Row>> before;
-  for (const Instant v : instants) before.push_back(Q(slice, ValidTimeClause::At(v)));
-  ASSERT_EQ(before[1].size(), 3u);  // Chad, Mali, Niger
-  db_.reset();
-  std::string stale_key;  // a bucket no segment of the timelines is in
-  {
-    // What format 2 left: its meta record, and buckets this format cannot
-    // read, as values and as merge operands.
-    RawRocks raw(dir_.path(), /*read_only=*/false);
-    std::string meta_bytes;
-    ASSERT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.Family("default"), "meta", &meta_bytes).ok());
-    internal::MetaRecord meta = internal::DecodeMeta(meta_bytes).value();
-    meta.format_version = 2;
-    ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.Family("default"), "meta", internal::EncodeMeta(meta)).ok());
-    std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.Family("slices")));
-    std::vector<std::pair<std::string, std::vector<internal::SliceRecordEntry>>> buckets;
-    for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      buckets.emplace_back(it->key().ToString(), std::vector<internal::SliceRecordEntry>());
-      ASSERT_TRUE(internal::DecodeSliceBucket(std::string_view(it->value().data(), it->value().size()),
-                                              &buckets.back().second)
-                      .ok());
-    }
-    ASSERT_GE(buckets.size(), 3u);
-    it.reset();
-    for (size_t i = 0; i < buckets.size(); ++i) {
-      const auto& [key, entries] = buckets[i];
-      rocksdb::WriteOptions options;
-      if (i % 2 == 0 || entries.empty()) {
-        ASSERT_TRUE(raw.db()->Put(options, raw.Family("slices"), key, Format2Bucket(entries)).ok());
-      } else {  // a bucket then a merge operand that adds one of its entries again
-        ASSERT_TRUE(raw.db()->Put(options, raw.Family("slices"), key, Format2Bucket(entries)).ok());
-        ASSERT_TRUE(
-            raw.db()->Merge(options, raw.Family("slices"), key, internal::EncodeSliceBucketChange({}, {entries.back()})).ok());
-      }
-    }
-    stale_key = buckets[0].first + "stale";
-    ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.Family("slices"), stale_key, Format2Bucket(buckets[0].second)).ok());
-  }
-  for (int open = 0; open < 2; ++open) {  // upgraded, then opened as format 3
-    Reopen();
-    for (size_t i = 0; i < instants.size(); ++i) EXPECT_EQ(Q(slice, ValidTimeClause::At(instants[i])), before[i]);
-    db_.reset();
-    RawRocks raw(dir_.path(), /*read_only=*/true);
-    std::string meta_bytes, stale;
-    ASSERT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.Family("default"), "meta", &meta_bytes).ok());
-    EXPECT_EQ(internal::DecodeMeta(meta_bytes).value().format_version, 3u);
-    EXPECT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.Family("slices"), stale_key, &stale).IsNotFound());
-  }
+// The key formats 2 and 3 gave a bucket of a segment of `valid` that
+// `key` files now: open-ended buckets were 2^46 µs wide.
+std::string OldBucketKey(const std::string& key, Interval valid) {
+  if (valid.from != kNegInf && valid.to != kPosInf) return key;
+  std::string old = key.substr(0, internal::kIdBytes + 1);
+  internal::AppendInstant(&old, (valid.from == kNegInf ? valid.to : valid.from) >> 46);
+  return old;
 }
+
+class UpgradeTest : public DbTest {
+ protected:
+  // Rewrites the database's slice index and meta record as format
+  // `old_format` left them, opens it twice and checks that the slice
+  // answers are unchanged, that the format is now the current one, and that
+  // a bucket no segment is in is gone.
+  void UpgradeFrom(unsigned old_format) {
+    LoadWorkedExample();
+    Transaction more;
+    more.SetTime(T("2026-01-01"));
+    more.Assert({"Chad", "diplomatic_relations", "Ukraine"}, Value::Int64(3), {kNegInf, T("2024-01-01")});
+    more.Assert({"Niger", "diplomatic_relations", "Mali"}, Value::Double(0.5), {T("1990-01-01"), T("1990-01-02")});
+    more.Assert({"Mali", "diplomatic_relations", "Niger"}, Value::None(), {T("1980-01-01"), kPosInf});
+    more.Assert({"Mali", "borders", "Niger"}, Value::Bool(true), {kNegInf, kPosInf});
+    MustCommit(more);
+    const Pattern slice{std::nullopt, "diplomatic_relations", std::nullopt};
+    const std::vector<Instant> instants = {T("1985-01-01"), T("1990-01-01"), T("2023-01-01"), T("2025-01-01"),
+                                           T("2025-10-01")};
+    std::vector<std::vector<Row>> before;
+    for (const Instant v : instants) before.push_back(Q(slice, ValidTimeClause::At(v)));
+    ASSERT_EQ(before[1].size(), 3u);  // Chad, Mali, Niger
+    db_.reset();
+    std::string stale_key;  // a bucket no segment of the timelines is in
+    {
+      RawRocks raw(dir_.path(), /*read_only=*/false);
+      std::string meta_bytes;
+      ASSERT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.Family("default"), "meta", &meta_bytes).ok());
+      internal::MetaRecord meta = internal::DecodeMeta(meta_bytes).value();
+      meta.format_version = old_format;
+      ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.Family("default"), "meta", internal::EncodeMeta(meta)).ok());
+      // Every entry moves to its old bucket.
+      std::map<std::string, std::vector<internal::SliceRecordEntry>> buckets;
+      std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.Family("slices")));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        std::vector<internal::SliceRecordEntry> entries;
+        ASSERT_TRUE(
+            internal::DecodeSliceBucket(std::string_view(it->value().data(), it->value().size()), &entries).ok());
+        for (internal::SliceRecordEntry& e : entries) {
+          buckets[OldBucketKey(it->key().ToString(), e.segment.valid)].push_back(std::move(e));
+        }
+        ASSERT_TRUE(raw.db()->Delete(rocksdb::WriteOptions(), raw.Family("slices"), it->key()).ok());
+      }
+      ASSERT_GE(buckets.size(), 3u);
+      it.reset();
+      // Format 2's values are a list of Value structs, which this build
+      // cannot read; some buckets get a merge operand too, which RocksDB may
+      // apply while the upgrade's open recovers its log.
+      const auto old_value = [old_format](const std::vector<internal::SliceRecordEntry>& entries) {
+        return old_format == 2 ? Format2Bucket(entries) : internal::EncodeSliceBucket(entries);
+      };
+      size_t i = 0;
+      for (const auto& [key, entries] : buckets) {
+        rocksdb::WriteOptions options;
+        ASSERT_TRUE(raw.db()->Put(options, raw.Family("slices"), key, old_value(entries)).ok());
+        if (i++ % 2 == 1) {  // a merge operand that adds one of its entries again
+          ASSERT_TRUE(
+              raw.db()->Merge(options, raw.Family("slices"), key, internal::EncodeSliceBucketChange({}, {entries.back()}))
+                  .ok());
+        }
+      }
+      stale_key = buckets.begin()->first + "stale";
+      ASSERT_TRUE(
+          raw.db()->Put(rocksdb::WriteOptions(), raw.Family("slices"), stale_key, old_value(buckets.begin()->second)).ok());
+    }
+    for (int open = 0; open < 2; ++open) {  // upgraded, then opened as the current format
+      Reopen();
+      for (size_t i = 0; i < instants.size(); ++i) EXPECT_EQ(Q(slice, ValidTimeClause::At(instants[i])), before[i]);
+      db_.reset();
+      RawRocks raw(dir_.path(), /*read_only=*/true);
+      std::string meta_bytes, stale;
+      ASSERT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.Family("default"), "meta", &meta_bytes).ok());
+      EXPECT_EQ(internal::DecodeMeta(meta_bytes).value().format_version, 4u);
+      EXPECT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.Family("slices"), stale_key, &stale).IsNotFound());
+    }
+  }
+};
+
+TEST_F(UpgradeTest, AFormat2DatabaseIsUpgradedByRebuildingItsSliceIndex) { UpgradeFrom(2); }
+TEST_F(UpgradeTest, AFormat3DatabaseIsUpgradedByRebuildingItsSliceIndex) { UpgradeFrom(3); }
 
 TEST(OpenTest, MissingAndForeignDirectories) {
   ScratchDir dir;

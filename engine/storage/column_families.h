@@ -21,7 +21,9 @@ inline constexpr const char* kColumnFamilyNames[kColumnFamilyCount] = {
     "default", "names", "timelines", "keys", "txlog", "txinfo", "slices", "history"};
 
 inline constexpr char kMetaKey[] = "meta";
-inline constexpr unsigned kFormatVersion = 3;  // 3: slice buckets hold values as columns
+// 3: slice buckets hold values as columns; 4: open-ended slice buckets
+// span 2^48 µs, not 2^46.
+inline constexpr unsigned kFormatVersion = 4;
 
 }  // namespace hindsight::internal
 

@@ -202,8 +202,9 @@ absl::Status DbImpl::LoadState() {
   if (s.IsNotFound()) return absl::FailedPreconditionError("not a Hindsight database (no meta record)");
   HS_RETURN_IF_ERROR(FromRocks(s, "cannot read meta record"));
   HS_ASSIGN_OR_RETURN(MetaRecord meta, DecodeMeta(bytes));
-  constexpr unsigned kUpgradableFormat = 2;
-  if (meta.format_version != kFormatVersion && meta.format_version != kUpgradableFormat) {
+  // Formats 2 and 3 differ from this one only in the slice index.
+  const bool upgradable = meta.format_version == 2 || meta.format_version == 3;
+  if (meta.format_version != kFormatVersion && !upgradable) {
     return absl::FailedPreconditionError(
         absl::StrCat("unsupported database format version ", meta.format_version, " (this build reads ",
                      kFormatVersion, ")"));
@@ -222,7 +223,7 @@ absl::Status DbImpl::LoadState() {
   }
   HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read names"));
   names_.FinishLoading(meta.next_name_id);
-  if (meta.format_version == kUpgradableFormat) HS_RETURN_IF_ERROR(UpgradeFromFormat2(&meta));
+  if (upgradable) HS_RETURN_IF_ERROR(RebuildSliceIndex(&meta));
   HS_RETURN_IF_ERROR(slice_catalog_.Load(db_.get(), cf(kSlicesCf)));
   last_ = TransactionInfo{0, kNegInf, "", 0};
   if (meta.last_tx_id > 0) {

@@ -62,9 +62,11 @@ class DbImpl final : public Database {
   std::unique_ptr<ReadView> AcquireView() const;
   absl::Status Initialize(const std::string& path, const Options& options);
   absl::Status LoadState();
-  // Brings a format-2 database to this format in one atomic write, and
-  // `meta` with it (format_upgrade.cc). Reads every key's timeline.
-  absl::Status UpgradeFromFormat2(MetaRecord* meta);
+  // Brings a database of format 2 or 3, which differ from this one only in
+  // the slice index, to this format: rebuilds the index from the keys' live
+  // timelines and records the format in one atomic write, updating `meta`
+  // (format_upgrade.cc). Reads every key's timeline.
+  absl::Status RebuildSliceIndex(MetaRecord* meta);
 
   // Reads.
   // With `live_only`, a record read along the way keeps only its live part.

@@ -16,9 +16,10 @@
 
 namespace hindsight::internal {
 
-absl::Status DbImpl::UpgradeFromFormat2(MetaRecord* meta) {
-  // Format 3 changed only the slice index's buckets (values as columns).
-  // Every bucket is rebuilt from the keys' live timelines.
+absl::Status DbImpl::RebuildSliceIndex(MetaRecord* meta) {
+  // Format 3 changed the slice index's buckets (values as columns), format 4
+  // its keys (open-ended buckets of 2^48 µs). Every bucket is rebuilt from
+  // the keys' live timelines.
   absl::flat_hash_map<std::string, std::vector<SliceRecordEntry>> buckets;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kTimelinesCf)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -35,7 +36,7 @@ absl::Status DbImpl::UpgradeFromFormat2(MetaRecord* meta) {
   HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read timelines to upgrade the database"));
 
   // One write: the old buckets out (by range: reading them is not needed),
-  // the new in, and the format, so that a crash leaves format 2 whole,
+  // the new in, and the format, so that a crash leaves the old format whole,
   // upgraded again at the next open. Bucket keys are at most 14 bytes.
   rocksdb::WriteBatch batch;
   const std::string all_buckets_end(16, '\xff');

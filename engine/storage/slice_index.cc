@@ -28,7 +28,7 @@ int LevelOf(Instant from, Instant to) {
 
 int64_t BucketOf(Instant t, int level) { return t >> level; }  // floor division by 2^level
 
-constexpr int kOpenBucketShift = 46;
+constexpr int kOpenBucketShift = 48;
 
 std::string Prefix(NameId p, char kind) {
   std::string key;

@@ -6,13 +6,13 @@
 // Segments are filed in buckets; one value per bucket lists its segments
 // (a SliceBucket message, records.h). A segment [from, to) of key (s, P, o)
 // goes to the bucket
-//   from = -inf            P, 0x00, to >> 46
-//   to = +inf, from finite P, 0x02, from >> 46
+//   from = -inf            P, 0x00, to >> 48
+//   to = +inf, from finite P, 0x02, from >> 48
 //   from, to finite        P, 0x01, level, from >> level
 // where level = ceil(log2(to - from)). A finite segment lies inside its
 // bucket and the next one, so at each level only the buckets of v and of
 // the one before can hold segments containing v. Open-ended segments are
-// bucketed by their finite bound in steps of 2^46 µs (about 2.2 years):
+// bucketed by their finite bound in steps of 2^48 µs (about 8.9 years):
 // every bucket after v's (from -inf) or before it (to +inf) holds only
 // hits. Which buckets exist is kept in memory (SliceCatalog), so a read
 // asks only for buckets that may exist, all by key. Commits change

@@ -32,8 +32,8 @@ class Database {
   // directory `path`. Errors: NotFound (missing, not created), AlreadyExists
   // (options.error_if_exists), FailedPrecondition (another process has it
   // open, it is not a Hindsight database, or one of a format this build
-  // cannot read), DataLoss (damaged files). A database of the previous
-  // format is upgraded in place first, at the cost of reading every key's
+  // cannot read), DataLoss (damaged files). A database of the two previous
+  // formats is upgraded in place first, at the cost of reading every key's
   // timeline once (docs/storage.md).
   static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path,
                                                         const Options& options = {});
