@@ -103,17 +103,16 @@ absl::Status OrderByNames(const NameDictionary::Table& table, const std::vector<
   const int id_bits = std::bit_width(table.ordered_ids);
   const int index_bits = std::bit_width(hits.size());
   if (ids_in_order && 2 * id_bits + index_bits <= 64) {
-    // Sort keys (subject id, object id, position in `hits`) packed in one
-    // integer, radix sorted.
+    // Sort keys (position in `hits`, subject id, object id) packed in one
+    // integer, radix sorted on the ids only: no two hits have the same key.
     keys->clear();
     keys->reserve(hits.size());
     for (size_t i = 0; i < hits.size(); ++i) {
-      keys->push_back(((uint64_t{hits[i].subject} << id_bits | hits[i].object) << index_bits) | i);
+      keys->push_back(uint64_t{i} << 2 * id_bits | uint64_t{hits[i].subject} << id_bits | hits[i].object);
     }
-    RadixSort(keys, 2 * id_bits + index_bits, scratch);
-    const uint64_t index_mask = (uint64_t{1} << index_bits) - 1;
+    RadixSort(keys, 2 * id_bits, scratch);
     for (const uint64_t key : *keys) {
-      const SliceHit& e = hits[key & index_mask];
+      const SliceHit& e = hits[key >> 2 * id_bits];
       out->push_back({&table.names[e.subject], &table.names[e.object], &e});
     }
     return absl::OkStatus();
