@@ -148,7 +148,7 @@ absl::Status VisitSliceBucketsAt(rocksdb::DB* db, const rocksdb::ReadOptions& op
   const absl::Cleanup unpin = [&values, n] {
     for (size_t i = 0; i < n; ++i) values[i].Reset();
   };
-  constexpr size_t kBatch = 32;  // RocksDB's MultiGet keeps this many keys on the stack
+  constexpr size_t kBatch = 32;  // RocksDB's own MultiGet batch (MultiGetContext::MAX_BATCH_SIZE)
   for (size_t i = 0; i < n; i += kBatch) {
     db->MultiGet(options, slices, std::min(kBatch, n - i), keys.data() + i, values.data() + i, statuses.data() + i,
                  /*sorted_input=*/true);

@@ -97,10 +97,9 @@ struct SliceReadBuffers {
 
 // Reads every bucket of SliceLookupAt(p, v, catalog) from column family
 // "slices" (`slices`) at `options`, calling visit(bucket value) for each
-// that exists, and returns visit's first error or RocksDB's. Cost: MultiGets
-// of 32 keys (which RocksDB serves without allocating), where a bloom filter
-// rules out most absent finite buckets. Holds no block of the cache when it
-// returns.
+// that exists, and returns visit's first error or RocksDB's. Cost: one
+// sorted MultiGet per 32 keys, where a bloom filter rules out most absent
+// finite buckets. Holds no block of the cache when it returns.
 absl::Status VisitSliceBucketsAt(rocksdb::DB* db, const rocksdb::ReadOptions& options,
                                  rocksdb::ColumnFamilyHandle* slices, const SliceCatalog& catalog, NameId p,
                                  Instant v, absl::FunctionRef<absl::Status(std::string_view)> visit,
