@@ -70,7 +70,8 @@ class Database {
   // timeline and closed rows together); a pattern is one range scan of the
   // key-ordered records, or of an index and then one batched read of the
   // records (docs/storage.md has the table); `* P *` at v (latest) reads a
-  // time index of the predicate's live segments.
+  // time index of the predicate's live segments, in buffers the calling
+  // thread keeps for its next such query (up to 16 MiB a thread).
   virtual absl::Status Scan(const Query& query, const RowSink& sink) const = 0;
 
   // Scan, collected.
