@@ -10,8 +10,9 @@ namespace hindsight::internal {
 // A T for the lifetime of this object: the calling thread's kept T, or a
 // new one when an enclosing ThreadKept<T> of the same thread holds it (a
 // callback that calls again). T::Reset() readies it for use; at the end
-// it is kept for the thread's next call if T::WorthKeeping() (say, when it
-// holds less than some bound), else freed.
+// it is kept for the thread's next call if the thread keeps none by then
+// and T::WorthKeeping() (say, when it holds less than some bound), else
+// freed.
 //
 // Thread-safety: each thread has its own kept T; an object must stay on
 // the thread that made it.
