@@ -144,7 +144,7 @@ TEST(RecordsTest, SliceBucketAtFindsTheSegmentsContainingAnInstantWithTheirValue
   }
   const std::string larger_bytes = " " + EncodeSliceBucket(larger);
   ASSERT_TRUE(DecodeSliceBucketAt(std::string_view(larger_bytes).substr(1), 0, &hits).ok());
-  ASSERT_GE(hits.aligned_copy.size() * 8, larger_bytes.size() - 1);
+  ASSERT_GE(hits.aligned_copy.capacity * 8, larger_bytes.size() - 1);
   for (size_t shift = 0; shift < 8; ++shift) {
     std::copy(bytes.begin(), bytes.end(), shifted.begin() + shift);
     for (Instant v = -7; v <= 12; ++v) {

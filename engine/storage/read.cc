@@ -161,7 +161,7 @@ struct SliceQueryMemory {
     hits.texts.clear();
   }
   bool WorthKeeping() const {
-    return hits.hits.capacity() * sizeof(SliceHit) + hits.texts.capacity() + hits.aligned_copy.capacity() * 8 +
+    return hits.hits.capacity() * sizeof(SliceHit) + hits.texts.capacity() + hits.aligned_copy.capacity * 8 +
                (sort_keys.capacity() + sort_scratch.capacity()) * 8 + order.capacity() * sizeof(NamedHit) <=
            kKeptBytes;
   }

@@ -41,8 +41,8 @@ std::string ToBytes(capnp::MessageBuilder& builder) {
 // may keep across them so that it allocates once.
 struct WordBuffer {
   alignas(capnp::word) unsigned char small[512];
-  std::vector<uint64_t> own;
-  std::vector<uint64_t>* heap = &own;
+  AlignedCopy own;
+  AlignedCopy* heap = &own;
 };
 
 // `bytes` as words: in place when aligned, else copied into `buffer`.
@@ -57,9 +57,9 @@ absl::StatusOr<kj::ArrayPtr<const capnp::word>> Words(std::string_view bytes, co
       std::memcpy(buffer->small, data, bytes.size());
       data = reinterpret_cast<const char*>(buffer->small);
     } else {
-      if (buffer->heap->size() < count) buffer->heap->resize(count);
-      std::memcpy(buffer->heap->data(), data, bytes.size());
-      data = reinterpret_cast<const char*>(buffer->heap->data());
+      uint64_t* copy = buffer->heap->Reserve(count);
+      std::memcpy(copy, data, bytes.size());
+      data = reinterpret_cast<const char*>(copy);
     }
   }
   return kj::arrayPtr(reinterpret_cast<const capnp::word*>(data), count);
@@ -85,7 +85,7 @@ absl::Status Catching(const char* what, Body body) {
 // turning any decoding failure into DataLoss. A large unaligned message is
 // copied into `*copies` when given (else into a buffer of its own).
 template <typename T, typename Fn>
-auto Decode(std::string_view bytes, const char* what, Fn fn, std::vector<uint64_t>* copies = nullptr)
+auto Decode(std::string_view bytes, const char* what, Fn fn, AlignedCopy* copies = nullptr)
     -> absl::StatusOr<decltype(fn(std::declval<typename T::Reader>()))> {
   // Only the first message is read: copy no more than it if unaligned.
   if (const absl::StatusOr<size_t> first = FirstMessageBytes(bytes); first.ok()) bytes = bytes.substr(0, *first);

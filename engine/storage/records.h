@@ -4,6 +4,8 @@
 #ifndef HINDSIGHT_STORAGE_RECORDS_H_
 #define HINDSIGHT_STORAGE_RECORDS_H_
 
+#include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -98,6 +100,22 @@ std::string EncodeSliceBucket(std::vector<SliceRecordEntry> entries);
 // buckets of format 2 as well (for merges of a database being upgraded).
 absl::Status DecodeSliceBucket(std::string_view bytes, std::vector<SliceRecordEntry>* out);
 
+// Word-aligned memory an unaligned record is copied to before Cap'n Proto
+// reads it. It only grows, and is not zeroed first.
+struct AlignedCopy {
+  std::unique_ptr<uint64_t[]> words;
+  size_t capacity = 0;  // in words
+
+  // At least `count` words.
+  uint64_t* Reserve(size_t count) {
+    if (count > capacity) {
+      words = std::make_unique_for_overwrite<uint64_t[]>(count);
+      capacity = count;
+    }
+    return words.get();
+  }
+};
+
 // The entries of buckets whose segments contain an instant, as plain data:
 // a string value's bytes are in `texts`, so a hit allocates nothing.
 struct SliceHit {
@@ -110,7 +128,7 @@ struct SliceHit {
 struct SliceHits {
   std::vector<SliceHit> hits;
   std::string texts;
-  std::vector<uint64_t> aligned_copy;  // reused for each unaligned bucket
+  AlignedCopy aligned_copy;  // reused for each unaligned bucket
 
   Value ValueOf(const SliceHit& hit) const;
 };
