@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages Hindsight builds and tests with.
 set -euo pipefail
 packages=(build-essential cmake ninja-build librocksdb-dev libcapnp-dev capnproto libabsl-dev
-          libbenchmark-dev libgtest-dev libedit-dev libsqlite3-dev python3 clang libclang-rt-14-dev)
+          libbenchmark-dev libgtest-dev libedit-dev libsqlite3-dev python3 clang libclang-rt-14-dev
+          pkg-config libfuse3-dev fuse3)
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 missing=()

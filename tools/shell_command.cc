@@ -19,7 +19,7 @@ namespace hindsight::tools {
 namespace {
 
 constexpr char kShellHelp[] =
-    "usage: hindsight shell [-c STATEMENTS]... [-f FILE] [--format table|tsv|csv|json] DB_DIR\n"
+    "usage: hindsight shell [-c STATEMENTS]... [-f FILE] [--format table|tsv|csv|json] [--no-sync] DB_DIR\n"
     "\n"
     "Opens the database in DB_DIR (creating it if needed) and runs statements of\n"
     "the query language (docs/query-language.md; type 'help' inside):\n"
@@ -27,7 +27,10 @@ constexpr char kShellHelp[] =
     "On a terminal it reads lines with editing, history (~/.hindsight_history) and\n"
     "tab completion of keywords and names. Otherwise it runs standard input as a\n"
     "script. -c runs the given statements, -f the statements of FILE, then exits.\n"
-    "The exit status is 1 when any statement failed.\n";
+    "The exit status is 1 when any statement failed.\n"
+    "\n"
+    "  --no-sync   do not wait for each commit to reach the disk (faster; a crash\n"
+    "              of the machine, not of the process, may lose the last commits)\n";
 
 constexpr char kDemoHelp[] =
     "usage: hindsight demo [-c STATEMENTS]... [-f FILE] [--format table|tsv|csv|json]\n"
@@ -103,8 +106,12 @@ int RunShellOn(Database* db, const ShellArgs& args, const char* banner) {
 int RunShell(const Args& args) {
   CommandLine cl("shell", kShellHelp);
   ShellArgs parsed;
+  bool no_sync = false;
+  cl.Flag("--no-sync", &no_sync);
   if (auto exit = ParseShellArgs(args, 1, &cl, &parsed)) return *exit;
-  auto db = Database::Open(cl.positional()[0]);
+  Options options;
+  options.sync = !no_sync;
+  auto db = Database::Open(cl.positional()[0], options);
   if (!db.ok()) {
     cl.Error(std::string(db.status().message()));
     return kExitFailure;

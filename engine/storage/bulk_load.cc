@@ -174,9 +174,8 @@ absl::Status DbImpl::BulkLoad(const std::vector<Transaction>& txns, size_t* load
     log.push_back(EncodeTransaction(record));
     infos.push_back({record.id, record.time, record.source, record.operations.size()});
     previous = *time;
-    *loaded = t + 1;
   }
-  if (*loaded == 0) return rejected;
+  if (infos.empty()) return rejected;
 
   // 2. The names still in use get their stored ids, in bytewise order.
   std::vector<bool> used(names.size());
@@ -351,6 +350,7 @@ absl::Status DbImpl::BulkLoad(const std::vector<Transaction>& txns, size_t* load
     HS_RETURN_IF_ERROR(s);
     last_ = last;
   }
+  *loaded = infos.size();  // only once they are on disk
   for (NameId i = 0; i < sorted.size(); ++i) names_.Load(names.Name(sorted[i]), i);
   names_.FinishLoading(name_count);
   return rejected;

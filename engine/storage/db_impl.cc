@@ -13,6 +13,7 @@
 #include "storage/timeline_merge.h"
 #include "storage/column_families.h"
 #include "storage/rocks_status.h"
+#include "util/durable_fs.h"
 #include "util/status_macros.h"
 
 namespace hindsight {
@@ -115,23 +116,27 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeDescriptors(size_t block_cache_
   return descriptors;
 }
 
-// Creates a complete, empty database at `path` atomically: it is built in a
-// sibling directory and renamed into place, so a crash during creation
-// leaves either nothing at `path` or a whole database.
+// Creates a complete, empty database at `path` atomically and durably: it
+// is built in a sibling directory and renamed into place, and the parent is
+// fsynced, so a crash or power loss during creation leaves either nothing
+// at `path` or a whole database, and once this returns the database stays.
 absl::Status CreateDatabase(const std::string& path) {
   namespace fs = std::filesystem;
   const std::string staging = absl::StrCat(path, ".creating-", getpid());
+  const std::string failed = absl::StrCat("cannot create database ", path);
   std::error_code ec;
   const fs::path parent = fs::path(path).parent_path();
-  if (!parent.empty()) fs::create_directories(parent, ec);
+  if (!parent.empty()) {
+    const absl::Status created = CreateDirectoriesDurably(parent.string());
+    if (!created.ok()) return absl::Status(created.code(), absl::StrCat(failed, ": ", created.message()));
+  }
   fs::remove_all(staging, ec);
   rocksdb::DBOptions options = MakeDbOptions();
   options.create_if_missing = true;
   options.create_missing_column_families = true;
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  HS_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, staging, MakeDescriptors(1 << 20), &handles, &raw),
-                               absl::StrCat("cannot create database ", path)));
+  HS_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, staging, MakeDescriptors(1 << 20), &handles, &raw), failed));
   rocksdb::WriteOptions wo;
   wo.sync = true;
   const MetaRecord meta{kFormatVersion, 0, kNegInf, 0};
@@ -139,13 +144,14 @@ absl::Status CreateDatabase(const std::string& path) {
   for (rocksdb::ColumnFamilyHandle* h : handles) raw->DestroyColumnFamilyHandle(h);
   if (st.ok()) st = raw->Close();
   delete raw;
-  HS_RETURN_IF_ERROR(FromRocks(st, absl::StrCat("cannot create database ", path)));
-  fs::rename(staging, path, ec);
-  if (ec && !fs::exists(fs::path(path) / "CURRENT")) {
+  HS_RETURN_IF_ERROR(FromRocks(st, failed));
+  const absl::Status renamed = RenameDurably(staging, path);
+  if (!renamed.ok()) {
     fs::remove_all(staging, ec);
-    return absl::InternalError(absl::StrCat("cannot create database ", path, ": ", ec.message()));
+    // Another process created it first: use theirs.
+    if (fs::exists(fs::path(path) / "CURRENT", ec)) return SyncDirectory(parent.empty() ? "." : parent.string());
+    return absl::Status(renamed.code(), absl::StrCat(failed, ": ", renamed.message()));
   }
-  fs::remove_all(staging, ec);  // another process created it first: use theirs
   return absl::OkStatus();
 }
 

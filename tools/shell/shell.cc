@@ -222,6 +222,9 @@ bool Shell::RunStatement(const std::string& text) {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     std::fprintf(out_, "time: %.3f ms\n", ms);
   }
+  // Out before the next statement runs: an acknowledged commit is never
+  // left in a buffer that a crash would lose.
+  std::fflush(out_);
   return true;
 }
 

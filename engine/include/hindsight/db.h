@@ -58,7 +58,8 @@ class Database {
   // Stops at the first transaction Commit would reject: the ones before it
   // are loaded, `*loaded` says how many, and the rejection is returned as
   // InvalidArgument "transaction N: reason". FailedPrecondition if the
-  // database is not empty. Cost: memory for every version of every key (with
+  // database is not empty. On any other error nothing is loaded and
+  // `*loaded` is 0. Cost: memory for every version of every key (with
   // `txns`, about 0.6 KB per operation of the gen.py workloads).
   virtual absl::Status BulkLoad(const std::vector<Transaction>& txns, size_t* loaded) = 0;
 
