@@ -1,4 +1,4 @@
-// hindsight-bench: the workload macro benchmark. Imports a gen.py workload
+// hindsight-bench: the workload macro benchmark. Imports a generated workload
 // into Hindsight and the same bitemporal rows into SQLite, runs every query
 // class on both (answers checked equal), and prints a Markdown table of the
 // figures and the ratios SQLite / Hindsight, measured in the same run.
@@ -30,7 +30,7 @@ using Clock = std::chrono::steady_clock;
 constexpr char kUsage[] =
     "usage: hindsight-bench [--scratch DIR] [--threads N] [--results FILE] WORKLOAD_DIR\n"
     "\n"
-    "WORKLOAD_DIR holds ops.tsv and q_*.tsv from ../shared/workload/gen.py.\n"
+    "WORKLOAD_DIR holds ops.tsv and q_*.tsv from hindsight-workload (bench/workload).\n"
     "Prints a progress line per phase on standard error and a Markdown table on\n"
     "standard output: import time, bytes on disk, and per query class the median,\n"
     "p99 and queries per second (one thread, and N reader threads, default 2) for\n"

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Generates a gen.py workload (unless it exists) and runs the macro benchmark
-# against SQLite on it. Usage:
+# Generates a workload with hindsight-workload (bench/workload; unless the
+# folder has one) and runs the macro benchmark against SQLite on it. Usage:
 #   bench/run.sh [--quick] [--keys N] [WORKDIR]
 # --quick: 2,000 keys and 300 queries per class (what CI runs, to keep the
-# benchmark from rotting). Default: gen.py's defaults (100,000 keys).
+# benchmark from rotting). Default: the generator's defaults (100,000 keys).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$here/..
@@ -19,6 +19,6 @@ while [ $# -gt 0 ]; do
 done
 work=${work:-/tmp/hindsight-workload${gen_args[1]:+-${gen_args[1]}}}
 if [ ! -f "$work/ops.tsv" ]; then
-  python3 "$root/../shared/workload/gen.py" "${gen_args[@]}" --out "$work"
+  "$root/build/bench/workload/hindsight-workload" "${gen_args[@]}" --out "$work"
 fi
 "$root/build/bench/hindsight-bench" --scratch "$work/bench" "$work"

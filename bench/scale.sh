@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The macro benchmark at several scales, and how its figures grow: runs
-# hindsight-bench on gen.py workloads of 10,000, 100,000 and 1,000,000 keys
-# (or the KEYS given), then writes docs/scale.svg and prints a Markdown table.
+# hindsight-bench on generated workloads (bench/workload) of 10,000, 100,000
+# and 1,000,000 keys (or the KEYS given), then writes docs/scale.svg and
+# prints a Markdown table.
 # Usage: bench/scale.sh [--work DIR] [KEYS...]
 # Workloads are generated once into DIR/keys-N (default /tmp/hindsight-scale);
 # the 1,000,000-key run needs about 10 GB of memory and 15 minutes here.
@@ -23,7 +24,7 @@ results=()
 for keys in "${scales[@]}"; do
   dir=$work/keys-$keys
   if [ ! -f "$dir/ops.tsv" ]; then
-    python3 "$root/../shared/workload/gen.py" --keys "$keys" --out "$dir"
+    "$root/build/bench/workload/hindsight-workload" --keys "$keys" --out "$dir"
   fi
   echo "scale: $keys keys" >&2
   "$root/build/bench/hindsight-bench" --scratch "$dir/bench" --results "$work/keys-$keys.tsv" "$dir" \

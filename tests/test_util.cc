@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include <cstdio>
-
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -35,9 +35,11 @@ void WriteFile(const std::string& path, const std::string& text) {
 }
 
 std::string ToolPath() { return HINDSIGHT_BIN; }
-std::string SharedDir() {
+std::string WorkloadGenPath() { return HINDSIGHT_WORKLOAD_BIN; }
+std::string OutsideDir() {
   const char* v = std::getenv("HINDSIGHT_SHARED");
-  return v != nullptr ? v : HINDSIGHT_SHARED;
+  const std::string dir = v != nullptr ? v : HINDSIGHT_SHARED;
+  return std::filesystem::exists(dir + "/SEMANTICS.md") ? dir : "";
 }
 std::string SourceDir() { return HINDSIGHT_SOURCE; }
 

@@ -38,11 +38,15 @@ class ManualClock final : public Clock {
 std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& text);
 
-// Paths compiled in by CMake: the built tool, ../shared (overridden by the
-// environment variable HINDSIGHT_SHARED), and the source tree.
+// Paths compiled in by CMake: the built tool, the workload generator
+// (bench/workload) and the source tree.
 std::string ToolPath();
-std::string SharedDir();
+std::string WorkloadGenPath();
 std::string SourceDir();
+// The contract's own folder beside the repository (../shared, or the
+// environment variable HINDSIGHT_SHARED), for the optional outside checks;
+// empty when it is not there. No other test reads it.
+std::string OutsideDir();
 
 struct CommandResult {
   int exit_code = -1;

@@ -38,7 +38,7 @@ def main(paths):
                     sys.exit('%s:%d: bad day %r' % (path, number, day))
                 by_day[date].append((subject, relation, obj))
     out = sys.stdout
-    out.write('# ICEWS14 events (see ../shared/data/icews14/README.md), one transaction per day\n')
+    out.write('# ICEWS14 events (see tests/data/icews14/README.md), one transaction per day\n')
     for date in sorted(by_day):
         reported = date + datetime.timedelta(days=1)
         out.write('tx\t%s\ticews14\n' % reported.isoformat())
