@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
-"""End to end: drives the real interactive shell (`hindsight demo`) in a
-pseudo-terminal: types a query, completes a name with TAB, reads the answer
-off the terminal, leaves with Ctrl-D, and checks the history file.
+"""End to end: drives the real interactive shell (`hindsight demo`, `hindsight
+shell`) in a pseudo-terminal as a person would: types queries, completes with
+TAB, presses Ctrl-C, types names in five scripts, leaves with Ctrl-D or \q,
+and checks the screen, the exit status, the history file and the stored bytes.
 
 usage: shell_pty_test.py PATH_TO_HINDSIGHT
 """
@@ -9,6 +10,8 @@ import os
 import pty
 import re
 import select
+import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -49,13 +52,42 @@ def type_keys(fd, keys):
     os.write(fd, keys)
 
 
-def main():
-    tool = sys.argv[1]
-    home = tempfile.mkdtemp()
+def start(tool, args, home, tmpdir=None):
     pid, fd = pty.fork()
     if pid == 0:
-        os.environ.update({'HOME': home, 'TERM': 'xterm'})
-        os.execv(tool, [tool, 'demo'])
+        env = {'HOME': home, 'TERM': 'xterm', 'PATH': os.environ.get('PATH', '/usr/bin:/bin')}
+        if tmpdir:
+            env['TMPDIR'] = tmpdir
+        os.execve(tool, [tool] + args, env)
+    return pid, fd
+
+
+def wait_exit(pid, fd, keys=None, timeout=6):
+    """Types `keys` (if any) and waits for the process to end; returns its
+    status and what the terminal showed meanwhile."""
+    global _unread
+    after = _unread
+    _unread = b''
+    if keys:
+        type_keys(fd, keys)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if select.select([fd], [], [], 0)[0]:
+            try:
+                after += os.read(fd, 4096)  # keep the terminal drained
+            except OSError:
+                pass
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status, after
+        time.sleep(0.05)
+    os.kill(pid, 9)
+    raise AssertionError('the shell did not end; the terminal showed: %r' % after[-500:])
+
+
+def demo_session(tool, home):
+    """The news demo: completion, multi-line input, caret errors, timer, Ctrl-C."""
+    pid, fd = start(tool, ['demo'], home)
     read_until(fd, rb'Try:')
     read_until(fd, rb'hindsight> ')
     # TAB completes the predicate from the names in the database.
@@ -78,36 +110,104 @@ def main():
     type_keys(fd, b'.timer on\r')
     type_keys(fd, b'count * * *;\r')
     read_until(fd, rb'time: [0-9.]+ ms')
-    read_until(fd, rb'hindsight> ')  # the next prompt: the line editor is reading again
-    status = None
-    after = b''
-    for _ in range(5):  # Ctrl-D on an empty line ends the session
-        type_keys(fd, b'\x04')
-        deadline = time.time() + 4
-        while status is None and time.time() < deadline:
-            if select.select([fd], [], [], 0)[0]:
-                try:
-                    after += os.read(fd, 4096)  # keep the terminal drained
-                except OSError:
-                    pass
-            done, st = os.waitpid(pid, os.WNOHANG)
-            if done:
-                status = st
-            else:
-                time.sleep(0.1)
-        if status is not None:
-            break
-    if status is None:
-        os.kill(pid, 9)
-        raise AssertionError('the shell did not end on Ctrl-D; the terminal showed: %r' % after[-500:])
-    # The last statement failed earlier, but Ctrl-D itself ends cleanly;
-    # the exit status reports that one statement failed.
-    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 1, status
-    with open(os.path.join(home, '.hindsight_history')) as f:
+    read_until(fd, rb'hindsight> ')
+    # Ctrl-C clears the line being typed, and an unfinished statement; the
+    # session goes on and the next statement is not glued to the dropped one.
+    type_keys(fd, b'Syria * Ukr')
+    type_keys(fd, b'\x03')
+    read_until(fd, rb'hindsight> ')
+    type_keys(fd, b'Syria foreign_minister\r')
+    read_until(fd, rb'\.\.\.> ')
+    type_keys(fd, b'\x03')
+    read_until(fd, rb'statement cancelled')
+    read_until(fd, rb'hindsight> ')
+    type_keys(fd, b'count Syria * *;\r')
+    read_until(fd, rb'\(1 row\)')
+    # A transaction survives Ctrl-C; the prompt shows it is open.
+    type_keys(fd, b'begin;\r')
+    read_until(fd, rb'hindsight\*> ')
+    type_keys(fd, b'assert Syria borders Lebanon;\r')
+    read_until(fd, rb'hindsight\*> ')
+    type_keys(fd, b'\x03')
+    read_until(fd, rb'hindsight\*> ')
+    # Leaving with it open says what is dropped; a person ending the
+    # session exits 0 even after an error.
+    status, screen = wait_exit(pid, fd, b'\x04')
+    assert b'open transaction rolled back: 1 operation not committed' in screen, screen
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    with open(os.path.join(home, '.hindsight_history'), encoding='utf-8') as f:
         history = f.read().replace('\\040', ' ')  # libedit's file encodes spaces
     assert 'Ukraine at 2025-10-01 as of 2025-01-01;' in history, history
     assert history.count('count * * *;') == 1, history
-    print('shell pty test: completion, multi-line input, caret errors, timer and history work')
+    # A statement typed over two lines is one history entry.
+    assert 'Syria * Ukraine at 2025-02-30;' in history, history
+
+
+def unicode_session(tool, home):
+    """Names and values in five scripts reach the database byte for byte."""
+    db = os.path.join(home, 'db')
+    pid, fd = start(tool, ['shell', db], home)
+    read_until(fd, rb'hindsight> ')
+    statements = [
+        'assert Türkiye borders Syria = "yes" from 2020-01-01;',
+        'assert "Côte d\'Ivoire" member_of "Union économique" from 1994;',
+        'assert Россия borders Україна = "спірний" from 2014;',
+        'assert مصر borders السودان = "نعم" from 1956;',
+        'assert 東京 twinned_with "New York" = "姉妹都市 🗽" from 1960;',
+    ]
+    for st in statements:
+        type_keys(fd, st.encode() + b'\r')
+        read_until(fd, rb'committed transaction')
+    type_keys(fd, 'Türkiye * *;\r'.encode())
+    screen = read_until(fd, rb'\(1 row\)')
+    assert 'Türkiye'.encode() in screen, screen
+    # Table columns are aligned by display width: an emoji and CJK take two.
+    type_keys(fd, '東京 * *;\r'.encode())
+    screen = read_until(fd, rb'\(1 row\)').decode()
+    lines = [l for l in screen.replace('\r', '').split('\n') if '|' in l]
+    header, row = lines[0], lines[-1]
+    assert display_width(header[:header.index('| predicate')]) == display_width(row[:row.index('| twinned_with')]), screen
+    for fmt in ['tsv', 'csv', 'json']:
+        type_keys(fd, ('.format %s\r' % fmt).encode())
+        type_keys(fd, 'Россия * *;\r'.encode())
+        read_until(fd, 'спірний'.encode())
+    status, _ = wait_exit(pid, fd, b'\\q\r')
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    out = subprocess.run([tool, 'query', '--format', 'tsv', db, '* * *'], capture_output=True, check=True).stdout
+    for expected in ['Türkiye\tborders\tSyria\t"yes"', "Côte d'Ivoire\tmember_of\tUnion économique\t",
+                     'Россия\tborders\tУкраїна\t"спірний"', 'مصر\tborders\tالسودان\t"نعم"',
+                     '東京\ttwinned_with\tNew York\t"姉妹都市 🗽"']:
+        assert expected.encode() in out, (expected, out.decode())
+
+
+def display_width(text):
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(c) in 'WF' else 0 if unicodedata.combining(c) else 1 for c in text)
+
+
+def demo_cleans_up_on_signals(tool, home):
+    """The demo's temporary database goes away on Ctrl-D and on SIGTERM."""
+    for how in ['ctrl-d', 'sigterm', 'sighup']:
+        tmp = tempfile.mkdtemp()
+        pid, fd = start(tool, ['demo'], home, tmp)
+        read_until(fd, rb'hindsight> ')
+        assert os.listdir(tmp), 'the demo made no temporary directory'
+        if how == 'ctrl-d':
+            status, _ = wait_exit(pid, fd, b'\x04')
+        else:
+            os.kill(pid, signal.SIGTERM if how == 'sigterm' else signal.SIGHUP)
+            status, _ = wait_exit(pid, fd)
+        assert os.WIFEXITED(status), (how, status)
+        assert os.listdir(tmp) == [], (how, os.listdir(tmp))
+
+
+def main():
+    tool = sys.argv[1]
+    demo_session(tool, tempfile.mkdtemp())
+    unicode_session(tool, tempfile.mkdtemp())
+    demo_cleans_up_on_signals(tool, tempfile.mkdtemp())
+    print('shell pty test: completion, multi-line input and history, caret errors, timer, Ctrl-C, '
+          'transactions, exit status, UTF-8 in five scripts, width alignment, demo cleanup')
 
 
 if __name__ == '__main__':

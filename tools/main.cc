@@ -4,6 +4,7 @@
 #include <string>
 
 #include "commands.h"
+#include "terminal_text.h"
 
 namespace hindsight::tools {
 
@@ -38,6 +39,7 @@ constexpr char kUsage[] =
 
 int main(int argc, char** argv) {
   using namespace hindsight::tools;
+  UseUtf8Locale();
   if (argc < 2) {
     std::fputs(kUsage, stderr);
     return kExitUsage;

@@ -13,6 +13,7 @@
 #include "demo_data.h"
 #include "format/importer.h"
 #include "hindsight/db.h"
+#include "shell/interrupt.h"
 #include "shell/shell.h"
 
 namespace hindsight::tools {
@@ -27,7 +28,9 @@ constexpr char kShellHelp[] =
     "On a terminal it reads lines with editing, history (~/.hindsight_history) and\n"
     "tab completion of keywords and names. Otherwise it runs standard input as a\n"
     "script. -c runs the given statements, -f the statements of FILE, then exits.\n"
-    "The exit status is 1 when any statement failed.\n"
+    "A script's exit status is 1 when any statement failed; an interactive\n"
+    "session ends with 0 (Ctrl-D, .quit or \\q). Ctrl-C cancels the line or the\n"
+    "running read and keeps the session.\n"
     "\n"
     "  --no-sync   do not wait for each commit to reach the disk (faster; a crash\n"
     "              of the machine, not of the process, may lose the last commits)\n";
@@ -92,7 +95,7 @@ int RunShellOn(Database* db, const ShellArgs& args, const char* banner) {
     }
   } else if (isatty(STDIN_FILENO)) {
     if (banner != nullptr) std::fputs(banner, stdout);
-    ok = shell.RunInteractive();
+    shell.RunInteractive();  // a person ending a session is not a failure
   } else {
     std::stringstream ss;
     ss << std::cin.rdbuf();
@@ -123,6 +126,9 @@ int RunDemo(const Args& args) {
   CommandLine cl("demo", kDemoHelp);
   ShellArgs parsed;
   if (auto exit = ParseShellArgs(args, 0, &cl, &parsed)) return *exit;
+  // Ctrl-C, SIGTERM and SIGHUP end the demo the normal way, so its
+  // temporary database is removed on every exit but SIGKILL.
+  InstallInterruptHandlers();
   std::string dir = (std::filesystem::temp_directory_path() / "hindsight-demo-XXXXXX").string();
   if (mkdtemp(dir.data()) == nullptr) {
     cl.Error("cannot make a temporary directory");

@@ -3,15 +3,10 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "terminal_text.h"
 
 namespace hindsight::tools {
 namespace {
-
-size_t DisplayWidth(const std::string& s) {
-  size_t n = 0;
-  for (const char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
-  return n;
-}
 
 void AppendPadded(const std::string& cell, size_t width, std::string* out) {
   out->append(cell);

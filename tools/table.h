@@ -1,4 +1,5 @@
-// An aligned text table for people (psql style), widths by code points.
+// An aligned text table for people (psql style), aligned by display width
+// (a CJK character or an emoji takes two columns).
 #ifndef HINDSIGHT_TOOLS_TABLE_H_
 #define HINDSIGHT_TOOLS_TABLE_H_
 

@@ -1,6 +1,7 @@
 #include "query/session.h"
 
 #include <algorithm>
+#include <tuple>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -17,7 +18,31 @@ std::vector<Cell> RowCells(const Row& r) {
 
 std::string Plural(size_t n, const char* noun) { return absl::StrCat(n, " ", noun, n == 1 ? "" : "s"); }
 
+absl::Status Cancelled() { return absl::CancelledError("cancelled"); }
+
 }  // namespace
+
+absl::StatusOr<std::vector<Row>> Session::CollectRows(const Query& q) const {
+  std::vector<Row> rows;
+  const absl::Status s = db_->Scan(q, [&](Row& r) {
+    rows.push_back(std::move(r));
+    return !cancelled();
+  });
+  if (cancelled()) return Cancelled();
+  if (!s.ok()) return s;
+  return rows;
+}
+
+absl::StatusOr<std::vector<HistoryRow>> Session::CollectHistory(const Pattern& pattern) const {
+  std::vector<HistoryRow> rows;
+  const absl::Status s = db_->ScanHistory(pattern, [&](HistoryRow& r) {
+    rows.push_back(std::move(r));
+    return !cancelled();
+  });
+  if (cancelled()) return Cancelled();
+  if (!s.ok()) return s;
+  return rows;
+}
 
 Session::Session(Database* db, Clock* clock) : db_(db), clock_(clock != nullptr ? clock : SystemClock()) {}
 
@@ -67,7 +92,7 @@ absl::StatusOr<Result> Session::Execute(const Statement& st) {
 absl::StatusOr<Result> Session::Read(const Statement& st) {
   Query q = st.query;
   if (st.relation != Relation::kNone || st.kind == Statement::Kind::kTimeline) q.valid = ValidTimeClause::All();
-  absl::StatusOr<std::vector<Row>> rows = db_->Query(q);
+  absl::StatusOr<std::vector<Row>> rows = CollectRows(q);
   if (!rows.ok()) return rows.status();
   Result r;
   size_t count = 0;
@@ -86,7 +111,7 @@ absl::StatusOr<Result> Session::Read(const Statement& st) {
 }
 
 absl::StatusOr<Result> Session::History(const Statement& st) {
-  absl::StatusOr<std::vector<HistoryRow>> rows = db_->History(st.query.pattern);
+  absl::StatusOr<std::vector<HistoryRow>> rows = CollectHistory(st.query.pattern);
   if (!rows.ok()) return rows.status();
   Result r;
   r.columns = {"subject", "predicate", "object", "value", "from", "to", "tx_from", "tx_to"};
@@ -101,22 +126,31 @@ absl::StatusOr<Result> Session::History(const Statement& st) {
 absl::StatusOr<Result> Session::Changes(const Statement& st) {
   Query before{st.query.pattern, ValidTimeClause::All(), st.changes_from};
   Query after{st.query.pattern, ValidTimeClause::All(), st.changes_to};
-  absl::StatusOr<std::vector<Row>> a = db_->Query(before);
+  absl::StatusOr<std::vector<Row>> a = CollectRows(before);
   if (!a.ok()) return a.status();
-  absl::StatusOr<std::vector<Row>> b = db_->Query(after);
+  absl::StatusOr<std::vector<Row>> b = CollectRows(after);
   if (!b.ok()) return b.status();
   // Rows only before are "-", rows only after are "+"; at equal key and
-  // from, the old row comes first.
+  // from, the old row comes first. Both lists are in (key, from) order, and
+  // a canonical timeline has one segment per from: one merge pass.
   std::vector<std::pair<char, const Row*>> diff;
-  for (const Row& r : *a) {
-    if (std::find(b->begin(), b->end(), r) == b->end()) diff.emplace_back('-', &r);
+  const auto less = [](const Row& x, const Row& y) {
+    return std::tie(x.key, x.valid.from) < std::tie(y.key, y.valid.from);
+  };
+  size_t i = 0, j = 0;
+  while (i < a->size() || j < b->size()) {
+    if (j == b->size() || (i < a->size() && less((*a)[i], (*b)[j]))) {
+      diff.emplace_back('-', &(*a)[i++]);
+    } else if (i == a->size() || less((*b)[j], (*a)[i])) {
+      diff.emplace_back('+', &(*b)[j++]);
+    } else {
+      if (!((*a)[i] == (*b)[j])) {
+        diff.emplace_back('-', &(*a)[i]);
+        diff.emplace_back('+', &(*b)[j]);
+      }
+      ++i, ++j;
+    }
   }
-  for (const Row& r : *b) {
-    if (std::find(a->begin(), a->end(), r) == a->end()) diff.emplace_back('+', &r);
-  }
-  std::stable_sort(diff.begin(), diff.end(), [](const auto& x, const auto& y) {
-    return std::tie(x.second->key, x.second->valid.from) < std::tie(y.second->key, y.second->valid.from);
-  });
   Result r;
   r.columns = {"change", "subject", "predicate", "object", "value", "from", "to"};
   for (const auto& [sign, row] : diff) {
@@ -129,7 +163,7 @@ absl::StatusOr<Result> Session::Changes(const Statement& st) {
 
 absl::StatusOr<Result> Session::Since(const Statement& st) {
   Query q{st.query.pattern, ValidTimeClause::At(clock_->Now()), st.query.as_of};
-  absl::StatusOr<std::vector<Row>> rows = db_->Query(q);
+  absl::StatusOr<std::vector<Row>> rows = CollectRows(q);
   if (!rows.ok()) return rows.status();
   Result r;
   r.columns = {"subject", "predicate", "object", "value", "since", "until"};

@@ -4,6 +4,7 @@
 #ifndef HINDSIGHT_QUERY_SESSION_H_
 #define HINDSIGHT_QUERY_SESSION_H_
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -47,6 +48,13 @@ class Session {
   absl::StatusOr<Result> Execute(const Statement& st);
 
   bool in_transaction() const { return txn_.has_value(); }
+  // Operations of the open transaction (0 when none is open).
+  size_t pending_operations() const { return txn_ ? txn_->operations().size() : 0; }
+
+  // While `*flag` is true, reads stop early and fail with Cancelled
+  // ("cancelled"); writes are not affected. nullptr: never. The flag must
+  // outlive the session; the caller clears it.
+  void set_cancel_flag(const std::atomic<bool>* flag) { cancel_ = flag; }
 
  private:
   absl::StatusOr<Result> Read(const Statement& st);
@@ -55,10 +63,15 @@ class Session {
   absl::StatusOr<Result> Since(const Statement& st);
   absl::StatusOr<Result> Write(const Statement& st);
   absl::StatusOr<Result> CommitTransaction(const Transaction& txn);
+  // Every row of `q` (of `pattern`'s history), or Cancelled.
+  absl::StatusOr<std::vector<Row>> CollectRows(const Query& q) const;
+  absl::StatusOr<std::vector<HistoryRow>> CollectHistory(const Pattern& pattern) const;
+  bool cancelled() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
 
   Database* db_;
   Clock* clock_;
   std::optional<Transaction> txn_;  // set between begin and commit/rollback
+  const std::atomic<bool>* cancel_ = nullptr;
 };
 
 }  // namespace hindsight::internal

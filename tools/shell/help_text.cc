@@ -63,7 +63,8 @@ const std::map<std::string, std::string>& Topics() {
        ".format table|tsv|csv|json   how results print (table by default)\n"
        ".timer on|off                print the time each statement took\n"
        ".tx [N]                      the last N transactions (10) with their metadata\n"
-       ".help                        this overview;  .quit or .exit leaves (so does Ctrl-D)\n"},
+       ".help                        this overview;  .quit, .exit, \\q or Ctrl-D leave\n"
+       "Ctrl-C cancels the line being typed or the running read; the session stays.\n"},
   };
   return *topics;
 }

@@ -1,6 +1,5 @@
 #include "shell/shell.h"
 
-#include <editline/readline.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -16,6 +15,8 @@
 #include "format/tsv.h"
 #include "query/statement.h"
 #include "shell/help_text.h"
+#include "shell/interrupt.h"
+#include "shell/line_editor.h"
 #include "shell/timeline_chart.h"
 
 namespace hindsight::tools {
@@ -68,37 +69,20 @@ std::string WithoutComments(const std::string& s) {
 
 bool IsBlank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
 
-// Completion: keywords, then names from the open database.
-Database* g_completion_db = nullptr;
-std::vector<std::string> g_matches;
-
-char* CompletionGenerator(const char* text, int state) {
-  if (state == 0) {
-    g_matches.clear();
-    const std::string prefix(text);
-    const std::string lower = absl::AsciiStrToLower(prefix);
-    for (const std::string& k : internal::Keywords()) {
-      if (k.rfind(lower, 0) == 0) g_matches.push_back(k);
-    }
-    if (g_completion_db != nullptr) {
-      auto names = g_completion_db->NamesWithPrefix(prefix, 200);
-      if (names.ok()) {
-        const bool after_quote = rl_point > static_cast<int>(prefix.size()) &&
-                                 rl_line_buffer[rl_point - prefix.size() - 1] == '"';
-        for (const std::string& n : *names) {
-          const bool needs_quotes = n.find_first_of(" \t;[](),=\"") != std::string::npos;
-          g_matches.push_back(needs_quotes && !after_quote ? FormatValue(Value::String(n)) : n);
-        }
-      }
+// Whether `s` ends inside a quoted name or string.
+bool InOpenQuote(const std::string& s) {
+  bool quoted = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (quoted) {
+      if (s[i] == '\\') ++i;
+      else if (s[i] == '"') quoted = false;
+    } else if (s[i] == '"') {
+      quoted = true;
+    } else if (s[i] == '-' && i + 1 < s.size() && s[i + 1] == '-') {
+      while (i < s.size() && s[i] != '\n') ++i;
     }
   }
-  if (static_cast<size_t>(state) >= g_matches.size()) return nullptr;
-  return strdup(g_matches[state].c_str());
-}
-
-char** Complete(const char* text, int, int) {
-  rl_attempted_completion_over = 1;  // no file-name completion
-  return rl_completion_matches(text, CompletionGenerator);
+  return quoted;
 }
 
 std::string HistoryPath() {
@@ -116,7 +100,9 @@ std::vector<Row> RowsOf(const internal::Result& r) {
 
 }  // namespace
 
-Shell::Shell(Database* db, std::FILE* out, std::FILE* err) : db_(db), out_(out), err_(err), session_(db) {}
+Shell::Shell(Database* db, std::FILE* out, std::FILE* err) : db_(db), out_(out), err_(err), session_(db) {
+  session_.set_cancel_flag(InterruptFlag());  // set only once InstallInterruptHandlers ran
+}
 
 bool Shell::pending() const { return !IsBlank(buffer_); }
 
@@ -124,6 +110,7 @@ bool Shell::RunScript(const std::string& text) {
   bool ok = true;
   for (const absl::string_view line : absl::StrSplit(text, '\n')) {
     if (quit_) break;
+    if (InterruptFlag()->load()) return false;  // a signal stops a script (where handlers are installed)
     ok &= FeedLine(std::string(line));
   }
   if (pending() && !quit_) {  // a last statement without ';'
@@ -140,7 +127,7 @@ bool Shell::FeedLine(const std::string& line) {
     if (trimmed.empty()) return true;
     if (trimmed[0] == '.') return RunDotCommand(trimmed);
     const std::string lower = absl::AsciiStrToLower(trimmed);
-    if (lower == "quit" || lower == "exit") {
+    if (lower == "quit" || lower == "exit" || lower == "\\q") {
       quit_ = true;
       return true;
     }
@@ -280,28 +267,58 @@ bool Shell::RunDotCommand(const std::string& line) {
   return false;
 }
 
-bool Shell::RunInteractive() {
-  g_completion_db = db_;
-  rl_attempted_completion_function = Complete;
-  rl_completer_word_break_characters = const_cast<char*>(" \t\n\"[](),;=");
-  const std::string history = HistoryPath();
-  stifle_history(2000);
-  if (!history.empty()) read_history(history.c_str());
-  bool ok = true;
+std::vector<std::string> Shell::Completions(const std::string& word, bool after_quote) const {
+  std::vector<std::string> out;
+  const std::string lower = absl::AsciiStrToLower(word);
+  if (!after_quote) {
+    for (const std::string& k : internal::Keywords()) {
+      if (k.rfind(lower, 0) == 0) out.push_back(k);
+    }
+  }
+  auto names = db_->NamesWithPrefix(word, 200);
+  if (!names.ok()) return out;
+  for (const std::string& n : *names) {
+    const bool needs_quotes = n.find_first_of(" \t;[](),=\"") != std::string::npos;
+    out.push_back(needs_quotes && !after_quote ? FormatValue(Value::String(n)) : n);
+  }
+  return out;
+}
+
+std::string Shell::Prompt() const {
+  if (pending()) return InOpenQuote(buffer_) ? "    \"...> " : "     ...> ";
+  return session_.in_transaction() ? "hindsight*> " : "hindsight> ";
+}
+
+void Shell::RunInteractive() {
+  InstallInterruptHandlers();
+  LineEditor editor(HistoryPath(),
+                    [this](const std::string& word, bool after_quote) { return Completions(word, after_quote); });
+  std::string entry;  // the statement being typed, one history entry however many lines
   while (!quit_) {
-    char* raw = readline(pending() ? "     ...> " : "hindsight> ");
-    if (raw == nullptr) break;  // end of input
-    const std::string line(raw);
-    std::free(raw);
-    if (!IsBlank(line)) add_history(line.c_str());
-    ok &= FeedLine(line);
+    std::string line;
+    const LineEditor::Input input = editor.ReadLine(Prompt(), &line);
+    if (TerminationRequested() || input == LineEditor::Input::kEnd) break;
+    if (input == LineEditor::Input::kInterrupted) {  // Ctrl-C: drop what was typed, keep the session
+      if (pending()) std::fputs("(statement cancelled)\n", err_);
+      buffer_.clear();
+      entry.clear();
+      continue;
+    }
+    if (!IsBlank(line)) absl::StrAppend(&entry, entry.empty() ? "" : " ", line);
+    FeedLine(line);
+    TakeInterrupt();  // a Ctrl-C that stopped a read has been reported
+    if (!pending() && !entry.empty()) {
+      editor.AddHistory(entry);
+      entry.clear();
+    }
     std::fflush(out_);
   }
   if (pending()) std::fputs("(unfinished statement discarded: end statements with ';')\n", err_);
-  if (!history.empty()) write_history(history.c_str());
+  if (session_.in_transaction()) {
+    std::fprintf(err_, "(open transaction rolled back: %zu operation%s not committed)\n",
+                 session_.pending_operations(), session_.pending_operations() == 1 ? "" : "s");
+  }
   std::fputs("\n", out_);
-  g_completion_db = nullptr;
-  return ok;
 }
 
 }  // namespace hindsight::tools

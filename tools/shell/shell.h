@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "hindsight/db.h"
 #include "query/session.h"
@@ -22,9 +23,11 @@ class Shell {
   // Returns false when any of them failed; the rest still run.
   bool RunScript(const std::string& text);
 
-  // Reads statements with line editing until end of input or .quit.
-  // Returns false when any statement failed.
-  bool RunInteractive();
+  // Reads statements with line editing (UTF-8, history, completion) until
+  // Ctrl-D, .quit or \\q, SIGTERM or SIGHUP. Ctrl-C cancels the line being
+  // typed or the running read and keeps the session and its transaction.
+  // A failed statement does not end it; the session's end is not a failure.
+  void RunInteractive();
 
   void set_format(Format f) { format_ = f; }
 
@@ -35,6 +38,8 @@ class Shell {
   bool RunDotCommand(const std::string& line);
   void PrintError(const std::string& statement, const absl::Status& status);
   bool pending() const;
+  std::string Prompt() const;
+  std::vector<std::string> Completions(const std::string& word, bool after_quote) const;
 
   Database* db_;
   std::FILE* out_;
