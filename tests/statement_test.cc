@@ -92,5 +92,66 @@ TEST(StatementTest, RandomInputAlwaysParsesOrSaysWhere) {
   }
 }
 
+TEST(StatementTest, SqlStringsStandForNamesTimesAndTextValues) {
+  Statement st = Parse("'Syria' * 'Côte d''Ivoire' at '2025-10-01' as of '2025-01-01'");
+  EXPECT_EQ(st.query.pattern.subject, "Syria");
+  EXPECT_EQ(st.query.pattern.object, "Côte d'Ivoire");
+  EXPECT_EQ(st.query.valid.at, *ParseInstant("2025-10-01"));
+  EXPECT_EQ(st.query.as_of.time, *ParseInstant("2025-01-01"));
+  st = Parse("assert a b c = '42' from '2020'");
+  EXPECT_EQ(st.value, Value::String("42"));
+  EXPECT_EQ(Error("a b 'c"), "column 5: unterminated string");
+}
+
+TEST(StatementTest, ParametersTakeTheirRoleFromWhereTheyStand) {
+  StatementParams p;
+  p.values = {"Syria", "2025-10-01", "42", "severed", std::nullopt, "\"7\""};
+  p.text_typed = {false, false, false, false, false, false};
+  absl::StatusOr<Statement> st = ParseStatement("$1 * Ukraine at $2", &p);
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_EQ(st->query.pattern.subject, "Syria");
+  EXPECT_EQ(st->query.valid.at, *ParseInstant("2025-10-01"));
+  // A value parameter is a JSON scalar when it reads as one, else text;
+  // declared text, it is always text.
+  st = ParseStatement("assert a b c = $3", &p);
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_EQ(st->value, Value::Int64(42));
+  st = ParseStatement("assert a b c = $4", &p);
+  EXPECT_EQ(st->value, Value::String("severed"));
+  st = ParseStatement("assert a b c = $6", &p);
+  EXPECT_EQ(st->value, Value::String("7"));
+  p.text_typed[2] = true;
+  st = ParseStatement("assert a b c = $3", &p);
+  EXPECT_EQ(st->value, Value::String("42"));
+  // Errors name the parameter and point at it.
+  st = ParseStatement("a b c at $5", &p);
+  EXPECT_EQ(st.status().message(), "column 10: parameter $5 is NULL");
+  EXPECT_EQ(ErrorColumn(st.status()), 10u);
+  EXPECT_EQ(ErrorReason(st.status()), "parameter $5 is NULL");
+  st = ParseStatement("a b c at $9", &p);
+  EXPECT_EQ(st.status().message(), "column 10: no value for parameter $9 (6 given)");
+  st = ParseStatement("a b c at $1", &p);
+  EXPECT_TRUE(absl::StrContains(st.status().message(), "invalid time literal 'Syria'")) << st.status();
+  EXPECT_EQ(Error("a b c at $1"), "column 10: parameters ($1, $2, ...) need a prepared statement with values");
+  // Placeholders reveal the kind of statement before the values are known.
+  StatementParams describe;
+  describe.placeholders = true;
+  st = ParseStatement("history $1 $2 $3", &describe);
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_EQ(st->kind, Statement::Kind::kHistory);
+  EXPECT_EQ(ParameterCount("history $1 $2 $3"), 3u);
+  EXPECT_EQ(ParameterCount("a b c at $12 as of tx $2"), 12u);
+  EXPECT_EQ(ParameterCount("a b c"), 0u);
+}
+
+TEST(StatementTest, StatementEndSkipsQuotesAndComments) {
+  EXPECT_EQ(StatementEnd("a b c; d"), 5u);
+  EXPECT_EQ(StatementEnd("\"a;b\" c d;"), 9u);
+  EXPECT_EQ(StatementEnd("'a;''b' c d;"), 11u);
+  EXPECT_EQ(StatementEnd("a -- ;\n b c;"), 11u);
+  EXPECT_EQ(StatementEnd("'a;"), std::string_view::npos);
+  EXPECT_EQ(StatementEnd("a b c"), std::string_view::npos);
+}
+
 }  // namespace
 }  // namespace hindsight::internal

@@ -3,7 +3,11 @@
 #include <string>
 #include <vector>
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "hindsight/value.h"
 
@@ -11,11 +15,36 @@ namespace hindsight::internal {
 namespace {
 
 struct Token {
-  enum Kind { kWord, kQuoted, kPunct, kEnd } kind;
-  std::string text;  // a word as written; a quoted name unescaped; the punctuation
+  enum Kind { kWord, kQuoted, kSqlString, kParam, kPunct, kEnd } kind;
+  std::string text;  // a word as written; a quoted name or SQL string unescaped; the punctuation
   std::string raw;   // a quoted token as written, quotes included
   size_t column;     // 1-based
+  size_t param = 0;  // kParam: N of $N
 };
+
+constexpr char kColumnPayload[] = "hindsight.statement.column";
+
+absl::Status ColumnError(size_t column, absl::string_view message) {
+  absl::Status s = absl::InvalidArgumentError(absl::StrCat("column ", column, ": ", message));
+  s.SetPayload(kColumnPayload, absl::Cord(absl::StrCat(column)));
+  return s;
+}
+
+// A SQL string literal starting at s[start] == '\'': its text ('' is a
+// quote) and the index past its closing quote; npos when unterminated.
+size_t SqlStringEnd(std::string_view s, size_t start, std::string* text) {
+  for (size_t i = start + 1; i < s.size(); ++i) {
+    if (s[i] != '\'') {
+      if (text != nullptr) text->push_back(s[i]);
+    } else if (i + 1 < s.size() && s[i + 1] == '\'') {
+      if (text != nullptr) text->push_back('\'');
+      ++i;
+    } else {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
 
 bool IsPunct(char c) {
   return c == ';' || c == '[' || c == ']' || c == ',' || c == '(' || c == ')' || c == '=';
@@ -31,19 +60,32 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view s) {
     if (IsPunct(s[i])) {
       out.push_back({Token::kPunct, std::string(1, s[i]), "", start + 1});
       ++i;
+    } else if (s[i] == '\'') {
+      std::string text;
+      i = SqlStringEnd(s, start, &text);
+      if (i == std::string_view::npos) return ColumnError(start + 1, "unterminated string");
+      if (!IsValidUtf8(text)) return ColumnError(start + 1, "a string must be valid UTF-8");
+      out.push_back({Token::kSqlString, std::move(text), std::string(s.substr(start, i - start)), start + 1});
+    } else if (s[i] == '$' && i + 1 < s.size() && absl::ascii_isdigit(static_cast<unsigned char>(s[i + 1]))) {
+      size_t n = 0;
+      for (++i; i < s.size() && absl::ascii_isdigit(static_cast<unsigned char>(s[i])); ++i) {
+        n = n * 10 + static_cast<size_t>(s[i] - '0');
+        if (n > 65535) return ColumnError(start + 1, "a parameter number is at most 65535");
+      }
+      if (n == 0) return ColumnError(start + 1, "parameters are numbered from $1");
+      out.push_back({Token::kParam, std::string(s.substr(start, i - start)), "", start + 1, n});
     } else if (s[i] == '"') {
       ++i;
       while (i < s.size() && s[i] != '"') i += s[i] == '\\' ? 2 : 1;
-      if (i >= s.size()) {
-        return absl::InvalidArgumentError(absl::StrCat("column ", start + 1, ": unterminated quoted name"));
-      }
+      if (i >= s.size()) return ColumnError(start + 1, "unterminated quoted name");
       ++i;
       const std::string raw(s.substr(start, i - start));
       absl::StatusOr<Value> v = ParseValue(raw);
-      if (!v.ok()) return absl::InvalidArgumentError(absl::StrCat("column ", start + 1, ": ", v.status().message()));
+      if (!v.ok()) return ColumnError(start + 1, v.status().message());
       out.push_back({Token::kQuoted, v->string_value(), raw, start + 1});
     } else {
-      while (i < s.size() && !absl::ascii_isspace(static_cast<unsigned char>(s[i])) && !IsPunct(s[i]) && s[i] != '"') {
+      while (i < s.size() && !absl::ascii_isspace(static_cast<unsigned char>(s[i])) && !IsPunct(s[i]) && s[i] != '"' &&
+             s[i] != '\'') {
         ++i;
       }
       out.push_back({Token::kWord, std::string(s.substr(start, i - start)), "", start + 1});
@@ -55,7 +97,7 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view s) {
 
 class Parser {
  public:
-  explicit Parser(std::vector<Token> tokens) : t_(std::move(tokens)) {}
+  Parser(std::vector<Token> tokens, const StatementParams* params) : t_(std::move(tokens)), params_(params) {}
 
   absl::StatusOr<Statement> Parse() {
     Statement st;
@@ -100,7 +142,9 @@ class Parser {
       if (absl::Status s = AsOf(&st->query.as_of); !s.ok()) return s;
       end_hint_ = "'as of', 'svg FILE' or the end of the statement";
       if (Accept("svg")) {
-        if (t_[pos_].kind != Token::kWord && t_[pos_].kind != Token::kQuoted) return Expected("a file name");
+        if (t_[pos_].kind != Token::kWord && t_[pos_].kind != Token::kQuoted && t_[pos_].kind != Token::kSqlString) {
+          return Expected("a file name");
+        }
         st->svg_path = t_[pos_++].text;
       }
       return absl::OkStatus();
@@ -111,9 +155,9 @@ class Parser {
       if (IsPunct("=")) {
         ++pos_;
         const Token& tok = t_[pos_];
-        if (tok.kind != Token::kWord && tok.kind != Token::kQuoted) return Expected("a value (\"text\", 42, 4.5, true)");
-        absl::StatusOr<Value> v = ParseValue(tok.kind == Token::kQuoted ? tok.raw : tok.text);
-        if (!v.ok()) return At(tok, std::string(v.status().message()));
+        if (!IsNameToken(tok)) return Expected("a value (\"text\", 42, 4.5, true)");
+        absl::StatusOr<Value> v = ValueOf(tok);
+        if (!v.ok()) return v.status();
         st->value = std::move(*v);
         ++pos_;
       }
@@ -140,8 +184,10 @@ class Parser {
         st->tx_time = *t;
       }
       if (Accept("source")) {
-        if (t_[pos_].kind != Token::kWord && t_[pos_].kind != Token::kQuoted) return Expected("a source name");
-        st->source = t_[pos_++].text;
+        if (!IsNameToken(t_[pos_])) return Expected("a source name");
+        absl::StatusOr<std::string> source = NameOf(t_[pos_++]);
+        if (!source.ok()) return source.status();
+        st->source = std::move(*source);
       }
       return absl::OkStatus();
     }
@@ -220,11 +266,13 @@ class Parser {
   absl::Status TxPoint(TxTimeClause* out) {
     if (Accept("tx")) {
       const Token& tok = t_[pos_];
-      if (tok.kind != Token::kWord || tok.text.empty() || tok.text.size() > 18 ||
-          tok.text.find_first_not_of("0123456789") != std::string::npos) {
+      absl::StatusOr<std::string> number = tok.kind == Token::kParam ? ParamText(tok, "1") : tok.text;
+      if (!number.ok()) return number.status();
+      if ((tok.kind != Token::kWord && tok.kind != Token::kParam) || number->empty() || number->size() > 18 ||
+          number->find_first_not_of("0123456789") != std::string::npos) {
         return Expected("a transaction number");
       }
-      *out = TxTimeClause::AsOfTx(std::stoull(tok.text));
+      *out = TxTimeClause::AsOfTx(std::stoull(*number));
       ++pos_;
       return absl::OkStatus();
     }
@@ -249,8 +297,7 @@ class Parser {
       valid->to = *t;
     }
     if (!(valid->from < valid->to)) {
-      return absl::InvalidArgumentError(absl::StrCat("column ", to_column != 0 ? to_column : t_[pos_].column,
-                                                     ": from must be before to"));
+      return ColumnError(to_column != 0 ? to_column : t_[pos_].column, "from must be before to");
     }
     return absl::OkStatus();
   }
@@ -260,12 +307,14 @@ class Parser {
     static const char* const kLabels[] = {"a subject", "a predicate", "an object"};
     for (int i = 0; i < 3; ++i) {
       const Token& tok = t_[pos_];
-      if (tok.kind != Token::kWord && tok.kind != Token::kQuoted) return Expected(kLabels[i]);
+      if (!IsNameToken(tok)) return Expected(kLabels[i]);
       if (tok.kind == Token::kWord && tok.text == "*") {
         parts[i]->reset();
       } else {
-        if (absl::Status s = ValidateName(tok.text); !s.ok()) return At(tok, std::string(s.message()));
-        *parts[i] = tok.text;
+        absl::StatusOr<std::string> name = NameOf(tok);
+        if (!name.ok()) return name.status();
+        if (absl::Status s = ValidateName(*name); !s.ok()) return At(tok, std::string(s.message()));
+        *parts[i] = std::move(*name);
       }
       ++pos_;
     }
@@ -277,13 +326,57 @@ class Parser {
     static const char* const kLabels[] = {"a subject", "a predicate", "an object"};
     for (int i = 0; i < 3; ++i) {
       const Token& tok = t_[pos_];
-      if (tok.kind != Token::kWord && tok.kind != Token::kQuoted) return Expected(kLabels[i]);
+      if (!IsNameToken(tok)) return Expected(kLabels[i]);
       if (tok.kind == Token::kWord && tok.text == "*") return At(tok, "a write names one key: no '*' (quote it for the name *)");
-      if (absl::Status s = ValidateName(tok.text); !s.ok()) return At(tok, std::string(s.message()));
-      *parts[i] = tok.text;
+      absl::StatusOr<std::string> name = NameOf(tok);
+      if (!name.ok()) return name.status();
+      if (absl::Status s = ValidateName(*name); !s.ok()) return At(tok, std::string(s.message()));
+      *parts[i] = std::move(*name);
       ++pos_;
     }
     return absl::OkStatus();
+  }
+
+  static bool IsNameToken(const Token& tok) {
+    return tok.kind == Token::kWord || tok.kind == Token::kQuoted || tok.kind == Token::kSqlString ||
+           tok.kind == Token::kParam;
+  }
+
+  // The text a parameter token stands for (a placeholder when describing).
+  absl::StatusOr<std::string> ParamText(const Token& tok, std::string_view placeholder) const {
+    if (params_ == nullptr) return At(tok, "parameters ($1, $2, ...) need a prepared statement with values");
+    if (params_->placeholders) return std::string(placeholder);
+    if (tok.param > params_->values.size()) {
+      return At(tok, absl::StrCat("no value for parameter $", tok.param, " (", params_->values.size(), " given)"));
+    }
+    const std::optional<std::string>& v = params_->values[tok.param - 1];
+    if (!v) return At(tok, absl::StrCat("parameter $", tok.param, " is NULL"));
+    return *v;
+  }
+
+  // The name a name-like token stands for (REQUIRES IsNameToken).
+  absl::StatusOr<std::string> NameOf(const Token& tok) const {
+    if (tok.kind != Token::kParam) return tok.text;
+    return ParamText(tok, "x");
+  }
+
+  absl::StatusOr<Value> ValueOf(const Token& tok) const {
+    if (tok.kind == Token::kSqlString) return Value::String(tok.text);
+    if (tok.kind == Token::kParam) {
+      if (params_ != nullptr && params_->placeholders) return Value();
+      absl::StatusOr<std::string> text = ParamText(tok, "");
+      if (!text.ok()) return text.status();
+      const bool text_typed = tok.param <= params_->text_typed.size() && params_->text_typed[tok.param - 1];
+      if (!text_typed) {
+        absl::StatusOr<Value> v = ParseValue(*text);
+        if (v.ok() && !v->is_none()) return v;
+      }
+      if (!IsValidUtf8(*text)) return At(tok, "a text value must be valid UTF-8");
+      return Value::String(*text);
+    }
+    absl::StatusOr<Value> v = ParseValue(tok.kind == Token::kQuoted ? tok.raw : tok.text);
+    if (!v.ok()) return At(tok, std::string(v.status().message()));
+    return v;
   }
 
   absl::StatusOr<Interval> IntervalLiteral() {
@@ -304,8 +397,12 @@ class Parser {
 
   absl::StatusOr<Instant> Time() {
     const Token& tok = t_[pos_];
-    if (tok.kind != Token::kWord) return Expected("a time literal");
-    absl::StatusOr<Instant> v = ParseInstant(tok.text);
+    if (tok.kind != Token::kWord && tok.kind != Token::kSqlString && tok.kind != Token::kParam) {
+      return Expected("a time literal");
+    }
+    absl::StatusOr<std::string> text = tok.kind == Token::kParam ? ParamText(tok, "1970") : tok.text;
+    if (!text.ok()) return text.status();
+    absl::StatusOr<Instant> v = ParseInstant(*text);
     if (!v.ok()) return At(tok, std::string(v.status().message()));
     ++pos_;
     return v;
@@ -319,7 +416,7 @@ class Parser {
   bool IsPunct(std::string_view p) const { return t_[pos_].kind == Token::kPunct && t_[pos_].text == p; }
 
   static absl::Status At(const Token& tok, std::string_view message) {
-    return absl::InvalidArgumentError(absl::StrCat("column ", tok.column, ": ", std::string(message)));
+    return ColumnError(tok.column, absl::string_view(message.data(), message.size()));
   }
   absl::Status Expected(std::string_view what) const {
     const Token& tok = t_[pos_];
@@ -328,6 +425,7 @@ class Parser {
   }
 
   std::vector<Token> t_;
+  const StatementParams* params_;
   size_t pos_ = 0;
   std::string end_hint_ = "the end of the statement";
 };
@@ -347,10 +445,52 @@ bool RelationHolds(Relation relation, Interval s, Interval i, bool point) {
   return false;
 }
 
-absl::StatusOr<Statement> ParseStatement(std::string_view text) {
+absl::StatusOr<Statement> ParseStatement(std::string_view text, const StatementParams* params) {
   absl::StatusOr<std::vector<Token>> tokens = Lex(text);
   if (!tokens.ok()) return tokens.status();
-  return Parser(std::move(*tokens)).Parse();
+  return Parser(std::move(*tokens), params).Parse();
+}
+
+std::optional<size_t> ErrorColumn(const absl::Status& status) {
+  const auto payload = status.GetPayload(kColumnPayload);
+  size_t column = 0;
+  if (!payload || !absl::SimpleAtoi(std::string(*payload), &column)) return std::nullopt;
+  return column;
+}
+
+std::string_view ErrorReason(const absl::Status& status) {
+  const std::string_view message(status.message().data(), status.message().size());
+  if (!ErrorColumn(status)) return message;
+  const size_t colon = message.find(": ");
+  return colon == std::string_view::npos ? message : message.substr(colon + 2);
+}
+
+size_t ParameterCount(std::string_view text) {
+  absl::StatusOr<std::vector<Token>> tokens = Lex(text);
+  size_t n = 0;
+  if (tokens.ok()) {
+    for (const Token& t : *tokens) n = std::max(n, t.param);
+  }
+  return n;
+}
+
+size_t StatementEnd(std::string_view s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    if (c == '"') {
+      ++i;
+      while (i < s.size() && s[i] != '"') i += s[i] == '\\' ? 2 : 1;
+    } else if (c == '\'') {
+      i = SqlStringEnd(s, i, nullptr);
+      if (i == std::string_view::npos) return i;
+      --i;
+    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
+      while (i < s.size() && s[i] != '\n') ++i;
+    } else if (c == ';') {
+      return i;
+    }
+  }
+  return std::string_view::npos;
 }
 
 const std::vector<std::string>& Keywords() {

@@ -15,9 +15,11 @@
 //   interval  := "[" TIME "," TIME ")"
 //   asof      := "as" "of" txpoint | "for" "system_time" "as" "of" txpoint
 //   txpoint   := TIME | "tx" NUMBER
-// NAME is a bare word or a "quoted name" (JSON escapes); a bare * is the
-// wildcard, "*" the name. Keywords are case-insensitive; a final ";" is
-// optional.
+// NAME is a bare word, a "quoted name" (JSON escapes) or a 'SQL string'
+// ('' for a quote); a bare * is the wildcard, "*" the name. A TIME may be a
+// 'SQL string' too, and a VALUE a 'SQL string' (a text value). $1, $2, ...
+// stand for parameters wherever a NAME, a TIME or a VALUE may. Keywords are
+// case-insensitive; a final ";" is optional.
 #ifndef HINDSIGHT_QUERY_STATEMENT_H_
 #define HINDSIGHT_QUERY_STATEMENT_H_
 
@@ -70,9 +72,37 @@ struct Statement {
   bool is_history() const { return kind == Kind::kHistory; }
 };
 
+// Values for the parameters $1, $2, ... of a statement.
+struct StatementParams {
+  // values[i] is $(i+1); nullopt is SQL NULL (an error where it is used).
+  std::vector<std::optional<std::string>> values;
+  // text_typed[i]: the client declared $(i+1) as text, so where a VALUE
+  // stands it is a text value even if it reads as a number. Otherwise a
+  // parameter that reads as a JSON scalar is that scalar (42, 4.5, true,
+  // "quoted"), anything else a text value.
+  std::vector<bool> text_typed;
+  // Every parameter stands for a placeholder (a name, the time 1970, no
+  // value), to learn a statement's kind before its values are known.
+  bool placeholders = false;
+};
+
 // InvalidArgument "column N: expected ..., found ..." on a malformed
-// statement; N is the 1-based byte position in `text`.
-absl::StatusOr<Statement> ParseStatement(std::string_view text);
+// statement; N is the 1-based byte position in `text`, also carried as data
+// (ErrorColumn). Parameters ($1 ...) need `params`.
+absl::StatusOr<Statement> ParseStatement(std::string_view text, const StatementParams* params = nullptr);
+
+// The 1-based byte position a statement error points at, if it has one.
+std::optional<size_t> ErrorColumn(const absl::Status& status);
+// The error's message without its "column N: " prefix.
+std::string_view ErrorReason(const absl::Status& status);
+
+// The number of parameters `text` uses: the largest N of its $N (0 if
+// none, or if it does not lex).
+size_t ParameterCount(std::string_view text);
+
+// Where the first statement of `text` ends: the first ';' outside quotes
+// ("..." or '...') and `--` comments, or npos.
+size_t StatementEnd(std::string_view text);
 
 // The keywords of the language, for completion and help.
 const std::vector<std::string>& Keywords();

@@ -18,47 +18,29 @@
 #include "shell/interrupt.h"
 #include "shell/line_editor.h"
 #include "shell/timeline_chart.h"
+#include "terminal_text.h"
 
 namespace hindsight::tools {
 namespace {
 
-// Where a statement ends: the first ';' outside a quoted name, or npos.
-// `--` starts a comment to the end of the line (outside quotes).
-size_t StatementEnd(const std::string& s) {
-  bool quoted = false;
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (quoted) {
-      if (c == '\\') ++i;
-      else if (c == '"') quoted = false;
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
-      while (i < s.size() && s[i] != '\n') ++i;
-    } else if (c == ';') {
-      return i;
-    }
-  }
-  return std::string::npos;
-}
-
-// The statement without its `--` comments (they would confuse the parser).
+// The statement without its `--` comments (they would confuse the parser),
+// each comment blanked so that columns keep their places.
 std::string WithoutComments(const std::string& s) {
   std::string out;
-  bool quoted = false;
+  char quote = 0;  // the quote we are inside, if any
   for (size_t i = 0; i < s.size(); ++i) {
     const char c = s[i];
-    if (quoted) {
-      if (c == '\\' && i + 1 < s.size()) {
+    if (quote != 0) {
+      if (quote == '"' && c == '\\' && i + 1 < s.size()) {
         out.push_back(c);
         out.push_back(s[++i]);
         continue;
       }
-      if (c == '"') quoted = false;
-    } else if (c == '"') {
-      quoted = true;
+      if (c == quote) quote = 0;  // a doubled '' closes and reopens
+    } else if (c == '"' || c == '\'') {
+      quote = c;
     } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
-      while (i < s.size() && s[i] != '\n') out.push_back(' '), ++i;  // keep columns
+      while (i < s.size() && s[i] != '\n') out.push_back(' '), ++i;
       if (i < s.size()) out.push_back('\n');
       continue;
     }
@@ -71,18 +53,18 @@ bool IsBlank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(
 
 // Whether `s` ends inside a quoted name or string.
 bool InOpenQuote(const std::string& s) {
-  bool quoted = false;
+  char quote = 0;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (quoted) {
-      if (s[i] == '\\') ++i;
-      else if (s[i] == '"') quoted = false;
-    } else if (s[i] == '"') {
-      quoted = true;
+    if (quote != 0) {
+      if (quote == '"' && s[i] == '\\') ++i;
+      else if (s[i] == quote) quote = 0;
+    } else if (s[i] == '"' || s[i] == '\'') {
+      quote = s[i];
     } else if (s[i] == '-' && i + 1 < s.size() && s[i + 1] == '-') {
       while (i < s.size() && s[i] != '\n') ++i;
     }
   }
-  return quoted;
+  return quote != 0;
 }
 
 std::string HistoryPath() {
@@ -135,7 +117,7 @@ bool Shell::FeedLine(const std::string& line) {
   }
   absl::StrAppend(&buffer_, pending() ? "\n" : "", line);
   bool ok = true;
-  for (size_t end; (end = StatementEnd(buffer_)) != std::string::npos;) {
+  for (size_t end; (end = internal::StatementEnd(buffer_)) != std::string::npos;) {
     const std::string statement = buffer_.substr(0, end + 1);
     buffer_.erase(0, end + 1);
     if (!IsBlank(WithoutComments(statement.substr(0, statement.size() - 1)))) ok &= RunStatement(statement);
@@ -145,27 +127,16 @@ bool Shell::FeedLine(const std::string& line) {
 }
 
 void Shell::PrintError(const std::string& statement, const absl::Status& status) {
-  std::string message(status.message());
-  size_t column = 0;
-  const size_t colon = message.find(": ");
-  if (message.rfind("column ", 0) == 0 && colon != std::string::npos &&
-      absl::SimpleAtoi(message.substr(7, colon - 7), &column)) {
-    message = message.substr(colon + 2);
-  } else {
-    column = 0;
-  }
-  std::fprintf(err_, "error: %s\n", message.c_str());
-  if (column == 0) return;
+  const std::optional<size_t> column = internal::ErrorColumn(status);
+  std::fprintf(err_, "error: %s\n", std::string(internal::ErrorReason(status)).c_str());
+  if (!column || *column == 0) return;
   // The line holding the position, and a caret under it.
-  const size_t offset = column - 1;
+  const size_t offset = *column - 1;
   const size_t line_start = offset == 0 ? 0 : statement.rfind('\n', offset - 1) + 1;
   size_t line_end = statement.find('\n', offset);
   if (line_end == std::string::npos) line_end = statement.size();
   const std::string text = statement.substr(line_start, line_end - line_start);
-  size_t caret = 0;
-  for (size_t i = line_start; i < offset && i < statement.size(); ++i) {
-    caret += (static_cast<unsigned char>(statement[i]) & 0xC0) != 0x80;
-  }
+  const size_t caret = DisplayWidth(std::string_view(statement).substr(line_start, offset - line_start));
   std::fprintf(err_, "  %s\n  %s^\n", text.c_str(), std::string(caret, ' ').c_str());
 }
 
