@@ -17,6 +17,8 @@ int RunLog(const Args& args);
 int RunCompact(const Args& args);
 int RunShell(const Args& args);
 int RunDemo(const Args& args);
+int RunServe(const Args& args);
+int RunUser(const Args& args);
 
 // Exit statuses shared by every command.
 inline constexpr int kExitOk = 0;

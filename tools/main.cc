@@ -31,6 +31,8 @@ constexpr char kUsage[] =
     "  query DB_DIR 'STATEMENT'     answer one query and print a table\n"
     "  log DB_DIR                   list the committed transactions\n"
     "  compact DB_DIR               rewrite the files so erased data leaves the disk\n"
+    "  serve DB_DIR                 serve the database over the PostgreSQL protocol\n"
+    "  user add|remove FILE NAME    keep the users file of serve --users\n"
     "\n"
     "'hindsight COMMAND --help' describes one command.\n";
 
@@ -57,6 +59,8 @@ int main(int argc, char** argv) {
   if (command == "shell") return RunShell(args);
   if (command == "demo") return RunDemo(args);
   if (command == "compact") return RunCompact(args);
+  if (command == "serve") return RunServe(args);
+  if (command == "user") return RunUser(args);
   std::fprintf(stderr, "hindsight: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

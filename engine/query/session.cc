@@ -10,6 +10,10 @@ namespace hindsight::internal {
 namespace {
 
 const std::vector<std::string> kRowColumns = {"subject", "predicate", "object", "value", "from", "to"};
+const std::vector<std::string> kHistoryColumns = {"subject", "predicate", "object", "value",
+                                                  "from",    "to",        "tx_from", "tx_to"};
+const std::vector<std::string> kChangesColumns = {"change", "subject", "predicate", "object", "value", "from", "to"};
+const std::vector<std::string> kSinceColumns = {"subject", "predicate", "object", "value", "since", "until"};
 
 std::vector<Cell> RowCells(const Row& r) {
   return {Cell::Name(r.key.subject), Cell::Name(r.key.predicate), Cell::Name(r.key.object), Cell::Val(r.value),
@@ -47,6 +51,25 @@ absl::StatusOr<std::vector<HistoryRow>> Session::CollectHistory(const Pattern& p
 Session::Session(Database* db, Clock* clock) : db_(db), clock_(clock != nullptr ? clock : SystemClock()) {}
 
 
+std::vector<std::string> Session::ColumnsOf(const Statement& st) {
+  using Kind = Statement::Kind;
+  switch (st.kind) {
+    case Kind::kRead:
+    case Kind::kTimeline:
+      return kRowColumns;
+    case Kind::kCount:
+      return {"count"};
+    case Kind::kHistory:
+      return kHistoryColumns;
+    case Kind::kChanges:
+      return kChangesColumns;
+    case Kind::kSince:
+      return kSinceColumns;
+    default:
+      return {};
+  }
+}
+
 absl::StatusOr<Result> Session::Execute(const Statement& st) {
   using Kind = Statement::Kind;
   switch (st.kind) {
@@ -65,7 +88,17 @@ absl::StatusOr<Result> Session::Execute(const Statement& st) {
     case Kind::kErase:
       return Write(st);
     case Kind::kBegin: {
-      if (txn_) return absl::FailedPreconditionError("a transaction is already open (commit or rollback it first)");
+      if (txn_) {
+        // A driver's own BEGIN opened it: `begin at T source S` before any
+        // write sets the transaction's time and source.
+        const bool blank = txn_->operations().empty() && !txn_->time() && txn_->source().empty();
+        if (!blank || (!st.tx_time && !st.source)) {
+          return absl::FailedPreconditionError("a transaction is already open (commit or rollback it first)");
+        }
+        if (st.tx_time) txn_->SetTime(*st.tx_time);
+        if (st.source) txn_->SetSource(*st.source);
+        return Result{{}, {}, "transaction time and source set"};
+      }
       txn_.emplace();
       if (st.tx_time) txn_->SetTime(*st.tx_time);
       if (st.source) txn_->SetSource(*st.source);
@@ -114,7 +147,7 @@ absl::StatusOr<Result> Session::History(const Statement& st) {
   absl::StatusOr<std::vector<HistoryRow>> rows = CollectHistory(st.query.pattern);
   if (!rows.ok()) return rows.status();
   Result r;
-  r.columns = {"subject", "predicate", "object", "value", "from", "to", "tx_from", "tx_to"};
+  r.columns = kHistoryColumns;
   for (const HistoryRow& h : *rows) {
     r.rows.push_back({Cell::Name(h.key.subject), Cell::Name(h.key.predicate), Cell::Name(h.key.object),
                       Cell::Val(h.value), Cell::Time(h.valid.from), Cell::Time(h.valid.to), Cell::Time(h.tx.from),
@@ -152,7 +185,7 @@ absl::StatusOr<Result> Session::Changes(const Statement& st) {
     }
   }
   Result r;
-  r.columns = {"change", "subject", "predicate", "object", "value", "from", "to"};
+  r.columns = kChangesColumns;
   for (const auto& [sign, row] : diff) {
     std::vector<Cell> cells = {Cell::Text(std::string(1, sign))};
     for (Cell& c : RowCells(*row)) cells.push_back(std::move(c));
@@ -166,7 +199,7 @@ absl::StatusOr<Result> Session::Since(const Statement& st) {
   absl::StatusOr<std::vector<Row>> rows = CollectRows(q);
   if (!rows.ok()) return rows.status();
   Result r;
-  r.columns = {"subject", "predicate", "object", "value", "since", "until"};
+  r.columns = kSinceColumns;
   for (const Row& row : *rows) r.rows.push_back(RowCells(row));
   return r;
 }

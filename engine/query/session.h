@@ -47,6 +47,10 @@ class Session {
   // database rejects (the transaction then is discarded, nothing written).
   absl::StatusOr<Result> Execute(const Statement& st);
 
+  // The columns Execute answers `st` with (none for writes and transaction
+  // control), known before it runs.
+  static std::vector<std::string> ColumnsOf(const Statement& st);
+
   bool in_transaction() const { return txn_.has_value(); }
   // Operations of the open transaction (0 when none is open).
   size_t pending_operations() const { return txn_ ? txn_->operations().size() : 0; }

@@ -23,6 +23,7 @@ struct Token {
 };
 
 constexpr char kColumnPayload[] = "hindsight.statement.column";
+constexpr char kTimeLiteralPayload[] = "hindsight.statement.time_literal";
 
 absl::Status ColumnError(size_t column, absl::string_view message) {
   absl::Status s = absl::InvalidArgumentError(absl::StrCat("column ", column, ": ", message));
@@ -403,7 +404,11 @@ class Parser {
     absl::StatusOr<std::string> text = tok.kind == Token::kParam ? ParamText(tok, "1970") : tok.text;
     if (!text.ok()) return text.status();
     absl::StatusOr<Instant> v = ParseInstant(*text);
-    if (!v.ok()) return At(tok, std::string(v.status().message()));
+    if (!v.ok()) {
+      absl::Status error = At(tok, std::string(v.status().message()));
+      error.SetPayload(kTimeLiteralPayload, absl::Cord("1"));
+      return error;
+    }
     ++pos_;
     return v;
   }
@@ -457,6 +462,8 @@ std::optional<size_t> ErrorColumn(const absl::Status& status) {
   if (!payload || !absl::SimpleAtoi(std::string(*payload), &column)) return std::nullopt;
   return column;
 }
+
+bool IsTimeLiteralError(const absl::Status& status) { return status.GetPayload(kTimeLiteralPayload).has_value(); }
 
 std::string_view ErrorReason(const absl::Status& status) {
   const std::string_view message(status.message().data(), status.message().size());

@@ -93,6 +93,8 @@ absl::StatusOr<Statement> ParseStatement(std::string_view text, const StatementP
 
 // The 1-based byte position a statement error points at, if it has one.
 std::optional<size_t> ErrorColumn(const absl::Status& status);
+// Whether the error is a time literal that does not read.
+bool IsTimeLiteralError(const absl::Status& status);
 // The error's message without its "column N: " prefix.
 std::string_view ErrorReason(const absl::Status& status);
 

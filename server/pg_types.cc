@@ -1,0 +1,141 @@
+#include "server/pg_types.h"
+
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "hindsight/value.h"
+#include "time/civil.h"
+
+namespace hindsight::server {
+namespace {
+
+// Microseconds from 1970-01-01 to PostgreSQL's epoch, 2000-01-01.
+constexpr int64_t kPostgresEpochMicros = 946'684'800'000'000;
+
+std::string BigEndian(uint64_t v, int bytes) {
+  std::string out(static_cast<size_t>(bytes), '\0');
+  for (int i = bytes - 1; i >= 0; --i, v >>= 8) out[static_cast<size_t>(i)] = static_cast<char>(v & 0xFF);
+  return out;
+}
+
+uint64_t FromBigEndian(const std::string& s) {
+  uint64_t v = 0;
+  for (const char c : s) v = v << 8 | static_cast<unsigned char>(c);
+  return v;
+}
+
+}  // namespace
+
+uint32_t ColumnType(const std::string& column) {
+  if (column == "count" || column == "tx" || column == "operations") return kInt8Oid;
+  if (column == "value") return kJsonOid;
+  if (column == "from" || column == "to" || column == "tx_from" || column == "tx_to" || column == "since" ||
+      column == "until" || column == "time") {
+    return kTimestamptzOid;
+  }
+  return kTextOid;
+}
+
+absl::StatusOr<std::vector<ColumnDescription>> DescribeColumns(const std::vector<std::string>& columns,
+                                                               const std::vector<int16_t>& formats) {
+  if (formats.size() > 1 && formats.size() != columns.size()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bind message has ", formats.size(), " result formats but query has ", columns.size(), " columns"));
+  }
+  std::vector<ColumnDescription> out;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const int16_t format = formats.empty() ? 0 : formats.size() == 1 ? formats[0] : formats[i];
+    if (format != 0 && format != 1) return absl::InvalidArgumentError(absl::StrCat("invalid result format ", format));
+    const uint32_t oid = ColumnType(columns[i]);
+    const int16_t size = oid == kInt8Oid || oid == kTimestamptzOid ? 8 : -1;
+    out.push_back({columns[i], oid, size, format});
+  }
+  return out;
+}
+
+std::string TimestamptzText(Instant t) {
+  if (t == kNegInf) return "-infinity";
+  if (t == kPosInf) return "infinity";
+  const int64_t day = (t >= 0 ? t : t - internal::kMicrosPerDay + 1) / internal::kMicrosPerDay;
+  const int64_t in_day = t - day * internal::kMicrosPerDay;
+  const internal::CivilDate d = internal::CivilFromDays(day);
+  const int64_t seconds = in_day / internal::kMicrosPerSecond;
+  std::string out = absl::StrFormat("%04d-%02d-%02d %02d:%02d:%02d", d.year, d.month, d.day, seconds / 3600,
+                                    seconds / 60 % 60, seconds % 60);
+  if (int64_t micros = in_day % internal::kMicrosPerSecond; micros != 0) {
+    std::string fraction = absl::StrFormat(".%06d", micros);
+    while (fraction.back() == '0') fraction.pop_back();
+    out += fraction;
+  }
+  return out + "+00";
+}
+
+std::optional<std::string> EncodeCell(const internal::Cell& cell, const ColumnDescription& column) {
+  using Kind = internal::Cell::Kind;
+  const bool binary = column.format == 1;
+  switch (cell.kind) {
+    case Kind::kName:
+      return cell.text;
+    case Kind::kValue:
+      if (cell.value.is_none()) return std::nullopt;
+      return FormatValue(cell.value);
+    case Kind::kInstant: {
+      if (!binary) return TimestamptzText(cell.instant);
+      const int64_t pg = cell.instant == kNegInf || cell.instant == kPosInf ? cell.instant
+                                                                             : cell.instant - kPostgresEpochMicros;
+      return BigEndian(static_cast<uint64_t>(pg), 8);
+    }
+    case Kind::kText: {
+      int64_t n = 0;
+      if (binary && column.type_oid == kInt8Oid && absl::SimpleAtoi(cell.text, &n)) {
+        return BigEndian(static_cast<uint64_t>(n), 8);
+      }
+      return cell.text;
+    }
+  }
+  return std::nullopt;
+}
+
+absl::StatusOr<std::string> BinaryParamAsText(uint32_t type_oid, const std::string& bytes) {
+  switch (type_oid) {
+    case 0:
+    case kTextOid:
+    case kVarcharOid:
+    case kJsonOid:
+      return bytes;
+    case 21:  // int2
+    case 23:  // int4
+    case kInt8Oid: {
+      const int size = type_oid == 21 ? 2 : type_oid == 23 ? 4 : 8;
+      if (bytes.size() != static_cast<size_t>(size)) break;
+      const uint64_t raw = FromBigEndian(bytes);
+      const int64_t v = size == 8 ? static_cast<int64_t>(raw)
+                        : size == 4 ? static_cast<int32_t>(raw) : static_cast<int16_t>(raw);
+      return absl::StrCat(v);
+    }
+    case 16:  // bool
+      if (bytes.size() != 1) break;
+      return std::string(bytes[0] != 0 ? "true" : "false");
+    case 701: {  // float8
+      if (bytes.size() != 8) break;
+      const uint64_t raw = FromBigEndian(bytes);
+      double d;
+      std::memcpy(&d, &raw, sizeof d);
+      return FormatValue(Value::Double(d));
+    }
+    case kTimestamptzOid: {
+      if (bytes.size() != 8) break;
+      const auto pg = static_cast<int64_t>(FromBigEndian(bytes));
+      if (pg == kNegInf) return std::string("-inf");
+      if (pg == kPosInf) return std::string("+inf");
+      return FormatInstant(pg + kPostgresEpochMicros);
+    }
+    default:
+      return absl::UnimplementedError(absl::StrCat("binary parameters of type ", type_oid, " are not supported"));
+  }
+  return absl::InvalidArgumentError(absl::StrCat("a binary parameter of type ", type_oid, " has ", bytes.size(), " bytes"));
+}
+
+}  // namespace hindsight::server

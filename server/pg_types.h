@@ -1,0 +1,53 @@
+// How Hindsight's results look to a PostgreSQL client: each column's type
+// (names text, values json, times timestamptz, numbers int8) and each cell
+// in text or binary format.
+//
+// Every finite Hindsight instant (years 0001..9999) is a valid timestamptz;
+// -inf and +inf are sent as '-infinity' and 'infinity'. Times print in
+// PostgreSQL's ISO style for the time zone UTC: '2022-06-30 00:00:00+00',
+// with as many fraction digits as needed ('10:30:00.5+00').
+#ifndef HINDSIGHT_SERVER_PG_TYPES_H_
+#define HINDSIGHT_SERVER_PG_TYPES_H_
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "hindsight/time.h"
+#include "query/session.h"
+#include "server/pg_protocol.h"
+
+namespace hindsight::server {
+
+inline constexpr uint32_t kInt8Oid = 20;
+inline constexpr uint32_t kTextOid = 25;
+inline constexpr uint32_t kJsonOid = 114;
+inline constexpr uint32_t kVarcharOid = 1043;
+inline constexpr uint32_t kTimestamptzOid = 1184;
+
+// The type of a result column, by its name (the names a Session gives).
+uint32_t ColumnType(const std::string& column);
+
+// RowDescription fields for `columns`. `formats` as Bind gives them: empty
+// means all text, one applies to all, otherwise one a column.
+// InvalidArgument for a format that is neither 0 nor 1, or a count that
+// matches neither.
+absl::StatusOr<std::vector<ColumnDescription>> DescribeColumns(const std::vector<std::string>& columns,
+                                                               const std::vector<int16_t>& formats);
+
+// A cell in the column's type and format; nullopt (NULL) for a value of
+// none.
+std::optional<std::string> EncodeCell(const internal::Cell& cell, const ColumnDescription& column);
+
+// An instant as a timestamptz in text.
+std::string TimestamptzText(Instant t);
+
+// A parameter sent in binary, as the text the statement parser reads.
+// Unimplemented for a type other than text, varchar, unknown, int2/4/8,
+// float8, bool, json and timestamptz.
+absl::StatusOr<std::string> BinaryParamAsText(uint32_t type_oid, const std::string& bytes);
+
+}  // namespace hindsight::server
+
+#endif  // HINDSIGHT_SERVER_PG_TYPES_H_

@@ -1,0 +1,493 @@
+#include "server/protocol_handler.h"
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/cord.h"
+#include "absl/strings/str_cat.h"
+#include "server/pg_types.h"
+
+namespace hindsight::server {
+namespace {
+
+constexpr char kSqlStatePayload[] = "hindsight.sqlstate";
+
+absl::Status SqlError(absl::StatusCode code, std::string_view sqlstate, std::string_view message) {
+  absl::Status s(code, absl::string_view(message.data(), message.size()));
+  s.SetPayload(kSqlStatePayload, absl::Cord(absl::string_view(sqlstate.data(), sqlstate.size())));
+  return s;
+}
+
+std::string SqlStateOf(const absl::Status& s) {
+  if (auto payload = s.GetPayload(kSqlStatePayload)) return std::string(*payload);
+  switch (s.code()) {
+    case absl::StatusCode::kCancelled:
+      return "57014";
+    case absl::StatusCode::kInvalidArgument:
+      if (internal::IsTimeLiteralError(s)) return "22007";
+      return internal::ErrorColumn(s) ? "42601" : "22023";
+    case absl::StatusCode::kNotFound:
+      return "22023";
+    case absl::StatusCode::kFailedPrecondition:
+      return "25000";
+    case absl::StatusCode::kUnimplemented:
+      return "0A000";
+    default:
+      return "XX000";
+  }
+}
+
+// The 1-based character position of byte `byte` of `text`.
+size_t CharacterPosition(std::string_view text, size_t byte) {
+  size_t chars = 0;
+  for (size_t i = 0; i < byte && i < text.size(); ++i) chars += (static_cast<unsigned char>(text[i]) & 0xC0) != 0x80;
+  return chars + 1;
+}
+
+bool IsWrite(internal::Statement::Kind k) {
+  using Kind = internal::Statement::Kind;
+  return k == Kind::kAssert || k == Kind::kRetract || k == Kind::kErase;
+}
+
+std::string TagOf(const internal::Statement& st, const internal::Result& r) {
+  using Kind = internal::Statement::Kind;
+  switch (st.kind) {
+    case Kind::kAssert: return "ASSERT";
+    case Kind::kRetract: return "RETRACT";
+    case Kind::kErase: return "ERASE";
+    case Kind::kBegin: return "BEGIN";
+    case Kind::kCommit: return "COMMIT";
+    case Kind::kRollback: return "ROLLBACK";
+    case Kind::kHelp: return "HELP";
+    default: return absl::StrCat("SELECT ", r.rows.size());
+  }
+}
+
+// A statement of the language the handler runs itself: begin, commit or rollback.
+internal::Statement Control(internal::Statement::Kind kind) {
+  internal::Statement st;
+  st.kind = kind;
+  return st;
+}
+
+}  // namespace
+
+const std::vector<std::pair<std::string, std::string>>& ServerParameters() {
+  static const auto* const kParameters = new std::vector<std::pair<std::string, std::string>>{
+      {"server_version", "15.0 (Hindsight 0.1.0)"},
+      {"server_encoding", "UTF8"},
+      {"client_encoding", "UTF8"},
+      {"DateStyle", "ISO, MDY"},
+      {"TimeZone", "UTC"},
+      {"IntervalStyle", "postgres"},
+      {"integer_datetimes", "on"},
+      {"standard_conforming_strings", "on"},
+      {"is_superuser", "off"},
+  };
+  return *kParameters;
+}
+
+ProtocolHandler::ProtocolHandler(Database* db, std::string user, bool read_only, std::atomic<bool>* cancel)
+    : db_(db), user_(std::move(user)), read_only_(read_only), cancel_(cancel), session_(db) {
+  session_.set_cancel_flag(cancel_);
+}
+
+char ProtocolHandler::status() const {
+  if (failed_) return 'E';
+  return session_.in_transaction() ? 'T' : 'I';
+}
+
+void ProtocolHandler::Abandon() {
+  if (session_.in_transaction()) (void)session_.Execute(Control(internal::Statement::Kind::kRollback));
+  failed_ = false;
+}
+
+ProtocolHandler::Step ProtocolHandler::Handle(const FrontendMessage& m, std::string* out) {
+  resume_ = nullptr;
+  if (m.type == 'X') return Step::kClose;
+  if (skip_until_sync_ && m.type != 'S') return Step::kDone;
+  switch (m.type) {
+    case 'Q':
+      return SimpleQuery(m.query, out);
+    case 'P':
+      ParseMessage(m.parse, out);
+      return Step::kDone;
+    case 'B':
+      BindMessage(m.bind, out);
+      return Step::kDone;
+    case 'D':
+      DescribeMessage(m.describe, out);
+      return Step::kDone;
+    case 'E':
+      return ExecuteMessage(m.execute, out);
+    case 'C':
+      CloseMessage(m.close, out);
+      return Step::kDone;
+    case 'S':
+      skip_until_sync_ = false;
+      AppendReadyForQuery(status(), out);
+      return Step::kDone;
+    case 'H':
+      return Step::kDone;
+    default:
+      AppendError(SqlError(absl::StatusCode::kInvalidArgument, "08P01",
+                           absl::StrCat("unexpected message type '", std::string(1, m.type), "'")),
+                  "", 0, out);
+      return Step::kClose;
+  }
+}
+
+ProtocolHandler::Step ProtocolHandler::Continue(std::string* out) {
+  std::function<Step(std::string*)> resume = std::move(resume_);
+  resume_ = nullptr;
+  return resume ? resume(out) : Step::kDone;
+}
+
+void ProtocolHandler::AppendError(const absl::Status& status, std::string_view query, size_t offset,
+                                  std::string* out) {
+  Diagnostic d;
+  d.severity = "ERROR";
+  d.sqlstate = SqlStateOf(status);
+  d.message = status.code() == absl::StatusCode::kCancelled ? "canceling statement due to user request"
+                                                            : std::string(internal::ErrorReason(status));
+  if (const std::optional<size_t> column = internal::ErrorColumn(status)) {
+    d.position = CharacterPosition(query, offset + *column - 1);
+  }
+  AppendErrorResponse(d, out);
+}
+
+// --- the simple query protocol ---
+
+ProtocolHandler::Step ProtocolHandler::SimpleQuery(const std::string& query, std::string* out) {
+  query_ = query;
+  pieces_ = SplitStatements(query_);
+  piece_ = 0;
+  if (pieces_.empty()) {
+    AppendEmptyQueryResponse(out);
+    AppendReadyForQuery(status(), out);
+    return Step::kDone;
+  }
+  return RunPiece(out);
+}
+
+ProtocolHandler::Step ProtocolHandler::RunPiece(std::string* out) {
+  for (; piece_ < pieces_.size(); ++piece_) {
+    const Piece& piece = pieces_[piece_];
+    absl::StatusOr<Answer> answer = Run(Classify(piece.text), piece.text, nullptr);
+    if (!answer.ok()) {
+      AppendError(answer.status(), query_, piece.offset, out);
+      break;
+    }
+    if (!answer->notice.empty()) AppendNoticeResponse({"NOTICE", "00000", answer->notice, {}, ""}, out);
+    if (answer->result.columns.empty()) {
+      AppendCommandComplete(answer->tag, out);
+      continue;
+    }
+    simple_portal_ = Portal{};
+    simple_portal_.columns = *DescribeColumns(answer->result.columns, {});
+    simple_portal_.result = std::move(answer->result);
+    simple_portal_.tag = std::move(answer->tag);
+    AppendRowDescription(simple_portal_.columns, out);
+    return FinishSimpleRows(out);
+  }
+  AppendReadyForQuery(status(), out);
+  return Step::kDone;
+}
+
+ProtocolHandler::Step ProtocolHandler::FinishSimpleRows(std::string* out) {
+  if (!AppendRows(&simple_portal_, simple_portal_.result.rows.size(), out)) {
+    resume_ = [this](std::string* o) { return FinishSimpleRows(o); };
+    return Step::kMore;
+  }
+  AppendCommandComplete(simple_portal_.tag, out);
+  simple_portal_ = Portal{};
+  ++piece_;
+  return RunPiece(out);
+}
+
+bool ProtocolHandler::AppendRows(Portal* portal, size_t end, std::string* out) {
+  const std::vector<std::vector<internal::Cell>>& rows = portal->result.rows;
+  std::vector<std::optional<std::string>> fields;
+  while (portal->next_row < end) {
+    if (out->size() >= kChunkBytes) return false;
+    const std::vector<internal::Cell>& row = rows[portal->next_row++];
+    fields.clear();
+    for (size_t c = 0; c < row.size(); ++c) fields.push_back(EncodeCell(row[c], portal->columns[c]));
+    AppendDataRow(fields, out);
+  }
+  return true;
+}
+
+// --- running one statement ---
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& command, std::string_view text,
+                                                             const internal::StatementParams* params) {
+  using Kind = Command::Kind;
+  using SKind = internal::Statement::Kind;
+  if (failed_ && command.kind != Kind::kRollback && command.kind != Kind::kCommit) {
+    return SqlError(absl::StatusCode::kFailedPrecondition, "25P02",
+                    "current transaction is aborted, commands ignored until end of transaction block");
+  }
+  Answer a;
+  switch (command.kind) {
+    case Kind::kEmpty:
+      return a;
+    case Kind::kBegin:
+      a.tag = "BEGIN";
+      if (session_.in_transaction()) {
+        a.notice = "there is already a transaction in progress";
+        return a;
+      }
+      if (absl::StatusOr<internal::Result> r = session_.Execute(Control(SKind::kBegin)); !r.ok()) return r.status();
+      return a;
+    case Kind::kCommit:
+    case Kind::kRollback: {
+      const bool commit = command.kind == Kind::kCommit && !failed_;
+      a.tag = commit ? "COMMIT" : "ROLLBACK";
+      failed_ = false;
+      if (!session_.in_transaction()) {
+        a.notice = "there is no transaction in progress";
+        return a;
+      }
+      absl::StatusOr<internal::Result> r = session_.Execute(Control(commit ? SKind::kCommit : SKind::kRollback));
+      if (!r.ok()) return r.status();  // a rejected commit writes nothing and ends the transaction
+      if (commit) a.notice = r->message;
+      return a;
+    }
+    case Kind::kSavepoint:
+      return SqlError(absl::StatusCode::kUnimplemented, "0A000",
+                      "Hindsight transactions have no savepoints (with psycopg 3, connect with autocommit=True "
+                      "before using conn.transaction())");
+    case Kind::kSet:
+    case Kind::kReset:
+      a.tag = command.kind == Kind::kSet ? "SET" : "RESET";
+      return a;
+    case Kind::kShow:
+      for (const auto& [name, value] : ServerParameters()) {
+        if (absl::AsciiStrToLower(name) != command.parameter) continue;
+        a.result.columns = {command.parameter};
+        a.result.rows.push_back({internal::Cell::Text(value)});
+        a.tag = "SHOW";
+        return a;
+      }
+      return SqlError(absl::StatusCode::kNotFound, "42704",
+                      absl::StrCat("unrecognized configuration parameter \"", command.parameter, "\""));
+    case Kind::kHindsight:
+      break;
+  }
+  absl::StatusOr<Answer> answer = RunHindsight(text, params);
+  if (!answer.ok()) failed_ = session_.in_transaction();
+  return answer;
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::string_view text,
+                                                                      const internal::StatementParams* params) {
+  absl::StatusOr<internal::Statement> st = internal::ParseStatement(text, params);
+  if (!st.ok()) return st.status();
+  if (read_only_ && IsWrite(st->kind)) {
+    return SqlError(absl::StatusCode::kPermissionDenied, "25006",
+                    absl::StrCat("cannot write: user \"", user_, "\" is read-only"));
+  }
+  if (!st->svg_path.empty()) {
+    return SqlError(absl::StatusCode::kUnimplemented, "0A000",
+                    "timeline ... svg FILE writes a file on the server: draw it with the shell instead");
+  }
+  cancel_->store(false);
+  const bool autocommit = !session_.in_transaction();
+  absl::StatusOr<internal::Result> r = session_.Execute(*st);
+  if (!r.ok()) return r.status();
+  Answer a;
+  a.tag = TagOf(*st, *r);
+  if ((IsWrite(st->kind) && autocommit) || st->kind == internal::Statement::Kind::kCommit) a.notice = r->message;
+  if (st->kind == internal::Statement::Kind::kHelp) {
+    a.notice = "help: see docs/query-language.md, or type 'help' in hindsight shell";
+  }
+  a.result = std::move(*r);
+  return a;
+}
+
+absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Command& command,
+                                                                    std::string_view text) const {
+  if (command.kind == Command::Kind::kShow) return std::vector<std::string>{command.parameter};
+  if (command.kind != Command::Kind::kHindsight) return std::vector<std::string>{};
+  internal::StatementParams placeholders;
+  placeholders.placeholders = true;
+  absl::StatusOr<internal::Statement> st = internal::ParseStatement(text, &placeholders);
+  if (!st.ok()) return st.status();
+  return internal::Session::ColumnsOf(*st);
+}
+
+// --- the extended query protocol ---
+
+void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
+  const auto fail = [&](const absl::Status& s, size_t offset) {
+    AppendError(s, p.query, offset, out);
+    skip_until_sync_ = true;
+  };
+  const std::vector<Piece> pieces = SplitStatements(p.query);
+  if (pieces.size() > 1) {
+    return fail(SqlError(absl::StatusCode::kInvalidArgument, "42601",
+                         "cannot insert multiple commands into a prepared statement"),
+                0);
+  }
+  auto prepared = std::make_shared<Prepared>();
+  prepared->text = pieces.empty() ? "" : std::string(pieces[0].text);
+  prepared->param_types = p.param_types;
+  prepared->command = pieces.empty() ? Command{Command::Kind::kEmpty, ""} : Classify(prepared->text);
+  absl::StatusOr<std::vector<std::string>> columns = ColumnsOf(prepared->command, prepared->text);
+  if (!columns.ok()) return fail(columns.status(), pieces.empty() ? 0 : pieces[0].offset);
+  prepared->columns = std::move(*columns);
+  if (!p.statement.empty() && prepared_.contains(p.statement)) {
+    return fail(SqlError(absl::StatusCode::kAlreadyExists, "42P05",
+                         absl::StrCat("prepared statement \"", p.statement, "\" already exists")),
+                0);
+  }
+  prepared_[p.statement] = std::move(prepared);
+  AppendParseComplete(out);
+}
+
+void ProtocolHandler::BindMessage(const Bind& b, std::string* out) {
+  const auto fail = [&](const absl::Status& s) {
+    AppendError(s, "", 0, out);
+    skip_until_sync_ = true;
+  };
+  auto it = prepared_.find(b.statement);
+  if (it == prepared_.end()) {
+    return fail(SqlError(absl::StatusCode::kNotFound, "26000",
+                         absl::StrCat("prepared statement \"", b.statement, "\" does not exist")));
+  }
+  const Prepared& prepared = *it->second;
+  const size_t needed = std::max(internal::ParameterCount(prepared.text), prepared.param_types.size());
+  if (b.params.size() != needed) {
+    return fail(SqlError(absl::StatusCode::kInvalidArgument, "08P01",
+                         absl::StrCat("bind message supplies ", b.params.size(),
+                                      " parameters, but prepared statement \"", b.statement, "\" requires ", needed)));
+  }
+  if (b.param_formats.size() > 1 && b.param_formats.size() != b.params.size()) {
+    return fail(SqlError(absl::StatusCode::kInvalidArgument, "08P01",
+                         absl::StrCat("bind message has ", b.param_formats.size(), " parameter formats but ",
+                                      b.params.size(), " parameters")));
+  }
+  Portal portal;
+  portal.prepared = it->second;
+  portal.result_formats = b.result_formats;
+  for (size_t i = 0; i < b.params.size(); ++i) {
+    const uint32_t type = i < prepared.param_types.size() ? prepared.param_types[i] : 0;
+    const int16_t format = b.param_formats.empty() ? 0 : b.param_formats.size() == 1 ? b.param_formats[0]
+                                                                                     : b.param_formats[i];
+    std::optional<std::string> value = b.params[i];
+    if (value && format == 1) {
+      absl::StatusOr<std::string> text = BinaryParamAsText(type, *value);
+      if (!text.ok()) return fail(text.status());
+      value = std::move(*text);
+    }
+    portal.params.values.push_back(std::move(value));
+    portal.params.text_typed.push_back(type == kTextOid || type == kVarcharOid);
+  }
+  absl::StatusOr<std::vector<ColumnDescription>> columns = DescribeColumns(prepared.columns, b.result_formats);
+  if (!columns.ok()) {
+    return fail(SqlError(absl::StatusCode::kInvalidArgument, "08P01", std::string(columns.status().message())));
+  }
+  portal.columns = std::move(*columns);
+  if (!b.portal.empty() && portals_.contains(b.portal)) {
+    return fail(SqlError(absl::StatusCode::kAlreadyExists, "42P03",
+                         absl::StrCat("cursor \"", b.portal, "\" already exists")));
+  }
+  portals_[b.portal] = std::move(portal);
+  AppendBindComplete(out);
+}
+
+void ProtocolHandler::DescribeMessage(const Describe& d, std::string* out) {
+  if (d.what == 'S') {
+    auto it = prepared_.find(d.name);
+    if (it == prepared_.end()) {
+      AppendError(SqlError(absl::StatusCode::kNotFound, "26000",
+                           absl::StrCat("prepared statement \"", d.name, "\" does not exist")),
+                  "", 0, out);
+      skip_until_sync_ = true;
+      return;
+    }
+    const Prepared& p = *it->second;
+    std::vector<uint32_t> types(std::max(internal::ParameterCount(p.text), p.param_types.size()), kTextOid);
+    for (size_t i = 0; i < p.param_types.size(); ++i) {
+      if (p.param_types[i] != 0) types[i] = p.param_types[i];
+    }
+    AppendParameterDescription(types, out);
+    if (p.columns.empty()) {
+      AppendNoData(out);
+    } else {
+      AppendRowDescription(*DescribeColumns(p.columns, {}), out);
+    }
+    return;
+  }
+  auto it = portals_.find(d.name);
+  if (it == portals_.end()) {
+    AppendError(SqlError(absl::StatusCode::kNotFound, "34000", absl::StrCat("portal \"", d.name, "\" does not exist")),
+                "", 0, out);
+    skip_until_sync_ = true;
+    return;
+  }
+  if (it->second.columns.empty()) {
+    AppendNoData(out);
+  } else {
+    AppendRowDescription(it->second.columns, out);
+  }
+}
+
+ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::string* out) {
+  auto it = portals_.find(e.portal);
+  if (it == portals_.end()) {
+    AppendError(SqlError(absl::StatusCode::kNotFound, "34000", absl::StrCat("portal \"", e.portal, "\" does not exist")),
+                "", 0, out);
+    skip_until_sync_ = true;
+    return Step::kDone;
+  }
+  Portal& portal = it->second;
+  if (!portal.executed) {
+    const Prepared& p = *portal.prepared;
+    absl::StatusOr<Answer> answer = Run(p.command, p.text, &portal.params);
+    if (!answer.ok()) {
+      AppendError(answer.status(), p.text, 0, out);
+      skip_until_sync_ = true;
+      return Step::kDone;
+    }
+    portal.executed = true;
+    if (!answer->notice.empty()) AppendNoticeResponse({"NOTICE", "00000", answer->notice, {}, ""}, out);
+    if (p.command.kind == Command::Kind::kEmpty) {
+      AppendEmptyQueryResponse(out);
+      return Step::kDone;
+    }
+    portal.tag = std::move(answer->tag);
+    portal.result = std::move(answer->result);
+    if (portal.result.columns.empty()) {
+      AppendCommandComplete(portal.tag, out);
+      return Step::kDone;
+    }
+  }
+  const size_t rows = portal.result.rows.size();
+  const size_t end = e.max_rows > 0 ? std::min(rows, portal.next_row + static_cast<size_t>(e.max_rows)) : rows;
+  return SendPortalRows(e.portal, end, out);
+}
+
+ProtocolHandler::Step ProtocolHandler::SendPortalRows(const std::string& name, size_t end, std::string* out) {
+  Portal& portal = portals_[name];
+  if (!AppendRows(&portal, end, out)) {
+    resume_ = [this, name, end](std::string* o) { return SendPortalRows(name, end, o); };
+    return Step::kMore;
+  }
+  if (portal.next_row < portal.result.rows.size()) {
+    AppendPortalSuspended(out);
+  } else {
+    AppendCommandComplete(portal.tag, out);
+  }
+  return Step::kDone;
+}
+
+void ProtocolHandler::CloseMessage(const Close& c, std::string* out) {
+  if (c.what == 'S') {
+    prepared_.erase(c.name);
+  } else {
+    portals_.erase(c.name);
+  }
+  AppendCloseComplete(out);
+}
+
+}  // namespace hindsight::server

@@ -1,0 +1,120 @@
+// One client's session after start-up: reads the messages of the simple and
+// extended query protocols, runs their statements through a query Session,
+// and writes the answers as protocol messages. No I/O: the connection
+// (server.cc) reads the messages and writes what this appends, so the whole
+// protocol can be tested without sockets.
+//
+// Transactions follow PostgreSQL: after an error inside a transaction block
+// the session is failed (status 'E') and every statement but ROLLBACK (or
+// COMMIT, which then rolls back) gets 25P02; nothing of the transaction is
+// applied. Outside a block each statement commits on its own (also each
+// statement of a query string holding several).
+#ifndef HINDSIGHT_SERVER_PROTOCOL_HANDLER_H_
+#define HINDSIGHT_SERVER_PROTOCOL_HANDLER_H_
+
+#include <atomic>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "hindsight/db.h"
+#include "query/session.h"
+#include "query/statement.h"
+#include "server/pg_protocol.h"
+#include "server/sql_compat.h"
+
+namespace hindsight::server {
+
+// Values SHOW reports, and ParameterStatus sends at start-up.
+const std::vector<std::pair<std::string, std::string>>& ServerParameters();
+
+class ProtocolHandler {
+ public:
+  // `db` and `cancel` outlive the handler; while `*cancel` is true, reads
+  // stop with 57014 (the handler clears it when a statement starts).
+  ProtocolHandler(Database* db, std::string user, bool read_only, std::atomic<bool>* cancel);
+
+  enum class Step {
+    kDone,   // the answer is in `out`
+    kMore,   // part of it is: write `out`, then call Continue
+    kClose,  // Terminate, or an error after which the connection closes
+  };
+  // Handles one message (any but the start-up ones). Output beyond about
+  // kChunkBytes is held back for Continue, so a big answer never sits in
+  // memory twice.
+  Step Handle(const FrontendMessage& m, std::string* out);
+  Step Continue(std::string* out);
+
+  // 'I' idle, 'T' in a transaction block, 'E' in a failed one.
+  char status() const;
+  // Drops an open transaction, as when the client leaves.
+  void Abandon();
+
+  static constexpr size_t kChunkBytes = 256 << 10;
+
+ private:
+  struct Prepared {
+    std::string text;
+    std::vector<uint32_t> param_types;
+    Command command;
+    std::vector<std::string> columns;  // what Execute will answer
+  };
+  struct Portal {
+    std::shared_ptr<const Prepared> prepared;
+    internal::StatementParams params;
+    std::vector<int16_t> result_formats;
+    bool executed = false;
+    internal::Result result;
+    std::vector<ColumnDescription> columns;
+    size_t next_row = 0;
+    std::string tag;
+  };
+  struct Answer {
+    internal::Result result;  // columns empty: no rows
+    std::string tag;          // "SELECT 3", "BEGIN", ...
+    std::string notice;       // a NOTICE before the tag, if any
+  };
+
+  Step SimpleQuery(const std::string& query, std::string* out);
+  Step RunPiece(std::string* out);
+  void ParseMessage(const Parse& p, std::string* out);
+  void BindMessage(const Bind& b, std::string* out);
+  void DescribeMessage(const Describe& d, std::string* out);
+  Step ExecuteMessage(const Execute& e, std::string* out);
+  Step FinishSimpleRows(std::string* out);
+  Step SendPortalRows(const std::string& name, size_t end, std::string* out);
+  void CloseMessage(const Close& c, std::string* out);
+
+  // Runs one statement, with the transaction rules above.
+  absl::StatusOr<Answer> Run(const Command& command, std::string_view text, const internal::StatementParams* params);
+  absl::StatusOr<Answer> RunHindsight(std::string_view text, const internal::StatementParams* params);
+  absl::StatusOr<std::vector<std::string>> ColumnsOf(const Command& command, std::string_view text) const;
+
+  // Appends the rows of `portal` from next_row up to `end`; false when the
+  // chunk filled first.
+  bool AppendRows(Portal* portal, size_t end, std::string* out);
+  void AppendError(const absl::Status& status, std::string_view query, size_t offset, std::string* out);
+
+  Database* db_;
+  std::string user_;
+  bool read_only_;
+  std::atomic<bool>* cancel_;
+  internal::Session session_;
+  bool failed_ = false;          // an error inside a transaction block
+  bool skip_until_sync_ = false; // an error in the extended protocol
+  std::map<std::string, std::shared_ptr<const Prepared>> prepared_;
+  std::map<std::string, Portal> portals_;
+  std::function<Step(std::string*)> resume_;  // set while a Step::kMore is pending
+
+  // The simple query being answered.
+  std::string query_;
+  std::vector<Piece> pieces_;
+  size_t piece_ = 0;
+  Portal simple_portal_;
+};
+
+}  // namespace hindsight::server
+
+#endif  // HINDSIGHT_SERVER_PROTOCOL_HANDLER_H_

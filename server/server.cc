@@ -1,0 +1,506 @@
+#include "server/server.h"
+
+#include <asio.hpp>
+#include <asio/ssl.hpp>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "server/pg_protocol.h"
+#include "server/protocol_handler.h"
+#include "server/scram.h"
+#include "server/users_file.h"
+
+namespace hindsight::server {
+namespace {
+
+using asio::awaitable;
+using asio::use_awaitable;
+using asio::ip::tcp;
+
+class ServerImpl;
+
+// A client connection: start-up, authentication, then messages handed to
+// a ProtocolHandler. Lives while its coroutine runs.
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(ServerImpl* server, tcp::socket socket, int32_t pid, int32_t secret)
+      : server_(server),
+        strand_(asio::make_strand(socket.get_executor())),
+        socket_(std::move(socket)),
+        idle_timer_(strand_),
+        pid_(pid),
+        secret_(secret) {}
+
+  awaitable<void> Run();
+
+  asio::strand<asio::any_io_executor>& strand() { return strand_; }
+  int32_t secret() const { return secret_; }
+  // From any thread.
+  void Cancel() { cancel_.store(true); }
+  // From any thread: ends the connection once it is between statements.
+  void Shutdown() {
+    asio::post(strand_, [self = shared_from_this()] {
+      if (self->reading_) self->socket_.cancel();
+    });
+  }
+  // From any thread: closes the socket now.
+  void ForceClose() {
+    asio::post(strand_, [self = shared_from_this()] {
+      asio::error_code ec;
+      self->socket_.close(ec);
+    });
+  }
+
+ private:
+  awaitable<void> ReadExactly(void* data, size_t n) {
+    if (tls_) {
+      co_await asio::async_read(*tls_, asio::buffer(data, n), use_awaitable);
+    } else {
+      co_await asio::async_read(socket_, asio::buffer(data, n), use_awaitable);
+    }
+  }
+  // Reads `n` bytes in pieces, so a client announcing a long message holds
+  // memory only for what it has sent.
+  awaitable<std::string> ReadBody(size_t n) {
+    std::string body;
+    while (body.size() < n) {
+      const size_t piece = std::min<size_t>(n - body.size(), 64 << 10);
+      const size_t at = body.size();
+      body.resize(at + piece);
+      co_await ReadExactly(body.data() + at, piece);
+    }
+    co_return body;
+  }
+  awaitable<void> WriteAll(const std::string& out) {
+    if (out.empty()) co_return;
+    if (tls_) {
+      co_await asio::async_write(*tls_, asio::buffer(out), use_awaitable);
+    } else {
+      co_await asio::async_write(socket_, asio::buffer(out), use_awaitable);
+    }
+  }
+  awaitable<void> Fatal(std::string_view sqlstate, std::string message) {
+    std::string out;
+    AppendErrorResponse({"FATAL", std::string(sqlstate), std::move(message), {}, ""}, &out);
+    co_await WriteAll(out);
+  }
+
+  awaitable<std::optional<StartupPacket>> Startup();
+  awaitable<bool> Authenticate(const std::string& user, bool* read_only);
+  awaitable<std::optional<FrontendMessage>> NextMessage(char status);
+  awaitable<void> Serve(ProtocolHandler* handler);
+  template <typename F>
+  awaitable<ProtocolHandler::Step> OnWorkers(F f);
+
+  ServerImpl* server_;
+  asio::strand<asio::any_io_executor> strand_;
+  tcp::socket socket_;
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;
+  asio::steady_timer idle_timer_;
+  const int32_t pid_;
+  const int32_t secret_;
+  std::atomic<bool> cancel_{false};
+  bool reading_ = false;         // waiting for the next message (on the strand)
+  bool idle_timed_out_ = false;  // on the strand
+};
+
+class ServerImpl final : public Server {
+ public:
+  ServerImpl(Database* db, const ServerOptions& options)
+      : db_(db), options_(options), acceptor_(io_), workers_(static_cast<size_t>(options.worker_threads)) {}
+
+  absl::Status Init();
+  std::string address() const override { return address_; }
+  void Run() override;
+  void Stop() override;
+
+  Database* db() const { return db_; }
+  const ServerOptions& options() const { return options_; }
+  asio::thread_pool& workers() { return workers_; }
+  asio::ssl::context* tls() { return tls_ ? &*tls_ : nullptr; }
+  bool shutting_down() const { return shutting_down_.load(); }
+  const User* FindUser(const std::string& name) const {
+    for (const User& u : users_) {
+      if (u.name == name) return &u;
+    }
+    return nullptr;
+  }
+  bool has_users() const { return !options_.users_file.empty(); }
+
+  // Registers a connection; false when that makes one too many.
+  bool Admit(int32_t pid) {
+    std::lock_guard lock(mu_);
+    return static_cast<int>(admitted_.size()) < options_.max_connections && admitted_.insert(pid).second;
+  }
+  void Forget(int32_t pid) {
+    std::lock_guard lock(mu_);
+    admitted_.erase(pid);
+    connections_.erase(pid);
+    if (shutting_down_ && connections_.empty()) io_.stop();
+  }
+  void CancelRequest(int32_t pid, int32_t secret) {
+    std::lock_guard lock(mu_);
+    auto it = connections_.find(pid);
+    if (it == connections_.end()) return;
+    if (auto conn = it->second.lock(); conn && conn->secret() == secret) conn->Cancel();
+  }
+
+ private:
+  awaitable<void> Accept();
+  void BeginShutdown();
+
+  Database* db_;
+  ServerOptions options_;
+  asio::io_context io_;
+  tcp::acceptor acceptor_;
+  asio::thread_pool workers_;
+  std::optional<asio::ssl::context> tls_;
+  std::vector<User> users_;
+  std::string address_;
+  std::atomic<bool> shutting_down_{false};
+  std::mutex mu_;
+  std::map<int32_t, std::weak_ptr<Connection>> connections_;  // guarded by mu_
+  std::set<int32_t> admitted_;                                // guarded by mu_
+  int32_t next_pid_ = 1;
+  std::mt19937 secrets_{std::random_device{}()};
+};
+
+// --- the connection ---
+
+awaitable<std::optional<StartupPacket>> Connection::Startup() {
+  for (int round = 0; round < 3; ++round) {
+    unsigned char len_bytes[4];
+    co_await ReadExactly(len_bytes, 4);
+    const uint32_t len = uint32_t{len_bytes[0]} << 24 | uint32_t{len_bytes[1]} << 16 | uint32_t{len_bytes[2]} << 8 |
+                         uint32_t{len_bytes[3]};
+    if (len < 8 || len > kMaxStartupBytes) {
+      co_await Fatal("08P01", "invalid length of startup packet");
+      co_return std::nullopt;
+    }
+    const std::string body = co_await ReadBody(len - 4);
+    absl::StatusOr<StartupPacket> packet = DecodeStartup(body);
+    if (!packet.ok()) {
+      co_await Fatal("08P01", std::string(packet.status().message()));
+      co_return std::nullopt;
+    }
+    switch (packet->kind) {
+      case StartupPacket::Kind::kSslRequest: {
+        const bool offer = server_->tls() != nullptr && !tls_;
+        co_await WriteAll(offer ? "S" : "N");
+        if (offer) {
+          tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *server_->tls());
+          co_await tls_->async_handshake(asio::ssl::stream_base::server, use_awaitable);
+        }
+        continue;
+      }
+      case StartupPacket::Kind::kGssEncRequest:
+        co_await WriteAll("N");
+        continue;
+      case StartupPacket::Kind::kCancel:
+        server_->CancelRequest(packet->cancel_pid, packet->cancel_secret);
+        co_return std::nullopt;
+      case StartupPacket::Kind::kStartup:
+        if (packet->protocol >> 16 != 3) {
+          co_await Fatal("0A000", absl::StrCat("unsupported frontend protocol ", packet->protocol >> 16, ".",
+                                               packet->protocol & 0xFFFF, ": server supports 3.0"));
+          co_return std::nullopt;
+        }
+        co_return std::move(*packet);
+    }
+  }
+  co_await Fatal("08P01", "too many negotiation requests");
+  co_return std::nullopt;
+}
+
+awaitable<bool> Connection::Authenticate(const std::string& user, bool* read_only) {
+  *read_only = false;
+  if (!server_->has_users()) co_return true;
+  const User* known = server_->FindUser(user);
+  ScramExchange exchange(known != nullptr ? &known->verifier : nullptr);
+  std::string out;
+  AppendAuthenticationSasl(&out);
+  co_await WriteAll(out);
+  const auto failed = [&]() -> awaitable<bool> {
+    co_await Fatal("28P01", absl::StrCat("password authentication failed for user \"", user, "\""));
+    co_return false;
+  };
+  for (int step = 0; step < 2; ++step) {
+    char header[5];
+    co_await ReadExactly(header, 5);
+    absl::StatusOr<uint32_t> len = BodyLength(header);
+    if (header[0] != 'p' || !len.ok() || *len > kMaxStartupBytes) co_return co_await failed();
+    const std::string body = co_await ReadBody(*len);
+    out.clear();
+    if (step == 0) {
+      absl::StatusOr<SaslInitial> initial = DecodeSaslInitial(body);
+      if (!initial.ok() || initial->mechanism != "SCRAM-SHA-256") co_return co_await failed();
+      absl::StatusOr<std::string> challenge = exchange.Start(initial->data);
+      if (!challenge.ok()) co_return co_await failed();
+      AppendAuthenticationSaslContinue(*challenge, &out);
+    } else {
+      absl::StatusOr<std::string> signature = exchange.Finish(body);
+      if (!signature.ok()) co_return co_await failed();
+      AppendAuthenticationSaslFinal(*signature, &out);
+    }
+    co_await WriteAll(out);
+  }
+  *read_only = known->read_only;
+  co_return true;
+}
+
+template <typename F>
+awaitable<ProtocolHandler::Step> Connection::OnWorkers(F f) {
+  co_return co_await asio::co_spawn(
+      server_->workers().get_executor(), [f]() -> awaitable<ProtocolHandler::Step> { co_return f(); },
+      use_awaitable);
+}
+
+// The next message, or nullopt when the connection must end (it said why).
+awaitable<std::optional<FrontendMessage>> Connection::NextMessage(char status) {
+  if (server_->shutting_down()) {
+    co_await Fatal("57P01", "terminating connection due to administrator command");
+    co_return std::nullopt;
+  }
+  const auto timeout = server_->options().idle_in_transaction_timeout;
+  const bool timed = status != 'I' && timeout.count() > 0;
+  if (timed) {
+    idle_timer_.expires_after(timeout);
+    idle_timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
+      if (ec) return;
+      self->idle_timed_out_ = true;
+      self->socket_.cancel();
+    });
+  }
+  char header[5];
+  reading_ = true;
+  asio::error_code read_error;
+  if (tls_) {
+    co_await asio::async_read(*tls_, asio::buffer(header, 5), asio::redirect_error(use_awaitable, read_error));
+  } else {
+    co_await asio::async_read(socket_, asio::buffer(header, 5), asio::redirect_error(use_awaitable, read_error));
+  }
+  reading_ = false;
+  if (read_error) {
+    if (idle_timed_out_) {
+      co_await Fatal("25P03", "terminating connection due to idle-in-transaction timeout");
+    } else if (server_->shutting_down()) {
+      co_await Fatal("57P01", "terminating connection due to administrator command");
+    }
+    co_return std::nullopt;
+  }
+  if (timed) idle_timer_.cancel();
+  absl::StatusOr<uint32_t> len = BodyLength(header);
+  if (!len.ok()) {
+    co_await Fatal("08P01", std::string(len.status().message()));
+    co_return std::nullopt;
+  }
+  const std::string body = co_await ReadBody(*len);
+  absl::StatusOr<FrontendMessage> m = DecodeMessage(header[0], body);
+  if (!m.ok()) {
+    co_await Fatal("08P01", std::string(m.status().message()));
+    co_return std::nullopt;
+  }
+  co_return std::move(*m);
+}
+
+awaitable<void> Connection::Serve(ProtocolHandler* handler) {
+  std::string out;
+  while (true) {
+    std::optional<FrontendMessage> m = co_await NextMessage(handler->status());
+    if (!m) co_return;
+    // Statements run on the workers; the rest of the protocol right here.
+    const bool runs_statements = m->type == 'Q' || m->type == 'E';
+    ProtocolHandler::Step step = runs_statements
+                                     ? co_await OnWorkers([handler, &m, &out] { return handler->Handle(*m, &out); })
+                                     : handler->Handle(*m, &out);
+    while (step == ProtocolHandler::Step::kMore) {
+      co_await WriteAll(out);
+      out.clear();
+      step = co_await OnWorkers([handler, &out] { return handler->Continue(&out); });
+    }
+    // Answers wait for Sync or Flush (or a full buffer), as PostgreSQL's do.
+    const bool flush = m->type == 'Q' || m->type == 'S' || m->type == 'H' || out.size() > (64 << 10) ||
+                       step == ProtocolHandler::Step::kClose;
+    if (flush) {
+      co_await WriteAll(out);
+      out.clear();
+    }
+    if (step == ProtocolHandler::Step::kClose) co_return;
+  }
+}
+
+awaitable<void> Connection::Run() {
+  auto self = shared_from_this();
+  bool admitted = false;
+  try {
+    std::optional<StartupPacket> startup = co_await Startup();
+    if (startup) {
+      const std::string user = startup->params["user"];
+      asio::error_code ec;
+      const tcp::endpoint peer = socket_.remote_endpoint(ec);
+      bool read_only = false;
+      if (user.empty()) {
+        co_await Fatal("28000", "no user name given");
+      } else if (server_->options().require_tls && !tls_) {
+        co_await Fatal("28000", "this server requires TLS (connect with sslmode=require)");
+      } else if (!server_->has_users() && (ec || !peer.address().is_loopback())) {
+        co_await Fatal("28000",
+                       "this server has no users file and accepts only loopback clients (start it with --users FILE)");
+      } else if (!(admitted = server_->Admit(pid_))) {
+        co_await Fatal("53300", "sorry, too many clients already");
+      } else if (co_await Authenticate(user, &read_only)) {
+        std::string out;
+        AppendAuthenticationOk(&out);
+        for (const auto& [name, value] : ServerParameters()) AppendParameterStatus(name, value, &out);
+        AppendParameterStatus("application_name", startup->params["application_name"], &out);
+        AppendParameterStatus("session_authorization", user, &out);
+        AppendBackendKeyData(pid_, secret_, &out);
+        AppendReadyForQuery('I', &out);
+        co_await WriteAll(out);
+        ProtocolHandler handler(server_->db(), user, read_only, &cancel_);
+        try {
+          co_await Serve(&handler);
+        } catch (const std::exception&) {
+        }
+        handler.Abandon();  // an open transaction is rolled back, nothing of it applied
+      }
+    }
+  } catch (const std::exception&) {
+    // the client went away or the stream failed: nothing to tell it
+  }
+  idle_timer_.cancel();
+  asio::error_code ec;
+  if (tls_) tls_->lowest_layer().shutdown(tcp::socket::shutdown_both, ec);
+  socket_.close(ec);
+  server_->Forget(pid_);
+  (void)admitted;
+}
+
+// --- the server ---
+
+absl::Status ServerImpl::Init() {
+  if (options_.tls_cert.empty() != options_.tls_key.empty()) {
+    return absl::InvalidArgumentError("--tls-cert and --tls-key go together");
+  }
+  if (options_.require_tls && options_.tls_cert.empty()) {
+    return absl::InvalidArgumentError("--require-tls needs --tls-cert and --tls-key");
+  }
+  if (options_.max_connections < 1) return absl::InvalidArgumentError("--max-connections must be at least 1");
+  if (has_users()) {
+    absl::StatusOr<std::vector<User>> users = ReadUsersFile(options_.users_file);
+    if (!users.ok()) return users.status();
+    users_ = std::move(*users);
+  }
+  if (!options_.tls_cert.empty()) {
+    tls_.emplace(asio::ssl::context::tls_server);
+    asio::error_code ec;
+    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                          asio::ssl::context::no_tlsv1_1,
+                      ec);
+    tls_->use_certificate_chain_file(options_.tls_cert, ec);
+    if (ec) return absl::FailedPreconditionError(absl::StrCat("cannot load --tls-cert '", options_.tls_cert, "': ", ec.message()));
+    tls_->use_private_key_file(options_.tls_key, asio::ssl::context::pem, ec);
+    if (ec) return absl::FailedPreconditionError(absl::StrCat("cannot load --tls-key '", options_.tls_key, "': ", ec.message()));
+  }
+  asio::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(options_.host, ec);
+  if (ec) return absl::InvalidArgumentError(absl::StrCat("not an IP address: '", options_.host, "'"));
+  const tcp::endpoint endpoint(address, options_.port);
+  acceptor_.open(endpoint.protocol(), ec);
+  if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) acceptor_.bind(endpoint, ec);
+  if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot listen on ", options_.host, ":", options_.port, ": ", ec.message()));
+  }
+  const tcp::endpoint bound = acceptor_.local_endpoint(ec);
+  address_ = absl::StrCat(bound.address().to_string(), ":", bound.port());
+  return absl::OkStatus();
+}
+
+awaitable<void> ServerImpl::Accept() {
+  while (true) {
+    asio::error_code ec;
+    tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(use_awaitable, ec));
+    if (ec) {
+      if (!acceptor_.is_open()) co_return;
+      continue;  // a client that went away before we took it
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    std::shared_ptr<Connection> conn;
+    {
+      std::lock_guard lock(mu_);
+      const int32_t pid = next_pid_++;
+      conn = std::make_shared<Connection>(this, std::move(socket), pid, static_cast<int32_t>(secrets_()));
+      connections_[pid] = conn;
+    }
+    asio::co_spawn(conn->strand(), conn->Run(), asio::detached);
+  }
+}
+
+void ServerImpl::BeginShutdown() {
+  if (shutting_down_.exchange(true)) return;
+  asio::error_code ec;
+  acceptor_.close(ec);
+  std::vector<std::shared_ptr<Connection>> open;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [pid, weak] : connections_) {
+      if (auto c = weak.lock()) open.push_back(std::move(c));
+    }
+    if (open.empty()) {
+      io_.stop();
+      return;
+    }
+  }
+  for (const auto& c : open) c->Shutdown();
+  // After the grace period, running statements are cancelled; after twice
+  // it, whatever is left is closed.
+  auto timer = std::make_shared<asio::steady_timer>(io_, options_.shutdown_grace);
+  timer->async_wait([this, timer, open](const asio::error_code&) {
+    for (const auto& c : open) c->Cancel();
+    timer->expires_after(options_.shutdown_grace);
+    timer->async_wait([this, timer, open](const asio::error_code&) {
+      for (const auto& c : open) c->ForceClose();
+      auto last = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(1));
+      last->async_wait([this, last](const asio::error_code&) { io_.stop(); });
+    });
+  });
+}
+
+void ServerImpl::Run() {
+  asio::signal_set signals(io_, SIGINT, SIGTERM);
+  signals.async_wait([this](const asio::error_code& ec, int) {
+    if (!ec) BeginShutdown();
+  });
+  asio::co_spawn(io_, Accept(), asio::detached);
+  std::vector<std::thread> threads;
+  for (int i = 1; i < options_.network_threads; ++i) threads.emplace_back([this] { io_.run(); });
+  io_.run();
+  for (std::thread& t : threads) t.join();
+  workers_.join();
+}
+
+void ServerImpl::Stop() {
+  asio::post(io_, [this] { BeginShutdown(); });
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Create(Database* db, const ServerOptions& options) {
+  auto server = std::make_unique<ServerImpl>(db, options);
+  if (absl::Status s = server->Init(); !s.ok()) return s;
+  return std::unique_ptr<Server>(std::move(server));
+}
+
+}  // namespace hindsight::server

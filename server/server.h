@@ -1,0 +1,66 @@
+// `hindsight serve`: one database, many clients, over the PostgreSQL wire
+// protocol (version 3). Networking is standalone Asio (Debian's
+// libasio-dev) with C++20 coroutines, TLS through Asio's OpenSSL layer;
+// docs/server.md says why and describes what clients see.
+//
+// Threads: a few network threads run every connection's coroutine (each on
+// its own strand); statements run on a pool of worker threads, so a long
+// read never holds up another client's I/O. Reads run in parallel on
+// snapshots; commits go through the engine one at a time.
+#ifndef HINDSIGHT_SERVER_SERVER_H_
+#define HINDSIGHT_SERVER_SERVER_H_
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "hindsight/db.h"
+
+namespace hindsight::server {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 5433;  // 0: any free port (address() tells which)
+  // With a users file every client authenticates with SCRAM-SHA-256;
+  // without one the server trusts loopback clients and refuses others.
+  std::string users_file;
+  std::string tls_cert;  // both or neither (PEM files)
+  std::string tls_key;
+  bool require_tls = false;
+  int max_connections = 100;
+  // A client that leaves a transaction open and idle this long is
+  // disconnected (its transaction rolled back); 0: never.
+  std::chrono::seconds idle_in_transaction_timeout{600};
+  // On shutdown, running statements get this long to finish, then are
+  // cancelled.
+  std::chrono::seconds shutdown_grace{10};
+  int worker_threads = 8;
+  int network_threads = 2;
+};
+
+class Server {
+ public:
+  // Reads the users file and TLS files and binds the listening socket.
+  // Errors: InvalidArgument for inconsistent options, NotFound/InvalidArgument
+  // for the users file, FailedPrecondition when TLS files do not load or the
+  // address cannot be bound (the message says why).
+  static absl::StatusOr<std::unique_ptr<Server>> Create(Database* db, const ServerOptions& options);
+  virtual ~Server() = default;
+
+  // The address it listens on, "HOST:PORT".
+  virtual std::string address() const = 0;
+
+  // Serves until Stop(), SIGTERM or SIGINT; then stops accepting, lets
+  // running statements finish within the grace period (cancelling them
+  // after it), rolls back open transactions, closes every connection and
+  // returns. The database is untouched after it returns.
+  virtual void Run() = 0;
+
+  // Thread-safe; Run returns soon after.
+  virtual void Stop() = 0;
+};
+
+}  // namespace hindsight::server
+
+#endif  // HINDSIGHT_SERVER_SERVER_H_

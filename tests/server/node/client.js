@@ -1,0 +1,33 @@
+// node-postgres against a running `hindsight serve`: a parameterized read,
+// a transaction, and an error with its SQLSTATE and position.
+// usage: node client.js PORT
+const { Client } = require('pg');
+
+async function main() {
+  const client = new Client({ host: '127.0.0.1', port: Number(process.argv[2]), user: 'node', database: 'x' });
+  await client.connect();
+  const read = await client.query('Syria diplomatic_relations $1 at $2 as of $3', ['Ukraine', '2025-10-01', '2025-01-01']);
+  if (read.rows.length !== 1 || read.rows[0].value !== 'talks') throw new Error('read: ' + JSON.stringify(read.rows));
+  if (!(read.rows[0].from instanceof Date) || read.rows[0].from.toISOString() !== '2024-12-30T00:00:00.000Z') {
+    throw new Error('from: ' + read.rows[0].from);
+  }
+  if (read.rows[0].to !== Infinity) throw new Error('to: ' + read.rows[0].to);
+  await client.query('BEGIN');
+  await client.query('assert $1 $2 $3 = $4 from $5', ['Node', 'version', 'pg', 8, '2024']);
+  await client.query('COMMIT');
+  const count = await client.query('count Node * *');
+  if (count.rows[0].count !== '1') throw new Error('count: ' + JSON.stringify(count.rows));
+  try {
+    await client.query('Syria * Ukraine at 2025-02-30');
+    throw new Error('no error');
+  } catch (e) {
+    if (e.code !== '22007' || e.position !== '20') throw new Error('error: ' + e.code + ' ' + e.position + ' ' + e.message);
+  }
+  await client.end();
+  console.log('node-postgres: parameterized read, transaction, error with SQLSTATE and position');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+// hindsight serve [options] DB_DIR
+#include <cstdio>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "command_line.h"
+#include "server/server.h"
+
+namespace hindsight::tools {
+namespace {
+
+constexpr char kHelp[] =
+    "usage: hindsight serve [--listen HOST:PORT] [--users FILE] [--tls-cert FILE --tls-key FILE\n"
+    "                       [--require-tls]] [--max-connections N]\n"
+    "                       [--idle-in-transaction-timeout SECONDS] DB_DIR\n"
+    "\n"
+    "Serves the database in DB_DIR (creating it if needed) over the PostgreSQL wire\n"
+    "protocol, so psql and every PostgreSQL driver are Hindsight clients:\n"
+    "  psql -h 127.0.0.1 -p 5433 -c 'Syria * Ukraine at 2025-10-01'\n"
+    "Statements are the query language's (docs/query-language.md); BEGIN, COMMIT,\n"
+    "ROLLBACK and the SET/SHOW statements drivers send work too (docs/server.md).\n"
+    "Prints one line when ready and serves until SIGTERM or SIGINT, then lets running\n"
+    "statements finish, rolls back open transactions and exits 0.\n"
+    "\n"
+    "  --listen HOST:PORT      where to listen (default 127.0.0.1:5433; port 0: any)\n"
+    "  --users FILE            clients authenticate with SCRAM-SHA-256 against FILE\n"
+    "                          (hindsight user add); without it only loopback clients\n"
+    "                          are accepted, without a password\n"
+    "  --tls-cert, --tls-key   PEM files: offer TLS (sslmode=require)\n"
+    "  --require-tls           refuse clients that do not use TLS\n"
+    "  --max-connections N     the client past N is refused with 53300 (default 100)\n"
+    "  --idle-in-transaction-timeout SECONDS\n"
+    "                          disconnect a client idle inside a transaction this long,\n"
+    "                          rolling it back (default 600; 0: never)\n";
+
+// "HOST:PORT" or "[V6]:PORT".
+bool ParseListen(const std::string& text, std::string* host, uint16_t* port) {
+  const size_t colon = text.rfind(':');
+  if (colon == std::string::npos) return false;
+  std::string h = text.substr(0, colon);
+  if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
+  uint32_t p = 0;
+  if (h.empty() || !absl::SimpleAtoi(text.substr(colon + 1), &p) || p > 65535) return false;
+  *host = h;
+  *port = static_cast<uint16_t>(p);
+  return true;
+}
+
+}  // namespace
+
+int RunServe(const Args& args) {
+  CommandLine cl("serve", kHelp);
+  std::string listen = "127.0.0.1:5433", max_connections = "100", idle_timeout = "600";
+  server::ServerOptions options;
+  cl.Value("--listen", &listen);
+  cl.Value("--users", &options.users_file);
+  cl.Value("--tls-cert", &options.tls_cert);
+  cl.Value("--tls-key", &options.tls_key);
+  cl.Flag("--require-tls", &options.require_tls);
+  cl.Value("--max-connections", &max_connections);
+  cl.Value("--idle-in-transaction-timeout", &idle_timeout);
+  if (auto exit = cl.Parse(args, 1)) return *exit;
+  int64_t idle_seconds = 0;
+  if (!ParseListen(listen, &options.host, &options.port)) {
+    cl.Error(absl::StrCat("--listen takes HOST:PORT, not '", listen, "'"));
+    return kExitUsage;
+  }
+  if (!absl::SimpleAtoi(max_connections, &options.max_connections) || options.max_connections < 1) {
+    cl.Error(absl::StrCat("--max-connections takes a positive number, not '", max_connections, "'"));
+    return kExitUsage;
+  }
+  if (!absl::SimpleAtoi(idle_timeout, &idle_seconds) || idle_seconds < 0) {
+    cl.Error(absl::StrCat("--idle-in-transaction-timeout takes seconds, not '", idle_timeout, "'"));
+    return kExitUsage;
+  }
+  options.idle_in_transaction_timeout = std::chrono::seconds(idle_seconds);
+  const std::string& dir = cl.positional()[0];
+  auto db = Database::Open(dir);
+  if (!db.ok()) {
+    cl.Error(std::string(db.status().message()));
+    return kExitFailure;
+  }
+  absl::StatusOr<std::unique_ptr<server::Server>> server = server::Server::Create(db->get(), options);
+  if (!server.ok()) {
+    cl.Error(std::string(server.status().message()));
+    return kExitFailure;
+  }
+  std::printf("hindsight: serving %s on %s%s\n", dir.c_str(), (*server)->address().c_str(),
+              options.users_file.empty() ? " (no users file: loopback clients only, no password)" : "");
+  std::fflush(stdout);
+  (*server)->Run();
+  std::fprintf(stderr, "hindsight: stopped serving %s\n", dir.c_str());
+  return kExitOk;
+}
+
+}  // namespace hindsight::tools
