@@ -3,11 +3,14 @@
 set -euo pipefail
 packages=(build-essential cmake ninja-build librocksdb-dev libcapnp-dev capnproto libabsl-dev
           libbenchmark-dev libgtest-dev libedit-dev libsqlite3-dev python3 clang libclang-rt-14-dev
-          libasio-dev libssl-dev postgresql-client postgresql-15 python3-psycopg2 python3-psycopg nodejs npm
+          libasio-dev libssl-dev postgresql-client postgresql-15 python3-psycopg2 python3-psycopg
           pkg-config libfuse3-dev fuse3)
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 missing=()
+# Node.js and npm run the node-postgres test; machines that have them from
+# elsewhere keep theirs.
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done

@@ -193,6 +193,13 @@ ProtocolHandler::Step ProtocolHandler::RunPiece(std::string* out) {
 }
 
 ProtocolHandler::Step ProtocolHandler::FinishSimpleRows(std::string* out) {
+  if (cancel_->exchange(false)) {  // cancelled while its rows were being sent
+    simple_portal_ = Portal{};
+    failed_ = session_.in_transaction();
+    AppendError(absl::CancelledError("cancelled"), "", 0, out);
+    AppendReadyForQuery(status(), out);
+    return Step::kDone;
+  }
   if (!AppendRows(&simple_portal_, simple_portal_.result.rows.size(), out)) {
     resume_ = [this](std::string* o) { return FinishSimpleRows(o); };
     return Step::kMore;
@@ -468,6 +475,13 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
 }
 
 ProtocolHandler::Step ProtocolHandler::SendPortalRows(const std::string& name, size_t end, std::string* out) {
+  if (cancel_->exchange(false)) {  // cancelled while its rows were being sent
+    portals_.erase(name);
+    failed_ = session_.in_transaction();
+    AppendError(absl::CancelledError("cancelled"), "", 0, out);
+    skip_until_sync_ = true;
+    return Step::kDone;
+  }
   Portal& portal = portals_[name];
   if (!AppendRows(&portal, end, out)) {
     resume_ = [this, name, end](std::string* o) { return SendPortalRows(name, end, o); };

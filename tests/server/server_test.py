@@ -1,0 +1,540 @@
+#!/usr/bin/python3
+"""`hindsight serve` with real clients: psql, psycopg2, psycopg 3,
+node-postgres and pgbench, fifty concurrent clients checked against a
+database built from the same transactions, and the clients a server must
+survive: wrong passwords, clear text when TLS is required, too many
+connections, clients that vanish mid-transaction or never read, cancels,
+SIGTERM under load, and random, truncated and oversized messages.
+
+Every server listens on a private port on 127.0.0.1 in a private
+directory and is stopped by its own pid, also when a check fails.
+
+usage: server_test.py HINDSIGHT   (run by Debian's python3, which has psycopg)
+"""
+import os
+import random
+import re
+import select
+import shutil
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+import psycopg
+import psycopg2
+import psycopg2.errors
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.dirname(os.path.dirname(HERE))
+TOOL = None
+WORK = None
+SERVERS = []
+
+
+class Server:
+    """`hindsight serve` on a free loopback port, stopped by its pid."""
+
+    def __init__(self, db, *args):
+        self.proc = subprocess.Popen([TOOL, 'serve', '--listen', '127.0.0.1:0', *args, db],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        SERVERS.append(self)
+        ready, _, _ = select.select([self.proc.stdout], [], [], 20)
+        line = self.proc.stdout.readline() if ready else ''
+        m = re.search(r'on 127\.0\.0\.1:(\d+)', line)
+        if not m:
+            self.proc.kill()
+            raise AssertionError('server did not start: %r %r' % (line, self.proc.stderr.read()))
+        self.port = int(m.group(1))
+        self.ready_line = line
+
+    def rss_kb(self):
+        with open('/proc/%d/status' % self.proc.pid) as f:
+            return int(re.search(r'VmRSS:\s+(\d+)', f.read()).group(1))
+
+    def stop(self, timeout=40):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        try:
+            status = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            raise AssertionError('server did not stop on SIGTERM')
+        SERVERS.remove(self)
+        return status
+
+    def dsn(self, user='tester', **extra):
+        parts = {'host': '127.0.0.1', 'port': str(self.port), 'user': user, 'dbname': 'hindsight'}
+        parts.update(extra)
+        return ' '.join('%s=%s' % kv for kv in parts.items())
+
+
+def run(args, **kw):
+    return subprocess.run(args, capture_output=True, text=True, timeout=kw.pop('timeout', 120), **kw)
+
+
+def new_db(name, demo=True):
+    db = os.path.join(WORK, name)
+    if demo:
+        r = run([TOOL, 'import', db, os.path.join(SOURCE, 'demo', 'news.tsv')])
+        assert r.returncode == 0, r.stderr
+    return db
+
+
+def psql(server, *args, user='tester', env=None, dsn_extra=None):
+    e = dict(os.environ, PGCONNECT_TIMEOUT='10', **(env or {}))
+    return run(['psql', '-X', '-v', 'ON_ERROR_STOP=0', server.dsn(user, **(dsn_extra or {})), *args], env=e)
+
+
+def infinity_loader(conn):
+    """psycopg 3 refuses 'infinity' timestamps unless told what they are."""
+    import datetime
+    from psycopg.types.datetime import TimestamptzLoader
+
+    class Loader(TimestamptzLoader):
+        def load(self, data):
+            if bytes(data) == b'infinity':
+                return datetime.datetime.max.replace(tzinfo=datetime.timezone.utc)
+            if bytes(data) == b'-infinity':
+                return datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
+            return super().load(data)
+
+    conn.adapters.register_loader('timestamptz', Loader)
+
+
+# --- the clients ---
+
+def test_psql_demo_questions_and_an_error_in_a_transaction():
+    server = Server(new_db('psql'))
+    try:
+        r = psql(server, '-c', 'Syria diplomatic_relations Ukraine at 2023-01-01',
+                 '-c', 'Syria diplomatic_relations Ukraine at 2025-10-01 as of 2025-01-01',
+                 '-c', 'timeline Syria diplomatic_relations *')
+        assert r.returncode == 0, r.stderr
+        assert '"severed" | 2022-06-30 00:00:00+00 | 2024-12-30 00:00:00+00' in r.stdout, r.stdout
+        assert re.search(r'"talks" +\| 2024-12-30 00:00:00\+00 \| infinity', r.stdout), r.stdout
+        # The same rows as `hindsight query` prints (psql's aligned table).
+        script = os.path.join(WORK, 'error.sql')
+        with open(script, 'w') as f:
+            f.write('BEGIN;\nassert Psql wrote this = 1 from 2020;\nSyria * Ukraine at 2025-02-30;\n'
+                    'assert Psql wrote that = 2;\nCOMMIT;\ncount Psql * *;\n')
+        r = psql(server, '-f', script)
+        assert 'invalid time literal' in r.stderr and 'current transaction is aborted' in r.stderr, r.stderr
+        assert 'ROLLBACK' in r.stdout, r.stdout
+        assert re.search(r'count\s*\n-+\n\s*0\n', r.stdout), r.stdout
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
+def test_psycopg2_reads_parameters_and_transactions():
+    server = Server(new_db('psycopg2'))
+    try:
+        conn = psycopg2.connect(server.dsn())
+        cur = conn.cursor()
+        cur.execute('Syria diplomatic_relations %s at %s as of %s', ('Ukraine', '2025-10-01', '2025-01-01'))
+        rows = cur.fetchall()
+        assert len(rows) == 1 and rows[0][3] == 'talks', rows
+        assert rows[0][4].isoformat() == '2024-12-30T00:00:00+00:00', rows
+        assert [d.name for d in cur.description] == ['subject', 'predicate', 'object', 'value', 'from', 'to']
+        cur.execute('begin at 2027-01-01 source psycopg2')  # the driver's BEGIN is open: this dates it
+        cur.execute('assert Py two x = %s from 2020', (5,))
+        conn.commit()
+        assert any('committed transaction 8 at 2027-01-01' in n for n in conn.notices), conn.notices
+        cur.execute('assert Py two x = 6 from 2020')
+        conn.rollback()
+        cur.execute('Py two *')
+        rows = cur.fetchall()
+        assert [r[3] for r in rows] == [5], rows
+        try:
+            cur.execute('Py * * at 2025-13-01')
+            raise AssertionError('no error')
+        except psycopg2.errors.InvalidDatetimeFormat as e:
+            assert e.pgcode == '22007', e.pgcode
+        conn.rollback()
+        conn.close()
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
+def test_psycopg3_reads_parameters_and_transactions():
+    server = Server(new_db('psycopg3'))
+    try:
+        with psycopg.connect(server.dsn(), autocommit=True) as conn:
+            infinity_loader(conn)
+            rows = conn.execute('Syria * %s at %s', ('Ukraine', '2025-10-01')).fetchall()
+            assert rows and rows[0][3] == 'restored' and rows[0][5].year == 9999, rows
+            with conn.transaction():
+                conn.execute('assert Py three x = %s from 2020', (3.5,))
+            try:
+                with conn.transaction():
+                    conn.execute('assert Py three x = 4 from 2020')
+                    conn.execute('Py three')
+            except psycopg.errors.SyntaxError as e:
+                assert 'expected an object' in str(e), e
+            rows = conn.execute('Py three *').fetchall()
+            assert [r[3] for r in rows] == [3.5], rows
+            count = conn.execute('count * * *').fetchone()[0]
+            assert isinstance(count, int), count
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
+def test_node_postgres():
+    if shutil.which('node') is None:
+        raise AssertionError('node is not installed (scripts/install-deps.sh installs it)')
+    node_dir = os.path.join(HERE, 'node')
+    if not os.path.isdir(os.path.join(node_dir, 'node_modules', 'pg')):
+        r = run(['npm', 'ci', '--no-audit', '--no-fund'], cwd=node_dir, timeout=300)
+        assert r.returncode == 0, r.stderr
+    server = Server(new_db('node'))
+    try:
+        r = run(['node', os.path.join(node_dir, 'client.js'), str(server.port)])
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
+def test_pgbench_custom_script_with_eight_clients():
+    server = Server(new_db('pgbench'))
+    try:
+        script = os.path.join(WORK, 'bench.sql')
+        with open(script, 'w') as f:
+            f.write('\\set y random(2000, 2026)\nSyria * Ukraine at :y;\ncount Syria * * at :y;\n')
+        for mode in ['simple', 'prepared']:
+            r = run(['pgbench', '-n', '-h', '127.0.0.1', '-p', str(server.port), '-U', 'bench', '-f', script,
+                     '-c', '8', '-j', '2', '-T', '2', '-M', mode, 'hindsight'])
+            assert r.returncode == 0, r.stdout + r.stderr
+            assert 'number of failed transactions: 0' in r.stdout, r.stdout
+            tps = float(re.search(r'tps = ([0-9.]+)', r.stdout).group(1))
+            assert tps > 100, r.stdout
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
+def test_fifty_concurrent_clients_commit_exactly_once():
+    db = new_db('fifty', demo=False)
+    server = Server(db)
+    acknowledged = {}  # tx id -> (source, operations)
+    errors = []
+    lock = threading.Lock()
+
+    def client(n):
+        try:
+            conn = psycopg2.connect(server.dsn())
+            conn.autocommit = True
+            cur = conn.cursor()
+            rng = random.Random(n)
+            for i in range(12):
+                if rng.random() < 0.4:
+                    cur.execute('count * * *')
+                    cur.fetchall()
+                    continue
+                ops = [('client%d' % n, 'wrote', 'k%d' % rng.randint(0, 5), rng.randint(0, 99),
+                        2000 + rng.randint(0, 20)) for _ in range(rng.randint(1, 3))]
+                source = 'c%d-%d' % (n, i)
+                del conn.notices[:]  # psycopg2 keeps only the last 50
+                cur.execute('begin source %s' % source)
+                for s, p, o, v, y in ops:
+                    cur.execute('assert %s %s %s = %d from %d' % (s, p, o, v, y))
+                cur.execute('commit')
+                m = re.search(r'committed transaction (\d+)', ''.join(conn.notices))
+                assert m, conn.notices
+                with lock:
+                    acknowledged[int(m.group(1))] = (source, ops)
+            conn.close()
+        except Exception as e:
+            errors.append(repr(e))
+
+    try:
+        threads = [threading.Thread(target=client, args=(n,)) for n in range(50)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert not errors, errors[:3]
+        assert server.stop() == 0
+        log = run([TOOL, 'log', db]).stdout.splitlines()
+        ids = [int(line.split('\t')[0]) for line in log]
+        assert ids == list(range(1, len(ids) + 1)) and sorted(acknowledged) == ids, (ids[:5], len(acknowledged))
+        times = {int(line.split('\t')[0]): line.split('\t')[1] for line in log}
+        for line in log:
+            tx, _, source, count = line.split('\t')
+            assert acknowledged[int(tx)][0] == source and len(acknowledged[int(tx)][1]) == int(count), line
+        # The same transactions, in the log's order, into a database of their own.
+        ops_path = os.path.join(WORK, 'fifty.tsv')
+        with open(ops_path, 'w') as f:
+            for tx in ids:
+                source, ops = acknowledged[tx]
+                f.write('tx\t%s\t%s\n' % (times[tx], source))
+                for s, p, o, v, y in ops:
+                    f.write('assert\t%s\t%s\t%s\t%d\t%d\t+inf\n' % (s, p, o, v, y))
+        reference = os.path.join(WORK, 'fifty-reference')
+        assert run([TOOL, 'import', reference, ops_path]).returncode == 0
+        for statement in ['history * * *', '* * *']:
+            got = run([TOOL, 'query', '--format', 'tsv', db, statement]).stdout
+            assert got and got == run([TOOL, 'query', '--format', 'tsv', reference, statement]).stdout, statement
+    finally:
+        cleanup()
+
+
+# --- the clients a server must survive ---
+
+def test_users_passwords_read_only_and_tls():
+    users = os.path.join(WORK, 'users.txt')
+    for name, password, extra in [('alice', 'wonderland', []), ('bob', 'builder', ['--read-only'])]:
+        r = run([TOOL, 'user', 'add', *extra, users, name], input=password + '\n')
+        assert r.returncode == 0, r.stderr
+    assert os.stat(users).st_mode & 0o777 == 0o600
+    text = open(users).read()
+    assert 'wonderland' not in text and 'SCRAM-SHA-256$4096:' in text, text
+    cert, key = os.path.join(WORK, 'cert.pem'), os.path.join(WORK, 'key.pem')
+    r = run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
+             '-subj', '/CN=127.0.0.1'])
+    assert r.returncode == 0, r.stderr
+    server = Server(new_db('users'), '--users', users, '--tls-cert', cert, '--tls-key', key, '--require-tls')
+    try:
+        assert 'loopback' not in server.ready_line, server.ready_line
+        ok = psql(server, '-c', 'count * * *', user='alice', env={'PGPASSWORD': 'wonderland'},
+                  dsn_extra={'sslmode': 'require'})
+        assert ok.returncode == 0 and '35' in ok.stdout, ok.stderr
+        bad = psql(server, '-c', 'count * * *', user='alice', env={'PGPASSWORD': 'rabbit'},
+                   dsn_extra={'sslmode': 'require'})
+        assert 'password authentication failed for user "alice"' in bad.stderr, bad.stderr
+        nobody = psql(server, '-c', 'count * * *', user='mallory', env={'PGPASSWORD': 'x'},
+                      dsn_extra={'sslmode': 'require'})
+        assert 'password authentication failed for user "mallory"' in nobody.stderr, nobody.stderr
+        clear = psql(server, '-c', 'count * * *', user='alice', env={'PGPASSWORD': 'wonderland'},
+                     dsn_extra={'sslmode': 'disable'})
+        assert 'requires TLS' in clear.stderr, clear.stderr
+        ro = psql(server, '-c', 'assert Bob built it = 1', user='bob', env={'PGPASSWORD': 'builder'},
+                  dsn_extra={'sslmode': 'require'})
+        assert 'user "bob" is read-only' in ro.stderr, ro.stderr
+        conn = psycopg2.connect(server.dsn('bob', password='builder', sslmode='require'))
+        try:
+            conn.cursor().execute('erase Syria diplomatic_relations Ukraine')
+            raise AssertionError('a read-only user wrote')
+        except psycopg2.Error as e:
+            assert e.pgcode == '25006', e.pgcode
+        conn.close()
+        assert server.stop() == 0
+        r = run([TOOL, 'user', 'remove', users, 'bob'])
+        assert r.returncode == 0 and 'bob' not in open(users).read()
+    finally:
+        cleanup()
+
+
+def test_connection_limits_vanishing_and_slow_clients():
+    db = new_db('limits', demo=False)
+    wl = os.path.join(WORK, 'limits-wl')
+    assert run([os.path.join(os.path.dirname(TOOL), '..', 'bench', 'workload', 'hindsight-workload'), '--keys',
+                '20000', '--queries', '10', '--out', wl]).returncode == 0
+    assert run([TOOL, 'import', '--bulk', db, os.path.join(wl, 'ops.tsv')]).returncode == 0
+    server = Server(db, '--max-connections', '3', '--idle-in-transaction-timeout', '2')
+    try:
+        a, b = psycopg2.connect(server.dsn()), psycopg2.connect(server.dsn())
+        # A client that asks for big answers and never reads them.
+        hog = raw_startup(server.port)
+        hog.sendall(query_message('history * * *') * 20)
+        try:
+            psycopg2.connect(server.dsn())
+            raise AssertionError('a fourth client was accepted')
+        except psycopg2.OperationalError as e:
+            assert 'too many clients' in str(e), e
+        # The others are served meanwhile.
+        start = time.time()
+        cur = a.cursor()
+        for _ in range(20):
+            cur.execute('count * * * at 2000')
+            cur.fetchall()
+        assert time.time() - start < 10, 'other clients were held up by one that does not read'
+        a.rollback()
+        # A client that vanishes mid-transaction: nothing of it is applied.
+        cur = b.cursor()
+        cur.execute('assert Vanished client x = 1 from 2020')
+        b.close()
+        hog.close()
+        time.sleep(0.5)
+        c = psycopg2.connect(server.dsn())
+        cur = c.cursor()
+        cur.execute('count Vanished * *')
+        assert cur.fetchone()[0] == 0
+        c.rollback()
+        # A cancel stops a long read with 57014; the session goes on.
+        timer = threading.Timer(0.1, c.cancel)
+        timer.start()
+        try:
+            cur.execute('history * * *')
+            cur.fetchall()
+            raise AssertionError('the read was not cancelled')
+        except psycopg2.errors.QueryCanceled:
+            pass
+        c.rollback()
+        cur.execute('count * * * at 2000')
+        assert cur.fetchone()[0] > 0
+        c.rollback()
+        # A client idle inside a transaction is disconnected, its transaction dropped.
+        cur.execute('assert Idle client x = 1 from 2020')
+        time.sleep(3)
+        try:
+            cur.execute('count * * *')
+            raise AssertionError('an idle transaction outlived its timeout')
+        except psycopg2.Error as e:
+            assert 'idle-in-transaction timeout' in str(e) or isinstance(e, psycopg2.OperationalError), e
+        d = psycopg2.connect(server.dsn())
+        cur = d.cursor()
+        cur.execute('count Idle * *')
+        assert cur.fetchone()[0] == 0
+        d.close()
+        a.close()
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
+def test_sigterm_under_load_loses_nothing_acknowledged():
+    db = new_db('sigterm', demo=False)
+    server = Server(db)
+    acknowledged = []
+    stop = threading.Event()
+
+    def writer(n):
+        try:
+            conn = psycopg2.connect(server.dsn())
+            conn.autocommit = True
+            cur = conn.cursor()
+            for i in range(10000):
+                if stop.is_set():
+                    break
+                del conn.notices[:]
+                cur.execute('assert W%d k%d v = %d from 2020' % (n, i, i))
+                m = re.search(r'committed transaction (\d+)', ''.join(conn.notices))
+                acknowledged.append(int(m.group(1)))
+        except psycopg2.Error:
+            pass  # the server went away, as it was told to
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(6)]
+    try:
+        for t in threads:
+            t.start()
+        time.sleep(1.5)
+        status = server.stop()
+        stop.set()
+        for t in threads:
+            t.join()
+        assert status == 0, status
+        assert len(acknowledged) > 20, len(acknowledged)
+        ids = [int(line.split('\t')[0]) for line in run([TOOL, 'log', db]).stdout.splitlines()]
+        assert set(acknowledged) <= set(ids) and ids == list(range(1, len(ids) + 1)), (len(acknowledged), len(ids))
+    finally:
+        stop.set()
+        cleanup()
+
+
+def raw_startup(port, user='raw'):
+    s = socket.create_connection(('127.0.0.1', port), timeout=10)
+    body = struct.pack('!I', 196608) + b'user\0' + user.encode() + b'\0\0'
+    s.sendall(struct.pack('!I', len(body) + 4) + body)
+    data = b''
+    while not data.endswith(b'Z\x00\x00\x00\x05I'):
+        chunk = s.recv(4096)
+        assert chunk, data
+        data += chunk
+    return s
+
+
+def query_message(q):
+    body = q.encode() + b'\0'
+    return b'Q' + struct.pack('!I', len(body) + 4) + body
+
+
+def test_random_truncated_and_oversized_messages():
+    server = Server(new_db('garbage'))
+    try:
+        rng = random.Random(7)
+        rss_before = server.rss_kb()
+        cases = [
+            struct.pack('!I', 0x7FFFFFFF) + b'\0\0\0\0',             # a 2 GB start-up packet
+            struct.pack('!I', 8) + struct.pack('!I', 1234),          # an unknown protocol
+            struct.pack('!I', 3),                                    # a length shorter than itself
+            b'\x00\x00',                                             # truncated
+        ]
+        for _ in range(40):
+            cases.append(bytes(rng.getrandbits(8) for _ in range(rng.randint(1, 300))))
+        typed = [b'Q' + struct.pack('!I', 0x7FFFFFFF), b'Q' + struct.pack('!I', 2), b'P\x00\x00\x00\x08ab',
+                 b'B' + struct.pack('!I', 12) + b'\0\0\xff\xff\xff\xff', b'\x00' + struct.pack('!I', 4),
+                 b'D\x00\x00\x00\x06Z\x00', b'E\x00\x00\x00\x04']
+        for _ in range(40):
+            t = bytes([rng.choice(b'QPBDECSHXpdf')])
+            body = bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 200)))
+            typed.append(t + struct.pack('!I', len(body) + 4 + rng.choice([0, 0, 1, -1])) + body)
+        survivor = psycopg2.connect(server.dsn())
+        cur = survivor.cursor()
+        for i, case in enumerate(cases + typed):
+            s = raw_startup(server.port) if i >= len(cases) else socket.create_connection(('127.0.0.1', server.port))
+            s.settimeout(5)
+            try:
+                s.sendall(case)
+                s.shutdown(socket.SHUT_WR)
+                while s.recv(65536):
+                    pass  # an error, or the connection closed
+            except OSError:  # reset, broken pipe, not connected, timeout
+                pass
+            finally:
+                s.close()
+            if i % 10 == 0:
+                cur.execute('count * * *')
+                assert cur.fetchone()[0] == 35
+                survivor.rollback()
+        assert server.rss_kb() < rss_before + 200_000, (rss_before, server.rss_kb())
+        survivor.close()
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
+def cleanup():
+    for s in list(SERVERS):
+        if s.proc.poll() is None:
+            s.proc.kill()
+            s.proc.wait()
+        SERVERS.remove(s)
+
+
+def main():
+    global TOOL, WORK
+    TOOL = os.path.abspath(sys.argv[1])
+    WORK = tempfile.mkdtemp(prefix='hindsight-server-test-')
+    tests = [(name, fn) for name, fn in sorted(globals().items()) if name.startswith('test_')]
+    only = sys.argv[2:]
+    failed = 0
+    try:
+        for name, fn in tests:
+            if only and name not in only:
+                continue
+            start = time.time()
+            try:
+                fn()
+                print('ok      %s (%.1f s)' % (name, time.time() - start), flush=True)
+            except Exception:
+                failed += 1
+                print('FAILED  %s\n%s' % (name, traceback.format_exc()), flush=True)
+    finally:
+        cleanup()
+        shutil.rmtree(WORK, ignore_errors=True)
+    ran = len(only) if only else len(tests)
+    print('server: %d passed, %d failed' % (ran - failed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
