@@ -130,6 +130,38 @@ TEST_F(DbTest, WorkedExampleOfSemanticsSection5) {
   EXPECT_EQ(rows[2].key.object, "Ahmed al-Sharaa");
 }
 
+TEST_F(DbTest, ASecondProcessReadsBesideTheWriterAndCatchesUp) {
+  LoadWorkedExample();
+  Options options;
+  options.read_only_if_in_use = true;
+  auto reader = Database::Open(dir_.path(), options);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  ASSERT_TRUE((*reader)->read_only());
+  EXPECT_FALSE(db_->read_only());
+  EXPECT_EQ((*reader)->LastTransaction().id, 3u);
+  // The writer goes on, with a name the reader has never seen.
+  Transaction more;
+  more.SetTime(T("2025-10-16"));
+  more.Assert({"Syria", "embassy", "Kyiv"}, Value::String("reopened"), {T("2025-10-15"), kPosInf});
+  MustCommit(more);
+  const Pattern embassy{"Syria", "embassy", std::nullopt};
+  EXPECT_TRUE((*reader)->Query({embassy, ValidTimeClause::All(), TxTimeClause::Latest()})->empty());
+  ASSERT_TRUE((*reader)->CatchUp().ok());
+  EXPECT_EQ((*reader)->LastTransaction().id, 4u);
+  const auto rows = (*reader)->Query({embassy, ValidTimeClause::All(), TxTimeClause::Latest()});
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].value, Value::String("reopened"));
+  // Writes are refused with a message that names the way to write.
+  const absl::StatusOr<TransactionInfo> refused = (*reader)->Commit(more);
+  EXPECT_TRUE(absl::IsFailedPrecondition(refused.status())) << refused.status();
+  EXPECT_TRUE(absl::StrContains(refused.status().message(), "hindsight serve")) << refused.status();
+  EXPECT_TRUE(absl::IsFailedPrecondition((*reader)->Compact()));
+  // Without the option, a held database is refused as before.
+  Options plain;
+  EXPECT_TRUE(absl::IsFailedPrecondition(Database::Open(dir_.path(), plain).status()));
+}
+
 TEST_F(DbTest, AsOfTransactionNumberAndHistory) {
   LoadWorkedExample();
   EXPECT_EQ(Q(Exact(kSyriaUkraine), ValidTimeClause::At(T("2025-10-01")), TxTimeClause::AsOfTx(1))[0].value,

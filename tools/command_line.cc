@@ -43,6 +43,7 @@ void CommandLine::Error(const std::string& message) const {
 std::unique_ptr<Database> OpenExisting(const CommandLine& cl, const std::string& dir) {
   Options options;
   options.create_if_missing = false;
+  options.read_only_if_in_use = true;
   auto db = Database::Open(dir, options);
   if (!db.ok()) {
     cl.Error(std::string(db.status().message()));

@@ -114,10 +114,15 @@ int RunShell(const Args& args) {
   if (auto exit = ParseShellArgs(args, 1, &cl, &parsed)) return *exit;
   Options options;
   options.sync = !no_sync;
+  options.read_only_if_in_use = true;
   auto db = Database::Open(cl.positional()[0], options);
   if (!db.ok()) {
     cl.Error(std::string(db.status().message()));
     return kExitFailure;
+  }
+  if ((*db)->read_only()) {
+    cl.Error("another process holds this database (hindsight serve?): reading it read-only, up to date before "
+             "each statement; write through that process");
   }
   return RunShellOn(db->get(), parsed, nullptr);
 }

@@ -94,6 +94,7 @@ class Table {
 
 absl::Status DbImpl::BulkLoad(const std::vector<Transaction>& txns, size_t* loaded) {
   *loaded = 0;
+  if (read_only()) return RefuseWrite();
   std::lock_guard write_lock(write_mu_);
   if (LastTransaction().id != 0 || names_.size() != 0) {
     return absl::FailedPreconditionError("bulk loading needs a database without transactions");

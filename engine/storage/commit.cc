@@ -75,6 +75,7 @@ bool DbImpl::NameInUse(NameId id, const absl::flat_hash_set<KeyIds>& gone) const
 }
 
 absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
+  if (read_only()) return RefuseWrite();
   for (size_t i = 0; i < txn.operations().size(); ++i) HS_RETURN_IF_ERROR(ValidateOperation(txn.operations()[i], i));
 
 

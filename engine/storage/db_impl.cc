@@ -168,7 +168,9 @@ absl::Status DbImpl::Initialize(const std::string& path, const Options& options)
     return absl::AlreadyExistsError(absl::StrCat("database already exists: ", path));
   }
   if (!exists) {
-    if (!options.create_if_missing) return absl::NotFoundError(absl::StrCat("no database at ", path));
+    if (!options.create_if_missing || options.read_only) {
+      return absl::NotFoundError(absl::StrCat("no database at ", path));
+    }
     if (fs::exists(path, ec) && !fs::is_directory(path, ec)) {
       return absl::FailedPreconditionError(absl::StrCat(path, " is not a directory"));
     }
@@ -195,10 +197,49 @@ absl::Status DbImpl::Initialize(const std::string& path, const Options& options)
           absl::StrCat(path, " is not a Hindsight database (no column family '", name, "')"));
     }
   }
+  HS_RETURN_IF_ERROR(OpenRocks(path, options));
+  return LoadState();
+}
+
+absl::Status DbImpl::OpenRocks(const std::string& path, const Options& options) {
+  namespace fs = std::filesystem;
   rocksdb::DB* raw = nullptr;
-  HS_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(db_options, path, MakeDescriptors(options.block_cache_bytes), &handles_, &raw),
-                               absl::StrCat("cannot open database ", path)));
+  const std::string failed = absl::StrCat("cannot open database ", path);
+  if (!options.read_only) {
+    const rocksdb::Status s =
+        rocksdb::DB::Open(MakeDbOptions(), path, MakeDescriptors(options.block_cache_bytes), &handles_, &raw);
+    if (s.ok() || !IsLockHeld(s) || !options.read_only_if_in_use) {
+      db_.reset(raw);
+      return FromRocks(s, failed);
+    }
+  }
+  // A secondary instance beside the writer: it keeps every table file open
+  // (the writer may delete them) and its own log in a scratch directory.
+  std::string scratch = (fs::temp_directory_path() / "hindsight-reader-XXXXXX").string();
+  if (mkdtemp(scratch.data()) == nullptr) return absl::InternalError(absl::StrCat(failed, ": no scratch directory"));
+  rocksdb::DBOptions db_options = MakeDbOptions();
+  db_options.max_open_files = -1;
+  const rocksdb::Status s = rocksdb::DB::OpenAsSecondary(db_options, path, scratch,
+                                                         MakeDescriptors(options.block_cache_bytes), &handles_, &raw);
+  if (!s.ok()) {
+    std::error_code ec;
+    fs::remove_all(scratch, ec);
+    return FromRocks(s, absl::StrCat(failed, " beside the process that holds it"));
+  }
   db_.reset(raw);
+  secondary_dir_ = std::move(scratch);
+  return absl::OkStatus();
+}
+
+absl::Status DbImpl::RefuseWrite() const {
+  return absl::FailedPreconditionError(
+      "this process reads the database beside the process that holds it (hindsight serve?): write through that "
+      "process, e.g. psql -h HOST -p PORT -c 'assert ...'");
+}
+
+absl::Status DbImpl::CatchUp() {
+  if (!read_only()) return absl::OkStatus();
+  HS_RETURN_IF_ERROR(FromRocks(db_->TryCatchUpWithPrimary(), "cannot catch up with the process that holds the database"));
   return LoadState();
 }
 
@@ -210,6 +251,10 @@ absl::Status DbImpl::LoadState() {
   HS_ASSIGN_OR_RETURN(MetaRecord meta, DecodeMeta(bytes));
   // Formats 2 and 3 differ from this one only in the slice index.
   const bool upgradable = meta.format_version == 2 || meta.format_version == 3;
+  if (upgradable && read_only()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the database is in format ", meta.format_version, ": open it once to write, to upgrade it"));
+  }
   if (meta.format_version != kFormatVersion && !upgradable) {
     return absl::FailedPreconditionError(
         absl::StrCat("unsupported database format version ", meta.format_version, " (this build reads ",
@@ -242,9 +287,13 @@ absl::Status DbImpl::LoadState() {
 }
 
 DbImpl::~DbImpl() {
-  if (db_ == nullptr) return;
-  for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h);
-  db_->Close();
+  if (db_ != nullptr) {
+    for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h);
+    db_->Close();
+    db_.reset();
+  }
+  std::error_code ec;
+  if (!secondary_dir_.empty()) std::filesystem::remove_all(secondary_dir_, ec);
 }
 
 absl::StatusOr<TransactionInfo> DbImpl::ReadTransactionInfo(uint64_t id, const rocksdb::Snapshot* snapshot) const {
@@ -265,6 +314,7 @@ absl::StatusOr<TransactionInfo> DbImpl::GetTransaction(uint64_t id) const {
 }
 
 absl::Status DbImpl::Compact() {
+  if (read_only()) return RefuseWrite();
   std::lock_guard write_lock(write_mu_);
   rocksdb::FlushOptions flush;
   flush.wait = true;

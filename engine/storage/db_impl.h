@@ -43,6 +43,8 @@ class DbImpl final : public Database {
   absl::StatusOr<std::vector<std::string>> NamesWithPrefix(const std::string& prefix, size_t limit) const override;
   absl::StatusOr<TransactionInfo> GetTransaction(uint64_t id) const override;
   TransactionInfo LastTransaction() const override;
+  bool read_only() const override { return !secondary_dir_.empty(); }
+  absl::Status CatchUp() override;
 
  private:
   // A consistent point to read at: a RocksDB snapshot and the last
@@ -61,6 +63,11 @@ class DbImpl final : public Database {
   DbImpl() = default;
   std::unique_ptr<ReadView> AcquireView() const;
   absl::Status Initialize(const std::string& path, const Options& options);
+  // Opens the existing database at `path` to write, or as a secondary
+  // instance beside its writer (in a temporary directory of its own).
+  absl::Status OpenRocks(const std::string& path, const Options& options);
+  // FailedPrecondition for a write in a read-only database.
+  absl::Status RefuseWrite() const;
   absl::Status LoadState();
   // Brings a database of format 2 or 3, which differ from this one only in
   // the slice index, to this format: rebuilds the index from the keys' live
@@ -107,6 +114,7 @@ class DbImpl final : public Database {
   rocksdb::ColumnFamilyHandle* cf(int i) const { return handles_[i]; }
 
   std::unique_ptr<rocksdb::DB> db_;
+  std::string secondary_dir_;  // read-only: the secondary instance's own directory
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   Clock* clock_ = nullptr;
   bool sync_ = true;

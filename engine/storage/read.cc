@@ -18,8 +18,13 @@ namespace hindsight::internal {
 
 class DbImpl::ReadView {
  public:
-  ReadView(rocksdb::DB* db, TransactionInfo last) : db_(db), snapshot_(db->GetSnapshot()), last_(std::move(last)) {}
-  ~ReadView() { db_->ReleaseSnapshot(snapshot_); }
+  // A read-only (secondary) instance changes only at CatchUp, which no read
+  // runs beside: it reads without a snapshot (and has none to give).
+  ReadView(rocksdb::DB* db, TransactionInfo last, bool read_only)
+      : db_(db), snapshot_(read_only ? nullptr : db->GetSnapshot()), last_(std::move(last)) {}
+  ~ReadView() {
+    if (snapshot_ != nullptr) db_->ReleaseSnapshot(snapshot_);
+  }
   ReadView(const ReadView&) = delete;
   ReadView& operator=(const ReadView&) = delete;
 
@@ -39,7 +44,7 @@ class DbImpl::ReadView {
 
 std::unique_ptr<DbImpl::ReadView> DbImpl::AcquireView() const {
   std::lock_guard lock(state_mu_);
-  return std::make_unique<ReadView>(db_.get(), last_);
+  return std::make_unique<ReadView>(db_.get(), last_, read_only());
 }
 
 namespace {

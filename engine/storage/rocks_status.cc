@@ -10,13 +10,18 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {
   const std::string msg = absl::StrCat(std::string(context), ": ", s.ToString());
   if (s.IsCorruption()) return absl::DataLossError(msg);
   if (s.IsNotFound()) return absl::NotFoundError(msg);
-  if (s.IsIOError() && absl::StrContains(s.ToString(), "lock")) {
+  if (IsLockHeld(s)) {
     return absl::FailedPreconditionError(
         absl::StrCat(std::string(context), ": the database is in use by another process (", s.ToString(), ")"));
   }
   if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
   if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) return absl::UnavailableError(msg);
   return absl::InternalError(msg);
+}
+
+bool IsLockHeld(const rocksdb::Status& s) {
+  // RocksDB reports a held LOCK file as an IOError naming the lock.
+  return s.IsIOError() && absl::StrContains(s.ToString(), "lock");
 }
 
 }  // namespace hindsight::internal

@@ -15,6 +15,9 @@ namespace hindsight::internal {
 // Unavailable. `context` prefixes the message.
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view context);
 
+// Whether `s` says another process holds the database's lock.
+bool IsLockHeld(const rocksdb::Status& s);
+
 }  // namespace hindsight::internal
 
 #endif  // HINDSIGHT_STORAGE_ROCKS_STATUS_H_

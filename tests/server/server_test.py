@@ -287,6 +287,22 @@ def test_fifty_concurrent_clients_commit_exactly_once():
         cleanup()
 
 
+def test_a_second_process_reads_a_served_database():
+    db = new_db('second')
+    server = Server(db)
+    try:
+        r = run([TOOL, 'query', '--format', 'tsv', db, 'count * * *'])
+        assert r.returncode == 0 and r.stdout.strip() == '35', r.stdout + r.stderr
+        assert psql(server, '-c', 'assert Served new fact = 1').returncode == 0
+        r = run([TOOL, 'query', '--format', 'tsv', db, 'count * * *'])
+        assert r.stdout.strip() == '36', r.stdout + r.stderr
+        r = run([TOOL, 'shell', db], input='count Served * *;\nassert Shell tries writing = 1;\n')
+        assert r.returncode == 1 and 'hindsight serve' in r.stderr and '1' in r.stdout, r.stdout + r.stderr
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
 # --- the clients a server must survive ---
 
 def test_users_passwords_read_only_and_tls():

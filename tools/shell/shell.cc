@@ -143,6 +143,10 @@ void Shell::PrintError(const std::string& statement, const absl::Status& status)
 bool Shell::RunStatement(const std::string& text) {
   const std::string clean = WithoutComments(text);
   const auto start = std::chrono::steady_clock::now();
+  if (absl::Status s = db_->CatchUp(); !s.ok()) {  // read-only beside a writer: see its latest commits
+    PrintError(clean, s);
+    return false;
+  }
   absl::StatusOr<internal::Statement> st = internal::ParseStatement(clean);
   if (!st.ok()) {
     PrintError(clean, st.status());

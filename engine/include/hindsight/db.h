@@ -114,6 +114,18 @@ class Database {
 
   // The last committed transaction (id 0 and time -inf when there is none).
   virtual TransactionInfo LastTransaction() const = 0;
+
+  // True when this object reads the database beside another process that
+  // holds it (Options::read_only, or read_only_if_in_use when it was held):
+  // reads see what that process had committed when this one opened or last
+  // caught up; Commit, BulkLoad and Compact fail with FailedPrecondition.
+  virtual bool read_only() const = 0;
+
+  // For a read-only database: catches up with what the process holding it
+  // has committed since. OK and nothing to do for one opened to write.
+  // REQUIRES: no other call on this object runs meanwhile. Cost: reads the
+  // writer's new log and manifest entries, then the name dictionary.
+  virtual absl::Status CatchUp() = 0;
 };
 
 }  // namespace hindsight

@@ -25,6 +25,12 @@ struct Options {
   bool create_if_missing = true;   // else opening a missing database is NotFound
   bool error_if_exists = false;    // else opening an existing one is fine
   Clock* clock = nullptr;          // nullptr: SystemClock(); not owned
+  // Read the database beside the process that holds it (`hindsight serve`,
+  // say) as a RocksDB secondary instance: a view of what it has committed,
+  // refreshed by Database::CatchUp; writes fail. The database must exist.
+  bool read_only = false;
+  // Open to write, but read-only as above when another process holds it.
+  bool read_only_if_in_use = false;
 
   // Durability versus speed. true: every commit reaches the disk (fsync of
   // the write-ahead log) before Commit returns, surviving a power loss.
