@@ -19,7 +19,7 @@ namespace hindsight::server {
 // Limits on what a client may send. A length outside them is a protocol
 // violation: the connection is closed after an error.
 inline constexpr uint32_t kMaxStartupBytes = 10'000;
-inline constexpr uint32_t kMaxMessageBytes = 64u << 20;
+inline constexpr uint32_t kMaxMessageBytes = 16u << 20;
 
 // The codes of the untyped first messages.
 inline constexpr uint32_t kProtocolVersion3 = 196608;  // 3.0

@@ -1,0 +1,109 @@
+// The server's session logic without sockets: messages in, protocol bytes
+// out (server/protocol_handler.h).
+#include <atomic>
+
+#include "absl/strings/match.h"
+#include "gtest/gtest.h"
+#include "hindsight/db.h"
+#include "server/protocol_handler.h"
+#include "test_util.h"
+
+namespace hindsight::server {
+namespace {
+
+using testing::ScratchDir;
+
+// The types of the messages in `out`, in order ("TDDCZ").
+std::string Types(const std::string& out) {
+  std::string types;
+  for (size_t i = 0; i + 5 <= out.size();) {
+    types.push_back(out[i]);
+    const auto* p = reinterpret_cast<const unsigned char*>(out.data() + i + 1);
+    i += 1 + (uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]);
+  }
+  return types;
+}
+
+class ProtocolHandlerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto db = Database::Open(dir_.Sub("db"));
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = std::move(*db);
+    handler_ = std::make_unique<ProtocolHandler>(db_.get(), "tester", false, &cancel_);
+  }
+  std::string Query(const std::string& q) {
+    FrontendMessage m{};
+    m.type = 'Q';
+    m.query = q;
+    return Send(m);
+  }
+  std::string Send(const FrontendMessage& m) {
+    std::string out;
+    ProtocolHandler::Step step = handler_->Handle(m, &out);
+    while (step == ProtocolHandler::Step::kMore) step = handler_->Continue(&out);
+    return out;
+  }
+
+  ScratchDir dir_;
+  std::unique_ptr<Database> db_;
+  std::atomic<bool> cancel_{false};
+  std::unique_ptr<ProtocolHandler> handler_;
+};
+
+TEST_F(ProtocolHandlerTest, SimpleQueriesAnswerRowsAndTags) {
+  EXPECT_EQ(Types(Query("assert A p B = 1 from 2020; assert A p C = \"x\"")), "NCNCZ");
+  const std::string out = Query("A p *; count * * *");
+  EXPECT_EQ(Types(out), "TDDCTDCZ");
+  EXPECT_TRUE(absl::StrContains(out, "SELECT 2")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "2020-01-01 00:00:00+00")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "infinity")) << out;
+  EXPECT_EQ(Types(Query("")), "IZ");
+}
+
+TEST_F(ProtocolHandlerTest, AnErrorInABlockFailsItUntilRollback) {
+  EXPECT_EQ(Types(Query("BEGIN")), "CZ");
+  EXPECT_EQ(handler_->status(), 'T');
+  EXPECT_EQ(Types(Query("assert A p B = 1")), "CZ");
+  const std::string error = Query("A p * at 2025-02-30");
+  EXPECT_EQ(Types(error), "EZ");
+  EXPECT_TRUE(absl::StrContains(error, "22007")) << error;
+  EXPECT_EQ(handler_->status(), 'E');
+  EXPECT_TRUE(absl::StrContains(Query("count * * *"), "25P02"));
+  EXPECT_TRUE(absl::StrContains(Query("COMMIT"), "ROLLBACK"));
+  EXPECT_EQ(handler_->status(), 'I');
+  EXPECT_TRUE(absl::StrContains(Query("count * * *"), std::string("\x00\x00\x00\x01" "0", 5)));
+}
+
+TEST_F(ProtocolHandlerTest, TheExtendedProtocolBindsParametersAndPagesRows) {
+  Query("assert A p B = 1 from 2020; assert A p C = 2 from 2020; assert A p D = 3 from 2020");
+  FrontendMessage parse{};
+  parse.type = 'P';
+  parse.parse = {"s", "A $1 * at $2", {}};
+  EXPECT_EQ(Types(Send(parse)), "1");
+  FrontendMessage describe{};
+  describe.type = 'D';
+  describe.describe = {'S', "s"};
+  EXPECT_EQ(Types(Send(describe)), "tT");
+  FrontendMessage bind{};
+  bind.type = 'B';
+  bind.bind.statement = "s";
+  bind.bind.params = {std::string("p"), std::string("2021")};
+  EXPECT_EQ(Types(Send(bind)), "2");
+  FrontendMessage execute{};
+  execute.type = 'E';
+  execute.execute = {"", 2};
+  EXPECT_EQ(Types(Send(execute)), "DDs");  // two rows, then suspended
+  EXPECT_EQ(Types(Send(execute)), "DC");   // the last one
+  FrontendMessage sync{};
+  sync.type = 'S';
+  EXPECT_EQ(Types(Send(sync)), "Z");
+  // An error skips everything until Sync.
+  bind.bind.params = {std::string("p")};
+  EXPECT_EQ(Types(Send(bind)), "E");
+  EXPECT_EQ(Types(Send(execute)), "");
+  EXPECT_EQ(Types(Send(sync)), "Z");
+}
+
+}  // namespace
+}  // namespace hindsight::server
