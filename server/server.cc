@@ -4,6 +4,7 @@
 #include <asio/ssl.hpp>
 
 #include <atomic>
+#include <cstring>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -60,13 +61,31 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
  private:
+  // Reads `n` bytes through a buffer: one read from the socket usually
+  // brings a whole pipeline of messages (Bind, Execute, Sync).
   awaitable<void> ReadExactly(void* data, size_t n) {
-    if (tls_) {
-      co_await asio::async_read(*tls_, asio::buffer(data, n), use_awaitable);
-    } else {
-      co_await asio::async_read(socket_, asio::buffer(data, n), use_awaitable);
+    auto* to = static_cast<char*>(data);
+    while (n > 0) {
+      if (in_pos_ == in_.size()) co_await Fill();
+      const size_t take = std::min(n, in_.size() - in_pos_);
+      std::memcpy(to, in_.data() + in_pos_, take);
+      in_pos_ += take;
+      to += take;
+      n -= take;
     }
   }
+  awaitable<void> Fill() {
+    in_.resize(kReadBuffer);
+    in_pos_ = 0;
+    size_t got = 0;
+    if (tls_) {
+      got = co_await tls_->async_read_some(asio::buffer(in_), use_awaitable);
+    } else {
+      got = co_await socket_.async_read_some(asio::buffer(in_), use_awaitable);
+    }
+    in_.resize(got);
+  }
+  static constexpr size_t kReadBuffer = 16 << 10;
   // Reads `n` bytes in pieces, so a client announcing a long message holds
   // memory only for what it has sent.
   awaitable<std::string> ReadBody(size_t n) {
@@ -97,8 +116,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
   awaitable<bool> Authenticate(const std::string& user, bool* read_only);
   awaitable<std::optional<FrontendMessage>> NextMessage(char status);
   awaitable<void> Serve(ProtocolHandler* handler);
-  template <typename F>
-  awaitable<ProtocolHandler::Step> OnWorkers(F f);
 
   ServerImpl* server_;
   asio::strand<asio::any_io_executor> strand_;
@@ -108,6 +125,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const int32_t pid_;
   const int32_t secret_;
   std::atomic<bool> cancel_{false};
+  std::string in_;               // bytes read and not yet taken
+  size_t in_pos_ = 0;
   bool reading_ = false;         // waiting for the next message (on the strand)
   bool idle_timed_out_ = false;  // on the strand
 };
@@ -115,7 +134,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 class ServerImpl final : public Server {
  public:
   ServerImpl(Database* db, const ServerOptions& options)
-      : db_(db), options_(options), acceptor_(io_), workers_(static_cast<size_t>(options.worker_threads)) {}
+      : db_(db), options_(options), acceptor_(io_) {}
 
   absl::Status Init();
   std::string address() const override { return address_; }
@@ -124,7 +143,6 @@ class ServerImpl final : public Server {
 
   Database* db() const { return db_; }
   const ServerOptions& options() const { return options_; }
-  asio::thread_pool& workers() { return workers_; }
   asio::ssl::context* tls() { return tls_ ? &*tls_ : nullptr; }
   bool shutting_down() const { return shutting_down_.load(); }
   const User* FindUser(const std::string& name) const {
@@ -161,7 +179,6 @@ class ServerImpl final : public Server {
   ServerOptions options_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
-  asio::thread_pool workers_;
   std::optional<asio::ssl::context> tls_;
   std::vector<User> users_;
   std::string address_;
@@ -256,13 +273,6 @@ awaitable<bool> Connection::Authenticate(const std::string& user, bool* read_onl
   co_return true;
 }
 
-template <typename F>
-awaitable<ProtocolHandler::Step> Connection::OnWorkers(F f) {
-  co_return co_await asio::co_spawn(
-      server_->workers().get_executor(), [f]() -> awaitable<ProtocolHandler::Step> { co_return f(); },
-      use_awaitable);
-}
-
 // The next message, or nullopt when the connection must end (it said why).
 awaitable<std::optional<FrontendMessage>> Connection::NextMessage(char status) {
   if (server_->shutting_down()) {
@@ -281,14 +291,14 @@ awaitable<std::optional<FrontendMessage>> Connection::NextMessage(char status) {
   }
   char header[5];
   reading_ = true;
-  asio::error_code read_error;
-  if (tls_) {
-    co_await asio::async_read(*tls_, asio::buffer(header, 5), asio::redirect_error(use_awaitable, read_error));
-  } else {
-    co_await asio::async_read(socket_, asio::buffer(header, 5), asio::redirect_error(use_awaitable, read_error));
+  bool read_failed = false;
+  try {
+    co_await ReadExactly(header, 5);
+  } catch (const std::system_error&) {
+    read_failed = true;
   }
   reading_ = false;
-  if (read_error) {
+  if (read_failed) {
     if (idle_timed_out_) {
       co_await Fatal("25P03", "terminating connection due to idle-in-transaction timeout");
     } else if (server_->shutting_down()) {
@@ -316,15 +326,13 @@ awaitable<void> Connection::Serve(ProtocolHandler* handler) {
   while (true) {
     std::optional<FrontendMessage> m = co_await NextMessage(handler->status());
     if (!m) co_return;
-    // Statements run on the workers; the rest of the protocol right here.
-    const bool runs_statements = m->type == 'Q' || m->type == 'E';
-    ProtocolHandler::Step step = runs_statements
-                                     ? co_await OnWorkers([handler, &m, &out] { return handler->Handle(*m, &out); })
-                                     : handler->Handle(*m, &out);
+    // The statement runs right here, on this thread of the pool: a long
+    // read holds one thread, and the others serve everyone else.
+    ProtocolHandler::Step step = handler->Handle(*m, &out);
     while (step == ProtocolHandler::Step::kMore) {
       co_await WriteAll(out);
       out.clear();
-      step = co_await OnWorkers([handler, &out] { return handler->Continue(&out); });
+      step = handler->Continue(&out);
     }
     // Answers wait for Sync or Flush (or a full buffer), as PostgreSQL's do.
     const bool flush = m->type == 'Q' || m->type == 'S' || m->type == 'H' || out.size() > (64 << 10) ||
@@ -485,10 +493,9 @@ void ServerImpl::Run() {
   });
   asio::co_spawn(io_, Accept(), asio::detached);
   std::vector<std::thread> threads;
-  for (int i = 1; i < options_.network_threads; ++i) threads.emplace_back([this] { io_.run(); });
+  for (int i = 1; i < options_.threads; ++i) threads.emplace_back([this] { io_.run(); });
   io_.run();
   for (std::thread& t : threads) t.join();
-  workers_.join();
 }
 
 void ServerImpl::Stop() {

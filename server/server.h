@@ -3,10 +3,10 @@
 // libasio-dev) with C++20 coroutines, TLS through Asio's OpenSSL layer;
 // docs/server.md says why and describes what clients see.
 //
-// Threads: a few network threads run every connection's coroutine (each on
-// its own strand); statements run on a pool of worker threads, so a long
-// read never holds up another client's I/O. Reads run in parallel on
-// snapshots; commits go through the engine one at a time.
+// Threads: a pool of threads runs every connection's coroutine (each on its
+// own strand), statements included: a long read holds one thread while the
+// others serve everyone else. Reads run in parallel on snapshots; commits
+// go through the engine one at a time.
 #ifndef HINDSIGHT_SERVER_SERVER_H_
 #define HINDSIGHT_SERVER_SERVER_H_
 
@@ -35,8 +35,8 @@ struct ServerOptions {
   // On shutdown, running statements get this long to finish, then are
   // cancelled.
   std::chrono::seconds shutdown_grace{10};
-  int worker_threads = 8;
-  int network_threads = 2;
+  // Threads that run the connections and their statements.
+  int threads = 4;
 };
 
 class Server {
