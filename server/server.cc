@@ -162,7 +162,8 @@ class ServerImpl final : public Server {
     std::lock_guard lock(mu_);
     admitted_.erase(pid);
     connections_.erase(pid);
-    if (shutting_down_ && connections_.empty()) io_.stop();
+    // The last one gone: nothing keeps the pool running but the grace timer.
+    if (shutting_down_ && connections_.empty()) asio::post(control_, [this] { grace_.cancel(); });
   }
   void CancelRequest(int32_t pid, int32_t secret) {
     std::lock_guard lock(mu_);
@@ -179,6 +180,11 @@ class ServerImpl final : public Server {
   ServerOptions options_;
   asio::io_context io_;
   tcp::acceptor acceptor_;
+  // Accepting, signals and shutdown run on one strand: the acceptor is not
+  // safe to close from another thread while it accepts.
+  asio::strand<asio::io_context::executor_type> control_{asio::make_strand(io_)};
+  asio::signal_set signals_{control_, SIGINT, SIGTERM};
+  asio::steady_timer grace_{control_};
   std::optional<asio::ssl::context> tls_;
   std::vector<User> users_;
   std::string address_;
@@ -456,42 +462,47 @@ awaitable<void> ServerImpl::Accept() {
   }
 }
 
+// Stops accepting and ends every connection; the pool's threads return
+// from Run when no work is left (no io_context::stop, so that every
+// coroutine finishes and nothing outlives what it uses).
 void ServerImpl::BeginShutdown() {
   if (shutting_down_.exchange(true)) return;
   asio::error_code ec;
   acceptor_.close(ec);
-  std::vector<std::shared_ptr<Connection>> open;
+  signals_.cancel(ec);
+  std::vector<std::weak_ptr<Connection>> open;
   {
     std::lock_guard lock(mu_);
-    for (auto& [pid, weak] : connections_) {
-      if (auto c = weak.lock()) open.push_back(std::move(c));
-    }
-    if (open.empty()) {
-      io_.stop();
-      return;
-    }
+    for (auto& [pid, weak] : connections_) open.push_back(weak);
   }
-  for (const auto& c : open) c->Shutdown();
+  for (const auto& weak : open) {
+    if (auto c = weak.lock()) c->Shutdown();
+  }
   // After the grace period, running statements are cancelled; after twice
   // it, whatever is left is closed.
-  auto timer = std::make_shared<asio::steady_timer>(io_, options_.shutdown_grace);
-  timer->async_wait([this, timer, open](const asio::error_code&) {
-    for (const auto& c : open) c->Cancel();
-    timer->expires_after(options_.shutdown_grace);
-    timer->async_wait([this, timer, open](const asio::error_code&) {
-      for (const auto& c : open) c->ForceClose();
-      auto last = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(1));
-      last->async_wait([this, last](const asio::error_code&) { io_.stop(); });
+  grace_.expires_after(options_.shutdown_grace);
+  grace_.async_wait([this, open](const asio::error_code& ec) {
+    if (ec) return;
+    for (const auto& weak : open) {
+      if (auto c = weak.lock()) c->Cancel();
+    }
+    grace_.expires_after(options_.shutdown_grace);
+    grace_.async_wait([open](const asio::error_code& ec2) {
+      if (ec2) return;
+      for (const auto& weak : open) {
+        if (auto c = weak.lock()) c->ForceClose();
+      }
     });
   });
+  std::lock_guard lock(mu_);
+  if (connections_.empty()) grace_.cancel();
 }
 
 void ServerImpl::Run() {
-  asio::signal_set signals(io_, SIGINT, SIGTERM);
-  signals.async_wait([this](const asio::error_code& ec, int) {
+  signals_.async_wait([this](const asio::error_code& ec, int) {
     if (!ec) BeginShutdown();
   });
-  asio::co_spawn(io_, Accept(), asio::detached);
+  asio::co_spawn(control_, Accept(), asio::detached);
   std::vector<std::thread> threads;
   for (int i = 1; i < options_.threads; ++i) threads.emplace_back([this] { io_.run(); });
   io_.run();
@@ -499,7 +510,7 @@ void ServerImpl::Run() {
 }
 
 void ServerImpl::Stop() {
-  asio::post(io_, [this] { BeginShutdown(); });
+  asio::post(control_, [this] { BeginShutdown(); });
 }
 
 }  // namespace

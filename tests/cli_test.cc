@@ -171,17 +171,23 @@ TEST_F(CliTest, EveryMalformedFileLeavesTheDatabaseAsItWas) {
   }
 }
 
-TEST_F(CliTest, ASecondProcessIsToldTheDatabaseIsInUse) {
+TEST_F(CliTest, ASecondWriterIsToldTheDatabaseIsInUseAndAReaderReadsBesideIt) {
   ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
   // An import that holds the database open while it waits for its input.
   std::system(absl::StrCat("(sleep 4 | ", ToolPath(), " import ", Db(), " - >/dev/null 2>&1) &").c_str());
   bool refused = false;
   for (int i = 0; i < 30 && !refused; ++i) {
     usleep(100'000);
-    CommandResult r = Hindsight(absl::StrCat("query ", Db(), " '* * *'"));
+    CommandResult r = Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions)));
     refused = r.exit_code == 1 && absl::StrContains(r.err, "in use by another process");
   }
   EXPECT_TRUE(refused);
+  CommandResult read = Hindsight(absl::StrCat("query --format tsv ", Db(), " 'count * * *'"));
+  EXPECT_EQ(read.exit_code, 0) << read.err;
+  EXPECT_EQ(read.out, "2\n");
+  CommandResult write = Hindsight(absl::StrCat("shell ", Db(), " -c 'assert a b c;'"));
+  EXPECT_EQ(write.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(write.err, "hindsight serve")) << write.err;
 }
 
 TEST_F(CliTest, ShellRunsScriptsAndReportsFailures) {

@@ -13,7 +13,9 @@
 #include "demo_data.h"
 #include "format/importer.h"
 #include "hindsight/db.h"
+#include "shell/backend.h"
 #include "shell/interrupt.h"
+#include "shell/remote_backend.h"
 #include "shell/shell.h"
 
 namespace hindsight::tools {
@@ -21,9 +23,11 @@ namespace {
 
 constexpr char kShellHelp[] =
     "usage: hindsight shell [-c STATEMENTS]... [-f FILE] [--format table|tsv|csv|json] [--no-sync] DB_DIR\n"
+    "       hindsight shell [options] postgresql://USER@HOST:PORT\n"
     "\n"
-    "Opens the database in DB_DIR (creating it if needed) and runs statements of\n"
-    "the query language (docs/query-language.md; type 'help' inside):\n"
+    "Opens the database in DB_DIR (creating it if needed; read-only beside a\n"
+    "process that holds it) or connects to a 'hindsight serve', and runs\n"
+    "statements of the query language (docs/query-language.md; type 'help'):\n"
     "  Syria * Ukraine at 2025-10-01 as of 2025-01-01;\n"
     "On a terminal it reads lines with editing, history (~/.hindsight_history) and\n"
     "tab completion of keywords and names. Otherwise it runs standard input as a\n"
@@ -77,8 +81,8 @@ std::optional<int> ParseShellArgs(const Args& args, size_t positional_count, Com
 }
 
 // Runs -c, -f, standard input or the interactive loop, as asked.
-int RunShellOn(Database* db, const ShellArgs& args, const char* banner) {
-  Shell shell(db, stdout, stderr);
+int RunShellOn(Backend* backend, const ShellArgs& args, const char* banner) {
+  Shell shell(backend, stdout, stderr);
   shell.set_format(args.format);
   bool ok = true;
   if (!args.commands.empty() || !args.file.empty()) {
@@ -112,10 +116,19 @@ int RunShell(const Args& args) {
   bool no_sync = false;
   cl.Flag("--no-sync", &no_sync);
   if (auto exit = ParseShellArgs(args, 1, &cl, &parsed)) return *exit;
+  const std::string& target = cl.positional()[0];
+  if (target.rfind("postgresql://", 0) == 0 || target.rfind("postgres://", 0) == 0) {
+    absl::StatusOr<std::unique_ptr<RemoteBackend>> remote = RemoteBackend::Connect(target);
+    if (!remote.ok()) {
+      cl.Error(std::string(remote.status().message()));
+      return kExitFailure;
+    }
+    return RunShellOn(remote->get(), parsed, nullptr);
+  }
   Options options;
   options.sync = !no_sync;
   options.read_only_if_in_use = true;
-  auto db = Database::Open(cl.positional()[0], options);
+  auto db = Database::Open(target, options);
   if (!db.ok()) {
     cl.Error(std::string(db.status().message()));
     return kExitFailure;
@@ -124,7 +137,8 @@ int RunShell(const Args& args) {
     cl.Error("another process holds this database (hindsight serve?): reading it read-only, up to date before "
              "each statement; write through that process");
   }
-  return RunShellOn(db->get(), parsed, nullptr);
+  LocalBackend local(db->get());
+  return RunShellOn(&local, parsed, nullptr);
 }
 
 int RunDemo(const Args& args) {
@@ -153,7 +167,8 @@ int RunDemo(const Args& args) {
       if (!s.ok()) {
         cl.Error(std::string(s.message()));
       } else {
-        status = RunShellOn(db->get(), parsed, kDemoBanner);
+        LocalBackend local(db->get());
+        status = RunShellOn(&local, parsed, kDemoBanner);
       }
     }
   }

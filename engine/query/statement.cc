@@ -463,6 +463,10 @@ std::optional<size_t> ErrorColumn(const absl::Status& status) {
   return column;
 }
 
+absl::Status StatementErrorAt(size_t column, std::string_view message) {
+  return ColumnError(column, absl::string_view(message.data(), message.size()));
+}
+
 bool IsTimeLiteralError(const absl::Status& status) { return status.GetPayload(kTimeLiteralPayload).has_value(); }
 
 std::string_view ErrorReason(const absl::Status& status) {

@@ -91,6 +91,11 @@ struct StatementParams {
 // (ErrorColumn). Parameters ($1 ...) need `params`.
 absl::StatusOr<Statement> ParseStatement(std::string_view text, const StatementParams* params = nullptr);
 
+// InvalidArgument "column N: message", carrying N as data (ErrorColumn):
+// how a statement error made elsewhere (a server's answer) is given the
+// same shape.
+absl::Status StatementErrorAt(size_t column, std::string_view message);
+
 // The 1-based byte position a statement error points at, if it has one.
 std::optional<size_t> ErrorColumn(const absl::Status& status);
 // Whether the error is a time literal that does not read.

@@ -66,6 +66,8 @@ class Server:
             self.proc.kill()
             raise AssertionError('server did not stop on SIGTERM')
         SERVERS.remove(self)
+        if status != 0:
+            print('server exited with %d: %s' % (status, self.proc.stderr.read()[-2000:]), flush=True)
         return status
 
     def dsn(self, user='tester', **extra):
@@ -298,6 +300,25 @@ def test_a_second_process_reads_a_served_database():
         assert r.stdout.strip() == '36', r.stdout + r.stderr
         r = run([TOOL, 'shell', db], input='count Served * *;\nassert Shell tries writing = 1;\n')
         assert r.returncode == 1 and 'hindsight serve' in r.stderr and '1' in r.stdout, r.stdout + r.stderr
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
+def test_the_shell_connects_to_a_server():
+    server = Server(new_db('remote-shell'))
+    try:
+        uri = 'postgresql://someone@127.0.0.1:%d/hindsight' % server.port
+        r = run([TOOL, 'shell', uri, '-c', 'Syria diplomatic_relations Ukraine at 2025-10-01 as of 2025-01-01;',
+                 '-c', 'begin source remote; assert Remote shell wrote = "yes" from 2020; commit;',
+                 '-c', '.format tsv', '-c', 'Remote * *;', '-c', 'Remote * * at 2025-02-30;'])
+        assert r.returncode == 1, r.stdout + r.stderr  # the last statement fails
+        assert '| "talks" | 2024-12-30 | +inf' in r.stdout, r.stdout
+        assert 'committed transaction 8 at' in r.stdout, r.stdout
+        assert 'Remote\tshell\twrote\t"yes"\t2020-01-01T00:00:00Z\t+inf' in r.stdout, r.stdout
+        assert "invalid time literal '2025-02-30'" in r.stderr and '           ^' in r.stderr, r.stderr
+        r = run([TOOL, 'shell', 'postgresql://someone@127.0.0.1:1/x', '-c', 'count * * *;'])
+        assert r.returncode == 1 and 'cannot connect' in r.stderr, r.stderr
         assert server.stop() == 0
     finally:
         cleanup()

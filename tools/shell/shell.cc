@@ -82,9 +82,7 @@ std::vector<Row> RowsOf(const internal::Result& r) {
 
 }  // namespace
 
-Shell::Shell(Database* db, std::FILE* out, std::FILE* err) : db_(db), out_(out), err_(err), session_(db) {
-  session_.set_cancel_flag(InterruptFlag());  // set only once InstallInterruptHandlers ran
-}
+Shell::Shell(Backend* backend, std::FILE* out, std::FILE* err) : backend_(backend), out_(out), err_(err) {}
 
 bool Shell::pending() const { return !IsBlank(buffer_); }
 
@@ -143,10 +141,6 @@ void Shell::PrintError(const std::string& statement, const absl::Status& status)
 bool Shell::RunStatement(const std::string& text) {
   const std::string clean = WithoutComments(text);
   const auto start = std::chrono::steady_clock::now();
-  if (absl::Status s = db_->CatchUp(); !s.ok()) {  // read-only beside a writer: see its latest commits
-    PrintError(clean, s);
-    return false;
-  }
   absl::StatusOr<internal::Statement> st = internal::ParseStatement(clean);
   if (!st.ok()) {
     PrintError(clean, st.status());
@@ -156,7 +150,7 @@ bool Shell::RunStatement(const std::string& text) {
     std::fputs(HelpText(st->topic).c_str(), out_);
     return true;
   }
-  absl::StatusOr<internal::Result> result = session_.Execute(*st);
+  absl::StatusOr<internal::Result> result = backend_->Execute(clean, *st);
   if (!result.ok()) {
     PrintError(clean, result.status());
     return false;
@@ -223,17 +217,16 @@ bool Shell::RunDotCommand(const std::string& line) {
       std::fprintf(err_, "error: .tx takes a positive count\n");
       return false;
     }
-    const uint64_t last = db_->LastTransaction().id;
+    absl::StatusOr<std::vector<TransactionInfo>> recent = backend_->RecentTransactions(n);
+    if (!recent.ok()) {
+      std::fprintf(err_, "error: %s\n", std::string(recent.status().message()).c_str());
+      return false;
+    }
     internal::Result r;
     r.columns = {"tx", "time", "source", "operations"};
-    absl::Status s = db_->ListTransactions(last > n ? last - n + 1 : 1, [&](const TransactionInfo& info) {
+    for (const TransactionInfo& info : *recent) {
       r.rows.push_back({internal::Cell::Text(absl::StrCat(info.id)), internal::Cell::Time(info.time),
                         internal::Cell::Name(info.source), internal::Cell::Text(absl::StrCat(info.operation_count))});
-      return true;
-    });
-    if (!s.ok()) {
-      std::fprintf(err_, "error: %s\n", std::string(s.message()).c_str());
-      return false;
     }
     std::fputs(Render(r, format_).c_str(), out_);
     return true;
@@ -250,9 +243,7 @@ std::vector<std::string> Shell::Completions(const std::string& word, bool after_
       if (k.rfind(lower, 0) == 0) out.push_back(k);
     }
   }
-  auto names = db_->NamesWithPrefix(word, 200);
-  if (!names.ok()) return out;
-  for (const std::string& n : *names) {
+  for (const std::string& n : backend_->NamesWithPrefix(word, 200)) {
     const bool needs_quotes = n.find_first_of(" \t;[](),=\"") != std::string::npos;
     out.push_back(needs_quotes && !after_quote ? FormatValue(Value::String(n)) : n);
   }
@@ -261,7 +252,7 @@ std::vector<std::string> Shell::Completions(const std::string& word, bool after_
 
 std::string Shell::Prompt() const {
   if (pending()) return InOpenQuote(buffer_) ? "    \"...> " : "     ...> ";
-  return session_.in_transaction() ? "hindsight*> " : "hindsight> ";
+  return backend_->in_transaction() ? "hindsight*> " : "hindsight> ";
 }
 
 void Shell::RunInteractive() {
@@ -289,9 +280,9 @@ void Shell::RunInteractive() {
     std::fflush(out_);
   }
   if (pending()) std::fputs("(unfinished statement discarded: end statements with ';')\n", err_);
-  if (session_.in_transaction()) {
+  if (backend_->in_transaction()) {
     std::fprintf(err_, "(open transaction rolled back: %zu operation%s not committed)\n",
-                 session_.pending_operations(), session_.pending_operations() == 1 ? "" : "s");
+                 backend_->pending_operations(), backend_->pending_operations() == 1 ? "" : "s");
   }
   std::fputs("\n", out_);
 }

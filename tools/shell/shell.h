@@ -8,16 +8,15 @@
 #include <string>
 #include <vector>
 
-#include "hindsight/db.h"
-#include "query/session.h"
+#include "shell/backend.h"
 #include "shell/render.h"
 
 namespace hindsight::tools {
 
 class Shell {
  public:
-  // `db` must outlive the shell. Results go to `out`, errors to `err`.
-  Shell(Database* db, std::FILE* out, std::FILE* err);
+  // `backend` must outlive the shell. Results go to `out`, errors to `err`.
+  Shell(Backend* backend, std::FILE* out, std::FILE* err);
 
   // Runs every statement and dot command in `text` (a script, -c, -f).
   // Returns false when any of them failed; the rest still run.
@@ -41,10 +40,9 @@ class Shell {
   std::string Prompt() const;
   std::vector<std::string> Completions(const std::string& word, bool after_quote) const;
 
-  Database* db_;
+  Backend* backend_;
   std::FILE* out_;
   std::FILE* err_;
-  internal::Session session_;
   Format format_ = Format::kTable;
   bool timer_ = false;
   bool quit_ = false;

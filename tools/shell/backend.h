@@ -1,0 +1,57 @@
+// Where the shell's statements run: a database opened by this process
+// (LocalBackend), or a `hindsight serve` over the PostgreSQL protocol
+// (RemoteBackend, remote_backend.h). The shell parses every statement
+// itself, to know what it is; the backend runs it.
+#ifndef HINDSIGHT_TOOLS_SHELL_BACKEND_H_
+#define HINDSIGHT_TOOLS_SHELL_BACKEND_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "hindsight/db.h"
+#include "query/session.h"
+#include "query/statement.h"
+
+namespace hindsight::tools {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // Runs `text`, which parses as `st`. Errors as the session gives them
+  // (statement errors with their column, Cancelled after Ctrl-C).
+  virtual absl::StatusOr<internal::Result> Execute(const std::string& text, const internal::Statement& st) = 0;
+
+  virtual bool in_transaction() const = 0;
+  // Writes waiting in the open transaction.
+  virtual size_t pending_operations() const = 0;
+
+  // Names in use that start with `prefix`, for completion (none if the
+  // backend cannot tell).
+  virtual std::vector<std::string> NamesWithPrefix(const std::string& prefix, size_t limit) const = 0;
+
+  // The last `n` transactions, oldest first. Unimplemented where unknown.
+  virtual absl::StatusOr<std::vector<TransactionInfo>> RecentTransactions(uint64_t n) const = 0;
+};
+
+// A database in this process, through a query Session. Reads stop early
+// when the shell's interrupt flag is set.
+class LocalBackend final : public Backend {
+ public:
+  explicit LocalBackend(Database* db);  // `db` outlives the backend
+
+  absl::StatusOr<internal::Result> Execute(const std::string& text, const internal::Statement& st) override;
+  bool in_transaction() const override { return session_.in_transaction(); }
+  size_t pending_operations() const override { return session_.pending_operations(); }
+  std::vector<std::string> NamesWithPrefix(const std::string& prefix, size_t limit) const override;
+  absl::StatusOr<std::vector<TransactionInfo>> RecentTransactions(uint64_t n) const override;
+
+ private:
+  Database* db_;
+  internal::Session session_;
+};
+
+}  // namespace hindsight::tools
+
+#endif  // HINDSIGHT_TOOLS_SHELL_BACKEND_H_

@@ -1,0 +1,167 @@
+#include "shell/remote_backend.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
+#include "hindsight/time.h"
+#include "hindsight/value.h"
+#include "shell/interrupt.h"
+
+namespace hindsight::tools {
+namespace {
+
+constexpr Oid kJsonOid = 114;
+constexpr Oid kTimestamptzOid = 1184;
+constexpr Oid kTextOid = 25;
+
+// A timestamptz as the server prints it ('2024-12-30 00:00:00+00',
+// 'infinity') as an instant.
+absl::StatusOr<Instant> InstantOf(const char* text) {
+  if (std::strcmp(text, "infinity") == 0) return kPosInf;
+  if (std::strcmp(text, "-infinity") == 0) return kNegInf;
+  std::string iso(text);
+  if (iso.size() > 3 && iso.compare(iso.size() - 3, 3, "+00") == 0) iso.replace(iso.size() - 3, 3, "Z");
+  if (iso.size() > 10 && iso[10] == ' ') iso[10] = 'T';
+  return ParseInstant(iso);
+}
+
+absl::StatusOr<internal::Cell> CellOf(const PGresult* r, int row, int column) {
+  const Oid type = PQftype(r, column);
+  if (PQgetisnull(r, row, column)) return internal::Cell::Val(Value::None());
+  const char* text = PQgetvalue(r, row, column);
+  if (type == kJsonOid) {
+    absl::StatusOr<Value> v = ParseValue(text);
+    if (!v.ok()) return v.status();
+    return internal::Cell::Val(std::move(*v));
+  }
+  if (type == kTimestamptzOid) {
+    absl::StatusOr<Instant> t = InstantOf(text);
+    if (!t.ok()) return t.status();
+    return internal::Cell::Time(*t);
+  }
+  return type == kTextOid ? internal::Cell::Name(text) : internal::Cell::Text(text);
+}
+
+// The server's error, shaped as a local one: statement errors keep their
+// column (the server counts characters from 1; the shell wants bytes).
+absl::Status ErrorOf(const PGresult* r, const std::string& text) {
+  const char* sqlstate = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+  const char* primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+  const char* position = PQresultErrorField(r, PG_DIAG_STATEMENT_POSITION);
+  const std::string message = primary != nullptr ? primary : PQresultErrorMessage(r);
+  const std::string state = sqlstate != nullptr ? sqlstate : "";
+  if (state == "57014") return absl::CancelledError("cancelled");
+  if (position != nullptr) {
+    const size_t chars = static_cast<size_t>(std::atol(position));
+    size_t byte = 0;
+    for (size_t seen = 1; seen < chars && byte < text.size(); ++seen) {
+      ++byte;
+      while (byte < text.size() && (static_cast<unsigned char>(text[byte]) & 0xC0) == 0x80) ++byte;
+    }
+    return internal::StatementErrorAt(byte + 1, message);
+  }
+  if (state.rfind("08", 0) == 0) return absl::UnavailableError(message);
+  if (state.rfind("25", 0) == 0) return absl::FailedPreconditionError(message);
+  return absl::InvalidArgumentError(message);
+}
+
+void CollectNotice(void* arg, const PGresult* r) {
+  const char* m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+  if (m != nullptr) absl::StrAppend(static_cast<std::string*>(arg), m);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<RemoteBackend>> RemoteBackend::Connect(const std::string& uri) {
+  PGconn* conn = PQconnectdb(uri.c_str());
+  if (PQstatus(conn) == CONNECTION_BAD && PQconnectionNeedsPassword(conn) && isatty(STDIN_FILENO)) {
+    PQfinish(conn);
+    const std::string password = getpass("Password: ");
+    const char* keys[] = {"dbname", "password", nullptr};
+    const char* values[] = {uri.c_str(), password.c_str(), nullptr};
+    conn = PQconnectdbParams(keys, values, 1);
+  }
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string reason = PQerrorMessage(conn);
+    while (!reason.empty() && reason.back() == '\n') reason.pop_back();
+    PQfinish(conn);
+    return absl::UnavailableError(absl::StrCat("cannot connect to ", uri, ": ", reason));
+  }
+  std::unique_ptr<RemoteBackend> backend(new RemoteBackend(conn));
+  PQsetNoticeReceiver(conn, CollectNotice, &backend->notices_);
+  return backend;
+}
+
+RemoteBackend::~RemoteBackend() { PQfinish(conn_); }
+
+std::string RemoteBackend::Describe() const {
+  return absl::StrCat(PQuser(conn_), "@", PQhost(conn_), ":", PQport(conn_));
+}
+
+bool RemoteBackend::in_transaction() const {
+  const PGTransactionStatusType s = PQtransactionStatus(conn_);
+  return s == PQTRANS_INTRANS || s == PQTRANS_INERROR;
+}
+
+absl::StatusOr<internal::Result> RemoteBackend::Execute(const std::string& text, const internal::Statement& st) {
+  notices_.clear();
+  if (PQsendQuery(conn_, text.c_str()) != 1) return absl::UnavailableError(PQerrorMessage(conn_));
+  // Wait for the answer; Ctrl-C sends the server a cancel request.
+  bool cancel_sent = false;
+  while (PQisBusy(conn_)) {
+    pollfd p{PQsocket(conn_), POLLIN, 0};
+    poll(&p, 1, 100);
+    if (PQconsumeInput(conn_) != 1) return absl::UnavailableError(PQerrorMessage(conn_));
+    if (!cancel_sent && InterruptFlag()->load()) {
+      char error[256];
+      PGcancel* cancel = PQgetCancel(conn_);
+      PQcancel(cancel, error, sizeof error);
+      PQfreeCancel(cancel);
+      cancel_sent = true;
+    }
+  }
+  internal::Result result;
+  absl::Status error;
+  while (PGresult* r = PQgetResult(conn_)) {
+    const ExecStatusType status = PQresultStatus(r);
+    if (status == PGRES_TUPLES_OK) {
+      result.columns.clear();
+      result.rows.clear();
+      for (int c = 0; c < PQnfields(r); ++c) result.columns.push_back(PQfname(r, c));
+      for (int row = 0; row < PQntuples(r) && error.ok(); ++row) {
+        std::vector<internal::Cell> cells;
+        for (int c = 0; c < PQnfields(r) && error.ok(); ++c) {
+          absl::StatusOr<internal::Cell> cell = CellOf(r, row, c);
+          if (cell.ok()) cells.push_back(std::move(*cell));
+          else error = cell.status();
+        }
+        result.rows.push_back(std::move(cells));
+      }
+    } else if (status != PGRES_COMMAND_OK && status != PGRES_EMPTY_QUERY && error.ok()) {
+      error = ErrorOf(r, text);
+    }
+    PQclear(r);
+  }
+  if (!error.ok()) return error;
+  using Kind = internal::Statement::Kind;
+  const bool write = st.kind == Kind::kAssert || st.kind == Kind::kRetract || st.kind == Kind::kErase;
+  pending_ = !in_transaction() ? 0 : pending_ + (write ? 1 : 0);
+  result.message = notices_;
+  if (result.message.empty() && st.kind == Kind::kBegin) result.message = "transaction open: statements until commit apply together";
+  if (result.message.empty() && st.kind == Kind::kRollback) result.message = "rolled back";
+  if (result.message.empty() && write && in_transaction()) {
+    result.message = absl::StrCat("pending: ", pending_, pending_ == 1 ? " operation" : " operations");
+  }
+  return result;
+}
+
+absl::StatusOr<std::vector<TransactionInfo>> RemoteBackend::RecentTransactions(uint64_t) const {
+  return absl::UnimplementedError(".tx lists a local database's transactions: run hindsight log on the server's machine");
+}
+
+}  // namespace hindsight::tools

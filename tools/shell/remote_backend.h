@@ -1,0 +1,45 @@
+// The shell against `hindsight serve`, through libpq: `hindsight shell
+// postgresql://USER@HOST:PORT`. Statements go to the server as they are
+// typed; answers come back typed (text, json, timestamptz, int8) and are
+// turned back into the session's cells, so formats and timeline pictures
+// are the same as on a local database.
+#ifndef HINDSIGHT_TOOLS_SHELL_REMOTE_BACKEND_H_
+#define HINDSIGHT_TOOLS_SHELL_REMOTE_BACKEND_H_
+
+#include <memory>
+#include <string>
+
+#include "shell/backend.h"
+
+struct pg_conn;
+
+namespace hindsight::tools {
+
+class RemoteBackend final : public Backend {
+ public:
+  // Connects to `uri` (a libpq URI or connection string), asking for a
+  // password on the terminal if the server wants one and none was given.
+  // Unavailable with the server's reason when it cannot connect.
+  static absl::StatusOr<std::unique_ptr<RemoteBackend>> Connect(const std::string& uri);
+  ~RemoteBackend() override;
+
+  absl::StatusOr<internal::Result> Execute(const std::string& text, const internal::Statement& st) override;
+  bool in_transaction() const override;
+  size_t pending_operations() const override { return pending_; }
+  std::vector<std::string> NamesWithPrefix(const std::string&, size_t) const override { return {}; }
+  absl::StatusOr<std::vector<TransactionInfo>> RecentTransactions(uint64_t) const override;
+
+  // "user@host:port", for the banner.
+  std::string Describe() const;
+
+ private:
+  explicit RemoteBackend(pg_conn* conn) : conn_(conn) {}
+
+  pg_conn* conn_;
+  size_t pending_ = 0;
+  std::string notices_;  // NOTICE messages of the statement running
+};
+
+}  // namespace hindsight::tools
+
+#endif  // HINDSIGHT_TOOLS_SHELL_REMOTE_BACKEND_H_
