@@ -13,6 +13,7 @@ import select
 import signal
 import subprocess
 import sys
+import termios
 import tempfile
 import time
 
@@ -20,7 +21,7 @@ import time
 _unread = b''  # what the terminal showed after the last match
 
 
-def read_until(fd, pattern, timeout=10.0):
+def read_until(fd, pattern, timeout=20.0):
     """Reads from fd until `pattern` (a regex) matches; returns the text up to
     the end of the match and keeps the rest for the next call."""
     global _unread
@@ -46,9 +47,13 @@ def read_until(fd, pattern, timeout=10.0):
 
 
 def type_keys(fd, keys):
-    """Types like a person: a pause first, since the line editor may flush
-    input typed before it has set the terminal up for the next line."""
-    time.sleep(0.3)
+    """Types like a person: only once the line editor has put the terminal in
+    its raw mode for the next line (input typed before that may be flushed),
+    however long a loaded machine takes to get there."""
+    deadline = time.time() + 20
+    while time.time() < deadline and termios.tcgetattr(fd)[3] & termios.ICANON:
+        time.sleep(0.01)
+    time.sleep(0.05)
     os.write(fd, keys)
 
 

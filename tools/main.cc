@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   const std::string command = argv[1];
+  if (command == "--version" || command == "-V" || command == "version") {
+    std::printf("hindsight %s\n", HINDSIGHT_VERSION);
+    return kExitOk;
+  }
   if (command == "-h" || command == "--help" || command == "help") {
     std::fputs(kUsage, stdout);
     return kExitOk;

@@ -3,7 +3,11 @@
 #include <string>
 #include <vector>
 
+#include <algorithm>
+#include <iterator>
+
 #include "command_line.h"
+#include "error_caret.h"
 #include "hindsight/db.h"
 #include "query/session.h"
 #include "query/statement.h"
@@ -13,7 +17,7 @@ namespace hindsight::tools {
 namespace {
 
 constexpr char kHelp[] =
-    "usage: hindsight query [--format table|tsv] DB_DIR 'STATEMENT'\n"
+    "usage: hindsight query [--format table|tsv|csv|json] DB_DIR 'STATEMENT'\n"
     "\n"
     "Answers one read statement of the query language (docs/query-language.md):\n"
     "  [count] SUBJECT PREDICATE OBJECT [at TIME | during [FROM, TO) | overlaps/contains/\n"
@@ -27,7 +31,9 @@ constexpr char kHelp[] =
     "  hindsight query DB 'history Syria * Ukraine'\n"
     "\n"
     "  --format table   aligned columns, short times (default)\n"
-    "  --format tsv     the canonical TSV rows of SEMANTICS.md section 6\n";
+    "  --format tsv     the canonical TSV rows (docs/semantics.md section 6)\n"
+    "  --format csv     a header, then RFC 4180 rows (strings as plain text)\n"
+    "  --format json    an array of objects\n";
 
 }  // namespace
 
@@ -36,16 +42,18 @@ int RunQuery(const Args& args) {
   std::string format = "table";
   cl.Value("--format", &format);
   if (auto exit = cl.Parse(args, 2)) return *exit;
-  if (format != "table" && format != "tsv") {
-    cl.Error("--format is table or tsv, not '" + format + "'");
+  static const std::pair<const char*, Format> kFormats[] = {
+      {"table", Format::kTable}, {"tsv", Format::kTsv}, {"csv", Format::kCsv}, {"json", Format::kJson}};
+  const auto chosen = std::find_if(std::begin(kFormats), std::end(kFormats),
+                                   [&](const auto& f) { return format == f.first; });
+  if (chosen == std::end(kFormats)) {
+    cl.Error("--format is table, tsv, csv or json, not '" + format + "'");
     return kExitUsage;
   }
-  const bool tsv = format == "tsv";
   const std::vector<std::string>& positional = cl.positional();
   absl::StatusOr<internal::Statement> st = internal::ParseStatement(positional[1]);
   if (!st.ok()) {
-    std::fprintf(stderr, "hindsight query: %s\n  %s\n", std::string(st.status().message()).c_str(),
-                 positional[1].c_str());
+    std::fprintf(stderr, "hindsight query: %s", DescribeError(positional[1], st.status()).c_str());
     return kExitFailure;
   }
   using Kind = internal::Statement::Kind;
@@ -62,7 +70,7 @@ int RunQuery(const Args& args) {
     std::fprintf(stderr, "hindsight query: %s\n", std::string(result.status().message()).c_str());
     return kExitFailure;
   }
-  const std::string out = Render(*result, tsv ? Format::kTsv : Format::kTable);
+  const std::string out = Render(*result, chosen->second);
   std::fwrite(out.data(), 1, out.size(), stdout);
   return kExitOk;
 }

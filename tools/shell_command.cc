@@ -2,7 +2,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -22,7 +24,7 @@ namespace hindsight::tools {
 namespace {
 
 constexpr char kShellHelp[] =
-    "usage: hindsight shell [-c STATEMENTS]... [-f FILE] [--format table|tsv|csv|json] [--no-sync] DB_DIR\n"
+    "usage: hindsight shell [-c STATEMENTS]... [-f FILE] [--format table|tsv|csv|json] [--bail] [--no-sync] DB_DIR\n"
     "       hindsight shell [options] postgresql://USER@HOST:PORT\n"
     "\n"
     "Opens the database in DB_DIR (creating it if needed; read-only beside a\n"
@@ -32,7 +34,8 @@ constexpr char kShellHelp[] =
     "On a terminal it reads lines with editing, history (~/.hindsight_history) and\n"
     "tab completion of keywords and names. Otherwise it runs standard input as a\n"
     "script. -c runs the given statements, -f the statements of FILE, then exits.\n"
-    "A script's exit status is 1 when any statement failed; an interactive\n"
+    "A script's errors name FILE:LINE; its exit status is 1 when any statement\n"
+    "failed (--bail stops it at the first error). An interactive\n"
     "session ends with 0 (Ctrl-D, .quit or \\q). Ctrl-C cancels the line or the\n"
     "running read and keeps the session.\n"
     "\n"
@@ -40,7 +43,7 @@ constexpr char kShellHelp[] =
     "              of the machine, not of the process, may lose the last commits)\n";
 
 constexpr char kDemoHelp[] =
-    "usage: hindsight demo [-c STATEMENTS]... [-f FILE] [--format table|tsv|csv|json]\n"
+    "usage: hindsight demo [-c STATEMENTS]... [-f FILE] [--format table|tsv|csv|json] [--bail]\n"
     "\n"
     "Imports the built-in news demo (facts about Syria's relations from five news\n"
     "articles, each transaction dated with its article) into a fresh database in a\n"
@@ -58,6 +61,7 @@ struct ShellArgs {
   std::vector<std::string> commands;  // -c
   std::string file;                   // -f
   Format format = Format::kTable;
+  bool bail = false;                  // --bail
 };
 
 // Declares the options shared by shell and demo and parses them; returns an
@@ -67,6 +71,7 @@ std::optional<int> ParseShellArgs(const Args& args, size_t positional_count, Com
   cl->Values("-c", &out->commands);
   cl->Value("-f", &out->file);
   cl->Value("--format", &format);
+  cl->Flag("--bail", &out->bail);
   if (auto exit = cl->Parse(args, positional_count)) return exit;
   static const std::pair<const char*, Format> kFormats[] = {
       {"table", Format::kTable}, {"tsv", Format::kTsv}, {"csv", Format::kCsv}, {"json", Format::kJson}};
@@ -84,18 +89,22 @@ std::optional<int> ParseShellArgs(const Args& args, size_t positional_count, Com
 int RunShellOn(Backend* backend, const ShellArgs& args, const char* banner) {
   Shell shell(backend, stdout, stderr);
   shell.set_format(args.format);
+  shell.set_bail(args.bail);
   bool ok = true;
   if (!args.commands.empty() || !args.file.empty()) {
-    for (const std::string& c : args.commands) ok &= shell.RunScript(c);
-    if (!args.file.empty()) {
+    for (const std::string& c : args.commands) {
+      if (!ok && args.bail) return kExitFailure;
+      ok &= shell.RunScript(c);
+    }
+    if (!args.file.empty() && (ok || !args.bail)) {
       std::ifstream in(args.file, std::ios::binary);
       if (!in) {
-        std::fprintf(stderr, "hindsight: cannot open '%s'\n", args.file.c_str());
+        std::fprintf(stderr, "hindsight: cannot open '%s': %s\n", args.file.c_str(), std::strerror(errno));
         return kExitFailure;
       }
       std::stringstream ss;
       ss << in.rdbuf();
-      ok &= shell.RunScript(ss.str());
+      ok &= shell.RunScript(ss.str(), args.file);
     }
   } else if (isatty(STDIN_FILENO)) {
     if (banner != nullptr) std::fputs(banner, stdout);
@@ -103,7 +112,7 @@ int RunShellOn(Backend* backend, const ShellArgs& args, const char* banner) {
   } else {
     std::stringstream ss;
     ss << std::cin.rdbuf();
-    ok = shell.RunScript(ss.str());
+    ok = shell.RunScript(ss.str(), "<stdin>");
   }
   return ok ? kExitOk : kExitFailure;
 }

@@ -1,6 +1,7 @@
 #include "shell/line_editor.h"
 
 #include <histedit.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -97,6 +98,11 @@ int LineEditor::GetChar(EditLine* el, wchar_t* out) {
   size_t need = 1;
   while (bytes.size() < need) {
     if (TakeResize()) el_resize(el);
+    // A signal that came before the read began would not interrupt it:
+    // wait in slices, looking at the flag between them.
+    if (InterruptFlag()->load()) return -1;
+    pollfd p{STDIN_FILENO, POLLIN, 0};
+    if (poll(&p, 1, 100) <= 0) continue;  // a timeout, or EINTR: look at the flag again
     unsigned char b;
     const ssize_t n = read(STDIN_FILENO, &b, 1);
     if (n == 0) return 0;

@@ -43,6 +43,14 @@ std::string CsvField(const std::string& s) {
 
 std::string JsonString(const std::string& s) { return FormatValue(Value::String(s)); }
 
+// For CSV: names and text values as plain text (a spreadsheet's cell), other
+// values and times canonical.
+std::string CsvText(const Cell& c) {
+  if (c.kind == Cell::Kind::kName) return c.text;
+  if (c.kind == Cell::Kind::kValue && c.value.type() == Value::Type::kString) return c.value.string_value();
+  return Canonical(c);
+}
+
 std::string JsonCell(const Cell& c) {
   switch (c.kind) {
     case Cell::Kind::kValue: return c.value.is_none() ? "null" : FormatValue(c.value);
@@ -78,7 +86,7 @@ std::string Render(const internal::Result& result, Format format) {
       out += "\r\n";
       for (const auto& row : result.rows) {
         for (size_t i = 0; i < row.size(); ++i) {
-          absl::StrAppend(&out, i ? "," : "", CsvField(row[i].kind == Cell::Kind::kName ? row[i].text : Canonical(row[i])));
+          absl::StrAppend(&out, i ? "," : "", CsvField(CsvText(row[i])));
         }
         out += "\r\n";
       }

@@ -18,6 +18,7 @@
 #include "shell/interrupt.h"
 #include "shell/line_editor.h"
 #include "shell/timeline_chart.h"
+#include "error_caret.h"
 #include "terminal_text.h"
 
 namespace hindsight::tools {
@@ -86,11 +87,15 @@ Shell::Shell(Backend* backend, std::FILE* out, std::FILE* err) : backend_(backen
 
 bool Shell::pending() const { return !IsBlank(buffer_); }
 
-bool Shell::RunScript(const std::string& text) {
+bool Shell::RunScript(const std::string& text, const std::string& name) {
   bool ok = true;
+  script_name_ = name;
+  int line_number = 0;
   for (const absl::string_view line : absl::StrSplit(text, '\n')) {
-    if (quit_) break;
+    ++line_number;
+    if (quit_ || (bail_ && !ok)) break;
     if (InterruptFlag()->load()) return false;  // a signal stops a script (where handlers are installed)
+    if (!pending()) statement_line_ = line_number;
     ok &= FeedLine(std::string(line));
   }
   if (pending() && !quit_) {  // a last statement without ';'
@@ -125,17 +130,8 @@ bool Shell::FeedLine(const std::string& line) {
 }
 
 void Shell::PrintError(const std::string& statement, const absl::Status& status) {
-  const std::optional<size_t> column = internal::ErrorColumn(status);
-  std::fprintf(err_, "error: %s\n", std::string(internal::ErrorReason(status)).c_str());
-  if (!column || *column == 0) return;
-  // The line holding the position, and a caret under it.
-  const size_t offset = *column - 1;
-  const size_t line_start = offset == 0 ? 0 : statement.rfind('\n', offset - 1) + 1;
-  size_t line_end = statement.find('\n', offset);
-  if (line_end == std::string::npos) line_end = statement.size();
-  const std::string text = statement.substr(line_start, line_end - line_start);
-  const size_t caret = DisplayWidth(std::string_view(statement).substr(line_start, offset - line_start));
-  std::fprintf(err_, "  %s\n  %s^\n", text.c_str(), std::string(caret, ' ').c_str());
+  const std::string where = script_name_.empty() ? "" : absl::StrCat(script_name_, ":", statement_line_, ": ");
+  std::fprintf(err_, "%serror: %s", where.c_str(), DescribeError(statement, status).c_str());
 }
 
 bool Shell::RunStatement(const std::string& text) {
@@ -193,6 +189,19 @@ bool Shell::RunDotCommand(const std::string& line) {
   }
   if (cmd == ".help") {
     std::fputs(HelpText("commands").c_str(), out_);
+    return true;
+  }
+  static const char* const kFormatNames[] = {"table", "tsv", "csv", "json"};
+  if (cmd == ".format" && words.size() == 1) {
+    std::fprintf(out_, "%s\n", kFormatNames[static_cast<int>(format_)]);
+    return true;
+  }
+  if ((cmd == ".timer" || cmd == ".bail") && words.size() == 1) {
+    std::fprintf(out_, "%s\n", (cmd == ".timer" ? timer_ : bail_) ? "on" : "off");
+    return true;
+  }
+  if (cmd == ".bail" && words.size() == 2 && (words[1] == "on" || words[1] == "off")) {
+    bail_ = words[1] == "on";
     return true;
   }
   if (cmd == ".format" && words.size() == 2) {

@@ -19,8 +19,9 @@ class Shell {
   Shell(Backend* backend, std::FILE* out, std::FILE* err);
 
   // Runs every statement and dot command in `text` (a script, -c, -f).
-  // Returns false when any of them failed; the rest still run.
-  bool RunScript(const std::string& text);
+  // Returns false when any of them failed; the rest still run unless bail
+  // is on. Errors name `name`:LINE when `name` is given (a file).
+  bool RunScript(const std::string& text, const std::string& name = "");
 
   // Reads statements with line editing (UTF-8, history, completion) until
   // Ctrl-D, .quit or \\q, SIGTERM or SIGHUP. Ctrl-C cancels the line being
@@ -29,6 +30,8 @@ class Shell {
   void RunInteractive();
 
   void set_format(Format f) { format_ = f; }
+  // Stop a script at its first error (--bail, .bail on).
+  void set_bail(bool on) { bail_ = on; }
 
  private:
   // Feeds one line; runs what it completes. False when something failed.
@@ -46,6 +49,9 @@ class Shell {
   Format format_ = Format::kTable;
   bool timer_ = false;
   bool quit_ = false;
+  bool bail_ = false;
+  std::string script_name_;  // the file a script comes from, for FILE:LINE in errors
+  int statement_line_ = 0;   // the line the statement being run starts on
   std::string buffer_;  // an unfinished statement
 };
 
