@@ -59,8 +59,8 @@ TEST(StatementTest, ErrorsSayWhereAndWhat) {
   EXPECT_EQ(Error("a b c during [2020, 2021]"), "column 25: expected ')' (intervals are half-open: [from, to)), found ']'");
   EXPECT_EQ(Error("a b c as 2020"), "column 10: expected 'of', found '2020'");
   EXPECT_EQ(Error("a b c as of tx x"), "column 16: expected a transaction number, found 'x'");
-  EXPECT_EQ(Error("history a b c at 2020"), "column 15: expected the end of the statement (history takes no time clause), found 'at'");
-  EXPECT_EQ(Error("a b c at 2020 extra"), "column 15: expected 'as of' or the end of the statement, found 'extra'");
+  EXPECT_EQ(Error("history a b c at 2020"), "column 15: expected 'limit' or the end of the statement (history takes no time clause), found 'at'");
+  EXPECT_EQ(Error("a b c at 2020 extra"), "column 15: expected 'as of', 'limit' or the end of the statement, found 'extra'");
   EXPECT_TRUE(absl::StartsWith(Error("\"unterminated b c"), "column 1: unterminated quoted name"));
   EXPECT_TRUE(absl::StartsWith(Error("\"\" b c"), "column 1: empty name"));
   EXPECT_TRUE(absl::StartsWith(Error("a b c at 2025-02-30"), "column 10: invalid time literal '2025-02-30'"));

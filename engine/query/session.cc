@@ -22,26 +22,37 @@ std::vector<Cell> RowCells(const Row& r) {
 
 std::string Plural(size_t n, const char* noun) { return absl::StrCat(n, " ", noun, n == 1 ? "" : "s"); }
 
+// One more than the statement's limit (to tell whether rows were left out).
+size_t RowsToRead(const Statement& st) { return st.limit ? static_cast<size_t>(*st.limit) + 1 : SIZE_MAX; }
+
+// Keeps at most the statement's limit of `r`'s rows, noting if some were
+// left out.
+void ApplyLimit(const Statement& st, Result* r) {
+  if (!st.limit || r->rows.size() <= *st.limit) return;
+  r->rows.resize(*st.limit);
+  r->limited = true;
+}
+
 absl::Status Cancelled() { return absl::CancelledError("cancelled"); }
 
 }  // namespace
 
-absl::StatusOr<std::vector<Row>> Session::CollectRows(const Query& q) const {
+absl::StatusOr<std::vector<Row>> Session::CollectRows(const Query& q, size_t max) const {
   std::vector<Row> rows;
   const absl::Status s = db_->Scan(q, [&](Row& r) {
     rows.push_back(std::move(r));
-    return !cancelled();
+    return rows.size() < max && !cancelled();
   });
   if (cancelled()) return Cancelled();
   if (!s.ok()) return s;
   return rows;
 }
 
-absl::StatusOr<std::vector<HistoryRow>> Session::CollectHistory(const Pattern& pattern) const {
+absl::StatusOr<std::vector<HistoryRow>> Session::CollectHistory(const Pattern& pattern, size_t max) const {
   std::vector<HistoryRow> rows;
   const absl::Status s = db_->ScanHistory(pattern, [&](HistoryRow& r) {
     rows.push_back(std::move(r));
-    return !cancelled();
+    return rows.size() < max && !cancelled();
   });
   if (cancelled()) return Cancelled();
   if (!s.ok()) return s;
@@ -125,7 +136,8 @@ absl::StatusOr<Result> Session::Execute(const Statement& st) {
 absl::StatusOr<Result> Session::Read(const Statement& st) {
   Query q = st.query;
   if (st.relation != Relation::kNone || st.kind == Statement::Kind::kTimeline) q.valid = ValidTimeClause::All();
-  absl::StatusOr<std::vector<Row>> rows = CollectRows(q);
+  // Without a relation to filter by, the scan itself can stop at the limit.
+  absl::StatusOr<std::vector<Row>> rows = CollectRows(q, st.relation == Relation::kNone ? RowsToRead(st) : SIZE_MAX);
   if (!rows.ok()) return rows.status();
   Result r;
   size_t count = 0;
@@ -140,11 +152,12 @@ absl::StatusOr<Result> Session::Read(const Statement& st) {
     return r;
   }
   r.columns = kRowColumns;
+  ApplyLimit(st, &r);
   return r;
 }
 
 absl::StatusOr<Result> Session::History(const Statement& st) {
-  absl::StatusOr<std::vector<HistoryRow>> rows = CollectHistory(st.query.pattern);
+  absl::StatusOr<std::vector<HistoryRow>> rows = CollectHistory(st.query.pattern, RowsToRead(st));
   if (!rows.ok()) return rows.status();
   Result r;
   r.columns = kHistoryColumns;
@@ -153,6 +166,7 @@ absl::StatusOr<Result> Session::History(const Statement& st) {
                       Cell::Val(h.value), Cell::Time(h.valid.from), Cell::Time(h.valid.to), Cell::Time(h.tx.from),
                       Cell::Time(h.tx.to)});
   }
+  ApplyLimit(st, &r);
   return r;
 }
 
@@ -191,16 +205,18 @@ absl::StatusOr<Result> Session::Changes(const Statement& st) {
     for (Cell& c : RowCells(*row)) cells.push_back(std::move(c));
     r.rows.push_back(std::move(cells));
   }
+  ApplyLimit(st, &r);
   return r;
 }
 
 absl::StatusOr<Result> Session::Since(const Statement& st) {
   Query q{st.query.pattern, ValidTimeClause::At(clock_->Now()), st.query.as_of};
-  absl::StatusOr<std::vector<Row>> rows = CollectRows(q);
+  absl::StatusOr<std::vector<Row>> rows = CollectRows(q, RowsToRead(st));
   if (!rows.ok()) return rows.status();
   Result r;
   r.columns = kSinceColumns;
   for (const Row& row : *rows) r.rows.push_back(RowCells(row));
+  ApplyLimit(st, &r);
   return r;
 }
 

@@ -5,6 +5,7 @@
 #define HINDSIGHT_QUERY_SESSION_H_
 
 #include <atomic>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,6 +34,7 @@ struct Result {
   std::vector<std::string> columns;  // empty: no table, only the message
   std::vector<std::vector<Cell>> rows;
   std::string message;               // e.g. "committed transaction 4 at ..."
+  bool limited = false;              // a limit left rows out
 };
 
 class Session {
@@ -67,9 +69,9 @@ class Session {
   absl::StatusOr<Result> Since(const Statement& st);
   absl::StatusOr<Result> Write(const Statement& st);
   absl::StatusOr<Result> CommitTransaction(const Transaction& txn);
-  // Every row of `q` (of `pattern`'s history), or Cancelled.
-  absl::StatusOr<std::vector<Row>> CollectRows(const Query& q) const;
-  absl::StatusOr<std::vector<HistoryRow>> CollectHistory(const Pattern& pattern) const;
+  // The rows of `q` (of `pattern`'s history), at most `max`, or Cancelled.
+  absl::StatusOr<std::vector<Row>> CollectRows(const Query& q, size_t max = SIZE_MAX) const;
+  absl::StatusOr<std::vector<HistoryRow>> CollectHistory(const Pattern& pattern, size_t max = SIZE_MAX) const;
   bool cancelled() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
 
   Database* db_;

@@ -116,8 +116,9 @@ class Parser {
     if (t_[pos_].kind == Token::kEnd || IsPunct(";")) return Expected("a statement (try 'help')");
     if (Accept("history")) {
       st->kind = Kind::kHistory;
-      end_hint_ = "the end of the statement (history takes no time clause)";
-      return Pattern(&st->query.pattern);
+      end_hint_ = "'limit' or the end of the statement (history takes no time clause)";
+      if (absl::Status s = Pattern(&st->query.pattern); !s.ok()) return s;
+      return Limit(st);
     }
     if (Accept("count")) {
       st->kind = Kind::kCount;
@@ -129,13 +130,16 @@ class Parser {
       if (!Accept("between")) return Expected("'between'");
       if (absl::Status s = TxPoint(&st->changes_from); !s.ok()) return s;
       if (!Accept("and")) return Expected("'and'");
-      return TxPoint(&st->changes_to);
+      if (absl::Status s = TxPoint(&st->changes_to); !s.ok()) return s;
+      end_hint_ = "'limit' or the end of the statement";
+      return Limit(st);
     }
     if (Accept("since")) {
       st->kind = Kind::kSince;
       if (absl::Status s = Pattern(&st->query.pattern); !s.ok()) return s;
-      end_hint_ = "'as of' or the end of the statement";
-      return AsOf(&st->query.as_of);
+      end_hint_ = "'as of', 'limit' or the end of the statement";
+      if (absl::Status s = AsOf(&st->query.as_of); !s.ok()) return s;
+      return Limit(st);
     }
     if (Accept("timeline")) {
       st->kind = Kind::kTimeline;
@@ -212,8 +216,26 @@ class Parser {
   absl::Status Read(Statement* st) {
     if (absl::Status s = Pattern(&st->query.pattern); !s.ok()) return s;
     if (absl::Status s = Valid(st); !s.ok()) return s;
-    end_hint_ = "'as of' or the end of the statement";
-    return AsOf(&st->query.as_of);
+    end_hint_ = st->kind == Kind::kCount ? "'as of' or the end of the statement (count takes no limit)"
+                                         : "'as of', 'limit' or the end of the statement";
+    if (absl::Status s = AsOf(&st->query.as_of); !s.ok()) return s;
+    return st->kind == Kind::kCount ? absl::OkStatus() : Limit(st);
+  }
+
+  // ["limit" N], N a count of rows (0 allowed: no rows, only the columns).
+  absl::Status Limit(Statement* st) {
+    if (!Accept("limit")) return absl::OkStatus();
+    const Token& tok = t_[pos_];
+    absl::StatusOr<std::string> number = tok.kind == Token::kParam ? ParamText(tok, "1") : tok.text;
+    if (!number.ok()) return number.status();
+    if ((tok.kind != Token::kWord && tok.kind != Token::kParam) || number->empty() || number->size() > 18 ||
+        number->find_first_not_of("0123456789") != std::string::npos) {
+      return Expected("a number of rows");
+    }
+    st->limit = std::stoull(*number);
+    ++pos_;
+    end_hint_ = "the end of the statement";
+    return absl::OkStatus();
   }
 
   absl::Status Valid(Statement* st) {
@@ -507,7 +529,7 @@ size_t StatementEnd(std::string_view s) {
 const std::vector<std::string>& Keywords() {
   static const std::vector<std::string>* const kKeywords = new std::vector<std::string>{
       "after", "and", "as", "assert", "at", "before", "begin", "between", "changes", "commit", "contains",
-      "count", "during", "equals", "erase", "for", "from", "help", "history", "meets", "of", "overlaps",
+      "count", "during", "equals", "erase", "for", "from", "help", "history", "limit", "meets", "of", "overlaps",
       "retract", "rollback", "since", "source", "svg", "system_time", "timeline", "to", "tx"};
   return *kKeywords;
 }

@@ -1,13 +1,13 @@
 // The Hindsight query language: one statement, parsed. Shared by the shell
 // and `hindsight query`; docs/query-language.md is the user's reference.
 //
-//   statement := read | "count" read | "history" pattern
-//              | "changes" pattern "between" txpoint "and" txpoint
-//              | "since" pattern [asof] | "timeline" pattern [asof] ["svg" FILE]
+//   statement := read | "count" read | "history" pattern [limit]
+//              | "changes" pattern "between" txpoint "and" txpoint [limit]
+//              | "since" pattern [asof] [limit] | "timeline" pattern [asof] ["svg" FILE]
 //              | "assert" key ["=" VALUE] [from] [to] | "retract" key [from] [to]
 //              | "erase" key | "begin" ["at" TIME] ["source" NAME]
 //              | "commit" | "rollback" | "help" [WORD]
-//   read      := pattern [valid] [asof]
+//   read      := pattern [valid] [asof] [limit]      limit := "limit" NUMBER
 //   pattern   := term term term          term := "*" | NAME
 //   valid     := "at" TIME | "during" interval | "overlaps" interval
 //              | ("contains" | "before" | "after" | "meets") (TIME | interval)
@@ -68,6 +68,7 @@ struct Statement {
   std::optional<std::string> source;  // kBegin
   std::string svg_path;               // kTimeline with svg
   std::string topic;                  // kHelp
+  std::optional<uint64_t> limit;      // reads, history, changes, since: at most this many rows
 
   bool is_history() const { return kind == Kind::kHistory; }
 };

@@ -73,6 +73,7 @@ std::string Render(const internal::Result& result, Format format) {
         table.AddRow(std::move(cells));
       }
       out = table.Render();
+      if (result.limited) out += "(limit reached: more rows not shown)\n";
       break;
     }
     case Format::kTsv:
