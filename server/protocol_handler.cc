@@ -304,6 +304,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::strin
   Answer a;
   a.tag = TagOf(*st, *r);
   if ((IsWrite(st->kind) && autocommit) || st->kind == internal::Statement::Kind::kCommit) a.notice = r->message;
+  if (!r->note.empty()) a.notice = r->note;
   if (st->kind == internal::Statement::Kind::kHelp) {
     a.notice = "help: see docs/query-language.md, or type 'help' in hindsight shell";
   }

@@ -44,5 +44,20 @@ TEST(SessionTest, ACancelFlagStopsReadsAndNotWritesOrTheTransaction) {
   EXPECT_EQ(r->rows[0][0].text, "2");
 }
 
+TEST(SessionTest, AnAnswerWithoutRowsNamesUnknownNamesAndTheClosest) {
+  ScratchDir dir;
+  auto db = Database::Open(dir.Sub("db"));
+  ASSERT_TRUE(db.ok()) << db.status();
+  internal::Session session(db->get());
+  ASSERT_TRUE(Execute(&session, "assert Syria diplomatic_relations Ukraine = 1 from 2020;").ok());
+  absl::StatusOr<internal::Result> r = Execute(&session, "Syira * Ukrane;");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->note, "no name 'Syira' (did you mean 'Syria'?); no name 'Ukrane' (did you mean 'Ukraine'?)");
+  r = Execute(&session, "history Zzz * *;");
+  EXPECT_EQ(r->note, "no name 'Zzz'");
+  r = Execute(&session, "Syria * Ukraine at 1990;");  // names known, no row: no note
+  EXPECT_EQ(r->note, "");
+}
+
 }  // namespace
 }  // namespace hindsight::testing

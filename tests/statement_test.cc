@@ -61,7 +61,14 @@ TEST(StatementTest, ErrorsSayWhereAndWhat) {
   EXPECT_EQ(Error("a b c as of tx x"), "column 16: expected a transaction number, found 'x'");
   EXPECT_EQ(Error("history a b c at 2020"), "column 15: expected 'limit' or the end of the statement (history takes no time clause), found 'at'");
   EXPECT_EQ(Error("a b c at 2020 extra"), "column 15: expected 'as of', 'limit' or the end of the statement, found 'extra'");
-  EXPECT_TRUE(absl::StartsWith(Error("\"unterminated b c"), "column 1: unterminated quoted name"));
+  EXPECT_EQ(Error("\"unterminated b c"), "column 18: unterminated quoted name: close it with \"");
+  EXPECT_EQ(Error("histroy a b c"), "column 1: unknown statement 'histroy' (did you mean 'history'?)");
+  EXPECT_EQ(Error("a b c durng [2020, 2021)"),
+            "column 7: expected 'as of', 'limit' or the end of the statement, found 'durng' (did you mean 'during'?)");
+  EXPECT_EQ(Error("South Korea rel x"),
+            "column 17: expected 'as of', 'limit' or the end of the statement, found 'x' (names with spaces need "
+            "quotes: \"South Korea\")");
+  EXPECT_EQ(Error("assert a b c = severed"), "column 16: a text value is quoted: \"severed\"");
   EXPECT_TRUE(absl::StartsWith(Error("\"\" b c"), "column 1: empty name"));
   EXPECT_TRUE(absl::StartsWith(Error("a b c at 2025-02-30"), "column 10: invalid time literal '2025-02-30'"));
 }
@@ -100,7 +107,7 @@ TEST(StatementTest, SqlStringsStandForNamesTimesAndTextValues) {
   EXPECT_EQ(st.query.as_of.time, *ParseInstant("2025-01-01"));
   st = Parse("assert a b c = '42' from '2020'");
   EXPECT_EQ(st.value, Value::String("42"));
-  EXPECT_EQ(Error("a b 'c"), "column 5: unterminated string");
+  EXPECT_EQ(Error("a b 'c"), "column 7: unterminated string: close it with '");
 }
 
 TEST(StatementTest, ParametersTakeTheirRoleFromWhereTheyStand) {

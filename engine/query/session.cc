@@ -5,6 +5,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "util/edit_distance.h"
 
 namespace hindsight::internal {
 namespace {
@@ -36,6 +37,26 @@ void ApplyLimit(const Statement& st, Result* r) {
 absl::Status Cancelled() { return absl::CancelledError("cancelled"); }
 
 }  // namespace
+
+std::string Session::UnknownNames(const Pattern& pattern) const {
+  std::string note;
+  for (const std::optional<std::string>* part : {&pattern.subject, &pattern.predicate, &pattern.object}) {
+    if (!*part || (*part)->empty()) continue;
+    const std::string& name = **part;
+    const absl::StatusOr<std::vector<std::string>> same = db_->NamesWithPrefix(name, 1);
+    if (!same.ok() || (!same->empty() && same->front() == name)) continue;
+    // The closest name sharing its first byte (a typo rarely starts it).
+    std::string best;
+    size_t best_distance = name.size() > 4 ? 3 : 2;
+    for (const std::string& candidate : db_->NamesWithPrefix(name.substr(0, 1), 5000).value_or(std::vector<std::string>{})) {
+      const size_t d = EditDistance(name, candidate);
+      if (d < best_distance) best = candidate, best_distance = d;
+    }
+    absl::StrAppend(&note, note.empty() ? "" : "; ", "no name '", name, "'",
+                    best.empty() ? "" : absl::StrCat(" (did you mean '", best, "'?)"));
+  }
+  return note;
+}
 
 absl::StatusOr<std::vector<Row>> Session::CollectRows(const Query& q, size_t max) const {
   std::vector<Row> rows;
@@ -153,6 +174,7 @@ absl::StatusOr<Result> Session::Read(const Statement& st) {
   }
   r.columns = kRowColumns;
   ApplyLimit(st, &r);
+  if (r.rows.empty()) r.note = UnknownNames(st.query.pattern);
   return r;
 }
 
@@ -167,6 +189,7 @@ absl::StatusOr<Result> Session::History(const Statement& st) {
                       Cell::Time(h.tx.to)});
   }
   ApplyLimit(st, &r);
+  if (r.rows.empty()) r.note = UnknownNames(st.query.pattern);
   return r;
 }
 

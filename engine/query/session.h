@@ -35,6 +35,7 @@ struct Result {
   std::vector<std::vector<Cell>> rows;
   std::string message;               // e.g. "committed transaction 4 at ..."
   bool limited = false;              // a limit left rows out
+  std::string note;                  // a hint for people ("no name 'Syira' (did you mean ...)")
 };
 
 class Session {
@@ -73,6 +74,9 @@ class Session {
   absl::StatusOr<std::vector<Row>> CollectRows(const Query& q, size_t max = SIZE_MAX) const;
   absl::StatusOr<std::vector<HistoryRow>> CollectHistory(const Pattern& pattern, size_t max = SIZE_MAX) const;
   bool cancelled() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
+  // For an answer without rows: which names of `pattern` no key uses, with
+  // the closest name that exists ("" when every name exists).
+  std::string UnknownNames(const Pattern& pattern) const;
 
   Database* db_;
   Clock* clock_;

@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "hindsight/value.h"
+#include "util/edit_distance.h"
 
 namespace hindsight::internal {
 namespace {
@@ -64,7 +65,10 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view s) {
     } else if (s[i] == '\'') {
       std::string text;
       i = SqlStringEnd(s, start, &text);
-      if (i == std::string_view::npos) return ColumnError(start + 1, "unterminated string");
+      if (i == std::string_view::npos) {
+        const size_t line_end = std::min(s.size(), s.find('\n', start));
+        return ColumnError(line_end + 1, "unterminated string: close it with '");
+      }
       if (!IsValidUtf8(text)) return ColumnError(start + 1, "a string must be valid UTF-8");
       out.push_back({Token::kSqlString, std::move(text), std::string(s.substr(start, i - start)), start + 1});
     } else if (s[i] == '$' && i + 1 < s.size() && absl::ascii_isdigit(static_cast<unsigned char>(s[i + 1]))) {
@@ -78,7 +82,10 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view s) {
     } else if (s[i] == '"') {
       ++i;
       while (i < s.size() && s[i] != '"') i += s[i] == '\\' ? 2 : 1;
-      if (i >= s.size()) return ColumnError(start + 1, "unterminated quoted name");
+      if (i >= s.size()) {
+        const size_t line_end = std::min(s.size(), s.find('\n', start));
+        return ColumnError(line_end + 1, "unterminated quoted name: close it with \"");
+      }
       ++i;
       const std::string raw(s.substr(start, i - start));
       absl::StatusOr<Value> v = ParseValue(raw);
@@ -103,10 +110,27 @@ class Parser {
   absl::StatusOr<Statement> Parse() {
     Statement st;
     absl::Status s = ParseBody(&st);
+    if (s.ok() && IsPunct(";")) ++pos_;
+    if (s.ok() && t_[pos_].kind != Token::kEnd) s = Expected(end_hint_);
+    if (!s.ok() && st.kind == Kind::kRead) {
+      // A read that does not parse may be a mistyped statement keyword.
+      static const char* const kStatements[] = {"history", "count",  "changes", "since",  "timeline", "assert",
+                                                "retract", "erase",  "begin",   "commit", "rollback"};
+      const Token& first = t_[0];
+      for (const char* kw : kStatements) {
+        if (first.kind == Token::kWord && IsTypoOf(first.text, kw)) {
+          return At(first, absl::StrCat("unknown statement '", first.text, "' (did you mean '", kw, "'?)"));
+        }
+      }
+    }
     if (!s.ok()) return s;
-    if (IsPunct(";")) ++pos_;
-    if (t_[pos_].kind != Token::kEnd) return Expected(end_hint_);
     return st;
+  }
+
+  // `word` is a near miss of keyword `kw`: within two edits, not equal.
+  static bool IsTypoOf(std::string_view word, std::string_view kw) {
+    const std::string lower = absl::AsciiStrToLower(std::string(word));
+    return lower != kw && word.size() >= 3 && EditDistance(lower, kw) <= (kw.size() > 4 ? 2 : 1);
   }
 
  private:
@@ -162,6 +186,10 @@ class Parser {
         const Token& tok = t_[pos_];
         if (!IsNameToken(tok)) return Expected("a value (\"text\", 42, 4.5, true)");
         absl::StatusOr<Value> v = ValueOf(tok);
+        if (!v.ok() && tok.kind == Token::kWord && !tok.text.empty() && absl::ascii_isalpha(tok.text[0]) &&
+            tok.text != "null") {
+          return At(tok, absl::StrCat("a text value is quoted: \"", tok.text, "\""));
+        }
         if (!v.ok()) return v.status();
         st->value = std::move(*v);
         ++pos_;
@@ -341,6 +369,7 @@ class Parser {
       }
       ++pos_;
     }
+    pattern_end_ = pos_;
     return absl::OkStatus();
   }
 
@@ -357,6 +386,7 @@ class Parser {
       *parts[i] = std::move(*name);
       ++pos_;
     }
+    pattern_end_ = pos_;
     return absl::OkStatus();
   }
 
@@ -448,12 +478,26 @@ class Parser {
   absl::Status Expected(std::string_view what) const {
     const Token& tok = t_[pos_];
     const std::string found = tok.kind == Token::kEnd ? "the end" : absl::StrCat("'", tok.text, "'");
-    return At(tok, absl::StrCat("expected ", std::string(what), ", found ", found));
+    std::string hint;
+    if (tok.kind == Token::kWord) {
+      for (const std::string& kw : Keywords()) {
+        if (IsTypoOf(tok.text, kw)) {
+          hint = absl::StrCat(" (did you mean '", kw, "'?)");
+          break;
+        }
+      }
+      // A bare word right after a pattern: a name with spaces, unquoted.
+      const std::string lower = absl::AsciiStrToLower(tok.text);
+      const bool keyword = std::find(Keywords().begin(), Keywords().end(), lower) != Keywords().end();
+      if (hint.empty() && !keyword && pattern_end_ == pos_) hint = " (names with spaces need quotes: \"South Korea\")";
+    }
+    return At(tok, absl::StrCat("expected ", std::string(what), ", found ", found, hint));
   }
 
   std::vector<Token> t_;
   const StatementParams* params_;
   size_t pos_ = 0;
+  size_t pattern_end_ = SIZE_MAX;  // the token after the last pattern or key read
   std::string end_hint_ = "the end of the statement";
 };
 

@@ -74,6 +74,7 @@ std::string Render(const internal::Result& result, Format format) {
       }
       out = table.Render();
       if (result.limited) out += "(limit reached: more rows not shown)\n";
+      if (!result.note.empty()) absl::StrAppend(&out, "(", result.note, ")\n");
       break;
     }
     case Format::kTsv:
