@@ -1,4 +1,4 @@
-// The Hindsight database: a bitemporal fact store (see SEMANTICS.md).
+// The Hindsight database: a bitemporal fact store (see docs/semantics.md).
 //
 // Thread-safety: every method may be called from many threads at once.
 // Commits are serialized; each read sees one consistent snapshot, never part
