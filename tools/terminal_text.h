@@ -22,13 +22,6 @@ size_t DisplayWidth(std::string_view text);
 // boundary.
 std::string_view PrefixFitting(std::string_view text, size_t columns);
 
-// Decodes the UTF-8 character at the start of `text` (its length in `*len`);
-// U+FFFD with length 1 for a byte that does not start a valid character.
-char32_t DecodeUtf8(std::string_view text, size_t* len);
-
-// Appends code point `c` to `out` in UTF-8.
-void AppendUtf8(char32_t c, std::string* out);
-
 }  // namespace hindsight::tools
 
 #endif  // HINDSIGHT_TOOLS_TERMINAL_TEXT_H_

@@ -253,17 +253,24 @@ class Parser {
   // ["limit" N], N a count of rows (0 allowed: no rows, only the columns).
   absl::Status Limit(Statement* st) {
     if (!Accept("limit")) return absl::OkStatus();
+    absl::StatusOr<uint64_t> n = Number("a number of rows");
+    if (!n.ok()) return n.status();
+    st->limit = *n;
+    end_hint_ = "the end of the statement";
+    return absl::OkStatus();
+  }
+
+  // A decimal number (a word or a parameter) of up to 18 digits.
+  absl::StatusOr<uint64_t> Number(std::string_view what) {
     const Token& tok = t_[pos_];
     absl::StatusOr<std::string> number = tok.kind == Token::kParam ? ParamText(tok, "1") : tok.text;
     if (!number.ok()) return number.status();
     if ((tok.kind != Token::kWord && tok.kind != Token::kParam) || number->empty() || number->size() > 18 ||
         number->find_first_not_of("0123456789") != std::string::npos) {
-      return Expected("a number of rows");
+      return Expected(what);
     }
-    st->limit = std::stoull(*number);
     ++pos_;
-    end_hint_ = "the end of the statement";
-    return absl::OkStatus();
+    return std::stoull(*number);
   }
 
   absl::Status Valid(Statement* st) {
@@ -316,15 +323,9 @@ class Parser {
 
   absl::Status TxPoint(TxTimeClause* out) {
     if (Accept("tx")) {
-      const Token& tok = t_[pos_];
-      absl::StatusOr<std::string> number = tok.kind == Token::kParam ? ParamText(tok, "1") : tok.text;
-      if (!number.ok()) return number.status();
-      if ((tok.kind != Token::kWord && tok.kind != Token::kParam) || number->empty() || number->size() > 18 ||
-          number->find_first_not_of("0123456789") != std::string::npos) {
-        return Expected("a transaction number");
-      }
-      *out = TxTimeClause::AsOfTx(std::stoull(*number));
-      ++pos_;
+      absl::StatusOr<uint64_t> n = Number("a transaction number");
+      if (!n.ok()) return n.status();
+      *out = TxTimeClause::AsOfTx(*n);
       return absl::OkStatus();
     }
     absl::StatusOr<Instant> t = Time();

@@ -8,30 +8,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "hindsight/fact.h"
+#include "util/utf8.h"
 
 namespace hindsight {
 namespace {
 
 absl::Status Invalid(std::string_view text, std::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("invalid value '", std::string(text), "': ", std::string(why)));
-}
-
-void AppendUtf8(uint32_t cp, std::string* out) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
 }
 
 bool ReadHex4(std::string_view s, size_t pos, uint32_t* out) {
@@ -87,7 +70,7 @@ absl::StatusOr<Value> ParseJsonString(std::string_view text) {
           i += 6;
           cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
         }
-        AppendUtf8(cp, &out);
+        internal::AppendUtf8(static_cast<char32_t>(cp), &out);
         break;
       }
       default:

@@ -8,9 +8,12 @@
 #include <cstdio>
 
 #include "shell/interrupt.h"
-#include "terminal_text.h"
+#include "util/utf8.h"
 
 namespace hindsight::tools {
+
+using internal::AppendUtf8;
+using internal::DecodeUtf8;
 
 struct LineEditor::HistoryState {
   HistoryW* history;
