@@ -353,7 +353,6 @@ awaitable<void> Connection::Serve(ProtocolHandler* handler) {
 
 awaitable<void> Connection::Run() {
   auto self = shared_from_this();
-  bool admitted = false;
   try {
     std::optional<StartupPacket> startup = co_await Startup();
     if (startup) {
@@ -368,7 +367,7 @@ awaitable<void> Connection::Run() {
       } else if (!server_->has_users() && (ec || !peer.address().is_loopback())) {
         co_await Fatal("28000",
                        "this server has no users file and accepts only loopback clients (start it with --users FILE)");
-      } else if (!(admitted = server_->Admit(pid_))) {
+      } else if (!server_->Admit(pid_)) {
         co_await Fatal("53300", "sorry, too many clients already");
       } else if (co_await Authenticate(user, &read_only)) {
         std::string out;
@@ -395,7 +394,6 @@ awaitable<void> Connection::Run() {
   if (tls_) tls_->lowest_layer().shutdown(tcp::socket::shutdown_both, ec);
   socket_.close(ec);
   server_->Forget(pid_);
-  (void)admitted;
 }
 
 // --- the server ---
