@@ -223,6 +223,21 @@ TEST_F(CliTest, ShellRunsScriptsAndReportsFailures) {
   EXPECT_FALSE(absl::StrContains(r.out, "count")) << r.out;
 }
 
+TEST_F(CliTest, ShellDotCommandsReadWriteAndList) {
+  ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
+  const std::string script = Ops("count * * *;\nSyria * Ukraine at 2023-13;\n");
+  const std::string once = Db() + "-once.txt", all = Db() + "-all.txt";
+  CommandResult r = Hindsight(absl::StrCat("shell --format tsv -c '.once ", once, "' -c 'count * * *;' -c 'count * * *;' -c '.output ",
+                                           all, "' -c '.read ", script, "' -c '.output' -c '.names Syr' ", Db()));
+  EXPECT_EQ(r.exit_code, 1);  // the script read has a bad statement
+  EXPECT_EQ(ReadFile(once), "2\n");
+  EXPECT_EQ(ReadFile(all), "2\n");
+  EXPECT_EQ(r.out, "2\nSyria\n(1 name)\n");
+  EXPECT_TRUE(absl::StrContains(r.err, absl::StrCat(script, ":2: error: invalid time literal"))) << r.err;
+  r = Hindsight(absl::StrCat("shell -c '.read /no/such/file' ", Db()));
+  EXPECT_TRUE(absl::StrContains(r.err, "cannot open '/no/such/file': No such file or directory")) << r.err;
+}
+
 TEST_F(CliTest, ShellFormatsAndCharts) {
   ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
   CommandResult r = Hindsight(absl::StrCat("shell --format csv -c 'Syria * Ukraine at 2023;' ", Db()));

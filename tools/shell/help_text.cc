@@ -63,6 +63,10 @@ const std::map<std::string, std::string>& Topics() {
        ".format table|tsv|csv|json   how results print (table by default)\n"
        ".timer on|off                print the time each statement took\n"
        ".tx [N]                      the last N transactions (10) with their metadata\n"
+       ".names [PREFIX]              the names in use (that start with PREFIX)\n"
+       ".output [FILE], .once FILE   answers to FILE (until .output; .once: the next one)\n"
+       ".read FILE                   run the statements of FILE\n"
+       ".bail on|off                 stop a script at its first error\n"
        ".help                        this overview;  .quit, .exit, \\q or Ctrl-D leave\n"
        "Ctrl-C cancels the line being typed or the running read; the session stays.\n"},
   };

@@ -2,9 +2,12 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <sstream>
 #include <vector>
 
 #include "absl/strings/ascii.h"
@@ -169,7 +172,9 @@ bool Shell::RunStatement(const std::string& text) {
   } else {
     output = Render(*result, format_);
   }
-  std::fputs(output.c_str(), out_);
+  std::FILE* to = redirect_ != nullptr ? redirect_ : out_;
+  std::fputs(output.c_str(), to);
+  if (once_) EndRedirect();
   if (timer_) {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     std::fprintf(out_, "time: %.3f ms\n", ms);
@@ -185,6 +190,39 @@ bool Shell::RunDotCommand(const std::string& line) {
   const std::string& cmd = words[0];
   if (cmd == ".quit" || cmd == ".exit") {
     quit_ = true;
+    return true;
+  }
+  if ((cmd == ".output" && words.size() <= 2) || (cmd == ".once" && words.size() == 2)) {
+    EndRedirect();
+    if (words.size() == 1) return true;  // back to standard output
+    redirect_ = std::fopen(words[1].c_str(), "w");
+    if (redirect_ == nullptr) {
+      std::fprintf(err_, "error: cannot write '%s': %s\n", words[1].c_str(), std::strerror(errno));
+      return false;
+    }
+    once_ = cmd == ".once";
+    return true;
+  }
+  if (cmd == ".read" && words.size() == 2) {
+    std::ifstream in(words[1], std::ios::binary);
+    if (!in) {
+      std::fprintf(err_, "error: cannot open '%s': %s\n", words[1].c_str(), std::strerror(errno));
+      return false;
+    }
+    std::stringstream text;
+    text << in.rdbuf();
+    const std::string outer_name = script_name_;
+    const int outer_line = statement_line_;
+    const bool ok = RunScript(text.str(), words[1]);
+    script_name_ = outer_name;
+    statement_line_ = outer_line;
+    return ok;
+  }
+  if (cmd == ".names" && words.size() <= 2) {
+    const std::vector<std::string> names = backend_->NamesWithPrefix(words.size() == 2 ? words[1] : "", 1000);
+    for (const std::string& n : names) std::fprintf(out_, "%s\n", internal::EscapeField(n).c_str());
+    std::fprintf(out_, "(%zu name%s%s)\n", names.size(), names.size() == 1 ? "" : "s",
+                 names.size() == 1000 ? ", the first 1000" : "");
     return true;
   }
   if (cmd == ".help") {
@@ -257,6 +295,12 @@ std::vector<std::string> Shell::Completions(const std::string& word, bool after_
     out.push_back(needs_quotes && !after_quote ? FormatValue(Value::String(n)) : n);
   }
   return out;
+}
+
+void Shell::EndRedirect() {
+  if (redirect_ != nullptr) std::fclose(redirect_);
+  redirect_ = nullptr;
+  once_ = false;
 }
 
 std::string Shell::Prompt() const {

@@ -17,6 +17,9 @@ class Shell {
  public:
   // `backend` must outlive the shell. Results go to `out`, errors to `err`.
   Shell(Backend* backend, std::FILE* out, std::FILE* err);
+  ~Shell() { EndRedirect(); }
+  Shell(const Shell&) = delete;
+  Shell& operator=(const Shell&) = delete;
 
   // Runs every statement and dot command in `text` (a script, -c, -f).
   // Returns false when any of them failed; the rest still run unless bail
@@ -41,6 +44,8 @@ class Shell {
   void PrintError(const std::string& statement, const absl::Status& status);
   bool pending() const;
   std::string Prompt() const;
+  // Back to standard output after .output or .once.
+  void EndRedirect();
   std::vector<std::string> Completions(const std::string& word, bool after_quote) const;
 
   Backend* backend_;
@@ -50,6 +55,8 @@ class Shell {
   bool timer_ = false;
   bool quit_ = false;
   bool bail_ = false;
+  std::FILE* redirect_ = nullptr;  // .output FILE or .once FILE
+  bool once_ = false;
   std::string script_name_;  // the file a script comes from, for FILE:LINE in errors
   int statement_line_ = 0;   // the line the statement being run starts on
   std::string buffer_;  // an unfinished statement
