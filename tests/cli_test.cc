@@ -234,6 +234,9 @@ TEST_F(CliTest, ShellDotCommandsReadWriteAndList) {
   EXPECT_EQ(ReadFile(all), "2\n");
   EXPECT_EQ(r.out, "2\nSyria\n(1 name)\n");
   EXPECT_TRUE(absl::StrContains(r.err, absl::StrCat(script, ":2: error: invalid time literal"))) << r.err;
+  r = Hindsight(absl::StrCat("shell --format tsv -c .stats ", Db()));
+  EXPECT_TRUE(absl::StartsWith(r.out, "keys\t1\ncurrent segments\t2\ntransactions\t2\nfirst transaction\t")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "\nbytes on disk\t")) << r.out;
   r = Hindsight(absl::StrCat("shell -c '.read /no/such/file' ", Db()));
   EXPECT_TRUE(absl::StrContains(r.err, "cannot open '/no/such/file': No such file or directory")) << r.err;
 }

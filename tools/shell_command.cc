@@ -146,7 +146,7 @@ int RunShell(const Args& args) {
     cl.Error("another process holds this database (hindsight serve?): reading it read-only, up to date before "
              "each statement; write through that process");
   }
-  LocalBackend local(db->get());
+  LocalBackend local(db->get(), target);
   return RunShellOn(&local, parsed, nullptr);
 }
 
@@ -176,7 +176,7 @@ int RunDemo(const Args& args) {
       if (!s.ok()) {
         cl.Error(std::string(s.message()));
       } else {
-        LocalBackend local(db->get());
+        LocalBackend local(db->get(), dir + "/news");
         status = RunShellOn(&local, parsed, kDemoBanner);
       }
     }

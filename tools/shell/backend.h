@@ -33,22 +33,30 @@ class Backend {
 
   // The last `n` transactions, oldest first. Unimplemented where unknown.
   virtual absl::StatusOr<std::vector<TransactionInfo>> RecentTransactions(uint64_t n) const = 0;
+
+  // What the database holds: keys, current segments, transactions, the
+  // first and last transaction times, bytes on disk, as (measure, value)
+  // rows. Cost: a scan of every current segment. Unimplemented where unknown.
+  virtual absl::StatusOr<internal::Result> Stats() const = 0;
 };
 
 // A database in this process, through a query Session. Reads stop early
 // when the shell's interrupt flag is set.
 class LocalBackend final : public Backend {
  public:
-  explicit LocalBackend(Database* db);  // `db` outlives the backend
+  // `db`, opened from directory `dir`, outlives the backend.
+  LocalBackend(Database* db, std::string dir);
 
   absl::StatusOr<internal::Result> Execute(const std::string& text, const internal::Statement& st) override;
   bool in_transaction() const override { return session_.in_transaction(); }
   size_t pending_operations() const override { return session_.pending_operations(); }
   std::vector<std::string> NamesWithPrefix(const std::string& prefix, size_t limit) const override;
   absl::StatusOr<std::vector<TransactionInfo>> RecentTransactions(uint64_t n) const override;
+  absl::StatusOr<internal::Result> Stats() const override;
 
  private:
   Database* db_;
+  std::string dir_;
   internal::Session session_;
 };
 

@@ -164,4 +164,8 @@ absl::StatusOr<std::vector<TransactionInfo>> RemoteBackend::RecentTransactions(u
   return absl::UnimplementedError(".tx lists a local database's transactions: run hindsight log on the server's machine");
 }
 
+absl::StatusOr<internal::Result> RemoteBackend::Stats() const {
+  return absl::UnimplementedError(".stats reads a local database: run it with hindsight shell DB_DIR on the server's machine");
+}
+
 }  // namespace hindsight::tools

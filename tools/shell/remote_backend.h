@@ -28,6 +28,7 @@ class RemoteBackend final : public Backend {
   size_t pending_operations() const override { return pending_; }
   std::vector<std::string> NamesWithPrefix(const std::string&, size_t) const override { return {}; }
   absl::StatusOr<std::vector<TransactionInfo>> RecentTransactions(uint64_t) const override;
+  absl::StatusOr<internal::Result> Stats() const override;
 
   // "user@host:port", for the banner.
   std::string Describe() const;

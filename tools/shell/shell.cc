@@ -218,6 +218,15 @@ bool Shell::RunDotCommand(const std::string& line) {
     statement_line_ = outer_line;
     return ok;
   }
+  if (cmd == ".stats" && words.size() == 1) {
+    absl::StatusOr<internal::Result> stats = backend_->Stats();
+    if (!stats.ok()) {
+      std::fprintf(err_, "error: %s\n", std::string(stats.status().message()).c_str());
+      return false;
+    }
+    std::fputs(Render(*stats, format_).c_str(), out_);
+    return true;
+  }
   if (cmd == ".names" && words.size() <= 2) {
     const std::vector<std::string> names = backend_->NamesWithPrefix(words.size() == 2 ? words[1] : "", 1000);
     for (const std::string& n : names) std::fprintf(out_, "%s\n", internal::EscapeField(n).c_str());
