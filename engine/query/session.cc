@@ -58,9 +58,14 @@ std::string Session::UnknownNames(const Pattern& pattern) const {
   return note;
 }
 
-absl::StatusOr<std::vector<Row>> Session::CollectRows(const Query& q, size_t max) const {
-  std::vector<Row> rows;
-  const absl::Status s = db_->Scan(q, [&](Row& r) {
+namespace {
+
+// Runs `scan` with a sink that keeps up to `max` rows and stops once the
+// cancel flag is set (`cancelled`): the one collector of reads and history.
+template <typename RowT, typename ScanFn, typename CancelFn>
+absl::StatusOr<std::vector<RowT>> Collect(ScanFn scan, size_t max, CancelFn cancelled) {
+  std::vector<RowT> rows;
+  const absl::Status s = scan([&](RowT& r) {
     rows.push_back(std::move(r));
     return rows.size() < max && !cancelled();
   });
@@ -69,15 +74,15 @@ absl::StatusOr<std::vector<Row>> Session::CollectRows(const Query& q, size_t max
   return rows;
 }
 
+}  // namespace
+
+absl::StatusOr<std::vector<Row>> Session::CollectRows(const Query& q, size_t max) const {
+  return Collect<Row>([&](const RowSink& sink) { return db_->Scan(q, sink); }, max, [this] { return cancelled(); });
+}
+
 absl::StatusOr<std::vector<HistoryRow>> Session::CollectHistory(const Pattern& pattern, size_t max) const {
-  std::vector<HistoryRow> rows;
-  const absl::Status s = db_->ScanHistory(pattern, [&](HistoryRow& r) {
-    rows.push_back(std::move(r));
-    return rows.size() < max && !cancelled();
-  });
-  if (cancelled()) return Cancelled();
-  if (!s.ok()) return s;
-  return rows;
+  return Collect<HistoryRow>([&](const HistorySink& sink) { return db_->ScanHistory(pattern, sink); }, max,
+                             [this] { return cancelled(); });
 }
 
 Session::Session(Database* db, Clock* clock) : db_(db), clock_(clock != nullptr ? clock : SystemClock()) {}
