@@ -17,10 +17,11 @@
 
 #include <rocksdb/db.h>
 
-#include "absl/container/flat_hash_set.h"
 #include "hindsight/db.h"
 #include "keys/key_codec.h"
+#include "storage/commit_planner.h"
 #include "storage/name_dictionary.h"
+#include "storage/pending_writes.h"
 #include "storage/records.h"
 #include "storage/slice_index.h"
 
@@ -32,6 +33,7 @@ class DbImpl final : public Database {
   ~DbImpl() override;
 
   absl::StatusOr<TransactionInfo> Commit(const Transaction& txn) override;
+  absl::Status CommitAll(const std::vector<Transaction>& txns, size_t* committed) override;
   absl::Status BulkLoad(const std::vector<Transaction>& txns, size_t* loaded) override;
   absl::Status Scan(const struct Query& query, const RowSink& sink) const override;
   absl::Status ScanHistory(const Pattern& pattern, const HistorySink& sink) const override;
@@ -105,11 +107,21 @@ class DbImpl final : public Database {
   absl::StatusOr<TransactionInfo> ReadTransactionInfo(uint64_t id, const rocksdb::Snapshot* snapshot) const;
 
   // Writes (REQUIRES: write_mu_ held).
-  // Gives each erase-by-digest the key it names (or leaves it empty).
-  absl::Status ResolveDigests(std::vector<Operation>* ops);
-  // True when a key other than those in `gone` uses name `id`.
-  bool NameInUse(NameId id, const absl::flat_hash_set<KeyIds>& gone) const;
-  absl::Status EraseFromLog(const std::vector<FactKey>& erased, rocksdb::WriteBatch* batch);
+  // Plans `txn` after `previous`, reading the stored state from `reader`.
+  absl::StatusOr<CommitPlan> Plan(const Transaction& txn, const TransactionInfo& previous, StoreReader* reader);
+  // Gives the plan's new names their ids in the dictionary, or forgets its
+  // removed ones.
+  void InternNewNames(const CommitPlan& plan);
+  void ForgetRemovedNames(const CommitPlan& plan);
+  enum class WriteMode { kWriteBatch, kIngest };
+  // Plans `txns` in turn over pending writes and writes them whenever they
+  // hold more than a group's bytes, and at the end. `*written`: how many
+  // transactions are on disk.
+  absl::Status PlanInGroups(const std::vector<Transaction>& txns, WriteMode mode, size_t* written);
+  // Writes `pending`, whose last transaction is `last`, as one write batch,
+  // or as table files ingested at once.
+  absl::Status WriteGroup(const PendingWrites& pending, const TransactionInfo& last);
+  absl::Status Ingest(PendingWrites* pending, const TransactionInfo& last);
 
   rocksdb::ColumnFamilyHandle* cf(int i) const { return handles_[i]; }
 
@@ -119,6 +131,8 @@ class DbImpl final : public Database {
   Clock* clock_ = nullptr;
   bool sync_ = true;
   size_t closed_bytes_in_record_ = 0;
+  size_t bulk_load_bytes_ = 0;     // pending writes a bulk load ingests at
+  size_t group_commit_bytes_ = 0;  // pending writes CommitAll writes at
   NameDictionary names_;
   SliceCatalog slice_catalog_;  // loaded at open, noted by every write of the slice index
 

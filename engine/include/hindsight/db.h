@@ -51,16 +51,22 @@ class Database {
   // the transaction log).
   virtual absl::StatusOr<TransactionInfo> Commit(const Transaction& txn) = 0;
 
-  // Loads `txns` in order into a database that has no transaction yet, with
-  // exactly the effect of committing them one by one, by writing sorted
-  // table files and ingesting them at once: several times faster for big
-  // loads, and all or nothing on disk (a crash leaves the database empty).
-  // Stops at the first transaction Commit would reject: the ones before it
-  // are loaded, `*loaded` says how many, and the rejection is returned as
-  // InvalidArgument "transaction N: reason". FailedPrecondition if the
-  // database is not empty. On any other error nothing is loaded and
-  // `*loaded` is 0. Cost: memory for every version of every key (with
-  // `txns`, about 0.6 KB per operation of the gen.py workloads).
+  // Commits `txns` in order with exactly the effect of committing them one
+  // by one, but writes them in groups: each group (see
+  // Options::commit_group_bytes) is one atomic write batch and one sync, so
+  // a crash keeps a prefix of whole transactions. Stops at the first
+  // transaction Commit would reject: the ones before it are committed, and
+  // the rejection is returned as InvalidArgument "transaction N: reason"
+  // (N counts from 1 in `txns`). `*committed` says how many are on disk,
+  // on every outcome. Cost: one point read per key a group touches for the
+  // first time; the memory of a group's changes.
+  virtual absl::Status CommitAll(const std::vector<Transaction>& txns, size_t* committed) = 0;
+
+  // CommitAll, but each group is written as sorted table files ingested at
+  // once, in groups of Options::bulk_load_memory_bytes: several times
+  // faster for big loads, into a new database above all (ingested files go
+  // below what is stored when they do not overlap it). The same result and
+  // errors as CommitAll; a crash keeps a prefix of whole groups.
   virtual absl::Status BulkLoad(const std::vector<Transaction>& txns, size_t* loaded) = 0;
 
   // Answers `query`, calling `sink` once per row in SEMANTICS order (subject,

@@ -50,6 +50,16 @@ struct Options {
   // reads further back in time than the rows the record keeps then scan
   // that too. Bounds what a commit to a key with a long history costs.
   size_t closed_bytes_in_record = 16 << 10;
+
+  // Database::BulkLoad holds the changes of the transactions it has planned
+  // in memory until they take about this many bytes, then writes them to
+  // table files and ingests them: its memory is bounded whatever the size
+  // of the load (beside the transactions given to it).
+  size_t bulk_load_memory_bytes = size_t{1} << 30;
+
+  // Database::CommitAll writes the transactions it has planned as one write
+  // batch (and one sync) once their changes take about this many bytes.
+  size_t commit_group_bytes = size_t{32} << 20;
 };
 
 }  // namespace hindsight

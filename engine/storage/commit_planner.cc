@@ -1,0 +1,328 @@
+#include "storage/commit_planner.h"
+
+#include <algorithm>
+#include <tuple>
+
+#include <rocksdb/write_batch.h>
+
+#include "absl/container/flat_hash_map.h"
+#include "storage/column_families.h"
+#include "storage/key_change.h"
+#include "util/status_macros.h"
+
+namespace hindsight::internal {
+namespace {
+
+using KeyView = std::tuple<std::string_view, std::string_view, std::string_view>;
+
+KeyView ViewOf(const FactKey& k) { return {k.subject, k.predicate, k.object}; }
+
+FactKey KeyOf(const NameDictionary& names, const KeyIds& ids) {
+  return {names.Name(ids.subject), names.Name(ids.predicate), names.Name(ids.object)};
+}
+
+// Gives each erase by digest the stored key it names (or leaves it empty).
+absl::Status ResolveDigests(StoreReader* reader, const NameDictionary& names, std::vector<Operation>* ops) {
+  absl::flat_hash_map<std::string, FactKey> wanted;
+  for (const Operation& op : *ops) {
+    if (!op.key_digest.empty()) wanted.emplace(op.key_digest, FactKey{});
+  }
+  if (wanted.empty()) return absl::OkStatus();
+  HS_RETURN_IF_ERROR(reader->Scan(kTimelinesCf, "", [&](std::string_view key, std::string_view) {
+    FactKey fact = KeyOf(names, DecodeLiveKey(key));
+    auto found = wanted.find(KeyDigest(fact));
+    if (found != wanted.end()) found->second = std::move(fact);
+    return true;
+  }));
+  for (Operation& op : *ops) {
+    if (!op.key_digest.empty()) op.key = wanted[op.key_digest];  // empty names match nothing
+  }
+  return absl::OkStatus();
+}
+
+// Reads the key's timeline record, if its names have ids and it has one.
+absl::Status ReadStoredKey(StoreReader* reader, const NameDictionary& names, StoredKey* k) {
+  const auto s = names.Find(k->key.subject), p = names.Find(k->key.predicate), o = names.Find(k->key.object);
+  if (!s || !p || !o) return absl::OkStatus();
+  k->ids = KeyIds{*s, *p, *o};
+  std::string record;
+  HS_ASSIGN_OR_RETURN(const bool found, reader->Get(kTimelinesCf, LiveKey(*k->ids), &record));
+  if (!found) return absl::OkStatus();
+  HS_ASSIGN_OR_RETURN(k->live, DecodeLiveTimeline(record, &k->spilled_through));
+  HS_ASSIGN_OR_RETURN(const size_t live_bytes, FirstMessageBytes(record));
+  k->closed = record.substr(live_bytes);
+  k->stored = true;
+  return absl::OkStatus();
+}
+
+// True when a stored key other than those in `gone` uses name `id`: the
+// first entry of each index led by the name that is not in `gone`.
+absl::StatusOr<bool> NameInUse(StoreReader* reader, NameId id, const absl::flat_hash_set<KeyIds>& gone) {
+  std::string id_bytes;
+  AppendNameId(&id_bytes, id);
+  const std::pair<int, std::string> ranges[] = {{kTimelinesCf, id_bytes},
+                                                {kKeysCf, std::string(1, kObjectIndexTag) + id_bytes},
+                                                {kKeysCf, std::string(1, kPredicateIndexTag) + id_bytes}};
+  bool used = false;
+  for (const auto& [family, prefix] : ranges) {
+    HS_RETURN_IF_ERROR(reader->Scan(family, prefix, [&, family = family](std::string_view key, std::string_view) {
+      used = !gone.contains(family == kTimelinesCf ? DecodeLiveKey(key) : DecodeIndexKey(key));
+      return !used;
+    }));
+    if (used) return true;
+  }
+  return false;
+}
+
+// What an erase needs beyond the erased keys: which of their names other
+// keys use, and the log records to rewrite.
+absl::Status ReadErasureState(StoreReader* reader, TransactionState* state) {
+  std::vector<FactKey> erased;
+  absl::flat_hash_set<KeyIds> gone;
+  for (size_t i = 0; i < state->ops.size(); ++i) {
+    if (state->ops[i].kind != Operation::Kind::kErase || state->key_of[i] == TransactionState::kNoKey) continue;
+    const StoredKey& k = state->keys[state->key_of[i]];
+    if (std::find(erased.begin(), erased.end(), k.key) == erased.end()) erased.push_back(k.key);
+    if (k.stored) gone.insert(*k.ids);
+  }
+  if (erased.empty()) return absl::OkStatus();
+  for (const KeyIds& ids : gone) {
+    for (const NameId id : {ids.subject, ids.predicate, ids.object}) {
+      if (state->names_used_elsewhere.contains(id)) continue;
+      HS_ASSIGN_OR_RETURN(const bool used, NameInUse(reader, id, gone));
+      if (used) state->names_used_elsewhere.insert(id);
+    }
+  }
+  absl::Status damaged;
+  HS_RETURN_IF_ERROR(reader->Scan(kTxLogCf, "", [&](std::string_view key, std::string_view value) {
+    absl::StatusOr<TransactionRecord> record = DecodeTransaction(value);
+    if (!record.ok()) {
+      damaged = absl::DataLossError(absl::StrCat(record.status().message(), " (txlog key ", DecodeUint64(key.data()), ")"));
+      return false;
+    }
+    TransactionRecord rewritten = *record;
+    if (RemoveErasedOperations(erased, &rewritten)) state->log_with_erased_keys.push_back(std::move(*record));
+    return true;
+  }));
+  return damaged;
+}
+
+}  // namespace
+
+absl::StatusOr<TransactionState> ReadTransactionState(StoreReader* reader, const NameDictionary& names,
+                                                      const std::vector<Operation>& ops) {
+  TransactionState state;
+  state.ops = ops;
+  HS_RETURN_IF_ERROR(ResolveDigests(reader, names, &state.ops));
+  absl::flat_hash_map<KeyView, size_t> index;
+  state.key_of.assign(state.ops.size(), TransactionState::kNoKey);
+  bool erases = false;
+  for (size_t i = 0; i < state.ops.size(); ++i) {
+    const Operation& op = state.ops[i];
+    erases = erases || op.kind == Operation::Kind::kErase;
+    if (op.key.subject.empty()) continue;  // an erase by digest of no stored key
+    const auto [it, added] = index.try_emplace(ViewOf(op.key), state.keys.size());
+    if (added) state.keys.emplace_back().key = op.key;
+    state.key_of[i] = it->second;
+  }
+  for (StoredKey& k : state.keys) HS_RETURN_IF_ERROR(ReadStoredKey(reader, names, &k));
+  if (erases) HS_RETURN_IF_ERROR(ReadErasureState(reader, &state));
+  return state;
+}
+
+namespace {
+
+// Plans one transaction; Run is PlanCommit.
+class Planner {
+ public:
+  Planner(const TransactionState& state, const Transaction& txn, Instant time, const NameDictionary& names,
+          size_t closed_bytes_in_record)
+      : state_(state), txn_(txn), time_(time), names_(names), closed_bytes_in_record_(closed_bytes_in_record),
+        dropped_(state.ops.size()) {}
+
+  absl::StatusOr<CommitPlan> Run(uint64_t id) {
+    std::vector<std::vector<size_t>> ops_of_key(state_.keys.size());
+    for (size_t i = 0; i < state_.ops.size(); ++i) {
+      if (state_.key_of[i] != TransactionState::kNoKey) ops_of_key[state_.key_of[i]].push_back(i);
+    }
+    for (size_t k = 0; k < state_.keys.size(); ++k) HS_RETURN_IF_ERROR(PlanKey(state_.keys[k], ops_of_key[k]));
+    PlanNamesRemoved();
+    PlanLog(id);
+    return std::move(plan_);
+  }
+
+ private:
+  // The key's changes: an erase (of everything before its last erase in
+  // this transaction), then the operations after it.
+  absl::Status PlanKey(const StoredKey& key, const std::vector<size_t>& ops) {
+    size_t first_live_op = 0;  // position in `ops` after its last erase
+    for (size_t g = 0; g < ops.size(); ++g) {
+      if (state_.ops[ops[g]].kind == Operation::Kind::kErase) first_live_op = g + 1;
+    }
+    for (size_t g = 0; g + 1 < first_live_op; ++g) dropped_[ops[g]] = true;
+    CommitPlan::KeyWrite write;
+    StoredKey current = key;
+    if (first_live_op > 0) PlanErase(&current, &write);
+    std::vector<const Operation*> live_ops;
+    for (size_t g = first_live_op; g < ops.size(); ++g) live_ops.push_back(&state_.ops[ops[g]]);
+    KeyChange change = ApplyOperations(current.live, live_ops, time_);
+    if (current.stored) NoteKept(*current.ids);
+    if (change.changed()) HS_RETURN_IF_ERROR(PlanRows(current, std::move(change), &write));
+    if (write.erase || write.has_rows) plan_.keys.push_back(std::move(write));
+    return absl::OkStatus();
+  }
+
+  void PlanErase(StoredKey* key, CommitPlan::KeyWrite* write) {
+    erased_.push_back(key->key);
+    if (!key->stored) return;
+    write->ids = *key->ids;
+    write->erase = true;
+    write->erase_history = key->spilled_through != kNegInf;
+    for (const StoredSegment& seg : key->live) plan_.slices.Remove(*key->ids, seg.segment.valid);
+    name_candidates_.insert(name_candidates_.end(), {key->ids->subject, key->ids->predicate, key->ids->object});
+    key->stored = false;
+    key->live.clear();
+    key->closed.clear();
+    key->spilled_through = kNegInf;
+  }
+
+  // The key's new live timeline and the rows this transaction closes.
+  absl::Status PlanRows(const StoredKey& key, KeyChange change, CommitPlan::KeyWrite* write) {
+    KeyIds ids;
+    if (key.stored) {
+      ids = *key.ids;
+    } else {  // a key gets its records (and index entries) when it first has a row
+      ids = KeyIds{Intern(key.key.subject), Intern(key.key.predicate), Intern(key.key.object)};
+      write->first_row = true;
+      NoteKept(ids);
+    }
+    write->ids = ids;
+    write->has_rows = true;
+    if (!change.removed.empty()) {
+      std::vector<ClosedRecord> closed;
+      closed.reserve(change.removed.size());
+      for (const StoredSegment& s : change.removed) {
+        closed.push_back({s.segment, {s.tx_from, time_}});
+        plan_.slices.Remove(ids, s.segment.valid);
+      }
+      write->closed_now = EncodeClosedRows(closed);
+    }
+    for (const Segment& s : change.added) plan_.slices.Add(ids, s);
+    Instant spilled_through = key.spilled_through;
+    write->restart_record = !write->closed_now.empty() && !key.closed.empty() &&
+                            key.closed.size() + write->closed_now.size() > closed_bytes_in_record_;
+    if (write->restart_record) {
+      // The record's closed rows move to `history` as one chunk, keyed by
+      // their largest txTo (amortized: once per closed_bytes_in_record).
+      HS_ASSIGN_OR_RETURN(const std::vector<ClosedRecord> moving, DecodeClosedRows(key.closed, std::nullopt));
+      for (const ClosedRecord& r : moving) spilled_through = std::max(spilled_through, r.tx.to);
+      write->spill.emplace(HistoryKey(ids, spilled_through), key.closed);
+    }
+    write->live = EncodeLiveTimeline(change.live, spilled_through);
+    return absl::OkStatus();
+  }
+
+  // The id of `name`: its own, or the next free one.
+  NameId Intern(const std::string& name) {
+    if (const std::optional<NameId> id = names_.Find(name)) return *id;
+    const auto [it, added] = new_ids_.try_emplace(name, static_cast<NameId>(names_.size() + new_ids_.size()));
+    if (added) plan_.new_names.emplace_back(name, it->second);
+    return it->second;
+  }
+
+  void NoteKept(const KeyIds& ids) { names_kept_.insert({ids.subject, ids.predicate, ids.object}); }
+
+  // Names of erased keys that no key uses any more leave the dictionary.
+  void PlanNamesRemoved() {
+    for (const NameId id : name_candidates_) {
+      if (names_kept_.contains(id) || state_.names_used_elsewhere.contains(id)) continue;
+      const auto already = [id](const auto& removed) { return removed.second == id; };
+      if (std::any_of(plan_.names_removed.begin(), plan_.names_removed.end(), already)) continue;
+      plan_.names_removed.emplace_back(names_.Name(id), id);
+    }
+  }
+
+  // The transaction's record keeps every operation except those an erase in
+  // it made moot; earlier records lose the erased keys' operations.
+  void PlanLog(uint64_t id) {
+    const TransactionRecord record = LogRecord(id, time_, txn_, dropped_);
+    plan_.info = {record.id, time_, txn_.source(), record.operations.size()};
+    plan_.log_record = EncodeTransaction(record);
+    for (const TransactionRecord& earlier : state_.log_with_erased_keys) {
+      plan_.rewritten_log.push_back(earlier);
+      RemoveErasedOperations(erased_, &plan_.rewritten_log.back());
+    }
+    plan_.meta = {kFormatVersion, id, time_, static_cast<uint32_t>(names_.size() + new_ids_.size())};
+  }
+
+  const TransactionState& state_;
+  const Transaction& txn_;
+  const Instant time_;
+  const NameDictionary& names_;
+  const size_t closed_bytes_in_record_;
+  CommitPlan plan_;
+  std::vector<bool> dropped_;  // operations made moot by a later erase of their key
+  std::vector<FactKey> erased_;
+  absl::flat_hash_map<std::string, NameId> new_ids_;
+  absl::flat_hash_set<NameId> names_kept_;  // names of keys stored after this transaction
+  std::vector<NameId> name_candidates_;     // names of erased keys, perhaps unused now
+};
+
+}  // namespace
+
+absl::StatusOr<CommitPlan> PlanCommit(const TransactionState& state, const Transaction& txn, uint64_t id, Instant time,
+                                      const NameDictionary& names, size_t closed_bytes_in_record) {
+  return Planner(state, txn, time, names, closed_bytes_in_record).Run(id);
+}
+
+namespace {
+
+void WriteKey(const CommitPlan::KeyWrite& key, const std::vector<rocksdb::ColumnFamilyHandle*>& cf,
+              rocksdb::WriteBatch* batch) {
+  const std::string live_key = LiveKey(key.ids);
+  if (key.erase) {
+    batch->Delete(cf[kTimelinesCf], live_key);
+    if (key.erase_history) batch->DeleteRange(cf[kHistoryCf], live_key, PrefixSuccessor(live_key));
+    batch->Delete(cf[kKeysCf], ObjectIndexKey(key.ids));
+    batch->Delete(cf[kKeysCf], PredicateIndexKey(key.ids));
+    batch->Delete(cf[kKeysCf], SubjectIndexKey(key.ids));
+  }
+  if (!key.has_rows) return;
+  if (key.first_row) batch->Put(cf[kKeysCf], PredicateIndexKey(key.ids), "");
+  if (key.spill) batch->Put(cf[kHistoryCf], key.spill->first, key.spill->second);
+  // The object and subject indexes keep a copy of the live timeline.
+  batch->Put(cf[kKeysCf], ObjectIndexKey(key.ids), key.live);
+  batch->Put(cf[kKeysCf], SubjectIndexKey(key.ids), key.live);
+  if (key.restart_record) {
+    batch->Put(cf[kTimelinesCf], live_key, key.live + key.closed_now);
+  } else {
+    // Merged into the key's record (timeline_merge.h).
+    batch->Merge(cf[kTimelinesCf], live_key, key.live + key.closed_now);
+  }
+}
+
+}  // namespace
+
+void WritePlan(const CommitPlan& plan, const std::vector<rocksdb::ColumnFamilyHandle*>& cf,
+               rocksdb::WriteBatch* batch, SliceCatalog* catalog) {
+  for (const CommitPlan::KeyWrite& key : plan.keys) WriteKey(key, cf, batch);
+  plan.slices.WriteTo(cf[kSlicesCf], batch, catalog);
+  for (const auto& [name, id] : plan.names_removed) batch->Delete(cf[kNamesCf], name);
+  for (const TransactionRecord& record : plan.rewritten_log) {
+    const std::string key = TxKey(record.id);
+    batch->Put(cf[kTxLogCf], key, EncodeTransaction(record));
+    batch->Put(cf[kTxInfoCf], key,
+               EncodeTransactionInfo({record.id, record.time, record.source, record.operations.size()}));
+  }
+  const std::string key = TxKey(plan.info.id);
+  batch->Put(cf[kTxLogCf], key, plan.log_record);
+  batch->Put(cf[kTxInfoCf], key, EncodeTransactionInfo(plan.info));
+  for (const auto& [name, id] : plan.new_names) {
+    std::string id_bytes;
+    AppendNameId(&id_bytes, id);
+    batch->Put(cf[kNamesCf], name, id_bytes);
+  }
+  batch->Put(cf[kMetaCf], kMetaKey, EncodeMeta(plan.meta));
+}
+
+}  // namespace hindsight::internal

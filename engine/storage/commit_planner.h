@@ -1,0 +1,104 @@
+// The one place that decides what a transaction writes. Every writer uses
+// it: Commit, CommitAll and BulkLoad (db.h), so that the three leave the
+// same bytes. In three steps, as LevelDB builds a WriteBatch apart from
+// applying it:
+//   1. ReadTransactionState (I/O): the stored state the transaction touches,
+//      through a StoreReader;
+//   2. PlanCommit (pure): from that state and the transaction, every change;
+//   3. WritePlan: the changes as one RocksDB write batch.
+#ifndef HINDSIGHT_STORAGE_COMMIT_PLANNER_H_
+#define HINDSIGHT_STORAGE_COMMIT_PLANNER_H_
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "hindsight/transaction.h"
+#include "keys/key_codec.h"
+#include "storage/name_dictionary.h"
+#include "storage/records.h"
+#include "storage/slice_index.h"
+#include "storage/store_reader.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace hindsight::internal {
+
+// One key a transaction touches, as stored before it.
+struct StoredKey {
+  FactKey key;
+  std::optional<KeyIds> ids;  // set when its three names have ids
+  bool stored = false;        // it has a timeline record
+  std::vector<StoredSegment> live;
+  std::string closed;                 // the record's closed rows, encoded
+  Instant spilled_through = kNegInf;  // the largest txTo of its rows in `history`
+};
+
+// Everything PlanCommit needs to know of the stored state.
+struct TransactionState {
+  // The transaction's operations, each erase by digest given the key it
+  // names (or left with empty names: no key has that digest).
+  std::vector<Operation> ops;
+  std::vector<StoredKey> keys;  // each key the operations touch, in first-seen order
+  std::vector<size_t> key_of;   // per operation: its index in `keys`, or kNoKey
+  static constexpr size_t kNoKey = ~size_t{0};
+  // When the transaction erases keys: the names of erased stored keys that
+  // some key not erased here uses too, and the earlier log records that
+  // hold operations on an erased key.
+  absl::flat_hash_set<NameId> names_used_elsewhere;
+  std::vector<TransactionRecord> log_with_erased_keys;
+};
+
+// Reads the state `ops` touch. Cost: one Get of the timeline record of each
+// key with ids; an erase by digest adds a scan of every key; an erase adds
+// a scan of the log and, per name of an erased key, index scans that stop
+// at the first other key using it.
+absl::StatusOr<TransactionState> ReadTransactionState(StoreReader* reader, const NameDictionary& names,
+                                                      const std::vector<Operation>& ops);
+
+// Everything a committed transaction changes.
+struct CommitPlan {
+  // One key's changes.
+  struct KeyWrite {
+    KeyIds ids;
+    bool erase = false;           // delete its stored records first
+    bool erase_history = false;   // ... and its rows in `history`
+    bool first_row = false;       // it is stored from now on (the predicate index entry)
+    bool has_rows = false;        // what follows applies
+    std::string live;             // the new live timeline (with spilled_through)
+    std::string closed_now;       // the rows this transaction closes
+    bool restart_record = false;  // the record becomes live + closed_now (else both merge into it)
+    std::optional<std::pair<std::string, std::string>> spill;  // `history` key and value
+  };
+  TransactionInfo info;
+  std::string log_record;  // encoded
+  std::vector<KeyWrite> keys;
+  SliceIndexChanges slices;
+  std::vector<std::pair<std::string, NameId>> new_names;  // ids in increasing order from the next free one
+  std::vector<std::pair<std::string, NameId>> names_removed;  // no key uses them after this transaction
+  std::vector<TransactionRecord> rewritten_log;          // earlier records, without the erased keys' operations
+  MetaRecord meta;
+};
+
+// Plans transaction `id` at `time` from `state`, read for `txn` (same
+// operations). New names get ids from `names.size()` on. Closed rows move
+// to `history` in chunks once a record holds over `closed_bytes_in_record`.
+// DataLoss if a stored record does not decode.
+absl::StatusOr<CommitPlan> PlanCommit(const TransactionState& state, const Transaction& txn, uint64_t id, Instant time,
+                                      const NameDictionary& names, size_t closed_bytes_in_record);
+
+// Appends `plan` to `batch` (handles indexed by column family), and notes
+// in `catalog` the slice buckets it adds to, as a write must before the
+// batch becomes visible.
+void WritePlan(const CommitPlan& plan, const std::vector<rocksdb::ColumnFamilyHandle*>& handles,
+               rocksdb::WriteBatch* batch, SliceCatalog* catalog);
+
+}  // namespace hindsight::internal
+
+#endif  // HINDSIGHT_STORAGE_COMMIT_PLANNER_H_

@@ -1,0 +1,53 @@
+// What planning a commit reads of the stored state, behind one narrow
+// interface: the database itself (RocksReader), or the database with the
+// writes of transactions planned but not yet written on top
+// (PendingWrites, storage/pending_writes.h).
+#ifndef HINDSIGHT_STORAGE_STORE_READER_H_
+#define HINDSIGHT_STORAGE_STORE_READER_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/functional/function_ref.h"
+#include "absl/status/statusor.h"
+
+namespace rocksdb {
+class ColumnFamilyHandle;
+class DB;
+}  // namespace rocksdb
+
+namespace hindsight::internal {
+
+// Receives an entry of a scan; returning false stops it.
+using EntryVisitor = absl::FunctionRef<bool(std::string_view key, std::string_view value)>;
+
+class StoreReader {
+ public:
+  virtual ~StoreReader() = default;
+  // The value of `key` in column family `family` (column_families.h):
+  // true with *value set, or false when there is none.
+  virtual absl::StatusOr<bool> Get(int family, std::string_view key, std::string* value) = 0;
+  // Visits every entry of `family` whose key starts with `prefix`, in key
+  // order, until `visit` returns false.
+  virtual absl::Status Scan(int family, std::string_view prefix, EntryVisitor visit) = 0;
+};
+
+// Reads the latest state of a RocksDB database (no snapshot: the caller
+// holds the write lock, so nothing changes under it).
+class RocksReader final : public StoreReader {
+ public:
+  // `handles` are indexed by column family; both outlive this.
+  RocksReader(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles)
+      : db_(db), handles_(handles) {}
+  absl::StatusOr<bool> Get(int family, std::string_view key, std::string* value) override;
+  absl::Status Scan(int family, std::string_view prefix, EntryVisitor visit) override;
+
+ private:
+  rocksdb::DB* db_;
+  const std::vector<rocksdb::ColumnFamilyHandle*>& handles_;
+};
+
+}  // namespace hindsight::internal
+
+#endif  // HINDSIGHT_STORAGE_STORE_READER_H_
