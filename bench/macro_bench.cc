@@ -126,7 +126,7 @@ int Run(const std::string& workload, const std::string& scratch, int threads, co
       return 1;
     }
     std::ifstream ops(workload + "/ops.tsv");
-    absl::Status s = internal::ImportOps(db->get(), &ops, workload + "/ops.tsv", &counts, {}, /*bulk=*/true);
+    absl::Status s = internal::ImportOps(db->get(), &ops, workload + "/ops.tsv", &counts, {}, internal::ImportMode::kBulk);
     if (!s.ok()) {
       std::fprintf(stderr, "bench: %s\n", std::string(s.message()).c_str());
       return 1;

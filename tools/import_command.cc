@@ -6,7 +6,11 @@
 #include <fstream>
 #include <iostream>
 
+#include <optional>
+
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "command_line.h"
 #include "format/importer.h"
@@ -16,22 +20,43 @@ namespace hindsight::tools {
 namespace {
 
 constexpr char kHelp[] =
-    "usage: hindsight import [--no-sync] [--bulk] DB_DIR OPS_FILE\n"
+    "usage: hindsight import [--no-sync] [--bulk | --commits] [--memory SIZE] DB_DIR OPS_FILE\n"
     "\n"
     "Loads OPS_FILE (the operations format: tx / assert / retract / erase lines,\n"
     "see docs/formats.md; '-' reads standard input) into the database in DB_DIR,\n"
     "creating it if needed. Each tx block is committed as one transaction.\n"
     "\n"
-    "On a bad line it stops with exit status 1 and 'OPS_FILE:LINE: reason'; the\n"
-    "transaction holding that line is not applied, earlier ones stay committed.\n"
-    "Shows progress on a terminal and ends with a one-line summary.\n"
+    "Into a database without transactions it bulk loads: the file is read as it\n"
+    "goes and written as sorted table files, about 1 GiB of changes at a time.\n"
+    "Into one with data it commits in groups of transactions, each group one\n"
+    "atomic write. Either way the result is the same as committing each block in\n"
+    "turn, and a crash keeps whole transactions, a prefix of the file.\n"
     "\n"
-    "  --no-sync   do not wait for each commit to reach the disk (faster; a crash\n"
-    "              of the machine, not of the process, may lose the last commits)\n"
-    "  --bulk      for a new database: read the whole file, then write sorted table\n"
-    "              files directly (the same result, several times faster; nothing is\n"
-    "              on disk until the end, and a bad line still keeps the transactions\n"
-    "              before it)\n";
+    "On a bad line it stops with exit status 1 and 'OPS_FILE:LINE: reason'; the\n"
+    "transaction holding that line is not applied, earlier ones stay committed:\n"
+    "fix the line and import the rest of the file. Shows progress on a terminal\n"
+    "and ends with a one-line summary.\n"
+    "\n"
+    "  --bulk      bulk load, also into a database with data\n"
+    "  --commits   commit in groups, also into a new database\n"
+    "  --memory SIZE  changes held before they are written: a bulk load's table\n"
+    "              files (default 1G), a group of commits (default 32M); K, M, G\n"
+    "  --no-sync   do not wait for each write to reach the disk (faster; a crash\n"
+    "              of the machine, not of the process, may lose the last ones)\n";
+
+// "512", "64K", "32M", "1G" in bytes; nullopt if malformed or zero.
+std::optional<size_t> ParseSize(const std::string& text) {
+  size_t digits = 0;
+  while (digits < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  size_t value = 0;
+  if (digits == 0 || digits > 12 || !absl::SimpleAtoi(text.substr(0, digits), &value) || value == 0) return std::nullopt;
+  const std::string unit = text.substr(digits);
+  if (unit.empty()) return value;
+  if (unit == "K") return value << 10;
+  if (unit == "M") return value << 20;
+  if (unit == "G") return value << 30;
+  return std::nullopt;
+}
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
@@ -41,12 +66,27 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 
 int RunImport(const Args& args) {
   CommandLine cl("import", kHelp);
-  bool no_sync = false, bulk = false;
+  bool no_sync = false, bulk = false, commits = false;
   cl.Flag("--no-sync", &no_sync);
   cl.Flag("--bulk", &bulk);
+  cl.Flag("--commits", &commits);
+  std::string memory;
+  cl.Value("--memory", &memory);
   if (auto exit = cl.Parse(args, 2)) return *exit;
+  if (bulk && commits) {
+    std::fprintf(stderr, "hindsight import: --bulk and --commits exclude each other\n");
+    return kExitUsage;
+  }
   Options options;
   options.sync = !no_sync;
+  if (!memory.empty()) {
+    const std::optional<size_t> bytes = ParseSize(memory);
+    if (!bytes) {
+      std::fprintf(stderr, "hindsight import: --memory wants a size such as 512M or 2G, not '%s'\n", memory.c_str());
+      return kExitUsage;
+    }
+    options.bulk_load_memory_bytes = options.commit_group_bytes = *bytes;
+  }
   const std::vector<std::string>& positional = cl.positional();
   const std::string& db_dir = positional[0];
   const std::string& ops_path = positional[1];
@@ -83,7 +123,7 @@ int RunImport(const Args& args) {
         if (total_bytes > 0) absl::StrAppend(&line, " (", c.bytes_read * 100 / total_bytes, "%)");
         std::fputs(line.c_str(), stderr);
       },
-      bulk);
+      bulk ? internal::ImportMode::kBulk : commits ? internal::ImportMode::kCommits : internal::ImportMode::kAuto);
   if (show_progress && counts.transactions > 0) std::fputs("\r\033[K", stderr);
   if (!status.ok()) {
     std::fprintf(stderr, "hindsight import: %s\n", std::string(status.message()).c_str());

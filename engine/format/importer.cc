@@ -1,76 +1,55 @@
 #include "format/importer.h"
 
+#include <optional>
+#include <vector>
+
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "format/ops_reader.h"
 
 namespace hindsight::internal {
 
-namespace {
-
-absl::Status BulkImport(Database* db, OpsReader* reader, const std::string& file_name, ImportCounts* counts,
-                        const std::function<void(const ImportCounts&)>& progress) {
-  std::vector<Transaction> txns;
-  std::vector<int> tx_lines;
-  absl::Status read_error;
-  ImportCounts read;
-  while (true) {
-    absl::StatusOr<std::optional<OpsBlock>> block = reader->Next();
-    if (!block.ok()) {
-      read_error = block.status();
-      break;
-    }
-    if (!block->has_value()) break;
-    tx_lines.push_back((*block)->tx_line);
-    txns.push_back(std::move((*block)->txn));
-    read.bytes_read = reader->bytes_read();
-    if (progress && txns.size() % 64 == 0) progress(read);
-  }
-  if (txns.empty()) {
-    return read_error.ok() ? absl::InvalidArgumentError(absl::StrCat(file_name, ": no transactions (empty file?)"))
-                           : read_error;
-  }
-  size_t loaded = 0;
-  const absl::Status load = db->BulkLoad(txns, &loaded);
-  counts->transactions = loaded;
-  for (size_t i = 0; i < loaded; ++i) counts->operations += txns[i].operations().size();
-  counts->bytes_read = reader->bytes_read();
-  if (!load.ok()) {
-    if (!absl::IsInvalidArgument(load) || loaded >= txns.size()) return load;
-    // "transaction N: reason" -> the line of transaction N's tx line.
-    std::string message(load.message());
-    const size_t colon = message.find(": ");
-    return absl::InvalidArgumentError(
-        absl::StrCat(file_name, ":", tx_lines[loaded], ": ", colon == std::string::npos ? message : message.substr(colon + 2)));
-  }
-  return read_error;
-}
-
-}  // namespace
-
 absl::Status ImportOps(Database* db, std::istream* in, const std::string& file_name, ImportCounts* counts,
-                       const std::function<void(const ImportCounts&)>& progress, bool bulk) {
+                       const std::function<void(const ImportCounts&)>& progress, ImportMode mode) {
   *counts = ImportCounts{};
   OpsReader reader(in, file_name);
-  if (bulk) return BulkImport(db, &reader, file_name, counts, progress);
-  bool saw_transaction = false;
-  while (true) {
-    absl::StatusOr<std::optional<OpsBlock>> block = reader.Next();
-    if (!block.ok()) return block.status();
-    if (!block->has_value()) break;
-    saw_transaction = true;
-    const OpsBlock& b = **block;
-    absl::StatusOr<TransactionInfo> info = db->Commit(b.txn);
-    if (!info.ok()) {
-      return absl::Status(info.status().code(),
-                          absl::StrCat(file_name, ":", b.tx_line, ": ", info.status().message()));
+  std::optional<OpsBlock> block;
+  std::vector<int> tx_lines;         // of each block handed over
+  std::vector<uint32_t> operations;  // in each
+  absl::Status read_error;
+  ImportCounts read;
+  const Database::TransactionSource next = [&]() -> absl::StatusOr<const Transaction*> {
+    absl::StatusOr<std::optional<OpsBlock>> b = reader.Next();
+    if (!b.ok()) {
+      read_error = b.status();
+      return read_error;
     }
-    ++counts->transactions;
-    counts->operations += b.txn.operations().size();
-    counts->bytes_read = reader.bytes_read();
-    if (progress) progress(*counts);
+    if (!b->has_value()) return nullptr;
+    block = std::move(**b);
+    tx_lines.push_back(block->tx_line);
+    operations.push_back(static_cast<uint32_t>(block->txn.operations().size()));
+    ++read.transactions;
+    read.operations += operations.back();
+    read.bytes_read = reader.bytes_read();
+    if (progress) progress(read);
+    return &block->txn;
+  };
+  const bool bulk = mode == ImportMode::kBulk || (mode == ImportMode::kAuto && db->LastTransaction().id == 0);
+  size_t written = 0;
+  const absl::Status status = bulk ? db->BulkLoad(next, &written) : db->CommitAll(next, &written);
+  counts->transactions = written;
+  for (size_t i = 0; i < written; ++i) counts->operations += operations[i];
+  counts->bytes_read = reader.bytes_read();
+  if (!read_error.ok()) return read_error;
+  if (tx_lines.empty() && status.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat(file_name, ": no transactions (empty file?)"));
   }
-  if (!saw_transaction) return absl::InvalidArgumentError(absl::StrCat(file_name, ": no transactions (empty file?)"));
-  return absl::OkStatus();
+  if (!absl::IsInvalidArgument(status)) return status;
+  // The last block handed over was rejected, as "transaction N: reason".
+  const std::string prefix = absl::StrCat("transaction ", tx_lines.size(), ": ");
+  absl::string_view reason = status.message();
+  if (absl::StartsWith(reason, prefix)) reason.remove_prefix(prefix.size());
+  return absl::InvalidArgumentError(absl::StrCat(file_name, ":", tx_lines.back(), ": ", reason));
 }
 
 }  // namespace hindsight::internal

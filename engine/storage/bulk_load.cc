@@ -5,7 +5,9 @@
 #include <rocksdb/sst_file_writer.h>
 #include <rocksdb/write_batch.h>
 
+#include <array>
 #include <filesystem>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "storage/column_families.h"
@@ -13,19 +15,20 @@
 #include "storage/pending_writes.h"
 #include "storage/rocks_status.h"
 #include "storage/store_reader.h"
+#include "storage/write_sink.h"
 #include "util/status_macros.h"
 
 namespace hindsight::internal {
 
-absl::Status DbImpl::CommitAll(const std::vector<Transaction>& txns, size_t* committed) {
-  return PlanInGroups(txns, WriteMode::kWriteBatch, committed);
+absl::Status DbImpl::CommitAll(const TransactionSource& next, size_t* committed) {
+  return PlanInGroups(next, WriteMode::kWriteBatch, committed);
 }
 
-absl::Status DbImpl::BulkLoad(const std::vector<Transaction>& txns, size_t* loaded) {
-  return PlanInGroups(txns, WriteMode::kIngest, loaded);
+absl::Status DbImpl::BulkLoad(const TransactionSource& next, size_t* loaded) {
+  return PlanInGroups(next, WriteMode::kIngest, loaded);
 }
 
-absl::Status DbImpl::PlanInGroups(const std::vector<Transaction>& txns, WriteMode mode, size_t* written) {
+absl::Status DbImpl::PlanInGroups(const TransactionSource& next, WriteMode mode, size_t* written) {
   *written = 0;
   if (read_only()) return RefuseWrite();
   std::lock_guard write_lock(write_mu_);
@@ -34,18 +37,21 @@ absl::Status DbImpl::PlanInGroups(const std::vector<Transaction>& txns, WriteMod
   for (int family = 0; family < kColumnFamilyCount; ++family) {
     merge[family] = db_->GetOptions(cf(family)).merge_operator.get();
   }
-  PendingWrites pending(&reader, merge, handles_);
+  PendingWrites pending(&reader, merge);
   const size_t limit = mode == WriteMode::kIngest ? bulk_load_bytes_ : group_commit_bytes_;
   TransactionInfo previous = LastTransaction();
   size_t planned = 0;  // transactions in `pending`
   // What a failed write must undo in the name dictionary.
   size_t names_written = names_.size();
   std::vector<std::pair<std::string, NameId>> names_removed;
+  const auto undo_names = [&] {
+    names_.Truncate(names_written);
+    for (const auto& [name, id] : names_removed) names_.Load(name, id);
+  };
   const auto write = [&]() -> absl::Status {
     const absl::Status s = mode == WriteMode::kIngest ? Ingest(&pending, previous) : WriteGroup(pending, previous);
     if (!s.ok()) {
-      names_.Truncate(names_written);
-      for (const auto& [name, id] : names_removed) names_.Load(name, id);
+      undo_names();
       return s;
     }
     pending.Clear();
@@ -55,21 +61,27 @@ absl::Status DbImpl::PlanInGroups(const std::vector<Transaction>& txns, WriteMod
     names_removed.clear();
     return absl::OkStatus();
   };
-  absl::Status rejected;
-  for (size_t t = 0; t < txns.size(); ++t) {
-    absl::StatusOr<CommitPlan> plan = Plan(txns[t], previous, &pending);
-    if (!plan.ok()) {
-      if (!absl::IsInvalidArgument(plan.status())) {
-        names_.Truncate(names_written);
-        return plan.status();
-      }
-      rejected = absl::InvalidArgumentError(absl::StrCat("transaction ", t + 1, ": ", plan.status().message()));
+  absl::Status stopped;  // a rejected transaction, or the source's error
+  for (size_t t = 1;; ++t) {
+    const absl::StatusOr<const Transaction*> txn = next();
+    if (!txn.ok()) {
+      stopped = txn.status();
       break;
     }
-    rocksdb::WriteBatch batch;
-    WritePlan(*plan, handles_, &batch, &slice_catalog_);
+    if (*txn == nullptr) break;
+    absl::StatusOr<CommitPlan> plan = Plan(**txn, previous, &pending);
+    if (!plan.ok()) {  // those before it are still written
+      stopped = absl::IsInvalidArgument(plan.status())
+                    ? absl::InvalidArgumentError(absl::StrCat("transaction ", t, ": ", plan.status().message()))
+                    : plan.status();
+      break;
+    }
+    WritePlan(*plan, &pending, &slice_catalog_);
     InternNewNames(*plan);
-    HS_RETURN_IF_ERROR(pending.Apply(batch));
+    if (!pending.status().ok()) {  // a damaged record: the group is not written
+      undo_names();
+      return pending.status();
+    }
     ForgetRemovedNames(*plan);
     names_removed.insert(names_removed.end(), plan->names_removed.begin(), plan->names_removed.end());
     previous = plan->info;
@@ -77,12 +89,13 @@ absl::Status DbImpl::PlanInGroups(const std::vector<Transaction>& txns, WriteMod
     if (pending.bytes() >= limit) HS_RETURN_IF_ERROR(write());
   }
   if (planned > 0) HS_RETURN_IF_ERROR(write());
-  return rejected;
+  return stopped;
 }
 
 absl::Status DbImpl::WriteGroup(const PendingWrites& pending, const TransactionInfo& last) {
   rocksdb::WriteBatch batch;
-  pending.WriteTo(&batch);
+  BatchSink sink(handles_, &batch);
+  pending.WriteTo(&sink);
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
   std::lock_guard state_lock(state_mu_);
@@ -125,21 +138,31 @@ absl::Status DbImpl::Ingest(PendingWrites* pending, const TransactionInfo& last)
   const std::string staging = db_->GetName() + "/bulk-load";
   std::error_code ec;
   fs::create_directories(staging, ec);
-  std::vector<rocksdb::IngestExternalFileArg> args;
-  absl::Status status;
-  for (int family = 0; family < kColumnFamilyCount && status.ok(); ++family) {
-    const std::string file = absl::StrCat(staging, "/", kColumnFamilyNames[family], ".sst");
-    bool written = false;
-    status = WriteTable(pending, family, rocksdb::Options(db_->GetDBOptions(), db_->GetOptions(cf(family))), file,
-                        &written);
-    if (!written) continue;
-    rocksdb::IngestExternalFileArg arg;
-    arg.column_family = cf(family);
-    arg.external_files = {file};
-    arg.options.move_files = true;
-    args.push_back(std::move(arg));
-  }
+  const auto file_of = [&staging](int family) { return absl::StrCat(staging, "/", kColumnFamilyNames[family], ".sst"); };
+  // Two threads write the tables, the larger families split between them.
+  std::array<bool, kColumnFamilyCount> written{};
+  const auto write_tables = [&](std::initializer_list<int> families) {
+    for (const int family : families) {
+      const rocksdb::Options options(db_->GetDBOptions(), db_->GetOptions(cf(family)));
+      HS_RETURN_IF_ERROR(WriteTable(pending, family, options, file_of(family), &written[family]));
+    }
+    return absl::OkStatus();
+  };
+  absl::Status second_status;
+  std::thread second([&] { second_status = write_tables({kKeysCf, kSlicesCf, kTxInfoCf, kMetaCf}); });
+  absl::Status status = write_tables({kTimelinesCf, kTxLogCf, kHistoryCf, kNamesCf});
+  second.join();
+  if (status.ok()) status = second_status;
   if (status.ok()) {
+    std::vector<rocksdb::IngestExternalFileArg> args;
+    for (int family = 0; family < kColumnFamilyCount; ++family) {
+      if (!written[family]) continue;
+      rocksdb::IngestExternalFileArg arg;
+      arg.column_family = cf(family);
+      arg.external_files = {file_of(family)};
+      arg.options.move_files = true;
+      args.push_back(std::move(arg));
+    }
     std::lock_guard state_lock(state_mu_);
     status = FromRocks(db_->IngestExternalFiles(args), "bulk load");
     if (status.ok()) last_ = last;

@@ -9,6 +9,7 @@
 #include "storage/key_change.h"
 #include "storage/rocks_status.h"
 #include "storage/store_reader.h"
+#include "storage/write_sink.h"
 #include "util/sha256.h"
 #include "util/status_macros.h"
 
@@ -59,7 +60,8 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
   RocksReader reader(db_.get(), handles_);
   HS_ASSIGN_OR_RETURN(const CommitPlan plan, Plan(txn, LastTransaction(), &reader));
   rocksdb::WriteBatch batch;
-  WritePlan(plan, handles_, &batch, &slice_catalog_);
+  BatchSink sink(handles_, &batch);
+  WritePlan(plan, &sink, &slice_catalog_);
   // Readers resolve the new names' ids as soon as the batch is visible;
   // they are forgotten again if it never is.
   const size_t names_before = names_.size();

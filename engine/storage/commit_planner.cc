@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <tuple>
 
-#include <rocksdb/write_batch.h>
-
 #include "absl/container/flat_hash_map.h"
 #include "storage/column_families.h"
 #include "storage/key_change.h"
@@ -21,23 +19,22 @@ FactKey KeyOf(const NameDictionary& names, const KeyIds& ids) {
   return {names.Name(ids.subject), names.Name(ids.predicate), names.Name(ids.object)};
 }
 
-// Gives each erase by digest the stored key it names (or leaves it empty).
-absl::Status ResolveDigests(StoreReader* reader, const NameDictionary& names, std::vector<Operation>* ops) {
-  absl::flat_hash_map<std::string, FactKey> wanted;
-  for (const Operation& op : *ops) {
-    if (!op.key_digest.empty()) wanted.emplace(op.key_digest, FactKey{});
+// The stored key each erase by digest names (empty names: none has it).
+absl::StatusOr<absl::flat_hash_map<std::string, FactKey>> ResolveDigests(StoreReader* reader,
+                                                                        const NameDictionary& names,
+                                                                        const std::vector<Operation>& ops) {
+  absl::flat_hash_map<std::string, FactKey> keys;
+  for (const Operation& op : ops) {
+    if (!op.key_digest.empty()) keys.emplace(op.key_digest, FactKey{});
   }
-  if (wanted.empty()) return absl::OkStatus();
+  if (keys.empty()) return keys;
   HS_RETURN_IF_ERROR(reader->Scan(kTimelinesCf, "", [&](std::string_view key, std::string_view) {
     FactKey fact = KeyOf(names, DecodeLiveKey(key));
-    auto found = wanted.find(KeyDigest(fact));
-    if (found != wanted.end()) found->second = std::move(fact);
+    auto found = keys.find(KeyDigest(fact));
+    if (found != keys.end()) found->second = std::move(fact);
     return true;
   }));
-  for (Operation& op : *ops) {
-    if (!op.key_digest.empty()) op.key = wanted[op.key_digest];  // empty names match nothing
-  }
-  return absl::OkStatus();
+  return keys;
 }
 
 // Reads the key's timeline record, if its names have ids and it has one.
@@ -50,7 +47,8 @@ absl::Status ReadStoredKey(StoreReader* reader, const NameDictionary& names, Sto
   if (!found) return absl::OkStatus();
   HS_ASSIGN_OR_RETURN(k->live, DecodeLiveTimeline(record, &k->spilled_through));
   HS_ASSIGN_OR_RETURN(const size_t live_bytes, FirstMessageBytes(record));
-  k->closed = record.substr(live_bytes);
+  record.erase(0, live_bytes);
+  k->closed = std::move(record);
   k->stored = true;
   return absl::OkStatus();
 }
@@ -79,8 +77,8 @@ absl::StatusOr<bool> NameInUse(StoreReader* reader, NameId id, const absl::flat_
 absl::Status ReadErasureState(StoreReader* reader, TransactionState* state) {
   std::vector<FactKey> erased;
   absl::flat_hash_set<KeyIds> gone;
-  for (size_t i = 0; i < state->ops.size(); ++i) {
-    if (state->ops[i].kind != Operation::Kind::kErase || state->key_of[i] == TransactionState::kNoKey) continue;
+  for (size_t i = 0; i < state->ops->size(); ++i) {
+    if ((*state->ops)[i].kind != Operation::Kind::kErase || state->key_of[i] == TransactionState::kNoKey) continue;
     const StoredKey& k = state->keys[state->key_of[i]];
     if (std::find(erased.begin(), erased.end(), k.key) == erased.end()) erased.push_back(k.key);
     if (k.stored) gone.insert(*k.ids);
@@ -93,15 +91,26 @@ absl::Status ReadErasureState(StoreReader* reader, TransactionState* state) {
       if (used) state->names_used_elsewhere.insert(id);
     }
   }
+  absl::flat_hash_set<KeyView> erased_keys;
+  absl::flat_hash_set<std::string> erased_digests;
+  for (const FactKey& k : erased) {
+    erased_keys.insert(ViewOf(k));
+    erased_digests.insert(KeyDigest(k));
+  }
+  const auto erased_op = [&](std::string_view s, std::string_view p, std::string_view o, std::string_view digest) {
+    if (!digest.empty()) return erased_digests.contains(absl::string_view(digest.data(), digest.size()));
+    return erased_keys.contains(KeyView{s, p, o});
+  };
   absl::Status damaged;
   HS_RETURN_IF_ERROR(reader->Scan(kTxLogCf, "", [&](std::string_view key, std::string_view value) {
-    absl::StatusOr<TransactionRecord> record = DecodeTransaction(value);
+    const absl::StatusOr<bool> holds = TransactionHoldsOperation(value, erased_op);
+    if (holds.ok() && !*holds) return true;
+    absl::StatusOr<TransactionRecord> record = holds.ok() ? DecodeTransaction(value) : holds.status();
     if (!record.ok()) {
       damaged = absl::DataLossError(absl::StrCat(record.status().message(), " (txlog key ", DecodeUint64(key.data()), ")"));
       return false;
     }
-    TransactionRecord rewritten = *record;
-    if (RemoveErasedOperations(erased, &rewritten)) state->log_with_erased_keys.push_back(std::move(*record));
+    state->log_with_erased_keys.push_back(std::move(*record));
     return true;
   }));
   return damaged;
@@ -112,17 +121,18 @@ absl::Status ReadErasureState(StoreReader* reader, TransactionState* state) {
 absl::StatusOr<TransactionState> ReadTransactionState(StoreReader* reader, const NameDictionary& names,
                                                       const std::vector<Operation>& ops) {
   TransactionState state;
-  state.ops = ops;
-  HS_RETURN_IF_ERROR(ResolveDigests(reader, names, &state.ops));
+  state.ops = &ops;
+  HS_ASSIGN_OR_RETURN(const auto digests, ResolveDigests(reader, names, ops));
   absl::flat_hash_map<KeyView, size_t> index;
-  state.key_of.assign(state.ops.size(), TransactionState::kNoKey);
+  state.key_of.assign(ops.size(), TransactionState::kNoKey);
   bool erases = false;
-  for (size_t i = 0; i < state.ops.size(); ++i) {
-    const Operation& op = state.ops[i];
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const Operation& op = ops[i];
     erases = erases || op.kind == Operation::Kind::kErase;
-    if (op.key.subject.empty()) continue;  // an erase by digest of no stored key
-    const auto [it, added] = index.try_emplace(ViewOf(op.key), state.keys.size());
-    if (added) state.keys.emplace_back().key = op.key;
+    const FactKey& key = op.key_digest.empty() ? op.key : digests.at(op.key_digest);
+    if (key.subject.empty()) continue;  // an erase by digest of no stored key
+    const auto [it, added] = index.try_emplace(ViewOf(key), state.keys.size());
+    if (added) state.keys.emplace_back().key = key;
     state.key_of[i] = it->second;
   }
   for (StoredKey& k : state.keys) HS_RETURN_IF_ERROR(ReadStoredKey(reader, names, &k));
@@ -138,11 +148,11 @@ class Planner {
   Planner(const TransactionState& state, const Transaction& txn, Instant time, const NameDictionary& names,
           size_t closed_bytes_in_record)
       : state_(state), txn_(txn), time_(time), names_(names), closed_bytes_in_record_(closed_bytes_in_record),
-        dropped_(state.ops.size()) {}
+        dropped_(state.ops->size()) {}
 
   absl::StatusOr<CommitPlan> Run(uint64_t id) {
     std::vector<std::vector<size_t>> ops_of_key(state_.keys.size());
-    for (size_t i = 0; i < state_.ops.size(); ++i) {
+    for (size_t i = 0; i < state_.ops->size(); ++i) {
       if (state_.key_of[i] != TransactionState::kNoKey) ops_of_key[state_.key_of[i]].push_back(i);
     }
     for (size_t k = 0; k < state_.keys.size(); ++k) HS_RETURN_IF_ERROR(PlanKey(state_.keys[k], ops_of_key[k]));
@@ -157,33 +167,35 @@ class Planner {
   absl::Status PlanKey(const StoredKey& key, const std::vector<size_t>& ops) {
     size_t first_live_op = 0;  // position in `ops` after its last erase
     for (size_t g = 0; g < ops.size(); ++g) {
-      if (state_.ops[ops[g]].kind == Operation::Kind::kErase) first_live_op = g + 1;
+      if ((*state_.ops)[ops[g]].kind == Operation::Kind::kErase) first_live_op = g + 1;
     }
     for (size_t g = 0; g + 1 < first_live_op; ++g) dropped_[ops[g]] = true;
     CommitPlan::KeyWrite write;
-    StoredKey current = key;
-    if (first_live_op > 0) PlanErase(&current, &write);
+    StoredKey erased;  // the key as an erase leaves it: not stored
+    const StoredKey* current = &key;
+    if (first_live_op > 0) {
+      PlanErase(key, &write);
+      erased.key = key.key;
+      erased.ids = key.ids;
+      current = &erased;
+    }
     std::vector<const Operation*> live_ops;
-    for (size_t g = first_live_op; g < ops.size(); ++g) live_ops.push_back(&state_.ops[ops[g]]);
-    KeyChange change = ApplyOperations(current.live, live_ops, time_);
-    if (current.stored) NoteKept(*current.ids);
-    if (change.changed()) HS_RETURN_IF_ERROR(PlanRows(current, std::move(change), &write));
+    for (size_t g = first_live_op; g < ops.size(); ++g) live_ops.push_back(&(*state_.ops)[ops[g]]);
+    KeyChange change = ApplyOperations(current->live, live_ops, time_);
+    if (current->stored) NoteKept(*current->ids);
+    if (change.changed()) HS_RETURN_IF_ERROR(PlanRows(*current, std::move(change), &write));
     if (write.erase || write.has_rows) plan_.keys.push_back(std::move(write));
     return absl::OkStatus();
   }
 
-  void PlanErase(StoredKey* key, CommitPlan::KeyWrite* write) {
-    erased_.push_back(key->key);
-    if (!key->stored) return;
-    write->ids = *key->ids;
+  void PlanErase(const StoredKey& key, CommitPlan::KeyWrite* write) {
+    erased_.push_back(key.key);
+    if (!key.stored) return;
+    write->ids = *key.ids;
     write->erase = true;
-    write->erase_history = key->spilled_through != kNegInf;
-    for (const StoredSegment& seg : key->live) plan_.slices.Remove(*key->ids, seg.segment.valid);
-    name_candidates_.insert(name_candidates_.end(), {key->ids->subject, key->ids->predicate, key->ids->object});
-    key->stored = false;
-    key->live.clear();
-    key->closed.clear();
-    key->spilled_through = kNegInf;
+    write->erase_history = key.spilled_through != kNegInf;
+    for (const StoredSegment& seg : key.live) RemoveFromSliceIndex(*key.ids, seg.segment.valid, &plan_.slices);
+    name_candidates_.insert(name_candidates_.end(), {key.ids->subject, key.ids->predicate, key.ids->object});
   }
 
   // The key's new live timeline and the rows this transaction closes.
@@ -203,11 +215,11 @@ class Planner {
       closed.reserve(change.removed.size());
       for (const StoredSegment& s : change.removed) {
         closed.push_back({s.segment, {s.tx_from, time_}});
-        plan_.slices.Remove(ids, s.segment.valid);
+        RemoveFromSliceIndex(ids, s.segment.valid, &plan_.slices);
       }
       write->closed_now = EncodeClosedRows(closed);
     }
-    for (const Segment& s : change.added) plan_.slices.Add(ids, s);
+    for (const Segment& s : change.added) AddToSliceIndex(ids, s, &plan_.slices);
     Instant spilled_through = key.spilled_through;
     write->restart_record = !write->closed_now.empty() && !key.closed.empty() &&
                             key.closed.size() + write->closed_now.size() > closed_bytes_in_record_;
@@ -277,52 +289,50 @@ absl::StatusOr<CommitPlan> PlanCommit(const TransactionState& state, const Trans
 
 namespace {
 
-void WriteKey(const CommitPlan::KeyWrite& key, const std::vector<rocksdb::ColumnFamilyHandle*>& cf,
-              rocksdb::WriteBatch* batch) {
+void WriteKey(const CommitPlan::KeyWrite& key, WriteSink* sink) {
   const std::string live_key = LiveKey(key.ids);
   if (key.erase) {
-    batch->Delete(cf[kTimelinesCf], live_key);
-    if (key.erase_history) batch->DeleteRange(cf[kHistoryCf], live_key, PrefixSuccessor(live_key));
-    batch->Delete(cf[kKeysCf], ObjectIndexKey(key.ids));
-    batch->Delete(cf[kKeysCf], PredicateIndexKey(key.ids));
-    batch->Delete(cf[kKeysCf], SubjectIndexKey(key.ids));
+    sink->Delete(kTimelinesCf, live_key);
+    if (key.erase_history) sink->DeleteRange(kHistoryCf, live_key, PrefixSuccessor(live_key));
+    sink->Delete(kKeysCf, ObjectIndexKey(key.ids));
+    sink->Delete(kKeysCf, PredicateIndexKey(key.ids));
+    sink->Delete(kKeysCf, SubjectIndexKey(key.ids));
   }
   if (!key.has_rows) return;
-  if (key.first_row) batch->Put(cf[kKeysCf], PredicateIndexKey(key.ids), "");
-  if (key.spill) batch->Put(cf[kHistoryCf], key.spill->first, key.spill->second);
+  if (key.first_row) sink->Put(kKeysCf, PredicateIndexKey(key.ids), "");
+  if (key.spill) sink->Put(kHistoryCf, key.spill->first, key.spill->second);
   // The object and subject indexes keep a copy of the live timeline.
-  batch->Put(cf[kKeysCf], ObjectIndexKey(key.ids), key.live);
-  batch->Put(cf[kKeysCf], SubjectIndexKey(key.ids), key.live);
+  sink->Put(kKeysCf, ObjectIndexKey(key.ids), key.live);
+  sink->Put(kKeysCf, SubjectIndexKey(key.ids), key.live);
   if (key.restart_record) {
-    batch->Put(cf[kTimelinesCf], live_key, key.live + key.closed_now);
+    sink->Put(kTimelinesCf, live_key, key.live + key.closed_now);
   } else {
     // Merged into the key's record (timeline_merge.h).
-    batch->Merge(cf[kTimelinesCf], live_key, key.live + key.closed_now);
+    sink->Merge(kTimelinesCf, live_key, key.live + key.closed_now);
   }
 }
 
 }  // namespace
 
-void WritePlan(const CommitPlan& plan, const std::vector<rocksdb::ColumnFamilyHandle*>& cf,
-               rocksdb::WriteBatch* batch, SliceCatalog* catalog) {
-  for (const CommitPlan::KeyWrite& key : plan.keys) WriteKey(key, cf, batch);
-  plan.slices.WriteTo(cf[kSlicesCf], batch, catalog);
-  for (const auto& [name, id] : plan.names_removed) batch->Delete(cf[kNamesCf], name);
+void WritePlan(const CommitPlan& plan, WriteSink* sink, SliceCatalog* catalog) {
+  for (const CommitPlan::KeyWrite& key : plan.keys) WriteKey(key, sink);
+  NoteSliceChanges(plan.slices, catalog);
+  for (const auto& [key, change] : plan.slices) sink->ChangeSliceBucket(key, change);
+  for (const auto& [name, id] : plan.names_removed) sink->Delete(kNamesCf, name);
   for (const TransactionRecord& record : plan.rewritten_log) {
     const std::string key = TxKey(record.id);
-    batch->Put(cf[kTxLogCf], key, EncodeTransaction(record));
-    batch->Put(cf[kTxInfoCf], key,
-               EncodeTransactionInfo({record.id, record.time, record.source, record.operations.size()}));
+    sink->Put(kTxLogCf, key, EncodeTransaction(record));
+    sink->Put(kTxInfoCf, key, EncodeTransactionInfo({record.id, record.time, record.source, record.operations.size()}));
   }
   const std::string key = TxKey(plan.info.id);
-  batch->Put(cf[kTxLogCf], key, plan.log_record);
-  batch->Put(cf[kTxInfoCf], key, EncodeTransactionInfo(plan.info));
+  sink->Put(kTxLogCf, key, plan.log_record);
+  sink->Put(kTxInfoCf, key, EncodeTransactionInfo(plan.info));
   for (const auto& [name, id] : plan.new_names) {
     std::string id_bytes;
     AppendNameId(&id_bytes, id);
-    batch->Put(cf[kNamesCf], name, id_bytes);
+    sink->Put(kNamesCf, name, id_bytes);
   }
-  batch->Put(cf[kMetaCf], kMetaKey, EncodeMeta(plan.meta));
+  sink->Put(kMetaCf, kMetaKey, EncodeMeta(plan.meta));
 }
 
 }  // namespace hindsight::internal

@@ -5,7 +5,8 @@
 //   1. ReadTransactionState (I/O): the stored state the transaction touches,
 //      through a StoreReader;
 //   2. PlanCommit (pure): from that state and the transaction, every change;
-//   3. WritePlan: the changes as one RocksDB write batch.
+//   3. WritePlan: the changes, as one RocksDB write batch (BatchSink) or
+//      into the pending writes of a group.
 #ifndef HINDSIGHT_STORAGE_COMMIT_PLANNER_H_
 #define HINDSIGHT_STORAGE_COMMIT_PLANNER_H_
 
@@ -22,11 +23,7 @@
 #include "storage/records.h"
 #include "storage/slice_index.h"
 #include "storage/store_reader.h"
-
-namespace rocksdb {
-class ColumnFamilyHandle;
-class WriteBatch;
-}  // namespace rocksdb
+#include "storage/write_sink.h"
 
 namespace hindsight::internal {
 
@@ -42,11 +39,11 @@ struct StoredKey {
 
 // Everything PlanCommit needs to know of the stored state.
 struct TransactionState {
-  // The transaction's operations, each erase by digest given the key it
-  // names (or left with empty names: no key has that digest).
-  std::vector<Operation> ops;
+  const std::vector<Operation>* ops = nullptr;  // the transaction's
   std::vector<StoredKey> keys;  // each key the operations touch, in first-seen order
-  std::vector<size_t> key_of;   // per operation: its index in `keys`, or kNoKey
+  // Per operation: its key's index in `keys`, or kNoKey (an erase by
+  // digest that names no stored key). An erase by digest has the key it names.
+  std::vector<size_t> key_of;
   static constexpr size_t kNoKey = ~size_t{0};
   // When the transaction erases keys: the names of erased stored keys that
   // some key not erased here uses too, and the earlier log records that
@@ -55,7 +52,7 @@ struct TransactionState {
   std::vector<TransactionRecord> log_with_erased_keys;
 };
 
-// Reads the state `ops` touch. Cost: one Get of the timeline record of each
+// Reads the state `ops` touch; the result refers to `ops`. Cost: one Get of the timeline record of each
 // key with ids; an erase by digest adds a scan of every key; an erase adds
 // a scan of the log and, per name of an erased key, index scans that stop
 // at the first other key using it.
@@ -93,11 +90,9 @@ struct CommitPlan {
 absl::StatusOr<CommitPlan> PlanCommit(const TransactionState& state, const Transaction& txn, uint64_t id, Instant time,
                                       const NameDictionary& names, size_t closed_bytes_in_record);
 
-// Appends `plan` to `batch` (handles indexed by column family), and notes
-// in `catalog` the slice buckets it adds to, as a write must before the
-// batch becomes visible.
-void WritePlan(const CommitPlan& plan, const std::vector<rocksdb::ColumnFamilyHandle*>& handles,
-               rocksdb::WriteBatch* batch, SliceCatalog* catalog);
+// Puts the changes of `plan` into `sink`, and notes in `catalog` the slice
+// buckets it adds to, as a write must before its changes become visible.
+void WritePlan(const CommitPlan& plan, WriteSink* sink, SliceCatalog* catalog);
 
 }  // namespace hindsight::internal
 

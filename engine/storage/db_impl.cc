@@ -56,6 +56,24 @@ absl::StatusOr<std::vector<HistoryRow>> Database::History(const Pattern& pattern
   return rows;
 }
 
+namespace {
+
+Database::TransactionSource SourceOf(const std::vector<Transaction>& txns) {
+  return [&txns, i = size_t{0}]() mutable -> absl::StatusOr<const Transaction*> {
+    return i < txns.size() ? &txns[i++] : nullptr;
+  };
+}
+
+}  // namespace
+
+absl::Status Database::CommitAll(const std::vector<Transaction>& txns, size_t* committed) {
+  return CommitAll(SourceOf(txns), committed);
+}
+
+absl::Status Database::BulkLoad(const std::vector<Transaction>& txns, size_t* loaded) {
+  return BulkLoad(SourceOf(txns), loaded);
+}
+
 namespace internal {
 namespace {
 

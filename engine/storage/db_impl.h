@@ -33,8 +33,10 @@ class DbImpl final : public Database {
   ~DbImpl() override;
 
   absl::StatusOr<TransactionInfo> Commit(const Transaction& txn) override;
-  absl::Status CommitAll(const std::vector<Transaction>& txns, size_t* committed) override;
-  absl::Status BulkLoad(const std::vector<Transaction>& txns, size_t* loaded) override;
+  using Database::BulkLoad;
+  using Database::CommitAll;
+  absl::Status CommitAll(const TransactionSource& next, size_t* committed) override;
+  absl::Status BulkLoad(const TransactionSource& next, size_t* loaded) override;
   absl::Status Scan(const struct Query& query, const RowSink& sink) const override;
   absl::Status ScanHistory(const Pattern& pattern, const HistorySink& sink) const override;
   absl::Status ScanLog(uint64_t first_id,
@@ -114,10 +116,10 @@ class DbImpl final : public Database {
   void InternNewNames(const CommitPlan& plan);
   void ForgetRemovedNames(const CommitPlan& plan);
   enum class WriteMode { kWriteBatch, kIngest };
-  // Plans `txns` in turn over pending writes and writes them whenever they
-  // hold more than a group's bytes, and at the end. `*written`: how many
-  // transactions are on disk.
-  absl::Status PlanInGroups(const std::vector<Transaction>& txns, WriteMode mode, size_t* written);
+  // Plans the transactions of `next` in turn over pending writes and
+  // writes them whenever they hold more than a group's bytes, and at the
+  // end. `*written`: how many transactions are on disk.
+  absl::Status PlanInGroups(const TransactionSource& next, WriteMode mode, size_t* written);
   // Writes `pending`, whose last transaction is `last`, as one write batch,
   // or as table files ingested at once.
   absl::Status WriteGroup(const PendingWrites& pending, const TransactionInfo& last);

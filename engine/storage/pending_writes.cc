@@ -3,92 +3,51 @@
 #include <algorithm>
 #include <deque>
 
-#include <rocksdb/db.h>
-#include <rocksdb/write_batch.h>
-
 #include "absl/strings/str_cat.h"
 #include "util/status_macros.h"
 
 namespace hindsight::internal {
 namespace {
 
-constexpr size_t kEntryOverhead = 96;      // a tree slot, its strings, the vector
-constexpr size_t kOperandsToCombine = 16;  // pending operands of one key combined into one
+constexpr size_t kEntryOverhead = 128;     // hash and tree slots, the entry's strings and vector
+constexpr size_t kOperandsToCombine = 16;  // pending operands of one key combined into one...
 
 rocksdb::Slice SliceOf(std::string_view s) { return {s.data(), s.size()}; }
-std::string_view ViewOf(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
+absl::string_view AbslView(std::string_view s) { return {s.data(), s.size()}; }  // Debian's is not std's
+
+// ... once those after the first (the combination of all before) take as
+// many bytes as it: a key merged n times costs O(n) bytes of combining, not
+// O(n^2), however large its combined operand grows.
+bool WorthCombining(const std::vector<std::string>& operands) {
+  if (operands.size() < kOperandsToCombine) return false;
+  size_t later = 0;
+  for (size_t i = 1; i < operands.size(); ++i) later += operands[i].size();
+  return later >= operands.front().size();
+}
 
 }  // namespace
 
-// Replays a write batch into PendingWrites, naming families by handle id.
-class PendingWrites::BatchApplier final : public rocksdb::WriteBatch::Handler {
- public:
-  explicit BatchApplier(PendingWrites* pending) : pending_(pending) {}
-
-  rocksdb::Status PutCF(uint32_t id, const rocksdb::Slice& key, const rocksdb::Slice& value) override {
-    const int family = FamilyOf(id);
-    if (family >= 0) pending_->Put(family, ViewOf(key), ViewOf(value));
-    return status_;
-  }
-  rocksdb::Status DeleteCF(uint32_t id, const rocksdb::Slice& key) override {
-    const int family = FamilyOf(id);
-    if (family >= 0) pending_->Delete(family, ViewOf(key));
-    return status_;
-  }
-  rocksdb::Status MergeCF(uint32_t id, const rocksdb::Slice& key, const rocksdb::Slice& operand) override {
-    const int family = FamilyOf(id);
-    if (family >= 0 && error_.ok()) error_ = pending_->Merge(family, ViewOf(key), ViewOf(operand));
-    if (!error_.ok()) status_ = rocksdb::Status::Aborted();
-    return status_;
-  }
-  rocksdb::Status DeleteRangeCF(uint32_t id, const rocksdb::Slice& begin, const rocksdb::Slice& end) override {
-    const int family = FamilyOf(id);
-    if (family >= 0) pending_->DeleteRange(family, ViewOf(begin), ViewOf(end));
-    return status_;
-  }
-
-  absl::Status error() const { return error_; }
-
- private:
-  int FamilyOf(uint32_t id) {
-    for (int family = 0; family < kColumnFamilyCount; ++family) {
-      if (pending_->handles_[family]->GetID() == id) return family;
-    }
-    error_ = absl::InternalError(absl::StrCat("a write batch names unknown column family ", id));
-    status_ = rocksdb::Status::Aborted();
-    return -1;
-  }
-
-  PendingWrites* pending_;
-  absl::Status error_;
-  rocksdb::Status status_;
-};
-
-PendingWrites::PendingWrites(StoreReader* base, std::array<const rocksdb::MergeOperator*, kColumnFamilyCount> merge,
-                             const std::vector<rocksdb::ColumnFamilyHandle*>& handles)
-    : base_(base), handles_(handles), merge_(merge) {}
-
-absl::Status PendingWrites::Apply(const rocksdb::WriteBatch& batch) {
-  BatchApplier applier(this);
-  const rocksdb::Status s = batch.Iterate(&applier);
-  HS_RETURN_IF_ERROR(applier.error());
-  if (!s.ok()) return absl::InternalError(absl::StrCat("cannot replay a write batch: ", s.ToString()));
-  return absl::OkStatus();
-}
+PendingWrites::PendingWrites(StoreReader* base, std::array<const rocksdb::MergeOperator*, kColumnFamilyCount> merge)
+    : base_(base), merge_(merge) {}
 
 void PendingWrites::Account(const Entry& entry, int sign) {
   size_t size = entry.value.capacity();
-  for (const std::string& operand : entry.operands) size += operand.size();
+  for (const std::string& operand : entry.operands) size += operand.capacity();
   bytes_ += sign > 0 ? size : -size;
 }
 
+PendingWrites::Entry* PendingWrites::Find(int family, std::string_view key) {
+  auto& entries = families_[family].entries;
+  const auto it = entries.find(AbslView(key));
+  return it == entries.end() ? nullptr : &it->second;
+}
+
 PendingWrites::Entry& PendingWrites::Slot(int family, std::string_view key) {
-  Table& table = tables_[family];
-  auto it = table.find(key);
-  if (it == table.end()) {
-    it = table.emplace(std::string(key), Entry{}).first;
-    bytes_ += key.size() + kEntryOverhead;
-  }
+  if (Entry* found = Find(family, key)) return *found;
+  Family& f = families_[family];
+  const auto it = f.entries.try_emplace(std::string(key)).first;
+  f.order.insert(it->first);
+  bytes_ += key.size() + kEntryOverhead;
   return it->second;
 }
 
@@ -106,44 +65,61 @@ void PendingWrites::Delete(int family, std::string_view key) {
   Account(entry, -1);
   entry.state = Entry::kDeleted;
   entry.value = std::string();
-  entry.operands.clear();
+  entry.operands = {};
 }
 
-absl::Status PendingWrites::Merge(int family, std::string_view key, std::string_view operand) {
-  const rocksdb::MergeOperator* merge = merge_[family];
-  if (merge == nullptr) return absl::InternalError(absl::StrCat("no merge operator for ", kColumnFamilyNames[family]));
-  const bool known = tables_[family].contains(key) || InDeletedRange(family, key);
-  Entry& entry = Slot(family, key);
-  if (!known) entry.state = Entry::kOperands;
+void PendingWrites::Merge(int family, std::string_view key, std::string_view operand) {
+  if (!status_.ok()) return;
+  if (merge_[family] == nullptr) {
+    status_ = absl::InternalError(absl::StrCat("no merge operator for ", kColumnFamilyNames[family]));
+    return;
+  }
+  Entry* found = Find(family, key);
+  const bool base_known = found != nullptr || InDeletedRange(family, key);
+  Entry& entry = found != nullptr ? *found : Slot(family, key);
+  if (!base_known) entry.state = Entry::kOperands;
   Account(entry, -1);
   entry.operands.emplace_back(operand);
   if (entry.state != Entry::kOperands) {
-    HS_RETURN_IF_ERROR(ResolveWith(family, key, entry.present() ? &entry.value : nullptr, &entry));
-  } else if (entry.operands.size() >= kOperandsToCombine) {
-    const std::deque<rocksdb::Slice> operands(entry.operands.begin(), entry.operands.end());
-    std::string combined;
-    if (!merge->PartialMergeMulti(SliceOf(key), operands, &combined, nullptr)) {
-      return absl::DataLossError(absl::StrCat("cannot combine merge operands in ", kColumnFamilyNames[family]));
-    }
-    entry.operands.assign(1, std::move(combined));
+    status_ = ResolveWith(family, key, entry.present() ? &entry.value : nullptr, &entry);
+  } else if (WorthCombining(entry.operands)) {
+    status_ = CombineOperands(family, key, &entry);
   }
   Account(entry, +1);
+}
+
+void PendingWrites::ChangeSliceBucket(const std::string& key, const SliceBucketChange& change) {
+  SliceBucketChange& pending = slice_changes_[key];
+  bytes_ -= pending.bytes();
+  pending.Append(change);
+  bytes_ += pending.bytes() + key.size();
+}
+
+absl::Status PendingWrites::CombineOperands(int family, std::string_view key, Entry* entry) {
+  const std::deque<rocksdb::Slice> operands(entry->operands.begin(), entry->operands.end());
+  std::string combined;
+  if (!merge_[family]->PartialMergeMulti(SliceOf(key), operands, &combined, nullptr)) {
+    return absl::DataLossError(absl::StrCat("cannot combine merge operands in ", kColumnFamilyNames[family]));
+  }
+  entry->operands.assign(1, std::move(combined));
   return absl::OkStatus();
 }
 
 void PendingWrites::DeleteRange(int family, std::string_view begin, std::string_view end) {
-  Table& table = tables_[family];
-  for (auto it = table.lower_bound(begin); it != table.end() && it->first < end;) {
-    Account(it->second, -1);
-    bytes_ -= it->first.size() + kEntryOverhead;
-    it = table.erase(it);
+  Family& f = families_[family];
+  for (auto it = f.order.lower_bound(begin); it != f.order.end() && *it < end;) {
+    const auto entry = f.entries.find(AbslView(*it));
+    Account(entry->second, -1);
+    bytes_ -= it->size() + kEntryOverhead;
+    it = f.order.erase(it);
+    f.entries.erase(entry);
   }
-  deleted_ranges_[family].emplace_back(begin, end);
+  f.deleted_ranges.emplace_back(begin, end);
   bytes_ += begin.size() + end.size() + kEntryOverhead;
 }
 
 bool PendingWrites::InDeletedRange(int family, std::string_view key) const {
-  for (const auto& [begin, end] : deleted_ranges_[family]) {
+  for (const auto& [begin, end] : families_[family].deleted_ranges) {
     if (begin <= key && key < end) return true;
   }
   return false;
@@ -182,84 +158,77 @@ absl::Status PendingWrites::Resolve(int family, std::string_view key, Entry* ent
 }
 
 absl::StatusOr<bool> PendingWrites::Get(int family, std::string_view key, std::string* value) {
-  Table& table = tables_[family];
-  auto it = table.find(key);
-  if (it == table.end()) {
+  Entry* entry = Find(family, key);
+  if (entry == nullptr) {
     if (InDeletedRange(family, key)) return false;
     std::string base_value;
     HS_ASSIGN_OR_RETURN(const bool found, base_->Get(family, key, &base_value));
-    Entry& entry = Slot(family, key);  // remembered: the next read of it costs no base read
-    entry.state = found ? Entry::kCachedValue : Entry::kCachedAbsent;
-    entry.value = std::move(base_value);
-    Account(entry, +1);
-    if (found) *value = entry.value;
-    return found;
+    entry = &Slot(family, key);  // remembered: the next read of it costs no base read
+    entry->state = found ? Entry::kCachedValue : Entry::kCachedAbsent;
+    entry->value = std::move(base_value);
+    Account(*entry, +1);
   }
-  HS_RETURN_IF_ERROR(Resolve(family, key, &it->second));
-  if (!it->second.present()) return false;
-  *value = it->second.value;
+  HS_RETURN_IF_ERROR(Resolve(family, key, entry));
+  if (!entry->present()) return false;
+  *value = entry->value;
   return true;
 }
 
 absl::Status PendingWrites::Scan(int family, std::string_view prefix, EntryVisitor visit) {
-  Table& table = tables_[family];
-  auto it = table.lower_bound(prefix);
-  const auto pending = [&] { return it != table.end() && std::string_view(it->first).starts_with(prefix); };
+  Family& f = families_[family];
+  auto it = f.order.lower_bound(prefix);
+  const auto pending = [&] { return it != f.order.end() && it->starts_with(prefix); };
   absl::Status error;
   bool stopped = false;
-  // Visits the pending entries with keys before `bound` (all if null),
-  // which the base does not hold.
-  const auto visit_pending_before = [&](const std::string_view* bound) {
-    for (; !stopped && pending() && (bound == nullptr || it->first < *bound); ++it) {
-      Entry& entry = it->second;
-      if (entry.state == Entry::kOperands) {
-        Account(entry, -1);
-        error = ResolveWith(family, it->first, nullptr, &entry);
-        if (!error.ok()) return false;
-        Account(entry, +1);
-      }
-      if (entry.present() && !visit(it->first, entry.value)) stopped = true;
+  // Visits the entry at `it`, which the base holds as `base_value` (nullptr:
+  // not at all), and moves past it.
+  const auto visit_entry = [&](const std::string* base_value) {
+    const std::string_view key = *it++;
+    Entry& entry = f.entries.find(AbslView(key))->second;
+    if (entry.state == Entry::kOperands) {
+      Account(entry, -1);
+      error = ResolveWith(family, key, base_value, &entry);
+      if (!error.ok()) return false;
+      Account(entry, +1);
     }
-    return error.ok() && !stopped;
+    stopped = entry.present() && !visit(key, entry.value);
+    return !stopped;
   };
   HS_RETURN_IF_ERROR(base_->Scan(family, prefix, [&](std::string_view key, std::string_view value) {
-    if (!visit_pending_before(&key)) return false;
-    if (pending() && it->first == key) {
-      Entry& entry = it->second;
-      ++it;
-      if (entry.state == Entry::kOperands) {
-        const std::string base_value(value);
-        Account(entry, -1);
-        error = ResolveWith(family, key, &base_value, &entry);
-        if (!error.ok()) return false;
-        Account(entry, +1);
-      }
-      stopped = entry.present() && !visit(key, entry.value);
-      return !stopped;
+    while (pending() && *it < key) {
+      if (!visit_entry(nullptr)) return false;
+    }
+    if (pending() && *it == key) {
+      const std::string base_value(value);
+      return visit_entry(&base_value);
     }
     if (InDeletedRange(family, key)) return true;
     stopped = !visit(key, value);
     return !stopped;
   }));
   HS_RETURN_IF_ERROR(error);
-  if (!stopped) visit_pending_before(nullptr);
+  while (!stopped && pending()) {
+    if (!visit_entry(nullptr)) break;
+  }
   return error;
 }
 
-void PendingWrites::WriteTo(rocksdb::WriteBatch* batch) const {
+void PendingWrites::WriteTo(WriteSink* sink) const {
+  for (const auto& [key, change] : slice_changes_) sink->ChangeSliceBucket(key, change);
   for (int family = 0; family < kColumnFamilyCount; ++family) {
-    rocksdb::ColumnFamilyHandle* cf = handles_[family];
-    for (const auto& [begin, end] : deleted_ranges_[family]) batch->DeleteRange(cf, begin, end);
-    for (const auto& [key, entry] : tables_[family]) {
+    const Family& f = families_[family];
+    for (const auto& [begin, end] : f.deleted_ranges) sink->DeleteRange(family, begin, end);
+    for (const std::string_view key : f.order) {  // in order: the memtable inserts faster
+      const Entry& entry = f.entries.find(AbslView(key))->second;
       switch (entry.state) {
         case Entry::kValue:
-          batch->Put(cf, key, entry.value);
+          sink->Put(family, key, entry.value);
           break;
         case Entry::kDeleted:
-          batch->Delete(cf, key);
+          sink->Delete(family, key);
           break;
         case Entry::kOperands:
-          for (const std::string& operand : entry.operands) batch->Merge(cf, key, operand);
+          for (const std::string& operand : entry.operands) sink->Merge(family, key, operand);
           break;
         case Entry::kCachedValue:
         case Entry::kCachedAbsent:
@@ -269,12 +238,39 @@ void PendingWrites::WriteTo(rocksdb::WriteBatch* batch) const {
   }
 }
 
+absl::Status PendingWrites::VisitSliceBuckets(TableVisitor visit) {
+  std::vector<std::string_view> keys;
+  keys.reserve(slice_changes_.size());
+  for (const auto& [key, change] : slice_changes_) keys.push_back(key);
+  std::sort(keys.begin(), keys.end());
+  std::string bucket;
+  std::vector<SliceRecordEntry> entries;
+  for (const std::string_view key : keys) {
+    entries.clear();
+    HS_ASSIGN_OR_RETURN(const bool found, base_->Get(kSlicesCf, key, &bucket));
+    if (found) HS_RETURN_IF_ERROR(DecodeSliceBucket(bucket, &entries));
+    slice_changes_.find(AbslView(key))->second.ApplyTo(&entries);
+    HS_RETURN_IF_ERROR(visit(EntryKind::kPut, key, EncodeSliceBucket(std::move(entries))));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status PendingWrites::VisitTable(int family, TableVisitor visit) {
-  std::vector<std::pair<std::string, std::string>> ranges = deleted_ranges_[family];
+  if (family == kSlicesCf) return VisitSliceBuckets(visit);
+  Family& f = families_[family];
+  std::vector<std::pair<std::string, std::string>> ranges = f.deleted_ranges;
   std::sort(ranges.begin(), ranges.end());
   for (const auto& [begin, end] : ranges) HS_RETURN_IF_ERROR(visit(EntryKind::kDeleteRange, begin, end));
-  for (auto& [key, entry] : tables_[family]) {
-    HS_RETURN_IF_ERROR(Resolve(family, key, &entry));
+  for (const std::string_view key : f.order) {
+    Entry& entry = f.entries.find(AbslView(key))->second;
+    if (entry.state == Entry::kOperands) {  // (not accounted: all is cleared next)
+      std::string base_value;
+      bool found = false;
+      if (!InDeletedRange(family, key)) {
+        HS_ASSIGN_OR_RETURN(found, base_->Get(family, key, &base_value));
+      }
+      HS_RETURN_IF_ERROR(ResolveWith(family, key, found ? &base_value : nullptr, &entry));
+    }
     if (entry.state == Entry::kValue) HS_RETURN_IF_ERROR(visit(EntryKind::kPut, key, entry.value));
     if (entry.state == Entry::kDeleted) HS_RETURN_IF_ERROR(visit(EntryKind::kDelete, key, {}));
   }
@@ -282,8 +278,12 @@ absl::Status PendingWrites::VisitTable(int family, TableVisitor visit) {
 }
 
 void PendingWrites::Clear() {
-  for (Table& table : tables_) table.clear();
-  for (auto& ranges : deleted_ranges_) ranges.clear();
+  slice_changes_.clear();
+  for (Family& f : families_) {
+    f.order.clear();
+    f.entries.clear();
+    f.deleted_ranges.clear();
+  }
   bytes_ = 0;
 }
 

@@ -508,6 +508,22 @@ std::string EncodeTransaction(const TransactionRecord& record) {
   return ToBytes(message);
 }
 
+absl::StatusOr<bool> TransactionHoldsOperation(
+    std::string_view record,
+    absl::FunctionRef<bool(std::string_view, std::string_view, std::string_view, std::string_view)> matches) {
+  return Decode<schema::Transaction>(record, "transaction", [&](schema::Transaction::Reader r) {
+    const auto view = [](const auto& t) {
+      return std::string_view(reinterpret_cast<const char*>(t.begin()), t.size());
+    };
+    for (const schema::Operation::Reader o : r.getOperations()) {
+      if (matches(view(o.getSubject()), view(o.getPredicate()), view(o.getObject()), view(o.getKeyDigest()))) {
+        return true;
+      }
+    }
+    return false;
+  });
+}
+
 absl::StatusOr<TransactionRecord> DecodeTransaction(std::string_view bytes) {
   return Decode<schema::Transaction>(bytes, "transaction", [](schema::Transaction::Reader r) {
     TransactionRecord out{r.getId(), r.getTime(), ReadText(r.getSource()), {}};

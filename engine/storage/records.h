@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 #include "hindsight/time.h"
 #include "hindsight/transaction.h"
@@ -146,6 +147,12 @@ absl::Status DecodeSliceBucketChange(std::string_view bytes, std::vector<SliceEn
                                      std::vector<SliceRecordEntry>* added);
 
 std::string EncodeTransaction(const TransactionRecord& record);
+// Whether encoded transaction `record` holds an operation for which
+// `matches(subject, predicate, object, key digest)` is true (the names of an
+// erase by digest are empty). Materializes nothing.
+absl::StatusOr<bool> TransactionHoldsOperation(
+    std::string_view record,
+    absl::FunctionRef<bool(std::string_view, std::string_view, std::string_view, std::string_view)> matches);
 absl::StatusOr<TransactionRecord> DecodeTransaction(std::string_view bytes);
 
 std::string EncodeTransactionInfo(const TransactionInfo& info);

@@ -161,20 +161,69 @@ absl::Status VisitSliceBucketsAt(rocksdb::DB* db, const rocksdb::ReadOptions& op
   return absl::OkStatus();
 }
 
-void SliceIndexChanges::Remove(const KeyIds& ids, Interval valid) {
-  buckets_[SliceBucketKey(ids.predicate, valid)].removed.push_back({ids.subject, ids.object, valid.from});
+namespace {
+
+SliceEntryId IdOf(const SliceRecordEntry& e) { return {e.subject, e.object, e.segment.valid.from}; }
+
+}  // namespace
+
+void SliceBucketChange::Remove(const SliceEntryId& id) {
+  if (removed_ids_.insert(id).second) removed_.push_back(id);
+  added_.erase(id);
 }
 
-void SliceIndexChanges::Add(const KeyIds& ids, const Segment& segment) {
-  buckets_[SliceBucketKey(ids.predicate, segment.valid)].added.push_back({ids.subject, ids.object, segment});
+void SliceBucketChange::Add(SliceRecordEntry entry) {
+  const SliceEntryId id = IdOf(entry);
+  added_.insert_or_assign(id, std::move(entry));
 }
 
-void SliceIndexChanges::WriteTo(rocksdb::ColumnFamilyHandle* slices, rocksdb::WriteBatch* batch,
-                                SliceCatalog* catalog) const {
-  for (const auto& [key, change] : buckets_) {
-    // A bucket's entries share its key: one names it.
-    if (!change.added.empty()) catalog->Note(DecodeNameId(key.data()), change.added.front().segment.valid);
-    batch->Merge(slices, key, EncodeSliceBucketChange(change.removed, change.added));
+absl::Status SliceBucketChange::AddEncoded(std::string_view operand) {
+  std::vector<SliceEntryId> removed;
+  std::vector<SliceRecordEntry> added;
+  HS_RETURN_IF_ERROR(DecodeSliceBucketChange(operand, &removed, &added));
+  for (const SliceEntryId& id : removed) Remove(id);
+  for (SliceRecordEntry& e : added) Add(std::move(e));
+  return absl::OkStatus();
+}
+
+void SliceBucketChange::Append(const SliceBucketChange& later) {
+  for (const SliceEntryId& id : later.removed_) Remove(id);
+  for (const auto& [id, e] : later.added_) Add(e);
+}
+
+std::string SliceBucketChange::Encode() const {
+  std::vector<SliceRecordEntry> added;
+  added.reserve(added_.size());
+  for (const auto& [id, e] : added_) added.push_back(e);
+  return EncodeSliceBucketChange(removed_, added);
+}
+
+void SliceBucketChange::ApplyTo(std::vector<SliceRecordEntry>* entries) const {
+  std::erase_if(*entries, [&](const SliceRecordEntry& e) {
+    const SliceEntryId id = IdOf(e);
+    return removed_ids_.contains(id) || added_.contains(id);
+  });
+  for (const auto& [id, e] : added_) entries->push_back(e);
+}
+
+const Segment* SliceBucketChange::AnyAdded() const {
+  return added_.empty() ? nullptr : &added_.begin()->second.segment;
+}
+
+size_t SliceBucketChange::bytes() const { return 32 * removed_.size() + 96 * added_.size(); }
+
+void RemoveFromSliceIndex(const KeyIds& ids, Interval valid, SliceIndexChanges* changes) {
+  (*changes)[SliceBucketKey(ids.predicate, valid)].Remove({ids.subject, ids.object, valid.from});
+}
+
+void AddToSliceIndex(const KeyIds& ids, const Segment& segment, SliceIndexChanges* changes) {
+  (*changes)[SliceBucketKey(ids.predicate, segment.valid)].Add({ids.subject, ids.object, segment});
+}
+
+void NoteSliceChanges(const SliceIndexChanges& changes, SliceCatalog* catalog) {
+  for (const auto& [key, change] : changes) {
+    // The bucket's entries share its key: one names it.
+    if (const Segment* segment = change.AnyAdded()) catalog->Note(DecodeNameId(key.data()), segment->valid);
   }
 }
 

@@ -16,7 +16,7 @@
 // every bucket after v's (from -inf) or before it (to +inf) holds only
 // hits. Which buckets exist is kept in memory (SliceCatalog), so a read
 // asks only for buckets that may exist, all by key. Commits change
-// buckets through merge operands (slice_merge.h).
+// buckets through merge operands (slice_merge.h), each a SliceBucketChange.
 #ifndef HINDSIGHT_STORAGE_SLICE_INDEX_H_
 #define HINDSIGHT_STORAGE_SLICE_INDEX_H_
 
@@ -30,6 +30,7 @@
 
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "hindsight/time.h"
@@ -105,24 +106,45 @@ absl::Status VisitSliceBucketsAt(rocksdb::DB* db, const rocksdb::ReadOptions& op
                                  Instant v, absl::FunctionRef<absl::Status(std::string_view)> visit,
                                  SliceReadBuffers* buffers);
 
-// The changes one commit makes to the slice index, gathered per bucket and
-// written as one merge operand per bucket.
-class SliceIndexChanges {
+// Changes to one bucket, combined so that applying them at once equals
+// applying them in the order they were made: every removal (removing an
+// entry that a later change removes is the same as never adding it), then
+// the additions that survive, the last of each id winning.
+class SliceBucketChange {
  public:
-  // Live segment `segment` of key `ids` leaves the index, or enters it.
-  void Remove(const KeyIds& ids, Interval valid);
-  void Add(const KeyIds& ids, const Segment& segment);
-  // One Merge per changed bucket into `batch`; notes in `catalog` the
-  // buckets it adds to (to do before the batch is written).
-  void WriteTo(rocksdb::ColumnFamilyHandle* slices, rocksdb::WriteBatch* batch, SliceCatalog* catalog) const;
+  void Remove(const SliceEntryId& id);
+  // Replaces an entry of the same id, if any.
+  void Add(SliceRecordEntry entry);
+  // Appends the changes of a merge operand (EncodeSliceBucketChange).
+  absl::Status AddEncoded(std::string_view operand);
+  // Appends `later`, as if its changes were made after these.
+  void Append(const SliceBucketChange& later);
+
+  // As one merge operand.
+  std::string Encode() const;
+  // Applies the changes to a bucket's entries.
+  void ApplyTo(std::vector<SliceRecordEntry>* entries) const;
+  // Roughly the memory held, in bytes.
+  size_t bytes() const;
+  // The segment of one of the entries it adds, if any.
+  const Segment* AnyAdded() const;
 
  private:
-  struct BucketChange {
-    std::vector<SliceEntryId> removed;
-    std::vector<SliceRecordEntry> added;
-  };
-  absl::flat_hash_map<std::string, BucketChange> buckets_;
+  absl::flat_hash_set<SliceEntryId> removed_ids_;
+  std::vector<SliceEntryId> removed_;  // in first-removed order
+  absl::flat_hash_map<SliceEntryId, SliceRecordEntry> added_;
 };
+
+// The changes to the slice index, per bucket key.
+using SliceIndexChanges = absl::flat_hash_map<std::string, SliceBucketChange>;
+
+// Live segment `valid` of key `ids` leaves the index, or enters it.
+void RemoveFromSliceIndex(const KeyIds& ids, Interval valid, SliceIndexChanges* changes);
+void AddToSliceIndex(const KeyIds& ids, const Segment& segment, SliceIndexChanges* changes);
+
+// Notes in `catalog` the buckets `changes` add to (to do before the changes
+// become visible).
+void NoteSliceChanges(const SliceIndexChanges& changes, SliceCatalog* catalog);
 
 }  // namespace hindsight::internal
 

@@ -51,23 +51,33 @@ class Database {
   // the transaction log).
   virtual absl::StatusOr<TransactionInfo> Commit(const Transaction& txn) = 0;
 
-  // Commits `txns` in order with exactly the effect of committing them one
-  // by one, but writes them in groups: each group (see
+  // Hands CommitAll and BulkLoad their transactions one at a time: the
+  // next (valid until the following call), nullptr at the end, or an error,
+  // which stops the load as a rejected transaction does.
+  using TransactionSource = std::function<absl::StatusOr<const Transaction*>()>;
+
+  // Commits the transactions of `next` in order with exactly the effect of
+  // committing them one by one, but writes them in groups: each group (see
   // Options::commit_group_bytes) is one atomic write batch and one sync, so
   // a crash keeps a prefix of whole transactions. Stops at the first
-  // transaction Commit would reject: the ones before it are committed, and
-  // the rejection is returned as InvalidArgument "transaction N: reason"
-  // (N counts from 1 in `txns`). `*committed` says how many are on disk,
-  // on every outcome. Cost: one point read per key a group touches for the
-  // first time; the memory of a group's changes.
-  virtual absl::Status CommitAll(const std::vector<Transaction>& txns, size_t* committed) = 0;
+  // transaction Commit would reject, returning InvalidArgument
+  // "transaction N: reason" (N counts from 1 in `next`), or at the source's
+  // error, returned as is: the transactions before it are committed.
+  // `*committed` says how many are on disk, on every outcome. Cost: one
+  // point read per key a group touches for the first time; the memory of a
+  // group's changes.
+  virtual absl::Status CommitAll(const TransactionSource& next, size_t* committed) = 0;
 
   // CommitAll, but each group is written as sorted table files ingested at
-  // once, in groups of Options::bulk_load_memory_bytes: several times
-  // faster for big loads, into a new database above all (ingested files go
-  // below what is stored when they do not overlap it). The same result and
-  // errors as CommitAll; a crash keeps a prefix of whole groups.
-  virtual absl::Status BulkLoad(const std::vector<Transaction>& txns, size_t* loaded) = 0;
+  // once, groups of Options::bulk_load_memory_bytes: several times faster
+  // for big loads, into a new database above all. The same result and
+  // errors as CommitAll; a crash keeps a prefix of whole groups. Memory:
+  // about Options::bulk_load_memory_bytes, whatever the size of the load.
+  virtual absl::Status BulkLoad(const TransactionSource& next, size_t* loaded) = 0;
+
+  // CommitAll and BulkLoad of transactions in memory.
+  absl::Status CommitAll(const std::vector<Transaction>& txns, size_t* committed);
+  absl::Status BulkLoad(const std::vector<Transaction>& txns, size_t* loaded);
 
   // Answers `query`, calling `sink` once per row in SEMANTICS order (subject,
   // predicate, object bytewise, then from). Errors: InvalidArgument for a
