@@ -538,6 +538,61 @@ TEST(OpenTest, AnEarlierFormatIsNamed) {
   EXPECT_TRUE(absl::StrContains(s.message(), "earlier Hindsight (format 1")) << s;
 }
 
+// Commits from many threads are written in groups; each must still be
+// atomic, get the next id, see the one before it, and fail alone when
+// rejected.
+TEST(ConcurrencyTest, ConcurrentCommitsAreSerializedAndFailAlone) {
+  ScratchDir dir;
+  Options options;
+  options.sync = false;
+  auto db = Database::Open(dir.path(), options);
+  ASSERT_TRUE(db.ok());
+  constexpr int kThreads = 8, kPerThread = 300;
+  std::vector<std::vector<TransactionInfo>> infos(kThreads);
+  std::vector<int> rejected(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        Transaction txn;
+        // Every commit asserts the counter key again, from its own start:
+        // the history shows the commits in id order.
+        txn.Assert({"counter", "by", absl::StrCat("thread", t)}, Value::Int64(i), {i, kPosInf});
+        if (i % 50 == 7) txn.Assert({"bad", "p", "o"}, Value::Int64(1), {5, 5});  // from = to
+        const absl::StatusOr<TransactionInfo> info = (*db)->Commit(txn);
+        if (i % 50 == 7) {
+          EXPECT_TRUE(absl::IsInvalidArgument(info.status())) << info.status();
+          ++rejected[t];
+        } else {
+          ASSERT_TRUE(info.ok()) << info.status();
+          infos[t].push_back(*info);
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::vector<TransactionInfo> all;
+  for (int t = 0; t < kThreads; ++t) {
+    // A thread's own commits come in its order.
+    for (size_t i = 1; i < infos[t].size(); ++i) ASSERT_LT(infos[t][i - 1].id, infos[t][i].id);
+    all.insert(all.end(), infos[t].begin(), infos[t].end());
+  }
+  std::sort(all.begin(), all.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  ASSERT_EQ(all.size(), size_t{kThreads * kPerThread} - kThreads * 6);
+  for (size_t i = 0; i < all.size(); ++i) {
+    ASSERT_EQ(all[i].id, i + 1);
+    if (i > 0) ASSERT_GT(all[i].time, all[i - 1].time);
+  }
+  EXPECT_EQ((*db)->LastTransaction().id, all.size());
+  // Each commit saw the one before it: every thread's key holds its values
+  // in order, the last from its last commit.
+  const std::vector<Row> rows =
+      (*db)->Query({{"counter", std::nullopt, std::nullopt}, ValidTimeClause::All(), {}}).value();
+  ASSERT_EQ(rows.size(), all.size());  // a rejected commit left its thread's previous value longer
+  for (const Row& r : rows) EXPECT_EQ(r.value, Value::Int64(r.valid.from));
+  EXPECT_TRUE((*db)->Query({{"bad", std::nullopt, std::nullopt}, ValidTimeClause::All(), {}})->empty());
+}
+
 TEST(ConcurrencyTest, ReadersNeverSeeHalfATransaction) {
   ScratchDir dir;
   Options options;

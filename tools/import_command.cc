@@ -40,7 +40,7 @@ constexpr char kHelp[] =
     "  --bulk      bulk load, also into a database with data\n"
     "  --commits   commit in groups, also into a new database\n"
     "  --memory SIZE  changes held before they are written: a bulk load's table\n"
-    "              files (default 1G), a group of commits (default 32M); K, M, G\n"
+    "              files (default 1G), a group of commits (default 256M); K, M, G\n"
     "  --no-sync   do not wait for each write to reach the disk (faster; a crash\n"
     "              of the machine, not of the process, may lose the last ones)\n";
 

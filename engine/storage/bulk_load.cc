@@ -33,11 +33,7 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, WriteMode mode,
   if (read_only()) return RefuseWrite();
   std::lock_guard write_lock(write_mu_);
   RocksReader reader(db_.get(), handles_);
-  std::array<const rocksdb::MergeOperator*, kColumnFamilyCount> merge{};
-  for (int family = 0; family < kColumnFamilyCount; ++family) {
-    merge[family] = db_->GetOptions(cf(family)).merge_operator.get();
-  }
-  PendingWrites pending(&reader, merge);
+  PendingWrites pending(&reader, MergeOperators());
   const size_t limit = mode == WriteMode::kIngest ? bulk_load_bytes_ : group_commit_bytes_;
   TransactionInfo previous = LastTransaction();
   size_t planned = 0;  // transactions in `pending`
@@ -48,8 +44,10 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, WriteMode mode,
     names_.Truncate(names_written);
     for (const auto& [name, id] : names_removed) names_.Load(name, id);
   };
+  size_t bytes_written = 0;
   const auto write = [&]() -> absl::Status {
-    const absl::Status s = mode == WriteMode::kIngest ? Ingest(&pending, previous) : WriteGroup(pending, previous);
+    bytes_written += pending.bytes();
+    const absl::Status s = mode == WriteMode::kIngest ? Ingest(&pending, previous) : WriteGroup(&pending, previous, /*whole_buckets=*/true);
     if (!s.ok()) {
       undo_names();
       return s;
@@ -89,13 +87,34 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, WriteMode mode,
     if (pending.bytes() >= limit) HS_RETURN_IF_ERROR(write());
   }
   if (planned > 0) HS_RETURN_IF_ERROR(write());
+  if (bytes_written >= kReshapeAfterBytes) HS_RETURN_IF_ERROR(Reshape());
   return stopped;
 }
 
-absl::Status DbImpl::WriteGroup(const PendingWrites& pending, const TransactionInfo& last) {
+absl::Status DbImpl::Reshape() {
+  rocksdb::FlushOptions flush;
+  flush.wait = true;
+  HS_RETURN_IF_ERROR(FromRocks(db_->Flush(flush, handles_), "cannot flush"));
+  // Below the bottom level: what reads visit more than once.
+  for (const int family : {kTimelinesCf, kKeysCf, kSlicesCf, kHistoryCf}) {
+    HS_RETURN_IF_ERROR(FromRocks(db_->CompactRange(rocksdb::CompactRangeOptions(), cf(family), nullptr, nullptr),
+                                 "cannot compact"));
+  }
+  return absl::OkStatus();
+}
+
+std::array<const rocksdb::MergeOperator*, kColumnFamilyCount> DbImpl::MergeOperators() const {
+  std::array<const rocksdb::MergeOperator*, kColumnFamilyCount> merge{};
+  for (int family = 0; family < kColumnFamilyCount; ++family) {
+    merge[family] = db_->GetOptions(cf(family)).merge_operator.get();
+  }
+  return merge;
+}
+
+absl::Status DbImpl::WriteGroup(PendingWrites* pending, const TransactionInfo& last, bool whole_buckets) {
   rocksdb::WriteBatch batch;
   BatchSink sink(handles_, &batch);
-  pending.WriteTo(&sink);
+  HS_RETURN_IF_ERROR(pending->WriteTo(&sink, whole_buckets));
   rocksdb::WriteOptions wo;
   wo.sync = sync_;
   std::lock_guard state_lock(state_mu_);

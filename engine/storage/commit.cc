@@ -1,6 +1,9 @@
-// DbImpl::Commit: one transaction planned against the database
-// (commit_planner.h) and written as one WriteBatch.
+// DbImpl::Commit: transactions planned against the database
+// (commit_planner.h) and written as one WriteBatch; commits that arrive
+// while one is written are written together next (group commit).
+#include <algorithm>
 #include <cassert>
+#include <condition_variable>
 
 #include <rocksdb/write_batch.h>
 
@@ -54,31 +57,70 @@ void DbImpl::ForgetRemovedNames(const CommitPlan& plan) {
   for (const auto& [name, id] : plan.names_removed) names_.Remove(id);
 }
 
+// A Commit call waiting in the queue for its transaction to be written.
+struct DbImpl::CommitRequest {
+  const Transaction* txn;
+  absl::StatusOr<TransactionInfo> result = absl::UnknownError("not committed");
+  bool done = false;
+  std::condition_variable turn;  // done, or first in the queue
+};
+
 absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
   if (read_only()) return RefuseWrite();
+  CommitRequest request{&txn};
+  std::unique_lock lock(commit_queue_mu_);
+  commit_queue_.push_back(&request);
+  request.turn.wait(lock, [&] { return request.done || commit_queue_.front() == &request; });
+  if (request.done) return request.result;
+  // First in the queue: this call writes the transactions queued behind it
+  // too, in queue order, as one group.
+  constexpr size_t kMaxGroup = 128;
+  const std::vector<CommitRequest*> group(commit_queue_.begin(),
+                                          commit_queue_.begin() + std::min(commit_queue_.size(), kMaxGroup));
+  lock.unlock();
+  CommitGroup(group);
+  lock.lock();
+  for (CommitRequest* r : group) {
+    commit_queue_.pop_front();
+    r->done = true;
+    r->turn.notify_one();
+  }
+  if (!commit_queue_.empty()) commit_queue_.front()->turn.notify_one();
+  return request.result;
+}
+
+void DbImpl::CommitGroup(const std::vector<CommitRequest*>& group) {
   std::lock_guard write_lock(write_mu_);
   RocksReader reader(db_.get(), handles_);
-  HS_ASSIGN_OR_RETURN(const CommitPlan plan, Plan(txn, LastTransaction(), &reader));
-  rocksdb::WriteBatch batch;
-  BatchSink sink(handles_, &batch);
-  WritePlan(plan, &sink, &slice_catalog_);
-  // Readers resolve the new names' ids as soon as the batch is visible;
+  PendingWrites pending(&reader, MergeOperators());
+  TransactionInfo previous = LastTransaction();
+  // Readers resolve the new names' ids as soon as the group is visible;
   // they are forgotten again if it never is.
   const size_t names_before = names_.size();
-  InternNewNames(plan);
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_;
-  {
-    std::lock_guard state_lock(state_mu_);
-    const rocksdb::Status written = db_->Write(wo, &batch);
-    if (!written.ok()) {
-      names_.Truncate(names_before);
-      return FromRocks(written, "cannot commit");
+  std::vector<std::pair<std::string, NameId>> names_removed;
+  std::vector<CommitRequest*> planned;
+  const auto fail_planned = [&](const absl::Status& status) {
+    names_.Truncate(names_before);
+    for (const auto& [name, id] : names_removed) names_.Load(name, id);
+    for (CommitRequest* r : planned) r->result = status;
+  };
+  for (CommitRequest* r : group) {
+    absl::StatusOr<CommitPlan> plan = Plan(*r->txn, previous, &pending);
+    if (!plan.ok()) {  // this transaction only
+      r->result = plan.status();
+      continue;
     }
-    last_ = plan.info;
+    WritePlan(*plan, &pending, &slice_catalog_);
+    InternNewNames(*plan);
+    planned.push_back(r);
+    if (!pending.status().ok()) return fail_planned(pending.status());
+    ForgetRemovedNames(*plan);
+    names_removed.insert(names_removed.end(), plan->names_removed.begin(), plan->names_removed.end());
+    r->result = plan->info;
+    previous = plan->info;
   }
-  ForgetRemovedNames(plan);
-  return plan.info;
+  if (planned.empty()) return;
+  if (const absl::Status s = WriteGroup(&pending, previous, /*whole_buckets=*/false); !s.ok()) fail_planned(s);
 }
 
 }  // namespace internal

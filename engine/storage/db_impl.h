@@ -10,6 +10,8 @@
 #ifndef HINDSIGHT_STORAGE_DB_IMPL_H_
 #define HINDSIGHT_STORAGE_DB_IMPL_H_
 
+#include <array>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -120,9 +122,21 @@ class DbImpl final : public Database {
   // writes them whenever they hold more than a group's bytes, and at the
   // end. `*written`: how many transactions are on disk.
   absl::Status PlanInGroups(const TransactionSource& next, WriteMode mode, size_t* written);
-  // Writes `pending`, whose last transaction is `last`, as one write batch,
-  // or as table files ingested at once.
-  absl::Status WriteGroup(const PendingWrites& pending, const TransactionInfo& last);
+  // Writes `pending`, whose last transaction is `last`, as one write batch
+  // (PendingWrites::WriteTo says what `whole_buckets` does), or as table
+  // files ingested at once.
+  absl::Status WriteGroup(PendingWrites* pending, const TransactionInfo& last, bool whole_buckets);
+  std::array<const rocksdb::MergeOperator*, kColumnFamilyCount> MergeOperators() const;
+  // After a load that wrote this much: flushes the memtables and compacts
+  // what lies above the bottom level, so that reads right after it visit
+  // one file per level and no merge operand, as after a bulk load into a
+  // new database. Cost: rewrites the levels above the bottom one.
+  static constexpr size_t kReshapeAfterBytes = size_t{64} << 20;
+  absl::Status Reshape();
+  // Commits the transactions of `group`, each on its own (a rejected one
+  // fails alone), as one write; sets each request's result.
+  struct CommitRequest;
+  void CommitGroup(const std::vector<CommitRequest*>& group);
   absl::Status Ingest(PendingWrites* pending, const TransactionInfo& last);
 
   rocksdb::ColumnFamilyHandle* cf(int i) const { return handles_[i]; }
@@ -138,7 +152,9 @@ class DbImpl final : public Database {
   NameDictionary names_;
   SliceCatalog slice_catalog_;  // loaded at open, noted by every write of the slice index
 
-  std::mutex write_mu_;  // serializes Commit
+  std::mutex commit_queue_mu_;
+  std::deque<CommitRequest*> commit_queue_;  // Commit calls in arrival order; the first writes
+  std::mutex write_mu_;  // serializes writes
   // Guards last_, and is held across the RocksDB write of a commit so that a
   // snapshot and last_ always agree.
   mutable std::mutex state_mu_;

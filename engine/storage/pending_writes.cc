@@ -213,8 +213,15 @@ absl::Status PendingWrites::Scan(int family, std::string_view prefix, EntryVisit
   return error;
 }
 
-void PendingWrites::WriteTo(WriteSink* sink) const {
-  for (const auto& [key, change] : slice_changes_) sink->ChangeSliceBucket(key, change);
+absl::Status PendingWrites::WriteTo(WriteSink* sink, bool whole_buckets) {
+  if (whole_buckets) {
+    HS_RETURN_IF_ERROR(VisitSliceBuckets([sink](EntryKind, std::string_view key, std::string_view bucket) {
+      sink->Put(kSlicesCf, key, bucket);
+      return absl::OkStatus();
+    }));
+  } else {
+    for (const auto& [key, change] : slice_changes_) sink->ChangeSliceBucket(key, change);
+  }
   for (int family = 0; family < kColumnFamilyCount; ++family) {
     const Family& f = families_[family];
     for (const auto& [begin, end] : f.deleted_ranges) sink->DeleteRange(family, begin, end);
@@ -236,6 +243,7 @@ void PendingWrites::WriteTo(WriteSink* sink) const {
       }
     }
   }
+  return absl::OkStatus();
 }
 
 absl::Status PendingWrites::VisitSliceBuckets(TableVisitor visit) {

@@ -47,8 +47,12 @@ class PendingWrites final : public StoreReader, public WriteSink {
   size_t bytes() const { return bytes_; }
 
   // The changes into `sink` (a write batch): range deletions first. Values
-  // merged over a value it never read stay merge operands.
-  void WriteTo(WriteSink* sink) const;
+  // merged over a value it never read stay merge operands, and so do slice
+  // bucket changes unless `whole_buckets`: then each changed bucket is read
+  // from the base and written whole, so that reads after a large group find
+  // one value rather than a chain of operands (a bucket can hold thousands
+  // of segments: not for small groups).
+  absl::Status WriteTo(WriteSink* sink, bool whole_buckets);
 
   // What to write into a sorted table file of one column family.
   enum class EntryKind { kPut, kDelete, kDeleteRange };

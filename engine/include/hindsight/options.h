@@ -59,7 +59,7 @@ struct Options {
 
   // Database::CommitAll writes the transactions it has planned as one write
   // batch (and one sync) once their changes take about this many bytes.
-  size_t commit_group_bytes = size_t{32} << 20;
+  size_t commit_group_bytes = size_t{256} << 20;
 };
 
 }  // namespace hindsight
