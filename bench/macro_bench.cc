@@ -106,42 +106,54 @@ std::string Machine() {
   return absl::StrFormat("%s, %d cores, %s %s", cpu, std::thread::hardware_concurrency(), u.sysname, u.release);
 }
 
-int Run(const std::string& workload, const std::string& scratch, int threads, const std::string& results_path) {
-  const std::string hs_dir = scratch + "/hindsight-db", sqlite_path = scratch + "/sqlite.db";
+// Imports the workload into a new database at `dir` (`mode` as
+// `hindsight import` has it), closing it; the seconds it took, or -1.
+double Import(const std::string& workload, const std::string& dir, internal::ImportMode mode,
+              const Options& options, internal::ImportCounts* counts) {
   std::error_code ec;
-  fs::remove_all(hs_dir, ec);
+  fs::remove_all(dir, ec);
+  const auto t0 = Clock::now();
+  auto db = Database::Open(dir, options);
+  absl::Status s = db.status();
+  if (s.ok()) {
+    std::ifstream ops(workload + "/ops.tsv");
+    s = internal::ImportOps(db->get(), &ops, workload + "/ops.tsv", counts, {}, mode);
+  }
+  if (!s.ok()) {
+    std::fprintf(stderr, "bench: %s\n", std::string(s.message()).c_str());
+    return -1;
+  }
+  return Since(t0);
+}
+
+int Run(const std::string& workload, const std::string& scratch, int threads, const std::string& results_path) {
+  const std::string hs_dir = scratch + "/hindsight-db", commits_dir = scratch + "/hindsight-by-commits",
+                    sqlite_path = scratch + "/sqlite.db";
+  std::error_code ec;
   fs::create_directories(scratch, ec);
 
-  // Import.
-  std::fprintf(stderr, "bench: importing %s/ops.tsv into Hindsight (hindsight import --bulk)...\n", workload.c_str());
+  // Import: bulk (what `hindsight import` does into a new database), and
+  // by commits in groups (what it does into one with data).
   Options options;
   options.sync = false;                          // SQLite below runs with synchronous=OFF too
   options.block_cache_bytes = size_t{4} << 30;  // as SQLite's page cache
-  auto t0 = Clock::now();
   internal::ImportCounts counts;
-  {
-    auto db = Database::Open(hs_dir, options);
-    if (!db.ok()) {
-      std::fprintf(stderr, "bench: %s\n", std::string(db.status().message()).c_str());
-      return 1;
-    }
-    std::ifstream ops(workload + "/ops.tsv");
-    absl::Status s = internal::ImportOps(db->get(), &ops, workload + "/ops.tsv", &counts, {}, internal::ImportMode::kBulk);
-    if (!s.ok()) {
-      std::fprintf(stderr, "bench: %s\n", std::string(s.message()).c_str());
-      return 1;
-    }
-  }
-  const double hs_import_s = Since(t0);
+  std::fprintf(stderr, "bench: importing %s/ops.tsv into Hindsight (hindsight import)...\n", workload.c_str());
+  const double hs_import_s = Import(workload, hs_dir, internal::ImportMode::kBulk, options, &counts);
+  std::fprintf(stderr, "bench: ... and again by commits (hindsight import --commits)...\n");
+  const double commits_import_s = Import(workload, commits_dir, internal::ImportMode::kCommits, options, &counts);
+  if (hs_import_s < 0 || commits_import_s < 0) return 1;
   const int64_t hs_bytes = DirBytes(hs_dir);
   auto db = Database::Open(hs_dir, options);
-  if (!db.ok()) return 1;
+  auto by_commits = Database::Open(commits_dir, options);
+  if (!db.ok() || !by_commits.ok()) return 1;
   std::vector<HistoryRow> rows = (*db)->History({}).value();
-  std::fprintf(stderr, "bench: Hindsight imported %llu operations in %.2f s (%zu history rows, %.1f MB)\n",
-               static_cast<unsigned long long>(counts.operations), hs_import_s, rows.size(), hs_bytes / 1e6);
+  std::fprintf(stderr, "bench: Hindsight imported %llu operations in %.2f s (%zu history rows, %.1f MB); by commits in %.2f s\n",
+               static_cast<unsigned long long>(counts.operations), hs_import_s, rows.size(), hs_bytes / 1e6,
+               commits_import_s);
 
   std::fprintf(stderr, "bench: loading the same %zu rows into SQLite...\n", rows.size());
-  t0 = Clock::now();
+  const auto t0 = Clock::now();
   auto sqlite = SqlitePeer::Create(sqlite_path);
   absl::Status load = sqlite.ok() ? (*sqlite)->Load(rows) : sqlite.status();
   if (!load.ok()) {
@@ -164,13 +176,15 @@ int Run(const std::string& workload, const std::string& scratch, int threads, co
       "Machine: %s. Workload: %s (%llu operations, %llu transactions). One process; %d reader threads for the "
       "threaded figures.\n\n"
       "| measure | Hindsight | SQLite | SQLite / Hindsight |\n|---|---:|---:|---:|\n"
-      "| import, ready to query (s) | %.2f | %.2f | %.2fx |\n| bytes on disk (MB) | %.1f | %.1f | %.2fx |\n\n"
+      "| import, ready to query (s) | %.2f | %.2f | %.2fx |\n"
+      "| import by commits, ready to query (s) | %.2f | | %.2fx |\n"
+      "| bytes on disk (MB) | %.1f | %.1f | %.2fx |\n\n"
       "| class | queries | rows | Hindsight median µs | p99 µs | QPS 1 thread | QPS %d threads | SQLite median µs "
-      "| p99 µs | QPS 1 thread | QPS %d threads | ratio of medians |\n"
-      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+      "| p99 µs | QPS 1 thread | QPS %d threads | ratio of medians | built by commits: median µs | ratio |\n"
+      "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
       Machine(), fs::path(workload).filename().string(), static_cast<unsigned long long>(counts.operations),
       static_cast<unsigned long long>(counts.transactions), threads, hs_import_s, sq_import_s,
-      sq_import_s / hs_import_s, hs_bytes / 1e6, sq_bytes / 1e6, static_cast<double>(sq_bytes) / hs_bytes, threads,
+      sq_import_s / hs_import_s, commits_import_s, sq_import_s / commits_import_s, hs_bytes / 1e6, sq_bytes / 1e6, static_cast<double>(sq_bytes) / hs_bytes, threads,
       threads);
 
   std::vector<std::string> files;
@@ -190,14 +204,23 @@ int Run(const std::string& workload, const std::string& scratch, int threads, co
     // Answers compared (and caches warmed) before anything is timed.
     size_t total_rows = 0;
     std::vector<SqlRow> sql_rows;
-    for (size_t i = 0; i < queries.size(); ++i) {
-      std::string mine;
+    const auto answer = [&queries](const Database& engine, size_t i) {
+      std::string text;
       if (queries[i].is_history) {
-        const std::vector<HistoryRow> got = (*db)->History(queries[i].query.pattern).value();
-        for (const HistoryRow& r : got) internal::AppendHistoryRow(r, &mine);
+        const std::vector<HistoryRow> got = engine.History(queries[i].query.pattern).value();
+        for (const HistoryRow& r : got) internal::AppendHistoryRow(r, &text);
       } else {
-        const std::vector<Row> got = (*db)->Query(queries[i].query).value();
-        for (const Row& r : got) internal::AppendRow(r, &mine);
+        const std::vector<Row> got = engine.Query(queries[i].query).value();
+        for (const Row& r : got) internal::AppendRow(r, &text);
+      }
+      return text;
+    };
+    for (size_t i = 0; i < queries.size(); ++i) {
+      const std::string mine = answer(**db, i);
+      if (answer(**by_commits, i) != mine) {
+        std::fprintf(stderr, "bench: %s query %zu: the database built by commits answers otherwise\n", cls.c_str(),
+                     i + 1);
+        return 1;
       }
       if (absl::Status s = (*sqlite)->Answer(queries[i], &sql_rows); !s.ok()) {
         std::fprintf(stderr, "bench: %s\n", std::string(s.message()).c_str());
@@ -212,36 +235,41 @@ int Run(const std::string& workload, const std::string& scratch, int threads, co
       total_rows += sql_rows.size();
     }
     std::fprintf(stderr, "bench: %s: timing...\n", cls.c_str());
-    const Database& engine = **db;
     // Each side collects a query's rows into a vector it reuses across
     // queries, as an application answering many would.
-    const Latency hs = Measure(queries.size(), threads, [&] {
-      auto rows = std::make_shared<std::vector<Row>>();
-      auto history_rows = std::make_shared<std::vector<HistoryRow>>();
-      return [&engine, &queries, rows, history_rows](size_t i) {
-        if (queries[i].is_history) {
-          history_rows->clear();
-          (void)engine.ScanHistory(queries[i].query.pattern, [&](HistoryRow& r) {
-            history_rows->push_back(std::move(r));
-            return true;
-          });
-        } else {
-          rows->clear();
-          (void)engine.Scan(queries[i].query, [&](Row& r) {
-            rows->push_back(std::move(r));
-            return true;
-          });
-        }
-      };
-    });
+    const auto measure_engine = [&](const Database& engine) {
+      return Measure(queries.size(), threads, [&] {
+        auto rows = std::make_shared<std::vector<Row>>();
+        auto history_rows = std::make_shared<std::vector<HistoryRow>>();
+        return [&engine, &queries, rows, history_rows](size_t i) {
+          if (queries[i].is_history) {
+            history_rows->clear();
+            (void)engine.ScanHistory(queries[i].query.pattern, [&](HistoryRow& r) {
+              history_rows->push_back(std::move(r));
+              return true;
+            });
+          } else {
+            rows->clear();
+            (void)engine.Scan(queries[i].query, [&](Row& r) {
+              rows->push_back(std::move(r));
+              return true;
+            });
+          }
+        };
+      });
+    };
+    const Latency hs = measure_engine(**db);
+    const Latency hs_commits = measure_engine(**by_commits);
     const Latency sq = Measure(queries.size(), threads, [&] {
       std::shared_ptr<SqlitePeer> peer = std::move(SqlitePeer::Open(sqlite_path).value());
       auto buffer = std::make_shared<std::vector<SqlRow>>();
       return [peer, buffer, &queries](size_t i) { (void)peer->Answer(queries[i], buffer.get()); };
     });
-    absl::StrAppendFormat(&table, "| %s | %zu | %zu | %.1f | %.1f | %.0f | %.0f | %.1f | %.1f | %.0f | %.0f | %.2fx |\n",
+    absl::StrAppendFormat(&table,
+                          "| %s | %zu | %zu | %.1f | %.1f | %.0f | %.0f | %.1f | %.1f | %.0f | %.0f | %.2fx | %.1f | %.2fx |\n",
                           cls, queries.size(), total_rows, hs.median_us, hs.p99_us, hs.qps_one, hs.qps_many,
-                          sq.median_us, sq.p99_us, sq.qps_one, sq.qps_many, sq.median_us / hs.median_us);
+                          sq.median_us, sq.p99_us, sq.qps_one, sq.qps_many, sq.median_us / hs.median_us,
+                          hs_commits.median_us, sq.median_us / hs_commits.median_us);
     absl::StrAppendFormat(&results, "%s.median_us\t%.2f\t%.2f\n%s.p99_us\t%.2f\t%.2f\n%s.qps_1\t%.0f\t%.0f\n",
                           cls, hs.median_us, sq.median_us, cls, hs.p99_us, sq.p99_us, cls, hs.qps_one, sq.qps_one);
     absl::StrAppendFormat(&results, "%s.qps_%d\t%.0f\t%.0f\n", cls, threads, hs.qps_many, sq.qps_many);

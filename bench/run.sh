@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Generates a workload with hindsight-workload (bench/workload; unless the
-# folder has one) and runs the macro benchmark against SQLite on it. Usage:
+# folder has one) and runs the macro benchmark against SQLite on it, then
+# the small-commit benchmark (hindsight-commit-bench). Usage:
 #   bench/run.sh [--quick] [--keys N] [WORKDIR]
 # --quick: 2,000 keys and 300 queries per class (what CI runs, to keep the
 # benchmark from rotting). Default: the generator's defaults (100,000 keys).
@@ -9,9 +10,10 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$here/..
 gen_args=()
 work=""
+commit_seconds=3
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) gen_args=(--keys 2000 --queries 300); shift ;;
+    --quick) gen_args=(--keys 2000 --queries 300); commit_seconds=0.5; shift ;;
     --keys) gen_args+=(--keys "$2"); shift 2 ;;
     -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
     *) work=$1; shift ;;
@@ -22,3 +24,4 @@ if [ ! -f "$work/ops.tsv" ]; then
   "$root/build/bench/workload/hindsight-workload" "${gen_args[@]}" --out "$work"
 fi
 "$root/build/bench/hindsight-bench" --scratch "$work/bench" "$work"
+"$root/build/bench/hindsight-commit-bench" --seconds "$commit_seconds" "$work/bench"

@@ -32,6 +32,7 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, WriteMode mode,
   *written = 0;
   if (read_only()) return RefuseWrite();
   std::lock_guard write_lock(write_mu_);
+  HS_RETURN_IF_ERROR(write_failure_);
   RocksReader reader(db_.get(), handles_);
   PendingWrites pending(&reader, MergeOperators());
   const size_t limit = mode == WriteMode::kIngest ? bulk_load_bytes_ : group_commit_bytes_;
@@ -115,11 +116,14 @@ absl::Status DbImpl::WriteGroup(PendingWrites* pending, const TransactionInfo& l
   rocksdb::WriteBatch batch;
   BatchSink sink(handles_, &batch);
   HS_RETURN_IF_ERROR(pending->WriteTo(&sink, whole_buckets));
-  rocksdb::WriteOptions wo;
-  wo.sync = sync_;
-  std::lock_guard state_lock(state_mu_);
-  HS_RETURN_IF_ERROR(FromRocks(db_->Write(wo, &batch), "cannot commit"));
-  last_ = last;
+  // Durable, then visible (see state_mu_).
+  rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
+  if (s.ok() && sync_) s = db_->SyncWAL();
+  if (!s.ok()) {
+    write_failure_ = FromRocks(s, "cannot commit (reopen the database to go on)");
+    return write_failure_;
+  }
+  Publish(last);
   return absl::OkStatus();
 }
 
@@ -172,7 +176,7 @@ absl::Status DbImpl::Ingest(PendingWrites* pending, const TransactionInfo& last)
   absl::Status status = write_tables({kTimelinesCf, kTxLogCf, kHistoryCf, kNamesCf});
   second.join();
   if (status.ok()) status = second_status;
-  if (status.ok()) {
+  if (status.ok()) {  // (ingestion syncs the files it adds)
     std::vector<rocksdb::IngestExternalFileArg> args;
     for (int family = 0; family < kColumnFamilyCount; ++family) {
       if (!written[family]) continue;
@@ -182,9 +186,8 @@ absl::Status DbImpl::Ingest(PendingWrites* pending, const TransactionInfo& last)
       arg.options.move_files = true;
       args.push_back(std::move(arg));
     }
-    std::lock_guard state_lock(state_mu_);
     status = FromRocks(db_->IngestExternalFiles(args), "bulk load");
-    if (status.ok()) last_ = last;
+    if (status.ok()) Publish(last);
   }
   fs::remove_all(staging, ec);
   return status;

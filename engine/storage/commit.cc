@@ -91,6 +91,10 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
 
 void DbImpl::CommitGroup(const std::vector<CommitRequest*>& group) {
   std::lock_guard write_lock(write_mu_);
+  if (!write_failure_.ok()) {
+    for (CommitRequest* r : group) r->result = write_failure_;
+    return;
+  }
   RocksReader reader(db_.get(), handles_);
   PendingWrites pending(&reader, MergeOperators());
   TransactionInfo previous = LastTransaction();

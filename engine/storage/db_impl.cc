@@ -296,17 +296,30 @@ absl::Status DbImpl::LoadState() {
   names_.FinishLoading(meta.next_name_id);
   if (upgradable) HS_RETURN_IF_ERROR(RebuildSliceIndex(&meta));
   HS_RETURN_IF_ERROR(slice_catalog_.Load(db_.get(), cf(kSlicesCf)));
-  last_ = TransactionInfo{0, kNegInf, "", 0};
+  TransactionInfo last{0, kNegInf, "", 0};
   if (meta.last_tx_id > 0) {
-    HS_ASSIGN_OR_RETURN(last_, ReadTransactionInfo(meta.last_tx_id, nullptr));
+    HS_ASSIGN_OR_RETURN(last, ReadTransactionInfo(meta.last_tx_id, nullptr));
   }
-  if (last_.id != meta.last_tx_id || last_.time != meta.last_tx_time) {
+  if (last.id != meta.last_tx_id || last.time != meta.last_tx_time) {
     return absl::DataLossError("meta record disagrees with the transaction log");
   }
+  Publish(last);
   return absl::OkStatus();
 }
 
+void DbImpl::Publish(const TransactionInfo& last) {
+  std::shared_ptr<const rocksdb::Snapshot> snapshot;
+  if (!read_only()) {
+    rocksdb::DB* db = db_.get();
+    snapshot.reset(db->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
+  }
+  std::lock_guard lock(state_mu_);
+  snapshot_ = std::move(snapshot);
+  last_ = last;
+}
+
 DbImpl::~DbImpl() {
+  snapshot_.reset();
   if (db_ != nullptr) {
     for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h);
     db_->Close();
@@ -330,7 +343,12 @@ absl::StatusOr<TransactionInfo> DbImpl::ReadTransactionInfo(uint64_t id, const r
 }
 
 absl::StatusOr<TransactionInfo> DbImpl::GetTransaction(uint64_t id) const {
-  return ReadTransactionInfo(id, nullptr);
+  std::shared_ptr<const rocksdb::Snapshot> snapshot;
+  {
+    std::lock_guard lock(state_mu_);
+    snapshot = snapshot_;
+  }
+  return ReadTransactionInfo(id, snapshot.get());
 }
 
 absl::Status DbImpl::Compact() {

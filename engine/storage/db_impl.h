@@ -133,6 +133,9 @@ class DbImpl final : public Database {
   // new database. Cost: rewrites the levels above the bottom one.
   static constexpr size_t kReshapeAfterBytes = size_t{64} << 20;
   absl::Status Reshape();
+  // Makes everything written so far visible to reads, `last` the last
+  // transaction: a new snapshot.
+  void Publish(const TransactionInfo& last);
   // Commits the transactions of `group`, each on its own (a rejected one
   // fails alone), as one write; sets each request's result.
   struct CommitRequest;
@@ -155,10 +158,17 @@ class DbImpl final : public Database {
   std::mutex commit_queue_mu_;
   std::deque<CommitRequest*> commit_queue_;  // Commit calls in arrival order; the first writes
   std::mutex write_mu_;  // serializes writes
-  // Guards last_, and is held across the RocksDB write of a commit so that a
-  // snapshot and last_ always agree.
+  // What reads see: a snapshot of every durable write (none in a read-only
+  // instance) and the last transaction it holds. A write becomes visible
+  // only once it is on disk: it is written without sync, the log is
+  // synced, then Publish takes a new snapshot. So readers never wait for a
+  // sync, and never see a commit that a power loss could take back.
   mutable std::mutex state_mu_;
+  std::shared_ptr<const rocksdb::Snapshot> snapshot_;
   TransactionInfo last_;
+  // Set by a write that may have reached the memtable but not the disk:
+  // every later write fails with it (the database must be reopened).
+  absl::Status write_failure_;
 };
 
 }  // namespace hindsight::internal

@@ -18,33 +18,30 @@ namespace hindsight::internal {
 
 class DbImpl::ReadView {
  public:
-  // A read-only (secondary) instance changes only at CatchUp, which no read
-  // runs beside: it reads without a snapshot (and has none to give).
-  ReadView(rocksdb::DB* db, TransactionInfo last, bool read_only)
-      : db_(db), snapshot_(read_only ? nullptr : db->GetSnapshot()), last_(std::move(last)) {}
-  ~ReadView() {
-    if (snapshot_ != nullptr) db_->ReleaseSnapshot(snapshot_);
-  }
+  // The published snapshot (DbImpl::Publish). A read-only (secondary)
+  // instance changes only at CatchUp, which no read runs beside: it reads
+  // without a snapshot.
+  ReadView(std::shared_ptr<const rocksdb::Snapshot> snapshot, TransactionInfo last)
+      : snapshot_(std::move(snapshot)), last_(std::move(last)) {}
   ReadView(const ReadView&) = delete;
   ReadView& operator=(const ReadView&) = delete;
 
   rocksdb::ReadOptions Options() const {
     rocksdb::ReadOptions ro;
-    ro.snapshot = snapshot_;
+    ro.snapshot = snapshot_.get();
     return ro;
   }
-  const rocksdb::Snapshot* snapshot() const { return snapshot_; }
+  const rocksdb::Snapshot* snapshot() const { return snapshot_.get(); }
   const TransactionInfo& last() const { return last_; }
 
  private:
-  rocksdb::DB* db_;
-  const rocksdb::Snapshot* snapshot_;
+  std::shared_ptr<const rocksdb::Snapshot> snapshot_;
   TransactionInfo last_;
 };
 
 std::unique_ptr<DbImpl::ReadView> DbImpl::AcquireView() const {
   std::lock_guard lock(state_mu_);
-  return std::make_unique<ReadView>(db_.get(), last_, read_only());
+  return std::make_unique<ReadView>(snapshot_, last_);
 }
 
 namespace {

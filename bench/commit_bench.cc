@@ -1,0 +1,219 @@
+// Small transactions with sync, the path of an application committing as
+// events arrive: 1-operation transactions from 1 and from N threads through
+// the C++ API, against SQLite in WAL mode with synchronous=FULL doing the
+// same (per transaction: close the overlapping row, insert the new one), in
+// the same run. Then the latency of Hindsight's point reads from one thread
+// while another commits, against the same reads when nothing writes.
+//
+// usage: hindsight-commit-bench [--seconds S] [--threads N] SCRATCH_DIR
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "hindsight/db.h"
+
+namespace hindsight::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr int kKeys = 1000;  // keys the commits spread over
+
+// Runs `commit(thread, i)` from `threads` threads for `seconds`; commits/s.
+double Rate(int threads, double seconds, const std::function<bool(int, int64_t)>& commit) {
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> done{0};
+  std::vector<std::thread> workers;
+  const auto start = Clock::now();
+  for (int t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (int64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) {
+        if (!commit(t, i)) {
+          std::fprintf(stderr, "commit bench: a commit failed\n");
+          std::exit(1);
+        }
+        done.fetch_add(1, std::memory_order_relaxed);
+      }
+    });
+  }
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop = true;
+  for (std::thread& w : workers) w.join();
+  return done.load() / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+FactKey KeyOf(int thread, int64_t i) {
+  return {absl::StrCat("entity", (thread * 7919 + i) % kKeys), "status", "x"};
+}
+
+std::unique_ptr<Database> OpenFresh(const std::string& dir) {
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  auto db = Database::Open(dir);  // sync: every commit reaches the disk
+  if (!db.ok()) {
+    std::fprintf(stderr, "commit bench: %s\n", std::string(db.status().message()).c_str());
+    std::exit(1);
+  }
+  return std::move(*db);
+}
+
+bool CommitOne(Database* db, int thread, int64_t i) {
+  Transaction txn;
+  txn.Assert(KeyOf(thread, i), Value::Int64(i), {i, kPosInf});
+  return db->Commit(txn).ok();
+}
+
+double HindsightRate(const std::string& dir, int threads, double seconds) {
+  const std::unique_ptr<Database> db = OpenFresh(dir);
+  return Rate(threads, seconds, [&](int t, int64_t i) { return CommitOne(db.get(), t, i); });
+}
+
+// The median and p99 of point reads (µs) for `seconds`.
+std::pair<double, double> ReadLatency(const Database& db, double seconds) {
+  std::vector<double> us;
+  std::vector<Row> rows;
+  const auto end = Clock::now() + std::chrono::duration<double>(seconds);
+  for (int64_t i = 0; Clock::now() < end; ++i) {
+    const auto t0 = Clock::now();
+    rows = db.Query({{KeyOf(0, i).subject, "status", "x"}, ValidTimeClause::At(i % 1000), {}}).value();
+    us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+  }
+  std::sort(us.begin(), us.end());
+  return {us[us.size() / 2], us[us.size() * 99 / 100]};
+}
+
+// Point reads when idle, then while one thread commits.
+void ReadsUnderWrites(const std::string& dir, double seconds) {
+  const std::unique_ptr<Database> db = OpenFresh(dir);
+  for (int64_t i = 0; i < 5 * kKeys; ++i) CommitOne(db.get(), 0, i);
+  const auto idle = ReadLatency(*db, seconds);
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int64_t i = 0; !stop.load(); ++i) CommitOne(db.get(), 1, i);
+  });
+  const auto busy = ReadLatency(*db, seconds);
+  stop = true;
+  writer.join();
+  std::printf("\n| point reads | median µs | p99 µs |\n|---|---:|---:|\n| idle | %.1f | %.1f |\n"
+              "| while one thread commits | %.1f | %.1f |\n| ratio | %.2fx | %.2fx |\n",
+              idle.first, idle.second, busy.first, busy.second, busy.first / idle.first, busy.second / idle.second);
+}
+
+// One connection per thread, as an application's pool would have.
+class SqliteWriter {
+ public:
+  explicit SqliteWriter(const std::string& path) {
+    Check(sqlite3_open(path.c_str(), &db_));
+    sqlite3_busy_timeout(db_, 10000);
+    Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+    Prepare("UPDATE facts SET txto = ?1 WHERE s = ?2 AND p = ?3 AND o = ?4 AND txto = 9223372036854775807 "
+            "AND vto > ?5",
+            &close_);
+    Prepare("INSERT INTO facts VALUES (?2, ?3, ?4, ?6, ?5, 9223372036854775807, ?1, 9223372036854775807)", &insert_);
+  }
+  ~SqliteWriter() {
+    sqlite3_finalize(close_);
+    sqlite3_finalize(insert_);
+    sqlite3_close(db_);
+  }
+  static void CreateSchema(const std::string& path) {
+    SqliteWriter w(path, /*schema_only=*/true);
+  }
+
+  // One transaction: the key's open rows overlapping [from, +inf) close,
+  // the new row goes in.
+  bool Commit(const FactKey& key, int64_t from, int64_t value, int64_t now) {
+    if (!Exec("BEGIN IMMEDIATE")) return false;
+    for (sqlite3_stmt* st : {close_, insert_}) {
+      sqlite3_bind_int64(st, 1, now);
+      sqlite3_bind_text(st, 2, key.subject.data(), static_cast<int>(key.subject.size()), SQLITE_STATIC);
+      sqlite3_bind_text(st, 3, key.predicate.data(), static_cast<int>(key.predicate.size()), SQLITE_STATIC);
+      sqlite3_bind_text(st, 4, key.object.data(), static_cast<int>(key.object.size()), SQLITE_STATIC);
+      sqlite3_bind_int64(st, 5, from);
+      if (st == insert_) sqlite3_bind_int64(st, 6, value);
+      const int rc = sqlite3_step(st);
+      sqlite3_reset(st);
+      if (rc != SQLITE_DONE) return false;
+    }
+    return Exec("COMMIT");
+  }
+
+ private:
+  SqliteWriter(const std::string& path, bool) {
+    Check(sqlite3_open(path.c_str(), &db_));
+    Exec("PRAGMA journal_mode=WAL; CREATE TABLE facts(s TEXT, p TEXT, o TEXT, value, vfrom INTEGER, vto INTEGER, "
+         "txfrom INTEGER, txto INTEGER); CREATE INDEX facts_key ON facts(s, p, o, txto, vfrom);");
+  }
+  void Check(int rc) {
+    if (rc != SQLITE_OK) {
+      std::fprintf(stderr, "commit bench: sqlite: %s\n", sqlite3_errstr(rc));
+      std::exit(1);
+    }
+  }
+  bool Exec(const char* sql) { return sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) == SQLITE_OK; }
+  void Prepare(const char* sql, sqlite3_stmt** st) { Check(sqlite3_prepare_v2(db_, sql, -1, st, nullptr)); }
+
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* close_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;
+};
+
+double SqliteRate(const std::string& path, int threads, double seconds) {
+  std::error_code ec;
+  for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(path + suffix, ec);
+  SqliteWriter::CreateSchema(path);
+  std::vector<std::unique_ptr<SqliteWriter>> writers;
+  for (int t = 0; t < threads; ++t) writers.push_back(std::make_unique<SqliteWriter>(path));
+  std::atomic<int64_t> clock{1};
+  return Rate(threads, seconds, [&](int t, int64_t i) {
+    return writers[t]->Commit(KeyOf(t, i), i, i, clock.fetch_add(1));
+  });
+}
+
+}  // namespace
+}  // namespace hindsight::bench
+
+int main(int argc, char** argv) {
+  double seconds = 3;
+  int threads = 8;
+  std::string scratch;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--seconds" && i + 1 < argc) {
+      seconds = std::atof(argv[++i]);
+    } else if (a == "--threads" && i + 1 < argc) {
+      threads = std::max(2, std::atoi(argv[++i]));
+    } else if (a == "-h" || a == "--help" || a[0] == '-') {
+      std::fputs("usage: hindsight-commit-bench [--seconds S] [--threads N] SCRATCH_DIR\n", a[0] == '-' && a != "-h" && a != "--help" ? stderr : stdout);
+      return a == "-h" || a == "--help" ? 0 : 2;
+    } else {
+      scratch = a;
+    }
+  }
+  if (scratch.empty()) {
+    std::fputs("usage: hindsight-commit-bench [--seconds S] [--threads N] SCRATCH_DIR\n", stderr);
+    return 2;
+  }
+  std::filesystem::create_directories(scratch);
+  std::printf("| writer threads | Hindsight commits/s | SQLite commits/s | Hindsight / SQLite |\n|---:|---:|---:|---:|\n");
+  double one = 0;
+  for (const int n : {1, threads}) {
+    const double hs = hindsight::bench::HindsightRate(scratch + "/hindsight-commits", n, seconds);
+    const double sq = hindsight::bench::SqliteRate(scratch + "/sqlite-commits.db", n, seconds);
+    if (n == 1) one = hs;
+    std::printf("| %d | %.0f | %.0f | %.2fx |\n", n, hs, sq, hs / sq);
+  }
+  hindsight::bench::ReadsUnderWrites(scratch + "/hindsight-reads", seconds);
+  return one > 0 ? 0 : 1;
+}
