@@ -87,7 +87,7 @@ TEST(CrashTest, KilledImportsLoseNothingCommittedAndShowNothingPartial) {
 
   // How long a whole import takes here, to spread the kills over it.
   const auto t0 = std::chrono::steady_clock::now();
-  ASSERT_EQ(RunCommand(absl::StrCat(ToolPath(), " import --commits --memory 32K ", dir.Sub("full"), " ", ops)).exit_code, 0);
+  ASSERT_EQ(RunCommand(absl::StrCat(ToolPath(), " import --commits --memory 128K ", dir.Sub("full"), " ", ops)).exit_code, 0);
   const int full_ms = static_cast<int>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count());
 
@@ -98,7 +98,7 @@ TEST(CrashTest, KilledImportsLoseNothingCommittedAndShowNothingPartial) {
     // Small groups, so that a kill lands between them: bulk loads and
     // grouped commits, each with and without sync.
     std::vector<std::string> args = {"import", run % 4 < 2 ? "--bulk" : "--commits", "--memory",
-                                     run % 4 < 2 ? "256K" : "32K", db, ops};
+                                     run % 4 < 2 ? "512K" : "128K", db, ops};
     if (run % 2 == 1) args.insert(args.begin() + 1, "--no-sync");
     const pid_t pid = Spawn(args);
     std::this_thread::sleep_for(std::chrono::milliseconds(std::uniform_int_distribution<int>(5, full_ms)(rng)));

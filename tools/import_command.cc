@@ -39,8 +39,9 @@ constexpr char kHelp[] =
     "\n"
     "  --bulk      bulk load, also into a database with data\n"
     "  --commits   commit in groups, also into a new database\n"
-    "  --memory SIZE  changes held before they are written: a bulk load's table\n"
-    "              files (default 1G), a group of commits (default 256M); K, M, G\n"
+    "  --memory SIZE  about the memory the import uses (default 1G; K, M, G): half\n"
+    "              for the changes a bulk load holds before it writes them, a\n"
+    "              quarter for a group of commits, a quarter for cached reads\n"
     "  --no-sync   do not wait for each write to reach the disk (faster; a crash\n"
     "              of the machine, not of the process, may lose the last ones)\n";
 
@@ -77,16 +78,16 @@ int RunImport(const Args& args) {
     std::fprintf(stderr, "hindsight import: --bulk and --commits exclude each other\n");
     return kExitUsage;
   }
+  const std::optional<size_t> bytes = ParseSize(memory.empty() ? "1G" : memory);
+  if (!bytes) {
+    std::fprintf(stderr, "hindsight import: --memory wants a size such as 512M or 2G, not '%s'\n", memory.c_str());
+    return kExitUsage;
+  }
   Options options;
   options.sync = !no_sync;
-  if (!memory.empty()) {
-    const std::optional<size_t> bytes = ParseSize(memory);
-    if (!bytes) {
-      std::fprintf(stderr, "hindsight import: --memory wants a size such as 512M or 2G, not '%s'\n", memory.c_str());
-      return kExitUsage;
-    }
-    options.bulk_load_memory_bytes = options.commit_group_bytes = *bytes;
-  }
+  options.bulk_load_memory_bytes = *bytes / 2;
+  options.commit_group_bytes = *bytes / 4;
+  options.block_cache_bytes = *bytes / 4;
   const std::vector<std::string>& positional = cl.positional();
   const std::string& db_dir = positional[0];
   const std::string& ops_path = positional[1];

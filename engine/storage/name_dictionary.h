@@ -30,9 +30,9 @@ class NameDictionary {
   // The names by id, for resolving many ids under one lock.
   struct Table {
     const std::deque<std::string>& names;  // names[id] is Name(id)
-    // Ids below this compare as their names do: a bulk load assigns ids in
-    // name order, and a name interned after them that sorts after them all
-    // extends the run.
+    // Ids below this compare as their names do: names first met in name
+    // order get ids in name order, and a name interned after them that
+    // sorts after them all extends the run.
     size_t ordered_ids;
   };
   // Runs fn(table) under one read lock. `fn` must not call this dictionary.

@@ -90,8 +90,8 @@ struct NamedHit {
 };
 
 // `hits` with their names, in (subject, object) name order: sorted by ids
-// when all of them are in the dictionary's ordered run (the usual case after
-// a bulk load), else by the names' prefixes and, on a tie, the names.
+// when all of them are in the dictionary's ordered run (names first met in
+// name order), else by the names' prefixes and, on a tie, the names.
 absl::Status OrderByNames(const NameDictionary::Table& table, const std::vector<SliceHit>& hits,
                           std::vector<uint64_t>* keys, std::vector<uint64_t>* scratch, std::vector<NamedHit>* out) {
   bool ids_in_order = true;
