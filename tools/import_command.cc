@@ -39,7 +39,7 @@ constexpr char kHelp[] =
     "\n"
     "  --bulk      bulk load, also into a database with data\n"
     "  --commits   commit in groups, also into a new database\n"
-    "  --memory SIZE  about the memory the import uses (default 1G; K, M, G): half\n"
+    "  --memory SIZE  about the memory the import uses (default 2G; K, M, G): half\n"
     "              for the changes a bulk load holds before it writes them, a\n"
     "              quarter for a group of commits, a quarter for cached reads\n"
     "  --no-sync   do not wait for each write to reach the disk (faster; a crash\n"
@@ -78,7 +78,7 @@ int RunImport(const Args& args) {
     std::fprintf(stderr, "hindsight import: --bulk and --commits exclude each other\n");
     return kExitUsage;
   }
-  const std::optional<size_t> bytes = ParseSize(memory.empty() ? "1G" : memory);
+  const std::optional<size_t> bytes = ParseSize(memory.empty() ? "2G" : memory);
   if (!bytes) {
     std::fprintf(stderr, "hindsight import: --memory wants a size such as 512M or 2G, not '%s'\n", memory.c_str());
     return kExitUsage;

@@ -1,5 +1,7 @@
-// How one transaction changes the live timeline of one key: the pure core
-// shared by Commit and BulkLoad.
+// The pure rules the commit planner (commit_planner.h) applies: how one
+// transaction changes the live timeline of one key, the validation of an
+// operation, the transaction time, the log record and an erase's rewrite of
+// earlier records.
 #ifndef HINDSIGHT_STORAGE_KEY_CHANGE_H_
 #define HINDSIGHT_STORAGE_KEY_CHANGE_H_
 
