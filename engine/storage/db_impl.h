@@ -120,8 +120,9 @@ class DbImpl final : public Database {
   enum class WriteMode { kWriteBatch, kIngest };
   // Plans the transactions of `next` in turn over pending writes and
   // writes them whenever they hold more than a group's bytes, and at the
-  // end. `*written`: how many transactions are on disk.
-  absl::Status PlanInGroups(const TransactionSource& next, WriteMode mode, size_t* written);
+  // end. `*written`: how many transactions are on disk; `*bytes_written`:
+  // roughly the bytes of their changes.
+  absl::Status PlanInGroups(const TransactionSource& next, WriteMode mode, size_t* written, size_t* bytes_written);
   // Writes `pending`, whose last transaction is `last`, as one write batch
   // (PendingWrites::WriteTo says what `whole_buckets` does), or as table
   // files ingested at once.
@@ -130,7 +131,8 @@ class DbImpl final : public Database {
   // After a load that wrote this much: flushes the memtables and compacts
   // what lies above the bottom level, so that reads right after it visit
   // one file per level and no merge operand, as after a bulk load into a
-  // new database. Cost: rewrites the levels above the bottom one.
+  // new database. Cost: rewrites the levels above the bottom one. Needs no
+  // lock: commits go on meanwhile.
   static constexpr size_t kReshapeAfterBytes = size_t{64} << 20;
   absl::Status Reshape();
   // Makes everything written so far visible to reads, `last` the last
