@@ -8,7 +8,6 @@
 #include <array>
 #include <filesystem>
 #include <thread>
-#include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 #include "storage/column_families.h"
@@ -26,35 +25,6 @@ namespace {
 // `first` if it is an error, else `second`.
 absl::Status AlsoFailing(const absl::Status& first, const absl::Status& second) { return first.ok() ? second : first; }
 
-// While a bulk load ingests group after group, RocksDB does not compact:
-// each group's files overlap what is stored and land in level 0, and
-// compacting after every group would rewrite the database once a group.
-// The load compacts once at the end (DbImpl::Reshape). Restores the
-// options when destroyed.
-class CompactionPause {
- public:
-  CompactionPause(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles)
-      : db_(db), handles_(handles) {
-    for (rocksdb::ColumnFamilyHandle* h : handles_) {
-      const rocksdb::ColumnFamilyOptions o = db_->GetOptions(h);
-      saved_.push_back({{"disable_auto_compactions", o.disable_auto_compactions ? "true" : "false"},
-                        {"level0_slowdown_writes_trigger", std::to_string(o.level0_slowdown_writes_trigger)},
-                        {"level0_stop_writes_trigger", std::to_string(o.level0_stop_writes_trigger)}});
-      (void)db_->SetOptions(h, {{"disable_auto_compactions", "true"},
-                                {"level0_slowdown_writes_trigger", "100000"},
-                                {"level0_stop_writes_trigger", "100000"}});
-    }
-  }
-  ~CompactionPause() {
-    for (size_t i = 0; i < handles_.size(); ++i) (void)db_->SetOptions(handles_[i], saved_[i]);
-  }
-
- private:
-  rocksdb::DB* db_;
-  const std::vector<rocksdb::ColumnFamilyHandle*>& handles_;
-  std::vector<std::unordered_map<std::string, std::string>> saved_;
-};
-
 }  // namespace
 
 absl::Status DbImpl::CommitAll(const TransactionSource& next, size_t* committed) {
@@ -65,12 +35,7 @@ absl::Status DbImpl::CommitAll(const TransactionSource& next, size_t* committed)
 
 absl::Status DbImpl::BulkLoad(const TransactionSource& next, size_t* loaded) {
   size_t bytes = 0;
-  absl::Status status;
-  {
-    const CompactionPause pause(db_.get(), handles_);
-    status = PlanInGroups(next, WriteMode::kIngest, loaded, &bytes);
-  }
-  // Then the one compaction the pause put off.
+  const absl::Status status = PlanInGroups(next, WriteMode::kIngest, loaded, &bytes);
   return bytes >= kReshapeAfterBytes ? AlsoFailing(status, Reshape()) : status;
 }
 
