@@ -47,7 +47,7 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, WriteMode mode,
   std::lock_guard write_lock(write_mu_);
   HS_RETURN_IF_ERROR(write_failure_);
   RocksReader reader(db_.get(), handles_);
-  PendingWrites pending(&reader, MergeOperators());
+  PendingWrites pending(&reader, merge_operators_);
   const size_t limit = mode == WriteMode::kIngest ? bulk_load_bytes_ : group_commit_bytes_;
   TransactionInfo previous = LastTransaction();
   size_t planned = 0;  // transactions in `pending`
@@ -113,14 +113,6 @@ absl::Status DbImpl::Reshape() {
                                  "cannot compact"));
   }
   return absl::OkStatus();
-}
-
-std::array<const rocksdb::MergeOperator*, kColumnFamilyCount> DbImpl::MergeOperators() const {
-  std::array<const rocksdb::MergeOperator*, kColumnFamilyCount> merge{};
-  for (int family = 0; family < kColumnFamilyCount; ++family) {
-    merge[family] = db_->GetOptions(cf(family)).merge_operator.get();
-  }
-  return merge;
 }
 
 absl::Status DbImpl::WriteGroup(PendingWrites* pending, const TransactionInfo& last, bool whole_buckets) {

@@ -96,7 +96,7 @@ void DbImpl::CommitGroup(const std::vector<CommitRequest*>& group) {
     return;
   }
   RocksReader reader(db_.get(), handles_);
-  PendingWrites pending(&reader, MergeOperators());
+  PendingWrites pending(&reader, merge_operators_);
   TransactionInfo previous = LastTransaction();
   // Readers resolve the new names' ids as soon as the group is visible;
   // they are forgotten again if it never is.

@@ -218,6 +218,9 @@ absl::Status DbImpl::Initialize(const std::string& path, const Options& options)
     }
   }
   HS_RETURN_IF_ERROR(OpenRocks(path, options));
+  for (int family = 0; family < kColumnFamilyCount; ++family) {
+    merge_operators_[family] = db_->GetOptions(cf(family)).merge_operator.get();
+  }
   return LoadState();
 }
 

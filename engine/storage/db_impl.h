@@ -127,7 +127,6 @@ class DbImpl final : public Database {
   // (PendingWrites::WriteTo says what `whole_buckets` does), or as table
   // files ingested at once.
   absl::Status WriteGroup(PendingWrites* pending, const TransactionInfo& last, bool whole_buckets);
-  std::array<const rocksdb::MergeOperator*, kColumnFamilyCount> MergeOperators() const;
   // After a load that wrote this much: flushes the memtables and compacts
   // what lies above the bottom level, so that reads right after it visit
   // one file per level and no merge operand, as after a bulk load into a
@@ -149,6 +148,8 @@ class DbImpl final : public Database {
   std::unique_ptr<rocksdb::DB> db_;
   std::string secondary_dir_;  // read-only: the secondary instance's own directory
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  // Each column family's merge operator (null where none), for pending writes.
+  std::array<const rocksdb::MergeOperator*, kColumnFamilyCount> merge_operators_{};
   Clock* clock_ = nullptr;
   bool sync_ = true;
   size_t closed_bytes_in_record_ = 0;
