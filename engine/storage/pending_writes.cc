@@ -126,7 +126,7 @@ bool PendingWrites::InDeletedRange(int family, std::string_view key) const {
 }
 
 absl::Status PendingWrites::ResolveWith(int family, std::string_view key, const std::string* base_value,
-                                        Entry* entry) {
+                                        Entry* entry) const {
   std::vector<rocksdb::Slice> operands(entry->operands.begin(), entry->operands.end());
   const rocksdb::Slice existing = base_value != nullptr ? SliceOf(*base_value) : rocksdb::Slice();
   const rocksdb::MergeOperator::MergeOperationInput in(SliceOf(key), base_value != nullptr ? &existing : nullptr,
@@ -144,15 +144,19 @@ absl::Status PendingWrites::ResolveWith(int family, std::string_view key, const 
   return absl::OkStatus();
 }
 
-absl::Status PendingWrites::Resolve(int family, std::string_view key, Entry* entry) {
-  if (entry->state != Entry::kOperands) return absl::OkStatus();
-  Account(*entry, -1);
+absl::Status PendingWrites::MergeOverBase(int family, std::string_view key, Entry* entry) const {
   std::string base_value;
   bool found = false;
   if (!InDeletedRange(family, key)) {
     HS_ASSIGN_OR_RETURN(found, base_->Get(family, key, &base_value));
   }
-  HS_RETURN_IF_ERROR(ResolveWith(family, key, found ? &base_value : nullptr, entry));
+  return ResolveWith(family, key, found ? &base_value : nullptr, entry);
+}
+
+absl::Status PendingWrites::Resolve(int family, std::string_view key, Entry* entry) {
+  if (entry->state != Entry::kOperands) return absl::OkStatus();
+  Account(*entry, -1);
+  HS_RETURN_IF_ERROR(MergeOverBase(family, key, entry));
   Account(*entry, +1);
   return absl::OkStatus();
 }
@@ -272,12 +276,7 @@ absl::Status PendingWrites::VisitTable(int family, TableVisitor visit) {
   for (const std::string_view key : f.order) {
     Entry& entry = f.entries.find(AbslView(key))->second;
     if (entry.state == Entry::kOperands) {  // (not accounted: all is cleared next)
-      std::string base_value;
-      bool found = false;
-      if (!InDeletedRange(family, key)) {
-        HS_ASSIGN_OR_RETURN(found, base_->Get(family, key, &base_value));
-      }
-      HS_RETURN_IF_ERROR(ResolveWith(family, key, found ? &base_value : nullptr, &entry));
+      HS_RETURN_IF_ERROR(MergeOverBase(family, key, &entry));
     }
     if (entry.state == Entry::kValue) HS_RETURN_IF_ERROR(visit(EntryKind::kPut, key, entry.value));
     if (entry.state == Entry::kDeleted) HS_RETURN_IF_ERROR(visit(EntryKind::kDelete, key, {}));

@@ -93,7 +93,10 @@ class PendingWrites final : public StoreReader, public WriteSink {
   // Makes `entry` hold a whole value or nothing, reading the base if it
   // must; `base_value` when the caller has read it (nullptr: absent).
   absl::Status Resolve(int family, std::string_view key, Entry* entry);
-  absl::Status ResolveWith(int family, std::string_view key, const std::string* base_value, Entry* entry);
+  absl::Status ResolveWith(int family, std::string_view key, const std::string* base_value, Entry* entry) const;
+  // Merges the entry's operands over the base's value of `key` (reading
+  // it), without accounting.
+  absl::Status MergeOverBase(int family, std::string_view key, Entry* entry) const;
   absl::Status CombineOperands(int family, std::string_view key, Entry* entry);
   absl::Status VisitSliceBuckets(TableVisitor visit);
   bool InDeletedRange(int family, std::string_view key) const;
