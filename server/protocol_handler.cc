@@ -9,6 +9,8 @@ namespace hindsight::server {
 namespace {
 
 constexpr char kSqlStatePayload[] = "hindsight.sqlstate";
+// SHOW hindsight_status: the node's replication state.
+constexpr char kStatusParameter[] = "hindsight_status";
 
 absl::Status SqlError(absl::StatusCode code, std::string_view sqlstate, std::string_view message) {
   absl::Status s(code, absl::string_view(message.data(), message.size()));
@@ -30,6 +32,12 @@ std::string SqlStateOf(const absl::Status& s) {
       return "25000";
     case absl::StatusCode::kUnimplemented:
       return "0A000";
+    case absl::StatusCode::kAborted:  // a cluster commit that lost the race to the log too often
+      return "40001";
+    case absl::StatusCode::kUnavailable:  // a cluster commit the log did not acknowledge in time
+      return "40003";
+    case absl::StatusCode::kDeadlineExceeded:  // await tx
+      return "57014";
     default:
       return "XX000";
   }
@@ -57,6 +65,7 @@ std::string TagOf(const internal::Statement& st, const internal::Result& r) {
     case Kind::kCommit: return "COMMIT";
     case Kind::kRollback: return "ROLLBACK";
     case Kind::kHelp: return "HELP";
+    case Kind::kAwait: return "AWAIT";
     default: return absl::StrCat("SELECT ", r.rows.size());
   }
 }
@@ -85,9 +94,15 @@ const std::vector<std::pair<std::string, std::string>>& ServerParameters() {
   return *kParameters;
 }
 
-ProtocolHandler::ProtocolHandler(Database* db, std::string user, bool read_only, std::atomic<bool>* cancel)
-    : db_(db), user_(std::move(user)), read_only_(read_only), cancel_(cancel), session_(db) {
+ProtocolHandler::ProtocolHandler(Database* db, std::string user, bool read_only, std::atomic<bool>* cancel,
+                                 const StatusSource* status)
+    : db_(db), status_(status != nullptr && *status ? status : nullptr), user_(std::move(user)), read_only_(read_only), cancel_(cancel), session_(db) {
   session_.set_cancel_flag(cancel_);
+}
+
+std::vector<std::pair<std::string, std::string>> ProtocolHandler::StatusRow() const {
+  if (status_ != nullptr) return (*status_)();
+  return {{"applied", absl::StrCat(db_->LastTransaction().id)}};
 }
 
 char ProtocolHandler::status() const {
@@ -268,6 +283,15 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
       a.tag = command.kind == Kind::kSet ? "SET" : "RESET";
       return a;
     case Kind::kShow:
+      if (command.parameter == kStatusParameter) {
+        for (auto& [name, value] : StatusRow()) {
+          a.result.columns.push_back(name);
+          if (a.result.rows.empty()) a.result.rows.emplace_back();
+          a.result.rows[0].push_back(internal::Cell::Text(std::move(value)));
+        }
+        a.tag = "SHOW";
+        return a;
+      }
       for (const auto& [name, value] : ServerParameters()) {
         if (absl::AsciiStrToLower(name) != command.parameter) continue;
         a.result.columns = {command.parameter};
@@ -314,6 +338,11 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::strin
 
 absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Command& command,
                                                                     std::string_view text) const {
+  if (command.kind == Command::Kind::kShow && command.parameter == kStatusParameter) {
+    std::vector<std::string> columns;
+    for (const auto& [name, value] : StatusRow()) columns.push_back(name);
+    return columns;
+  }
   if (command.kind == Command::Kind::kShow) return std::vector<std::string>{command.parameter};
   if (command.kind != Command::Kind::kHindsight) return std::vector<std::string>{};
   internal::StatementParams placeholders;

@@ -32,9 +32,14 @@ const std::vector<std::pair<std::string, std::string>>& ServerParameters();
 
 class ProtocolHandler {
  public:
-  // `db` and `cancel` outlive the handler; while `*cancel` is true, reads
-  // stop with 57014 (the handler clears it when a statement starts).
-  ProtocolHandler(Database* db, std::string user, bool read_only, std::atomic<bool>* cancel);
+  // What SHOW hindsight_status answers (ServerOptions::status).
+  using StatusSource = std::function<std::vector<std::pair<std::string, std::string>>()>;
+
+  // `db`, `cancel` and `status` outlive the handler; while `*cancel` is
+  // true, reads stop with 57014 (the handler clears it when a statement
+  // starts). An empty `status` reports the last transaction id.
+  ProtocolHandler(Database* db, std::string user, bool read_only, std::atomic<bool>* cancel,
+                  const StatusSource* status = nullptr);
 
   enum class Step {
     kDone,   // the answer is in `out`
@@ -97,7 +102,11 @@ class ProtocolHandler {
   bool AppendRows(Portal* portal, size_t end, std::string* out);
   void AppendError(const absl::Status& status, std::string_view query, size_t offset, std::string* out);
 
+  // The (column, value) pairs of SHOW hindsight_status.
+  std::vector<std::pair<std::string, std::string>> StatusRow() const;
+
   Database* db_;
+  const StatusSource* status_;
   std::string user_;
   bool read_only_;
   std::atomic<bool>* cancel_;

@@ -378,7 +378,7 @@ awaitable<void> Connection::Run() {
         AppendBackendKeyData(pid_, secret_, &out);
         AppendReadyForQuery('I', &out);
         co_await WriteAll(out);
-        ProtocolHandler handler(server_->db(), user, read_only, &cancel_);
+        ProtocolHandler handler(server_->db(), user, read_only, &cancel_, &server_->options().status);
         try {
           co_await Serve(&handler);
         } catch (const std::exception&) {

@@ -11,6 +11,9 @@
 #define HINDSIGHT_SERVER_SERVER_H_
 
 #include <chrono>
+#include <functional>
+#include <utility>
+#include <vector>
 #include <memory>
 #include <string>
 
@@ -37,6 +40,10 @@ struct ServerOptions {
   std::chrono::seconds shutdown_grace{10};
   // Threads that run the connections and their statements.
   int threads = 4;
+  // What `SHOW hindsight_status` answers: one row, these (column, value)
+  // pairs; a cluster node's replication state (cluster::StatusRows).
+  // Unset: the last transaction id, as column "applied".
+  std::function<std::vector<std::pair<std::string, std::string>>()> status;
 };
 
 class Server {

@@ -4,7 +4,7 @@
 
 namespace hindsight::tools {
 
-std::optional<int> CommandLine::Parse(const Args& args, size_t positional_count) {
+std::optional<int> CommandLine::Parse(const Args& args, size_t min, size_t max) {
   if (WantsHelp(args)) {
     std::fputs(help_, stdout);
     return kExitOk;
@@ -29,7 +29,7 @@ std::optional<int> CommandLine::Parse(const Args& args, size_t positional_count)
     if (option->value != nullptr) *option->value = args[++i];
     if (option->values != nullptr) option->values->push_back(args[++i]);
   }
-  if (positional_.size() != positional_count) {
+  if (positional_.size() < min || positional_.size() > max) {
     std::fputs(help_, stderr);
     return kExitUsage;
   }

@@ -28,7 +28,11 @@ class CommandLine {
   // Parses `args`. Returns an exit status when the command must stop now
   // (--help printed: 0; an unknown option or a wrong number of positional
   // arguments, with the usage on standard error: 2), nullopt otherwise.
-  std::optional<int> Parse(const Args& args, size_t positional_count);
+  std::optional<int> Parse(const Args& args, size_t positional_count) {
+    return Parse(args, positional_count, positional_count);
+  }
+  // The same, for a command that takes from `min` to `max` positional arguments.
+  std::optional<int> Parse(const Args& args, size_t min, size_t max);
 
   const std::vector<std::string>& positional() const { return positional_; }
 

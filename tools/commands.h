@@ -19,6 +19,7 @@ int RunShell(const Args& args);
 int RunDemo(const Args& args);
 int RunServe(const Args& args);
 int RunUser(const Args& args);
+int RunStatus(const Args& args);
 
 // Exit statuses shared by every command.
 inline constexpr int kExitOk = 0;

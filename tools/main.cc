@@ -33,6 +33,7 @@ constexpr char kUsage[] =
     "  compact DB_DIR               rewrite the files so erased data leaves the disk\n"
     "  serve DB_DIR                 serve the database over the PostgreSQL protocol\n"
     "  user add|remove FILE NAME    keep the users file of serve --users\n"
+    "  status HOST:PORT...          each server's last transaction; a cluster node's lag\n"
     "\n"
     "'hindsight COMMAND --help' describes one command.\n";
 
@@ -65,6 +66,7 @@ int main(int argc, char** argv) {
   if (command == "compact") return RunCompact(args);
   if (command == "serve") return RunServe(args);
   if (command == "user") return RunUser(args);
+  if (command == "status") return RunStatus(args);
   std::fprintf(stderr, "hindsight: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

@@ -3,6 +3,9 @@
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "cluster/jetstream_log.h"
+#include "cluster/node.h"
 #include "command_line.h"
 #include "server/server.h"
 
@@ -12,7 +15,8 @@ namespace {
 constexpr char kHelp[] =
     "usage: hindsight serve [--listen HOST:PORT] [--users FILE] [--tls-cert FILE --tls-key FILE\n"
     "                       [--require-tls]] [--max-connections N]\n"
-    "                       [--threads N] [--idle-in-transaction-timeout SECONDS] DB_DIR\n"
+    "                       [--threads N] [--idle-in-transaction-timeout SECONDS]\n"
+    "                       [--nats URL[,URL...] [--stream NAME] [--replicas N]] DB_DIR\n"
     "\n"
     "Serves the database in DB_DIR (creating it if needed) over the PostgreSQL wire\n"
     "protocol, so psql and every PostgreSQL driver are Hindsight clients:\n"
@@ -32,7 +36,14 @@ constexpr char kHelp[] =
     "  --threads N             threads that run connections and statements (default 4)\n"
     "  --idle-in-transaction-timeout SECONDS\n"
     "                          disconnect a client idle inside a transaction this long,\n"
-    "                          rolling it back (default 600; 0: never)\n";
+    "                          rolling it back (default 600; 0: never)\n"
+    "\n"
+    "A node of a cluster (docs/cluster.md): with --nats the database is an index of\n"
+    "a transaction log on a NATS JetStream stream that every node follows; commits\n"
+    "through any node go through the stream.\n"
+    "  --nats URL[,URL...]     the NATS servers (e.g. nats://127.0.0.1:4222)\n"
+    "  --stream NAME           the stream (default hindsight; created if missing)\n"
+    "  --replicas N            its replicas when this node creates it (default 3)\n";
 
 // "HOST:PORT" or "[V6]:PORT".
 bool ParseListen(const std::string& text, std::string* host, uint16_t* port) {
@@ -45,6 +56,22 @@ bool ParseListen(const std::string& text, std::string* host, uint16_t* port) {
   *host = h;
   *port = static_cast<uint16_t>(p);
   return true;
+}
+
+// Starts a cluster node over `db` following the stream of `log_options`,
+// and has the server's SHOW hindsight_status report it.
+absl::StatusOr<std::unique_ptr<Database>> StartNode(std::unique_ptr<Database> db,
+                                                    const cluster::JetStreamOptions& log_options,
+                                                    const std::string& name, server::ServerOptions* options) {
+  absl::StatusOr<std::unique_ptr<cluster::JetStreamLog>> log = cluster::JetStreamLog::Connect(log_options);
+  if (!log.ok()) return log.status();
+  cluster::NodeOptions node_options;
+  node_options.name = name;
+  absl::StatusOr<std::unique_ptr<cluster::Node>> node = cluster::Node::Start(std::move(db), *std::move(log), node_options);
+  if (!node.ok()) return node.status();
+  cluster::Node* n = node->get();
+  options->status = [n] { return cluster::StatusRows(n->Status()); };
+  return std::unique_ptr<Database>(*std::move(node));
 }
 
 }  // namespace
@@ -61,6 +88,11 @@ int RunServe(const Args& args) {
   cl.Value("--max-connections", &max_connections);
   cl.Value("--idle-in-transaction-timeout", &idle_timeout);
   cl.Value("--threads", &threads);
+  std::string nats, replicas = "3";
+  cluster::JetStreamOptions log_options;
+  cl.Value("--nats", &nats);
+  cl.Value("--stream", &log_options.stream);
+  cl.Value("--replicas", &replicas);
   if (auto exit = cl.Parse(args, 1)) return *exit;
   int64_t idle_seconds = 0;
   if (!ParseListen(listen, &options.host, &options.port)) {
@@ -79,12 +111,25 @@ int RunServe(const Args& args) {
     cl.Error(absl::StrCat("--idle-in-transaction-timeout takes seconds, not '", idle_timeout, "'"));
     return kExitUsage;
   }
+  if (!absl::SimpleAtoi(replicas, &log_options.replicas) || log_options.replicas < 1 || log_options.replicas > 5) {
+    cl.Error(absl::StrCat("--replicas takes a number from 1 to 5, not '", replicas, "'"));
+    return kExitUsage;
+  }
   options.idle_in_transaction_timeout = std::chrono::seconds(idle_seconds);
   const std::string& dir = cl.positional()[0];
-  auto db = Database::Open(dir);
+  absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(dir);
   if (!db.ok()) {
     cl.Error(std::string(db.status().message()));
     return kExitFailure;
+  }
+  if (!nats.empty()) {
+    log_options.servers = absl::StrSplit(nats, ',', absl::SkipEmpty());
+    absl::StatusOr<std::unique_ptr<Database>> node = StartNode(*std::move(db), log_options, listen, &options);
+    if (!node.ok()) {
+      cl.Error(std::string(node.status().message()));
+      return kExitFailure;
+    }
+    db = std::move(node);
   }
   absl::StatusOr<std::unique_ptr<server::Server>> server = server::Server::Create(db->get(), options);
   if (!server.ok()) {

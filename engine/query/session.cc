@@ -155,6 +155,10 @@ absl::StatusOr<Result> Session::Execute(const Statement& st) {
     }
     case Kind::kHelp:
       return Result{};
+    case Kind::kAwait: {
+      if (absl::Status s = db_->AwaitTransaction(st.await_tx, st.await_timeout); !s.ok()) return s;
+      return Result{{}, {}, absl::StrCat("transaction ", st.await_tx, " is here")};
+    }
   }
   return absl::InternalError("unknown statement");
 }

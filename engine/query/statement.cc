@@ -115,7 +115,7 @@ class Parser {
     if (!s.ok() && st.kind == Kind::kRead) {
       // A read that does not parse may be a mistyped statement keyword.
       static const char* const kStatements[] = {"history", "count",  "changes", "since",  "timeline", "assert",
-                                                "retract", "erase",  "begin",   "commit", "rollback"};
+                                                "retract", "erase",  "begin",   "commit", "rollback", "await"};
       const Token& first = t_[0];
       for (const char* kw : kStatements) {
         if (first.kind == Token::kWord && IsTypoOf(first.text, kw)) {
@@ -232,6 +232,7 @@ class Parser {
       st->kind = Kind::kRollback;
       return absl::OkStatus();
     }
+    if (Accept("await")) return Await(st);
     if (Accept("help")) {
       st->kind = Kind::kHelp;
       if (t_[pos_].kind == Token::kWord) st->topic = absl::AsciiStrToLower(t_[pos_++].text);
@@ -248,6 +249,28 @@ class Parser {
                                          : "'as of', 'limit' or the end of the statement";
     if (absl::Status s = AsOf(&st->query.as_of); !s.ok()) return s;
     return st->kind == Kind::kCount ? absl::OkStatus() : Limit(st);
+  }
+
+  // await tx N [timeout D], D a duration such as 500ms, 5s or 2m.
+  absl::Status Await(Statement* st) {
+    st->kind = Kind::kAwait;
+    if (!Accept("tx")) return Expected("'tx'");
+    absl::StatusOr<uint64_t> id = Number("a transaction id");
+    if (!id.ok()) return id.status();
+    st->await_tx = *id;
+    end_hint_ = "'timeout' or the end of the statement";
+    if (!Accept("timeout")) return absl::OkStatus();
+    const Token& tok = t_[pos_];
+    absl::StatusOr<std::string> text = tok.kind == Token::kParam ? ParamText(tok, "1s") : tok.text;
+    if (!text.ok()) return text.status();
+    absl::Duration d;
+    if (tok.kind == Token::kEnd || !absl::ParseDuration(*text, &d) || d < absl::ZeroDuration() || d == absl::InfiniteDuration()) {
+      return Expected("a duration such as 500ms, 5s or 2m");
+    }
+    ++pos_;
+    st->await_timeout = d;
+    end_hint_ = "the end of the statement";
+    return absl::OkStatus();
   }
 
   // ["limit" N], N a count of rows (0 allowed: no rows, only the columns).
@@ -573,9 +596,9 @@ size_t StatementEnd(std::string_view s) {
 
 const std::vector<std::string>& Keywords() {
   static const std::vector<std::string>* const kKeywords = new std::vector<std::string>{
-      "after", "and", "as", "assert", "at", "before", "begin", "between", "changes", "commit", "contains",
+      "after", "and", "as", "assert", "at", "await", "before", "begin", "between", "changes", "commit", "contains",
       "count", "during", "equals", "erase", "for", "from", "help", "history", "limit", "meets", "of", "overlaps",
-      "retract", "rollback", "since", "source", "svg", "system_time", "timeline", "to", "tx"};
+      "retract", "rollback", "since", "source", "svg", "system_time", "timeline", "timeout", "to", "tx"};
   return *kKeywords;
 }
 

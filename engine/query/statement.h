@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "hindsight/fact.h"
 #include "hindsight/query.h"
 
@@ -53,7 +54,7 @@ bool RelationHolds(Relation relation, Interval s, Interval i, bool point);
 struct Statement {
   enum class Kind {
     kRead, kCount, kHistory, kChanges, kSince, kTimeline,
-    kAssert, kRetract, kErase, kBegin, kCommit, kRollback, kHelp,
+    kAssert, kRetract, kErase, kBegin, kCommit, kRollback, kHelp, kAwait,
   };
   Kind kind = Kind::kRead;
   Query query;                        // pattern, valid clause, as of
@@ -69,6 +70,8 @@ struct Statement {
   std::string svg_path;               // kTimeline with svg
   std::string topic;                  // kHelp
   std::optional<uint64_t> limit;      // reads, history, changes, since: at most this many rows
+  uint64_t await_tx = 0;              // kAwait: the transaction to wait for
+  absl::Duration await_timeout = absl::Seconds(10);  // kAwait
 
   bool is_history() const { return kind == Kind::kHistory; }
 };

@@ -44,6 +44,14 @@ absl::StatusOr<CommitPlan> DbImpl::Plan(const Transaction& txn, const Transactio
   return PlanCommit(state, txn, previous.id + 1, time, names_, closed_bytes_in_record_);
 }
 
+absl::StatusOr<LogRecord> DbImpl::PrepareCommit(const Transaction& txn) {
+  if (read_only()) return RefuseWrite();
+  std::lock_guard write_lock(write_mu_);
+  RocksReader reader(db_.get(), handles_);
+  HS_ASSIGN_OR_RETURN(const CommitPlan plan, Plan(txn, LastTransaction(), &reader));
+  return DecodeLogRecord(plan.log_record);
+}
+
 void DbImpl::InternNewNames(const CommitPlan& plan) {
   for (const auto& [name, id] : plan.new_names) {
     bool added = false;

@@ -257,7 +257,7 @@ class Planner {
   // The transaction's record keeps every operation except those an erase in
   // it made moot; earlier records lose the erased keys' operations.
   void PlanLog(uint64_t id) {
-    const TransactionRecord record = LogRecord(id, time_, txn_, dropped_);
+    const TransactionRecord record = RecordToLog(id, time_, txn_, dropped_);
     plan_.info = {record.id, time_, txn_.source(), record.operations.size()};
     plan_.log_record = EncodeTransaction(record);
     for (const TransactionRecord& earlier : state_.log_with_erased_keys) {

@@ -319,6 +319,7 @@ void DbImpl::Publish(const TransactionInfo& last) {
   std::lock_guard lock(state_mu_);
   snapshot_ = std::move(snapshot);
   last_ = last;
+  published_.notify_all();
 }
 
 DbImpl::~DbImpl() {
@@ -371,6 +372,14 @@ absl::Status DbImpl::Compact() {
 TransactionInfo DbImpl::LastTransaction() const {
   std::lock_guard lock(state_mu_);
   return last_;
+}
+
+absl::Status DbImpl::AwaitTransaction(uint64_t id, absl::Duration timeout) const {
+  std::unique_lock lock(state_mu_);
+  const auto deadline = absl::ToChronoTime(absl::Now() + timeout);
+  if (published_.wait_until(lock, deadline, [&] { return last_.id >= id; })) return absl::OkStatus();
+  return absl::DeadlineExceededError(
+      absl::StrCat("transaction ", id, " is not here after ", absl::FormatDuration(timeout), " (last: ", last_.id, ")"));
 }
 
 }  // namespace internal

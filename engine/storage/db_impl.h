@@ -11,6 +11,7 @@
 #define HINDSIGHT_STORAGE_DB_IMPL_H_
 
 #include <array>
+#include <condition_variable>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -35,6 +36,8 @@ class DbImpl final : public Database {
   ~DbImpl() override;
 
   absl::StatusOr<TransactionInfo> Commit(const Transaction& txn) override;
+  absl::StatusOr<LogRecord> PrepareCommit(const Transaction& txn) override;
+  absl::Status AwaitTransaction(uint64_t id, absl::Duration timeout) const override;
   using Database::BulkLoad;
   using Database::CommitAll;
   absl::Status CommitAll(const TransactionSource& next, size_t* committed) override;
@@ -167,6 +170,7 @@ class DbImpl final : public Database {
   // synced, then Publish takes a new snapshot. So readers never wait for a
   // sync, and never see a commit that a power loss could take back.
   mutable std::mutex state_mu_;
+  mutable std::condition_variable published_;  // notified when last_ changes
   std::shared_ptr<const rocksdb::Snapshot> snapshot_;
   TransactionInfo last_;
   // Set by a write that may have reached the memtable but not the disk:

@@ -78,7 +78,7 @@ absl::StatusOr<Instant> TransactionTime(const Transaction& txn, Instant previous
   return time;
 }
 
-TransactionRecord LogRecord(uint64_t id, Instant time, const Transaction& txn, const std::vector<bool>& dropped) {
+TransactionRecord RecordToLog(uint64_t id, Instant time, const Transaction& txn, const std::vector<bool>& dropped) {
   TransactionRecord record{id, time, txn.source(), {}};
   record.operations.reserve(txn.operations().size());
   for (size_t i = 0; i < txn.operations().size(); ++i) {

@@ -37,7 +37,7 @@ absl::StatusOr<Instant> TransactionTime(const Transaction& txn, Instant previous
 // The log record of transaction `id`: the operations of `txn` except those
 // at the indexes in `dropped` (made moot by a later erase of their key),
 // with every erase naming its key by KeyDigest only.
-TransactionRecord LogRecord(uint64_t id, Instant time, const Transaction& txn, const std::vector<bool>& dropped);
+TransactionRecord RecordToLog(uint64_t id, Instant time, const Transaction& txn, const std::vector<bool>& dropped);
 
 // Removes from `record` every operation on a key in `erased` (erases by
 // digest too). Returns true when it removed any.

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
+#include "hindsight/log_record.h"
 #include "storage/column_families.h"
 #include "storage/db_impl.h"
 #include "storage/rocks_status.h"
@@ -503,28 +504,11 @@ absl::Status DbImpl::ScanLog(uint64_t first_id,
   const std::unique_ptr<ReadView> view = AcquireView();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view->Options(), cf(kTxLogCf)));
   for (it->Seek(TxKey(first_id)); it->Valid(); it->Next()) {
-    absl::StatusOr<TransactionRecord> record = DecodeTransaction(View(it->value()));
+    absl::StatusOr<LogRecord> record = DecodeLogRecord(View(it->value()));
     if (!record.ok()) {
       return absl::DataLossError(absl::StrCat(record.status().message(), " (txlog key ", it->key().ToString(true), ")"));
     }
-    Transaction txn;
-    txn.SetTime(record->time);
-    txn.SetSource(record->source);
-    for (Operation& op : record->operations) {
-      switch (op.kind) {
-        case Operation::Kind::kAssert: txn.Assert(std::move(op.key), std::move(op.value), op.valid); break;
-        case Operation::Kind::kRetract: txn.Retract(std::move(op.key), op.valid); break;
-        case Operation::Kind::kErase:
-          if (op.key_digest.empty()) {
-            txn.Erase(std::move(op.key));
-          } else {
-            txn.EraseByDigest(std::move(op.key_digest));
-          }
-          break;
-      }
-    }
-    const TransactionInfo info{record->id, record->time, record->source, record->operations.size()};
-    if (!sink(info, txn)) return absl::OkStatus();
+    if (!sink(record->info, record->txn)) return absl::OkStatus();
   }
   return FromRocks(it->status(), "cannot scan the transaction log");
 }

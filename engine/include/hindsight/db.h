@@ -14,7 +14,9 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "hindsight/fact.h"
+#include "hindsight/log_record.h"
 #include "hindsight/options.h"
 #include "hindsight/query.h"
 #include "hindsight/transaction.h"
@@ -55,6 +57,21 @@ class Database {
   // next (valid until the following call), nullptr at the end, or an error,
   // which stops the load as a rejected transaction does.
   using TransactionSource = std::function<absl::StatusOr<const Transaction*>()>;
+
+  // The log record Commit(txn) would write if it were called now, without
+  // writing anything: `txn` validated as Commit validates it, numbered as
+  // the next transaction, at its time (the clock's when it has none), with
+  // the operations an erase drops left out and erases naming keys by
+  // digest. Committing the record's transaction next has exactly the effect
+  // of committing `txn`, here or on any database with the same history (how
+  // a cluster node writes, docs/cluster.md). Same errors as Commit.
+  // Cost: Commit's reads; no write, but concurrent commits wait for it.
+  virtual absl::StatusOr<LogRecord> PrepareCommit(const Transaction& txn) = 0;
+
+  // Waits until transaction `id` is visible to this object's reads, or
+  // `timeout` passes: DeadlineExceeded then. A read-only database sees only
+  // what it has caught up to (CatchUp).
+  virtual absl::Status AwaitTransaction(uint64_t id, absl::Duration timeout) const = 0;
 
   // Commits the transactions of `next` in order with exactly the effect of
   // committing them one by one, but writes them in groups: each group (see

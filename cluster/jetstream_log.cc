@@ -1,0 +1,232 @@
+#include "cluster/jetstream_log.h"
+
+#include <nats/nats.h>
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace hindsight::cluster {
+namespace {
+
+// Room left in a message for the headers an append adds.
+constexpr size_t kHeaderAllowance = 512;
+
+int64_t Millis(absl::Duration d) { return std::max<int64_t>(1, absl::ToInt64Milliseconds(d)); }
+
+// The client's account of a failed call: its status, and the detail it
+// keeps for this thread when there is one.
+std::string NatsError(natsStatus s) {
+  natsStatus last = NATS_OK;
+  const char* detail = nats_GetLastError(&last);
+  std::string text = natsStatus_GetText(s);
+  if (detail != nullptr && *detail != '\0' && last == s) absl::StrAppend(&text, " (", detail, ")");
+  return text;
+}
+
+bool ValidStreamName(const std::string& name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
+struct MsgDeleter {
+  void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
+};
+using MsgPtr = std::unique_ptr<natsMsg, MsgDeleter>;
+
+class JetStreamReader final : public LogReader {
+ public:
+  explicit JetStreamReader(natsSubscription* sub) : sub_(sub) {}
+  ~JetStreamReader() override {
+    natsSubscription_Unsubscribe(sub_);
+    natsSubscription_Destroy(sub_);
+  }
+
+  absl::StatusOr<LogEntry> Next(absl::Duration timeout) override {
+    natsMsg* raw = nullptr;
+    const natsStatus s = natsSubscription_NextMsg(&raw, sub_, Millis(timeout));
+    if (s == NATS_TIMEOUT) return absl::DeadlineExceededError("no new entry");
+    if (s != NATS_OK) return absl::UnavailableError(absl::StrCat("cannot read the stream: ", NatsError(s)));
+    MsgPtr msg(raw);
+    jsMsgMetaData* meta = nullptr;
+    if (natsMsg_GetMetaData(&meta, msg.get()) != NATS_OK) {
+      return absl::UnavailableError("a message of the stream came without its metadata");
+    }
+    LogEntry entry{meta->Sequence.Stream, std::string(natsMsg_GetData(msg.get()),
+                                                      static_cast<size_t>(natsMsg_GetDataLength(msg.get())))};
+    jsMsgMetaData_Destroy(meta);
+    return entry;
+  }
+
+ private:
+  natsSubscription* sub_;
+};
+
+}  // namespace
+
+struct JetStreamLog::Handles {
+  natsOptions* options = nullptr;
+  natsConnection* connection = nullptr;
+  jsCtx* js = nullptr;
+  ~Handles() {
+    jsCtx_Destroy(js);
+    if (connection != nullptr) natsConnection_Close(connection);
+    natsConnection_Destroy(connection);
+    natsOptions_Destroy(options);
+  }
+};
+
+JetStreamLog::JetStreamLog(const JetStreamOptions& options)
+    : options_(options),
+      subject_(options.stream + ".txlog"),
+      description_(absl::StrCat("stream ", options.stream, " at ", absl::StrJoin(options.servers, ","))),
+      handles_(std::make_unique<Handles>()) {}
+
+JetStreamLog::~JetStreamLog() = default;
+
+absl::StatusOr<std::unique_ptr<JetStreamLog>> JetStreamLog::Connect(const JetStreamOptions& options) {
+  if (!ValidStreamName(options.stream)) {
+    return absl::InvalidArgumentError(absl::StrCat("bad stream name \"", options.stream,
+                                                   "\": use letters, digits, '-' and '_'"));
+  }
+  if (options.servers.empty()) return absl::InvalidArgumentError("no NATS server given");
+  std::unique_ptr<JetStreamLog> log(new JetStreamLog(options));
+  if (absl::Status s = log->Open(); !s.ok()) return s;
+  // Servers that have just started elect their JetStream leader first.
+  const absl::Time deadline = absl::Now() + options.start_timeout;
+  for (;;) {
+    absl::Status s = log->FindOrCreateStream();
+    if (s.ok()) return log;
+    if (!absl::IsUnavailable(s) || absl::Now() >= deadline) return s;
+    absl::SleepFor(absl::Milliseconds(250));
+  }
+}
+
+absl::Status JetStreamLog::Open() {
+  Handles& h = *handles_;
+  std::vector<const char*> servers;
+  for (const std::string& s : options_.servers) servers.push_back(s.c_str());
+  natsStatus s = natsOptions_Create(&h.options);
+  if (s == NATS_OK) s = natsOptions_SetServers(h.options, servers.data(), static_cast<int>(servers.size()));
+  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(h.options, -1);
+  if (s == NATS_OK) s = natsOptions_SetReconnectWait(h.options, 250);
+  if (s == NATS_OK) s = natsOptions_SetTimeout(h.options, Millis(options_.request_timeout));
+  if (s == NATS_OK) s = natsOptions_SetPingInterval(h.options, 2000);
+  if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(h.options, 2);
+  if (s == NATS_OK) s = natsOptions_SetName(h.options, "hindsight");
+  if (s != NATS_OK) return absl::InvalidArgumentError(absl::StrCat("bad NATS options: ", NatsError(s)));
+  s = natsConnection_Connect(&h.connection, h.options);
+  if (s != NATS_OK) {
+    return absl::UnavailableError(absl::StrCat("cannot connect to NATS at ", absl::StrJoin(options_.servers, ","),
+                                               ": ", NatsError(s)));
+  }
+  jsOptions js_options;
+  jsOptions_Init(&js_options);
+  js_options.Wait = Millis(options_.request_timeout);
+  s = natsConnection_JetStream(&h.js, h.connection, &js_options);
+  if (s != NATS_OK) return absl::UnavailableError(absl::StrCat("cannot use JetStream: ", NatsError(s)));
+  return absl::OkStatus();
+}
+
+absl::Status JetStreamLog::FindOrCreateStream() {
+  Handles& h = *handles_;
+  jsStreamInfo* info = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  natsStatus s = js_GetStreamInfo(&info, h.js, options_.stream.c_str(), nullptr, &jerr);
+  if (s != NATS_OK && jerr == JSStreamNotFoundErr) {
+    jsStreamConfig config;
+    jsStreamConfig_Init(&config);
+    const char* subjects[] = {subject_.c_str()};
+    config.Name = options_.stream.c_str();
+    config.Subjects = subjects;
+    config.SubjectsLen = 1;
+    config.Storage = js_FileStorage;
+    config.Replicas = options_.replicas;
+    jerr = static_cast<jsErrCode>(0);
+    s = js_AddStream(&info, h.js, &config, nullptr, &jerr);
+    if (s != NATS_OK && jerr != 0 && jerr != JSClusterNotAvailErr && jerr != JSClusterNotLeaderErr) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot create stream ", options_.stream, " with ", options_.replicas,
+                       " replicas: ", NatsError(s), " (JetStream error ", static_cast<int>(jerr), ")"));
+    }
+  }
+  if (s != NATS_OK) {
+    return absl::UnavailableError(absl::StrCat("cannot find stream ", options_.stream, ": ", NatsError(s)));
+  }
+  int64_t limit = natsConnection_GetMaxPayload(h.connection);
+  if (info->Config->MaxMsgSize > 0) limit = std::min<int64_t>(limit, info->Config->MaxMsgSize);
+  max_record_bytes_ = limit > static_cast<int64_t>(kHeaderAllowance) ? limit - kHeaderAllowance : 0;
+  jsStreamInfo_Destroy(info);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<TransactionLog::Appended> JetStreamLog::Append(std::string_view record, uint64_t expected_last,
+                                                              const std::string& attempt_id) {
+  if (record.size() > max_record_bytes_) {
+    return absl::InvalidArgumentError(absl::StrCat("a record of ", record.size(), " bytes is over the ",
+                                                   max_record_bytes_, " bytes the stream takes"));
+  }
+  natsMsg* raw = nullptr;
+  natsStatus s = natsMsg_Create(&raw, subject_.c_str(), nullptr, record.data(), static_cast<int>(record.size()));
+  if (s != NATS_OK) return absl::InternalError(absl::StrCat("cannot build a message: ", NatsError(s)));
+  MsgPtr msg(raw);
+  const std::string expected = absl::StrCat(expected_last);
+  s = natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", attempt_id.c_str());
+  if (s == NATS_OK) s = natsMsgHeader_Set(msg.get(), "Nats-Expected-Last-Sequence", expected.c_str());
+  if (s == NATS_OK) s = natsMsgHeader_Set(msg.get(), "Nats-Expected-Stream", options_.stream.c_str());
+  if (s != NATS_OK) return absl::InternalError(absl::StrCat("cannot build a message: ", NatsError(s)));
+  jsPubOptions publish;
+  jsPubOptions_Init(&publish);
+  publish.MaxWait = Millis(options_.request_timeout);
+  jsPubAck* ack = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  s = js_PublishMsg(&ack, handles_->js, msg.get(), &publish, &jerr);
+  if (s == NATS_OK) {
+    const Appended appended{ack->Sequence, ack->Duplicate};
+    jsPubAck_Destroy(ack);
+    return appended;
+  }
+  if (jerr == JSStreamWrongLastSequenceErr) {
+    return absl::AbortedError(absl::StrCat("another writer appended after entry ", expected_last));
+  }
+  if (jerr == JSStreamMessageExceedsMaximumErr || s == NATS_MAX_PAYLOAD) {
+    return absl::InvalidArgumentError(absl::StrCat("the stream refused a record of ", record.size(),
+                                                   " bytes as too large: ", NatsError(s)));
+  }
+  return absl::UnavailableError(absl::StrCat("the stream did not take the record: ", NatsError(s),
+                                             jerr != 0 ? absl::StrCat(" (JetStream error ", static_cast<int>(jerr), ")")
+                                                       : std::string()));
+}
+
+absl::StatusOr<uint64_t> JetStreamLog::LastId() {
+  jsStreamInfo* info = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  const natsStatus s = js_GetStreamInfo(&info, handles_->js, options_.stream.c_str(), nullptr, &jerr);
+  if (s != NATS_OK) return absl::UnavailableError(absl::StrCat("cannot read stream ", options_.stream, ": ", NatsError(s)));
+  const uint64_t last = info->State.LastSeq;
+  jsStreamInfo_Destroy(info);
+  return last;
+}
+
+absl::StatusOr<std::unique_ptr<LogReader>> JetStreamLog::Read(uint64_t first) {
+  jsSubOptions sub_options;
+  jsSubOptions_Init(&sub_options);
+  sub_options.Stream = options_.stream.c_str();
+  sub_options.Ordered = true;
+  sub_options.Config.DeliverPolicy = js_DeliverByStartSequence;
+  sub_options.Config.OptStartSeq = std::max<uint64_t>(first, 1);
+  natsSubscription* sub = nullptr;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  const natsStatus s = js_SubscribeSync(&sub, handles_->js, subject_.c_str(), nullptr, &sub_options, &jerr);
+  if (s != NATS_OK) {
+    return absl::UnavailableError(absl::StrCat("cannot follow stream ", options_.stream, ": ", NatsError(s)));
+  }
+  natsSubscription_SetPendingLimits(sub, -1, -1);
+  return std::make_unique<JetStreamReader>(sub);
+}
+
+}  // namespace hindsight::cluster

@@ -1,0 +1,66 @@
+// The transaction log on a NATS JetStream stream (nats.c, Debian's
+// libnats-dev): entry N is the stream's message with sequence N, on subject
+// "<stream>.txlog". Appends carry Nats-Expected-Last-Sequence (the
+// expected last entry) and Nats-Msg-Id (the attempt id, which the stream
+// de-duplicates within its duplicate window, two minutes by default).
+// Readers are ordered push consumers. docs/cluster.md has the set-up.
+#ifndef HINDSIGHT_CLUSTER_JETSTREAM_LOG_H_
+#define HINDSIGHT_CLUSTER_JETSTREAM_LOG_H_
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "cluster/transaction_log.h"
+
+namespace hindsight::cluster {
+
+struct JetStreamOptions {
+  std::vector<std::string> servers;  // "nats://host:port" or "host:port"
+  std::string stream = "hindsight";  // letters, digits, '-' and '_'
+  // The stream's replicas when this call creates it (an existing stream
+  // keeps its own). 3 needs a cluster of at least three servers.
+  int replicas = 3;
+  // How long one request to the servers (an append, a stream lookup) may
+  // take before it fails with Unavailable.
+  absl::Duration request_timeout = absl::Seconds(5);
+  // How long Connect waits for the servers' JetStream to be ready (servers
+  // that have just started elect a leader first).
+  absl::Duration start_timeout = absl::Seconds(30);
+};
+
+class JetStreamLog final : public TransactionLog {
+ public:
+  // Connects (the client then reconnects by itself, for ever) and finds the
+  // stream, creating it (file storage) if it does not exist. Errors:
+  // InvalidArgument for a bad stream name; Unavailable when no server
+  // answers, or JetStream is off or not ready within start_timeout; FailedPrecondition when the stream cannot
+  // be created (the message has the server's reason).
+  static absl::StatusOr<std::unique_ptr<JetStreamLog>> Connect(const JetStreamOptions& options);
+  ~JetStreamLog() override;
+
+  absl::StatusOr<Appended> Append(std::string_view record, uint64_t expected_last,
+                                  const std::string& attempt_id) override;
+  absl::StatusOr<uint64_t> LastId() override;
+  size_t max_record_bytes() const override { return max_record_bytes_; }
+  absl::StatusOr<std::unique_ptr<LogReader>> Read(uint64_t first) override;
+  std::string description() const override { return description_; }
+
+ private:
+  struct Handles;  // the nats.c connection and JetStream context
+  explicit JetStreamLog(const JetStreamOptions& options);
+  absl::Status Open();
+  absl::Status FindOrCreateStream();
+
+  JetStreamOptions options_;
+  std::string subject_;
+  std::string description_;
+  size_t max_record_bytes_ = 0;
+  std::unique_ptr<Handles> handles_;
+};
+
+}  // namespace hindsight::cluster
+
+#endif  // HINDSIGHT_CLUSTER_JETSTREAM_LOG_H_

@@ -1,0 +1,138 @@
+// A node of a Hindsight cluster (docs/cluster.md): a local database that is
+// an index of a shared transaction log. A background thread follows the log
+// and commits each entry, in order, through the database's own commit
+// planner; entry N becomes transaction N, and the database's last
+// transaction id, written in the same batch as the transaction's changes,
+// is how far the node has applied. Commits go through the log: validated
+// here, appended if no other node appended first, and returned once this
+// node has applied them. Reads are the local database's.
+#ifndef HINDSIGHT_CLUSTER_NODE_H_
+#define HINDSIGHT_CLUSTER_NODE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "cluster/transaction_log.h"
+#include "hindsight/db.h"
+
+namespace hindsight::cluster {
+
+struct NodeOptions {
+  // Names this node in append attempt ids and in its status.
+  std::string name = "node";
+  // A commit that loses the race to append this many times in a row (other
+  // nodes appended first each time) fails with Aborted.
+  int max_attempts = 8;
+  // A commit the log has not acknowledged (or this node not applied) by
+  // then fails with Unavailable: it may or may not be in the log.
+  absl::Duration commit_timeout = absl::Seconds(10);
+  // The most log entries the node applies as one write batch and one sync.
+  size_t apply_group = 1024;
+};
+
+// What `hindsight status` and SHOW hindsight_status report of a node.
+struct NodeStatus {
+  std::string name;
+  uint64_t applied = 0;                // the last transaction applied here
+  absl::StatusOr<uint64_t> log_last;   // the log's last entry, if it answered
+  absl::Status follower = absl::OkStatus();  // why the node stopped following, if it did
+};
+
+// `status` as the columns of one row: node, applied, log_last, lag
+// (log_last - applied) and state ("following", or why it stopped; the
+// log's error when it did not answer, then log_last and lag are empty).
+std::vector<std::pair<std::string, std::string>> StatusRows(const NodeStatus& status);
+
+class Node final : public Database {
+ public:
+  // Starts a node over `db`, which from now on only this node writes, and
+  // `log`. The database must hold a prefix of the log: FailedPrecondition
+  // when it has transactions the log does not, or a transaction that differs
+  // from the log's entry of the same id (another cluster's, or one written
+  // beside the cluster). Unavailable when the log cannot be read.
+  static absl::StatusOr<std::unique_ptr<Node>> Start(std::unique_ptr<Database> db, std::unique_ptr<TransactionLog> log,
+                                                     const NodeOptions& options);
+  ~Node() override;  // stops following
+
+  // Validates `txn` against this node's last applied transaction H, appends
+  // its record to the log as entry H+1, and returns once this node has
+  // applied it. When another node appended first, waits until this node has
+  // applied that entry and tries again. Errors: Commit's own (nothing
+  // appended); InvalidArgument when the record is over the log's record
+  // limit (nothing appended); Aborted after NodeOptions::max_attempts lost
+  // races; Unavailable when the log did not acknowledge in time (the commit
+  // may or may not be in the log); the follower's error when it stopped.
+  absl::StatusOr<TransactionInfo> Commit(const Transaction& txn) override;
+  // One Commit per transaction (a cluster commits through its log).
+  using Database::BulkLoad;
+  using Database::CommitAll;
+  absl::Status CommitAll(const TransactionSource& next, size_t* committed) override;
+  absl::Status BulkLoad(const TransactionSource& next, size_t* loaded) override;
+
+  absl::StatusOr<LogRecord> PrepareCommit(const Transaction& txn) override { return db_->PrepareCommit(txn); }
+  absl::Status AwaitTransaction(uint64_t id, absl::Duration timeout) const override {
+    return db_->AwaitTransaction(id, timeout);
+  }
+  absl::Status Scan(const struct Query& query, const RowSink& sink) const override { return db_->Scan(query, sink); }
+  absl::Status ScanHistory(const Pattern& pattern, const HistorySink& sink) const override {
+    return db_->ScanHistory(pattern, sink);
+  }
+  absl::Status ScanLog(uint64_t first_id,
+                       const std::function<bool(const TransactionInfo&, const Transaction&)>& sink) const override {
+    return db_->ScanLog(first_id, sink);
+  }
+  absl::Status ListTransactions(uint64_t first_id,
+                                const std::function<bool(const TransactionInfo&)>& sink) const override {
+    return db_->ListTransactions(first_id, sink);
+  }
+  absl::Status Compact() override { return db_->Compact(); }
+  absl::StatusOr<std::vector<std::string>> NamesWithPrefix(const std::string& prefix, size_t limit) const override {
+    return db_->NamesWithPrefix(prefix, limit);
+  }
+  absl::StatusOr<TransactionInfo> GetTransaction(uint64_t id) const override { return db_->GetTransaction(id); }
+  TransactionInfo LastTransaction() const override { return db_->LastTransaction(); }
+  bool read_only() const override { return false; }
+  absl::Status CatchUp() override { return absl::OkStatus(); }
+
+  // This node's state; asks the log for its last entry (one request).
+  NodeStatus Status();
+
+ private:
+  Node(std::unique_ptr<Database> db, std::unique_ptr<TransactionLog> log, const NodeOptions& options);
+  absl::Status CheckPrefixOfLog();
+  // The follower thread: reads the log from the entry after the last
+  // applied one and applies what arrives, until stopped or an entry fails.
+  void Follow();
+  // Applies `entries`, consecutive from the one after the last applied, as
+  // one group. An error here stops the follower.
+  absl::Status Apply(const std::vector<LogEntry>& entries);
+  // Appends `record` (to follow entry `expected_last`), retrying an
+  // unanswered append with the same attempt id until `deadline`.
+  absl::StatusOr<TransactionLog::Appended> AppendRetrying(const std::string& record, uint64_t expected_last,
+                                                          absl::Time deadline);
+  absl::Status follower_status() const;
+
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<TransactionLog> log_;
+  const NodeOptions options_;
+  const std::string attempt_prefix_;  // name and start time: attempt ids never repeat
+  std::atomic<uint64_t> attempts_{0};
+  std::mutex writer_mu_;  // one commit at a time through this node
+
+  std::atomic<bool> stopping_{false};
+  mutable std::mutex follower_mu_;
+  absl::Status follower_status_;  // set when the follower stops on an error
+  std::thread follower_;
+};
+
+}  // namespace hindsight::cluster
+
+#endif  // HINDSIGHT_CLUSTER_NODE_H_

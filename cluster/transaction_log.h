@@ -1,0 +1,69 @@
+// The replicated, totally ordered transaction log that a cluster's nodes
+// share (docs/cluster.md). Entries are numbered 1, 2, ... without gaps; an
+// entry's number is the id of the transaction it holds. This narrow
+// interface is all a node knows of the log, so another log service could
+// stand behind it; JetStreamLog is the one there is.
+#ifndef HINDSIGHT_CLUSTER_TRANSACTION_LOG_H_
+#define HINDSIGHT_CLUSTER_TRANSACTION_LOG_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace hindsight::cluster {
+
+struct LogEntry {
+  uint64_t id = 0;
+  std::string record;  // an encoded LogRecord (hindsight/log_record.h)
+};
+
+// Hands out a log's entries in order. Not thread-safe.
+class LogReader {
+ public:
+  virtual ~LogReader() = default;
+  // The next entry; DeadlineExceeded when none comes within `timeout`;
+  // Unavailable when the log cannot be reached (read again from a new
+  // reader).
+  virtual absl::StatusOr<LogEntry> Next(absl::Duration timeout) = 0;
+};
+
+class TransactionLog {
+ public:
+  struct Appended {
+    uint64_t id = 0;
+    bool duplicate = false;  // an earlier Append with the same attempt_id stored it
+  };
+
+  virtual ~TransactionLog() = default;
+
+  // Appends `record` as entry expected_last + 1, only if the log's last
+  // entry is `expected_last`. `attempt_id` names this record: appending
+  // again with the same attempt_id (after an answer was lost) stores
+  // nothing and answers with the id the first append got. Errors: Aborted
+  // when the last entry is not `expected_last` (another writer appended
+  // first); InvalidArgument when `record` is over max_record_bytes();
+  // Unavailable when the log did not answer in time: the append may or
+  // may not have happened, so retry with the same attempt_id.
+  virtual absl::StatusOr<Appended> Append(std::string_view record, uint64_t expected_last,
+                                          const std::string& attempt_id) = 0;
+
+  // The id of the last entry (0: the log is empty). Unavailable as above.
+  virtual absl::StatusOr<uint64_t> LastId() = 0;
+
+  // The largest record Append takes.
+  virtual size_t max_record_bytes() const = 0;
+
+  // A reader from entry `first` (>= 1) on, following the log as it grows.
+  virtual absl::StatusOr<std::unique_ptr<LogReader>> Read(uint64_t first) = 0;
+
+  // Where the log is, for messages: "stream hindsight at nats://...".
+  virtual std::string description() const = 0;
+};
+
+}  // namespace hindsight::cluster
+
+#endif  // HINDSIGHT_CLUSTER_TRANSACTION_LOG_H_

@@ -1,0 +1,90 @@
+// hindsight status HOST:PORT...: each server's SHOW hindsight_status.
+#include <libpq-fe.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "command_line.h"
+#include "commands.h"
+#include "table.h"
+
+namespace hindsight::tools {
+namespace {
+
+constexpr char kHelp[] =
+    "usage: hindsight status [--user NAME] HOST:PORT|URI...\n"
+    "\n"
+    "Asks each server (hindsight serve) for its state and prints one row each:\n"
+    "the node, the last transaction it has applied, and for a node of a cluster\n"
+    "(docs/cluster.md) the stream's last transaction and how far behind it the node\n"
+    "is. A server that does not answer gets a row saying why. Exits 1 if any did not.\n"
+    "A password comes from PGPASSWORD or ~/.pgpass, as for psql.\n"
+    "\n"
+    "  --user NAME   the user to connect as (default: $PGUSER, else hindsight)\n";
+
+constexpr const char* kColumns[] = {"node", "applied", "log_last", "lag", "state"};
+
+struct ConnDeleter {
+  void operator()(PGconn* c) const { PQfinish(c); }
+};
+struct ResultDeleter {
+  void operator()(PGresult* r) const { PQclear(r); }
+};
+
+// A connection string for `target`: a URI or key=value string as is, else
+// HOST:PORT.
+std::string ConnInfo(const std::string& target, const std::string& user) {
+  if (target.find("://") != std::string::npos || target.find('=') != std::string::npos) return target;
+  const size_t colon = target.rfind(':');
+  const std::string host = colon == std::string::npos ? target : target.substr(0, colon);
+  const std::string port = colon == std::string::npos ? "5433" : target.substr(colon + 1);
+  return absl::StrCat("host='", host, "' port='", port, "' user='", user, "' dbname=hindsight connect_timeout=5");
+}
+
+// The status row of one server: the five columns, or an error in "state".
+std::vector<std::string> StatusOf(const std::string& target, const std::string& user, bool* ok) {
+  std::vector<std::string> row = {target, "", "", "", ""};
+  std::unique_ptr<PGconn, ConnDeleter> conn(PQconnectdb(ConnInfo(target, user).c_str()));
+  if (PQstatus(conn.get()) != CONNECTION_OK) {
+    row[4] = absl::StrCat("unreachable: ", PQerrorMessage(conn.get()));
+    while (!row[4].empty() && row[4].back() == '\n') row[4].pop_back();
+    *ok = false;
+    return row;
+  }
+  std::unique_ptr<PGresult, ResultDeleter> result(PQexec(conn.get(), "SHOW hindsight_status"));
+  if (PQresultStatus(result.get()) != PGRES_TUPLES_OK || PQntuples(result.get()) != 1) {
+    row[4] = absl::StrCat("error: ", PQresultErrorMessage(result.get()));
+    *ok = false;
+    return row;
+  }
+  for (int c = 0; c < PQnfields(result.get()); ++c) {
+    const std::string name = PQfname(result.get(), c);
+    for (size_t i = 0; i < std::size(kColumns); ++i) {
+      if (name == kColumns[i]) row[i] = PQgetvalue(result.get(), 0, c);
+    }
+  }
+  if (row[0].empty()) row[0] = target;
+  if (row[4].empty()) row[4] = "single node";
+  if (row[4] != "following" && row[4] != "single node") *ok = false;
+  return row;
+}
+
+}  // namespace
+
+int RunStatus(const Args& args) {
+  CommandLine cl("status", kHelp);
+  const char* env_user = std::getenv("PGUSER");
+  std::string user = env_user != nullptr ? env_user : "hindsight";
+  cl.Value("--user", &user);
+  if (auto exit = cl.Parse(args, 1, SIZE_MAX)) return *exit;
+  Table table({kColumns, kColumns + std::size(kColumns)});
+  bool ok = true;
+  for (const std::string& target : cl.positional()) table.AddRow(StatusOf(target, user, &ok));
+  std::fputs(table.Render().c_str(), stdout);
+  return ok ? kExitOk : kExitFailure;
+}
+
+}  // namespace hindsight::tools
