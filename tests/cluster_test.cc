@@ -1,0 +1,386 @@
+// The transaction log on a real NATS server (nats-server from Debian,
+// started by the test on a private port and directory, stopped by its pid)
+// and cluster nodes over it: random transactions written concurrently
+// through two nodes leave both nodes with the same bytes as one database
+// fed the log, and the reference model's answers. The three-server cluster
+// with real clients is tests/cluster/cluster_test.py.
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <fcntl.h>
+
+#include <random>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "cluster/jetstream_log.h"
+#include "cluster/node.h"
+#include "database_dump.h"
+#include "format/query_file.h"
+#include "gtest/gtest.h"
+#include "hindsight/db.h"
+#include "hindsight/log_record.h"
+#include "random_transaction.h"
+#include "reference_model.h"
+#include "test_util.h"
+
+namespace hindsight::testing {
+namespace {
+
+using cluster::JetStreamLog;
+using cluster::JetStreamOptions;
+using cluster::LogEntry;
+using cluster::Node;
+using cluster::NodeOptions;
+using cluster::TransactionLog;
+
+// A port nothing listens on now.
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool Listening(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  const bool ok = connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+  close(fd);
+  return ok;
+}
+
+// One nats-server with JetStream, messages up to 256 KiB.
+class NatsServer {
+ public:
+  NatsServer() : port_(FreePort()) {
+    const std::string conf = dir_.Sub("nats.conf");
+    WriteFile(conf, absl::StrCat("listen: 127.0.0.1:", port_, "\nmax_payload: 262144\njetstream { store_dir: \"",
+                                 dir_.Sub("store"), "\" }\n"));
+    const std::string log = dir_.Sub("nats.log");
+    pid_ = fork();
+    if (pid_ == 0) {
+      const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      dup2(fd, 1);
+      dup2(fd, 2);
+      execlp("nats-server", "nats-server", "-c", conf.c_str(), nullptr);
+      _exit(127);
+    }
+    for (int i = 0; i < 200 && !Listening(port_); ++i) usleep(50'000);
+  }
+  ~NatsServer() {
+    kill(pid_, SIGTERM);
+    waitpid(pid_, nullptr, 0);
+  }
+  bool ok() const { return Listening(port_); }
+  std::string url() const { return absl::StrCat("nats://127.0.0.1:", port_); }
+
+  // A log on a stream of its own (one replica: one server).
+  std::unique_ptr<JetStreamLog> Log(const std::string& stream) const {
+    JetStreamOptions options;
+    options.servers = {url()};
+    options.stream = stream;
+    options.replicas = 1;
+    absl::StatusOr<std::unique_ptr<JetStreamLog>> log = JetStreamLog::Connect(options);
+    EXPECT_TRUE(log.ok()) << log.status();
+    return log.ok() ? *std::move(log) : nullptr;
+  }
+
+ private:
+  ScratchDir dir_;
+  int port_;
+  pid_t pid_ = -1;
+};
+
+class ClusterTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { nats_ = new NatsServer(); }
+  static void TearDownTestSuite() {
+    delete nats_;
+    nats_ = nullptr;
+  }
+  void SetUp() override { ASSERT_TRUE(nats_->ok()) << "nats-server did not start (scripts/install-deps.sh installs it)"; }
+
+  static std::unique_ptr<Node> StartNode(const std::string& path, const std::string& stream, const Options& options,
+                                         std::unique_ptr<TransactionLog> log = nullptr) {
+    absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(path, options);
+    EXPECT_TRUE(db.ok()) << db.status();
+    if (log == nullptr) log = nats_->Log(stream);
+    NodeOptions node_options;
+    node_options.name = path;
+    node_options.max_attempts = 1000;
+    absl::StatusOr<std::unique_ptr<Node>> node = Node::Start(*std::move(db), std::move(log), node_options);
+    EXPECT_TRUE(node.ok()) << node.status();
+    return node.ok() ? *std::move(node) : nullptr;
+  }
+
+  void RunConcurrentSequence(uint32_t seed);
+
+  static NatsServer* nats_;
+};
+NatsServer* ClusterTest::nats_ = nullptr;
+
+std::string Record(uint64_t id, const std::string& source) {
+  LogRecord r;
+  r.txn.Assert({"s", "p", "o"}, Value::Int64(static_cast<int64_t>(id)), {0, kDay});
+  r.txn.SetTime(static_cast<Instant>(id) * kDay);
+  r.txn.SetSource(source);
+  r.info = {id, static_cast<Instant>(id) * kDay, source, 1};
+  return EncodeLogRecord(r);
+}
+
+TEST_F(ClusterTest, AppendsNeedTheExpectedLastEntry) {
+  std::unique_ptr<JetStreamLog> log = nats_->Log("expect");
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(log->LastId().value(), 0u);
+  absl::StatusOr<TransactionLog::Appended> first = log->Append(Record(1, "a"), 0, "attempt-1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(first->id, 1u);
+  EXPECT_FALSE(first->duplicate);
+  // A writer that validated against an empty log lost the race.
+  EXPECT_TRUE(absl::IsAborted(log->Append(Record(1, "b"), 0, "attempt-2").status()));
+  EXPECT_TRUE(absl::IsAborted(log->Append(Record(3, "b"), 2, "attempt-3").status()));
+  EXPECT_EQ(log->LastId().value(), 1u);
+}
+
+TEST_F(ClusterTest, ARetriedAttemptIsStoredOnce) {
+  std::unique_ptr<JetStreamLog> log = nats_->Log("retry");
+  ASSERT_NE(log, nullptr);
+  ASSERT_EQ(log->Append(Record(1, "a"), 0, "attempt-a").value().id, 1u);
+  // The answer was lost; the writer retries the same attempt.
+  absl::StatusOr<TransactionLog::Appended> again = log->Append(Record(1, "a"), 0, "attempt-a");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->id, 1u);
+  EXPECT_TRUE(again->duplicate);
+  // Even once another writer has appended after it.
+  ASSERT_EQ(log->Append(Record(2, "b"), 1, "attempt-b").value().id, 2u);
+  again = log->Append(Record(1, "a"), 0, "attempt-a");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->id, 1u);
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(log->LastId().value(), 2u);
+}
+
+TEST_F(ClusterTest, ReadersFollowFromAnyEntry) {
+  std::unique_ptr<JetStreamLog> log = nats_->Log("read");
+  ASSERT_NE(log, nullptr);
+  for (uint64_t id = 1; id <= 5; ++id) ASSERT_TRUE(log->Append(Record(id, "a"), id - 1, absl::StrCat("r", id)).ok());
+  std::unique_ptr<cluster::LogReader> reader = log->Read(3).value();
+  for (uint64_t id = 3; id <= 5; ++id) {
+    absl::StatusOr<LogEntry> entry = reader->Next(absl::Seconds(5));
+    ASSERT_TRUE(entry.ok()) << entry.status();
+    EXPECT_EQ(entry->id, id);
+    EXPECT_EQ(entry->record, Record(id, "a"));
+  }
+  EXPECT_TRUE(absl::IsDeadlineExceeded(reader->Next(absl::Milliseconds(100)).status()));
+  ASSERT_TRUE(log->Append(Record(6, "a"), 5, "r6").ok());
+  EXPECT_EQ(reader->Next(absl::Seconds(5)).value().id, 6u);
+}
+
+TEST_F(ClusterTest, ATooLargeRecordIsRefusedBeforeItIsSent) {
+  std::unique_ptr<JetStreamLog> log = nats_->Log("large");
+  ASSERT_NE(log, nullptr);
+  EXPECT_LT(log->max_record_bytes(), 262144u);
+  EXPECT_GT(log->max_record_bytes(), 200000u);
+  const absl::Status s = log->Append(std::string(log->max_record_bytes() + 1, 'x'), 0, "big").status();
+  EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
+  EXPECT_EQ(log->LastId().value(), 0u);
+
+  // Through a node: its error says what to do, and nothing is published.
+  ScratchDir dir;
+  std::unique_ptr<Node> node = StartNode(dir.Sub("n"), "large", {});
+  ASSERT_NE(node, nullptr);
+  Transaction txn;
+  for (int i = 0; i < 80; ++i) txn.Assert({std::string(4000, 'a' + i % 26) + std::to_string(i), "p", "o"}, Value::Int64(i), {0, kDay});
+  const absl::Status commit = node->Commit(txn).status();
+  EXPECT_TRUE(absl::IsInvalidArgument(commit)) << commit;
+  EXPECT_NE(commit.message().find("max_payload"), std::string::npos) << commit;
+  EXPECT_EQ(log->LastId().value(), 0u);
+  EXPECT_EQ(node->LastTransaction().id, 0u);
+}
+
+// Random transactions written by three threads through two nodes at once.
+void ClusterTest::RunConcurrentSequence(uint32_t seed) {
+  std::mt19937 rng(seed);
+  const int n = std::uniform_int_distribution<int>(5, 40)(rng);
+  std::vector<Transaction> txns, as_keys;
+  for (int i = 0; i < n; ++i) txns.push_back(RandomTransaction(rng, std::nullopt, &as_keys.emplace_back()));
+  ScratchDir dir;
+  Options options;
+  options.sync = false;
+  options.closed_bytes_in_record = std::uniform_int_distribution<size_t>(64, 2048)(rng);
+  const std::string stream = absl::StrCat("seq", seed);
+  const std::string where = absl::StrCat("seed ", seed, ", ", n, " transactions");
+  std::unique_ptr<Node> a = StartNode(dir.Sub("a"), stream, options);
+  std::unique_ptr<Node> b = StartNode(dir.Sub("b"), stream, options);
+  ASSERT_TRUE(a != nullptr && b != nullptr);
+
+  std::vector<uint64_t> ids(txns.size(), 0);
+  std::vector<std::thread> writers;
+  for (int w = 0; w < 3; ++w) {
+    writers.emplace_back([&, w] {
+      Node* node = w == 1 ? b.get() : a.get();
+      for (size_t i = w; i < txns.size(); i += 3) {
+        absl::StatusOr<TransactionInfo> info = node->Commit(txns[i]);
+        ASSERT_TRUE(info.ok()) << info.status() << " " << where;
+        ids[i] = info->id;
+      }
+    });
+  }
+  for (std::thread& t : writers) t.join();
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  ASSERT_TRUE(a->AwaitTransaction(txns.size(), absl::Seconds(20)).ok());
+  ASSERT_TRUE(b->AwaitTransaction(txns.size(), absl::Seconds(20)).ok());
+
+  // The model commits the transactions in the order the log took them.
+  std::vector<size_t> by_id(txns.size() + 1, SIZE_MAX);
+  for (size_t i = 0; i < ids.size(); ++i) {
+    ASSERT_TRUE(ids[i] >= 1 && ids[i] <= txns.size() && by_id[ids[i]] == SIZE_MAX) << where;
+    by_id[ids[i]] = i;
+  }
+  ReferenceModel model;
+  for (uint64_t id = 1; id <= txns.size(); ++id) model.Commit(as_keys[by_id[id]], a->GetTransaction(id)->time);
+  std::string expected;
+  for (uint64_t id = 1; id <= txns.size(); ++id) {
+    for (const Row& r : model.Query({{}, ValidTimeClause::All(), TxTimeClause::AsOfTx(id)})) internal::AppendRow(r, &expected);
+  }
+  for (const HistoryRow& r : model.History({})) internal::AppendHistoryRow(r, &expected);
+  EXPECT_EQ(FirstDifference(DumpQueries(*a, txns.size()), expected), "") << "node a, " << where;
+  EXPECT_EQ(FirstDifference(DumpQueries(*b, txns.size()), expected), "") << "node b, " << where;
+
+  // The records as the stream holds them (a node's own log has the erased
+  // keys' operations taken out of earlier records).
+  std::vector<LogRecord> log;
+  std::unique_ptr<JetStreamLog> stream_log = nats_->Log(stream);
+  std::unique_ptr<cluster::LogReader> reader = stream_log->Read(1).value();
+  for (size_t i = 0; i < txns.size(); ++i) {
+    absl::StatusOr<LogEntry> entry = reader->Next(absl::Seconds(5));
+    ASSERT_TRUE(entry.ok()) << entry.status();
+    log.push_back(DecodeLogRecord(entry->record).value());
+  }
+  a.reset();
+  b.reset();
+  {
+    auto single = Database::Open(dir.Sub("single"), options);
+    ASSERT_TRUE(single.ok());
+    for (const LogRecord& r : log) ASSERT_TRUE((*single)->Commit(r.txn).ok()) << where;
+  }
+  const std::string bytes = DumpAllFamilies(dir.Sub("single"));
+  EXPECT_EQ(FirstDifference(DumpAllFamilies(dir.Sub("a")), bytes), "") << "node a, " << where;
+  EXPECT_EQ(FirstDifference(DumpAllFamilies(dir.Sub("b")), bytes), "") << "node b, " << where;
+}
+
+TEST_F(ClusterTest, ConcurrentWritesThroughTwoNodesMatchTheModelAndOneDatabase) {
+  for (uint32_t seed = 1; seed <= 12; ++seed) {
+    RunConcurrentSequence(seed);
+    if (HasFailure()) return;
+  }
+}
+
+// A log whose first answer to an append is lost after the append happened.
+class LosingFirstAnswer final : public TransactionLog {
+ public:
+  explicit LosingFirstAnswer(std::unique_ptr<TransactionLog> log) : log_(std::move(log)) {}
+  absl::StatusOr<Appended> Append(std::string_view record, uint64_t expected_last,
+                                  const std::string& attempt_id) override {
+    absl::StatusOr<Appended> appended = log_->Append(record, expected_last, attempt_id);
+    if (appended.ok() && !lost_) {
+      lost_ = true;
+      return absl::UnavailableError("the answer was lost");
+    }
+    return appended;
+  }
+  absl::StatusOr<uint64_t> LastId() override { return log_->LastId(); }
+  size_t max_record_bytes() const override { return log_->max_record_bytes(); }
+  absl::StatusOr<std::unique_ptr<cluster::LogReader>> Read(uint64_t first) override { return log_->Read(first); }
+  std::string description() const override { return log_->description(); }
+
+ private:
+  std::unique_ptr<TransactionLog> log_;
+  bool lost_ = false;
+};
+
+TEST_F(ClusterTest, AnAppendWhoseAnswerWasLostIsAppliedOnce) {
+  ScratchDir dir;
+  std::unique_ptr<Node> node =
+      StartNode(dir.Sub("n"), "lost", {}, std::make_unique<LosingFirstAnswer>(nats_->Log("lost")));
+  ASSERT_NE(node, nullptr);
+  Transaction txn;
+  txn.Assert({"Ukraine", "relation", "Syria"}, Value::String("severed"), {0, kPosInf});
+  absl::StatusOr<TransactionInfo> info = node->Commit(txn);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->id, 1u);
+  EXPECT_EQ(nats_->Log("lost")->LastId().value(), 1u);
+  info = node->Commit(txn);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->id, 2u);
+  EXPECT_EQ(node->LastTransaction().id, 2u);
+}
+
+TEST_F(ClusterTest, ARestartedNodeCatchesUpExactly) {
+  ScratchDir dir;
+  Options options;
+  options.sync = false;
+  std::unique_ptr<Node> writer = StartNode(dir.Sub("w"), "restart", options);
+  std::unique_ptr<Node> follower = StartNode(dir.Sub("f"), "restart", options);
+  ASSERT_TRUE(writer != nullptr && follower != nullptr);
+  std::mt19937 rng(7);
+  const auto commit_some = [&](int count) {
+    for (int i = 0; i < count; ++i) {
+      Transaction as_keys;
+      ASSERT_TRUE(writer->Commit(RandomTransaction(rng, std::nullopt, &as_keys)).ok());
+    }
+  };
+  commit_some(10);
+  ASSERT_TRUE(follower->AwaitTransaction(10, absl::Seconds(10)).ok());
+  follower.reset();
+  commit_some(15);
+  follower = StartNode(dir.Sub("f"), "restart", options);
+  ASSERT_NE(follower, nullptr);
+  ASSERT_TRUE(follower->AwaitTransaction(25, absl::Seconds(10)).ok());
+  EXPECT_EQ(DumpQueries(*follower, 25), DumpQueries(*writer, 25));
+  writer.reset();
+  follower.reset();
+  EXPECT_EQ(FirstDifference(DumpAllFamilies(dir.Sub("f")), DumpAllFamilies(dir.Sub("w"))), "");
+}
+
+TEST_F(ClusterTest, ADatabaseThatIsNotAPrefixOfTheLogIsRefused) {
+  ScratchDir dir;
+  Transaction txn;
+  txn.Assert({"s", "p", "o"}, Value::Int64(1), {0, kDay});
+  {
+    std::unique_ptr<Node> node = StartNode(dir.Sub("n"), "prefix", {});
+    ASSERT_NE(node, nullptr);
+    ASSERT_TRUE(node->Commit(txn).ok());
+  }
+  {  // a database with more transactions than the log
+    auto db = Database::Open(dir.Sub("ahead"));
+    ASSERT_TRUE((*db)->Commit(txn).ok());
+    ASSERT_TRUE((*db)->Commit(txn).ok());
+  }
+  {  // a database whose transaction 1 is not the log's
+    auto db = Database::Open(dir.Sub("other"));
+    ASSERT_TRUE((*db)->Commit(txn).ok());
+  }
+  for (const char* name : {"ahead", "other"}) {
+    absl::StatusOr<std::unique_ptr<Node>> node =
+        Node::Start(Database::Open(dir.Sub(name)).value(), nats_->Log("prefix"), NodeOptions{});
+    EXPECT_TRUE(absl::IsFailedPrecondition(node.status())) << name << ": " << node.status();
+  }
+  // The node's own directory starts again where it was.
+  EXPECT_NE(StartNode(dir.Sub("n"), "prefix", {}), nullptr);
+}
+
+}  // namespace
+}  // namespace hindsight::testing
