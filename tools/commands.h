@@ -20,6 +20,8 @@ int RunDemo(const Args& args);
 int RunServe(const Args& args);
 int RunUser(const Args& args);
 int RunStatus(const Args& args);
+int RunCheckpoint(const Args& args);
+int RunCluster(const Args& args);
 
 // Exit statuses shared by every command.
 inline constexpr int kExitOk = 0;

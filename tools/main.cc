@@ -34,6 +34,8 @@ constexpr char kUsage[] =
     "  serve DB_DIR                 serve the database over the PostgreSQL protocol\n"
     "  user add|remove FILE NAME    keep the users file of serve --users\n"
     "  status HOST:PORT...          each server's last transaction; a cluster node's lag\n"
+    "  checkpoint DB_DIR OUT_DIR    write a consistent copy (to start a cluster node from)\n"
+    "  cluster init DB_DIR --nats URL  put a database's log on a stream: the first node\n"
     "\n"
     "'hindsight COMMAND --help' describes one command.\n";
 
@@ -67,6 +69,8 @@ int main(int argc, char** argv) {
   if (command == "serve") return RunServe(args);
   if (command == "user") return RunUser(args);
   if (command == "status") return RunStatus(args);
+  if (command == "checkpoint") return RunCheckpoint(args);
+  if (command == "cluster") return RunCluster(args);
   std::fprintf(stderr, "hindsight: unknown command '%s'\n\n%s", command.c_str(), kUsage);
   return kExitUsage;
 }

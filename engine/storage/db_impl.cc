@@ -7,6 +7,7 @@
 
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/table.h>
+#include <rocksdb/utilities/checkpoint.h>
 
 #include "absl/strings/str_cat.h"
 #include "storage/slice_merge.h"
@@ -367,6 +368,19 @@ absl::Status DbImpl::Compact() {
     HS_RETURN_IF_ERROR(FromRocks(db_->CompactRange(compact, h, nullptr, nullptr), "cannot compact"));
   }
   return absl::OkStatus();
+}
+
+absl::Status DbImpl::Checkpoint(const std::string& dir) {
+  if (read_only()) return RefuseWrite();
+  std::error_code ec;
+  if (std::filesystem::exists(dir, ec)) return absl::AlreadyExistsError(absl::StrCat(dir, " already exists"));
+  std::lock_guard write_lock(write_mu_);
+  rocksdb::Checkpoint* raw = nullptr;
+  HS_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "cannot take a checkpoint"));
+  const std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
+  // log_size_for_flush 0: the write buffers are flushed, so the copy needs
+  // no write-ahead log.
+  return FromRocks(checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0), "cannot write the checkpoint");
 }
 
 TransactionInfo DbImpl::LastTransaction() const {

@@ -137,6 +137,16 @@ class Database {
   // Cost: rewrites the whole database; for maintenance, not the hot path.
   virtual absl::Status Compact() = 0;
 
+  // Writes a consistent copy of the database into directory `dir`, which
+  // must not exist: a RocksDB checkpoint (table files hard-linked where the
+  // file system allows, copied otherwise) holding exactly the transactions
+  // committed when it is taken. Opening `dir` gives that database; a
+  // cluster node started on it replays only the later entries of the log
+  // (docs/cluster.md). Errors: AlreadyExists, FailedPrecondition for a
+  // read-only database, I/O errors. Cost: a flush of the write buffers;
+  // commits wait meanwhile.
+  virtual absl::Status Checkpoint(const std::string& dir) = 0;
+
   // Up to `limit` of the names in use (subjects, predicates and objects
   // alike) that start with `prefix`, in bytewise order. For completion.
   virtual absl::StatusOr<std::vector<std::string>> NamesWithPrefix(const std::string& prefix,

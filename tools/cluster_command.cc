@@ -1,0 +1,139 @@
+// hindsight checkpoint DB_DIR OUT_DIR   and   hindsight cluster init DB_DIR --nats URL
+#include <cstdio>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/time/clock.h"
+#include "cluster/jetstream_log.h"
+#include "command_line.h"
+#include "hindsight/db.h"
+#include "hindsight/log_record.h"
+
+namespace hindsight::tools {
+namespace {
+
+constexpr char kCheckpointHelp[] =
+    "usage: hindsight checkpoint DB_DIR OUT_DIR\n"
+    "\n"
+    "Writes a consistent copy of the database in DB_DIR to OUT_DIR (which must not\n"
+    "exist), sharing its table files by hard links where it can. A cluster node\n"
+    "started on the copy replays only the log entries after the copy's last\n"
+    "transaction (docs/cluster.md). DB_DIR must not be in use: stop its node for the\n"
+    "moment it takes (the other nodes serve meanwhile).\n";
+
+constexpr char kClusterHelp[] =
+    "usage: hindsight cluster init DB_DIR --nats URL[,URL...] [--stream NAME] [--replicas N]\n"
+    "\n"
+    "Publishes the transaction log of the database in DB_DIR, transaction by\n"
+    "transaction, onto an empty NATS JetStream stream (created if missing, default\n"
+    "name hindsight, 3 replicas), so that the database becomes the first node of a\n"
+    "cluster: then start it with hindsight serve DB_DIR --nats URL, and other nodes\n"
+    "on empty directories (docs/cluster.md). Erased keys stay erased: the stream gets\n"
+    "the log as it is now. Refuses a stream that has entries. DB_DIR must not be in\n"
+    "use.\n";
+
+// Opens `dir` to write; a database in use is an error here.
+std::unique_ptr<Database> OpenIdle(const CommandLine& cl, const std::string& dir) {
+  Options options;
+  options.create_if_missing = false;
+  absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(dir, options);
+  if (!db.ok()) {
+    cl.Error(std::string(db.status().message()));
+    return nullptr;
+  }
+  return *std::move(db);
+}
+
+// Puts every transaction of `db` on `log`, which must be empty.
+absl::Status Publish(const Database& db, cluster::TransactionLog* log) {
+  absl::StatusOr<uint64_t> last = log->LastId();
+  if (!last.ok()) return last.status();
+  if (*last != 0) {
+    return absl::FailedPreconditionError(absl::StrCat(log->description(), " already has ", *last,
+                                                      " entries: cluster init needs an empty stream"));
+  }
+  const std::string prefix = absl::StrCat("init-", absl::ToUnixNanos(absl::Now()), "-");
+  absl::Status status = absl::OkStatus();
+  const TransactionInfo newest = db.LastTransaction();
+  absl::Status scan = db.ScanLog(1, [&](const TransactionInfo& info, const Transaction& txn) {
+    const std::string record = EncodeLogRecord({info, txn});
+    if (record.size() > log->max_record_bytes()) {
+      status = absl::InvalidArgumentError(absl::StrCat("transaction ", info.id, " is ", record.size(),
+                                                       " bytes as a log record, over the ", log->max_record_bytes(),
+                                                       " bytes the stream takes: raise the servers' max_payload"));
+      return false;
+    }
+    absl::StatusOr<cluster::TransactionLog::Appended> appended;
+    for (int attempt = 0; attempt < 20; ++attempt) {  // an unanswered append is retried as the same attempt
+      appended = log->Append(record, info.id - 1, absl::StrCat(prefix, info.id));
+      if (!absl::IsUnavailable(appended.status())) break;
+    }
+    if (!appended.ok()) {
+      status = absl::Status(appended.status().code(),
+                            absl::StrCat("transaction ", info.id, ": ", appended.status().message()));
+      return false;
+    }
+    if (info.id % 10000 == 0) std::fprintf(stderr, "published %llu of %llu transactions\n",
+                                           static_cast<unsigned long long>(info.id),
+                                           static_cast<unsigned long long>(newest.id));
+    return true;
+  });
+  return scan.ok() ? status : scan;
+}
+
+}  // namespace
+
+int RunCheckpoint(const Args& args) {
+  CommandLine cl("checkpoint", kCheckpointHelp);
+  if (auto exit = cl.Parse(args, 2)) return *exit;
+  std::unique_ptr<Database> db = OpenIdle(cl, cl.positional()[0]);
+  if (db == nullptr) return kExitFailure;
+  const uint64_t last = db->LastTransaction().id;
+  if (absl::Status s = db->Checkpoint(cl.positional()[1]); !s.ok()) {
+    cl.Error(std::string(s.message()));
+    return kExitFailure;
+  }
+  std::printf("checkpoint of transactions 1..%llu written to %s\n", static_cast<unsigned long long>(last),
+              cl.positional()[1].c_str());
+  return kExitOk;
+}
+
+int RunCluster(const Args& args) {
+  CommandLine cl("cluster", kClusterHelp);
+  std::string nats, replicas = "3";
+  cluster::JetStreamOptions options;
+  cl.Value("--nats", &nats);
+  cl.Value("--stream", &options.stream);
+  cl.Value("--replicas", &replicas);
+  if (auto exit = cl.Parse(args, 2)) return *exit;
+  if (cl.positional()[0] != "init") {
+    cl.Error(absl::StrCat("unknown subcommand '", cl.positional()[0], "' (there is: init)"));
+    return kExitUsage;
+  }
+  if (nats.empty()) {
+    cl.Error("--nats is required");
+    return kExitUsage;
+  }
+  if (!absl::SimpleAtoi(replicas, &options.replicas) || options.replicas < 1 || options.replicas > 5) {
+    cl.Error(absl::StrCat("--replicas takes a number from 1 to 5, not '", replicas, "'"));
+    return kExitUsage;
+  }
+  options.servers = absl::StrSplit(nats, ',', absl::SkipEmpty());
+  std::unique_ptr<Database> db = OpenIdle(cl, cl.positional()[1]);
+  if (db == nullptr) return kExitFailure;
+  absl::StatusOr<std::unique_ptr<cluster::JetStreamLog>> log = cluster::JetStreamLog::Connect(options);
+  if (!log.ok()) {
+    cl.Error(std::string(log.status().message()));
+    return kExitFailure;
+  }
+  if (absl::Status s = Publish(*db, log->get()); !s.ok()) {
+    cl.Error(std::string(s.message()));
+    return kExitFailure;
+  }
+  std::printf("published %llu transactions to %s\n", static_cast<unsigned long long>(db->LastTransaction().id),
+              (*log)->description().c_str());
+  return kExitOk;
+}
+
+}  // namespace hindsight::tools
