@@ -38,6 +38,12 @@ struct MsgDeleter {
 };
 using MsgPtr = std::unique_ptr<natsMsg, MsgDeleter>;
 
+// The value of header `key` of `msg` ("" when it has none).
+std::string Header(natsMsg* msg, const char* key) {
+  const char* value = nullptr;
+  return natsMsgHeader_Get(msg, key, &value) == NATS_OK && value != nullptr ? value : "";
+}
+
 class JetStreamReader final : public LogReader {
  public:
   explicit JetStreamReader(natsSubscription* sub) : sub_(sub) {}
@@ -56,8 +62,9 @@ class JetStreamReader final : public LogReader {
     if (natsMsg_GetMetaData(&meta, msg.get()) != NATS_OK) {
       return absl::UnavailableError("a message of the stream came without its metadata");
     }
-    LogEntry entry{meta->Sequence.Stream, std::string(natsMsg_GetData(msg.get()),
-                                                      static_cast<size_t>(natsMsg_GetDataLength(msg.get())))};
+    LogEntry entry{meta->Sequence.Stream,
+                   std::string(natsMsg_GetData(msg.get()), static_cast<size_t>(natsMsg_GetDataLength(msg.get()))),
+                   Header(msg.get(), "Nats-Msg-Id"), Header(msg.get(), "Nats-Expected-Last-Msg-Id")};
     jsMsgMetaData_Destroy(meta);
     return entry;
   }
@@ -148,7 +155,9 @@ absl::Status JetStreamLog::FindOrCreateStream() {
     config.Replicas = options_.replicas;
     jerr = static_cast<jsErrCode>(0);
     s = js_AddStream(&info, h.js, &config, nullptr, &jerr);
-    if (s != NATS_OK && jerr != 0 && jerr != JSClusterNotAvailErr && jerr != JSClusterNotLeaderErr) {
+    // Servers that have just started know their leader before their peers.
+    const bool starting = jerr == JSClusterNotAvailErr || jerr == JSClusterNotLeaderErr || jerr == JSClusterNoPeersErr;
+    if (s != NATS_OK && jerr != 0 && !starting) {
       return absl::FailedPreconditionError(
           absl::StrCat("cannot create stream ", options_.stream, " with ", options_.replicas,
                        " replicas: ", NatsError(s), " (JetStream error ", static_cast<int>(jerr), ")"));
@@ -164,7 +173,17 @@ absl::Status JetStreamLog::FindOrCreateStream() {
   return absl::OkStatus();
 }
 
+absl::Status JetStreamLog::Recreate() {
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  const natsStatus s = js_DeleteStream(handles_->js, options_.stream.c_str(), nullptr, &jerr);
+  if (s != NATS_OK && jerr != JSStreamNotFoundErr) {
+    return absl::UnavailableError(absl::StrCat("cannot delete stream ", options_.stream, ": ", NatsError(s)));
+  }
+  return FindOrCreateStream();
+}
+
 absl::StatusOr<TransactionLog::Appended> JetStreamLog::Append(std::string_view record, uint64_t expected_last,
+                                                              const std::string& expected_last_attempt,
                                                               const std::string& attempt_id) {
   if (record.size() > max_record_bytes_) {
     return absl::InvalidArgumentError(absl::StrCat("a record of ", record.size(), " bytes is over the ",
@@ -178,6 +197,9 @@ absl::StatusOr<TransactionLog::Appended> JetStreamLog::Append(std::string_view r
   s = natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", attempt_id.c_str());
   if (s == NATS_OK) s = natsMsgHeader_Set(msg.get(), "Nats-Expected-Last-Sequence", expected.c_str());
   if (s == NATS_OK) s = natsMsgHeader_Set(msg.get(), "Nats-Expected-Stream", options_.stream.c_str());
+  if (s == NATS_OK && expected_last > 0) {
+    s = natsMsgHeader_Set(msg.get(), "Nats-Expected-Last-Msg-Id", expected_last_attempt.c_str());
+  }
   if (s != NATS_OK) return absl::InternalError(absl::StrCat("cannot build a message: ", NatsError(s)));
   jsPubOptions publish;
   jsPubOptions_Init(&publish);
@@ -192,6 +214,10 @@ absl::StatusOr<TransactionLog::Appended> JetStreamLog::Append(std::string_view r
   }
   if (jerr == JSStreamWrongLastSequenceErr) {
     return absl::AbortedError(absl::StrCat("another writer appended after entry ", expected_last));
+  }
+  if (jerr == JSStreamWrongLastMsgIDErr) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("entry ", expected_last, " of the stream is not the one this writer has"));
   }
   if (jerr == JSStreamMessageExceedsMaximumErr || s == NATS_MAX_PAYLOAD) {
     return absl::InvalidArgumentError(absl::StrCat("the stream refused a record of ", record.size(),

@@ -1,8 +1,9 @@
 // The transaction log on a NATS JetStream stream (nats.c, Debian's
 // libnats-dev): entry N is the stream's message with sequence N, on subject
 // "<stream>.txlog". Appends carry Nats-Expected-Last-Sequence (the
-// expected last entry) and Nats-Msg-Id (the attempt id, which the stream
-// de-duplicates within its duplicate window, two minutes by default).
+// expected last entry), Nats-Expected-Last-Msg-Id (the attempt that stored
+// it) and Nats-Msg-Id (the attempt id, which the stream de-duplicates
+// within its duplicate window, two minutes by default).
 // Readers are ordered push consumers. docs/cluster.md has the set-up.
 #ifndef HINDSIGHT_CLUSTER_JETSTREAM_LOG_H_
 #define HINDSIGHT_CLUSTER_JETSTREAM_LOG_H_
@@ -41,8 +42,13 @@ class JetStreamLog final : public TransactionLog {
   static absl::StatusOr<std::unique_ptr<JetStreamLog>> Connect(const JetStreamOptions& options);
   ~JetStreamLog() override;
 
+  // Deletes the stream and creates it again, empty: how a stream the
+  // servers lost entries of is seeded again from a node (hindsight cluster
+  // init --replace). Unavailable or FailedPrecondition as for Connect.
+  absl::Status Recreate();
+
   absl::StatusOr<Appended> Append(std::string_view record, uint64_t expected_last,
-                                  const std::string& attempt_id) override;
+                                  const std::string& expected_last_attempt, const std::string& attempt_id) override;
   absl::StatusOr<uint64_t> LastId() override;
   size_t max_record_bytes() const override { return max_record_bytes_; }
   absl::StatusOr<std::unique_ptr<LogReader>> Read(uint64_t first) override;

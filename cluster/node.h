@@ -6,11 +6,20 @@
 // is how far the node has applied. Commits go through the log: validated
 // here, appended if no other node appended first, and returned once this
 // node has applied them. Reads are the local database's.
+//
+// Each entry names the entry before it (the append that stored it), and
+// the log checks that name at the append, so every entry the log keeps was
+// validated against the log's own history. A node that has applied an
+// entry the log did not keep (a NATS server can deliver one, around a
+// leader change) sees a predecessor it does not have, and stops with
+// DataLoss rather than go on with another history: re-seed it
+// (docs/cluster.md).
 #ifndef HINDSIGHT_CLUSTER_NODE_H_
 #define HINDSIGHT_CLUSTER_NODE_H_
 
 #include <atomic>
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +27,7 @@
 #include <utility>
 #include <vector>
 
+#include "absl/random/random.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "cluster/transaction_log.h"
@@ -30,7 +40,7 @@ struct NodeOptions {
   std::string name = "node";
   // A commit that loses the race to append this many times in a row (other
   // nodes appended first each time) fails with Aborted.
-  int max_attempts = 8;
+  int max_attempts = 32;
   // A commit the log has not acknowledged (or this node not applied) by
   // then fails with Unavailable: it may or may not be in the log.
   absl::Duration commit_timeout = absl::Seconds(10);
@@ -115,11 +125,23 @@ class Node final : public Database {
   // Applies `entries`, consecutive from the one after the last applied, as
   // one group. An error here stops the follower.
   absl::Status Apply(const std::vector<LogEntry>& entries);
-  // Appends `record` (to follow entry `expected_last`), retrying an
-  // unanswered append with the same attempt id until `deadline`.
+  // Appends `record` (to follow entry `expected_last`) as `attempt_id`,
+  // retrying an unanswered append with the same attempt id until
+  // `deadline`.
   absl::StatusOr<TransactionLog::Appended> AppendRetrying(const std::string& record, uint64_t expected_last,
-                                                          absl::Time deadline);
+                                                          const std::string& attempt_id, absl::Time deadline);
+  // FailedPrecondition when the log has fewer entries than `applied`.
+  absl::Status CheckLogNotBehind(uint64_t applied);
+  // Whether this node applies entry `id` within `wait`, and it is the one
+  // `attempt_id` appended.
+  bool AppliedAs(uint64_t id, const std::string& attempt_id, absl::Duration wait);
   absl::Status follower_status() const;
+  // Stops the node for good: commits and the follower fail with `status`.
+  void Stop(const absl::Status& status);
+  // The attempt id of applied entry `id` ("" for 0; NotFound once it is
+  // older than the ones kept).
+  absl::StatusOr<std::string> AttemptOf(uint64_t id) const;
+  void NoteApplied(uint64_t id, const std::string& attempt_id);
 
   std::unique_ptr<Database> db_;
   std::unique_ptr<TransactionLog> log_;
@@ -127,10 +149,15 @@ class Node final : public Database {
   const std::string attempt_prefix_;  // name and start time: attempt ids never repeat
   std::atomic<uint64_t> attempts_{0};
   std::mutex writer_mu_;  // one commit at a time through this node
+  absl::BitGen rng_;      // pauses after a lost race (under writer_mu_)
 
   std::atomic<bool> stopping_{false};
   mutable std::mutex follower_mu_;
   absl::Status follower_status_;  // set when the follower stops on an error
+  // The attempt ids of the last applied entries, oldest first: what a
+  // commit names as the entry it follows, and what the next entry must
+  // name as its predecessor.
+  std::deque<std::pair<uint64_t, std::string>> applied_attempts_;
   std::thread follower_;
 };
 

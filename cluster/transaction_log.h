@@ -18,7 +18,11 @@ namespace hindsight::cluster {
 
 struct LogEntry {
   uint64_t id = 0;
-  std::string record;  // an encoded LogRecord (hindsight/log_record.h)
+  std::string record;      // an encoded LogRecord (hindsight/log_record.h)
+  std::string attempt_id;  // the append that stored it
+  // The attempt id of entry id - 1 as its writer saw it, which the log
+  // checked at the append: "" for entry 1.
+  std::string previous_attempt_id;
 };
 
 // Hands out a log's entries in order. Not thread-safe.
@@ -41,15 +45,18 @@ class TransactionLog {
   virtual ~TransactionLog() = default;
 
   // Appends `record` as entry expected_last + 1, only if the log's last
-  // entry is `expected_last`. `attempt_id` names this record: appending
-  // again with the same attempt_id (after an answer was lost) stores
-  // nothing and answers with the id the first append got. Errors: Aborted
-  // when the last entry is not `expected_last` (another writer appended
-  // first); InvalidArgument when `record` is over max_record_bytes();
-  // Unavailable when the log did not answer in time: the append may or
-  // may not have happened, so retry with the same attempt_id.
+  // entry is `expected_last` and was stored by `expected_last_attempt`
+  // (ignored for expected_last 0). `attempt_id` names this record:
+  // appending again with the same attempt_id (after an answer was lost)
+  // stores nothing and answers with the id the first append got. Errors:
+  // Aborted when the last entry is not `expected_last` (another writer
+  // appended first); FailedPrecondition when it is, but another append
+  // stored it (the writer's history is not the log's); InvalidArgument
+  // when `record` is over max_record_bytes(); Unavailable when the log did
+  // not answer in time: the append may or may not have happened, so retry
+  // with the same attempt_id.
   virtual absl::StatusOr<Appended> Append(std::string_view record, uint64_t expected_last,
-                                          const std::string& attempt_id) = 0;
+                                          const std::string& expected_last_attempt, const std::string& attempt_id) = 0;
 
   // The id of the last entry (0: the log is empty). Unavailable as above.
   virtual absl::StatusOr<uint64_t> LastId() = 0;

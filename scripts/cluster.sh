@@ -10,6 +10,8 @@
 #   scripts/cluster.sh stop nats|node N    stop one server or node (SIGTERM)
 #   scripts/cluster.sh kill nats|node N    SIGKILL it
 #   scripts/cluster.sh start nats|node N   start it again
+#   scripts/cluster.sh reseed N        stop node N, delete its directory and start it
+#                                      again: it replays the stream from entry 1
 #
 # Environment: HINDSIGHT_CLUSTER_DIR (default ./cluster-data) holds every
 # store, log and pid file; HINDSIGHT_CLUSTER_PORT (default 5433): the nodes
@@ -122,6 +124,7 @@ case "${1:-}" in
   stop) what "${2:-}" "${3:-}"; stop TERM "$2" "$3" ;;
   kill) what "${2:-}" "${3:-}"; stop KILL "$2" "$3" ;;
   start) what "${2:-}" "${3:-}"; mkdir -p "$dir"; "start_$2" "$3" ;;
+  reseed) what node "${2:-}"; stop TERM node "$2"; rm -rf "$dir/node$2"; start_node "$2" ;;
   -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' ;;
   *) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//' >&2; exit 2 ;;
 esac

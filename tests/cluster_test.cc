@@ -144,28 +144,40 @@ TEST_F(ClusterTest, AppendsNeedTheExpectedLastEntry) {
   std::unique_ptr<JetStreamLog> log = nats_->Log("expect");
   ASSERT_NE(log, nullptr);
   EXPECT_EQ(log->LastId().value(), 0u);
-  absl::StatusOr<TransactionLog::Appended> first = log->Append(Record(1, "a"), 0, "attempt-1");
+  absl::StatusOr<TransactionLog::Appended> first = log->Append(Record(1, "a"), 0, "", "attempt-1");
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_EQ(first->id, 1u);
   EXPECT_FALSE(first->duplicate);
   // A writer that validated against an empty log lost the race.
-  EXPECT_TRUE(absl::IsAborted(log->Append(Record(1, "b"), 0, "attempt-2").status()));
-  EXPECT_TRUE(absl::IsAborted(log->Append(Record(3, "b"), 2, "attempt-3").status()));
+  EXPECT_TRUE(absl::IsAborted(log->Append(Record(1, "b"), 0, "", "attempt-2").status()));
+  EXPECT_TRUE(absl::IsAborted(log->Append(Record(3, "b"), 2, "attempt-1", "attempt-3").status()));
+  // The right last entry, but not the one the writer has: its history is
+  // not the log's.
+  const absl::Status other = log->Append(Record(2, "b"), 1, "attempt-2", "attempt-4").status();
+  EXPECT_TRUE(absl::IsFailedPrecondition(other)) << other;
   EXPECT_EQ(log->LastId().value(), 1u);
+  ASSERT_TRUE(log->Append(Record(2, "b"), 1, "attempt-1", "attempt-5").ok());
+  std::unique_ptr<cluster::LogReader> reader = log->Read(1).value();
+  const LogEntry first_entry = reader->Next(absl::Seconds(5)).value();
+  const LogEntry second_entry = reader->Next(absl::Seconds(5)).value();
+  EXPECT_EQ(first_entry.attempt_id, "attempt-1");
+  EXPECT_EQ(first_entry.previous_attempt_id, "");
+  EXPECT_EQ(second_entry.attempt_id, "attempt-5");
+  EXPECT_EQ(second_entry.previous_attempt_id, "attempt-1");
 }
 
 TEST_F(ClusterTest, ARetriedAttemptIsStoredOnce) {
   std::unique_ptr<JetStreamLog> log = nats_->Log("retry");
   ASSERT_NE(log, nullptr);
-  ASSERT_EQ(log->Append(Record(1, "a"), 0, "attempt-a").value().id, 1u);
+  ASSERT_EQ(log->Append(Record(1, "a"), 0, "", "attempt-a").value().id, 1u);
   // The answer was lost; the writer retries the same attempt.
-  absl::StatusOr<TransactionLog::Appended> again = log->Append(Record(1, "a"), 0, "attempt-a");
+  absl::StatusOr<TransactionLog::Appended> again = log->Append(Record(1, "a"), 0, "", "attempt-a");
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->id, 1u);
   EXPECT_TRUE(again->duplicate);
   // Even once another writer has appended after it.
-  ASSERT_EQ(log->Append(Record(2, "b"), 1, "attempt-b").value().id, 2u);
-  again = log->Append(Record(1, "a"), 0, "attempt-a");
+  ASSERT_EQ(log->Append(Record(2, "b"), 1, "attempt-a", "attempt-b").value().id, 2u);
+  again = log->Append(Record(1, "a"), 0, "", "attempt-a");
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_EQ(again->id, 1u);
   EXPECT_TRUE(again->duplicate);
@@ -175,7 +187,7 @@ TEST_F(ClusterTest, ARetriedAttemptIsStoredOnce) {
 TEST_F(ClusterTest, ReadersFollowFromAnyEntry) {
   std::unique_ptr<JetStreamLog> log = nats_->Log("read");
   ASSERT_NE(log, nullptr);
-  for (uint64_t id = 1; id <= 5; ++id) ASSERT_TRUE(log->Append(Record(id, "a"), id - 1, absl::StrCat("r", id)).ok());
+  for (uint64_t id = 1; id <= 5; ++id) ASSERT_TRUE(log->Append(Record(id, "a"), id - 1, absl::StrCat("r", id - 1), absl::StrCat("r", id)).ok());
   std::unique_ptr<cluster::LogReader> reader = log->Read(3).value();
   for (uint64_t id = 3; id <= 5; ++id) {
     absl::StatusOr<LogEntry> entry = reader->Next(absl::Seconds(5));
@@ -184,7 +196,7 @@ TEST_F(ClusterTest, ReadersFollowFromAnyEntry) {
     EXPECT_EQ(entry->record, Record(id, "a"));
   }
   EXPECT_TRUE(absl::IsDeadlineExceeded(reader->Next(absl::Milliseconds(100)).status()));
-  ASSERT_TRUE(log->Append(Record(6, "a"), 5, "r6").ok());
+  ASSERT_TRUE(log->Append(Record(6, "a"), 5, "r5", "r6").ok());
   EXPECT_EQ(reader->Next(absl::Seconds(5)).value().id, 6u);
 }
 
@@ -193,7 +205,7 @@ TEST_F(ClusterTest, ATooLargeRecordIsRefusedBeforeItIsSent) {
   ASSERT_NE(log, nullptr);
   EXPECT_LT(log->max_record_bytes(), 262144u);
   EXPECT_GT(log->max_record_bytes(), 200000u);
-  const absl::Status s = log->Append(std::string(log->max_record_bytes() + 1, 'x'), 0, "big").status();
+  const absl::Status s = log->Append(std::string(log->max_record_bytes() + 1, 'x'), 0, "", "big").status();
   EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
   EXPECT_EQ(log->LastId().value(), 0u);
 
@@ -293,8 +305,8 @@ class LosingFirstAnswer final : public TransactionLog {
  public:
   explicit LosingFirstAnswer(std::unique_ptr<TransactionLog> log) : log_(std::move(log)) {}
   absl::StatusOr<Appended> Append(std::string_view record, uint64_t expected_last,
-                                  const std::string& attempt_id) override {
-    absl::StatusOr<Appended> appended = log_->Append(record, expected_last, attempt_id);
+                                  const std::string& expected_last_attempt, const std::string& attempt_id) override {
+    absl::StatusOr<Appended> appended = log_->Append(record, expected_last, expected_last_attempt, attempt_id);
     if (appended.ok() && !lost_) {
       lost_ = true;
       return absl::UnavailableError("the answer was lost");

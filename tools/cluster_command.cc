@@ -24,6 +24,7 @@ constexpr char kCheckpointHelp[] =
 
 constexpr char kClusterHelp[] =
     "usage: hindsight cluster init DB_DIR --nats URL[,URL...] [--stream NAME] [--replicas N]\n"
+    "                              [--replace]\n"
     "\n"
     "Publishes the transaction log of the database in DB_DIR, transaction by\n"
     "transaction, onto an empty NATS JetStream stream (created if missing, default\n"
@@ -31,7 +32,10 @@ constexpr char kClusterHelp[] =
     "cluster: then start it with hindsight serve DB_DIR --nats URL, and other nodes\n"
     "on empty directories (docs/cluster.md). Erased keys stay erased: the stream gets\n"
     "the log as it is now. Refuses a stream that has entries. DB_DIR must not be in\n"
-    "use.\n";
+    "use.\n"
+    "\n"
+    "  --replace   delete the stream first: re-seeds a stream the NATS servers lost\n"
+    "              entries of from a node that has them all (docs/cluster.md)\n";
 
 // Opens `dir` to write; a database in use is an error here.
 std::unique_ptr<Database> OpenIdle(const CommandLine& cl, const std::string& dir) {
@@ -66,7 +70,7 @@ absl::Status Publish(const Database& db, cluster::TransactionLog* log) {
     }
     absl::StatusOr<cluster::TransactionLog::Appended> appended;
     for (int attempt = 0; attempt < 20; ++attempt) {  // an unanswered append is retried as the same attempt
-      appended = log->Append(record, info.id - 1, absl::StrCat(prefix, info.id));
+      appended = log->Append(record, info.id - 1, absl::StrCat(prefix, info.id - 1), absl::StrCat(prefix, info.id));
       if (!absl::IsUnavailable(appended.status())) break;
     }
     if (!appended.ok()) {
@@ -106,6 +110,8 @@ int RunCluster(const Args& args) {
   cl.Value("--nats", &nats);
   cl.Value("--stream", &options.stream);
   cl.Value("--replicas", &replicas);
+  bool replace = false;
+  cl.Flag("--replace", &replace);
   if (auto exit = cl.Parse(args, 2)) return *exit;
   if (cl.positional()[0] != "init") {
     cl.Error(absl::StrCat("unknown subcommand '", cl.positional()[0], "' (there is: init)"));
@@ -126,6 +132,12 @@ int RunCluster(const Args& args) {
   if (!log.ok()) {
     cl.Error(std::string(log.status().message()));
     return kExitFailure;
+  }
+  if (replace) {
+    if (absl::Status s = (*log)->Recreate(); !s.ok()) {
+      cl.Error(std::string(s.message()));
+      return kExitFailure;
+    }
   }
   if (absl::Status s = Publish(*db, log->get()); !s.ok()) {
     cl.Error(std::string(s.message()));

@@ -1,0 +1,522 @@
+#!/usr/bin/python3
+"""A real cluster: three NATS servers with JetStream and three Hindsight
+nodes, started by scripts/cluster.sh on private loopback ports in a private
+directory and stopped by their pids, written to by psycopg2 clients.
+
+- six writers spread over the nodes: afterwards every node's `hindsight log`
+  is the same and is the order the stream acknowledged;
+- a node killed with SIGKILL while writes go on catches up exactly;
+- with one NATS server stopped writes go on; with two, commits fail with
+  SQLSTATE 40003 within the commit timeout while reads keep answering;
+  with the servers back, writes resume; nothing acknowledged is lost;
+- a NATS server frozen (SIGSTOP) for a while, then thawed;
+- a node started from a checkpoint, and one on an empty directory, end up
+  equal to the others;
+- `hindsight cluster init` puts a single-node database on a stream;
+- finally every node answers as one database fed the same transactions
+  with `hindsight import`.
+
+usage: cluster_test.py HINDSIGHT WORKLOAD_GENERATOR
+"""
+import json
+import os
+import random
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import traceback
+
+import psycopg2
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SOURCE = os.path.dirname(os.path.dirname(HERE))
+CLUSTER_SH = os.path.join(SOURCE, 'scripts', 'cluster.sh')
+TOOL = None
+WORKLOAD = None
+WORK = None
+ENV = None
+NODE_PORT = None
+NATS_PORT = None
+EXTRA = []  # nodes started by the test itself: (process, port, dir)
+
+
+def run(args, **kw):
+    return subprocess.run(args, capture_output=True, text=True, timeout=kw.pop('timeout', 120), **kw)
+
+
+def port_free(port):
+    with socket.socket() as s:
+        try:
+            s.bind(('127.0.0.1', port))
+            return True
+        except OSError:
+            return False
+
+
+def free_base(count, also=()):
+    """A port P such that P..P+count-1 (and the same shifted by `also`) are free."""
+    for _ in range(200):
+        base = random.randint(20000, 40000)
+        if all(port_free(base + shift + i) for shift in (0, *also) for i in range(count)):
+            return base
+    raise AssertionError('no free ports')
+
+
+def cluster(*args, timeout=120):
+    r = run([CLUSTER_SH, *args], env=ENV, timeout=timeout)
+    assert r.returncode == 0, 'cluster.sh %s: %s %s' % (' '.join(args), r.stdout, r.stderr)
+    return r.stdout
+
+
+def nats_urls():
+    return ','.join('nats://127.0.0.1:%d' % (NATS_PORT + i) for i in range(3))
+
+
+def node_dir(i):
+    return os.path.join(WORK, 'cluster', 'node%d' % i)
+
+
+def dsn(port):
+    return 'host=127.0.0.1 port=%d user=tester dbname=hindsight connect_timeout=10' % port
+
+
+def all_nodes():
+    """(port, directory) of every node running now."""
+    return [(NODE_PORT + i - 1, node_dir(i)) for i in (1, 2, 3)] + [(p, d) for _, p, d in EXTRA]
+
+
+def start_extra_node(directory, stream='hindsight'):
+    port = free_base(1)
+    proc = subprocess.Popen([TOOL, 'serve', '--listen', '127.0.0.1:%d' % port, '--nats', nats_urls(),
+                             '--stream', stream, directory],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    assert 'serving' in line, 'node did not start: %r %r' % (line, proc.stderr.read() if proc.poll() is not None else '')
+    EXTRA.append((proc, port, directory))
+    return port
+
+
+def stop_extra_nodes():
+    while EXTRA:
+        proc, _, _ = EXTRA.pop()
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def nats_pid(i):
+    with open(os.path.join(WORK, 'cluster', 'nats%d.pid' % i)) as f:
+        return int(f.read())
+
+
+# --- transactions ---
+
+def unescape(field):
+    return re.sub(r'\\(.)', lambda m: {'\\': '\\', 't': '\t', 'n': '\n', 'r': '\r'}[m.group(1)], field)
+
+
+def load_transactions(count):
+    """`count` small transactions from the workload generator's operations,
+    a few with an erase, each with a source of its own."""
+    out = os.path.join(WORK, 'workload')
+    r = run([WORKLOAD, '--out', out, '--keys', '300', '--versions', '4', '--queries', '10', '--seed', '5'])
+    assert r.returncode == 0, r.stderr
+    ops = []
+    with open(os.path.join(out, 'ops.tsv'), encoding='utf-8') as f:
+        for line in f:
+            line = line.rstrip('\n')
+            if line and not line.startswith('#') and not line.startswith('tx\t'):
+                ops.append(line)
+    rng = random.Random(5)
+    txns = []
+    while len(txns) < count:
+        lines = [ops[rng.randrange(len(ops))] for _ in range(rng.randint(1, 4))]
+        if rng.random() < 0.05:
+            f = lines[0].split('\t')
+            lines.append('erase\t%s\t%s\t%s' % (f[1], f[2], f[3]))
+        txns.append({'source': 'w-%d' % len(txns), 'lines': lines})
+    return txns
+
+
+def name(field):
+    return json.dumps(unescape(field), ensure_ascii=False)
+
+
+def statement(line):
+    f = line.split('\t')
+    key = '%s %s %s' % (name(f[1]), name(f[2]), name(f[3]))
+    if f[0] == 'erase':
+        return 'erase ' + key
+    span = ' from %s to %s' % (f[5], f[6])
+    if f[0] == 'retract':
+        return 'retract ' + key + span
+    return 'assert ' + key + (' = ' + f[4] if f[4] else '') + span
+
+
+def transaction_text(txn):
+    return '; '.join(['begin source %s' % json.dumps(txn['source'])] + [statement(l) for l in txn['lines']] + ['commit'])
+
+
+class Outcomes:
+    """What the writers were told: committed (source -> id), or not known."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.acked = {}
+        self.unknown = set()
+        self.refused = set()  # not committed
+        self.errors = []
+        self.last_error = None
+
+
+class Writer(threading.Thread):
+    """Commits `txns` through the node on `port`, one at a time. A commit
+    that lost too many races (40001) is retried; one whose outcome is not
+    known (40003, or the connection lost) is noted and skipped."""
+
+    def __init__(self, port, txns, outcomes, pause=0.0):
+        super().__init__(daemon=True)
+        self.port, self.txns, self.outcomes, self.pause = port, txns, outcomes, pause
+
+    def connect(self, deadline):
+        while True:
+            try:
+                conn = psycopg2.connect(dsn(self.port))
+                conn.autocommit = True
+                return conn
+            except psycopg2.OperationalError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def run(self):
+        try:
+            conn = self.connect(time.time() + 60)
+            for txn in self.txns:
+                retries = 0
+                while True:
+                    try:
+                        del conn.notices[:]
+                        conn.cursor().execute(transaction_text(txn))
+                        m = [re.search(r'committed transaction (\d+)', n) for n in conn.notices]
+                        ids = [int(x.group(1)) for x in m if x]
+                        assert len(ids) == 1, conn.notices
+                        with self.outcomes.lock:
+                            self.outcomes.acked[txn['source']] = ids[0]
+                        break
+                    except psycopg2.Error as e:
+                        if e.pgcode == '40001' and retries < 20:  # lost the race to the log too often
+                            retries += 1
+                            continue
+                        if e.pgcode in ('40001', '25000'):  # not committed
+                            with self.outcomes.lock:
+                                self.outcomes.refused.add(txn['source'])
+                            break
+                        with self.outcomes.lock:
+                            self.outcomes.last_error = str(e)
+                            if e.pgcode is None or e.pgcode == '40003':  # the node went away, or no quorum
+                                self.outcomes.unknown.add(txn['source'])
+                            else:
+                                self.outcomes.errors.append('%s: %s %s' % (txn['source'], e.pgcode, e))
+                        if conn.closed:
+                            conn = self.connect(time.time() + 60)
+                        break
+                time.sleep(self.pause)
+            conn.close()
+        except Exception as e:  # noqa: BLE001 - reported by the test
+            with self.outcomes.lock:
+                self.outcomes.errors.append('writer on %d: %r' % (self.port, e))
+
+
+def write(assignments, outcomes, pause=0.0):
+    """Starts a writer per (port, txns); returns the threads."""
+    writers = [Writer(port, txns, outcomes, pause) for port, txns in assignments]
+    for w in writers:
+        w.start()
+    return writers
+
+
+def join(writers, outcomes):
+    for w in writers:
+        w.join(float(os.environ.get('WRITER_WAIT', 300)))
+        assert not w.is_alive(), 'a writer did not finish'
+    assert not outcomes.errors, outcomes.errors
+
+
+def status(port):
+    conn = psycopg2.connect(dsn(port))
+    try:
+        cur = conn.cursor()
+        cur.execute('SHOW hindsight_status')
+        return dict(zip([d.name for d in cur.description], cur.fetchone()))
+    finally:
+        conn.close()
+
+
+def reseed_lost_stream():
+    """When the NATS servers have lost entries they acknowledged (every node
+    is then ahead of the stream), puts node 1's log on a new stream, as
+    docs/cluster.md says to. Returns whether it had to."""
+    states = [status(NODE_PORT + i) for i in range(3)]
+    if not any(s['state'].startswith('ahead of the log') for s in states):
+        return False
+    for i in (1, 2, 3):
+        cluster('stop', 'node', str(i))
+    assert log_of(node_dir(2)) == log_of(node_dir(1)) and log_of(node_dir(3)) == log_of(node_dir(1))
+    r = run([TOOL, 'cluster', 'init', node_dir(1), '--nats', nats_urls(), '--replace'])
+    assert r.returncode == 0, r.stderr
+    for i in (1, 2, 3):
+        cluster('start', 'node', str(i))
+    return True
+
+
+def reseed_stopped_nodes():
+    """Re-seeds the cluster's nodes that stopped because they applied an
+    entry the stream did not keep; returns how many."""
+    count = 0
+    for i in (1, 2, 3):
+        state = status(NODE_PORT + i - 1)['state']
+        if state.startswith('stopped:'):
+            assert 're-seed' in state, state
+            cluster('reseed', str(i))
+            count += 1
+    return count
+
+
+def wait_converged(timeout=60):
+    deadline = time.time() + timeout
+    while True:
+        states = [status(port) for port, _ in all_nodes()]
+        lasts = {s['log_last'] for s in states}
+        if len(lasts) == 1 and all(s['applied'] == s['log_last'] and s['state'] == 'following' for s in states):
+            return int(states[0]['applied'])
+        assert time.time() < deadline, 'nodes did not converge: %s' % states
+        time.sleep(0.2)
+
+
+def log_of(directory):
+    r = run([TOOL, 'log', directory])
+    assert r.returncode == 0, r.stderr
+    return r.stdout.splitlines()
+
+
+def check_logs(outcomes):
+    """Every node's log is the same, every acknowledged commit is in it with
+    the id its writer was told, and nothing in it is unaccounted for."""
+    wait_converged()
+    reference = log_of(node_dir(1))
+    for _, directory in all_nodes():
+        got = log_of(directory)
+        assert got == reference, 'log of %s differs: %d vs %d lines, first difference %s' % (
+            directory, len(got), len(reference),
+            next(((a, b) for a, b in zip(got, reference) if a != b), None))
+    sources = {}
+    for line in reference:
+        tx_id, _, source, _ = line.split('\t')
+        sources[source] = int(tx_id)
+    for source, tx_id in outcomes.acked.items():
+        assert sources.get(source) == tx_id, '%s acknowledged as %d, log has %s' % (source, tx_id, sources.get(source))
+    for source in sources:
+        assert source in outcomes.acked or source in outcomes.unknown, 'unknown transaction %s in the log' % source
+        assert source not in outcomes.refused, 'refused transaction %s in the log' % source
+    return reference
+
+
+QUERIES = ['* * *', 'history * * *', 'count * * *', '* * * as of tx 50', '* * * as of tx 200']
+
+
+def answers(directory, queries=QUERIES):
+    out = []
+    for q in queries:
+        r = run([TOOL, 'query', directory, q])
+        assert r.returncode == 0, r.stderr
+        out.append(r.stdout)
+    return out
+
+
+def check_answers(txns, log_lines):
+    """Every node answers as one database fed the log's transactions."""
+    by_source = {t['source']: t for t in txns}
+    ops = os.path.join(WORK, 'single.tsv')
+    with open(ops, 'w', encoding='utf-8') as f:
+        for line in log_lines:
+            _, tx_time, source, _ = line.split('\t')
+            f.write('tx\t%s\t%s\n' % (tx_time, source))
+            for op in by_source[source]['lines']:
+                f.write(op + '\n')
+    single = os.path.join(WORK, 'single')
+    shutil.rmtree(single, ignore_errors=True)
+    r = run([TOOL, 'import', '--commits', single, ops])
+    assert r.returncode == 0, r.stderr
+    want = answers(single)
+    for _, directory in all_nodes():
+        got = answers(directory)
+        for q, g, w in zip(QUERIES, got, want):
+            assert g == w, 'node %s answers %r differently from one database' % (directory, q)
+
+
+# --- the scenario ---
+
+def test_cluster():
+    txns = load_transactions(700)
+    nodes = [NODE_PORT, NODE_PORT + 1, NODE_PORT + 2]
+    outcomes = Outcomes()
+    t0 = time.time()
+    cluster('up')
+    print('  cluster up in %.1f s' % (time.time() - t0), flush=True)
+
+    # Six writers, two per node.
+    batch, txns_left = txns[:240], txns[240:]
+    join(write([(nodes[k % 3], batch[k::6]) for k in range(6)], outcomes), outcomes)
+    assert len(outcomes.acked) == 240 and not outcomes.unknown, (len(outcomes.acked), sorted(outcomes.unknown), outcomes.last_error)
+    check_logs(outcomes)
+    print('  six writers: 240 commits, logs identical', flush=True)
+
+    # SIGKILL node 2 while writes go on, then restart it.
+    batch, txns_left = txns_left[:120], txns_left[120:]
+    writers = write([(nodes[k], batch[k::3]) for k in range(3)], outcomes, pause=0.01)
+    time.sleep(0.5)
+    cluster('kill', 'node', '2')
+    time.sleep(1.0)
+    cluster('start', 'node', '2')
+    join(writers, outcomes)
+    check_logs(outcomes)
+    print('  node 2 killed and restarted: caught up (%d commits, %d unknown)'
+          % (len(outcomes.acked), len(outcomes.unknown)), flush=True)
+
+    # One NATS server down: writes go on.
+    cluster('stop', 'nats', '3')
+    batch, txns_left = txns_left[:20], txns_left[20:]
+    join(write([(nodes[0], batch)], outcomes), outcomes)
+    assert all(t['source'] in outcomes.acked for t in batch), 'a commit failed with one NATS server down'
+    # Two down: commits fail within the timeout, reads answer.
+    cluster('stop', 'nats', '2')
+    conn = psycopg2.connect(dsn(nodes[1]))
+    conn.autocommit = True
+    started = time.time()
+    try:
+        conn.cursor().execute(transaction_text(txns_left[0]))
+        raise AssertionError('a commit succeeded without a quorum')
+    except psycopg2.Error as e:
+        assert e.pgcode == '40003', (e.pgcode, str(e))
+        assert 'may or may not be committed' in str(e), str(e)
+    took = time.time() - started
+    assert took < 30, 'the failed commit took %.1f s' % took
+    outcomes.unknown.add(txns_left[0]['source'])
+    txns_left = txns_left[1:]
+    for port in nodes:
+        c = psycopg2.connect(dsn(port))
+        cur = c.cursor()
+        cur.execute('count * * *')
+        assert cur.fetchone()[0] > 0
+        c.close()
+    conn.close()
+    cluster('start', 'nats', '2')
+    cluster('start', 'nats', '3')
+    batch, txns_left = txns_left[:10], txns_left[10:]
+    join(write([(nodes[1], batch)], outcomes), outcomes)
+    acked = sum(t['source'] in outcomes.acked for t in batch)
+    assert acked >= 8, 'writes did not resume: %d of 10' % acked
+    check_logs(outcomes)
+    print('  NATS servers stopped: writes went on with two, failed in %.1f s with one, resumed' % took, flush=True)
+
+    # Freeze a NATS server for a while.
+    batch, txns_left = txns_left[:90], txns_left[90:]
+    writers = write([(nodes[k], batch[k::3]) for k in range(3)], outcomes, pause=0.02)
+    time.sleep(0.5)
+    os.kill(nats_pid(1), signal.SIGSTOP)
+    time.sleep(6)
+    os.kill(nats_pid(1), signal.SIGCONT)
+    join(writers, outcomes)
+    assert sum(t['source'] in outcomes.acked for t in batch) >= 60
+    time.sleep(2)
+    lost = reseed_lost_stream()
+    reseeded = reseed_stopped_nodes()
+    check_logs(outcomes)
+    print('  NATS server 1 frozen for 6 s and thawed (%d nodes re-seeded%s)'
+          % (reseeded, '; NATS lost acknowledged entries: stream re-seeded from node 1' if lost else ''), flush=True)
+
+    # A node from a checkpoint, and one on an empty directory.
+    cluster('stop', 'node', '3')
+    r = run([TOOL, 'checkpoint', node_dir(3), os.path.join(WORK, 'from-checkpoint')])
+    assert r.returncode == 0, r.stderr
+    cluster('start', 'node', '3')
+    batch, txns_left = txns_left[:30], txns_left[30:]
+    join(write([(nodes[0], batch)], outcomes), outcomes)
+    start_extra_node(os.path.join(WORK, 'from-checkpoint'))
+    start_extra_node(os.path.join(WORK, 'empty'))
+    log_lines = check_logs(outcomes)
+    check_answers(txns, log_lines)
+    stop_extra_nodes()
+    print('  nodes from a checkpoint and from nothing equal the others; all answer as one database', flush=True)
+
+    # An existing database grown into a cluster.
+    single = os.path.join(WORK, 'demo')
+    r = run([TOOL, 'import', single, os.path.join(SOURCE, 'demo', 'news.tsv')])
+    assert r.returncode == 0, r.stderr
+    r = run([TOOL, 'cluster', 'init', single, '--nats', nats_urls(), '--stream', 'demo'])
+    assert r.returncode == 0 and 'published 7 transactions' in r.stdout, r.stdout + r.stderr
+    r = run([TOOL, 'cluster', 'init', single, '--nats', nats_urls(), '--stream', 'demo'])
+    assert r.returncode == 1 and 'needs an empty stream' in r.stderr, r.stderr
+    first = start_extra_node(single, 'demo')
+    second = start_extra_node(os.path.join(WORK, 'demo-2'), 'demo')
+    conn = psycopg2.connect(dsn(second))
+    conn.autocommit = True
+    conn.cursor().execute('assert Ukraine relation Syria = "restored" from 2025-09-25')
+    conn.close()
+    conn = psycopg2.connect(dsn(first))
+    cur = conn.cursor()
+    cur.execute('await tx 8 timeout 10s')
+    cur.execute('Ukraine relation Syria')
+    assert [r[3] for r in cur.fetchall()] == ['restored']
+    conn.close()
+    stop_extra_nodes()
+    demo_queries = QUERIES[:3] + ['* * * as of tx 7']
+    assert answers(single, demo_queries) == answers(os.path.join(WORK, 'demo-2'), demo_queries)
+    print('  cluster init: a demo database and a node replaying its stream answer alike', flush=True)
+    cluster('down')
+
+
+def main():
+    global TOOL, WORKLOAD, WORK, ENV, NODE_PORT, NATS_PORT
+    TOOL = os.path.abspath(sys.argv[1])
+    WORKLOAD = os.path.abspath(sys.argv[2])
+    WORK = tempfile.mkdtemp(prefix='hindsight-cluster-test-')
+    NODE_PORT = free_base(3)
+    NATS_PORT = free_base(3, also=(2000,))
+    ENV = dict(os.environ, HINDSIGHT_CLUSTER_DIR=os.path.join(WORK, 'cluster'), HINDSIGHT_CLUSTER_PORT=str(NODE_PORT),
+               HINDSIGHT_CLUSTER_NATS_PORT=str(NATS_PORT), HINDSIGHT=TOOL)
+    failed = 0
+    try:
+        start = time.time()
+        try:
+            test_cluster()
+            print('ok      test_cluster (%.1f s)' % (time.time() - start), flush=True)
+        except Exception:  # noqa: BLE001
+            failed = 1
+            print('FAILED  test_cluster\n%s' % traceback.format_exc(), flush=True)
+            for f in sorted(os.listdir(os.path.join(WORK, 'cluster'))):
+                if f.endswith('.log') and f.startswith('node'):
+                    with open(os.path.join(WORK, 'cluster', f)) as log:
+                        print('--- %s\n%s' % (f, log.read()[-1500:]))
+    finally:
+        stop_extra_nodes()
+        if failed and os.environ.get('HINDSIGHT_KEEP_FAILED_CLUSTER'):
+            print('kept: %s, nodes from port %d, NATS from port %d' % (WORK, NODE_PORT, NATS_PORT))
+        else:
+            run([CLUSTER_SH, 'down'], env=ENV, timeout=120)
+            shutil.rmtree(WORK, ignore_errors=True)
+    return failed
+
+
+if __name__ == '__main__':
+    sys.exit(main())
