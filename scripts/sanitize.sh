@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Builds everything with AddressSanitizer + UndefinedBehaviorSanitizer in
-# build-asan/ and runs the whole test suite there. Two run in build/ only:
+# build-asan/ and runs the whole test suite there. Three run in build/ only:
 # the embedding example (it links an installed copy into a plain program) and
 # the power-loss test (a minute of real commands on a FUSE file system; it
-# checks what reaches the disk, which the sanitizers do not change).
+# checks what reaches the disk, which the sanitizers do not change); and the
+# three-server cluster scenario (a minute of real NATS servers; the node's
+# code runs under the sanitizers in cluster_test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Release -DHINDSIGHT_SANITIZE=ON >/dev/null
 cmake --build build-asan -j "$(nproc)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j "$(nproc)" -E "EmbeddingExample|PowerLoss"
+  ctest --test-dir build-asan --output-on-failure -j "$(nproc)" -E "EmbeddingExample|PowerLoss|ClusterWithRealServers"
