@@ -162,3 +162,24 @@ TEST(StatementTest, StatementEndSkipsQuotesAndComments) {
 
 }  // namespace
 }  // namespace hindsight::internal
+
+namespace hindsight::internal {
+namespace {
+
+TEST(StatementTest, AwaitTakesATransactionAndATimeout) {
+  Statement st = Parse("await tx 42;");
+  EXPECT_EQ(st.kind, Statement::Kind::kAwait);
+  EXPECT_EQ(st.await_tx, 42u);
+  EXPECT_EQ(st.await_timeout, absl::Seconds(10));
+  st = Parse("AWAIT TX 7 TIMEOUT 250ms");
+  EXPECT_EQ(st.await_tx, 7u);
+  EXPECT_EQ(st.await_timeout, absl::Milliseconds(250));
+  EXPECT_EQ(Error("await 7"), "column 7: expected 'tx', found '7'");
+  EXPECT_EQ(Error("await tx 7 timeout soon"),
+            "column 20: expected a duration such as 500ms, 5s or 2m, found 'soon'");
+  EXPECT_EQ(Error("await tx 7 timeout 5s please"),
+            "column 23: expected the end of the statement, found 'please'");
+}
+
+}  // namespace
+}  // namespace hindsight::internal
