@@ -1,6 +1,7 @@
 #include "cluster/node.h"
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdio>
 
 #include "absl/random/distributions.h"
@@ -178,12 +179,11 @@ absl::Status Node::Apply(const std::vector<LogEntry>& entries) {
 }
 
 absl::StatusOr<TransactionLog::Appended> Node::AppendRetrying(const std::string& record, uint64_t expected_last,
+                                                              const std::string& expected_attempt,
                                                               const std::string& attempt_id, absl::Time deadline) {
-  absl::StatusOr<std::string> expected_attempt = AttemptOf(expected_last);
-  if (!expected_attempt.ok()) return expected_attempt.status();
   for (;;) {
     absl::StatusOr<TransactionLog::Appended> appended =
-        log_->Append(record, expected_last, *expected_attempt, attempt_id);
+        log_->Append(record, expected_last, expected_attempt, attempt_id);
     if (!absl::IsUnavailable(appended.status()) || absl::Now() >= deadline) return appended;
     absl::SleepFor(absl::Milliseconds(100));
   }
@@ -203,69 +203,149 @@ bool Node::AppliedAs(uint64_t id, const std::string& attempt_id, absl::Duration 
   return applied.ok() && *applied == attempt_id;
 }
 
+// A Commit call waiting in the queue for its transaction to be appended.
+struct Node::CommitRequest {
+  const Transaction* txn;
+  absl::StatusOr<TransactionInfo> result = absl::UnknownError("not committed");
+  bool done = false;
+  std::condition_variable turn;  // done, or first in the queue
+};
+
 absl::StatusOr<TransactionInfo> Node::Commit(const Transaction& txn) {
-  std::lock_guard lock(writer_mu_);
+  CommitRequest request{&txn};
+  std::unique_lock lock(commit_queue_mu_);
+  commit_queue_.push_back(&request);
+  request.turn.wait(lock, [&] { return request.done || commit_queue_.front() == &request; });
+  if (request.done) return request.result;
+  // First in the queue: this call appends the transactions queued behind
+  // it too, one after another, and waits for them together.
+  constexpr size_t kMaxGroup = 64;
+  const std::vector<CommitRequest*> group(commit_queue_.begin(),
+                                          commit_queue_.begin() + std::min(commit_queue_.size(), kMaxGroup));
+  lock.unlock();
+  CommitGroup(group);
+  lock.lock();
+  for (CommitRequest* r : group) {
+    commit_queue_.pop_front();
+    r->done = true;
+    r->turn.notify_one();
+  }
+  if (!commit_queue_.empty()) commit_queue_.front()->turn.notify_one();
+  return request.result;
+}
+
+void Node::CommitGroup(const std::vector<CommitRequest*>& group) {
   const absl::Time deadline = absl::Now() + options_.commit_timeout;
   const auto time_left = [&] { return std::max(deadline - absl::Now(), absl::Seconds(1)); };
-  for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
-    if (absl::Status s = follower_status(); !s.ok()) return s;
-    absl::StatusOr<LogRecord> record = db_->PrepareCommit(txn);
-    if (!record.ok()) return record.status();
-    const uint64_t expected_last = record->info.id - 1;
-    const std::string bytes = EncodeLogRecord(*record);
-    if (bytes.size() > log_->max_record_bytes()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "the transaction is ", bytes.size(), " bytes as a log record, over the ", log_->max_record_bytes(),
-          " bytes ", log_->description(), " takes: split it, or raise the servers' max_payload (docs/cluster.md)"));
-    }
-    const std::string attempt_id = absl::StrCat(attempt_prefix_, ++attempts_);
-    absl::StatusOr<TransactionLog::Appended> appended = AppendRetrying(bytes, expected_last, attempt_id, deadline);
-    if (absl::IsAborted(appended.status())) {
-      if (absl::Status s = CheckLogNotBehind(expected_last); !s.ok()) return s;
-    }
-    // After an unanswered append, a retry can be refused because the first
-    // one is in the log: then the entry after expected_last is this one.
-    if ((absl::IsAborted(appended.status()) && AppliedAs(expected_last + 1, attempt_id, time_left())) ||
-        (absl::IsUnavailable(appended.status()) && AppliedAs(expected_last + 1, attempt_id, absl::Seconds(1)))) {
-      appended = TransactionLog::Appended{expected_last + 1, true};
-    }
-    if (appended.ok()) {
-      if (absl::Status s = db_->AwaitTransaction(appended->id, time_left()); !s.ok()) {
-        return absl::UnavailableError(absl::StrCat("transaction ", appended->id,
-                                                   " is in the log but not yet applied on this node: ", s.message()));
+  std::vector<CommitRequest*> waiting = group;  // not yet answered
+  const auto answer_all = [&](const absl::Status& status) {
+    for (CommitRequest* r : waiting) r->result = status;
+    waiting.clear();
+  };
+  for (int attempt = 0; attempt < options_.max_attempts && !waiting.empty(); ++attempt) {
+    if (absl::Status s = follower_status(); !s.ok()) return answer_all(s);
+    const std::vector<Prepared> prepared = Prepare(&waiting);
+    if (prepared.empty()) continue;  // all rejected, or one too large
+    // Appended in order, each naming the one before it; the first follows
+    // the last entry applied here.
+    uint64_t expected_last = prepared.front().id - 1;
+    absl::StatusOr<std::string> expected_attempt = AttemptOf(expected_last);
+    if (!expected_attempt.ok()) return answer_all(expected_attempt.status());
+    absl::Status refused = absl::OkStatus();
+    std::vector<std::pair<CommitRequest*, uint64_t>> appended_ids;
+    for (const auto& [request, record, id] : prepared) {
+      const std::string attempt_id = absl::StrCat(attempt_prefix_, ++attempts_);
+      absl::StatusOr<TransactionLog::Appended> appended =
+          AppendRetrying(record, expected_last, *expected_attempt, attempt_id, deadline);
+      if (absl::IsAborted(appended.status())) {
+        if (absl::Status s = CheckLogNotBehind(expected_last); !s.ok()) appended = s;
       }
-      record->info.id = appended->id;
-      return record->info;
+      // After an unanswered append, a retry can be refused because the
+      // first one is in the log: then the entry after expected_last is it.
+      if ((absl::IsAborted(appended.status()) && AppliedAs(expected_last + 1, attempt_id, time_left())) ||
+          (absl::IsUnavailable(appended.status()) && AppliedAs(expected_last + 1, attempt_id, absl::Seconds(1)))) {
+        appended = TransactionLog::Appended{expected_last + 1, true};
+      }
+      if (!appended.ok()) {
+        refused = appended.status();
+        break;
+      }
+      appended_ids.emplace_back(request, appended->id);
+      expected_last = appended->id;
+      *expected_attempt = attempt_id;
     }
-    if (absl::IsAborted(appended.status())) {
+    // The appended ones are answered once this node has applied them.
+    if (!appended_ids.empty()) {
+      const absl::Status applied = db_->AwaitTransaction(appended_ids.back().second, time_left());
+      for (const auto& [request, id] : appended_ids) {
+        if (applied.ok()) {
+          request->result = db_->GetTransaction(id);
+        } else {
+          request->result = absl::UnavailableError(
+              absl::StrCat("transaction ", id, " is in the log but not yet applied on this node: ", applied.message()));
+        }
+        waiting.erase(std::find(waiting.begin(), waiting.end(), request));
+      }
+    }
+    if (refused.ok()) continue;
+    if (absl::IsAborted(refused)) {
       // Another node appended first (and this one has applied it). Nodes
       // that lost together would race again at once: a random pause,
       // longer after each loss, spreads them out.
       absl::SleepFor(absl::Microseconds(absl::Uniform(rng_, 0, 500 * (attempt + 1))));
       continue;
     }
-    if (absl::IsFailedPrecondition(appended.status())) {
+    if (absl::IsFailedPrecondition(refused) && refused.message().find("is not the one") != absl::string_view::npos) {
       // The log's entry `expected_last` is not the one applied here: a
       // server that lost its leadership may still answer for a moment, or
       // this node applied an entry the log did not keep, and then the
       // follower stops the node when the next entry arrives.
       absl::SleepFor(absl::Milliseconds(50 * (attempt + 1)));
       if (attempt + 1 == options_.max_attempts) {
-        Stop(absl::DataLossError(absl::StrCat(appended.status().message(),
-                                              ": this node's history is not the log's; re-seed it (docs/cluster.md)")));
+        Stop(absl::DataLossError(
+            absl::StrCat(refused.message(), ": this node's history is not the log's; re-seed it (docs/cluster.md)")));
       }
       continue;
     }
-    if (absl::IsUnavailable(appended.status())) {
-      return absl::UnavailableError(absl::StrCat(appended.status().message(), " within ",
-                                                 absl::FormatDuration(options_.commit_timeout),
-                                                 ": the transaction may or may not be committed"));
+    if (absl::IsUnavailable(refused)) {
+      return answer_all(absl::UnavailableError(absl::StrCat(refused.message(), " within ",
+                                                            absl::FormatDuration(options_.commit_timeout),
+                                                            ": the transaction may or may not be committed")));
     }
-    return appended.status();
+    return answer_all(refused);
   }
-  if (absl::Status s = follower_status(); !s.ok()) return s;
-  return absl::AbortedError(absl::StrCat("other nodes appended first ", options_.max_attempts,
-                                         " times in a row: the transaction is not committed, try again"));
+  if (waiting.empty()) return;
+  if (absl::Status s = follower_status(); !s.ok()) return answer_all(s);
+  answer_all(absl::AbortedError(absl::StrCat("other nodes appended first ", options_.max_attempts,
+                                             " times in a row: the transaction is not committed, try again")));
+}
+
+std::vector<Node::Prepared> Node::Prepare(std::vector<CommitRequest*>* waiting) {
+  std::vector<const Transaction*> txns;
+  for (CommitRequest* r : *waiting) txns.push_back(r->txn);
+  std::vector<absl::StatusOr<LogRecord>> records = db_->PrepareCommits(txns);
+  std::vector<Prepared> prepared;
+  std::vector<CommitRequest*> still_waiting;
+  for (size_t i = 0; i < records.size(); ++i) {
+    CommitRequest* r = (*waiting)[i];
+    if (!records[i].ok()) {
+      r->result = records[i].status();
+      continue;
+    }
+    std::string bytes = EncodeLogRecord(*records[i]);
+    if (bytes.size() > log_->max_record_bytes()) {
+      r->result = absl::InvalidArgumentError(absl::StrCat(
+          "the transaction is ", bytes.size(), " bytes as a log record, over the ", log_->max_record_bytes(),
+          " bytes ", log_->description(), " takes: split it, or raise the servers' max_payload (docs/cluster.md)"));
+      // The ones after it were numbered as if it would be appended.
+      for (size_t j = i + 1; j < records.size(); ++j) still_waiting.push_back((*waiting)[j]);
+      break;
+    }
+    prepared.push_back({r, std::move(bytes), records[i]->info.id});
+    still_waiting.push_back(r);
+  }
+  *waiting = std::move(still_waiting);
+  return prepared;
 }
 
 absl::Status Node::CommitAll(const TransactionSource& next, size_t* committed) {

@@ -45,7 +45,7 @@ struct NodeOptions {
   // then fails with Unavailable: it may or may not be in the log.
   absl::Duration commit_timeout = absl::Seconds(10);
   // The most log entries the node applies as one write batch and one sync.
-  size_t apply_group = 1024;
+  size_t apply_group = 65536;
 };
 
 // What `hindsight status` and SHOW hindsight_status report of a node.
@@ -75,7 +75,8 @@ class Node final : public Database {
   // Validates `txn` against this node's last applied transaction H, appends
   // its record to the log as entry H+1, and returns once this node has
   // applied it. When another node appended first, waits until this node has
-  // applied that entry and tries again. Errors: Commit's own (nothing
+  // applied that entry and tries again. Concurrent calls are appended one
+  // after another by the first of them, and wait for their apply together. Errors: Commit's own (nothing
   // appended); InvalidArgument when the record is over the log's record
   // limit (nothing appended); Aborted after NodeOptions::max_attempts lost
   // races; Unavailable when the log did not acknowledge in time (the commit
@@ -87,7 +88,9 @@ class Node final : public Database {
   absl::Status CommitAll(const TransactionSource& next, size_t* committed) override;
   absl::Status BulkLoad(const TransactionSource& next, size_t* loaded) override;
 
-  absl::StatusOr<LogRecord> PrepareCommit(const Transaction& txn) override { return db_->PrepareCommit(txn); }
+  std::vector<absl::StatusOr<LogRecord>> PrepareCommits(const std::vector<const Transaction*>& txns) override {
+    return db_->PrepareCommits(txns);
+  }
   absl::Status AwaitTransaction(uint64_t id, absl::Duration timeout) const override {
     return db_->AwaitTransaction(id, timeout);
   }
@@ -125,10 +128,26 @@ class Node final : public Database {
   // Applies `entries`, consecutive from the one after the last applied, as
   // one group. An error here stops the follower.
   absl::Status Apply(const std::vector<LogEntry>& entries);
-  // Appends `record` (to follow entry `expected_last`) as `attempt_id`,
-  // retrying an unanswered append with the same attempt id until
-  // `deadline`.
+  struct CommitRequest;
+  // A transaction's record, ready to append as entry `id`.
+  struct Prepared {
+    CommitRequest* request;
+    std::string record;
+    uint64_t id;
+  };
+  // Appends the transactions of `group` (Commit calls queued together),
+  // one after another, and answers each request.
+  void CommitGroup(const std::vector<CommitRequest*>& group);
+  // The records of the `*waiting` requests, numbered from the entry after
+  // the last applied one. Answers the rejected requests and drops them
+  // from `*waiting`; after a record too large for the log, returns only
+  // the ones before it (the rest stay waiting, to be numbered again).
+  std::vector<Prepared> Prepare(std::vector<CommitRequest*>* waiting);
+  // Appends `record` (to follow entry `expected_last`, stored by
+  // `expected_attempt`) as `attempt_id`, retrying an unanswered append with
+  // the same attempt id until `deadline`.
   absl::StatusOr<TransactionLog::Appended> AppendRetrying(const std::string& record, uint64_t expected_last,
+                                                          const std::string& expected_attempt,
                                                           const std::string& attempt_id, absl::Time deadline);
   // FailedPrecondition when the log has fewer entries than `applied`.
   absl::Status CheckLogNotBehind(uint64_t applied);
@@ -148,8 +167,9 @@ class Node final : public Database {
   const NodeOptions options_;
   const std::string attempt_prefix_;  // name and start time: attempt ids never repeat
   std::atomic<uint64_t> attempts_{0};
-  std::mutex writer_mu_;  // one commit at a time through this node
-  absl::BitGen rng_;      // pauses after a lost race (under writer_mu_)
+  std::mutex commit_queue_mu_;
+  std::deque<CommitRequest*> commit_queue_;  // Commit calls in arrival order; the first appends
+  absl::BitGen rng_;  // pauses after a lost race (the first in the queue's)
 
   std::atomic<bool> stopping_{false};
   mutable std::mutex follower_mu_;

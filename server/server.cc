@@ -14,6 +14,10 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/strip.h"
+#include "absl/strings/str_split.h"
 #include "server/pg_protocol.h"
 #include "server/protocol_handler.h"
 #include "server/scram.h"
@@ -21,6 +25,29 @@
 
 namespace hindsight::server {
 namespace {
+
+// How long a client that asks for hindsight.await_tx at start-up waits.
+constexpr absl::Duration kStartupAwait = absl::Seconds(10);
+
+// The transaction a client asks, at start-up, to see before its first
+// statement: start-up parameter hindsight.await_tx=N, or the same in libpq's
+// options ("-c hindsight.await_tx=N").
+std::optional<uint64_t> AwaitedTransaction(const std::map<std::string, std::string>& params) {
+  constexpr std::string_view kName = "hindsight.await_tx";
+  uint64_t id = 0;
+  if (auto it = params.find(std::string(kName)); it != params.end() && absl::SimpleAtoi(it->second, &id)) return id;
+  auto options = params.find("options");
+  if (options == params.end()) return std::nullopt;
+  for (absl::string_view word : absl::StrSplit(options->second, ' ', absl::SkipEmpty())) {
+    absl::ConsumePrefix(&word, "-c");
+    absl::ConsumePrefix(&word, "--");
+    if (absl::ConsumePrefix(&word, absl::string_view(kName.data(), kName.size())) && absl::ConsumePrefix(&word, "=") &&
+        absl::SimpleAtoi(word, &id)) {
+      return id;
+    }
+  }
+  return std::nullopt;
+}
 
 using asio::awaitable;
 using asio::use_awaitable;
@@ -370,6 +397,13 @@ awaitable<void> Connection::Run() {
       } else if (!server_->Admit(pid_)) {
         co_await Fatal("53300", "sorry, too many clients already");
       } else if (co_await Authenticate(user, &read_only)) {
+        if (const std::optional<uint64_t> awaited = AwaitedTransaction(startup->params); awaited) {
+          // Read-your-writes across cluster nodes, from the first statement.
+          if (absl::Status s = server_->db()->AwaitTransaction(*awaited, kStartupAwait); !s.ok()) {
+            co_await Fatal("57014", std::string(s.message()));
+            co_return;
+          }
+        }
         std::string out;
         AppendAuthenticationOk(&out);
         for (const auto& [name, value] : ServerParameters()) AppendParameterStatus(name, value, &out);

@@ -44,12 +44,25 @@ absl::StatusOr<CommitPlan> DbImpl::Plan(const Transaction& txn, const Transactio
   return PlanCommit(state, txn, previous.id + 1, time, names_, closed_bytes_in_record_);
 }
 
-absl::StatusOr<LogRecord> DbImpl::PrepareCommit(const Transaction& txn) {
-  if (read_only()) return RefuseWrite();
+std::vector<absl::StatusOr<LogRecord>> DbImpl::PrepareCommits(const std::vector<const Transaction*>& txns) {
+  std::vector<absl::StatusOr<LogRecord>> records;
+  if (read_only()) {
+    records.assign(txns.size(), RefuseWrite());
+    return records;
+  }
   std::lock_guard write_lock(write_mu_);
   RocksReader reader(db_.get(), handles_);
-  HS_ASSIGN_OR_RETURN(const CommitPlan plan, Plan(txn, LastTransaction(), &reader));
-  return DecodeLogRecord(plan.log_record);
+  TransactionInfo previous = LastTransaction();
+  for (const Transaction* txn : txns) {
+    absl::StatusOr<CommitPlan> plan = Plan(*txn, previous, &reader);
+    if (!plan.ok()) {
+      records.push_back(plan.status());
+      continue;
+    }
+    records.push_back(DecodeLogRecord(plan->log_record));
+    if (records.back().ok()) previous = plan->info;
+  }
+  return records;
 }
 
 void DbImpl::InternNewNames(const CommitPlan& plan) {

@@ -67,6 +67,10 @@ Database::TransactionSource SourceOf(const std::vector<Transaction>& txns) {
 
 }  // namespace
 
+absl::StatusOr<LogRecord> Database::PrepareCommit(const Transaction& txn) {
+  return std::move(PrepareCommits({&txn}).front());
+}
+
 absl::Status Database::CommitAll(const std::vector<Transaction>& txns, size_t* committed) {
   return CommitAll(SourceOf(txns), committed);
 }

@@ -36,7 +36,7 @@ class DbImpl final : public Database {
   ~DbImpl() override;
 
   absl::StatusOr<TransactionInfo> Commit(const Transaction& txn) override;
-  absl::StatusOr<LogRecord> PrepareCommit(const Transaction& txn) override;
+  std::vector<absl::StatusOr<LogRecord>> PrepareCommits(const std::vector<const Transaction*>& txns) override;
   absl::Status AwaitTransaction(uint64_t id, absl::Duration timeout) const override;
   using Database::BulkLoad;
   using Database::CommitAll;

@@ -479,6 +479,20 @@ def test_cluster():
     cur.execute('Ukraine relation Syria')
     assert [r[3] for r in cur.fetchall()] == ['restored']
     conn.close()
+    # The same as a connection option, and its timeout.
+    conn = psycopg2.connect(dsn(first), options='-c hindsight.await_tx=8')
+    cur = conn.cursor()
+    cur.execute('count Ukraine relation Syria')
+    assert cur.fetchone()[0] == 1
+    conn.close()
+    started = time.time()
+    try:
+        psycopg2.connect(dsn(first).replace('connect_timeout=10', 'connect_timeout=30'),
+                         options='-c hindsight.await_tx=9')
+        raise AssertionError('connected before transaction 9 existed')
+    except psycopg2.OperationalError as e:
+        assert 'transaction 9 is not here' in str(e), str(e)
+    assert 9 < time.time() - started < 20
     stop_extra_nodes()
     demo_queries = QUERIES[:3] + ['* * * as of tx 7']
     assert answers(single, demo_queries) == answers(os.path.join(WORK, 'demo-2'), demo_queries)

@@ -66,7 +66,13 @@ class Database {
   // of committing `txn`, here or on any database with the same history (how
   // a cluster node writes, docs/cluster.md). Same errors as Commit.
   // Cost: Commit's reads; no write, but concurrent commits wait for it.
-  virtual absl::StatusOr<LogRecord> PrepareCommit(const Transaction& txn) = 0;
+  absl::StatusOr<LogRecord> PrepareCommit(const Transaction& txn);
+
+  // PrepareCommit for transactions to be committed one after another: each
+  // is numbered and timed as if the ones before it that were accepted had
+  // been committed (a rejected one gets its error and takes no number).
+  // An erase by digest names a key committed before the call.
+  virtual std::vector<absl::StatusOr<LogRecord>> PrepareCommits(const std::vector<const Transaction*>& txns) = 0;
 
   // Waits until transaction `id` is visible to this object's reads, or
   // `timeout` passes: DeadlineExceeded then. A read-only database sees only
