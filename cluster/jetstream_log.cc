@@ -14,6 +14,8 @@ namespace {
 
 // Room left in a message for the headers an append adds.
 constexpr size_t kHeaderAllowance = 512;
+// A connection whose requests have all failed this long is replaced.
+constexpr absl::Duration kReconnectAfter = absl::Seconds(10);
 
 int64_t Millis(absl::Duration d) { return std::max<int64_t>(1, absl::ToInt64Milliseconds(d)); }
 
@@ -46,7 +48,9 @@ std::string Header(natsMsg* msg, const char* key) {
 
 class JetStreamReader final : public LogReader {
  public:
-  explicit JetStreamReader(natsSubscription* sub) : sub_(sub) {}
+  // `connection` keeps the subscription's connection open.
+  JetStreamReader(natsSubscription* sub, std::shared_ptr<void> connection)
+      : sub_(sub), connection_(std::move(connection)) {}
   ~JetStreamReader() override {
     natsSubscription_Unsubscribe(sub_);
     natsSubscription_Destroy(sub_);
@@ -71,6 +75,7 @@ class JetStreamReader final : public LogReader {
 
  private:
   natsSubscription* sub_;
+  std::shared_ptr<void> connection_;
 };
 
 }  // namespace
@@ -90,8 +95,7 @@ struct JetStreamLog::Handles {
 JetStreamLog::JetStreamLog(const JetStreamOptions& options)
     : options_(options),
       subject_(options.stream + ".txlog"),
-      description_(absl::StrCat("stream ", options.stream, " at ", absl::StrJoin(options.servers, ","))),
-      handles_(std::make_unique<Handles>()) {}
+      description_(absl::StrCat("stream ", options.stream, " at ", absl::StrJoin(options.servers, ","))) {}
 
 JetStreamLog::~JetStreamLog() = default;
 
@@ -102,7 +106,9 @@ absl::StatusOr<std::unique_ptr<JetStreamLog>> JetStreamLog::Connect(const JetStr
   }
   if (options.servers.empty()) return absl::InvalidArgumentError("no NATS server given");
   std::unique_ptr<JetStreamLog> log(new JetStreamLog(options));
-  if (absl::Status s = log->Open(); !s.ok()) return s;
+  absl::StatusOr<std::shared_ptr<Handles>> handles = log->Open();
+  if (!handles.ok()) return handles.status();
+  log->handles_ = *std::move(handles);
   // Servers that have just started elect their JetStream leader first.
   const absl::Time deadline = absl::Now() + options.start_timeout;
   for (;;) {
@@ -113,8 +119,9 @@ absl::StatusOr<std::unique_ptr<JetStreamLog>> JetStreamLog::Connect(const JetStr
   }
 }
 
-absl::Status JetStreamLog::Open() {
-  Handles& h = *handles_;
+absl::StatusOr<std::shared_ptr<JetStreamLog::Handles>> JetStreamLog::Open() const {
+  auto handles = std::make_shared<Handles>();
+  Handles& h = *handles;
   std::vector<const char*> servers;
   for (const std::string& s : options_.servers) servers.push_back(s.c_str());
   natsStatus s = natsOptions_Create(&h.options);
@@ -136,11 +143,34 @@ absl::Status JetStreamLog::Open() {
   js_options.Wait = Millis(options_.request_timeout);
   s = natsConnection_JetStream(&h.js, h.connection, &js_options);
   if (s != NATS_OK) return absl::UnavailableError(absl::StrCat("cannot use JetStream: ", NatsError(s)));
-  return absl::OkStatus();
+  return handles;
+}
+
+std::shared_ptr<JetStreamLog::Handles> JetStreamLog::handles() const {
+  std::lock_guard lock(handles_mu_);
+  return handles_;
+}
+
+absl::Status JetStreamLog::Note(absl::Status status) {
+  std::lock_guard lock(handles_mu_);
+  if (!absl::IsUnavailable(status)) {
+    failing_since_ = absl::InfiniteFuture();
+    return status;
+  }
+  const absl::Time now = absl::Now();
+  if (failing_since_ == absl::InfiniteFuture()) failing_since_ = now;
+  if (now - failing_since_ < kReconnectAfter) return status;
+  // The server this connection is on has answered nothing for a while,
+  // though it is still connected (one just out of a pause can be left
+  // without routes): connect again, to any of the servers.
+  failing_since_ = absl::InfiniteFuture();
+  if (absl::StatusOr<std::shared_ptr<Handles>> fresh = Open(); fresh.ok()) handles_ = *std::move(fresh);
+  return status;
 }
 
 absl::Status JetStreamLog::FindOrCreateStream() {
-  Handles& h = *handles_;
+  const std::shared_ptr<Handles> handles = this->handles();
+  Handles& h = *handles;
   jsStreamInfo* info = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   natsStatus s = js_GetStreamInfo(&info, h.js, options_.stream.c_str(), nullptr, &jerr);
@@ -175,7 +205,7 @@ absl::Status JetStreamLog::FindOrCreateStream() {
 
 absl::Status JetStreamLog::Recreate() {
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  const natsStatus s = js_DeleteStream(handles_->js, options_.stream.c_str(), nullptr, &jerr);
+  const natsStatus s = js_DeleteStream(handles()->js, options_.stream.c_str(), nullptr, &jerr);
   if (s != NATS_OK && jerr != JSStreamNotFoundErr) {
     return absl::UnavailableError(absl::StrCat("cannot delete stream ", options_.stream, ": ", NatsError(s)));
   }
@@ -206,12 +236,18 @@ absl::StatusOr<TransactionLog::Appended> JetStreamLog::Append(std::string_view r
   publish.MaxWait = Millis(options_.request_timeout);
   jsPubAck* ack = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  s = js_PublishMsg(&ack, handles_->js, msg.get(), &publish, &jerr);
+  s = js_PublishMsg(&ack, handles()->js, msg.get(), &publish, &jerr);
   if (s == NATS_OK) {
     const Appended appended{ack->Sequence, ack->Duplicate};
     jsPubAck_Destroy(ack);
+    Note(absl::OkStatus());
     return appended;
   }
+  return Note(AppendError(s, jerr, expected_last, record.size()));
+}
+
+absl::Status JetStreamLog::AppendError(int nats_status, int jerr, uint64_t expected_last, size_t bytes) {
+  const natsStatus s = static_cast<natsStatus>(nats_status);
   if (jerr == JSStreamWrongLastSequenceErr) {
     return absl::AbortedError(absl::StrCat("another writer appended after entry ", expected_last));
   }
@@ -220,7 +256,7 @@ absl::StatusOr<TransactionLog::Appended> JetStreamLog::Append(std::string_view r
         absl::StrCat("entry ", expected_last, " of the stream is not the one this writer has"));
   }
   if (jerr == JSStreamMessageExceedsMaximumErr || s == NATS_MAX_PAYLOAD) {
-    return absl::InvalidArgumentError(absl::StrCat("the stream refused a record of ", record.size(),
+    return absl::InvalidArgumentError(absl::StrCat("the stream refused a record of ", bytes,
                                                    " bytes as too large: ", NatsError(s)));
   }
   return absl::UnavailableError(absl::StrCat("the stream did not take the record: ", NatsError(s),
@@ -231,8 +267,11 @@ absl::StatusOr<TransactionLog::Appended> JetStreamLog::Append(std::string_view r
 absl::StatusOr<uint64_t> JetStreamLog::LastId() {
   jsStreamInfo* info = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  const natsStatus s = js_GetStreamInfo(&info, handles_->js, options_.stream.c_str(), nullptr, &jerr);
-  if (s != NATS_OK) return absl::UnavailableError(absl::StrCat("cannot read stream ", options_.stream, ": ", NatsError(s)));
+  const natsStatus s = js_GetStreamInfo(&info, handles()->js, options_.stream.c_str(), nullptr, &jerr);
+  if (s != NATS_OK) {
+    return Note(absl::UnavailableError(absl::StrCat("cannot read stream ", options_.stream, ": ", NatsError(s))));
+  }
+  Note(absl::OkStatus());
   const uint64_t last = info->State.LastSeq;
   jsStreamInfo_Destroy(info);
   return last;
@@ -247,12 +286,13 @@ absl::StatusOr<std::unique_ptr<LogReader>> JetStreamLog::Read(uint64_t first) {
   sub_options.Config.OptStartSeq = std::max<uint64_t>(first, 1);
   natsSubscription* sub = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  const natsStatus s = js_SubscribeSync(&sub, handles_->js, subject_.c_str(), nullptr, &sub_options, &jerr);
+  std::shared_ptr<Handles> handles = this->handles();
+  const natsStatus s = js_SubscribeSync(&sub, handles->js, subject_.c_str(), nullptr, &sub_options, &jerr);
   if (s != NATS_OK) {
-    return absl::UnavailableError(absl::StrCat("cannot follow stream ", options_.stream, ": ", NatsError(s)));
+    return Note(absl::UnavailableError(absl::StrCat("cannot follow stream ", options_.stream, ": ", NatsError(s))));
   }
   natsSubscription_SetPendingLimits(sub, -1, -1);
-  return std::make_unique<JetStreamReader>(sub);
+  return std::make_unique<JetStreamReader>(sub, std::move(handles));
 }
 
 }  // namespace hindsight::cluster

@@ -9,6 +9,7 @@
 #define HINDSIGHT_CLUSTER_JETSTREAM_LOG_H_
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -57,14 +58,22 @@ class JetStreamLog final : public TransactionLog {
  private:
   struct Handles;  // the nats.c connection and JetStream context
   explicit JetStreamLog(const JetStreamOptions& options);
-  absl::Status Open();
+  // A new connection to any of the servers.
+  absl::StatusOr<std::shared_ptr<Handles>> Open() const;
   absl::Status FindOrCreateStream();
+  std::shared_ptr<Handles> handles() const;
+  // Returns `status`, after noting it: when requests have failed with
+  // Unavailable for a while, the connection is replaced.
+  absl::Status Note(absl::Status status);
+  static absl::Status AppendError(int nats_status, int jerr, uint64_t expected_last, size_t bytes);
 
   JetStreamOptions options_;
   std::string subject_;
   std::string description_;
   size_t max_record_bytes_ = 0;
-  std::unique_ptr<Handles> handles_;
+  mutable std::mutex handles_mu_;
+  std::shared_ptr<Handles> handles_;  // replaced by Note
+  absl::Time failing_since_ = absl::InfiniteFuture();  // under handles_mu_
 };
 
 }  // namespace hindsight::cluster

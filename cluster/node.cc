@@ -192,7 +192,7 @@ absl::StatusOr<TransactionLog::Appended> Node::AppendRetrying(const std::string&
 absl::Status Node::CheckLogNotBehind(uint64_t applied) {
   absl::StatusOr<uint64_t> log_last = log_->LastId();
   if (!log_last.ok() || *log_last >= applied) return absl::OkStatus();
-  return absl::FailedPreconditionError(absl::StrCat(
+  return absl::DataLossError(absl::StrCat(
       log_->description(), " has ", *log_last, " entries but this node applied ", applied,
       ": the NATS servers lost entries they had acknowledged; re-seed the stream from a node (docs/cluster.md)"));
 }
@@ -295,7 +295,7 @@ void Node::CommitGroup(const std::vector<CommitRequest*>& group) {
       absl::SleepFor(absl::Microseconds(absl::Uniform(rng_, 0, 500 * (attempt + 1))));
       continue;
     }
-    if (absl::IsFailedPrecondition(refused) && refused.message().find("is not the one") != absl::string_view::npos) {
+    if (absl::IsFailedPrecondition(refused)) {
       // The log's entry `expected_last` is not the one applied here: a
       // server that lost its leadership may still answer for a moment, or
       // this node applied an entry the log did not keep, and then the

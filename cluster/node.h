@@ -149,7 +149,7 @@ class Node final : public Database {
   absl::StatusOr<TransactionLog::Appended> AppendRetrying(const std::string& record, uint64_t expected_last,
                                                           const std::string& expected_attempt,
                                                           const std::string& attempt_id, absl::Time deadline);
-  // FailedPrecondition when the log has fewer entries than `applied`.
+  // DataLoss when the log has fewer entries than `applied`.
   absl::Status CheckLogNotBehind(uint64_t applied);
   // Whether this node applies entry `id` within `wait`, and it is the one
   // `attempt_id` appended.

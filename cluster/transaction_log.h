@@ -65,7 +65,6 @@ class TransactionLog {
   virtual size_t max_record_bytes() const = 0;
 
   // A reader from entry `first` (>= 1) on, following the log as it grows.
-  // It must not outlive this object.
   virtual absl::StatusOr<std::unique_ptr<LogReader>> Read(uint64_t first) = 0;
 
   // Where the log is, for messages: "stream hindsight at nats://...".
