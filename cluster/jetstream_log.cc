@@ -3,7 +3,10 @@
 #include <nats/nats.h>
 
 #include <algorithm>
+#include <condition_variable>
+#include <mutex>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -39,6 +42,25 @@ struct MsgDeleter {
   void operator()(natsMsg* m) const { natsMsg_Destroy(m); }
 };
 using MsgPtr = std::unique_ptr<natsMsg, MsgDeleter>;
+
+// A message of `record` on `subject` with an append's headers (see
+// TransactionLog::Append); nullptr if the client cannot build it.
+MsgPtr AppendMessage(const std::string& subject, const std::string& stream, std::string_view record,
+                     uint64_t expected_last, const std::string& expected_last_attempt, const std::string& attempt_id) {
+  natsMsg* raw = nullptr;
+  if (natsMsg_Create(&raw, subject.c_str(), nullptr, record.data(), static_cast<int>(record.size())) != NATS_OK) {
+    return nullptr;
+  }
+  MsgPtr msg(raw);
+  const std::string expected = absl::StrCat(expected_last);
+  natsStatus s = natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", attempt_id.c_str());
+  if (s == NATS_OK) s = natsMsgHeader_Set(msg.get(), "Nats-Expected-Last-Sequence", expected.c_str());
+  if (s == NATS_OK) s = natsMsgHeader_Set(msg.get(), "Nats-Expected-Stream", stream.c_str());
+  if (s == NATS_OK && expected_last > 0) {
+    s = natsMsgHeader_Set(msg.get(), "Nats-Expected-Last-Msg-Id", expected_last_attempt.c_str());
+  }
+  return s == NATS_OK ? std::move(msg) : nullptr;
+}
 
 // The value of header `key` of `msg` ("" when it has none).
 std::string Header(natsMsg* msg, const char* key) {
@@ -80,10 +102,50 @@ class JetStreamReader final : public LogReader {
 
 }  // namespace
 
+// An AppendAll waiting for the answers to its records.
+struct JetStreamLog::Batch {
+  std::mutex mu;
+  std::condition_variable answered;
+  std::vector<absl::StatusOr<Appended>> answers;  // under mu
+  size_t unanswered = 0;                          // under mu
+  uint64_t expected_last = 0;                     // of the first record
+  std::vector<size_t> bytes;
+};
+
 struct JetStreamLog::Handles {
   natsOptions* options = nullptr;
   natsConnection* connection = nullptr;
   jsCtx* js = nullptr;
+  // The asynchronous appends waiting for an answer: attempt id -> batch,
+  // index in it.
+  std::mutex mu;
+  absl::flat_hash_map<std::string, std::pair<std::shared_ptr<Batch>, size_t>> waiting;
+
+  // nats.c's answer to an asynchronous append (on its own thread).
+  static void OnAnswer(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, void* closure) {
+    MsgPtr owned(msg);
+    Handles* self = static_cast<Handles*>(closure);
+    std::pair<std::shared_ptr<Batch>, size_t> entry;
+    {
+      std::lock_guard lock(self->mu);
+      auto it = self->waiting.find(Header(msg, "Nats-Msg-Id"));
+      if (it == self->waiting.end()) return;  // its AppendAll gave up waiting
+      entry = std::move(it->second);
+      self->waiting.erase(it);
+    }
+    Batch& batch = *entry.first;
+    const size_t i = entry.second;
+    absl::StatusOr<Appended> answer =
+        ack != nullptr ? absl::StatusOr<Appended>(Appended{ack->Sequence, ack->Duplicate})
+        : error != nullptr
+            ? absl::StatusOr<Appended>(AppendError(error->Err, error->ErrCode, batch.expected_last + i, batch.bytes[i]))
+            : absl::StatusOr<Appended>(absl::UnavailableError("no answer"));
+    std::lock_guard lock(batch.mu);
+    batch.answers[i] = std::move(answer);
+    --batch.unanswered;
+    batch.answered.notify_all();
+  }
+
   ~Handles() {
     jsCtx_Destroy(js);
     if (connection != nullptr) natsConnection_Close(connection);
@@ -141,6 +203,8 @@ absl::StatusOr<std::shared_ptr<JetStreamLog::Handles>> JetStreamLog::Open() cons
   jsOptions js_options;
   jsOptions_Init(&js_options);
   js_options.Wait = Millis(options_.request_timeout);
+  js_options.PublishAsync.AckHandler = &Handles::OnAnswer;
+  js_options.PublishAsync.AckHandlerClosure = handles.get();
   s = natsConnection_JetStream(&h.js, h.connection, &js_options);
   if (s != NATS_OK) return absl::UnavailableError(absl::StrCat("cannot use JetStream: ", NatsError(s)));
   return handles;
@@ -219,24 +283,14 @@ absl::StatusOr<TransactionLog::Appended> JetStreamLog::Append(std::string_view r
     return absl::InvalidArgumentError(absl::StrCat("a record of ", record.size(), " bytes is over the ",
                                                    max_record_bytes_, " bytes the stream takes"));
   }
-  natsMsg* raw = nullptr;
-  natsStatus s = natsMsg_Create(&raw, subject_.c_str(), nullptr, record.data(), static_cast<int>(record.size()));
-  if (s != NATS_OK) return absl::InternalError(absl::StrCat("cannot build a message: ", NatsError(s)));
-  MsgPtr msg(raw);
-  const std::string expected = absl::StrCat(expected_last);
-  s = natsMsgHeader_Set(msg.get(), "Nats-Msg-Id", attempt_id.c_str());
-  if (s == NATS_OK) s = natsMsgHeader_Set(msg.get(), "Nats-Expected-Last-Sequence", expected.c_str());
-  if (s == NATS_OK) s = natsMsgHeader_Set(msg.get(), "Nats-Expected-Stream", options_.stream.c_str());
-  if (s == NATS_OK && expected_last > 0) {
-    s = natsMsgHeader_Set(msg.get(), "Nats-Expected-Last-Msg-Id", expected_last_attempt.c_str());
-  }
-  if (s != NATS_OK) return absl::InternalError(absl::StrCat("cannot build a message: ", NatsError(s)));
+  MsgPtr msg = AppendMessage(subject_, options_.stream, record, expected_last, expected_last_attempt, attempt_id);
+  if (msg == nullptr) return absl::InternalError("cannot build a message");
   jsPubOptions publish;
   jsPubOptions_Init(&publish);
   publish.MaxWait = Millis(options_.request_timeout);
   jsPubAck* ack = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
-  s = js_PublishMsg(&ack, handles()->js, msg.get(), &publish, &jerr);
+  const natsStatus s = js_PublishMsg(&ack, handles()->js, msg.get(), &publish, &jerr);
   if (s == NATS_OK) {
     const Appended appended{ack->Sequence, ack->Duplicate};
     jsPubAck_Destroy(ack);
@@ -244,6 +298,64 @@ absl::StatusOr<TransactionLog::Appended> JetStreamLog::Append(std::string_view r
     return appended;
   }
   return Note(AppendError(s, jerr, expected_last, record.size()));
+}
+
+std::vector<absl::StatusOr<TransactionLog::Appended>> JetStreamLog::AppendAll(
+    const std::vector<std::string>& records, uint64_t expected_last, const std::string& expected_last_attempt,
+    const std::vector<std::string>& attempt_ids) {
+  // One record: a request and its answer, without the asynchronous
+  // machinery (a hand-off to the client's thread for the answer).
+  if (records.size() == 1) return {Append(records[0], expected_last, expected_last_attempt, attempt_ids[0])};
+  auto batch = std::make_shared<Batch>();
+  batch->answers.assign(records.size(), absl::AbortedError("not sent: a record before it was refused"));
+  batch->expected_last = expected_last;
+  for (const std::string& r : records) batch->bytes.push_back(r.size());
+  const std::shared_ptr<Handles> handles = this->handles();
+  jsPubOptions publish;
+  jsPubOptions_Init(&publish);
+  publish.MaxWait = Millis(options_.request_timeout);
+  size_t sent = 0;
+  for (; sent < records.size(); ++sent) {
+    if (records[sent].size() > max_record_bytes_) {
+      batch->answers[sent] = absl::InvalidArgumentError(absl::StrCat(
+          "a record of ", records[sent].size(), " bytes is over the ", max_record_bytes_, " bytes the stream takes"));
+      break;
+    }
+    MsgPtr msg = AppendMessage(subject_, options_.stream, records[sent], expected_last + sent,
+                               sent == 0 ? expected_last_attempt : attempt_ids[sent - 1], attempt_ids[sent]);
+    if (msg == nullptr) break;
+    {
+      std::lock_guard lock(handles->mu);
+      handles->waiting[attempt_ids[sent]] = {batch, sent};
+    }
+    {
+      std::lock_guard lock(batch->mu);
+      ++batch->unanswered;
+    }
+    natsMsg* raw = msg.release();
+    if (const natsStatus s = js_PublishMsgAsync(handles->js, &raw, &publish); s != NATS_OK) {
+      natsMsg_Destroy(raw);
+      std::lock_guard lock(handles->mu);
+      handles->waiting.erase(attempt_ids[sent]);
+      std::lock_guard batch_lock(batch->mu);
+      --batch->unanswered;
+      batch->answers[sent] = absl::UnavailableError(absl::StrCat("the stream did not take the record: ", NatsError(s)));
+      break;
+    }
+  }
+  std::unique_lock lock(batch->mu);
+  batch->answered.wait_for(lock, absl::ToChronoMilliseconds(options_.request_timeout + absl::Seconds(1)),
+                           [&] { return batch->unanswered == 0; });
+  std::vector<absl::StatusOr<Appended>> answers = batch->answers;
+  lock.unlock();
+  {
+    std::lock_guard handles_lock(handles->mu);
+    for (size_t i = 0; i < sent; ++i) {
+      if (handles->waiting.erase(attempt_ids[i]) > 0) answers[i] = absl::UnavailableError("the stream did not answer");
+    }
+  }
+  for (const auto& answer : answers) Note(answer.status());
+  return answers;
 }
 
 absl::Status JetStreamLog::AppendError(int nats_status, int jerr, uint64_t expected_last, size_t bytes) {

@@ -50,6 +50,9 @@ class JetStreamLog final : public TransactionLog {
 
   absl::StatusOr<Appended> Append(std::string_view record, uint64_t expected_last,
                                   const std::string& expected_last_attempt, const std::string& attempt_id) override;
+  std::vector<absl::StatusOr<Appended>> AppendAll(const std::vector<std::string>& records, uint64_t expected_last,
+                                                  const std::string& expected_last_attempt,
+                                                  const std::vector<std::string>& attempt_ids) override;
   absl::StatusOr<uint64_t> LastId() override;
   size_t max_record_bytes() const override { return max_record_bytes_; }
   absl::StatusOr<std::unique_ptr<LogReader>> Read(uint64_t first) override;
@@ -57,6 +60,7 @@ class JetStreamLog final : public TransactionLog {
 
  private:
   struct Handles;  // the nats.c connection and JetStream context
+  struct Batch;    // an AppendAll's records waiting for their answers
   explicit JetStreamLog(const JetStreamOptions& options);
   // A new connection to any of the servers.
   absl::StatusOr<std::shared_ptr<Handles>> Open() const;

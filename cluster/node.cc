@@ -50,10 +50,8 @@ absl::Status Node::CheckPrefixOfLog() {
         ": it is not a node of this log (to put a database's history on an empty stream: hindsight cluster init)"));
   }
   if (local.id == 0) return absl::OkStatus();
-  absl::StatusOr<std::unique_ptr<LogReader>> reader = log_->Read(local.id);
-  if (!reader.ok()) return reader.status();
-  absl::StatusOr<LogEntry> entry = (*reader)->Next(absl::Seconds(10));
-  if (!entry.ok()) return absl::UnavailableError(absl::StrCat("cannot read entry ", local.id, ": ", entry.status().message()));
+  absl::StatusOr<LogEntry> entry = ReadEntry(local.id, absl::Seconds(30));
+  if (!entry.ok()) return entry.status();
   absl::StatusOr<LogRecord> record = DecodeLogRecord(entry->record);
   if (!record.ok() || entry->id != local.id || record->info.time != local.time || record->info.source != local.source) {
     return absl::FailedPreconditionError(absl::StrCat("transaction ", local.id, " of the database is not entry ", local.id,
@@ -62,6 +60,21 @@ absl::Status Node::CheckPrefixOfLog() {
   }
   NoteApplied(entry->id, entry->attempt_id);
   return absl::OkStatus();
+}
+
+absl::StatusOr<LogEntry> Node::ReadEntry(uint64_t id, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  absl::Status why = absl::OkStatus();
+  // A reader whose entry does not come is replaced: servers just out of a
+  // failure can leave a new consumer without messages for a while.
+  while (absl::Now() < deadline) {
+    absl::StatusOr<std::unique_ptr<LogReader>> reader = log_->Read(id);
+    absl::StatusOr<LogEntry> entry = reader.ok() ? (*reader)->Next(absl::Seconds(5)) : reader.status();
+    if (entry.ok()) return entry;
+    why = entry.status();
+    absl::SleepFor(absl::Milliseconds(250));
+  }
+  return absl::UnavailableError(absl::StrCat("cannot read entry ", id, " of ", log_->description(), ": ", why.message()));
 }
 
 void Node::NoteApplied(uint64_t id, const std::string& attempt_id) {
@@ -178,13 +191,37 @@ absl::Status Node::Apply(const std::vector<LogEntry>& entries) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<TransactionLog::Appended> Node::AppendRetrying(const std::string& record, uint64_t expected_last,
-                                                              const std::string& expected_attempt,
-                                                              const std::string& attempt_id, absl::Time deadline) {
+absl::Status Node::AppendGroup(const std::vector<std::string>& records, uint64_t expected_last,
+                               const std::string& expected_attempt, const std::vector<std::string>& attempt_ids,
+                               absl::Time deadline, size_t* stored) {
+  *stored = 0;
   for (;;) {
-    absl::StatusOr<TransactionLog::Appended> appended =
-        log_->Append(record, expected_last, expected_attempt, attempt_id);
-    if (!absl::IsUnavailable(appended.status()) || absl::Now() >= deadline) return appended;
+    const std::vector<std::string> rest(records.begin() + *stored, records.end());
+    const std::vector<std::string> rest_ids(attempt_ids.begin() + *stored, attempt_ids.end());
+    const std::vector<absl::StatusOr<TransactionLog::Appended>> answers = log_->AppendAll(
+        rest, expected_last + *stored, *stored == 0 ? expected_attempt : attempt_ids[*stored - 1], rest_ids);
+    // Each record names the one before it: one the log took means all
+    // before it are in too, answered or not.
+    size_t in_log = 0;
+    for (size_t i = 0; i < answers.size(); ++i) {
+      if (answers[i].ok()) in_log = i + 1;
+    }
+    *stored += in_log;
+    if (*stored == records.size()) return absl::OkStatus();
+    const absl::Status refused = answers[in_log].status();
+    const uint64_t next = expected_last + *stored + 1;
+    if (absl::IsAborted(refused)) {
+      if (absl::Status s = CheckLogNotBehind(next - 1); !s.ok()) return s;
+    }
+    // After an unanswered append, a retry can be refused because the first
+    // one is in the log: then the log's next entry is it.
+    const absl::Duration wait = absl::IsAborted(refused) ? std::max(deadline - absl::Now(), absl::Seconds(1))
+                                                         : absl::Seconds(1);
+    if ((absl::IsAborted(refused) || absl::IsUnavailable(refused)) && AppliedAs(next, attempt_ids[*stored], wait)) {
+      ++*stored;
+      continue;
+    }
+    if (!absl::IsUnavailable(refused) || absl::Now() >= deadline) return refused;
     absl::SleepFor(absl::Milliseconds(100));
   }
 }
@@ -251,29 +288,16 @@ void Node::CommitGroup(const std::vector<CommitRequest*>& group) {
     uint64_t expected_last = prepared.front().id - 1;
     absl::StatusOr<std::string> expected_attempt = AttemptOf(expected_last);
     if (!expected_attempt.ok()) return answer_all(expected_attempt.status());
-    absl::Status refused = absl::OkStatus();
-    std::vector<std::pair<CommitRequest*, uint64_t>> appended_ids;
-    for (const auto& [request, record, id] : prepared) {
-      const std::string attempt_id = absl::StrCat(attempt_prefix_, ++attempts_);
-      absl::StatusOr<TransactionLog::Appended> appended =
-          AppendRetrying(record, expected_last, *expected_attempt, attempt_id, deadline);
-      if (absl::IsAborted(appended.status())) {
-        if (absl::Status s = CheckLogNotBehind(expected_last); !s.ok()) appended = s;
-      }
-      // After an unanswered append, a retry can be refused because the
-      // first one is in the log: then the entry after expected_last is it.
-      if ((absl::IsAborted(appended.status()) && AppliedAs(expected_last + 1, attempt_id, time_left())) ||
-          (absl::IsUnavailable(appended.status()) && AppliedAs(expected_last + 1, attempt_id, absl::Seconds(1)))) {
-        appended = TransactionLog::Appended{expected_last + 1, true};
-      }
-      if (!appended.ok()) {
-        refused = appended.status();
-        break;
-      }
-      appended_ids.emplace_back(request, appended->id);
-      expected_last = appended->id;
-      *expected_attempt = attempt_id;
+    std::vector<std::string> records, attempt_ids;
+    for (const Prepared& p : prepared) {
+      records.push_back(p.record);
+      attempt_ids.push_back(absl::StrCat(attempt_prefix_, ++attempts_));
     }
+    size_t stored = 0;
+    const absl::Status refused =
+        AppendGroup(records, expected_last, *expected_attempt, attempt_ids, deadline, &stored);
+    std::vector<std::pair<CommitRequest*, uint64_t>> appended_ids;
+    for (size_t k = 0; k < stored; ++k) appended_ids.emplace_back(prepared[k].request, expected_last + 1 + k);
     // The appended ones are answered once this node has applied them.
     if (!appended_ids.empty()) {
       const absl::Status applied = db_->AwaitTransaction(appended_ids.back().second, time_left());

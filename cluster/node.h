@@ -122,6 +122,8 @@ class Node final : public Database {
  private:
   Node(std::unique_ptr<Database> db, std::unique_ptr<TransactionLog> log, const NodeOptions& options);
   absl::Status CheckPrefixOfLog();
+  // Entry `id` of the log, trying for up to `timeout`.
+  absl::StatusOr<LogEntry> ReadEntry(uint64_t id, absl::Duration timeout);
   // The follower thread: reads the log from the entry after the last
   // applied one and applies what arrives, until stopped or an entry fails.
   void Follow();
@@ -143,12 +145,13 @@ class Node final : public Database {
   // from `*waiting`; after a record too large for the log, returns only
   // the ones before it (the rest stay waiting, to be numbered again).
   std::vector<Prepared> Prepare(std::vector<CommitRequest*>* waiting);
-  // Appends `record` (to follow entry `expected_last`, stored by
-  // `expected_attempt`) as `attempt_id`, retrying an unanswered append with
-  // the same attempt id until `deadline`.
-  absl::StatusOr<TransactionLog::Appended> AppendRetrying(const std::string& record, uint64_t expected_last,
-                                                          const std::string& expected_attempt,
-                                                          const std::string& attempt_id, absl::Time deadline);
+  // Appends `records` as TransactionLog::AppendAll does, retrying the
+  // unanswered ones with the same attempt ids until `deadline`. Sets
+  // `*stored` to how many of them, from the first, are in the log; returns
+  // why the next one is not (OK when all are).
+  absl::Status AppendGroup(const std::vector<std::string>& records, uint64_t expected_last,
+                           const std::string& expected_attempt, const std::vector<std::string>& attempt_ids,
+                           absl::Time deadline, size_t* stored);
   // DataLoss when the log has fewer entries than `applied`.
   absl::Status CheckLogNotBehind(uint64_t applied);
   // Whether this node applies entry `id` within `wait`, and it is the one

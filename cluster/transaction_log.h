@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -57,6 +58,16 @@ class TransactionLog {
   // with the same attempt_id.
   virtual absl::StatusOr<Appended> Append(std::string_view record, uint64_t expected_last,
                                           const std::string& expected_last_attempt, const std::string& attempt_id) = 0;
+
+  // Append for several records in a row, sent without waiting for each
+  // answer: records[i] as entry expected_last + 1 + i, only if the entry
+  // before it is the one attempt_ids[i - 1] stored (for i = 0: as Append).
+  // One answer per record, in order, as Append's; a record after a refused
+  // one is refused too.
+  virtual std::vector<absl::StatusOr<Appended>> AppendAll(const std::vector<std::string>& records,
+                                                          uint64_t expected_last,
+                                                          const std::string& expected_last_attempt,
+                                                          const std::vector<std::string>& attempt_ids) = 0;
 
   // The id of the last entry (0: the log is empty). Unavailable as above.
   virtual absl::StatusOr<uint64_t> LastId() = 0;

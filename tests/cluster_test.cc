@@ -313,6 +313,17 @@ class LosingFirstAnswer final : public TransactionLog {
     }
     return appended;
   }
+  std::vector<absl::StatusOr<Appended>> AppendAll(const std::vector<std::string>& records, uint64_t expected_last,
+                                                  const std::string& expected_last_attempt,
+                                                  const std::vector<std::string>& attempt_ids) override {
+    std::vector<absl::StatusOr<Appended>> answers =
+        log_->AppendAll(records, expected_last, expected_last_attempt, attempt_ids);
+    if (!answers.empty() && answers[0].ok() && !lost_) {
+      lost_ = true;
+      answers[0] = absl::UnavailableError("the answer was lost");
+    }
+    return answers;
+  }
   absl::StatusOr<uint64_t> LastId() override { return log_->LastId(); }
   size_t max_record_bytes() const override { return log_->max_record_bytes(); }
   absl::StatusOr<std::unique_ptr<cluster::LogReader>> Read(uint64_t first) override { return log_->Read(first); }
