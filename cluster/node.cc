@@ -4,6 +4,8 @@
 #include <condition_variable>
 #include <cstdio>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/random/distributions.h"
 #include "absl/strings/str_cat.h"
 #include "hindsight/log_record.h"
@@ -193,7 +195,7 @@ absl::Status Node::Apply(const std::vector<LogEntry>& entries) {
 
 absl::Status Node::AppendGroup(const std::vector<std::string>& records, uint64_t expected_last,
                                const std::string& expected_attempt, const std::vector<std::string>& attempt_ids,
-                               absl::Time deadline, size_t* stored) {
+                               absl::Time deadline, size_t* stored, bool* lost_answer) {
   *stored = 0;
   for (;;) {
     const std::vector<std::string> rest(records.begin() + *stored, records.end());
@@ -206,6 +208,7 @@ absl::Status Node::AppendGroup(const std::vector<std::string>& records, uint64_t
     for (size_t i = 0; i < answers.size(); ++i) {
       if (answers[i].ok()) in_log = i + 1;
     }
+    for (size_t i = in_log; i < answers.size(); ++i) *lost_answer |= absl::IsUnavailable(answers[i].status());
     *stored += in_log;
     if (*stored == records.size()) return absl::OkStatus();
     const absl::Status refused = answers[in_log].status();
@@ -275,12 +278,32 @@ void Node::CommitGroup(const std::vector<CommitRequest*>& group) {
   const absl::Time deadline = absl::Now() + options_.commit_timeout;
   const auto time_left = [&] { return std::max(deadline - absl::Now(), absl::Seconds(1)); };
   std::vector<CommitRequest*> waiting = group;  // not yet answered
+  GroupAttempts attempts;
+  attempts.scanned = db_->LastTransaction().id;
+  const auto answer = [&](CommitRequest* request, absl::StatusOr<TransactionInfo> result) {
+    request->result = std::move(result);
+    waiting.erase(std::find(waiting.begin(), waiting.end(), request));
+  };
+  // Answers the requests an earlier attempt put in the log (its answer
+  // lost), as this node has applied them.
+  const auto answer_applied = [&] {
+    for (const auto& [request, id] : attempts.Applied(*this)) {
+      if (std::find(waiting.begin(), waiting.end(), request) != waiting.end()) answer(request, db_->GetTransaction(id));
+    }
+  };
+  // Answers every waiting request with `status`, but those an attempt may
+  // have put in the log unanswered: they may or may not be committed.
   const auto answer_all = [&](const absl::Status& status) {
-    for (CommitRequest* r : waiting) r->result = status;
+    answer_applied();
+    for (CommitRequest* r : waiting) {
+      r->result = attempts.uncertain.contains(r) ? MayOrMayNot(status) : status;
+    }
     waiting.clear();
   };
   for (int attempt = 0; attempt < options_.max_attempts && !waiting.empty(); ++attempt) {
     if (absl::Status s = follower_status(); !s.ok()) return answer_all(s);
+    answer_applied();
+    if (waiting.empty()) return;
     const std::vector<Prepared> prepared = Prepare(&waiting);
     if (prepared.empty()) continue;  // all rejected, or one too large
     // Appended in order, each naming the one before it; the first follows
@@ -292,24 +315,26 @@ void Node::CommitGroup(const std::vector<CommitRequest*>& group) {
     for (const Prepared& p : prepared) {
       records.push_back(p.record);
       attempt_ids.push_back(absl::StrCat(attempt_prefix_, ++attempts_));
+      attempts.sent[attempt_ids.back()] = p.request;
     }
     size_t stored = 0;
+    bool lost_answer = false;
     const absl::Status refused =
-        AppendGroup(records, expected_last, *expected_attempt, attempt_ids, deadline, &stored);
-    std::vector<std::pair<CommitRequest*, uint64_t>> appended_ids;
-    for (size_t k = 0; k < stored; ++k) appended_ids.emplace_back(prepared[k].request, expected_last + 1 + k);
+        AppendGroup(records, expected_last, *expected_attempt, attempt_ids, deadline, &stored, &lost_answer);
+    if (lost_answer) {
+      for (size_t k = stored; k < prepared.size(); ++k) attempts.uncertain.insert(prepared[k].request);
+    }
     // The appended ones are answered once this node has applied them.
-    if (!appended_ids.empty()) {
-      const absl::Status applied = db_->AwaitTransaction(appended_ids.back().second, time_left());
-      for (const auto& [request, id] : appended_ids) {
-        if (applied.ok()) {
-          request->result = db_->GetTransaction(id);
-        } else {
-          request->result = absl::UnavailableError(
-              absl::StrCat("transaction ", id, " is in the log but not yet applied on this node: ", applied.message()));
-        }
-        waiting.erase(std::find(waiting.begin(), waiting.end(), request));
+    if (stored > 0) {
+      const absl::Status applied = db_->AwaitTransaction(expected_last + stored, time_left());
+      for (size_t k = 0; k < stored; ++k) {
+        const uint64_t id = expected_last + 1 + k;
+        answer(prepared[k].request,
+               applied.ok() ? db_->GetTransaction(id)
+                            : absl::UnavailableError(absl::StrCat("transaction ", id, " is in the log but not yet applied ",
+                                                                  "on this node: ", applied.message())));
       }
+      attempts.scanned = std::max(attempts.scanned, expected_last + stored);
     }
     if (refused.ok()) continue;
     if (absl::IsAborted(refused)) {
@@ -331,17 +356,30 @@ void Node::CommitGroup(const std::vector<CommitRequest*>& group) {
       }
       continue;
     }
-    if (absl::IsUnavailable(refused)) {
-      return answer_all(absl::UnavailableError(absl::StrCat(refused.message(), " within ",
-                                                            absl::FormatDuration(options_.commit_timeout),
-                                                            ": the transaction may or may not be committed")));
-    }
+    if (absl::IsUnavailable(refused)) return answer_all(MayOrMayNot(refused));
     return answer_all(refused);
   }
   if (waiting.empty()) return;
   if (absl::Status s = follower_status(); !s.ok()) return answer_all(s);
   answer_all(absl::AbortedError(absl::StrCat("other nodes appended first ", options_.max_attempts,
                                              " times in a row: the transaction is not committed, try again")));
+}
+
+absl::Status Node::MayOrMayNot(const absl::Status& status) const {
+  return absl::UnavailableError(absl::StrCat(status.message(), " (within ", absl::FormatDuration(options_.commit_timeout),
+                                             "): the transaction may or may not be committed"));
+}
+
+std::vector<std::pair<Node::CommitRequest*, uint64_t>> Node::GroupAttempts::Applied(const Node& node) {
+  std::vector<std::pair<CommitRequest*, uint64_t>> found;
+  const uint64_t last = node.db_->LastTransaction().id;
+  for (uint64_t id = scanned + 1; id <= last; ++id) {
+    absl::StatusOr<std::string> attempt = node.AttemptOf(id);
+    if (!attempt.ok()) continue;
+    if (auto it = sent.find(*attempt); it != sent.end()) found.emplace_back(it->second, id);
+  }
+  scanned = std::max(scanned, last);
+  return found;
 }
 
 std::vector<Node::Prepared> Node::Prepare(std::vector<CommitRequest*>* waiting) {

@@ -27,6 +27,8 @@
 #include <utility>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -151,7 +153,20 @@ class Node final : public Database {
   // why the next one is not (OK when all are).
   absl::Status AppendGroup(const std::vector<std::string>& records, uint64_t expected_last,
                            const std::string& expected_attempt, const std::vector<std::string>& attempt_ids,
-                           absl::Time deadline, size_t* stored);
+                           absl::Time deadline, size_t* stored, bool* lost_answer);
+  // The attempts a group made so far: an attempt whose answer was lost
+  // can still be in the log, and then it is that request's commit.
+  struct GroupAttempts {
+    absl::flat_hash_map<std::string, CommitRequest*> sent;  // attempt id -> request
+    absl::flat_hash_set<CommitRequest*> uncertain;           // an attempt of theirs went unanswered
+    uint64_t scanned = 0;                                    // entries looked at for them
+    // The requests an attempt put in the log, with their ids, among the
+    // entries applied since the last call.
+    std::vector<std::pair<CommitRequest*, uint64_t>> Applied(const Node& node);
+  };
+  // `status` (why a commit was not acknowledged) as Unavailable: the
+  // transaction may or may not be committed.
+  absl::Status MayOrMayNot(const absl::Status& status) const;
   // DataLoss when the log has fewer entries than `applied`.
   absl::Status CheckLogNotBehind(uint64_t applied);
   // Whether this node applies entry `id` within `wait`, and it is the one
