@@ -1,7 +1,6 @@
 #include "cluster/node.h"
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstdio>
 
 #include "absl/container/flat_hash_map.h"
@@ -243,34 +242,17 @@ bool Node::AppliedAs(uint64_t id, const std::string& attempt_id, absl::Duration 
   return applied.ok() && *applied == attempt_id;
 }
 
-// A Commit call waiting in the queue for its transaction to be appended.
+// A Commit call's transaction, and what became of it.
 struct Node::CommitRequest {
   const Transaction* txn;
   absl::StatusOr<TransactionInfo> result = absl::UnknownError("not committed");
-  bool done = false;
-  std::condition_variable turn;  // done, or first in the queue
 };
 
 absl::StatusOr<TransactionInfo> Node::Commit(const Transaction& txn) {
+  // The first of the calls queued appends their transactions one after
+  // another and waits for them together.
   CommitRequest request{&txn};
-  std::unique_lock lock(commit_queue_mu_);
-  commit_queue_.push_back(&request);
-  request.turn.wait(lock, [&] { return request.done || commit_queue_.front() == &request; });
-  if (request.done) return request.result;
-  // First in the queue: this call appends the transactions queued behind
-  // it too, one after another, and waits for them together.
-  constexpr size_t kMaxGroup = 64;
-  const std::vector<CommitRequest*> group(commit_queue_.begin(),
-                                          commit_queue_.begin() + std::min(commit_queue_.size(), kMaxGroup));
-  lock.unlock();
-  CommitGroup(group);
-  lock.lock();
-  for (CommitRequest* r : group) {
-    commit_queue_.pop_front();
-    r->done = true;
-    r->turn.notify_one();
-  }
-  if (!commit_queue_.empty()) commit_queue_.front()->turn.notify_one();
+  commit_queue_.Run(&request, [this](const std::vector<CommitRequest*>& group) { CommitGroup(group); });
   return request.result;
 }
 

@@ -34,6 +34,7 @@
 #include "absl/time/time.h"
 #include "cluster/transaction_log.h"
 #include "hindsight/db.h"
+#include "util/group_queue.h"
 
 namespace hindsight::cluster {
 
@@ -185,8 +186,7 @@ class Node final : public Database {
   const NodeOptions options_;
   const std::string attempt_prefix_;  // name and start time: attempt ids never repeat
   std::atomic<uint64_t> attempts_{0};
-  std::mutex commit_queue_mu_;
-  std::deque<CommitRequest*> commit_queue_;  // Commit calls in arrival order; the first appends
+  internal::GroupQueue<CommitRequest> commit_queue_{64};  // Commit calls; the first appends a group
   absl::BitGen rng_;  // pauses after a lost race (the first in the queue's)
 
   std::atomic<bool> stopping_{false};

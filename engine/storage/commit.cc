@@ -3,7 +3,6 @@
 // while one is written are written together next (group commit).
 #include <algorithm>
 #include <cassert>
-#include <condition_variable>
 
 #include <rocksdb/write_batch.h>
 
@@ -78,35 +77,17 @@ void DbImpl::ForgetRemovedNames(const CommitPlan& plan) {
   for (const auto& [name, id] : plan.names_removed) names_.Remove(id);
 }
 
-// A Commit call waiting in the queue for its transaction to be written.
+// A Commit call's transaction, and what became of it.
 struct DbImpl::CommitRequest {
   const Transaction* txn;
   absl::StatusOr<TransactionInfo> result = absl::UnknownError("not committed");
-  bool done = false;
-  std::condition_variable turn;  // done, or first in the queue
 };
 
 absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
   if (read_only()) return RefuseWrite();
+  // The first of the calls queued writes their transactions as one group.
   CommitRequest request{&txn};
-  std::unique_lock lock(commit_queue_mu_);
-  commit_queue_.push_back(&request);
-  request.turn.wait(lock, [&] { return request.done || commit_queue_.front() == &request; });
-  if (request.done) return request.result;
-  // First in the queue: this call writes the transactions queued behind it
-  // too, in queue order, as one group.
-  constexpr size_t kMaxGroup = 128;
-  const std::vector<CommitRequest*> group(commit_queue_.begin(),
-                                          commit_queue_.begin() + std::min(commit_queue_.size(), kMaxGroup));
-  lock.unlock();
-  CommitGroup(group);
-  lock.lock();
-  for (CommitRequest* r : group) {
-    commit_queue_.pop_front();
-    r->done = true;
-    r->turn.notify_one();
-  }
-  if (!commit_queue_.empty()) commit_queue_.front()->turn.notify_one();
+  commit_queue_.Run(&request, [this](const std::vector<CommitRequest*>& group) { CommitGroup(group); });
   return request.result;
 }
 

@@ -12,7 +12,6 @@
 
 #include <array>
 #include <condition_variable>
-#include <deque>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,6 +26,7 @@
 #include "storage/pending_writes.h"
 #include "storage/records.h"
 #include "storage/slice_index.h"
+#include "util/group_queue.h"
 
 namespace hindsight::internal {
 
@@ -162,8 +162,7 @@ class DbImpl final : public Database {
   NameDictionary names_;
   SliceCatalog slice_catalog_;  // loaded at open, noted by every write of the slice index
 
-  std::mutex commit_queue_mu_;
-  std::deque<CommitRequest*> commit_queue_;  // Commit calls in arrival order; the first writes
+  GroupQueue<CommitRequest> commit_queue_{128};  // Commit calls; the first writes a group
   std::mutex write_mu_;  // serializes writes
   // What reads see: a snapshot of every durable write (none in a read-only
   // instance) and the last transaction it holds. A write becomes visible
