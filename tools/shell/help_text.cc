@@ -58,7 +58,9 @@ const std::map<std::string, std::string>& Topics() {
        "begin [at TIME] [source NAME];  ... writes ...  commit;   (or rollback;)\n"
        "The writes apply together at commit, at TIME (default: now) with the source recorded;\n"
        "if the commit fails nothing is written. Reads inside see committed data only.\n"
-       ".tx lists recent transactions.\n"},
+       ".tx lists recent transactions.\n"
+       "await tx N [timeout D];   wait until transaction N is here (default 10s): on a\n"
+       "cluster node, read what was committed through another node (docs/cluster.md).\n"},
       {"commands",
        ".format table|tsv|csv|json   how results print (table by default)\n"
        ".timer on|off                print the time each statement took\n"
