@@ -6,6 +6,7 @@
 // with real clients is tests/cluster/cluster_test.py.
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -71,6 +72,8 @@ class NatsServer {
     const std::string log = dir_.Sub("nats.log");
     pid_ = fork();
     if (pid_ == 0) {
+      // The server goes with the test, also when the test dies.
+      prctl(PR_SET_PDEATHSIG, SIGTERM);
       const int fd = open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
       dup2(fd, 1);
       dup2(fd, 2);
