@@ -525,6 +525,8 @@ def main():
     NATS_PORT = free_base(3, also=(2000,))
     ENV = dict(os.environ, HINDSIGHT_CLUSTER_DIR=os.path.join(WORK, 'cluster'), HINDSIGHT_CLUSTER_PORT=str(NODE_PORT),
                HINDSIGHT_CLUSTER_NATS_PORT=str(NATS_PORT), HINDSIGHT=TOOL)
+    # SIGTERM (a timeout, a user) still runs the clean-up below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     failed = 0
     try:
         start = time.time()
