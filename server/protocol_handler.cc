@@ -2,7 +2,9 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "query/database_tables.h"
 #include "server/pg_types.h"
 
 namespace hindsight::server {
@@ -11,6 +13,10 @@ namespace {
 constexpr char kSqlStatePayload[] = "hindsight.sqlstate";
 // SHOW hindsight_status: the node's replication state.
 constexpr char kStatusParameter[] = "hindsight_status";
+// SHOW hindsight_transactions [N]: the last N transactions (10).
+constexpr char kTransactionsParameter[] = "hindsight_transactions";
+// SHOW hindsight_stats: what the database holds.
+constexpr char kStatsParameter[] = "hindsight_stats";
 
 absl::Status SqlError(absl::StatusCode code, std::string_view sqlstate, std::string_view message) {
   absl::Status s(code, absl::string_view(message.data(), message.size()));
@@ -95,14 +101,50 @@ const std::vector<std::pair<std::string, std::string>>& ServerParameters() {
 }
 
 ProtocolHandler::ProtocolHandler(Database* db, std::string user, bool read_only, std::atomic<bool>* cancel,
-                                 const StatusSource* status)
-    : db_(db), status_(status != nullptr && *status ? status : nullptr), user_(std::move(user)), read_only_(read_only), cancel_(cancel), session_(db) {
+                                 const StatusSource* status, std::string db_dir)
+    : db_(db),
+      status_(status != nullptr && *status ? status : nullptr),
+      db_dir_(std::move(db_dir)),
+      user_(std::move(user)),
+      read_only_(read_only),
+      cancel_(cancel),
+      session_(db) {
   session_.set_cancel_flag(cancel_);
 }
 
 std::vector<std::pair<std::string, std::string>> ProtocolHandler::StatusRow() const {
   if (status_ != nullptr) return (*status_)();
   return {{"applied", absl::StrCat(db_->LastTransaction().id)}};
+}
+
+absl::StatusOr<internal::Result> ProtocolHandler::Show(const Command& command) const {
+  if (command.parameter == kStatusParameter) {
+    internal::Result r;
+    r.rows.emplace_back();
+    for (auto& [name, value] : StatusRow()) {
+      r.columns.push_back(name);
+      r.rows[0].push_back(internal::Cell::Text(std::move(value)));
+    }
+    return r;
+  }
+  if (command.parameter == kTransactionsParameter) {
+    uint64_t n = 10;
+    if (!command.argument.empty() && (!absl::SimpleAtoi(command.argument, &n) || n == 0)) {
+      return SqlError(absl::StatusCode::kInvalidArgument, "22023",
+                      absl::StrCat("SHOW hindsight_transactions takes a positive count, not \"", command.argument, "\""));
+    }
+    return internal::TransactionsTable(*db_, n);
+  }
+  if (command.parameter == kStatsParameter) return internal::StatsTable(*db_, db_dir_);
+  for (const auto& [name, value] : ServerParameters()) {
+    if (absl::AsciiStrToLower(name) != command.parameter) continue;
+    internal::Result r;
+    r.columns = {command.parameter};
+    r.rows.push_back({internal::Cell::Text(value)});
+    return r;
+  }
+  return SqlError(absl::StatusCode::kNotFound, "42704",
+                  absl::StrCat("unrecognized configuration parameter \"", command.parameter, "\""));
 }
 
 char ProtocolHandler::status() const {
@@ -282,25 +324,13 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
     case Kind::kReset:
       a.tag = command.kind == Kind::kSet ? "SET" : "RESET";
       return a;
-    case Kind::kShow:
-      if (command.parameter == kStatusParameter) {
-        for (auto& [name, value] : StatusRow()) {
-          a.result.columns.push_back(name);
-          if (a.result.rows.empty()) a.result.rows.emplace_back();
-          a.result.rows[0].push_back(internal::Cell::Text(std::move(value)));
-        }
-        a.tag = "SHOW";
-        return a;
-      }
-      for (const auto& [name, value] : ServerParameters()) {
-        if (absl::AsciiStrToLower(name) != command.parameter) continue;
-        a.result.columns = {command.parameter};
-        a.result.rows.push_back({internal::Cell::Text(value)});
-        a.tag = "SHOW";
-        return a;
-      }
-      return SqlError(absl::StatusCode::kNotFound, "42704",
-                      absl::StrCat("unrecognized configuration parameter \"", command.parameter, "\""));
+    case Kind::kShow: {
+      absl::StatusOr<internal::Result> shown = Show(command);
+      if (!shown.ok()) return shown.status();
+      a.result = *std::move(shown);
+      a.tag = "SHOW";
+      return a;
+    }
     case Kind::kHindsight:
       break;
   }
@@ -343,6 +373,10 @@ absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Comman
     for (const auto& [name, value] : StatusRow()) columns.push_back(name);
     return columns;
   }
+  if (command.kind == Command::Kind::kShow && command.parameter == kTransactionsParameter) {
+    return internal::TransactionsColumns();
+  }
+  if (command.kind == Command::Kind::kShow && command.parameter == kStatsParameter) return internal::StatsColumns();
   if (command.kind == Command::Kind::kShow) return std::vector<std::string>{command.parameter};
   if (command.kind != Command::Kind::kHindsight) return std::vector<std::string>{};
   internal::StatementParams placeholders;
@@ -368,7 +402,7 @@ void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
   auto prepared = std::make_shared<Prepared>();
   prepared->text = pieces.empty() ? "" : std::string(pieces[0].text);
   prepared->param_types = p.param_types;
-  prepared->command = pieces.empty() ? Command{Command::Kind::kEmpty, ""} : Classify(prepared->text);
+  prepared->command = Classify(prepared->text);
   absl::StatusOr<std::vector<std::string>> columns = ColumnsOf(prepared->command, prepared->text);
   if (!columns.ok()) return fail(columns.status(), pieces.empty() ? 0 : pieces[0].offset);
   prepared->columns = std::move(*columns);

@@ -37,9 +37,11 @@ class ProtocolHandler {
 
   // `db`, `cancel` and `status` outlive the handler; while `*cancel` is
   // true, reads stop with 57014 (the handler clears it when a statement
-  // starts). An empty `status` reports the last transaction id.
+  // starts). An empty `status` reports the last transaction id. `db_dir`,
+  // the database's directory, gives SHOW hindsight_stats its bytes on disk
+  // (left out when empty).
   ProtocolHandler(Database* db, std::string user, bool read_only, std::atomic<bool>* cancel,
-                  const StatusSource* status = nullptr);
+                  const StatusSource* status = nullptr, std::string db_dir = "");
 
   enum class Step {
     kDone,   // the answer is in `out`
@@ -104,9 +106,13 @@ class ProtocolHandler {
 
   // The (column, value) pairs of SHOW hindsight_status.
   std::vector<std::pair<std::string, std::string>> StatusRow() const;
+  // What SHOW answers: the server's parameters, hindsight_status,
+  // hindsight_transactions [N] and hindsight_stats.
+  absl::StatusOr<internal::Result> Show(const Command& command) const;
 
   Database* db_;
   const StatusSource* status_;
+  std::string db_dir_;
   std::string user_;
   bool read_only_;
   std::atomic<bool>* cancel_;

@@ -412,7 +412,8 @@ awaitable<void> Connection::Run() {
         AppendBackendKeyData(pid_, secret_, &out);
         AppendReadyForQuery('I', &out);
         co_await WriteAll(out);
-        ProtocolHandler handler(server_->db(), user, read_only, &cancel_, &server_->options().status);
+        ProtocolHandler handler(server_->db(), user, read_only, &cancel_, &server_->options().status,
+                                server_->options().db_dir);
         try {
           co_await Serve(&handler);
         } catch (const std::exception&) {

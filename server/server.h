@@ -44,6 +44,9 @@ struct ServerOptions {
   // pairs; a cluster node's replication state (cluster::StatusRows).
   // Unset: the last transaction id, as column "applied".
   std::function<std::vector<std::pair<std::string, std::string>>()> status;
+  // The database's directory: SHOW hindsight_stats reports the bytes under
+  // it. Empty: it leaves them out.
+  std::string db_dir;
 };
 
 class Server {

@@ -20,6 +20,14 @@ std::vector<std::string> LeadingWords(std::string_view text, size_t max) {
   return words;
 }
 
+Command Of(Command::Kind kind, std::string parameter = "", std::string argument = "") {
+  Command c;
+  c.kind = kind;
+  c.parameter = std::move(parameter);
+  c.argument = std::move(argument);
+  return c;
+}
+
 }  // namespace
 
 bool IsBlankStatement(std::string_view text) {
@@ -34,28 +42,28 @@ bool IsBlankStatement(std::string_view text) {
 }
 
 Command Classify(std::string_view statement) {
-  if (IsBlankStatement(statement)) return {Command::Kind::kEmpty, ""};
-  const std::vector<std::string> w = LeadingWords(statement, 2);
+  if (IsBlankStatement(statement)) return Of(Command::Kind::kEmpty);
+  const std::vector<std::string> w = LeadingWords(statement, 3);
   const std::string first = w.empty() ? "" : w[0];
   const std::string second = w.size() > 1 ? w[1] : "";
   using Kind = Command::Kind;
   if (first == "begin") {
     // The language's own begin takes 'at' and 'source'.
-    return second == "at" || second == "source" ? Command{Kind::kHindsight, ""} : Command{Kind::kBegin, ""};
+    return second == "at" || second == "source" ? Of(Kind::kHindsight) : Of(Kind::kBegin);
   }
-  if (first == "start" && second == "transaction") return {Kind::kBegin, ""};
+  if (first == "start" && second == "transaction") return Of(Kind::kBegin);
   // Plain COMMIT and ROLLBACK only: savepoints and two-phase commit are
   // left to the language, which rejects them.
   const bool plain = second.empty() || second == "work" || second == "transaction" || second == "and";
-  if ((first == "commit" || first == "end") && plain) return {Kind::kCommit, ""};
-  if ((first == "rollback" || first == "abort") && plain) return {Kind::kRollback, ""};
+  if ((first == "commit" || first == "end") && plain) return Of(Kind::kCommit);
+  if ((first == "rollback" || first == "abort") && plain) return Of(Kind::kRollback);
   if (first == "savepoint" || first == "release" || ((first == "rollback" || first == "abort") && second == "to")) {
-    return {Kind::kSavepoint, ""};
+    return Of(Kind::kSavepoint);
   }
-  if (first == "set") return {Kind::kSet, ""};
-  if (first == "reset") return {Kind::kReset, ""};
-  if (first == "show") return {Kind::kShow, second};
-  return {Kind::kHindsight, ""};
+  if (first == "set") return Of(Kind::kSet);
+  if (first == "reset") return Of(Kind::kReset);
+  if (first == "show") return Of(Kind::kShow, second, w.size() > 2 ? w[2] : "");
+  return Of(Kind::kHindsight);
 }
 
 std::vector<Piece> SplitStatements(std::string_view query) {

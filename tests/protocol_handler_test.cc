@@ -61,6 +61,22 @@ TEST_F(ProtocolHandlerTest, SimpleQueriesAnswerRowsAndTags) {
   EXPECT_EQ(Types(Query("")), "IZ");
 }
 
+TEST_F(ProtocolHandlerTest, ShowListsTransactionsAndStats) {
+  Query("begin source first; assert A p B = 1 from 2020; commit; assert A p C = 2; assert D q E");
+  std::string out = Query("SHOW hindsight_transactions 2");
+  EXPECT_EQ(Types(out), "TDDCZ");  // transactions 2 and 3
+  EXPECT_TRUE(absl::StrContains(out, "operations")) << out;
+  EXPECT_FALSE(absl::StrContains(out, "first")) << out;
+  EXPECT_EQ(Types(Query("show HINDSIGHT_TRANSACTIONS")), "TDDDCZ");  // 10 at most: all 3
+  out = Query("SHOW hindsight_transactions none");
+  EXPECT_EQ(Types(out), "EZ");
+  EXPECT_TRUE(absl::StrContains(out, "22023")) << out;
+  out = Query("SHOW hindsight_stats");
+  EXPECT_TRUE(absl::StrContains(out, std::string("keys\0\0\0\x01" "3", 9))) << out;
+  EXPECT_TRUE(absl::StrContains(out, "current segments")) << out;
+  EXPECT_FALSE(absl::StrContains(out, "bytes on disk")) << out;  // no directory given
+}
+
 TEST_F(ProtocolHandlerTest, AnErrorInABlockFailsItUntilRollback) {
   EXPECT_EQ(Types(Query("BEGIN")), "CZ");
   EXPECT_EQ(handler_->status(), 'T');

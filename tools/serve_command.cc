@@ -117,6 +117,7 @@ int RunServe(const Args& args) {
   }
   options.idle_in_transaction_timeout = std::chrono::seconds(idle_seconds);
   const std::string& dir = cl.positional()[0];
+  options.db_dir = dir;
   absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(dir);
   if (!db.ok()) {
     cl.Error(std::string(db.status().message()));

@@ -306,7 +306,8 @@ def test_a_second_process_reads_a_served_database():
 
 
 def test_the_shell_connects_to_a_server():
-    server = Server(new_db('remote-shell'))
+    db = new_db('remote-shell')
+    server = Server(db)
     try:
         uri = 'postgresql://someone@127.0.0.1:%d/hindsight' % server.port
         r = run([TOOL, 'shell', uri, '-c', 'Syria diplomatic_relations Ukraine at 2025-10-01 as of 2025-01-01;',
@@ -319,7 +320,19 @@ def test_the_shell_connects_to_a_server():
         assert "invalid time literal '2025-02-30'" in r.stderr and '           ^' in r.stderr, r.stderr
         r = run([TOOL, 'shell', 'postgresql://someone@127.0.0.1:1/x', '-c', 'count * * *;'])
         assert r.returncode == 1 and 'cannot connect' in r.stderr, r.stderr
+        # .tx and .stats answer over the network as on the database itself.
+        meta = ['-c', '.format tsv', '-c', '.tx 3', '-c', '.stats']
+        remote = run([TOOL, 'shell', uri, *meta])
+        assert remote.returncode == 0, remote.stderr
         assert server.stop() == 0
+        local = run([TOOL, 'shell', db, *meta])
+        assert local.returncode == 0, local.stderr
+        lines = remote.stdout.splitlines()
+        assert [l.split('\t')[0] for l in lines[:4]] == ['6', '7', '8', 'keys'], remote.stdout
+        assert lines[2].endswith('\tremote\t1') and 'transactions\t8' in lines, remote.stdout
+        assert 'bytes on disk\t' in remote.stdout, remote.stdout
+        without_bytes = lambda out: [l for l in out.splitlines() if not l.startswith('bytes on disk')]
+        assert without_bytes(remote.stdout) == without_bytes(local.stdout), (remote.stdout, local.stdout)
     finally:
         cleanup()
 

@@ -31,13 +31,13 @@ class Backend {
   // backend cannot tell).
   virtual std::vector<std::string> NamesWithPrefix(const std::string& prefix, size_t limit) const = 0;
 
-  // The last `n` transactions, oldest first. Unimplemented where unknown.
-  virtual absl::StatusOr<std::vector<TransactionInfo>> RecentTransactions(uint64_t n) const = 0;
+  // The last `n` transactions, oldest first, as internal::TransactionsTable
+  // gives them.
+  virtual absl::StatusOr<internal::Result> RecentTransactions(uint64_t n) = 0;
 
-  // What the database holds: keys, current segments, transactions, the
-  // first and last transaction times, bytes on disk, as (measure, value)
-  // rows. Cost: a scan of every current segment. Unimplemented where unknown.
-  virtual absl::StatusOr<internal::Result> Stats() const = 0;
+  // What the database holds, as internal::StatsTable gives it. Cost: a scan
+  // of every current segment.
+  virtual absl::StatusOr<internal::Result> Stats() = 0;
 };
 
 // A database in this process, through a query Session. Reads stop early
@@ -51,8 +51,8 @@ class LocalBackend final : public Backend {
   bool in_transaction() const override { return session_.in_transaction(); }
   size_t pending_operations() const override { return session_.pending_operations(); }
   std::vector<std::string> NamesWithPrefix(const std::string& prefix, size_t limit) const override;
-  absl::StatusOr<std::vector<TransactionInfo>> RecentTransactions(uint64_t n) const override;
-  absl::StatusOr<internal::Result> Stats() const override;
+  absl::StatusOr<internal::Result> RecentTransactions(uint64_t n) override;
+  absl::StatusOr<internal::Result> Stats() override;
 
  private:
   Database* db_;

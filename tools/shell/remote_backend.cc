@@ -108,7 +108,7 @@ bool RemoteBackend::in_transaction() const {
   return s == PQTRANS_INTRANS || s == PQTRANS_INERROR;
 }
 
-absl::StatusOr<internal::Result> RemoteBackend::Execute(const std::string& text, const internal::Statement& st) {
+absl::StatusOr<internal::Result> RemoteBackend::Run(const std::string& text) {
   notices_.clear();
   if (PQsendQuery(conn_, text.c_str()) != 1) return absl::UnavailableError(PQerrorMessage(conn_));
   // Wait for the answer; Ctrl-C sends the server a cancel request.
@@ -148,6 +148,13 @@ absl::StatusOr<internal::Result> RemoteBackend::Execute(const std::string& text,
     PQclear(r);
   }
   if (!error.ok()) return error;
+  return result;
+}
+
+absl::StatusOr<internal::Result> RemoteBackend::Execute(const std::string& text, const internal::Statement& st) {
+  absl::StatusOr<internal::Result> ran = Run(text);
+  if (!ran.ok()) return ran;
+  internal::Result result = *std::move(ran);
   using Kind = internal::Statement::Kind;
   const bool write = st.kind == Kind::kAssert || st.kind == Kind::kRetract || st.kind == Kind::kErase;
   pending_ = !in_transaction() ? 0 : pending_ + (write ? 1 : 0);
@@ -160,12 +167,10 @@ absl::StatusOr<internal::Result> RemoteBackend::Execute(const std::string& text,
   return result;
 }
 
-absl::StatusOr<std::vector<TransactionInfo>> RemoteBackend::RecentTransactions(uint64_t) const {
-  return absl::UnimplementedError(".tx lists a local database's transactions: run hindsight log on the server's machine");
+absl::StatusOr<internal::Result> RemoteBackend::RecentTransactions(uint64_t n) {
+  return Run(absl::StrCat("SHOW hindsight_transactions ", n));
 }
 
-absl::StatusOr<internal::Result> RemoteBackend::Stats() const {
-  return absl::UnimplementedError(".stats reads a local database: run it with hindsight shell DB_DIR on the server's machine");
-}
+absl::StatusOr<internal::Result> RemoteBackend::Stats() { return Run("SHOW hindsight_stats"); }
 
 }  // namespace hindsight::tools

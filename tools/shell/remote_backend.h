@@ -27,14 +27,19 @@ class RemoteBackend final : public Backend {
   bool in_transaction() const override;
   size_t pending_operations() const override { return pending_; }
   std::vector<std::string> NamesWithPrefix(const std::string&, size_t) const override { return {}; }
-  absl::StatusOr<std::vector<TransactionInfo>> RecentTransactions(uint64_t) const override;
-  absl::StatusOr<internal::Result> Stats() const override;
+  // SHOW hindsight_transactions N, SHOW hindsight_stats.
+  absl::StatusOr<internal::Result> RecentTransactions(uint64_t n) override;
+  absl::StatusOr<internal::Result> Stats() override;
 
   // "user@host:port", for the banner.
   std::string Describe() const;
 
  private:
   explicit RemoteBackend(pg_conn* conn) : conn_(conn) {}
+  // Sends `text` and waits for its answer (Ctrl-C sends the server a
+  // cancel request): the rows of its last result, the notices in
+  // `notices_`.
+  absl::StatusOr<internal::Result> Run(const std::string& text);
 
   pg_conn* conn_;
   size_t pending_ = 0;

@@ -273,18 +273,12 @@ bool Shell::RunDotCommand(const std::string& line) {
       std::fprintf(err_, "error: .tx takes a positive count\n");
       return false;
     }
-    absl::StatusOr<std::vector<TransactionInfo>> recent = backend_->RecentTransactions(n);
+    absl::StatusOr<internal::Result> recent = backend_->RecentTransactions(n);
     if (!recent.ok()) {
       std::fprintf(err_, "error: %s\n", std::string(recent.status().message()).c_str());
       return false;
     }
-    internal::Result r;
-    r.columns = {"tx", "time", "source", "operations"};
-    for (const TransactionInfo& info : *recent) {
-      r.rows.push_back({internal::Cell::Text(absl::StrCat(info.id)), internal::Cell::Time(info.time),
-                        internal::Cell::Name(info.source), internal::Cell::Text(absl::StrCat(info.operation_count))});
-    }
-    std::fputs(Render(r, format_).c_str(), out_);
+    std::fputs(Render(*recent, format_).c_str(), out_);
     return true;
   }
   std::fprintf(err_, "error: unknown command '%s' (try .help)\n", line.c_str());

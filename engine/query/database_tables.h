@@ -1,0 +1,32 @@
+// Tables about a database itself rather than its facts: its recent
+// transactions and what it holds. What the shell's `.tx` and `.stats`
+// print, and what a server answers to `SHOW hindsight_transactions` and
+// `SHOW hindsight_stats`, so the two cannot differ.
+#ifndef HINDSIGHT_QUERY_DATABASE_TABLES_H_
+#define HINDSIGHT_QUERY_DATABASE_TABLES_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "hindsight/db.h"
+#include "query/session.h"
+
+namespace hindsight::internal {
+
+// The last `n` transactions, oldest first, in TransactionsColumns().
+// Cost: n log lookups.
+absl::StatusOr<Result> TransactionsTable(const Database& db, uint64_t n);
+std::vector<std::string> TransactionsColumns();  // tx, time, source, operations
+
+// (measure, amount) rows (StatsColumns()): keys, current segments, transactions, the first
+// and last transaction times (as their shortest time literals) and, when `dir` is not
+// empty, the bytes of the files under it. Cost: a scan of every current
+// segment.
+absl::StatusOr<Result> StatsTable(const Database& db, const std::string& dir);
+std::vector<std::string> StatsColumns();  // measure, amount
+
+}  // namespace hindsight::internal
+
+#endif  // HINDSIGHT_QUERY_DATABASE_TABLES_H_
