@@ -274,9 +274,15 @@ void Node::CommitGroup(const std::vector<CommitRequest*>& group) {
     }
   };
   // Answers every waiting request with `status`, but those an attempt may
-  // have put in the log unanswered: they may or may not be committed.
+  // have put in the log: they may or may not be committed. Only a lost
+  // race (Aborted) or a refused record says a sent one is not; after any
+  // other failure (the stream lost entries, this node stopped) a node that
+  // applied the entry may be the one the stream is re-seeded from.
   const auto answer_all = [&](const absl::Status& status) {
     answer_applied();
+    if (!absl::IsAborted(status) && !absl::IsInvalidArgument(status)) {
+      for (const auto& [attempt_id, request] : attempts.sent) attempts.uncertain.insert(request);
+    }
     for (CommitRequest* r : waiting) {
       r->result = attempts.uncertain.contains(r) ? MayOrMayNot(status) : status;
     }

@@ -159,7 +159,7 @@ class Node final : public Database {
   // can still be in the log, and then it is that request's commit.
   struct GroupAttempts {
     absl::flat_hash_map<std::string, CommitRequest*> sent;  // attempt id -> request
-    absl::flat_hash_set<CommitRequest*> uncertain;           // an attempt of theirs went unanswered
+    absl::flat_hash_set<CommitRequest*> uncertain;           // an attempt of theirs may be in the log
     uint64_t scanned = 0;                                    // entries looked at for them
     // The requests an attempt put in the log, with their ids, among the
     // entries applied since the last call.
