@@ -269,6 +269,39 @@ TEST_F(CliTest, ShellFormatsAndCharts) {
   EXPECT_TRUE(absl::StrContains(r.out, "2  | 2024-12-31 | kyivpost | 1\n")) << r.out;
 }
 
+TEST_F(CliTest, ShellDisplaySettings) {
+  ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
+  const std::string read = "-c 'Syria * Ukraine at 2023;' ";
+  CommandResult r = Hindsight(absl::StrCat("shell -c '.expanded on' ", read, "-c '.expanded' ", Db()));
+  EXPECT_EQ(r.out,
+            "-[ RECORD 1 ]-------------------\n"
+            "subject   | Syria\n"
+            "predicate | diplomatic_relations\n"
+            "object    | Ukraine\n"
+            "value     | \"severed\"\n"
+            "from      | 2022-06-30\n"
+            "to        | 2024-12-30\n"
+            "(1 row)\n"
+            "on\n");
+  // Expanded only when wider than a terminal: not in a script.
+  r = Hindsight(absl::StrCat("shell -c '.expanded auto' ", read, Db()));
+  EXPECT_TRUE(absl::StartsWith(r.out, "subject | predicate ")) << r.out;
+  r = Hindsight(absl::StrCat("shell -c '.maxwidth 7' -c '.headers off' ", read, "-c '.maxwidth' -c '.headers' ", Db()));
+  EXPECT_EQ(r.out, "Syria | diplom… | Ukraine | \"sever… | 2022-0… | 2024-1…\n(1 row)\n7\noff\n");
+  r = Hindsight(absl::StrCat("shell --format tsv -c '.headers on' ", read, "-c '.format csv' -c '.headers off' ", read, Db()));
+  EXPECT_EQ(r.out,
+            "subject\tpredicate\tobject\tvalue\tfrom\tto\n"
+            "Syria\tdiplomatic_relations\tUkraine\t\"severed\"\t2022-06-30T00:00:00Z\t2024-12-30T00:00:00Z\n"
+            "Syria,diplomatic_relations,Ukraine,severed,2022-06-30T00:00:00Z,2024-12-30T00:00:00Z\r\n");
+  r = Hindsight(absl::StrCat("shell -c '.expanded sideways' -c '.maxwidth 0' -c '.pager maybe' -c '.pager' ", Db()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "on\n");
+  EXPECT_EQ(r.err,
+            "error: .expanded takes off, on or auto\n"
+            "error: .maxwidth takes a positive number of columns, or off\n"
+            "error: .pager takes on or off\n");
+}
+
 TEST_F(CliTest, ReplayAnswersAndStats) {
   ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
   const std::string queries = Ops("at\tSyria\t*\t*\t2023\t\nbogus\nhistory\t*\t*\tUkraine\n");

@@ -6,11 +6,13 @@ and checks the screen, the exit status, the history file and the stored bytes.
 
 usage: shell_pty_test.py PATH_TO_HINDSIGHT
 """
+import fcntl
 import os
 import pty
 import re
 import select
 import signal
+import struct
 import subprocess
 import sys
 import termios
@@ -57,13 +59,16 @@ def type_keys(fd, keys):
     os.write(fd, keys)
 
 
-def start(tool, args, home, tmpdir=None):
+def start(tool, args, home, tmpdir=None, env_extra=None, size=None):
     pid, fd = pty.fork()
     if pid == 0:
         env = {'HOME': home, 'TERM': 'xterm', 'PATH': os.environ.get('PATH', '/usr/bin:/bin')}
         if tmpdir:
             env['TMPDIR'] = tmpdir
+        env.update(env_extra or {})
         os.execve(tool, [tool] + args, env)
+    if size:  # (rows, columns) of the terminal
+        fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack('HHHH', size[0], size[1], 0, 0))
     return pid, fd
 
 
@@ -185,6 +190,34 @@ def unicode_session(tool, home):
         assert expected.encode() in out, (expected, out.decode())
 
 
+def long_answers(tool, home):
+    """An answer longer than the screen goes through $PAGER (here one that
+    shows three lines and quits early), unless .pager is off; expanded
+    display when a table is wider than the screen."""
+    pid, fd = start(tool, ['demo'], home, env_extra={'PAGER': 'head -n 3 | sed s/^/PAGED:/'}, size=(12, 60))
+    read_until(fd, rb'hindsight> ')
+    type_keys(fd, b'history * * *;\r')
+    screen = read_until(fd, rb'hindsight> ')
+    assert screen.count(b'PAGED:') == 3 and b'PAGED:subject' in screen, screen
+    assert b'rows)' not in screen, screen  # the pager quit before the footer
+    type_keys(fd, b'count Syria * *;\r')  # short: straight to the screen
+    screen = read_until(fd, rb'hindsight> ')
+    assert b'(1 row)' in screen and b'PAGED' not in screen, screen
+    type_keys(fd, b'.pager off\r')
+    type_keys(fd, b'history * * *;\r')
+    screen = read_until(fd, rb'rows\)')
+    assert b'PAGED' not in screen, screen
+    type_keys(fd, b'.expanded auto\r')
+    type_keys(fd, b'Syria * Ukraine at 2025-01-01;\r')
+    screen = read_until(fd, rb'\(1 row\)')
+    assert b'-[ RECORD 1 ]' in screen and b'predicate | diplomatic_relations' in screen, screen
+    type_keys(fd, b'count * * * at 2025-01-01;\r')  # narrow: a table
+    screen = read_until(fd, rb'\(1 row\)')
+    assert b'RECORD' not in screen and b'count' in screen, screen
+    status, _ = wait_exit(pid, fd, b'\x04')
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+
+
 def display_width(text):
     import unicodedata
     return sum(2 if unicodedata.east_asian_width(c) in 'WF' else 0 if unicodedata.combining(c) else 1 for c in text)
@@ -211,8 +244,10 @@ def main():
     demo_session(tool, tempfile.mkdtemp())
     unicode_session(tool, tempfile.mkdtemp())
     demo_cleans_up_on_signals(tool, tempfile.mkdtemp())
+    long_answers(tool, tempfile.mkdtemp())
     print('shell pty test: completion, multi-line input and history, caret errors, timer, Ctrl-C, '
-          'transactions, exit status, UTF-8 in five scripts, width alignment, demo cleanup')
+          'transactions, exit status, UTF-8 in five scripts, width alignment, demo cleanup, pager, '
+          'expanded display')
 
 
 if __name__ == '__main__':

@@ -93,7 +93,9 @@ TEST_P(TextQueryTest, File) {
     } else {
       ASSERT_TRUE(result.ok()) << where << "\n" << result.status();
       if (directive == "query") {
-        EXPECT_EQ(tools::Render(*result, tools::Format::kTsv), expected) << where;
+        tools::RenderOptions tsv;
+        tsv.format = tools::Format::kTsv;
+        EXPECT_EQ(tools::Render(*result, tsv), expected) << where;
       }
     }
   }

@@ -70,7 +70,9 @@ int RunQuery(const Args& args) {
     std::fprintf(stderr, "hindsight query: %s\n", std::string(result.status().message()).c_str());
     return kExitFailure;
   }
-  const std::string out = Render(*result, chosen->second);
+  RenderOptions render;
+  render.format = chosen->second;
+  const std::string out = Render(*result, render);
   std::fwrite(out.data(), 1, out.size(), stdout);
   return kExitOk;
 }

@@ -8,39 +8,98 @@
 namespace hindsight::tools {
 namespace {
 
+// `cell` cut to `max_width` columns, its end replaced by "…" (0: as is).
+std::string Fit(const std::string& cell, size_t max_width) {
+  if (max_width == 0 || DisplayWidth(cell) <= max_width) return cell;
+  return std::string(PrefixFitting(cell, max_width - 1)) + "…";
+}
+
 void AppendPadded(const std::string& cell, size_t width, std::string* out) {
   out->append(cell);
   out->append(width - DisplayWidth(cell), ' ');
 }
 
+std::string Footer(size_t rows) { return absl::StrCat("(", rows, rows == 1 ? " row)\n" : " rows)\n"); }
+
 }  // namespace
 
-std::string Table::Render() const {
+std::vector<size_t> Table::ColumnWidths(const Style& style) const {
   std::vector<size_t> width(header_.size());
-  for (size_t c = 0; c < header_.size(); ++c) width[c] = DisplayWidth(header_[c]);
+  for (size_t c = 0; c < header_.size(); ++c) width[c] = style.header ? DisplayWidth(Fit(header_[c], style.max_width)) : 0;
   for (const auto& row : rows_) {
-    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], DisplayWidth(row[c]));
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], DisplayWidth(Fit(row[c], style.max_width)));
   }
+  return width;
+}
+
+size_t Table::Width(const Style& style) const {
+  if (!style.expanded) {
+    const std::vector<size_t> width = ColumnWidths(style);
+    size_t total = 0;
+    for (size_t w : width) total += w;
+    return width.empty() ? 0 : total + 3 * (width.size() - 1);
+  }
+  size_t widest = 0;
+  const std::string rendered = RenderExpanded(style);
+  for (size_t start = 0; start < rendered.size();) {
+    const size_t end = std::min(rendered.find('\n', start), rendered.size());
+    widest = std::max(widest, DisplayWidth(std::string_view(rendered).substr(start, end - start)));
+    start = end + 1;
+  }
+  return widest;
+}
+
+std::string Table::Render(const Style& style) const {
+  return style.expanded ? RenderExpanded(style) : RenderColumns(style);
+}
+
+std::string Table::RenderColumns(const Style& style) const {
+  const std::vector<size_t> width = ColumnWidths(style);
   std::string out;
   const auto append_line = [&](const std::vector<std::string>& cells) {
     for (size_t c = 0; c < cells.size(); ++c) {
       if (c > 0) out.append(" | ");
+      const std::string cell = Fit(cells[c], style.max_width);
       if (c + 1 == cells.size()) {
-        out.append(cells[c]);
+        out.append(cell);
       } else {
-        AppendPadded(cells[c], width[c], &out);
+        AppendPadded(cell, width[c], &out);
       }
     }
     out.push_back('\n');
   };
-  append_line(header_);
-  for (size_t c = 0; c < width.size(); ++c) {
-    if (c > 0) out.append("-+-");
-    out.append(width[c], '-');
+  if (style.header) {
+    append_line(header_);
+    for (size_t c = 0; c < width.size(); ++c) {
+      if (c > 0) out.append("-+-");
+      out.append(width[c], '-');
+    }
+    out.push_back('\n');
   }
-  out.push_back('\n');
   for (const auto& row : rows_) append_line(row);
-  absl::StrAppend(&out, "(", rows_.size(), rows_.size() == 1 ? " row)\n" : " rows)\n");
+  out += Footer(rows_.size());
+  return out;
+}
+
+std::string Table::RenderExpanded(const Style& style) const {
+  size_t name_width = 0, value_width = 0;
+  for (const std::string& name : header_) name_width = std::max(name_width, DisplayWidth(name));
+  for (const auto& row : rows_) {
+    for (const std::string& cell : row) value_width = std::max(value_width, DisplayWidth(Fit(cell, style.max_width)));
+  }
+  std::string out;
+  for (size_t r = 0; r < rows_.size(); ++r) {
+    // "-[ RECORD 3 ]-" ruled to the width of the lines under it.
+    std::string title = absl::StrCat("-[ RECORD ", r + 1, " ]");
+    const size_t line_width = name_width + 3 + value_width;
+    if (title.size() < line_width) title.append(line_width - title.size(), '-');
+    absl::StrAppend(&out, title, "\n");
+    for (size_t c = 0; c < header_.size(); ++c) {
+      AppendPadded(header_[c], name_width, &out);
+      absl::StrAppend(&out, " | ", Fit(rows_[r][c], style.max_width), "\n");
+    }
+  }
+  out += Footer(rows_.size());
   return out;
 }
 

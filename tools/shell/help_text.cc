@@ -63,6 +63,10 @@ const std::map<std::string, std::string>& Topics() {
        "cluster node, read what was committed through another node (docs/cluster.md).\n"},
       {"commands",
        ".format table|tsv|csv|json   how results print (table by default)\n"
+       ".headers auto|on|off         column names (auto: in table and csv, not tsv)\n"
+       ".expanded off|on|auto        a block per row (auto: when wider than the screen)\n"
+       ".maxwidth N|off              cut table cells to N columns, ending in ...\n"
+       ".pager on|off                long answers through $PAGER (less -S; on by default)\n"
        ".timer on|off                print the time each statement took\n"
        ".tx [N]                      the last N transactions (10) with their metadata\n"
        ".names [PREFIX]              the names in use (that start with PREFIX)\n"

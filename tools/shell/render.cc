@@ -61,10 +61,13 @@ std::string JsonCell(const Cell& c) {
 
 }  // namespace
 
-std::string Render(const internal::Result& result, Format format) {
+std::string Render(const internal::Result& result, const RenderOptions& options) {
   std::string out;
   if (result.columns.empty()) return result.message.empty() ? "" : result.message + "\n";
-  switch (format) {
+  using Headers = RenderOptions::Headers;
+  const bool headers = options.headers == Headers::kOn ||
+                       (options.headers == Headers::kAuto && options.format != Format::kTsv);
+  switch (options.format) {
     case Format::kTable: {
       Table table(result.columns);
       for (const auto& row : result.rows) {
@@ -72,20 +75,32 @@ std::string Render(const internal::Result& result, Format format) {
         for (const Cell& c : row) cells.push_back(Readable(c));
         table.AddRow(std::move(cells));
       }
-      out = table.Render();
+      Table::Style style;
+      style.header = headers;
+      style.max_width = options.max_width;
+      style.expanded = options.expanded == RenderOptions::Expanded::kOn ||
+                       (options.expanded == RenderOptions::Expanded::kAuto && options.screen_width > 0 &&
+                        table.Width(style) > options.screen_width);
+      out = table.Render(style);
       if (result.limited) out += "(limit reached: more rows not shown)\n";
       if (!result.note.empty()) absl::StrAppend(&out, "(", result.note, ")\n");
       break;
     }
     case Format::kTsv:
+      if (headers) {
+        for (size_t i = 0; i < result.columns.size(); ++i) absl::StrAppend(&out, i ? "\t" : "", result.columns[i]);
+        out.push_back('\n');
+      }
       for (const auto& row : result.rows) {
         for (size_t i = 0; i < row.size(); ++i) absl::StrAppend(&out, i ? "\t" : "", Canonical(row[i]));
         out.push_back('\n');
       }
       break;
     case Format::kCsv:
-      for (size_t i = 0; i < result.columns.size(); ++i) absl::StrAppend(&out, i ? "," : "", result.columns[i]);
-      out += "\r\n";
+      if (headers) {
+        for (size_t i = 0; i < result.columns.size(); ++i) absl::StrAppend(&out, i ? "," : "", result.columns[i]);
+        out += "\r\n";
+      }
       for (const auto& row : result.rows) {
         for (size_t i = 0; i < row.size(); ++i) {
           absl::StrAppend(&out, i ? "," : "", CsvField(CsvText(row[i])));

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <vector>
 
@@ -20,6 +21,7 @@
 #include "shell/help_text.h"
 #include "shell/interrupt.h"
 #include "shell/line_editor.h"
+#include "shell/pager.h"
 #include "shell/timeline_chart.h"
 #include "error_caret.h"
 #include "terminal_text.h"
@@ -170,11 +172,9 @@ bool Shell::RunStatement(const std::string& text) {
       output = DrawTimelineText(rows, now);
     }
   } else {
-    output = Render(*result, format_);
+    output = Rendered(*result);
   }
-  std::FILE* to = redirect_ != nullptr ? redirect_ : out_;
-  std::fputs(output.c_str(), to);
-  if (once_) EndRedirect();
+  Show(output);
   if (timer_) {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     std::fprintf(out_, "time: %.3f ms\n", ms);
@@ -182,6 +182,88 @@ bool Shell::RunStatement(const std::string& text) {
   // Out before the next statement runs: an acknowledged commit is never
   // left in a buffer that a crash would lose.
   std::fflush(out_);
+  return true;
+}
+
+std::string Shell::Rendered(const internal::Result& result) const {
+  RenderOptions options = render_;
+  if (const std::optional<ScreenSize> screen = TerminalSize(out_); screen && redirect_ == nullptr) {
+    options.screen_width = screen->columns;
+  }
+  return Render(result, options);
+}
+
+void Shell::Show(const std::string& output) {
+  if (redirect_ != nullptr) {
+    std::fputs(output.c_str(), redirect_);
+    if (once_) EndRedirect();
+    return;
+  }
+  const std::optional<ScreenSize> screen = TerminalSize(out_);
+  const std::optional<std::string> pager = PagerCommand();
+  if (interactive_ && pager_ && screen && pager && Overflows(output, *screen) && ShowInPager(output, *pager)) {
+    TakeInterrupt();  // a Ctrl-C meant for the pager
+    return;
+  }
+  std::fputs(output.c_str(), out_);
+}
+
+bool Shell::RunSettingCommand(const std::vector<std::string>& words, bool* ok) {
+  const std::string& cmd = words[0];
+  // Commands that show their setting without an argument and take one of
+  // a few words.
+  using Expanded = RenderOptions::Expanded;
+  using Headers = RenderOptions::Headers;
+  struct Choice {
+    const char* word;
+    std::function<void()> choose;
+    bool current;
+  };
+  std::vector<Choice> choices;
+  if (cmd == ".format") {
+    for (const auto& [name, f] : {std::pair{"table", Format::kTable}, std::pair{"tsv", Format::kTsv},
+                                  std::pair{"csv", Format::kCsv}, std::pair{"json", Format::kJson}}) {
+      choices.push_back({name, [this, f = f] { render_.format = f; }, render_.format == f});
+    }
+  } else if (cmd == ".headers") {
+    for (const auto& [name, h] : {std::pair{"auto", Headers::kAuto}, std::pair{"on", Headers::kOn},
+                                  std::pair{"off", Headers::kOff}}) {
+      choices.push_back({name, [this, h = h] { render_.headers = h; }, render_.headers == h});
+    }
+  } else if (cmd == ".expanded") {
+    for (const auto& [name, e] : {std::pair{"off", Expanded::kOff}, std::pair{"on", Expanded::kOn},
+                                  std::pair{"auto", Expanded::kAuto}}) {
+      choices.push_back({name, [this, e = e] { render_.expanded = e; }, render_.expanded == e});
+    }
+  } else if (cmd == ".pager" || cmd == ".timer" || cmd == ".bail") {
+    bool* flag = cmd == ".pager" ? &pager_ : cmd == ".timer" ? &timer_ : &bail_;
+    choices.push_back({"on", [flag] { *flag = true; }, *flag});
+    choices.push_back({"off", [flag] { *flag = false; }, !*flag});
+  } else if (cmd == ".maxwidth") {
+    if (words.size() == 1) {
+      std::fprintf(out_, "%s\n", render_.max_width == 0 ? "off" : absl::StrCat(render_.max_width).c_str());
+    } else if (size_t n = 0; words.size() == 2 && (words[1] == "off" || (absl::SimpleAtoi(words[1], &n) && n > 0))) {
+      render_.max_width = words[1] == "off" ? 0 : n;
+    } else {
+      std::fprintf(err_, "error: .maxwidth takes a positive number of columns, or off\n");
+      *ok = false;
+    }
+    return true;
+  } else {
+    return false;
+  }
+  std::string names;
+  for (const Choice& c : choices) {
+    if (words.size() == 1 && c.current) std::fprintf(out_, "%s\n", c.word);
+    if (words.size() == 2 && words[1] == c.word) {
+      c.choose();
+      return true;
+    }
+    absl::StrAppend(&names, names.empty() ? "" : &c == &choices.back() ? " or " : ", ", c.word);
+  }
+  if (words.size() == 1) return true;
+  std::fprintf(err_, "error: %s takes %s\n", cmd.c_str(), names.c_str());
+  *ok = false;
   return true;
 }
 
@@ -224,7 +306,7 @@ bool Shell::RunDotCommand(const std::string& line) {
       std::fprintf(err_, "error: %s\n", std::string(stats.status().message()).c_str());
       return false;
     }
-    std::fputs(Render(*stats, format_).c_str(), out_);
+    Show(Rendered(*stats));
     return true;
   }
   if (cmd == ".names" && words.size() <= 2) {
@@ -238,35 +320,7 @@ bool Shell::RunDotCommand(const std::string& line) {
     std::fputs(HelpText("commands").c_str(), out_);
     return true;
   }
-  static const char* const kFormatNames[] = {"table", "tsv", "csv", "json"};
-  if (cmd == ".format" && words.size() == 1) {
-    std::fprintf(out_, "%s\n", kFormatNames[static_cast<int>(format_)]);
-    return true;
-  }
-  if ((cmd == ".timer" || cmd == ".bail") && words.size() == 1) {
-    std::fprintf(out_, "%s\n", (cmd == ".timer" ? timer_ : bail_) ? "on" : "off");
-    return true;
-  }
-  if (cmd == ".bail" && words.size() == 2 && (words[1] == "on" || words[1] == "off")) {
-    bail_ = words[1] == "on";
-    return true;
-  }
-  if (cmd == ".format" && words.size() == 2) {
-    static const std::pair<const char*, Format> kFormats[] = {
-        {"table", Format::kTable}, {"tsv", Format::kTsv}, {"csv", Format::kCsv}, {"json", Format::kJson}};
-    for (const auto& [name, f] : kFormats) {
-      if (words[1] == name) {
-        format_ = f;
-        return true;
-      }
-    }
-    std::fprintf(err_, "error: .format takes table, tsv, csv or json\n");
-    return false;
-  }
-  if (cmd == ".timer" && words.size() == 2 && (words[1] == "on" || words[1] == "off")) {
-    timer_ = words[1] == "on";
-    return true;
-  }
+  if (bool ok = true; RunSettingCommand(words, &ok)) return ok;
   if (cmd == ".tx" && words.size() <= 2) {
     uint64_t n = 10;
     if (words.size() == 2 && (!absl::SimpleAtoi(words[1], &n) || n == 0)) {
@@ -278,7 +332,7 @@ bool Shell::RunDotCommand(const std::string& line) {
       std::fprintf(err_, "error: %s\n", std::string(recent.status().message()).c_str());
       return false;
     }
-    std::fputs(Render(*recent, format_).c_str(), out_);
+    Show(Rendered(*recent));
     return true;
   }
   std::fprintf(err_, "error: unknown command '%s' (try .help)\n", line.c_str());
@@ -313,6 +367,7 @@ std::string Shell::Prompt() const {
 
 void Shell::RunInteractive() {
   InstallInterruptHandlers();
+  interactive_ = true;
   LineEditor editor(HistoryPath(),
                     [this](const std::string& word, bool after_quote) { return Completions(word, after_quote); });
   std::string entry;  // the statement being typed, one history entry however many lines

@@ -32,7 +32,7 @@ class Shell {
   // A failed statement does not end it; the session's end is not a failure.
   void RunInteractive();
 
-  void set_format(Format f) { format_ = f; }
+  void set_format(Format f) { render_.format = f; }
   // Stop a script at its first error (--bail, .bail on).
   void set_bail(bool on) { bail_ = on; }
 
@@ -41,6 +41,14 @@ class Shell {
   bool FeedLine(const std::string& line);
   bool RunStatement(const std::string& text);
   bool RunDotCommand(const std::string& line);
+  // The display settings' dot commands (.format, .headers, .expanded,
+  // .maxwidth, .pager, .timer, .bail); false when `words` is none of them.
+  bool RunSettingCommand(const std::vector<std::string>& words, bool* ok);
+  // Shows an answer: into the .output file, else through the pager when it
+  // does not fit on the terminal (interactive only), else on `out`.
+  void Show(const std::string& output);
+  // `result` as the display settings say.
+  std::string Rendered(const internal::Result& result) const;
   void PrintError(const std::string& statement, const absl::Status& status);
   bool pending() const;
   std::string Prompt() const;
@@ -51,7 +59,9 @@ class Shell {
   Backend* backend_;
   std::FILE* out_;
   std::FILE* err_;
-  Format format_ = Format::kTable;
+  RenderOptions render_;  // format, headers, expanded, maximum width
+  bool pager_ = true;     // interactive sessions page long answers (.pager)
+  bool interactive_ = false;
   bool timer_ = false;
   bool quit_ = false;
   bool bail_ = false;
