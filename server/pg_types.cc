@@ -29,7 +29,9 @@ uint64_t FromBigEndian(const std::string& s) {
 }  // namespace
 
 uint32_t ColumnType(const std::string& column) {
-  if (column == "count" || column == "tx" || column == "operations") return kInt8Oid;
+  if (column == "count" || column == "tx" || column == "operations" || column == "keys" || column == "segments") {
+    return kInt8Oid;
+  }
   if (column == "value") return kJsonOid;
   if (column == "from" || column == "to" || column == "tx_from" || column == "tx_to" || column == "since" ||
       column == "until" || column == "time") {

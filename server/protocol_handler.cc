@@ -17,6 +17,8 @@ constexpr char kStatusParameter[] = "hindsight_status";
 constexpr char kTransactionsParameter[] = "hindsight_transactions";
 // SHOW hindsight_stats: what the database holds.
 constexpr char kStatsParameter[] = "hindsight_stats";
+// SHOW hindsight_predicates: each predicate's keys and segments.
+constexpr char kPredicatesParameter[] = "hindsight_predicates";
 
 absl::Status SqlError(absl::StatusCode code, std::string_view sqlstate, std::string_view message) {
   absl::Status s(code, absl::string_view(message.data(), message.size()));
@@ -136,6 +138,7 @@ absl::StatusOr<internal::Result> ProtocolHandler::Show(const Command& command) c
     return internal::TransactionsTable(*db_, n);
   }
   if (command.parameter == kStatsParameter) return internal::StatsTable(*db_, db_dir_);
+  if (command.parameter == kPredicatesParameter) return internal::PredicatesTable(*db_);
   for (const auto& [name, value] : ServerParameters()) {
     if (absl::AsciiStrToLower(name) != command.parameter) continue;
     internal::Result r;
@@ -377,6 +380,9 @@ absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Comman
     return internal::TransactionsColumns();
   }
   if (command.kind == Command::Kind::kShow && command.parameter == kStatsParameter) return internal::StatsColumns();
+  if (command.kind == Command::Kind::kShow && command.parameter == kPredicatesParameter) {
+    return internal::PredicatesColumns();
+  }
   if (command.kind == Command::Kind::kShow) return std::vector<std::string>{command.parameter};
   if (command.kind != Command::Kind::kHindsight) return std::vector<std::string>{};
   internal::StatementParams placeholders;

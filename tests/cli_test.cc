@@ -237,6 +237,8 @@ TEST_F(CliTest, ShellDotCommandsReadWriteAndList) {
   r = Hindsight(absl::StrCat("shell --format tsv -c .stats ", Db()));
   EXPECT_TRUE(absl::StartsWith(r.out, "keys\t1\ncurrent segments\t2\ntransactions\t2\nfirst transaction\t")) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, "\nbytes on disk\t")) << r.out;
+  r = Hindsight(absl::StrCat("shell --format tsv -c .predicates ", Db()));
+  EXPECT_EQ(r.out, "diplomatic_relations\t1\t2\n");
   r = Hindsight(absl::StrCat("shell -c '.read /no/such/file' ", Db()));
   EXPECT_TRUE(absl::StrContains(r.err, "cannot open '/no/such/file': No such file or directory")) << r.err;
 }

@@ -1,6 +1,7 @@
 #include "query/database_tables.h"
 
 #include <filesystem>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "hindsight/time.h"
@@ -61,6 +62,31 @@ absl::StatusOr<Result> StatsTable(const Database& db, const std::string& dir) {
     add("last transaction", FormatInstantShort(last.time));
   }
   if (!dir.empty()) add("bytes on disk", absl::StrCat(BytesUnder(dir)));
+  return r;
+}
+
+std::vector<std::string> PredicatesColumns() { return {"predicate", "keys", "segments"}; }
+
+absl::StatusOr<Result> PredicatesTable(const Database& db) {
+  struct Counts {
+    uint64_t keys = 0, segments = 0;
+  };
+  std::map<std::string, Counts> by_predicate;
+  FactKey previous;
+  bool first = true;
+  absl::Status s = db.Scan(Query{{}, ValidTimeClause::All(), TxTimeClause::Latest()}, [&](Row& row) {
+    Counts& counts = by_predicate[row.key.predicate];
+    ++counts.segments;
+    if (first || !(row.key == previous)) ++counts.keys, previous = row.key;
+    first = false;
+    return true;
+  });
+  if (!s.ok()) return s;
+  Result r;
+  r.columns = PredicatesColumns();
+  for (const auto& [predicate, counts] : by_predicate) {
+    r.rows.push_back({Cell::Name(predicate), Cell::Text(absl::StrCat(counts.keys)), Cell::Text(absl::StrCat(counts.segments))});
+  }
   return r;
 }
 

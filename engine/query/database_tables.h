@@ -1,7 +1,8 @@
 // Tables about a database itself rather than its facts: its recent
-// transactions and what it holds. What the shell's `.tx` and `.stats`
-// print, and what a server answers to `SHOW hindsight_transactions` and
-// `SHOW hindsight_stats`, so the two cannot differ.
+// transactions, what it holds, its predicates. What the shell's `.tx`,
+// `.stats` and `.predicates` print, and what a server answers to `SHOW
+// hindsight_transactions`, `hindsight_stats` and `hindsight_predicates`, so
+// the two cannot differ.
 #ifndef HINDSIGHT_QUERY_DATABASE_TABLES_H_
 #define HINDSIGHT_QUERY_DATABASE_TABLES_H_
 
@@ -26,6 +27,12 @@ std::vector<std::string> TransactionsColumns();  // tx, time, source, operations
 // segment.
 absl::StatusOr<Result> StatsTable(const Database& db, const std::string& dir);
 std::vector<std::string> StatsColumns();  // measure, amount
+
+// (predicate, keys, segments) rows, in predicate order: how many keys
+// and current segments each predicate has. Cost: a scan of every current
+// segment.
+absl::StatusOr<Result> PredicatesTable(const Database& db);
+std::vector<std::string> PredicatesColumns();  // predicate, keys, segments
 
 }  // namespace hindsight::internal
 

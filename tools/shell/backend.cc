@@ -25,4 +25,6 @@ absl::StatusOr<internal::Result> LocalBackend::RecentTransactions(uint64_t n) {
 
 absl::StatusOr<internal::Result> LocalBackend::Stats() { return internal::StatsTable(*db_, dir_); }
 
+absl::StatusOr<internal::Result> LocalBackend::Predicates() { return internal::PredicatesTable(*db_); }
+
 }  // namespace hindsight::tools

@@ -38,6 +38,11 @@ class Backend {
   // What the database holds, as internal::StatsTable gives it. Cost: a scan
   // of every current segment.
   virtual absl::StatusOr<internal::Result> Stats() = 0;
+
+  // Each predicate's keys and current segments, as
+  // internal::PredicatesTable gives them. Cost: a scan of every current
+  // segment.
+  virtual absl::StatusOr<internal::Result> Predicates() = 0;
 };
 
 // A database in this process, through a query Session. Reads stop early
@@ -53,6 +58,7 @@ class LocalBackend final : public Backend {
   std::vector<std::string> NamesWithPrefix(const std::string& prefix, size_t limit) const override;
   absl::StatusOr<internal::Result> RecentTransactions(uint64_t n) override;
   absl::StatusOr<internal::Result> Stats() override;
+  absl::StatusOr<internal::Result> Predicates() override;
 
  private:
   Database* db_;

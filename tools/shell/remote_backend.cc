@@ -173,4 +173,6 @@ absl::StatusOr<internal::Result> RemoteBackend::RecentTransactions(uint64_t n) {
 
 absl::StatusOr<internal::Result> RemoteBackend::Stats() { return Run("SHOW hindsight_stats"); }
 
+absl::StatusOr<internal::Result> RemoteBackend::Predicates() { return Run("SHOW hindsight_predicates"); }
+
 }  // namespace hindsight::tools

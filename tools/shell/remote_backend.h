@@ -27,9 +27,10 @@ class RemoteBackend final : public Backend {
   bool in_transaction() const override;
   size_t pending_operations() const override { return pending_; }
   std::vector<std::string> NamesWithPrefix(const std::string&, size_t) const override { return {}; }
-  // SHOW hindsight_transactions N, SHOW hindsight_stats.
+  // SHOW hindsight_transactions N, hindsight_stats, hindsight_predicates.
   absl::StatusOr<internal::Result> RecentTransactions(uint64_t n) override;
   absl::StatusOr<internal::Result> Stats() override;
+  absl::StatusOr<internal::Result> Predicates() override;
 
   // "user@host:port", for the banner.
   std::string Describe() const;

@@ -300,8 +300,8 @@ bool Shell::RunDotCommand(const std::string& line) {
     statement_line_ = outer_line;
     return ok;
   }
-  if (cmd == ".stats" && words.size() == 1) {
-    absl::StatusOr<internal::Result> stats = backend_->Stats();
+  if ((cmd == ".stats" || cmd == ".predicates") && words.size() == 1) {
+    absl::StatusOr<internal::Result> stats = cmd == ".stats" ? backend_->Stats() : backend_->Predicates();
     if (!stats.ok()) {
       std::fprintf(err_, "error: %s\n", std::string(stats.status().message()).c_str());
       return false;
