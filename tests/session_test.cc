@@ -1,10 +1,16 @@
-// The statement session: cancellation of reads (Ctrl-C in the shell).
+// The statement session: cancellation of reads (Ctrl-C in the shell),
+// hints, and the transaction history and changes name for each row.
 #include <atomic>
+#include <map>
+#include <random>
+#include <set>
+#include <tuple>
 
 #include "gtest/gtest.h"
 #include "hindsight/db.h"
 #include "query/session.h"
 #include "query/statement.h"
+#include "random_transaction.h"
 #include "test_util.h"
 
 namespace hindsight::testing {
@@ -57,6 +63,73 @@ TEST(SessionTest, AnAnswerWithoutRowsNamesUnknownNamesAndTheClosest) {
   EXPECT_EQ(r->note, "no name 'Zzz'");
   r = Execute(&session, "Syria * Ukraine at 1990;");  // names known, no row: no note
   EXPECT_EQ(r->note, "");
+}
+
+// A row of a read, history or changes answer: subject, predicate, object,
+// value, from, to as text.
+using RowText = std::tuple<std::string, std::string, std::string, std::string, Instant, Instant>;
+
+RowText TextOf(const std::vector<internal::Cell>& cells, size_t first) {
+  return {cells[first].text, cells[first + 1].text, cells[first + 2].text, FormatValue(cells[first + 3].value),
+          cells[first + 4].instant, cells[first + 5].instant};
+}
+
+TEST(SessionTest, HistoryAndChangesNameTheTransactionThatMadeEachRow) {
+  ScratchDir dir;
+  auto db = Database::Open(dir.Sub("db"));
+  ASSERT_TRUE(db.ok()) << db.status();
+  std::mt19937 rng(11);
+  const int kTransactions = 40;
+  for (int i = 1; i <= kTransactions; ++i) {
+    Transaction as_keys;
+    Transaction txn = RandomTransaction(rng, i * kDay, &as_keys);
+    txn.SetSource(absl::StrCat("source-", i));
+    ASSERT_TRUE((*db)->Commit(txn).ok());
+  }
+  internal::Session session(db->get());
+  const auto run = [&](const std::string& text) {
+    absl::StatusOr<internal::Statement> st = internal::ParseStatement(text);
+    EXPECT_TRUE(st.ok()) << text << ": " << st.status();
+    absl::StatusOr<internal::Result> r = session.Execute(*st);
+    EXPECT_TRUE(r.ok()) << text << ": " << r.status();
+    return r.ok() ? *std::move(r) : internal::Result{};
+  };
+  // History: tx_from is the named transaction's time.
+  const internal::Result history = run("history * * *;");
+  ASSERT_GT(history.rows.size(), 20u);
+  EXPECT_EQ(history.contract_columns, 8u);
+  for (const auto& row : history.rows) {
+    const uint64_t tx = std::stoull(row[8].text);
+    EXPECT_EQ(row[6].instant, static_cast<Instant>(tx) * kDay);
+    EXPECT_EQ(row[9].text, absl::StrCat("source-", tx));
+  }
+  // Changes: the named transaction lies between the two points and is
+  // where the row came (or went): in the state as of it and not just
+  // before it, or the other way round.
+  std::map<int, std::set<RowText>> states;
+  for (int t = 1; t <= kTransactions; ++t) {
+    for (const auto& row : run(absl::StrCat("* * * as of tx ", t, ";")).rows) states[t].insert(TextOf(row, 0));
+  }
+  int changes_seen = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    const int a = std::uniform_int_distribution<int>(1, kTransactions)(rng);
+    const int b = std::uniform_int_distribution<int>(1, kTransactions)(rng);
+    const internal::Result changes = run(absl::StrCat("changes * * * between tx ", a, " and tx ", b, ";"));
+    for (const auto& row : changes.rows) {
+      ++changes_seen;
+      const int tx = std::stoi(row[7].text);
+      EXPECT_EQ(row[8].text, absl::StrCat("source-", tx));
+      ASSERT_GT(tx, std::min(a, b));
+      ASSERT_LE(tx, std::max(a, b));
+      const RowText text = TextOf(row, 1);
+      // Believed at b ('+') or at a ('-'); it came at tx when that is the later point.
+      const int believed_at = row[0].text == "+" ? b : a;
+      const bool came = believed_at == std::max(a, b);
+      EXPECT_EQ(states[tx].contains(text), came) << "changes between tx " << a << " and tx " << b << ", tx " << tx;
+      EXPECT_EQ(states[tx - 1].contains(text), !came) << "changes between tx " << a << " and tx " << b;
+    }
+  }
+  EXPECT_GT(changes_seen, 100);
 }
 
 }  // namespace

@@ -5,20 +5,33 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "query/transactions_by_time.h"
 #include "util/edit_distance.h"
 
 namespace hindsight::internal {
 namespace {
 
 const std::vector<std::string> kRowColumns = {"subject", "predicate", "object", "value", "from", "to"};
-const std::vector<std::string> kHistoryColumns = {"subject", "predicate", "object", "value",
-                                                  "from",    "to",        "tx_from", "tx_to"};
-const std::vector<std::string> kChangesColumns = {"change", "subject", "predicate", "object", "value", "from", "to"};
+// History and changes end with the transaction that made the row (tx_from's
+// for history; for changes, the one between the two points that added or
+// removed it) and its source: not contract columns (SEMANTICS keeps source
+// to transaction listings).
+const std::vector<std::string> kHistoryColumns = {"subject", "predicate", "object", "value", "from",
+                                                  "to",      "tx_from",   "tx_to",  "tx",    "source"};
+const std::vector<std::string> kChangesColumns = {"change", "subject", "predicate", "object", "value",
+                                                  "from",   "to",      "tx",        "source"};
 const std::vector<std::string> kSinceColumns = {"subject", "predicate", "object", "value", "since", "until"};
 
 std::vector<Cell> RowCells(const Row& r) {
   return {Cell::Name(r.key.subject), Cell::Name(r.key.predicate), Cell::Name(r.key.object), Cell::Val(r.value),
           Cell::Time(r.valid.from), Cell::Time(r.valid.to)};
+}
+
+// The tx and source cells of the transaction committed at `time`.
+absl::StatusOr<std::vector<Cell>> TransactionCells(TransactionsByTime* transactions, Instant time) {
+  absl::StatusOr<TransactionInfo> info = transactions->At(time);
+  if (!info.ok()) return info.status();
+  return std::vector<Cell>{Cell::Text(absl::StrCat(info->id)), Cell::Name(info->source)};
 }
 
 std::string Plural(size_t n, const char* noun) { return absl::StrCat(n, " ", noun, n == 1 ? "" : "s"); }
@@ -107,6 +120,13 @@ std::vector<std::string> Session::ColumnsOf(const Statement& st) {
   }
 }
 
+size_t Session::ContractColumnsOf(const Statement& st) {
+  // Less the trailing tx and source.
+  if (st.kind == Statement::Kind::kHistory) return kHistoryColumns.size() - 2;
+  if (st.kind == Statement::Kind::kChanges) return kChangesColumns.size() - 2;
+  return 0;
+}
+
 absl::StatusOr<Result> Session::Execute(const Statement& st) {
   using Kind = Statement::Kind;
   switch (st.kind) {
@@ -192,10 +212,14 @@ absl::StatusOr<Result> Session::History(const Statement& st) {
   if (!rows.ok()) return rows.status();
   Result r;
   r.columns = kHistoryColumns;
+  r.contract_columns = ContractColumnsOf(st);
+  TransactionsByTime transactions(*db_);
   for (const HistoryRow& h : *rows) {
+    absl::StatusOr<std::vector<Cell>> tx = TransactionCells(&transactions, h.tx.from);
+    if (!tx.ok()) return tx.status();
     r.rows.push_back({Cell::Name(h.key.subject), Cell::Name(h.key.predicate), Cell::Name(h.key.object),
                       Cell::Val(h.value), Cell::Time(h.valid.from), Cell::Time(h.valid.to), Cell::Time(h.tx.from),
-                      Cell::Time(h.tx.to)});
+                      Cell::Time(h.tx.to), std::move((*tx)[0]), std::move((*tx)[1])});
   }
   ApplyLimit(st, &r);
   if (r.rows.empty()) r.note = UnknownNames(st.query.pattern);
@@ -230,15 +254,61 @@ absl::StatusOr<Result> Session::Changes(const Statement& st) {
       ++i, ++j;
     }
   }
+  if (st.limit && diff.size() > *st.limit + 1) diff.resize(*st.limit + 1);
+  // Which transaction made each change: the history row of the change's
+  // segment believed at its point, and its bound between the two points.
+  absl::StatusOr<Instant> from_point = PointOf(st.changes_from);
+  if (!from_point.ok()) return from_point.status();
+  absl::StatusOr<Instant> to_point = PointOf(st.changes_to);
+  if (!to_point.ok()) return to_point.status();
+  absl::StatusOr<std::vector<HistoryRow>> history =
+      diff.empty() ? std::vector<HistoryRow>{} : CollectHistory(st.query.pattern);
+  if (!history.ok()) return history.status();
+  std::map<std::tuple<const FactKey&, Instant>, std::vector<const HistoryRow*>> by_segment;
+  for (const HistoryRow& h : *history) by_segment[{h.key, h.valid.from}].push_back(&h);
+  const Instant lo = std::min(*from_point, *to_point), hi = std::max(*from_point, *to_point);
+  TransactionsByTime transactions(*db_);
   Result r;
   r.columns = kChangesColumns;
+  r.contract_columns = ContractColumnsOf(st);
   for (const auto& [sign, row] : diff) {
     std::vector<Cell> cells = {Cell::Text(std::string(1, sign))};
     for (Cell& c : RowCells(*row)) cells.push_back(std::move(c));
+    const Instant point = sign == '-' ? *from_point : *to_point;
+    for (const HistoryRow* h : by_segment[{row->key, row->valid.from}]) {
+      if (h->value != row->value || h->valid != row->valid || h->tx.from > point || point >= h->tx.to) continue;
+      const Instant made = lo < h->tx.from && h->tx.from <= hi ? h->tx.from : h->tx.to;
+      absl::StatusOr<std::vector<Cell>> tx = TransactionCells(&transactions, made);
+      if (!tx.ok()) return tx.status();
+      for (Cell& c : *tx) cells.push_back(std::move(c));
+      break;
+    }
+    if (cells.size() != kChangesColumns.size()) {
+      return absl::InternalError(absl::StrCat("no history row for a change of ", row->key.subject, " ",
+                                              row->key.predicate, " ", row->key.object));
+    }
     r.rows.push_back(std::move(cells));
   }
   ApplyLimit(st, &r);
   return r;
+}
+
+absl::StatusOr<Instant> Session::PointOf(const TxTimeClause& as_of) const {
+  const TransactionInfo last = db_->LastTransaction();
+  switch (as_of.kind) {
+    case TxTimeClause::Kind::kAsOfTime:
+      return as_of.time;
+    case TxTimeClause::Kind::kAsOfTx: {
+      if (as_of.tx_id == 0) return kNegInf;
+      if (as_of.tx_id >= last.id) return last.time;
+      absl::StatusOr<TransactionInfo> info = db_->GetTransaction(as_of.tx_id);
+      if (!info.ok()) return info.status();
+      return info->time;
+    }
+    case TxTimeClause::Kind::kLatest:
+      break;
+  }
+  return last.time;
 }
 
 absl::StatusOr<Result> Session::Since(const Statement& st) {

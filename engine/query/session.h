@@ -36,6 +36,10 @@ struct Result {
   std::string message;               // e.g. "committed transaction 4 at ..."
   bool limited = false;              // a limit left rows out
   std::string note;                  // a hint for people ("no name 'Syira' (did you mean ...)")
+  // The contract's columns come first: the canonical TSV form prints only
+  // these (history's eight, changes' seven), people's formats add the rest
+  // (the transaction's tx and source). 0: every column is the contract's.
+  size_t contract_columns = 0;
 };
 
 class Session {
@@ -53,6 +57,8 @@ class Session {
   // The columns Execute answers `st` with (none for writes and transaction
   // control), known before it runs.
   static std::vector<std::string> ColumnsOf(const Statement& st);
+  // Result::contract_columns of `st`'s answer.
+  static size_t ContractColumnsOf(const Statement& st);
 
   bool in_transaction() const { return txn_.has_value(); }
   // Operations of the open transaction (0 when none is open).
@@ -74,6 +80,8 @@ class Session {
   absl::StatusOr<std::vector<Row>> CollectRows(const Query& q, size_t max = SIZE_MAX) const;
   absl::StatusOr<std::vector<HistoryRow>> CollectHistory(const Pattern& pattern, size_t max = SIZE_MAX) const;
   bool cancelled() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
+  // The time of the last transaction `as_of` includes (-inf: none).
+  absl::StatusOr<Instant> PointOf(const TxTimeClause& as_of) const;
   // For an answer without rows: which names of `pattern` no key uses, with
   // the closest name that exists ("" when every name exists).
   std::string UnknownNames(const Pattern& pattern) const;

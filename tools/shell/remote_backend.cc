@@ -155,6 +155,7 @@ absl::StatusOr<internal::Result> RemoteBackend::Execute(const std::string& text,
   absl::StatusOr<internal::Result> ran = Run(text);
   if (!ran.ok()) return ran;
   internal::Result result = *std::move(ran);
+  result.contract_columns = internal::Session::ContractColumnsOf(st);
   using Kind = internal::Statement::Kind;
   const bool write = st.kind == Kind::kAssert || st.kind == Kind::kRetract || st.kind == Kind::kErase;
   pending_ = !in_transaction() ? 0 : pending_ + (write ? 1 : 0);

@@ -86,16 +86,19 @@ std::string Render(const internal::Result& result, const RenderOptions& options)
       if (!result.note.empty()) absl::StrAppend(&out, "(", result.note, ")\n");
       break;
     }
-    case Format::kTsv:
+    case Format::kTsv: {
+      // The contract's canonical rows: its columns only.
+      const size_t n = result.contract_columns == 0 ? result.columns.size() : result.contract_columns;
       if (headers) {
-        for (size_t i = 0; i < result.columns.size(); ++i) absl::StrAppend(&out, i ? "\t" : "", result.columns[i]);
+        for (size_t i = 0; i < n; ++i) absl::StrAppend(&out, i ? "\t" : "", result.columns[i]);
         out.push_back('\n');
       }
       for (const auto& row : result.rows) {
-        for (size_t i = 0; i < row.size(); ++i) absl::StrAppend(&out, i ? "\t" : "", Canonical(row[i]));
+        for (size_t i = 0; i < n; ++i) absl::StrAppend(&out, i ? "\t" : "", Canonical(row[i]));
         out.push_back('\n');
       }
       break;
+    }
     case Format::kCsv:
       if (headers) {
         for (size_t i = 0; i < result.columns.size(); ++i) absl::StrAppend(&out, i ? "," : "", result.columns[i]);

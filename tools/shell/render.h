@@ -24,8 +24,9 @@ struct RenderOptions {
 };
 
 // Table: aligned columns, times in their shortest literal, a row count.
-// Tsv: the canonical rows of SEMANTICS section 6. Csv: RFC 4180, canonical
-// times. Json: an array of objects, one per row.
+// Tsv: the canonical rows of SEMANTICS section 6 (the contract's columns
+// only, Result::contract_columns). Csv: RFC 4180, canonical times. Json: an
+// array of objects, one per row.
 std::string Render(const internal::Result& result, const RenderOptions& options);
 
 }  // namespace hindsight::tools
