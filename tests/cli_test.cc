@@ -255,14 +255,27 @@ TEST_F(CliTest, ShellFormatsAndCharts) {
             "\"value\": \"talks\", \"from\": \"2024-12-30T00:00:00Z\", \"to\": \"+inf\"}]\n");
   r = Hindsight(absl::StrCat("shell -c 'timeline Syria * *;' ", Db()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(absl::StrContains(r.out, "Syria diplomatic_relations Ukraine ")) << r.out;
-  EXPECT_TRUE(absl::StrContains(r.out, "[\"severed\"===")) << r.out;
-  EXPECT_TRUE(absl::StrContains(r.out, "[\"talks\"===")) << r.out;
+  EXPECT_TRUE(absl::StartsWith(r.out, "timeline Syria * * (as of now)\nvalid time across; 1 key, 2 segments\n"))
+      << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "\nSyria diplomatic_relations Ukraine  [\"severed\"===")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "[\"talks\"")) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, ">\n")) << r.out;  // until further notice
-  EXPECT_TRUE(absl::StrContains(r.out, "v now (")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "---+---")) << r.out;  // ticks
+  EXPECT_TRUE(absl::StrContains(r.out, " 2023 ")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "legend:  = \"severed\"  # \"talks\"\n")) << r.out;
+  // A window, the bitemporal picture, a cap on keys.
+  r = Hindsight(absl::StrCat("shell -c 'timeline Syria * * during [2024-06, 2025-06) limit 1;' ", Db()));
+  EXPECT_TRUE(absl::StrContains(r.out, "<\"severed\"")) << r.out;  // it began before the window
+  EXPECT_TRUE(absl::StrContains(r.out, "2024-07")) << r.out;
+  r = Hindsight(absl::StrCat("shell -c 'timeline history * * Ukraine;' ", Db()));
+  EXPECT_TRUE(absl::StrContains(r.out, "\n  tx 1 2022-07-01 news ")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "\n  tx 2 2024-12-31 kyivpost ")) << r.out;
+  r = Hindsight(absl::StrCat("shell -c 'timeline history * * Ukraine as of tx 1;' ", Db()));
+  EXPECT_TRUE(absl::StrContains(r.err, "expected 'during', 'limit', 'svg FILE' or the end of the statement")) << r.err;
   const std::string svg = dir_.Sub("chart.svg");
   r = Hindsight(absl::StrCat("shell -c 'timeline Syria * * svg ", svg, ";' ", Db()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, absl::StrCat("wrote ", svg, " (1 key, 2 segments, 1000x166 px)\n"));
   const std::string chart = ReadFile(svg);
   EXPECT_TRUE(absl::StartsWith(chart, "<svg xmlns=\"http://www.w3.org/2000/svg\"")) << chart;
   EXPECT_EQ(std::count(chart.begin(), chart.end(), '\n') > 5, true);

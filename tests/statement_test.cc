@@ -51,6 +51,26 @@ TEST(StatementTest, TheFormsOfTheIssue) {
   EXPECT_EQ(st.query.valid.at, *ParseInstant("2000-01-01T09:30Z"));
 }
 
+TEST(StatementTest, TimelinesTakeAWindowAnAsOfALimitAndAFile) {
+  Statement st = Parse("timeline Syria * * during [2014, 2015) as of tx 3 limit 12 svg \"out file.svg\";");
+  EXPECT_EQ(st.kind, Statement::Kind::kTimeline);
+  EXPECT_FALSE(st.timeline_history);
+  EXPECT_EQ(st.query.valid.during, (Interval{*ParseInstant("2014"), *ParseInstant("2015")}));
+  EXPECT_EQ(st.query.as_of.tx_id, 3u);
+  EXPECT_EQ(st.limit, 12u);
+  EXPECT_EQ(st.svg_path, "out file.svg");
+  EXPECT_EQ(st.svg_column, 60u);
+  st = Parse("timeline history Syria * Ukraine svg h.svg");
+  EXPECT_TRUE(st.timeline_history);
+  EXPECT_EQ(st.query.valid.kind, ValidTimeClause::Kind::kAll);
+  EXPECT_EQ(Error("timeline history a b c as of tx 1"),
+            "column 24: expected 'during', 'limit', 'svg FILE' or the end of the statement, found 'as'");
+  EXPECT_EQ(Error("timeline a b c at 2020"),
+            "column 16: expected 'during', 'as of', 'limit', 'svg FILE' or the end of the statement, found 'at'");
+  EXPECT_EQ(Error("timeline a b c limit 3 as of tx 1"),
+            "column 24: expected 'svg FILE' or the end of the statement, found 'as'");
+}
+
 TEST(StatementTest, ErrorsSayWhereAndWhat) {
   EXPECT_EQ(Error("Syria *"), "column 8: expected an object, found the end");
   EXPECT_EQ(Error("a b c at"), "column 9: expected a time literal, found the end");

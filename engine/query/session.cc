@@ -105,8 +105,9 @@ std::vector<std::string> Session::ColumnsOf(const Statement& st) {
   using Kind = Statement::Kind;
   switch (st.kind) {
     case Kind::kRead:
-    case Kind::kTimeline:
       return kRowColumns;
+    case Kind::kTimeline:
+      return st.timeline_history ? kHistoryColumns : kRowColumns;
     case Kind::kCount:
       return {"count"};
     case Kind::kHistory:
@@ -132,8 +133,14 @@ absl::StatusOr<Result> Session::Execute(const Statement& st) {
   switch (st.kind) {
     case Kind::kRead:
     case Kind::kCount:
-    case Kind::kTimeline:
       return Read(st);
+    case Kind::kTimeline: {
+      // Every segment (or history row) of the pattern in the window: the
+      // limit counts the chart's keys.
+      Statement all = st;
+      all.limit.reset();
+      return st.timeline_history ? History(all) : Read(all);
+    }
     case Kind::kHistory:
       return History(st);
     case Kind::kChanges:
@@ -185,7 +192,7 @@ absl::StatusOr<Result> Session::Execute(const Statement& st) {
 
 absl::StatusOr<Result> Session::Read(const Statement& st) {
   Query q = st.query;
-  if (st.relation != Relation::kNone || st.kind == Statement::Kind::kTimeline) q.valid = ValidTimeClause::All();
+  if (st.relation != Relation::kNone) q.valid = ValidTimeClause::All();
   // Without a relation to filter by, the scan itself can stop at the limit.
   absl::StatusOr<std::vector<Row>> rows = CollectRows(q, st.relation == Relation::kNone ? RowsToRead(st) : SIZE_MAX);
   if (!rows.ok()) return rows.status();
@@ -214,7 +221,12 @@ absl::StatusOr<Result> Session::History(const Statement& st) {
   r.columns = kHistoryColumns;
   r.contract_columns = ContractColumnsOf(st);
   TransactionsByTime transactions(*db_);
+  const ValidTimeClause& window = st.query.valid;  // `timeline history ... during I`
   for (const HistoryRow& h : *rows) {
+    if (window.kind == ValidTimeClause::Kind::kDuring &&
+        !(h.valid.from < window.during.to && window.during.from < h.valid.to)) {
+      continue;
+    }
     absl::StatusOr<std::vector<Cell>> tx = TransactionCells(&transactions, h.tx.from);
     if (!tx.ok()) return tx.status();
     r.rows.push_back({Cell::Name(h.key.subject), Cell::Name(h.key.predicate), Cell::Name(h.key.object),

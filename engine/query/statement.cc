@@ -166,11 +166,27 @@ class Parser {
       return Limit(st);
     }
     if (Accept("timeline")) {
+      // timeline [history] PATTERN [during I] [as of T] [limit N] [svg FILE]
       st->kind = Kind::kTimeline;
+      st->timeline_history = Accept("history");
       if (absl::Status s = Pattern(&st->query.pattern); !s.ok()) return s;
-      if (absl::Status s = AsOf(&st->query.as_of); !s.ok()) return s;
-      end_hint_ = "'as of', 'svg FILE' or the end of the statement";
+      end_hint_ = st->timeline_history ? "'during', 'limit', 'svg FILE' or the end of the statement"
+                                       : "'during', 'as of', 'limit', 'svg FILE' or the end of the statement";
+      if (Accept("during")) {
+        absl::StatusOr<Interval> window = IntervalLiteral();
+        if (!window.ok()) return window.status();
+        st->query.valid = ValidTimeClause::During(*window);
+        end_hint_ = st->timeline_history ? "'limit', 'svg FILE' or the end of the statement"
+                                         : "'as of', 'limit', 'svg FILE' or the end of the statement";
+      }
+      if (const size_t before = pos_; !st->timeline_history) {
+        if (absl::Status s = AsOf(&st->query.as_of); !s.ok()) return s;
+        if (pos_ != before) end_hint_ = "'limit', 'svg FILE' or the end of the statement";
+      }
+      if (absl::Status s = Limit(st); !s.ok()) return s;
+      if (st->limit) end_hint_ = "'svg FILE' or the end of the statement";
       if (Accept("svg")) {
+        st->svg_column = t_[pos_ - 1].column;
         if (t_[pos_].kind != Token::kWord && t_[pos_].kind != Token::kQuoted && t_[pos_].kind != Token::kSqlString) {
           return Expected("a file name");
         }

@@ -67,9 +67,12 @@ struct Statement {
   Interval valid;                     // kAssert, kRetract
   std::optional<Instant> tx_time;     // kBegin
   std::optional<std::string> source;  // kBegin
+  bool timeline_history = false;      // kTimeline: `timeline history`, the bitemporal picture
   std::string svg_path;               // kTimeline with svg
+  size_t svg_column = 0;              // kTimeline with svg: where "svg" starts (1-based)
   std::string topic;                  // kHelp
-  std::optional<uint64_t> limit;      // reads, history, changes, since: at most this many rows
+  std::optional<uint64_t> limit;      // reads, history, changes, since: at most this many rows;
+                                      // timeline: this many keys
   uint64_t await_tx = 0;              // kAwait: the transaction to wait for
   absl::Duration await_timeout = absl::Seconds(10);  // kAwait
 

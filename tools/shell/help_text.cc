@@ -43,9 +43,13 @@ const std::map<std::string, std::string>& Topics() {
        "since SUBJECT PREDICATE OBJECT [as of ...];  the segment that contains now:\n"
        "since when each matching fact has been true, and until when.\n"},
       {"timeline",
-       "timeline SUBJECT PREDICATE OBJECT [as of ...] [svg FILE];\n"
-       "draws one row per key and a bar per segment over valid time, with a marker for now;\n"
-       "with 'svg FILE' it writes the chart as an SVG file for a browser.\n"},
+       "timeline SUBJECT PREDICATE OBJECT [during [A, B)] [as of ...] [limit N] [svg FILE];\n"
+       "draws a lane per key and a bar per segment over valid time: the axis fits the data\n"
+       "(or the window), a glyph per value in the legend, labels cut to their bar.\n"
+       "timeline history SUBJECT PREDICATE OBJECT [during [A, B)] [limit N] [svg FILE];\n"
+       "the bitemporal picture: for each key a band per transaction that changed it, what was\n"
+       "believed from then on, named by its tx and source (transaction time down).\n"
+       "limit N draws N keys (default 40; 200 in SVG). 'svg FILE' writes an SVG for a browser.\n"},
       {"write",
        "assert SUBJECT PREDICATE OBJECT [= VALUE] [from T] [to T];   (default from -inf to +inf)\n"
        "retract SUBJECT PREDICATE OBJECT [from T] [to T];\n"

@@ -22,7 +22,7 @@
 #include "shell/interrupt.h"
 #include "shell/line_editor.h"
 #include "shell/pager.h"
-#include "shell/timeline_chart.h"
+#include "shell/timeline_statement.h"
 #include "error_caret.h"
 #include "terminal_text.h"
 
@@ -76,14 +76,6 @@ bool InOpenQuote(const std::string& s) {
 std::string HistoryPath() {
   const char* home = std::getenv("HOME");
   return home != nullptr ? std::string(home) + "/.hindsight_history" : "";
-}
-
-std::vector<Row> RowsOf(const internal::Result& r) {
-  std::vector<Row> rows;
-  for (const auto& cells : r.rows) {
-    rows.push_back({{cells[0].text, cells[1].text, cells[2].text}, cells[3].value, {cells[4].instant, cells[5].instant}});
-  }
-  return rows;
 }
 
 }  // namespace
@@ -158,19 +150,14 @@ bool Shell::RunStatement(const std::string& text) {
   }
   std::string output;
   if (st->kind == internal::Statement::Kind::kTimeline) {
-    const std::vector<Row> rows = RowsOf(*result);
-    const Instant now = SystemClock()->Now();
-    if (!st->svg_path.empty()) {
-      std::ofstream svg(st->svg_path, std::ios::binary);
-      svg << DrawTimelineSvg(rows, now);
-      if (!svg) {
-        std::fprintf(err_, "error: cannot write %s\n", st->svg_path.c_str());
-        return false;
-      }
-      output = absl::StrCat("wrote ", st->svg_path, " (", rows.size(), " segments)\n");
-    } else {
-      output = DrawTimelineText(rows, now);
+    const std::optional<ScreenSize> screen = TerminalSize(out_);
+    absl::StatusOr<std::string> chart =
+        TimelineOutput(*st, clean, *result, SystemClock()->Now(), screen && !redirect_ ? screen->columns : 100);
+    if (!chart.ok()) {
+      std::fprintf(err_, "error: %s\n", std::string(chart.status().message()).c_str());
+      return false;
     }
+    output = *std::move(chart);
   } else {
     output = Rendered(*result);
   }

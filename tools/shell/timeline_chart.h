@@ -1,20 +1,24 @@
-// The `timeline` statement's picture: one row per key and a bar per segment
-// over the valid-time axis, with the value on the bar and a marker for now.
+// Draws a timeline picture laid out by timeline_layout.h: as text for a
+// terminal (a glyph per value, a legend, tick labels under the axis) or as
+// a standalone SVG document (a colour per value, a legend, gridlines).
+// Labels never run past their bar: they are cut to it, ending in "…".
 #ifndef HINDSIGHT_TOOLS_SHELL_TIMELINE_CHART_H_
 #define HINDSIGHT_TOOLS_SHELL_TIMELINE_CHART_H_
 
 #include <string>
-#include <vector>
 
-#include "hindsight/fact.h"
+#include "shell/timeline_layout.h"
 
 namespace hindsight::tools {
 
-// For a terminal: `width` columns of bars after the key labels.
-std::string DrawTimelineText(const std::vector<Row>& rows, Instant now, int width = 60);
+// For a terminal `width` columns wide (at least 40 are used).
+std::string DrawChartText(const Chart& chart, size_t width);
 
-// The same chart as a standalone SVG document.
-std::string DrawTimelineSvg(const std::vector<Row>& rows, Instant now);
+struct SvgPicture {
+  std::string document;
+  int width = 0, height = 0;  // pixels
+};
+SvgPicture DrawChartSvg(const Chart& chart);
 
 }  // namespace hindsight::tools
 
