@@ -73,6 +73,16 @@ void SetAxis(const ChartRequest& request, Chart* chart) {
 
 std::string Counted(size_t n, const char* noun) { return absl::StrCat(n, " ", noun, n == 1 ? "" : "s"); }
 
+// What is left once the lanes are laid out: the keys left out, the legend,
+// the subtitle (`axes`; the keys drawn and `drawn`), the axis.
+void Finish(const ChartRequest& request, size_t keys, const char* axes, const std::string& drawn, Legend* legend,
+            Chart* chart) {
+  chart->keys_left_out = keys > request.max_keys ? keys - request.max_keys : 0;
+  chart->legend = legend->Take();
+  chart->subtitle = absl::StrCat(axes, "; ", Counted(std::min(keys, request.max_keys), "key"), ", ", drawn);
+  SetAxis(request, chart);
+}
+
 int64_t DayOf(Instant t) { return (t >= 0 ? t : t - kMicrosPerDay + 1) / kMicrosPerDay; }
 
 }  // namespace
@@ -152,11 +162,7 @@ Chart LayoutTimeline(const std::vector<Row>& rows, const ChartRequest& request) 
     chart.lanes.back().bars.push_back({rows[i].valid, legend.StyleOf(rows[i].value)});
     ++bars;
   }
-  chart.keys_left_out = keys > request.max_keys ? keys - request.max_keys : 0;
-  chart.legend = legend.Take();
-  chart.subtitle = absl::StrCat("valid time across; ", Counted(std::min(keys, request.max_keys), "key"), ", ",
-                                Counted(bars, "segment"));
-  SetAxis(request, &chart);
+  Finish(request, keys, "valid time across", Counted(bars, "segment"), &legend, &chart);
   return chart;
 }
 
@@ -194,11 +200,7 @@ Chart LayoutHistory(const std::vector<HistorySegment>& rows, const ChartRequest&
     }
     begin = end;
   }
-  chart.keys_left_out = keys > request.max_keys ? keys - request.max_keys : 0;
-  chart.legend = legend.Take();
-  chart.subtitle = absl::StrCat("valid time across, transaction time down; ",
-                                Counted(std::min(keys, request.max_keys), "key"), ", ", Counted(bands, "band"));
-  SetAxis(request, &chart);
+  Finish(request, keys, "valid time across, transaction time down", Counted(bands, "band"), &legend, &chart);
   return chart;
 }
 
