@@ -117,7 +117,9 @@ double Import(const std::string& workload, const std::string& dir, internal::Imp
   absl::Status s = db.status();
   if (s.ok()) {
     std::ifstream ops(workload + "/ops.tsv");
-    s = internal::ImportOps(db->get(), &ops, workload + "/ops.tsv", counts, {}, mode);
+    internal::ImportOptions import;
+    import.mode = mode;
+    s = internal::ImportOps(db->get(), &ops, workload + "/ops.tsv", counts, {}, import);
   }
   if (!s.ok()) {
     std::fprintf(stderr, "bench: %s\n", std::string(s.message()).c_str());

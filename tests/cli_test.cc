@@ -5,6 +5,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
 
@@ -79,9 +80,39 @@ TEST_F(CliTest, ABadLineStopsTheImportAndItsTransactionIsNotApplied) {
   CommandResult r = Hindsight(absl::StrCat("import ", Db(), " ", ops));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(r.err, ops + ":7: FROM: invalid time literal '2025-02-30'")) << r.err;
-  EXPECT_TRUE(absl::StrContains(r.err, "2 transactions before it were committed")) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "the 2 transactions before it were committed: fix the file and run the same "
+                                       "command again to import the rest")) << r.err;
   r = Hindsight(absl::StrCat("query --format tsv ", Db(), " 'Syria * * at 2025-10-01'"));
   EXPECT_EQ(r.out, "Syria\tdiplomatic_relations\tUkraine\t\"talks\"\t2024-12-30T00:00:00Z\t+inf\n");
+  // Fixed, the same command goes on from the third transaction.
+  WriteFile(ops, std::string(kTwoTransactions) +
+                     "tx\t2025-09-26\tcaliber.az\n"
+                     "assert\tSyria\tdiplomatic_relations\tUkraine\t\"restored\"\t2025-09-25\t+inf\n"
+                     "assert\tSyria\tembassy\tUkraine\t\"open\"\t2025-02-28\t+inf\n");
+  r = Hindsight(absl::StrCat("import ", Db(), " ", ops));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.out, "skipped the first 2 transactions of the file: the database has them "
+                                      "(transactions 1..2)\nimported 1 transactions, 2 operations")) << r.out;
+  // Another file over the same times is refused.
+  const std::string other = Ops(absl::StrReplaceAll(kTwoTransactions, {{"kyivpost", "elsewhere"}}));
+  r = Hindsight(absl::StrCat("import ", Db(), " ", other));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, other + ":3: the database already has transactions from this file's time on, "
+                                               "but its source is not that of transaction 2 ('kyivpost')")) << r.err;
+}
+
+TEST_F(CliTest, AnAtomicImportWritesNothingOnError) {
+  const std::string ops = Ops(std::string(kTwoTransactions) + "tx\t2023\tlate\n");
+  CommandResult r = Hindsight(absl::StrCat("import --atomic ", Db(), " ", ops));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, ops + ":5: transaction time 2023-01-01T00:00:00Z is not after")) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "nothing was imported (--atomic)")) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(Db()));  // the import made the directory; it is gone again
+  r = Hindsight(absl::StrCat("import --atomic --bulk ", Db(), " ", ops));
+  EXPECT_EQ(r.exit_code, 2);
+  r = Hindsight(absl::StrCat("import --atomic ", Db(), " ", Ops(kTwoTransactions)));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.out, "imported 2 transactions")) << r.out;
 }
 
 TEST_F(CliTest, ANonIncreasingTransactionTimeNamesItsTxLine) {
@@ -160,7 +191,12 @@ TEST_F(CliTest, EveryMalformedFileLeavesTheDatabaseAsItWas) {
       {tx + "retract\tS\tP\tO\t\"x\"\t2000\t2001\n", "2: a retract carries no value"},
       {tx + "upsert\tS\tP\tO\t1\t2000\t2001\n", "2: unknown operation 'upsert'"},
       {tx + "assert\tS\tP\tO\t1\t2000\n", "2: 'assert' has 7 fields, found 6"},
-      {"tx\t2024-12-31\tagain\n" + ok, "1: transaction time 2024-12-31T00:00:00Z is not after"},
+      {"tx\t2024-12-31\tagain\n" + ok,
+       "1: the database already has transactions from this file's time on, but its source is not that of "
+       "transaction 2 ('kyivpost')"},
+      {"tx\t2023-01-01\tagain\n" + ok,
+       "1: the database already has transactions from this file's time on, but none at this block's time "
+       "2023-01-01T00:00:00Z"},
       {"tx\t+inf\tnever\n" + ok, "1: TX_TIME must be finite"},
       {ok, "1: an operation before the first tx line"},
       {tx + "assert\tS\tP\tO\t1\t2000\t2001\r\n", "2: raw carriage return"},

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -20,7 +21,7 @@ namespace hindsight::tools {
 namespace {
 
 constexpr char kHelp[] =
-    "usage: hindsight import [--no-sync] [--bulk | --commits] [--memory SIZE] DB_DIR OPS_FILE\n"
+    "usage: hindsight import [--no-sync] [--bulk | --commits | --atomic] [--memory SIZE] DB_DIR OPS_FILE\n"
     "\n"
     "Loads OPS_FILE (the operations format: tx / assert / retract / erase lines,\n"
     "see docs/formats.md; '-' reads standard input) into the database in DB_DIR,\n"
@@ -33,12 +34,18 @@ constexpr char kHelp[] =
     "turn, and a crash keeps whole transactions, a prefix of the file.\n"
     "\n"
     "On a bad line it stops with exit status 1 and 'OPS_FILE:LINE: reason'; the\n"
-    "transaction holding that line is not applied, earlier ones stay committed:\n"
-    "fix the line and import the rest of the file. Shows progress on a terminal\n"
-    "and ends with a one-line summary.\n"
+    "transaction holding that line is not applied, earlier ones stay committed.\n"
+    "Fix the line and run the same command again: the transactions the database\n"
+    "already has from the file (the same times, sources and operations, checked\n"
+    "against its log) are skipped, and the import goes on from there. A database\n"
+    "that holds another history than the file is refused, with nothing imported.\n"
+    "Shows progress on a terminal and ends with a one-line summary.\n"
     "\n"
     "  --bulk      bulk load, also into a database with data\n"
     "  --commits   commit in groups, also into a new database\n"
+    "  --atomic    all or nothing: every transaction is checked before any is\n"
+    "              written, then all are written as one batch (the whole file's\n"
+    "              changes are held in memory)\n"
     "  --memory SIZE  about the memory the import uses (default 2G; K, M, G): half\n"
     "              for the changes a bulk load holds before it writes them, a\n"
     "              quarter for a group of commits, a quarter for cached reads\n"
@@ -67,15 +74,16 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 
 int RunImport(const Args& args) {
   CommandLine cl("import", kHelp);
-  bool no_sync = false, bulk = false, commits = false;
+  bool no_sync = false, bulk = false, commits = false, atomic = false;
   cl.Flag("--no-sync", &no_sync);
   cl.Flag("--bulk", &bulk);
   cl.Flag("--commits", &commits);
+  cl.Flag("--atomic", &atomic);
   std::string memory;
   cl.Value("--memory", &memory);
   if (auto exit = cl.Parse(args, 2)) return *exit;
-  if (bulk && commits) {
-    std::fprintf(stderr, "hindsight import: --bulk and --commits exclude each other\n");
+  if (bulk + commits + atomic > 1) {
+    std::fprintf(stderr, "hindsight import: --bulk, --commits and --atomic exclude each other\n");
     return kExitUsage;
   }
   const std::optional<size_t> bytes = ParseSize(memory.empty() ? "2G" : memory);
@@ -86,7 +94,7 @@ int RunImport(const Args& args) {
   Options options;
   options.sync = !no_sync;
   options.bulk_load_memory_bytes = *bytes / 2;
-  options.commit_group_bytes = *bytes / 4;
+  options.commit_group_bytes = atomic ? SIZE_MAX : *bytes / 4;  // atomic: one batch
   options.block_cache_bytes = *bytes / 4;
   const std::vector<std::string>& positional = cl.positional();
   const std::string& db_dir = positional[0];
@@ -106,6 +114,8 @@ int RunImport(const Args& args) {
     file.seekg(0);
     in = &file;
   }
+  std::error_code ec;
+  const bool new_directory = !std::filesystem::exists(db_dir, ec);
   auto db = Database::Open(db_dir, options);
   if (!db.ok()) {
     std::fprintf(stderr, "hindsight import: %s\n", std::string(db.status().message()).c_str());
@@ -116,6 +126,11 @@ int RunImport(const Args& args) {
   const auto start = std::chrono::steady_clock::now();
   auto last_progress = start;
   internal::ImportCounts counts;
+  internal::ImportOptions import_options;
+  import_options.mode = bulk      ? internal::ImportMode::kBulk
+                        : commits ? internal::ImportMode::kCommits
+                                  : internal::ImportMode::kAuto;
+  import_options.atomic = atomic;
   const absl::Status status = internal::ImportOps(
       db->get(), in, ops_path == "-" ? "<stdin>" : ops_path, &counts, [&](const internal::ImportCounts& c) {
         if (!show_progress || Seconds(last_progress) < 0.5) return;
@@ -124,18 +139,35 @@ int RunImport(const Args& args) {
         if (total_bytes > 0) absl::StrAppend(&line, " (", c.bytes_read * 100 / total_bytes, "%)");
         std::fputs(line.c_str(), stderr);
       },
-      bulk ? internal::ImportMode::kBulk : commits ? internal::ImportMode::kCommits : internal::ImportMode::kAuto);
+      import_options);
   if (show_progress && counts.transactions > 0) std::fputs("\r\033[K", stderr);
   if (!status.ok()) {
     std::fprintf(stderr, "hindsight import: %s\n", std::string(status.message()).c_str());
-    if (counts.transactions > 0 || !absl::StrContains(status.message(), "no transactions")) {
-      std::fprintf(stderr, "hindsight import: stopped; %llu transactions before it were committed\n",
+    if (new_directory && counts.transactions == 0) {  // leave nothing behind
+      db->reset();
+      std::filesystem::remove_all(db_dir, ec);
+    }
+    if (counts.skipped > 0) {
+      std::fprintf(stderr, "hindsight import: the first %llu transactions of the file were already in the database\n",
+                   static_cast<unsigned long long>(counts.skipped));
+    }
+    if (atomic) {
+      std::fprintf(stderr, "hindsight import: nothing was imported (--atomic)\n");
+    } else if (counts.transactions > 0) {
+      std::fprintf(stderr,
+                   "hindsight import: stopped; the %llu transactions before it were committed: fix the file and run "
+                   "the same command again to import the rest\n",
                    static_cast<unsigned long long>(counts.transactions));
     }
     return kExitFailure;
   }
   const uint64_t transactions = counts.transactions, operations = counts.operations;
   const double secs = Seconds(start);
+  if (counts.skipped > 0) {
+    std::printf("skipped the first %llu transactions of the file: the database has them (transactions %llu..%llu)\n",
+                static_cast<unsigned long long>(counts.skipped), static_cast<unsigned long long>(counts.skipped_from),
+                static_cast<unsigned long long>(counts.skipped_from + counts.skipped - 1));
+  }
   std::printf("imported %llu transactions, %llu operations in %.2f s (%.0f operations/s)\n",
               static_cast<unsigned long long>(transactions), static_cast<unsigned long long>(operations), secs,
               secs > 0 ? operations / secs : 0.0);

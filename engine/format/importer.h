@@ -17,6 +17,8 @@ struct ImportCounts {
   uint64_t transactions = 0;  // committed (progress: read)
   uint64_t operations = 0;    // in those transactions
   int64_t bytes_read = 0;     // of the input, so far
+  uint64_t skipped = 0;       // leading blocks the database already had (a resumed import)
+  uint64_t skipped_from = 0;  // the transaction the first of them is
 };
 
 enum class ImportMode {
@@ -25,16 +27,28 @@ enum class ImportMode {
   kCommits,  // Database::CommitAll: write batches in groups
 };
 
+struct ImportOptions {
+  ImportMode mode = ImportMode::kAuto;
+  // All or nothing: every block is validated before anything is written,
+  // then all are committed as one write batch. Holds the whole file in
+  // memory; the database must have been opened with
+  // Options::commit_group_bytes = SIZE_MAX (one group). kBulk is refused.
+  bool atomic = false;
+};
+
 // Commits each block of the ops file `in` (named `file_name` in messages)
 // in order, reading it as it goes (memory: a group's changes, whatever the
-// size of the file). Stops at the first bad line or rejected transaction
-// with InvalidArgument "FILE:LINE: reason"; the transactions before it stay
-// committed and `*counts` says how many. An input without any `tx` line is
+// size of the file). Leading blocks the database already holds, checked
+// against its log (format/committed_prefix.h), are skipped: importing a
+// file again after a failure goes on where it stopped. Stops at the first
+// bad line or rejected transaction with InvalidArgument "FILE:LINE:
+// reason"; the transactions before it stay committed (none, with atomic)
+// and `*counts` says how many. An input without any `tx` line is
 // InvalidArgument "FILE: no transactions (empty file?)". `progress` (may be
 // empty) is called after each block read, with the counts read so far.
 absl::Status ImportOps(Database* db, std::istream* in, const std::string& file_name, ImportCounts* counts,
                        const std::function<void(const ImportCounts&)>& progress = {},
-                       ImportMode mode = ImportMode::kAuto);
+                       const ImportOptions& options = {});
 
 }  // namespace hindsight::internal
 
