@@ -19,6 +19,9 @@ constexpr char kTransactionsParameter[] = "hindsight_transactions";
 constexpr char kStatsParameter[] = "hindsight_stats";
 // SHOW hindsight_predicates: each predicate's keys and segments.
 constexpr char kPredicatesParameter[] = "hindsight_predicates";
+// SHOW hindsight_names [PREFIX]: the names in use that start with PREFIX.
+constexpr char kNamesParameter[] = "hindsight_names";
+constexpr size_t kNamesShown = 1000;
 
 absl::Status SqlError(absl::StatusCode code, std::string_view sqlstate, std::string_view message) {
   absl::Status s(code, absl::string_view(message.data(), message.size()));
@@ -139,6 +142,14 @@ absl::StatusOr<internal::Result> ProtocolHandler::Show(const Command& command) c
   }
   if (command.parameter == kStatsParameter) return internal::StatsTable(*db_, db_dir_);
   if (command.parameter == kPredicatesParameter) return internal::PredicatesTable(*db_);
+  if (command.parameter == kNamesParameter) {
+    absl::StatusOr<std::vector<std::string>> names = db_->NamesWithPrefix(command.argument, kNamesShown);
+    if (!names.ok()) return names.status();
+    internal::Result r;
+    r.columns = {"name"};
+    for (std::string& name : *names) r.rows.push_back({internal::Cell::Name(std::move(name))});
+    return r;
+  }
   for (const auto& [name, value] : ServerParameters()) {
     if (absl::AsciiStrToLower(name) != command.parameter) continue;
     internal::Result r;
@@ -382,6 +393,9 @@ absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Comman
   if (command.kind == Command::Kind::kShow && command.parameter == kStatsParameter) return internal::StatsColumns();
   if (command.kind == Command::Kind::kShow && command.parameter == kPredicatesParameter) {
     return internal::PredicatesColumns();
+  }
+  if (command.kind == Command::Kind::kShow && command.parameter == kNamesParameter) {
+    return std::vector<std::string>{"name"};
   }
   if (command.kind == Command::Kind::kShow) return std::vector<std::string>{command.parameter};
   if (command.kind != Command::Kind::kHindsight) return std::vector<std::string>{};

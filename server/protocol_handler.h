@@ -107,7 +107,8 @@ class ProtocolHandler {
   // The (column, value) pairs of SHOW hindsight_status.
   std::vector<std::pair<std::string, std::string>> StatusRow() const;
   // What SHOW answers: the server's parameters, hindsight_status,
-  // hindsight_transactions [N], hindsight_stats and hindsight_predicates.
+  // hindsight_transactions [N], hindsight_stats, hindsight_predicates and
+  // hindsight_names [PREFIX].
   absl::StatusOr<internal::Result> Show(const Command& command) const;
 
   Database* db_;

@@ -1,21 +1,25 @@
 #include "server/sql_compat.h"
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_replace.h"
 #include "query/statement.h"
 
 namespace hindsight::server {
 namespace {
 
-// The lower-case words of `text` up to the first that is not a bare word.
-std::vector<std::string> LeadingWords(std::string_view text, size_t max) {
+// The lower-case words of `text` up to the first that is not a bare word;
+// `*end` (if given) is where the last of them ends.
+std::vector<std::string> LeadingWords(std::string_view text, size_t max, size_t* end = nullptr) {
   std::vector<std::string> words;
   size_t i = 0;
+  if (end != nullptr) *end = 0;
   while (words.size() < max) {
     while (i < text.size() && absl::ascii_isspace(static_cast<unsigned char>(text[i]))) ++i;
     const size_t start = i;
     while (i < text.size() && (absl::ascii_isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_')) ++i;
     if (i == start) break;
     words.push_back(absl::AsciiStrToLower(std::string(text.substr(start, i - start))));
+    if (end != nullptr) *end = i;
   }
   return words;
 }
@@ -43,7 +47,7 @@ bool IsBlankStatement(std::string_view text) {
 
 Command Classify(std::string_view statement) {
   if (IsBlankStatement(statement)) return Of(Command::Kind::kEmpty);
-  const std::vector<std::string> w = LeadingWords(statement, 3);
+  const std::vector<std::string> w = LeadingWords(statement, 2);
   const std::string first = w.empty() ? "" : w[0];
   const std::string second = w.size() > 1 ? w[1] : "";
   using Kind = Command::Kind;
@@ -62,7 +66,19 @@ Command Classify(std::string_view statement) {
   }
   if (first == "set") return Of(Kind::kSet);
   if (first == "reset") return Of(Kind::kReset);
-  if (first == "show") return Of(Kind::kShow, second, w.size() > 2 ? w[2] : "");
+  if (first == "show") {
+    // The rest as written: a count, or a name prefix ('Syr' or Syr).
+    size_t end = 0;
+    LeadingWords(statement, 2, &end);
+    std::string_view rest = statement.substr(end);
+    while (!rest.empty() && absl::ascii_isspace(static_cast<unsigned char>(rest.front()))) rest.remove_prefix(1);
+    while (!rest.empty() && absl::ascii_isspace(static_cast<unsigned char>(rest.back()))) rest.remove_suffix(1);
+    std::string argument(rest);
+    if (argument.size() >= 2 && argument.front() == '\'' && argument.back() == '\'') {
+      argument = absl::StrReplaceAll(argument.substr(1, argument.size() - 2), {{"''", "'"}});
+    }
+    return Of(Kind::kShow, second, std::move(argument));
+  }
   return Of(Kind::kHindsight);
 }
 

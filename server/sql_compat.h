@@ -24,7 +24,7 @@ struct Command {
   enum class Kind { kEmpty, kBegin, kCommit, kRollback, kSet, kReset, kShow, kSavepoint, kHindsight };
   Kind kind = Kind::kHindsight;
   std::string parameter;  // kShow: the name, lower case
-  std::string argument;   // kShow: the word after it (hindsight_transactions' count)
+  std::string argument;   // kShow: the rest, as written ('...' unquoted): a count, a name prefix
 };
 
 // `statement` is one statement without its ';'.

@@ -321,7 +321,8 @@ def test_the_shell_connects_to_a_server():
         r = run([TOOL, 'shell', 'postgresql://someone@127.0.0.1:1/x', '-c', 'count * * *;'])
         assert r.returncode == 1 and 'cannot connect' in r.stderr, r.stderr
         # .tx and .stats answer over the network as on the database itself.
-        meta = ['-c', '.format tsv', '-c', '.tx 3', '-c', '.stats', '-c', '.predicates']
+        meta = ['-c', '.format tsv', '-c', '.tx 3', '-c', '.stats', '-c', '.predicates', '-c', '.names Syr',
+                '-c', ".names Cô'"]
         remote = run([TOOL, 'shell', uri, *meta])
         assert remote.returncode == 0, remote.stderr
         assert server.stop() == 0
@@ -331,6 +332,7 @@ def test_the_shell_connects_to_a_server():
         assert [l.split('\t')[0] for l in lines[:4]] == ['6', '7', '8', 'keys'], remote.stdout
         assert lines[2].endswith('\tremote\t1') and 'transactions\t8' in lines, remote.stdout
         assert 'diplomatic_relations\t6\t11' in lines and 'shell\t1\t1' in lines, remote.stdout
+        assert 'Syria' in lines and '(2 names)' in lines and '(0 names)' in lines, remote.stdout
         assert 'bytes on disk\t' in remote.stdout, remote.stdout
         without_bytes = lambda out: [l for l in out.splitlines() if not l.startswith('bytes on disk')]
         assert without_bytes(remote.stdout) == without_bytes(local.stdout), (remote.stdout, local.stdout)

@@ -15,7 +15,7 @@ absl::StatusOr<internal::Result> LocalBackend::Execute(const std::string&, const
   return session_.Execute(st);
 }
 
-std::vector<std::string> LocalBackend::NamesWithPrefix(const std::string& prefix, size_t limit) const {
+std::vector<std::string> LocalBackend::NamesWithPrefix(const std::string& prefix, size_t limit) {
   return db_->NamesWithPrefix(prefix, limit).value_or(std::vector<std::string>{});
 }
 

@@ -27,9 +27,9 @@ class Backend {
   // Writes waiting in the open transaction.
   virtual size_t pending_operations() const = 0;
 
-  // Names in use that start with `prefix`, for completion (none if the
-  // backend cannot tell).
-  virtual std::vector<std::string> NamesWithPrefix(const std::string& prefix, size_t limit) const = 0;
+  // Names in use that start with `prefix`, at most `limit`, for .names and
+  // completion (none when the database cannot be read).
+  virtual std::vector<std::string> NamesWithPrefix(const std::string& prefix, size_t limit) = 0;
 
   // The last `n` transactions, oldest first, as internal::TransactionsTable
   // gives them.
@@ -55,7 +55,7 @@ class LocalBackend final : public Backend {
   absl::StatusOr<internal::Result> Execute(const std::string& text, const internal::Statement& st) override;
   bool in_transaction() const override { return session_.in_transaction(); }
   size_t pending_operations() const override { return session_.pending_operations(); }
-  std::vector<std::string> NamesWithPrefix(const std::string& prefix, size_t limit) const override;
+  std::vector<std::string> NamesWithPrefix(const std::string& prefix, size_t limit) override;
   absl::StatusOr<internal::Result> RecentTransactions(uint64_t n) override;
   absl::StatusOr<internal::Result> Stats() override;
   absl::StatusOr<internal::Result> Predicates() override;

@@ -174,6 +174,15 @@ absl::StatusOr<internal::Result> RemoteBackend::RecentTransactions(uint64_t n) {
 
 absl::StatusOr<internal::Result> RemoteBackend::Stats() { return Run("SHOW hindsight_stats"); }
 
+std::vector<std::string> RemoteBackend::NamesWithPrefix(const std::string& prefix, size_t limit) {
+  absl::StatusOr<internal::Result> r =
+      Run(absl::StrCat("SHOW hindsight_names '", absl::StrReplaceAll(prefix, {{"'", "''"}}), "'"));
+  std::vector<std::string> names;
+  if (!r.ok()) return names;
+  for (size_t i = 0; i < r->rows.size() && i < limit; ++i) names.push_back(r->rows[i][0].text);
+  return names;
+}
+
 absl::StatusOr<internal::Result> RemoteBackend::Predicates() { return Run("SHOW hindsight_predicates"); }
 
 }  // namespace hindsight::tools

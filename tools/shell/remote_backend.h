@@ -26,7 +26,8 @@ class RemoteBackend final : public Backend {
   absl::StatusOr<internal::Result> Execute(const std::string& text, const internal::Statement& st) override;
   bool in_transaction() const override;
   size_t pending_operations() const override { return pending_; }
-  std::vector<std::string> NamesWithPrefix(const std::string&, size_t) const override { return {}; }
+  // SHOW hindsight_names 'PREFIX' (the server's first 1000).
+  std::vector<std::string> NamesWithPrefix(const std::string& prefix, size_t limit) override;
   // SHOW hindsight_transactions N, hindsight_stats, hindsight_predicates.
   absl::StatusOr<internal::Result> RecentTransactions(uint64_t n) override;
   absl::StatusOr<internal::Result> Stats() override;
