@@ -118,6 +118,19 @@ TEST(TimelineChartTest, TheBitemporalPictureHasABandPerTransaction) {
   for (const std::string& line : lines) EXPECT_LE(DisplayWidth(line), 100u) << line;
 }
 
+TEST(TimelineChartTest, ARetractionOfEverythingIsAnEmptyBand) {
+  const FactKey k{"a", "p", "o"};
+  const std::vector<HistorySegment> rows = {
+      {{k, Value::String("x"), {T("2020"), T("+inf")}, {T("2021"), T("2022")}}, "1", "first"}};
+  const Chart chart = LayoutHistory(rows, ChartRequest{});
+  ASSERT_EQ(chart.lanes.size(), 2u);
+  EXPECT_EQ(chart.lanes[0].heading, "a p o");
+  EXPECT_EQ(chart.lanes[0].bars.size(), 1u);
+  EXPECT_EQ(chart.lanes[1].heading, "");
+  EXPECT_EQ(chart.lanes[1].label, "2022-01-01: nothing believed");
+  EXPECT_TRUE(chart.lanes[1].bars.empty());
+}
+
 TEST(TimelineChartTest, LabelsAreCutToTheirBar) {
   const std::vector<Row> rows = {R("a", "a rather long value that cannot fit", "2014-01-01", "2014-04-01"),
                                  R("a", "short", "2014-04-01", "2014-12-01")};

@@ -212,8 +212,10 @@ std::string DrawChartText(const Chart& chart, size_t width) {
   for (const ChartLane& lane : chart.lanes) {
     if (!lane.heading.empty()) absl::StrAppend(&out, Fit(lane.heading, width), "\n");
     const std::string label = std::string(indent, ' ') + Fit(lane.label, label_width - indent);
-    absl::StrAppend(&out, label, std::string(label_width - DisplayWidth(label) + 1, ' '), LaneText(chart, lane, bars),
-                    "\n");
+    std::string line = absl::StrCat(label, std::string(label_width - DisplayWidth(label) + 1, ' '),
+                                    LaneText(chart, lane, bars));
+    while (!line.empty() && line.back() == ' ') line.pop_back();  // an empty band
+    absl::StrAppend(&out, line, "\n");
   }
   out += AxisText(chart, label_width + 1, bars);
   out += LegendText(chart, width);

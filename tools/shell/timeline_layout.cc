@@ -178,17 +178,23 @@ Chart LayoutHistory(const std::vector<HistorySegment>& rows, const ChartRequest&
       begin = end;
       continue;
     }
+    const size_t lane_count_before = chart.lanes.size();
     // A band begins at each transaction that changed this key; its bars are
-    // the rows believed then.
+    // the rows believed then. A transaction that ended rows without
+    // starting any (a retraction of everything) begins an empty band; the
+    // history rows name only the transactions that start rows.
     std::map<Instant, const HistorySegment*> starts;
-    for (size_t i = begin; i < end; ++i) starts.try_emplace(rows[i].row.tx.from, &rows[i]);
-    bool first = true;
+    for (size_t i = begin; i < end; ++i) starts[rows[i].row.tx.from] = &rows[i];
+    for (size_t i = begin; i < end; ++i) {
+      if (rows[i].row.tx.to != kPosInf) starts.try_emplace(rows[i].row.tx.to, nullptr);
+    }
     for (const auto& [at, segment] : starts) {
       ChartLane lane;
-      if (first) lane.heading = KeyLabel(segment->row.key);
-      first = false;
-      lane.label = absl::StrCat("tx ", segment->tx, " ", FormatInstantShort(at),
-                                segment->source.empty() ? "" : " ", internal::EscapeField(segment->source));
+      if (chart.lanes.size() == lane_count_before) lane.heading = KeyLabel(rows[begin].row.key);
+      lane.label = segment == nullptr ? absl::StrCat(FormatInstantShort(at), ": nothing believed")
+                                      : absl::StrCat("tx ", segment->tx, " ", FormatInstantShort(at),
+                                                     segment->source.empty() ? "" : " ",
+                                                     internal::EscapeField(segment->source));
       for (size_t i = begin; i < end; ++i) {
         const HistoryRow& h = rows[i].row;
         if (h.tx.from <= at && at < h.tx.to) lane.bars.push_back({h.valid, legend.StyleOf(h.value)});
