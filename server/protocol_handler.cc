@@ -334,6 +334,24 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
       return SqlError(absl::StatusCode::kUnimplemented, "0A000",
                       "Hindsight transactions have no savepoints (with psycopg 3, connect with autocommit=True "
                       "before using conn.transaction())");
+    case Kind::kCheckpoint: {
+      if (read_only_) {
+        return SqlError(absl::StatusCode::kPermissionDenied, "25006",
+                        absl::StrCat("cannot write a checkpoint: user \"", user_, "\" is read-only"));
+      }
+      if (command.argument.empty()) {
+        return SqlError(absl::StatusCode::kInvalidArgument, "42601",
+                        "CHECKPOINT takes the directory to write, on the server's machine: CHECKPOINT '/path/to/copy'");
+      }
+      absl::StatusOr<uint64_t> last = db_->Checkpoint(command.argument);
+      if (!last.ok()) {
+        return SqlError(last.status().code(), absl::IsAlreadyExists(last.status()) ? "42710" : "58000",
+                        std::string(last.status().message()));
+      }
+      a.tag = "CHECKPOINT";
+      a.notice = absl::StrCat("checkpoint of transactions 1..", *last, " written to ", command.argument);
+      return a;
+    }
     case Kind::kSet:
     case Kind::kReset:
       a.tag = command.kind == Kind::kSet ? "SET" : "RESET";

@@ -66,10 +66,12 @@ Command Classify(std::string_view statement) {
   }
   if (first == "set") return Of(Kind::kSet);
   if (first == "reset") return Of(Kind::kReset);
-  if (first == "show") {
-    // The rest as written: a count, or a name prefix ('Syr' or Syr).
+  if (first == "show" || first == "checkpoint") {
+    // The rest as written: a count, a name prefix ('Syr' or Syr), a
+    // directory.
+    const bool show = first == "show";
     size_t end = 0;
-    LeadingWords(statement, 2, &end);
+    LeadingWords(statement, show ? 2 : 1, &end);
     std::string_view rest = statement.substr(end);
     while (!rest.empty() && absl::ascii_isspace(static_cast<unsigned char>(rest.front()))) rest.remove_prefix(1);
     while (!rest.empty() && absl::ascii_isspace(static_cast<unsigned char>(rest.back()))) rest.remove_suffix(1);
@@ -77,7 +79,7 @@ Command Classify(std::string_view statement) {
     if (argument.size() >= 2 && argument.front() == '\'' && argument.back() == '\'') {
       argument = absl::StrReplaceAll(argument.substr(1, argument.size() - 2), {{"''", "'"}});
     }
-    return Of(Kind::kShow, second, std::move(argument));
+    return show ? Of(Kind::kShow, second, std::move(argument)) : Of(Kind::kCheckpoint, "", std::move(argument));
   }
   return Of(Kind::kHindsight);
 }

@@ -21,10 +21,11 @@
 namespace hindsight::server {
 
 struct Command {
-  enum class Kind { kEmpty, kBegin, kCommit, kRollback, kSet, kReset, kShow, kSavepoint, kHindsight };
+  enum class Kind { kEmpty, kBegin, kCommit, kRollback, kSet, kReset, kShow, kSavepoint, kCheckpoint, kHindsight };
   Kind kind = Kind::kHindsight;
   std::string parameter;  // kShow: the name, lower case
-  std::string argument;   // kShow: the rest, as written ('...' unquoted): a count, a name prefix
+  std::string argument;   // kShow, kCheckpoint: the rest, as written ('...' unquoted): a count, a
+                          // name prefix, a directory
 };
 
 // `statement` is one statement without its ';'.

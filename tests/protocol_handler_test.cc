@@ -83,6 +83,27 @@ TEST_F(ProtocolHandlerTest, ShowListsTransactionsAndStats) {
   EXPECT_TRUE(absl::StrContains(out, std::string("\x01p\0\0\0\x01" "2\0\0\0\x01" "2", 12))) << out;
 }
 
+TEST_F(ProtocolHandlerTest, CheckpointWritesACopyWhileServing) {
+  Query("assert A p B = 1; assert A p C = 2");
+  const std::string copy = dir_.Sub("copy");
+  std::string out = Query("CHECKPOINT '" + copy + "'");
+  EXPECT_EQ(Types(out), "NCZ");
+  EXPECT_TRUE(absl::StrContains(out, "checkpoint of transactions 1..2 written to " + copy)) << out;
+  EXPECT_TRUE(absl::StrContains(Query("CHECKPOINT '" + copy + "'"), "42710"));  // it exists
+  EXPECT_TRUE(absl::StrContains(Query("checkpoint"), "42601"));
+  ProtocolHandler reader(db_.get(), "reader", /*read_only=*/true, &cancel_);
+  FrontendMessage m{};
+  m.type = 'Q';
+  m.query = "CHECKPOINT '" + dir_.Sub("other") + "'";
+  std::string refused;
+  reader.Handle(m, &refused);
+  EXPECT_TRUE(absl::StrContains(refused, "25006")) << refused;
+  EXPECT_EQ(Types(Query("assert A p D = 3")), "NCZ");  // still serving
+  auto copied = Database::Open(copy);
+  ASSERT_TRUE(copied.ok()) << copied.status();
+  EXPECT_EQ((*copied)->LastTransaction().id, 2u);
+}
+
 TEST_F(ProtocolHandlerTest, AnErrorInABlockFailsItUntilRollback) {
   EXPECT_EQ(Types(Query("BEGIN")), "CZ");
   EXPECT_EQ(handler_->status(), 'T');

@@ -1,4 +1,6 @@
-// hindsight checkpoint DB_DIR OUT_DIR   and   hindsight cluster init DB_DIR --nats URL
+// hindsight checkpoint DB_DIR|URI OUT_DIR   and   hindsight cluster init DB_DIR --nats URL
+#include <libpq-fe.h>
+
 #include <cstdio>
 
 #include "absl/strings/numbers.h"
@@ -14,13 +16,18 @@ namespace hindsight::tools {
 namespace {
 
 constexpr char kCheckpointHelp[] =
-    "usage: hindsight checkpoint DB_DIR OUT_DIR\n"
+    "usage: hindsight checkpoint DB_DIR|URI OUT_DIR\n"
     "\n"
     "Writes a consistent copy of the database in DB_DIR to OUT_DIR (which must not\n"
     "exist), sharing its table files by hard links where it can. A cluster node\n"
     "started on the copy replays only the log entries after the copy's last\n"
-    "transaction (docs/cluster.md). DB_DIR must not be in use: stop its node for the\n"
-    "moment it takes (the other nodes serve meanwhile).\n";
+    "transaction (docs/cluster.md).\n"
+    "\n"
+    "For a database a server is running (a cluster node, say), give the server's\n"
+    "URI (postgresql://USER@HOST:PORT/hindsight): the server writes the copy, so\n"
+    "OUT_DIR is a path on its machine, and the user must be allowed to write. It\n"
+    "keeps serving; commits wait while the write buffers are flushed. A password\n"
+    "comes from PGPASSWORD or ~/.pgpass, as for psql.\n";
 
 constexpr char kClusterHelp[] =
     "usage: hindsight cluster init DB_DIR --nats URL[,URL...] [--stream NAME] [--replicas N]\n"
@@ -86,19 +93,56 @@ absl::Status Publish(const Database& db, cluster::TransactionLog* log) {
   return scan.ok() ? status : scan;
 }
 
+// Has the server at `uri` write its database's checkpoint to `out` (on its
+// machine): the server's CHECKPOINT command.
+int CheckpointOverNetwork(const CommandLine& cl, const std::string& uri, const std::string& out) {
+  PGconn* conn = PQconnectdb(uri.c_str());
+  std::string notice;
+  PQsetNoticeReceiver(
+      conn,
+      [](void* arg, const PGresult* r) {
+        if (const char* m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)) *static_cast<std::string*>(arg) = m;
+      },
+      &notice);
+  int exit = kExitOk;
+  if (PQstatus(conn) != CONNECTION_OK) {
+    std::string reason = PQerrorMessage(conn);
+    while (!reason.empty() && reason.back() == '\n') reason.pop_back();
+    cl.Error(absl::StrCat("cannot connect to ", uri, ": ", reason));
+    exit = kExitFailure;
+  } else {
+    char* quoted = PQescapeLiteral(conn, out.c_str(), out.size());
+    PGresult* r = PQexec(conn, absl::StrCat("CHECKPOINT ", quoted).c_str());
+    PQfreemem(quoted);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+      const char* m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+      cl.Error(m != nullptr ? m : PQerrorMessage(conn));
+      exit = kExitFailure;
+    } else {
+      std::printf("%s\n", notice.c_str());
+    }
+    PQclear(r);
+  }
+  PQfinish(conn);
+  return exit;
+}
+
 }  // namespace
 
 int RunCheckpoint(const Args& args) {
   CommandLine cl("checkpoint", kCheckpointHelp);
   if (auto exit = cl.Parse(args, 2)) return *exit;
+  if (cl.positional()[0].find("://") != std::string::npos) {
+    return CheckpointOverNetwork(cl, cl.positional()[0], cl.positional()[1]);
+  }
   std::unique_ptr<Database> db = OpenIdle(cl, cl.positional()[0]);
   if (db == nullptr) return kExitFailure;
-  const uint64_t last = db->LastTransaction().id;
-  if (absl::Status s = db->Checkpoint(cl.positional()[1]); !s.ok()) {
-    cl.Error(std::string(s.message()));
+  absl::StatusOr<uint64_t> last = db->Checkpoint(cl.positional()[1]);
+  if (!last.ok()) {
+    cl.Error(std::string(last.status().message()));
     return kExitFailure;
   }
-  std::printf("checkpoint of transactions 1..%llu written to %s\n", static_cast<unsigned long long>(last),
+  std::printf("checkpoint of transactions 1..%llu written to %s\n", static_cast<unsigned long long>(*last),
               cl.positional()[1].c_str());
   return kExitOk;
 }

@@ -374,7 +374,7 @@ absl::Status DbImpl::Compact() {
   return absl::OkStatus();
 }
 
-absl::Status DbImpl::Checkpoint(const std::string& dir) {
+absl::StatusOr<uint64_t> DbImpl::Checkpoint(const std::string& dir) {
   if (read_only()) return RefuseWrite();
   std::error_code ec;
   if (std::filesystem::exists(dir, ec)) return absl::AlreadyExistsError(absl::StrCat(dir, " already exists"));
@@ -383,8 +383,10 @@ absl::Status DbImpl::Checkpoint(const std::string& dir) {
   HS_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "cannot take a checkpoint"));
   const std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
   // log_size_for_flush 0: the write buffers are flushed, so the copy needs
-  // no write-ahead log.
-  return FromRocks(checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0), "cannot write the checkpoint");
+  // no write-ahead log. No commit runs meanwhile: the copy ends at last_.
+  HS_RETURN_IF_ERROR(
+      FromRocks(checkpoint->CreateCheckpoint(dir, /*log_size_for_flush=*/0), "cannot write the checkpoint"));
+  return LastTransaction().id;
 }
 
 TransactionInfo DbImpl::LastTransaction() const {

@@ -49,7 +49,7 @@ class DbImpl final : public Database {
   absl::Status ListTransactions(uint64_t first_id,
                                 const std::function<bool(const TransactionInfo&)>& sink) const override;
   absl::Status Compact() override;
-  absl::Status Checkpoint(const std::string& dir) override;
+  absl::StatusOr<uint64_t> Checkpoint(const std::string& dir) override;
   absl::StatusOr<std::vector<std::string>> NamesWithPrefix(const std::string& prefix, size_t limit) const override;
   absl::StatusOr<TransactionInfo> GetTransaction(uint64_t id) const override;
   TransactionInfo LastTransaction() const override;

@@ -14,8 +14,8 @@ directory and stopped by their pids, written to by psycopg2 clients.
   then replaced stops and is re-seeded); if the servers lost entries they
   had acknowledged, the stream is re-seeded from the longest node log as
   docs/cluster.md says, and only what was on diverged nodes alone is gone;
-- a node started from a checkpoint, and one on an empty directory, end up
-  equal to the others;
+- a node started from a checkpoint of a running node (taken while writes
+  go on), and one on an empty directory, end up equal to the others;
 - `hindsight cluster init` puts a single-node database on a stream;
 - finally every node answers as one database fed the same transactions
   with `hindsight import`.
@@ -492,13 +492,15 @@ def test_cluster():
           % (reseeded, '' if lost is None else '; NATS lost acknowledged entries: stream re-seeded, %d commits only '
              'on diverged nodes lost' % len(lost)), flush=True)
 
-    # A node from a checkpoint, and one on an empty directory.
-    cluster('stop', 'node', '3')
-    r = run([TOOL, 'checkpoint', node_dir(3), os.path.join(WORK, 'from-checkpoint')])
-    assert r.returncode == 0, r.stderr
-    cluster('start', 'node', '3')
+    # A node from a checkpoint node 3 writes while it serves and writes go
+    # on, and one on an empty directory.
     batch, txns_left = txns_left[:30], txns_left[30:]
-    join(write([(nodes[0], batch)], outcomes), outcomes)
+    writers = write([(nodes[0], batch)], outcomes, pause=0.01)
+    time.sleep(0.2)
+    r = run([TOOL, 'checkpoint', 'postgresql://tester@127.0.0.1:%d/hindsight' % nodes[2],
+             os.path.join(WORK, 'from-checkpoint')])
+    assert r.returncode == 0 and re.match(r'checkpoint of transactions 1\.\.\d+ written to ', r.stdout), r.stdout + r.stderr
+    join(writers, outcomes)
     start_extra_node(os.path.join(WORK, 'from-checkpoint'))
     start_extra_node(os.path.join(WORK, 'empty'))
     log_lines = check_logs(outcomes)

@@ -148,10 +148,10 @@ class Database {
   // file system allows, copied otherwise) holding exactly the transactions
   // committed when it is taken. Opening `dir` gives that database; a
   // cluster node started on it replays only the later entries of the log
-  // (docs/cluster.md). Errors: AlreadyExists, FailedPrecondition for a
-  // read-only database, I/O errors. Cost: a flush of the write buffers;
-  // commits wait meanwhile.
-  virtual absl::Status Checkpoint(const std::string& dir) = 0;
+  // (docs/cluster.md). Returns the id of the copy's last transaction.
+  // Errors: AlreadyExists, FailedPrecondition for a read-only database, I/O
+  // errors. Cost: a flush of the write buffers; commits wait meanwhile.
+  virtual absl::StatusOr<uint64_t> Checkpoint(const std::string& dir) = 0;
 
   // Up to `limit` of the names in use (subjects, predicates and objects
   // alike) that start with `prefix`, in bytewise order. For completion.
