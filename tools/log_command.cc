@@ -1,11 +1,11 @@
 // hindsight log DB_DIR   and   hindsight compact DB_DIR
 #include <cstdio>
-#include <filesystem>
 #include <string>
 
 #include "absl/strings/str_cat.h"
 #include "command_line.h"
 #include "format/tsv.h"
+#include "query/database_tables.h"
 #include "hindsight/db.h"
 
 namespace hindsight::tools {
@@ -25,17 +25,6 @@ constexpr char kCompactHelp[] =
     "Rewrites the database files so that nothing erased or overwritten remains\n"
     "on disk (after an erase, for legal deletion). Takes time proportional to the\n"
     "size of the database. Prints the bytes on disk before and after.\n";
-
-// The bytes of the files under `dir`.
-uint64_t BytesOnDisk(const std::string& dir) {
-  std::error_code ec;
-  uint64_t total = 0;
-  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
-       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
-    if (it->is_regular_file(ec)) total += it->file_size(ec);
-  }
-  return total;
-}
 
 }  // namespace
 
@@ -67,12 +56,12 @@ int RunCompact(const Args& args) {
   if (auto exit = cl.Parse(args, 1)) return *exit;
   std::unique_ptr<Database> db = OpenExisting(cl, cl.positional()[0]);
   if (db == nullptr) return kExitFailure;
-  const uint64_t before = BytesOnDisk(cl.positional()[0]);
+  const uint64_t before = internal::BytesOnDisk(cl.positional()[0]);
   if (const absl::Status s = db->Compact(); !s.ok()) {
     cl.Error(std::string(s.message()));
     return kExitFailure;
   }
-  const uint64_t after = BytesOnDisk(cl.positional()[0]);
+  const uint64_t after = internal::BytesOnDisk(cl.positional()[0]);
   std::printf("compacted %s: %.1f MB -> %.1f MB on disk\n", cl.positional()[0].c_str(), before / 1e6, after / 1e6);
   return kExitOk;
 }

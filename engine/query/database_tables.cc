@@ -7,9 +7,8 @@
 #include "hindsight/time.h"
 
 namespace hindsight::internal {
-namespace {
 
-uint64_t BytesUnder(const std::string& dir) {
+uint64_t BytesOnDisk(const std::string& dir) {
   std::error_code ec;
   uint64_t bytes = 0;
   for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
@@ -18,8 +17,6 @@ uint64_t BytesUnder(const std::string& dir) {
   }
   return bytes;
 }
-
-}  // namespace
 
 std::vector<std::string> TransactionsColumns() { return {"tx", "time", "source", "operations"}; }
 
@@ -61,7 +58,7 @@ absl::StatusOr<Result> StatsTable(const Database& db, const std::string& dir) {
     if (first.ok()) add("first transaction", FormatInstantShort(first->time));
     add("last transaction", FormatInstantShort(last.time));
   }
-  if (!dir.empty()) add("bytes on disk", absl::StrCat(BytesUnder(dir)));
+  if (!dir.empty()) add("bytes on disk", absl::StrCat(BytesOnDisk(dir)));
   return r;
 }
 

@@ -34,6 +34,9 @@ std::vector<std::string> StatsColumns();  // measure, amount
 absl::StatusOr<Result> PredicatesTable(const Database& db);
 std::vector<std::string> PredicatesColumns();  // predicate, keys, segments
 
+// The bytes of the files under `dir` (0 when it cannot be read).
+uint64_t BytesOnDisk(const std::string& dir);
+
 }  // namespace hindsight::internal
 
 #endif  // HINDSIGHT_QUERY_DATABASE_TABLES_H_
