@@ -93,7 +93,8 @@ std::string LaneText(const Chart& chart, const ChartLane& lane, size_t width) {
     size_t a = std::min(col(bar.valid.from), width - 1);
     const size_t b = std::clamp(col(bar.valid.to), a + 1, width);
     for (size_t c = a; c < b; ++c) line.Set(c, kGlyphs[colours[i]]);
-    line.Set(a, bar.valid.from < chart.lo ? "<" : "[");
+    // A bar one cell wide (a day's event on a year's axis) shows its glyph.
+    line.Set(a, bar.valid.from < chart.lo ? "<" : b - a == 1 ? kGlyphs[colours[i]] : "[");
     if (bar.valid.to > chart.hi) line.Set(b - 1, ">");
     if (b - a >= 4) line.Write(a + 1, Fit(chart.legend[bar.style], b - a - 2));
   }
