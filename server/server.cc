@@ -28,6 +28,9 @@ namespace {
 
 // How long a client that asks for hindsight.await_tx at start-up waits.
 constexpr absl::Duration kStartupAwait = absl::Seconds(10);
+// Threads that run statements waiting for a commit: as many commits as
+// this can share one sync of the log.
+constexpr int kCommitThreads = 32;
 
 // The transaction a client asks, at start-up, to see before its first
 // statement: start-up parameter hindsight.await_tx=N, or the same in libpq's
@@ -170,6 +173,7 @@ class ServerImpl final : public Server {
 
   Database* db() const { return db_; }
   const ServerOptions& options() const { return options_; }
+  asio::thread_pool& commit_threads() { return commit_threads_; }
   asio::ssl::context* tls() { return tls_ ? &*tls_ : nullptr; }
   bool shutting_down() const { return shutting_down_.load(); }
   const User* FindUser(const std::string& name) const {
@@ -206,6 +210,9 @@ class ServerImpl final : public Server {
   Database* db_;
   ServerOptions options_;
   asio::io_context io_;
+  // Where statements that wait for a commit run (one thread a client at
+  // most waits there; idle threads cost nothing).
+  asio::thread_pool commit_threads_{kCommitThreads};
   tcp::acceptor acceptor_;
   // Accepting, signals and shutdown run on one strand: the acceptor is not
   // safe to close from another thread while it accepts.
@@ -359,9 +366,19 @@ awaitable<void> Connection::Serve(ProtocolHandler* handler) {
   while (true) {
     std::optional<FrontendMessage> m = co_await NextMessage(handler->status());
     if (!m) co_return;
-    // The statement runs right here, on this thread of the pool: a long
-    // read holds one thread, and the others serve everyone else.
-    ProtocolHandler::Step step = handler->Handle(*m, &out);
+    // A read runs right here, on this thread of the pool: a long read holds
+    // one thread, and the others serve everyone else. A statement that may
+    // wait for a commit's sync runs on the commit threads, so that it holds
+    // no I/O thread meanwhile and the commits of every client can share one
+    // sync.
+    ProtocolHandler::Step step;
+    if (handler->MayWait(*m)) {
+      step = co_await asio::co_spawn(
+          server_->commit_threads(), [&]() -> awaitable<ProtocolHandler::Step> { co_return handler->Handle(*m, &out); },
+          asio::use_awaitable);
+    } else {
+      step = handler->Handle(*m, &out);
+    }
     while (step == ProtocolHandler::Step::kMore) {
       co_await WriteAll(out);
       out.clear();
