@@ -62,7 +62,7 @@ std::string Session::UnknownNames(const Pattern& pattern) const {
     std::string best;
     size_t best_distance = name.size() > 4 ? 3 : 2;
     for (const std::string& candidate : db_->NamesWithPrefix(name.substr(0, 1), 5000).value_or(std::vector<std::string>{})) {
-      const size_t d = EditDistance(name, candidate);
+      const size_t d = EditDistanceBelow(name, candidate, best_distance);
       if (d < best_distance) best = candidate, best_distance = d;
     }
     absl::StrAppend(&note, note.empty() ? "" : "; ", "no name '", name, "'",

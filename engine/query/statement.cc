@@ -130,7 +130,8 @@ class Parser {
   // `word` is a near miss of keyword `kw`: within two edits, not equal.
   static bool IsTypoOf(std::string_view word, std::string_view kw) {
     const std::string lower = absl::AsciiStrToLower(std::string(word));
-    return lower != kw && word.size() >= 3 && EditDistance(lower, kw) <= (kw.size() > 4 ? 2 : 1);
+    const size_t most = kw.size() > 4 ? 2 : 1;
+    return lower != kw && word.size() >= 3 && EditDistanceBelow(lower, kw, most + 1) <= most;
   }
 
  private:
