@@ -610,6 +610,9 @@ TEST(ConcurrencyTest, ReadersNeverSeeHalfATransaction) {
       ASSERT_EQ((*rows)[0].value, (*rows)[1].value);
       // The state as of a past transaction N is exactly what N wrote.
       const int64_t seen = (*rows)[0].value.int64_value();
+      // What a read sees is published: never a write after the last
+      // transaction reads are told of.
+      ASSERT_LE(static_cast<uint64_t>(seen), (*db)->LastTransaction().id);
       absl::StatusOr<std::vector<Row>> past = (*db)->Query(
           {{"k", std::nullopt, std::nullopt}, ValidTimeClause::At(0), TxTimeClause::AsOfTx(static_cast<uint64_t>(seen))});
       ASSERT_TRUE(past.ok()) << past.status();
