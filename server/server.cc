@@ -96,24 +96,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
   awaitable<void> ReadExactly(void* data, size_t n) {
     auto* to = static_cast<char*>(data);
     while (n > 0) {
-      if (in_pos_ == in_.size()) co_await Fill();
-      const size_t take = std::min(n, in_.size() - in_pos_);
-      std::memcpy(to, in_.data() + in_pos_, take);
+      if (in_pos_ == in_len_) co_await Fill();
+      const size_t take = std::min(n, in_len_ - in_pos_);
+      std::memcpy(to, in_.get() + in_pos_, take);
       in_pos_ += take;
       to += take;
       n -= take;
     }
   }
   awaitable<void> Fill() {
-    in_.resize(kReadBuffer);
-    in_pos_ = 0;
-    size_t got = 0;
+    in_pos_ = in_len_ = 0;
     if (tls_) {
-      got = co_await tls_->async_read_some(asio::buffer(in_), use_awaitable);
+      in_len_ = co_await tls_->async_read_some(asio::buffer(in_.get(), kReadBuffer), use_awaitable);
     } else {
-      got = co_await socket_.async_read_some(asio::buffer(in_), use_awaitable);
+      in_len_ = co_await socket_.async_read_some(asio::buffer(in_.get(), kReadBuffer), use_awaitable);
     }
-    in_.resize(got);
   }
   static constexpr size_t kReadBuffer = 16 << 10;
   // Reads `n` bytes in pieces, so a client announcing a long message holds
@@ -155,8 +152,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const int32_t pid_;
   const int32_t secret_;
   std::atomic<bool> cancel_{false};
-  std::string in_;               // bytes read and not yet taken
+  std::unique_ptr<char[]> in_{new char[kReadBuffer]};  // bytes read: [in_pos_, in_len_) not yet taken
   size_t in_pos_ = 0;
+  size_t in_len_ = 0;
   bool reading_ = false;         // waiting for the next message (on the strand)
   bool idle_timed_out_ = false;  // on the strand
 };
