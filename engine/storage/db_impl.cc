@@ -129,10 +129,14 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeDescriptors(size_t block_cache_
   // A key committed again and again must not make every read of it merge a
   // long chain of operands: past a few, the write stores the merged record.
   descriptors[kTimelinesCf].options.max_successive_merges = 8;
-  // Likewise a bucket: past a few operands in the memtable, the write
-  // stores the merged bucket (flushes and compactions combine the rest).
+  // Likewise a bucket, but one may list thousands of segments (every
+  // "from now on" fact of a predicate lands in the same open-ended bucket),
+  // and storing the merged bucket decodes and re-encodes all of them: past
+  // 64 operands, so that a stream of commits pays it once per 65 of its
+  // writes to the bucket, and a read merges at most 64 small changes.
+  // Flushes and compactions combine the rest.
   descriptors[kSlicesCf].options.merge_operator = NewSliceMergeOperator();
-  descriptors[kSlicesCf].options.max_successive_merges = 8;
+  descriptors[kSlicesCf].options.max_successive_merges = 64;
   // A query reads a few dozen buckets, mostly of one predicate: large
   // blocks, so that it touches fewer.
   descriptors[kSlicesCf].options.table_factory.reset(MakeTableFactory(cache, 32 << 10));
