@@ -180,10 +180,7 @@ class Outcomes:
         self.refused = {}  # not committed: source -> why
         self.errors = []
         self.last_error = None
-        # What nodes re-seeded for having diverged from the stream had
-        # applied (source -> id): the entries NATS handed out, then
-        # replaced (NATS's own loss, docs/cluster.md).
-        self.diverged = {}
+        self.diverged = {}  # note_diverged
 
 
 class Writer(threading.Thread):
@@ -295,17 +292,27 @@ def assert_writes_resume(port, txns_left, outcomes):
     return txns_left
 
 
-def reseed_lost_stream():
+def note_diverged(outcomes, log_lines):
+    """Notes what a node about to be wiped had applied (source -> id):
+    check_logs forgives an acknowledged commit missing from the stream only
+    when such a node had applied it under the id its writer was told (NATS
+    handed it out, then did not keep it: its own loss, docs/cluster.md)."""
+    for line in log_lines:
+        tx_id, _, source, _ = line.split('\t')
+        outcomes.diverged[source] = int(tx_id)
+
+
+def reseed_lost_stream(outcomes):
     """When the NATS servers have lost entries they acknowledged (the nodes
     stay ahead of the stream), puts the longest node log on a new stream,
     as docs/cluster.md says to, and re-seeds the nodes whose log is not a
     prefix of it (they applied entries the stream handed out and then did
-    not keep). Returns the acknowledged commits the stream lost for good."""
+    not keep). Returns whether the stream had lost entries."""
     deadline = time.time() + 10
     while True:
         states = [status(NODE_PORT + i) for i in range(3)]
         if not any(s['state'].startswith('ahead of the log') for s in states):
-            return None
+            return False
         if time.time() > deadline:
             break
         time.sleep(0.5)
@@ -315,31 +322,16 @@ def reseed_lost_stream():
     longest = max(logs, key=lambda i: len(logs[i]))
     r = run([TOOL, 'cluster', 'init', node_dir(longest), '--nats', nats_urls(), '--replace'])
     assert r.returncode == 0, r.stderr
-    kept = {line.split('\t')[2] for line in logs[longest]}
-    lost = set()
     for i in (1, 2, 3):
         if logs[i] != logs[longest][:len(logs[i])]:
-            lost |= {line.split('\t')[2] for line in logs[i]} - kept
+            note_diverged(outcomes, logs[i])
             shutil.rmtree(node_dir(i))
         cluster('start', 'node', str(i))
-    return lost
-
-
-def forget_lost_entries(outcomes):
-    """reseed_lost_stream, then drops from `outcomes` the acknowledged
-    commits NATS lost for good: only a re-seeded node had them (NATS's own
-    loss, docs/cluster.md); every other acknowledged commit is still
-    checked. Returns them, or None when the stream had lost nothing."""
-    lost = reseed_lost_stream()
-    for source in lost or ():
-        outcomes.acked.pop(source, None)
-    return lost
+    return True
 
 
 def lost_note(lost):
-    if lost is None:
-        return ''
-    return '; NATS lost acknowledged entries: stream re-seeded, %d commits only on diverged nodes lost' % len(lost)
+    return '; NATS lost acknowledged entries: stream re-seeded from the longest node log' if lost else ''
 
 
 def reseed_stopped_nodes(outcomes):
@@ -352,9 +344,7 @@ def reseed_stopped_nodes(outcomes):
         if state.startswith('stopped:'):
             assert 're-seed' in state, state
             cluster('stop', 'node', str(i))
-            for line in log_of(node_dir(i)):
-                tx_id, _, source, _ = line.split('\t')
-                outcomes.diverged[source] = int(tx_id)
+            note_diverged(outcomes, log_of(node_dir(i)))
             cluster('reseed', str(i))
             count += 1
     return count
@@ -503,7 +493,7 @@ def test_cluster():
     # meanwhile; the server left alone may have handed the commit it could
     # not replicate to a node's consumer. Either way the nodes say so, and
     # an operator re-seeds (docs/cluster.md) before writes resume.
-    lost = forget_lost_entries(outcomes)
+    lost = reseed_lost_stream(outcomes)
     reseeded = reseed_stopped_nodes(outcomes)
     txns_left = assert_writes_resume(nodes[1], txns_left, outcomes)
     reseeded += reseed_stopped_nodes(outcomes)
@@ -521,7 +511,7 @@ def test_cluster():
     join(writers, outcomes)
     acked_while_frozen = sum(t['source'] in outcomes.acked for t in batch)
     time.sleep(2)
-    lost = forget_lost_entries(outcomes)
+    lost = reseed_lost_stream(outcomes)
     reseeded = reseed_stopped_nodes(outcomes)
     check_logs(outcomes, reseed=True)
     wait_log_answers()
