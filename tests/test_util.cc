@@ -3,11 +3,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "absl/strings/numbers.h"
 
 namespace hindsight::testing {
 
@@ -20,6 +23,13 @@ ScratchDir::ScratchDir() {
 ScratchDir::~ScratchDir() {
   std::error_code ec;
   std::filesystem::remove_all(path_, ec);
+}
+
+uint32_t RandomSequences(uint32_t full) {
+  const char* percent_text = std::getenv("HINDSIGHT_RANDOM_SEQUENCES_PERCENT");
+  uint32_t percent = 100;
+  if (percent_text == nullptr || !absl::SimpleAtoi(percent_text, &percent) || percent > 100) return full;
+  return std::max<uint32_t>(1, full * percent / 100);
 }
 
 std::string ReadFile(const std::string& path) {

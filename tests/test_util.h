@@ -3,6 +3,7 @@
 #define HINDSIGHT_TESTS_TEST_UTIL_H_
 
 #include <atomic>
+#include <cstdint>
 #include <filesystem>
 #include <string>
 
@@ -47,6 +48,12 @@ std::string SourceDir();
 // environment variable HINDSIGHT_SHARED), for the optional outside checks;
 // empty when it is not there. No other test reads it.
 std::string OutsideDir();
+
+// How many random sequences a test runs: `full`, or the percentage of it
+// (1-100, at least one) that the environment variable
+// HINDSIGHT_RANDOM_SEQUENCES_PERCENT asks for. The sanitizer run and the
+// lone clone's run use a share: the plain suite has run all of them.
+uint32_t RandomSequences(uint32_t full);
 
 struct CommandResult {
   int exit_code = -1;
