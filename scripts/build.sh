@@ -1,6 +1,14 @@
 #!/usr/bin/env bash
 # Configures and builds Hindsight in build/ (Release, assertions kept).
+# With ccache installed (scripts/install-deps.sh installs it), compilations
+# are cached by content with paths taken relative to the checkout, so a
+# second checkout of the same code (CI's lone clone) compiles almost nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "$@"
+launcher=()
+if command -v ccache >/dev/null; then
+  export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
+  launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+fi
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release "${launcher[@]}" "$@"
 cmake --build build -j "$(nproc)"
