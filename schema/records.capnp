@@ -141,6 +141,11 @@ struct TransactionInfo {
   time @1 :Int64;
   source @2 :Text;
   operationCount @3 :UInt64;
+  # keys/key_filter.h: a Bloom filter of the keys its operations name, so
+  # that an erase decodes only the records that may name its key. Absent
+  # (may name any key) in records written before it, and when the record
+  # names a key only by a digest that no stored key had.
+  keyFilter @4 :Data;
 }
 
 # Database-wide state, default column family, key "meta".

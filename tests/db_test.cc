@@ -265,6 +265,62 @@ TEST_F(DbTest, EraseRemovesEveryVersionAndItsLogEntries) {
   EXPECT_EQ(op_counts, (std::vector<size_t>{0, 0, 0, 1, 2}));
 }
 
+// An erase finds the earlier records naming its key through their key
+// filters (keys/key_filter.h): a retract that changed nothing, an erase by
+// digest of a stored key, and one of a key not stored then (no filter) are
+// all removed, and the many records that do not name the key are kept.
+TEST_F(DbTest, EraseFindsEveryEarlierRecordNamingTheKey) {
+  const FactKey key{"Witness", "named", "Suspect"};
+  const FactKey other{"Witness", "lives_in", "Town"};
+  Instant time = T("2020");
+  const auto commit = [&](Transaction t) {
+    t.SetTime(time += 1000);
+    MustCommit(t);
+  };
+  Transaction nothing;  // 1: retracts what is not there
+  nothing.Retract(key, {0, 1});
+  nothing.Assert(other, Value::Int64(1), {0, 1});
+  commit(nothing);
+  Transaction unknown;  // 2: an erase by digest of a key not stored
+  unknown.EraseByDigest(KeyDigest(key));
+  unknown.Assert(other, Value::Int64(2), {1, 2});
+  commit(unknown);
+  for (int i = 0; i < 50; ++i) {  // 3..52: other keys
+    Transaction t;
+    t.Assert({absl::StrCat("Other", i), "named", "Suspect"}, Value::Int64(i), {0, kPosInf});
+    commit(t);
+  }
+  Transaction stored;  // 53, 54: stored, then erased by digest
+  stored.Assert(key, Value::Int64(1), {0, kPosInf});
+  commit(stored);
+  Transaction by_digest;
+  by_digest.EraseByDigest(KeyDigest(key));
+  commit(by_digest);
+  Transaction again;  // 55: stored again, then 56 erases it by name
+  again.Assert(key, Value::Int64(2), {0, kPosInf});
+  commit(again);
+  Transaction erase;
+  erase.Erase(key);
+  commit(erase);
+
+  const std::string digest = KeyDigest(key);
+  std::vector<size_t> op_counts;
+  ASSERT_TRUE(db_->ScanLog(1, [&](const TransactionInfo& info, const Transaction& txn) {
+                   for (const Operation& op : txn.operations()) {
+                     if (info.id == 56) continue;
+                     EXPECT_FALSE(op.key == key || op.key_digest == digest) << "transaction " << info.id;
+                   }
+                   op_counts.push_back(txn.operations().size());
+                   return true;
+                 }).ok());
+  std::vector<size_t> expected = {1, 1};
+  expected.insert(expected.end(), 50, 1);
+  expected.insert(expected.end(), {0, 0, 0, 1});
+  EXPECT_EQ(op_counts, expected);
+  EXPECT_TRUE(db_->History(Exact(key)).value().empty());
+  EXPECT_EQ(db_->History(Exact(other)).value().size(), 2u);
+}
+
 // Every byte of every file in `dir`.
 std::string AllFileBytes(const std::string& dir) {
   std::string all;

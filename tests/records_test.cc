@@ -83,9 +83,15 @@ TEST(RecordsTest, MetaAndInfoRoundTrip) {
   const MetaRecord meta = *DecodeMeta(EncodeMeta({1, 2, 3, 4}));
   EXPECT_EQ(meta.last_tx_id, 2u);
   EXPECT_EQ(meta.next_name_id, 4u);
-  const TransactionInfo info = *DecodeTransactionInfo(EncodeTransactionInfo({9, 10, "s", 11}));
+  const std::string filter("\x01\x00\x80\x00\x00\x00\x00\x07", 8);
+  const std::string bytes = EncodeTransactionInfo({9, 10, "s", 11}, filter);
+  const TransactionInfo info = *DecodeTransactionInfo(bytes);
   EXPECT_EQ(info.id, 9u);
+  EXPECT_EQ(info.source, "s");
   EXPECT_EQ(info.operation_count, 11u);
+  EXPECT_EQ(*DecodeTransactionKeyFilter(bytes), filter);
+  // An info without a filter (as written before filters) has the empty one.
+  EXPECT_EQ(*DecodeTransactionKeyFilter(EncodeTransactionInfo({9, 10, "s", 11}, "")), "");
 }
 
 TEST(RecordsTest, DamagedBytesAreDataLoss) {

@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
+#include "keys/key_filter.h"
 #include "storage/column_families.h"
 #include "storage/key_change.h"
 #include "util/status_macros.h"
@@ -101,19 +102,38 @@ absl::Status ReadErasureState(StoreReader* reader, TransactionState* state) {
     if (!digest.empty()) return erased_digests.contains(absl::string_view(digest.data(), digest.size()));
     return erased_keys.contains(KeyView{s, p, o});
   };
+  std::vector<uint64_t> erased_hashes;
+  for (const FactKey& k : erased) erased_hashes.push_back(KeyFilterHash(k));
+  // The records whose filters may name an erased key, found in the small
+  // info values; then each is read and checked.
+  std::vector<std::pair<std::string, std::string>> candidates;  // log key, filter
   absl::Status damaged;
-  HS_RETURN_IF_ERROR(reader->Scan(kTxLogCf, "", [&](std::string_view key, std::string_view value) {
-    const absl::StatusOr<bool> holds = TransactionHoldsOperation(value, erased_op);
-    if (holds.ok() && !*holds) return true;
-    absl::StatusOr<TransactionRecord> record = holds.ok() ? DecodeTransaction(value) : holds.status();
-    if (!record.ok()) {
-      damaged = absl::DataLossError(absl::StrCat(record.status().message(), " (txlog key ", DecodeUint64(key.data()), ")"));
+  HS_RETURN_IF_ERROR(reader->Scan(kTxInfoCf, "", [&](std::string_view key, std::string_view value) {
+    absl::StatusOr<std::string> filter = DecodeTransactionKeyFilter(value);
+    if (!filter.ok()) {
+      damaged = absl::DataLossError(absl::StrCat(filter.status().message(), " (txinfo key ", DecodeUint64(key.data()), ")"));
       return false;
     }
-    state->log_with_erased_keys.push_back(std::move(*record));
+    const auto may_name = [&](uint64_t hash) { return KeyFilterMayHold(*filter, hash); };
+    if (std::any_of(erased_hashes.begin(), erased_hashes.end(), may_name)) candidates.emplace_back(key, *std::move(filter));
     return true;
   }));
-  return damaged;
+  HS_RETURN_IF_ERROR(damaged);
+  for (auto& [key, filter] : candidates) {
+    const auto where = [&](absl::string_view message) {
+      return absl::DataLossError(absl::StrCat(message, " (txlog key ", DecodeUint64(key.data()), ")"));
+    };
+    std::string value;
+    HS_ASSIGN_OR_RETURN(const bool found, reader->Get(kTxLogCf, key, &value));
+    if (!found) return where("a transaction's info has no log record");
+    const absl::StatusOr<bool> holds = TransactionHoldsOperation(value, erased_op);
+    if (!holds.ok()) return where(holds.status().message());
+    if (!*holds) continue;
+    absl::StatusOr<TransactionRecord> record = DecodeTransaction(value);
+    if (!record.ok()) return where(record.status().message());
+    state->log_with_erased_keys.push_back({*std::move(record), std::move(filter)});
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -260,11 +280,25 @@ class Planner {
     const TransactionRecord record = RecordToLog(id, time_, txn_, dropped_);
     plan_.info = {record.id, time_, txn_.source(), record.operations.size()};
     plan_.log_record = EncodeTransaction(record);
-    for (const TransactionRecord& earlier : state_.log_with_erased_keys) {
+    plan_.key_filter = KeyFilterOfLoggedOperations();
+    for (const LoggedTransaction& earlier : state_.log_with_erased_keys) {
       plan_.rewritten_log.push_back(earlier);
-      RemoveErasedOperations(erased_, &plan_.rewritten_log.back());
+      RemoveErasedOperations(erased_, &plan_.rewritten_log.back().record);
     }
     plan_.meta = {kFormatVersion, id, time_, static_cast<uint32_t>(names_.size() + new_ids_.size())};
+  }
+
+  // The filter of the keys the operations logged name, by their names (an
+  // erase is logged by digest); empty when one names a key only by a digest
+  // that no stored key has.
+  std::string KeyFilterOfLoggedOperations() const {
+    KeyFilterBuilder filter(state_.keys.size());
+    for (size_t i = 0; i < state_.ops->size(); ++i) {
+      if (dropped_[i]) continue;
+      if (state_.key_of[i] == TransactionState::kNoKey) return "";
+      filter.Add(KeyFilterHash(state_.keys[state_.key_of[i]].key));
+    }
+    return filter.bits();
   }
 
   const TransactionState& state_;
@@ -319,14 +353,15 @@ void WritePlan(const CommitPlan& plan, WriteSink* sink, SliceCatalog* catalog) {
   NoteSliceChanges(plan.slices, catalog);
   for (const auto& [key, change] : plan.slices) sink->ChangeSliceBucket(key, change);
   for (const auto& [name, id] : plan.names_removed) sink->Delete(kNamesCf, name);
-  for (const TransactionRecord& record : plan.rewritten_log) {
+  for (const auto& [record, key_filter] : plan.rewritten_log) {
     const std::string key = TxKey(record.id);
     sink->Put(kTxLogCf, key, EncodeTransaction(record));
-    sink->Put(kTxInfoCf, key, EncodeTransactionInfo({record.id, record.time, record.source, record.operations.size()}));
+    sink->Put(kTxInfoCf, key,
+              EncodeTransactionInfo({record.id, record.time, record.source, record.operations.size()}, key_filter));
   }
   const std::string key = TxKey(plan.info.id);
   sink->Put(kTxLogCf, key, plan.log_record);
-  sink->Put(kTxInfoCf, key, EncodeTransactionInfo(plan.info));
+  sink->Put(kTxInfoCf, key, EncodeTransactionInfo(plan.info, plan.key_filter));
   for (const auto& [name, id] : plan.new_names) {
     std::string id_bytes;
     AppendNameId(&id_bytes, id);

@@ -547,19 +547,29 @@ absl::StatusOr<TransactionRecord> DecodeTransaction(std::string_view bytes) {
   });
 }
 
-std::string EncodeTransactionInfo(const TransactionInfo& info) {
-  capnp::MallocMessageBuilder message = Builder(1, info.source.size());
+std::string EncodeTransactionInfo(const TransactionInfo& info, std::string_view key_filter) {
+  capnp::MallocMessageBuilder message = Builder(1, info.source.size() + key_filter.size() + 16);
   auto b = message.initRoot<schema::TransactionInfo>();
   b.setId(info.id);
   b.setTime(info.time);
   b.setSource(info.source);
   b.setOperationCount(info.operation_count);
+  if (!key_filter.empty()) {
+    b.setKeyFilter(capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(key_filter.data()), key_filter.size()));
+  }
   return ToBytes(message);
 }
 
 absl::StatusOr<TransactionInfo> DecodeTransactionInfo(std::string_view bytes) {
   return Decode<schema::TransactionInfo>(bytes, "transaction info", [](schema::TransactionInfo::Reader r) {
     return TransactionInfo{r.getId(), r.getTime(), ReadText(r.getSource()), r.getOperationCount()};
+  });
+}
+
+absl::StatusOr<std::string> DecodeTransactionKeyFilter(std::string_view bytes) {
+  return Decode<schema::TransactionInfo>(bytes, "transaction info", [](schema::TransactionInfo::Reader r) {
+    const capnp::Data::Reader filter = r.getKeyFilter();
+    return std::string(reinterpret_cast<const char*>(filter.begin()), filter.size());
   });
 }
 

@@ -155,8 +155,11 @@ absl::StatusOr<bool> TransactionHoldsOperation(
     absl::FunctionRef<bool(std::string_view, std::string_view, std::string_view, std::string_view)> matches);
 absl::StatusOr<TransactionRecord> DecodeTransaction(std::string_view bytes);
 
-std::string EncodeTransactionInfo(const TransactionInfo& info);
+// `key_filter`: keys/key_filter.h, empty for none.
+std::string EncodeTransactionInfo(const TransactionInfo& info, std::string_view key_filter);
 absl::StatusOr<TransactionInfo> DecodeTransactionInfo(std::string_view bytes);
+// The info's key filter; empty (may name any key) when it has none.
+absl::StatusOr<std::string> DecodeTransactionKeyFilter(std::string_view bytes);
 
 std::string EncodeMeta(const MetaRecord& meta);
 absl::StatusOr<MetaRecord> DecodeMeta(std::string_view bytes);

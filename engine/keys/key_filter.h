@@ -1,0 +1,48 @@
+// A Bloom filter of the keys a transaction log record's operations name,
+// stored with the record's info (column family "txinfo"), so that an erase
+// finds the earlier records naming its key without decoding every record
+// of the log: it reads the small info values, and only the records whose
+// filter may hold the key.
+//
+// Layout (part of the stored format): a bit array of 8 * N bits, N >= 8,
+// about 10 bits a key; a key sets kKeyFilterProbes bits chosen by double
+// hashing of KeyFilterHash. False positives cost a record decoded for
+// nothing (about 1% of records that do not name the key); there are no
+// false negatives.
+#ifndef HINDSIGHT_KEYS_KEY_FILTER_H_
+#define HINDSIGHT_KEYS_KEY_FILTER_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "hindsight/fact.h"
+
+namespace hindsight::internal {
+
+inline constexpr int kKeyFilterProbes = 7;
+
+// A hash of subject, predicate and object that every version of Hindsight
+// computes the same way (FNV-1a, then a 64-bit finalizer): it is stored.
+uint64_t KeyFilterHash(const FactKey& key);
+
+// Builds a filter for `key_count` keys (an estimate; more still work, with
+// more false positives).
+class KeyFilterBuilder {
+ public:
+  explicit KeyFilterBuilder(size_t key_count);
+  void Add(uint64_t key_hash);
+  // The filter's bytes.
+  const std::string& bits() const { return bits_; }
+
+ private:
+  std::string bits_;
+};
+
+// False only when no key hashed to `key_hash` was added to `filter`. The
+// empty filter (a record's info without one) may hold any key.
+bool KeyFilterMayHold(std::string_view filter, uint64_t key_hash);
+
+}  // namespace hindsight::internal
+
+#endif  // HINDSIGHT_KEYS_KEY_FILTER_H_
