@@ -75,7 +75,7 @@ void BM_ClosedRowsDecode(benchmark::State& state) {
     bytes += internal::EncodeClosedRows({{s.segment, {tx, tx + 1}}});
     ++tx;
   }
-  for (auto _ : state) benchmark::DoNotOptimize(internal::DecodeClosedRows(bytes, std::nullopt));
+  for (auto _ : state) benchmark::DoNotOptimize(internal::DecodeClosedRows(bytes, {}));
 }
 BENCHMARK(BM_ClosedRowsDecode);
 

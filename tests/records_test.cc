@@ -57,7 +57,7 @@ TEST(RecordsTest, ClosedRowsReadAcrossAppendedMessages) {
   const std::string bytes = EncodeClosedRows({{{{0, 10}, Value::String("a")}, {1, 5}}}) +
                             EncodeClosedRows({{{{10, 20}, Value::Int64(7)}, {2, 8}},
                                               {{{20, kPosInf}, Value::None()}, {5, 8}}});
-  absl::StatusOr<std::vector<ClosedRecord>> all = DecodeClosedRows(bytes, std::nullopt);
+  absl::StatusOr<std::vector<ClosedRecord>> all = DecodeClosedRows(bytes, {});
   ASSERT_TRUE(all.ok()) << all.status();
   ASSERT_EQ(all->size(), 3u);
   EXPECT_EQ((*all)[0].segment, (Segment{{0, 10}, Value::String("a")}));
@@ -66,7 +66,7 @@ TEST(RecordsTest, ClosedRowsReadAcrossAppendedMessages) {
   EXPECT_EQ((*all)[2].tx, (Interval{5, 8}));
   // Visible at t: tx.from <= t < tx.to.
   const auto visible = [&](Instant t) {
-    const absl::StatusOr<std::vector<ClosedRecord>> rows = DecodeClosedRows(bytes, t);
+    const absl::StatusOr<std::vector<ClosedRecord>> rows = DecodeClosedRows(bytes, {.visible_at = t});
     std::vector<Interval> tx;
     for (const ClosedRecord& r : *rows) tx.push_back(r.tx);
     return tx;
@@ -75,8 +75,19 @@ TEST(RecordsTest, ClosedRowsReadAcrossAppendedMessages) {
   EXPECT_EQ(visible(4), (std::vector<Interval>{{1, 5}, {2, 8}}));
   EXPECT_EQ(visible(5), (std::vector<Interval>{{2, 8}, {5, 8}}));
   EXPECT_EQ(visible(8), std::vector<Interval>{});
+  // Visible at 5 and containing valid time v: [from, to) holds v.
+  const auto at = [&](Instant v) {
+    const absl::StatusOr<std::vector<ClosedRecord>> rows = DecodeClosedRows(bytes, {.visible_at = 5, .containing = v});
+    std::vector<Interval> valid;
+    for (const ClosedRecord& r : *rows) valid.push_back(r.segment.valid);
+    return valid;
+  };
+  EXPECT_EQ(at(9), std::vector<Interval>{});
+  EXPECT_EQ(at(10), (std::vector<Interval>{{10, 20}}));
+  EXPECT_EQ(at(19), (std::vector<Interval>{{10, 20}}));
+  EXPECT_EQ(at(20), (std::vector<Interval>{{20, kPosInf}}));
   // A torn last message is DataLoss, not a shorter answer.
-  EXPECT_TRUE(absl::IsDataLoss(DecodeClosedRows(bytes.substr(0, bytes.size() - 8), std::nullopt).status()));
+  EXPECT_TRUE(absl::IsDataLoss(DecodeClosedRows(bytes.substr(0, bytes.size() - 8), {}).status()));
 }
 
 TEST(RecordsTest, MetaAndInfoRoundTrip) {

@@ -246,7 +246,7 @@ class Planner {
     if (write->restart_record) {
       // The record's closed rows move to `history` as one chunk, keyed by
       // their largest txTo (amortized: once per closed_bytes_in_record).
-      HS_ASSIGN_OR_RETURN(const std::vector<ClosedRecord> moving, DecodeClosedRows(key.closed, std::nullopt));
+      HS_ASSIGN_OR_RETURN(const std::vector<ClosedRecord> moving, DecodeClosedRows(key.closed, {}));
       for (const ClosedRecord& r : moving) spilled_through = std::max(spilled_through, r.tx.to);
       write->spill.emplace(HistoryKey(ids, spilled_through), key.closed);
     }

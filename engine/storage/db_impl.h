@@ -97,16 +97,20 @@ class DbImpl final : public Database {
   // of its rows in `history`, if asked); DataLoss names the key.
   absl::StatusOr<std::vector<StoredSegment>> LivePart(const KeyIds& ids, std::string_view record,
                                                       Instant* spilled_through = nullptr) const;
-  // The closed rows of key `ids` (only those visible at `visible_at` if
-  // given): the record's, and those in `history` when they can matter.
+  // The closed rows of key `ids` that `filter` keeps: the record's, and
+  // those in `history` when they can matter.
   absl::StatusOr<std::vector<ClosedRecord>> ClosedRows(const KeyIds& ids, std::string_view record,
-                                                       Instant spilled_through, std::optional<Instant> visible_at,
+                                                       Instant spilled_through, const ClosedRowFilter& filter,
                                                        const ReadView& view) const;
   // `status` of a record of key `ids` in column family `family` that failed
   // to decode, as DataLoss naming the family and the key.
   absl::Status KeyDataLoss(int family, const KeyIds& ids, const absl::Status& status) const;
   // TL(k, t) for a t before the view's last transaction.
   absl::StatusOr<Timeline> ReadTimelineAsOf(const MatchedKey& key, Instant t, const ReadView& view) const;
+  // The segment of TL(k, t) containing valid time v, if any: decodes the
+  // rows and materializes the value of that one only.
+  absl::StatusOr<std::optional<Segment>> ReadSegmentAsOf(const MatchedKey& key, Instant v, Instant t,
+                                                         const ReadView& view) const;
   // `* predicate *` at v, latest: from the slice index.
   absl::Status ScanSliceAt(const std::string& predicate, Instant v, const ReadView& view, const RowSink& sink) const;
   // The key's bitemporal rows in answer order, to `sink`; false if the sink

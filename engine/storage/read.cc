@@ -301,12 +301,13 @@ absl::StatusOr<std::vector<StoredSegment>> DbImpl::LivePart(const KeyIds& ids, s
 
 absl::StatusOr<std::vector<ClosedRecord>> DbImpl::ClosedRows(const KeyIds& ids, std::string_view record,
                                                              Instant spilled_through,
-                                                             std::optional<Instant> visible_at,
+                                                             const ClosedRowFilter& filter,
                                                              const ReadView& view) const {
   if (record.empty()) return std::vector<ClosedRecord>();
   absl::StatusOr<size_t> live = FirstMessageBytes(record);
   if (!live.ok()) return KeyDataLoss(kTimelinesCf, ids, live.status());
-  absl::StatusOr<std::vector<ClosedRecord>> rows = DecodeClosedRows(record.substr(*live), visible_at);
+  absl::StatusOr<std::vector<ClosedRecord>> rows = DecodeClosedRows(record.substr(*live), filter);
+  const std::optional<Instant>& visible_at = filter.visible_at;
   if (!rows.ok()) return KeyDataLoss(kTimelinesCf, ids, rows.status());
   // Rows visible at t have txTo > t: only chunks whose largest txTo is
   // past t can hold some.
@@ -318,7 +319,7 @@ absl::StatusOr<std::vector<ClosedRecord>> DbImpl::ClosedRows(const KeyIds& ids, 
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kHistoryCf)));
   for (it->Seek(visible_at ? HistoryKey(ids, *visible_at + 1) : prefix); it->Valid(); it->Next()) {
-    absl::StatusOr<std::vector<ClosedRecord>> chunk = DecodeClosedRows(View(it->value()), visible_at);
+    absl::StatusOr<std::vector<ClosedRecord>> chunk = DecodeClosedRows(View(it->value()), filter);
     if (!chunk.ok()) return KeyDataLoss(kHistoryCf, ids, chunk.status());
     for (ClosedRecord& r : *chunk) rows->push_back(std::move(r));
   }
@@ -337,7 +338,8 @@ absl::StatusOr<Timeline> DbImpl::ReadTimelineAsOf(const MatchedKey& key, Instant
   HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, view, &holder));
   Instant spilled_through;
   HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record, &spilled_through));
-  HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> closed, ClosedRows(key.ids, record, spilled_through, t, view));
+  HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> closed,
+                      ClosedRows(key.ids, record, spilled_through, {.visible_at = t}, view));
   Timeline tl;
   tl.reserve(live.size() + closed.size());
   for (StoredSegment& s : live) {
@@ -346,6 +348,23 @@ absl::StatusOr<Timeline> DbImpl::ReadTimelineAsOf(const MatchedKey& key, Instant
   for (ClosedRecord& row : closed) tl.push_back(std::move(row.segment));
   std::sort(tl.begin(), tl.end(), [](const Segment& a, const Segment& b) { return a.valid.from < b.valid.from; });
   return tl;
+}
+
+absl::StatusOr<std::optional<Segment>> DbImpl::ReadSegmentAsOf(const MatchedKey& key, Instant v, Instant t,
+                                                               const ReadView& view) const {
+  rocksdb::PinnableSlice holder;
+  HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, view, &holder));
+  if (record.empty()) return std::nullopt;
+  // Segments of TL(k, t) do not overlap: a live one containing v that t
+  // sees is the answer; else a closed row visible at t, if one contains v.
+  Instant spilled_through;
+  absl::StatusOr<std::optional<StoredSegment>> live = DecodeLiveSegmentAt(record, v, &spilled_through);
+  if (!live.ok()) return KeyDataLoss(kTimelinesCf, key.ids, live.status());
+  if (live->has_value() && (*live)->tx_from <= t) return std::move((*live)->segment);
+  HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> closed,
+                      ClosedRows(key.ids, record, spilled_through, {.visible_at = t, .containing = v}, view));
+  if (closed.empty()) return std::nullopt;
+  return std::move(closed.front().segment);
 }
 
 absl::Status DbImpl::Scan(const struct Query& query, const RowSink& sink) const {
@@ -393,6 +412,15 @@ absl::Status DbImpl::Scan(const struct Query& query, const RowSink& sink) const 
       SetNames(key, &row);
       row.value = std::move((*hit)->segment.value);
       row.valid = (*hit)->segment.valid;
+      if (!sink(row)) return absl::OkStatus();
+      continue;
+    }
+    if (query.valid.kind == ValidTimeClause::Kind::kAt) {  // as of t: decode only the segment containing v
+      HS_ASSIGN_OR_RETURN(std::optional<Segment> hit, ReadSegmentAsOf(key, query.valid.at, t, *view));
+      if (!hit) continue;
+      SetNames(key, &row);
+      row.value = std::move(hit->value);
+      row.valid = hit->valid;
       if (!sink(row)) return absl::OkStatus();
       continue;
     }
@@ -469,7 +497,7 @@ absl::StatusOr<bool> DbImpl::ReadHistory(const MatchedKey& key, const ReadView& 
   Instant spilled_through;
   HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record, &spilled_through));
   HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> rows,
-                      ClosedRows(key.ids, record, spilled_through, std::nullopt, view));
+                      ClosedRows(key.ids, record, spilled_through, {}, view));
   rows.reserve(rows.size() + live.size());
   for (StoredSegment& s : live) rows.push_back({std::move(s.segment), {s.tx_from, kPosInf}});
   // Sort positions, not rows: a row moves a value and two intervals.

@@ -164,8 +164,10 @@ absl::StatusOr<std::vector<StoredSegment>> DecodeLiveTimeline(std::string_view b
   });
 }
 
-absl::StatusOr<std::optional<StoredSegment>> DecodeLiveSegmentAt(std::string_view bytes, Instant v) {
-  return Decode<schema::LiveTimeline>(bytes, "live timeline", [v](schema::LiveTimeline::Reader r) {
+absl::StatusOr<std::optional<StoredSegment>> DecodeLiveSegmentAt(std::string_view bytes, Instant v,
+                                                                 Instant* spilled_through) {
+  return Decode<schema::LiveTimeline>(bytes, "live timeline", [v, spilled_through](schema::LiveTimeline::Reader r) {
+    if (spilled_through != nullptr) *spilled_through = r.getSpilledThrough();
     const auto segments = r.getSegments();
     // The last segment with from <= v.
     unsigned lo = 0, hi = segments.size();
@@ -215,8 +217,7 @@ absl::StatusOr<size_t> FirstMessageBytes(std::string_view bytes) {
   return static_cast<size_t>(total);
 }
 
-absl::StatusOr<std::vector<ClosedRecord>> DecodeClosedRows(std::string_view bytes,
-                                                           std::optional<Instant> visible_at) {
+absl::StatusOr<std::vector<ClosedRecord>> DecodeClosedRows(std::string_view bytes, const ClosedRowFilter& filter) {
   constexpr const char* kWhat = "closed rows";
   if (bytes.empty()) return std::vector<ClosedRecord>();
   WordBuffer buffer;
@@ -229,8 +230,10 @@ absl::StatusOr<std::vector<ClosedRecord>> DecodeClosedRows(std::string_view byte
       capnp::FlatArrayMessageReader reader(rest, BoundedReading());
       for (auto r : reader.getRoot<schema::ClosedRows>().getRows()) {
         const Interval tx{r.getTxFrom(), r.getTxTo()};
-        if (visible_at && !(tx.from <= *visible_at && *visible_at < tx.to)) continue;
-        out.push_back({Segment{{r.getFrom(), r.getTo()}, ReadValue(r.getValue())}, tx});
+        if (filter.visible_at && !(tx.from <= *filter.visible_at && *filter.visible_at < tx.to)) continue;
+        const Interval valid{r.getFrom(), r.getTo()};
+        if (filter.containing && !(valid.from <= *filter.containing && *filter.containing < valid.to)) continue;
+        out.push_back({Segment{valid, ReadValue(r.getValue())}, tx});
       }
       rest = kj::arrayPtr(reader.getEnd(), rest.end());
     }

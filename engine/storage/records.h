@@ -63,16 +63,22 @@ absl::StatusOr<std::vector<StoredSegment>> DecodeLiveTimeline(std::string_view b
 absl::StatusOr<size_t> FirstMessageBytes(std::string_view bytes);
 
 // Only the segment containing `v` (nullopt if none): a binary search over
-// the encoded list, materializing one value.
-absl::StatusOr<std::optional<StoredSegment>> DecodeLiveSegmentAt(std::string_view bytes, Instant v);
+// the encoded list, materializing one value. Also `spilled_through`, if asked.
+absl::StatusOr<std::optional<StoredSegment>> DecodeLiveSegmentAt(std::string_view bytes, Instant v,
+                                                                 Instant* spilled_through = nullptr);
 
 // One ClosedRows message: the rows one commit closed.
 std::string EncodeClosedRows(const std::vector<ClosedRecord>& rows);
-// Every row of concatenated ClosedRows messages ("" = none), in stored order;
-// with `visible_at`, only the rows with tx.from <= t < tx.to, and only their
-// values are materialized.
-absl::StatusOr<std::vector<ClosedRecord>> DecodeClosedRows(std::string_view bytes,
-                                                           std::optional<Instant> visible_at);
+// Which closed rows a read wants: with `visible_at` t, only those with
+// tx.from <= t < tx.to; with `containing` v, only those whose valid time
+// contains v.
+struct ClosedRowFilter {
+  std::optional<Instant> visible_at;
+  std::optional<Instant> containing;
+};
+// The rows of concatenated ClosedRows messages ("" = none) that `filter`
+// keeps, in stored order; only their values are materialized.
+absl::StatusOr<std::vector<ClosedRecord>> DecodeClosedRows(std::string_view bytes, const ClosedRowFilter& filter);
 
 // A live segment as a bucket of the slice index lists it (column family
 // "slices", storage/slice_index.h).
