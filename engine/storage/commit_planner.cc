@@ -119,7 +119,8 @@ absl::Status ReadErasureState(StoreReader* reader, TransactionState* state) {
     return true;
   }));
   HS_RETURN_IF_ERROR(damaged);
-  for (auto& [key, filter] : candidates) {
+  for (auto& candidate : candidates) {
+    const std::string& key = candidate.first;  // not a structured binding: clang 14 lets no lambda capture one
     const auto where = [&](absl::string_view message) {
       return absl::DataLossError(absl::StrCat(message, " (txlog key ", DecodeUint64(key.data()), ")"));
     };
@@ -131,7 +132,7 @@ absl::Status ReadErasureState(StoreReader* reader, TransactionState* state) {
     if (!*holds) continue;
     absl::StatusOr<TransactionRecord> record = DecodeTransaction(value);
     if (!record.ok()) return where(record.status().message());
-    state->log_with_erased_keys.push_back({*std::move(record), std::move(filter)});
+    state->log_with_erased_keys.push_back({*std::move(record), std::move(candidate.second)});
   }
   return absl::OkStatus();
 }
