@@ -141,10 +141,10 @@ struct TransactionInfo {
   time @1 :Int64;
   source @2 :Text;
   operationCount @3 :UInt64;
-  # keys/key_filter.h: a Bloom filter of the keys its operations name, so
-  # that an erase decodes only the records that may name its key. Absent
-  # (may name any key) in records written before it, and when the record
-  # names a key only by a digest that no stored key had.
+  # keys/key_filter.h: a Bloom filter of the keys its operations name (by
+  # their names, or an erase's by its digest), so that an erase decodes only
+  # the records that may name its key. Absent (may name any key) in infos
+  # written before it.
   keyFilter @4 :Data;
 }
 

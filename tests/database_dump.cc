@@ -2,15 +2,26 @@
 
 #include <rocksdb/db.h>
 
+#include <functional>
+#include <map>
+#include <string_view>
+
 #include "absl/strings/str_cat.h"
 #include "format/query_file.h"
 #include "gtest/gtest.h"
+#include "storage/key_change.h"
+#include "storage/records.h"
 #include "storage/slice_merge.h"
 #include "storage/timeline_merge.h"
 
 namespace hindsight::testing {
 
-std::string DumpAllFamilies(const std::string& path) {
+namespace {
+
+// Calls visit(family name, key, value) for every entry of every column
+// family of the closed database at `path`, merges applied.
+void VisitAllEntries(const std::string& path,
+                     const std::function<void(const std::string&, std::string_view, std::string_view)>& visit) {
   rocksdb::DBOptions options;
   std::vector<std::string> names;
   EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(options, path, &names).ok());
@@ -24,18 +35,42 @@ std::string DumpAllFamilies(const std::string& path) {
   rocksdb::DB* db = nullptr;
   const rocksdb::Status s = rocksdb::DB::OpenForReadOnly(options, path, cfs, &handles, &db);
   EXPECT_TRUE(s.ok()) << s.ToString();
-  if (!s.ok()) return "";
-  std::string out;
+  if (!s.ok()) return;
   for (size_t i = 0; i < handles.size(); ++i) {
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[i]));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      absl::StrAppend(&out, names[i], " ", it->key().ToString(true), " = ", it->value().ToString(true), "\n");
+      visit(names[i], std::string_view(it->key().data(), it->key().size()),
+            std::string_view(it->value().data(), it->value().size()));
     }
     EXPECT_TRUE(it->status().ok());
   }
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
   delete db;
+}
+
+}  // namespace
+
+std::string DumpAllFamilies(const std::string& path) {
+  std::string out;
+  VisitAllEntries(path, [&](const std::string& family, std::string_view key, std::string_view value) {
+    absl::StrAppend(&out, family, " ", rocksdb::Slice(key.data(), key.size()).ToString(true), " = ",
+                    rocksdb::Slice(value.data(), value.size()).ToString(true), "\n");
+  });
   return out;
+}
+
+std::string KeyFilterMismatch(const std::string& path) {
+  std::map<std::string, std::string> filters, records;  // by log key
+  VisitAllEntries(path, [&](const std::string& family, std::string_view key, std::string_view value) {
+    if (family == "txinfo") filters[std::string(key)] = internal::DecodeTransactionKeyFilter(value).value();
+    if (family == "txlog") records[std::string(key)] = std::string(value);
+  });
+  if (filters.size() != records.size()) return absl::StrCat(filters.size(), " infos for ", records.size(), " records");
+  for (const auto& [key, record] : records) {
+    const internal::TransactionRecord decoded = internal::DecodeTransaction(record).value();
+    if (filters[key] != internal::KeyFilterOf(decoded)) return absl::StrCat("transaction ", decoded.id);
+  }
+  return "";
 }
 
 std::string DumpQueries(const Database& db, size_t transactions) {

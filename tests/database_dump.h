@@ -13,6 +13,11 @@ namespace hindsight::testing {
 // merges applied, as text.
 std::string DumpAllFamilies(const std::string& path);
 
+// The first transaction of the closed database at `path` whose info's key
+// filter is not the filter of its log record as it is now (KeyFilterOf),
+// as text; "" when every one is.
+std::string KeyFilterMismatch(const std::string& path);
+
 // Every row as of each transaction 1..`transactions`, then every history
 // row, in the canonical text.
 std::string DumpQueries(const Database& db, size_t transactions);

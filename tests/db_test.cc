@@ -19,6 +19,7 @@
 #include "storage/records.h"
 #include "storage/slice_merge.h"
 #include "storage/timeline_merge.h"
+#include "database_dump.h"
 #include "test_util.h"
 
 namespace hindsight::testing {
@@ -267,8 +268,8 @@ TEST_F(DbTest, EraseRemovesEveryVersionAndItsLogEntries) {
 
 // An erase finds the earlier records naming its key through their key
 // filters (keys/key_filter.h): a retract that changed nothing, an erase by
-// digest of a stored key, and one of a key not stored then (no filter) are
-// all removed, and the many records that do not name the key are kept.
+// digest of a stored key and one of a key not stored then are all removed,
+// and the many records that do not name the key are kept.
 TEST_F(DbTest, EraseFindsEveryEarlierRecordNamingTheKey) {
   const FactKey key{"Witness", "named", "Suspect"};
   const FactKey other{"Witness", "lives_in", "Town"};
@@ -319,6 +320,11 @@ TEST_F(DbTest, EraseFindsEveryEarlierRecordNamingTheKey) {
   EXPECT_EQ(op_counts, expected);
   EXPECT_TRUE(db_->History(Exact(key)).value().empty());
   EXPECT_EQ(db_->History(Exact(other)).value().size(), 2u);
+  // The rewritten records' filters no longer hold the erased key: each is
+  // the filter of what its record keeps.
+  db_.reset();
+  EXPECT_EQ(KeyFilterMismatch(dir_.path()), "");
+  Reopen();
 }
 
 // Every byte of every file in `dir`.

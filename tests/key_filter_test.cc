@@ -20,6 +20,7 @@ FactKey RandomKey(std::mt19937_64* rnd) {
 TEST(KeyFilterTest, TheHashIsStable) {
   EXPECT_EQ(KeyFilterHash({"Syria", "diplomatic_relations", "Ukraine"}), 0xea51350252e77c5fULL);
   EXPECT_NE(KeyFilterHash({"ab", "c", "d"}), KeyFilterHash({"a", "bc", "d"}));
+  EXPECT_EQ(KeyDigestFilterHash(std::string("\x01\x02\x03\x04\x05\x06\x07\x08\xff", 9)), 0x6f51f423bd511907ULL);
 }
 
 TEST(KeyFilterTest, HoldsEveryKeyAddedAndFewOthers) {

@@ -48,6 +48,12 @@ uint64_t KeyFilterHash(const FactKey& key) {
   return Mix(h);
 }
 
+uint64_t KeyDigestFilterHash(std::string_view digest) {
+  uint64_t h = 0;
+  for (size_t i = 0; i < 8 && i < digest.size(); ++i) h |= uint64_t{static_cast<unsigned char>(digest[i])} << (8 * i);
+  return Mix(h);
+}
+
 KeyFilterBuilder::KeyFilterBuilder(size_t key_count) : bits_(std::max<size_t>(8, (key_count * 10 + 7) / 8), '\0') {}
 
 void KeyFilterBuilder::Add(uint64_t key_hash) {

@@ -24,7 +24,12 @@ inline constexpr int kKeyFilterProbes = 7;
 
 // A hash of subject, predicate and object that every version of Hindsight
 // computes the same way (FNV-1a, then a 64-bit finalizer): it is stored.
+// An operation named by its key's names adds this one.
 uint64_t KeyFilterHash(const FactKey& key);
+// The hash of an operation the log names by KeyDigest (an erase): the
+// finalizer of the digest's first 8 bytes, little-endian. So a record's
+// filter never needs the names of a key it names by digest.
+uint64_t KeyDigestFilterHash(std::string_view digest);
 
 // Builds a filter for `key_count` keys (an estimate; more still work, with
 // more false positives).
@@ -40,7 +45,7 @@ class KeyFilterBuilder {
 };
 
 // False only when no key hashed to `key_hash` was added to `filter`. The
-// empty filter (a record's info without one) may hold any key.
+// empty filter (an info written before filters) may hold any key.
 bool KeyFilterMayHold(std::string_view filter, uint64_t key_hash);
 
 }  // namespace hindsight::internal

@@ -102,11 +102,13 @@ absl::Status ReadErasureState(StoreReader* reader, TransactionState* state) {
     if (!digest.empty()) return erased_digests.contains(absl::string_view(digest.data(), digest.size()));
     return erased_keys.contains(KeyView{s, p, o});
   };
+  // An earlier record names an erased key by its names, or by its digest.
   std::vector<uint64_t> erased_hashes;
   for (const FactKey& k : erased) erased_hashes.push_back(KeyFilterHash(k));
+  for (const std::string& digest : erased_digests) erased_hashes.push_back(KeyDigestFilterHash(digest));
   // The records whose filters may name an erased key, found in the small
   // info values; then each is read and checked.
-  std::vector<std::pair<std::string, std::string>> candidates;  // log key, filter
+  std::vector<std::string> candidates;  // their log keys
   absl::Status damaged;
   HS_RETURN_IF_ERROR(reader->Scan(kTxInfoCf, "", [&](std::string_view key, std::string_view value) {
     absl::StatusOr<std::string> filter = DecodeTransactionKeyFilter(value);
@@ -115,12 +117,11 @@ absl::Status ReadErasureState(StoreReader* reader, TransactionState* state) {
       return false;
     }
     const auto may_name = [&](uint64_t hash) { return KeyFilterMayHold(*filter, hash); };
-    if (std::any_of(erased_hashes.begin(), erased_hashes.end(), may_name)) candidates.emplace_back(key, *std::move(filter));
+    if (std::any_of(erased_hashes.begin(), erased_hashes.end(), may_name)) candidates.emplace_back(key);
     return true;
   }));
   HS_RETURN_IF_ERROR(damaged);
-  for (auto& candidate : candidates) {
-    const std::string& key = candidate.first;  // not a structured binding: clang 14 lets no lambda capture one
+  for (const std::string& key : candidates) {
     const auto where = [&](absl::string_view message) {
       return absl::DataLossError(absl::StrCat(message, " (txlog key ", DecodeUint64(key.data()), ")"));
     };
@@ -132,7 +133,7 @@ absl::Status ReadErasureState(StoreReader* reader, TransactionState* state) {
     if (!*holds) continue;
     absl::StatusOr<TransactionRecord> record = DecodeTransaction(value);
     if (!record.ok()) return where(record.status().message());
-    state->log_with_erased_keys.push_back({*std::move(record), std::move(candidate.second)});
+    state->log_with_erased_keys.push_back(*std::move(record));
   }
   return absl::OkStatus();
 }
@@ -281,25 +282,12 @@ class Planner {
     const TransactionRecord record = RecordToLog(id, time_, txn_, dropped_);
     plan_.info = {record.id, time_, txn_.source(), record.operations.size()};
     plan_.log_record = EncodeTransaction(record);
-    plan_.key_filter = KeyFilterOfLoggedOperations();
-    for (const LoggedTransaction& earlier : state_.log_with_erased_keys) {
+    plan_.key_filter = KeyFilterOf(record);
+    for (const TransactionRecord& earlier : state_.log_with_erased_keys) {
       plan_.rewritten_log.push_back(earlier);
-      RemoveErasedOperations(erased_, &plan_.rewritten_log.back().record);
+      RemoveErasedOperations(erased_, &plan_.rewritten_log.back());
     }
     plan_.meta = {kFormatVersion, id, time_, static_cast<uint32_t>(names_.size() + new_ids_.size())};
-  }
-
-  // The filter of the keys the operations logged name, by their names (an
-  // erase is logged by digest); empty when one names a key only by a digest
-  // that no stored key has.
-  std::string KeyFilterOfLoggedOperations() const {
-    KeyFilterBuilder filter(state_.keys.size());
-    for (size_t i = 0; i < state_.ops->size(); ++i) {
-      if (dropped_[i]) continue;
-      if (state_.key_of[i] == TransactionState::kNoKey) return "";
-      filter.Add(KeyFilterHash(state_.keys[state_.key_of[i]].key));
-    }
-    return filter.bits();
   }
 
   const TransactionState& state_;
@@ -354,11 +342,11 @@ void WritePlan(const CommitPlan& plan, WriteSink* sink, SliceCatalog* catalog) {
   NoteSliceChanges(plan.slices, catalog);
   for (const auto& [key, change] : plan.slices) sink->ChangeSliceBucket(key, change);
   for (const auto& [name, id] : plan.names_removed) sink->Delete(kNamesCf, name);
-  for (const auto& [record, key_filter] : plan.rewritten_log) {
+  for (const TransactionRecord& record : plan.rewritten_log) {
     const std::string key = TxKey(record.id);
     sink->Put(kTxLogCf, key, EncodeTransaction(record));
-    sink->Put(kTxInfoCf, key,
-              EncodeTransactionInfo({record.id, record.time, record.source, record.operations.size()}, key_filter));
+    sink->Put(kTxInfoCf, key, EncodeTransactionInfo({record.id, record.time, record.source, record.operations.size()},
+                                                    KeyFilterOf(record)));
   }
   const std::string key = TxKey(plan.info.id);
   sink->Put(kTxLogCf, key, plan.log_record);

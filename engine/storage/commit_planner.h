@@ -37,13 +37,6 @@ struct StoredKey {
   Instant spilled_through = kNegInf;  // the largest txTo of its rows in `history`
 };
 
-// A transaction log record with its info's key filter (keys/key_filter.h;
-// empty: may name any key).
-struct LoggedTransaction {
-  TransactionRecord record;
-  std::string key_filter;
-};
-
 // Everything PlanCommit needs to know of the stored state.
 struct TransactionState {
   const std::vector<Operation>* ops = nullptr;  // the transaction's
@@ -56,7 +49,7 @@ struct TransactionState {
   // some key not erased here uses too, and the earlier log records that
   // hold operations on an erased key.
   absl::flat_hash_set<NameId> names_used_elsewhere;
-  std::vector<LoggedTransaction> log_with_erased_keys;
+  std::vector<TransactionRecord> log_with_erased_keys;
 };
 
 // Reads the state `ops` touch; the result refers to `ops`. Cost: one Get of the timeline record of each
@@ -83,14 +76,12 @@ struct CommitPlan {
   };
   TransactionInfo info;
   std::string log_record;  // encoded
-  std::string key_filter;  // of the keys log_record names (keys/key_filter.h); empty: any
+  std::string key_filter;  // of the keys log_record names (KeyFilterOf)
   std::vector<KeyWrite> keys;
   SliceIndexChanges slices;
   std::vector<std::pair<std::string, NameId>> new_names;  // ids in increasing order from the next free one
   std::vector<std::pair<std::string, NameId>> names_removed;  // no key uses them after this transaction
-  // Earlier records without the erased keys' operations; each keeps its
-  // filter, which still holds every key the record names.
-  std::vector<LoggedTransaction> rewritten_log;
+  std::vector<TransactionRecord> rewritten_log;  // earlier records, without the erased keys' operations
   MetaRecord meta;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "keys/key_filter.h"
 
 namespace hindsight::internal {
 
@@ -102,6 +103,14 @@ bool RemoveErasedOperations(const std::vector<FactKey>& erased, TransactionRecor
     return std::find(erased.begin(), erased.end(), op.key) != erased.end();
   });
   return record->operations.size() != n;
+}
+
+std::string KeyFilterOf(const TransactionRecord& record) {
+  KeyFilterBuilder filter(record.operations.size());
+  for (const Operation& op : record.operations) {
+    filter.Add(op.key_digest.empty() ? KeyFilterHash(op.key) : KeyDigestFilterHash(op.key_digest));
+  }
+  return filter.bits();
 }
 
 }  // namespace hindsight::internal

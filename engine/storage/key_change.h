@@ -43,6 +43,11 @@ TransactionRecord RecordToLog(uint64_t id, Instant time, const Transaction& txn,
 // digest too). Returns true when it removed any.
 bool RemoveErasedOperations(const std::vector<FactKey>& erased, TransactionRecord* record);
 
+// The filter (keys/key_filter.h) of the keys `record`'s operations name:
+// KeyFilterHash of an operation's names, KeyDigestFilterHash of an erase's
+// digest.
+std::string KeyFilterOf(const TransactionRecord& record);
+
 }  // namespace hindsight::internal
 
 #endif  // HINDSIGHT_STORAGE_KEY_CHANGE_H_
