@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Configures and builds Hindsight in build/ (Release, assertions kept).
-# With ccache installed (scripts/install-deps.sh installs it), compilations
-# are cached by content with paths taken relative to the checkout, so a
-# second checkout of the same code (CI's lone clone) compiles almost nothing.
+# With ccache installed (scripts/install-deps.sh installs it) and its cache
+# directory writable, compilations are cached by content with paths taken
+# relative to the checkout, so a second checkout of the same code (CI's lone
+# clone) compiles almost nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 launcher=()
-if command -v ccache >/dev/null; then
+if command -v ccache >/dev/null && mkdir -p "${CCACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/ccache}" 2>/dev/null; then
   export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=1
   launcher=(-DCMAKE_C_COMPILER_LAUNCHER=ccache -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 fi
