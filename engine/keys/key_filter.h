@@ -6,7 +6,8 @@
 //
 // Layout (part of the stored format): a bit array of 8 * N bits, N >= 8,
 // about 10 bits a key; a key sets kKeyFilterProbes bits chosen by double
-// hashing of KeyFilterHash. False positives cost a record decoded for
+// hashing of its hash (KeyFilterHash, or KeyDigestFilterHash for a key the
+// record names by digest). False positives cost a record decoded for
 // nothing (about 1% of records that do not name the key); there are no
 // false negatives.
 #ifndef HINDSIGHT_KEYS_KEY_FILTER_H_

@@ -230,9 +230,9 @@ absl::StatusOr<std::vector<ClosedRecord>> DecodeClosedRows(std::string_view byte
       capnp::FlatArrayMessageReader reader(rest, BoundedReading());
       for (auto r : reader.getRoot<schema::ClosedRows>().getRows()) {
         const Interval tx{r.getTxFrom(), r.getTxTo()};
-        if (filter.visible_at && !(tx.from <= *filter.visible_at && *filter.visible_at < tx.to)) continue;
+        if (filter.visible_at && !tx.Contains(*filter.visible_at)) continue;
         const Interval valid{r.getFrom(), r.getTo()};
-        if (filter.containing && !(valid.from <= *filter.containing && *filter.containing < valid.to)) continue;
+        if (filter.containing && !valid.Contains(*filter.containing)) continue;
         out.push_back({Segment{valid, ReadValue(r.getValue())}, tx});
       }
       rest = kj::arrayPtr(reader.getEnd(), rest.end());
