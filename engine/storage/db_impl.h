@@ -138,8 +138,9 @@ class DbImpl final : public Database {
   // After a load that wrote this much: flushes the memtables and compacts
   // what lies above the bottom level, so that reads right after it visit
   // one file per level and no merge operand, as after a bulk load into a
-  // new database. Cost: rewrites the levels above the bottom one. Needs no
-  // lock: commits go on meanwhile.
+  // new database. Cost: rewrites those four column families whole (the
+  // new keys overlap every file of the bottom level), two at a time. Needs
+  // no lock: commits go on meanwhile.
   static constexpr size_t kReshapeAfterBytes = size_t{64} << 20;
   absl::Status Reshape();
   // Makes everything written so far visible to reads, `last` the last
