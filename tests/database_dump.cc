@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "format/query_file.h"
 #include "gtest/gtest.h"
+#include "keys/key_codec.h"
 #include "storage/key_change.h"
 #include "storage/records.h"
 #include "storage/slice_merge.h"
@@ -70,6 +71,28 @@ std::string KeyFilterMismatch(const std::string& path) {
     const internal::TransactionRecord decoded = internal::DecodeTransaction(record).value();
     if (filters[key] != internal::KeyFilterOf(decoded)) return absl::StrCat("transaction ", decoded.id);
   }
+  return "";
+}
+
+std::string DigestIndexMismatch(const std::string& path) {
+  std::map<internal::NameId, std::string> names;
+  std::map<std::string, std::string> want, got;  // digest index key -> timeline key
+  std::vector<std::string> timeline_keys;
+  VisitAllEntries(path, [&](const std::string& family, std::string_view key, std::string_view value) {
+    if (family == "names") names[internal::DecodeNameId(value.data())] = std::string(key);
+    if (family == "timelines") timeline_keys.emplace_back(key);
+    if (family == "keys" && key[0] == internal::kDigestIndexTag) got[std::string(key)] = std::string(value);
+  });
+  for (const std::string& key : timeline_keys) {
+    const internal::KeyIds ids = internal::DecodeLiveKey(key);
+    want[internal::DigestIndexKey(KeyDigest({names[ids.subject], names[ids.predicate], names[ids.object]}))] = key;
+  }
+  for (const auto& [key, ids] : want) {
+    const auto found = got.find(key);
+    if (found == got.end()) return absl::StrCat("no digest index entry for the stored key ", rocksdb::Slice(ids).ToString(true));
+    if (found->second != ids) return absl::StrCat("the digest index names ", rocksdb::Slice(found->second).ToString(true), " for ", rocksdb::Slice(ids).ToString(true));
+  }
+  if (got.size() != want.size()) return absl::StrCat(got.size(), " digest index entries for ", want.size(), " stored keys");
   return "";
 }
 

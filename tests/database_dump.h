@@ -18,6 +18,10 @@ std::string DumpAllFamilies(const std::string& path);
 // as text; "" when every one is.
 std::string KeyFilterMismatch(const std::string& path);
 
+// The first disagreement between the closed database's digest index and
+// the digests of its stored keys, as text; "" when none.
+std::string DigestIndexMismatch(const std::string& path);
+
 // Every row as of each transaction 1..`transactions`, then every history
 // row, in the canonical text.
 std::string DumpQueries(const Database& db, size_t transactions);

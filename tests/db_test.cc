@@ -16,6 +16,7 @@
 #include "hindsight/db.h"
 #include "keys/key_codec.h"
 #include "records.capnp.h"
+#include "storage/column_families.h"
 #include "storage/records.h"
 #include "storage/slice_merge.h"
 #include "storage/timeline_merge.h"
@@ -324,6 +325,7 @@ TEST_F(DbTest, EraseFindsEveryEarlierRecordNamingTheKey) {
   // the filter of what its record keeps.
   db_.reset();
   EXPECT_EQ(KeyFilterMismatch(dir_.path()), "");
+  EXPECT_EQ(DigestIndexMismatch(dir_.path()), "");
   Reopen();
 }
 
@@ -486,10 +488,11 @@ std::string OldBucketKey(const std::string& key, Interval valid) {
 
 class UpgradeTest : public DbTest {
  protected:
-  // Rewrites the database's slice index and meta record as format
-  // `old_format` left them, opens it twice and checks that the slice
-  // answers are unchanged, that the format is now the current one, and that
-  // a bucket no segment is in is gone.
+  // Rewrites the database's meta record, digest index and (before format
+  // 4) slice index as format `old_format` left them, opens it twice and
+  // checks that the slice answers are unchanged, that the format is now
+  // the current one, that a bucket no segment is in is gone, that the
+  // digest index is whole and that an erase by digest finds its key.
   void UpgradeFrom(unsigned old_format) {
     LoadWorkedExample();
     Transaction more;
@@ -514,55 +517,75 @@ class UpgradeTest : public DbTest {
       internal::MetaRecord meta = internal::DecodeMeta(meta_bytes).value();
       meta.format_version = old_format;
       ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.Family("default"), "meta", internal::EncodeMeta(meta)).ok());
-      // Every entry moves to its old bucket.
-      std::map<std::string, std::vector<internal::SliceRecordEntry>> buckets;
-      std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.Family("slices")));
-      for (it->SeekToFirst(); it->Valid(); it->Next()) {
-        std::vector<internal::SliceRecordEntry> entries;
-        ASSERT_TRUE(
-            internal::DecodeSliceBucket(std::string_view(it->value().data(), it->value().size()), &entries).ok());
-        for (internal::SliceRecordEntry& e : entries) {
-          buckets[OldBucketKey(it->key().ToString(), e.segment.valid)].push_back(std::move(e));
-        }
-        ASSERT_TRUE(raw.db()->Delete(rocksdb::WriteOptions(), raw.Family("slices"), it->key()).ok());
-      }
-      ASSERT_GE(buckets.size(), 3u);
-      it.reset();
-      // Format 2's values are a list of Value structs, which this build
-      // cannot read; some buckets get a merge operand too, which RocksDB may
-      // apply while the upgrade's open recovers its log.
-      const auto old_value = [old_format](const std::vector<internal::SliceRecordEntry>& entries) {
-        return old_format == 2 ? Format2Bucket(entries) : internal::EncodeSliceBucket(entries);
-      };
-      size_t i = 0;
-      for (const auto& [key, entries] : buckets) {
-        rocksdb::WriteOptions options;
-        ASSERT_TRUE(raw.db()->Put(options, raw.Family("slices"), key, old_value(entries)).ok());
-        if (i++ % 2 == 1) {  // a merge operand that adds one of its entries again
-          ASSERT_TRUE(
-              raw.db()->Merge(options, raw.Family("slices"), key, internal::EncodeSliceBucketChange({}, {entries.back()}))
-                  .ok());
-        }
-      }
-      stale_key = buckets.begin()->first + "stale";
-      ASSERT_TRUE(
-          raw.db()->Put(rocksdb::WriteOptions(), raw.Family("slices"), stale_key, old_value(buckets.begin()->second)).ok());
+      const std::string digests(1, internal::kDigestIndexTag);
+      ASSERT_TRUE(raw.db()
+                      ->DeleteRange(rocksdb::WriteOptions(), raw.Family("keys"), digests, internal::PrefixSuccessor(digests))
+                      .ok());
+      if (old_format < 4) stale_key = WriteOldSliceIndex(&raw, old_format);
     }
     for (int open = 0; open < 2; ++open) {  // upgraded, then opened as the current format
       Reopen();
       for (size_t i = 0; i < instants.size(); ++i) EXPECT_EQ(Q(slice, ValidTimeClause::At(instants[i])), before[i]);
       db_.reset();
+      EXPECT_EQ(DigestIndexMismatch(dir_.path()), "");
       RawRocks raw(dir_.path(), /*read_only=*/true);
       std::string meta_bytes, stale;
       ASSERT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.Family("default"), "meta", &meta_bytes).ok());
-      EXPECT_EQ(internal::DecodeMeta(meta_bytes).value().format_version, 4u);
-      EXPECT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.Family("slices"), stale_key, &stale).IsNotFound());
+      EXPECT_EQ(internal::DecodeMeta(meta_bytes).value().format_version, internal::kFormatVersion);
+      if (!stale_key.empty()) {
+        EXPECT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.Family("slices"), stale_key, &stale).IsNotFound());
+      }
     }
+    Reopen();
+    const FactKey chad{"Chad", "diplomatic_relations", "Ukraine"};
+    Transaction erase;
+    erase.EraseByDigest(KeyDigest(chad));
+    MustCommit(erase);
+    EXPECT_TRUE(db_->History(Exact(chad)).value().empty());
+  }
+
+  // Moves every slice index entry to the bucket formats 2 and 3 filed it
+  // in, as those formats encoded it (with a merge operand on some), and
+  // adds a bucket no segment is in; returns that bucket's key.
+  std::string WriteOldSliceIndex(RawRocks* raw, unsigned old_format) {
+    std::map<std::string, std::vector<internal::SliceRecordEntry>> buckets;
+    std::unique_ptr<rocksdb::Iterator> it(raw->db()->NewIterator(rocksdb::ReadOptions(), raw->Family("slices")));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      std::vector<internal::SliceRecordEntry> entries;
+      EXPECT_TRUE(internal::DecodeSliceBucket(std::string_view(it->value().data(), it->value().size()), &entries).ok());
+      for (internal::SliceRecordEntry& e : entries) {
+        buckets[OldBucketKey(it->key().ToString(), e.segment.valid)].push_back(std::move(e));
+      }
+      EXPECT_TRUE(raw->db()->Delete(rocksdb::WriteOptions(), raw->Family("slices"), it->key()).ok());
+    }
+    EXPECT_GE(buckets.size(), 3u);
+    it.reset();
+    // Format 2's values are a list of Value structs, which this build
+    // cannot read; some buckets get a merge operand too, which RocksDB may
+    // apply while the upgrade's open recovers its log.
+    const auto old_value = [old_format](const std::vector<internal::SliceRecordEntry>& entries) {
+      return old_format == 2 ? Format2Bucket(entries) : internal::EncodeSliceBucket(entries);
+    };
+    size_t i = 0;
+    for (const auto& [key, entries] : buckets) {
+      rocksdb::WriteOptions options;
+      EXPECT_TRUE(raw->db()->Put(options, raw->Family("slices"), key, old_value(entries)).ok());
+      if (i++ % 2 == 1) {  // a merge operand that adds one of its entries again
+        EXPECT_TRUE(
+            raw->db()->Merge(options, raw->Family("slices"), key, internal::EncodeSliceBucketChange({}, {entries.back()}))
+                .ok());
+      }
+    }
+    const std::string stale_key = buckets.begin()->first + "stale";
+    EXPECT_TRUE(
+        raw->db()->Put(rocksdb::WriteOptions(), raw->Family("slices"), stale_key, old_value(buckets.begin()->second)).ok());
+    return stale_key;
   }
 };
 
 TEST_F(UpgradeTest, AFormat2DatabaseIsUpgradedByRebuildingItsSliceIndex) { UpgradeFrom(2); }
 TEST_F(UpgradeTest, AFormat3DatabaseIsUpgradedByRebuildingItsSliceIndex) { UpgradeFrom(3); }
+TEST_F(UpgradeTest, AFormat4DatabaseIsUpgradedByBuildingItsDigestIndex) { UpgradeFrom(4); }
 
 TEST(OpenTest, MissingAndForeignDirectories) {
   ScratchDir dir;

@@ -91,6 +91,12 @@ KeyIds DecodeIndexKey(std::string_view key) {
   return {c, a, b};
 }
 
+std::string DigestIndexKey(std::string_view digest) {
+  std::string key(1, kDigestIndexTag);
+  key.append(digest);
+  return key;
+}
+
 std::string TxKey(uint64_t id) {
   std::string key;
   AppendUint64(&key, id);

@@ -58,7 +58,13 @@ inline constexpr char kSubjectIndexTag = 'S';
 std::string ObjectIndexKey(const KeyIds& k);
 std::string PredicateIndexKey(const KeyIds& k);
 std::string SubjectIndexKey(const KeyIds& k);
-KeyIds DecodeIndexKey(std::string_view key);  // REQUIRES: size 13, known tag
+KeyIds DecodeIndexKey(std::string_view key);  // REQUIRES: size 13, 'O', 'P' or 'S'
+
+// Also in "keys": 'D' then a stored key's digest (KeyDigest, 32 bytes) ->
+// its ids as LiveKey lays them out, so that an erase by digest finds its
+// key with one read.
+inline constexpr char kDigestIndexTag = 'D';
+std::string DigestIndexKey(std::string_view digest);
 
 // Column families "txlog" and "txinfo": the transaction id.
 std::string TxKey(uint64_t id);

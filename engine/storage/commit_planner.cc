@@ -20,21 +20,23 @@ FactKey KeyOf(const NameDictionary& names, const KeyIds& ids) {
   return {names.Name(ids.subject), names.Name(ids.predicate), names.Name(ids.object)};
 }
 
-// The stored key each erase by digest names (empty names: none has it).
+// The stored key each erase by digest names (empty names: none has it),
+// from the digest index.
 absl::StatusOr<absl::flat_hash_map<std::string, FactKey>> ResolveDigests(StoreReader* reader,
                                                                         const NameDictionary& names,
                                                                         const std::vector<Operation>& ops) {
   absl::flat_hash_map<std::string, FactKey> keys;
   for (const Operation& op : ops) {
-    if (!op.key_digest.empty()) keys.emplace(op.key_digest, FactKey{});
+    if (op.key_digest.empty() || keys.contains(op.key_digest)) continue;
+    FactKey& key = keys[op.key_digest];
+    std::string ids;
+    HS_ASSIGN_OR_RETURN(const bool found, reader->Get(kKeysCf, DigestIndexKey(op.key_digest), &ids));
+    if (!found) continue;
+    if (ids.size() != kKeyIdsBytes) {
+      return absl::DataLossError(absl::StrCat("damaged digest index entry of ", ids.size(), " bytes"));
+    }
+    key = KeyOf(names, DecodeLiveKey(ids));
   }
-  if (keys.empty()) return keys;
-  HS_RETURN_IF_ERROR(reader->Scan(kTimelinesCf, "", [&](std::string_view key, std::string_view) {
-    FactKey fact = KeyOf(names, DecodeLiveKey(key));
-    auto found = keys.find(KeyDigest(fact));
-    if (found != keys.end()) found->second = std::move(fact);
-    return true;
-  }));
   return keys;
 }
 
@@ -216,6 +218,7 @@ class Planner {
     write->ids = *key.ids;
     write->erase = true;
     write->erase_history = key.spilled_through != kNegInf;
+    write->digest = KeyDigest(key.key);
     for (const StoredSegment& seg : key.live) RemoveFromSliceIndex(*key.ids, seg.segment.valid, &plan_.slices);
     name_candidates_.insert(name_candidates_.end(), {key.ids->subject, key.ids->predicate, key.ids->object});
   }
@@ -228,6 +231,7 @@ class Planner {
     } else {  // a key gets its records (and index entries) when it first has a row
       ids = KeyIds{Intern(key.key.subject), Intern(key.key.predicate), Intern(key.key.object)};
       write->first_row = true;
+      write->digest = KeyDigest(key.key);
       NoteKept(ids);
     }
     write->ids = ids;
@@ -320,9 +324,13 @@ void WriteKey(const CommitPlan::KeyWrite& key, WriteSink* sink) {
     sink->Delete(kKeysCf, ObjectIndexKey(key.ids));
     sink->Delete(kKeysCf, PredicateIndexKey(key.ids));
     sink->Delete(kKeysCf, SubjectIndexKey(key.ids));
+    sink->Delete(kKeysCf, DigestIndexKey(key.digest));
   }
   if (!key.has_rows) return;
-  if (key.first_row) sink->Put(kKeysCf, PredicateIndexKey(key.ids), "");
+  if (key.first_row) {
+    sink->Put(kKeysCf, PredicateIndexKey(key.ids), "");
+    sink->Put(kKeysCf, DigestIndexKey(key.digest), live_key);
+  }
   if (key.spill) sink->Put(kHistoryCf, key.spill->first, key.spill->second);
   // The object and subject indexes keep a copy of the live timeline.
   sink->Put(kKeysCf, ObjectIndexKey(key.ids), key.live);

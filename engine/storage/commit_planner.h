@@ -53,7 +53,7 @@ struct TransactionState {
 };
 
 // Reads the state `ops` touch; the result refers to `ops`. Cost: one Get of the timeline record of each
-// key with ids; an erase by digest adds a scan of every key; an erase adds
+// key with ids; an erase by digest adds a Get in the digest index; an erase adds
 // a scan of the log's infos, a Get of each record whose key filter may name
 // an erased key and, per name of an erased key, index scans that stop at
 // the first other key using it.
@@ -67,7 +67,8 @@ struct CommitPlan {
     KeyIds ids;
     bool erase = false;           // delete its stored records first
     bool erase_history = false;   // ... and its rows in `history`
-    bool first_row = false;       // it is stored from now on (the predicate index entry)
+    bool first_row = false;       // it is stored from now on (the predicate and digest index entries)
+    std::string digest;           // KeyDigest, when erase or first_row
     bool has_rows = false;        // what follows applies
     std::string live;             // the new live timeline (with spilled_through)
     std::string closed_now;       // the rows this transaction closes

@@ -281,8 +281,7 @@ absl::Status DbImpl::LoadState() {
   if (s.IsNotFound()) return absl::FailedPreconditionError("not a Hindsight database (no meta record)");
   HS_RETURN_IF_ERROR(FromRocks(s, "cannot read meta record"));
   HS_ASSIGN_OR_RETURN(MetaRecord meta, DecodeMeta(bytes));
-  // Formats 2 and 3 differ from this one only in the slice index.
-  const bool upgradable = meta.format_version == 2 || meta.format_version == 3;
+  const bool upgradable = meta.format_version >= kOldestUpgradableFormat && meta.format_version < kFormatVersion;
   if (upgradable && read_only()) {
     return absl::FailedPreconditionError(
         absl::StrCat("the database is in format ", meta.format_version, ": open it once to write, to upgrade it"));
@@ -306,7 +305,7 @@ absl::Status DbImpl::LoadState() {
   }
   HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read names"));
   names_.FinishLoading(meta.next_name_id);
-  if (upgradable) HS_RETURN_IF_ERROR(RebuildSliceIndex(&meta));
+  if (upgradable) HS_RETURN_IF_ERROR(Upgrade(&meta));
   HS_RETURN_IF_ERROR(slice_catalog_.Load(db_.get(), cf(kSlicesCf)));
   TransactionInfo last{0, kNegInf, "", 0};
   if (meta.last_tx_id > 0) {

@@ -79,11 +79,17 @@ class DbImpl final : public Database {
   // FailedPrecondition for a write in a read-only database.
   absl::Status RefuseWrite() const;
   absl::Status LoadState();
-  // Brings a database of format 2 or 3, which differ from this one only in
-  // the slice index, to this format: rebuilds the index from the keys' live
-  // timelines and records the format in one atomic write, updating `meta`
-  // (format_upgrade.cc). Reads every key's timeline.
+  // Brings a database of an earlier format (kOldestUpgradableFormat on) to
+  // this one, a step at a time, each step one atomic write with the format
+  // it reaches, updating `meta` (format_upgrade.cc): formats 2 and 3 differ
+  // from 4 only in the slice index, which is rebuilt from the keys' live
+  // timelines; format 4 lacks the digest index, which is built from the
+  // keys. Each step reads every key's timeline key; needs the names loaded.
+  absl::Status Upgrade(MetaRecord* meta);
   absl::Status RebuildSliceIndex(MetaRecord* meta);
+  absl::Status BuildDigestIndex(MetaRecord* meta);
+  // Writes `batch` and `meta` at `format_version` as one synced write.
+  absl::Status WriteUpgradeStep(rocksdb::WriteBatch* batch, unsigned format_version, MetaRecord* meta);
 
   // Reads.
   // With `live_only`, a record read along the way keeps only its live part.

@@ -44,13 +44,37 @@ absl::Status DbImpl::RebuildSliceIndex(MetaRecord* meta) {
   for (auto& [key, entries] : buckets) {
     HS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kSlicesCf), key, EncodeSliceBucket(std::move(entries))), "upgrade"));
   }
+  return WriteUpgradeStep(&batch, 4, meta);
+}
+
+absl::Status DbImpl::BuildDigestIndex(MetaRecord* meta) {
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kTimelinesCf)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string_view key(it->key().data(), it->key().size());
+    if (key.size() != kKeyIdsBytes) return absl::DataLossError(absl::StrCat("damaged timeline key of ", key.size(), " bytes"));
+    const KeyIds ids = DecodeLiveKey(key);
+    const FactKey names{names_.Name(ids.subject), names_.Name(ids.predicate), names_.Name(ids.object)};
+    HS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kKeysCf), DigestIndexKey(KeyDigest(names)), it->key()), "upgrade"));
+  }
+  HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read timelines to upgrade the database"));
+  return WriteUpgradeStep(&batch, 5, meta);
+}
+
+absl::Status DbImpl::WriteUpgradeStep(rocksdb::WriteBatch* batch, unsigned format_version, MetaRecord* meta) {
   MetaRecord upgraded = *meta;
-  upgraded.format_version = kFormatVersion;
-  HS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kMetaCf), kMetaKey, EncodeMeta(upgraded)), "upgrade"));
+  upgraded.format_version = format_version;
+  HS_RETURN_IF_ERROR(FromRocks(batch->Put(cf(kMetaCf), kMetaKey, EncodeMeta(upgraded)), "upgrade"));
   rocksdb::WriteOptions options;
   options.sync = true;
-  HS_RETURN_IF_ERROR(FromRocks(db_->Write(options, &batch), "cannot write the upgraded slice index"));
+  HS_RETURN_IF_ERROR(FromRocks(db_->Write(options, batch), absl::StrCat("cannot upgrade the database to format ", format_version)));
   *meta = upgraded;
+  return absl::OkStatus();
+}
+
+absl::Status DbImpl::Upgrade(MetaRecord* meta) {
+  if (meta->format_version < 4) HS_RETURN_IF_ERROR(RebuildSliceIndex(meta));
+  if (meta->format_version < 5) HS_RETURN_IF_ERROR(BuildDigestIndex(meta));
   return absl::OkStatus();
 }
 

@@ -47,7 +47,7 @@ WORK = None
 ENV = None
 NODE_PORT = None
 NATS_PORT = None
-EXTRA = []  # nodes started by the test itself: (process, port, dir)
+EXTRA = []  # nodes started by the test itself: (process, port, dir, stream)
 
 
 def run(args, **kw):
@@ -92,7 +92,7 @@ def dsn(port):
 
 def all_nodes():
     """(port, directory) of every node running now."""
-    return [(NODE_PORT + i - 1, node_dir(i)) for i in (1, 2, 3)] + [(p, d) for _, p, d in EXTRA]
+    return [(NODE_PORT + i - 1, node_dir(i)) for i in (1, 2, 3)] + [(p, d) for _, p, d, _ in EXTRA]
 
 
 def start_extra_node(directory, stream='hindsight'):
@@ -102,13 +102,13 @@ def start_extra_node(directory, stream='hindsight'):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     assert 'serving' in line, 'node did not start: %r %r' % (line, proc.stderr.read() if proc.poll() is not None else '')
-    EXTRA.append((proc, port, directory))
+    EXTRA.append((proc, port, directory, stream))
     return port
 
 
 def stop_extra_nodes():
     while EXTRA:
-        proc, _, _ = EXTRA.pop()
+        proc, _, _, _ = EXTRA.pop()
         proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(30)
@@ -181,6 +181,7 @@ class Outcomes:
         self.errors = []
         self.last_error = None
         self.diverged = {}  # note_diverged
+        self.extra_reseeded = 0  # the test's own nodes re-seeded
 
 
 class Writer(threading.Thread):
@@ -346,18 +347,33 @@ def lost_note(lost):
     return '; NATS lost acknowledged entries: stream re-seeded from the longest node log' if lost else ''
 
 
+def stopped_for_reseed(port):
+    state = status(port)['state']
+    assert not state.startswith('stopped:') or 're-seed' in state, state
+    return state.startswith('stopped:')
+
+
 def reseed_stopped_nodes(outcomes):
-    """Re-seeds the cluster's nodes that stopped because they applied an
-    entry the stream did not keep, noting in `outcomes.diverged` what they
-    had applied; returns how many."""
+    """Re-seeds the nodes that stopped because they applied an entry the
+    stream did not keep (the cluster's from a peer, the test's own from an
+    empty directory), noting in `outcomes.diverged` what they had applied;
+    returns how many."""
     count = 0
     for i in (1, 2, 3):
-        state = status(NODE_PORT + i - 1)['state']
-        if state.startswith('stopped:'):
-            assert 're-seed' in state, state
+        if stopped_for_reseed(NODE_PORT + i - 1):
             cluster('stop', 'node', str(i))
             note_diverged(outcomes, log_of(node_dir(i)))
             cluster('reseed', str(i))
+            count += 1
+    for proc, port, directory, stream in list(EXTRA):
+        if stopped_for_reseed(port):
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+            EXTRA.remove((proc, port, directory, stream))
+            note_diverged(outcomes, log_of(directory))
+            shutil.rmtree(directory)
+            start_extra_node(directory, stream)
+            outcomes.extra_reseeded += 1
             count += 1
     return count
 
@@ -547,10 +563,12 @@ def test_cluster():
     join(writers, outcomes)
     start_extra_node(os.path.join(WORK, 'from-checkpoint'))
     start_extra_node(os.path.join(WORK, 'empty'))
-    log_lines = check_logs(outcomes)
+    log_lines = check_logs(outcomes, reseed=True)
     check_answers(txns, log_lines)
     stop_extra_nodes()
-    print('  nodes from a checkpoint and from nothing equal the others; all answer as one database', flush=True)
+    reseeded = outcomes.extra_reseeded
+    print('  nodes from a checkpoint and from nothing equal the others; all answer as one database%s'
+          % (' (%d re-seeded: NATS handed them an entry it did not keep)' % reseeded if reseeded else ''), flush=True)
 
     # An existing database grown into a cluster.
     single = os.path.join(WORK, 'demo')
