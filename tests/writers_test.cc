@@ -32,6 +32,7 @@ void RunSequence(uint32_t seed) {
   options.closed_bytes_in_record = std::uniform_int_distribution<size_t>(64, 2048)(rng);
   // Groups and ingested files of a few transactions each.
   options.commit_group_bytes = std::uniform_int_distribution<size_t>(1, 20000)(rng);
+  options.commit_ingest_bytes = std::uniform_int_distribution<size_t>(1, 40000)(rng);  // some groups ingested
   options.bulk_load_memory_bytes = std::uniform_int_distribution<size_t>(1, 20000)(rng);
   const std::string where = absl::StrCat("seed ", seed, ", ", n, " transactions");
 

@@ -61,7 +61,8 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, WriteMode mode,
   };
   const auto write = [&]() -> absl::Status {
     *bytes_written += pending.bytes();
-    const absl::Status s = mode == WriteMode::kIngest ? Ingest(&pending, previous) : WriteGroup(&pending, previous, /*whole_buckets=*/true);
+    const bool ingest = mode == WriteMode::kIngest || pending.bytes() > commit_ingest_bytes_;
+    const absl::Status s = ingest ? Ingest(&pending, previous) : WriteGroup(&pending, previous, /*whole_buckets=*/true);
     if (!s.ok()) {
       undo_names();
       return s;

@@ -191,6 +191,7 @@ absl::Status DbImpl::Initialize(const std::string& path, const Options& options)
   closed_bytes_in_record_ = options.closed_bytes_in_record;
   bulk_load_bytes_ = options.bulk_load_memory_bytes;
   group_commit_bytes_ = options.commit_group_bytes;
+  commit_ingest_bytes_ = options.commit_ingest_bytes;
   std::error_code ec;
   const bool exists = fs::exists(fs::path(path) / "CURRENT", ec);
   if (exists && options.error_if_exists) {

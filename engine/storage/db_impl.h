@@ -131,6 +131,10 @@ class DbImpl final : public Database {
   // removed ones.
   void InternNewNames(const CommitPlan& plan);
   void ForgetRemovedNames(const CommitPlan& plan);
+  // How PlanInGroups writes a group: kIngest, as table files ingested at
+  // once (groups of bulk_load_bytes_); kWriteBatch, as one write batch
+  // (groups of group_commit_bytes_), or ingested when it holds over
+  // commit_ingest_bytes_.
   enum class WriteMode { kWriteBatch, kIngest };
   // Plans the transactions of `next` in turn over pending writes and
   // writes them whenever they hold more than a group's bytes, and at the
@@ -170,6 +174,7 @@ class DbImpl final : public Database {
   size_t closed_bytes_in_record_ = 0;
   size_t bulk_load_bytes_ = 0;     // pending writes a bulk load ingests at
   size_t group_commit_bytes_ = 0;  // pending writes CommitAll writes at
+  size_t commit_ingest_bytes_ = 0;  // ... and ingests, rather than a write batch, over
   NameDictionary names_;
   SliceCatalog slice_catalog_;  // loaded at open, noted by every write of the slice index
 

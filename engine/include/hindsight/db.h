@@ -81,8 +81,10 @@ class Database {
 
   // Commits the transactions of `next` in order with exactly the effect of
   // committing them one by one, but writes them in groups: each group (see
-  // Options::commit_group_bytes) is one atomic write batch and one sync, so
-  // a crash keeps a prefix of whole transactions. Stops at the first
+  // Options::commit_group_bytes) is one atomic write, so a crash keeps a
+  // prefix of whole transactions: a write batch and one sync, or, for a
+  // group of over Options::commit_ingest_bytes of changes, sorted table
+  // files ingested at once (as BulkLoad). Stops at the first
   // transaction Commit would reject, returning InvalidArgument
   // "transaction N: reason" (N counts from 1 in `next`), or at the source's
   // error, returned as is: the transactions before it are committed.

@@ -57,9 +57,15 @@ struct Options {
   // of the load (beside the transactions given to it).
   size_t bulk_load_memory_bytes = size_t{1} << 30;
 
-  // Database::CommitAll writes the transactions it has planned as one write
-  // batch (and one sync) once their changes take about this many bytes.
+  // Database::CommitAll writes the transactions it has planned as one
+  // atomic write once their changes take about this many bytes.
   size_t commit_group_bytes = size_t{256} << 20;
+
+  // ... as a write batch and one sync, or, when the group's changes take
+  // over this many bytes, as sorted table files ingested at once (as
+  // BulkLoad): a batch that large would go through the write-ahead log and
+  // the memtables only to be flushed and compacted right after.
+  size_t commit_ingest_bytes = size_t{64} << 20;
 };
 
 }  // namespace hindsight
