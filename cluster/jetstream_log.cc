@@ -90,7 +90,8 @@ class JetStreamReader final : public LogReader {
     }
     LogEntry entry{meta->Sequence.Stream,
                    std::string(natsMsg_GetData(msg.get()), static_cast<size_t>(natsMsg_GetDataLength(msg.get()))),
-                   Header(msg.get(), "Nats-Msg-Id"), Header(msg.get(), "Nats-Expected-Last-Msg-Id")};
+                   Header(msg.get(), "Nats-Msg-Id"), Header(msg.get(), "Nats-Expected-Last-Msg-Id"),
+                   meta->NumPending};
     jsMsgMetaData_Destroy(meta);
     return entry;
   }

@@ -18,6 +18,9 @@ constexpr absl::Duration kPoll = absl::Milliseconds(200);
 // An idle follower asks the log this often whether it missed entries (a
 // consumer the servers dropped while they failed over).
 constexpr absl::Duration kIdleCheck = absl::Seconds(2);
+// How long a follower that is behind waits for the log's next entry before
+// it applies the group it has.
+constexpr absl::Duration kCatchUpWait = absl::Milliseconds(100);
 
 }  // namespace
 
@@ -134,11 +137,14 @@ void Node::Follow() {
       continue;
     }
     last_entry = absl::Now();
-    // This entry and whatever else has arrived, up to a group.
+    // This entry and whatever else has arrived, up to a group; while the
+    // log holds more, they are waited for (a little), so that a node that
+    // is behind applies them as one group.
     std::vector<LogEntry> group;
     uint64_t next = applied + 1;
     bool gap = false;
     for (;;) {
+      const bool more_in_log = entry->later > 0;
       if (entry->id == next) {
         group.push_back(*std::move(entry));
         ++next;
@@ -147,7 +153,7 @@ void Node::Follow() {
         break;
       }
       if (group.size() >= options_.apply_group) break;
-      entry = reader->Next(absl::ZeroDuration());
+      entry = reader->Next(more_in_log ? kCatchUpWait : absl::ZeroDuration());
       if (!entry.ok()) break;
     }
     if (!group.empty()) {

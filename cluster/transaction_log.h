@@ -24,6 +24,9 @@ struct LogEntry {
   // The attempt id of entry id - 1 as its writer saw it, which the log
   // checked at the append: "" for entry 1.
   std::string previous_attempt_id;
+  // How many entries the log held after this one when it handed it out (a
+  // hint: a reader that is behind can wait for them).
+  uint64_t later = 0;
 };
 
 // Hands out a log's entries in order. Not thread-safe.
