@@ -41,7 +41,9 @@ TEST(KeyFilterTest, HoldsEveryKeyAddedAndFewOthers) {
       const FactKey k{absl::StrCat("other", i), "p", "o"};
       false_positives += KeyFilterMayHold(filter, KeyFilterHash(k));
     }
-    EXPECT_LT(false_positives, probes / 50) << count << " keys";  // about 1% at 10 bits a key
+    // About 0.07% at 16 bits a key; the smallest filters (8 bytes, for a
+    // few keys) do worse, near 0.5%.
+    EXPECT_LT(false_positives, count >= 50 ? probes / 500 : probes / 50) << count << " keys";
   }
 }
 

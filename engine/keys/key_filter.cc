@@ -54,7 +54,7 @@ uint64_t KeyDigestFilterHash(std::string_view digest) {
   return Mix(h);
 }
 
-KeyFilterBuilder::KeyFilterBuilder(size_t key_count) : bits_(std::max<size_t>(8, (key_count * 10 + 7) / 8), '\0') {}
+KeyFilterBuilder::KeyFilterBuilder(size_t key_count) : bits_(std::max<size_t>(8, (key_count * kKeyFilterBitsPerKey + 7) / 8), '\0') {}
 
 void KeyFilterBuilder::Add(uint64_t key_hash) {
   ForEachProbe(key_hash, uint64_t{bits_.size()} * 8, [&](uint64_t bit) {

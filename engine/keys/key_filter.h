@@ -4,12 +4,14 @@
 // of the log: it reads the small info values, and only the records whose
 // filter may hold the key.
 //
-// Layout (part of the stored format): a bit array of 8 * N bits, N >= 8,
-// about 10 bits a key; a key sets kKeyFilterProbes bits chosen by double
-// hashing of its hash (KeyFilterHash, or KeyDigestFilterHash for a key the
-// record names by digest). False positives cost a record decoded for
-// nothing (about 1% of records that do not name the key); there are no
-// false negatives.
+// Layout (part of the stored format): a bit array of 8 * N bits, N >= 8;
+// a key sets kKeyFilterProbes bits chosen by double hashing of its hash
+// (KeyFilterHash, or KeyDigestFilterHash for a key the record names by
+// digest). A reader takes the size from the filter: builders give a key
+// kKeyFilterBitsPerKey bits (earlier versions gave 10).
+// False positives cost a record read and partly decoded for nothing (about
+// 0.07% of the records that do not name the key at 16 bits a key, 0.8% at
+// 10); there are no false negatives.
 #ifndef HINDSIGHT_KEYS_KEY_FILTER_H_
 #define HINDSIGHT_KEYS_KEY_FILTER_H_
 
@@ -22,6 +24,7 @@
 namespace hindsight::internal {
 
 inline constexpr int kKeyFilterProbes = 7;
+inline constexpr size_t kKeyFilterBitsPerKey = 16;
 
 // A hash of subject, predicate and object that every version of Hindsight
 // computes the same way (FNV-1a, then a 64-bit finalizer): it is stored.
