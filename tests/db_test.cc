@@ -267,6 +267,17 @@ TEST_F(DbTest, EraseRemovesEveryVersionAndItsLogEntries) {
   EXPECT_EQ(op_counts, (std::vector<size_t>{0, 0, 0, 1, 2}));
 }
 
+// The log and the digest index store it: every version must compute it
+// the same way (SHA-256 of the names, each followed by a zero byte but the
+// last).
+TEST(KeyDigestTest, IsTheSha256OfTheNames) {
+  const std::string digest = KeyDigest({"Syria", "diplomatic_relations", "Ukraine"});
+  EXPECT_EQ(rocksdb::Slice(digest).ToString(/*hex=*/true),
+            "FE7A0EBD84D1C94E6A88C7B54AD180A2274AC2EC5113F4CEE7967D3D14AF4FFF");
+  EXPECT_EQ(rocksdb::Slice(KeyDigest({"", "", ""})).ToString(/*hex=*/true),
+            "96A296D224F285C67BEE93C30F8A309157F0DAA35DC5B87E410B78630A09CFC7");
+}
+
 // An erase finds the earlier records naming its key through their key
 // filters (keys/key_filter.h): a retract that changed nothing, an erase by
 // digest of a stored key and one of a key not stored then are all removed,

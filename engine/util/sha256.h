@@ -1,4 +1,4 @@
-// SHA-256 (FIPS 180-4), for naming an erased key in the transaction log
+// SHA-256 (OpenSSL's), for naming an erased key in the transaction log
 // without keeping its names.
 #ifndef HINDSIGHT_UTIL_SHA256_H_
 #define HINDSIGHT_UTIL_SHA256_H_
