@@ -11,7 +11,7 @@ mode; then 1-operation write transactions with sync on both (PostgreSQL:
 synchronous_commit on, its default). PostgreSQL runs in a private data
 directory on a private port, started and stopped by this script.
 
-usage: server_bench.py [--quick] [--keys N] [--seconds S] [--threads N] [--work DIR] BUILD_DIR
+usage: server_bench.py [--quick] [--keys N] [--seconds S] [--work DIR] BUILD_DIR
 Prints a Markdown table: QPS and p50/p99 latency per class, clients and mode.
 """
 import argparse
@@ -134,8 +134,8 @@ class Postgres:
 
 
 class Hindsight:
-    def __init__(self, hindsight, db, threads):
-        self.proc = subprocess.Popen([hindsight, 'serve', '--listen', '127.0.0.1:0', '--threads', str(threads), db],
+    def __init__(self, hindsight, db):
+        self.proc = subprocess.Popen([hindsight, 'serve', '--listen', '127.0.0.1:0', db],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
         self.port = int(re.search(r':(\d+)', self.proc.stdout.readline().split(' on ')[1]).group(1))
 
@@ -184,7 +184,6 @@ def main():
     ap.add_argument('--keys', type=int, default=20000)
     ap.add_argument('--seconds', type=int, default=5)
     ap.add_argument('--work', default=None)
-    ap.add_argument('--threads', type=int, default=4, help="hindsight serve --threads")
     ap.add_argument('build')
     a = ap.parse_args()
     if a.quick:
@@ -208,7 +207,7 @@ def main():
         rows = pg.load(hindsight, db)
         print('server bench: %d keys, %d history rows in both; PostgreSQL 15 on port %d' % (a.keys, rows, pg.port),
               file=sys.stderr)
-        hs = Hindsight(hindsight, db, a.threads)
+        hs = Hindsight(hindsight, db)
         servers = {'hindsight': hs}
         results = []
         classes = [(cls, queries(wl, cls)) for cls in CLASSES]

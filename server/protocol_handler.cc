@@ -161,18 +161,6 @@ absl::StatusOr<internal::Result> ProtocolHandler::Show(const Command& command) c
                   absl::StrCat("unrecognized configuration parameter \"", command.parameter, "\""));
 }
 
-bool ProtocolHandler::MayWait(const FrontendMessage& m) const {
-  if (m.type == 'Q') {
-    for (const Piece& piece : SplitStatements(m.query)) {
-      if (MayWaitForCommit(piece.text)) return true;
-    }
-    return false;
-  }
-  if (m.type != 'E') return false;
-  auto it = portals_.find(m.execute.portal);
-  return it != portals_.end() && it->second.prepared->may_wait;
-}
-
 char ProtocolHandler::status() const {
   if (failed_) return 'E';
   return session_.in_transaction() ? 'T' : 'I';
@@ -453,7 +441,6 @@ void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
   prepared->text = pieces.empty() ? "" : std::string(pieces[0].text);
   prepared->param_types = p.param_types;
   prepared->command = Classify(prepared->text);
-  prepared->may_wait = MayWaitForCommit(prepared->text);
   absl::StatusOr<std::vector<std::string>> columns = ColumnsOf(prepared->command, prepared->text);
   if (!columns.ok()) return fail(columns.status(), pieces.empty() ? 0 : pieces[0].offset);
   prepared->columns = std::move(*columns);

@@ -54,11 +54,6 @@ class ProtocolHandler {
   Step Handle(const FrontendMessage& m, std::string* out);
   Step Continue(std::string* out);
 
-  // Whether handling `m` may wait for a commit's sync: a simple query with
-  // a write, COMMIT, await or CHECKPOINT, or the Execute of one. The server
-  // runs those off its I/O threads.
-  bool MayWait(const FrontendMessage& m) const;
-
   // 'I' idle, 'T' in a transaction block, 'E' in a failed one.
   char status() const;
   // Drops an open transaction, as when the client leaves.
@@ -72,7 +67,6 @@ class ProtocolHandler {
     std::vector<uint32_t> param_types;
     Command command;
     std::vector<std::string> columns;  // what Execute will answer
-    bool may_wait = false;             // MayWaitForCommit
   };
   struct Portal {
     std::shared_ptr<const Prepared> prepared;

@@ -1,9 +1,18 @@
 #include "server/server.h"
 
-#include <asio.hpp>
-#include <asio/ssl.hpp>
+#include <fcntl.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <asio.hpp>
 #include <atomic>
+#include <cerrno>
+#include <condition_variable>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -13,11 +22,11 @@
 #include <thread>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
-#include "absl/time/time.h"
 #include "absl/strings/numbers.h"
-#include "absl/strings/strip.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
+#include "absl/time/time.h"
 #include "server/pg_protocol.h"
 #include "server/protocol_handler.h"
 #include "server/scram.h"
@@ -26,11 +35,18 @@
 namespace hindsight::server {
 namespace {
 
+using Clock = std::chrono::steady_clock;
+
 // How long a client that asks for hindsight.await_tx at start-up waits.
 constexpr absl::Duration kStartupAwait = absl::Seconds(10);
-// Threads that run statements waiting for a commit: as many commits as
-// this can share one sync of the log.
-constexpr int kCommitThreads = 32;
+// A client gets this long to finish start-up and authentication
+// (PostgreSQL's authentication_timeout).
+constexpr auto kStartupTimeout = std::chrono::seconds(60);
+// Connections beyond --max-connections that may be in start-up at once
+// (clients not yet admitted, cancel requests); past that a new connection
+// is refused before it is read.
+constexpr int kStartupSlots = 64;
+constexpr size_t kReadBuffer = 16 << 10;
 
 // The transaction a client asks, at start-up, to see before its first
 // statement: start-up parameter hindsight.await_tx=N, or the same in libpq's
@@ -52,117 +68,105 @@ std::optional<uint64_t> AwaitedTransaction(const std::map<std::string, std::stri
   return std::nullopt;
 }
 
+// The last OpenSSL error of this thread, as text.
+std::string OpenSslError() {
+  const unsigned long code = ERR_get_error();
+  if (code == 0) return "unknown error";
+  char text[256];
+  ERR_error_string_n(code, text, sizeof text);
+  return text;
+}
+
+struct SslFree {
+  void operator()(SSL* ssl) const { SSL_free(ssl); }
+};
+struct SslCtxFree {
+  void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
+};
+
 using asio::awaitable;
 using asio::use_awaitable;
 using asio::ip::tcp;
 
 class ServerImpl;
 
-// A client connection: start-up, authentication, then messages handed to
-// a ProtocolHandler. Lives while its coroutine runs.
-class Connection : public std::enable_shared_from_this<Connection> {
+// A client connection, served by a thread of its own with blocking reads
+// and writes (as a PostgreSQL backend is a process of its own): start-up,
+// authentication, then messages handed to a ProtocolHandler. A message
+// that arrives wakes exactly the thread that waits for it, and a statement
+// that waits for a commit's sync holds only its own thread, so the commits
+// of many clients share one sync.
+class Connection {
  public:
-  Connection(ServerImpl* server, tcp::socket socket, int32_t pid, int32_t secret)
-      : server_(server),
-        strand_(asio::make_strand(socket.get_executor())),
-        socket_(std::move(socket)),
-        idle_timer_(strand_),
-        pid_(pid),
-        secret_(secret) {}
+  Connection(ServerImpl* server, int fd, int32_t pid, int32_t secret)
+      : server_(server), fd_(fd), pid_(pid), secret_(secret) {}
+  ~Connection() {
+    if (fd_ >= 0) ::close(fd_);
+  }
 
-  awaitable<void> Run();
+  // Serves the client until it leaves; then closes the socket.
+  void Run();
 
-  asio::strand<asio::any_io_executor>& strand() { return strand_; }
   int32_t secret() const { return secret_; }
   // From any thread.
   void Cancel() { cancel_.store(true); }
-  // From any thread: ends the connection once it is between statements.
+  // From any thread: ends the connection once it is between statements
+  // (after ServerImpl::shutting_down() turned true).
   void Shutdown() {
-    asio::post(strand_, [self = shared_from_this()] {
-      if (self->reading_) self->socket_.cancel();
-    });
+    std::lock_guard lock(fd_mu_);
+    if (fd_ >= 0 && reading_.load()) ::shutdown(fd_, SHUT_RD);
   }
-  // From any thread: closes the socket now.
+  // From any thread: ends the connection now; a blocked read or write
+  // returns.
   void ForceClose() {
-    asio::post(strand_, [self = shared_from_this()] {
-      asio::error_code ec;
-      self->socket_.close(ec);
-    });
+    std::lock_guard lock(fd_mu_);
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
   }
 
  private:
-  // Reads `n` bytes through a buffer: one read from the socket usually
-  // brings a whole pipeline of messages (Bind, Execute, Sync).
-  awaitable<void> ReadExactly(void* data, size_t n) {
-    auto* to = static_cast<char*>(data);
-    while (n > 0) {
-      if (in_pos_ == in_len_) co_await Fill();
-      const size_t take = std::min(n, in_len_ - in_pos_);
-      std::memcpy(to, in_.get() + in_pos_, take);
-      in_pos_ += take;
-      to += take;
-      n -= take;
-    }
-  }
-  awaitable<void> Fill() {
-    in_pos_ = in_len_ = 0;
-    if (tls_) {
-      in_len_ = co_await tls_->async_read_some(asio::buffer(in_.get(), kReadBuffer), use_awaitable);
-    } else {
-      in_len_ = co_await socket_.async_read_some(asio::buffer(in_.get(), kReadBuffer), use_awaitable);
-    }
-  }
-  static constexpr size_t kReadBuffer = 16 << 10;
+  // False when the socket has nothing before the deadline (timed_out_ is
+  // then set) or fails. A TLS record already read needs no wait.
+  bool WaitReadable();
+  // Refills the read buffer with what one read brings: usually a whole
+  // pipeline of messages (Bind, Execute, Sync). False at end of stream.
+  bool Fill();
+  bool ReadExactly(void* data, size_t n);
   // Reads `n` bytes in pieces, so a client announcing a long message holds
   // memory only for what it has sent.
-  awaitable<std::string> ReadBody(size_t n) {
-    std::string body;
-    while (body.size() < n) {
-      const size_t piece = std::min<size_t>(n - body.size(), 64 << 10);
-      const size_t at = body.size();
-      body.resize(at + piece);
-      co_await ReadExactly(body.data() + at, piece);
-    }
-    co_return body;
-  }
-  awaitable<void> WriteAll(const std::string& out) {
-    if (out.empty()) co_return;
-    if (tls_) {
-      co_await asio::async_write(*tls_, asio::buffer(out), use_awaitable);
-    } else {
-      co_await asio::async_write(socket_, asio::buffer(out), use_awaitable);
-    }
-  }
-  awaitable<void> Fatal(std::string_view sqlstate, std::string message) {
+  bool ReadBody(size_t n, std::string* body);
+  bool WriteAll(std::string_view out);
+  void Fatal(std::string_view sqlstate, std::string message) {
     std::string out;
     AppendErrorResponse({"FATAL", std::string(sqlstate), std::move(message), {}, ""}, &out);
-    co_await WriteAll(out);
+    WriteAll(out);
   }
+  bool StartTls();
 
-  awaitable<std::optional<StartupPacket>> Startup();
-  awaitable<bool> Authenticate(const std::string& user, bool* read_only);
-  awaitable<std::optional<FrontendMessage>> NextMessage(char status);
-  awaitable<void> Serve(ProtocolHandler* handler);
+  std::optional<StartupPacket> Startup();
+  bool Authenticate(const std::string& user, bool* read_only);
+  std::optional<FrontendMessage> NextMessage(char status);
+  void Serve(ProtocolHandler* handler);
+  void Greet(const StartupPacket& startup);
 
   ServerImpl* server_;
-  asio::strand<asio::any_io_executor> strand_;
-  tcp::socket socket_;
-  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;
-  asio::steady_timer idle_timer_;
+  std::mutex fd_mu_;  // held to shut down the socket from another thread, and to close it
+  int fd_;
+  std::unique_ptr<SSL, SslFree> ssl_;
   const int32_t pid_;
   const int32_t secret_;
   std::atomic<bool> cancel_{false};
+  std::atomic<bool> reading_{false};            // waiting for the next message
+  std::optional<Clock::time_point> deadline_;   // of the reads, if any
+  bool timed_out_ = false;                      // a read passed deadline_
   std::unique_ptr<char[]> in_{new char[kReadBuffer]};  // bytes read: [in_pos_, in_len_) not yet taken
   size_t in_pos_ = 0;
   size_t in_len_ = 0;
-  bool reading_ = false;         // waiting for the next message (on the strand)
-  bool idle_timed_out_ = false;  // on the strand
 };
 
 class ServerImpl final : public Server {
  public:
-  ServerImpl(Database* db, const ServerOptions& options)
-      : db_(db), options_(options), acceptor_(io_) {}
+  ServerImpl(Database* db, const ServerOptions& options) : db_(db), options_(options), acceptor_(io_) {}
+  ~ServerImpl() override { JoinFinished(); }
 
   absl::Status Init();
   std::string address() const override { return address_; }
@@ -171,8 +175,7 @@ class ServerImpl final : public Server {
 
   Database* db() const { return db_; }
   const ServerOptions& options() const { return options_; }
-  asio::thread_pool& commit_threads() { return commit_threads_; }
-  asio::ssl::context* tls() { return tls_ ? &*tls_ : nullptr; }
+  SSL_CTX* tls() { return tls_.get(); }
   bool shutting_down() const { return shutting_down_.load(); }
   const User* FindUser(const std::string& name) const {
     for (const User& u : users_) {
@@ -187,13 +190,6 @@ class ServerImpl final : public Server {
     std::lock_guard lock(mu_);
     return static_cast<int>(admitted_.size()) < options_.max_connections && admitted_.insert(pid).second;
   }
-  void Forget(int32_t pid) {
-    std::lock_guard lock(mu_);
-    admitted_.erase(pid);
-    connections_.erase(pid);
-    // The last one gone: nothing keeps the pool running but the grace timer.
-    if (shutting_down_ && connections_.empty()) asio::post(control_, [this] { grace_.cancel(); });
-  }
   void CancelRequest(int32_t pid, int32_t secret) {
     std::lock_guard lock(mu_);
     auto it = connections_.find(pid);
@@ -203,26 +199,32 @@ class ServerImpl final : public Server {
 
  private:
   awaitable<void> Accept();
+  // Starts the thread that serves `fd`; false (the socket closed) when
+  // there are too many.
+  bool Launch(int fd);
+  // Called by a connection's thread as it ends.
+  void Finished(int32_t pid);
+  // Joins the threads of connections that ended.
+  void JoinFinished();
   void BeginShutdown();
 
   Database* db_;
   ServerOptions options_;
+  // Runs accepting, signals and the shutdown timers (on the thread that
+  // calls Run); connections have threads of their own.
   asio::io_context io_;
-  // Where statements that wait for a commit run (one thread a client at
-  // most waits there; idle threads cost nothing).
-  asio::thread_pool commit_threads_{kCommitThreads};
   tcp::acceptor acceptor_;
-  // Accepting, signals and shutdown run on one strand: the acceptor is not
-  // safe to close from another thread while it accepts.
-  asio::strand<asio::io_context::executor_type> control_{asio::make_strand(io_)};
-  asio::signal_set signals_{control_, SIGINT, SIGTERM};
-  asio::steady_timer grace_{control_};
-  std::optional<asio::ssl::context> tls_;
+  asio::signal_set signals_{io_, SIGINT, SIGTERM};
+  asio::steady_timer grace_{io_};
+  std::unique_ptr<SSL_CTX, SslCtxFree> tls_;
   std::vector<User> users_;
   std::string address_;
   std::atomic<bool> shutting_down_{false};
   std::mutex mu_;
+  std::condition_variable all_finished_;                      // threads_ became empty
   std::map<int32_t, std::weak_ptr<Connection>> connections_;  // guarded by mu_
+  std::map<int32_t, std::thread> threads_;                    // guarded by mu_; serving connections_
+  std::vector<std::thread> finished_;                         // guarded by mu_; to join
   std::set<int32_t> admitted_;                                // guarded by mu_
   int32_t next_pid_ = 1;
   std::mt19937 secrets_{std::random_device{}()};
@@ -230,155 +232,219 @@ class ServerImpl final : public Server {
 
 // --- the connection ---
 
-awaitable<std::optional<StartupPacket>> Connection::Startup() {
+bool Connection::WaitReadable() {
+  if (!deadline_) return true;  // the read itself waits
+  if (ssl_ && SSL_has_pending(ssl_.get())) return true;
+  while (true) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline_ - Clock::now()).count();
+    if (left <= 0) break;
+    pollfd p{fd_, POLLIN, 0};
+    const int r = ::poll(&p, 1, static_cast<int>(std::min<int64_t>(left, 1 << 30)));
+    if (r > 0) return true;
+    if (r < 0 && errno != EINTR) return false;
+  }
+  timed_out_ = true;
+  return false;
+}
+
+bool Connection::Fill() {
+  in_pos_ = in_len_ = 0;
+  if (!WaitReadable()) return false;
+  ssize_t n;
+  if (ssl_) {
+    n = SSL_read(ssl_.get(), in_.get(), static_cast<int>(kReadBuffer));
+  } else {
+    do {
+      n = ::recv(fd_, in_.get(), kReadBuffer, 0);
+    } while (n < 0 && errno == EINTR);
+  }
+  if (n <= 0) return false;
+  in_len_ = static_cast<size_t>(n);
+  return true;
+}
+
+bool Connection::ReadExactly(void* data, size_t n) {
+  auto* to = static_cast<char*>(data);
+  while (n > 0) {
+    if (in_pos_ == in_len_ && !Fill()) return false;
+    const size_t take = std::min(n, in_len_ - in_pos_);
+    std::memcpy(to, in_.get() + in_pos_, take);
+    in_pos_ += take;
+    to += take;
+    n -= take;
+  }
+  return true;
+}
+
+bool Connection::ReadBody(size_t n, std::string* body) {
+  body->clear();
+  while (body->size() < n) {
+    const size_t piece = std::min<size_t>(n - body->size(), 64 << 10);
+    const size_t at = body->size();
+    body->resize(at + piece);
+    if (!ReadExactly(body->data() + at, piece)) return false;
+  }
+  return true;
+}
+
+bool Connection::WriteAll(std::string_view out) {
+  while (!out.empty()) {
+    ssize_t n;
+    if (ssl_) {
+      n = SSL_write(ssl_.get(), out.data(), static_cast<int>(std::min<size_t>(out.size(), 1 << 30)));
+    } else {
+      do {
+        n = ::send(fd_, out.data(), out.size(), MSG_NOSIGNAL);
+      } while (n < 0 && errno == EINTR);
+    }
+    if (n <= 0) return false;
+    out.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+bool Connection::StartTls() {
+  ssl_.reset(SSL_new(server_->tls()));
+  return ssl_ && SSL_set_fd(ssl_.get(), fd_) == 1 && SSL_accept(ssl_.get()) == 1;
+}
+
+std::optional<StartupPacket> Connection::Startup() {
   for (int round = 0; round < 3; ++round) {
     unsigned char len_bytes[4];
-    co_await ReadExactly(len_bytes, 4);
+    if (!ReadExactly(len_bytes, 4)) return std::nullopt;
     const uint32_t len = uint32_t{len_bytes[0]} << 24 | uint32_t{len_bytes[1]} << 16 | uint32_t{len_bytes[2]} << 8 |
                          uint32_t{len_bytes[3]};
     if (len < 8 || len > kMaxStartupBytes) {
-      co_await Fatal("08P01", "invalid length of startup packet");
-      co_return std::nullopt;
+      Fatal("08P01", "invalid length of startup packet");
+      return std::nullopt;
     }
-    const std::string body = co_await ReadBody(len - 4);
+    std::string body;
+    if (!ReadBody(len - 4, &body)) return std::nullopt;
     absl::StatusOr<StartupPacket> packet = DecodeStartup(body);
     if (!packet.ok()) {
-      co_await Fatal("08P01", std::string(packet.status().message()));
-      co_return std::nullopt;
+      Fatal("08P01", std::string(packet.status().message()));
+      return std::nullopt;
     }
     switch (packet->kind) {
       case StartupPacket::Kind::kSslRequest: {
-        const bool offer = server_->tls() != nullptr && !tls_;
-        co_await WriteAll(offer ? "S" : "N");
+        const bool offer = server_->tls() != nullptr && !ssl_;
+        if (!WriteAll(offer ? "S" : "N")) return std::nullopt;
         if (offer) {
-          tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *server_->tls());
-          co_await tls_->async_handshake(asio::ssl::stream_base::server, use_awaitable);
+          // Bytes sent before the handshake would be taken as if they had
+          // come through TLS: refuse them, as PostgreSQL does.
+          if (in_pos_ != in_len_) {
+            Fatal("08P01", "received unencrypted data after SSL request");
+            return std::nullopt;
+          }
+          if (!StartTls()) return std::nullopt;
         }
         continue;
       }
       case StartupPacket::Kind::kGssEncRequest:
-        co_await WriteAll("N");
+        if (!WriteAll("N")) return std::nullopt;
         continue;
       case StartupPacket::Kind::kCancel:
         server_->CancelRequest(packet->cancel_pid, packet->cancel_secret);
-        co_return std::nullopt;
+        return std::nullopt;
       case StartupPacket::Kind::kStartup:
         if (packet->protocol >> 16 != 3) {
-          co_await Fatal("0A000", absl::StrCat("unsupported frontend protocol ", packet->protocol >> 16, ".",
-                                               packet->protocol & 0xFFFF, ": server supports 3.0"));
-          co_return std::nullopt;
+          Fatal("0A000", absl::StrCat("unsupported frontend protocol ", packet->protocol >> 16, ".",
+                                      packet->protocol & 0xFFFF, ": server supports 3.0"));
+          return std::nullopt;
         }
-        co_return std::move(*packet);
+        return std::move(*packet);
     }
   }
-  co_await Fatal("08P01", "too many negotiation requests");
-  co_return std::nullopt;
+  Fatal("08P01", "too many negotiation requests");
+  return std::nullopt;
 }
 
-awaitable<bool> Connection::Authenticate(const std::string& user, bool* read_only) {
+bool Connection::Authenticate(const std::string& user, bool* read_only) {
   *read_only = false;
-  if (!server_->has_users()) co_return true;
+  if (!server_->has_users()) return true;
   const User* known = server_->FindUser(user);
   ScramExchange exchange(known != nullptr ? &known->verifier : nullptr);
   std::string out;
   AppendAuthenticationSasl(&out);
-  co_await WriteAll(out);
-  const auto failed = [&]() -> awaitable<bool> {
-    co_await Fatal("28P01", absl::StrCat("password authentication failed for user \"", user, "\""));
-    co_return false;
+  if (!WriteAll(out)) return false;
+  const auto failed = [&] {
+    Fatal("28P01", absl::StrCat("password authentication failed for user \"", user, "\""));
+    return false;
   };
   for (int step = 0; step < 2; ++step) {
     char header[5];
-    co_await ReadExactly(header, 5);
+    if (!ReadExactly(header, 5)) return false;
     absl::StatusOr<uint32_t> len = BodyLength(header);
-    if (header[0] != 'p' || !len.ok() || *len > kMaxStartupBytes) co_return co_await failed();
-    const std::string body = co_await ReadBody(*len);
+    if (header[0] != 'p' || !len.ok() || *len > kMaxStartupBytes) return failed();
+    std::string body;
+    if (!ReadBody(*len, &body)) return false;
     out.clear();
     if (step == 0) {
       absl::StatusOr<SaslInitial> initial = DecodeSaslInitial(body);
-      if (!initial.ok() || initial->mechanism != "SCRAM-SHA-256") co_return co_await failed();
+      if (!initial.ok() || initial->mechanism != "SCRAM-SHA-256") return failed();
       absl::StatusOr<std::string> challenge = exchange.Start(initial->data);
-      if (!challenge.ok()) co_return co_await failed();
+      if (!challenge.ok()) return failed();
       AppendAuthenticationSaslContinue(*challenge, &out);
     } else {
       absl::StatusOr<std::string> signature = exchange.Finish(body);
-      if (!signature.ok()) co_return co_await failed();
+      if (!signature.ok()) return failed();
       AppendAuthenticationSaslFinal(*signature, &out);
     }
-    co_await WriteAll(out);
+    if (!WriteAll(out)) return false;
   }
   *read_only = known->read_only;
-  co_return true;
+  return true;
 }
 
 // The next message, or nullopt when the connection must end (it said why).
-awaitable<std::optional<FrontendMessage>> Connection::NextMessage(char status) {
+std::optional<FrontendMessage> Connection::NextMessage(char status) {
+  // Set before shutting_down() is read, so that BeginShutdown either is
+  // seen here or sees reading_ and wakes the read.
+  reading_.store(true);
   if (server_->shutting_down()) {
-    co_await Fatal("57P01", "terminating connection due to administrator command");
-    co_return std::nullopt;
+    Fatal("57P01", "terminating connection due to administrator command");
+    return std::nullopt;
   }
   const auto timeout = server_->options().idle_in_transaction_timeout;
-  const bool timed = status != 'I' && timeout.count() > 0;
-  if (timed) {
-    idle_timer_.expires_after(timeout);
-    idle_timer_.async_wait([self = shared_from_this()](const asio::error_code& ec) {
-      if (ec) return;
-      self->idle_timed_out_ = true;
-      self->socket_.cancel();
-    });
+  if (status != 'I' && timeout.count() > 0) {
+    deadline_ = Clock::now() + timeout;
+  } else {
+    deadline_.reset();
   }
   char header[5];
-  reading_ = true;
-  bool read_failed = false;
-  try {
-    co_await ReadExactly(header, 5);
-  } catch (const std::system_error&) {
-    read_failed = true;
-  }
-  reading_ = false;
-  if (read_failed) {
-    if (idle_timed_out_) {
-      co_await Fatal("25P03", "terminating connection due to idle-in-transaction timeout");
+  const bool read = ReadExactly(header, 5);
+  reading_.store(false);
+  if (!read) {
+    if (timed_out_) {
+      Fatal("25P03", "terminating connection due to idle-in-transaction timeout");
     } else if (server_->shutting_down()) {
-      co_await Fatal("57P01", "terminating connection due to administrator command");
+      Fatal("57P01", "terminating connection due to administrator command");
     }
-    co_return std::nullopt;
+    return std::nullopt;
   }
-  if (timed) idle_timer_.cancel();
   absl::StatusOr<uint32_t> len = BodyLength(header);
   if (!len.ok()) {
-    co_await Fatal("08P01", std::string(len.status().message()));
-    co_return std::nullopt;
+    Fatal("08P01", std::string(len.status().message()));
+    return std::nullopt;
   }
-  const std::string body = co_await ReadBody(*len);
+  std::string body;
+  if (!ReadBody(*len, &body)) return std::nullopt;
   absl::StatusOr<FrontendMessage> m = DecodeMessage(header[0], body);
   if (!m.ok()) {
-    co_await Fatal("08P01", std::string(m.status().message()));
-    co_return std::nullopt;
+    Fatal("08P01", std::string(m.status().message()));
+    return std::nullopt;
   }
-  co_return std::move(*m);
+  return std::move(*m);
 }
 
-awaitable<void> Connection::Serve(ProtocolHandler* handler) {
+void Connection::Serve(ProtocolHandler* handler) {
   std::string out;
   while (true) {
-    std::optional<FrontendMessage> m = co_await NextMessage(handler->status());
-    if (!m) co_return;
-    // A read runs right here, on this thread of the pool: a long read holds
-    // one thread, and the others serve everyone else. A statement that may
-    // wait for a commit's sync runs on the commit threads, so that it holds
-    // no I/O thread meanwhile and the commits of every client can share one
-    // sync.
-    ProtocolHandler::Step step;
-    if (handler->MayWait(*m)) {
-      step = co_await asio::co_spawn(
-          server_->commit_threads(), [&]() -> awaitable<ProtocolHandler::Step> { co_return handler->Handle(*m, &out); },
-          asio::use_awaitable);
-    } else {
-      step = handler->Handle(*m, &out);
-    }
+    std::optional<FrontendMessage> m = NextMessage(handler->status());
+    if (!m) return;
+    ProtocolHandler::Step step = handler->Handle(*m, &out);
     while (step == ProtocolHandler::Step::kMore) {
-      co_await WriteAll(out);
+      if (!WriteAll(out)) return;
       out.clear();
       step = handler->Continue(&out);
     }
@@ -386,64 +452,74 @@ awaitable<void> Connection::Serve(ProtocolHandler* handler) {
     const bool flush = m->type == 'Q' || m->type == 'S' || m->type == 'H' || out.size() > (64 << 10) ||
                        step == ProtocolHandler::Step::kClose;
     if (flush) {
-      co_await WriteAll(out);
+      if (!WriteAll(out)) return;
       out.clear();
     }
-    if (step == ProtocolHandler::Step::kClose) co_return;
+    if (step == ProtocolHandler::Step::kClose) return;
   }
 }
 
-awaitable<void> Connection::Run() {
-  auto self = shared_from_this();
-  try {
-    std::optional<StartupPacket> startup = co_await Startup();
-    if (startup) {
-      const std::string user = startup->params["user"];
-      asio::error_code ec;
-      const tcp::endpoint peer = socket_.remote_endpoint(ec);
-      bool read_only = false;
-      if (user.empty()) {
-        co_await Fatal("28000", "no user name given");
-      } else if (server_->options().require_tls && !tls_) {
-        co_await Fatal("28000", "this server requires TLS (connect with sslmode=require)");
-      } else if (!server_->has_users() && (ec || !peer.address().is_loopback())) {
-        co_await Fatal("28000",
-                       "this server has no users file and accepts only loopback clients (start it with --users FILE)");
-      } else if (!server_->Admit(pid_)) {
-        co_await Fatal("53300", "sorry, too many clients already");
-      } else if (co_await Authenticate(user, &read_only)) {
-        if (const std::optional<uint64_t> awaited = AwaitedTransaction(startup->params); awaited) {
-          // Read-your-writes across cluster nodes, from the first statement.
-          if (absl::Status s = server_->db()->AwaitTransaction(*awaited, kStartupAwait); !s.ok()) {
-            co_await Fatal("57014", std::string(s.message()));
-            co_return;
-          }
-        }
-        std::string out;
-        AppendAuthenticationOk(&out);
-        for (const auto& [name, value] : ServerParameters()) AppendParameterStatus(name, value, &out);
-        AppendParameterStatus("application_name", startup->params["application_name"], &out);
-        AppendParameterStatus("session_authorization", user, &out);
-        AppendBackendKeyData(pid_, secret_, &out);
-        AppendReadyForQuery('I', &out);
-        co_await WriteAll(out);
-        ProtocolHandler handler(server_->db(), user, read_only, &cancel_, &server_->options().status,
-                                server_->options().db_dir);
-        try {
-          co_await Serve(&handler);
-        } catch (const std::exception&) {
-        }
-        handler.Abandon();  // an open transaction is rolled back, nothing of it applied
-      }
-    }
-  } catch (const std::exception&) {
-    // the client went away or the stream failed: nothing to tell it
+// After a successful start-up: admission, authentication, then the session.
+void Connection::Greet(const StartupPacket& startup) {
+  const std::string user = startup.params.count("user") ? startup.params.at("user") : "";
+  sockaddr_storage peer{};
+  socklen_t peer_len = sizeof peer;
+  const bool has_peer = ::getpeername(fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len) == 0;
+  bool loopback = false;
+  if (has_peer && peer.ss_family == AF_INET) {
+    loopback = (ntohl(reinterpret_cast<const sockaddr_in&>(peer).sin_addr.s_addr) >> 24) == 127;
+  } else if (has_peer && peer.ss_family == AF_INET6) {
+    const in6_addr& a = reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr;
+    loopback = IN6_IS_ADDR_LOOPBACK(&a) || (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
   }
-  idle_timer_.cancel();
-  asio::error_code ec;
-  if (tls_) tls_->lowest_layer().shutdown(tcp::socket::shutdown_both, ec);
-  socket_.close(ec);
-  server_->Forget(pid_);
+  bool read_only = false;
+  if (user.empty()) {
+    Fatal("28000", "no user name given");
+    return;
+  }
+  if (server_->options().require_tls && !ssl_) {
+    Fatal("28000", "this server requires TLS (connect with sslmode=require)");
+    return;
+  }
+  if (!server_->has_users() && !loopback) {
+    Fatal("28000", "this server has no users file and accepts only loopback clients (start it with --users FILE)");
+    return;
+  }
+  if (!server_->Admit(pid_)) {
+    Fatal("53300", "sorry, too many clients already");
+    return;
+  }
+  if (!Authenticate(user, &read_only)) return;
+  deadline_.reset();
+  if (const std::optional<uint64_t> awaited = AwaitedTransaction(startup.params); awaited) {
+    // Read-your-writes across cluster nodes, from the first statement.
+    if (absl::Status s = server_->db()->AwaitTransaction(*awaited, kStartupAwait); !s.ok()) {
+      Fatal("57014", std::string(s.message()));
+      return;
+    }
+  }
+  std::string out;
+  AppendAuthenticationOk(&out);
+  for (const auto& [name, value] : ServerParameters()) AppendParameterStatus(name, value, &out);
+  const auto application = startup.params.find("application_name");
+  AppendParameterStatus("application_name", application == startup.params.end() ? "" : application->second, &out);
+  AppendParameterStatus("session_authorization", user, &out);
+  AppendBackendKeyData(pid_, secret_, &out);
+  AppendReadyForQuery('I', &out);
+  if (!WriteAll(out)) return;
+  ProtocolHandler handler(server_->db(), user, read_only, &cancel_, &server_->options().status,
+                          server_->options().db_dir);
+  Serve(&handler);
+  handler.Abandon();  // an open transaction is rolled back, nothing of it applied
+}
+
+void Connection::Run() {
+  deadline_ = Clock::now() + kStartupTimeout;
+  if (std::optional<StartupPacket> startup = Startup(); startup) Greet(*startup);
+  ssl_.reset();
+  std::lock_guard lock(fd_mu_);
+  ::close(fd_);
+  fd_ = -1;
 }
 
 // --- the server ---
@@ -462,16 +538,19 @@ absl::Status ServerImpl::Init() {
     users_ = std::move(*users);
   }
   if (!options_.tls_cert.empty()) {
-    tls_.emplace(asio::ssl::context::tls_server);
-    asio::error_code ec;
-    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                          asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                          asio::ssl::context::no_tlsv1_1,
-                      ec);
-    tls_->use_certificate_chain_file(options_.tls_cert, ec);
-    if (ec) return absl::FailedPreconditionError(absl::StrCat("cannot load --tls-cert '", options_.tls_cert, "': ", ec.message()));
-    tls_->use_private_key_file(options_.tls_key, asio::ssl::context::pem, ec);
-    if (ec) return absl::FailedPreconditionError(absl::StrCat("cannot load --tls-key '", options_.tls_key, "': ", ec.message()));
+    tls_.reset(SSL_CTX_new(TLS_server_method()));
+    if (!tls_ || SSL_CTX_set_min_proto_version(tls_.get(), TLS1_2_VERSION) != 1) {
+      return absl::InternalError(absl::StrCat("cannot set up TLS: ", OpenSslError()));
+    }
+    if (SSL_CTX_use_certificate_chain_file(tls_.get(), options_.tls_cert.c_str()) != 1) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot load --tls-cert '", options_.tls_cert, "': ", OpenSslError()));
+    }
+    if (SSL_CTX_use_PrivateKey_file(tls_.get(), options_.tls_key.c_str(), SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(tls_.get()) != 1) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("cannot load --tls-key '", options_.tls_key, "': ", OpenSslError()));
+    }
   }
   asio::error_code ec;
   const asio::ip::address address = asio::ip::make_address(options_.host, ec);
@@ -499,20 +578,66 @@ awaitable<void> ServerImpl::Accept() {
       continue;  // a client that went away before we took it
     }
     socket.set_option(tcp::no_delay(true), ec);
-    std::shared_ptr<Connection> conn;
-    {
-      std::lock_guard lock(mu_);
-      const int32_t pid = next_pid_++;
-      conn = std::make_shared<Connection>(this, std::move(socket), pid, static_cast<int32_t>(secrets_()));
-      connections_[pid] = conn;
+    const int fd = socket.release(ec);
+    if (ec) continue;
+    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);  // its thread blocks on it
+    JoinFinished();
+    if (!Launch(fd)) {
+      std::string out;
+      AppendErrorResponse({"FATAL", "53300", "sorry, too many clients already", {}, ""}, &out);
+      (void)!::send(fd, out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      ::close(fd);
     }
-    asio::co_spawn(conn->strand(), conn->Run(), asio::detached);
   }
 }
 
-// Stops accepting and ends every connection; the pool's threads return
-// from Run when no work is left (no io_context::stop, so that every
-// coroutine finishes and nothing outlives what it uses).
+bool ServerImpl::Launch(int fd) {
+  std::lock_guard lock(mu_);
+  if (static_cast<int>(threads_.size()) >= options_.max_connections + kStartupSlots) return false;
+  const int32_t pid = next_pid_++;
+  auto conn = std::make_shared<Connection>(this, fd, pid, static_cast<int32_t>(secrets_()));
+  connections_[pid] = conn;
+  threads_[pid] = std::thread([this, pid, conn]() mutable {
+    // Signals go to the thread that runs Run (Asio's handler); a write to a
+    // socket the client closed fails with EPIPE instead of raising SIGPIPE.
+    sigset_t all;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, nullptr);
+    conn->Run();
+    conn.reset();
+    Finished(pid);
+  });
+  return true;
+}
+
+void ServerImpl::Finished(int32_t pid) {
+  std::lock_guard lock(mu_);
+  auto it = threads_.find(pid);
+  finished_.push_back(std::move(it->second));
+  threads_.erase(it);
+  admitted_.erase(pid);
+  connections_.erase(pid);
+  if (threads_.empty()) all_finished_.notify_all();
+  // The last one gone: nothing keeps Run going but the grace timer.
+  if (shutting_down_ && connections_.empty()) {
+    asio::post(io_, [this] {
+      std::lock_guard lock(mu_);
+      if (connections_.empty()) grace_.cancel();
+    });
+  }
+}
+
+void ServerImpl::JoinFinished() {
+  std::vector<std::thread> done;
+  {
+    std::lock_guard lock(mu_);
+    done.swap(finished_);
+  }
+  for (std::thread& t : done) t.join();
+}
+
+// Stops accepting and ends every connection; Run returns once every
+// connection's thread has ended.
 void ServerImpl::BeginShutdown() {
   if (shutting_down_.exchange(true)) return;
   asio::error_code ec;
@@ -550,15 +675,17 @@ void ServerImpl::Run() {
   signals_.async_wait([this](const asio::error_code& ec, int) {
     if (!ec) BeginShutdown();
   });
-  asio::co_spawn(control_, Accept(), asio::detached);
-  std::vector<std::thread> threads;
-  for (int i = 1; i < options_.threads; ++i) threads.emplace_back([this] { io_.run(); });
+  asio::co_spawn(io_, Accept(), asio::detached);
   io_.run();
-  for (std::thread& t : threads) t.join();
+  {
+    std::unique_lock lock(mu_);
+    all_finished_.wait(lock, [this] { return threads_.empty(); });
+  }
+  JoinFinished();
 }
 
 void ServerImpl::Stop() {
-  asio::post(control_, [this] { BeginShutdown(); });
+  asio::post(io_, [this] { BeginShutdown(); });
 }
 
 }  // namespace

@@ -1,12 +1,13 @@
 // `hindsight serve`: one database, many clients, over the PostgreSQL wire
-// protocol (version 3). Networking is standalone Asio (Debian's
-// libasio-dev) with C++20 coroutines, TLS through Asio's OpenSSL layer;
-// docs/server.md says why and describes what clients see.
+// protocol (version 3); docs/server.md describes what clients see.
 //
-// Threads: a pool of threads runs every connection's coroutine (each on its
-// own strand), statements included: a long read holds one thread while the
-// others serve everyone else. Reads run in parallel on snapshots; commits
-// go through the engine one at a time.
+// Threads: each connection is served by a thread of its own, with blocking
+// reads and writes on its socket (TLS through OpenSSL), as each PostgreSQL
+// session is a process of its own: a long statement holds only its own
+// client. Reads run in parallel on snapshots; commits go through the
+// engine one at a time, the commits of several connections sharing one
+// sync. The thread that calls Run accepts connections (standalone Asio)
+// and handles signals and shutdown.
 #ifndef HINDSIGHT_SERVER_SERVER_H_
 #define HINDSIGHT_SERVER_SERVER_H_
 
@@ -31,6 +32,7 @@ struct ServerOptions {
   std::string tls_cert;  // both or neither (PEM files)
   std::string tls_key;
   bool require_tls = false;
+  // Clients past this are refused with 53300. Each connection has a thread.
   int max_connections = 100;
   // A client that leaves a transaction open and idle this long is
   // disconnected (its transaction rolled back); 0: never.
@@ -38,8 +40,6 @@ struct ServerOptions {
   // On shutdown, running statements get this long to finish, then are
   // cancelled.
   std::chrono::seconds shutdown_grace{10};
-  // Threads that run the connections and their statements.
-  int threads = 4;
   // What `SHOW hindsight_status` answers: one row, these (column, value)
   // pairs; a cluster node's replication state (cluster::StatusRows).
   // Unset: the last transaction id, as column "applied".

@@ -84,16 +84,6 @@ Command Classify(std::string_view statement) {
   return Of(Kind::kHindsight);
 }
 
-bool MayWaitForCommit(std::string_view statement) {
-  const std::vector<std::string> w = LeadingWords(statement, 1);
-  if (w.empty()) return false;
-  static const char* const kWaiting[] = {"assert", "retract", "erase", "commit", "end", "await", "checkpoint"};
-  for (const char* word : kWaiting) {
-    if (w[0] == word) return true;
-  }
-  return false;
-}
-
 std::vector<Piece> SplitStatements(std::string_view query) {
   std::vector<Piece> out;
   size_t offset = 0;

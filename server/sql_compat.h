@@ -31,11 +31,6 @@ struct Command {
 // `statement` is one statement without its ';'.
 Command Classify(std::string_view statement);
 
-// Whether running `statement` may wait for a commit's sync (or for another
-// transaction): a write, COMMIT or END, `await`, CHECKPOINT. Decided by its
-// first word, without parsing.
-bool MayWaitForCommit(std::string_view statement);
-
 // The statements of a query string, each with its byte offset in `query`;
 // blank statements (only spaces and comments) are left out.
 struct Piece {

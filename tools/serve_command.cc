@@ -15,7 +15,7 @@ namespace {
 constexpr char kHelp[] =
     "usage: hindsight serve [--listen HOST:PORT] [--users FILE] [--tls-cert FILE --tls-key FILE\n"
     "                       [--require-tls]] [--max-connections N]\n"
-    "                       [--threads N] [--idle-in-transaction-timeout SECONDS]\n"
+    "                       [--idle-in-transaction-timeout SECONDS]\n"
     "                       [--nats URL[,URL...] [--stream NAME] [--replicas N]] DB_DIR\n"
     "\n"
     "Serves the database in DB_DIR (creating it if needed) over the PostgreSQL wire\n"
@@ -33,9 +33,6 @@ constexpr char kHelp[] =
     "  --tls-cert, --tls-key   PEM files: offer TLS (sslmode=require)\n"
     "  --require-tls           refuse clients that do not use TLS\n"
     "  --max-connections N     the client past N is refused with 53300 (default 100)\n"
-    "  --threads N             threads that run connections and reads (default 4;\n"
-    "                          statements that wait for a commit have threads of\n"
-    "                          their own)\n"
     "  --idle-in-transaction-timeout SECONDS\n"
     "                          disconnect a client idle inside a transaction this long,\n"
     "                          rolling it back (default 600; 0: never)\n"
@@ -80,7 +77,7 @@ absl::StatusOr<std::unique_ptr<Database>> StartNode(std::unique_ptr<Database> db
 
 int RunServe(const Args& args) {
   CommandLine cl("serve", kHelp);
-  std::string listen = "127.0.0.1:5433", max_connections = "100", idle_timeout = "600", threads = "4";
+  std::string listen = "127.0.0.1:5433", max_connections = "100", idle_timeout = "600";
   server::ServerOptions options;
   cl.Value("--listen", &listen);
   cl.Value("--users", &options.users_file);
@@ -89,7 +86,6 @@ int RunServe(const Args& args) {
   cl.Flag("--require-tls", &options.require_tls);
   cl.Value("--max-connections", &max_connections);
   cl.Value("--idle-in-transaction-timeout", &idle_timeout);
-  cl.Value("--threads", &threads);
   std::string nats, replicas = "3";
   cluster::JetStreamOptions log_options;
   cl.Value("--nats", &nats);
@@ -103,10 +99,6 @@ int RunServe(const Args& args) {
   }
   if (!absl::SimpleAtoi(max_connections, &options.max_connections) || options.max_connections < 1) {
     cl.Error(absl::StrCat("--max-connections takes a positive number, not '", max_connections, "'"));
-    return kExitUsage;
-  }
-  if (!absl::SimpleAtoi(threads, &options.threads) || options.threads < 1 || options.threads > 256) {
-    cl.Error(absl::StrCat("--threads takes a number from 1 to 256, not '", threads, "'"));
     return kExitUsage;
   }
   if (!absl::SimpleAtoi(idle_timeout, &idle_seconds) || idle_seconds < 0) {
