@@ -91,16 +91,22 @@ void PutString(std::string_view s, std::string* out) {
 }
 
 // Appends a message: `type`, its length, then what `fill` writes.
+// Writes `v` over the 4 bytes of `out` at `at`.
+void PatchInt32(size_t at, int32_t v, std::string* out) {
+  const auto u = static_cast<uint32_t>(v);
+  (*out)[at] = static_cast<char>(u >> 24);
+  (*out)[at + 1] = static_cast<char>(u >> 16);
+  (*out)[at + 2] = static_cast<char>(u >> 8);
+  (*out)[at + 3] = static_cast<char>(u);
+}
+
 template <typename Fill>
 void Message(char type, std::string* out, Fill fill) {
   out->push_back(type);
   const size_t at = out->size();
   out->append(4, '\0');
   fill();
-  const auto length = static_cast<int32_t>(out->size() - at);
-  std::string len;
-  PutInt32(length, &len);
-  out->replace(at, 4, len);
+  PatchInt32(at, static_cast<int32_t>(out->size() - at), out);
 }
 
 void AppendDiagnostic(char type, const Diagnostic& d, std::string* out) {
@@ -314,16 +320,14 @@ void AppendRowDescription(const std::vector<ColumnDescription>& columns, std::st
     }
   });
 }
-void AppendDataRow(const std::vector<std::optional<std::string>>& fields, std::string* out) {
+void AppendDataRow(size_t count, absl::FunctionRef<bool(size_t, std::string*)> field, std::string* out) {
   Message('D', out, [&] {
-    PutInt16(static_cast<int16_t>(fields.size()), out);
-    for (const std::optional<std::string>& f : fields) {
-      if (!f) {
-        PutInt32(-1, out);
-        continue;
-      }
-      PutInt32(static_cast<int32_t>(f->size()), out);
-      out->append(*f);
+    PutInt16(static_cast<int16_t>(count), out);
+    for (size_t i = 0; i < count; ++i) {
+      const size_t at = out->size();
+      out->append(4, '\0');
+      const bool present = field(i, out);
+      PatchInt32(at, present ? static_cast<int32_t>(out->size() - at - 4) : -1, out);
     }
   });
 }

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/statusor.h"
 
 namespace hindsight::server {
@@ -109,8 +110,9 @@ struct ColumnDescription {
   int16_t format;     // 0 text, 1 binary
 };
 void AppendRowDescription(const std::vector<ColumnDescription>& columns, std::string* out);
-// A row: each field's bytes, nullopt for NULL.
-void AppendDataRow(const std::vector<std::optional<std::string>>& fields, std::string* out);
+// A DataRow of `count` fields: field(i, out) appends field i's bytes and
+// returns true, or appends nothing and returns false for NULL.
+void AppendDataRow(size_t count, absl::FunctionRef<bool(size_t, std::string*)> field, std::string* out);
 void AppendCommandComplete(std::string_view tag, std::string* out);
 void AppendEmptyQueryResponse(std::string* out);
 void AppendParseComplete(std::string* out);

@@ -57,47 +57,80 @@ absl::StatusOr<std::vector<ColumnDescription>> DescribeColumns(const std::vector
   return out;
 }
 
-std::string TimestamptzText(Instant t) {
-  if (t == kNegInf) return "-infinity";
-  if (t == kPosInf) return "infinity";
+namespace {
+
+// Appends `v` as `width` decimal digits (v >= 0 and below 10^width).
+void AppendDigits(int64_t v, int width, std::string* out) {
+  char digits[20];
+  for (int i = width - 1; i >= 0; --i, v /= 10) digits[i] = static_cast<char>('0' + v % 10);
+  out->append(digits, static_cast<size_t>(width));
+}
+
+}  // namespace
+
+void AppendTimestamptzText(Instant t, std::string* out) {
+  if (t == kNegInf) return out->append("-infinity"), void();
+  if (t == kPosInf) return out->append("infinity"), void();
   const int64_t day = (t >= 0 ? t : t - internal::kMicrosPerDay + 1) / internal::kMicrosPerDay;
   const int64_t in_day = t - day * internal::kMicrosPerDay;
   const internal::CivilDate d = internal::CivilFromDays(day);
   const int64_t seconds = in_day / internal::kMicrosPerSecond;
-  std::string out = absl::StrFormat("%04d-%02d-%02d %02d:%02d:%02d", d.year, d.month, d.day, seconds / 3600,
-                                    seconds / 60 % 60, seconds % 60);
-  if (int64_t micros = in_day % internal::kMicrosPerSecond; micros != 0) {
-    std::string fraction = absl::StrFormat(".%06d", micros);
-    while (fraction.back() == '0') fraction.pop_back();
-    out += fraction;
+  if (d.year < 0 || d.year > 9999) {
+    out->append(absl::StrFormat("%04d", d.year));
+  } else {
+    AppendDigits(d.year, 4, out);
   }
-  return out + "+00";
+  out->push_back('-');
+  AppendDigits(d.month, 2, out);
+  out->push_back('-');
+  AppendDigits(d.day, 2, out);
+  out->push_back(' ');
+  AppendDigits(seconds / 3600, 2, out);
+  out->push_back(':');
+  AppendDigits(seconds / 60 % 60, 2, out);
+  out->push_back(':');
+  AppendDigits(seconds % 60, 2, out);
+  if (int64_t micros = in_day % internal::kMicrosPerSecond; micros != 0) {
+    int width = 6;
+    while (micros % 10 == 0) micros /= 10, --width;
+    out->push_back('.');
+    AppendDigits(micros, width, out);
+  }
+  out->append("+00");
 }
 
-std::optional<std::string> EncodeCell(const internal::Cell& cell, const ColumnDescription& column) {
+bool AppendCell(const internal::Cell& cell, const ColumnDescription& column, std::string* out) {
   using Kind = internal::Cell::Kind;
   const bool binary = column.format == 1;
   switch (cell.kind) {
     case Kind::kName:
-      return cell.text;
+      out->append(cell.text);
+      return true;
     case Kind::kValue:
-      if (cell.value.is_none()) return std::nullopt;
-      return FormatValue(cell.value);
+      if (cell.value.is_none()) return false;
+      out->append(FormatValue(cell.value));
+      return true;
     case Kind::kInstant: {
-      if (!binary) return TimestamptzText(cell.instant);
+      if (!binary) {
+        AppendTimestamptzText(cell.instant, out);
+        return true;
+      }
       const int64_t pg = cell.instant == kNegInf || cell.instant == kPosInf ? cell.instant
                                                                              : cell.instant - kPostgresEpochMicros;
-      return BigEndian(static_cast<uint64_t>(pg), 8);
+      out->append(BigEndian(static_cast<uint64_t>(pg), 8));
+      return true;
     }
     case Kind::kText: {
       int64_t n = 0;
       if (binary && column.type_oid == kInt8Oid && absl::SimpleAtoi(cell.text, &n)) {
-        return BigEndian(static_cast<uint64_t>(n), 8);
+        out->append(BigEndian(static_cast<uint64_t>(n), 8));
+      } else {
+        out->append(cell.text);
       }
-      return cell.text;
+      return true;
     }
   }
-  return std::nullopt;
+  return false;
 }
 
 absl::StatusOr<std::string> BinaryParamAsText(uint32_t type_oid, const std::string& bytes) {

@@ -36,12 +36,13 @@ uint32_t ColumnType(const std::string& column);
 absl::StatusOr<std::vector<ColumnDescription>> DescribeColumns(const std::vector<std::string>& columns,
                                                                const std::vector<int16_t>& formats);
 
-// A cell in the column's type and format; nullopt (NULL) for a value of
-// none.
-std::optional<std::string> EncodeCell(const internal::Cell& cell, const ColumnDescription& column);
+// Appends a cell in the column's type and format to `out`; false, having
+// appended nothing, for NULL (a value of none).
+bool AppendCell(const internal::Cell& cell, const ColumnDescription& column, std::string* out);
 
-// An instant as a timestamptz in text.
-std::string TimestamptzText(Instant t);
+// Appends an instant as a timestamptz in text ("2025-09-25 00:00:00+00",
+// "infinity").
+void AppendTimestamptzText(Instant t, std::string* out);
 
 // A parameter sent in binary, as the text the statement parser reads.
 // Unimplemented for a type other than text, varchar, unknown, int2/4/8,

@@ -283,13 +283,10 @@ ProtocolHandler::Step ProtocolHandler::FinishSimpleRows(std::string* out) {
 
 bool ProtocolHandler::AppendRows(Portal* portal, size_t end, std::string* out) {
   const std::vector<std::vector<internal::Cell>>& rows = portal->result.rows;
-  std::vector<std::optional<std::string>> fields;
   while (portal->next_row < end) {
     if (out->size() >= kChunkBytes) return false;
     const std::vector<internal::Cell>& row = rows[portal->next_row++];
-    fields.clear();
-    for (size_t c = 0; c < row.size(); ++c) fields.push_back(EncodeCell(row[c], portal->columns[c]));
-    AppendDataRow(fields, out);
+    AppendDataRow(row.size(), [&](size_t c, std::string* o) { return AppendCell(row[c], portal->columns[c], o); }, out);
   }
   return true;
 }

@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "hindsight/db.h"
+#include "server/pg_types.h"
 #include "server/protocol_handler.h"
 #include "test_util.h"
 
@@ -50,6 +51,27 @@ class ProtocolHandlerTest : public ::testing::Test {
   std::atomic<bool> cancel_{false};
   std::unique_ptr<ProtocolHandler> handler_;
 };
+
+std::string TimestamptzText(Instant t) {
+  std::string out = "prefix ";
+  AppendTimestamptzText(t, &out);
+  return out.substr(7);
+}
+
+TEST(TimestamptzTextTest, WritesPostgresText) {
+  constexpr Instant kSecond = 1'000'000;
+  EXPECT_EQ(TimestamptzText(0), "1970-01-01 00:00:00+00");
+  EXPECT_EQ(TimestamptzText(1'500'000), "1970-01-01 00:00:01.5+00");
+  EXPECT_EQ(TimestamptzText(1), "1970-01-01 00:00:00.000001+00");
+  EXPECT_EQ(TimestamptzText(-1), "1969-12-31 23:59:59.999999+00");
+  EXPECT_EQ(TimestamptzText(1'759'017'600 * kSecond + 123'450), "2025-09-28 00:00:00.12345+00");
+  EXPECT_EQ(TimestamptzText(253'402'300'799 * kSecond), "9999-12-31 23:59:59+00");
+  EXPECT_EQ(TimestamptzText(253'402'300'800 * kSecond), "10000-01-01 00:00:00+00");
+  EXPECT_EQ(TimestamptzText(-62'167'219'200 * kSecond), "0000-01-01 00:00:00+00");
+  EXPECT_EQ(TimestamptzText(-62'167'219'201 * kSecond), "-001-12-31 23:59:59+00");
+  EXPECT_EQ(TimestamptzText(kPosInf), "infinity");
+  EXPECT_EQ(TimestamptzText(kNegInf), "-infinity");
+}
 
 TEST_F(ProtocolHandlerTest, SimpleQueriesAnswerRowsAndTags) {
   EXPECT_EQ(Types(Query("assert A p B = 1 from 2020; assert A p C = \"x\"")), "NCNCZ");

@@ -22,9 +22,16 @@ const std::vector<std::string> kChangesColumns = {"change", "subject", "predicat
                                                   "from",   "to",      "tx",        "source"};
 const std::vector<std::string> kSinceColumns = {"subject", "predicate", "object", "value", "since", "until"};
 
-std::vector<Cell> RowCells(const Row& r) {
-  return {Cell::Name(r.key.subject), Cell::Name(r.key.predicate), Cell::Name(r.key.object), Cell::Val(r.value),
-          Cell::Time(r.valid.from), Cell::Time(r.valid.to)};
+std::vector<Cell> RowCells(Row r) {
+  std::vector<Cell> cells;  // pushed one by one: an initializer list would copy each cell
+  cells.reserve(6);
+  cells.push_back(Cell::Name(std::move(r.key.subject)));
+  cells.push_back(Cell::Name(std::move(r.key.predicate)));
+  cells.push_back(Cell::Name(std::move(r.key.object)));
+  cells.push_back(Cell::Val(std::move(r.value)));
+  cells.push_back(Cell::Time(r.valid.from));
+  cells.push_back(Cell::Time(r.valid.to));
+  return cells;
 }
 
 // The tx and source cells of the transaction committed at `time`.
@@ -198,10 +205,10 @@ absl::StatusOr<Result> Session::Read(const Statement& st) {
   if (!rows.ok()) return rows.status();
   Result r;
   size_t count = 0;
-  for (const Row& row : *rows) {
+  for (Row& row : *rows) {
     if (!RelationHolds(st.relation, row.valid, st.relation_interval, st.relation_point)) continue;
     ++count;
-    if (st.kind != Statement::Kind::kCount) r.rows.push_back(RowCells(row));
+    if (st.kind != Statement::Kind::kCount) r.rows.push_back(RowCells(std::move(row)));
   }
   if (st.kind == Statement::Kind::kCount) {
     r.columns = {"count"};

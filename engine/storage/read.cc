@@ -543,6 +543,9 @@ absl::Status DbImpl::ScanLog(uint64_t first_id,
 
 absl::StatusOr<std::vector<std::string>> DbImpl::NamesWithPrefix(const std::string& prefix, size_t limit) const {
   std::vector<std::string> names;
+  // A name in use is the first of the names it starts: the dictionary,
+  // which mirrors the names, answers "is this a name" without an iterator.
+  if (limit == 1 && names_.Find(prefix)) return std::vector<std::string>{prefix};
   const std::unique_ptr<ReadView> view = AcquireView();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view->Options(), cf(kNamesCf)));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix) && names.size() < limit; it->Next()) {
