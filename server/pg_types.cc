@@ -99,30 +99,37 @@ void AppendTimestamptzText(Instant t, std::string* out) {
   out->append("+00");
 }
 
+namespace {
+
+// A value's field: its text (JSON), or false for NULL (a value of none).
+bool AppendValueField(const Value& value, std::string* out) {
+  if (value.is_none()) return false;
+  out->append(FormatValue(value));
+  return true;
+}
+
+void AppendInstantField(Instant t, const ColumnDescription& column, std::string* out) {
+  if (column.format != 1) return AppendTimestamptzText(t, out);
+  const int64_t pg = t == kNegInf || t == kPosInf ? t : t - kPostgresEpochMicros;
+  out->append(BigEndian(static_cast<uint64_t>(pg), 8));
+}
+
+}  // namespace
+
 bool AppendCell(const internal::Cell& cell, const ColumnDescription& column, std::string* out) {
   using Kind = internal::Cell::Kind;
-  const bool binary = column.format == 1;
   switch (cell.kind) {
     case Kind::kName:
       out->append(cell.text);
       return true;
     case Kind::kValue:
-      if (cell.value.is_none()) return false;
-      out->append(FormatValue(cell.value));
+      return AppendValueField(cell.value, out);
+    case Kind::kInstant:
+      AppendInstantField(cell.instant, column, out);
       return true;
-    case Kind::kInstant: {
-      if (!binary) {
-        AppendTimestamptzText(cell.instant, out);
-        return true;
-      }
-      const int64_t pg = cell.instant == kNegInf || cell.instant == kPosInf ? cell.instant
-                                                                             : cell.instant - kPostgresEpochMicros;
-      out->append(BigEndian(static_cast<uint64_t>(pg), 8));
-      return true;
-    }
     case Kind::kText: {
       int64_t n = 0;
-      if (binary && column.type_oid == kInt8Oid && absl::SimpleAtoi(cell.text, &n)) {
+      if (column.format == 1 && column.type_oid == kInt8Oid && absl::SimpleAtoi(cell.text, &n)) {
         out->append(BigEndian(static_cast<uint64_t>(n), 8));
       } else {
         out->append(cell.text);
@@ -131,6 +138,22 @@ bool AppendCell(const internal::Cell& cell, const ColumnDescription& column, std
     }
   }
   return false;
+}
+
+void AppendRowMessage(const Row& row, const std::vector<ColumnDescription>& columns, std::string* out) {
+  AppendDataRow(
+      6,
+      [&](size_t c, std::string* o) {
+        switch (c) {
+          case 0: o->append(row.key.subject); return true;
+          case 1: o->append(row.key.predicate); return true;
+          case 2: o->append(row.key.object); return true;
+          case 3: return AppendValueField(row.value, o);
+          case 4: AppendInstantField(row.valid.from, columns[4], o); return true;
+          default: AppendInstantField(row.valid.to, columns[5], o); return true;
+        }
+      },
+      out);
 }
 
 absl::StatusOr<std::string> BinaryParamAsText(uint32_t type_oid, const std::string& bytes) {

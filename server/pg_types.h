@@ -40,6 +40,11 @@ absl::StatusOr<std::vector<ColumnDescription>> DescribeColumns(const std::vector
 // appended nothing, for NULL (a value of none).
 bool AppendCell(const internal::Cell& cell, const ColumnDescription& column, std::string* out);
 
+// Appends a DataRow message of a read's row (subject, predicate, object,
+// value, from, to) in `columns`' formats: what AppendCell would of its
+// cells. REQUIRES: six columns.
+void AppendRowMessage(const Row& row, const std::vector<ColumnDescription>& columns, std::string* out);
+
 // Appends an instant as a timestamptz in text ("2025-09-25 00:00:00+00",
 // "infinity").
 void AppendTimestamptzText(Instant t, std::string* out);

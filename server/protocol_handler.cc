@@ -66,7 +66,7 @@ bool IsWrite(internal::Statement::Kind k) {
   return k == Kind::kAssert || k == Kind::kRetract || k == Kind::kErase;
 }
 
-std::string TagOf(const internal::Statement& st, const internal::Result& r) {
+std::string TagOf(const internal::Statement& st, size_t rows) {
   using Kind = internal::Statement::Kind;
   switch (st.kind) {
     case Kind::kAssert: return "ASSERT";
@@ -77,7 +77,7 @@ std::string TagOf(const internal::Statement& st, const internal::Result& r) {
     case Kind::kRollback: return "ROLLBACK";
     case Kind::kHelp: return "HELP";
     case Kind::kAwait: return "AWAIT";
-    default: return absl::StrCat("SELECT ", r.rows.size());
+    default: return absl::StrCat("SELECT ", rows);
   }
 }
 
@@ -242,19 +242,20 @@ ProtocolHandler::Step ProtocolHandler::SimpleQuery(const std::string& query, std
 ProtocolHandler::Step ProtocolHandler::RunPiece(std::string* out) {
   for (; piece_ < pieces_.size(); ++piece_) {
     const Piece& piece = pieces_[piece_];
-    absl::StatusOr<Answer> answer = Run(Classify(piece.text), piece.text, nullptr);
+    absl::StatusOr<Answer> answer = Run(Classify(piece.text), piece.text, nullptr, nullptr);
     if (!answer.ok()) {
       AppendError(answer.status(), query_, piece.offset, out);
       break;
     }
     if (!answer->notice.empty()) AppendNoticeResponse({"NOTICE", "00000", answer->notice, {}, ""}, out);
-    if (answer->result.columns.empty()) {
+    if (answer->columns.empty()) {
       AppendCommandComplete(answer->tag, out);
       continue;
     }
     simple_portal_ = Portal{};
-    simple_portal_.columns = *DescribeColumns(answer->result.columns, {});
-    simple_portal_.result = std::move(answer->result);
+    simple_portal_.columns = *DescribeColumns(answer->columns, {});
+    simple_portal_.table = true;
+    simple_portal_.rows = std::move(answer->rows);
     simple_portal_.tag = std::move(answer->tag);
     AppendRowDescription(simple_portal_.columns, out);
     return FinishSimpleRows(out);
@@ -271,7 +272,7 @@ ProtocolHandler::Step ProtocolHandler::FinishSimpleRows(std::string* out) {
     AppendReadyForQuery(status(), out);
     return Step::kDone;
   }
-  if (!AppendRows(&simple_portal_, simple_portal_.result.rows.size(), out)) {
+  if (!AppendRows(&simple_portal_, simple_portal_.rows.ends.size(), out)) {
     resume_ = [this](std::string* o) { return FinishSimpleRows(o); };
     return Step::kMore;
   }
@@ -282,19 +283,33 @@ ProtocolHandler::Step ProtocolHandler::FinishSimpleRows(std::string* out) {
 }
 
 bool ProtocolHandler::AppendRows(Portal* portal, size_t end, std::string* out) {
-  const std::vector<std::vector<internal::Cell>>& rows = portal->result.rows;
+  const EncodedRows& rows = portal->rows;
   while (portal->next_row < end) {
     if (out->size() >= kChunkBytes) return false;
-    const std::vector<internal::Cell>& row = rows[portal->next_row++];
-    AppendDataRow(row.size(), [&](size_t c, std::string* o) { return AppendCell(row[c], portal->columns[c], o); }, out);
+    // As many whole rows as the chunk holds (at least one).
+    const size_t from = portal->next_row == 0 ? 0 : rows.ends[portal->next_row - 1];
+    size_t last = portal->next_row + 1;
+    while (last < end && rows.ends[last] - from + out->size() <= kChunkBytes) ++last;
+    out->append(rows.bytes, from, rows.ends[last - 1] - from);
+    portal->next_row = last;
   }
   return true;
+}
+
+void ProtocolHandler::EncodeCells(const internal::Result& r, const std::vector<ColumnDescription>& columns,
+                                  EncodedRows* rows) {
+  for (const std::vector<internal::Cell>& row : r.rows) {
+    AppendDataRow(
+        row.size(), [&](size_t c, std::string* o) { return AppendCell(row[c], columns[c], o); }, &rows->bytes);
+    rows->ends.push_back(rows->bytes.size());
+  }
 }
 
 // --- running one statement ---
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& command, std::string_view text,
-                                                             const internal::StatementParams* params) {
+                                                             const internal::StatementParams* params,
+                                                             const std::vector<ColumnDescription>* columns) {
   using Kind = Command::Kind;
   using SKind = internal::Statement::Kind;
   if (failed_ && command.kind != Kind::kRollback && command.kind != Kind::kCommit) {
@@ -356,20 +371,22 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
     case Kind::kShow: {
       absl::StatusOr<internal::Result> shown = Show(command);
       if (!shown.ok()) return shown.status();
-      a.result = *std::move(shown);
+      EncodeCells(*shown, columns != nullptr ? *columns : *DescribeColumns(shown->columns, {}), &a.rows);
+      a.columns = std::move(shown->columns);
       a.tag = "SHOW";
       return a;
     }
     case Kind::kHindsight:
       break;
   }
-  absl::StatusOr<Answer> answer = RunHindsight(text, params);
+  absl::StatusOr<Answer> answer = RunHindsight(text, params, columns);
   if (!answer.ok()) failed_ = session_.in_transaction();
   return answer;
 }
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::string_view text,
-                                                                      const internal::StatementParams* params) {
+                                                                      const internal::StatementParams* params,
+                                                                      const std::vector<ColumnDescription>* columns) {
   absl::StatusOr<internal::Statement> st = internal::ParseStatement(text, params);
   if (!st.ok()) return st.status();
   if (read_only_ && IsWrite(st->kind)) {
@@ -382,16 +399,25 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::strin
   }
   cancel_->store(false);
   const bool autocommit = !session_.in_transaction();
-  absl::StatusOr<internal::Result> r = session_.Execute(*st);
-  if (!r.ok()) return r.status();
+  // A read's rows become protocol messages as they are found.
+  const std::vector<ColumnDescription> text_columns =
+      columns == nullptr ? *DescribeColumns(internal::Session::ColumnsOf(*st), {}) : std::vector<ColumnDescription>{};
+  const std::vector<ColumnDescription>& formats = columns != nullptr ? *columns : text_columns;
   Answer a;
-  a.tag = TagOf(*st, *r);
+  const internal::Session::RowConsumer encode = [&](const Row& row) {
+    AppendRowMessage(row, formats, &a.rows.bytes);
+    a.rows.ends.push_back(a.rows.bytes.size());
+  };
+  absl::StatusOr<internal::Result> r = session_.Execute(*st, &encode);
+  if (!r.ok()) return r.status();
+  EncodeCells(*r, formats, &a.rows);
+  a.columns = std::move(r->columns);
+  a.tag = TagOf(*st, a.rows.ends.size());
   if ((IsWrite(st->kind) && autocommit) || st->kind == internal::Statement::Kind::kCommit) a.notice = r->message;
   if (!r->note.empty()) a.notice = r->note;
   if (st->kind == internal::Statement::Kind::kHelp) {
     a.notice = "help: see docs/query-language.md, or type 'help' in hindsight shell";
   }
-  a.result = std::move(*r);
   return a;
 }
 
@@ -549,7 +575,7 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
   Portal& portal = it->second;
   if (!portal.executed) {
     const Prepared& p = *portal.prepared;
-    absl::StatusOr<Answer> answer = Run(p.command, p.text, &portal.params);
+    absl::StatusOr<Answer> answer = Run(p.command, p.text, &portal.params, &portal.columns);
     if (!answer.ok()) {
       AppendError(answer.status(), p.text, 0, out);
       skip_until_sync_ = true;
@@ -562,13 +588,14 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
       return Step::kDone;
     }
     portal.tag = std::move(answer->tag);
-    portal.result = std::move(answer->result);
-    if (portal.result.columns.empty()) {
+    portal.table = !answer->columns.empty();
+    portal.rows = std::move(answer->rows);
+    if (!portal.table) {
       AppendCommandComplete(portal.tag, out);
       return Step::kDone;
     }
   }
-  const size_t rows = portal.result.rows.size();
+  const size_t rows = portal.rows.ends.size();
   const size_t end = e.max_rows > 0 ? std::min(rows, portal.next_row + static_cast<size_t>(e.max_rows)) : rows;
   return SendPortalRows(e.portal, end, out);
 }
@@ -586,7 +613,7 @@ ProtocolHandler::Step ProtocolHandler::SendPortalRows(const std::string& name, s
     resume_ = [this, name, end](std::string* o) { return SendPortalRows(name, end, o); };
     return Step::kMore;
   }
-  if (portal.next_row < portal.result.rows.size()) {
+  if (portal.next_row < portal.rows.ends.size()) {
     AppendPortalSuspended(out);
   } else {
     AppendCommandComplete(portal.tag, out);

@@ -68,20 +68,27 @@ class ProtocolHandler {
     Command command;
     std::vector<std::string> columns;  // what Execute will answer
   };
+  // An answer's rows as DataRow messages, encoded when the statement ran.
+  struct EncodedRows {
+    std::string bytes;
+    std::vector<size_t> ends;  // where each row's message ends in `bytes`
+  };
   struct Portal {
     std::shared_ptr<const Prepared> prepared;
     internal::StatementParams params;
     std::vector<int16_t> result_formats;
     bool executed = false;
-    internal::Result result;
+    bool table = false;  // the statement answers rows (after a RowDescription)
+    EncodedRows rows;
     std::vector<ColumnDescription> columns;
     size_t next_row = 0;
     std::string tag;
   };
   struct Answer {
-    internal::Result result;  // columns empty: no rows
-    std::string tag;          // "SELECT 3", "BEGIN", ...
-    std::string notice;       // a NOTICE before the tag, if any
+    std::vector<std::string> columns;  // empty: no rows
+    EncodedRows rows;
+    std::string tag;     // "SELECT 3", "BEGIN", ...
+    std::string notice;  // a NOTICE before the tag, if any
   };
 
   Step SimpleQuery(const std::string& query, std::string* out);
@@ -94,14 +101,21 @@ class ProtocolHandler {
   Step SendPortalRows(const std::string& name, size_t end, std::string* out);
   void CloseMessage(const Close& c, std::string* out);
 
-  // Runs one statement, with the transaction rules above.
-  absl::StatusOr<Answer> Run(const Command& command, std::string_view text, const internal::StatementParams* params);
-  absl::StatusOr<Answer> RunHindsight(std::string_view text, const internal::StatementParams* params);
+  // Runs one statement, with the transaction rules above; its rows are
+  // encoded in the formats of `columns` (nullptr: all text).
+  absl::StatusOr<Answer> Run(const Command& command, std::string_view text, const internal::StatementParams* params,
+                             const std::vector<ColumnDescription>* columns);
+  absl::StatusOr<Answer> RunHindsight(std::string_view text, const internal::StatementParams* params,
+                                      const std::vector<ColumnDescription>* columns);
   absl::StatusOr<std::vector<std::string>> ColumnsOf(const Command& command, std::string_view text) const;
 
   // Appends the rows of `portal` from next_row up to `end`; false when the
   // chunk filled first.
-  bool AppendRows(Portal* portal, size_t end, std::string* out);
+  static bool AppendRows(Portal* portal, size_t end, std::string* out);
+  // Appends the rows of `r` to `rows`, each cell in the format of its
+  // column.
+  static void EncodeCells(const internal::Result& r, const std::vector<ColumnDescription>& columns,
+                          EncodedRows* rows);
   void AppendError(const absl::Status& status, std::string_view query, size_t offset, std::string* out);
 
   // The (column, value) pairs of SHOW hindsight_status.

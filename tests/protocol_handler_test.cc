@@ -7,6 +7,8 @@
 #include "hindsight/db.h"
 #include "server/pg_types.h"
 #include "server/protocol_handler.h"
+#include "query/session.h"
+#include "query/statement.h"
 #include "test_util.h"
 
 namespace hindsight::server {
@@ -138,6 +140,47 @@ TEST_F(ProtocolHandlerTest, AnErrorInABlockFailsItUntilRollback) {
   EXPECT_TRUE(absl::StrContains(Query("COMMIT"), "ROLLBACK"));
   EXPECT_EQ(handler_->status(), 'I');
   EXPECT_TRUE(absl::StrContains(Query("count * * *"), std::string("\x00\x00\x00\x01" "0", 5)));
+}
+
+// The DataRow messages of `out`, concatenated.
+std::string DataRows(const std::string& out) {
+  std::string rows;
+  for (size_t i = 0; i + 5 <= out.size();) {
+    const auto* p = reinterpret_cast<const unsigned char*>(out.data() + i + 1);
+    const size_t n = 1 + (uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]);
+    if (out[i] == 'D') rows.append(out, i, n);
+    i += n;
+  }
+  return rows;
+}
+
+// Reads hand their rows to the server as they are found, encoded at once;
+// every other answer goes through cells. Both give the same messages, over
+// several chunks too.
+TEST_F(ProtocolHandlerTest, ReadRowsEncodedAsFoundEqualTheirCells) {
+  std::string writes;
+  for (int i = 0; i < 3000; ++i) {
+    absl::StrAppend(&writes, "assert S", i % 40, " p", i % 3, " O", i, " = ", i % 7 == 0 ? "\"t\"" : std::to_string(i),
+                    " from ", 1990 + i % 30, i % 5 == 0 ? absl::StrCat(" to ", 2021 + i % 4) : "", ";");
+  }
+  Query(writes);
+  internal::Session session(db_.get());
+  for (const char* text : {"* * *", "* * * at 2000", "S1 * *", "* p1 * limit 10", "* * * during [2019, 2022) limit 500",
+                           "* p2 * overlaps [2010, 2011)", "Nobody * *", "count * * *", "* * * as of tx 1"}) {
+    SCOPED_TRACE(text);
+    const absl::StatusOr<internal::Statement> st = internal::ParseStatement(text);
+    ASSERT_TRUE(st.ok()) << st.status();
+    const absl::StatusOr<internal::Result> cells = session.Execute(*st);
+    ASSERT_TRUE(cells.ok()) << cells.status();
+    const std::vector<ColumnDescription> columns = *DescribeColumns(cells->columns, {});
+    std::string expected;
+    for (const std::vector<internal::Cell>& row : cells->rows) {
+      AppendDataRow(row.size(), [&](size_t c, std::string* o) { return AppendCell(row[c], columns[c], o); }, &expected);
+    }
+    const std::string got = Query(text);
+    EXPECT_EQ(DataRows(got), expected);
+    EXPECT_TRUE(absl::StrContains(got, absl::StrCat("SELECT ", cells->rows.size()))) << cells->rows.size();
+  }
 }
 
 TEST_F(ProtocolHandlerTest, TheExtendedProtocolBindsParametersAndPagesRows) {

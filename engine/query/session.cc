@@ -135,18 +135,19 @@ size_t Session::ContractColumnsOf(const Statement& st) {
   return 0;
 }
 
-absl::StatusOr<Result> Session::Execute(const Statement& st) {
+absl::StatusOr<Result> Session::Execute(const Statement& st, const RowConsumer* rows) {
   using Kind = Statement::Kind;
   switch (st.kind) {
     case Kind::kRead:
+      return Read(st, rows);
     case Kind::kCount:
-      return Read(st);
+      return Read(st, nullptr);
     case Kind::kTimeline: {
       // Every segment (or history row) of the pattern in the window: the
       // limit counts the chart's keys.
       Statement all = st;
       all.limit.reset();
-      return st.timeline_history ? History(all) : Read(all);
+      return st.timeline_history ? History(all) : Read(all, nullptr);
     }
     case Kind::kHistory:
       return History(st);
@@ -197,27 +198,42 @@ absl::StatusOr<Result> Session::Execute(const Statement& st) {
   return absl::InternalError("unknown statement");
 }
 
-absl::StatusOr<Result> Session::Read(const Statement& st) {
+absl::StatusOr<Result> Session::Read(const Statement& st, const RowConsumer* consumer) {
   Query q = st.query;
   if (st.relation != Relation::kNone) q.valid = ValidTimeClause::All();
   // Without a relation to filter by, the scan itself can stop at the limit.
-  absl::StatusOr<std::vector<Row>> rows = CollectRows(q, st.relation == Relation::kNone ? RowsToRead(st) : SIZE_MAX);
-  if (!rows.ok()) return rows.status();
+  const size_t scan_max = st.relation == Relation::kNone ? RowsToRead(st) : SIZE_MAX;
+  const bool counting = st.kind == Statement::Kind::kCount;
+  const size_t keep = counting || !st.limit ? SIZE_MAX : static_cast<size_t>(*st.limit);
   Result r;
+  size_t scanned = 0;
   size_t count = 0;
-  for (Row& row : *rows) {
-    if (!RelationHolds(st.relation, row.valid, st.relation_interval, st.relation_point)) continue;
-    ++count;
-    if (st.kind != Statement::Kind::kCount) r.rows.push_back(RowCells(std::move(row)));
-  }
-  if (st.kind == Statement::Kind::kCount) {
+  const absl::Status s = db_->Scan(q, [&](Row& row) {
+    ++scanned;
+    if (RelationHolds(st.relation, row.valid, st.relation_interval, st.relation_point)) {
+      if (count == keep) {  // one row past the limit: the answer leaves rows out
+        r.limited = true;
+        return false;
+      }
+      ++count;
+      if (counting) {
+      } else if (consumer != nullptr) {
+        (*consumer)(row);
+      } else {
+        r.rows.push_back(RowCells(std::move(row)));
+      }
+    }
+    return scanned < scan_max && !cancelled();
+  });
+  if (cancelled()) return Cancelled();
+  if (!s.ok()) return s;
+  if (counting) {
     r.columns = {"count"};
     r.rows.push_back({Cell::Text(absl::StrCat(count))});
     return r;
   }
   r.columns = kRowColumns;
-  ApplyLimit(st, &r);
-  if (r.rows.empty()) r.note = UnknownNames(st.query.pattern);
+  if (count == 0) r.note = UnknownNames(st.query.pattern);
   return r;
 }
 

@@ -5,6 +5,7 @@
 #define HINDSIGHT_QUERY_SESSION_H_
 
 #include <atomic>
+#include <functional>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -48,11 +49,18 @@ class Session {
   // for `since` (nullptr: the system clock).
   explicit Session(Database* db, Clock* clock = nullptr);
 
+  // Receives the rows of a read one at a time, in answer order.
+  using RowConsumer = std::function<void(const Row&)>;
+
   // Runs one statement. Help and timeline statements are the caller's to
   // render: Execute answers them with the rows they need (timeline: every
-  // segment of the pattern). Errors: InvalidArgument for a statement the
-  // database rejects (the transaction then is discarded, nothing written).
-  absl::StatusOr<Result> Execute(const Statement& st);
+  // segment of the pattern). With `rows`, a read (Statement::Kind::kRead)
+  // hands its rows to it as it finds them instead of keeping them as cells
+  // in the Result (whose rows then stay empty; on an error some rows may
+  // have been handed over already). Errors: InvalidArgument for a statement
+  // the database rejects (the transaction then is discarded, nothing
+  // written).
+  absl::StatusOr<Result> Execute(const Statement& st, const RowConsumer* rows = nullptr);
 
   // The columns Execute answers `st` with (none for writes and transaction
   // control), known before it runs.
@@ -70,7 +78,7 @@ class Session {
   void set_cancel_flag(const std::atomic<bool>* flag) { cancel_ = flag; }
 
  private:
-  absl::StatusOr<Result> Read(const Statement& st);
+  absl::StatusOr<Result> Read(const Statement& st, const RowConsumer* consumer);
   absl::StatusOr<Result> History(const Statement& st);
   absl::StatusOr<Result> Changes(const Statement& st);
   absl::StatusOr<Result> Since(const Statement& st);
