@@ -77,6 +77,13 @@ std::string OpenSslError() {
   return text;
 }
 
+// Bounds each blocking read of the socket (0: no bound): during start-up,
+// so that a TLS handshake that stalls ends too.
+void SetReceiveTimeout(int fd, std::chrono::seconds timeout) {
+  const timeval tv{static_cast<time_t>(timeout.count()), 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+}
+
 struct SslFree {
   void operator()(SSL* ssl) const { SSL_free(ssl); }
 };
@@ -491,6 +498,7 @@ void Connection::Greet(const StartupPacket& startup) {
   }
   if (!Authenticate(user, &read_only)) return;
   deadline_.reset();
+  SetReceiveTimeout(fd_, std::chrono::seconds(0));
   if (const std::optional<uint64_t> awaited = AwaitedTransaction(startup.params); awaited) {
     // Read-your-writes across cluster nodes, from the first statement.
     if (absl::Status s = server_->db()->AwaitTransaction(*awaited, kStartupAwait); !s.ok()) {
@@ -515,6 +523,7 @@ void Connection::Greet(const StartupPacket& startup) {
 
 void Connection::Run() {
   deadline_ = Clock::now() + kStartupTimeout;
+  SetReceiveTimeout(fd_, kStartupTimeout);
   if (std::optional<StartupPacket> startup = Startup(); startup) Greet(*startup);
   ssl_.reset();
   std::lock_guard lock(fd_mu_);
