@@ -254,7 +254,6 @@ ProtocolHandler::Step ProtocolHandler::RunPiece(std::string* out) {
     }
     simple_portal_ = Portal{};
     simple_portal_.columns = *DescribeColumns(answer->columns, {});
-    simple_portal_.table = true;
     simple_portal_.rows = std::move(answer->rows);
     simple_portal_.tag = std::move(answer->tag);
     AppendRowDescription(simple_portal_.columns, out);
@@ -588,9 +587,8 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
       return Step::kDone;
     }
     portal.tag = std::move(answer->tag);
-    portal.table = !answer->columns.empty();
     portal.rows = std::move(answer->rows);
-    if (!portal.table) {
+    if (answer->columns.empty()) {
       AppendCommandComplete(portal.tag, out);
       return Step::kDone;
     }

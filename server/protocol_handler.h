@@ -78,7 +78,6 @@ class ProtocolHandler {
     internal::StatementParams params;
     std::vector<int16_t> result_formats;
     bool executed = false;
-    bool table = false;  // the statement answers rows (after a RowDescription)
     EncodedRows rows;
     std::vector<ColumnDescription> columns;
     size_t next_row = 0;

@@ -217,6 +217,7 @@ absl::StatusOr<Result> Session::Read(const Statement& st, const RowConsumer* con
       }
       ++count;
       if (counting) {
+        // counted only
       } else if (consumer != nullptr) {
         (*consumer)(row);
       } else {
