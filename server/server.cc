@@ -39,9 +39,6 @@ using Clock = std::chrono::steady_clock;
 
 // How long a client that asks for hindsight.await_tx at start-up waits.
 constexpr absl::Duration kStartupAwait = absl::Seconds(10);
-// A client gets this long to finish start-up and authentication
-// (PostgreSQL's authentication_timeout).
-constexpr auto kStartupTimeout = std::chrono::seconds(60);
 // Connections beyond --max-connections that may be in start-up at once
 // (clients not yet admitted, cancel requests); past that a new connection
 // is refused before it is read.
@@ -522,8 +519,9 @@ void Connection::Greet(const StartupPacket& startup) {
 }
 
 void Connection::Run() {
-  deadline_ = Clock::now() + kStartupTimeout;
-  SetReceiveTimeout(fd_, kStartupTimeout);
+  const std::chrono::seconds timeout = server_->options().authentication_timeout;
+  deadline_ = Clock::now() + timeout;
+  SetReceiveTimeout(fd_, timeout);
   if (std::optional<StartupPacket> startup = Startup(); startup) Greet(*startup);
   ssl_.reset();
   std::lock_guard lock(fd_mu_);

@@ -37,6 +37,10 @@ struct ServerOptions {
   // A client that leaves a transaction open and idle this long is
   // disconnected (its transaction rolled back); 0: never.
   std::chrono::seconds idle_in_transaction_timeout{600};
+  // A client that has not finished start-up (TLS included) and
+  // authentication this long after connecting is disconnected
+  // (PostgreSQL's authentication_timeout).
+  std::chrono::seconds authentication_timeout{60};
   // On shutdown, running statements get this long to finish, then are
   // cancelled.
   std::chrono::seconds shutdown_grace{10};

@@ -16,6 +16,7 @@ constexpr char kHelp[] =
     "usage: hindsight serve [--listen HOST:PORT] [--users FILE] [--tls-cert FILE --tls-key FILE\n"
     "                       [--require-tls]] [--max-connections N]\n"
     "                       [--idle-in-transaction-timeout SECONDS]\n"
+    "                       [--authentication-timeout SECONDS]\n"
     "                       [--nats URL[,URL...] [--stream NAME] [--replicas N]] DB_DIR\n"
     "\n"
     "Serves the database in DB_DIR (creating it if needed) over the PostgreSQL wire\n"
@@ -36,6 +37,10 @@ constexpr char kHelp[] =
     "  --idle-in-transaction-timeout SECONDS\n"
     "                          disconnect a client idle inside a transaction this long,\n"
     "                          rolling it back (default 600; 0: never)\n"
+    "  --authentication-timeout SECONDS\n"
+    "                          disconnect a client that has not finished start-up,\n"
+    "                          TLS and authentication this long after connecting\n"
+    "                          (default 60)\n"
     "\n"
     "A node of a cluster (docs/cluster.md): with --nats the database is an index of\n"
     "a transaction log on a NATS JetStream stream that every node follows; commits\n"
@@ -77,7 +82,7 @@ absl::StatusOr<std::unique_ptr<Database>> StartNode(std::unique_ptr<Database> db
 
 int RunServe(const Args& args) {
   CommandLine cl("serve", kHelp);
-  std::string listen = "127.0.0.1:5433", max_connections = "100", idle_timeout = "600";
+  std::string listen = "127.0.0.1:5433", max_connections = "100", idle_timeout = "600", auth_timeout = "60";
   server::ServerOptions options;
   cl.Value("--listen", &listen);
   cl.Value("--users", &options.users_file);
@@ -86,6 +91,7 @@ int RunServe(const Args& args) {
   cl.Flag("--require-tls", &options.require_tls);
   cl.Value("--max-connections", &max_connections);
   cl.Value("--idle-in-transaction-timeout", &idle_timeout);
+  cl.Value("--authentication-timeout", &auth_timeout);
   std::string nats, replicas = "3";
   cluster::JetStreamOptions log_options;
   cl.Value("--nats", &nats);
@@ -105,6 +111,12 @@ int RunServe(const Args& args) {
     cl.Error(absl::StrCat("--idle-in-transaction-timeout takes seconds, not '", idle_timeout, "'"));
     return kExitUsage;
   }
+  int64_t auth_seconds = 0;
+  if (!absl::SimpleAtoi(auth_timeout, &auth_seconds) || auth_seconds < 1 || auth_seconds > 600) {
+    cl.Error(absl::StrCat("--authentication-timeout takes seconds from 1 to 600, not '", auth_timeout, "'"));
+    return kExitUsage;
+  }
+  options.authentication_timeout = std::chrono::seconds(auth_seconds);
   if (!absl::SimpleAtoi(replicas, &log_options.replicas) || log_options.replicas < 1 || log_options.replicas > 5) {
     cl.Error(absl::StrCat("--replicas takes a number from 1 to 5, not '", replicas, "'"));
     return kExitUsage;

@@ -354,9 +354,19 @@ def test_users_passwords_read_only_and_tls():
     r = run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
              '-subj', '/CN=127.0.0.1'])
     assert r.returncode == 0, r.stderr
-    server = Server(new_db('users'), '--users', users, '--tls-cert', cert, '--tls-key', key, '--require-tls')
+    server = Server(new_db('users'), '--users', users, '--tls-cert', cert, '--tls-key', key, '--require-tls',
+                    '--authentication-timeout', '1')
     try:
         assert 'loopback' not in server.ready_line, server.ready_line
+        # A client that asks for TLS, then never starts the handshake, is
+        # disconnected after the authentication timeout.
+        stalled = socket.create_connection(('127.0.0.1', server.port), timeout=10)
+        stalled.sendall(struct.pack('!II', 8, 80877103))
+        assert stalled.recv(1) == b'S'
+        start = time.time()
+        assert stalled.recv(4096) == b'', 'a stalled TLS handshake got an answer'
+        assert time.time() - start < 5, 'a stalled TLS handshake was kept %.1f s' % (time.time() - start)
+        stalled.close()
         ok = psql(server, '-c', 'count * * *', user='alice', env={'PGPASSWORD': 'wonderland'},
                   dsn_extra={'sslmode': 'require'})
         assert ok.returncode == 0 and '35' in ok.stdout, ok.stderr
@@ -392,8 +402,19 @@ def test_connection_limits_vanishing_and_slow_clients():
     assert run([os.path.join(os.path.dirname(TOOL), '..', 'bench', 'workload', 'hindsight-workload'), '--keys',
                 '20000', '--queries', '10', '--out', wl]).returncode == 0
     assert run([TOOL, 'import', '--bulk', db, os.path.join(wl, 'ops.tsv')]).returncode == 0
-    server = Server(db, '--max-connections', '3', '--idle-in-transaction-timeout', '2')
+    server = Server(db, '--max-connections', '3', '--idle-in-transaction-timeout', '2',
+                    '--authentication-timeout', '1')
     try:
+        # Clients that stall in start-up (silent, or half a start-up packet)
+        # are disconnected after the authentication timeout.
+        silent = socket.create_connection(('127.0.0.1', server.port), timeout=10)
+        half = socket.create_connection(('127.0.0.1', server.port), timeout=10)
+        half.sendall(struct.pack('!I', 40) + b'\x00\x03')
+        start = time.time()
+        for stalled in (silent, half):
+            assert stalled.recv(4096) == b'', 'a stalled client got an answer'
+            stalled.close()
+        assert time.time() - start < 5, 'stalled clients were kept %.1f s' % (time.time() - start)
         a, b = psycopg2.connect(server.dsn()), psycopg2.connect(server.dsn())
         # A client that asks for big answers and never reads them.
         hog = raw_startup(server.port)
