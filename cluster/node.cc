@@ -208,10 +208,20 @@ absl::Status Node::AppendGroup(const std::vector<std::string>& records, uint64_t
     const std::vector<absl::StatusOr<TransactionLog::Appended>> answers = log_->AppendAll(
         rest, expected_last + *stored, *stored == 0 ? expected_attempt : attempt_ids[*stored - 1], rest_ids);
     // Each record names the one before it: one the log took means all
-    // before it are in too, answered or not.
+    // before it are in too, answered or not. A record the log says it
+    // stored elsewhere than after the one before it (a server that had lost
+    // entries took it) is not vouched for: its outcome is unknown.
     size_t in_log = 0;
     for (size_t i = 0; i < answers.size(); ++i) {
-      if (answers[i].ok()) in_log = i + 1;
+      if (!answers[i].ok()) continue;
+      if (answers[i]->id != expected_last + *stored + i + 1) {
+        const uint64_t assumed = expected_last + *stored + i + 1;
+        *stored += in_log;
+        *lost_answer = true;
+        return absl::UnavailableError(absl::StrCat("the log stored a record as entry ", answers[i]->id,
+                                                   ", not as entry ", assumed));
+      }
+      in_log = i + 1;
     }
     for (size_t i = in_log; i < answers.size(); ++i) *lost_answer |= absl::IsUnavailable(answers[i].status());
     *stored += in_log;
