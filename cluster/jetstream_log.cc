@@ -80,7 +80,9 @@ class JetStreamReader final : public LogReader {
 
   absl::StatusOr<LogEntry> Next(absl::Duration timeout) override {
     natsMsg* raw = nullptr;
-    const natsStatus s = natsSubscription_NextMsg(&raw, sub_, Millis(timeout));
+    // The client takes 0 as "only a message already received".
+    const int64_t wait = timeout <= absl::ZeroDuration() ? 0 : Millis(timeout);
+    const natsStatus s = natsSubscription_NextMsg(&raw, sub_, wait);
     if (s == NATS_TIMEOUT) return absl::DeadlineExceededError("no new entry");
     if (s != NATS_OK) return absl::UnavailableError(absl::StrCat("cannot read the stream: ", NatsError(s)));
     MsgPtr msg(raw);

@@ -130,9 +130,11 @@ class Node final : public Database {
   // The follower thread: reads the log from the entry after the last
   // applied one and applies what arrives, until stopped or an entry fails.
   void Follow();
-  // Applies `entries`, consecutive from the one after the last applied, as
-  // one group. An error here stops the follower.
-  absl::Status Apply(const std::vector<LogEntry>& entries);
+  // Applies `first` and the entries that follow it on `reader` as one
+  // group, planned as they arrive: up to NodeOptions::apply_group of them,
+  // while the log holds more (waiting a little for each), up to a gap, when
+  // `*reopen` asks for a new reader. An error here stops the follower.
+  absl::Status ApplyFrom(LogEntry first, LogReader* reader, bool* reopen);
   struct CommitRequest;
   // A transaction's record, ready to append as entry `id`.
   struct Prepared {

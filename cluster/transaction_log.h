@@ -33,7 +33,8 @@ struct LogEntry {
 class LogReader {
  public:
   virtual ~LogReader() = default;
-  // The next entry; DeadlineExceeded when none comes within `timeout`;
+  // The next entry; DeadlineExceeded when none comes within `timeout` (a
+  // zero timeout takes only an entry already here, without waiting);
   // Unavailable when the log cannot be reached (read again from a new
   // reader).
   virtual absl::StatusOr<LogEntry> Next(absl::Duration timeout) = 0;

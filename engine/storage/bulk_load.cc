@@ -62,7 +62,8 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, WriteMode mode,
   const auto write = [&]() -> absl::Status {
     *bytes_written += pending.bytes();
     const bool ingest = mode == WriteMode::kIngest || pending.bytes() > commit_ingest_bytes_;
-    const absl::Status s = ingest ? Ingest(&pending, previous) : WriteGroup(&pending, previous, /*whole_buckets=*/true);
+    const absl::Status s = ingest ? Ingest(&pending, previous)
+                                  : WriteGroup(&pending, previous, pending.bytes() >= kWholeBucketsFromBytes);
     if (!s.ok()) {
       undo_names();
       return s;

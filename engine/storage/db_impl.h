@@ -134,7 +134,11 @@ class DbImpl final : public Database {
   // How PlanInGroups writes a group: kIngest, as table files ingested at
   // once (groups of bulk_load_bytes_); kWriteBatch, as one write batch
   // (groups of group_commit_bytes_), or ingested when it holds over
-  // commit_ingest_bytes_.
+  // commit_ingest_bytes_. A write batch of kWholeBucketsFromBytes or more
+  // writes its changed slice buckets whole; a smaller one (a cluster node
+  // applying an entry or two) as merge operands, as a Commit does: reading
+  // and rewriting a bucket costs milliseconds.
+  static constexpr size_t kWholeBucketsFromBytes = size_t{1} << 20;
   enum class WriteMode { kWriteBatch, kIngest };
   // Plans the transactions of `next` in turn over pending writes and
   // writes them whenever they hold more than a group's bytes, and at the
