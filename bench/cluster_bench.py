@@ -125,13 +125,14 @@ def main():
                          '%.0f (%.2f / %.2f)' % (c[0], c[1], c[2]), '%.0f (%.2f / %.2f)' % (s[0], s[1], s[2]),
                          'cluster node vs single node, both synced'))
 
-        # Follower lag at up to 1,000 commits a second through node 1: 16
-        # clients, since one client's commit takes a few milliseconds.
+        # Follower lag at up to 1,000 commits a second through node 1: 32
+        # clients, since a commit takes a few milliseconds (with 16, pgbench
+        # falls behind its schedule).
         p1, p2 = Poller(node1), Poller(node2)
         p1.start()
         p2.start()
         rated = write_scripts(work, 'rated', ['\\set r random(1, 1000000000)\nassert lag :client_id :r = 1'])
-        args = ['pgbench', '-n', '-h', '127.0.0.1', '-p', str(node1), '-U', 'bench', '-c', '16', '-j', '2',
+        args = ['pgbench', '-n', '-h', '127.0.0.1', '-p', str(node1), '-U', 'bench', '-c', '32', '-j', '2',
                 '-T', str(a.seconds * 2), '-R', '1000', '-f', rated[0], 'postgres']
         r = subprocess.run(args, capture_output=True, text=True)
         time.sleep(1)
