@@ -2,6 +2,8 @@
 #include <libpq-fe.h>
 
 #include <cstdio>
+#include <string>
+#include <vector>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -56,8 +58,43 @@ std::unique_ptr<Database> OpenIdle(const CommandLine& cl, const std::string& dir
   return *std::move(db);
 }
 
-// Puts every transaction of `db` on `log`, which must be empty.
+// Appends `records`, transactions `first_id` on, as entries of the same
+// ids (attempt ids `prefix` + id): sent back to back, the ones unanswered
+// sent again (as the same attempts, so none is stored twice), up to 20
+// times.
+absl::Status AppendBatch(cluster::TransactionLog* log, const std::vector<std::string>& records, uint64_t first_id,
+                         const std::string& prefix) {
+  size_t stored = 0;
+  absl::Status why = absl::OkStatus();
+  for (int attempt = 0; attempt < 20 && stored < records.size(); ++attempt) {
+    const uint64_t last = first_id + stored - 1;
+    std::vector<std::string> rest(records.begin() + stored, records.end());
+    std::vector<std::string> attempt_ids;
+    for (size_t i = 0; i < rest.size(); ++i) attempt_ids.push_back(absl::StrCat(prefix, last + 1 + i));
+    const std::vector<absl::StatusOr<cluster::TransactionLog::Appended>> answers =
+        log->AppendAll(rest, last, absl::StrCat(prefix, last), attempt_ids);
+    size_t k = 0;
+    for (; k < answers.size() && answers[k].ok(); ++k) {
+      if (answers[k]->id != last + 1 + k) {
+        return absl::DataLossError(absl::StrCat("transaction ", last + 1 + k, " was stored as entry ",
+                                                answers[k]->id, ": another writer uses the stream"));
+      }
+    }
+    stored += k;
+    if (stored == records.size()) break;
+    why = answers[k].status();
+    // A refused record after an unanswered one: sent again with it.
+    if (!absl::IsUnavailable(why) && !absl::IsAborted(why)) break;
+  }
+  if (stored == records.size()) return absl::OkStatus();
+  return absl::Status(why.code(), absl::StrCat("transaction ", first_id + stored, ": ", why.message()));
+}
+
+// Puts every transaction of `db` on `log`, which must be empty, in
+// batches sent back to back.
 absl::Status Publish(const Database& db, cluster::TransactionLog* log) {
+  constexpr size_t kBatchRecords = 1024;
+  constexpr size_t kBatchBytes = size_t{16} << 20;
   absl::StatusOr<uint64_t> last = log->LastId();
   if (!last.ok()) return last.status();
   if (*last != 0) {
@@ -67,29 +104,36 @@ absl::Status Publish(const Database& db, cluster::TransactionLog* log) {
   const std::string prefix = absl::StrCat("init-", absl::ToUnixNanos(absl::Now()), "-");
   absl::Status status = absl::OkStatus();
   const TransactionInfo newest = db.LastTransaction();
+  std::vector<std::string> batch;
+  size_t batch_bytes = 0;
+  uint64_t published = 0;
+  const auto send = [&] {
+    status = AppendBatch(log, batch, published + 1, prefix);
+    if (!status.ok()) return false;
+    // Progress at each 10,000 passed.
+    if ((published + batch.size()) / 10000 > published / 10000) {
+      std::fprintf(stderr, "published %llu of %llu transactions\n",
+                   static_cast<unsigned long long>(published + batch.size()),
+                   static_cast<unsigned long long>(newest.id));
+    }
+    published += batch.size();
+    batch.clear();
+    batch_bytes = 0;
+    return true;
+  };
   absl::Status scan = db.ScanLog(1, [&](const TransactionInfo& info, const Transaction& txn) {
-    const std::string record = EncodeLogRecord({info, txn});
+    std::string record = EncodeLogRecord({info, txn});
     if (record.size() > log->max_record_bytes()) {
       status = absl::InvalidArgumentError(absl::StrCat("transaction ", info.id, " is ", record.size(),
                                                        " bytes as a log record, over the ", log->max_record_bytes(),
                                                        " bytes the stream takes: raise the servers' max_payload"));
       return false;
     }
-    absl::StatusOr<cluster::TransactionLog::Appended> appended;
-    for (int attempt = 0; attempt < 20; ++attempt) {  // an unanswered append is retried as the same attempt
-      appended = log->Append(record, info.id - 1, absl::StrCat(prefix, info.id - 1), absl::StrCat(prefix, info.id));
-      if (!absl::IsUnavailable(appended.status())) break;
-    }
-    if (!appended.ok()) {
-      status = absl::Status(appended.status().code(),
-                            absl::StrCat("transaction ", info.id, ": ", appended.status().message()));
-      return false;
-    }
-    if (info.id % 10000 == 0) std::fprintf(stderr, "published %llu of %llu transactions\n",
-                                           static_cast<unsigned long long>(info.id),
-                                           static_cast<unsigned long long>(newest.id));
-    return true;
+    batch_bytes += record.size();
+    batch.push_back(std::move(record));
+    return batch.size() < kBatchRecords && batch_bytes < kBatchBytes ? true : send();
   });
+  if (scan.ok() && status.ok() && !batch.empty()) send();
   return scan.ok() ? status : scan;
 }
 
