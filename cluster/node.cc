@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <optional>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -139,72 +138,77 @@ void Node::Follow() {
     }
     last_entry = absl::Now();
     bool reopen = false;
-    if (absl::Status s = ApplyFrom(*std::move(entry), reader.get(), &reopen); !s.ok()) return Stop(s);
+    const std::vector<LogEntry> group = GatherGroup(*std::move(entry), applied + 1, reader.get(), &reopen);
+    if (!group.empty()) {
+      if (absl::Status s = Apply(group); !s.ok()) return Stop(s);
+    }
     if (reopen) reader.reset();
   }
 }
 
-absl::Status Node::ApplyFrom(LogEntry first, LogReader* reader, bool* reopen) {
-  const uint64_t first_id = db_->LastTransaction().id + 1;
-  uint64_t next = first_id;
-  absl::StatusOr<std::string> previous = AttemptOf(next - 1);
+std::vector<LogEntry> Node::GatherGroup(LogEntry first, uint64_t next, LogReader* reader, bool* reopen) const {
+  std::vector<LogEntry> group;
+  size_t bytes = 0;
+  absl::StatusOr<LogEntry> entry = std::move(first);
+  for (;;) {
+    const bool more_in_log = entry->later > 0;
+    if (entry->id > next) {  // a gap: read again from a new reader
+      *reopen = true;
+      break;
+    }
+    if (entry->id == next) {  // (an earlier one is applied already)
+      bytes += entry->record.size();
+      group.push_back(*std::move(entry));
+      ++next;
+    }
+    if (group.size() >= options_.apply_group || bytes >= options_.apply_group_bytes) break;
+    entry = reader->Next(more_in_log ? kCatchUpWait : absl::ZeroDuration());
+    if (!entry.ok()) {
+      *reopen = !absl::IsDeadlineExceeded(entry.status());
+      break;
+    }
+  }
+  return group;
+}
+
+absl::Status Node::Apply(const std::vector<LogEntry>& entries) {
+  absl::StatusOr<std::string> previous = AttemptOf(entries.front().id - 1);
   absl::Status damaged;  // an entry that cannot be applied
-  std::optional<LogEntry> arrived = std::move(first);
-  bool more_in_log = true;
   size_t taken = 0;
   LogRecord record;  // the transaction handed over last (valid until the next call)
-  // The entries in order as they arrive, each checked and decoded; the end
-  // of the group at a gap (read again from a new reader), or when none has
-  // arrived while the log holds no more.
+  // Each entry checked and decoded as the planner asks for it.
   const auto next_entry = [&]() -> absl::StatusOr<const Transaction*> {
-    while (taken < options_.apply_group) {
-      if (!arrived.has_value()) {
-        absl::StatusOr<LogEntry> entry = reader->Next(more_in_log ? kCatchUpWait : absl::ZeroDuration());
-        if (!entry.ok()) {
-          *reopen = !absl::IsDeadlineExceeded(entry.status());
-          return nullptr;
-        }
-        arrived = *std::move(entry);
-      }
-      LogEntry entry = *std::move(arrived);
-      arrived.reset();
-      more_in_log = entry.later > 0;
-      if (entry.id < next) continue;  // applied already
-      if (entry.id > next) {
-        *reopen = true;
-        return nullptr;
-      }
-      // A node that restarted does not know the attempt before its first
-      // entry; the start-up check compared that entry itself.
-      if (previous.ok() && entry.id > 1 && entry.previous_attempt_id != *previous) {
-        return damaged = absl::DataLossError(absl::StrCat(
-            "entry ", entry.id, " of the log follows an entry ", entry.id - 1,
-            " this node does not have: it applied an entry the log did not keep (a NATS server delivered it around "
-            "a leader change); re-seed this node from another node's checkpoint or an empty directory "
-            "(docs/cluster.md)"));
-      }
-      absl::StatusOr<LogRecord> decoded = DecodeLogRecord(entry.record);
-      if (!decoded.ok()) {
-        return damaged = absl::DataLossError(absl::StrCat("entry ", entry.id, ": ", decoded.status().message()));
-      }
-      if (decoded->info.id != entry.id) {
-        return damaged = absl::DataLossError(absl::StrCat("entry ", entry.id, " holds transaction ", decoded->info.id));
-      }
-      // Noted before it is written: a commit planned on the new last
-      // transaction names it. (If the group fails, the node stops.)
-      NoteApplied(entry.id, entry.attempt_id);
-      previous = std::move(entry.attempt_id);
-      record = *std::move(decoded);
-      ++next;
-      ++taken;
-      return &record.txn;
+    if (taken == entries.size()) return nullptr;
+    const LogEntry& entry = entries[taken];
+    // A node that restarted does not know the attempt before its first
+    // entry; the start-up check compared that entry itself.
+    if (previous.ok() && entry.id > 1 && entry.previous_attempt_id != *previous) {
+      return damaged = absl::DataLossError(absl::StrCat(
+          "entry ", entry.id, " of the log follows an entry ", entry.id - 1,
+          " this node does not have: it applied an entry the log did not keep (a NATS server delivered it around "
+          "a leader change); re-seed this node from another node's checkpoint or an empty directory "
+          "(docs/cluster.md)"));
     }
-    return nullptr;
+    absl::StatusOr<LogRecord> decoded = DecodeLogRecord(entry.record);
+    if (!decoded.ok()) {
+      return damaged = absl::DataLossError(absl::StrCat("entry ", entry.id, ": ", decoded.status().message()));
+    }
+    if (decoded->info.id != entry.id) {
+      return damaged = absl::DataLossError(absl::StrCat("entry ", entry.id, " holds transaction ", decoded->info.id));
+    }
+    // Noted before it is written: a commit planned on the new last
+    // transaction names it. (If the group fails, the node stops.)
+    NoteApplied(entry.id, entry.attempt_id);
+    previous = entry.attempt_id;
+    record = *std::move(decoded);
+    ++taken;
+    return &record.txn;
   };
   size_t committed = 0;
   const absl::Status s = db_->CommitAll(next_entry, &committed);
   if (s.ok() || !damaged.ok()) return s;
-  return absl::Status(s.code(), absl::StrCat("entry ", first_id + committed, " cannot be applied: ", s.message()));
+  return absl::Status(s.code(),
+                      absl::StrCat("entry ", entries.front().id + committed, " cannot be applied: ", s.message()));
 }
 
 absl::Status Node::AppendGroup(const std::vector<std::string>& records, uint64_t expected_last,

@@ -47,8 +47,11 @@ struct NodeOptions {
   // A commit the log has not acknowledged (or this node not applied) by
   // then fails with Unavailable: it may or may not be in the log.
   absl::Duration commit_timeout = absl::Seconds(10);
-  // The most log entries the node applies as one write batch and one sync.
+  // The most log entries, and about the most bytes of their records, the
+  // node applies as one group (one write batch and one sync, or table files
+  // ingested at once).
   size_t apply_group = 65536;
+  size_t apply_group_bytes = size_t{256} << 20;
 };
 
 // What `hindsight status` and SHOW hindsight_status report of a node.
@@ -130,11 +133,16 @@ class Node final : public Database {
   // The follower thread: reads the log from the entry after the last
   // applied one and applies what arrives, until stopped or an entry fails.
   void Follow();
-  // Applies `first` and the entries that follow it on `reader` as one
-  // group, planned as they arrive: up to NodeOptions::apply_group of them,
-  // while the log holds more (waiting a little for each), up to a gap, when
-  // `*reopen` asks for a new reader. An error here stops the follower.
-  absl::Status ApplyFrom(LogEntry first, LogReader* reader, bool* reopen);
+  // `first` and the entries that follow it on `reader`, from entry `next`
+  // on, as one group to apply: what has arrived and, while the log holds
+  // more, what arrives within a short wait for each, up to
+  // NodeOptions::apply_group entries or apply_group_bytes. Entries before
+  // `next` are skipped; at a gap, or when the reader fails, `*reopen` asks
+  // for a new reader.
+  std::vector<LogEntry> GatherGroup(LogEntry first, uint64_t next, LogReader* reader, bool* reopen) const;
+  // Applies `entries`, consecutive from the one after the last applied, as
+  // one group. An error here stops the follower.
+  absl::Status Apply(const std::vector<LogEntry>& entries);
   struct CommitRequest;
   // A transaction's record, ready to append as entry `id`.
   struct Prepared {
