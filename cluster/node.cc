@@ -341,15 +341,24 @@ void Node::CommitGroup(const std::vector<CommitRequest*>& group) {
     if (lost_answer) {
       for (size_t k = stored; k < prepared.size(); ++k) attempts.uncertain.insert(prepared[k].request);
     }
-    // The appended ones are answered once this node has applied them.
+    // The appended ones are answered once this node has applied them, if
+    // the entries applied are theirs: a server that acknowledged a record
+    // and then lost its leadership can have it replaced by another.
     if (stored > 0) {
       const absl::Status applied = db_->AwaitTransaction(expected_last + stored, time_left());
       for (size_t k = 0; k < stored; ++k) {
         const uint64_t id = expected_last + 1 + k;
-        answer(prepared[k].request,
-               applied.ok() ? db_->GetTransaction(id)
-                            : absl::UnavailableError(absl::StrCat("transaction ", id, " is in the log but not yet applied ",
-                                                                  "on this node: ", applied.message())));
+        if (!applied.ok()) {
+          answer(prepared[k].request,
+                 absl::UnavailableError(absl::StrCat("transaction ", id, " is in the log but not yet applied ",
+                                                     "on this node: ", applied.message())));
+        } else if (absl::StatusOr<std::string> kept = AttemptOf(id); kept.ok() && *kept == attempt_ids[k]) {
+          answer(prepared[k].request, db_->GetTransaction(id));
+        } else {
+          answer(prepared[k].request,
+                 MayOrMayNot(absl::UnavailableError(absl::StrCat(
+                     "the stream acknowledged the transaction as entry ", id, " but holds another there"))));
+        }
       }
       attempts.scanned = std::max(attempts.scanned, expected_last + stored);
     }

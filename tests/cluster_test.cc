@@ -354,6 +354,54 @@ TEST_F(ClusterTest, AnAppendWhoseAnswerWasLostIsAppliedOnce) {
   EXPECT_EQ(node->LastTransaction().id, 2u);
 }
 
+// A log that, at the first append, stores the record under another
+// attempt's id (as another writer's entry would be) and acknowledges it
+// as the caller's: what a NATS server that acknowledged a record and then
+// lost its leadership can leave.
+class StoringAnotherFirst final : public TransactionLog {
+ public:
+  explicit StoringAnotherFirst(std::unique_ptr<TransactionLog> log) : log_(std::move(log)) {}
+  absl::StatusOr<Appended> Append(std::string_view record, uint64_t expected_last,
+                                  const std::string& expected_last_attempt, const std::string& attempt_id) override {
+    const bool replace = !replaced_;
+    replaced_ = true;
+    return log_->Append(record, expected_last, expected_last_attempt, replace ? attempt_id + "-other" : attempt_id);
+  }
+  std::vector<absl::StatusOr<Appended>> AppendAll(const std::vector<std::string>& records, uint64_t expected_last,
+                                                  const std::string& expected_last_attempt,
+                                                  const std::vector<std::string>& attempt_ids) override {
+    std::vector<absl::StatusOr<Appended>> answers;
+    for (size_t i = 0; i < records.size(); ++i) {
+      answers.push_back(Append(records[i], expected_last + i, i == 0 ? expected_last_attempt : attempt_ids[i - 1],
+                               attempt_ids[i]));
+    }
+    return answers;
+  }
+  absl::StatusOr<uint64_t> LastId() override { return log_->LastId(); }
+  size_t max_record_bytes() const override { return log_->max_record_bytes(); }
+  absl::StatusOr<std::unique_ptr<cluster::LogReader>> Read(uint64_t first) override { return log_->Read(first); }
+  std::string description() const override { return log_->description(); }
+
+ private:
+  std::unique_ptr<TransactionLog> log_;
+  bool replaced_ = false;
+};
+
+TEST_F(ClusterTest, AnAcknowledgedAppendTheLogDidNotKeepIsNotReportedCommitted) {
+  ScratchDir dir;
+  std::unique_ptr<Node> node =
+      StartNode(dir.Sub("n"), "replaced", {}, std::make_unique<StoringAnotherFirst>(nats_->Log("replaced")));
+  ASSERT_NE(node, nullptr);
+  Transaction txn;
+  txn.Assert({"Ukraine", "relation", "Syria"}, Value::String("severed"), {0, kPosInf});
+  absl::StatusOr<TransactionInfo> info = node->Commit(txn);
+  EXPECT_TRUE(absl::IsUnavailable(info.status())) << info.status();
+  EXPECT_EQ(node->LastTransaction().id, 1u);  // the entry the log holds, applied
+  info = node->Commit(txn);
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->id, 2u);
+}
+
 TEST_F(ClusterTest, ARestartedNodeCatchesUpExactly) {
   ScratchDir dir;
   Options options;
