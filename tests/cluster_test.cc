@@ -303,10 +303,24 @@ TEST_F(ClusterTest, ConcurrentWritesThroughTwoNodesMatchTheModelAndOneDatabase) 
   }
 }
 
-// A log whose first answer to an append is lost after the append happened.
-class LosingFirstAnswer final : public TransactionLog {
+// A real log with what a test changes in its appends: reading, the last id
+// and the limits are the log's own.
+class AlteredLog : public TransactionLog {
  public:
-  explicit LosingFirstAnswer(std::unique_ptr<TransactionLog> log) : log_(std::move(log)) {}
+  explicit AlteredLog(std::unique_ptr<TransactionLog> log) : log_(std::move(log)) {}
+  absl::StatusOr<uint64_t> LastId() override { return log_->LastId(); }
+  size_t max_record_bytes() const override { return log_->max_record_bytes(); }
+  absl::StatusOr<std::unique_ptr<cluster::LogReader>> Read(uint64_t first) override { return log_->Read(first); }
+  std::string description() const override { return log_->description(); }
+
+ protected:
+  std::unique_ptr<TransactionLog> log_;
+};
+
+// A log whose first answer to an append is lost after the append happened.
+class LosingFirstAnswer final : public AlteredLog {
+ public:
+  using AlteredLog::AlteredLog;
   absl::StatusOr<Appended> Append(std::string_view record, uint64_t expected_last,
                                   const std::string& expected_last_attempt, const std::string& attempt_id) override {
     absl::StatusOr<Appended> appended = log_->Append(record, expected_last, expected_last_attempt, attempt_id);
@@ -327,13 +341,8 @@ class LosingFirstAnswer final : public TransactionLog {
     }
     return answers;
   }
-  absl::StatusOr<uint64_t> LastId() override { return log_->LastId(); }
-  size_t max_record_bytes() const override { return log_->max_record_bytes(); }
-  absl::StatusOr<std::unique_ptr<cluster::LogReader>> Read(uint64_t first) override { return log_->Read(first); }
-  std::string description() const override { return log_->description(); }
 
  private:
-  std::unique_ptr<TransactionLog> log_;
   bool lost_ = false;
 };
 
@@ -358,9 +367,9 @@ TEST_F(ClusterTest, AnAppendWhoseAnswerWasLostIsAppliedOnce) {
 // attempt's id (as another writer's entry would be) and acknowledges it
 // as the caller's: what a NATS server that acknowledged a record and then
 // lost its leadership can leave.
-class StoringAnotherFirst final : public TransactionLog {
+class StoringAnotherFirst final : public AlteredLog {
  public:
-  explicit StoringAnotherFirst(std::unique_ptr<TransactionLog> log) : log_(std::move(log)) {}
+  using AlteredLog::AlteredLog;
   absl::StatusOr<Appended> Append(std::string_view record, uint64_t expected_last,
                                   const std::string& expected_last_attempt, const std::string& attempt_id) override {
     const bool replace = !replaced_;
@@ -377,13 +386,8 @@ class StoringAnotherFirst final : public TransactionLog {
     }
     return answers;
   }
-  absl::StatusOr<uint64_t> LastId() override { return log_->LastId(); }
-  size_t max_record_bytes() const override { return log_->max_record_bytes(); }
-  absl::StatusOr<std::unique_ptr<cluster::LogReader>> Read(uint64_t first) override { return log_->Read(first); }
-  std::string description() const override { return log_->description(); }
 
  private:
-  std::unique_ptr<TransactionLog> log_;
   bool replaced_ = false;
 };
 
