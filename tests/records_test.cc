@@ -5,9 +5,23 @@
 #include "gtest/gtest.h"
 #include "records.capnp.h"
 #include "storage/records.h"
+#include "storage/timeline_merge.h"
 
 namespace hindsight::internal {
 namespace {
+
+// What RocksDB's merge makes of `operand` over `record`.
+std::string MergedByTheOperator(const std::string& record, const std::string& operand) {
+  const std::shared_ptr<rocksdb::MergeOperator> merge = NewTimelineMergeOperator();
+  const rocksdb::Slice existing(record);
+  const std::vector<rocksdb::Slice> operands = {rocksdb::Slice(operand)};
+  std::string merged;
+  rocksdb::Slice existing_operand;
+  rocksdb::MergeOperator::MergeOperationOutput out(merged, existing_operand);
+  const rocksdb::MergeOperator::MergeOperationInput in("k", &existing, operands, nullptr);
+  EXPECT_TRUE(merge->FullMergeV2(in, &out));
+  return merged;
+}
 
 TEST(RecordsTest, LiveTimelineRoundTripsEveryValueType) {
   std::vector<StoredSegment> in = {
@@ -214,6 +228,34 @@ TEST(RecordsTest, DamagedSliceBucketsAreDataLoss) {
     EXPECT_TRUE(absl::IsDataLoss(at(bad))) << at(bad);
     EXPECT_TRUE(absl::IsDataLoss(all(bad))) << all(bad);
   }
+}
+
+TEST(TimelineMergeTest, InPlaceMergeLeavesTheOperatorsBytes) {
+  const std::string closed = EncodeClosedRows({{{{0, 10}, Value::String("a")}, {1, 5}}});
+  const std::string short_live = EncodeLiveTimeline({{{{10, kPosInf}, Value::Int64(1)}, 5}});
+  const std::string long_live =
+      EncodeLiveTimeline({{{{10, 20}, Value::String(std::string(300, 'x'))}, 5}, {{{20, kPosInf}, Value::None()}, 6}});
+  const std::string closed_now = EncodeClosedRows({{{{10, kPosInf}, Value::Int64(1)}, {5, 6}}});
+  // The live part grows, shrinks, keeps its size; the operand closes rows or none.
+  for (const auto& [old_live, new_live] : {std::pair{short_live, long_live}, std::pair{long_live, short_live},
+                                           std::pair{short_live, short_live}}) {
+    for (const std::string& now : {closed_now, std::string()}) {
+      const std::string record = old_live + closed, operand = new_live + now;
+      std::string in_place = record;
+      ASSERT_TRUE(MergeTimelineInPlace(&in_place, operand));
+      EXPECT_EQ(in_place, MergedByTheOperator(record, operand));
+    }
+  }
+}
+
+TEST(TimelineMergeTest, InPlaceMergeOfDamagedBytesFailsAndChangesNothing) {
+  const std::string record = EncodeLiveTimeline({{{{0, kPosInf}, Value::Int64(1)}, 1}});
+  std::string target = record;
+  EXPECT_FALSE(MergeTimelineInPlace(&target, "\x01\x02"));
+  EXPECT_EQ(target, record);
+  std::string damaged = "\x05";
+  EXPECT_FALSE(MergeTimelineInPlace(&damaged, record));
+  EXPECT_EQ(damaged, "\x05");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <deque>
 
 #include "absl/strings/str_cat.h"
+#include "storage/timeline_merge.h"
 #include "util/status_macros.h"
 
 namespace hindsight::internal {
@@ -46,7 +47,7 @@ PendingWrites::Entry& PendingWrites::Slot(int family, std::string_view key) {
   if (Entry* found = Find(family, key)) return *found;
   Family& f = families_[family];
   const auto it = f.entries.try_emplace(std::string(key)).first;
-  f.order.insert(it->first);
+  f.order.emplace(it->first, &it->second);
   bytes_ += key.size() + kEntryOverhead;
   return it->second;
 }
@@ -79,11 +80,21 @@ void PendingWrites::Merge(int family, std::string_view key, std::string_view ope
   Entry& entry = found != nullptr ? *found : Slot(family, key);
   if (!base_known) entry.state = Entry::kOperands;
   Account(entry, -1);
-  entry.operands.emplace_back(operand);
-  if (entry.state != Entry::kOperands) {
-    status_ = ResolveWith(family, key, entry.present() ? &entry.value : nullptr, &entry);
-  } else if (WorthCombining(entry.operands)) {
-    status_ = CombineOperands(family, key, &entry);
+  if (family == kTimelinesCf && entry.present()) {  // the common case, without a new record
+    if (!MergeTimelineInPlace(&entry.value, operand)) {
+      status_ = absl::DataLossError(absl::StrCat("cannot merge a record of ", kColumnFamilyNames[family]));
+    }
+    entry.state = Entry::kValue;
+  } else if (entry.state != Entry::kOperands) {  // merged over the value now
+    std::string merged;
+    status_ = FullMerge(family, key, entry.present() ? &entry.value : nullptr, {SliceOf(operand)}, &merged);
+    if (status_.ok()) {
+      entry.state = Entry::kValue;
+      entry.value = std::move(merged);
+    }
+  } else {
+    entry.operands.emplace_back(operand);
+    if (WorthCombining(entry.operands)) status_ = CombineOperands(family, key, &entry);
   }
   Account(entry, +1);
 }
@@ -107,12 +118,12 @@ absl::Status PendingWrites::CombineOperands(int family, std::string_view key, En
 
 void PendingWrites::DeleteRange(int family, std::string_view begin, std::string_view end) {
   Family& f = families_[family];
-  for (auto it = f.order.lower_bound(begin); it != f.order.end() && *it < end;) {
-    const auto entry = f.entries.find(AbslView(*it));
-    Account(entry->second, -1);
-    bytes_ -= it->size() + kEntryOverhead;
+  for (auto it = f.order.lower_bound(begin); it != f.order.end() && it->first < end;) {
+    const std::string_view key = it->first;
+    Account(*it->second, -1);
+    bytes_ -= key.size() + kEntryOverhead;
     it = f.order.erase(it);
-    f.entries.erase(entry);
+    f.entries.erase(AbslView(key));
   }
   f.deleted_ranges.emplace_back(begin, end);
   bytes_ += begin.size() + end.size() + kEntryOverhead;
@@ -125,19 +136,26 @@ bool PendingWrites::InDeletedRange(int family, std::string_view key) const {
   return false;
 }
 
-absl::Status PendingWrites::ResolveWith(int family, std::string_view key, const std::string* base_value,
-                                        Entry* entry) const {
-  std::vector<rocksdb::Slice> operands(entry->operands.begin(), entry->operands.end());
+absl::Status PendingWrites::FullMerge(int family, std::string_view key, const std::string* base_value,
+                                      const std::vector<rocksdb::Slice>& operands, std::string* merged) const {
   const rocksdb::Slice existing = base_value != nullptr ? SliceOf(*base_value) : rocksdb::Slice();
   const rocksdb::MergeOperator::MergeOperationInput in(SliceOf(key), base_value != nullptr ? &existing : nullptr,
                                                        operands, nullptr);
-  std::string merged;
   rocksdb::Slice existing_operand(nullptr, 0);  // set when the result is one of the inputs
-  rocksdb::MergeOperator::MergeOperationOutput out(merged, existing_operand);
+  rocksdb::MergeOperator::MergeOperationOutput out(*merged, existing_operand);
   if (!merge_[family]->FullMergeV2(in, &out)) {
     return absl::DataLossError(absl::StrCat("cannot merge a record of ", kColumnFamilyNames[family]));
   }
-  if (existing_operand.data() != nullptr) merged.assign(existing_operand.data(), existing_operand.size());
+  if (existing_operand.data() != nullptr) merged->assign(existing_operand.data(), existing_operand.size());
+  return absl::OkStatus();
+}
+
+absl::Status PendingWrites::ResolveWith(int family, std::string_view key, const std::string* base_value,
+                                        Entry* entry) const {
+  std::string merged;
+  HS_RETURN_IF_ERROR(
+      FullMerge(family, key, base_value, std::vector<rocksdb::Slice>(entry->operands.begin(), entry->operands.end()),
+                &merged));
   entry->state = Entry::kValue;
   entry->value = std::move(merged);
   entry->operands.clear();
@@ -181,14 +199,15 @@ absl::StatusOr<bool> PendingWrites::Get(int family, std::string_view key, std::s
 absl::Status PendingWrites::Scan(int family, std::string_view prefix, EntryVisitor visit) {
   Family& f = families_[family];
   auto it = f.order.lower_bound(prefix);
-  const auto pending = [&] { return it != f.order.end() && it->starts_with(prefix); };
+  const auto pending = [&] { return it != f.order.end() && it->first.starts_with(prefix); };
   absl::Status error;
   bool stopped = false;
   // Visits the entry at `it`, which the base holds as `base_value` (nullptr:
   // not at all), and moves past it.
   const auto visit_entry = [&](const std::string* base_value) {
-    const std::string_view key = *it++;
-    Entry& entry = f.entries.find(AbslView(key))->second;
+    const std::string_view key = it->first;
+    Entry& entry = *it->second;
+    ++it;
     if (entry.state == Entry::kOperands) {
       Account(entry, -1);
       error = ResolveWith(family, key, base_value, &entry);
@@ -199,10 +218,10 @@ absl::Status PendingWrites::Scan(int family, std::string_view prefix, EntryVisit
     return !stopped;
   };
   HS_RETURN_IF_ERROR(base_->Scan(family, prefix, [&](std::string_view key, std::string_view value) {
-    while (pending() && *it < key) {
+    while (pending() && it->first < key) {
       if (!visit_entry(nullptr)) return false;
     }
-    if (pending() && *it == key) {
+    if (pending() && it->first == key) {
       const std::string base_value(value);
       return visit_entry(&base_value);
     }
@@ -229,8 +248,8 @@ absl::Status PendingWrites::WriteTo(WriteSink* sink, bool whole_buckets) {
   for (int family = 0; family < kColumnFamilyCount; ++family) {
     const Family& f = families_[family];
     for (const auto& [begin, end] : f.deleted_ranges) sink->DeleteRange(family, begin, end);
-    for (const std::string_view key : f.order) {  // in order: the memtable inserts faster
-      const Entry& entry = f.entries.find(AbslView(key))->second;
+    for (const auto& [key, entry_in] : f.order) {  // in order: the memtable inserts faster
+      const Entry& entry = *entry_in;
       switch (entry.state) {
         case Entry::kValue:
           sink->Put(family, key, entry.value);
@@ -273,8 +292,8 @@ absl::Status PendingWrites::VisitTable(int family, TableVisitor visit) {
   std::vector<std::pair<std::string, std::string>> ranges = f.deleted_ranges;
   std::sort(ranges.begin(), ranges.end());
   for (const auto& [begin, end] : ranges) HS_RETURN_IF_ERROR(visit(EntryKind::kDeleteRange, begin, end));
-  for (const std::string_view key : f.order) {
-    Entry& entry = f.entries.find(AbslView(key))->second;
+  for (const auto& [key, entry_in] : f.order) {
+    Entry& entry = *entry_in;
     if (entry.state == Entry::kOperands) {  // (not accounted: all is cleared next)
       HS_RETURN_IF_ERROR(MergeOverBase(family, key, &entry));
     }

@@ -13,7 +13,7 @@
 
 #include <rocksdb/merge_operator.h>
 
-#include "absl/container/btree_set.h"
+#include "absl/container/btree_map.h"
 #include "absl/container/node_hash_map.h"
 #include "storage/column_families.h"
 #include "storage/store_reader.h"
@@ -84,7 +84,7 @@ class PendingWrites final : public StoreReader, public WriteSink {
   // One column family's entries: found by hash, visited in key order.
   struct Family {
     absl::node_hash_map<std::string, Entry> entries;
-    absl::btree_set<std::string_view> order;  // views of the keys of `entries`
+    absl::btree_map<std::string_view, Entry*> order;  // views of the keys of `entries`, and their entries
     std::vector<std::pair<std::string, std::string>> deleted_ranges;
   };
 
@@ -94,6 +94,9 @@ class PendingWrites final : public StoreReader, public WriteSink {
   // must; `base_value` when the caller has read it (nullptr: absent).
   absl::Status Resolve(int family, std::string_view key, Entry* entry);
   absl::Status ResolveWith(int family, std::string_view key, const std::string* base_value, Entry* entry) const;
+  // Sets `*merged` to `operands` merged over `base_value` (nullptr: none).
+  absl::Status FullMerge(int family, std::string_view key, const std::string* base_value,
+                         const std::vector<rocksdb::Slice>& operands, std::string* merged) const;
   // Merges the entry's operands over the base's value of `key` (reading
   // it), without accounting.
   absl::Status MergeOverBase(int family, std::string_view key, Entry* entry) const;

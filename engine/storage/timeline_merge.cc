@@ -54,4 +54,13 @@ std::shared_ptr<rocksdb::MergeOperator> NewTimelineMergeOperator() {
   return std::make_shared<TimelineMergeOperator>();
 }
 
+bool MergeTimelineInPlace(std::string* record, std::string_view operand) {
+  const absl::StatusOr<size_t> old_live = FirstMessageBytes(*record);
+  const absl::StatusOr<size_t> new_live = FirstMessageBytes(operand);
+  if (!old_live.ok() || !new_live.ok()) return false;
+  record->replace(0, *old_live, operand.substr(0, *new_live));
+  record->append(operand.substr(*new_live));
+  return true;
+}
+
 }  // namespace hindsight::internal

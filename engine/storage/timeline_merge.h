@@ -9,6 +9,8 @@
 #define HINDSIGHT_STORAGE_TIMELINE_MERGE_H_
 
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include <rocksdb/merge_operator.h>
 
@@ -17,6 +19,13 @@ namespace hindsight::internal {
 // Name() is stored in the database's options: never change it. A damaged
 // record or operand fails the merge (RocksDB reports Corruption).
 std::shared_ptr<rocksdb::MergeOperator> NewTimelineMergeOperator();
+
+// What the operator makes of `operand` merged over `record`, made in
+// `record` itself: the live part replaced (the closed rows move if its
+// size changes) and the operand's closed rows appended, with no new
+// allocation while `record` has the room. False, with `record` unchanged,
+// if either is damaged.
+bool MergeTimelineInPlace(std::string* record, std::string_view operand);
 
 }  // namespace hindsight::internal
 
