@@ -2,6 +2,7 @@
 #include <sstream>
 
 #include "absl/strings/match.h"
+#include "format/ops_read_ahead.h"
 #include "format/ops_reader.h"
 #include "format/query_file.h"
 #include "gtest/gtest.h"
@@ -82,6 +83,66 @@ TEST(OpsReaderTest, CatalogueOfBadLines) {
     const std::string error = FirstError(c.text);
     EXPECT_TRUE(absl::StartsWith(error, c.message)) << "got: " << error << "\nwant: " << c.message;
   }
+}
+
+// `blocks` blocks of one assert each, with a bad line after the first `bad_after` when set.
+std::string ManyBlocks(int blocks, std::optional<int> bad_after = std::nullopt) {
+  std::string text;
+  for (int i = 0; i < blocks; ++i) {
+    if (bad_after && i == *bad_after) text += "assert\tno\ttx\tline\n";
+    text += "tx\t\tsrc" + std::to_string(i) + "\nassert\ts\tp\to\t" + std::to_string(i) + "\t2000\t+inf\n";
+  }
+  return text;
+}
+
+// Every answer of `next` to the end or the first error, with the bytes read after it.
+template <typename Reader>
+std::vector<std::string> Answers(Reader* reader) {
+  std::vector<std::string> answers;
+  for (;;) {
+    absl::StatusOr<std::optional<OpsBlock>> b = reader->Next();
+    if (!b.ok()) {
+      answers.push_back(std::string(b.status().message()));
+      return answers;
+    }
+    if (!b->has_value()) return answers;
+    answers.push_back((*b)->txn.source() + " line " + std::to_string((*b)->tx_line) + " at " +
+                      std::to_string(reader->bytes_read()));
+  }
+}
+
+TEST(OpsReadAheadTest, HandsOutTheReadersBlocksInOrderAcrossItsBounds) {
+  const std::string text = ManyBlocks(500);
+  std::istringstream direct_in(text), ahead_in(text);
+  OpsReader direct(&direct_in, "ops.tsv"), reader(&ahead_in, "ops.tsv");
+  const std::vector<std::string> expected = Answers(&direct);
+  ASSERT_EQ(expected.size(), 500u);
+  OpsReadAhead ahead(&reader, /*max_blocks=*/7, /*max_bytes=*/100);
+  EXPECT_EQ(Answers(&ahead), expected);
+  EXPECT_FALSE(ahead.Next()->has_value());  // the end, again
+}
+
+TEST(OpsReadAheadTest, AnErrorComesAfterTheBlocksBeforeItAndAgain) {
+  const std::string text = ManyBlocks(50, 30);
+  std::istringstream direct_in(text), ahead_in(text);
+  OpsReader direct(&direct_in, "ops.tsv"), reader(&ahead_in, "ops.tsv");
+  const std::vector<std::string> expected = Answers(&direct);
+  ASSERT_EQ(expected.size(), 30u);  // the bad line is in block 30
+  EXPECT_TRUE(absl::StrContains(expected.back(), "ops.tsv:61:")) << expected.back();
+  OpsReadAhead ahead(&reader, 4, 1 << 20);
+  EXPECT_EQ(Answers(&ahead), expected);
+  EXPECT_EQ(ahead.Next().status().message(), expected.back());
+}
+
+TEST(OpsReadAheadTest, StopsWhenLeftBeforeTheEnd) {
+  const std::string text = ManyBlocks(1000);
+  std::istringstream in(text);
+  OpsReader reader(&in, "ops.tsv");
+  {
+    OpsReadAhead ahead(&reader, 2, 1 << 20);
+    ASSERT_TRUE(ahead.Next()->has_value());
+  }  // (a reader thread left waiting for room would hang here)
+  EXPECT_LT(reader.bytes_read(), static_cast<int64_t>(text.size()));
 }
 
 TEST(QueryFileTest, ParsesEveryKindAndRejectsBadLines) {

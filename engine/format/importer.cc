@@ -8,6 +8,7 @@
 #include "absl/strings/strip.h"
 #include "absl/strings/str_cat.h"
 #include "format/committed_prefix.h"
+#include "format/ops_read_ahead.h"
 #include "format/ops_reader.h"
 
 namespace hindsight::internal {
@@ -17,7 +18,7 @@ namespace {
 // then the reader's. Remembers each block's `tx` line and operation count.
 class BlockSource {
  public:
-  BlockSource(OpsReader* reader, std::optional<OpsBlock> first, ImportCounts counts,
+  BlockSource(OpsReadAhead* reader, std::optional<OpsBlock> first, ImportCounts counts,
               const std::function<void(const ImportCounts&)>& progress)
       : reader_(reader), first_(std::move(first)), read_(counts), progress_(progress) {}
 
@@ -65,7 +66,7 @@ class BlockSource {
   }
 
  private:
-  OpsReader* reader_;
+  OpsReadAhead* reader_;
   std::optional<OpsBlock> first_;
   OpsBlock block_;
   bool done_ = false;
@@ -122,7 +123,8 @@ absl::Status ImportOps(Database* db, std::istream* in, const std::string& file_n
   counts->skipped = prefix->blocks;
   counts->skipped_from = prefix->first_id;
   const bool any_block = prefix->blocks > 0 || prefix->next.has_value();
-  BlockSource blocks(&reader, std::move(prefix->next), *counts, progress);
+  OpsReadAhead ahead(&reader);  // the file parsed while the blocks before are written
+  BlockSource blocks(&ahead, std::move(prefix->next), *counts, progress);
   const bool bulk = !options.atomic && (options.mode == ImportMode::kBulk ||
                                         (options.mode == ImportMode::kAuto && db->LastTransaction().id == 0));
   const Database::TransactionSource next = [&] { return blocks.Next(); };
@@ -132,7 +134,7 @@ absl::Status ImportOps(Database* db, std::istream* in, const std::string& file_n
                                              : db->CommitAll(next, &written);
   counts->transactions = written;
   counts->operations = blocks.OperationsOfFirst(written);
-  counts->bytes_read = reader.bytes_read();
+  counts->bytes_read = ahead.bytes_read();
   if (!blocks.error().ok()) return blocks.error();
   if (!any_block && status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(file_name, ": no transactions (empty file?)"));
