@@ -332,15 +332,14 @@ void WriteKey(const CommitPlan::KeyWrite& key, WriteSink* sink) {
     sink->Put(kKeysCf, DigestIndexKey(key.digest), live_key);
   }
   if (key.spill) sink->Put(kHistoryCf, key.spill->first, key.spill->second);
-  // The object and subject indexes keep a copy of the live timeline.
-  sink->Put(kKeysCf, ObjectIndexKey(key.ids), key.live);
-  sink->Put(kKeysCf, SubjectIndexKey(key.ids), key.live);
   if (key.restart_record) {
     sink->Put(kTimelinesCf, live_key, key.live + key.closed_now);
   } else {
     // Merged into the key's record (timeline_merge.h).
     sink->Merge(kTimelinesCf, live_key, key.live + key.closed_now);
   }
+  // The object and subject indexes keep a copy of the live timeline.
+  sink->PutIndexCopies(key.ids, key.live);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <deque>
 
 #include "absl/strings/str_cat.h"
+#include "storage/records.h"
 #include "storage/timeline_merge.h"
 #include "util/status_macros.h"
 
@@ -43,12 +44,14 @@ PendingWrites::Entry* PendingWrites::Find(int family, std::string_view key) {
   return it == entries.end() ? nullptr : &it->second;
 }
 
-PendingWrites::Entry& PendingWrites::Slot(int family, std::string_view key) {
-  if (Entry* found = Find(family, key)) return *found;
+PendingWrites::Entry& PendingWrites::Slot(int family, std::string_view key, bool* added) {
   Family& f = families_[family];
-  const auto it = f.entries.try_emplace(std::string(key)).first;
-  f.order.emplace(it->first, &it->second);
-  bytes_ += key.size() + kEntryOverhead;
+  const auto [it, inserted] = f.entries.try_emplace(AbslView(key));
+  if (added != nullptr) *added = inserted;
+  if (inserted) {
+    f.order.emplace(it->first, &it->second);
+    bytes_ += key.size() + kEntryOverhead;
+  }
   return it->second;
 }
 
@@ -75,10 +78,9 @@ void PendingWrites::Merge(int family, std::string_view key, std::string_view ope
     status_ = absl::InternalError(absl::StrCat("no merge operator for ", kColumnFamilyNames[family]));
     return;
   }
-  Entry* found = Find(family, key);
-  const bool base_known = found != nullptr || InDeletedRange(family, key);
-  Entry& entry = found != nullptr ? *found : Slot(family, key);
-  if (!base_known) entry.state = Entry::kOperands;
+  bool added = false;
+  Entry& entry = Slot(family, key, &added);
+  if (added && !InDeletedRange(family, key)) entry.state = Entry::kOperands;  // over a base not read
   Account(entry, -1);
   if (family == kTimelinesCf && entry.present()) {  // the common case, without a new record
     if (!MergeTimelineInPlace(&entry.value, operand)) {
@@ -104,6 +106,42 @@ void PendingWrites::ChangeSliceBucket(const std::string& key, const SliceBucketC
   bytes_ -= pending.bytes();
   pending.Append(change);
   bytes_ += pending.bytes() + key.size();
+}
+
+void PendingWrites::PutIndexCopies(const KeyIds& ids, std::string_view live) {
+  Entry* record = Find(kTimelinesCf, LiveKey(ids));
+  if (record == nullptr) {  // (WritePlan writes the record first)
+    Put(kKeysCf, ObjectIndexKey(ids), live);
+    Put(kKeysCf, SubjectIndexKey(ids), live);
+    return;
+  }
+  if (record->index_copies_due) return;
+  record->index_copies_due = true;
+  due_index_copies_.push_back(ids);
+  due_bytes_ += 2 * (live.size() + kKeyIdsBytes + 1 + kEntryOverhead);
+}
+
+void PendingWrites::PutDueIndexCopies() {
+  for (const KeyIds& ids : due_index_copies_) {
+    Entry& record = *Find(kTimelinesCf, LiveKey(ids));
+    record.index_copies_due = false;
+    // The live timeline is the first message of the record, or of its last
+    // merge operand (merging keeps the newest live timeline).
+    const std::string* newest = record.state == Entry::kOperands ? &record.operands.back()
+                                : record.present()                ? &record.value
+                                                                  : nullptr;
+    if (newest == nullptr) continue;  // erased since: its entries are deleted
+    const absl::StatusOr<size_t> live_bytes = FirstMessageBytes(*newest);
+    if (!live_bytes.ok()) {
+      status_ = absl::DataLossError(absl::StrCat("damaged timeline record: ", live_bytes.status().message()));
+      continue;
+    }
+    const std::string_view live(newest->data(), *live_bytes);
+    Put(kKeysCf, ObjectIndexKey(ids), live);
+    Put(kKeysCf, SubjectIndexKey(ids), live);
+  }
+  due_index_copies_.clear();
+  due_bytes_ = 0;
 }
 
 absl::Status PendingWrites::CombineOperands(int family, std::string_view key, Entry* entry) {
@@ -180,6 +218,7 @@ absl::Status PendingWrites::Resolve(int family, std::string_view key, Entry* ent
 }
 
 absl::StatusOr<bool> PendingWrites::Get(int family, std::string_view key, std::string* value) {
+  if (family == kKeysCf) PutDueIndexCopies();
   Entry* entry = Find(family, key);
   if (entry == nullptr) {
     if (InDeletedRange(family, key)) return false;
@@ -197,6 +236,7 @@ absl::StatusOr<bool> PendingWrites::Get(int family, std::string_view key, std::s
 }
 
 absl::Status PendingWrites::Scan(int family, std::string_view prefix, EntryVisitor visit) {
+  if (family == kKeysCf) PutDueIndexCopies();
   Family& f = families_[family];
   auto it = f.order.lower_bound(prefix);
   const auto pending = [&] { return it != f.order.end() && it->first.starts_with(prefix); };
@@ -237,6 +277,8 @@ absl::Status PendingWrites::Scan(int family, std::string_view prefix, EntryVisit
 }
 
 absl::Status PendingWrites::WriteTo(WriteSink* sink, bool whole_buckets) {
+  PutDueIndexCopies();
+  HS_RETURN_IF_ERROR(status_);
   if (whole_buckets) {
     HS_RETURN_IF_ERROR(VisitSliceBuckets([sink](EntryKind, std::string_view key, std::string_view bucket) {
       sink->Put(kSlicesCf, key, bucket);
@@ -288,6 +330,10 @@ absl::Status PendingWrites::VisitSliceBuckets(TableVisitor visit) {
 
 absl::Status PendingWrites::VisitTable(int family, TableVisitor visit) {
   if (family == kSlicesCf) return VisitSliceBuckets(visit);
+  if (family == kKeysCf) {
+    PutDueIndexCopies();
+    HS_RETURN_IF_ERROR(status_);
+  }
   Family& f = families_[family];
   std::vector<std::pair<std::string, std::string>> ranges = f.deleted_ranges;
   std::sort(ranges.begin(), ranges.end());
@@ -305,6 +351,8 @@ absl::Status PendingWrites::VisitTable(int family, TableVisitor visit) {
 
 void PendingWrites::Clear() {
   slice_changes_.clear();
+  due_index_copies_.clear();
+  due_bytes_ = 0;
   for (Family& f : families_) {
     f.order.clear();
     f.entries.clear();

@@ -15,6 +15,7 @@
 
 #include "absl/container/btree_map.h"
 #include "absl/container/node_hash_map.h"
+#include "keys/key_codec.h"
 #include "storage/column_families.h"
 #include "storage/store_reader.h"
 #include "storage/write_sink.h"
@@ -40,11 +41,19 @@ class PendingWrites final : public StoreReader, public WriteSink {
   // back: Get and Scan of column family "slices" see the base only
   // (planning never reads the slice index).
   void ChangeSliceBucket(const std::string& key, const SliceBucketChange& change) override;
+  // Notes that the key's index entries are due, and puts them once, from
+  // its timeline record as it then is, when they are read (Get and Scan of
+  // column family "keys") or written (WriteTo, VisitTable): a key that many
+  // transactions of a group change gets its copies put once.
+  void PutIndexCopies(const KeyIds& ids, std::string_view live) override;
+  // Puts the due index entries now: VisitTable of "keys" while another
+  // family is visited at once needs it done first.
+  void PutDueIndexCopies();
   // The first error of a merge (a damaged record), if any.
   const absl::Status& status() const { return status_; }
 
-  // Roughly the memory held, in bytes.
-  size_t bytes() const { return bytes_; }
+  // Roughly the memory held, in bytes, the due index entries included.
+  size_t bytes() const { return bytes_ + due_bytes_; }
 
   // The changes into `sink` (a write batch): range deletions first. Values
   // merged over a value it never read stay merge operands, and so do slice
@@ -77,6 +86,7 @@ class PendingWrites final : public StoreReader, public WriteSink {
       kOperands,      // merge operands over the base's value, not read
     };
     State state = kCachedAbsent;
+    bool index_copies_due = false;  // of a timeline record: see PutIndexCopies
     std::string value;
     std::vector<std::string> operands;
     bool present() const { return state == kCachedValue || state == kValue; }
@@ -89,7 +99,9 @@ class PendingWrites final : public StoreReader, public WriteSink {
   };
 
   Entry* Find(int family, std::string_view key);
-  Entry& Slot(int family, std::string_view key);
+  // The entry of `key`, added (as kCachedAbsent) if it has none; `*added`
+  // says which, when asked.
+  Entry& Slot(int family, std::string_view key, bool* added = nullptr);
   // Makes `entry` hold a whole value or nothing, reading the base if it
   // must; `base_value` when the caller has read it (nullptr: absent).
   absl::Status Resolve(int family, std::string_view key, Entry* entry);
@@ -109,7 +121,9 @@ class PendingWrites final : public StoreReader, public WriteSink {
   std::array<const rocksdb::MergeOperator*, kColumnFamilyCount> merge_;
   std::array<Family, kColumnFamilyCount> families_;
   SliceIndexChanges slice_changes_;
+  std::vector<KeyIds> due_index_copies_;  // keys whose index entries are due
   size_t bytes_ = 0;
+  size_t due_bytes_ = 0;  // what putting them will add, roughly
   absl::Status status_;
 };
 
