@@ -83,10 +83,11 @@ void PendingWrites::Merge(int family, std::string_view key, std::string_view ope
   if (added && !InDeletedRange(family, key)) entry.state = Entry::kOperands;  // over a base not read
   Account(entry, -1);
   if (family == kTimelinesCf && entry.present()) {  // the common case, without a new record
-    if (!MergeTimelineInPlace(&entry.value, operand)) {
+    if (MergeTimelineInPlace(&entry.value, operand)) {
+      entry.state = Entry::kValue;
+    } else {
       status_ = absl::DataLossError(absl::StrCat("cannot merge a record of ", kColumnFamilyNames[family]));
     }
-    entry.state = Entry::kValue;
   } else if (entry.state != Entry::kOperands) {  // merged over the value now
     std::string merged;
     status_ = FullMerge(family, key, entry.present() ? &entry.value : nullptr, {SliceOf(operand)}, &merged);
