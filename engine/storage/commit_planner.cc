@@ -339,7 +339,12 @@ void WriteKey(const CommitPlan::KeyWrite& key, WriteSink* sink) {
     sink->Merge(kTimelinesCf, live_key, key.live + key.closed_now);
   }
   // The object and subject indexes keep a copy of the live timeline.
-  sink->PutIndexCopies(key.ids, key.live);
+  if (key.first_row) {
+    sink->Put(kKeysCf, ObjectIndexKey(key.ids), key.live);
+    sink->Put(kKeysCf, SubjectIndexKey(key.ids), key.live);
+  } else {
+    sink->RefreshIndexCopies(key.ids, key.live);
+  }
 }
 
 }  // namespace

@@ -109,7 +109,7 @@ void PendingWrites::ChangeSliceBucket(const std::string& key, const SliceBucketC
   bytes_ += pending.bytes() + key.size();
 }
 
-void PendingWrites::PutIndexCopies(const KeyIds& ids, std::string_view live) {
+void PendingWrites::RefreshIndexCopies(const KeyIds& ids, std::string_view live) {
   Entry* record = Find(kTimelinesCf, LiveKey(ids));
   if (record == nullptr) {  // (WritePlan writes the record first)
     Put(kKeysCf, ObjectIndexKey(ids), live);
@@ -219,7 +219,6 @@ absl::Status PendingWrites::Resolve(int family, std::string_view key, Entry* ent
 }
 
 absl::StatusOr<bool> PendingWrites::Get(int family, std::string_view key, std::string* value) {
-  if (family == kKeysCf) PutDueIndexCopies();
   Entry* entry = Find(family, key);
   if (entry == nullptr) {
     if (InDeletedRange(family, key)) return false;
@@ -237,7 +236,6 @@ absl::StatusOr<bool> PendingWrites::Get(int family, std::string_view key, std::s
 }
 
 absl::Status PendingWrites::Scan(int family, std::string_view prefix, EntryVisitor visit) {
-  if (family == kKeysCf) PutDueIndexCopies();
   Family& f = families_[family];
   auto it = f.order.lower_bound(prefix);
   const auto pending = [&] { return it != f.order.end() && it->first.starts_with(prefix); };

@@ -42,10 +42,12 @@ class PendingWrites final : public StoreReader, public WriteSink {
   // (planning never reads the slice index).
   void ChangeSliceBucket(const std::string& key, const SliceBucketChange& change) override;
   // Notes that the key's index entries are due, and puts them once, from
-  // its timeline record as it then is, when they are read (Get and Scan of
-  // column family "keys") or written (WriteTo, VisitTable): a key that many
-  // transactions of a group change gets its copies put once.
-  void PutIndexCopies(const KeyIds& ids, std::string_view live) override;
+  // its timeline record as it then is, when they are written (WriteTo,
+  // VisitTable): a key that many transactions of a group change gets its
+  // copies put once. Until then Get and Scan of column family "keys" see
+  // those entries with their earlier values (planning reads only which
+  // keys the indexes hold, and the digest index).
+  void RefreshIndexCopies(const KeyIds& ids, std::string_view live) override;
   // Puts the due index entries now: VisitTable of "keys" while another
   // family is visited at once needs it done first.
   void PutDueIndexCopies();
@@ -86,7 +88,7 @@ class PendingWrites final : public StoreReader, public WriteSink {
       kOperands,      // merge operands over the base's value, not read
     };
     State state = kCachedAbsent;
-    bool index_copies_due = false;  // of a timeline record: see PutIndexCopies
+    bool index_copies_due = false;  // of a timeline record: see RefreshIndexCopies
     std::string value;
     std::vector<std::string> operands;
     bool present() const { return state == kCachedValue || state == kValue; }

@@ -25,10 +25,11 @@ class WriteSink {
   virtual void DeleteRange(int family, std::string_view begin, std::string_view end) = 0;
   // Changes the slice index bucket `key` (a merge in column family "slices").
   virtual void ChangeSliceBucket(const std::string& key, const SliceBucketChange& change) = 0;
-  // Puts `live`, the first message of the timeline record of key `ids` as
-  // just written, as the key's object and subject index entries (the
-  // indexes' copies of its live timeline).
-  virtual void PutIndexCopies(const KeyIds& ids, std::string_view live) = 0;
+  // Sets the object and subject index entries of key `ids`, which it has
+  // (the key had rows before this transaction), to `live`: the first
+  // message of the key's timeline record as just written (the indexes'
+  // copies of its live timeline).
+  virtual void RefreshIndexCopies(const KeyIds& ids, std::string_view live) = 0;
 };
 
 // Appends to a RocksDB write batch; `handles` indexed by family. Both
@@ -50,7 +51,7 @@ class BatchSink final : public WriteSink {
   void ChangeSliceBucket(const std::string& key, const SliceBucketChange& change) override {
     batch_->Merge(handles_[kSlicesCf], key, change.Encode());
   }
-  void PutIndexCopies(const KeyIds& ids, std::string_view live) override {
+  void RefreshIndexCopies(const KeyIds& ids, std::string_view live) override {
     Put(kKeysCf, ObjectIndexKey(ids), live);
     Put(kKeysCf, SubjectIndexKey(ids), live);
   }
