@@ -9,6 +9,7 @@
 #include <rocksdb/merge_operator.h>
 
 #include "gtest/gtest.h"
+#include "storage/pending_slice_changes.h"
 #include "storage/slice_index.h"
 #include "storage/slice_merge.h"
 #include "test_util.h"
@@ -181,6 +182,53 @@ TEST(SliceMergeTest, ABucketHoldsWhatItsChangesLeave) {
       ASSERT_TRUE(got.contains(id));
       EXPECT_EQ(got[id].segment.value, e.segment.value);
       EXPECT_EQ(got[id].segment.valid.to, e.segment.valid.to);
+    }
+  }
+}
+
+// The entries of each bucket `changes` leave in the buckets of `base`, by id.
+std::map<std::string, std::map<std::tuple<NameId, NameId, Instant>, Value>> Leave(
+    const std::map<std::string, std::vector<SliceRecordEntry>>& base, SliceIndexChanges& changes) {
+  std::map<std::string, std::map<std::tuple<NameId, NameId, Instant>, Value>> out;
+  for (auto [key, entries] : base) {
+    if (const auto it = changes.find(key); it != changes.end()) it->second.ApplyTo(&entries);
+    for (const SliceRecordEntry& e : entries) out[key][{e.subject, e.object, e.segment.valid.from}] = e.segment.value;
+  }
+  return out;
+}
+
+TEST(PendingSliceChangesTest, CombinesOnItsThreadAsOnTheCallersOne) {
+  std::mt19937_64 rng(5);
+  const std::vector<std::string> keys = {"a", "b", "c"};
+  std::map<std::string, std::vector<SliceRecordEntry>> base;
+  for (const std::string& k : keys) base[k] = {{1, 1, Segment{{0, 10}, Value::Int64(0)}}};
+  for (const size_t background_from : {size_t{0}, size_t{1} << 10, size_t{1} << 30}) {
+    PendingSliceChanges pending(background_from);
+    for (int round = 0; round < 3; ++round) {  // Clear between rounds
+      SliceIndexChanges inline_changes;
+      for (int t = 0; t < 2000; ++t) {  // transactions
+        SliceIndexChanges changes;
+        for (int c = static_cast<int>(rng() % 4); c >= 0; --c) {
+          const std::string& key = keys[rng() % keys.size()];
+          const NameId s = static_cast<NameId>(rng() % 20), o = static_cast<NameId>(rng() % 3);
+          const Instant from = static_cast<Instant>(rng() % 5);
+          if (rng() % 3 == 0) {
+            changes[key].Remove({s, o, from});
+          } else {
+            changes[key].Add({s, o, Segment{{from, from + 10}, Value::Int64(static_cast<int64_t>(rng() % 100))}});
+          }
+        }
+        for (const auto& [key, change] : changes) {  // the same, combined here
+          SliceBucketChange copy = change;
+          inline_changes[key].Append(std::move(copy));
+        }
+        pending.Add(std::move(changes));
+        if (t % 500 == 0) EXPECT_GT(pending.bytes(), 0u);
+      }
+      EXPECT_EQ(Leave(base, pending.Combined()), Leave(base, inline_changes)) << background_from;
+      pending.Clear();
+      EXPECT_EQ(pending.bytes(), 0u);
+      EXPECT_TRUE(pending.Combined().empty());
     }
   }
 }

@@ -90,7 +90,7 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, WriteMode mode,
                     : plan.status();
       break;
     }
-    WritePlan(*plan, &pending, &slice_catalog_);
+    WritePlan(&*plan, &pending, &slice_catalog_);
     InternNewNames(*plan);
     if (!pending.status().ok()) {  // a damaged record: the group is not written
       undo_names();

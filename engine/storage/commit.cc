@@ -116,7 +116,7 @@ void DbImpl::CommitGroup(const std::vector<CommitRequest*>& group) {
       r->result = plan.status();
       continue;
     }
-    WritePlan(*plan, &pending, &slice_catalog_);
+    WritePlan(&*plan, &pending, &slice_catalog_);
     InternNewNames(*plan);
     planned.push_back(r);
     if (!pending.status().ok()) return fail_planned(pending.status());

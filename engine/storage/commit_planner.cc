@@ -349,10 +349,11 @@ void WriteKey(const CommitPlan::KeyWrite& key, WriteSink* sink) {
 
 }  // namespace
 
-void WritePlan(const CommitPlan& plan, WriteSink* sink, SliceCatalog* catalog) {
+void WritePlan(CommitPlan* plan_to_write, WriteSink* sink, SliceCatalog* catalog) {
+  const CommitPlan& plan = *plan_to_write;
   for (const CommitPlan::KeyWrite& key : plan.keys) WriteKey(key, sink);
   NoteSliceChanges(plan.slices, catalog);
-  for (const auto& [key, change] : plan.slices) sink->ChangeSliceBucket(key, change);
+  sink->ChangeSliceBuckets(std::move(plan_to_write->slices));
   for (const auto& [name, id] : plan.names_removed) sink->Delete(kNamesCf, name);
   for (const TransactionRecord& record : plan.rewritten_log) {
     const std::string key = TxKey(record.id);

@@ -95,7 +95,8 @@ absl::StatusOr<CommitPlan> PlanCommit(const TransactionState& state, const Trans
 
 // Puts the changes of `plan` into `sink`, and notes in `catalog` the slice
 // buckets it adds to, as a write must before its changes become visible.
-void WritePlan(const CommitPlan& plan, WriteSink* sink, SliceCatalog* catalog);
+// Moves the slice changes out of `plan` (the rest of it stays).
+void WritePlan(CommitPlan* plan, WriteSink* sink, SliceCatalog* catalog);
 
 }  // namespace hindsight::internal
 

@@ -102,12 +102,7 @@ void PendingWrites::Merge(int family, std::string_view key, std::string_view ope
   Account(entry, +1);
 }
 
-void PendingWrites::ChangeSliceBucket(const std::string& key, const SliceBucketChange& change) {
-  SliceBucketChange& pending = slice_changes_[key];
-  bytes_ -= pending.bytes();
-  pending.Append(change);
-  bytes_ += pending.bytes() + key.size();
-}
+void PendingWrites::ChangeSliceBuckets(SliceIndexChanges changes) { slice_changes_.Add(std::move(changes)); }
 
 void PendingWrites::RefreshIndexCopies(const KeyIds& ids, std::string_view live) {
   Entry* record = Find(kTimelinesCf, LiveKey(ids));
@@ -284,7 +279,7 @@ absl::Status PendingWrites::WriteTo(WriteSink* sink, bool whole_buckets) {
       return absl::OkStatus();
     }));
   } else {
-    for (const auto& [key, change] : slice_changes_) sink->ChangeSliceBucket(key, change);
+    sink->ChangeSliceBuckets(slice_changes_.Combined());  // (a copy: a group this small has few)
   }
   for (int family = 0; family < kColumnFamilyCount; ++family) {
     const Family& f = families_[family];
@@ -311,9 +306,10 @@ absl::Status PendingWrites::WriteTo(WriteSink* sink, bool whole_buckets) {
 }
 
 absl::Status PendingWrites::VisitSliceBuckets(TableVisitor visit) {
+  SliceIndexChanges& changes = slice_changes_.Combined();
   std::vector<std::string_view> keys;
-  keys.reserve(slice_changes_.size());
-  for (const auto& [key, change] : slice_changes_) keys.push_back(key);
+  keys.reserve(changes.size());
+  for (const auto& [key, change] : changes) keys.push_back(key);
   std::sort(keys.begin(), keys.end());
   std::string bucket;
   std::vector<SliceRecordEntry> entries;
@@ -321,7 +317,7 @@ absl::Status PendingWrites::VisitSliceBuckets(TableVisitor visit) {
     entries.clear();
     HS_ASSIGN_OR_RETURN(const bool found, base_->Get(kSlicesCf, key, &bucket));
     if (found) HS_RETURN_IF_ERROR(DecodeSliceBucket(bucket, &entries));
-    slice_changes_.find(AbslView(key))->second.ApplyTo(&entries);
+    changes.find(AbslView(key))->second.ApplyTo(&entries);
     HS_RETURN_IF_ERROR(visit(EntryKind::kPut, key, EncodeSliceBucket(std::move(entries))));
   }
   return absl::OkStatus();
@@ -349,7 +345,7 @@ absl::Status PendingWrites::VisitTable(int family, TableVisitor visit) {
 }
 
 void PendingWrites::Clear() {
-  slice_changes_.clear();
+  slice_changes_.Clear();
   due_index_copies_.clear();
   due_bytes_ = 0;
   for (Family& f : families_) {

@@ -17,6 +17,7 @@
 #include "absl/container/node_hash_map.h"
 #include "keys/key_codec.h"
 #include "storage/column_families.h"
+#include "storage/pending_slice_changes.h"
 #include "storage/store_reader.h"
 #include "storage/write_sink.h"
 
@@ -37,10 +38,11 @@ class PendingWrites final : public StoreReader, public WriteSink {
   void Merge(int family, std::string_view key, std::string_view operand) override;
   void Delete(int family, std::string_view key) override;
   void DeleteRange(int family, std::string_view begin, std::string_view end) override;
-  // Slice index changes are kept apart, combined per bucket, and not read
-  // back: Get and Scan of column family "slices" see the base only
+  // Slice index changes are kept apart, combined per bucket (on a thread
+  // of their own once they are many: pending_slice_changes.h), and not
+  // read back: Get and Scan of column family "slices" see the base only
   // (planning never reads the slice index).
-  void ChangeSliceBucket(const std::string& key, const SliceBucketChange& change) override;
+  void ChangeSliceBuckets(SliceIndexChanges changes) override;
   // Notes that the key's index entries are due, and puts them once, from
   // its timeline record as it then is, when they are written (WriteTo,
   // VisitTable): a key that many transactions of a group change gets its
@@ -55,7 +57,7 @@ class PendingWrites final : public StoreReader, public WriteSink {
   const absl::Status& status() const { return status_; }
 
   // Roughly the memory held, in bytes, the due index entries included.
-  size_t bytes() const { return bytes_ + due_bytes_; }
+  size_t bytes() const { return bytes_ + due_bytes_ + slice_changes_.bytes(); }
 
   // The changes into `sink` (a write batch): range deletions first. Values
   // merged over a value it never read stay merge operands, and so do slice
@@ -122,7 +124,7 @@ class PendingWrites final : public StoreReader, public WriteSink {
   StoreReader* base_;
   std::array<const rocksdb::MergeOperator*, kColumnFamilyCount> merge_;
   std::array<Family, kColumnFamilyCount> families_;
-  SliceIndexChanges slice_changes_;
+  PendingSliceChanges slice_changes_;
   std::vector<KeyIds> due_index_copies_;  // keys whose index entries are due
   size_t bytes_ = 0;
   size_t due_bytes_ = 0;  // what putting them will add, roughly

@@ -186,9 +186,9 @@ absl::Status SliceBucketChange::AddEncoded(std::string_view operand) {
   return absl::OkStatus();
 }
 
-void SliceBucketChange::Append(const SliceBucketChange& later) {
+void SliceBucketChange::Append(SliceBucketChange&& later) {
   for (const SliceEntryId& id : later.removed_) Remove(id);
-  for (const auto& [id, e] : later.added_) Add(e);
+  for (auto& [id, e] : later.added_) Add(std::move(e));
 }
 
 std::string SliceBucketChange::Encode() const {

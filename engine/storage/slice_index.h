@@ -118,7 +118,7 @@ class SliceBucketChange {
   // Appends the changes of a merge operand (EncodeSliceBucketChange).
   absl::Status AddEncoded(std::string_view operand);
   // Appends `later`, as if its changes were made after these.
-  void Append(const SliceBucketChange& later);
+  void Append(SliceBucketChange&& later);
 
   // As one merge operand.
   std::string Encode() const;

@@ -23,8 +23,9 @@ class WriteSink {
   virtual void Delete(int family, std::string_view key) = 0;
   // Deletes the keys in [begin, end).
   virtual void DeleteRange(int family, std::string_view begin, std::string_view end) = 0;
-  // Changes the slice index bucket `key` (a merge in column family "slices").
-  virtual void ChangeSliceBucket(const std::string& key, const SliceBucketChange& change) = 0;
+  // Changes the slice index buckets of `changes` (merges in column family
+  // "slices").
+  virtual void ChangeSliceBuckets(SliceIndexChanges changes) = 0;
   // Sets the object and subject index entries of key `ids`, which it has
   // (the key had rows before this transaction), to `live`: the first
   // message of the key's timeline record as just written (the indexes'
@@ -48,8 +49,8 @@ class BatchSink final : public WriteSink {
   void DeleteRange(int family, std::string_view begin, std::string_view end) override {
     batch_->DeleteRange(handles_[family], Of(begin), Of(end));
   }
-  void ChangeSliceBucket(const std::string& key, const SliceBucketChange& change) override {
-    batch_->Merge(handles_[kSlicesCf], key, change.Encode());
+  void ChangeSliceBuckets(SliceIndexChanges changes) override {
+    for (const auto& [key, change] : changes) batch_->Merge(handles_[kSlicesCf], key, change.Encode());
   }
   void RefreshIndexCopies(const KeyIds& ids, std::string_view live) override {
     Put(kKeysCf, ObjectIndexKey(ids), live);
