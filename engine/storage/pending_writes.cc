@@ -105,14 +105,9 @@ void PendingWrites::Merge(int family, std::string_view key, std::string_view ope
 void PendingWrites::ChangeSliceBuckets(SliceIndexChanges changes) { slice_changes_.Add(std::move(changes)); }
 
 void PendingWrites::RefreshIndexCopies(const KeyIds& ids, std::string_view live) {
-  Entry* record = Find(kTimelinesCf, LiveKey(ids));
-  if (record == nullptr) {  // (WritePlan writes the record first)
-    Put(kKeysCf, ObjectIndexKey(ids), live);
-    Put(kKeysCf, SubjectIndexKey(ids), live);
-    return;
-  }
-  if (record->index_copies_due) return;
-  record->index_copies_due = true;
+  Entry& record = *Find(kTimelinesCf, LiveKey(ids));
+  if (record.index_copies_due) return;
+  record.index_copies_due = true;
   due_index_copies_.push_back(ids);
   due_bytes_ += 2 * (live.size() + kKeyIdsBytes + 1 + kEntryOverhead);
 }
