@@ -4,6 +4,7 @@
 
 #include "gtest/gtest.h"
 #include "records.capnp.h"
+#include "storage/key_change.h"
 #include "storage/records.h"
 #include "storage/timeline_merge.h"
 
@@ -64,6 +65,65 @@ TEST(RecordsTest, TransactionRoundTrips) {
   EXPECT_EQ(out->operations[1].kind, Operation::Kind::kRetract);
   EXPECT_EQ(out->operations[1].valid, (Interval{kNegInf, kPosInf}));
   EXPECT_EQ(out->operations[2].kind, Operation::Kind::kErase);
+}
+
+// Whether `a` and `b` hold the same operations, field by field.
+void ExpectSameOperations(const std::vector<Operation>& a, const std::vector<Operation>& b) {
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i].kind, b[i].kind) << i;
+    EXPECT_EQ(a[i].key, b[i].key) << i;
+    EXPECT_EQ(a[i].value, b[i].value) << i;
+    EXPECT_EQ(a[i].valid, b[i].valid) << i;
+    EXPECT_EQ(a[i].key_digest, b[i].key_digest) << i;
+  }
+}
+
+TEST(RecordsTest, RewrittenTransactionKeepsTheOtherOperationsAndTheirKeyFilter) {
+  TransactionRecord in{7, 12345, "kyivpost", {}};
+  in.operations.push_back({Operation::Kind::kAssert, {"Syria", "rel", "Ukraine"}, Value::String("talks"), {1, 2}});
+  in.operations.push_back({Operation::Kind::kAssert, {"a", "b", "c"}, Value::Int64(-9), {kNegInf, 5}});
+  in.operations.push_back({Operation::Kind::kAssert, {"a", "b", "d"}, Value::Double(-0.0), {0, kPosInf}});
+  in.operations.push_back({Operation::Kind::kRetract, {"a", "b", "c"}, Value(), {kNegInf, kPosInf}});
+  in.operations.push_back({Operation::Kind::kAssert, {"x", "y", "z"}, Value::Bool(true), {3, 4}});
+  Operation erase{Operation::Kind::kErase, {}, Value(), {}};
+  erase.key_digest = KeyDigest({"q", "r", "s"});
+  in.operations.push_back(erase);
+  in.operations.push_back({Operation::Kind::kAssert, {"a", "b", "c"}, Value::String(std::string("\0\xff", 2)), {9, 10}});
+  const std::string encoded = EncodeTransaction(in);
+  const std::vector<std::vector<FactKey>> erasures = {
+      {}, {{"a", "b", "c"}}, {{"q", "r", "s"}}, {{"a", "b", "c"}, {"x", "y", "z"}, {"q", "r", "s"}},
+      {{"Syria", "rel", "Ukraine"}, {"a", "b", "c"}, {"a", "b", "d"}, {"x", "y", "z"}, {"q", "r", "s"}}};
+  for (const std::vector<FactKey>& erased : erasures) {
+    const ErasedKeys keys(erased);
+    absl::StatusOr<TransactionRewrite> out = RewriteTransactionWithout(
+        encoded, [&](std::string_view s, std::string_view p, std::string_view o, std::string_view digest) {
+          return keys.Names(s, p, o, digest);
+        });
+    ASSERT_TRUE(out.ok()) << out.status();
+    TransactionRecord expected = in;
+    std::erase_if(expected.operations, [&](const Operation& op) {
+      const FactKey key = op.key_digest.empty() ? op.key : FactKey{"q", "r", "s"};
+      return std::find(erased.begin(), erased.end(), key) != erased.end();
+    });
+    absl::StatusOr<TransactionRecord> decoded = DecodeTransaction(out->record);
+    ASSERT_TRUE(decoded.ok()) << decoded.status();
+    EXPECT_EQ(decoded->id, 7u);
+    EXPECT_EQ(decoded->time, 12345);
+    EXPECT_EQ(decoded->source, "kyivpost");
+    ExpectSameOperations(decoded->operations, expected.operations);
+    EXPECT_EQ(out->info.id, 7u);
+    EXPECT_EQ(out->info.time, 12345);
+    EXPECT_EQ(out->info.source, "kyivpost");
+    EXPECT_EQ(out->info.operation_count, expected.operations.size());
+    EXPECT_EQ(out->key_filter, KeyFilterOf(expected));
+  }
+  EXPECT_TRUE(absl::IsDataLoss(
+      RewriteTransactionWithout("abc", [](auto, auto, auto, auto) { return false; }).status()));
+  std::string pointer = encoded;
+  for (size_t i = 8; i < 16; ++i) pointer[i] = '\xff';  // root pointer
+  EXPECT_TRUE(absl::IsDataLoss(
+      RewriteTransactionWithout(pointer, [](auto, auto, auto, auto) { return false; }).status()));
 }
 
 TEST(RecordsTest, ClosedRowsReadAcrossAppendedMessages) {

@@ -38,13 +38,15 @@ bool ForEachProbe(uint64_t key_hash, uint64_t bit_count, Probe probe) {
 
 }  // namespace
 
-uint64_t KeyFilterHash(const FactKey& key) {
+uint64_t KeyFilterHash(const FactKey& key) { return KeyFilterHash(key.subject, key.predicate, key.object); }
+
+uint64_t KeyFilterHash(std::string_view subject, std::string_view predicate, std::string_view object) {
   uint64_t h = 0xcbf29ce484222325ULL;
-  h = Fnv1a(h, key.subject);
+  h = Fnv1a(h, subject);
   h = Fnv1a(h, std::string_view("\0", 1));
-  h = Fnv1a(h, key.predicate);
+  h = Fnv1a(h, predicate);
   h = Fnv1a(h, std::string_view("\0", 1));
-  h = Fnv1a(h, key.object);
+  h = Fnv1a(h, object);
   return Mix(h);
 }
 

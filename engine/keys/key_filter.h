@@ -30,6 +30,7 @@ inline constexpr size_t kKeyFilterBitsPerKey = 16;
 // computes the same way (FNV-1a, then a 64-bit finalizer): it is stored.
 // An operation named by its key's names adds this one.
 uint64_t KeyFilterHash(const FactKey& key);
+uint64_t KeyFilterHash(std::string_view subject, std::string_view predicate, std::string_view object);
 // The hash of an operation the log names by KeyDigest (an erase): the
 // finalizer of the digest's first 8 bytes, little-endian. So a record's
 // filter never needs the names of a key it names by digest.

@@ -94,20 +94,16 @@ absl::Status ReadErasureState(StoreReader* reader, TransactionState* state) {
       if (used) state->names_used_elsewhere.insert(id);
     }
   }
-  absl::flat_hash_set<KeyView> erased_keys;
-  absl::flat_hash_set<std::string> erased_digests;
-  for (const FactKey& k : erased) {
-    erased_keys.insert(ViewOf(k));
-    erased_digests.insert(KeyDigest(k));
-  }
+  const ErasedKeys erased_keys(erased);
   const auto erased_op = [&](std::string_view s, std::string_view p, std::string_view o, std::string_view digest) {
-    if (!digest.empty()) return erased_digests.contains(absl::string_view(digest.data(), digest.size()));
-    return erased_keys.contains(KeyView{s, p, o});
+    return erased_keys.Names(s, p, o, digest);
   };
   // An earlier record names an erased key by its names, or by its digest.
   std::vector<uint64_t> erased_hashes;
-  for (const FactKey& k : erased) erased_hashes.push_back(KeyFilterHash(k));
-  for (const std::string& digest : erased_digests) erased_hashes.push_back(KeyDigestFilterHash(digest));
+  for (const FactKey& k : erased) {
+    erased_hashes.push_back(KeyFilterHash(k));
+    erased_hashes.push_back(KeyDigestFilterHash(KeyDigest(k)));
+  }
   // The records whose filters may name an erased key, found in the small
   // info values; then each is read and checked.
   std::vector<std::string> candidates;  // their log keys
@@ -132,10 +128,7 @@ absl::Status ReadErasureState(StoreReader* reader, TransactionState* state) {
     if (!found) return where("a transaction's info has no log record");
     const absl::StatusOr<bool> holds = TransactionHoldsOperation(value, erased_op);
     if (!holds.ok()) return where(holds.status().message());
-    if (!*holds) continue;
-    absl::StatusOr<TransactionRecord> record = DecodeTransaction(value);
-    if (!record.ok()) return where(record.status().message());
-    state->log_with_erased_keys.push_back(*std::move(record));
+    if (*holds) state->log_with_erased_keys.push_back({DecodeUint64(key.data()), std::move(value)});
   }
   return absl::OkStatus();
 }
@@ -181,7 +174,7 @@ class Planner {
     }
     for (size_t k = 0; k < state_.keys.size(); ++k) HS_RETURN_IF_ERROR(PlanKey(state_.keys[k], ops_of_key[k]));
     PlanNamesRemoved();
-    PlanLog(id);
+    HS_RETURN_IF_ERROR(PlanLog(id));
     return std::move(plan_);
   }
 
@@ -282,16 +275,24 @@ class Planner {
 
   // The transaction's record keeps every operation except those an erase in
   // it made moot; earlier records lose the erased keys' operations.
-  void PlanLog(uint64_t id) {
+  absl::Status PlanLog(uint64_t id) {
     const TransactionRecord record = RecordToLog(id, time_, txn_, dropped_);
     plan_.info = {record.id, time_, txn_.source(), record.operations.size()};
     plan_.log_record = EncodeTransaction(record);
     plan_.key_filter = KeyFilterOf(record);
-    for (const TransactionRecord& earlier : state_.log_with_erased_keys) {
-      plan_.rewritten_log.push_back(earlier);
-      RemoveErasedOperations(erased_, &plan_.rewritten_log.back());
+    const ErasedKeys erased(erased_);
+    for (const TransactionState::LoggedTransaction& earlier : state_.log_with_erased_keys) {
+      absl::StatusOr<TransactionRewrite> rewrite = RewriteTransactionWithout(
+          earlier.record, [&](std::string_view s, std::string_view p, std::string_view o, std::string_view digest) {
+            return erased.Names(s, p, o, digest);
+          });
+      if (!rewrite.ok()) {
+        return absl::DataLossError(absl::StrCat(rewrite.status().message(), " (txlog key ", earlier.id, ")"));
+      }
+      plan_.rewritten_log.push_back(*std::move(rewrite));
     }
     plan_.meta = {kFormatVersion, id, time_, static_cast<uint32_t>(names_.size() + new_ids_.size())};
+    return absl::OkStatus();
   }
 
   const TransactionState& state_;
@@ -355,11 +356,10 @@ void WritePlan(CommitPlan* plan_to_write, WriteSink* sink, SliceCatalog* catalog
   NoteSliceChanges(plan.slices, catalog);
   sink->ChangeSliceBuckets(std::move(plan_to_write->slices));
   for (const auto& [name, id] : plan.names_removed) sink->Delete(kNamesCf, name);
-  for (const TransactionRecord& record : plan.rewritten_log) {
-    const std::string key = TxKey(record.id);
-    sink->Put(kTxLogCf, key, EncodeTransaction(record));
-    sink->Put(kTxInfoCf, key, EncodeTransactionInfo({record.id, record.time, record.source, record.operations.size()},
-                                                    KeyFilterOf(record)));
+  for (const TransactionRewrite& rewrite : plan.rewritten_log) {
+    const std::string key = TxKey(rewrite.info.id);
+    sink->Put(kTxLogCf, key, rewrite.record);
+    sink->Put(kTxInfoCf, key, EncodeTransactionInfo(rewrite.info, rewrite.key_filter));
   }
   const std::string key = TxKey(plan.info.id);
   sink->Put(kTxLogCf, key, plan.log_record);

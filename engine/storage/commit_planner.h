@@ -49,7 +49,11 @@ struct TransactionState {
   // some key not erased here uses too, and the earlier log records that
   // hold operations on an erased key.
   absl::flat_hash_set<NameId> names_used_elsewhere;
-  std::vector<TransactionRecord> log_with_erased_keys;
+  struct LoggedTransaction {
+    uint64_t id;
+    std::string record;  // encoded, as stored
+  };
+  std::vector<LoggedTransaction> log_with_erased_keys;
 };
 
 // Reads the state `ops` touch; the result refers to `ops`. Cost: one Get of the timeline record of each
@@ -82,7 +86,7 @@ struct CommitPlan {
   SliceIndexChanges slices;
   std::vector<std::pair<std::string, NameId>> new_names;  // ids in increasing order from the next free one
   std::vector<std::pair<std::string, NameId>> names_removed;  // no key uses them after this transaction
-  std::vector<TransactionRecord> rewritten_log;  // earlier records, without the erased keys' operations
+  std::vector<TransactionRewrite> rewritten_log;  // earlier records, without the erased keys' operations
   MetaRecord meta;
 };
 

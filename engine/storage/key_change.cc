@@ -94,15 +94,17 @@ TransactionRecord RecordToLog(uint64_t id, Instant time, const Transaction& txn,
   return record;
 }
 
-bool RemoveErasedOperations(const std::vector<FactKey>& erased, TransactionRecord* record) {
-  std::vector<std::string> digests;
-  for (const FactKey& k : erased) digests.push_back(KeyDigest(k));
-  const size_t n = record->operations.size();
-  std::erase_if(record->operations, [&](const Operation& op) {
-    if (!op.key_digest.empty()) return std::find(digests.begin(), digests.end(), op.key_digest) != digests.end();
-    return std::find(erased.begin(), erased.end(), op.key) != erased.end();
-  });
-  return record->operations.size() != n;
+ErasedKeys::ErasedKeys(const std::vector<FactKey>& erased) {
+  for (const FactKey& k : erased) {
+    keys_.emplace(k.subject, k.predicate, k.object);
+    digests_.insert(KeyDigest(k));
+  }
+}
+
+bool ErasedKeys::Names(std::string_view subject, std::string_view predicate, std::string_view object,
+                       std::string_view digest) const {
+  if (!digest.empty()) return digests_.contains(absl::string_view(digest.data(), digest.size()));
+  return keys_.contains(std::make_tuple(subject, predicate, object));
 }
 
 std::string KeyFilterOf(const TransactionRecord& record) {

@@ -5,8 +5,12 @@
 #ifndef HINDSIGHT_STORAGE_KEY_CHANGE_H_
 #define HINDSIGHT_STORAGE_KEY_CHANGE_H_
 
+#include <string>
+#include <string_view>
+#include <tuple>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "hindsight/transaction.h"
 #include "storage/records.h"
 
@@ -39,9 +43,21 @@ absl::StatusOr<Instant> TransactionTime(const Transaction& txn, Instant previous
 // with every erase naming its key by KeyDigest only.
 TransactionRecord RecordToLog(uint64_t id, Instant time, const Transaction& txn, const std::vector<bool>& dropped);
 
-// Removes from `record` every operation on a key in `erased` (erases by
-// digest too). Returns true when it removed any.
-bool RemoveErasedOperations(const std::vector<FactKey>& erased, TransactionRecord* record);
+// The keys a transaction erases, to test the operations of earlier log
+// records against: by an operation's names, or by the key digest the log
+// names an erase with. Refers to `erased`, which must outlive it.
+class ErasedKeys {
+ public:
+  explicit ErasedKeys(const std::vector<FactKey>& erased);
+  // Whether the operation on (subject, predicate, object), or with key
+  // digest `digest` when that is not empty, is on an erased key.
+  bool Names(std::string_view subject, std::string_view predicate, std::string_view object,
+             std::string_view digest) const;
+
+ private:
+  absl::flat_hash_set<std::tuple<std::string_view, std::string_view, std::string_view>> keys_;
+  absl::flat_hash_set<std::string> digests_;
+};
 
 // The filter (keys/key_filter.h) of the keys `record`'s operations name:
 // KeyFilterHash of an operation's names, KeyDigestFilterHash of an erase's

@@ -11,6 +11,7 @@
 #include <kj/array.h>
 #include <kj/exception.h>
 
+#include "keys/key_filter.h"
 #include "records.capnp.h"
 
 namespace hindsight::internal {
@@ -511,19 +512,58 @@ std::string EncodeTransaction(const TransactionRecord& record) {
   return ToBytes(message);
 }
 
+namespace {
+
+// `fn(subject, predicate, object, key digest)` of operation `o`, as views of
+// its bytes.
+template <typename Fn>
+auto CallWithKey(const Fn& fn, schema::Operation::Reader o) {
+  const auto view = [](const auto& t) { return std::string_view(reinterpret_cast<const char*>(t.begin()), t.size()); };
+  return fn(view(o.getSubject()), view(o.getPredicate()), view(o.getObject()), view(o.getKeyDigest()));
+}
+
+}  // namespace
+
 absl::StatusOr<bool> TransactionHoldsOperation(
     std::string_view record,
     absl::FunctionRef<bool(std::string_view, std::string_view, std::string_view, std::string_view)> matches) {
   return Decode<schema::Transaction>(record, "transaction", [&](schema::Transaction::Reader r) {
-    const auto view = [](const auto& t) {
-      return std::string_view(reinterpret_cast<const char*>(t.begin()), t.size());
-    };
     for (const schema::Operation::Reader o : r.getOperations()) {
-      if (matches(view(o.getSubject()), view(o.getPredicate()), view(o.getObject()), view(o.getKeyDigest()))) {
-        return true;
-      }
+      if (CallWithKey(matches, o)) return true;
     }
     return false;
+  });
+}
+
+absl::StatusOr<TransactionRewrite> RewriteTransactionWithout(
+    std::string_view record,
+    absl::FunctionRef<bool(std::string_view, std::string_view, std::string_view, std::string_view)> drop) {
+  return Decode<schema::Transaction>(record, "transaction", [&](schema::Transaction::Reader r) {
+    const auto ops = r.getOperations();
+    std::vector<unsigned> kept;
+    kept.reserve(ops.size());
+    for (unsigned i = 0; i < ops.size(); ++i) {
+      if (!CallWithKey(drop, ops[i])) kept.push_back(i);
+    }
+    // One segment: the rewrite is no larger than the record.
+    capnp::MallocMessageBuilder message(static_cast<unsigned>(record.size() / sizeof(capnp::word) + 16));
+    auto b = message.initRoot<schema::Transaction>();
+    b.setId(r.getId());
+    b.setTime(r.getTime());
+    b.setSource(r.getSource());
+    auto out = b.initOperations(static_cast<unsigned>(kept.size()));
+    KeyFilterBuilder filter(kept.size());
+    for (unsigned j = 0; j < kept.size(); ++j) {
+      const schema::Operation::Reader o = ops[kept[j]];
+      out.setWithCaveats(j, o);
+      filter.Add(CallWithKey(
+          [](std::string_view s, std::string_view p, std::string_view obj, std::string_view digest) {
+            return digest.empty() ? KeyFilterHash(s, p, obj) : KeyDigestFilterHash(digest);
+          },
+          o));
+    }
+    return TransactionRewrite{ToBytes(message), {r.getId(), r.getTime(), ReadText(r.getSource()), kept.size()},
+                              filter.bits()};
   });
 }
 

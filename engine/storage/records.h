@@ -160,6 +160,19 @@ absl::StatusOr<bool> TransactionHoldsOperation(
     std::string_view record,
     absl::FunctionRef<bool(std::string_view, std::string_view, std::string_view, std::string_view)> matches);
 absl::StatusOr<TransactionRecord> DecodeTransaction(std::string_view bytes);
+// An encoded transaction record with some of its operations left out.
+struct TransactionRewrite {
+  std::string record;      // the encoded Transaction
+  TransactionInfo info;    // its id, time and source, and how many operations it keeps
+  std::string key_filter;  // of the keys the kept operations name (keys/key_filter.h)
+};
+// Encoded transaction `record` without the operations for which
+// `drop(subject, predicate, object, key digest)` is true (as
+// TransactionHoldsOperation calls `matches`); the kept ones are copied as
+// they are encoded, none decoded. DataLoss if `record` does not decode.
+absl::StatusOr<TransactionRewrite> RewriteTransactionWithout(
+    std::string_view record,
+    absl::FunctionRef<bool(std::string_view, std::string_view, std::string_view, std::string_view)> drop);
 
 // `key_filter`: keys/key_filter.h, empty for none.
 std::string EncodeTransactionInfo(const TransactionInfo& info, std::string_view key_filter);
