@@ -215,8 +215,11 @@ TEST_F(CliTest, EveryMalformedFileLeavesTheDatabaseAsItWas) {
 
 TEST_F(CliTest, ASecondWriterIsToldTheDatabaseIsInUseAndAReaderReadsBesideIt) {
   ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
-  // An import that holds the database open while it waits for its input.
-  std::system(absl::StrCat("(sleep 4 | ", ToolPath(), " import ", Db(), " - >/dev/null 2>&1) &").c_str());
+  // An import that holds the database open while it waits for its input,
+  // given a second to open it first (a slow start under a sanitizer must
+  // not let the import below take the database before it).
+  std::system(absl::StrCat("(sleep 8 | ", ToolPath(), " import ", Db(), " - >/dev/null 2>&1) &").c_str());
+  usleep(1'000'000);
   bool refused = false;
   for (int i = 0; i < 30 && !refused; ++i) {
     usleep(100'000);
