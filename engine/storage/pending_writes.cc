@@ -105,9 +105,10 @@ void PendingWrites::Merge(int family, std::string_view key, std::string_view ope
 void PendingWrites::ChangeSliceBuckets(SliceIndexChanges changes) { slice_changes_.Add(std::move(changes)); }
 
 void PendingWrites::RefreshIndexCopies(const KeyIds& ids, std::string_view live) {
-  Entry& record = *Find(kTimelinesCf, LiveKey(ids));
-  if (record.index_copies_due) return;
-  record.index_copies_due = true;
+  Entry* record = Find(kTimelinesCf, LiveKey(ids));
+  // None only after a failed merge (status()), which fails the whole group.
+  if (record == nullptr || record->index_copies_due) return;
+  record->index_copies_due = true;
   due_index_copies_.push_back(ids);
   due_bytes_ += 2 * (live.size() + kKeyIdsBytes + 1 + kEntryOverhead);
 }

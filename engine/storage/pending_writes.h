@@ -48,9 +48,9 @@ class PendingWrites final : public StoreReader, public WriteSink {
   // VisitTable): a key that many transactions of a group change gets its
   // copies put once. Until then Get and Scan of column family "keys" see
   // those entries with their earlier values (planning reads only which
-  // keys the indexes hold, and the digest index). REQUIRES: the key's
-  // timeline record was written to these pending writes first, as
-  // WritePlan does.
+  // keys the indexes hold, and the digest index). The key's timeline
+  // record is written first (WritePlan does); after a failed merge, which
+  // fails the group (status()), it may not be, and nothing is noted.
   void RefreshIndexCopies(const KeyIds& ids, std::string_view live) override;
   // Puts the due index entries now: VisitTable of "keys" while another
   // family is visited at once needs it done first.
