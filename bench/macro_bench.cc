@@ -2,7 +2,6 @@
 // into Hindsight and the same bitemporal rows into SQLite, runs every query
 // class on both (answers checked equal), and prints a Markdown table of the
 // figures and the ratios SQLite / Hindsight, measured in the same run.
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "bench_common.h"
 #include "format/importer.h"
 #include "format/query_file.h"
 #include "format/replay.h"
@@ -25,7 +25,6 @@ namespace hindsight::bench {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
 
 constexpr char kUsage[] =
     "usage: hindsight-bench [--scratch DIR] [--threads N] [--results FILE] WORKLOAD_DIR\n"
@@ -39,8 +38,6 @@ constexpr char kUsage[] =
     "--results FILE also writes every figure as MEASURE<TAB>HINDSIGHT<TAB>SQLITE\n"
     "lines (what bench/scale.sh plots).\n"
     "bench/run.sh generates a workload and runs this.\n";
-
-double Since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
 int64_t DirBytes(const std::string& dir) {
   int64_t total = 0;
@@ -92,40 +89,13 @@ Latency Measure(size_t n, int threads, MakeAnswerer make) {
   return l;
 }
 
-std::string Machine() {
-  utsname u{};
-  uname(&u);
-  std::string cpu = "unknown CPU";
-  std::ifstream info("/proc/cpuinfo");
-  for (std::string line; std::getline(info, line);) {
-    if (line.rfind("model name", 0) == 0) {
-      cpu = line.substr(line.find(':') + 2);
-      break;
-    }
-  }
-  return absl::StrFormat("%s, %d cores, %s %s", cpu, std::thread::hardware_concurrency(), u.sysname, u.release);
-}
-
 // Imports the workload into a new database at `dir` (`mode` as
-// `hindsight import` has it), closing it; the seconds it took, or -1.
+// `hindsight import` has it); the seconds it took, or -1.
 double Import(const std::string& workload, const std::string& dir, internal::ImportMode mode,
               const Options& options, internal::ImportCounts* counts) {
   std::error_code ec;
   fs::remove_all(dir, ec);
-  const auto t0 = Clock::now();
-  auto db = Database::Open(dir, options);
-  absl::Status s = db.status();
-  if (s.ok()) {
-    std::ifstream ops(workload + "/ops.tsv");
-    internal::ImportOptions import;
-    import.mode = mode;
-    s = internal::ImportOps(db->get(), &ops, workload + "/ops.tsv", counts, {}, import);
-  }
-  if (!s.ok()) {
-    std::fprintf(stderr, "bench: %s\n", std::string(s.message()).c_str());
-    return -1;
-  }
-  return Since(t0);
+  return ImportFile(workload + "/ops.tsv", dir, mode, options, counts);
 }
 
 int Run(const std::string& workload, const std::string& scratch, int threads, const std::string& results_path) {

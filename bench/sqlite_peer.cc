@@ -112,6 +112,135 @@ absl::Status SqlitePeer::Load(const std::vector<HistoryRow>& rows) {
   return absl::OkStatus();
 }
 
+absl::Status SqlitePeer::Step(const std::string& sql, const std::function<void(sqlite3_stmt*)>& bind,
+                              const std::function<void(sqlite3_stmt*)>& row) {
+  absl::StatusOr<sqlite3_stmt*> prepared = Prepare(sql);
+  if (!prepared.ok()) return prepared.status();
+  sqlite3_stmt* st = *prepared;
+  bind(st);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    if (row) row(st);
+  }
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  if (rc != SQLITE_DONE) return SqliteError(db_, sql);
+  return absl::OkStatus();
+}
+
+namespace {
+
+void BindKey(sqlite3_stmt* st, const FactKey& key) {
+  sqlite3_bind_text(st, 1, key.subject.data(), static_cast<int>(key.subject.size()), SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, key.predicate.data(), static_cast<int>(key.predicate.size()), SQLITE_STATIC);
+  sqlite3_bind_text(st, 3, key.object.data(), static_cast<int>(key.object.size()), SQLITE_STATIC);
+}
+
+}  // namespace
+
+absl::Status SqlitePeer::Apply(const Transaction& txn, Instant time) {
+  if (absl::Status s = Exec("BEGIN"); !s.ok()) return s;
+  for (const Operation& op : txn.operations()) {
+    absl::Status s;
+    if (op.kind != Operation::Kind::kErase) {
+      s = ApplyInterval(op, time);
+    } else if (!op.key_digest.empty()) {
+      s = absl::InvalidArgumentError("the SQLite peer cannot erase by digest");
+    } else {
+      s = Step("DELETE FROM facts WHERE s = ?1 AND p = ?2 AND o = ?3",
+               [&](sqlite3_stmt* st) { BindKey(st, op.key); });
+    }
+    if (!s.ok()) return s;
+  }
+  return Exec("COMMIT");
+}
+
+absl::Status SqlitePeer::ApplyInterval(const Operation& op, Instant time) {
+  struct CurrentRow {
+    int64_t rowid;
+    std::string value;
+    Interval valid;
+    int64_t txfrom;
+  };
+  std::vector<CurrentRow> current;  // overlapping or touching the interval
+  absl::Status s = Step(
+      "SELECT rowid, value, vfrom, vto, txfrom FROM facts"
+      " WHERE s = ?1 AND p = ?2 AND o = ?3 AND txto = ?4 AND vfrom <= ?5 AND vto >= ?6",
+      [&](sqlite3_stmt* st) {
+        BindKey(st, op.key);
+        sqlite3_bind_int64(st, 4, kPosInf);
+        sqlite3_bind_int64(st, 5, op.valid.to);
+        sqlite3_bind_int64(st, 6, op.valid.from);
+      },
+      [&](sqlite3_stmt* st) {
+        current.push_back({sqlite3_column_int64(st, 0), Text(st, 1),
+                           Interval{sqlite3_column_int64(st, 2), sqlite3_column_int64(st, 3)},
+                           sqlite3_column_int64(st, 4)});
+      });
+  if (!s.ok()) return s;
+  const bool asserting = op.kind == Operation::Kind::kAssert;
+  const std::string value = asserting ? FormatValue(op.value) : std::string();
+  Interval made = op.valid;  // the asserted row, grown over the same value beside it
+  std::vector<std::pair<std::string, Interval>> pieces;
+  for (const CurrentRow& r : current) {
+    const bool overlaps = r.valid.from < op.valid.to && op.valid.from < r.valid.to;
+    const bool same_value = asserting && r.value == value;
+    if (!overlaps && !same_value) continue;  // touches it with another value: stays
+    if (s = EndRow(r.rowid, r.txfrom, time); !s.ok()) return s;
+    if (same_value) {
+      made = {std::min(made.from, r.valid.from), std::max(made.to, r.valid.to)};
+      continue;
+    }
+    if (r.valid.from < op.valid.from) pieces.push_back({r.value, {r.valid.from, op.valid.from}});
+    if (op.valid.to < r.valid.to) pieces.push_back({r.value, {op.valid.to, r.valid.to}});
+  }
+  if (asserting) pieces.push_back({value, made});
+  for (const auto& [piece_value, valid] : pieces) {
+    if (s = InsertRow(op.key, piece_value, valid, time); !s.ok()) return s;
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqlitePeer::EndRow(int64_t rowid, int64_t txfrom, Instant time) {
+  if (txfrom == time) {  // made by this transaction: it never was
+    return Step("DELETE FROM facts WHERE rowid = ?1", [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, rowid); });
+  }
+  return Step("UPDATE facts SET txto = ?2 WHERE rowid = ?1", [&](sqlite3_stmt* st) {
+    sqlite3_bind_int64(st, 1, rowid);
+    sqlite3_bind_int64(st, 2, time);
+  });
+}
+
+absl::Status SqlitePeer::InsertRow(const FactKey& key, const std::string& value, Interval valid, Instant time) {
+  int64_t ended = -1;  // the same row, ended earlier in this transaction
+  absl::Status s = Step(
+      "SELECT rowid FROM facts WHERE s = ?1 AND p = ?2 AND o = ?3 AND txto = ?4 AND vfrom = ?5 AND vto = ?6"
+      " AND value = ?7",
+      [&](sqlite3_stmt* st) {
+        BindKey(st, key);
+        sqlite3_bind_int64(st, 4, time);
+        sqlite3_bind_int64(st, 5, valid.from);
+        sqlite3_bind_int64(st, 6, valid.to);
+        sqlite3_bind_text(st, 7, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+      },
+      [&](sqlite3_stmt* st) { ended = sqlite3_column_int64(st, 0); });
+  if (!s.ok()) return s;
+  if (ended >= 0) {
+    return Step("UPDATE facts SET txto = ?2 WHERE rowid = ?1", [&](sqlite3_stmt* st) {
+      sqlite3_bind_int64(st, 1, ended);
+      sqlite3_bind_int64(st, 2, kPosInf);
+    });
+  }
+  return Step("INSERT INTO facts VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", [&](sqlite3_stmt* st) {
+    BindKey(st, key);
+    sqlite3_bind_text(st, 4, value.data(), static_cast<int>(value.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, valid.from);
+    sqlite3_bind_int64(st, 6, valid.to);
+    sqlite3_bind_int64(st, 7, time);
+    sqlite3_bind_int64(st, 8, kPosInf);
+  });
+}
+
 absl::Status SqlitePeer::Answer(const internal::FileQuery& q, std::vector<SqlRow>* rows) {
   rows->clear();
   const Pattern& p = q.query.pattern;

@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "format/query_file.h"
 #include "hindsight/fact.h"
+#include "hindsight/transaction.h"
 
 namespace hindsight::bench {
 
@@ -37,6 +39,17 @@ class SqlitePeer {
   // Loads every history row in one transaction, then builds the indexes.
   absl::Status Load(const std::vector<HistoryRow>& rows);
 
+  // Applies one transaction at transaction time `time` as an application
+  // keeping the table by hand would, in one SQL transaction: per operation,
+  // the key's current rows that overlap the interval (and, for an assert,
+  // those that touch it with the same value) are ended at `time`, and their
+  // pieces outside the interval and the asserted row are inserted. A row
+  // both made and ended by this transaction is deleted, and one ended and
+  // made again is kept open, so only what the transaction changes starts or
+  // ends rows. An erase deletes the key's rows. Erasing by digest is
+  // InvalidArgument (this peer keeps no digests).
+  absl::Status Apply(const Transaction& txn, Instant time);
+
   // The answer rows of `q`, in SEMANTICS order, into `*rows`.
   absl::Status Answer(const internal::FileQuery& q, std::vector<SqlRow>* rows);
 
@@ -48,6 +61,11 @@ class SqlitePeer {
   static absl::StatusOr<std::unique_ptr<SqlitePeer>> Connect(const std::string& path);
   absl::Status Exec(const char* sql);
   absl::StatusOr<sqlite3_stmt*> Prepare(const std::string& sql);
+  absl::Status Step(const std::string& sql, const std::function<void(sqlite3_stmt*)>& bind,
+                    const std::function<void(sqlite3_stmt*)>& row = {});
+  absl::Status ApplyInterval(const Operation& op, Instant time);
+  absl::Status EndRow(int64_t rowid, int64_t txfrom, Instant time);
+  absl::Status InsertRow(const FactKey& key, const std::string& value, Interval valid, Instant time);
 
   std::string path_;
   sqlite3* db_ = nullptr;

@@ -1,0 +1,47 @@
+#include "bench_common.h"
+
+#include <sys/utsname.h>
+
+#include <cstdio>
+#include <fstream>
+#include <thread>
+
+#include "absl/strings/str_format.h"
+
+namespace hindsight::bench {
+
+double Since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+
+std::string Machine() {
+  utsname u{};
+  uname(&u);
+  std::string cpu = "unknown CPU";
+  std::ifstream info("/proc/cpuinfo");
+  for (std::string line; std::getline(info, line);) {
+    if (line.rfind("model name", 0) == 0) {
+      cpu = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  return absl::StrFormat("%s, %d cores, %s %s", cpu, std::thread::hardware_concurrency(), u.sysname, u.release);
+}
+
+double ImportFile(const std::string& ops_path, const std::string& dir, internal::ImportMode mode,
+                  const Options& options, internal::ImportCounts* counts) {
+  const auto t0 = Clock::now();
+  auto db = Database::Open(dir, options);
+  absl::Status s = db.status();
+  if (s.ok()) {
+    std::ifstream ops(ops_path);
+    internal::ImportOptions import;
+    import.mode = mode;
+    s = internal::ImportOps(db->get(), &ops, ops_path, counts, {}, import);
+  }
+  if (!s.ok()) {
+    std::fprintf(stderr, "bench: %s\n", std::string(s.message()).c_str());
+    return -1;
+  }
+  return Since(t0);  // open and ready to query; closing is not counted
+}
+
+}  // namespace hindsight::bench
