@@ -113,7 +113,7 @@ void PendingWrites::RefreshIndexCopies(const KeyIds& ids, std::string_view live)
   due_bytes_ += 2 * (live.size() + kKeyIdsBytes + 1 + kEntryOverhead);
 }
 
-void PendingWrites::PutDueIndexCopies() {
+void PendingWrites::SettleIndexCopies() {
   for (const KeyIds& ids : due_index_copies_) {
     Entry& record = *Find(kTimelinesCf, LiveKey(ids));
     record.index_copies_due = false;
@@ -128,12 +128,14 @@ void PendingWrites::PutDueIndexCopies() {
       status_ = absl::DataLossError(absl::StrCat("damaged timeline record: ", live_bytes.status().message()));
       continue;
     }
-    const std::string_view live(newest->data(), *live_bytes);
-    Put(kKeysCf, ObjectIndexKey(ids), live);
-    Put(kKeysCf, SubjectIndexKey(ids), live);
+    std::string_view live(newest->data(), *live_bytes);
+    if (record.state == Entry::kOperands) live = settled_lives_.emplace_back(live);
+    settled_copies_.push_back({ObjectIndexKey(ids), live});
+    settled_copies_.push_back({SubjectIndexKey(ids), live});
   }
   due_index_copies_.clear();
-  due_bytes_ = 0;
+  std::sort(settled_copies_.begin(), settled_copies_.end(),
+            [](const IndexCopy& a, const IndexCopy& b) { return a.key < b.key; });
 }
 
 absl::Status PendingWrites::CombineOperands(int family, std::string_view key, Entry* entry) {
@@ -267,7 +269,7 @@ absl::Status PendingWrites::Scan(int family, std::string_view prefix, EntryVisit
 }
 
 absl::Status PendingWrites::WriteTo(WriteSink* sink, bool whole_buckets) {
-  PutDueIndexCopies();
+  SettleIndexCopies();
   HS_RETURN_IF_ERROR(status_);
   if (whole_buckets) {
     HS_RETURN_IF_ERROR(VisitSliceBuckets([sink](EntryKind, std::string_view key, std::string_view bucket) {
@@ -298,6 +300,8 @@ absl::Status PendingWrites::WriteTo(WriteSink* sink, bool whole_buckets) {
       }
     }
   }
+  // After the entries they replace: in a write batch the later write wins.
+  for (const IndexCopy& copy : settled_copies_) sink->Put(kKeysCf, copy.key, copy.live);
   return absl::OkStatus();
 }
 
@@ -322,14 +326,26 @@ absl::Status PendingWrites::VisitSliceBuckets(TableVisitor visit) {
 absl::Status PendingWrites::VisitTable(int family, TableVisitor visit) {
   if (family == kSlicesCf) return VisitSliceBuckets(visit);
   if (family == kKeysCf) {
-    PutDueIndexCopies();
+    SettleIndexCopies();
     HS_RETURN_IF_ERROR(status_);
   }
   Family& f = families_[family];
   std::vector<std::pair<std::string, std::string>> ranges = f.deleted_ranges;
   std::sort(ranges.begin(), ranges.end());
   for (const auto& [begin, end] : ranges) HS_RETURN_IF_ERROR(visit(EntryKind::kDeleteRange, begin, end));
+  // The index copies, merged into the entries in key order; a copy
+  // replaces an entry of the same key.
+  auto copy = settled_copies_.cbegin();
+  const auto copies_end = family == kKeysCf ? settled_copies_.cend() : copy;
+  const auto visit_copies_before = [&](std::string_view key) -> absl::Status {
+    for (; copy != copies_end && copy->key < key; ++copy) {
+      HS_RETURN_IF_ERROR(visit(EntryKind::kPut, copy->key, copy->live));
+    }
+    return absl::OkStatus();
+  };
   for (const auto& [key, entry_in] : f.order) {
+    HS_RETURN_IF_ERROR(visit_copies_before(key));
+    if (copy != copies_end && copy->key == key) continue;  // written next, in its place
     Entry& entry = *entry_in;
     if (entry.state == Entry::kOperands) {  // (not accounted: all is cleared next)
       HS_RETURN_IF_ERROR(MergeOverBase(family, key, &entry));
@@ -337,12 +353,15 @@ absl::Status PendingWrites::VisitTable(int family, TableVisitor visit) {
     if (entry.state == Entry::kValue) HS_RETURN_IF_ERROR(visit(EntryKind::kPut, key, entry.value));
     if (entry.state == Entry::kDeleted) HS_RETURN_IF_ERROR(visit(EntryKind::kDelete, key, {}));
   }
+  for (; copy != copies_end; ++copy) HS_RETURN_IF_ERROR(visit(EntryKind::kPut, copy->key, copy->live));
   return absl::OkStatus();
 }
 
 void PendingWrites::Clear() {
   slice_changes_.Clear();
   due_index_copies_.clear();
+  settled_copies_.clear();
+  settled_lives_.clear();
   due_bytes_ = 0;
   for (Family& f : families_) {
     f.order.clear();

@@ -7,6 +7,7 @@
 #define HINDSIGHT_STORAGE_PENDING_WRITES_H_
 
 #include <array>
+#include <deque>
 #include <memory>
 #include <string>
 #include <vector>
@@ -43,18 +44,23 @@ class PendingWrites final : public StoreReader, public WriteSink {
   // read back: Get and Scan of column family "slices" see the base only
   // (planning never reads the slice index).
   void ChangeSliceBuckets(SliceIndexChanges changes) override;
-  // Notes that the key's index entries are due, and puts them once, from
-  // its timeline record as it then is, when they are written (WriteTo,
+  // Notes that the key's index entries are due, and writes them once, from
+  // its timeline record as it then is, with the other changes (WriteTo,
   // VisitTable): a key that many transactions of a group change gets its
-  // copies put once. Until then Get and Scan of column family "keys" see
-  // those entries with their earlier values (planning reads only which
-  // keys the indexes hold, and the digest index). The key's timeline
-  // record is written first (WritePlan does); after a failed merge, which
-  // fails the group (status()), it may not be, and nothing is noted.
+  // copies written once, and they are never copied into the pending
+  // writes. Get and Scan of column family "keys" see those entries with
+  // their earlier values (planning reads only which keys the indexes hold,
+  // and the digest index). The key's timeline record is written first
+  // (WritePlan does); after a failed merge, which fails the whole group
+  // (status()), it may not be, and nothing is noted.
   void RefreshIndexCopies(const KeyIds& ids, std::string_view live) override;
-  // Puts the due index entries now: VisitTable of "keys" while another
-  // family is visited at once needs it done first.
-  void PutDueIndexCopies();
+  // Settles the due index entries: their keys in order, each with the live
+  // timeline it copies (a view of the key's record, which visiting the
+  // other families leaves as it is). Once settled, no more transactions
+  // may be written in before Clear. VisitTable of "keys" while another
+  // family is visited at once needs it done first; WriteTo and VisitTable
+  // do it otherwise.
+  void SettleIndexCopies();
   // The first error of a merge (a damaged record), if any.
   const absl::Status& status() const { return status_; }
 
@@ -128,6 +134,15 @@ class PendingWrites final : public StoreReader, public WriteSink {
   std::array<Family, kColumnFamilyCount> families_;
   PendingSliceChanges slice_changes_;
   std::vector<KeyIds> due_index_copies_;  // keys whose index entries are due
+  // Once settled: the due index entries in key order, and the live
+  // timelines of records still held as merge operands (rare; visiting the
+  // timelines merges those, so their entries point here).
+  struct IndexCopy {
+    std::string key;
+    std::string_view live;
+  };
+  std::vector<IndexCopy> settled_copies_;
+  std::deque<std::string> settled_lives_;
   size_t bytes_ = 0;
   size_t due_bytes_ = 0;  // what putting them will add, roughly
   absl::Status status_;
