@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <optional>
 #include <tuple>
 
 #include <capnp/any.h>
@@ -10,6 +11,7 @@
 #include <capnp/serialize.h>
 #include <kj/array.h>
 #include <kj/exception.h>
+#include <kj/io.h>
 
 #include "keys/key_filter.h"
 #include "records.capnp.h"
@@ -21,20 +23,58 @@ namespace {
 // reader walk unbounded pointers.
 constexpr uint64_t kTraversalLimitWords = 64 * 1024 * 1024;
 
-// A message builder whose first segment fits a record of about `bytes`
-// bytes of text plus `structs` small structs: MallocMessageBuilder's
-// default first segment (8 KiB, zeroed) would dominate the cost of our
-// small records.
+// The words of a record of about `bytes` bytes of text plus `structs`
+// small structs.
+size_t RecordWords(size_t structs, size_t bytes) { return 8 + 8 * structs + bytes / 8 + structs; }
+
+// A message builder whose first segment fits such a record:
+// MallocMessageBuilder's default first segment (8 KiB, zeroed) would
+// dominate the cost of our small records.
 capnp::MallocMessageBuilder Builder(size_t structs, size_t bytes) {
-  return capnp::MallocMessageBuilder(static_cast<unsigned>(8 + 8 * structs + bytes / 8 + structs));
+  return capnp::MallocMessageBuilder(static_cast<unsigned>(RecordWords(structs, bytes)));
 }
+
+// A builder for a record of about `words` words, such as a transaction's
+// log record: its first segment, zeroed, is kept by the thread from one
+// such record to the next (the builder zeroes what it used when it is
+// destroyed), where a segment of its own would be fresh memory every time.
+// Not for two builders alive at once on one thread; records over 4 MiB get
+// a segment of their own.
+class LargeRecordBuilder {
+ public:
+  explicit LargeRecordBuilder(size_t words) {
+    if (words <= kMaxKeptWords) {
+      builder_.emplace(KeptSegment(words));
+    } else {
+      builder_.emplace(static_cast<unsigned>(words));
+    }
+  }
+  capnp::MallocMessageBuilder& get() { return *builder_; }
+
+ private:
+  static constexpr size_t kMaxKeptWords = (size_t{4} << 20) / sizeof(capnp::word);
+
+  static kj::ArrayPtr<capnp::word> KeptSegment(size_t words) {
+    thread_local kj::Array<capnp::word> kept;
+    if (kept.size() < words) {
+      kept = kj::heapArray<capnp::word>(std::min(std::max(words, 2 * kept.size()), kMaxKeptWords));
+      std::memset(kept.begin(), 0, kept.size() * sizeof(capnp::word));
+    }
+    return kept;
+  }
+
+  std::optional<capnp::MallocMessageBuilder> builder_;
+};
 
 size_t TextBytes(const Value& v) { return v.type() == Value::Type::kString ? v.string_value().size() : 0; }
 
+// The message as one flat array, written straight into the string.
 std::string ToBytes(capnp::MessageBuilder& builder) {
-  const kj::Array<capnp::word> words = capnp::messageToFlatArray(builder);
-  const kj::ArrayPtr<const char> chars = words.asChars();
-  return std::string(chars.begin(), chars.size());
+  const kj::ArrayPtr<const kj::ArrayPtr<const capnp::word>> segments = builder.getSegmentsForOutput();
+  std::string bytes(capnp::computeSerializedSizeInWords(segments) * sizeof(capnp::word), '\0');
+  kj::ArrayOutputStream out(kj::arrayPtr(reinterpret_cast<kj::byte*>(bytes.data()), bytes.size()));
+  capnp::writeMessage(out, segments);
+  return bytes;
 }
 
 // Where an unaligned record is copied to be read: on the stack when small
@@ -485,7 +525,8 @@ std::string EncodeTransaction(const TransactionRecord& record) {
   for (const Operation& op : record.operations) {
     bytes += op.key.subject.size() + op.key.predicate.size() + op.key.object.size() + TextBytes(op.value) + 32;
   }
-  capnp::MallocMessageBuilder message = Builder(2 * record.operations.size() + 1, bytes);
+  LargeRecordBuilder builder(RecordWords(2 * record.operations.size() + 1, bytes));
+  capnp::MallocMessageBuilder& message = builder.get();
   auto b = message.initRoot<schema::Transaction>();
   b.setId(record.id);
   b.setTime(record.time);
@@ -546,7 +587,8 @@ absl::StatusOr<TransactionRewrite> RewriteTransactionWithout(
       if (!CallWithKey(drop, ops[i])) kept.push_back(i);
     }
     // One segment: the rewrite is no larger than the record.
-    capnp::MallocMessageBuilder message(static_cast<unsigned>(record.size() / sizeof(capnp::word) + 16));
+    LargeRecordBuilder builder(record.size() / sizeof(capnp::word) + 16);
+    capnp::MallocMessageBuilder& message = builder.get();
     auto b = message.initRoot<schema::Transaction>();
     b.setId(r.getId());
     b.setTime(r.getTime());
