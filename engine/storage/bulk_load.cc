@@ -47,7 +47,7 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, WriteMode mode,
   if (read_only()) return RefuseWrite();
   std::lock_guard write_lock(write_mu_);
   HS_RETURN_IF_ERROR(write_failure_);
-  RocksReader reader(db_.get(), handles_);
+  RocksReader reader(db_.get(), handles_, RocksReader::BlockCache::kDrop);
   PendingWrites pending(&reader, merge_operators_);
   const size_t limit = mode == WriteMode::kIngest ? bulk_load_bytes_ : group_commit_bytes_;
   TransactionInfo previous = LastTransaction();

@@ -37,15 +37,22 @@ class StoreReader {
 // holds the write lock, so nothing changes under it).
 class RocksReader final : public StoreReader {
  public:
+  // What reads do with the blocks they read: kKeep puts them in the block
+  // cache, for reads likely to come back (a commit's: the next read of the
+  // key); kDrop does not, for a load that reads each key once and would
+  // only fill the cache with memory it never uses again.
+  enum class BlockCache { kKeep, kDrop };
   // `handles` are indexed by column family; both outlive this.
-  RocksReader(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles)
-      : db_(db), handles_(handles) {}
+  RocksReader(rocksdb::DB* db, const std::vector<rocksdb::ColumnFamilyHandle*>& handles,
+              BlockCache blocks = BlockCache::kKeep)
+      : db_(db), handles_(handles), fill_cache_(blocks == BlockCache::kKeep) {}
   absl::StatusOr<bool> Get(int family, std::string_view key, std::string* value) override;
   absl::Status Scan(int family, std::string_view prefix, EntryVisitor visit) override;
 
  private:
   rocksdb::DB* db_;
   const std::vector<rocksdb::ColumnFamilyHandle*>& handles_;
+  bool fill_cache_;
 };
 
 }  // namespace hindsight::internal
