@@ -150,11 +150,15 @@ class DbImpl final : public Database {
   // files ingested at once.
   absl::Status WriteGroup(PendingWrites* pending, const TransactionInfo& last, bool whole_buckets);
   // After a load that wrote this much: flushes the memtables and compacts
-  // what lies above the bottom level, so that reads right after it visit
-  // one file per level and no merge operand, as after a bulk load into a
-  // new database. Cost: rewrites those four column families whole (the
-  // new keys overlap every file of the bottom level), two at a time. Needs
-  // no lock: commits go on meanwhile.
+  // below the bottom level what reads would otherwise pay for: "keys"
+  // (index scans merge every sorted run) whenever it has runs above its
+  // bottom level, the timeline, slice and history families (read through
+  // each run's bloom filter) once they have two. So reads right after it
+  // cost what they do after a bulk load into a new database, and no family
+  // keeps more than one run above its bottom level from one load to the
+  // next. Cost: rewrites each family it compacts whole (the new keys
+  // overlap every file of the bottom level), two at a time. Needs no lock:
+  // commits go on meanwhile.
   static constexpr size_t kReshapeAfterBytes = size_t{64} << 20;
   absl::Status Reshape();
   // Makes everything written so far visible to reads, `last` the last
