@@ -8,10 +8,17 @@
 // CMakeLists.txt), never into the library, whose embedder picks its own
 // allocator. On a kernel without MADV_POPULATE_WRITE (before 5.14) the
 // call fails and pages fault in as before.
+//
+// For the same reason the heap keeps the memory it has instead of giving
+// freed spans back to the system (tcmalloc's default, a little at a time):
+// reused, they would fault in page by page again. A process's resident
+// memory therefore stays at its peak until it exits; TCMALLOC_RELEASE_RATE
+// in the environment (tcmalloc's own setting) still decides when it is set.
 #include <gperftools/malloc_extension.h>
 #include <sys/mman.h>
 
 #include <cstddef>
+#include <cstdlib>
 
 namespace hindsight::tools {
 namespace {
@@ -36,6 +43,7 @@ const bool kInstalled = [] {
   MallocExtension* heap = MallocExtension::instance();
   static PrefaultingAllocator allocator(heap->GetSystemAllocator());
   heap->SetSystemAllocator(&allocator);
+  if (std::getenv("TCMALLOC_RELEASE_RATE") == nullptr) heap->SetMemoryReleaseRate(0);
   return true;
 }();
 
