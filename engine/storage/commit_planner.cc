@@ -317,7 +317,7 @@ absl::StatusOr<CommitPlan> PlanCommit(const TransactionState& state, const Trans
 
 namespace {
 
-void WriteKey(const CommitPlan::KeyWrite& key, WriteSink* sink) {
+void WriteKey(const CommitPlan::KeyWrite& key, PendingWrites* sink) {
   const std::string live_key = LiveKey(key.ids);
   if (key.erase) {
     sink->Delete(kTimelinesCf, live_key);
@@ -350,7 +350,7 @@ void WriteKey(const CommitPlan::KeyWrite& key, WriteSink* sink) {
 
 }  // namespace
 
-void WritePlan(CommitPlan* plan_to_write, WriteSink* sink, SliceCatalog* catalog) {
+void WritePlan(CommitPlan* plan_to_write, PendingWrites* sink, SliceCatalog* catalog) {
   const CommitPlan& plan = *plan_to_write;
   for (const CommitPlan::KeyWrite& key : plan.keys) WriteKey(key, sink);
   NoteSliceChanges(plan.slices, catalog);

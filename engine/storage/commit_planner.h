@@ -20,10 +20,10 @@
 #include "hindsight/transaction.h"
 #include "keys/key_codec.h"
 #include "storage/name_dictionary.h"
+#include "storage/pending_writes.h"
 #include "storage/records.h"
 #include "storage/slice_index.h"
 #include "storage/store_reader.h"
-#include "storage/write_sink.h"
 
 namespace hindsight::internal {
 
@@ -97,10 +97,10 @@ struct CommitPlan {
 absl::StatusOr<CommitPlan> PlanCommit(const TransactionState& state, const Transaction& txn, uint64_t id, Instant time,
                                       const NameDictionary& names, size_t closed_bytes_in_record);
 
-// Puts the changes of `plan` into `sink`, and notes in `catalog` the slice
-// buckets it adds to, as a write must before its changes become visible.
-// Moves the slice changes out of `plan` (the rest of it stays).
-void WritePlan(CommitPlan* plan, WriteSink* sink, SliceCatalog* catalog);
+// Puts the changes of `plan` into `pending`, and notes in `catalog` the
+// slice buckets it adds to, as a write must before its changes become
+// visible. Moves the slice changes out of `plan` (the rest of it stays).
+void WritePlan(CommitPlan* plan, PendingWrites* pending, SliceCatalog* catalog);
 
 }  // namespace hindsight::internal
 

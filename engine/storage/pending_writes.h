@@ -44,7 +44,8 @@ class PendingWrites final : public StoreReader, public WriteSink {
   // read back: Get and Scan of column family "slices" see the base only
   // (planning never reads the slice index).
   void ChangeSliceBuckets(SliceIndexChanges changes) override;
-  // Notes that the key's index entries are due, and writes them once, from
+  // Notes that the index entries of key `ids`, which the key had before
+  // this transaction, are due, and writes them once, from
   // its timeline record as it then is, with the other changes (WriteTo,
   // VisitTable): a key that many transactions of a group change gets its
   // copies written once, and they are never copied into the pending
@@ -53,7 +54,7 @@ class PendingWrites final : public StoreReader, public WriteSink {
   // and the digest index). The key's timeline record is written first
   // (WritePlan does); after a failed merge, which fails the whole group
   // (status()), it may not be, and nothing is noted.
-  void RefreshIndexCopies(const KeyIds& ids, std::string_view live) override;
+  void RefreshIndexCopies(const KeyIds& ids, std::string_view live);
   // Settles the due index entries: their keys in order, each with the live
   // timeline it copies (a view of the key's record, which visiting the
   // other families leaves as it is). Once settled, no more transactions

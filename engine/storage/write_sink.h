@@ -1,5 +1,6 @@
-// Where WritePlan (commit_planner.h) puts a plan's changes: a RocksDB write
-// batch (BatchSink), or the pending writes of a group (pending_writes.h).
+// Where changes are put: a RocksDB write batch (BatchSink), or the pending
+// writes of a group (pending_writes.h), which WritePlan (commit_planner.h)
+// puts a plan's changes into.
 // Families are numbered as in column_families.h.
 #ifndef HINDSIGHT_STORAGE_WRITE_SINK_H_
 #define HINDSIGHT_STORAGE_WRITE_SINK_H_
@@ -26,11 +27,6 @@ class WriteSink {
   // Changes the slice index buckets of `changes` (merges in column family
   // "slices").
   virtual void ChangeSliceBuckets(SliceIndexChanges changes) = 0;
-  // Sets the object and subject index entries of key `ids`, which it has
-  // (the key had rows before this transaction), to `live`: the first
-  // message of the key's timeline record as just written (the indexes'
-  // copies of its live timeline).
-  virtual void RefreshIndexCopies(const KeyIds& ids, std::string_view live) = 0;
 };
 
 // Appends to a RocksDB write batch; `handles` indexed by family. Both
@@ -51,10 +47,6 @@ class BatchSink final : public WriteSink {
   }
   void ChangeSliceBuckets(SliceIndexChanges changes) override {
     for (const auto& [key, change] : changes) batch_->Merge(handles_[kSlicesCf], key, change.Encode());
-  }
-  void RefreshIndexCopies(const KeyIds& ids, std::string_view live) override {
-    Put(kKeysCf, ObjectIndexKey(ids), live);
-    Put(kKeysCf, SubjectIndexKey(ids), live);
   }
 
  private:
