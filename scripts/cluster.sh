@@ -68,11 +68,14 @@ EOF
 start_node() {
   local i=$1 pidfile="$dir/node$1.pid" log="$dir/node$1.log" port=$((node_port + $1 - 1))
   alive "$pidfile" && return 0
-  : >"$log"
+  # The log keeps every start of the node, each after a line of its own.
+  local from=1
+  [ -f "$log" ] && from=$(($(wc -l <"$log") + 1))
+  echo "cluster.sh: starting node $i at $(date -u +%Y-%m-%dT%H:%M:%SZ)" >>"$log"
   "$hindsight" serve --listen "127.0.0.1:$port" --nats "$(nats_urls)" "$dir/node$i" >>"$log" 2>&1 &
   echo $! >"$pidfile"
   local deadline=$((SECONDS + 60))
-  until grep -q "serving" "$log"; do
+  until tail -n "+$from" "$log" | grep -q "serving"; do
     if ! alive "$pidfile" || [ $SECONDS -ge $deadline ]; then
       echo "cluster.sh: node $i did not start: $(tail -n 3 "$log")" >&2
       return 1

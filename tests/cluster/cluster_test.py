@@ -634,7 +634,7 @@ def main():
             for f in sorted(os.listdir(os.path.join(WORK, 'cluster'))):
                 if f.endswith('.log') and f.startswith('node'):
                     with open(os.path.join(WORK, 'cluster', f)) as log:
-                        print('--- %s\n%s' % (f, log.read()[-1500:]))
+                        print('--- %s\n%s' % (f, log.read()[-3000:]))
     finally:
         stop_extra_nodes()
         if failed and os.environ.get('HINDSIGHT_KEEP_FAILED_CLUSTER'):
