@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <fstream>
 #include <thread>
+#include <vector>
 
 #include "absl/strings/str_format.h"
 
@@ -24,6 +25,32 @@ std::string Machine() {
     }
   }
   return absl::StrFormat("%s, %d cores, %s %s", cpu, std::thread::hardware_concurrency(), u.sysname, u.release);
+}
+
+std::optional<int> ParseCommandLine(int argc, char** argv, const char* program, const char* usage,
+                                    const std::map<std::string, std::string*>& values, std::string* workload) {
+  std::vector<std::string> positional;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      std::fputs(usage, stdout);
+      return 0;
+    }
+    if (const auto value = values.find(a); value != values.end() && i + 1 < argc) {
+      *value->second = argv[++i];
+    } else if (!a.empty() && a[0] == '-') {
+      std::fprintf(stderr, "%s: unknown option '%s'\n\n%s", program, a.c_str(), usage);
+      return 2;
+    } else {
+      positional.push_back(a);
+    }
+  }
+  if (positional.size() != 1) {
+    std::fputs(usage, stderr);
+    return 2;
+  }
+  *workload = positional[0];
+  return std::nullopt;
 }
 
 double ImportFile(const std::string& ops_path, const std::string& dir, internal::ImportMode mode,

@@ -4,6 +4,8 @@
 #define HINDSIGHT_BENCH_BENCH_COMMON_H_
 
 #include <chrono>
+#include <map>
+#include <optional>
 #include <string>
 
 #include "format/importer.h"
@@ -25,6 +27,13 @@ std::string Machine();
 // or -1 after printing the error on standard error.
 double ImportFile(const std::string& ops_path, const std::string& dir, internal::ImportMode mode,
                   const Options& options, internal::ImportCounts* counts);
+
+// Reads a bench's command line: "--NAME VALUE" for each NAME of `values`
+// (the value stored there), -h or --help, and one WORKLOAD_DIR (into
+// `*workload`). Returns the exit status to stop with (0 after the help, 2
+// after a bad line, `usage` printed), or nullopt to go on.
+std::optional<int> ParseCommandLine(int argc, char** argv, const char* program, const char* usage,
+                                    const std::map<std::string, std::string*>& values, std::string* workload);
 
 }  // namespace hindsight::bench
 

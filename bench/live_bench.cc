@@ -157,26 +157,10 @@ int Run(const std::string& workload, const std::string& scratch) {
 }  // namespace hindsight::bench
 
 int main(int argc, char** argv) {
-  std::string scratch = (std::filesystem::temp_directory_path() / "hindsight-live-bench").string();
-  std::vector<std::string> positional;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "-h" || a == "--help") {
-      std::fputs(hindsight::bench::kUsage, stdout);
-      return 0;
-    }
-    if (a == "--scratch" && i + 1 < argc) {
-      scratch = argv[++i];
-    } else if (!a.empty() && a[0] == '-') {
-      std::fprintf(stderr, "hindsight-live-bench: unknown option '%s'\n\n%s", a.c_str(), hindsight::bench::kUsage);
-      return 2;
-    } else {
-      positional.push_back(a);
-    }
+  std::string scratch = (std::filesystem::temp_directory_path() / "hindsight-live-bench").string(), workload;
+  if (const std::optional<int> stop = hindsight::bench::ParseCommandLine(
+          argc, argv, "hindsight-live-bench", hindsight::bench::kUsage, {{"--scratch", &scratch}}, &workload)) {
+    return *stop;
   }
-  if (positional.size() != 1) {
-    std::fputs(hindsight::bench::kUsage, stderr);
-    return 2;
-  }
-  return hindsight::bench::Run(positional[0], scratch);
+  return hindsight::bench::Run(workload, scratch);
 }

@@ -262,32 +262,12 @@ int Run(const std::string& workload, const std::string& scratch, int threads, co
 }  // namespace hindsight::bench
 
 int main(int argc, char** argv) {
-  std::string scratch = (std::filesystem::temp_directory_path() / "hindsight-bench").string();
-  int threads = 2;
-  std::string results;
-  std::vector<std::string> positional;
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    if (a == "-h" || a == "--help") {
-      std::fputs(hindsight::bench::kUsage, stdout);
-      return 0;
-    }
-    if (a == "--scratch" && i + 1 < argc) {
-      scratch = argv[++i];
-    } else if (a == "--results" && i + 1 < argc) {
-      results = argv[++i];
-    } else if (a == "--threads" && i + 1 < argc) {
-      threads = std::max(1, std::atoi(argv[++i]));
-    } else if (!a.empty() && a[0] == '-') {
-      std::fprintf(stderr, "hindsight-bench: unknown option '%s'\n\n%s", a.c_str(), hindsight::bench::kUsage);
-      return 2;
-    } else {
-      positional.push_back(a);
-    }
+  std::string scratch = (std::filesystem::temp_directory_path() / "hindsight-bench").string(), threads = "2", results,
+              workload;
+  if (const std::optional<int> stop = hindsight::bench::ParseCommandLine(
+          argc, argv, "hindsight-bench", hindsight::bench::kUsage,
+          {{"--scratch", &scratch}, {"--results", &results}, {"--threads", &threads}}, &workload)) {
+    return *stop;
   }
-  if (positional.size() != 1) {
-    std::fputs(hindsight::bench::kUsage, stderr);
-    return 2;
-  }
-  return hindsight::bench::Run(positional[0], scratch, threads, results);
+  return hindsight::bench::Run(workload, scratch, std::max(1, std::atoi(threads.c_str())), results);
 }
