@@ -110,7 +110,7 @@ absl::Status Node::follower_status() const {
 }
 
 void Node::Follow() {
-  std::unique_ptr<LogReader> reader;
+  std::unique_ptr<LogReadAhead> reader;
   absl::Time last_entry = absl::Now();
   while (!stopping_ && follower_status().ok()) {
     const uint64_t applied = db_->LastTransaction().id;
@@ -120,10 +120,10 @@ void Node::Follow() {
         absl::SleepFor(kPoll);
         continue;
       }
-      reader = *std::move(opened);
+      reader = std::make_unique<LogReadAhead>(*std::move(opened));
       last_entry = absl::Now();
     }
-    absl::StatusOr<LogEntry> entry = reader->Next(kPoll);
+    absl::StatusOr<DecodedEntry> entry = reader->Next(kPoll);
     if (absl::IsDeadlineExceeded(entry.status())) {
       if (absl::Now() - last_entry < kIdleCheck) continue;
       last_entry = absl::Now();
@@ -138,48 +138,53 @@ void Node::Follow() {
     }
     last_entry = absl::Now();
     bool reopen = false;
-    const std::vector<LogEntry> group = GatherGroup(*std::move(entry), applied + 1, reader.get(), &reopen);
-    if (!group.empty()) {
-      if (absl::Status s = Apply(group); !s.ok()) return Stop(s);
-    }
+    if (absl::Status s = ApplyGroup(*std::move(entry), applied + 1, reader.get(), &reopen); !s.ok()) return Stop(s);
     if (reopen) reader.reset();
   }
 }
 
-std::vector<LogEntry> Node::GatherGroup(LogEntry first, uint64_t next, LogReader* reader, bool* reopen) const {
-  std::vector<LogEntry> group;
-  size_t bytes = 0;
-  absl::StatusOr<LogEntry> entry = std::move(first);
-  for (;;) {
-    const bool more_in_log = entry->later > 0;
-    if (entry->id > next) {  // a gap: read again from a new reader
-      *reopen = true;
+Node::GroupOfEntries::GroupOfEntries(DecodedEntry first, uint64_t next, LogReadAhead* reader,
+                                     const NodeOptions& options)
+    : entry_(std::move(first)), next_(next), reader_(reader), options_(options) {}
+
+DecodedEntry* Node::GroupOfEntries::Next() {
+  while (!done_) {
+    if (!have_entry_) {
+      if (taken_ >= options_.apply_group || bytes_ >= options_.apply_group_bytes) break;
+      // While the log holds more, the next entry is worth a short wait.
+      absl::StatusOr<DecodedEntry> entry = reader_->Next(more_in_log_ ? kCatchUpWait : absl::ZeroDuration());
+      if (!entry.ok()) {
+        reopen_ = !absl::IsDeadlineExceeded(entry.status());
+        break;
+      }
+      entry_ = *std::move(entry);
+    }
+    have_entry_ = false;
+    more_in_log_ = entry_.entry.later > 0;
+    if (entry_.entry.id > next_) {  // a gap: read again from a new reader
+      reopen_ = true;
       break;
     }
-    if (entry->id == next) {  // (an earlier one is applied already)
-      bytes += entry->record.size();
-      group.push_back(*std::move(entry));
-      ++next;
-    }
-    if (group.size() >= options_.apply_group || bytes >= options_.apply_group_bytes) break;
-    entry = reader->Next(more_in_log ? kCatchUpWait : absl::ZeroDuration());
-    if (!entry.ok()) {
-      *reopen = !absl::IsDeadlineExceeded(entry.status());
-      break;
-    }
+    if (entry_.entry.id < next_) continue;  // applied already
+    ++next_;
+    ++taken_;
+    bytes_ += entry_.bytes;
+    return &entry_;
   }
-  return group;
+  done_ = true;
+  return nullptr;
 }
 
-absl::Status Node::Apply(const std::vector<LogEntry>& entries) {
-  absl::StatusOr<std::string> previous = AttemptOf(entries.front().id - 1);
+absl::Status Node::ApplyGroup(DecodedEntry first, uint64_t next, LogReadAhead* reader, bool* reopen) {
+  const uint64_t first_id = next;
+  GroupOfEntries group(std::move(first), next, reader, options_);
+  absl::StatusOr<std::string> previous = AttemptOf(first_id - 1);
   absl::Status damaged;  // an entry that cannot be applied
-  size_t taken = 0;
-  LogRecord record;  // the transaction handed over last (valid until the next call)
-  // Each entry checked and decoded as the planner asks for it.
+  // Each entry checked as the planner asks for it.
   const auto next_entry = [&]() -> absl::StatusOr<const Transaction*> {
-    if (taken == entries.size()) return nullptr;
-    const LogEntry& entry = entries[taken];
+    DecodedEntry* decoded = group.Next();
+    if (decoded == nullptr) return nullptr;
+    const LogEntry& entry = decoded->entry;
     // A node that restarted does not know the attempt before its first
     // entry; the start-up check compared that entry itself.
     if (previous.ok() && entry.id > 1 && entry.previous_attempt_id != *previous) {
@@ -189,26 +194,24 @@ absl::Status Node::Apply(const std::vector<LogEntry>& entries) {
           "a leader change); re-seed this node from another node's checkpoint or an empty directory "
           "(docs/cluster.md)"));
     }
-    absl::StatusOr<LogRecord> decoded = DecodeLogRecord(entry.record);
-    if (!decoded.ok()) {
-      return damaged = absl::DataLossError(absl::StrCat("entry ", entry.id, ": ", decoded.status().message()));
+    if (!decoded->record.ok()) {
+      return damaged = absl::DataLossError(absl::StrCat("entry ", entry.id, ": ", decoded->record.status().message()));
     }
-    if (decoded->info.id != entry.id) {
-      return damaged = absl::DataLossError(absl::StrCat("entry ", entry.id, " holds transaction ", decoded->info.id));
+    if (decoded->record->info.id != entry.id) {
+      return damaged =
+                 absl::DataLossError(absl::StrCat("entry ", entry.id, " holds transaction ", decoded->record->info.id));
     }
     // Noted before it is written: a commit planned on the new last
     // transaction names it. (If the group fails, the node stops.)
     NoteApplied(entry.id, entry.attempt_id);
     previous = entry.attempt_id;
-    record = *std::move(decoded);
-    ++taken;
-    return &record.txn;
+    return &decoded->record->txn;
   };
   size_t committed = 0;
   const absl::Status s = db_->CommitAll(next_entry, &committed);
+  *reopen = group.reopen();
   if (s.ok() || !damaged.ok()) return s;
-  return absl::Status(s.code(),
-                      absl::StrCat("entry ", entries.front().id + committed, " cannot be applied: ", s.message()));
+  return absl::Status(s.code(), absl::StrCat("entry ", first_id + committed, " cannot be applied: ", s.message()));
 }
 
 absl::Status Node::AppendGroup(const std::vector<std::string>& records, uint64_t expected_last,

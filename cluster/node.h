@@ -32,6 +32,7 @@
 #include "absl/random/random.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cluster/log_read_ahead.h"
 #include "cluster/transaction_log.h"
 #include "hindsight/db.h"
 #include "util/group_queue.h"
@@ -133,16 +134,35 @@ class Node final : public Database {
   // The follower thread: reads the log from the entry after the last
   // applied one and applies what arrives, until stopped or an entry fails.
   void Follow();
-  // `first` and the entries that follow it on `reader`, from entry `next`
-  // on, as one group to apply: what has arrived and, while the log holds
-  // more, what arrives within a short wait for each, up to
-  // NodeOptions::apply_group entries or apply_group_bytes. Entries before
-  // `next` are skipped; at a gap, or when the reader fails, `*reopen` asks
-  // for a new reader.
-  std::vector<LogEntry> GatherGroup(LogEntry first, uint64_t next, LogReader* reader, bool* reopen) const;
-  // Applies `entries`, consecutive from the one after the last applied, as
-  // one group. An error here stops the follower.
-  absl::Status Apply(const std::vector<LogEntry>& entries);
+  // The entries of one group to apply, taken from `reader` as they are
+  // asked for, so that the later ones arrive while the earlier are
+  // planned: `first` and the entries after it, from entry `next` on,
+  // while the log holds more (each waited for briefly) or they have
+  // arrived, up to NodeOptions::apply_group entries or apply_group_bytes.
+  // Entries before `next` are skipped; at a gap, or when the reader fails,
+  // the group ends and reopen() asks for a new reader.
+  class GroupOfEntries {
+   public:
+    GroupOfEntries(DecodedEntry first, uint64_t next, LogReadAhead* reader, const NodeOptions& options);
+    // The group's next entry, valid until the next call; nullptr at its end.
+    DecodedEntry* Next();
+    bool reopen() const { return reopen_; }
+
+   private:
+    DecodedEntry entry_;  // the entry read last
+    bool have_entry_ = true;  // entry_ is not handed out or skipped yet
+    bool more_in_log_ = false;
+    bool done_ = false;
+    bool reopen_ = false;
+    uint64_t next_;
+    size_t taken_ = 0, bytes_ = 0;
+    LogReadAhead* const reader_;
+    const NodeOptions& options_;
+  };
+  // Applies the group of entries that starts with `first` (see
+  // GroupOfEntries), consecutive from `next`, the one after the last
+  // applied, as one CommitAll. An error here stops the follower.
+  absl::Status ApplyGroup(DecodedEntry first, uint64_t next, LogReadAhead* reader, bool* reopen);
   struct CommitRequest;
   // A transaction's record, ready to append as entry `id`.
   struct Prepared {

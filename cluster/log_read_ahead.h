@@ -1,0 +1,70 @@
+// Reads a transaction log's entries on a thread of its own and decodes
+// their records, so that a node receives and decodes the next entries while
+// it applies the ones before: a node catching up on a long log does both
+// at once, as `hindsight import` parses its file ahead of the commits.
+#ifndef HINDSIGHT_CLUSTER_LOG_READ_AHEAD_H_
+#define HINDSIGHT_CLUSTER_LOG_READ_AHEAD_H_
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "cluster/transaction_log.h"
+#include "hindsight/log_record.h"
+
+namespace hindsight::cluster {
+
+// An entry of the log with its record decoded (or why it does not decode).
+struct DecodedEntry {
+  LogEntry entry;  // without its record's bytes, which `record` replaces
+  size_t bytes = 0;  // of the record as the log held it
+  absl::StatusOr<LogRecord> record;
+};
+
+// Next is for one thread at a time.
+class LogReadAhead {
+ public:
+  // Starts reading `reader`, holding at most about `max_bytes` of records
+  // read and not yet handed out.
+  explicit LogReadAhead(std::unique_ptr<LogReader> reader, size_t max_bytes = size_t{1} << 20);
+  // Stops reading: waits up to `poll` (below) for the reader's call.
+  ~LogReadAhead();
+  LogReadAhead(const LogReadAhead&) = delete;
+  LogReadAhead& operator=(const LogReadAhead&) = delete;
+
+  // LogReader::Next, in the same order, decoded. After an error other than
+  // DeadlineExceeded the reader has stopped: every later call answers
+  // Unavailable.
+  absl::StatusOr<DecodedEntry> Next(absl::Duration timeout);
+
+ private:
+  // How long a call of the reader waits before the thread looks again
+  // whether it should stop.
+  static constexpr absl::Duration kPoll = absl::Milliseconds(200);
+  // The reader's next entry, decoded.
+  absl::StatusOr<DecodedEntry> Read();
+  void Run();
+
+  const std::unique_ptr<LogReader> reader_;
+  const size_t max_bytes_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<absl::StatusOr<DecodedEntry>> ahead_;  // guarded by mu_; an error ends it
+  size_t ahead_bytes_ = 0;                          // guarded by mu_
+  bool stopping_ = false;                           // guarded by mu_
+  bool reader_waits_ = false;                       // guarded by mu_: Run waits for room
+  bool caller_waits_ = false;                       // guarded by mu_: Next waits for an entry
+  // Taken from ahead_, not yet handed out; after an error, Unavailable
+  // stays in it for every later call.
+  std::deque<absl::StatusOr<DecodedEntry>> taken_;
+  std::thread thread_;
+};
+
+}  // namespace hindsight::cluster
+
+#endif  // HINDSIGHT_CLUSTER_LOG_READ_AHEAD_H_
