@@ -1,12 +1,15 @@
-// Reads a transaction log's entries on a thread of its own and decodes
-// their records, so that a node receives and decodes the next entries while
-// it applies the ones before: a node catching up on a long log does both
-// at once, as `hindsight import` parses its file ahead of the commits.
+// Reads a transaction log's entries and decodes their records, on a thread
+// of its own while the log is far ahead of the reader: a node catching up
+// on a long log then receives and decodes the next entries while it applies
+// the ones before, as `hindsight import` parses its file ahead of the
+// commits. A node that keeps up reads each entry itself, as it arrives,
+// without waking a second thread for it.
 #ifndef HINDSIGHT_CLUSTER_LOG_READ_AHEAD_H_
 #define HINDSIGHT_CLUSTER_LOG_READ_AHEAD_H_
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <memory>
 #include <mutex>
@@ -21,7 +24,7 @@ namespace hindsight::cluster {
 
 // An entry of the log with its record decoded (or why it does not decode).
 struct DecodedEntry {
-  LogEntry entry;  // without its record's bytes, which `record` replaces
+  LogEntry entry;    // without its record's bytes, which `record` replaces
   size_t bytes = 0;  // of the record as the log held it
   absl::StatusOr<LogRecord> record;
 };
@@ -29,10 +32,12 @@ struct DecodedEntry {
 // Next is for one thread at a time.
 class LogReadAhead {
  public:
-  // Starts reading `reader`, holding at most about `max_bytes` of records
-  // read and not yet handed out.
-  explicit LogReadAhead(std::unique_ptr<LogReader> reader, size_t max_bytes = size_t{1} << 20);
-  // Stops reading: waits up to `poll` (below) for the reader's call.
+  // Reads `reader`. Once an entry says the log holds at least `ahead_from`
+  // more, the thread reads on until the log holds no more, holding at most
+  // about `max_bytes` of records read and not yet handed out.
+  explicit LogReadAhead(std::unique_ptr<LogReader> reader, uint64_t ahead_from = 64,
+                        size_t max_bytes = size_t{1} << 20);
+  // Stops reading: waits up to `kPoll` (below) for the reader's call.
   ~LogReadAhead();
   LogReadAhead(const LogReadAhead&) = delete;
   LogReadAhead& operator=(const LogReadAhead&) = delete;
@@ -43,22 +48,25 @@ class LogReadAhead {
   absl::StatusOr<DecodedEntry> Next(absl::Duration timeout);
 
  private:
-  // How long a call of the reader waits before the thread looks again
-  // whether it should stop.
+  // How long a call of the reader on the thread waits before the thread
+  // looks again whether it should stop.
   static constexpr absl::Duration kPoll = absl::Milliseconds(200);
   // The reader's next entry, decoded.
-  absl::StatusOr<DecodedEntry> Read();
+  absl::StatusOr<DecodedEntry> Read(absl::Duration timeout);
   void Run();
 
-  const std::unique_ptr<LogReader> reader_;
+  const std::unique_ptr<LogReader> reader_;  // used by one thread at a time, as reading_ahead_ says
+  const uint64_t ahead_from_;
   const size_t max_bytes_;
   std::mutex mu_;
   std::condition_variable changed_;
   std::deque<absl::StatusOr<DecodedEntry>> ahead_;  // guarded by mu_; an error ends it
   size_t ahead_bytes_ = 0;                          // guarded by mu_
-  bool stopping_ = false;                           // guarded by mu_
-  bool reader_waits_ = false;                       // guarded by mu_: Run waits for room
-  bool caller_waits_ = false;                       // guarded by mu_: Next waits for an entry
+  // guarded by mu_: the thread reads; else Next does, when ahead_ and
+  // taken_ are empty.
+  bool reading_ahead_ = false;
+  bool stopping_ = false;      // guarded by mu_
+  bool caller_waits_ = false;  // guarded by mu_: Next waits for an entry
   // Taken from ahead_, not yet handed out; after an error, Unavailable
   // stays in it for every later call.
   std::deque<absl::StatusOr<DecodedEntry>> taken_;

@@ -1,5 +1,6 @@
 // LogReadAhead: a log reader's entries come out in their order, decoded,
-// within the bound on what is read ahead; a reader's error ends them.
+// read ahead on a thread, within its bound, only while the log is far
+// ahead; a reader's error ends them.
 #include "cluster/log_read_ahead.h"
 
 #include <gtest/gtest.h>
@@ -7,6 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -26,62 +28,93 @@ std::string Record(uint64_t id) {
   return EncodeLogRecord(r);
 }
 
-// Entries 1..`count` (entry `damaged` with bytes that are no record), then
-// nothing for `quiet` calls (each waiting up to 10 ms), then Unavailable.
+// Entries 1..`count` (entry `damaged` with bytes that are no record), each
+// saying how many follow it (none when `keeps_up`: each is the last when it
+// is read), then nothing for `quiet` calls (each waiting as asked, up to a
+// second), then Unavailable. Counts the calls that returned an entry, and
+// the calls made from another thread than the one that made it.
 class ScriptedReader final : public LogReader {
  public:
-  ScriptedReader(uint64_t count, uint64_t damaged, int quiet, std::atomic<uint64_t>* read)
-      : count_(count), damaged_(damaged), quiet_(quiet), read_(read) {}
+  struct Options {
+    uint64_t count = 0;
+    uint64_t damaged = 0;
+    int quiet = 0;
+    bool keeps_up = false;
+    uint64_t more = 0;  // entries the log claims beyond `count`
+  };
+  ScriptedReader(const Options& options, std::atomic<uint64_t>* read, std::atomic<uint64_t>* elsewhere)
+      : options_(options), read_(read), elsewhere_(elsewhere) {}
   absl::StatusOr<LogEntry> Next(absl::Duration timeout) override {
-    if (next_ <= count_) {
+    if (std::this_thread::get_id() != creator_) ++*elsewhere_;
+    if (next_ <= options_.count) {
       const uint64_t id = next_++;
       ++*read_;
-      return LogEntry{id, id == damaged_ ? std::string("no record") : Record(id), absl::StrCat("a", id),
-                      absl::StrCat("a", id - 1), count_ - id};
+      return LogEntry{id, id == options_.damaged ? std::string("no record") : Record(id), absl::StrCat("a", id),
+                      absl::StrCat("a", id - 1), options_.keeps_up ? 0 : options_.count + options_.more - id};
     }
-    if (quiet_-- > 0) {
-      absl::SleepFor(std::min(timeout, absl::Milliseconds(10)));
+    if (options_.quiet-- > 0) {
+      absl::SleepFor(std::min(timeout, absl::Seconds(1)));
       return absl::DeadlineExceededError("no new entry");
     }
     return absl::UnavailableError("the servers went away");
   }
 
  private:
-  const uint64_t count_, damaged_;
-  int quiet_;
+  Options options_;
   std::atomic<uint64_t>* const read_;
+  std::atomic<uint64_t>* const elsewhere_;
+  const std::thread::id creator_ = std::this_thread::get_id();
   uint64_t next_ = 1;
 };
 
 TEST(LogReadAheadTest, EntriesComeDecodedInOrderThenTheReadersError) {
-  std::atomic<uint64_t> read{0};
-  LogReadAhead ahead(std::make_unique<ScriptedReader>(50, 7, 3, &read));
-  for (uint64_t id = 1; id <= 50; ++id) {
-    absl::StatusOr<DecodedEntry> e = ahead.Next(absl::Seconds(10));
-    ASSERT_TRUE(e.ok()) << e.status();
-    EXPECT_EQ(e->entry.id, id);
-    EXPECT_EQ(e->entry.attempt_id, absl::StrCat("a", id));
-    EXPECT_EQ(e->entry.later, 50 - id);
-    if (id == 7) {
-      EXPECT_FALSE(e->record.ok());
-      EXPECT_EQ(e->bytes, 9u);
-      continue;
+  for (const uint64_t ahead_from : {uint64_t{1}, uint64_t{1000}}) {  // read ahead, and not
+    SCOPED_TRACE(ahead_from);
+    std::atomic<uint64_t> read{0}, elsewhere{0};
+    LogReadAhead ahead(std::make_unique<ScriptedReader>(ScriptedReader::Options{50, 7, 3}, &read, &elsewhere),
+                       ahead_from);
+    for (uint64_t id = 1; id <= 50; ++id) {
+      absl::StatusOr<DecodedEntry> e = ahead.Next(absl::Seconds(10));
+      ASSERT_TRUE(e.ok()) << e.status();
+      EXPECT_EQ(e->entry.id, id);
+      EXPECT_EQ(e->entry.attempt_id, absl::StrCat("a", id));
+      EXPECT_EQ(e->entry.later, 50 - id);
+      if (id == 7) {
+        EXPECT_FALSE(e->record.ok());
+        EXPECT_EQ(e->bytes, 9u);
+        continue;
+      }
+      ASSERT_TRUE(e->record.ok()) << e->record.status();
+      EXPECT_EQ(e->bytes, Record(id).size());
+      EXPECT_EQ(e->record->info.id, id);
+      EXPECT_EQ(e->record->txn.operations().at(0).key.object, absl::StrCat("o", id));
     }
-    ASSERT_TRUE(e->record.ok()) << e->record.status();
-    EXPECT_EQ(e->bytes, Record(id).size());
-    EXPECT_EQ(e->record->info.id, id);
-    EXPECT_EQ(e->record->txn.operations().at(0).key.object, absl::StrCat("o", id));
+    // The reader's quiet calls are no error; its failure is, and stays.
+    absl::StatusOr<DecodedEntry> end = ahead.Next(absl::Milliseconds(1));
+    for (int quiet = 0; quiet < 3 && absl::IsDeadlineExceeded(end.status()); ++quiet) {
+      end = ahead.Next(absl::Milliseconds(1));
+    }
+    EXPECT_TRUE(absl::IsUnavailable(end.status())) << end.status();
+    EXPECT_TRUE(absl::IsUnavailable(ahead.Next(absl::ZeroDuration()).status()));
+    EXPECT_TRUE(absl::IsUnavailable(ahead.Next(absl::Seconds(1)).status()));
+    EXPECT_EQ(elsewhere.load() > 0, ahead_from == 1);
   }
-  // The reader's quiet calls are no error; its failure is, and stays.
-  absl::StatusOr<DecodedEntry> end = ahead.Next(absl::Seconds(10));
-  EXPECT_TRUE(absl::IsUnavailable(end.status())) << end.status();
-  EXPECT_TRUE(absl::IsUnavailable(ahead.Next(absl::ZeroDuration()).status()));
+}
+
+TEST(LogReadAheadTest, AReaderThatFailsWhileReadingAheadEndsTheEntries) {
+  std::atomic<uint64_t> read{0}, elsewhere{0};
+  ScriptedReader::Options options{20, 0, 0};
+  options.more = 30;  // the connection fails while the log holds more
+  LogReadAhead ahead(std::make_unique<ScriptedReader>(options, &read, &elsewhere), 1);
+  for (uint64_t id = 1; id <= 20; ++id) ASSERT_EQ(ahead.Next(absl::Seconds(10)).value().entry.id, id);
+  EXPECT_TRUE(absl::IsUnavailable(ahead.Next(absl::Seconds(10)).status()));
   EXPECT_TRUE(absl::IsUnavailable(ahead.Next(absl::Seconds(1)).status()));
+  EXPECT_GT(elsewhere.load(), 0u);
 }
 
 TEST(LogReadAheadTest, WaitsOnlyAsLongAsAsked) {
-  std::atomic<uint64_t> read{0};
-  LogReadAhead ahead(std::make_unique<ScriptedReader>(0, 0, 1000000, &read));
+  std::atomic<uint64_t> read{0}, elsewhere{0};
+  LogReadAhead ahead(std::make_unique<ScriptedReader>(ScriptedReader::Options{0, 0, 1000000}, &read, &elsewhere));
   EXPECT_TRUE(absl::IsDeadlineExceeded(ahead.Next(absl::ZeroDuration()).status()));
   const absl::Time start = absl::Now();
   EXPECT_TRUE(absl::IsDeadlineExceeded(ahead.Next(absl::Milliseconds(50)).status()));
@@ -89,14 +122,25 @@ TEST(LogReadAheadTest, WaitsOnlyAsLongAsAsked) {
 }
 
 TEST(LogReadAheadTest, ReadsAheadOnlyUpToItsBound) {
-  std::atomic<uint64_t> read{0};
+  std::atomic<uint64_t> read{0}, elsewhere{0};
   const size_t record = Record(1).size();
   // Room for about three records read and not handed out.
-  LogReadAhead ahead(std::make_unique<ScriptedReader>(1000, 0, 1000000, &read), 3 * record);
+  LogReadAhead ahead(std::make_unique<ScriptedReader>(ScriptedReader::Options{1000, 0, 1000000}, &read, &elsewhere),
+                     64, 3 * record);
   absl::SleepFor(absl::Milliseconds(200));
   EXPECT_LE(read.load(), 4u);
   for (uint64_t id = 1; id <= 1000; ++id) ASSERT_EQ(ahead.Next(absl::Seconds(10)).value().entry.id, id);
   EXPECT_EQ(read.load(), 1000u);
+  EXPECT_GT(elsewhere.load(), 900u);  // read ahead on the thread
+}
+
+TEST(LogReadAheadTest, AReaderThatKeepsUpReadsItself) {
+  std::atomic<uint64_t> read{0}, elsewhere{0};
+  ScriptedReader::Options options{100, 0, 1000000};
+  options.keeps_up = true;
+  LogReadAhead ahead(std::make_unique<ScriptedReader>(options, &read, &elsewhere));
+  for (uint64_t id = 1; id <= 100; ++id) ASSERT_EQ(ahead.Next(absl::Seconds(10)).value().entry.id, id);
+  EXPECT_EQ(elsewhere.load(), 0u);
 }
 
 }  // namespace
