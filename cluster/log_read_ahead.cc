@@ -1,5 +1,6 @@
 #include "cluster/log_read_ahead.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -38,9 +39,10 @@ void LogReadAhead::Run() {
     const bool failed = !decoded.ok() && !quiet;
     // Caught up (or the log went quiet): Next reads again, from here.
     if (quiet || failed || decoded->entry.later == 0) reading_ahead_ = false;
-    if (quiet) continue;
-    ahead_bytes_ += decoded.ok() ? decoded->bytes : 0;
-    ahead_.push_back(std::move(decoded));
+    if (!quiet) {
+      ahead_bytes_ += decoded.ok() ? decoded->bytes : 0;
+      ahead_.push_back(std::move(decoded));
+    }
     // Handed over one by one only to a caller that waits: the wake-up
     // costs more than the entry.
     if (caller_waits_) changed_.notify_all();
@@ -50,6 +52,7 @@ void LogReadAhead::Run() {
 
 absl::StatusOr<DecodedEntry> LogReadAhead::Next(absl::Duration timeout) {
   if (taken_.empty()) {
+    const absl::Time deadline = absl::Now() + timeout;
     std::unique_lock lock(mu_);
     const auto ready = [&] { return !ahead_.empty() || !reading_ahead_; };
     if (!ready()) {
@@ -60,8 +63,8 @@ absl::StatusOr<DecodedEntry> LogReadAhead::Next(absl::Duration timeout) {
     if (ahead_.empty()) {
       if (reading_ahead_) return absl::DeadlineExceededError("no new entry");
       lock.unlock();
-      // The thread is not reading: read here.
-      absl::StatusOr<DecodedEntry> decoded = Read(timeout);
+      // The thread is not reading: read here, for what is left of the wait.
+      absl::StatusOr<DecodedEntry> decoded = Read(std::max(deadline - absl::Now(), absl::ZeroDuration()));
       if (decoded.ok() && decoded->entry.later >= ahead_from_) {
         lock.lock();
         reading_ahead_ = true;

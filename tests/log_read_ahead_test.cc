@@ -121,6 +121,20 @@ TEST(LogReadAheadTest, WaitsOnlyAsLongAsAsked) {
   EXPECT_GE(absl::Now() - start, absl::Milliseconds(50));
 }
 
+TEST(LogReadAheadTest, ALogThatGoesQuietWhileReadAheadIsWaitedForOnlyAsLongAsAsked) {
+  std::atomic<uint64_t> read{0}, elsewhere{0};
+  ScriptedReader::Options options{10, 0, 1000000};
+  options.more = 100;  // the log claims more than it delivers
+  LogReadAhead ahead(std::make_unique<ScriptedReader>(options, &read, &elsewhere), 1);
+  for (uint64_t id = 1; id <= 10; ++id) ASSERT_EQ(ahead.Next(absl::Seconds(10)).value().entry.id, id);
+  // The thread's wait for the next entry ends, and Next waits for the
+  // rest of its second itself.
+  const absl::Time start = absl::Now();
+  EXPECT_TRUE(absl::IsDeadlineExceeded(ahead.Next(absl::Seconds(1)).status()));
+  EXPECT_GE(absl::Now() - start, absl::Milliseconds(900));
+  EXPECT_LT(absl::Now() - start, absl::Milliseconds(1600));
+}
+
 TEST(LogReadAheadTest, ReadsAheadOnlyUpToItsBound) {
   std::atomic<uint64_t> read{0}, elsewhere{0};
   const size_t record = Record(1).size();
