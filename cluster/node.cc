@@ -288,110 +288,66 @@ absl::StatusOr<TransactionInfo> Node::Commit(const Transaction& txn) {
   return request.result;
 }
 
-void Node::CommitGroup(const std::vector<CommitRequest*>& group) {
+void Node::CommitGroup(const std::vector<CommitRequest*>& requests) {
   const absl::Time deadline = absl::Now() + options_.commit_timeout;
-  const auto time_left = [&] { return std::max(deadline - absl::Now(), absl::Seconds(1)); };
-  std::vector<CommitRequest*> waiting = group;  // not yet answered
-  GroupAttempts attempts;
-  attempts.scanned = db_->LastTransaction().id;
-  const auto answer = [&](CommitRequest* request, absl::StatusOr<TransactionInfo> result) {
-    request->result = std::move(result);
-    waiting.erase(std::find(waiting.begin(), waiting.end(), request));
-  };
-  // Answers the requests an earlier attempt put in the log (its answer
-  // lost), as this node has applied them.
-  const auto answer_applied = [&] {
-    for (const auto& [request, id] : attempts.Applied(*this)) {
-      if (std::find(waiting.begin(), waiting.end(), request) != waiting.end()) answer(request, db_->GetTransaction(id));
-    }
-  };
-  // Answers every waiting request with `status`, but those an attempt may
-  // have put in the log: they may or may not be committed. Only a lost
-  // race (Aborted) or a refused record says a sent one is not; after any
-  // other failure (the stream lost entries, this node stopped) a node that
-  // applied the entry may be the one the stream is re-seeded from.
-  const auto answer_all = [&](const absl::Status& status) {
-    answer_applied();
-    if (!absl::IsAborted(status) && !absl::IsInvalidArgument(status)) {
-      for (const auto& [attempt_id, request] : attempts.sent) attempts.uncertain.insert(request);
-    }
-    for (CommitRequest* r : waiting) {
-      r->result = attempts.uncertain.contains(r) ? MayOrMayNot(status) : status;
-    }
-    waiting.clear();
-  };
-  for (int attempt = 0; attempt < options_.max_attempts && !waiting.empty(); ++attempt) {
-    if (absl::Status s = follower_status(); !s.ok()) return answer_all(s);
-    answer_applied();
-    if (waiting.empty()) return;
-    const std::vector<Prepared> prepared = Prepare(&waiting);
+  GroupInFlight group(this, requests);
+  for (int attempt = 0; attempt < options_.max_attempts && !group.done(); ++attempt) {
+    if (absl::Status s = follower_status(); !s.ok()) return group.AnswerAll(s);
+    group.AnswerApplied();
+    if (group.done()) return;
+    const std::vector<Prepared> prepared = Prepare(group.waiting());
     if (prepared.empty()) continue;  // all rejected, or one too large
-    // Appended in order, each naming the one before it; the first follows
-    // the last entry applied here.
-    uint64_t expected_last = prepared.front().id - 1;
-    absl::StatusOr<std::string> expected_attempt = AttemptOf(expected_last);
-    if (!expected_attempt.ok()) return answer_all(expected_attempt.status());
-    std::vector<std::string> records, attempt_ids;
-    for (const Prepared& p : prepared) {
-      records.push_back(p.record);
-      attempt_ids.push_back(absl::StrCat(attempt_prefix_, ++attempts_));
-      attempts.sent[attempt_ids.back()] = p.request;
-    }
-    size_t stored = 0;
-    bool lost_answer = false;
-    const absl::Status refused =
-        AppendGroup(records, expected_last, *expected_attempt, attempt_ids, deadline, &stored, &lost_answer);
-    if (lost_answer) {
-      for (size_t k = stored; k < prepared.size(); ++k) attempts.uncertain.insert(prepared[k].request);
-    }
-    // The appended ones are answered once this node has applied them, if
-    // the entries applied are theirs: a server that acknowledged a record
-    // and then lost its leadership can have it replaced by another.
-    if (stored > 0) {
-      const absl::Status applied = db_->AwaitTransaction(expected_last + stored, time_left());
-      for (size_t k = 0; k < stored; ++k) {
-        const uint64_t id = expected_last + 1 + k;
-        if (!applied.ok()) {
-          answer(prepared[k].request,
-                 absl::UnavailableError(absl::StrCat("transaction ", id, " is in the log but not yet applied ",
-                                                     "on this node: ", applied.message())));
-        } else if (absl::StatusOr<std::string> kept = AttemptOf(id); kept.ok() && *kept == attempt_ids[k]) {
-          answer(prepared[k].request, db_->GetTransaction(id));
-        } else {
-          answer(prepared[k].request,
-                 MayOrMayNot(absl::UnavailableError(absl::StrCat(
-                     "the stream acknowledged the transaction as entry ", id, " but holds another there"))));
-        }
-      }
-      attempts.scanned = std::max(attempts.scanned, expected_last + stored);
-    }
-    if (refused.ok()) continue;
-    if (absl::IsAborted(refused)) {
-      // Another node appended first (and this one has applied it). Nodes
-      // that lost together would race again at once: a random pause,
-      // longer after each loss, spreads them out.
-      absl::SleepFor(absl::Microseconds(absl::Uniform(rng_, 0, 500 * (attempt + 1))));
-      continue;
-    }
-    if (absl::IsFailedPrecondition(refused)) {
-      // The log's entry `expected_last` is not the one applied here: a
-      // server that lost its leadership may still answer for a moment, or
-      // this node applied an entry the log did not keep, and then the
-      // follower stops the node when the next entry arrives.
-      absl::SleepFor(absl::Milliseconds(50 * (attempt + 1)));
-      if (attempt + 1 == options_.max_attempts) {
-        Stop(absl::DataLossError(
-            absl::StrCat(refused.message(), ": this node's history is not the log's; re-seed it (docs/cluster.md)")));
-      }
-      continue;
-    }
-    if (absl::IsUnavailable(refused)) return answer_all(MayOrMayNot(refused));
-    return answer_all(refused);
+    const absl::Status refused = AppendAttempt(prepared, deadline, &group);
+    if (refused.ok() || PauseToRetry(refused, attempt)) continue;
+    return group.AnswerAll(absl::IsUnavailable(refused) ? MayOrMayNot(refused) : refused);
   }
-  if (waiting.empty()) return;
-  if (absl::Status s = follower_status(); !s.ok()) return answer_all(s);
-  answer_all(absl::AbortedError(absl::StrCat("other nodes appended first ", options_.max_attempts,
-                                             " times in a row: the transaction is not committed, try again")));
+  if (group.done()) return;
+  if (absl::Status s = follower_status(); !s.ok()) return group.AnswerAll(s);
+  group.AnswerAll(absl::AbortedError(absl::StrCat("other nodes appended first ", options_.max_attempts,
+                                                  " times in a row: the transaction is not committed, try again")));
+}
+
+absl::Status Node::AppendAttempt(const std::vector<Prepared>& prepared, absl::Time deadline, GroupInFlight* group) {
+  // Appended in order, each naming the one before it; the first follows
+  // the last entry applied here.
+  const uint64_t expected_last = prepared.front().id - 1;
+  absl::StatusOr<std::string> expected_attempt = AttemptOf(expected_last);
+  if (!expected_attempt.ok()) return expected_attempt.status();
+  std::vector<std::string> records;
+  for (const Prepared& p : prepared) records.push_back(p.record);
+  const std::vector<std::string> attempt_ids = group->Send(prepared);
+  size_t stored = 0;
+  bool lost_answer = false;
+  const absl::Status refused =
+      AppendGroup(records, expected_last, *expected_attempt, attempt_ids, deadline, &stored, &lost_answer);
+  if (lost_answer) {
+    for (size_t k = stored; k < prepared.size(); ++k) group->MayBeStored(prepared[k].request);
+  }
+  if (stored > 0) group->AnswerStored(prepared, attempt_ids, expected_last, stored, deadline);
+  return refused;
+}
+
+bool Node::PauseToRetry(const absl::Status& refused, int attempt) {
+  if (absl::IsAborted(refused)) {
+    // Another node appended first (and this one has applied it). Nodes
+    // that lost together would race again at once: a random pause,
+    // longer after each loss, spreads them out.
+    absl::SleepFor(absl::Microseconds(absl::Uniform(rng_, 0, 500 * (attempt + 1))));
+    return true;
+  }
+  if (absl::IsFailedPrecondition(refused)) {
+    // The log's entry before the group is not the one applied here: a
+    // server that lost its leadership may still answer for a moment, or
+    // this node applied an entry the log did not keep, and then the
+    // follower stops the node when the next entry arrives.
+    absl::SleepFor(absl::Milliseconds(50 * (attempt + 1)));
+    if (attempt + 1 == options_.max_attempts) {
+      Stop(absl::DataLossError(
+          absl::StrCat(refused.message(), ": this node's history is not the log's; re-seed it (docs/cluster.md)")));
+    }
+    return true;
+  }
+  return false;
 }
 
 absl::Status Node::MayOrMayNot(const absl::Status& status) const {
@@ -399,16 +355,68 @@ absl::Status Node::MayOrMayNot(const absl::Status& status) const {
                                              "): the transaction may or may not be committed"));
 }
 
-std::vector<std::pair<Node::CommitRequest*, uint64_t>> Node::GroupAttempts::Applied(const Node& node) {
-  std::vector<std::pair<CommitRequest*, uint64_t>> found;
-  const uint64_t last = node.db_->LastTransaction().id;
-  for (uint64_t id = scanned + 1; id <= last; ++id) {
-    absl::StatusOr<std::string> attempt = node.AttemptOf(id);
-    if (!attempt.ok()) continue;
-    if (auto it = sent.find(*attempt); it != sent.end()) found.emplace_back(it->second, id);
+Node::GroupInFlight::GroupInFlight(Node* node, const std::vector<CommitRequest*>& group)
+    : node_(node), waiting_(group), scanned_(node->db_->LastTransaction().id) {}
+
+std::vector<std::string> Node::GroupInFlight::Send(const std::vector<Prepared>& prepared) {
+  std::vector<std::string> attempt_ids;
+  for (const Prepared& p : prepared) {
+    attempt_ids.push_back(absl::StrCat(node_->attempt_prefix_, ++node_->attempts_));
+    sent_[attempt_ids.back()] = p.request;
   }
-  scanned = std::max(scanned, last);
-  return found;
+  return attempt_ids;
+}
+
+void Node::GroupInFlight::Answer(CommitRequest* request, absl::StatusOr<TransactionInfo> result) {
+  request->result = std::move(result);
+  waiting_.erase(std::find(waiting_.begin(), waiting_.end(), request));
+}
+
+void Node::GroupInFlight::AnswerStored(const std::vector<Prepared>& prepared,
+                                       const std::vector<std::string>& attempt_ids, uint64_t expected_last,
+                                       size_t stored, absl::Time deadline) {
+  const absl::Status applied =
+      node_->db_->AwaitTransaction(expected_last + stored, std::max(deadline - absl::Now(), absl::Seconds(1)));
+  for (size_t k = 0; k < stored; ++k) {
+    const uint64_t id = expected_last + 1 + k;
+    if (!applied.ok()) {
+      Answer(prepared[k].request, absl::UnavailableError(absl::StrCat(
+                                      "transaction ", id, " is in the log but not yet applied on this node: ",
+                                      applied.message())));
+    } else if (absl::StatusOr<std::string> kept = node_->AttemptOf(id); kept.ok() && *kept == attempt_ids[k]) {
+      Answer(prepared[k].request, node_->db_->GetTransaction(id));
+    } else {
+      Answer(prepared[k].request,
+             node_->MayOrMayNot(absl::UnavailableError(
+                 absl::StrCat("the stream acknowledged the transaction as entry ", id, " but holds another there"))));
+    }
+  }
+  scanned_ = std::max(scanned_, expected_last + stored);
+}
+
+void Node::GroupInFlight::AnswerApplied() {
+  const uint64_t last = node_->db_->LastTransaction().id;
+  for (uint64_t id = scanned_ + 1; id <= last; ++id) {
+    absl::StatusOr<std::string> attempt = node_->AttemptOf(id);
+    if (!attempt.ok()) continue;
+    const auto it = sent_.find(*attempt);
+    if (it == sent_.end()) continue;
+    if (std::find(waiting_.begin(), waiting_.end(), it->second) != waiting_.end()) {
+      Answer(it->second, node_->db_->GetTransaction(id));
+    }
+  }
+  scanned_ = std::max(scanned_, last);
+}
+
+void Node::GroupInFlight::AnswerAll(const absl::Status& status) {
+  AnswerApplied();
+  if (!absl::IsAborted(status) && !absl::IsInvalidArgument(status)) {
+    for (const auto& [attempt_id, request] : sent_) uncertain_.insert(request);
+  }
+  for (CommitRequest* r : waiting_) {
+    r->result = uncertain_.contains(r) ? node_->MayOrMayNot(status) : status;
+  }
+  waiting_.clear();
 }
 
 std::vector<Node::Prepared> Node::Prepare(std::vector<CommitRequest*>* waiting) {

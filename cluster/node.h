@@ -170,9 +170,9 @@ class Node final : public Database {
     std::string record;
     uint64_t id;
   };
-  // Appends the transactions of `group` (Commit calls queued together),
+  // Appends the transactions of `requests` (Commit calls queued together),
   // one after another, and answers each request.
-  void CommitGroup(const std::vector<CommitRequest*>& group);
+  void CommitGroup(const std::vector<CommitRequest*>& requests);
   // The records of the `*waiting` requests, numbered from the entry after
   // the last applied one. Answers the rejected requests and drops them
   // from `*waiting`; after a record too large for the log, returns only
@@ -185,16 +185,54 @@ class Node final : public Database {
   absl::Status AppendGroup(const std::vector<std::string>& records, uint64_t expected_last,
                            const std::string& expected_attempt, const std::vector<std::string>& attempt_ids,
                            absl::Time deadline, size_t* stored, bool* lost_answer);
-  // The attempts a group made so far: an attempt whose answer was lost
-  // can still be in the log, and then it is that request's commit.
-  struct GroupAttempts {
-    absl::flat_hash_map<std::string, CommitRequest*> sent;  // attempt id -> request
-    absl::flat_hash_set<CommitRequest*> uncertain;           // an attempt of theirs may be in the log
-    uint64_t scanned = 0;                                    // entries looked at for them
-    // The requests an attempt put in the log, with their ids, among the
-    // entries applied since the last call.
-    std::vector<std::pair<CommitRequest*, uint64_t>> Applied(const Node& node);
+  // A group's requests while they are appended: which are still
+  // unanswered, and the attempts made for them (an attempt whose
+  // answer was lost can still be in the log, and then it is that
+  // request's commit).
+  class GroupInFlight {
+   public:
+    GroupInFlight(Node* node, const std::vector<CommitRequest*>& group);
+    std::vector<CommitRequest*>* waiting() { return &waiting_; }
+    bool done() const { return waiting_.empty(); }
+    // New attempt ids for `prepared`, noted as sent.
+    std::vector<std::string> Send(const std::vector<Prepared>& prepared);
+    // Notes that `request` may be in the log though its append failed.
+    void MayBeStored(CommitRequest* request) { uncertain_.insert(request); }
+    // Answers the first `stored` of `prepared`, entries from
+    // `expected_last` + 1 on, once the node has applied them, each by
+    // whether the entry applied is the one its attempt `attempt_ids[k]`
+    // appended (a server that acknowledged a record and then lost its
+    // leadership can have it replaced by another).
+    void AnswerStored(const std::vector<Prepared>& prepared, const std::vector<std::string>& attempt_ids,
+                      uint64_t expected_last, size_t stored, absl::Time deadline);
+    // Answers the requests an earlier attempt put in the log (its answer
+    // lost), as the node has applied them.
+    void AnswerApplied();
+    // Answers every waiting request with `status`, but those an attempt
+    // may have put in the log: they may or may not be committed. Only a
+    // lost race (Aborted) or a refused record says a sent one is not;
+    // after any other failure (the stream lost entries, the node stopped)
+    // a node that applied the entry may be the one the stream is re-seeded
+    // from.
+    void AnswerAll(const absl::Status& status);
+
+   private:
+    void Answer(CommitRequest* request, absl::StatusOr<TransactionInfo> result);
+
+    Node* const node_;
+    std::vector<CommitRequest*> waiting_;                     // not yet answered
+    absl::flat_hash_map<std::string, CommitRequest*> sent_;  // attempt id -> request
+    absl::flat_hash_set<CommitRequest*> uncertain_;           // an attempt of theirs may be in the log
+    uint64_t scanned_;                                        // entries looked at for them
   };
+  // One attempt to append the `prepared` requests of `group`, as the
+  // entries after the last one applied here; returns why not all were
+  // appended (OK when all were), having answered those that were.
+  absl::Status AppendAttempt(const std::vector<Prepared>& prepared, absl::Time deadline, GroupInFlight* group);
+  // After an attempt refused with `refused`: pauses and returns true when
+  // the group may try again (it lost a race to another node, or the log's
+  // last entry was not the one applied here), false otherwise.
+  bool PauseToRetry(const absl::Status& refused, int attempt);
   // `status` (why a commit was not acknowledged) as Unavailable: the
   // transaction may or may not be committed.
   absl::Status MayOrMayNot(const absl::Status& status) const;
