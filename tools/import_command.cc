@@ -70,9 +70,16 @@ double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
 }
 
-}  // namespace
+// What the command line asks for.
+struct ImportRequest {
+  Options options;
+  internal::ImportOptions import;
+  std::string db_dir, ops_path;
+};
 
-int RunImport(const Args& args) {
+// Reads the command line into `*request`; an exit status when the import
+// is not to run (help, or a usage error, reported).
+std::optional<int> ParseImportArgs(const Args& args, ImportRequest* request) {
   CommandLine cl("import", kHelp);
   bool no_sync = false, bulk = false, commits = false, atomic = false;
   cl.Flag("--no-sync", &no_sync);
@@ -91,86 +98,118 @@ int RunImport(const Args& args) {
     std::fprintf(stderr, "hindsight import: --memory wants a size such as 512M or 2G, not '%s'\n", memory.c_str());
     return kExitUsage;
   }
-  Options options;
-  options.sync = !no_sync;
-  options.bulk_load_memory_bytes = *bytes / 2;
-  options.commit_group_bytes = atomic ? SIZE_MAX : *bytes / 4;  // atomic: one batch
-  options.block_cache_bytes = *bytes / 4;
-  const std::vector<std::string>& positional = cl.positional();
-  const std::string& db_dir = positional[0];
-  const std::string& ops_path = positional[1];
+  request->options.sync = !no_sync;
+  request->options.bulk_load_memory_bytes = *bytes / 2;
+  request->options.commit_group_bytes = atomic ? SIZE_MAX : *bytes / 4;  // atomic: one batch
+  request->options.block_cache_bytes = *bytes / 4;
+  request->import.mode = bulk      ? internal::ImportMode::kBulk
+                         : commits ? internal::ImportMode::kCommits
+                                   : internal::ImportMode::kAuto;
+  request->import.atomic = atomic;
+  request->db_dir = cl.positional()[0];
+  request->ops_path = cl.positional()[1];
+  return std::nullopt;
+}
 
-  std::ifstream file;
-  std::istream* in = &std::cin;
-  int64_t total_bytes = 0;
-  if (ops_path != "-") {
-    file.open(ops_path, std::ios::binary);
-    if (!file) {
-      std::fprintf(stderr, "hindsight import: cannot open '%s'\n", ops_path.c_str());
-      return kExitFailure;
-    }
-    file.seekg(0, std::ios::end);
-    total_bytes = file.tellg();
-    file.seekg(0);
-    in = &file;
+// Opens `path` into `*file` ('-': standard input); `*in` is what to read,
+// `*total_bytes` its size (0 when unknown). False, reported, if it cannot.
+bool OpenOps(const std::string& path, std::ifstream* file, std::istream** in, int64_t* total_bytes) {
+  *in = &std::cin;
+  *total_bytes = 0;
+  if (path == "-") return true;
+  file->open(path, std::ios::binary);
+  if (!*file) {
+    std::fprintf(stderr, "hindsight import: cannot open '%s'\n", path.c_str());
+    return false;
   }
+  file->seekg(0, std::ios::end);
+  *total_bytes = file->tellg();
+  file->seekg(0);
+  *in = file;
+  return true;
+}
+
+// A progress line on a terminal, redrawn at most twice a second.
+class ImportProgress {
+ public:
+  explicit ImportProgress(int64_t total_bytes) : total_bytes_(total_bytes) {}
+  void Show(const internal::ImportCounts& c) {
+    if (!shown_ || Seconds(last_) < 0.5) return;
+    last_ = std::chrono::steady_clock::now();
+    std::string line = absl::StrCat("\rimporting: ", c.transactions, " transactions, ", c.operations, " operations");
+    if (total_bytes_ > 0) absl::StrAppend(&line, " (", c.bytes_read * 100 / total_bytes_, "%)");
+    std::fputs(line.c_str(), stderr);
+  }
+  void Erase(const internal::ImportCounts& c) const {
+    if (shown_ && c.transactions > 0) std::fputs("\r\033[K", stderr);
+  }
+
+ private:
+  const int64_t total_bytes_;
+  const bool shown_ = isatty(STDERR_FILENO);
+  std::chrono::steady_clock::time_point last_ = std::chrono::steady_clock::now();
+};
+
+unsigned long long Ull(uint64_t n) { return static_cast<unsigned long long>(n); }
+
+// Says why the import stopped, and what of the file the database holds.
+void ReportFailure(const absl::Status& status, const internal::ImportCounts& counts, bool atomic) {
+  std::fprintf(stderr, "hindsight import: %s\n", std::string(status.message()).c_str());
+  if (counts.skipped > 0) {
+    std::fprintf(stderr, "hindsight import: the first %llu transactions of the file were already in the database\n",
+                 Ull(counts.skipped));
+  }
+  if (atomic) {
+    std::fprintf(stderr, "hindsight import: nothing was imported (--atomic)\n");
+  } else if (counts.transactions > 0) {
+    std::fprintf(stderr,
+                 "hindsight import: stopped; the %llu transactions before it were committed: fix the file and run "
+                 "the same command again to import the rest\n",
+                 Ull(counts.transactions));
+  }
+}
+
+void ReportSuccess(const internal::ImportCounts& counts, double secs) {
+  if (counts.skipped > 0) {
+    std::printf("skipped the first %llu transactions of the file: the database has them (transactions %llu..%llu)\n",
+                Ull(counts.skipped), Ull(counts.skipped_from), Ull(counts.skipped_from + counts.skipped - 1));
+  }
+  std::printf("imported %llu transactions, %llu operations in %.2f s (%.0f operations/s)\n", Ull(counts.transactions),
+              Ull(counts.operations), secs, secs > 0 ? counts.operations / secs : 0.0);
+}
+
+}  // namespace
+
+int RunImport(const Args& args) {
+  ImportRequest request;
+  if (const std::optional<int> exit = ParseImportArgs(args, &request)) return *exit;
+  std::ifstream file;
+  std::istream* in = nullptr;
+  int64_t total_bytes = 0;
+  if (!OpenOps(request.ops_path, &file, &in, &total_bytes)) return kExitFailure;
   std::error_code ec;
-  const bool new_directory = !std::filesystem::exists(db_dir, ec);
-  auto db = Database::Open(db_dir, options);
+  const bool new_directory = !std::filesystem::exists(request.db_dir, ec);
+  auto db = Database::Open(request.db_dir, request.options);
   if (!db.ok()) {
     std::fprintf(stderr, "hindsight import: %s\n", std::string(db.status().message()).c_str());
     return kExitFailure;
   }
-
-  const bool show_progress = isatty(STDERR_FILENO);
   const auto start = std::chrono::steady_clock::now();
-  auto last_progress = start;
+  ImportProgress progress(total_bytes);
   internal::ImportCounts counts;
-  internal::ImportOptions import_options;
-  import_options.mode = bulk      ? internal::ImportMode::kBulk
-                        : commits ? internal::ImportMode::kCommits
-                                  : internal::ImportMode::kAuto;
-  import_options.atomic = atomic;
-  const absl::Status status = internal::ImportOps(
-      db->get(), in, ops_path == "-" ? "<stdin>" : ops_path, &counts, [&](const internal::ImportCounts& c) {
-        if (!show_progress || Seconds(last_progress) < 0.5) return;
-        last_progress = std::chrono::steady_clock::now();
-        std::string line = absl::StrCat("\rimporting: ", c.transactions, " transactions, ", c.operations, " operations");
-        if (total_bytes > 0) absl::StrAppend(&line, " (", c.bytes_read * 100 / total_bytes, "%)");
-        std::fputs(line.c_str(), stderr);
-      },
-      import_options);
-  if (show_progress && counts.transactions > 0) std::fputs("\r\033[K", stderr);
+  const absl::Status status =
+      internal::ImportOps(db->get(), in, request.ops_path == "-" ? "<stdin>" : request.ops_path, &counts,
+                          [&](const internal::ImportCounts& c) { progress.Show(c); }, request.import);
+  progress.Erase(counts);
   if (!status.ok()) {
-    std::fprintf(stderr, "hindsight import: %s\n", std::string(status.message()).c_str());
+    ReportFailure(status, counts, request.import.atomic);
     if (new_directory && counts.transactions == 0) {  // leave nothing behind
       db->reset();
-      std::filesystem::remove_all(db_dir, ec);
-    }
-    if (counts.skipped > 0) {
-      std::fprintf(stderr, "hindsight import: the first %llu transactions of the file were already in the database\n",
-                   static_cast<unsigned long long>(counts.skipped));
-    }
-    if (atomic) {
-      std::fprintf(stderr, "hindsight import: nothing was imported (--atomic)\n");
-    } else if (counts.transactions > 0) {
-      std::fprintf(stderr,
-                   "hindsight import: stopped; the %llu transactions before it were committed: fix the file and run "
-                   "the same command again to import the rest\n",
-                   static_cast<unsigned long long>(counts.transactions));
+      std::filesystem::remove_all(request.db_dir, ec);
     }
     return kExitFailure;
   }
-  const uint64_t transactions = counts.transactions, operations = counts.operations;
-  const double secs = Seconds(start);
-  if (counts.skipped > 0) {
-    std::printf("skipped the first %llu transactions of the file: the database has them (transactions %llu..%llu)\n",
-                static_cast<unsigned long long>(counts.skipped), static_cast<unsigned long long>(counts.skipped_from),
-                static_cast<unsigned long long>(counts.skipped_from + counts.skipped - 1));
-  }
-  std::printf("imported %llu transactions, %llu operations in %.2f s (%.0f operations/s)\n",
-              static_cast<unsigned long long>(transactions), static_cast<unsigned long long>(operations), secs,
-              secs > 0 ? operations / secs : 0.0);
+  ReportSuccess(counts, Seconds(start));
   return kExitOk;
 }
 
