@@ -20,6 +20,7 @@
 #include "format/replay.h"
 #include "hindsight/db.h"
 #include "sqlite_peer.h"
+#include "util/status_macros.h"
 
 namespace hindsight::bench {
 namespace {
@@ -98,53 +99,135 @@ double Import(const std::string& workload, const std::string& dir, internal::Imp
   return ImportFile(workload + "/ops.tsv", dir, mode, options, counts);
 }
 
-int Run(const std::string& workload, const std::string& scratch, int threads, const std::string& results_path) {
-  const std::string hs_dir = scratch + "/hindsight-db", commits_dir = scratch + "/hindsight-by-commits",
-                    sqlite_path = scratch + "/sqlite.db";
+// The three stores the bench compares, loaded, and what loading them took.
+struct Stores {
+  std::unique_ptr<Database> bulk, by_commits;  // hindsight import, and hindsight import --commits
+  std::unique_ptr<SqlitePeer> sqlite;
+  std::string sqlite_path;
+  internal::ImportCounts counts;
+  size_t history_rows = 0;
+  double bulk_s = 0, commits_s = 0, sqlite_s = 0;
+  int64_t bulk_bytes = 0, sqlite_bytes = 0;
+};
+
+// Imports the workload into Hindsight twice, as `hindsight import` does
+// into a new database (bulk load) and as it does into one with data
+// (commits in groups), then loads the same history rows into SQLite.
+absl::StatusOr<Stores> LoadStores(const std::string& workload, const std::string& scratch) {
+  const std::string bulk_dir = scratch + "/hindsight-db", commits_dir = scratch + "/hindsight-by-commits";
   std::error_code ec;
   fs::create_directories(scratch, ec);
-
-  // Import: bulk (what `hindsight import` does into a new database), and
-  // by commits in groups (what it does into one with data).
+  Stores stores;
+  stores.sqlite_path = scratch + "/sqlite.db";
   Options options;
   options.sync = false;                          // SQLite below runs with synchronous=OFF too
   options.block_cache_bytes = size_t{4} << 30;  // as SQLite's page cache
-  internal::ImportCounts counts;
   std::fprintf(stderr, "bench: importing %s/ops.tsv into Hindsight (hindsight import)...\n", workload.c_str());
-  const double hs_import_s = Import(workload, hs_dir, internal::ImportMode::kBulk, options, &counts);
+  stores.bulk_s = Import(workload, bulk_dir, internal::ImportMode::kBulk, options, &stores.counts);
   std::fprintf(stderr, "bench: ... and again by commits (hindsight import --commits)...\n");
-  const double commits_import_s = Import(workload, commits_dir, internal::ImportMode::kCommits, options, &counts);
-  if (hs_import_s < 0 || commits_import_s < 0) return 1;
-  const int64_t hs_bytes = DirBytes(hs_dir);
-  auto db = Database::Open(hs_dir, options);
-  auto by_commits = Database::Open(commits_dir, options);
-  if (!db.ok() || !by_commits.ok()) return 1;
-  std::vector<HistoryRow> rows = (*db)->History({}).value();
-  std::fprintf(stderr, "bench: Hindsight imported %llu operations in %.2f s (%zu history rows, %.1f MB); by commits in %.2f s\n",
-               static_cast<unsigned long long>(counts.operations), hs_import_s, rows.size(), hs_bytes / 1e6,
-               commits_import_s);
-
+  stores.commits_s = Import(workload, commits_dir, internal::ImportMode::kCommits, options, &stores.counts);
+  if (stores.bulk_s < 0 || stores.commits_s < 0) return absl::InternalError("the import failed");
+  stores.bulk_bytes = DirBytes(bulk_dir);
+  HS_ASSIGN_OR_RETURN(stores.bulk, Database::Open(bulk_dir, options));
+  HS_ASSIGN_OR_RETURN(stores.by_commits, Database::Open(commits_dir, options));
+  HS_ASSIGN_OR_RETURN(const std::vector<HistoryRow> rows, stores.bulk->History({}));
+  stores.history_rows = rows.size();
+  std::fprintf(stderr,
+               "bench: Hindsight imported %llu operations in %.2f s (%zu history rows, %.1f MB); by commits in %.2f s\n",
+               static_cast<unsigned long long>(stores.counts.operations), stores.bulk_s, rows.size(),
+               stores.bulk_bytes / 1e6, stores.commits_s);
   std::fprintf(stderr, "bench: loading the same %zu rows into SQLite...\n", rows.size());
   const auto t0 = Clock::now();
-  auto sqlite = SqlitePeer::Create(sqlite_path);
-  absl::Status load = sqlite.ok() ? (*sqlite)->Load(rows) : sqlite.status();
-  if (!load.ok()) {
-    std::fprintf(stderr, "bench: %s\n", std::string(load.message()).c_str());
-    return 1;
-  }
-  const double sq_import_s = Since(t0);
-  const int64_t sq_bytes = (*sqlite)->FileBytes();
-  std::fprintf(stderr, "bench: SQLite loaded and indexed in %.2f s (%.1f MB)\n", sq_import_s, sq_bytes / 1e6);
-  const size_t history_rows = rows.size();
-  rows.clear();
-  rows.shrink_to_fit();
-  std::string results = absl::StrFormat(
-      "operations\t%llu\t%llu\nhistory_rows\t%zu\t%zu\nimport_s\t%.3f\t%.3f\nbytes\t%lld\t%lld\n",
-      static_cast<unsigned long long>(counts.operations), static_cast<unsigned long long>(counts.operations),
-      history_rows, history_rows, hs_import_s, sq_import_s, static_cast<long long>(hs_bytes),
-      static_cast<long long>(sq_bytes));
+  HS_ASSIGN_OR_RETURN(stores.sqlite, SqlitePeer::Create(stores.sqlite_path));
+  HS_RETURN_IF_ERROR(stores.sqlite->Load(rows));
+  stores.sqlite_s = Since(t0);
+  stores.sqlite_bytes = stores.sqlite->FileBytes();
+  std::fprintf(stderr, "bench: SQLite loaded and indexed in %.2f s (%.1f MB)\n", stores.sqlite_s,
+               stores.sqlite_bytes / 1e6);
+  return stores;
+}
 
-  std::string table = absl::StrFormat(
+// The queries of one class's file, those that parse.
+std::vector<internal::FileQuery> ReadClass(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<internal::FileQuery> queries;
+  for (internal::ParsedQuery& q : internal::ReadQueryFile(&in)) {
+    if (q.query.ok()) queries.push_back(std::move(*q.query));
+  }
+  return queries;
+}
+
+// Query `q`'s answer from `engine`, in the replay format.
+std::string AnswerText(const Database& engine, const internal::FileQuery& q) {
+  std::string text;
+  if (q.is_history) {
+    for (const HistoryRow& r : engine.History(q.query.pattern).value()) internal::AppendHistoryRow(r, &text);
+  } else {
+    for (const Row& r : engine.Query(q.query).value()) internal::AppendRow(r, &text);
+  }
+  return text;
+}
+
+// Compares every answer of the three stores (warming their caches before
+// anything is timed); sets `*total_rows` to the rows of all the answers.
+absl::Status CheckAnswers(const std::string& cls, const std::vector<internal::FileQuery>& queries, Stores* stores,
+                          size_t* total_rows) {
+  *total_rows = 0;
+  std::vector<SqlRow> sql_rows;
+  for (size_t i = 0; i < queries.size(); ++i) {
+    const std::string mine = AnswerText(*stores->bulk, queries[i]);
+    if (AnswerText(*stores->by_commits, queries[i]) != mine) {
+      return absl::InternalError(
+          absl::StrCat(cls, " query ", i + 1, ": the database built by commits answers otherwise"));
+    }
+    HS_RETURN_IF_ERROR(stores->sqlite->Answer(queries[i], &sql_rows));
+    const std::string theirs = FormatSqlRows(sql_rows, queries[i].is_history);
+    if (mine != theirs) {
+      return absl::InternalError(
+          absl::StrCat(cls, " query ", i + 1, ": the answers differ\nHindsight:\n", mine, "SQLite:\n", theirs));
+    }
+    *total_rows += sql_rows.size();
+  }
+  return absl::OkStatus();
+}
+
+// Times every query of a class on `engine`, collecting each query's rows
+// into a vector reused across queries, as an application answering many
+// would.
+Latency TimeEngine(const Database& engine, const std::vector<internal::FileQuery>& queries, int threads) {
+  return Measure(queries.size(), threads, [&] {
+    auto rows = std::make_shared<std::vector<Row>>();
+    auto history_rows = std::make_shared<std::vector<HistoryRow>>();
+    return [&engine, &queries, rows, history_rows](size_t i) {
+      if (queries[i].is_history) {
+        history_rows->clear();
+        (void)engine.ScanHistory(queries[i].query.pattern, [&](HistoryRow& r) {
+          history_rows->push_back(std::move(r));
+          return true;
+        });
+      } else {
+        rows->clear();
+        (void)engine.Scan(queries[i].query, [&](Row& r) {
+          rows->push_back(std::move(r));
+          return true;
+        });
+      }
+    };
+  });
+}
+
+// The same on SQLite, each thread with a connection of its own.
+Latency TimeSqlite(const std::string& path, const std::vector<internal::FileQuery>& queries, int threads) {
+  return Measure(queries.size(), threads, [&] {
+    std::shared_ptr<SqlitePeer> peer = std::move(SqlitePeer::Open(path).value());
+    auto buffer = std::make_shared<std::vector<SqlRow>>();
+    return [peer, buffer, &queries](size_t i) { (void)peer->Answer(queries[i], buffer.get()); };
+  });
+}
+
+// The table's head: the imports and bytes, and the query table's header.
+std::string TableHead(const std::string& workload, const Stores& s, int threads) {
+  return absl::StrFormat(
       "Machine: %s. Workload: %s (%llu operations, %llu transactions). One process; %d reader threads for the "
       "threaded figures.\n\n"
       "| measure | Hindsight | SQLite | SQLite / Hindsight |\n|---|---:|---:|---:|\n"
@@ -154,89 +237,52 @@ int Run(const std::string& workload, const std::string& scratch, int threads, co
       "| class | queries | rows | Hindsight median µs | p99 µs | QPS 1 thread | QPS %d threads | SQLite median µs "
       "| p99 µs | QPS 1 thread | QPS %d threads | ratio of medians | built by commits: median µs | ratio |\n"
       "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
-      Machine(), fs::path(workload).filename().string(), static_cast<unsigned long long>(counts.operations),
-      static_cast<unsigned long long>(counts.transactions), threads, hs_import_s, sq_import_s,
-      sq_import_s / hs_import_s, commits_import_s, sq_import_s / commits_import_s, hs_bytes / 1e6, sq_bytes / 1e6, static_cast<double>(sq_bytes) / hs_bytes, threads,
-      threads);
+      Machine(), fs::path(workload).filename().string(), static_cast<unsigned long long>(s.counts.operations),
+      static_cast<unsigned long long>(s.counts.transactions), threads, s.bulk_s, s.sqlite_s, s.sqlite_s / s.bulk_s,
+      s.commits_s, s.sqlite_s / s.commits_s, s.bulk_bytes / 1e6, s.sqlite_bytes / 1e6,
+      static_cast<double>(s.sqlite_bytes) / s.bulk_bytes, threads, threads);
+}
 
+// The figures as MEASURE<TAB>HINDSIGHT<TAB>SQLITE lines, the imports' first.
+std::string ResultsHead(const Stores& s) {
+  return absl::StrFormat("operations\t%llu\t%llu\nhistory_rows\t%zu\t%zu\nimport_s\t%.3f\t%.3f\nbytes\t%lld\t%lld\n",
+                         static_cast<unsigned long long>(s.counts.operations),
+                         static_cast<unsigned long long>(s.counts.operations), s.history_rows, s.history_rows,
+                         s.bulk_s, s.sqlite_s, static_cast<long long>(s.bulk_bytes),
+                         static_cast<long long>(s.sqlite_bytes));
+}
+
+// The q_*.tsv files of the workload, in name order.
+std::vector<std::string> QueryFiles(const std::string& workload) {
   std::vector<std::string> files;
   for (const auto& e : fs::directory_iterator(workload)) {
     const std::string name = e.path().filename().string();
     if (name.rfind("q_", 0) == 0 && name.ends_with(".tsv")) files.push_back(name);
   }
   std::sort(files.begin(), files.end());
-  for (const std::string& file : files) {
-    std::ifstream in(workload + "/" + file);
-    std::vector<internal::FileQuery> queries;
-    for (internal::ParsedQuery& q : internal::ReadQueryFile(&in)) {
-      if (q.query.ok()) queries.push_back(std::move(*q.query));
-    }
+  return files;
+}
+
+int Run(const std::string& workload, const std::string& scratch, int threads, const std::string& results_path) {
+  absl::StatusOr<Stores> stores = LoadStores(workload, scratch);
+  if (!stores.ok()) {
+    std::fprintf(stderr, "bench: %s\n", std::string(stores.status().message()).c_str());
+    return 1;
+  }
+  std::string table = TableHead(workload, *stores, threads), results = ResultsHead(*stores);
+  for (const std::string& file : QueryFiles(workload)) {
+    const std::vector<internal::FileQuery> queries = ReadClass(workload + "/" + file);
     const std::string cls = file.substr(0, file.size() - 4);
     std::fprintf(stderr, "bench: %s: %zu queries, checking answers...\n", cls.c_str(), queries.size());
-    // Answers compared (and caches warmed) before anything is timed.
     size_t total_rows = 0;
-    std::vector<SqlRow> sql_rows;
-    const auto answer = [&queries](const Database& engine, size_t i) {
-      std::string text;
-      if (queries[i].is_history) {
-        const std::vector<HistoryRow> got = engine.History(queries[i].query.pattern).value();
-        for (const HistoryRow& r : got) internal::AppendHistoryRow(r, &text);
-      } else {
-        const std::vector<Row> got = engine.Query(queries[i].query).value();
-        for (const Row& r : got) internal::AppendRow(r, &text);
-      }
-      return text;
-    };
-    for (size_t i = 0; i < queries.size(); ++i) {
-      const std::string mine = answer(**db, i);
-      if (answer(**by_commits, i) != mine) {
-        std::fprintf(stderr, "bench: %s query %zu: the database built by commits answers otherwise\n", cls.c_str(),
-                     i + 1);
-        return 1;
-      }
-      if (absl::Status s = (*sqlite)->Answer(queries[i], &sql_rows); !s.ok()) {
-        std::fprintf(stderr, "bench: %s\n", std::string(s.message()).c_str());
-        return 1;
-      }
-      const std::string theirs = FormatSqlRows(sql_rows, queries[i].is_history);
-      if (mine != theirs) {
-        std::fprintf(stderr, "bench: %s query %zu: the answers differ\nHindsight:\n%sSQLite:\n%s", cls.c_str(), i + 1,
-                     mine.c_str(), theirs.c_str());
-        return 1;
-      }
-      total_rows += sql_rows.size();
+    if (absl::Status s = CheckAnswers(cls, queries, &*stores, &total_rows); !s.ok()) {
+      std::fprintf(stderr, "bench: %s\n", std::string(s.message()).c_str());
+      return 1;
     }
     std::fprintf(stderr, "bench: %s: timing...\n", cls.c_str());
-    // Each side collects a query's rows into a vector it reuses across
-    // queries, as an application answering many would.
-    const auto measure_engine = [&](const Database& engine) {
-      return Measure(queries.size(), threads, [&] {
-        auto rows = std::make_shared<std::vector<Row>>();
-        auto history_rows = std::make_shared<std::vector<HistoryRow>>();
-        return [&engine, &queries, rows, history_rows](size_t i) {
-          if (queries[i].is_history) {
-            history_rows->clear();
-            (void)engine.ScanHistory(queries[i].query.pattern, [&](HistoryRow& r) {
-              history_rows->push_back(std::move(r));
-              return true;
-            });
-          } else {
-            rows->clear();
-            (void)engine.Scan(queries[i].query, [&](Row& r) {
-              rows->push_back(std::move(r));
-              return true;
-            });
-          }
-        };
-      });
-    };
-    const Latency hs = measure_engine(**db);
-    const Latency hs_commits = measure_engine(**by_commits);
-    const Latency sq = Measure(queries.size(), threads, [&] {
-      std::shared_ptr<SqlitePeer> peer = std::move(SqlitePeer::Open(sqlite_path).value());
-      auto buffer = std::make_shared<std::vector<SqlRow>>();
-      return [peer, buffer, &queries](size_t i) { (void)peer->Answer(queries[i], buffer.get()); };
-    });
+    const Latency hs = TimeEngine(*stores->bulk, queries, threads);
+    const Latency hs_commits = TimeEngine(*stores->by_commits, queries, threads);
+    const Latency sq = TimeSqlite(stores->sqlite_path, queries, threads);
     absl::StrAppendFormat(&table,
                           "| %s | %zu | %zu | %.1f | %.1f | %.0f | %.0f | %.1f | %.1f | %.0f | %.0f | %.2fx | %.1f | %.2fx |\n",
                           cls, queries.size(), total_rows, hs.median_us, hs.p99_us, hs.qps_one, hs.qps_many,

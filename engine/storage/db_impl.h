@@ -117,6 +117,20 @@ class DbImpl final : public Database {
   // rows and materializes the value of that one only.
   absl::StatusOr<std::optional<Segment>> ReadSegmentAsOf(const MatchedKey& key, Instant v, Instant t,
                                                          const ReadView& view) const;
+  // The transaction time a read answers at: the view's last transaction
+  // (`latest`), or as of `t`, before it.
+  struct ReadTime {
+    bool latest = true;
+    Instant t = kPosInf;
+  };
+  // What `as_of` names, in `view`; InvalidArgument for a transaction it
+  // does not hold.
+  absl::StatusOr<ReadTime> ResolveAsOf(const TxTimeClause& as_of, const ReadView& view) const;
+  // The key's segment containing valid time v, at `when`, if any.
+  absl::StatusOr<std::optional<Segment>> SegmentAt(const MatchedKey& key, Instant v, ReadTime when,
+                                                   const ReadView& view) const;
+  // The key's timeline at `when`.
+  absl::StatusOr<Timeline> TimelineAt(const MatchedKey& key, ReadTime when, const ReadView& view) const;
   // `* predicate *` at v, latest: from the slice index.
   absl::Status ScanSliceAt(const std::string& predicate, Instant v, const ReadView& view, const RowSink& sink) const;
   // The key's bitemporal rows in answer order, to `sink`; false if the sink

@@ -367,89 +367,77 @@ absl::StatusOr<std::optional<Segment>> DbImpl::ReadSegmentAsOf(const MatchedKey&
   return std::move(closed.front().segment);
 }
 
+absl::StatusOr<DbImpl::ReadTime> DbImpl::ResolveAsOf(const TxTimeClause& as_of, const ReadView& view) const {
+  switch (as_of.kind) {
+    case TxTimeClause::Kind::kLatest:
+      return ReadTime{};
+    case TxTimeClause::Kind::kAsOfTime:
+      return ReadTime{.latest = as_of.time >= view.last().time, .t = as_of.time};
+    case TxTimeClause::Kind::kAsOfTx: {
+      const uint64_t id = as_of.tx_id;
+      if (id < 1 || id > view.last().id) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("no transaction ", id, " (transactions are 1..", view.last().id, ")"));
+      }
+      HS_ASSIGN_OR_RETURN(const TransactionInfo info, ReadTransactionInfo(id, view.snapshot()));
+      return ReadTime{.latest = id == view.last().id, .t = info.time};
+    }
+  }
+  return ReadTime{};
+}
+
+absl::StatusOr<std::optional<Segment>> DbImpl::SegmentAt(const MatchedKey& key, Instant v, ReadTime when,
+                                                         const ReadView& view) const {
+  if (!when.latest) return ReadSegmentAsOf(key, v, when.t, view);
+  // The common point lookup: decode only the segment containing v.
+  rocksdb::PinnableSlice holder;
+  HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, view, &holder));
+  if (record.empty()) return std::nullopt;
+  absl::StatusOr<std::optional<StoredSegment>> hit = DecodeLiveSegmentAt(record, v);
+  if (!hit.ok()) return KeyDataLoss(kTimelinesCf, key.ids, hit.status());
+  if (!hit->has_value()) return std::nullopt;
+  return std::move((*hit)->segment);
+}
+
+absl::StatusOr<Timeline> DbImpl::TimelineAt(const MatchedKey& key, ReadTime when, const ReadView& view) const {
+  if (!when.latest) return ReadTimelineAsOf(key, when.t, view);
+  rocksdb::PinnableSlice holder;
+  HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, view, &holder));
+  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record));
+  Timeline tl;
+  tl.reserve(live.size());
+  for (StoredSegment& s : live) tl.push_back(std::move(s.segment));
+  return tl;
+}
+
 absl::Status DbImpl::Scan(const struct Query& query, const RowSink& sink) const {
   if (query.valid.kind == ValidTimeClause::Kind::kDuring && !(query.valid.during.from < query.valid.during.to)) {
     return absl::InvalidArgumentError("during [from, to) needs from < to");
   }
   const std::unique_ptr<ReadView> view = AcquireView();
-  // Resolve the transaction-time clause to "latest" or a time t before it.
-  bool latest = true;
-  Instant t = kPosInf;
-  switch (query.as_of.kind) {
-    case TxTimeClause::Kind::kLatest:
-      break;
-    case TxTimeClause::Kind::kAsOfTime:
-      t = query.as_of.time;
-      latest = t >= view->last().time;
-      break;
-    case TxTimeClause::Kind::kAsOfTx: {
-      const uint64_t id = query.as_of.tx_id;
-      if (id < 1 || id > view->last().id) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("no transaction ", id, " (transactions are 1..", view->last().id, ")"));
-      }
-      HS_ASSIGN_OR_RETURN(const TransactionInfo info, ReadTransactionInfo(id, view->snapshot()));
-      t = info.time;
-      latest = id == view->last().id;
-      break;
-    }
-  }
-  if (latest && query.valid.kind == ValidTimeClause::Kind::kAt && query.pattern.predicate &&
-      !query.pattern.subject && !query.pattern.object) {
+  HS_ASSIGN_OR_RETURN(const ReadTime when, ResolveAsOf(query.as_of, *view));
+  const bool at = query.valid.kind == ValidTimeClause::Kind::kAt;
+  if (when.latest && at && query.pattern.predicate && !query.pattern.subject && !query.pattern.object) {
     return ScanSliceAt(*query.pattern.predicate, query.valid.at, *view, sink);
   }
-  HS_ASSIGN_OR_RETURN(const std::vector<MatchedKey> keys, MatchingKeys(query.pattern, latest, *view));
+  HS_ASSIGN_OR_RETURN(const std::vector<MatchedKey> keys, MatchingKeys(query.pattern, when.latest, *view));
   Row row;
+  const auto emit = [&](const MatchedKey& key, Segment segment) {
+    SetNames(key, &row);
+    row.value = std::move(segment.value);
+    row.valid = segment.valid;
+    return sink(row);
+  };
   for (const MatchedKey& key : keys) {
-    if (latest && query.valid.kind == ValidTimeClause::Kind::kAt) {
-      // The common point lookup: decode only the segment containing v.
-      rocksdb::PinnableSlice holder;
-      HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, *view, &holder));
-      if (record.empty()) continue;
-      absl::StatusOr<std::optional<StoredSegment>> hit = DecodeLiveSegmentAt(record, query.valid.at);
-      if (!hit.ok()) return KeyDataLoss(kTimelinesCf, key.ids, hit.status());
-      if (!hit->has_value()) continue;
-      SetNames(key, &row);
-      row.value = std::move((*hit)->segment.value);
-      row.valid = (*hit)->segment.valid;
-      if (!sink(row)) return absl::OkStatus();
+    if (at) {
+      HS_ASSIGN_OR_RETURN(std::optional<Segment> hit, SegmentAt(key, query.valid.at, when, *view));
+      if (hit && !emit(key, std::move(*hit))) return absl::OkStatus();
       continue;
     }
-    if (query.valid.kind == ValidTimeClause::Kind::kAt) {  // as of t: decode only the segment containing v
-      HS_ASSIGN_OR_RETURN(std::optional<Segment> hit, ReadSegmentAsOf(key, query.valid.at, t, *view));
-      if (!hit) continue;
-      SetNames(key, &row);
-      row.value = std::move(hit->value);
-      row.valid = hit->valid;
-      if (!sink(row)) return absl::OkStatus();
-      continue;
-    }
-    Timeline tl;
-    if (latest) {
-      rocksdb::PinnableSlice holder;
-      HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, *view, &holder));
-      HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record));
-      tl.reserve(live.size());
-      for (StoredSegment& s : live) tl.push_back(std::move(s.segment));
-    } else {
-      HS_ASSIGN_OR_RETURN(tl, ReadTimelineAsOf(key, t, *view));
-    }
-    if (tl.empty()) continue;
-    size_t begin = 0, end = tl.size();
-    if (query.valid.kind == ValidTimeClause::Kind::kAt) {
-      const int i = FindSegment(tl, query.valid.at);
-      if (i < 0) continue;
-      begin = static_cast<size_t>(i);
-      end = begin + 1;
-    }
-    for (size_t i = begin; i < end; ++i) {
-      if (query.valid.kind == ValidTimeClause::Kind::kDuring && !tl[i].valid.Overlaps(query.valid.during)) {
-        continue;
-      }
-      SetNames(key, &row);
-      row.value = std::move(tl[i].value);
-      row.valid = tl[i].valid;
-      if (!sink(row)) return absl::OkStatus();
+    HS_ASSIGN_OR_RETURN(Timeline tl, TimelineAt(key, when, *view));
+    for (Segment& segment : tl) {
+      if (query.valid.kind == ValidTimeClause::Kind::kDuring && !segment.valid.Overlaps(query.valid.during)) continue;
+      if (!emit(key, std::move(segment))) return absl::OkStatus();
     }
   }
   return absl::OkStatus();
