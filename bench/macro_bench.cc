@@ -161,9 +161,11 @@ std::vector<internal::FileQuery> ReadClass(const std::string& path) {
 std::string AnswerText(const Database& engine, const internal::FileQuery& q) {
   std::string text;
   if (q.is_history) {
-    for (const HistoryRow& r : engine.History(q.query.pattern).value()) internal::AppendHistoryRow(r, &text);
+    const std::vector<HistoryRow> rows = engine.History(q.query.pattern).value();
+    for (const HistoryRow& r : rows) internal::AppendHistoryRow(r, &text);
   } else {
-    for (const Row& r : engine.Query(q.query).value()) internal::AppendRow(r, &text);
+    const std::vector<Row> rows = engine.Query(q.query).value();
+    for (const Row& r : rows) internal::AppendRow(r, &text);
   }
   return text;
 }
