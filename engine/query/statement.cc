@@ -149,16 +149,7 @@ class Parser {
       st->kind = Kind::kCount;
       return Read(st);
     }
-    if (Accept("changes")) {
-      st->kind = Kind::kChanges;
-      if (absl::Status s = Pattern(&st->query.pattern); !s.ok()) return s;
-      if (!Accept("between")) return Expected("'between'");
-      if (absl::Status s = TxPoint(&st->changes_from); !s.ok()) return s;
-      if (!Accept("and")) return Expected("'and'");
-      if (absl::Status s = TxPoint(&st->changes_to); !s.ok()) return s;
-      end_hint_ = "'limit' or the end of the statement";
-      return Limit(st);
-    }
+    if (Accept("changes")) return Changes(st);
     if (Accept("since")) {
       st->kind = Kind::kSince;
       if (absl::Status s = Pattern(&st->query.pattern); !s.ok()) return s;
@@ -166,54 +157,8 @@ class Parser {
       if (absl::Status s = AsOf(&st->query.as_of); !s.ok()) return s;
       return Limit(st);
     }
-    if (Accept("timeline")) {
-      // timeline [history] PATTERN [during I] [as of T] [limit N] [svg FILE]
-      st->kind = Kind::kTimeline;
-      st->timeline_history = Accept("history");
-      if (absl::Status s = Pattern(&st->query.pattern); !s.ok()) return s;
-      end_hint_ = st->timeline_history ? "'during', 'limit', 'svg FILE' or the end of the statement"
-                                       : "'during', 'as of', 'limit', 'svg FILE' or the end of the statement";
-      if (Accept("during")) {
-        absl::StatusOr<Interval> window = IntervalLiteral();
-        if (!window.ok()) return window.status();
-        st->query.valid = ValidTimeClause::During(*window);
-        end_hint_ = st->timeline_history ? "'limit', 'svg FILE' or the end of the statement"
-                                         : "'as of', 'limit', 'svg FILE' or the end of the statement";
-      }
-      if (const size_t before = pos_; !st->timeline_history) {
-        if (absl::Status s = AsOf(&st->query.as_of); !s.ok()) return s;
-        if (pos_ != before) end_hint_ = "'limit', 'svg FILE' or the end of the statement";
-      }
-      if (absl::Status s = Limit(st); !s.ok()) return s;
-      if (st->limit) end_hint_ = "'svg FILE' or the end of the statement";
-      if (Accept("svg")) {
-        st->svg_column = t_[pos_ - 1].column;
-        if (t_[pos_].kind != Token::kWord && t_[pos_].kind != Token::kQuoted && t_[pos_].kind != Token::kSqlString) {
-          return Expected("a file name");
-        }
-        st->svg_path = t_[pos_++].text;
-      }
-      return absl::OkStatus();
-    }
-    if (Accept("assert")) {
-      st->kind = Kind::kAssert;
-      if (absl::Status s = Key(&st->key); !s.ok()) return s;
-      if (IsPunct("=")) {
-        ++pos_;
-        const Token& tok = t_[pos_];
-        if (!IsNameToken(tok)) return Expected("a value (\"text\", 42, 4.5, true)");
-        absl::StatusOr<Value> v = ValueOf(tok);
-        if (!v.ok() && tok.kind == Token::kWord && !tok.text.empty() && absl::ascii_isalpha(tok.text[0]) &&
-            tok.text != "null") {
-          return At(tok, absl::StrCat("a text value is quoted: \"", tok.text, "\""));
-        }
-        if (!v.ok()) return v.status();
-        st->value = std::move(*v);
-        ++pos_;
-      }
-      end_hint_ = "'from', 'to' or the end of the statement";
-      return FromTo(&st->valid);
-    }
+    if (Accept("timeline")) return Timeline(st);
+    if (Accept("assert")) return Assert(st);
     if (Accept("retract")) {
       st->kind = Kind::kRetract;
       if (absl::Status s = Key(&st->key); !s.ok()) return s;
@@ -224,23 +169,7 @@ class Parser {
       st->kind = Kind::kErase;
       return Key(&st->key);
     }
-    if (Accept("begin")) {
-      st->kind = Kind::kBegin;
-      end_hint_ = "'at', 'source' or the end of the statement";
-      if (Accept("at")) {
-        absl::StatusOr<Instant> t = Time();
-        if (!t.ok()) return t.status();
-        if (*t == kNegInf || *t == kPosInf) return At(t_[pos_ - 1], "a transaction time must be finite");
-        st->tx_time = *t;
-      }
-      if (Accept("source")) {
-        if (!IsNameToken(t_[pos_])) return Expected("a source name");
-        absl::StatusOr<std::string> source = NameOf(t_[pos_++]);
-        if (!source.ok()) return source.status();
-        st->source = std::move(*source);
-      }
-      return absl::OkStatus();
-    }
+    if (Accept("begin")) return Begin(st);
     if (Accept("commit")) {
       st->kind = Kind::kCommit;
       return absl::OkStatus();
@@ -257,6 +186,88 @@ class Parser {
     }
     st->kind = Kind::kRead;
     return Read(st);
+  }
+
+  // changes PATTERN between TX and TX [limit N]
+  absl::Status Changes(Statement* st) {
+    st->kind = Kind::kChanges;
+    if (absl::Status s = Pattern(&st->query.pattern); !s.ok()) return s;
+    if (!Accept("between")) return Expected("'between'");
+    if (absl::Status s = TxPoint(&st->changes_from); !s.ok()) return s;
+    if (!Accept("and")) return Expected("'and'");
+    if (absl::Status s = TxPoint(&st->changes_to); !s.ok()) return s;
+    end_hint_ = "'limit' or the end of the statement";
+    return Limit(st);
+  }
+
+  // timeline [history] PATTERN [during I] [as of T] [limit N] [svg FILE]
+  absl::Status Timeline(Statement* st) {
+    st->kind = Kind::kTimeline;
+    st->timeline_history = Accept("history");
+    if (absl::Status s = Pattern(&st->query.pattern); !s.ok()) return s;
+    end_hint_ = st->timeline_history ? "'during', 'limit', 'svg FILE' or the end of the statement"
+                                     : "'during', 'as of', 'limit', 'svg FILE' or the end of the statement";
+    if (Accept("during")) {
+      absl::StatusOr<Interval> window = IntervalLiteral();
+      if (!window.ok()) return window.status();
+      st->query.valid = ValidTimeClause::During(*window);
+      end_hint_ = st->timeline_history ? "'limit', 'svg FILE' or the end of the statement"
+                                       : "'as of', 'limit', 'svg FILE' or the end of the statement";
+    }
+    if (const size_t before = pos_; !st->timeline_history) {
+      if (absl::Status s = AsOf(&st->query.as_of); !s.ok()) return s;
+      if (pos_ != before) end_hint_ = "'limit', 'svg FILE' or the end of the statement";
+    }
+    if (absl::Status s = Limit(st); !s.ok()) return s;
+    if (st->limit) end_hint_ = "'svg FILE' or the end of the statement";
+    if (Accept("svg")) {
+      st->svg_column = t_[pos_ - 1].column;
+      if (t_[pos_].kind != Token::kWord && t_[pos_].kind != Token::kQuoted && t_[pos_].kind != Token::kSqlString) {
+        return Expected("a file name");
+      }
+      st->svg_path = t_[pos_++].text;
+    }
+    return absl::OkStatus();
+  }
+
+  // assert KEY [= VALUE] [from V] [to V]
+  absl::Status Assert(Statement* st) {
+    st->kind = Kind::kAssert;
+    if (absl::Status s = Key(&st->key); !s.ok()) return s;
+    if (IsPunct("=")) {
+      ++pos_;
+      const Token& tok = t_[pos_];
+      if (!IsNameToken(tok)) return Expected("a value (\"text\", 42, 4.5, true)");
+      absl::StatusOr<Value> v = ValueOf(tok);
+      if (!v.ok() && tok.kind == Token::kWord && !tok.text.empty() && absl::ascii_isalpha(tok.text[0]) &&
+          tok.text != "null") {
+        return At(tok, absl::StrCat("a text value is quoted: \"", tok.text, "\""));
+      }
+      if (!v.ok()) return v.status();
+      st->value = std::move(*v);
+      ++pos_;
+    }
+    end_hint_ = "'from', 'to' or the end of the statement";
+    return FromTo(&st->valid);
+  }
+
+  // begin [at T] [source NAME]
+  absl::Status Begin(Statement* st) {
+    st->kind = Kind::kBegin;
+    end_hint_ = "'at', 'source' or the end of the statement";
+    if (Accept("at")) {
+      absl::StatusOr<Instant> t = Time();
+      if (!t.ok()) return t.status();
+      if (*t == kNegInf || *t == kPosInf) return At(t_[pos_ - 1], "a transaction time must be finite");
+      st->tx_time = *t;
+    }
+    if (Accept("source")) {
+      if (!IsNameToken(t_[pos_])) return Expected("a source name");
+      absl::StatusOr<std::string> source = NameOf(t_[pos_++]);
+      if (!source.ok()) return source.status();
+      st->source = std::move(*source);
+    }
+    return absl::OkStatus();
   }
 
   absl::Status Read(Statement* st) {
