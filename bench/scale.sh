@@ -5,7 +5,7 @@
 # prints a Markdown table.
 # Usage: bench/scale.sh [--work DIR] [KEYS...]
 # Workloads are generated once into DIR/keys-N (default /tmp/hindsight-scale);
-# the 1,000,000-key run needs about 10 GB of memory and 15 minutes here.
+# the 1,000,000-key run needs about 10 GB of memory and 20 minutes here.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$here/..
