@@ -56,16 +56,5 @@ TEST(TimelineTest, WorkedExampleOfSemanticsSection5) {
   EXPECT_EQ(tl, (Timeline{{{2022, 2024}, S("severed")}, {{2024, 2025}, S("talks")}, {{2025, kPosInf}, S("restored")}}));
 }
 
-TEST(TimelineTest, FindSegment) {
-  Timeline tl{{{0, 10}, S("a")}, {{20, 30}, S("b")}};
-  EXPECT_EQ(FindSegment(tl, -1), -1);
-  EXPECT_EQ(FindSegment(tl, 0), 0);
-  EXPECT_EQ(FindSegment(tl, 9), 0);
-  EXPECT_EQ(FindSegment(tl, 10), -1);
-  EXPECT_EQ(FindSegment(tl, 20), 1);
-  EXPECT_EQ(FindSegment(tl, 30), -1);
-  EXPECT_EQ(FindSegment({}, 0), -1);
-}
-
 }  // namespace
 }  // namespace hindsight::internal

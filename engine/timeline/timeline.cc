@@ -1,6 +1,6 @@
 #include "timeline/timeline.h"
 
-#include <algorithm>
+#include <utility>
 
 namespace hindsight::internal {
 namespace {
@@ -65,13 +65,5 @@ void ApplyAssert(Timeline* tl, Interval valid, const Value& value) {
 }
 
 void ApplyRetract(Timeline* tl, Interval valid) { Carve(tl, valid); }
-
-int FindSegment(const Timeline& tl, Instant v) {
-  auto it = std::upper_bound(tl.begin(), tl.end(), v,
-                             [](Instant x, const Segment& s) { return x < s.valid.from; });
-  if (it == tl.begin()) return -1;
-  --it;
-  return it->valid.Contains(v) ? static_cast<int>(it - tl.begin()) : -1;
-}
 
 }  // namespace hindsight::internal

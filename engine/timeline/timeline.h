@@ -30,10 +30,6 @@ void ApplyAssert(Timeline* timeline, Interval valid, const Value& value);
 // Over `valid` the timeline has nothing. Same contract as ApplyAssert.
 void ApplyRetract(Timeline* timeline, Interval valid);
 
-// The index of the segment containing `v`, or -1. REQUIRES: canonical.
-// Cost: O(log segments).
-int FindSegment(const Timeline& timeline, Instant v);
-
 }  // namespace hindsight::internal
 
 #endif  // HINDSIGHT_TIMELINE_TIMELINE_H_
