@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang in build-fuzz/ and runs each for
-# FUZZ_SECONDS (default 30) from its corpus in tests/fuzz/corpus/. New inputs
-# go to a scratch directory; a crash leaves its input in build-fuzz/.
+# FUZZ_SECONDS (default 30) from its corpus in tests/fuzz/corpus/, as many at
+# once as there are cores. New inputs go to a scratch directory; a crash
+# leaves its input in build-fuzz/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-30}
@@ -11,15 +12,31 @@ targets=(time_literal ops_reader query_file statement pg_message)
 cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]/%/_fuzzer}"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-for t in "${targets[@]}"; do
+
+# Runs one target; its log is printed whole when it fails, else its last lines.
+fuzz_one() {
+  local t=$1
   mkdir -p "$scratch/$t"
-  echo "fuzzing $t for ${seconds}s"
   if ! (cd build-fuzz && "tests/fuzz/${t}_fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 "$scratch/$t" "../tests/fuzz/corpus/$t" >"$scratch/$t.log" 2>&1); then
     cat "$scratch/$t.log"
     echo "fuzzing: $t failed (the input is in build-fuzz/)"
-    exit 1
+    return 1
   fi
+  echo "fuzzing $t for ${seconds}s:"
   tail -n 4 "$scratch/$t.log"
+}
+
+pids=()
+failed=0
+for t in "${targets[@]}"; do
+  if [ ${#pids[@]} -ge "$(nproc)" ]; then
+    wait "${pids[0]}" || failed=1
+    pids=("${pids[@]:1}")
+  fi
+  fuzz_one "$t" &
+  pids+=($!)
 done
+for p in "${pids[@]}"; do wait "$p" || failed=1; done
+[ "$failed" -eq 0 ] || exit 1
 echo "fuzzing: ${#targets[@]} targets ran ${seconds}s each without a crash"
