@@ -407,19 +407,10 @@ class Parser {
 
   absl::Status Pattern(hindsight::Pattern* p) {
     std::optional<std::string>* const parts[] = {&p->subject, &p->predicate, &p->object};
-    static const char* const kLabels[] = {"a subject", "a predicate", "an object"};
     for (int i = 0; i < 3; ++i) {
-      const Token& tok = t_[pos_];
-      if (!IsNameToken(tok)) return Expected(kLabels[i]);
-      if (tok.kind == Token::kWord && tok.text == "*") {
-        parts[i]->reset();
-      } else {
-        absl::StatusOr<std::string> name = NameOf(tok);
-        if (!name.ok()) return name.status();
-        if (absl::Status s = ValidateName(*name); !s.ok()) return At(tok, std::string(s.message()));
-        *parts[i] = std::move(*name);
-      }
-      ++pos_;
+      absl::StatusOr<std::optional<std::string>> name = NamePart(i, /*star_allowed=*/true);
+      if (!name.ok()) return name.status();
+      *parts[i] = *std::move(name);
     }
     pattern_end_ = pos_;
     return absl::OkStatus();
@@ -427,19 +418,31 @@ class Parser {
 
   absl::Status Key(FactKey* key) {
     std::string* const parts[] = {&key->subject, &key->predicate, &key->object};
-    static const char* const kLabels[] = {"a subject", "a predicate", "an object"};
     for (int i = 0; i < 3; ++i) {
-      const Token& tok = t_[pos_];
-      if (!IsNameToken(tok)) return Expected(kLabels[i]);
-      if (tok.kind == Token::kWord && tok.text == "*") return At(tok, "a write names one key: no '*' (quote it for the name *)");
-      absl::StatusOr<std::string> name = NameOf(tok);
+      absl::StatusOr<std::optional<std::string>> name = NamePart(i, /*star_allowed=*/false);
       if (!name.ok()) return name.status();
-      if (absl::Status s = ValidateName(*name); !s.ok()) return At(tok, std::string(s.message()));
-      *parts[i] = std::move(*name);
-      ++pos_;
+      *parts[i] = **std::move(name);
     }
     pattern_end_ = pos_;
     return absl::OkStatus();
+  }
+
+  // Part `i` (0 subject, 1 predicate, 2 object) of a pattern or key, at pos_:
+  // its name, or nullopt for a bare '*' where `star_allowed`.
+  absl::StatusOr<std::optional<std::string>> NamePart(int i, bool star_allowed) {
+    static const char* const kLabels[] = {"a subject", "a predicate", "an object"};
+    const Token& tok = t_[pos_];
+    if (!IsNameToken(tok)) return Expected(kLabels[i]);
+    if (tok.kind == Token::kWord && tok.text == "*") {
+      if (!star_allowed) return At(tok, "a write names one key: no '*' (quote it for the name *)");
+      ++pos_;
+      return std::nullopt;
+    }
+    absl::StatusOr<std::string> name = NameOf(tok);
+    if (!name.ok()) return name.status();
+    if (absl::Status s = ValidateName(*name); !s.ok()) return At(tok, std::string(s.message()));
+    ++pos_;
+    return *std::move(name);
   }
 
   static bool IsNameToken(const Token& tok) {
