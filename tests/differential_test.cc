@@ -199,8 +199,8 @@ class DifferentialTest : public ::testing::TestWithParam<uint32_t> {};
 TEST_P(DifferentialTest, RandomSequencesMatchTheReferenceModel) {
   const uint32_t first = GetParam() * 500 + 1;
   const uint32_t count = RandomSequences(500);
-  for (uint32_t seed = first; seed < first + count; ++seed) {
-    RunSequence(seed);
+  for (uint32_t n = first; n < first + count; ++n) {
+    RunSequence(RandomSeed(n));
     if (::testing::Test::HasFatalFailure()) return;
   }
 }

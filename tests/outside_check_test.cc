@@ -3,6 +3,7 @@
 // comes in (../shared). They run only when that folder is beside the
 // repository and report themselves skipped otherwise; every other test needs
 // nothing outside the repository.
+#include <cstdlib>
 #include <fstream>
 
 #include "absl/strings/str_cat.h"
@@ -50,8 +51,10 @@ TEST(OutsideCheck, ItsGeneratorsWorkloadMatchesTheReferenceModel) {
   HS_REQUIRE_OUTSIDE_DIR();
   ScratchDir dir;
   const std::string wl = dir.Sub("wl");
-  CommandResult gen = RunCommand(
-      absl::StrCat("python3 ", OutsideDir(), "/workload/gen.py --keys 2000 --queries 300 --seed 7 --out ", wl));
+  // HINDSIGHT_WORKLOAD_ARGS (as for WorkloadTest) runs another workload.
+  const char* args = std::getenv("HINDSIGHT_WORKLOAD_ARGS");
+  CommandResult gen = RunCommand(absl::StrCat("python3 ", OutsideDir(), "/workload/gen.py ",
+                                              args != nullptr ? args : "--keys 2000 --queries 300 --seed 7", " --out ", wl));
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
   for (const char* mode : {"", "--bulk "}) {
     const std::string db = dir.Sub(mode[0] ? "bulk" : "each");

@@ -32,6 +32,13 @@ uint32_t RandomSequences(uint32_t full) {
   return std::max<uint32_t>(1, full * percent / 100);
 }
 
+uint32_t RandomSeed(uint32_t n) {
+  const char* offset_text = std::getenv("HINDSIGHT_RANDOM_SEED_OFFSET");
+  uint32_t offset = 0;
+  if (offset_text == nullptr || !absl::SimpleAtoi(offset_text, &offset)) return n;
+  return n + offset;
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::stringstream ss;

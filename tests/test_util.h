@@ -54,6 +54,11 @@ std::string OutsideDir();
 // HINDSIGHT_RANDOM_SEQUENCES_PERCENT asks for. The sanitizer run and the
 // lone clone's run use a share: the plain suite has run all of them.
 uint32_t RandomSequences(uint32_t full);
+// The seed of a test's sequence `n` (1-based): n, plus the offset that the
+// environment variable HINDSIGHT_RANDOM_SEED_OFFSET gives (0 unless set), so
+// that a developer can run sequences that CI never runs, e.g.
+// HINDSIGHT_RANDOM_SEED_OFFSET=1000000 ctest -R Differential.
+uint32_t RandomSeed(uint32_t n);
 
 struct CommandResult {
   int exit_code = -1;

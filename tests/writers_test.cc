@@ -80,8 +80,8 @@ void RunSequence(uint32_t seed) {
 
 TEST(WritersTest, RandomSequencesLeaveTheSameBytes) {
   const uint32_t count = RandomSequences(120);
-  for (uint32_t seed = 1; seed <= count; ++seed) {
-    RunSequence(seed);
+  for (uint32_t n = 1; n <= count; ++n) {
+    RunSequence(RandomSeed(n));
     if (::testing::Test::HasFailure()) return;
   }
 }
