@@ -3,14 +3,13 @@
 #include <nats/nats.h>
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/mutex.h"
 
 namespace hindsight::cluster {
 namespace {
@@ -107,10 +106,10 @@ class JetStreamReader final : public LogReader {
 
 // An AppendAll waiting for the answers to its records.
 struct JetStreamLog::Batch {
-  std::mutex mu;
-  std::condition_variable answered;
-  std::vector<absl::StatusOr<Appended>> answers;  // under mu
-  size_t unanswered = 0;                          // under mu
+  absl::Mutex mu;
+  absl::CondVar answered;
+  std::vector<absl::StatusOr<Appended>> answers ABSL_GUARDED_BY(mu);
+  size_t unanswered ABSL_GUARDED_BY(mu) = 0;
   uint64_t expected_last = 0;                     // of the first record
   std::vector<size_t> bytes;
 };
@@ -121,8 +120,8 @@ struct JetStreamLog::Handles {
   jsCtx* js = nullptr;
   // The asynchronous appends waiting for an answer: attempt id -> batch,
   // index in it.
-  std::mutex mu;
-  absl::flat_hash_map<std::string, std::pair<std::shared_ptr<Batch>, size_t>> waiting;
+  absl::Mutex mu;
+  absl::flat_hash_map<std::string, std::pair<std::shared_ptr<Batch>, size_t>> waiting ABSL_GUARDED_BY(mu);
 
   // nats.c's answer to an asynchronous append (on its own thread).
   static void OnAnswer(jsCtx*, natsMsg* msg, jsPubAck* ack, jsPubAckErr* error, void* closure) {
@@ -130,7 +129,7 @@ struct JetStreamLog::Handles {
     Handles* self = static_cast<Handles*>(closure);
     std::pair<std::shared_ptr<Batch>, size_t> entry;
     {
-      std::lock_guard lock(self->mu);
+      absl::MutexLock lock(&self->mu);
       auto it = self->waiting.find(Header(msg, "Nats-Msg-Id"));
       if (it == self->waiting.end()) return;  // its AppendAll gave up waiting
       entry = std::move(it->second);
@@ -143,10 +142,10 @@ struct JetStreamLog::Handles {
         : error != nullptr
             ? absl::StatusOr<Appended>(AppendError(error->Err, error->ErrCode, batch.expected_last + i, batch.bytes[i]))
             : absl::StatusOr<Appended>(absl::UnavailableError("no answer"));
-    std::lock_guard lock(batch.mu);
+    absl::MutexLock lock(&batch.mu);
     batch.answers[i] = std::move(answer);
     --batch.unanswered;
-    batch.answered.notify_all();
+    batch.answered.SignalAll();
   }
 
   ~Handles() {
@@ -173,7 +172,10 @@ absl::StatusOr<std::unique_ptr<JetStreamLog>> JetStreamLog::Connect(const JetStr
   std::unique_ptr<JetStreamLog> log(new JetStreamLog(options));
   absl::StatusOr<std::shared_ptr<Handles>> handles = log->Open();
   if (!handles.ok()) return handles.status();
-  log->handles_ = *std::move(handles);
+  {
+    absl::MutexLock lock(&log->handles_mu_);
+    log->handles_ = *std::move(handles);
+  }
   // Servers that have just started elect their JetStream leader first.
   const absl::Time deadline = absl::Now() + options.start_timeout;
   for (;;) {
@@ -214,25 +216,29 @@ absl::StatusOr<std::shared_ptr<JetStreamLog::Handles>> JetStreamLog::Open() cons
 }
 
 std::shared_ptr<JetStreamLog::Handles> JetStreamLog::handles() const {
-  std::lock_guard lock(handles_mu_);
+  absl::MutexLock lock(&handles_mu_);
   return handles_;
 }
 
 absl::Status JetStreamLog::Note(absl::Status status) {
-  std::lock_guard lock(handles_mu_);
+  Observe(status);
+  return status;
+}
+
+void JetStreamLog::Observe(const absl::Status& status) {
+  absl::MutexLock lock(&handles_mu_);
   if (!absl::IsUnavailable(status)) {
     failing_since_ = absl::InfiniteFuture();
-    return status;
+    return;
   }
   const absl::Time now = absl::Now();
   if (failing_since_ == absl::InfiniteFuture()) failing_since_ = now;
-  if (now - failing_since_ < kReconnectAfter) return status;
+  if (now - failing_since_ < kReconnectAfter) return;
   // The server this connection is on has answered nothing for a while,
   // though it is still connected (one just out of a pause can be left
   // without routes): connect again, to any of the servers.
   failing_since_ = absl::InfiniteFuture();
   if (absl::StatusOr<std::shared_ptr<Handles>> fresh = Open(); fresh.ok()) handles_ = *std::move(fresh);
-  return status;
 }
 
 absl::Status JetStreamLog::FindOrCreateStream() {
@@ -297,7 +303,7 @@ absl::StatusOr<TransactionLog::Appended> JetStreamLog::Append(std::string_view r
   if (s == NATS_OK) {
     const Appended appended{ack->Sequence, ack->Duplicate};
     jsPubAck_Destroy(ack);
-    Note(absl::OkStatus());
+    Observe(absl::OkStatus());
     return appended;
   }
   return Note(AppendError(s, jerr, expected_last, record.size()));
@@ -310,7 +316,10 @@ std::vector<absl::StatusOr<TransactionLog::Appended>> JetStreamLog::AppendAll(
   // machinery (a hand-off to the client's thread for the answer).
   if (records.size() == 1) return {Append(records[0], expected_last, expected_last_attempt, attempt_ids[0])};
   auto batch = std::make_shared<Batch>();
-  batch->answers.assign(records.size(), absl::AbortedError("not sent: a record before it was refused"));
+  {
+    absl::MutexLock lock(&batch->mu);
+    batch->answers.assign(records.size(), absl::AbortedError("not sent: a record before it was refused"));
+  }
   batch->expected_last = expected_last;
   for (const std::string& r : records) batch->bytes.push_back(r.size());
   const std::shared_ptr<Handles> handles = this->handles();
@@ -320,6 +329,7 @@ std::vector<absl::StatusOr<TransactionLog::Appended>> JetStreamLog::AppendAll(
   size_t sent = 0;
   for (; sent < records.size(); ++sent) {
     if (records[sent].size() > max_record_bytes_) {
+      absl::MutexLock lock(&batch->mu);
       batch->answers[sent] = absl::InvalidArgumentError(absl::StrCat(
           "a record of ", records[sent].size(), " bytes is over the ", max_record_bytes_, " bytes the stream takes"));
       break;
@@ -328,36 +338,40 @@ std::vector<absl::StatusOr<TransactionLog::Appended>> JetStreamLog::AppendAll(
                                sent == 0 ? expected_last_attempt : attempt_ids[sent - 1], attempt_ids[sent]);
     if (msg == nullptr) break;
     {
-      std::lock_guard lock(handles->mu);
+      absl::MutexLock lock(&handles->mu);
       handles->waiting[attempt_ids[sent]] = {batch, sent};
     }
     {
-      std::lock_guard lock(batch->mu);
+      absl::MutexLock lock(&batch->mu);
       ++batch->unanswered;
     }
     natsMsg* raw = msg.release();
     if (const natsStatus s = js_PublishMsgAsync(handles->js, &raw, &publish); s != NATS_OK) {
       natsMsg_Destroy(raw);
-      std::lock_guard lock(handles->mu);
+      absl::MutexLock lock(&handles->mu);
       handles->waiting.erase(attempt_ids[sent]);
-      std::lock_guard batch_lock(batch->mu);
+      absl::MutexLock batch_lock(&batch->mu);
       --batch->unanswered;
       batch->answers[sent] = absl::UnavailableError(absl::StrCat("the stream did not take the record: ", NatsError(s)));
       break;
     }
   }
-  std::unique_lock lock(batch->mu);
-  batch->answered.wait_for(lock, absl::ToChronoMilliseconds(options_.request_timeout + absl::Seconds(1)),
-                           [&] { return batch->unanswered == 0; });
-  std::vector<absl::StatusOr<Appended>> answers = batch->answers;
-  lock.unlock();
+  std::vector<absl::StatusOr<Appended>> answers;
   {
-    std::lock_guard handles_lock(handles->mu);
+    absl::MutexLock lock(&batch->mu);
+    const absl::Time deadline = absl::Now() + options_.request_timeout + absl::Seconds(1);
+    while (batch->unanswered > 0) {
+      if (batch->answered.WaitWithDeadline(&batch->mu, deadline)) break;  // timed out
+    }
+    answers = batch->answers;
+  }
+  {
+    absl::MutexLock handles_lock(&handles->mu);
     for (size_t i = 0; i < sent; ++i) {
       if (handles->waiting.erase(attempt_ids[i]) > 0) answers[i] = absl::UnavailableError("the stream did not answer");
     }
   }
-  for (const auto& answer : answers) Note(answer.status());
+  for (const auto& answer : answers) Observe(answer.status());
   return answers;
 }
 
@@ -386,7 +400,7 @@ absl::StatusOr<uint64_t> JetStreamLog::LastId() {
   if (s != NATS_OK) {
     return Note(absl::UnavailableError(absl::StrCat("cannot read stream ", options_.stream, ": ", NatsError(s))));
   }
-  Note(absl::OkStatus());
+  Observe(absl::OkStatus());
   const uint64_t last = info->State.LastSeq;
   jsStreamInfo_Destroy(info);
   return last;

@@ -9,11 +9,12 @@
 #define HINDSIGHT_CLUSTER_JETSTREAM_LOG_H_
 
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cluster/transaction_log.h"
 
@@ -66,8 +67,10 @@ class JetStreamLog final : public TransactionLog {
   absl::StatusOr<std::shared_ptr<Handles>> Open() const;
   absl::Status FindOrCreateStream();
   std::shared_ptr<Handles> handles() const;
-  // Returns `status`, after noting it: when requests have failed with
+  // Notes the outcome of a request: when requests have failed with
   // Unavailable for a while, the connection is replaced.
+  void Observe(const absl::Status& status);
+  // Returns `status`, after Observe.
   absl::Status Note(absl::Status status);
   static absl::Status AppendError(int nats_status, int jerr, uint64_t expected_last, size_t bytes);
 
@@ -75,9 +78,9 @@ class JetStreamLog final : public TransactionLog {
   std::string subject_;
   std::string description_;
   size_t max_record_bytes_ = 0;
-  mutable std::mutex handles_mu_;
-  std::shared_ptr<Handles> handles_;  // replaced by Note
-  absl::Time failing_since_ = absl::InfiniteFuture();  // under handles_mu_
+  mutable absl::Mutex handles_mu_;
+  std::shared_ptr<Handles> handles_ ABSL_GUARDED_BY(handles_mu_);  // replaced by Observe
+  absl::Time failing_since_ ABSL_GUARDED_BY(handles_mu_) = absl::InfiniteFuture();
 };
 
 }  // namespace hindsight::cluster

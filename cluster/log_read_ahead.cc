@@ -11,10 +11,10 @@ LogReadAhead::LogReadAhead(std::unique_ptr<LogReader> reader, uint64_t ahead_fro
 
 LogReadAhead::~LogReadAhead() {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
+    changed_.SignalAll();
   }
-  changed_.notify_all();
   thread_.join();
 }
 
@@ -28,13 +28,14 @@ absl::StatusOr<DecodedEntry> LogReadAhead::Read(absl::Duration timeout) {
 }
 
 void LogReadAhead::Run() {
-  std::unique_lock lock(mu_);
   for (;;) {
-    changed_.wait(lock, [&] { return stopping_ || (reading_ahead_ && ahead_bytes_ < max_bytes_); });
-    if (stopping_) return;
-    lock.unlock();
+    {
+      absl::MutexLock lock(&mu_);
+      while (!stopping_ && !(reading_ahead_ && ahead_bytes_ < max_bytes_)) changed_.Wait(&mu_);
+      if (stopping_) return;
+    }
     absl::StatusOr<DecodedEntry> decoded = Read(kPoll);
-    lock.lock();
+    absl::MutexLock lock(&mu_);
     const bool quiet = absl::IsDeadlineExceeded(decoded.status());
     const bool failed = !decoded.ok() && !quiet;
     // Caught up (or the log went quiet): Next reads again, from here.
@@ -45,7 +46,7 @@ void LogReadAhead::Run() {
     }
     // Handed over one by one only to a caller that waits: the wake-up
     // costs more than the entry.
-    if (caller_waits_) changed_.notify_all();
+    if (caller_waits_) changed_.SignalAll();
     if (failed) return;
   }
 }
@@ -53,32 +54,37 @@ void LogReadAhead::Run() {
 absl::StatusOr<DecodedEntry> LogReadAhead::Next(absl::Duration timeout) {
   if (taken_.empty()) {
     const absl::Time deadline = absl::Now() + timeout;
-    std::unique_lock lock(mu_);
-    const auto ready = [&] { return !ahead_.empty() || !reading_ahead_; };
-    if (!ready()) {
-      caller_waits_ = true;
-      changed_.wait_for(lock, absl::ToChronoNanoseconds(timeout), ready);
-      caller_waits_ = false;
+    {
+      absl::MutexLock lock(&mu_);
+      if (ahead_.empty() && reading_ahead_) {
+        caller_waits_ = true;
+        while (ahead_.empty() && reading_ahead_) {
+          if (changed_.WaitWithDeadline(&mu_, deadline)) break;  // timed out
+        }
+        caller_waits_ = false;
+      }
+      if (!ahead_.empty()) {
+        taken_.swap(ahead_);
+        const bool was_full = ahead_bytes_ >= max_bytes_;
+        ahead_bytes_ = 0;
+        if (was_full) changed_.SignalAll();
+      } else if (reading_ahead_) {
+        return absl::DeadlineExceededError("no new entry");
+      }
     }
-    if (ahead_.empty()) {
-      if (reading_ahead_) return absl::DeadlineExceededError("no new entry");
-      lock.unlock();
+    if (taken_.empty()) {
       // The thread is not reading: read here, for what is left of the wait.
       absl::StatusOr<DecodedEntry> decoded = Read(std::max(deadline - absl::Now(), absl::ZeroDuration()));
       if (decoded.ok() && decoded->entry.later >= ahead_from_) {
-        lock.lock();
+        absl::MutexLock lock(&mu_);
         reading_ahead_ = true;
-        changed_.notify_all();
+        changed_.SignalAll();
       }
       if (!decoded.ok() && !absl::IsDeadlineExceeded(decoded.status())) {
         taken_.push_back(absl::UnavailableError("the log's reader stopped after an error"));
       }
       return decoded;
     }
-    taken_.swap(ahead_);
-    const bool was_full = ahead_bytes_ >= max_bytes_;
-    ahead_bytes_ = 0;
-    if (was_full) changed_.notify_all();
   }
   absl::StatusOr<DecodedEntry> next = std::move(taken_.front());
   taken_.pop_front();

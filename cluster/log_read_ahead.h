@@ -7,15 +7,15 @@
 #ifndef HINDSIGHT_CLUSTER_LOG_READ_AHEAD_H_
 #define HINDSIGHT_CLUSTER_LOG_READ_AHEAD_H_
 
-#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cluster/transaction_log.h"
 #include "hindsight/log_record.h"
@@ -58,15 +58,14 @@ class LogReadAhead {
   const std::unique_ptr<LogReader> reader_;  // used by one thread at a time, as reading_ahead_ says
   const uint64_t ahead_from_;
   const size_t max_bytes_;
-  std::mutex mu_;
-  std::condition_variable changed_;
-  std::deque<absl::StatusOr<DecodedEntry>> ahead_;  // guarded by mu_; an error ends it
-  size_t ahead_bytes_ = 0;                          // guarded by mu_
-  // guarded by mu_: the thread reads; else Next does, when ahead_ and
-  // taken_ are empty.
-  bool reading_ahead_ = false;
-  bool stopping_ = false;      // guarded by mu_
-  bool caller_waits_ = false;  // guarded by mu_: Next waits for an entry
+  absl::Mutex mu_;
+  absl::CondVar changed_;
+  std::deque<absl::StatusOr<DecodedEntry>> ahead_ ABSL_GUARDED_BY(mu_);  // an error ends it
+  size_t ahead_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  // The thread reads; else Next does, when ahead_ and taken_ are empty.
+  bool reading_ahead_ ABSL_GUARDED_BY(mu_) = false;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool caller_waits_ ABSL_GUARDED_BY(mu_) = false;  // Next waits for an entry
   // Taken from ahead_, not yet handed out; after an error, Unavailable
   // stays in it for every later call.
   std::deque<absl::StatusOr<DecodedEntry>> taken_;

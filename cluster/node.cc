@@ -83,14 +83,14 @@ absl::StatusOr<LogEntry> Node::ReadEntry(uint64_t id, absl::Duration timeout) {
 
 void Node::NoteApplied(uint64_t id, const std::string& attempt_id) {
   constexpr size_t kKept = 4096;
-  std::lock_guard lock(follower_mu_);
+  absl::MutexLock lock(&follower_mu_);
   applied_attempts_.emplace_back(id, attempt_id);
   if (applied_attempts_.size() > kKept) applied_attempts_.pop_front();
 }
 
 absl::StatusOr<std::string> Node::AttemptOf(uint64_t id) const {
   if (id == 0) return std::string();
-  std::lock_guard lock(follower_mu_);
+  absl::MutexLock lock(&follower_mu_);
   for (auto it = applied_attempts_.rbegin(); it != applied_attempts_.rend(); ++it) {
     if (it->first == id) return it->second;
   }
@@ -100,12 +100,12 @@ absl::StatusOr<std::string> Node::AttemptOf(uint64_t id) const {
 void Node::Stop(const absl::Status& status) {
   std::fprintf(stderr, "hindsight: stopped following %s: %s\n", log_->description().c_str(),
                std::string(status.message()).c_str());
-  std::lock_guard lock(follower_mu_);
+  absl::MutexLock lock(&follower_mu_);
   if (follower_status_.ok()) follower_status_ = status;
 }
 
 absl::Status Node::follower_status() const {
-  std::lock_guard lock(follower_mu_);
+  absl::MutexLock lock(&follower_mu_);
   return follower_status_;
 }
 

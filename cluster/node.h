@@ -21,16 +21,17 @@
 #include <cstdint>
 #include <deque>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <utility>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/random/random.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "cluster/log_read_ahead.h"
 #include "cluster/transaction_log.h"
@@ -258,12 +259,13 @@ class Node final : public Database {
   absl::BitGen rng_;  // pauses after a lost race (the first in the queue's)
 
   std::atomic<bool> stopping_{false};
-  mutable std::mutex follower_mu_;
-  absl::Status follower_status_;  // set when the follower stops on an error
+  mutable absl::Mutex follower_mu_;
+  // Set when the follower stops on an error.
+  absl::Status follower_status_ ABSL_GUARDED_BY(follower_mu_);
   // The attempt ids of the last applied entries, oldest first: what a
   // commit names as the entry it follows, and what the next entry must
   // name as its predecessor.
-  std::deque<std::pair<uint64_t, std::string>> applied_attempts_;
+  std::deque<std::pair<uint64_t, std::string>> applied_attempts_ ABSL_GUARDED_BY(follower_mu_);
   std::thread follower_;
 };
 

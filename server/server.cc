@@ -12,20 +12,20 @@
 #include <asio.hpp>
 #include <atomic>
 #include <cerrno>
-#include <condition_variable>
 #include <cstring>
 #include <map>
-#include <mutex>
 #include <optional>
 #include <random>
 #include <set>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "server/pg_protocol.h"
 #include "server/protocol_handler.h"
@@ -88,8 +88,6 @@ struct SslCtxFree {
   void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
 };
 
-using asio::awaitable;
-using asio::use_awaitable;
 using asio::ip::tcp;
 
 class ServerImpl;
@@ -117,13 +115,13 @@ class Connection {
   // From any thread: ends the connection once it is between statements
   // (after ServerImpl::shutting_down() turned true).
   void Shutdown() {
-    std::lock_guard lock(fd_mu_);
+    absl::MutexLock lock(&fd_mu_);
     if (fd_ >= 0 && reading_.load()) ::shutdown(fd_, SHUT_RD);
   }
   // From any thread: ends the connection now; a blocked read or write
   // returns.
   void ForceClose() {
-    std::lock_guard lock(fd_mu_);
+    absl::MutexLock lock(&fd_mu_);
     if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
   }
 
@@ -153,7 +151,10 @@ class Connection {
   void Greet(const StartupPacket& startup);
 
   ServerImpl* server_;
-  std::mutex fd_mu_;  // held to shut down the socket from another thread, and to close it
+  // Held to shut down the socket from another thread, and to close it: fd_
+  // changes only under it, on the connection's own thread, which reads it
+  // without it.
+  absl::Mutex fd_mu_;
   int fd_;
   std::unique_ptr<SSL, SslFree> ssl_;
   const int32_t pid_;
@@ -191,18 +192,22 @@ class ServerImpl final : public Server {
 
   // Registers a connection; false when that makes one too many.
   bool Admit(int32_t pid) {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     return static_cast<int>(admitted_.size()) < options_.max_connections && admitted_.insert(pid).second;
   }
   void CancelRequest(int32_t pid, int32_t secret) {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     auto it = connections_.find(pid);
     if (it == connections_.end()) return;
     if (auto conn = it->second.lock(); conn && conn->secret() == secret) conn->Cancel();
   }
 
  private:
-  awaitable<void> Accept();
+  // Accepts connections, each handed to Take, until the acceptor closes.
+  void Accept();
+  // Serves an accepted connection on a thread of its own, or refuses it
+  // (53300) when there are too many.
+  void Take(tcp::socket socket);
   // Starts the thread that serves `fd`; false (the socket closed) when
   // there are too many.
   bool Launch(int fd);
@@ -224,14 +229,14 @@ class ServerImpl final : public Server {
   std::vector<User> users_;
   std::string address_;
   std::atomic<bool> shutting_down_{false};
-  std::mutex mu_;
-  std::condition_variable all_finished_;                      // threads_ became empty
-  std::map<int32_t, std::weak_ptr<Connection>> connections_;  // guarded by mu_
-  std::map<int32_t, std::thread> threads_;                    // guarded by mu_; serving connections_
-  std::vector<std::thread> finished_;                         // guarded by mu_; to join
-  std::set<int32_t> admitted_;                                // guarded by mu_
-  int32_t next_pid_ = 1;
-  std::mt19937 secrets_{std::random_device{}()};
+  absl::Mutex mu_;
+  absl::CondVar all_finished_;  // threads_ became empty
+  std::map<int32_t, std::weak_ptr<Connection>> connections_ ABSL_GUARDED_BY(mu_);
+  std::map<int32_t, std::thread> threads_ ABSL_GUARDED_BY(mu_);  // serving connections_
+  std::vector<std::thread> finished_ ABSL_GUARDED_BY(mu_);       // to join
+  std::set<int32_t> admitted_ ABSL_GUARDED_BY(mu_);
+  int32_t next_pid_ ABSL_GUARDED_BY(mu_) = 1;
+  std::mt19937 secrets_ ABSL_GUARDED_BY(mu_){std::random_device{}()};
 };
 
 // --- the connection ---
@@ -524,7 +529,7 @@ void Connection::Run() {
   SetReceiveTimeout(fd_, timeout);
   if (std::optional<StartupPacket> startup = Startup(); startup) Greet(*startup);
   ssl_.reset();
-  std::lock_guard lock(fd_mu_);
+  absl::MutexLock lock(&fd_mu_);
   ::close(fd_);
   fd_ = -1;
 }
@@ -576,30 +581,31 @@ absl::Status ServerImpl::Init() {
   return absl::OkStatus();
 }
 
-awaitable<void> ServerImpl::Accept() {
-  while (true) {
-    asio::error_code ec;
-    tcp::socket socket = co_await acceptor_.async_accept(asio::redirect_error(use_awaitable, ec));
-    if (ec) {
-      if (!acceptor_.is_open()) co_return;
-      continue;  // a client that went away before we took it
-    }
-    socket.set_option(tcp::no_delay(true), ec);
-    const int fd = socket.release(ec);
-    if (ec) continue;
-    ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);  // its thread blocks on it
-    JoinFinished();
-    if (!Launch(fd)) {
-      std::string out;
-      AppendErrorResponse({"FATAL", "53300", "sorry, too many clients already", {}, ""}, &out);
-      (void)!::send(fd, out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-      ::close(fd);
-    }
+void ServerImpl::Accept() {
+  acceptor_.async_accept([this](const asio::error_code& accept_error, tcp::socket socket) {
+    if (accept_error && !acceptor_.is_open()) return;  // shutting down: accept no more
+    if (!accept_error) Take(std::move(socket));         // else a client that went away before we took it
+    Accept();
+  });
+}
+
+void ServerImpl::Take(tcp::socket socket) {
+  asio::error_code ec;
+  socket.set_option(tcp::no_delay(true), ec);
+  const int fd = socket.release(ec);
+  if (ec) return;
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);  // its thread blocks on it
+  JoinFinished();
+  if (!Launch(fd)) {
+    std::string out;
+    AppendErrorResponse({"FATAL", "53300", "sorry, too many clients already", {}, ""}, &out);
+    (void)!::send(fd, out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    ::close(fd);
   }
 }
 
 bool ServerImpl::Launch(int fd) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (static_cast<int>(threads_.size()) >= options_.max_connections + kStartupSlots) return false;
   const int32_t pid = next_pid_++;
   auto conn = std::make_shared<Connection>(this, fd, pid, static_cast<int32_t>(secrets_()));
@@ -618,17 +624,17 @@ bool ServerImpl::Launch(int fd) {
 }
 
 void ServerImpl::Finished(int32_t pid) {
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   auto it = threads_.find(pid);
   finished_.push_back(std::move(it->second));
   threads_.erase(it);
   admitted_.erase(pid);
   connections_.erase(pid);
-  if (threads_.empty()) all_finished_.notify_all();
+  if (threads_.empty()) all_finished_.SignalAll();
   // The last one gone: nothing keeps Run going but the grace timer.
   if (shutting_down_ && connections_.empty()) {
     asio::post(io_, [this] {
-      std::lock_guard lock(mu_);
+      absl::MutexLock lock(&mu_);
       if (connections_.empty()) grace_.cancel();
     });
   }
@@ -637,7 +643,7 @@ void ServerImpl::Finished(int32_t pid) {
 void ServerImpl::JoinFinished() {
   std::vector<std::thread> done;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     done.swap(finished_);
   }
   for (std::thread& t : done) t.join();
@@ -652,7 +658,7 @@ void ServerImpl::BeginShutdown() {
   signals_.cancel(ec);
   std::vector<std::weak_ptr<Connection>> open;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     for (auto& [pid, weak] : connections_) open.push_back(weak);
   }
   for (const auto& weak : open) {
@@ -674,7 +680,7 @@ void ServerImpl::BeginShutdown() {
       }
     });
   });
-  std::lock_guard lock(mu_);
+  absl::MutexLock lock(&mu_);
   if (connections_.empty()) grace_.cancel();
 }
 
@@ -682,11 +688,11 @@ void ServerImpl::Run() {
   signals_.async_wait([this](const asio::error_code& ec, int) {
     if (!ec) BeginShutdown();
   });
-  asio::co_spawn(io_, Accept(), asio::detached);
+  Accept();
   io_.run();
   {
-    std::unique_lock lock(mu_);
-    all_finished_.wait(lock, [this] { return threads_.empty(); });
+    absl::MutexLock lock(&mu_);
+    while (!threads_.empty()) all_finished_.Wait(&mu_);
   }
   JoinFinished();
 }

@@ -13,10 +13,10 @@ OpsReadAhead::OpsReadAhead(OpsReader* reader, size_t max_blocks, int64_t max_byt
 
 OpsReadAhead::~OpsReadAhead() {
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
+    changed_.SignalAll();
   }
-  changed_.notify_all();
   thread_.join();
 }
 
@@ -27,14 +27,14 @@ void OpsReadAhead::Run() {
     read.bytes = read.bytes_read - before;
     before = read.bytes_read;
     const bool last = read.last();
-    std::unique_lock lock(mu_);
+    absl::MutexLock lock(&mu_);
     reader_waits_ = true;
-    changed_.wait(lock, [&] { return stopping_ || (ahead_.size() < max_blocks_ && ahead_bytes_ < max_bytes_); });
+    while (!stopping_ && (ahead_.size() >= max_blocks_ || ahead_bytes_ >= max_bytes_)) changed_.Wait(&mu_);
     reader_waits_ = false;
     if (stopping_) return;
     ahead_bytes_ += read.bytes;
     ahead_.push_back(std::move(read));
-    if (caller_waits_) changed_.notify_all();
+    if (caller_waits_) changed_.SignalAll();
     if (last) return;
   }
 }
@@ -42,13 +42,13 @@ void OpsReadAhead::Run() {
 absl::StatusOr<std::optional<OpsBlock>> OpsReadAhead::Next() {
   if (last_) return last_->block;
   if (taken_.empty()) {
-    std::unique_lock lock(mu_);
+    absl::MutexLock lock(&mu_);
     caller_waits_ = true;
-    changed_.wait(lock, [&] { return !ahead_.empty(); });
+    while (ahead_.empty()) changed_.Wait(&mu_);
     caller_waits_ = false;
     taken_.swap(ahead_);
     ahead_bytes_ = 0;
-    if (reader_waits_) changed_.notify_all();
+    if (reader_waits_) changed_.SignalAll();
   }
   Read read = std::move(taken_.front());
   taken_.pop_front();

@@ -4,14 +4,14 @@
 #ifndef HINDSIGHT_FORMAT_OPS_READ_AHEAD_H_
 #define HINDSIGHT_FORMAT_OPS_READ_AHEAD_H_
 
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
-#include <mutex>
 #include <optional>
 #include <thread>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "format/ops_reader.h"
 
 namespace hindsight::internal {
@@ -50,13 +50,13 @@ class OpsReadAhead {
   OpsReader* const reader_;
   const size_t max_blocks_;
   const int64_t max_bytes_;
-  std::mutex mu_;
-  std::condition_variable changed_;
-  std::deque<Read> ahead_;      // guarded by mu_
-  int64_t ahead_bytes_ = 0;     // guarded by mu_
-  bool stopping_ = false;       // guarded by mu_
-  bool reader_waits_ = false;   // guarded by mu_: Run waits for room
-  bool caller_waits_ = false;   // guarded by mu_: Next waits for a block
+  absl::Mutex mu_;
+  absl::CondVar changed_;
+  std::deque<Read> ahead_ ABSL_GUARDED_BY(mu_);
+  int64_t ahead_bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool reader_waits_ ABSL_GUARDED_BY(mu_) = false;  // Run waits for room
+  bool caller_waits_ ABSL_GUARDED_BY(mu_) = false;  // Next waits for a block
   std::deque<Read> taken_;      // taken from ahead_, not yet handed out
   std::optional<Read> last_;    // the end or the error, once handed out
   int64_t bytes_read_;

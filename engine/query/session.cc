@@ -11,6 +11,13 @@
 namespace hindsight::internal {
 namespace {
 
+// A result with no table, only `message`.
+Result MessageResult(std::string message) {
+  Result r;
+  r.message = std::move(message);
+  return r;
+}
+
 const std::vector<std::string> kRowColumns = {"subject", "predicate", "object", "value", "from", "to"};
 // History and changes end with the transaction that made the row (tx_from's
 // for history; for changes, the one between the two points that added or
@@ -169,12 +176,12 @@ absl::StatusOr<Result> Session::Execute(const Statement& st, const RowConsumer* 
         }
         if (st.tx_time) txn_->SetTime(*st.tx_time);
         if (st.source) txn_->SetSource(*st.source);
-        return Result{{}, {}, "transaction time and source set"};
+        return MessageResult("transaction time and source set");
       }
       txn_.emplace();
       if (st.tx_time) txn_->SetTime(*st.tx_time);
       if (st.source) txn_->SetSource(*st.source);
-      return Result{{}, {}, "transaction open: statements until commit apply together"};
+      return MessageResult("transaction open: statements until commit apply together");
     }
     case Kind::kCommit: {
       if (!txn_) return absl::FailedPreconditionError("no transaction is open (begin one first)");
@@ -186,13 +193,13 @@ absl::StatusOr<Result> Session::Execute(const Statement& st, const RowConsumer* 
       if (!txn_) return absl::FailedPreconditionError("no transaction is open");
       const size_t n = txn_->operations().size();
       txn_.reset();
-      return Result{{}, {}, absl::StrCat("rolled back ", Plural(n, "operation"))};
+      return MessageResult(absl::StrCat("rolled back ", Plural(n, "operation")));
     }
     case Kind::kHelp:
       return Result{};
     case Kind::kAwait: {
       if (absl::Status s = db_->AwaitTransaction(st.await_tx, st.await_timeout); !s.ok()) return s;
-      return Result{{}, {}, absl::StrCat("transaction ", st.await_tx, " is here")};
+      return MessageResult(absl::StrCat("transaction ", st.await_tx, " is here"));
     }
   }
   return absl::InternalError("unknown statement");
@@ -366,15 +373,15 @@ absl::StatusOr<Result> Session::Write(const Statement& st) {
     case Statement::Kind::kRetract: txn->Retract(st.key, st.valid); break;
     default: txn->Erase(st.key); break;
   }
-  if (txn_) return Result{{}, {}, absl::StrCat("pending: ", Plural(txn_->operations().size(), "operation"))};
+  if (txn_) return MessageResult(absl::StrCat("pending: ", Plural(txn_->operations().size(), "operation")));
   return CommitTransaction(single);
 }
 
 absl::StatusOr<Result> Session::CommitTransaction(const Transaction& txn) {
   absl::StatusOr<TransactionInfo> info = db_->Commit(txn);
   if (!info.ok()) return info.status();
-  return Result{{}, {}, absl::StrCat("committed transaction ", info->id, " at ", FormatInstantShort(info->time), " (",
-                                     Plural(info->operation_count, "operation"), ")")};
+  return MessageResult(absl::StrCat("committed transaction ", info->id, " at ", FormatInstantShort(info->time), " (",
+                                     Plural(info->operation_count, "operation"), ")"));
 }
 
 }  // namespace hindsight::internal

@@ -45,7 +45,7 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, WriteMode mode,
   *written = 0;
   *bytes_written = 0;
   if (read_only()) return RefuseWrite();
-  std::lock_guard write_lock(write_mu_);
+  absl::MutexLock write_lock(&write_mu_);
   HS_RETURN_IF_ERROR(write_failure_);
   RocksReader reader(db_.get(), handles_, RocksReader::BlockCache::kDrop);
   PendingWrites pending(&reader, merge_operators_);
@@ -59,7 +59,7 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, WriteMode mode,
     names_.Truncate(names_written);
     for (const auto& [name, id] : names_removed) names_.Load(name, id);
   };
-  const auto write = [&]() -> absl::Status {
+  const auto write = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_) -> absl::Status {
     *bytes_written += pending.bytes();
     const bool ingest = mode == WriteMode::kIngest || pending.bytes() > commit_ingest_bytes_;
     const absl::Status s = ingest ? Ingest(&pending, previous)

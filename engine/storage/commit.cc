@@ -49,7 +49,7 @@ std::vector<absl::StatusOr<LogRecord>> DbImpl::PrepareCommits(const std::vector<
     records.assign(txns.size(), RefuseWrite());
     return records;
   }
-  std::lock_guard write_lock(write_mu_);
+  absl::MutexLock write_lock(&write_mu_);
   RocksReader reader(db_.get(), handles_);
   TransactionInfo previous = LastTransaction();
   for (const Transaction* txn : txns) {
@@ -92,7 +92,7 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
 }
 
 void DbImpl::CommitGroup(const std::vector<CommitRequest*>& group) {
-  std::lock_guard write_lock(write_mu_);
+  absl::MutexLock write_lock(&write_mu_);
   if (!write_failure_.ok()) {
     for (CommitRequest* r : group) r->result = write_failure_;
     return;

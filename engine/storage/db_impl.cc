@@ -330,14 +330,17 @@ void DbImpl::Publish(const TransactionInfo& last) {
     rocksdb::DB* db = db_.get();
     snapshot.reset(db->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
   }
-  std::lock_guard lock(state_mu_);
+  absl::MutexLock lock(&state_mu_);
   snapshot_ = std::move(snapshot);
   last_ = last;
-  published_.notify_all();
+  published_.SignalAll();
 }
 
 DbImpl::~DbImpl() {
-  snapshot_.reset();
+  {
+    absl::MutexLock lock(&state_mu_);
+    snapshot_.reset();
+  }
   if (db_ != nullptr) {
     for (rocksdb::ColumnFamilyHandle* h : handles_) db_->DestroyColumnFamilyHandle(h);
     db_->Close();
@@ -363,7 +366,7 @@ absl::StatusOr<TransactionInfo> DbImpl::ReadTransactionInfo(uint64_t id, const r
 absl::StatusOr<TransactionInfo> DbImpl::GetTransaction(uint64_t id) const {
   std::shared_ptr<const rocksdb::Snapshot> snapshot;
   {
-    std::lock_guard lock(state_mu_);
+    absl::MutexLock lock(&state_mu_);
     snapshot = snapshot_;
   }
   return ReadTransactionInfo(id, snapshot.get());
@@ -371,7 +374,7 @@ absl::StatusOr<TransactionInfo> DbImpl::GetTransaction(uint64_t id) const {
 
 absl::Status DbImpl::Compact() {
   if (read_only()) return RefuseWrite();
-  std::lock_guard write_lock(write_mu_);
+  absl::MutexLock write_lock(&write_mu_);
   rocksdb::FlushOptions flush;
   flush.wait = true;
   HS_RETURN_IF_ERROR(FromRocks(db_->Flush(flush, handles_), "cannot flush"));
@@ -387,7 +390,7 @@ absl::StatusOr<uint64_t> DbImpl::Checkpoint(const std::string& dir) {
   if (read_only()) return RefuseWrite();
   std::error_code ec;
   if (std::filesystem::exists(dir, ec)) return absl::AlreadyExistsError(absl::StrCat(dir, " already exists"));
-  std::lock_guard write_lock(write_mu_);
+  absl::MutexLock write_lock(&write_mu_);
   rocksdb::Checkpoint* raw = nullptr;
   HS_RETURN_IF_ERROR(FromRocks(rocksdb::Checkpoint::Create(db_.get(), &raw), "cannot take a checkpoint"));
   const std::unique_ptr<rocksdb::Checkpoint> checkpoint(raw);
@@ -399,14 +402,17 @@ absl::StatusOr<uint64_t> DbImpl::Checkpoint(const std::string& dir) {
 }
 
 TransactionInfo DbImpl::LastTransaction() const {
-  std::lock_guard lock(state_mu_);
+  absl::MutexLock lock(&state_mu_);
   return last_;
 }
 
 absl::Status DbImpl::AwaitTransaction(uint64_t id, absl::Duration timeout) const {
-  std::unique_lock lock(state_mu_);
-  const auto deadline = absl::ToChronoTime(absl::Now() + timeout);
-  if (published_.wait_until(lock, deadline, [&] { return last_.id >= id; })) return absl::OkStatus();
+  absl::MutexLock lock(&state_mu_);
+  const absl::Time deadline = absl::Now() + timeout;
+  while (last_.id < id) {
+    if (published_.WaitWithDeadline(&state_mu_, deadline) && last_.id < id) break;
+  }
+  if (last_.id >= id) return absl::OkStatus();
   return absl::DeadlineExceededError(
       absl::StrCat("transaction ", id, " is not here after ", absl::FormatDuration(timeout), " (last: ", last_.id, ")"));
 }

@@ -11,14 +11,14 @@
 #define HINDSIGHT_STORAGE_DB_IMPL_H_
 
 #include <array>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
 #include <rocksdb/db.h>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "hindsight/db.h"
 #include "keys/key_codec.h"
 #include "storage/commit_planner.h"
@@ -138,13 +138,14 @@ class DbImpl final : public Database {
   absl::StatusOr<bool> ReadHistory(const MatchedKey& key, const ReadView& view, const HistorySink& sink) const;
   absl::StatusOr<TransactionInfo> ReadTransactionInfo(uint64_t id, const rocksdb::Snapshot* snapshot) const;
 
-  // Writes (REQUIRES: write_mu_ held).
+  // Writes: each with write_mu_ held.
   // Plans `txn` after `previous`, reading the stored state from `reader`.
-  absl::StatusOr<CommitPlan> Plan(const Transaction& txn, const TransactionInfo& previous, StoreReader* reader);
+  absl::StatusOr<CommitPlan> Plan(const Transaction& txn, const TransactionInfo& previous, StoreReader* reader)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Gives the plan's new names their ids in the dictionary, or forgets its
   // removed ones.
-  void InternNewNames(const CommitPlan& plan);
-  void ForgetRemovedNames(const CommitPlan& plan);
+  void InternNewNames(const CommitPlan& plan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  void ForgetRemovedNames(const CommitPlan& plan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // How PlanInGroups writes a group: kIngest, as table files ingested at
   // once (groups of bulk_load_bytes_); kWriteBatch, as one write batch
   // (groups of group_commit_bytes_), or ingested when it holds over
@@ -162,7 +163,8 @@ class DbImpl final : public Database {
   // Writes `pending`, whose last transaction is `last`, as one write batch
   // (PendingWrites::WriteTo says what `whole_buckets` does), or as table
   // files ingested at once.
-  absl::Status WriteGroup(PendingWrites* pending, const TransactionInfo& last, bool whole_buckets);
+  absl::Status WriteGroup(PendingWrites* pending, const TransactionInfo& last, bool whole_buckets)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // After a load that wrote this much: flushes the memtables and compacts
   // below the bottom level what reads would otherwise pay for: "keys"
   // (index scans merge every sorted run) whenever it has runs above its
@@ -182,7 +184,7 @@ class DbImpl final : public Database {
   // fails alone), as one write; sets each request's result.
   struct CommitRequest;
   void CommitGroup(const std::vector<CommitRequest*>& group);
-  absl::Status Ingest(PendingWrites* pending, const TransactionInfo& last);
+  absl::Status Ingest(PendingWrites* pending, const TransactionInfo& last) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   rocksdb::ColumnFamilyHandle* cf(int i) const { return handles_[i]; }
 
@@ -201,19 +203,19 @@ class DbImpl final : public Database {
   SliceCatalog slice_catalog_;  // loaded at open, noted by every write of the slice index
 
   GroupQueue<CommitRequest> commit_queue_{128};  // Commit calls; the first writes a group
-  std::mutex write_mu_;  // serializes writes
+  absl::Mutex write_mu_;  // serializes writes
   // What reads see: a snapshot of every durable write (none in a read-only
   // instance) and the last transaction it holds. A write becomes visible
   // only once it is on disk: it is written without sync, the log is
   // synced, then Publish takes a new snapshot. So readers never wait for a
   // sync, and never see a commit that a power loss could take back.
-  mutable std::mutex state_mu_;
-  mutable std::condition_variable published_;  // notified when last_ changes
-  std::shared_ptr<const rocksdb::Snapshot> snapshot_;
-  TransactionInfo last_;
+  mutable absl::Mutex state_mu_;
+  mutable absl::CondVar published_;  // signalled when last_ changes
+  std::shared_ptr<const rocksdb::Snapshot> snapshot_ ABSL_GUARDED_BY(state_mu_);
+  TransactionInfo last_ ABSL_GUARDED_BY(state_mu_);
   // Set by a write that may have reached the memtable but not the disk:
   // every later write fails with it (the database must be reopened).
-  absl::Status write_failure_;
+  absl::Status write_failure_ ABSL_GUARDED_BY(write_mu_);
 };
 
 }  // namespace hindsight::internal

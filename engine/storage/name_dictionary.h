@@ -8,11 +8,12 @@
 
 #include <deque>
 #include <optional>
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/synchronization/mutex.h"
 #include "keys/key_codec.h"
 
 namespace hindsight::internal {
@@ -38,7 +39,7 @@ class NameDictionary {
   // Runs fn(table) under one read lock. `fn` must not call this dictionary.
   template <typename Fn>
   auto WithTable(Fn fn) const {
-    std::shared_lock lock(mu_);
+    absl::ReaderMutexLock lock(&mu_);
     return fn(Table{names_, ordered_ids_});
   }
 
@@ -63,14 +64,16 @@ class NameDictionary {
   void Truncate(size_t n);
 
  private:
-  mutable std::shared_mutex mu_;
-  // Recomputes ordered_ids_ from id 0. REQUIRES: mu_ held.
-  void FindOrderedIds();
+  mutable absl::Mutex mu_;
+  // Recomputes ordered_ids_ from id 0.
+  void FindOrderedIds() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
-  absl::flat_hash_map<std::string, NameId> ids_;
-  std::deque<std::string> names_;  // "" for ids whose names were removed (names are never empty)
-  size_t ordered_ids_ = 0;
-  const std::string* greatest_ordered_ = nullptr;  // the greatest name below ordered_ids_
+  absl::flat_hash_map<std::string, NameId> ids_ ABSL_GUARDED_BY(mu_);
+  // "" for ids whose names were removed (names are never empty)
+  std::deque<std::string> names_ ABSL_GUARDED_BY(mu_);
+  size_t ordered_ids_ ABSL_GUARDED_BY(mu_) = 0;
+  // The greatest name below ordered_ids_.
+  const std::string* greatest_ordered_ ABSL_GUARDED_BY(mu_) = nullptr;
 };
 
 }  // namespace hindsight::internal

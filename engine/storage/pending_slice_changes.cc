@@ -17,10 +17,10 @@ PendingSliceChanges::PendingSliceChanges(size_t background_from_bytes)
 PendingSliceChanges::~PendingSliceChanges() {
   if (!thread_.joinable()) return;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     stopping_ = true;
+    changed_.SignalAll();
   }
-  changed_.notify_all();
   thread_.join();
 }
 
@@ -59,41 +59,42 @@ void PendingSliceChanges::Add(SliceIndexChanges changes) {
 void PendingSliceChanges::Hand() {
   if (gathered_.empty()) return;
   {
-    std::lock_guard lock(mu_);
+    absl::MutexLock lock(&mu_);
     for (SliceIndexChanges& changes : gathered_) queue_.push_back(std::move(changes));
-    if (idle_) changed_.notify_all();
+    if (idle_) changed_.SignalAll();
   }
   gathered_.clear();
   gathered_bytes_ = 0;
 }
 
 void PendingSliceChanges::Run() {
-  std::unique_lock lock(mu_);
   for (;;) {
-    idle_ = true;
-    changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
-    idle_ = false;
-    if (stopping_) return;
     std::deque<SliceIndexChanges> batch;
-    batch.swap(queue_);
-    combining_ = true;
-    lock.unlock();
+    {
+      absl::MutexLock lock(&mu_);
+      idle_ = true;
+      while (!stopping_ && queue_.empty()) changed_.Wait(&mu_);
+      idle_ = false;
+      if (stopping_) return;
+      batch.swap(queue_);
+      combining_ = true;
+    }
     for (SliceIndexChanges& changes : batch) {
       const size_t queued = BytesOf(changes);
       Combine(std::move(changes));
       bytes_.fetch_sub(queued, std::memory_order_relaxed);
     }
-    lock.lock();
+    absl::MutexLock lock(&mu_);
     combining_ = false;
-    changed_.notify_all();  // (Combined may wait for it)
+    changed_.SignalAll();  // (Combined may wait for it)
   }
 }
 
 SliceIndexChanges& PendingSliceChanges::Combined() {
   if (thread_.joinable()) {
     Hand();
-    std::unique_lock lock(mu_);
-    changed_.wait(lock, [&] { return queue_.empty() && !combining_; });
+    absl::MutexLock lock(&mu_);
+    while (!queue_.empty() || combining_) changed_.Wait(&mu_);
   }
   return combined_;
 }

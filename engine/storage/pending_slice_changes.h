@@ -7,13 +7,13 @@
 #define HINDSIGHT_STORAGE_PENDING_SLICE_CHANGES_H_
 
 #include <atomic>
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
-#include <mutex>
 #include <thread>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "storage/slice_index.h"
 
 namespace hindsight::internal {
@@ -49,15 +49,15 @@ class PendingSliceChanges {
   const size_t background_from_bytes_;
   SliceIndexChanges combined_;  // the thread's while it runs a batch
   std::atomic<size_t> bytes_{0};
-  std::mutex mu_;
-  std::condition_variable changed_;
+  absl::Mutex mu_;
+  absl::CondVar changed_;
   std::vector<SliceIndexChanges> gathered_;  // for the thread, handed over in batches
   size_t gathered_bytes_ = 0;
-  std::deque<SliceIndexChanges> queue_;  // guarded by mu_: given to the thread
-  bool combining_ = false;               // guarded by mu_: the thread has a batch
-  bool stopping_ = false;                // guarded by mu_
-  bool idle_ = false;                    // guarded by mu_: the thread waits for changes
-  std::thread thread_;                   // started once the changes take background_from_bytes_
+  std::deque<SliceIndexChanges> queue_ ABSL_GUARDED_BY(mu_);  // given to the thread
+  bool combining_ ABSL_GUARDED_BY(mu_) = false;               // the thread has a batch
+  bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  bool idle_ ABSL_GUARDED_BY(mu_) = false;  // the thread waits for changes
+  std::thread thread_;                       // started once the changes take background_from_bytes_
 };
 
 }  // namespace hindsight::internal

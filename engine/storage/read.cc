@@ -41,7 +41,7 @@ class DbImpl::ReadView {
 };
 
 std::unique_ptr<DbImpl::ReadView> DbImpl::AcquireView() const {
-  std::lock_guard lock(state_mu_);
+  absl::MutexLock lock(&state_mu_);
   return std::make_unique<ReadView>(snapshot_, last_);
 }
 
@@ -339,7 +339,7 @@ absl::StatusOr<Timeline> DbImpl::ReadTimelineAsOf(const MatchedKey& key, Instant
   Instant spilled_through;
   HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record, &spilled_through));
   HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> closed,
-                      ClosedRows(key.ids, record, spilled_through, {.visible_at = t}, view));
+                      ClosedRows(key.ids, record, spilled_through, {.visible_at = t, .containing = std::nullopt}, view));
   Timeline tl;
   tl.reserve(live.size() + closed.size());
   for (StoredSegment& s : live) {

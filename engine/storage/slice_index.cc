@@ -87,13 +87,13 @@ absl::Status SliceCatalog::Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* sl
     it->Next();
   }
   HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read the slice index"));
-  std::unique_lock lock(mu_);
+  absl::MutexLock lock(&mu_);
   by_predicate_ = std::move(found);
   return absl::OkStatus();
 }
 
 void SliceCatalog::Note(NameId p, Interval valid) {
-  std::unique_lock lock(mu_);
+  absl::MutexLock lock(&mu_);
   InUse& in_use = by_predicate_[p];
   if (valid.from == kNegInf) {
     in_use.open_start.insert(BucketOf(valid.to, kOpenBucketShift));
@@ -107,7 +107,7 @@ void SliceCatalog::Note(NameId p, Interval valid) {
 void SliceLookupAt(NameId p, Instant v, const SliceCatalog& catalog, std::vector<std::string>* keys) {
   keys->clear();
   if (v == kPosInf) return;
-  std::shared_lock lock(catalog.mu_);
+  absl::ReaderMutexLock lock(&catalog.mu_);
   const auto found = catalog.by_predicate_.find(p);
   if (found == catalog.by_predicate_.end()) return;
   const SliceCatalog::InUse& in_use = found->second;

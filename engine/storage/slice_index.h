@@ -20,7 +20,6 @@
 #ifndef HINDSIGHT_STORAGE_SLICE_INDEX_H_
 #define HINDSIGHT_STORAGE_SLICE_INDEX_H_
 
-#include <shared_mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,11 +27,13 @@
 #include <rocksdb/slice.h>
 #include <rocksdb/status.h>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
 #include "hindsight/time.h"
 #include "keys/key_codec.h"
 #include "storage/records.h"
@@ -75,8 +76,8 @@ class SliceCatalog {
     absl::btree_set<int64_t> open_end;
     uint64_t levels = 0;  // bit L: level L has buckets
   };
-  mutable std::shared_mutex mu_;
-  absl::flat_hash_map<NameId, InUse> by_predicate_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<NameId, InUse> by_predicate_ ABSL_GUARDED_BY(mu_);
 };
 
 // Overwrites `*keys` with the keys, in order, of the buckets that may hold

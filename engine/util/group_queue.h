@@ -6,11 +6,12 @@
 #define HINDSIGHT_UTIL_GROUP_QUEUE_H_
 
 #include <algorithm>
-#include <condition_variable>
 #include <cstddef>
 #include <deque>
-#include <mutex>
 #include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 
 namespace hindsight::internal {
 
@@ -25,35 +26,38 @@ class GroupQueue {
   // call did. Thread-safe; `do_group` runs without the queue's lock.
   template <typename DoGroup>
   void Run(Request* request, const DoGroup& do_group) {
-    Waiter me{request};
-    std::unique_lock lock(mu_);
-    queue_.push_back(&me);
-    me.turn.wait(lock, [&] { return me.done || queue_.front() == &me; });
-    if (me.done) return;
-    const std::vector<Waiter*> waiters(queue_.begin(), queue_.begin() + std::min(queue_.size(), max_group_));
+    Waiter me(request);
+    std::vector<Waiter*> waiters;
+    {
+      absl::MutexLock lock(&mu_);
+      queue_.push_back(&me);
+      while (!me.done && queue_.front() != &me) me.turn.Wait(&mu_);
+      if (me.done) return;
+      waiters.assign(queue_.begin(), queue_.begin() + std::min(queue_.size(), max_group_));
+    }
     std::vector<Request*> group;
     for (Waiter* w : waiters) group.push_back(w->request);
-    lock.unlock();
     do_group(group);
-    lock.lock();
+    absl::MutexLock lock(&mu_);
     for (Waiter* w : waiters) {
       queue_.pop_front();
       w->done = true;
-      w->turn.notify_one();
+      w->turn.Signal();
     }
-    if (!queue_.empty()) queue_.front()->turn.notify_one();
+    if (!queue_.empty()) queue_.front()->turn.Signal();
   }
 
  private:
   struct Waiter {
-    Request* request;
-    bool done = false;
-    std::condition_variable turn;  // done, or first in the queue
+    explicit Waiter(Request* r) : request(r) {}
+    Request* const request;
+    bool done = false;  // under the queue's mu_
+    absl::CondVar turn;  // done, or first in the queue
   };
 
   const size_t max_group_;
-  std::mutex mu_;
-  std::deque<Waiter*> queue_;  // in arrival order; the first does the group
+  absl::Mutex mu_;
+  std::deque<Waiter*> queue_ ABSL_GUARDED_BY(mu_);  // in arrival order; the first does the group
 };
 
 }  // namespace hindsight::internal
