@@ -330,10 +330,14 @@ void DbImpl::Publish(const TransactionInfo& last) {
     rocksdb::DB* db = db_.get();
     snapshot.reset(db->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
   }
-  absl::MutexLock lock(&state_mu_);
-  snapshot_ = std::move(snapshot);
-  last_ = last;
-  published_.SignalAll();
+  {
+    absl::MutexLock lock(&state_mu_);
+    snapshot_.swap(snapshot);
+    last_ = last;
+    published_.SignalAll();
+  }
+  // The snapshot replaced is released here, after the lock (unless a read
+  // still holds it): releasing takes RocksDB's own mutex.
 }
 
 DbImpl::~DbImpl() {
