@@ -13,9 +13,10 @@ root=$here/..
 gen_args=()
 work=""
 commit_seconds=3
+live_segments=200000
 while [ $# -gt 0 ]; do
   case "$1" in
-    --quick) gen_args=(--keys 2000 --queries 300); commit_seconds=0.5; shift ;;
+    --quick) gen_args=(--keys 2000 --queries 300); commit_seconds=0.5; live_segments=2000; shift ;;
     --keys) gen_args+=(--keys "$2"); shift 2 ;;
     -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
     *) work=$1; shift ;;
@@ -27,4 +28,4 @@ if [ ! -f "$work/ops.tsv" ]; then
 fi
 "$root/build/bench/hindsight-bench" --scratch "$work/bench" "$work"
 "$root/build/bench/hindsight-live-bench" --scratch "$work/bench" "$work"
-"$root/build/bench/hindsight-commit-bench" --seconds "$commit_seconds" "$work/bench"
+"$root/build/bench/hindsight-commit-bench" --seconds "$commit_seconds" --live-segments "$live_segments" "$work/bench"
