@@ -18,9 +18,12 @@
 #include "records.capnp.h"
 #include "storage/column_families.h"
 #include "storage/records.h"
+#include "storage/slice_index.h"
 #include "storage/slice_merge.h"
 #include "storage/timeline_merge.h"
 #include "database_dump.h"
+#include "random_transaction.h"
+#include "reference_model.h"
 #include "test_util.h"
 
 namespace hindsight::testing {
@@ -437,6 +440,50 @@ TEST_F(DbTest, ASecondOpenOfTheSameDirectoryIsRefused) {
   EXPECT_TRUE(absl::StrContains(second.status().message(), "in use")) << second.status();
 }
 
+// With more than 2^16 names, keys file their slice index entries in chunks
+// 0 and 1 (slice_index.h): random transactions over keys of both chunks,
+// every slice compared with the reference model's, across a reopen (which
+// loads the chunks' buckets from the column family).
+TEST_F(DbTest, SlicesOfKeysInEveryChunkMatchTheReferenceModel) {
+  constexpr int kFiller = 70000;
+  const auto span_of = [](int i) -> Interval {
+    const Instant from = (i % 11 - 5) * kDay;
+    switch (i % 3) {
+      case 0: return {from, kPosInf};
+      case 1: return {kNegInf, from};
+      default: return {from, from + 2 * kDay};
+    }
+  };
+  Transaction filler;  // names 0 to 70,000: keys of chunk 0 and of chunk 1
+  filler.SetTime(1);
+  for (int i = 0; i < kFiller; ++i) filler.Assert({absl::StrCat("filler", i), "p", "x"}, Value::Int64(i), span_of(i));
+  size_t loaded = 0;
+  ASSERT_TRUE(db_->BulkLoad(std::vector<Transaction>{filler}, &loaded).ok());
+  ReferenceModel model;
+  model.Commit(filler, 1);
+  std::mt19937 rng(11);
+  for (int t = 0; t < 40; ++t) {
+    Transaction as_keys;  // the random keys' names come after the filler's: chunk 1
+    Transaction txn = RandomTransaction(rng, (t + 1) * kDay, &as_keys);
+    for (int j = 0; j < 3; ++j) {  // and some of the filler's keys change
+      const int i = static_cast<int>(rng() % kFiller);
+      const FactKey k{absl::StrCat("filler", i), "p", "x"};
+      txn.Retract(k, span_of(i + 1));
+      as_keys.Retract(k, span_of(i + 1));
+      txn.Assert(k, Value::Int64(-i), span_of(i + 2));
+      as_keys.Assert(k, Value::Int64(-i), span_of(i + 2));
+    }
+    const absl::StatusOr<TransactionInfo> info = db_->Commit(txn);
+    ASSERT_TRUE(info.ok()) << info.status();
+    model.Commit(as_keys, info->time);
+    if (t == 20) Reopen();
+    for (const Instant v : {kNegInf, -5 * kDay, Instant{-1}, Instant{0}, kDay, 3 * kDay, 7 * kDay}) {
+      const Query q{{std::nullopt, "p", std::nullopt}, ValidTimeClause::At(v), TxTimeClause::Latest()};
+      ASSERT_EQ(Q(q.pattern, q.valid), model.Query(q)) << "after transaction " << t << ", v = " << v;
+    }
+  }
+}
+
 TEST_F(DbTest, DamagedRecordIsDataLoss) {
   LoadWorkedExample();
   db_.reset();
@@ -499,8 +546,8 @@ std::string OldBucketKey(const std::string& key, Interval valid) {
 
 class UpgradeTest : public DbTest {
  protected:
-  // Rewrites the database's meta record, digest index and (before format
-  // 4) slice index as format `old_format` left them, opens it twice and
+  // Rewrites the database's meta record, digest index (before format 5) and
+  // slice index (before format 4) as format `old_format` left them, opens it twice and
   // checks that the slice answers are unchanged, that the format is now
   // the current one, that a bucket no segment is in is gone, that the
   // digest index is whole and that an erase by digest finds its key.
@@ -529,9 +576,12 @@ class UpgradeTest : public DbTest {
       meta.format_version = old_format;
       ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.Family("default"), "meta", internal::EncodeMeta(meta)).ok());
       const std::string digests(1, internal::kDigestIndexTag);
-      ASSERT_TRUE(raw.db()
-                      ->DeleteRange(rocksdb::WriteOptions(), raw.Family("keys"), digests, internal::PrefixSuccessor(digests))
-                      .ok());
+      if (old_format < 5) {
+        ASSERT_TRUE(raw.db()
+                        ->DeleteRange(rocksdb::WriteOptions(), raw.Family("keys"), digests,
+                                      internal::PrefixSuccessor(digests))
+                        .ok());
+      }
       if (old_format < 4) stale_key = WriteOldSliceIndex(&raw, old_format);
     }
     for (int open = 0; open < 2; ++open) {  // upgraded, then opened as the current format
@@ -597,6 +647,80 @@ class UpgradeTest : public DbTest {
 TEST_F(UpgradeTest, AFormat2DatabaseIsUpgradedByRebuildingItsSliceIndex) { UpgradeFrom(2); }
 TEST_F(UpgradeTest, AFormat3DatabaseIsUpgradedByRebuildingItsSliceIndex) { UpgradeFrom(3); }
 TEST_F(UpgradeTest, AFormat4DatabaseIsUpgradedByBuildingItsDigestIndex) { UpgradeFrom(4); }
+TEST_F(UpgradeTest, AFormat5DatabaseWithFewNamesIsUpgradedAsItIs) { UpgradeFrom(5); }
+
+// Format 5 kept each slice bucket whole, whatever the keys' name ids: a
+// format 5 database with more than 2^16 names is upgraded by splitting its
+// buckets into chunks.
+TEST_F(UpgradeTest, AFormat5DatabaseWithManyNamesIsUpgradedByChunkingItsSliceIndex) {
+  constexpr int kKeys = 70000;
+  Transaction many;
+  many.SetTime(T("2026-01-01"));
+  for (int i = 0; i < kKeys; ++i) {
+    many.Assert({absl::StrCat("entity", i), "status", "x"}, Value::Int64(i), {T("2020-01-01") + i, kPosInf});
+  }
+  size_t loaded = 0;
+  ASSERT_TRUE(db_->BulkLoad(std::vector<Transaction>{many}, &loaded).ok());
+  const Pattern slice{std::nullopt, "status", std::nullopt};
+  const std::vector<Row> before = Q(slice, ValidTimeClause::At(T("2021-01-01")));
+  ASSERT_EQ(before.size(), static_cast<size_t>(kKeys));
+  db_.reset();
+  // A chunked key without its chunk: where format 5 filed the entries.
+  const auto format5_key = [](const rocksdb::Slice& key) {
+    std::string k = key.ToString();
+    if (k.size() > internal::kIdBytes && k[internal::kIdBytes] == 0x03) k.erase(internal::kIdBytes, 3);
+    return k;
+  };
+  {
+    RawRocks raw(dir_.path(), /*read_only=*/false);
+    std::string meta_bytes;
+    ASSERT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.Family("default"), "meta", &meta_bytes).ok());
+    internal::MetaRecord meta = internal::DecodeMeta(meta_bytes).value();
+    meta.format_version = 5;
+    ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.Family("default"), "meta", internal::EncodeMeta(meta)).ok());
+    std::map<std::string, std::vector<internal::SliceRecordEntry>> buckets;
+    size_t chunked = 0;
+    std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.Family("slices")));
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      std::vector<internal::SliceRecordEntry> entries;
+      ASSERT_TRUE(internal::DecodeSliceBucket(std::string_view(it->value().data(), it->value().size()), &entries).ok());
+      std::vector<internal::SliceRecordEntry>& bucket = buckets[format5_key(it->key())];
+      bucket.insert(bucket.end(), entries.begin(), entries.end());
+      if (format5_key(it->key()) != it->key().ToString()) {
+        ++chunked;
+        ASSERT_TRUE(raw.db()->Delete(rocksdb::WriteOptions(), raw.Family("slices"), it->key()).ok());
+      }
+    }
+    ASSERT_GE(chunked, 1u);
+    it.reset();
+    for (const auto& [key, entries] : buckets) {
+      ASSERT_TRUE(
+          raw.db()->Put(rocksdb::WriteOptions(), raw.Family("slices"), key, internal::EncodeSliceBucket(entries)).ok());
+    }
+  }
+  Reopen();
+  EXPECT_EQ(Q(slice, ValidTimeClause::At(T("2021-01-01"))), before);
+  db_.reset();
+  RawRocks raw(dir_.path(), /*read_only=*/true);
+  std::string meta_bytes;
+  ASSERT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.Family("default"), "meta", &meta_bytes).ok());
+  EXPECT_EQ(internal::DecodeMeta(meta_bytes).value().format_version, internal::kFormatVersion);
+  // Every entry is in its own chunk's bucket.
+  std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.Family("slices")));
+  size_t entries_seen = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::vector<internal::SliceRecordEntry> entries;
+    ASSERT_TRUE(internal::DecodeSliceBucket(std::string_view(it->value().data(), it->value().size()), &entries).ok());
+    for (const internal::SliceRecordEntry& e : entries) {
+      const std::string_view p(it->key().data(), internal::kIdBytes);
+      EXPECT_EQ(it->key().ToString(),
+                internal::SliceBucketKey(internal::DecodeNameId(p.data()), internal::SliceChunkOf(e.subject, e.object),
+                                         e.segment.valid));
+    }
+    entries_seen += entries.size();
+  }
+  EXPECT_EQ(entries_seen, static_cast<size_t>(kKeys));
+}
 
 TEST(OpenTest, MissingAndForeignDirectories) {
   ScratchDir dir;

@@ -34,15 +34,19 @@ TEST(SliceIndexTest, LookupsFindExactlyTheSegmentsContainingV) {
     std::map<std::string, std::vector<SliceRecordEntry>> buckets;  // stands in for the column family
     std::vector<std::pair<KeyIds, Interval>> segments;
     SliceCatalog catalog;  // noted as the buckets are filed, as a commit does
-    for (NameId s = 0; s < 60; ++s) {
+    for (NameId i = 0; i < 60; ++i) {
       Instant a = RandomInstant(rng), b = RandomInstant(rng);
       if (a == b) continue;
       const Interval valid{std::min(a, b), std::max(a, b)};
-      buckets[SliceBucketKey(7, valid)].push_back({s, s + 1, Segment{valid, Value::Int64(s)}});
-      segments.push_back({{s, 7, s + 1}, valid});
-      buckets[SliceBucketKey(8, valid)].push_back({s, s, Segment{valid, Value::None()}});  // another predicate
-      catalog.Note(7, valid);
-      catalog.Note(8, valid);
+      // Ids from 0 to 2.4 million, in chunks 0 to 36 (some keys' larger id
+      // is the object's).
+      const NameId s = i * 40000, o = i % 3 == 0 ? s + 70000 : i;
+      const uint32_t chunk = SliceChunkOf(s, o);
+      buckets[SliceBucketKey(7, chunk, valid)].push_back({s, o, Segment{valid, Value::Int64(s)}});
+      segments.push_back({{s, 7, o}, valid});
+      buckets[SliceBucketKey(8, chunk, valid)].push_back({s, s, Segment{valid, Value::None()}});  // another predicate
+      catalog.Note(7, chunk, valid);
+      catalog.Note(8, chunk, valid);
     }
     std::vector<std::string> keys;  // reused, as a query does
     for (int q = 0; q < 50; ++q) {
@@ -81,16 +85,26 @@ TEST(SliceIndexTest, LoadFindsTheBucketsOfEachPredicate) {
   ASSERT_TRUE(rocksdb::DB::Open(options, dir.path(), &raw).ok());
   const std::unique_ptr<rocksdb::DB> db(raw);
   constexpr Instant kYear = 365LL * 24 * 3600 * 1000000;
-  const std::vector<std::pair<NameId, Interval>> filed = {
-      {1, {kNegInf, 5 * kYear}},  {1, {kNegInf, -40 * kYear}}, {1, {3, 4}},  {1, {-kYear, 2 * kYear}},
-      {1, {20 * kYear, kPosInf}}, {1, {-9 * kYear, kPosInf}},  {1, {-kYear, 3 * kYear}},
-      {1, {kNegInf + 1, kPosInf - 1}},  {2, {3, 4}},  {2, {0, 3}},  {3, {kNegInf, kPosInf}},
-      {4, {7 * kYear, kPosInf}},  {1000000, {kNegInf, 1}},     {1000000, {kNegInf + 1, kPosInf}},
+  struct Filed {
+    NameId p;
+    uint32_t chunk;
+    Interval valid;
+  };
+  const std::vector<Filed> filed = {
+      {1, 0, {kNegInf, 5 * kYear}},  {1, 0, {kNegInf, -40 * kYear}}, {1, 0, {3, 4}},  {1, 0, {-kYear, 2 * kYear}},
+      {1, 0, {20 * kYear, kPosInf}}, {1, 0, {-9 * kYear, kPosInf}},  {1, 0, {-kYear, 3 * kYear}},
+      {1, 0, {kNegInf + 1, kPosInf - 1}},  {2, 0, {3, 4}},  {2, 0, {0, 3}},  {3, 0, {kNegInf, kPosInf}},
+      {4, 0, {7 * kYear, kPosInf}},  {1000000, 0, {kNegInf, 1}},     {1000000, 0, {kNegInf + 1, kPosInf}},
+      // Chunks other than 0: alone, or beside chunk 0's buckets of the
+      // same kind, level or bucket number.
+      {1, 3, {3, 4}},  {1, 3, {kNegInf, 5 * kYear}},  {1, 3, {-kYear, kPosInf}},  {1, 300, {kNegInf, kPosInf}},
+      {1, 300, {-kYear, 2 * kYear}},  {5, 1, {20 * kYear, kPosInf}},  {1000000, 65535, {kNegInf + 1, kPosInf}},
+      {1000000, 65535, {kNegInf + 1, kPosInf - 1}},
   };
   SliceCatalog noted;
-  for (const auto& [p, valid] : filed) {
-    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), SliceBucketKey(p, valid), "bucket").ok());
-    noted.Note(p, valid);
+  for (const auto& [p, chunk, valid] : filed) {
+    ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), SliceBucketKey(p, chunk, valid), "bucket").ok());
+    noted.Note(p, chunk, valid);
   }
   SliceCatalog loaded;
   ASSERT_TRUE(loaded.Load(db.get(), db->DefaultColumnFamily()).ok());
@@ -100,9 +114,13 @@ TEST(SliceIndexTest, LoadFindsTheBucketsOfEachPredicate) {
       SliceLookupAt(p, v, noted, &from_noted);
       SliceLookupAt(p, v, loaded, &from_loaded);
       EXPECT_EQ(from_loaded, from_noted) << "predicate " << p << ", v = " << v;
-      for (const auto& [q, valid] : filed) {  // every bucket that can hold a segment containing v is asked for
+      // In strict order, as one sorted MultiGet needs them.
+      EXPECT_TRUE(std::adjacent_find(from_loaded.begin(), from_loaded.end(), std::greater_equal<>()) ==
+                  from_loaded.end());
+      for (const auto& [q, chunk, valid] : filed) {  // every bucket that can hold a segment containing v is asked for
         if (q == p && valid.Contains(v)) {
-          EXPECT_NE(std::find(from_loaded.begin(), from_loaded.end(), SliceBucketKey(p, valid)), from_loaded.end())
+          EXPECT_NE(std::find(from_loaded.begin(), from_loaded.end(), SliceBucketKey(p, chunk, valid)),
+                    from_loaded.end())
               << "predicate " << p << ", v = " << v;
         }
       }

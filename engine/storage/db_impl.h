@@ -84,10 +84,14 @@ class DbImpl final : public Database {
   // it reaches, updating `meta` (format_upgrade.cc): formats 2 and 3 differ
   // from 4 only in the slice index, which is rebuilt from the keys' live
   // timelines; format 4 lacks the digest index, which is built from the
-  // keys. Each step reads every key's timeline key; needs the names loaded.
+  // keys; format 5's slice index is not split into chunks, which matters
+  // only once name ids reach 2^16 (then it is rebuilt). Each step reads
+  // every key's timeline key; needs the names loaded.
   absl::Status Upgrade(MetaRecord* meta);
-  absl::Status RebuildSliceIndex(MetaRecord* meta);
+  // Rebuilds the slice index and writes `format_version`.
+  absl::Status RebuildSliceIndex(unsigned format_version, MetaRecord* meta);
   absl::Status BuildDigestIndex(MetaRecord* meta);
+  absl::Status ChunkSliceIndex(MetaRecord* meta);
   // Writes `batch` and `meta` at `format_version` as one synced write.
   absl::Status WriteUpgradeStep(rocksdb::WriteBatch* batch, unsigned format_version, MetaRecord* meta);
 

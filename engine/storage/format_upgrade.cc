@@ -16,10 +16,10 @@
 
 namespace hindsight::internal {
 
-absl::Status DbImpl::RebuildSliceIndex(MetaRecord* meta) {
+absl::Status DbImpl::RebuildSliceIndex(unsigned format_version, MetaRecord* meta) {
   // Format 3 changed the slice index's buckets (values as columns), format 4
-  // its keys (open-ended buckets of 2^48 µs). Every bucket is rebuilt from
-  // the keys' live timelines.
+  // its keys (open-ended buckets of 2^48 µs), format 6 split them into
+  // chunks. Every bucket is rebuilt from the keys' live timelines.
   absl::flat_hash_map<std::string, std::vector<SliceRecordEntry>> buckets;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kTimelinesCf)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -30,21 +30,31 @@ absl::Status DbImpl::RebuildSliceIndex(MetaRecord* meta) {
     HS_ASSIGN_OR_RETURN(const std::vector<StoredSegment> live,
                         LivePart(ids, std::string_view(it->value().data(), it->value().size())));
     for (const StoredSegment& s : live) {
-      buckets[SliceBucketKey(ids.predicate, s.segment.valid)].push_back({ids.subject, ids.object, s.segment});
+      buckets[SliceBucketKey(ids.predicate, SliceChunkOf(ids.subject, ids.object), s.segment.valid)].push_back(
+          {ids.subject, ids.object, s.segment});
     }
   }
   HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read timelines to upgrade the database"));
 
   // One write: the old buckets out (by range: reading them is not needed),
   // the new in, and the format, so that a crash leaves the old format whole,
-  // upgraded again at the next open. Bucket keys are at most 14 bytes.
+  // upgraded again at the next open. Bucket keys are at most 17 bytes.
   rocksdb::WriteBatch batch;
-  const std::string all_buckets_end(16, '\xff');
+  const std::string all_buckets_end(24, '\xff');
   HS_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(cf(kSlicesCf), "", all_buckets_end), "upgrade"));
   for (auto& [key, entries] : buckets) {
     HS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kSlicesCf), key, EncodeSliceBucket(std::move(entries))), "upgrade"));
   }
-  return WriteUpgradeStep(&batch, 4, meta);
+  return WriteUpgradeStep(&batch, format_version, meta);
+}
+
+absl::Status DbImpl::ChunkSliceIndex(MetaRecord* meta) {
+  // Format 6 split the slice index's buckets into chunks by name id; while
+  // every id is below the first chunk's end there is only chunk 0, whose
+  // keys are format 5's.
+  if (names_.size() > size_t{1} << kSliceChunkShift) return RebuildSliceIndex(6, meta);
+  rocksdb::WriteBatch batch;
+  return WriteUpgradeStep(&batch, 6, meta);
 }
 
 absl::Status DbImpl::BuildDigestIndex(MetaRecord* meta) {
@@ -73,8 +83,9 @@ absl::Status DbImpl::WriteUpgradeStep(rocksdb::WriteBatch* batch, unsigned forma
 }
 
 absl::Status DbImpl::Upgrade(MetaRecord* meta) {
-  if (meta->format_version < 4) HS_RETURN_IF_ERROR(RebuildSliceIndex(meta));
+  if (meta->format_version < 4) HS_RETURN_IF_ERROR(RebuildSliceIndex(4, meta));
   if (meta->format_version < 5) HS_RETURN_IF_ERROR(BuildDigestIndex(meta));
+  if (meta->format_version < 6) HS_RETURN_IF_ERROR(ChunkSliceIndex(meta));
   return absl::OkStatus();
 }
 

@@ -1,5 +1,6 @@
 #include "storage/slice_index.h"
 
+#include <algorithm>
 #include <bit>
 
 #include <rocksdb/db.h>
@@ -16,7 +17,9 @@ namespace {
 constexpr char kOpenStart = 0x00;
 constexpr char kFinite = 0x01;
 constexpr char kOpenEnd = 0x02;
+constexpr char kChunked = 0x03;  // a chunk number other than 0 follows
 constexpr int kTopLevel = 63;
+constexpr size_t kChunkBytes = 2;
 
 // The smallest level L with 2^L >= length (capped at kTopLevel, whose two
 // buckets cover every int64).
@@ -30,60 +33,81 @@ int64_t BucketOf(Instant t, int level) { return t >> level; }  // floor division
 
 constexpr int kOpenBucketShift = 48;
 
-std::string Prefix(NameId p, char kind) {
+// What every key of the chunk starts with: the predicate, then, but for
+// chunk 0, kChunked and the chunk's number.
+std::string ChunkPrefix(NameId p, uint32_t chunk) {
   std::string key;
   AppendNameId(&key, p);
+  if (chunk != 0) {
+    key.push_back(kChunked);
+    key.push_back(static_cast<char>(chunk >> 8));
+    key.push_back(static_cast<char>(chunk & 0xff));
+  }
+  return key;
+}
+
+std::string Prefix(NameId p, uint32_t chunk, char kind) {
+  std::string key = ChunkPrefix(p, chunk);
   key.push_back(kind);
   return key;
 }
 
-std::string BucketKey(NameId p, char kind, int64_t bucket) {
-  std::string key = Prefix(p, kind);
+std::string BucketKey(NameId p, uint32_t chunk, char kind, int64_t bucket) {
+  std::string key = Prefix(p, chunk, kind);
   AppendInstant(&key, bucket);
   return key;
 }
 
-std::string LevelPrefix(NameId p, int level) {
-  std::string key = Prefix(p, kFinite);
+std::string LevelPrefix(NameId p, uint32_t chunk, int level) {
+  std::string key = Prefix(p, chunk, kFinite);
   key.push_back(static_cast<char>(level));
   return key;
 }
 
-std::string LevelBucketKey(NameId p, int level, int64_t bucket) {
-  std::string key = LevelPrefix(p, level);
+std::string LevelBucketKey(NameId p, uint32_t chunk, int level, int64_t bucket) {
+  std::string key = LevelPrefix(p, chunk, level);
   AppendInstant(&key, bucket);
   return key;
 }
 
 }  // namespace
 
-std::string SliceBucketKey(NameId p, Interval valid) {
-  if (valid.from == kNegInf) return BucketKey(p, kOpenStart, BucketOf(valid.to, kOpenBucketShift));
-  if (valid.to == kPosInf) return BucketKey(p, kOpenEnd, BucketOf(valid.from, kOpenBucketShift));
+uint32_t SliceChunkOf(NameId subject, NameId object) { return std::max(subject, object) >> kSliceChunkShift; }
+
+std::string SliceBucketKey(NameId p, uint32_t chunk, Interval valid) {
+  if (valid.from == kNegInf) return BucketKey(p, chunk, kOpenStart, BucketOf(valid.to, kOpenBucketShift));
+  if (valid.to == kPosInf) return BucketKey(p, chunk, kOpenEnd, BucketOf(valid.from, kOpenBucketShift));
   const int level = LevelOf(valid.from, valid.to);
-  return LevelBucketKey(p, level, BucketOf(valid.from, level));
+  return LevelBucketKey(p, chunk, level, BucketOf(valid.from, level));
 }
 
 absl::Status SliceCatalog::Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* slices) {
-  absl::flat_hash_map<NameId, InUse> found;
+  absl::flat_hash_map<NameId, Chunks> found;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), slices));
-  constexpr size_t kOpenKeyBytes = kIdBytes + 1 + kInstantBytes;
   for (it->SeekToFirst(); it->Valid();) {
     const rocksdb::Slice key = it->key();
     const auto damaged = [&key] { return absl::DataLossError("damaged slice index key " + key.ToString(true)); };
     if (key.size() <= kIdBytes + 1) return damaged();
     const NameId p = DecodeNameId(key.data());
-    const char kind = key[kIdBytes];
-    InUse& in_use = found[p];
+    size_t at = kIdBytes;  // of the kind
+    uint32_t chunk = 0;
+    if (key[at] == kChunked) {
+      if (key.size() <= at + 1 + kChunkBytes + 1) return damaged();
+      chunk = static_cast<unsigned char>(key[at + 1]) << 8 | static_cast<unsigned char>(key[at + 2]);
+      if (chunk == 0) return damaged();
+      at += 1 + kChunkBytes;
+    }
+    const char kind = key[at];
+    InUse& in_use = found[p][chunk];
     if (kind == kFinite) {  // note the level, skip its other buckets
-      const int level = static_cast<unsigned char>(key[kIdBytes + 1]);
+      const int level = static_cast<unsigned char>(key[at + 1]);
       if (level > kTopLevel) return damaged();
       in_use.levels |= uint64_t{1} << level;
-      it->Seek(level == kTopLevel ? Prefix(p, kOpenEnd) : LevelPrefix(p, level + 1));
+      it->Seek(level == kTopLevel ? Prefix(p, chunk, kOpenEnd) : LevelPrefix(p, chunk, level + 1));
       continue;
     }
-    if (key.size() != kOpenKeyBytes || (kind != kOpenStart && kind != kOpenEnd)) return damaged();
-    (kind == kOpenStart ? in_use.open_start : in_use.open_end).insert(DecodeInstant(key.data() + kIdBytes + 1));
+    if (key.size() != at + 1 + kInstantBytes || (kind != kOpenStart && kind != kOpenEnd)) return damaged();
+    (kind == kOpenStart ? in_use.open_start : in_use.open_end).insert(DecodeInstant(key.data() + at + 1));
     it->Next();
   }
   HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read the slice index"));
@@ -92,9 +116,9 @@ absl::Status SliceCatalog::Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* sl
   return absl::OkStatus();
 }
 
-void SliceCatalog::Note(NameId p, Interval valid) {
+void SliceCatalog::Note(NameId p, uint32_t chunk, Interval valid) {
   absl::MutexLock lock(&mu_);
-  InUse& in_use = by_predicate_[p];
+  InUse& in_use = by_predicate_[p][chunk];
   if (valid.from == kNegInf) {
     in_use.open_start.insert(BucketOf(valid.to, kOpenBucketShift));
   } else if (valid.to == kPosInf) {
@@ -104,17 +128,15 @@ void SliceCatalog::Note(NameId p, Interval valid) {
   }
 }
 
-void SliceLookupAt(NameId p, Instant v, const SliceCatalog& catalog, std::vector<std::string>* keys) {
-  keys->clear();
-  if (v == kPosInf) return;
-  absl::ReaderMutexLock lock(&catalog.mu_);
-  const auto found = catalog.by_predicate_.find(p);
-  if (found == catalog.by_predicate_.end()) return;
-  const SliceCatalog::InUse& in_use = found->second;
+namespace {
+
+// SliceLookupAt's keys of one chunk, appended in order.
+void ChunkLookupAt(NameId p, uint32_t chunk, Instant v, const SliceCatalog::InUse& in_use,
+                   std::vector<std::string>* keys) {
   const int64_t v_bucket = BucketOf(v, kOpenBucketShift);
   // [-inf, to) contains v iff to > v: buckets from v's on.
   for (auto b = in_use.open_start.lower_bound(v_bucket); b != in_use.open_start.end(); ++b) {
-    keys->push_back(BucketKey(p, kOpenStart, *b));
+    keys->push_back(BucketKey(p, chunk, kOpenStart, *b));
   }
   if (v == kNegInf) return;  // only segments from -inf contain -inf
   // A finite segment containing v starts in (v - 2^level, v]: in v's bucket
@@ -122,13 +144,25 @@ void SliceLookupAt(NameId p, Instant v, const SliceCatalog& catalog, std::vector
   for (uint64_t levels = in_use.levels; levels != 0; levels &= levels - 1) {
     const int level = std::countr_zero(levels);
     const int64_t bucket = BucketOf(v, level);
-    keys->push_back(LevelBucketKey(p, level, bucket - 1));
-    keys->push_back(LevelBucketKey(p, level, bucket));
+    keys->push_back(LevelBucketKey(p, chunk, level, bucket - 1));
+    keys->push_back(LevelBucketKey(p, chunk, level, bucket));
   }
   // [from, +inf) contains v iff from <= v: buckets up to v's.
   for (auto b = in_use.open_end.begin(); b != in_use.open_end.end() && *b <= v_bucket; ++b) {
-    keys->push_back(BucketKey(p, kOpenEnd, *b));
+    keys->push_back(BucketKey(p, chunk, kOpenEnd, *b));
   }
+}
+
+}  // namespace
+
+void SliceLookupAt(NameId p, Instant v, const SliceCatalog& catalog, std::vector<std::string>* keys) {
+  keys->clear();
+  if (v == kPosInf) return;
+  absl::ReaderMutexLock lock(&catalog.mu_);
+  const auto found = catalog.by_predicate_.find(p);
+  if (found == catalog.by_predicate_.end()) return;
+  // Chunk 0's keys sort before the others', which sort by chunk.
+  for (const auto& [chunk, in_use] : found->second) ChunkLookupAt(p, chunk, v, in_use, keys);
 }
 
 absl::Status VisitSliceBucketsAt(rocksdb::DB* db, const rocksdb::ReadOptions& options,
@@ -206,24 +240,28 @@ void SliceBucketChange::ApplyTo(std::vector<SliceRecordEntry>* entries) const {
   for (const auto& [id, e] : added_) entries->push_back(e);
 }
 
-const Segment* SliceBucketChange::AnyAdded() const {
-  return added_.empty() ? nullptr : &added_.begin()->second.segment;
+const SliceRecordEntry* SliceBucketChange::AnyAdded() const {
+  return added_.empty() ? nullptr : &added_.begin()->second;
 }
 
 size_t SliceBucketChange::bytes() const { return 32 * removed_.size() + 96 * added_.size(); }
 
 void RemoveFromSliceIndex(const KeyIds& ids, Interval valid, SliceIndexChanges* changes) {
-  (*changes)[SliceBucketKey(ids.predicate, valid)].Remove({ids.subject, ids.object, valid.from});
+  (*changes)[SliceBucketKey(ids.predicate, SliceChunkOf(ids.subject, ids.object), valid)].Remove(
+      {ids.subject, ids.object, valid.from});
 }
 
 void AddToSliceIndex(const KeyIds& ids, const Segment& segment, SliceIndexChanges* changes) {
-  (*changes)[SliceBucketKey(ids.predicate, segment.valid)].Add({ids.subject, ids.object, segment});
+  (*changes)[SliceBucketKey(ids.predicate, SliceChunkOf(ids.subject, ids.object), segment.valid)].Add(
+      {ids.subject, ids.object, segment});
 }
 
 void NoteSliceChanges(const SliceIndexChanges& changes, SliceCatalog* catalog) {
   for (const auto& [key, change] : changes) {
     // The bucket's entries share its key: one names it.
-    if (const Segment* segment = change.AnyAdded()) catalog->Note(DecodeNameId(key.data()), segment->valid);
+    if (const SliceRecordEntry* e = change.AnyAdded()) {
+      catalog->Note(DecodeNameId(key.data()), SliceChunkOf(e->subject, e->object), e->segment.valid);
+    }
   }
 }
 

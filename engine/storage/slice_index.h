@@ -14,9 +14,16 @@
 // the one before can hold segments containing v. Open-ended segments are
 // bucketed by their finite bound in steps of 2^48 µs (about 8.9 years):
 // every bucket after v's (from -inf) or before it (to +inf) holds only
-// hits. Which buckets exist is kept in memory (SliceCatalog), so a read
-// asks only for buckets that may exist, all by key. Commits change
-// buckets through merge operands (slice_merge.h), each a SliceBucketChange.
+// hits. Each bucket is split into chunks by the key's name ids
+// (SliceChunkOf: the larger of subject and object, in steps of 2^16), so
+// that a predicate with millions of live segments, all open-ended and
+// begun within the same years, does not keep them in one value that every
+// commit's merge rewrites: a chunk's number follows the predicate in the
+// key (after 0x03), except chunk 0's, whose keys are as above. A database
+// with fewer than 65,536 names has only chunk 0. Which buckets exist is
+// kept in memory (SliceCatalog), so a read asks only for buckets that may
+// exist, all by key. Commits change buckets through merge operands
+// (slice_merge.h), each a SliceBucketChange.
 #ifndef HINDSIGHT_STORAGE_SLICE_INDEX_H_
 #define HINDSIGHT_STORAGE_SLICE_INDEX_H_
 
@@ -28,6 +35,7 @@
 #include <rocksdb/status.h>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/btree_map.h"
 #include "absl/container/btree_set.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/container/flat_hash_set.h"
@@ -47,11 +55,16 @@ class WriteBatch;
 
 namespace hindsight::internal {
 
-// The key of the bucket that files live segment `valid` of predicate `p`.
-std::string SliceBucketKey(NameId p, Interval valid);
+// The chunk that files the live segments of key (subject, P, object).
+inline constexpr int kSliceChunkShift = 16;
+uint32_t SliceChunkOf(NameId subject, NameId object);
 
-// Which buckets may exist, per predicate: the open-ended buckets, and the
-// levels of the finite ones. A superset of those in column family
+// The key of the bucket that files live segment `valid` of predicate `p`
+// in chunk `chunk`.
+std::string SliceBucketKey(NameId p, uint32_t chunk, Interval valid);
+
+// Which buckets may exist, per predicate and chunk: the open-ended
+// buckets, and the levels of the finite ones. A superset of those in column family
 // "slices", kept in memory so that a read asks for no bucket of a level no
 // segment has and finds the open-ended ones by key, all in one MultiGet.
 // Buckets are noted before a write that may create them becomes visible,
@@ -64,26 +77,29 @@ class SliceCatalog {
   // predicate and level in use, a step per open-ended bucket.
   absl::Status Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* slices);
 
-  // Notes the bucket of live segment `valid` of predicate `p`
-  // (SliceBucketKey).
-  void Note(NameId p, Interval valid);
+  // Notes the bucket of live segment `valid` of predicate `p` in chunk
+  // `chunk` (SliceBucketKey).
+  void Note(NameId p, uint32_t chunk, Interval valid);
 
- private:
-  friend void SliceLookupAt(NameId p, Instant v, const SliceCatalog& catalog, std::vector<std::string>* keys);
-
+  // One chunk's buckets.
   struct InUse {
     absl::btree_set<int64_t> open_start;  // bucket numbers
     absl::btree_set<int64_t> open_end;
     uint64_t levels = 0;  // bit L: level L has buckets
   };
+
+ private:
+  friend void SliceLookupAt(NameId p, Instant v, const SliceCatalog& catalog, std::vector<std::string>* keys);
+
+  using Chunks = absl::btree_map<uint32_t, InUse>;  // in key order
   mutable absl::Mutex mu_;
-  absl::flat_hash_map<NameId, InUse> by_predicate_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<NameId, Chunks> by_predicate_ ABSL_GUARDED_BY(mu_);
 };
 
 // Overwrites `*keys` with the keys, in order, of the buckets that may hold
-// segments of predicate `p` containing `v`: the noted open-ended buckets
-// that can (every one of them past v's holds only such segments) and two
-// finite buckets per level in use. Some of their segments may not
+// segments of predicate `p` containing `v`: in each chunk in use, the
+// noted open-ended buckets that can (every one of them past v's holds only
+// such segments) and two finite buckets per level in use. Some of their segments may not
 // contain v, so filter each. Nothing when v is +inf (no segment contains
 // it).
 void SliceLookupAt(NameId p, Instant v, const SliceCatalog& catalog, std::vector<std::string>* keys);
@@ -127,8 +143,8 @@ class SliceBucketChange {
   void ApplyTo(std::vector<SliceRecordEntry>* entries) const;
   // Roughly the memory held, in bytes.
   size_t bytes() const;
-  // The segment of one of the entries it adds, if any.
-  const Segment* AnyAdded() const;
+  // One of the entries it adds, if any.
+  const SliceRecordEntry* AnyAdded() const;
 
  private:
   absl::flat_hash_set<SliceEntryId> removed_ids_;
