@@ -30,8 +30,7 @@ absl::Status DbImpl::RebuildSliceIndex(unsigned format_version, MetaRecord* meta
     HS_ASSIGN_OR_RETURN(const std::vector<StoredSegment> live,
                         LivePart(ids, std::string_view(it->value().data(), it->value().size())));
     for (const StoredSegment& s : live) {
-      buckets[SliceBucketKey(ids.predicate, SliceChunkOf(ids.subject, ids.object), s.segment.valid)].push_back(
-          {ids.subject, ids.object, s.segment});
+      buckets[SliceBucketKey(ids, s.segment.valid)].push_back({ids.subject, ids.object, s.segment});
     }
   }
   HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read timelines to upgrade the database"));

@@ -81,6 +81,10 @@ std::string SliceBucketKey(NameId p, uint32_t chunk, Interval valid) {
   return LevelBucketKey(p, chunk, level, BucketOf(valid.from, level));
 }
 
+std::string SliceBucketKey(const KeyIds& ids, Interval valid) {
+  return SliceBucketKey(ids.predicate, SliceChunkOf(ids.subject, ids.object), valid);
+}
+
 absl::Status SliceCatalog::Load(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* slices) {
   absl::flat_hash_map<NameId, Chunks> found;
   std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), slices));
@@ -247,13 +251,11 @@ const SliceRecordEntry* SliceBucketChange::AnyAdded() const {
 size_t SliceBucketChange::bytes() const { return 32 * removed_.size() + 96 * added_.size(); }
 
 void RemoveFromSliceIndex(const KeyIds& ids, Interval valid, SliceIndexChanges* changes) {
-  (*changes)[SliceBucketKey(ids.predicate, SliceChunkOf(ids.subject, ids.object), valid)].Remove(
-      {ids.subject, ids.object, valid.from});
+  (*changes)[SliceBucketKey(ids, valid)].Remove({ids.subject, ids.object, valid.from});
 }
 
 void AddToSliceIndex(const KeyIds& ids, const Segment& segment, SliceIndexChanges* changes) {
-  (*changes)[SliceBucketKey(ids.predicate, SliceChunkOf(ids.subject, ids.object), segment.valid)].Add(
-      {ids.subject, ids.object, segment});
+  (*changes)[SliceBucketKey(ids, segment.valid)].Add({ids.subject, ids.object, segment});
 }
 
 void NoteSliceChanges(const SliceIndexChanges& changes, SliceCatalog* catalog) {

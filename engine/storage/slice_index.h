@@ -62,6 +62,8 @@ uint32_t SliceChunkOf(NameId subject, NameId object);
 // The key of the bucket that files live segment `valid` of predicate `p`
 // in chunk `chunk`.
 std::string SliceBucketKey(NameId p, uint32_t chunk, Interval valid);
+// The same for live segment `valid` of key `ids`, in its chunk.
+std::string SliceBucketKey(const KeyIds& ids, Interval valid);
 
 // Which buckets may exist, per predicate and chunk: the open-ended
 // buckets, and the levels of the finite ones. A superset of those in column family
