@@ -649,10 +649,13 @@ TEST_F(UpgradeTest, AFormat3DatabaseIsUpgradedByRebuildingItsSliceIndex) { Upgra
 TEST_F(UpgradeTest, AFormat4DatabaseIsUpgradedByBuildingItsDigestIndex) { UpgradeFrom(4); }
 TEST_F(UpgradeTest, AFormat5DatabaseWithFewNamesIsUpgradedAsItIs) { UpgradeFrom(5); }
 
-// Format 5 kept each slice bucket whole, whatever the keys' name ids: a
-// format 5 database with more than 2^16 names is upgraded by splitting its
-// buckets into chunks.
-TEST_F(UpgradeTest, AFormat5DatabaseWithManyNamesIsUpgradedByChunkingItsSliceIndex) {
+// Formats before 6 kept each slice bucket whole, whatever the keys' name
+// ids: a database with more than 2^16 names is upgraded by splitting its
+// buckets into chunks (from format 5: by rebuilding the slice index; from
+// format 3: by the rebuild that format 4 needs, once).
+class ManyNamesUpgradeTest : public UpgradeTest, public ::testing::WithParamInterface<unsigned> {};
+
+TEST_P(ManyNamesUpgradeTest, TheSliceIndexEndsInChunks) {
   constexpr int kKeys = 70000;
   Transaction many;
   many.SetTime(T("2026-01-01"));
@@ -676,7 +679,7 @@ TEST_F(UpgradeTest, AFormat5DatabaseWithManyNamesIsUpgradedByChunkingItsSliceInd
     std::string meta_bytes;
     ASSERT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.Family("default"), "meta", &meta_bytes).ok());
     internal::MetaRecord meta = internal::DecodeMeta(meta_bytes).value();
-    meta.format_version = 5;
+    meta.format_version = GetParam();
     ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.Family("default"), "meta", internal::EncodeMeta(meta)).ok());
     std::map<std::string, std::vector<internal::SliceRecordEntry>> buckets;
     size_t chunked = 0;
@@ -721,6 +724,8 @@ TEST_F(UpgradeTest, AFormat5DatabaseWithManyNamesIsUpgradedByChunkingItsSliceInd
   }
   EXPECT_EQ(entries_seen, static_cast<size_t>(kKeys));
 }
+
+INSTANTIATE_TEST_SUITE_P(FromFormats, ManyNamesUpgradeTest, ::testing::Values(3u, 5u));
 
 TEST(OpenTest, MissingAndForeignDirectories) {
   ScratchDir dir;

@@ -91,7 +91,9 @@ class DbImpl final : public Database {
   // Rebuilds the slice index and writes `format_version`.
   absl::Status RebuildSliceIndex(unsigned format_version, MetaRecord* meta);
   absl::Status BuildDigestIndex(MetaRecord* meta);
-  absl::Status ChunkSliceIndex(MetaRecord* meta);
+  // Brings the slice index to format 6; `rebuilt`: RebuildSliceIndex ran in
+  // this open, and filed the buckets in chunks already.
+  absl::Status ChunkSliceIndex(bool rebuilt, MetaRecord* meta);
   // Writes `batch` and `meta` at `format_version` as one synced write.
   absl::Status WriteUpgradeStep(rocksdb::WriteBatch* batch, unsigned format_version, MetaRecord* meta);
 

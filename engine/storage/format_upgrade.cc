@@ -47,11 +47,11 @@ absl::Status DbImpl::RebuildSliceIndex(unsigned format_version, MetaRecord* meta
   return WriteUpgradeStep(&batch, format_version, meta);
 }
 
-absl::Status DbImpl::ChunkSliceIndex(MetaRecord* meta) {
+absl::Status DbImpl::ChunkSliceIndex(bool rebuilt, MetaRecord* meta) {
   // Format 6 split the slice index's buckets into chunks by name id; while
   // every id is below the first chunk's end there is only chunk 0, whose
-  // keys are format 5's.
-  if (names_.size() > size_t{1} << kSliceChunkShift) return RebuildSliceIndex(6, meta);
+  // keys are format 5's. A rebuild of this open filed them in chunks.
+  if (!rebuilt && names_.size() > size_t{1} << kSliceChunkShift) return RebuildSliceIndex(6, meta);
   rocksdb::WriteBatch batch;
   return WriteUpgradeStep(&batch, 6, meta);
 }
@@ -82,9 +82,10 @@ absl::Status DbImpl::WriteUpgradeStep(rocksdb::WriteBatch* batch, unsigned forma
 }
 
 absl::Status DbImpl::Upgrade(MetaRecord* meta) {
-  if (meta->format_version < 4) HS_RETURN_IF_ERROR(RebuildSliceIndex(4, meta));
+  const bool rebuild_slices = meta->format_version < 4;
+  if (rebuild_slices) HS_RETURN_IF_ERROR(RebuildSliceIndex(4, meta));
   if (meta->format_version < 5) HS_RETURN_IF_ERROR(BuildDigestIndex(meta));
-  if (meta->format_version < 6) HS_RETURN_IF_ERROR(ChunkSliceIndex(meta));
+  if (meta->format_version < 6) HS_RETURN_IF_ERROR(ChunkSliceIndex(rebuild_slices, meta));
   return absl::OkStatus();
 }
 
