@@ -3,7 +3,7 @@
 # throughput through a cluster node against a single node, follower lag,
 # reads while following, and a fresh node's replay against the local
 # transactional import. Needs scripts/install-deps.sh and scripts/build.sh.
-#   bench/cluster.sh [--quick] [--seconds S] [--keys N] [BUILD_DIR]
+#   bench/cluster.sh [--quick] [--seconds S] [--keys N] [--rounds R] [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 args=()

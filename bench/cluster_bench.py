@@ -79,6 +79,15 @@ def small_transactions(workload, out, per_txn=10):
     return (len(ops) + per_txn - 1) // per_txn, len(ops)
 
 
+def median(values):
+    return sorted(values)[len(values) // 2]
+
+
+def spread(values, fmt='%.0f'):
+    """Every value of a measure, in the order measured."""
+    return ', '.join(fmt % v for v in values)
+
+
 def await_applied(port, n):
     """Waits on the node (`await tx`) until it has applied transaction n:
     no polling that would take CPU from the node being measured."""
@@ -102,10 +111,11 @@ def main():
     ap.add_argument('--quick', action='store_true', help='1 s runs, a small replay')
     ap.add_argument('--seconds', type=int, default=8)
     ap.add_argument('--keys', type=int, default=20000, help='workload keys for the replay')
+    ap.add_argument('--rounds', type=int, default=3, help='idle and following reads, imports and replays, in turn')
     ap.add_argument('build')
     a = ap.parse_args()
     if a.quick:
-        a.seconds, a.keys = 1, 500
+        a.seconds, a.keys, a.rounds = 1, 500, 1
     build = os.path.abspath(a.build)
     ct.TOOL = os.path.join(build, 'tools', 'hindsight')
     ct.WORK = tempfile.mkdtemp(prefix='hindsight-cluster-bench-')
@@ -163,16 +173,22 @@ def main():
         conn.close()
         wait_applied(node2, last)
         reads = write_scripts(work, 'read', ['\\set r random(1, 1000)\nseed k:r v at 2021'])
-        idle = pgbench(node2, 'bench', reads, 4, 'simple', a.seconds, work)
-        writer = subprocess.Popen(['pgbench', '-n', '-h', '127.0.0.1', '-p', str(node1), '-U', 'bench', '-c', '2',
-                                   '-j', '1', '-T', str(a.seconds + 2), '-f', write[0], 'postgres'],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        time.sleep(1)
-        busy = pgbench(node2, 'bench', reads, 4, 'simple', a.seconds, work)
-        out, _ = writer.communicate()
-        wtps = float(out.split('tps = ')[1].split()[0]) if 'tps = ' in out else 0.0
-        rows.append(('point reads/s on node 2 (4 clients)', '%.0f following %.0f commits/s' % (busy[0], wtps),
-                     '%.0f idle' % idle[0], 'ratio %.2f (goal: within 10%%)' % (busy[0] / idle[0] if idle[0] else 0)))
+        # Idle and following in turn, a.rounds times each: this machine's
+        # spread from one run to the next is larger than the difference.
+        idle, busy, wtps = [], [], []
+        for _ in range(a.rounds):
+            idle.append(pgbench(node2, 'bench', reads, 4, 'simple', a.seconds, work)[0])
+            writer = subprocess.Popen(['pgbench', '-n', '-h', '127.0.0.1', '-p', str(node1), '-U', 'bench', '-c',
+                                       '2', '-j', '1', '-T', str(a.seconds + 2), '-f', write[0], 'postgres'],
+                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            time.sleep(1)
+            busy.append(pgbench(node2, 'bench', reads, 4, 'simple', a.seconds, work)[0])
+            out, _ = writer.communicate()
+            wtps.append(float(out.split('tps = ')[1].split()[0]) if 'tps = ' in out else 0.0)
+        rows.append(('point reads/s on node 2 (4 clients), median of %d' % a.rounds,
+                     '%.0f following %.0f commits/s (%s)' % (median(busy), median(wtps), spread(busy)),
+                     '%.0f idle (%s)' % (median(idle), spread(idle)),
+                     'ratio %.2f (goal: within 10%%)' % (median(busy) / median(idle) if median(idle) else 0)))
 
         # Replay of a fresh node against the local transactional import.
         wl = os.path.join(work, 'workload')
@@ -180,20 +196,27 @@ def main():
                         '--queries', '10', '--out', wl], check=True, capture_output=True)
         ops_file = os.path.join(work, 'small.tsv')
         txns, ops = small_transactions(wl, ops_file)
-        local = os.path.join(work, 'local')
-        t = time.perf_counter()
-        subprocess.run([ct.TOOL, 'import', '--commits', local, ops_file], check=True, capture_output=True)
-        import_s = time.perf_counter() - t
-        subprocess.run([ct.TOOL, 'cluster', 'init', local, '--nats', ct.nats_urls(), '--stream', 'replay'],
-                       check=True, capture_output=True)
-        t = time.perf_counter()
-        port = ct.start_extra_node(os.path.join(work, 'fresh'), 'replay')
-        await_applied(port, txns)
-        replay_s = time.perf_counter() - t
-        rows.append(('replay, %d transactions of %d operations (txn/s, ops/s)' % (txns, ops),
-                     '%.0f, %.0f (fresh node)' % (txns / replay_s, ops / replay_s),
-                     '%.0f, %.0f (import --commits)' % (txns / import_s, ops / import_s),
-                     'ratio %.2f (goal: >= 1)' % (import_s / replay_s)))
+        # The local import and a fresh node's replay in turn, a.rounds times.
+        import_s, replay_s = [], []
+        for r in range(a.rounds):
+            local = os.path.join(work, 'local%d' % r)
+            t = time.perf_counter()
+            subprocess.run([ct.TOOL, 'import', '--commits', local, ops_file], check=True, capture_output=True)
+            import_s.append(time.perf_counter() - t)
+            if r == 0:
+                subprocess.run([ct.TOOL, 'cluster', 'init', local, '--nats', ct.nats_urls(), '--stream', 'replay'],
+                               check=True, capture_output=True)
+            t = time.perf_counter()
+            port = ct.start_extra_node(os.path.join(work, 'fresh%d' % r), 'replay')
+            await_applied(port, txns)
+            replay_s.append(time.perf_counter() - t)
+            ct.stop_extra_nodes()
+        rows.append(('replay, %d transactions of %d operations (txn/s, ops/s), median of %d' % (txns, ops, a.rounds),
+                     '%.0f, %.0f (fresh node; %s s)' % (txns / median(replay_s), ops / median(replay_s),
+                                                         spread(replay_s, '%.2f')),
+                     '%.0f, %.0f (import --commits; %s s)' % (txns / median(import_s), ops / median(import_s),
+                                                              spread(import_s, '%.2f')),
+                     'ratio %.2f (goal: >= 1)' % (median(import_s) / median(replay_s))))
     finally:
         ct.stop_extra_nodes()
         if single is not None:
