@@ -16,6 +16,10 @@ Starts a three-server NATS JetStream cluster and three nodes
 - reads (point queries of 1,000 keys written first) on node 2 while it
   follows a stream of writes through node 1, against node 2 idle.
 
+The reads and the replay run --rounds times (default 3), each round its
+peer first, and compare medians: one sample of each moves more from run
+to run on a shared machine than the difference being measured.
+
 usage: bench/cluster.sh [--quick] BUILD_DIR   (prints a Markdown table)
 """
 import argparse
