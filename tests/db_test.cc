@@ -900,6 +900,86 @@ TEST(ConcurrencyTest, SlicesSeeEveryBucketOfTheTransactionsTheyReflect) {
   EXPECT_GT(checks.load(), 0);
 }
 
+// Slices read while a bulk load ingests group after group of new keys: an
+// ingestion that finds no read holding the published snapshot goes without
+// one (its tables then keep sequence number 0), so reads wait for it rather
+// than see its keys before they are published.
+TEST(ConcurrencyTest, ReadsNeverSeeABulkLoadsGroupBeforeItIsPublished) {
+  ScratchDir dir;
+  Options options;
+  options.sync = false;
+  options.bulk_load_memory_bytes = 16 << 10;  // a group every few transactions
+  std::unique_ptr<Database> db = std::move(Database::Open(dir.path(), options).value());
+  constexpr int kTransactions = 100, kKeysEach = 10;
+  std::vector<Transaction> txns(kTransactions);
+  for (int i = 1; i <= kTransactions; ++i) {
+    // Transaction n sets the counter to n and adds keys: n * kKeysEach of them.
+    for (int k = 0; k < kKeysEach; ++k) {
+      txns[i - 1].Assert({absl::StrCat("key", 100000 + i * kKeysEach + k), "p", "o"}, Value::Int64(i),
+                         {kNegInf, kPosInf});
+    }
+    txns[i - 1].Assert({"counter", "p", "o"}, Value::Int64(i), {kNegInf, kPosInf});
+  }
+  std::atomic<bool> done{false};
+  std::atomic<int> checks{0};
+  const auto reader = [&]() {
+    while (!done.load()) {
+      const std::vector<Row> rows = db->Query({{std::nullopt, "p", std::nullopt}, ValidTimeClause::At(0), {}}).value();
+      if (rows.empty()) continue;
+      const auto counter = std::find_if(rows.begin(), rows.end(), [](const Row& r) { return r.key.subject == "counter"; });
+      ASSERT_NE(counter, rows.end());
+      ASSERT_EQ(rows.size(), static_cast<size_t>(counter->value.int64_value()) * kKeysEach + 1);
+      ASSERT_LE(static_cast<uint64_t>(counter->value.int64_value()), db->LastTransaction().id);
+      ++checks;
+    }
+  };
+  std::thread r1(reader), r2(reader);
+  size_t loaded = 0;
+  ASSERT_TRUE(db->BulkLoad(txns, &loaded).ok());
+  done = true;
+  r1.join();
+  r2.join();
+  EXPECT_EQ(loaded, txns.size());
+  EXPECT_GT(checks.load(), 0);
+}
+
+// A bulk load into a new database leaves its tables at the bottom of their
+// families with sequence number 0, so that RocksDB never rewrites them only
+// to clear it once a later commit's snapshot passes theirs; and "keys"
+// holds one kind of entry per table, as its compactions cut them, so that
+// its kinds are compacted apart (Reshape).
+TEST(BulkLoadTest, TablesLandAtTheBottomAsCompactionWouldLeaveThem) {
+  ScratchDir dir;
+  {
+    Options options;
+    options.sync = false;
+    std::unique_ptr<Database> db = std::move(Database::Open(dir.path(), options).value());
+    std::vector<Transaction> txns(50);
+    for (int i = 0; i < 50; ++i) {
+      for (int k = 0; k < 20; ++k) {
+        txns[i].Assert({absl::StrCat("s", k), "p", absl::StrCat("o", k % 3)}, Value::Int64(i), {Instant{i}, kPosInf});
+      }
+    }
+    size_t loaded = 0;
+    ASSERT_TRUE(db->BulkLoad(txns, &loaded).ok());
+    ASSERT_EQ(loaded, txns.size());
+  }
+  RawRocks raw(dir.path(), /*read_only=*/true);
+  std::vector<rocksdb::LiveFileMetaData> files;
+  raw.db()->GetLiveFilesMetaData(&files);
+  size_t bottom = 0, keys_tables = 0;
+  for (const rocksdb::LiveFileMetaData& f : files) {
+    if (f.level != 6) continue;
+    ++bottom;
+    EXPECT_EQ(f.largest_seqno, 0u) << f.column_family_name << " " << f.name;
+    if (f.column_family_name != "keys") continue;
+    ++keys_tables;
+    EXPECT_EQ(f.smallestkey.at(0), f.largestkey.at(0)) << f.name;
+  }
+  EXPECT_GE(bottom, 6u);       // names, timelines, keys..., txlog, txinfo, slices
+  EXPECT_EQ(keys_tables, 4u);  // 'D', 'O', 'P', 'S'
+}
+
 }  // namespace
 }  // namespace hindsight::testing
 

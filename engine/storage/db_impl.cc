@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/sst_partitioner.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 
@@ -145,6 +146,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeDescriptors(size_t block_cache_
   // A query reads a few dozen buckets, mostly of one predicate: large
   // blocks, so that it touches fewer.
   descriptors[kSlicesCf].options.table_factory.reset(MakeTableFactory(cache, 32 << 10));
+  descriptors[kKeysCf].options.sst_partitioner_factory = rocksdb::NewSstPartitionerFixedPrefixFactory(1);
   return descriptors;
 }
 
@@ -324,12 +326,14 @@ absl::Status DbImpl::LoadState() {
   return absl::OkStatus();
 }
 
+std::shared_ptr<const rocksdb::Snapshot> DbImpl::TakeSnapshot() const {
+  if (read_only()) return nullptr;
+  rocksdb::DB* db = db_.get();
+  return {db->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); }};
+}
+
 void DbImpl::Publish(const TransactionInfo& last) {
-  std::shared_ptr<const rocksdb::Snapshot> snapshot;
-  if (!read_only()) {
-    rocksdb::DB* db = db_.get();
-    snapshot.reset(db->GetSnapshot(), [db](const rocksdb::Snapshot* s) { db->ReleaseSnapshot(s); });
-  }
+  std::shared_ptr<const rocksdb::Snapshot> snapshot = TakeSnapshot();
   {
     absl::MutexLock lock(&state_mu_);
     snapshot_.swap(snapshot);
@@ -338,6 +342,12 @@ void DbImpl::Publish(const TransactionInfo& last) {
   }
   // The snapshot replaced is released here, after the lock (unless a read
   // still holds it): releasing takes RocksDB's own mutex.
+}
+
+void DbImpl::PublishLocked(const TransactionInfo& last) {
+  snapshot_ = TakeSnapshot();
+  last_ = last;
+  published_.SignalAll();
 }
 
 DbImpl::~DbImpl() {

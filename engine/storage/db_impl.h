@@ -186,11 +186,22 @@ class DbImpl final : public Database {
   // Makes everything written so far visible to reads, `last` the last
   // transaction: a new snapshot.
   void Publish(const TransactionInfo& last);
+  // Publish, with state_mu_ held (the snapshot it replaces is released under it).
+  void PublishLocked(const TransactionInfo& last) ABSL_EXCLUSIVE_LOCKS_REQUIRED(state_mu_);
+  // A snapshot of everything written so far (null in a read-only instance),
+  // released when the last copy goes.
+  std::shared_ptr<const rocksdb::Snapshot> TakeSnapshot() const;
   // Commits the transactions of `group`, each on its own (a rejected one
   // fails alone), as one write; sets each request's result.
   struct CommitRequest;
   void CommitGroup(const std::vector<CommitRequest*>& group);
   absl::Status Ingest(PendingWrites* pending, const TransactionInfo& last) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Adds the table files of `tables` to their families at once and
+  // publishes `last`. When no read holds the published snapshot, reads wait
+  // for the addition (milliseconds: a link and a sync per file, one
+  // manifest write), so that it can go without a snapshot (see the body).
+  absl::Status AddTables(const std::vector<rocksdb::IngestExternalFileArg>& tables, const TransactionInfo& last)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
 
   rocksdb::ColumnFamilyHandle* cf(int i) const { return handles_[i]; }
 
