@@ -11,7 +11,6 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
-#include "keys/key_codec.h"
 #include "storage/column_families.h"
 #include "storage/db_impl.h"
 #include "storage/pending_writes.h"
@@ -135,34 +134,17 @@ absl::Status DbImpl::Reshape() {
   // bloom filter, and one run more costs them nothing measurable. So
   // "keys" is compacted below its bottom level whenever it has runs above
   // it, the other families once they have two.
-  //
-  // A compaction is one thread's work. "keys" cuts its files at each change
-  // of an entry's first byte (its kinds of entries), so that each kind is
-  // compacted on its own, the object and subject indexes (most of it) on
-  // the two threads at once; the other families follow, the largest first.
-  struct Compaction {
-    int family;
-    std::string begin, end;  // empty: unbounded
-  };
-  std::vector<Compaction> compactions;
-  if (RunsAboveBottom(db_.get(), cf(kKeysCf)) > 0) {
-    for (const char tag : {kObjectIndexTag, kSubjectIndexTag, kDigestIndexTag, kPredicateIndexTag}) {
-      compactions.push_back({kKeysCf, std::string(1, tag), std::string(1, static_cast<char>(tag + 1))});
-    }
+  std::vector<int> families;
+  for (const int family : {kKeysCf, kTimelinesCf, kSlicesCf, kHistoryCf}) {
+    if (RunsAboveBottom(db_.get(), cf(family)) > (family == kKeysCf ? 0 : 1)) families.push_back(family);
   }
-  for (const int family : {kTimelinesCf, kSlicesCf, kHistoryCf}) {
-    if (RunsAboveBottom(db_.get(), cf(family)) > 1) compactions.push_back({family, "", ""});
-  }
-  std::vector<rocksdb::Status> compacted(compactions.size());
+  // Each family's compaction is one thread's work: two run at once, the
+  // largest first.
+  std::vector<rocksdb::Status> compacted(families.size());
   std::atomic<size_t> next{0};
   const auto compact_remaining = [&] {
-    rocksdb::CompactRangeOptions options;
-    options.exclusive_manual_compaction = false;  // the two threads' ranges do not overlap
-    for (size_t i; (i = next.fetch_add(1)) < compactions.size();) {
-      const Compaction& c = compactions[i];
-      const rocksdb::Slice begin(c.begin), end(c.end);
-      compacted[i] = db_->CompactRange(options, cf(c.family), c.begin.empty() ? nullptr : &begin,
-                                       c.end.empty() ? nullptr : &end);
+    for (size_t i; (i = next.fetch_add(1)) < families.size();) {
+      compacted[i] = db_->CompactRange(rocksdb::CompactRangeOptions(), cf(families[i]), nullptr, nullptr);
     }
   };
   std::thread helper(compact_remaining);
@@ -189,31 +171,15 @@ absl::Status DbImpl::WriteGroup(PendingWrites* pending, const TransactionInfo& l
 
 namespace {
 
-// Writes the pending changes of `family` to table files named `prefix`
-// and a number, appending their names to `*files`. A family whose
-// compactions cut their output at each change of a key's first byte
-// (`keys`: its four kinds of entries) gets one file per first byte, so
-// that its files are cut as a compaction's would be.
-absl::Status WriteTables(PendingWrites* pending, int family, const rocksdb::Options& options, const std::string& prefix,
-                         std::vector<std::string>* files) {
-  const bool by_first_byte = options.sst_partitioner_factory != nullptr;
+// Writes the pending changes of `family` to table file `file`; false in
+// `*written` when there were none (and no file).
+absl::Status WriteTable(PendingWrites* pending, int family, const rocksdb::Options& options, const std::string& file,
+                        bool* written) {
   rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options);
-  size_t entries = 0;  // in the open file
-  int first_byte = -1;
-  const auto finish = [&]() -> absl::Status {
-    if (entries == 0) return absl::OkStatus();
-    entries = 0;
-    return FromRocks(writer.Finish(), "bulk load");
-  };
+  HS_RETURN_IF_ERROR(FromRocks(writer.Open(file), "bulk load"));
+  size_t entries = 0;
   HS_RETURN_IF_ERROR(pending->VisitTable(
-      family, [&](PendingWrites::EntryKind kind, std::string_view key, std::string_view value) -> absl::Status {
-        const int byte = key.empty() ? -1 : static_cast<unsigned char>(key[0]);
-        if (entries > 0 && by_first_byte && byte != first_byte) HS_RETURN_IF_ERROR(finish());
-        if (entries == 0) {
-          files->push_back(absl::StrCat(prefix, "-", files->size(), ".sst"));
-          HS_RETURN_IF_ERROR(FromRocks(writer.Open(files->back()), "bulk load"));
-          first_byte = byte;
-        }
+      family, [&](PendingWrites::EntryKind kind, std::string_view key, std::string_view value) {
         ++entries;
         const rocksdb::Slice k(key.data(), key.size()), v(value.data(), value.size());
         switch (kind) {
@@ -226,7 +192,8 @@ absl::Status WriteTables(PendingWrites* pending, int family, const rocksdb::Opti
         }
         return absl::OkStatus();
       }));
-  return finish();
+  *written = entries > 0;
+  return entries > 0 ? FromRocks(writer.Finish(), "bulk load") : absl::OkStatus();
 }
 
 }  // namespace
@@ -258,15 +225,15 @@ absl::Status DbImpl::Ingest(PendingWrites* pending, const TransactionInfo& last)
   const std::string staging = db_->GetName() + "/bulk-load";
   std::error_code ec;
   fs::create_directories(staging, ec);
-  const auto prefix_of = [&staging](int family) { return absl::StrCat(staging, "/", kColumnFamilyNames[family]); };
+  const auto file_of = [&staging](int family) { return absl::StrCat(staging, "/", kColumnFamilyNames[family], ".sst"); };
   pending->SettleIndexCopies();  // (from the timeline records the first thread visits)
   HS_RETURN_IF_ERROR(pending->status());
   // Two threads write the tables, the larger families split between them.
-  std::array<std::vector<std::string>, kColumnFamilyCount> written;
+  std::array<bool, kColumnFamilyCount> written{};
   const auto write_tables = [&](std::initializer_list<int> families) {
     for (const int family : families) {
       const rocksdb::Options options(db_->GetDBOptions(), db_->GetOptions(cf(family)));
-      HS_RETURN_IF_ERROR(WriteTables(pending, family, options, prefix_of(family), &written[family]));
+      HS_RETURN_IF_ERROR(WriteTable(pending, family, options, file_of(family), &written[family]));
     }
     return absl::OkStatus();
   };
@@ -278,10 +245,10 @@ absl::Status DbImpl::Ingest(PendingWrites* pending, const TransactionInfo& last)
   if (status.ok()) {  // (ingestion syncs the files it adds)
     std::vector<rocksdb::IngestExternalFileArg> args;
     for (int family = 0; family < kColumnFamilyCount; ++family) {
-      if (written[family].empty()) continue;
+      if (!written[family]) continue;
       rocksdb::IngestExternalFileArg arg;
       arg.column_family = cf(family);
-      arg.external_files = written[family];
+      arg.external_files = {file_of(family)};
       arg.options.move_files = true;
       args.push_back(std::move(arg));
     }

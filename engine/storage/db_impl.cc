@@ -6,7 +6,6 @@
 #include <filesystem>
 
 #include <rocksdb/filter_policy.h>
-#include <rocksdb/sst_partitioner.h>
 #include <rocksdb/table.h>
 #include <rocksdb/utilities/checkpoint.h>
 
@@ -146,7 +145,6 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeDescriptors(size_t block_cache_
   // A query reads a few dozen buckets, mostly of one predicate: large
   // blocks, so that it touches fewer.
   descriptors[kSlicesCf].options.table_factory.reset(MakeTableFactory(cache, 32 << 10));
-  descriptors[kKeysCf].options.sst_partitioner_factory = rocksdb::NewSstPartitionerFixedPrefixFactory(1);
   return descriptors;
 }
 
