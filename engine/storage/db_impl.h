@@ -198,7 +198,7 @@ class DbImpl final : public Database {
   absl::Status Ingest(PendingWrites* pending, const TransactionInfo& last) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Adds the table files of `tables` to their families at once and
   // publishes `last`. When no read holds the published snapshot, reads wait
-  // for the addition (milliseconds: a link and a sync per file, one
+  // for the addition (tens of milliseconds: a link and a sync per file, one
   // manifest write), so that it can go without a snapshot (see the body).
   absl::Status AddTables(const std::vector<rocksdb::IngestExternalFileArg>& tables, const TransactionInfo& last)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
