@@ -103,6 +103,12 @@ rocksdb::ColumnFamilyOptions MakeColumnFamilyOptions(const std::shared_ptr<rocks
   rocksdb::ColumnFamilyOptions cf;
   cf.table_factory.reset(MakeTableFactory(cache, 4 << 10));
   cf.compression = rocksdb::kLZ4Compression;
+  // Levels sized from the bottom up: a family of a few GB keeps its data in
+  // its last level and the one above it. A group's ingested tables overlap
+  // the whole key range; with levels sized from the top they landed a level
+  // higher group after group, and were compacted down one level at a time,
+  // all the data rewritten at each (docs/storage.md).
+  cf.level_compaction_dynamic_level_bytes = true;
   return cf;
 }
 
