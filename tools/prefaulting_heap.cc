@@ -138,6 +138,8 @@ class PrefaultingAllocator final : public SysAllocator {
   }
 
   SysAllocator* const system_;
+  // A plain futex: Alloc runs under tcmalloc's page heap lock, so nothing
+  // it calls may allocate from the heap, and std::mutex never does.
   std::mutex mu_;
   std::condition_variable wake_;  // the thread: work ahead
   char* handout_ = nullptr;       // the current region's next free byte
