@@ -14,9 +14,10 @@
 // CentralFreeList::Populate), most often the planner's.
 //
 // So tcmalloc's chunks are handed out from regions of kRegionBytes, and a
-// thread writes one byte of every page of the current region a lead ahead
-// of what has been handed out (the lead grows with the heap, up to
-// kMaxLead), so that a load's planner finds its fresh memory backed. What
+// thread at idle priority writes one word of every page of the current
+// region a lead ahead of what has been handed out (an eighth of what
+// tcmalloc has taken, kMinLead to kMaxLead), so that a load's planner finds
+// its fresh memory backed. Alloc never waits for that thread. What
 // that thread has written and tcmalloc has not yet taken stays resident:
 // at most the lead, and the unused tail of a region when a request does
 // not fit in it. Requests of over half a region go to the system directly.
@@ -98,7 +99,10 @@ class PrefaultingAllocator final : public SysAllocator {
     if (region_end_ == nullptr || chunk + size > region_end_) {
       size_t region_size = kRegionBytes;
       char* region = static_cast<char*>(system_->Alloc(kRegionBytes, &region_size, std::max(alignment, kPageAlign)));
-      if (region == nullptr) return nullptr;
+      if (region == nullptr) {  // (a limit on address space): the request alone may still fit
+        lock.unlock();
+        return AllocFromSystem(size, actual_size, alignment);
+      }
       handout_ = backed_ = region;
       region_end_ = region + region_size;
       chunk = Aligned(handout_, alignment);
