@@ -98,7 +98,7 @@ class PrefaultingAllocator final : public SysAllocator {
     char* chunk = Aligned(handout_, alignment);
     if (region_end_ == nullptr || chunk + size > region_end_) {
       size_t region_size = kRegionBytes;
-      char* region = static_cast<char*>(system_->Alloc(kRegionBytes, &region_size, std::max(alignment, kPageAlign)));
+      char* region = static_cast<char*>(system_->Alloc(kRegionBytes, &region_size, std::max(alignment, kRegionAlign)));
       if (region == nullptr) {  // (a limit on address space): the request alone may still fit
         lock.unlock();
         return AllocFromSystem(size, actual_size, alignment);
@@ -120,7 +120,7 @@ class PrefaultingAllocator final : public SysAllocator {
   }
 
  private:
-  static constexpr size_t kPageAlign = size_t{2} << 20;
+  static constexpr size_t kRegionAlign = size_t{2} << 20;  // a region starts on a 2 MiB boundary
 
   static char* Aligned(char* p, size_t alignment) {
     const auto address = reinterpret_cast<uintptr_t>(p);
