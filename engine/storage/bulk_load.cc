@@ -175,7 +175,10 @@ namespace {
 // `*written` when there were none (and no file).
 absl::Status WriteTable(PendingWrites* pending, int family, const rocksdb::Options& options, const std::string& file,
                         bool* written) {
-  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options);
+  // The page cache keeps what is written: the next group of a load reads
+  // these tables back, and RocksDB's compactions read them too.
+  rocksdb::SstFileWriter writer(rocksdb::EnvOptions(), options, /*column_family=*/nullptr,
+                                /*invalidate_page_cache=*/false);
   HS_RETURN_IF_ERROR(FromRocks(writer.Open(file), "bulk load"));
   size_t entries = 0;
   HS_RETURN_IF_ERROR(pending->VisitTable(
