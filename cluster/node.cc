@@ -447,7 +447,7 @@ std::vector<Node::Prepared> Node::Prepare(std::vector<CommitRequest*>* waiting) 
   return prepared;
 }
 
-absl::Status Node::CommitAll(const TransactionSource& next, size_t* committed) {
+absl::Status Node::CommitAll(const TransactionSource& next, SourceCalls /*calls*/, size_t* committed) {
   *committed = 0;
   for (;;) {
     absl::StatusOr<const Transaction*> txn = next();
@@ -462,7 +462,9 @@ absl::Status Node::CommitAll(const TransactionSource& next, size_t* committed) {
   }
 }
 
-absl::Status Node::BulkLoad(const TransactionSource& next, size_t* loaded) { return CommitAll(next, loaded); }
+absl::Status Node::BulkLoad(const TransactionSource& next, SourceCalls calls, size_t* loaded) {
+  return CommitAll(next, calls, loaded);
+}
 
 std::vector<std::pair<std::string, std::string>> StatusRows(const NodeStatus& status) {
   const bool answered = status.log_last.ok();

@@ -90,11 +90,12 @@ class Node final : public Database {
   // races; Unavailable when the log did not acknowledge in time (the commit
   // may or may not be in the log); the follower's error when it stopped.
   absl::StatusOr<TransactionInfo> Commit(const Transaction& txn) override;
-  // One Commit per transaction (a cluster commits through its log).
+  // One Commit per transaction (a cluster commits through its log), each
+  // call of the source in turn.
   using Database::BulkLoad;
   using Database::CommitAll;
-  absl::Status CommitAll(const TransactionSource& next, size_t* committed) override;
-  absl::Status BulkLoad(const TransactionSource& next, size_t* loaded) override;
+  absl::Status CommitAll(const TransactionSource& next, SourceCalls calls, size_t* committed) override;
+  absl::Status BulkLoad(const TransactionSource& next, SourceCalls calls, size_t* loaded) override;
 
   std::vector<absl::StatusOr<LogRecord>> PrepareCommits(const std::vector<const Transaction*>& txns) override {
     return db_->PrepareCommits(txns);

@@ -1,7 +1,8 @@
 // Importing an operations file (format/importer.h): an import stopped
 // part way and run again goes on where it stopped, whatever was erased
 // since; a database holding another history is refused untouched; an
-// atomic import is all or nothing.
+// atomic import is all or nothing; an import stops at the first
+// transaction rejected, whatever it has read ahead of it.
 #include <random>
 #include <sstream>
 
@@ -147,6 +148,29 @@ TEST_F(ImportTest, AnAtomicImportIsAllOrNothing) {
   std::unique_ptr<Database> plain = Open("plain");
   ASSERT_TRUE(Import(plain.get(), Join(blocks, blocks.size()), &counts).ok());
   EXPECT_EQ(FirstDifference(DumpQueries(*db, blocks.size()), DumpQueries(*plain, blocks.size())), "");
+}
+
+TEST_F(ImportTest, TheFirstTransactionRejectedIsReportedWhateverFollowsIt) {
+  std::mt19937 rng(11);
+  const std::vector<std::string> blocks = RandomBlocks(rng, 20);
+  // Block 8 goes back in time; the file is malformed from block 16 on,
+  // which the import reads ahead of planning.
+  std::vector<std::string> bad = blocks;
+  bad[7].replace(0, bad[7].find('\t', 3), absl::StrCat("tx\t", FormatInstant(3 * kDay)));
+  bad[15] = "not an operation\n";
+  size_t line = 1;
+  for (int i = 0; i < 7; ++i) line += std::count(blocks[i].begin(), blocks[i].end(), '\n');
+  for (const internal::ImportMode mode : {internal::ImportMode::kBulk, internal::ImportMode::kCommits}) {
+    std::unique_ptr<Database> db = Open(absl::StrCat("db", static_cast<int>(mode)));
+    internal::ImportOptions options;
+    options.mode = mode;
+    internal::ImportCounts counts;
+    const absl::Status s = Import(db.get(), Join(bad, bad.size()), &counts, options);
+    EXPECT_TRUE(absl::IsInvalidArgument(s)) << s;
+    EXPECT_TRUE(absl::StartsWith(s.message(), absl::StrCat("ops.tsv:", line, ": transaction time "))) << s;
+    EXPECT_EQ(counts.transactions, 7u);
+    EXPECT_EQ(db->LastTransaction().id, 7u);
+  }
 }
 
 }  // namespace

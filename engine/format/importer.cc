@@ -130,12 +130,11 @@ absl::Status ImportOps(Database* db, std::istream* in, const std::string& file_n
   const Database::TransactionSource next = [&] { return blocks.Next(); };
   size_t written = 0;
   const absl::Status status = options.atomic ? CommitAtomically(db, &blocks, &written)
-                              : bulk         ? db->BulkLoad(next, &written)
-                                             : db->CommitAll(next, &written);
+                              : bulk         ? db->BulkLoad(next, Database::SourceCalls::kAhead, &written)
+                                             : db->CommitAll(next, Database::SourceCalls::kAhead, &written);
   counts->transactions = written;
   counts->operations = blocks.OperationsOfFirst(written);
   counts->bytes_read = ahead.bytes_read();
-  if (!blocks.error().ok()) return blocks.error();
   if (!any_block && status.ok()) {
     return absl::InvalidArgumentError(absl::StrCat(file_name, ": no transactions (empty file?)"));
   }

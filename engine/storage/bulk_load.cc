@@ -8,12 +8,14 @@
 #include <array>
 #include <atomic>
 #include <filesystem>
+#include <optional>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "storage/column_families.h"
 #include "storage/db_impl.h"
 #include "storage/pending_writes.h"
+#include "storage/read_ahead_source.h"
 #include "storage/rocks_status.h"
 #include "storage/store_reader.h"
 #include "storage/write_sink.h"
@@ -28,19 +30,19 @@ absl::Status AlsoFailing(const absl::Status& first, const absl::Status& second) 
 
 }  // namespace
 
-absl::Status DbImpl::CommitAll(const TransactionSource& next, size_t* committed) {
+absl::Status DbImpl::CommitAll(const TransactionSource& next, SourceCalls calls, size_t* committed) {
   size_t bytes = 0;
-  const absl::Status status = PlanInGroups(next, WriteMode::kWriteBatch, committed, &bytes);
+  const absl::Status status = PlanInGroups(next, calls, WriteMode::kWriteBatch, committed, &bytes);
   return bytes >= kReshapeAfterBytes ? AlsoFailing(status, Reshape()) : status;
 }
 
-absl::Status DbImpl::BulkLoad(const TransactionSource& next, size_t* loaded) {
+absl::Status DbImpl::BulkLoad(const TransactionSource& next, SourceCalls calls, size_t* loaded) {
   size_t bytes = 0;
-  const absl::Status status = PlanInGroups(next, WriteMode::kIngest, loaded, &bytes);
+  const absl::Status status = PlanInGroups(next, calls, WriteMode::kIngest, loaded, &bytes);
   return bytes >= kReshapeAfterBytes ? AlsoFailing(status, Reshape()) : status;
 }
 
-absl::Status DbImpl::PlanInGroups(const TransactionSource& next, WriteMode mode, size_t* written,
+absl::Status DbImpl::PlanInGroups(const TransactionSource& next, SourceCalls calls, WriteMode mode, size_t* written,
                                   size_t* bytes_written) {
   *written = 0;
   *bytes_written = 0;
@@ -48,7 +50,9 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, WriteMode mode,
   absl::MutexLock write_lock(&write_mu_);
   HS_RETURN_IF_ERROR(write_failure_);
   RocksReader reader(db_.get(), handles_, RocksReader::BlockCache::kDrop);
-  PendingWrites pending(&reader, merge_operators_);
+  std::optional<ReadAheadSource> ahead;
+  if (calls == SourceCalls::kAhead) ahead.emplace(next, &reader, &names_);
+  PendingWrites pending(ahead ? static_cast<StoreReader*>(&*ahead) : &reader, merge_operators_);
   const size_t limit = mode == WriteMode::kIngest ? bulk_load_bytes_ : group_commit_bytes_;
   TransactionInfo previous = LastTransaction();
   size_t planned = 0;  // transactions in `pending`
@@ -69,6 +73,7 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, WriteMode mode,
       return s;
     }
     pending.Clear();
+    if (ahead) ahead->Invalidate();
     *written += planned;
     planned = 0;
     names_written = names_.size();
@@ -77,7 +82,7 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, WriteMode mode,
   };
   absl::Status stopped;  // a rejected transaction, or the source's error
   for (size_t t = 1;; ++t) {
-    const absl::StatusOr<const Transaction*> txn = next();
+    const absl::StatusOr<const Transaction*> txn = ahead ? ahead->Next() : next();
     if (!txn.ok()) {
       stopped = txn.status();
       break;

@@ -40,8 +40,8 @@ class DbImpl final : public Database {
   absl::Status AwaitTransaction(uint64_t id, absl::Duration timeout) const override;
   using Database::BulkLoad;
   using Database::CommitAll;
-  absl::Status CommitAll(const TransactionSource& next, size_t* committed) override;
-  absl::Status BulkLoad(const TransactionSource& next, size_t* loaded) override;
+  absl::Status CommitAll(const TransactionSource& next, SourceCalls calls, size_t* committed) override;
+  absl::Status BulkLoad(const TransactionSource& next, SourceCalls calls, size_t* loaded) override;
   absl::Status Scan(const struct Query& query, const RowSink& sink) const override;
   absl::Status ScanHistory(const Pattern& pattern, const HistorySink& sink) const override;
   absl::Status ScanLog(uint64_t first_id,
@@ -163,9 +163,12 @@ class DbImpl final : public Database {
   enum class WriteMode { kWriteBatch, kIngest };
   // Plans the transactions of `next` in turn over pending writes and
   // writes them whenever they hold more than a group's bytes, and at the
-  // end. `*written`: how many transactions are on disk; `*bytes_written`:
-  // roughly the bytes of their changes.
-  absl::Status PlanInGroups(const TransactionSource& next, WriteMode mode, size_t* written, size_t* bytes_written);
+  // end; with `calls` kAhead, reads the stored records of the coming
+  // transactions' keys meanwhile (read_ahead_source.h). `*written`: how
+  // many transactions are on disk; `*bytes_written`: roughly the bytes of
+  // their changes.
+  absl::Status PlanInGroups(const TransactionSource& next, SourceCalls calls, WriteMode mode, size_t* written,
+                            size_t* bytes_written);
   // Writes `pending`, whose last transaction is `last`, as one write batch
   // (PendingWrites::WriteTo says what `whole_buckets` does), or as table
   // files ingested at once.

@@ -58,6 +58,19 @@ class Database {
   // which stops the load as a rejected transaction does.
   using TransactionSource = std::function<absl::StatusOr<const Transaction*>()>;
 
+  // When CommitAll and BulkLoad may call their source.
+  enum class SourceCalls {
+    // On the calling thread, each call once the transaction before it is
+    // planned.
+    kInTurn,
+    // Also from a thread of the engine's, up to some thousands of
+    // operations before planning reaches them, each transaction copied:
+    // meanwhile the engine reads what they will read, on a core that
+    // planning leaves free. For a source whose calls change nothing the
+    // caller shares with the engine (a file's transactions).
+    kAhead,
+  };
+
   // The log record Commit(txn) would write if it were called now, without
   // writing anything: `txn` validated as Commit validates it, numbered as
   // the next transaction, at its time (the clock's when it has none), with
@@ -91,14 +104,20 @@ class Database {
   // `*committed` says how many are on disk, on every outcome. Cost: one
   // point read per key a group touches for the first time; the memory of a
   // group's changes.
-  virtual absl::Status CommitAll(const TransactionSource& next, size_t* committed) = 0;
+  virtual absl::Status CommitAll(const TransactionSource& next, SourceCalls calls, size_t* committed) = 0;
+  absl::Status CommitAll(const TransactionSource& next, size_t* committed) {
+    return CommitAll(next, SourceCalls::kInTurn, committed);
+  }
 
   // CommitAll, but each group is written as sorted table files ingested at
   // once, groups of Options::bulk_load_memory_bytes: several times faster
   // for big loads, into a new database above all. The same result and
   // errors as CommitAll; a crash keeps a prefix of whole groups. Memory:
   // about Options::bulk_load_memory_bytes, whatever the size of the load.
-  virtual absl::Status BulkLoad(const TransactionSource& next, size_t* loaded) = 0;
+  virtual absl::Status BulkLoad(const TransactionSource& next, SourceCalls calls, size_t* loaded) = 0;
+  absl::Status BulkLoad(const TransactionSource& next, size_t* loaded) {
+    return BulkLoad(next, SourceCalls::kInTurn, loaded);
+  }
 
   // CommitAll and BulkLoad of transactions in memory.
   absl::Status CommitAll(const std::vector<Transaction>& txns, size_t* committed);
