@@ -1,6 +1,7 @@
 // ReadAheadSource: a source's transactions come out in their order, then
-// its end or error; the timeline records of their keys are read ahead on a
-// thread, within its bound, handed out once, and dropped by Invalidate.
+// its end or error; once started, the timeline records of their keys are
+// read ahead on a thread, within its bound, handed out once, and dropped by
+// Invalidate.
 #include "storage/read_ahead_source.h"
 
 #include <gtest/gtest.h>
@@ -91,6 +92,7 @@ class ReadAheadSourceTest : public ::testing::Test {
 TEST_F(ReadAheadSourceTest, TransactionsComeInOrderThenTheEnd) {
   const Database::TransactionSource source = Source(50);
   ReadAheadSource ahead(source, &base_, &names_);
+  ahead.Start();
   for (int i = 0; i < 50; ++i) {
     const absl::StatusOr<const Transaction*> t = ahead.Next();
     ASSERT_TRUE(t.ok() && *t != nullptr) << i;
@@ -107,6 +109,7 @@ TEST_F(ReadAheadSourceTest, TransactionsComeInOrderThenTheEnd) {
 TEST_F(ReadAheadSourceTest, TheSourcesErrorComesAfterItsTransactions) {
   const Database::TransactionSource source = Source(3, absl::DataLossError("bad line"));
   ReadAheadSource ahead(source, &base_, &names_);
+  ahead.Start();
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(ahead.Next().ok());
   for (int again = 0; again < 2; ++again) EXPECT_EQ(ahead.Next().status(), absl::DataLossError("bad line"));
 }
@@ -115,6 +118,7 @@ TEST_F(ReadAheadSourceTest, ARecordReadAheadIsHandedOutOnce) {
   Store(3);
   const Database::TransactionSource source = Source(3);
   ReadAheadSource ahead(source, &base_, &names_);
+  ahead.Start();
   ASSERT_TRUE(ahead.Next().ok());  // its keys were read before it came out
   EXPECT_EQ(base_.reads(kTimelinesCf, keys_[0]), 1);
   std::string value;
@@ -131,6 +135,7 @@ TEST_F(ReadAheadSourceTest, ARecordReadAheadIsHandedOutOnce) {
 TEST_F(ReadAheadSourceTest, AKeyWithNewNamesIsNotRead) {
   const Database::TransactionSource source = Source(1);
   ReadAheadSource ahead(source, &base_, &names_);
+  ahead.Start();
   ASSERT_TRUE(ahead.Next().ok());
   bool added;
   const NameId s = names_.Intern("s", &added), p = names_.Intern("p", &added), o = names_.Intern("o0", &added);
@@ -143,6 +148,7 @@ TEST_F(ReadAheadSourceTest, InvalidateDropsWhatWasRead) {
   Store(2);
   const Database::TransactionSource source = Source(2);
   ReadAheadSource ahead(source, &base_, &names_, /*max_operations=*/1);
+  ahead.Start();
   ASSERT_TRUE(ahead.Next().ok());
   base_.Set(kTimelinesCf, keys_[0], "rewritten");
   ahead.Invalidate();
@@ -151,9 +157,39 @@ TEST_F(ReadAheadSourceTest, InvalidateDropsWhatWasRead) {
   EXPECT_EQ(value, "rewritten");
 }
 
+TEST_F(ReadAheadSourceTest, UntilStartedTheCallerCallsTheSourceAndReadsTheBase) {
+  Store(4);
+  const Database::TransactionSource source = Source(4);
+  ReadAheadSource ahead(source, &base_, &names_);
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_EQ(calls_.load(), 0);
+  ASSERT_EQ(ahead.Next().value()->operations()[0].key.object, "o0");
+  EXPECT_EQ(calls_.load(), 1);
+  std::string value;
+  ASSERT_TRUE(ahead.Get(kTimelinesCf, keys_[0], &value).value());
+  EXPECT_EQ(base_.reads(kTimelinesCf, keys_[0]), 1);
+  ahead.Start();
+  for (int i = 1; i < 4; ++i) ASSERT_EQ(ahead.Next().value()->operations()[0].key.object, absl::StrCat("o", i));
+  EXPECT_EQ(ahead.Next().value(), nullptr);
+  EXPECT_EQ(base_.reads(kTimelinesCf, keys_[3]), 1);  // read ahead
+  ASSERT_TRUE(ahead.Get(kTimelinesCf, keys_[3], &value).value());
+  EXPECT_EQ(base_.reads(kTimelinesCf, keys_[3]), 1);
+}
+
+TEST_F(ReadAheadSourceTest, NotStartedPastTheSourcesEnd) {
+  const Database::TransactionSource source = Source(1);
+  ReadAheadSource ahead(source, &base_, &names_);
+  ASSERT_NE(ahead.Next().value(), nullptr);
+  EXPECT_EQ(ahead.Next().value(), nullptr);
+  ahead.Start();
+  absl::SleepFor(absl::Milliseconds(50));
+  EXPECT_EQ(calls_.load(), 2);
+}
+
 TEST_F(ReadAheadSourceTest, ReadsAheadOnlyUpToItsBound) {
   const Database::TransactionSource source = Source(1000);
   ReadAheadSource ahead(source, &base_, &names_, /*max_operations=*/3);
+  ahead.Start();
   absl::SleepFor(absl::Milliseconds(200));
   EXPECT_LE(calls_.load(), 5);  // three waiting, one held while it waits for room, one more
   for (int i = 0; i < 1000; ++i) ASSERT_TRUE(ahead.Next().ok());

@@ -55,6 +55,7 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, SourceCalls cal
   PendingWrites pending(ahead ? static_cast<StoreReader*>(&*ahead) : &reader, merge_operators_);
   const size_t limit = mode == WriteMode::kIngest ? bulk_load_bytes_ : group_commit_bytes_;
   TransactionInfo previous = LastTransaction();
+  if (ahead && previous.id > 0) ahead->Start();  // (an empty database has nothing to read ahead)
   size_t planned = 0;  // transactions in `pending`
   // What a failed write must undo in the name dictionary.
   size_t names_written = names_.size();
@@ -73,7 +74,10 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, SourceCalls cal
       return s;
     }
     pending.Clear();
-    if (ahead) ahead->Invalidate();
+    if (ahead) {
+      ahead->Invalidate();
+      ahead->Start();
+    }
     *written += planned;
     planned = 0;
     names_written = names_.size();

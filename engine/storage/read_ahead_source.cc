@@ -10,15 +10,20 @@ namespace hindsight::internal {
 
 ReadAheadSource::ReadAheadSource(const Database::TransactionSource& next, StoreReader* base,
                                  const NameDictionary* names, size_t max_operations)
-    : next_(next), base_(base), names_(names), max_operations_(max_operations), thread_([this] { Run(); }) {}
+    : next_(next), base_(base), names_(names), max_operations_(max_operations) {}
 
 ReadAheadSource::~ReadAheadSource() {
+  if (!thread_.joinable()) return;
   {
     absl::MutexLock lock(&mu_);
     stopping_ = true;
     changed_.SignalAll();
   }
   thread_.join();
+}
+
+void ReadAheadSource::Start() {
+  if (!thread_.joinable() && !source_done_) thread_ = std::thread([this] { Run(); });
 }
 
 void ReadAheadSource::Run() {
@@ -87,6 +92,11 @@ void ReadAheadSource::ReadRecords(const std::vector<KeyIds>& keys) {
 }
 
 absl::StatusOr<const Transaction*> ReadAheadSource::Next() {
+  if (!thread_.joinable()) {
+    absl::StatusOr<const Transaction*> txn = next_();
+    source_done_ = !txn.ok() || *txn == nullptr;
+    return txn;
+  }
   if (current_ && (!current_->txn.ok() || !current_->txn->has_value())) {
     if (!current_->txn.ok()) return current_->txn.status();
     return nullptr;

@@ -37,7 +37,7 @@ namespace hindsight::internal {
 // may also run on other threads at once (a group's table writes).
 class ReadAheadSource final : public StoreReader {
  public:
-  // Starts calling `next` on its own thread, holding at most about
+  // Reads from `next` ahead once started, holding at most about
   // `max_operations` operations read and not yet handed out. `base` (whose
   // Get and Scan may run concurrently) and `names` (the ids its records'
   // keys are made of) outlive this object, and so does `next`.
@@ -45,6 +45,13 @@ class ReadAheadSource final : public StoreReader {
                   size_t max_operations = 16384);
   // Stops the thread, after the call of `next` it may be in.
   ~ReadAheadSource() override;
+
+  // Starts calling `next` on a thread of its own (until then Next calls it
+  // itself: an empty database has nothing to read ahead, and copying the
+  // transactions would only take the other core's time). Call it between
+  // two calls of Next; starting again, or after Next has met the source's
+  // end or error, does nothing.
+  void Start();
   ReadAheadSource(const ReadAheadSource&) = delete;
   ReadAheadSource& operator=(const ReadAheadSource&) = delete;
 
@@ -92,7 +99,8 @@ class ReadAheadSource final : public StoreReader {
   uint64_t asked_epoch_ = 0;
 
   std::optional<Item> current_;  // the planner's: handed out last
-  std::thread thread_;           // last: starts once the rest is set
+  bool source_done_ = false;     // Next, before Start, met the end or an error
+  std::thread thread_;           // once started
 };
 
 }  // namespace hindsight::internal
