@@ -74,10 +74,7 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, SourceCalls cal
       return s;
     }
     pending.Clear();
-    if (ahead) {
-      ahead->Invalidate();
-      ahead->Start();
-    }
+    if (ahead) ahead->Invalidate();
     *written += planned;
     planned = 0;
     names_written = names_.size();
@@ -109,7 +106,10 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, SourceCalls cal
     names_removed.insert(names_removed.end(), plan->names_removed.begin(), plan->names_removed.end());
     previous = plan->info;
     ++planned;
-    if (pending.bytes() >= limit) HS_RETURN_IF_ERROR(write());
+    if (pending.bytes() >= limit) {
+      HS_RETURN_IF_ERROR(write());
+      if (ahead) ahead->Start();  // (the database has data now)
+    }
   }
   if (planned > 0) HS_RETURN_IF_ERROR(write());
   return stopped;
