@@ -29,7 +29,7 @@ class BlockSource {
       first_.reset();
     } else if (!done_) {
       absl::StatusOr<std::optional<OpsBlock>> next = reader_->Next();
-      if (!next.ok()) return error_ = next.status();
+      if (!next.ok()) return next.status();
       b = std::move(*next);
     }
     if (!b) {
@@ -57,7 +57,6 @@ class BlockSource {
     }
   }
 
-  const absl::Status& error() const { return error_; }
   const std::vector<int>& tx_lines() const { return tx_lines_; }
   uint64_t OperationsOfFirst(size_t n) const {
     uint64_t ops = 0;
@@ -70,7 +69,6 @@ class BlockSource {
   std::optional<OpsBlock> first_;
   OpsBlock block_;
   bool done_ = false;
-  absl::Status error_;
   std::vector<int> tx_lines_;         // of each block handed over
   std::vector<uint32_t> operations_;  // in each
   ImportCounts read_;

@@ -97,11 +97,8 @@ absl::StatusOr<const Transaction*> ReadAheadSource::Next() {
     source_done_ = !txn.ok() || *txn == nullptr;
     return txn;
   }
-  if (current_ && (!current_->txn.ok() || !current_->txn->has_value())) {
-    if (!current_->txn.ok()) return current_->txn.status();
-    return nullptr;
-  }
-  {
+  const bool ended = current_ && (!current_->txn.ok() || !current_->txn->has_value());
+  if (!ended) {  // (after the end or an error, the same answer again)
     absl::MutexLock lock(&mu_);
     while (ahead_.empty()) changed_.Wait(&mu_);
     current_ = std::move(ahead_.front());

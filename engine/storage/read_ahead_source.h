@@ -33,7 +33,7 @@
 
 namespace hindsight::internal {
 
-// Next, Get, Scan and Invalidate are for the planner's thread; Get and Scan
+// Start, Next, Get, Scan and Invalidate are for the planner's thread; Get and Scan
 // may also run on other threads at once (a group's table writes).
 class ReadAheadSource final : public StoreReader {
  public:

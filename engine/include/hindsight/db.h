@@ -67,7 +67,9 @@ class Database {
     // operations before planning reaches them, each transaction copied:
     // meanwhile the engine reads what they will read, on a core that
     // planning leaves free. For a source whose calls change nothing the
-    // caller shares with the engine (a file's transactions).
+    // caller shares with the engine (a file's transactions). A load still
+    // returns what stopped planning (a rejected transaction), not an error
+    // the source gave further on.
     kAhead,
   };
 
