@@ -130,6 +130,26 @@ TEST(StatementTest, SqlStringsStandForNamesTimesAndTextValues) {
   EXPECT_EQ(Error("a b 'c"), "column 7: unterminated string: close it with '");
 }
 
+TEST(StatementTest, StringsCastAsDriversQuoteThem) {
+  // psycopg2 quotes a datetime as '...'::timestamptz, a date as '...'::date.
+  Statement st = Parse("'Syria' * 'x'::text at '2025-10-01T00:00:00+00:00'::timestamptz as of '2025-01-01'::DATE");
+  EXPECT_EQ(st.query.pattern.object, "x");
+  EXPECT_EQ(st.query.valid.at, *ParseInstant("2025-10-01"));
+  EXPECT_EQ(st.query.as_of.time, *ParseInstant("2025-01-01"));
+  // Under a time cast PostgreSQL's own forms read; without one they do not.
+  st = Parse("a b c at '2025-10-01 02:00:00+02'::timestamptz");
+  EXPECT_EQ(st.query.valid.at, *ParseInstant("2025-10-01"));
+  st = Parse("assert a b c = 'v'::varchar from '2025-10-01 00:00:00'::timestamp to 'infinity'::timestamp");
+  EXPECT_EQ(st.value, Value::String("v"));
+  EXPECT_EQ(st.valid.from, *ParseInstant("2025-10-01"));
+  EXPECT_EQ(st.valid.to, kPosInf);
+  EXPECT_TRUE(absl::StrContains(Error("a b c at '2025-10-01 00:00:00+00'"), "invalid time literal"));
+  EXPECT_EQ(Error("a b c at '2025'::int"),
+            "column 16: a 'string' may be cast only to text, varchar, timestamptz, timestamp or date");
+  EXPECT_EQ(Error("'a'::date b c"), "column 1: a string cast to date is a time, not a name");
+  EXPECT_EQ(Error("assert a b c = '2020'::date"), "column 16: a string cast to date is a time, not a value");
+}
+
 TEST(StatementTest, ParametersTakeTheirRoleFromWhereTheyStand) {
   StatementParams p;
   p.values = {"Syria", "2025-10-01", "42", "severed", std::nullopt, "\"7\""};

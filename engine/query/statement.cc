@@ -10,6 +10,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "hindsight/value.h"
+#include "time/postgres_time.h"
 #include "util/edit_distance.h"
 
 namespace hindsight::internal {
@@ -21,6 +22,7 @@ struct Token {
   std::string raw;   // a quoted token as written, quotes included
   size_t column;     // 1-based
   size_t param = 0;  // kParam: N of $N
+  std::string cast{};  // kSqlString: the PostgreSQL type it is cast to ('...'::date), lower case
 };
 
 constexpr char kColumnPayload[] = "hindsight.statement.column";
@@ -52,6 +54,22 @@ bool IsPunct(char c) {
   return c == ';' || c == '[' || c == ']' || c == ',' || c == '(' || c == ')' || c == '=';
 }
 
+// A PostgreSQL cast right after a SQL string ('2025-01-01'::date, as a
+// driver that quotes parameters into the text writes a time): the type,
+// lower case, with *i moved past it; "" when there is none.
+absl::StatusOr<std::string> CastAfterString(std::string_view s, size_t* i) {
+  if (s.substr(*i, 2) != "::") return std::string();
+  const size_t column = *i + 1;
+  size_t end = *i + 2;
+  while (end < s.size() && (absl::ascii_isalnum(static_cast<unsigned char>(s[end])) || s[end] == '_')) ++end;
+  std::string type = absl::AsciiStrToLower(std::string(s.substr(*i + 2, end - *i - 2)));
+  if (type != "text" && type != "varchar" && !IsPostgresTimeType(type)) {
+    return ColumnError(column, "a 'string' may be cast only to text, varchar, timestamptz, timestamp or date");
+  }
+  *i = end;
+  return type;
+}
+
 absl::StatusOr<std::vector<Token>> Lex(std::string_view s) {
   std::vector<Token> out;
   size_t i = 0;
@@ -70,7 +88,10 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view s) {
         return ColumnError(line_end + 1, "unterminated string: close it with '");
       }
       if (!IsValidUtf8(text)) return ColumnError(start + 1, "a string must be valid UTF-8");
-      out.push_back({Token::kSqlString, std::move(text), std::string(s.substr(start, i - start)), start + 1});
+      std::string raw(s.substr(start, i - start));
+      absl::StatusOr<std::string> cast = CastAfterString(s, &i);
+      if (!cast.ok()) return cast.status();
+      out.push_back({Token::kSqlString, std::move(text), std::move(raw), start + 1, 0, *std::move(cast)});
     } else if (s[i] == '$' && i + 1 < s.size() && absl::ascii_isdigit(static_cast<unsigned char>(s[i + 1]))) {
       size_t n = 0;
       for (++i; i < s.size() && absl::ascii_isdigit(static_cast<unsigned char>(s[i])); ++i) {
@@ -462,13 +483,20 @@ class Parser {
     return *v;
   }
 
+  // A 'string'::date (or another time) where a name or value stands.
+  static absl::Status TimeCastError(const Token& tok, const char* role) {
+    return At(tok, absl::StrCat("a string cast to ", tok.cast, " is a time, not a ", role));
+  }
+
   // The name a name-like token stands for (REQUIRES IsNameToken).
   absl::StatusOr<std::string> NameOf(const Token& tok) const {
+    if (IsPostgresTimeType(tok.cast)) return TimeCastError(tok, "name");
     if (tok.kind != Token::kParam) return tok.text;
     return ParamText(tok, "x");
   }
 
   absl::StatusOr<Value> ValueOf(const Token& tok) const {
+    if (IsPostgresTimeType(tok.cast)) return TimeCastError(tok, "value");
     if (tok.kind == Token::kSqlString) return Value::String(tok.text);
     if (tok.kind == Token::kParam) {
       if (params_ != nullptr && params_->placeholders) return Value();
@@ -508,7 +536,9 @@ class Parser {
     if (tok.kind != Token::kWord && tok.kind != Token::kSqlString && tok.kind != Token::kParam) {
       return Expected("a time literal");
     }
-    absl::StatusOr<std::string> text = tok.kind == Token::kParam ? ParamText(tok, "1970") : tok.text;
+    absl::StatusOr<std::string> text = tok.kind == Token::kParam           ? ParamText(tok, "1970")
+                                       : IsPostgresTimeType(tok.cast) ? PostgresTimeAsLiteral(tok.text)
+                                                                      : tok.text;
     if (!text.ok()) return text.status();
     absl::StatusOr<Instant> v = ParseInstant(*text);
     if (!v.ok()) {
