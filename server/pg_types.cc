@@ -1,6 +1,10 @@
 #include "server/pg_types.h"
 
+#include <algorithm>
 #include <cstring>
+#include <limits>
+#include <optional>
+#include <string_view>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -20,10 +24,40 @@ std::string BigEndian(uint64_t v, int bytes) {
   return out;
 }
 
-uint64_t FromBigEndian(const std::string& s) {
+uint64_t FromBigEndian(std::string_view s) {
   uint64_t v = 0;
   for (const char c : s) v = v << 8 | static_cast<unsigned char>(c);
   return v;
+}
+
+// PostgreSQL's binary numeric (a count of base-10000 digits, the weight of
+// the first, a sign, the decimal places shown, then the digits) as decimal
+// text; nullopt if malformed, NaN or infinite.
+std::optional<std::string> NumericText(const std::string& bytes) {
+  if (bytes.size() < 8) return std::nullopt;
+  const auto word = [&](size_t i) {
+    return static_cast<uint16_t>(FromBigEndian(std::string_view(bytes).substr(2 * i, 2)));
+  };
+  const size_t ndigits = word(0);
+  const int weight = static_cast<int16_t>(word(1));
+  const uint16_t sign = word(2);
+  const int dscale = word(3);
+  if (bytes.size() != 8 + 2 * ndigits || (sign != 0 && sign != 0x4000) || dscale > 1000) return std::nullopt;
+  // Digit group g (0 = the units group) is word(4 + weight - g), when present.
+  const auto group = [&](int g) -> int {
+    const int at = weight - g;
+    return at >= 0 && static_cast<size_t>(at) < ndigits ? word(4 + static_cast<size_t>(at)) : 0;
+  };
+  std::string whole;
+  for (int g = weight; g >= 0; --g) whole += absl::StrFormat("%04d", group(g));
+  const size_t first = whole.find_first_not_of('0');
+  std::string text = absl::StrCat(sign == 0x4000 ? "-" : "", first == std::string::npos ? "0" : whole.substr(first));
+  if (dscale > 0) {
+    std::string fraction;
+    for (int g = -1; static_cast<int>(fraction.size()) < dscale; --g) fraction += absl::StrFormat("%04d", group(g));
+    absl::StrAppend(&text, ".", fraction.substr(0, static_cast<size_t>(dscale)));
+  }
+  return text;
 }
 
 }  // namespace
@@ -183,6 +217,34 @@ absl::StatusOr<std::string> BinaryParamAsText(uint32_t type_oid, const std::stri
       std::memcpy(&d, &raw, sizeof d);
       return FormatValue(Value::Double(d));
     }
+    case 18:    // char
+    case 19:    // name
+    case 1042:  // bpchar
+      return bytes;
+    case 3802:  // jsonb: a version byte, then the text
+      if (bytes.empty() || bytes[0] != 1) break;
+      return bytes.substr(1);
+    case 700: {  // float4
+      if (bytes.size() != 4) break;
+      const auto raw = static_cast<uint32_t>(FromBigEndian(bytes));
+      float f;
+      std::memcpy(&f, &raw, sizeof f);
+      return FormatValue(Value::Double(f));
+    }
+    case 1700: {  // numeric
+      std::optional<std::string> text = NumericText(bytes);
+      if (!text) return absl::InvalidArgumentError("a binary numeric parameter is malformed, NaN or infinite");
+      return *std::move(text);
+    }
+    case kDateOid: {  // days since 2000-01-01
+      if (bytes.size() != 4) break;
+      const auto days = static_cast<int32_t>(FromBigEndian(bytes));
+      if (days == std::numeric_limits<int32_t>::min()) return std::string("-inf");
+      if (days == std::numeric_limits<int32_t>::max()) return std::string("+inf");
+      const internal::CivilDate d = internal::CivilFromDays(int64_t{days} + internal::DaysFromCivil(2000, 1, 1));
+      return absl::StrFormat("%04d-%02d-%02d", d.year, d.month, d.day);
+    }
+    case kTimestampOid:  // without a zone: the server's, UTC
     case kTimestamptzOid: {
       if (bytes.size() != 8) break;
       const auto pg = static_cast<int64_t>(FromBigEndian(bytes));

@@ -24,6 +24,8 @@ inline constexpr uint32_t kInt8Oid = 20;
 inline constexpr uint32_t kTextOid = 25;
 inline constexpr uint32_t kJsonOid = 114;
 inline constexpr uint32_t kVarcharOid = 1043;
+inline constexpr uint32_t kDateOid = 1082;
+inline constexpr uint32_t kTimestampOid = 1114;
 inline constexpr uint32_t kTimestamptzOid = 1184;
 
 // The type of a result column, by its name (the names a Session gives).
@@ -50,8 +52,9 @@ void AppendRowMessage(const Row& row, const std::vector<ColumnDescription>& colu
 void AppendTimestamptzText(Instant t, std::string* out);
 
 // A parameter sent in binary, as the text the statement parser reads.
-// Unimplemented for a type other than text, varchar, unknown, int2/4/8,
-// float8, bool, json and timestamptz.
+// Unimplemented for a type other than text, varchar, char, name, bpchar,
+// unknown, int2/4/8, float4/8, numeric, bool, json, jsonb, date, timestamp
+// (read as UTC, the server's time zone) and timestamptz.
 absl::StatusOr<std::string> BinaryParamAsText(uint32_t type_oid, const std::string& bytes);
 
 }  // namespace hindsight::server

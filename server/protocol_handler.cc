@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "query/database_tables.h"
 #include "server/pg_types.h"
+#include "time/postgres_time.h"
 
 namespace hindsight::server {
 namespace {
@@ -509,6 +510,8 @@ void ProtocolHandler::BindMessage(const Bind& b, std::string* out) {
       absl::StatusOr<std::string> text = BinaryParamAsText(type, *value);
       if (!text.ok()) return fail(text.status());
       value = std::move(*text);
+    } else if (value && (type == kTimestamptzOid || type == kTimestampOid || type == kDateOid)) {
+      value = internal::PostgresTimeAsLiteral(*value);  // declared a time: PostgreSQL's forms read too
     }
     portal.params.values.push_back(std::move(value));
     portal.params.text_typed.push_back(type == kTextOid || type == kVarcharOid);

@@ -75,6 +75,43 @@ TEST(TimestamptzTextTest, WritesPostgresText) {
   EXPECT_EQ(TimestamptzText(kNegInf), "-infinity");
 }
 
+// `words` as big-endian 16-bit words: a binary numeric.
+std::string Words(std::initializer_list<uint16_t> words) {
+  std::string out;
+  for (const uint16_t w : words) {
+    out.push_back(static_cast<char>(w >> 8));
+    out.push_back(static_cast<char>(w & 0xFF));
+  }
+  return out;
+}
+
+TEST(BinaryParamTest, DriversBinaryTypesReadAsText) {
+  const auto text = [](uint32_t oid, const std::string& bytes) {
+    return BinaryParamAsText(oid, bytes).value_or("ERROR");
+  };
+  // date: days since 2000-01-01; infinities at the int32 ends.
+  EXPECT_EQ(text(kDateOid, std::string("\0\0\0\0", 4)), "2000-01-01");
+  EXPECT_EQ(text(kDateOid, std::string("\xff\xff\xff\xff", 4)), "1999-12-31");
+  EXPECT_EQ(text(kDateOid, std::string("\x00\x00\x24\x24", 4)), "2025-05-01");
+  EXPECT_EQ(text(kDateOid, std::string("\x7f\xff\xff\xff", 4)), "+inf");
+  EXPECT_EQ(text(kDateOid, std::string("\x80\0\0\0", 4)), "-inf");
+  // timestamp (no zone) as timestamptz: microseconds since 2000-01-01, UTC.
+  EXPECT_EQ(text(kTimestampOid, std::string("\0\0\0\0\0\x0f\x42\x40", 8)), "2000-01-01T00:00:01Z");
+  // numeric: digit count, weight, sign, decimal places, base-10000 digits.
+  EXPECT_EQ(text(1700, Words({3, 1, 0x4000, 4, 1234, 5678, 12})), "-12345678.0012");
+  EXPECT_EQ(text(1700, Words({1, 1, 0, 0, 123})), "1230000");
+  EXPECT_EQ(text(1700, Words({1, static_cast<uint16_t>(-2), 0, 5, 5000})), "0.00005");
+  EXPECT_EQ(text(1700, Words({0, 0, 0, 0})), "0");
+  EXPECT_EQ(text(1700, Words({0, 0, 0, 2})), "0.00");
+  EXPECT_EQ(text(1700, Words({0, 0, 0xC000, 0})), "ERROR");  // NaN
+  EXPECT_EQ(text(1700, Words({2, 0, 0, 0, 1})), "ERROR");    // fewer digits than it says
+  EXPECT_EQ(text(700, std::string("\x40\x20\0\0", 4)), "2.5");  // float4
+  EXPECT_EQ(text(3802, std::string("\x01\"x\"")), "\"x\"");     // jsonb: version 1, then the text
+  EXPECT_EQ(text(3802, std::string("\x02{}")), "ERROR");
+  EXPECT_EQ(text(19, "name"), "name");
+  EXPECT_EQ(text(1186, "interval"), "ERROR");
+}
+
 TEST_F(ProtocolHandlerTest, SimpleQueriesAnswerRowsAndTags) {
   EXPECT_EQ(Types(Query("assert A p B = 1 from 2020; assert A p C = \"x\"")), "NCNCZ");
   const std::string out = Query("A p *; count * * *");
@@ -210,6 +247,37 @@ TEST_F(ProtocolHandlerTest, TheExtendedProtocolBindsParametersAndPagesRows) {
   bind.bind.params = {std::string("p")};
   EXPECT_EQ(Types(Send(bind)), "E");
   EXPECT_EQ(Types(Send(execute)), "");
+  EXPECT_EQ(Types(Send(sync)), "Z");
+}
+
+TEST_F(ProtocolHandlerTest, ParametersDeclaredAsTimesReadPostgresForms) {
+  Query("assert A p B = 1 from 2020-06-01");
+  FrontendMessage parse{};
+  parse.type = 'P';
+  parse.parse = {"s", "A p B at $1 as of $2", {kTimestamptzOid, kDateOid}};
+  EXPECT_EQ(Types(Send(parse)), "1");
+  FrontendMessage bind{};
+  bind.type = 'B';
+  bind.bind.statement = "s";
+  // What the server writes for a timestamptz, passed back as it came.
+  bind.bind.params = {std::string("2020-06-01 02:00:00+02"), std::string("infinity")};
+  EXPECT_EQ(Types(Send(bind)), "2");
+  FrontendMessage execute{};
+  execute.type = 'E';
+  execute.execute = {"", 0};
+  EXPECT_EQ(Types(Send(execute)), "DC");
+  FrontendMessage sync{};
+  sync.type = 'S';
+  EXPECT_EQ(Types(Send(sync)), "Z");
+  // Declared text, the same text is not a time literal.
+  parse.parse = {"t", "A p B at $1", {kTextOid}};
+  EXPECT_EQ(Types(Send(parse)), "1");
+  bind.bind.statement = "t";
+  bind.bind.params = {std::string("2020-06-01 02:00:00+02")};
+  EXPECT_EQ(Types(Send(bind)), "2");
+  const std::string out = Send(execute);
+  EXPECT_EQ(Types(out), "E");
+  EXPECT_TRUE(absl::StrContains(out, "22007")) << out;
   EXPECT_EQ(Types(Send(sync)), "Z");
 }
 

@@ -11,6 +11,8 @@ directory and is stopped by its own pid, also when a check fails.
 
 usage: server_test.py HINDSIGHT   (run by Debian's python3, which has psycopg)
 """
+import datetime
+import decimal
 import os
 import random
 import re
@@ -95,7 +97,6 @@ def psql(server, *args, user='tester', env=None, dsn_extra=None):
 
 def infinity_loader(conn):
     """psycopg 3 refuses 'infinity' timestamps unless told what they are."""
-    import datetime
     from psycopg.types.datetime import TimestamptzLoader
 
     class Loader(TimestamptzLoader):
@@ -144,6 +145,9 @@ def test_psycopg2_reads_parameters_and_transactions():
         assert len(rows) == 1 and rows[0][3] == 'talks', rows
         assert rows[0][4].isoformat() == '2024-12-30T00:00:00+00:00', rows
         assert [d.name for d in cur.description] == ['subject', 'predicate', 'object', 'value', 'from', 'to']
+        # Python's times, which psycopg2 quotes as '...'::timestamptz and '...'::date; a time read back in.
+        cur.execute('Syria diplomatic_relations %s at %s as of %s', ('Ukraine', rows[0][4], datetime.date(2025, 1, 1)))
+        assert cur.fetchall() == rows, cur.query
         cur.execute('begin at 2027-01-01 source psycopg2')  # the driver's BEGIN is open: this dates it
         cur.execute('assert Py two x = %s from 2020', (5,))
         conn.commit()
@@ -172,6 +176,17 @@ def test_psycopg3_reads_parameters_and_transactions():
             infinity_loader(conn)
             rows = conn.execute('Syria * %s at %s', ('Ukraine', '2025-10-01')).fetchall()
             assert rows and rows[0][3] == 'restored' and rows[0][5].year == 9999, rows
+            # Python's times and numbers as psycopg 3 sends them (a date and a naive datetime in binary).
+            talks = conn.execute('Syria * %s at %s as of %s',
+                                 ('Ukraine', datetime.date(2025, 10, 1), datetime.datetime(2025, 1, 1))).fetchall()
+            assert [r[3] for r in talks] == ['talks'], talks
+            # A time read back in (binary), and one in text as psycopg 3 writes it ('2025-01-01 00:00:00+00:00').
+            utc = datetime.timezone.utc
+            again = conn.execute('Syria * Ukraine at %s as of %t',
+                                 (rows[0][4], datetime.datetime(2025, 1, 1, tzinfo=utc))).fetchall()
+            assert [r[3] for r in again] == ['talks'], again
+            conn.execute('assert Py money amount = %s from 2020', (decimal.Decimal('-1234.50'),))
+            assert conn.execute('Py money amount').fetchall()[0][3] == -1234.5
             with conn.transaction():
                 conn.execute('assert Py three x = %s from 2020', (3.5,))
             try:
