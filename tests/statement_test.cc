@@ -170,6 +170,10 @@ TEST(StatementTest, ParametersTakeTheirRoleFromWhereTheyStand) {
   p.text_typed[2] = true;
   st = ParseStatement("assert a b c = $3", &p);
   EXPECT_EQ(st->value, Value::String("42"));
+  // NULL where a value stands is none, as NULL is none in a row.
+  st = ParseStatement("assert a b c = $5 from $2", &p);
+  ASSERT_TRUE(st.ok()) << st.status();
+  EXPECT_TRUE(st->value.is_none());
   // Errors name the parameter and point at it.
   st = ParseStatement("a b c at $5", &p);
   EXPECT_EQ(st.status().message(), "column 10: parameter $5 is NULL");

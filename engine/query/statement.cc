@@ -500,6 +500,8 @@ class Parser {
     if (tok.kind == Token::kSqlString) return Value::String(tok.text);
     if (tok.kind == Token::kParam) {
       if (params_ != nullptr && params_->placeholders) return Value();
+      // NULL where a value stands is none, as a row's value none is NULL.
+      if (params_ != nullptr && tok.param <= params_->values.size() && !params_->values[tok.param - 1]) return Value();
       absl::StatusOr<std::string> text = ParamText(tok, "");
       if (!text.ok()) return text.status();
       const bool text_typed = tok.param <= params_->text_typed.size() && params_->text_typed[tok.param - 1];

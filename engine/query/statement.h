@@ -81,7 +81,8 @@ struct Statement {
 
 // Values for the parameters $1, $2, ... of a statement.
 struct StatementParams {
-  // values[i] is $(i+1); nullopt is SQL NULL (an error where it is used).
+  // values[i] is $(i+1); nullopt is SQL NULL: where a VALUE stands, none
+  // (the relation simply holds); elsewhere an error.
   std::vector<std::optional<std::string>> values;
   // text_typed[i]: the client declared $(i+1) as text, so where a VALUE
   // stands it is a text value even if it reads as a number. Otherwise a

@@ -187,6 +187,8 @@ def test_psycopg3_reads_parameters_and_transactions():
             assert [r[3] for r in again] == ['talks'], again
             conn.execute('assert Py money amount = %s from 2020', (decimal.Decimal('-1234.50'),))
             assert conn.execute('Py money amount').fetchall()[0][3] == -1234.5
+            conn.execute('assert Py none x = %s from 2020', (None,))  # NULL: the relation simply holds
+            assert conn.execute('Py none x').fetchall()[0][3] is None
             with conn.transaction():
                 conn.execute('assert Py three x = %s from 2020', (3.5,))
             try:
