@@ -63,7 +63,8 @@ std::optional<std::string> NumericText(const std::string& bytes) {
 }  // namespace
 
 uint32_t ColumnType(const std::string& column) {
-  if (column == "count" || column == "tx" || column == "operations" || column == "keys" || column == "segments") {
+  if (column == "count" || column == "tx" || column == "operations" || column == "keys" || column == "segments" ||
+      column == "?column?") {
     return kInt8Oid;
   }
   if (column == "value") return kJsonOid;

@@ -173,6 +173,12 @@ void ProtocolHandler::Abandon() {
 }
 
 ProtocolHandler::Step ProtocolHandler::Handle(const FrontendMessage& m, std::string* out) {
+  const Step step = Dispatch(m, out);
+  ForgetNoted();
+  return step;
+}
+
+ProtocolHandler::Step ProtocolHandler::Dispatch(const FrontendMessage& m, std::string* out) {
   resume_ = nullptr;
   if (m.type == 'X') return Step::kClose;
   if (skip_until_sync_ && m.type != 'S') return Step::kDone;
@@ -368,6 +374,11 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
     case Kind::kReset:
       a.tag = command.kind == Kind::kSet ? "SET" : "RESET";
       return a;
+    case Kind::kSelect:
+      return Selected(command, columns);
+    case Kind::kDiscard:
+    case Kind::kDeallocate:
+      return Forget(command);
     case Kind::kShow: {
       absl::StatusOr<internal::Result> shown = Show(command);
       if (!shown.ok()) return shown.status();
@@ -382,6 +393,56 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
   absl::StatusOr<Answer> answer = RunHindsight(text, params, columns);
   if (!answer.ok()) failed_ = session_.in_transaction();
   return answer;
+}
+
+ProtocolHandler::Answer ProtocolHandler::Selected(const Command& command,
+                                                  const std::vector<ColumnDescription>* columns) const {
+  internal::Result r;
+  r.columns = {command.parameter};
+  std::string value = command.argument;
+  for (const auto& [name, setting] : ServerParameters()) {
+    if (command.parameter == "version" && name == "server_version") value = absl::StrCat("PostgreSQL ", setting);
+  }
+  r.rows.push_back({internal::Cell::Text(std::move(value))});
+  Answer a;
+  EncodeCells(r, columns != nullptr ? *columns : *DescribeColumns(r.columns, {}), &a.rows);
+  a.columns = std::move(r.columns);
+  a.tag = "SELECT 1";
+  return a;
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Forget(const Command& command) {
+  Answer a;
+  if (command.kind == Command::Kind::kDiscard) {
+    const std::string what = command.parameter == "temporary" ? "temp" : command.parameter;
+    a.tag = absl::StrCat("DISCARD ", absl::AsciiStrToUpper(what));
+    if (command.parameter != "all") return a;  // no plans, sequences or temporary tables to drop
+    if (session_.in_transaction()) {
+      return SqlError(absl::StatusCode::kFailedPrecondition, "25001",
+                      "DISCARD ALL cannot run inside a transaction block");
+    }
+    to_discard_all_ = true;
+    return a;
+  }
+  a.tag = command.parameter.empty() ? "DEALLOCATE ALL" : "DEALLOCATE";
+  if (command.parameter.empty()) {
+    for (const auto& [name, prepared] : prepared_) to_deallocate_.push_back(name);
+  } else if (!prepared_.contains(command.parameter)) {
+    return SqlError(absl::StatusCode::kNotFound, "26000",
+                    absl::StrCat("prepared statement \"", command.parameter, "\" does not exist"));
+  } else {
+    to_deallocate_.push_back(command.parameter);
+  }
+  return a;
+}
+
+void ProtocolHandler::ForgetNoted() {
+  for (const std::string& name : to_deallocate_) prepared_.erase(name);
+  to_deallocate_.clear();
+  if (!to_discard_all_) return;
+  prepared_.clear();
+  portals_.clear();
+  to_discard_all_ = false;
 }
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::string_view text,
@@ -438,7 +499,9 @@ absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Comman
   if (command.kind == Command::Kind::kShow && command.parameter == kNamesParameter) {
     return std::vector<std::string>{"name"};
   }
-  if (command.kind == Command::Kind::kShow) return std::vector<std::string>{command.parameter};
+  if (command.kind == Command::Kind::kShow || command.kind == Command::Kind::kSelect) {
+    return std::vector<std::string>{command.parameter};
+  }
   if (command.kind != Command::Kind::kHindsight) return std::vector<std::string>{};
   internal::StatementParams placeholders;
   placeholders.placeholders = true;

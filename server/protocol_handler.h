@@ -90,6 +90,7 @@ class ProtocolHandler {
     std::string notice;  // a NOTICE before the tag, if any
   };
 
+  Step Dispatch(const FrontendMessage& m, std::string* out);
   Step SimpleQuery(const std::string& query, std::string* out);
   Step RunPiece(std::string* out);
   void ParseMessage(const Parse& p, std::string* out);
@@ -107,6 +108,13 @@ class ProtocolHandler {
   absl::StatusOr<Answer> RunHindsight(std::string_view text, const internal::StatementParams* params,
                                       const std::vector<ColumnDescription>* columns);
   absl::StatusOr<std::vector<std::string>> ColumnsOf(const Command& command, std::string_view text) const;
+  // SELECT 1 and SELECT version(): one row of one column.
+  Answer Selected(const Command& command, const std::vector<ColumnDescription>* columns) const;
+  // DISCARD and DEALLOCATE: checks them and notes which prepared statements
+  // (and, for DISCARD ALL, portals) go once the message is answered, since
+  // an Execute may be running the very statement it deallocates.
+  absl::StatusOr<Answer> Forget(const Command& command);
+  void ForgetNoted();
 
   // Appends the rows of `portal` from next_row up to `end`; false when the
   // chunk filled first.
@@ -136,6 +144,8 @@ class ProtocolHandler {
   std::map<std::string, std::shared_ptr<const Prepared>> prepared_;
   std::map<std::string, Portal> portals_;
   std::function<Step(std::string*)> resume_;  // set while a Step::kMore is pending
+  std::vector<std::string> to_deallocate_;     // noted by Forget
+  bool to_discard_all_ = false;                 // noted by Forget: every statement and portal
 
   // The simple query being answered.
   std::string query_;

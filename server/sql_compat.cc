@@ -1,5 +1,7 @@
 #include "server/sql_compat.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_replace.h"
 #include "query/statement.h"
@@ -30,6 +32,47 @@ Command Of(Command::Kind kind, std::string parameter = "", std::string argument 
   c.parameter = std::move(parameter);
   c.argument = std::move(argument);
   return c;
+}
+
+// The text of `statement` after its first `words` words, trimmed.
+std::string_view AfterWords(std::string_view statement, size_t words) {
+  size_t end = 0;
+  LeadingWords(statement, words, &end);
+  std::string_view rest = statement.substr(end);
+  while (!rest.empty() && absl::ascii_isspace(static_cast<unsigned char>(rest.front()))) rest.remove_prefix(1);
+  while (!rest.empty() && absl::ascii_isspace(static_cast<unsigned char>(rest.back()))) rest.remove_suffix(1);
+  return rest;
+}
+
+// SELECT followed by an integer or version(): neither is a statement of the
+// language (a pattern has three terms), so nothing else is taken from it.
+Command ClassifySelect(std::string_view statement) {
+  const std::string_view rest = AfterWords(statement, 1);
+  const auto digit = [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); };
+  const auto space = [](char c) { return absl::ascii_isspace(static_cast<unsigned char>(c)); };
+  const std::string_view digits = !rest.empty() && rest.front() == '-' ? rest.substr(1) : rest;
+  if (!digits.empty() && digits.size() <= 18 && std::all_of(digits.begin(), digits.end(), digit)) {
+    return Of(Command::Kind::kSelect, "?column?", std::string(rest));
+  }
+  std::string call(rest);
+  call.erase(std::remove_if(call.begin(), call.end(), space), call.end());
+  if (absl::AsciiStrToLower(call) == "version()") return Of(Command::Kind::kSelect, "version");
+  return Of(Command::Kind::kHindsight);
+}
+
+// DEALLOCATE [PREPARE] name | ALL; a name that is not one word is left to
+// the language, which rejects it.
+Command ClassifyDeallocate(std::string_view statement) {
+  const std::vector<std::string> w = LeadingWords(statement, 3);
+  const bool prepare = w.size() > 1 && w[1] == "prepare";
+  const std::string_view name = AfterWords(statement, prepare ? 2 : 1);
+  // A quoted name as written, an unquoted one folded to lower case.
+  if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
+    return Of(Command::Kind::kDeallocate, std::string(name.substr(1, name.size() - 2)));
+  }
+  const std::string folded = absl::AsciiStrToLower(std::string(name));
+  if (folded.empty()) return Of(Command::Kind::kHindsight);
+  return Of(Command::Kind::kDeallocate, folded == "all" ? "" : folded);
 }
 
 }  // namespace
@@ -64,18 +107,19 @@ Command Classify(std::string_view statement) {
   if (first == "savepoint" || first == "release" || ((first == "rollback" || first == "abort") && second == "to")) {
     return Of(Kind::kSavepoint);
   }
+  if (first == "select") return ClassifySelect(statement);
+  if (first == "discard" && (second == "all" || second == "plans" || second == "sequences" || second == "temp" ||
+                             second == "temporary")) {
+    return Of(Kind::kDiscard, second);
+  }
+  if (first == "deallocate") return ClassifyDeallocate(statement);
   if (first == "set") return Of(Kind::kSet);
   if (first == "reset") return Of(Kind::kReset);
   if (first == "show" || first == "checkpoint") {
     // The rest as written: a count, a name prefix ('Syr' or Syr), a
     // directory.
     const bool show = first == "show";
-    size_t end = 0;
-    LeadingWords(statement, show ? 2 : 1, &end);
-    std::string_view rest = statement.substr(end);
-    while (!rest.empty() && absl::ascii_isspace(static_cast<unsigned char>(rest.front()))) rest.remove_prefix(1);
-    while (!rest.empty() && absl::ascii_isspace(static_cast<unsigned char>(rest.back()))) rest.remove_suffix(1);
-    std::string argument(rest);
+    std::string argument(AfterWords(statement, show ? 2 : 1));
     if (argument.size() >= 2 && argument.front() == '\'' && argument.back() == '\'') {
       argument = absl::StrReplaceAll(argument.substr(1, argument.size() - 2), {{"''", "'"}});
     }

@@ -21,11 +21,18 @@
 namespace hindsight::server {
 
 struct Command {
-  enum class Kind { kEmpty, kBegin, kCommit, kRollback, kSet, kReset, kShow, kSavepoint, kCheckpoint, kHindsight };
+  enum class Kind {
+    kEmpty, kBegin, kCommit, kRollback, kSet, kReset, kShow, kSavepoint, kCheckpoint,
+    kSelect,      // SELECT 1 or SELECT version(): a connection pool's health check
+    kDiscard,     // DISCARD ALL (a pool resetting a connection), PLANS, SEQUENCES, TEMP
+    kDeallocate,  // DEALLOCATE [PREPARE] name | ALL: a driver dropping a prepared statement
+    kHindsight
+  };
   Kind kind = Kind::kHindsight;
-  std::string parameter;  // kShow: the name, lower case
+  std::string parameter;  // kShow: the name, lower case; kSelect: the column, "?column?" or "version";
+                          // kDiscard: what, lower case; kDeallocate: the statement ("" for ALL)
   std::string argument;   // kShow, kCheckpoint: the rest, as written ('...' unquoted): a count, a
-                          // name prefix, a directory
+                          // name prefix, a directory; kSelect (1): the number
 };
 
 // `statement` is one statement without its ';'.

@@ -144,6 +144,54 @@ TEST_F(ProtocolHandlerTest, ShowListsTransactionsAndStats) {
   EXPECT_TRUE(absl::StrContains(out, std::string("\x01p\0\0\0\x01" "2\0\0\0\x01" "2", 12))) << out;
 }
 
+TEST_F(ProtocolHandlerTest, WhatConnectionPoolsAndDriversSendOnTheirOwn) {
+  // Health checks; neither is a statement of the language.
+  std::string out = Query("SELECT 1; select version ( )");
+  EXPECT_EQ(Types(out), "TDCTDCZ");
+  EXPECT_TRUE(absl::StrContains(out, std::string("?column?\0", 9))) << out;
+  EXPECT_TRUE(absl::StrContains(out, "PostgreSQL 15.0 (Hindsight")) << out;
+  EXPECT_TRUE(absl::StrContains(out, std::string("SELECT 1\0", 9))) << out;
+  EXPECT_EQ(Types(Query("SELECT 1 x")), "NTCZ");  // three terms: a read (of no names)
+  // DEALLOCATE drops a prepared statement; DISCARD ALL every one (a pool
+  // handing the connection to its next client).
+  FrontendMessage parse{};
+  parse.type = 'P';
+  for (const char* name : {"a", "b", "c"}) {
+    parse.parse = {name, "count * * *", {}};
+    EXPECT_EQ(Types(Send(parse)), "1");
+  }
+  FrontendMessage bind{};
+  bind.type = 'B';
+  const auto binds = [&](const char* name) {
+    bind.bind.statement = name;
+    const std::string answer = Send(bind);
+    FrontendMessage sync{};
+    sync.type = 'S';
+    Send(sync);
+    return answer == std::string("2\0\0\0\x04", 5);
+  };
+  EXPECT_TRUE(binds("a"));
+  EXPECT_EQ(Types(Query("DEALLOCATE a")), "CZ");
+  EXPECT_FALSE(binds("a"));
+  EXPECT_TRUE(absl::StrContains(Query("deallocate prepare a"), "26000"));
+  // Deallocated through the extended protocol, by the statement itself.
+  parse.parse = {"d", "DEALLOCATE \"b\"", {}};
+  EXPECT_EQ(Types(Send(parse)), "1");
+  EXPECT_TRUE(binds("d"));
+  FrontendMessage execute{};
+  execute.type = 'E';
+  execute.execute = {"", 0};
+  EXPECT_EQ(Types(Send(execute)), "C");
+  EXPECT_FALSE(binds("b"));
+  EXPECT_TRUE(binds("c"));
+  EXPECT_TRUE(absl::StrContains(Query("BEGIN; DISCARD ALL"), "25001"));
+  Query("ROLLBACK");
+  EXPECT_EQ(Types(Query("DISCARD ALL")), "CZ");
+  EXPECT_FALSE(binds("c"));
+  EXPECT_FALSE(binds("d"));
+  EXPECT_EQ(Types(Query("DISCARD PLANS; DEALLOCATE ALL")), "CCZ");
+}
+
 TEST_F(ProtocolHandlerTest, CheckpointWritesACopyWhileServing) {
   Query("assert A p B = 1; assert A p C = 2");
   const std::string copy = dir_.Sub("copy");

@@ -189,6 +189,13 @@ def test_psycopg3_reads_parameters_and_transactions():
             assert conn.execute('Py money amount').fetchall()[0][3] == -1234.5
             conn.execute('assert Py none x = %s from 2020', (None,))  # NULL: the relation simply holds
             assert conn.execute('Py none x').fetchall()[0][3] is None
+            # psycopg 3 prepares a query run five times and deallocates the
+            # least used past prepared_max (100 by default): DEALLOCATE.
+            conn.prepared_max = 2
+            for tx in range(1, 5):
+                for _ in range(6):
+                    conn.execute('count * * * as of tx %d' % tx).fetchone()
+            assert conn.execute('SELECT 1').fetchone() == (1,)  # a pool's health check
             with conn.transaction():
                 conn.execute('assert Py three x = %s from 2020', (3.5,))
             try:
