@@ -499,9 +499,11 @@ class Parser {
     if (IsPostgresTimeType(tok.cast)) return TimeCastError(tok, "value");
     if (tok.kind == Token::kSqlString) return Value::String(tok.text);
     if (tok.kind == Token::kParam) {
-      if (params_ != nullptr && params_->placeholders) return Value();
-      // NULL where a value stands is none, as a row's value none is NULL.
-      if (params_ != nullptr && tok.param <= params_->values.size() && !params_->values[tok.param - 1]) return Value();
+      // A placeholder is none; so is NULL where a value stands, as a row's
+      // value none is NULL.
+      const bool none = params_ != nullptr && (params_->placeholders || (tok.param <= params_->values.size() &&
+                                                                          !params_->values[tok.param - 1]));
+      if (none) return Value();
       absl::StatusOr<std::string> text = ParamText(tok, "");
       if (!text.ok()) return text.status();
       const bool text_typed = tok.param <= params_->text_typed.size() && params_->text_typed[tok.param - 1];
