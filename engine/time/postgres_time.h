@@ -18,7 +18,7 @@ namespace hindsight::internal {
 // A space or T between date and time; a zone Z, ±HH, ±HHMM or ±HH:MM.
 // Text in any other form (a literal already, or not a time at all) comes
 // back unchanged, for the literal parser to accept or to reject with its
-// own error. Pure; no allocation beyond the result.
+// own error. Pure.
 std::string PostgresTimeAsLiteral(std::string_view text);
 
 // Whether `type` (lower case, as after '::') is a PostgreSQL time type
