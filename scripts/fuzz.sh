@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-30}
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang \
   -DCMAKE_CXX_COMPILER=clang++ -DHINDSIGHT_FUZZ=ON -DHINDSIGHT_BUILD_TESTS=OFF >/dev/null
-targets=(time_literal ops_reader query_file statement pg_message)
+targets=(time_literal ops_reader query_file statement pg_message sql_compat)
 cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]/%/_fuzzer}"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

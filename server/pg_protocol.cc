@@ -243,14 +243,24 @@ absl::StatusOr<FrontendMessage> DecodeMessage(char type, std::string_view body) 
     }
     case 'S':
     case 'H':
-    case 'X': {
-      Reader r(body, type == 'S' ? "Sync" : type == 'H' ? "Flush" : "Terminate");
+    case 'X':
+    case 'c': {
+      Reader r(body, type == 'S' ? "Sync" : type == 'H' ? "Flush" : type == 'X' ? "Terminate" : "CopyDone");
       if (absl::Status s = r.Finish(); !s.ok()) return s;
       return m;
     }
     case 'p':
       m.password.assign(body);
       return m;
+    case 'd':
+      m.data.assign(body);
+      return m;
+    case 'f': {
+      Reader r(body, "CopyFail");
+      r.String(&m.data);
+      if (absl::Status s = r.Finish(); !s.ok()) return s;
+      return m;
+    }
     default:
       return absl::InvalidArgumentError(
           absl::StrCat("unsupported message type '", std::string(1, type), "' (", static_cast<int>(type), ")"));
@@ -357,6 +367,25 @@ void AppendParameterDescription(const std::vector<uint32_t>& types, std::string*
     PutInt16(static_cast<int16_t>(types.size()), out);
     for (const uint32_t t : types) PutInt32(static_cast<int32_t>(t), out);
   });
+}
+void AppendCopyInResponse(std::string* out) {
+  Message('G', out, [&] {
+    out->push_back('\0');  // text
+    PutInt16(0, out);
+  });
+}
+void AppendCopyOutResponse(size_t columns, std::string* out) {
+  Message('H', out, [&] {
+    out->push_back('\0');  // text
+    PutInt16(static_cast<int16_t>(columns), out);
+    for (size_t i = 0; i < columns; ++i) PutInt16(0, out);
+  });
+}
+void AppendCopyData(std::string_view bytes, std::string* out) {
+  Message('d', out, [&] { out->append(bytes); });
+}
+void AppendCopyDone(std::string* out) {
+  Message('c', out, [] {});
 }
 void AppendErrorResponse(const Diagnostic& d, std::string* out) { AppendDiagnostic('E', d, out); }
 void AppendNoticeResponse(const Diagnostic& d, std::string* out) { AppendDiagnostic('N', d, out); }

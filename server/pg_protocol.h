@@ -76,7 +76,7 @@ struct SaslInitial {
 
 // A typed message from the client, decoded.
 struct FrontendMessage {
-  char type;  // 'Q' 'P' 'B' 'D' 'E' 'S' 'H' 'C' 'X' 'p'
+  char type;  // 'Q' 'P' 'B' 'D' 'E' 'S' 'H' 'C' 'X' 'p' 'd' 'c' 'f'
   std::string query;         // 'Q'
   Parse parse;               // 'P'
   Bind bind;                 // 'B'
@@ -84,6 +84,7 @@ struct FrontendMessage {
   Execute execute{};         // 'E'
   Close close{};             // 'C'
   std::string password;      // 'p' as a password or SASL response: the raw body
+  std::string data;          // 'd' CopyData: the bytes; 'f' CopyFail: the client's reason
 };
 
 // Decodes a message of `type` from its body. InvalidArgument naming the
@@ -121,6 +122,13 @@ void AppendCloseComplete(std::string* out);
 void AppendNoData(std::string* out);
 void AppendPortalSuspended(std::string* out);
 void AppendParameterDescription(const std::vector<uint32_t>& types, std::string* out);
+
+// COPY: CopyInResponse (text, no columns: the client sends lines of a
+// file), CopyOutResponse (text, `columns` columns), CopyData, CopyDone.
+void AppendCopyInResponse(std::string* out);
+void AppendCopyOutResponse(size_t columns, std::string* out);
+void AppendCopyData(std::string_view bytes, std::string* out);
+void AppendCopyDone(std::string* out);
 
 // An ErrorResponse or NoticeResponse.
 struct Diagnostic {

@@ -1,10 +1,18 @@
 #include "server/protocol_handler.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "format/importer.h"
 #include "query/database_tables.h"
+#include "server/copy_format.h"
 #include "server/pg_types.h"
 #include "time/postgres_time.h"
 
@@ -89,6 +97,26 @@ internal::Statement Control(internal::Statement::Kind kind) {
   return st;
 }
 
+absl::Status SvgRefused() {
+  return SqlError(absl::StatusCode::kUnimplemented, "0A000",
+                  "timeline ... svg FILE writes a file on the server: draw it with the shell instead");
+}
+
+// The statement DECLARE ... FOR or COPY (...) holds, parsed at its place
+// in `text`; 42P11 unless it answers rows.
+absl::StatusOr<internal::Statement> ReadInside(const Command& command, std::string_view text,
+                                               const internal::StatementParams* params) {
+  absl::StatusOr<internal::Statement> st = internal::ParseStatement(InnerStatement(text, command), params);
+  if (!st.ok()) return st.status();
+  if (!st->svg_path.empty()) return SvgRefused();
+  if (internal::Session::ColumnsOf(*st).empty()) {
+    return SqlError(absl::StatusCode::kInvalidArgument, "42P11",
+                    "a cursor or COPY holds the rows of a read (DECLARE c CURSOR FOR Syria * *), not of a write "
+                    "or transaction control");
+  }
+  return st;
+}
+
 }  // namespace
 
 const std::vector<std::pair<std::string, std::string>>& ServerParameters() {
@@ -168,6 +196,7 @@ char ProtocolHandler::status() const {
 }
 
 void ProtocolHandler::Abandon() {
+  copy_in_.reset();
   if (session_.in_transaction()) (void)session_.Execute(Control(internal::Statement::Kind::kRollback));
   failed_ = false;
 }
@@ -180,6 +209,7 @@ ProtocolHandler::Step ProtocolHandler::Handle(const FrontendMessage& m, std::str
 
 ProtocolHandler::Step ProtocolHandler::Dispatch(const FrontendMessage& m, std::string* out) {
   resume_ = nullptr;
+  if (copy_in_) return CopyMessage(m, out);
   if (m.type == 'X') return Step::kClose;
   if (skip_until_sync_ && m.type != 'S') return Step::kDone;
   switch (m.type) {
@@ -255,15 +285,25 @@ ProtocolHandler::Step ProtocolHandler::RunPiece(std::string* out) {
       break;
     }
     if (!answer->notice.empty()) AppendNoticeResponse({"NOTICE", "00000", answer->notice, {}, ""}, out);
+    if (answer->copy_in) {  // the rest of the query waits for the data
+      copy_in_->simple = true;
+      AppendCopyInResponse(out);
+      return Step::kDone;
+    }
     if (answer->columns.empty()) {
       AppendCommandComplete(answer->tag, out);
       continue;
     }
     simple_portal_ = Portal{};
-    simple_portal_.columns = *DescribeColumns(answer->columns, {});
+    simple_portal_.columns = *DescribeColumns(answer->columns, answer->formats);
     simple_portal_.rows = std::move(answer->rows);
     simple_portal_.tag = std::move(answer->tag);
-    AppendRowDescription(simple_portal_.columns, out);
+    simple_portal_.copy_out = answer->copy_out;
+    if (answer->copy_out) {
+      AppendCopyOutResponse(answer->columns.size(), out);
+    } else {
+      AppendRowDescription(simple_portal_.columns, out);
+    }
     return FinishSimpleRows(out);
   }
   AppendReadyForQuery(status(), out);
@@ -282,6 +322,7 @@ ProtocolHandler::Step ProtocolHandler::FinishSimpleRows(std::string* out) {
     resume_ = [this](std::string* o) { return FinishSimpleRows(o); };
     return Step::kMore;
   }
+  if (simple_portal_.copy_out) AppendCopyDone(out);
   AppendCommandComplete(simple_portal_.tag, out);
   simple_portal_ = Portal{};
   ++piece_;
@@ -304,11 +345,14 @@ bool ProtocolHandler::AppendRows(Portal* portal, size_t end, std::string* out) {
 
 void ProtocolHandler::EncodeCells(const internal::Result& r, const std::vector<ColumnDescription>& columns,
                                   EncodedRows* rows) {
-  for (const std::vector<internal::Cell>& row : r.rows) {
-    AppendDataRow(
-        row.size(), [&](size_t c, std::string* o) { return AppendCell(row[c], columns[c], o); }, &rows->bytes);
-    rows->ends.push_back(rows->bytes.size());
-  }
+  for (const std::vector<internal::Cell>& row : r.rows) EncodeRow(row, columns, rows);
+}
+
+void ProtocolHandler::EncodeRow(const std::vector<internal::Cell>& row, const std::vector<ColumnDescription>& columns,
+                                EncodedRows* rows) {
+  AppendDataRow(
+      row.size(), [&](size_t c, std::string* o) { return AppendCell(row[c], columns[c], o); }, &rows->bytes);
+  rows->ends.push_back(rows->bytes.size());
 }
 
 // --- running one statement ---
@@ -316,6 +360,16 @@ void ProtocolHandler::EncodeCells(const internal::Result& r, const std::vector<C
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& command, std::string_view text,
                                                              const internal::StatementParams* params,
                                                              const std::vector<ColumnDescription>* columns) {
+  const bool in_transaction = session_.in_transaction();
+  absl::StatusOr<Answer> answer = RunCommand(command, text, params, columns);
+  if (!answer.ok()) failed_ = session_.in_transaction();
+  if (in_transaction && !session_.in_transaction()) EndCursors(answer.ok() && answer->tag == "COMMIT");
+  return answer;
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Command& command, std::string_view text,
+                                                                    const internal::StatementParams* params,
+                                                                    const std::vector<ColumnDescription>* columns) {
   using Kind = Command::Kind;
   using SKind = internal::Statement::Kind;
   if (failed_ && command.kind != Kind::kRollback && command.kind != Kind::kCommit) {
@@ -379,6 +433,19 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
     case Kind::kDiscard:
     case Kind::kDeallocate:
       return Forget(command);
+    case Kind::kMalformed:
+      return command.error;
+    case Kind::kDeclare:
+      return Declare(command, text, params);
+    case Kind::kFetch:
+    case Kind::kMove:
+      return Fetch(command, columns);
+    case Kind::kClose:
+      return CloseCursors(command);
+    case Kind::kCopyFrom:
+      return StartCopyIn();
+    case Kind::kCopyTo:
+      return CopyOut(command, text, params);
     case Kind::kShow: {
       absl::StatusOr<internal::Result> shown = Show(command);
       if (!shown.ok()) return shown.status();
@@ -390,9 +457,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
     case Kind::kHindsight:
       break;
   }
-  absl::StatusOr<Answer> answer = RunHindsight(text, params, columns);
-  if (!answer.ok()) failed_ = session_.in_transaction();
-  return answer;
+  return RunHindsight(text, params, columns);
 }
 
 ProtocolHandler::Answer ProtocolHandler::Selected(const Command& command,
@@ -403,11 +468,13 @@ ProtocolHandler::Answer ProtocolHandler::Selected(const Command& command,
   for (const auto& [name, setting] : ServerParameters()) {
     if (command.parameter == "version" && name == "server_version") value = absl::StrCat("PostgreSQL ", setting);
   }
-  r.rows.push_back({internal::Cell::Text(std::move(value))});
+  if (!command.if_cursor || CursorNamed(*command.if_cursor).ok()) {
+    r.rows.push_back({internal::Cell::Text(std::move(value))});
+  }
   Answer a;
   EncodeCells(r, columns != nullptr ? *columns : *DescribeColumns(r.columns, {}), &a.rows);
   a.columns = std::move(r.columns);
-  a.tag = "SELECT 1";
+  a.tag = absl::StrCat("SELECT ", r.rows.size());
   return a;
 }
 
@@ -445,6 +512,246 @@ void ProtocolHandler::ForgetNoted() {
   to_discard_all_ = false;
 }
 
+// --- cursors ---
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Declare(const Command& command, std::string_view text,
+                                                                 const internal::StatementParams* params) {
+  absl::StatusOr<internal::Statement> st = ReadInside(command, text, params);
+  if (!st.ok()) return st.status();
+  if (portals_.contains(command.parameter)) {
+    return SqlError(absl::StatusCode::kAlreadyExists, "42P03",
+                    absl::StrCat("cursor \"", command.parameter, "\" already exists"));
+  }
+  if (!command.hold && !session_.in_transaction()) {
+    return SqlError(absl::StatusCode::kFailedPrecondition, "25P01",
+                    "DECLARE CURSOR can only be used in transaction blocks (or WITH HOLD)");
+  }
+  cancel_->store(false);
+  absl::StatusOr<internal::Result> r = session_.Execute(*st);
+  if (!r.ok()) return r.status();
+  auto cursor = std::make_shared<Cursor>();
+  cursor->columns = std::move(r->columns);
+  cursor->rows = std::move(r->rows);
+  cursor->binary = command.binary;
+  cursor->scroll = command.scroll;
+  cursor->hold = command.hold;
+  cursor->in_transaction = session_.in_transaction();
+  Portal portal;
+  portal.executed = true;
+  portal.columns = *DescribeColumns(cursor->columns, cursor->binary ? std::vector<int16_t>{1} : std::vector<int16_t>{});
+  portal.cursor = std::move(cursor);
+  portals_[command.parameter] = std::move(portal);
+  Answer a;
+  a.tag = "DECLARE CURSOR";
+  return a;
+}
+
+absl::StatusOr<Cursor*> ProtocolHandler::CursorNamed(const std::string& name) const {
+  auto it = portals_.find(name);
+  if (it == portals_.end() || it->second.cursor == nullptr) {
+    return SqlError(absl::StatusCode::kNotFound, "34000", absl::StrCat("cursor \"", name, "\" does not exist"));
+  }
+  return it->second.cursor.get();
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Fetch(const Command& command,
+                                                               const std::vector<ColumnDescription>* columns) {
+  absl::StatusOr<Cursor*> found = CursorNamed(command.parameter);
+  if (!found.ok()) return found.status();
+  Cursor& cursor = **found;
+  const bool fetch = command.kind == Command::Kind::kFetch;
+  if (fetch && columns != nullptr && columns->size() != cursor.columns.size()) {
+    // prepared when a cursor of this name held other columns
+    return SqlError(absl::StatusCode::kFailedPrecondition, "0A000", "cached plan must not change result type");
+  }
+  const CursorWalk walk = Walk(cursor.rows.size(), cursor.position, command.step);
+  if (walk.goes_back && !cursor.scroll) {
+    return SqlError(absl::StatusCode::kFailedPrecondition, "55000",
+                    "cursor can only scan forward: declare it without NO SCROLL to go back");
+  }
+  cursor.position = walk.position;
+  Answer a;
+  a.tag = absl::StrCat(fetch ? "FETCH " : "MOVE ", walk.count);
+  if (!fetch) return a;
+  a.columns = cursor.columns;
+  if (cursor.binary) a.formats = {1};
+  const std::vector<ColumnDescription> described =
+      columns != nullptr ? *columns : *DescribeColumns(cursor.columns, a.formats);
+  for (size_t k = 0; k < walk.count; ++k) {
+    EncodeRow(cursor.rows[walk.backward ? walk.first - k : walk.first + k], described, &a.rows);
+  }
+  return a;
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::CloseCursors(const Command& command) {
+  if (!command.parameter.empty()) {
+    absl::StatusOr<Cursor*> found = CursorNamed(command.parameter);
+    if (!found.ok()) return found.status();
+    portals_.erase(command.parameter);
+  } else {
+    std::erase_if(portals_, [](const auto& named) { return named.second.cursor != nullptr; });
+  }
+  Answer a;
+  a.tag = command.parameter.empty() ? "CLOSE CURSOR ALL" : "CLOSE CURSOR";
+  return a;
+}
+
+void ProtocolHandler::EndCursors(bool committed) {
+  std::erase_if(portals_, [committed](const auto& named) {
+    const Cursor* c = named.second.cursor.get();
+    return c != nullptr && (!c->hold || (c->in_transaction && !committed));
+  });
+  for (auto& [name, portal] : portals_) {
+    if (portal.cursor != nullptr) portal.cursor->in_transaction = false;
+  }
+}
+
+// --- COPY ---
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::StartCopyIn() {
+  if (read_only_) {
+    return SqlError(absl::StatusCode::kPermissionDenied, "25006",
+                    absl::StrCat("cannot write: user \"", user_, "\" is read-only"));
+  }
+  // Drivers open a block on their own; the file's transactions are
+  // committed as they load, whatever the block does after.
+  if (session_.pending_operations() > 0) {
+    return SqlError(absl::StatusCode::kFailedPrecondition, "25001",
+                    "COPY operations FROM STDIN commits each transaction of the file itself and cannot join the "
+                    "writes of this transaction block: commit or roll them back first");
+  }
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string path = absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp", "/hindsight-copy-XXXXXX");
+  const int fd = ::mkstemp(path.data());
+  if (fd < 0) {
+    return SqlError(absl::StatusCode::kInternal, "58030",
+                    absl::StrCat("cannot make a file to hold the data in ", path, ": ", std::strerror(errno)));
+  }
+  ::close(fd);
+  copy_in_.emplace();
+  copy_in_->spool.open(path, std::ios::in | std::ios::out | std::ios::binary | std::ios::trunc);
+  ::unlink(path.c_str());  // unnamed: it goes when the stream closes
+  if (!copy_in_->spool) {
+    copy_in_.reset();
+    return SqlError(absl::StatusCode::kInternal, "58030", absl::StrCat("cannot open ", path));
+  }
+  Answer a;
+  a.copy_in = true;
+  return a;
+}
+
+ProtocolHandler::Step ProtocolHandler::CopyMessage(const FrontendMessage& m, std::string* out) {
+  switch (m.type) {
+    case 'd':
+      if (!copy_in_->spool.write(m.data.data(), static_cast<std::streamsize>(m.data.size()))) {
+        FailCopyIn(SqlError(absl::StatusCode::kInternal, "58030", "cannot hold the data: is the disk full?"), out);
+      }
+      return Step::kDone;
+    case 'c': {
+      const bool simple = copy_in_->simple;
+      absl::StatusOr<Answer> answer = FinishCopyIn();
+      if (!answer.ok()) {
+        FailCopyIn(answer.status(), out);
+        return Step::kDone;
+      }
+      copy_in_.reset();
+      if (!answer->notice.empty()) AppendNoticeResponse({"NOTICE", "00000", answer->notice, {}, ""}, out);
+      AppendCommandComplete(answer->tag, out);
+      if (!simple) return Step::kDone;
+      ++piece_;
+      return RunPiece(out);
+    }
+    case 'f':
+      FailCopyIn(SqlError(absl::StatusCode::kAborted, "57014", absl::StrCat("COPY from stdin failed: ", m.data)), out);
+      return Step::kDone;
+    case 'H':
+    case 'S':  // ignored in COPY, as PostgreSQL does (libpq sends its own Sync after CopyDone)
+      return Step::kDone;
+    case 'X':
+      return Step::kClose;
+    default:
+      FailCopyIn(SqlError(absl::StatusCode::kInvalidArgument, "08P01",
+                          absl::StrCat("unexpected message type '", std::string(1, m.type), "' during COPY from stdin")),
+                 out);
+      return Step::kDone;
+  }
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::FinishCopyIn() {
+  std::fstream& spool = copy_in_->spool;
+  spool.flush();
+  spool.seekg(0);
+  internal::ImportCounts counts;
+  internal::ImportOptions options;
+  options.mode = internal::ImportMode::kCommits;  // beside other sessions' commits
+  const absl::Status s = internal::ImportOps(db_, &spool, "STDIN", &counts, {}, options);
+  if (!s.ok() && absl::IsInvalidArgument(s)) {
+    return SqlError(absl::StatusCode::kInvalidArgument, "22P04",
+                    absl::StrCat(s.message(), counts.transactions == 0
+                                                  ? "; nothing was imported"
+                                                  : absl::StrCat("; the ", counts.transactions,
+                                                                 " transactions before it are committed (COPY the "
+                                                                 "fixed file again: they are skipped)")));
+  }
+  if (!s.ok()) return s;
+  Answer a;
+  a.tag = absl::StrCat("COPY ", counts.operations);
+  if (counts.skipped > 0) {
+    a.notice = absl::StrCat("skipped the first ", counts.skipped, " transactions of the file: the database has them (",
+                            counts.skipped_from, "..", counts.skipped_from + counts.skipped - 1, "); ");
+  }
+  absl::StrAppend(&a.notice, "imported ", counts.transactions, " transactions, ", counts.operations, " operations");
+  return a;
+}
+
+void ProtocolHandler::FailCopyIn(const absl::Status& error, std::string* out) {
+  const bool simple = copy_in_->simple;
+  copy_in_.reset();
+  AppendError(error, "", 0, out);
+  if (simple) {
+    AppendReadyForQuery(status(), out);
+  } else {
+    skip_until_sync_ = true;
+  }
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::CopyOut(const Command& command, std::string_view text,
+                                                                 const internal::StatementParams* params) {
+  absl::StatusOr<internal::Statement> st = ReadInside(command, text, params);
+  if (!st.ok()) return st.status();
+  cancel_->store(false);
+  absl::StatusOr<internal::Result> r = session_.Execute(*st);
+  if (!r.ok()) return r.status();
+  const std::vector<ColumnDescription> columns = *DescribeColumns(r->columns, {});
+  Answer a;
+  a.copy_out = true;
+  std::string line;
+  const auto emit = [&] {
+    AppendCopyData(line, &a.rows.bytes);
+    a.rows.ends.push_back(a.rows.bytes.size());
+    line.clear();
+  };
+  std::vector<std::optional<std::string>> fields;
+  if (command.header) {
+    fields.assign(r->columns.begin(), r->columns.end());
+    AppendCopyLine(fields, command.csv, &line);
+    emit();
+  }
+  for (const std::vector<internal::Cell>& row : r->rows) {
+    fields.clear();
+    for (size_t c = 0; c < row.size(); ++c) {
+      std::string cell;
+      fields.push_back(AppendCell(row[c], columns[c], &cell) ? std::optional<std::string>(std::move(cell))
+                                                              : std::nullopt);
+    }
+    AppendCopyLine(fields, command.csv, &line);
+    emit();
+  }
+  a.columns = std::move(r->columns);
+  a.tag = absl::StrCat("COPY ", r->rows.size());
+  return a;
+}
+
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::string_view text,
                                                                       const internal::StatementParams* params,
                                                                       const std::vector<ColumnDescription>* columns) {
@@ -454,10 +761,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::strin
     return SqlError(absl::StatusCode::kPermissionDenied, "25006",
                     absl::StrCat("cannot write: user \"", user_, "\" is read-only"));
   }
-  if (!st->svg_path.empty()) {
-    return SqlError(absl::StatusCode::kUnimplemented, "0A000",
-                    "timeline ... svg FILE writes a file on the server: draw it with the shell instead");
-  }
+  if (!st->svg_path.empty()) return SvgRefused();
   cancel_->store(false);
   const bool autocommit = !session_.in_transaction();
   // A read's rows become protocol messages as they are found.
@@ -502,9 +806,20 @@ absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Comman
   if (command.kind == Command::Kind::kShow || command.kind == Command::Kind::kSelect) {
     return std::vector<std::string>{command.parameter};
   }
-  if (command.kind != Command::Kind::kHindsight) return std::vector<std::string>{};
+  if (command.kind == Command::Kind::kMalformed) return command.error;
+  if (command.kind == Command::Kind::kFetch) {
+    absl::StatusOr<Cursor*> cursor = CursorNamed(command.parameter);
+    if (!cursor.ok()) return cursor.status();
+    return (*cursor)->columns;
+  }
   internal::StatementParams placeholders;
   placeholders.placeholders = true;
+  if (command.kind == Command::Kind::kDeclare) {
+    absl::StatusOr<internal::Statement> st = ReadInside(command, text, &placeholders);
+    if (!st.ok()) return st.status();
+    return std::vector<std::string>{};
+  }
+  if (command.kind != Command::Kind::kHindsight) return std::vector<std::string>{};
   absl::StatusOr<internal::Statement> st = internal::ParseStatement(text, &placeholders);
   if (!st.ok()) return st.status();
   return internal::Session::ColumnsOf(*st);
@@ -530,6 +845,9 @@ void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
   absl::StatusOr<std::vector<std::string>> columns = ColumnsOf(prepared->command, prepared->text);
   if (!columns.ok()) return fail(columns.status(), pieces.empty() ? 0 : pieces[0].offset);
   prepared->columns = std::move(*columns);
+  prepared->parameters = internal::ParameterCount(prepared->command.kind == Command::Kind::kDeclare
+                                                      ? InnerStatement(prepared->text, prepared->command)
+                                                      : prepared->text);
   if (!p.statement.empty() && prepared_.contains(p.statement)) {
     return fail(SqlError(absl::StatusCode::kAlreadyExists, "42P05",
                          absl::StrCat("prepared statement \"", p.statement, "\" already exists")),
@@ -550,7 +868,7 @@ void ProtocolHandler::BindMessage(const Bind& b, std::string* out) {
                          absl::StrCat("prepared statement \"", b.statement, "\" does not exist")));
   }
   const Prepared& prepared = *it->second;
-  const size_t needed = std::max(internal::ParameterCount(prepared.text), prepared.param_types.size());
+  const size_t needed = std::max(prepared.parameters, prepared.param_types.size());
   if (b.params.size() != needed) {
     return fail(SqlError(absl::StatusCode::kInvalidArgument, "08P01",
                          absl::StrCat("bind message supplies ", b.params.size(),
@@ -603,7 +921,7 @@ void ProtocolHandler::DescribeMessage(const Describe& d, std::string* out) {
       return;
     }
     const Prepared& p = *it->second;
-    std::vector<uint32_t> types(std::max(internal::ParameterCount(p.text), p.param_types.size()), kTextOid);
+    std::vector<uint32_t> types(std::max(p.parameters, p.param_types.size()), kTextOid);
     for (size_t i = 0; i < p.param_types.size(); ++i) {
       if (p.param_types[i] != 0) types[i] = p.param_types[i];
     }
@@ -638,6 +956,13 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
     return Step::kDone;
   }
   Portal& portal = it->second;
+  if (portal.cursor != nullptr) {
+    AppendError(SqlError(absl::StatusCode::kUnimplemented, "0A000",
+                         absl::StrCat("\"", e.portal, "\" is a cursor: read it with FETCH")),
+                "", 0, out);
+    skip_until_sync_ = true;
+    return Step::kDone;
+  }
   if (!portal.executed) {
     const Prepared& p = *portal.prepared;
     absl::StatusOr<Answer> answer = Run(p.command, p.text, &portal.params, &portal.columns);
@@ -652,15 +977,23 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
       AppendEmptyQueryResponse(out);
       return Step::kDone;
     }
+    if (answer->copy_in) {
+      AppendCopyInResponse(out);
+      return Step::kDone;
+    }
     portal.tag = std::move(answer->tag);
     portal.rows = std::move(answer->rows);
+    portal.copy_out = answer->copy_out;
+    if (portal.copy_out) AppendCopyOutResponse(answer->columns.size(), out);
     if (answer->columns.empty()) {
       AppendCommandComplete(portal.tag, out);
       return Step::kDone;
     }
   }
   const size_t rows = portal.rows.ends.size();
-  const size_t end = e.max_rows > 0 ? std::min(rows, portal.next_row + static_cast<size_t>(e.max_rows)) : rows;
+  const size_t end = e.max_rows > 0 && !portal.copy_out  // COPY sends all its rows
+                         ? std::min(rows, portal.next_row + static_cast<size_t>(e.max_rows))
+                         : rows;
   return SendPortalRows(e.portal, end, out);
 }
 
@@ -680,6 +1013,7 @@ ProtocolHandler::Step ProtocolHandler::SendPortalRows(const std::string& name, s
   if (portal.next_row < portal.rows.ends.size()) {
     AppendPortalSuspended(out);
   } else {
+    if (portal.copy_out) AppendCopyDone(out);
     AppendCommandComplete(portal.tag, out);
   }
   return Step::kDone;

@@ -1,8 +1,9 @@
 // One client's session after start-up: reads the messages of the simple and
-// extended query protocols, runs their statements through a query Session,
-// and writes the answers as protocol messages. No I/O: the connection
-// (server.cc) reads the messages and writes what this appends, so the whole
-// protocol can be tested without sockets.
+// extended query protocols and of COPY, runs their statements through a
+// query Session, and writes the answers as protocol messages. No network
+// I/O: the connection (server.cc) reads the messages and writes what this
+// appends, so the whole protocol can be tested without sockets. (COPY FROM
+// STDIN holds its data in a temporary file until it ends.)
 //
 // Transactions follow PostgreSQL: after an error inside a transaction block
 // the session is failed (status 'E') and every statement but ROLLBACK (or
@@ -13,6 +14,7 @@
 #define HINDSIGHT_SERVER_PROTOCOL_HANDLER_H_
 
 #include <atomic>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <optional>
@@ -22,6 +24,7 @@
 #include "hindsight/db.h"
 #include "query/session.h"
 #include "query/statement.h"
+#include "server/cursor.h"
 #include "server/pg_protocol.h"
 #include "server/sql_compat.h"
 
@@ -67,6 +70,7 @@ class ProtocolHandler {
     std::vector<uint32_t> param_types;
     Command command;
     std::vector<std::string> columns;  // what Execute will answer
+    size_t parameters = 0;             // the $N it uses: the largest N
   };
   // An answer's rows as DataRow messages, encoded when the statement ran.
   struct EncodedRows {
@@ -82,12 +86,23 @@ class ProtocolHandler {
     std::vector<ColumnDescription> columns;
     size_t next_row = 0;
     std::string tag;
+    std::shared_ptr<Cursor> cursor;  // a cursor DECLARE made, which FETCH reads (not Execute)
+    bool copy_out = false;           // the rows are CopyData of COPY ... TO STDOUT: CopyDone ends them
   };
   struct Answer {
     std::vector<std::string> columns;  // empty: no rows
+    std::vector<int16_t> formats;      // of the rows, in a simple query: a BINARY cursor's are binary
     EncodedRows rows;
     std::string tag;     // "SELECT 3", "BEGIN", ...
     std::string notice;  // a NOTICE before the tag, if any
+    bool copy_in = false;   // COPY ... FROM STDIN: the client sends the data now
+    bool copy_out = false;  // COPY ... TO STDOUT: `rows` are CopyData messages
+  };
+  // COPY operations FROM STDIN under way: the data, spooled to an unnamed
+  // temporary file until CopyDone, then imported.
+  struct CopyIn {
+    std::fstream spool;
+    bool simple = false;  // started by a simple query (else by Execute)
   };
 
   Step Dispatch(const FrontendMessage& m, std::string* out);
@@ -100,11 +115,22 @@ class ProtocolHandler {
   Step FinishSimpleRows(std::string* out);
   Step SendPortalRows(const std::string& name, size_t end, std::string* out);
   void CloseMessage(const Close& c, std::string* out);
+  // A message while COPY FROM STDIN is under way.
+  Step CopyMessage(const FrontendMessage& m, std::string* out);
+  // CopyDone: imports the spooled file (COPY stays under way).
+  absl::StatusOr<Answer> FinishCopyIn();
+  // Ends COPY FROM STDIN after an error: the rest of the simple query is
+  // dropped, or the extended protocol skips to Sync.
+  void FailCopyIn(const absl::Status& error, std::string* out);
 
   // Runs one statement, with the transaction rules above; its rows are
-  // encoded in the formats of `columns` (nullptr: all text).
+  // encoded in the formats of `columns` (nullptr: all text). When it ends
+  // a transaction, so do the cursors it declared.
   absl::StatusOr<Answer> Run(const Command& command, std::string_view text, const internal::StatementParams* params,
                              const std::vector<ColumnDescription>* columns);
+  absl::StatusOr<Answer> RunCommand(const Command& command, std::string_view text,
+                                    const internal::StatementParams* params,
+                                    const std::vector<ColumnDescription>* columns);
   absl::StatusOr<Answer> RunHindsight(std::string_view text, const internal::StatementParams* params,
                                       const std::vector<ColumnDescription>* columns);
   absl::StatusOr<std::vector<std::string>> ColumnsOf(const Command& command, std::string_view text) const;
@@ -116,6 +142,23 @@ class ProtocolHandler {
   absl::StatusOr<Answer> Forget(const Command& command);
   void ForgetNoted();
 
+  // Cursors (server/cursor.h). DECLARE runs its statement and keeps the
+  // rows; FETCH and MOVE walk them; CLOSE drops one or all.
+  absl::StatusOr<Answer> Declare(const Command& command, std::string_view text,
+                                 const internal::StatementParams* params);
+  absl::StatusOr<Answer> Fetch(const Command& command, const std::vector<ColumnDescription>* columns);
+  absl::StatusOr<Answer> CloseCursors(const Command& command);
+  // COPY operations FROM STDIN: checks it and opens the spool.
+  absl::StatusOr<Answer> StartCopyIn();
+  // COPY (statement) TO STDOUT: the statement's rows as CopyData.
+  absl::StatusOr<Answer> CopyOut(const Command& command, std::string_view text,
+                                 const internal::StatementParams* params);
+  // The cursor named `name`, or 34000.
+  absl::StatusOr<Cursor*> CursorNamed(const std::string& name) const;
+  // At the end of a transaction: drops the cursors without HOLD, and those
+  // with HOLD it declared unless it committed.
+  void EndCursors(bool committed);
+
   // Appends the rows of `portal` from next_row up to `end`; false when the
   // chunk filled first.
   static bool AppendRows(Portal* portal, size_t end, std::string* out);
@@ -123,6 +166,8 @@ class ProtocolHandler {
   // column.
   static void EncodeCells(const internal::Result& r, const std::vector<ColumnDescription>& columns,
                           EncodedRows* rows);
+  static void EncodeRow(const std::vector<internal::Cell>& row, const std::vector<ColumnDescription>& columns,
+                        EncodedRows* rows);
   void AppendError(const absl::Status& status, std::string_view query, size_t offset, std::string* out);
 
   // The (column, value) pairs of SHOW hindsight_status.
@@ -146,6 +191,7 @@ class ProtocolHandler {
   std::function<Step(std::string*)> resume_;  // set while a Step::kMore is pending
   std::vector<std::string> to_deallocate_;     // noted by Forget
   bool to_discard_all_ = false;                 // noted by Forget: every statement and portal
+  std::optional<CopyIn> copy_in_;
 
   // The simple query being answered.
   std::string query_;

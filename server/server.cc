@@ -457,8 +457,10 @@ void Connection::Serve(ProtocolHandler* handler) {
       out.clear();
       step = handler->Continue(&out);
     }
-    // Answers wait for Sync or Flush (or a full buffer), as PostgreSQL's do.
-    const bool flush = m->type == 'Q' || m->type == 'S' || m->type == 'H' || out.size() > (64 << 10) ||
+    // Answers wait for Sync or Flush (or a full buffer), as PostgreSQL's
+    // do; those in COPY FROM STDIN (its end, or an error) go at once.
+    const bool copy = m->type == 'c' || m->type == 'f' || (m->type == 'd' && !out.empty());
+    const bool flush = m->type == 'Q' || m->type == 'S' || m->type == 'H' || copy || out.size() > (64 << 10) ||
                        step == ProtocolHandler::Step::kClose;
     if (flush) {
       if (!WriteAll(out)) return;

@@ -3,7 +3,10 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_split.h"
 #include "query/statement.h"
 
 namespace hindsight::server {
@@ -44,6 +47,291 @@ std::string_view AfterWords(std::string_view statement, size_t words) {
   return rest;
 }
 
+// One word of a cursor statement: a "quoted identifier" ("" is a quote)
+// as written, or a run of characters up to white space, folded to lower
+// case.
+struct Word {
+  std::string text;
+  size_t begin = 0;  // byte offsets in the statement
+  size_t end = 0;
+  bool quoted = false;
+};
+
+// The word at or after `*i`, moving `*i` past it; nullopt at the end, or
+// (with `*error` set) at an unterminated quote.
+std::optional<Word> NextWord(std::string_view text, size_t* i, absl::Status* error) {
+  while (*i < text.size() && absl::ascii_isspace(static_cast<unsigned char>(text[*i]))) ++*i;
+  if (*i >= text.size()) return std::nullopt;
+  Word w;
+  w.begin = *i;
+  if (text[*i] == '"') {
+    w.quoted = true;
+    for (++*i;; ++*i) {
+      if (*i >= text.size()) {
+        *error = internal::StatementErrorAt(w.begin + 1, "unterminated quoted name: close it with \"");
+        return std::nullopt;
+      }
+      if (text[*i] != '"') {
+        w.text.push_back(text[*i]);
+      } else if (*i + 1 < text.size() && text[*i + 1] == '"') {
+        w.text.push_back('"');
+        ++*i;
+      } else {
+        break;
+      }
+    }
+    ++*i;
+  } else {
+    while (*i < text.size() && !absl::ascii_isspace(static_cast<unsigned char>(text[*i]))) ++*i;
+    w.text = absl::AsciiStrToLower(std::string(text.substr(w.begin, *i - w.begin)));
+  }
+  w.end = *i;
+  return w;
+}
+
+// The words of `text` from `from` to its end.
+absl::StatusOr<std::vector<Word>> Words(std::string_view text, size_t from) {
+  std::vector<Word> words;
+  absl::Status error;
+  size_t i = from;
+  while (std::optional<Word> w = NextWord(text, &i, &error)) words.push_back(std::move(*w));
+  if (!error.ok()) return error;
+  return words;
+}
+
+Command Malformed(size_t column, std::string_view message) {
+  Command c = Of(Command::Kind::kMalformed);
+  c.error = internal::StatementErrorAt(column, message);
+  return c;
+}
+
+// A cursor's name: a quoted identifier, or an unquoted one (a letter or _
+// first).
+bool IsCursorName(const Word& w) {
+  if (w.quoted) return !w.text.empty();
+  return !w.text.empty() && (absl::ascii_isalpha(static_cast<unsigned char>(w.text[0])) || w.text[0] == '_');
+}
+
+Command ClassifyDeclare(std::string_view statement) {
+  absl::Status error;
+  size_t i = 0;
+  NextWord(statement, &i, &error);  // DECLARE
+  std::optional<Word> name = NextWord(statement, &i, &error);
+  if (!error.ok()) return Malformed(*internal::ErrorColumn(error), internal::ErrorReason(error));
+  if (!name || !IsCursorName(*name)) {
+    return Malformed(name ? name->begin + 1 : statement.size() + 1, "DECLARE takes a cursor name: DECLARE c CURSOR FOR ...");
+  }
+  Command c = Of(Command::Kind::kDeclare, name->text);
+  bool cursor = false;  // past CURSOR
+  for (std::optional<Word> w; (w = NextWord(statement, &i, &error));) {
+    const std::string& t = w->text;
+    const bool plain = !w->quoted;
+    if (plain && t == "for" && cursor) {
+      while (i < statement.size() && absl::ascii_isspace(static_cast<unsigned char>(statement[i]))) ++i;
+      if (i == statement.size()) return Malformed(i + 1, "FOR takes the statement whose rows the cursor holds");
+      c.body_offset = i;
+      c.body_end = statement.size();
+      return c;
+    }
+    if (plain && !cursor && t == "binary") {
+      c.binary = true;
+    } else if (plain && !cursor && (t == "asensitive" || t == "insensitive")) {
+      // what Hindsight's cursors are: they answer from the moment they were declared
+    } else if (plain && !cursor && t == "scroll") {
+      c.scroll = true;
+    } else if (plain && !cursor && t == "no") {
+      std::optional<Word> scroll = NextWord(statement, &i, &error);
+      if (!scroll || scroll->quoted || scroll->text != "scroll") return Malformed(w->begin + 1, "expected NO SCROLL");
+      c.scroll = false;
+    } else if (plain && !cursor && t == "cursor") {
+      cursor = true;
+    } else if (plain && cursor && (t == "with" || t == "without")) {
+      std::optional<Word> hold = NextWord(statement, &i, &error);
+      if (!hold || hold->quoted || hold->text != "hold") return Malformed(w->begin + 1, "expected WITH HOLD or WITHOUT HOLD");
+      c.hold = t == "with";
+    } else {
+      return Malformed(w->begin + 1, cursor ? "expected WITH HOLD, WITHOUT HOLD or FOR"
+                                            : "expected BINARY, INSENSITIVE, SCROLL, NO SCROLL or CURSOR");
+    }
+  }
+  if (!error.ok()) return Malformed(*internal::ErrorColumn(error), internal::ErrorReason(error));
+  return Malformed(statement.size() + 1, cursor ? "expected FOR and the statement whose rows the cursor holds"
+                                                : "expected CURSOR FOR and the statement whose rows the cursor holds");
+}
+
+std::optional<int64_t> Count(const Word& w) {
+  int64_t n = 0;
+  if (w.quoted || !absl::SimpleAtoi(w.text, &n)) return std::nullopt;
+  return n;
+}
+
+// The direction of FETCH or MOVE, from words[*i], moving *i past it; the
+// words left are [FROM | IN] name. nullopt: not a direction.
+std::optional<CursorStep> Direction(const std::vector<Word>& words, size_t* i) {
+  using K = CursorStep::Kind;
+  // A direction word needs a name after it (FETCH next reads a cursor "next").
+  if (*i + 1 >= words.size() || words[*i].quoted) return CursorStep{};
+  const std::string& t = words[*i].text;
+  const auto take = [&](K kind, int64_t count, size_t n) {
+    *i += n;
+    return CursorStep{kind, count};
+  };
+  if (t == "next") return take(K::kForward, 1, 1);
+  if (t == "prior") return take(K::kBackward, 1, 1);
+  if (t == "first") return take(K::kAbsolute, 1, 1);
+  if (t == "last") return take(K::kAbsolute, -1, 1);
+  if (t == "all") return take(K::kForward, CursorStep::kAll, 1);
+  if (std::optional<int64_t> n = Count(words[*i])) return take(K::kForward, *n, 1);
+  if (t == "absolute" || t == "relative") {
+    std::optional<int64_t> n = Count(words[*i + 1]);
+    if (!n) return std::nullopt;
+    return take(t == "absolute" ? K::kAbsolute : K::kRelative, *n, 2);
+  }
+  if (t == "forward" || t == "backward") {
+    const K kind = t == "forward" ? K::kForward : K::kBackward;
+    if (*i + 2 < words.size()) {  // a count, or ALL, before [FROM | IN] name
+      const Word& next = words[*i + 1];
+      if (std::optional<int64_t> n = Count(next)) return take(kind, *n, 2);
+      if (!next.quoted && next.text == "all") return take(kind, CursorStep::kAll, 2);
+    }
+    return take(kind, 1, 1);
+  }
+  return CursorStep{};  // no direction: NEXT
+}
+
+Command ClassifyFetch(std::string_view statement, Command::Kind kind) {
+  const char* what = kind == Command::Kind::kFetch ? "FETCH" : "MOVE";
+  absl::StatusOr<std::vector<Word>> words = Words(statement, 0);
+  if (!words.ok()) return Malformed(*internal::ErrorColumn(words.status()), internal::ErrorReason(words.status()));
+  size_t i = 1;
+  std::optional<CursorStep> step = Direction(*words, &i);
+  if (!step) {
+    return Malformed((*words)[i + 1].begin + 1, absl::StrCat((*words)[i].text, " takes a count"));
+  }
+  if (i + 1 < words->size() && !(*words)[i].quoted && ((*words)[i].text == "from" || (*words)[i].text == "in")) ++i;
+  if (i >= words->size() || !IsCursorName((*words)[i])) {
+    return Malformed(i < words->size() ? (*words)[i].begin + 1 : statement.size() + 1,
+                     absl::StrCat(what, " takes a cursor: ", what, " [direction] [FROM | IN] name (a subject named ",
+                                  (*words)[0].text, " is written \"", (*words)[0].text, "\")"));
+  }
+  if (i + 1 < words->size()) return Malformed((*words)[i + 1].begin + 1, "expected the end of the statement");
+  Command c = Of(kind, (*words)[i].text);
+  c.step = *step;
+  return c;
+}
+
+Command ClassifyClose(std::string_view statement) {
+  absl::StatusOr<std::vector<Word>> words = Words(statement, 0);
+  if (!words.ok()) return Malformed(*internal::ErrorColumn(words.status()), internal::ErrorReason(words.status()));
+  if (words->size() != 2 || !IsCursorName((*words)[1])) {
+    return Malformed(words->size() > 2 ? (*words)[2].begin + 1 : statement.size() + 1,
+                     "CLOSE takes one cursor, or ALL (a subject named close is written \"close\")");
+  }
+  const Word& name = (*words)[1];
+  return Of(Command::Kind::kClose, !name.quoted && name.text == "all" ? "" : name.text);
+}
+
+// What follows COPY (statement): TO STDOUT and its options, into `c`;
+// false if `tail` is not that.
+bool CopyToTail(std::string_view tail, Command* c) {
+  absl::StatusOr<std::vector<Word>> words = Words(tail, 0);
+  if (!words.ok() || words->size() < 2 || (*words)[0].text != "to" || (*words)[1].text != "stdout") return false;
+  std::string options;
+  for (size_t i = 2; i < words->size(); ++i) {
+    if ((*words)[i].quoted) return false;
+    absl::StrAppend(&options, " ", (*words)[i].text);
+  }
+  // Options in parentheses, one at a time: "(format csv, header)".
+  std::string spaced = absl::StrReplaceAll(options, {{"(", " ( "}, {")", " ) "}, {",", " , "}});
+  std::vector<std::string> w = absl::StrSplit(spaced, ' ', absl::SkipEmpty());
+  size_t i = 0;
+  if (i < w.size() && w[i] == "with") ++i;
+  const bool listed = i < w.size() && w[i] == "(";
+  if (listed) {
+    if (w.back() != ")") return false;
+    w.pop_back();
+    ++i;
+  }
+  const auto boolean = [](const std::string& v) -> std::optional<bool> {
+    if (v == "true" || v == "on" || v == "1") return true;
+    if (v == "false" || v == "off" || v == "0") return false;
+    return std::nullopt;
+  };
+  while (i < w.size()) {
+    if (listed && w[i] == "format" && i + 1 < w.size() && (w[i + 1] == "csv" || w[i + 1] == "text")) {
+      c->csv = w[i + 1] == "csv";
+      i += 2;
+    } else if (!listed && w[i] == "csv") {
+      c->csv = true;
+      ++i;
+    } else if (w[i] == "header") {
+      c->header = true;
+      ++i;
+      if (listed && i < w.size() && boolean(w[i])) c->header = *boolean(w[i++]);
+    } else {
+      return false;
+    }
+    if (listed && i < w.size()) {
+      if (w[i] != ",") return false;
+      ++i;
+    }
+  }
+  return true;
+}
+
+// COPY operations FROM STDIN, or COPY (statement) TO STDOUT [options].
+Command ClassifyCopy(std::string_view statement) {
+  constexpr char kForms[] =
+      "COPY takes COPY operations FROM STDIN (an operations file) or COPY (statement) TO STDOUT [CSV] [HEADER] (a "
+      "subject named copy is written \"copy\")";
+  size_t i = 0;
+  absl::Status error;
+  NextWord(statement, &i, &error);  // COPY
+  while (i < statement.size() && absl::ascii_isspace(static_cast<unsigned char>(statement[i]))) ++i;
+  if (i < statement.size() && statement[i] == '(') {
+    // The statement ends at the last ')' that TO STDOUT follows (a
+    // half-open interval [a, b) has one of its own).
+    for (size_t close = statement.size(); close-- > i + 1;) {
+      if (statement[close] != ')') continue;
+      Command c = Of(Command::Kind::kCopyTo);
+      if (!CopyToTail(statement.substr(close + 1), &c)) continue;
+      c.body_offset = i + 1;
+      c.body_end = close;
+      return c;
+    }
+    return Malformed(i + 1, kForms);
+  }
+  absl::StatusOr<std::vector<Word>> words = Words(statement, 0);
+  if (!words.ok()) return Malformed(*internal::ErrorColumn(words.status()), internal::ErrorReason(words.status()));
+  const std::vector<Word>& w = *words;
+  if (w.size() == 4 && w[1].text == "operations" && w[2].text == "from" && w[3].text == "stdin" && !w[2].quoted &&
+      !w[3].quoted) {
+    return Of(Command::Kind::kCopyFrom, "operations");
+  }
+  return Malformed(w.size() > 1 ? w[1].begin + 1 : statement.size() + 1, kForms);
+}
+
+// SELECT n FROM [pg_catalog.]pg_cursors WHERE name = 'c': psycopg 2 and 3
+// send it to learn whether a cursor they did not declare exists.
+std::optional<Command> ClassifyCursorCheck(std::string_view statement) {
+  absl::StatusOr<std::vector<Word>> words = Words(statement, 0);
+  if (!words.ok() || words->size() < 7) return std::nullopt;
+  const std::vector<Word>& w = *words;
+  int64_t n = 0;
+  const bool shape = !w[1].quoted && absl::SimpleAtoi(w[1].text, &n) && w[2].text == "from" &&
+                     (w[3].text == "pg_catalog.pg_cursors" || w[3].text == "pg_cursors") && w[4].text == "where" &&
+                     w[5].text == "name" && w[6].text == "=";
+  if (!shape) return std::nullopt;
+  std::string_view literal = statement.substr(w[6].end);
+  while (!literal.empty() && absl::ascii_isspace(static_cast<unsigned char>(literal.front()))) literal.remove_prefix(1);
+  while (!literal.empty() && absl::ascii_isspace(static_cast<unsigned char>(literal.back()))) literal.remove_suffix(1);
+  if (literal.size() < 2 || literal.front() != '\'' || literal.back() != '\'') return std::nullopt;
+  const std::string inner(literal.substr(1, literal.size() - 2));
+  Command c = Of(Command::Kind::kSelect, "?column?", w[1].text);
+  c.if_cursor = absl::StrReplaceAll(inner, {{"''", "'"}});
+  return c;
+}
+
 // SELECT followed by an integer or version(): neither is a statement of the
 // language (a pattern has three terms), so nothing else is taken from it.
 Command ClassifySelect(std::string_view statement) {
@@ -57,6 +345,7 @@ Command ClassifySelect(std::string_view statement) {
   std::string call(rest);
   call.erase(std::remove_if(call.begin(), call.end(), space), call.end());
   if (absl::AsciiStrToLower(call) == "version()") return Of(Command::Kind::kSelect, "version");
+  if (std::optional<Command> check = ClassifyCursorCheck(statement)) return *check;
   return Of(Command::Kind::kHindsight);
 }
 
@@ -113,6 +402,11 @@ Command Classify(std::string_view statement) {
     return Of(Kind::kDiscard, second);
   }
   if (first == "deallocate") return ClassifyDeallocate(statement);
+  if (first == "declare") return ClassifyDeclare(statement);
+  if (first == "fetch") return ClassifyFetch(statement, Kind::kFetch);
+  if (first == "move") return ClassifyFetch(statement, Kind::kMove);
+  if (first == "close") return ClassifyClose(statement);
+  if (first == "copy") return ClassifyCopy(statement);
   if (first == "set") return Of(Kind::kSet);
   if (first == "reset") return Of(Kind::kReset);
   if (first == "show" || first == "checkpoint") {
@@ -126,6 +420,12 @@ Command Classify(std::string_view statement) {
     return show ? Of(Kind::kShow, second, std::move(argument)) : Of(Kind::kCheckpoint, "", std::move(argument));
   }
   return Of(Kind::kHindsight);
+}
+
+std::string InnerStatement(std::string_view statement, const Command& command) {
+  std::string text(statement.substr(0, command.body_end));
+  std::fill(text.begin(), text.begin() + std::min(command.body_offset, text.size()), ' ');
+  return text;
 }
 
 std::vector<Piece> SplitStatements(std::string_view query) {

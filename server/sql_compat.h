@@ -9,14 +9,19 @@
 //   SET ..., RESET ...                                        -> accepted, no effect
 //   SHOW name                                                 -> the parameter's value
 //   SAVEPOINT, RELEASE, ROLLBACK TO                           -> refused: no savepoints
+//   DECLARE name ... CURSOR ... FOR statement, FETCH, MOVE, CLOSE -> cursors (server/cursor.h)
 // `begin at T source S` stays the language's own begin. Anything else is a
 // statement of the Hindsight language.
 #ifndef HINDSIGHT_SERVER_SQL_COMPAT_H_
 #define HINDSIGHT_SERVER_SQL_COMPAT_H_
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "absl/status/status.h"
+#include "server/cursor.h"
 
 namespace hindsight::server {
 
@@ -26,14 +31,44 @@ struct Command {
     kSelect,      // SELECT 1 or SELECT version(): a connection pool's health check
     kDiscard,     // DISCARD ALL (a pool resetting a connection), PLANS, SEQUENCES, TEMP
     kDeallocate,  // DEALLOCATE [PREPARE] name | ALL: a driver dropping a prepared statement
+    // DECLARE name [BINARY] [ASENSITIVE | INSENSITIVE] [[NO] SCROLL] CURSOR
+    //   [{WITH | WITHOUT} HOLD] FOR statement
+    kDeclare,
+    kFetch,      // FETCH [direction] [FROM | IN] name, direction as CursorStep lists it
+    kMove,       // MOVE [direction] [FROM | IN] name
+    kClose,      // CLOSE name | ALL
+    kCopyFrom,   // COPY operations FROM STDIN: an operations file, loaded as `hindsight import` does
+    kCopyTo,     // COPY (statement) TO STDOUT [[WITH] CSV [HEADER] | [WITH] (FORMAT csv|text, HEADER [bool])]
+    kMalformed,  // DECLARE, FETCH, MOVE, CLOSE or COPY that does not read: see `error`
     kHindsight
   };
   Kind kind = Kind::kHindsight;
   std::string parameter;  // kShow: the name, lower case; kSelect: the column, "?column?" or "version";
-                          // kDiscard: what, lower case; kDeallocate: the statement ("" for ALL)
+                          // kDiscard: what, lower case; kDeallocate: the statement ("" for ALL);
+                          // kDeclare, kFetch, kMove, kClose: the cursor ("" for CLOSE ALL)
   std::string argument;   // kShow, kCheckpoint: the rest, as written ('...' unquoted): a count, a
                           // name prefix, a directory; kSelect (1): the number
+  // kSelect from pg_catalog.pg_cursors WHERE name = '...' (what psycopg
+  // sends before closing a cursor it did not declare): the row only if
+  // this cursor exists.
+  std::optional<std::string> if_cursor;
+  // kDeclare, kCopyTo: where the statement it holds starts and ends.
+  size_t body_offset = 0;
+  size_t body_end = 0;
+  bool csv = false;     // kCopyTo: CSV, not PostgreSQL's text format
+  bool header = false;  // kCopyTo: a first line of column names
+  // kDeclare: its options.
+  bool binary = false;
+  bool scroll = true;
+  bool hold = false;
+  CursorStep step;      // kFetch, kMove
+  absl::Status error;   // kMalformed: InvalidArgument at a column of the statement (ErrorColumn)
 };
+
+// The statement DECLARE ... FOR or COPY (...) holds, at its place: every
+// byte before it a space, so that positions in it are positions in
+// `statement`.
+std::string InnerStatement(std::string_view statement, const Command& command);
 
 // `statement` is one statement without its ';'.
 Command Classify(std::string_view statement);

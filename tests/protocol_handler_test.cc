@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "gtest/gtest.h"
 #include "hindsight/db.h"
+#include "server/copy_format.h"
 #include "server/pg_types.h"
 #include "server/protocol_handler.h"
 #include "query/session.h"
@@ -327,6 +328,238 @@ TEST_F(ProtocolHandlerTest, ParametersDeclaredAsTimesReadPostgresForms) {
   EXPECT_EQ(Types(out), "E");
   EXPECT_TRUE(absl::StrContains(out, "22007")) << out;
   EXPECT_EQ(Types(Send(sync)), "Z");
+}
+
+// DECLARE keeps the rows of a read as they were; FETCH and MOVE walk them
+// as PostgreSQL's cursors do (the walk itself: cursor_test).
+TEST_F(ProtocolHandlerTest, CursorsHoldTheRowsOfAReadFromWhenDeclared) {
+  std::string writes;
+  for (int i = 0; i < 30; ++i) absl::StrAppend(&writes, "assert S", i % 4, " p O", i, " = ", i, ";");
+  Query(writes);
+  const std::string all = DataRows(Query("* * *"));
+  EXPECT_EQ(Types(Query("BEGIN; DECLARE c CURSOR FOR * * *")), "CCZ");
+  ProtocolHandler other(db_.get(), "other", false, &cancel_);
+  FrontendMessage write{};
+  write.type = 'Q';
+  write.query = "assert S9 p O = 1";  // after the cursor was declared: not in it
+  std::string written;
+  other.Handle(write, &written);
+  EXPECT_EQ(Types(written), "NCZ");
+  std::string first = Query("FETCH FORWARD 10 FROM c");
+  EXPECT_TRUE(absl::StrContains(first, "FETCH 10")) << first;
+  std::string rest = Query("fetch all in \"c\"");
+  EXPECT_TRUE(absl::StrContains(rest, "FETCH 20")) << rest;
+  EXPECT_EQ(DataRows(first) + DataRows(rest), all);
+  EXPECT_EQ(Types(Query("FETCH c")), "TCZ");  // past the end: no rows, still described
+  EXPECT_TRUE(absl::StrContains(Query("MOVE ABSOLUTE 0 IN c"), "MOVE 0"));
+  const std::string three = DataRows(Query("FETCH 3 c"));
+  EXPECT_EQ(three, all.substr(0, three.size()));
+  const std::string back = DataRows(Query("FETCH BACKWARD 2 FROM c"));  // rows 2 and 1
+  const std::string row1 = DataRows(Query("FETCH RELATIVE 0 FROM c"));
+  const std::string row2 = DataRows(Query("FETCH NEXT FROM c"));
+  EXPECT_EQ(row1 + row2, three.substr(0, row1.size() + row2.size()));
+  EXPECT_EQ(back, row2 + row1);
+  EXPECT_EQ(Types(Query("CLOSE c")), "CZ");
+  EXPECT_TRUE(absl::StrContains(Query("FETCH c"), "34000"));
+  EXPECT_EQ(handler_->status(), 'E');
+  Query("ROLLBACK");
+}
+
+TEST_F(ProtocolHandlerTest, CursorsEndWithTheirTransactionUnlessHeld) {
+  Query("assert A p B = 1; assert A p C = 2");
+  std::string out = Query("DECLARE a CURSOR FOR * * *");
+  EXPECT_TRUE(absl::StrContains(out, "25P01")) << out;
+  EXPECT_EQ(handler_->status(), 'I');
+  Query("BEGIN; DECLARE a CURSOR FOR * * *; DECLARE b CURSOR WITH HOLD FOR * * *; COMMIT");
+  EXPECT_TRUE(absl::StrContains(Query("FETCH a"), "34000"));
+  EXPECT_EQ(Types(Query("FETCH b")), "TDCZ");
+  Query("BEGIN; DECLARE h CURSOR WITH HOLD FOR * * *; ROLLBACK");
+  EXPECT_TRUE(absl::StrContains(Query("FETCH h"), "34000"));
+  EXPECT_EQ(Types(Query("FETCH b")), "TDCZ");
+  // NO SCROLL refuses to go back; held, it is declared outside a block too.
+  EXPECT_EQ(Types(Query("DECLARE w NO SCROLL CURSOR WITH HOLD FOR A p *; FETCH w")), "CTDCZ");
+  EXPECT_TRUE(absl::StrContains(Query("FETCH PRIOR w"), "55000"));
+  EXPECT_TRUE(absl::StrContains(Query("DECLARE w CURSOR WITH HOLD FOR A p *"), "42P03"));
+  // What psycopg asks before closing a cursor it did not declare.
+  EXPECT_EQ(Types(Query("SELECT 1 FROM pg_catalog.pg_cursors WHERE name = 'b'")), "TDCZ");
+  EXPECT_EQ(Types(Query("CLOSE ALL; select 1 from pg_catalog.pg_cursors where name = 'b'")), "CTCZ");
+  EXPECT_TRUE(absl::StrContains(Query("CLOSE b"), "34000"));
+}
+
+TEST_F(ProtocolHandlerTest, MalformedCursorStatementsPointAtTheirError) {
+  const auto position_of = [](const std::string& text, const std::string& token) {
+    return std::string("P") + std::to_string(text.find(token) + 1) + std::string(1, '\0');
+  };
+  Query("BEGIN");
+  for (const auto& [text, token, sqlstate] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"DECLARE c CURSOR FOR A p * at 2025-02-30", "2025", "22007"},
+           {"DECLARE c CURSOR FOR A p * sometime", "sometime", "42601"},
+           {"DECLARE c CURSOR WITH FOR A p *", "WITH", "42601"},
+           {"DECLARE c SOMETIMES CURSOR FOR A p *", "SOMETIMES", "42601"},
+           {"DECLARE \"c CURSOR FOR A p *", "\"c", "42601"},
+           {"FETCH ABSOLUTE x FROM c", "x", "42601"},
+           {"FETCH FORWARD 1 FROM c d", "d", "42601"}}) {
+    SCOPED_TRACE(text);
+    const std::string out = Query(text);
+    EXPECT_TRUE(absl::StrContains(out, sqlstate)) << out;
+    EXPECT_TRUE(absl::StrContains(out, position_of(text, token))) << out;
+    Query("ROLLBACK; BEGIN");
+  }
+  EXPECT_TRUE(absl::StrContains(Query("DECLARE c CURSOR FOR assert A p B"), "42P11"));
+  Query("ROLLBACK");
+}
+
+TEST_F(ProtocolHandlerTest, CursorsThroughTheExtendedProtocolAsPsycopgDeclaresThem) {
+  Query("assert A p B = 1 from 2020; assert A p C = 2 from 2020; assert A q D = 3 from 2020; BEGIN");
+  FrontendMessage parse{};
+  parse.type = 'P';
+  parse.parse = {"", "DECLARE \"named\" CURSOR FOR A $1 *", {}};
+  EXPECT_EQ(Types(Send(parse)), "1");
+  FrontendMessage bind{};
+  bind.type = 'B';
+  bind.bind.params = {std::string("p")};
+  EXPECT_EQ(Types(Send(bind)), "2");
+  FrontendMessage execute{};
+  execute.type = 'E';
+  execute.execute = {"", 0};
+  EXPECT_EQ(Types(Send(execute)), "C");
+  FrontendMessage describe{};
+  describe.type = 'D';
+  describe.describe = {'P', "named"};
+  EXPECT_EQ(Types(Send(describe)), "T");
+  // FETCH with its rows in binary: the value 1 as json text, the times as int8.
+  parse.parse = {"", "FETCH FORWARD 1 FROM named", {}};
+  EXPECT_EQ(Types(Send(parse)), "1");
+  bind.bind.params = {};
+  bind.bind.result_formats = {1};
+  EXPECT_EQ(Types(Send(bind)), "2");
+  const std::string fetched = Send(execute);
+  EXPECT_EQ(Types(fetched), "DC");
+  EXPECT_TRUE(absl::StrContains(fetched, "FETCH 1")) << fetched;
+  EXPECT_EQ(Types(Send(execute)), "C");  // a portal runs once
+  // A cursor is read with FETCH, not Execute.
+  execute.execute = {"named", 0};
+  const std::string refused = Send(execute);
+  EXPECT_TRUE(absl::StrContains(refused, "0A000")) << refused;
+  FrontendMessage sync{};
+  sync.type = 'S';
+  EXPECT_EQ(Types(Send(sync)), "Z");
+  const std::string rest = Query("FETCH ALL named");
+  EXPECT_EQ(Types(rest), "TDCZ");  // B was fetched; C is left, D is not A p
+  EXPECT_TRUE(absl::StrContains(rest, std::string("\x01" "C", 2))) << rest;
+  Query("ROLLBACK");
+}
+
+TEST(CopyFormatTest, TextAndCsvEscapeAsPostgres) {
+  std::string text;
+  AppendCopyLine({std::string("a\tb\\c\nd\re"), std::nullopt, std::string("")}, /*csv=*/false, &text);
+  EXPECT_EQ(text, "a\\tb\\\\c\\nd\\re\t\\N\t\n");
+  std::string csv;
+  AppendCopyLine({std::string("plain"), std::string("a,b"), std::string("say \"hi\""), std::nullopt, std::string(""),
+                  std::string("two\nlines")},
+                 /*csv=*/true, &csv);
+  EXPECT_EQ(csv, "plain,\"a,b\",\"say \"\"hi\"\"\",,\"\",\"two\nlines\"\n");
+}
+
+// The CopyData messages of `out`, their bytes concatenated.
+std::string CopyData(const std::string& out) {
+  std::string data;
+  for (size_t i = 0; i + 5 <= out.size();) {
+    const auto* p = reinterpret_cast<const unsigned char*>(out.data() + i + 1);
+    const size_t n = 1 + (uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3]);
+    if (out[i] == 'd') data.append(out, i + 5, n - 5);
+    i += n;
+  }
+  return data;
+}
+
+TEST_F(ProtocolHandlerTest, CopyFromStdinImportsAnOperationsFile) {
+  const auto copy = [&](const std::vector<std::string>& chunks, char end = 'c') {
+    std::string out;
+    for (const std::string& chunk : chunks) {
+      FrontendMessage data{};
+      data.type = 'd';
+      data.data = chunk;
+      out += Send(data);
+    }
+    FrontendMessage done{};
+    done.type = end;
+    done.data = "stopped by the client";
+    return out + Send(done);
+  };
+  // The rest of the query string runs once the data is in.
+  EXPECT_EQ(Types(Query("COPY operations FROM STDIN; count * * *")), "G");
+  std::string out = copy({"tx\t2031-01-01T00:00:00Z\tfile\nassert\tA\tp\tB\t1\t2020-01-01\t+in",
+                          "f\nassert\tA\tp\tC\t\"x\"\t2020-01-01\t+inf\n\ntx\t2031-01-02T00:00:00Z\tfile\n",
+                          "erase\tA\tp\tB\n"});
+  EXPECT_EQ(Types(out), "NCTDCZ");
+  EXPECT_TRUE(absl::StrContains(out, "imported 2 transactions, 3 operations")) << out;
+  EXPECT_TRUE(absl::StrContains(out, std::string("COPY 3\0", 7))) << out;
+  EXPECT_TRUE(absl::StrContains(out, std::string("\x00\x00\x00\x01" "1", 5))) << out;  // A p C alone
+  // A bad line: its transaction is not applied, the one before it is.
+  EXPECT_EQ(Types(Query("copy \"operations\" from stdin")), "G");
+  out = copy({"tx\t2031-02-01T00:00:00Z\tfile\nassert\tD\tp\tE\t1\t2020-01-01\t+inf\n",
+              "tx\t2031-02-02T00:00:00Z\tfile\nassert\tD\tp\tF\t1\t2020-01-01\n"});
+  EXPECT_EQ(Types(out), "EZ");
+  EXPECT_TRUE(absl::StrContains(out, "22P04")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "STDIN:4:")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "the 1 transactions before it are committed")) << out;
+  EXPECT_EQ(db_->LastTransaction().id, 3u);
+  // CopyFail drops the data; nothing is imported.
+  EXPECT_EQ(Types(Query("COPY operations FROM STDIN")), "G");
+  out = copy({"tx\t2031-03-01T00:00:00Z\tfile\nassert\tG\tp\tH\t1\t2020-01-01\t+inf\n"}, 'f');
+  EXPECT_EQ(Types(out), "EZ");
+  EXPECT_TRUE(absl::StrContains(out, "stopped by the client")) << out;
+  EXPECT_EQ(db_->LastTransaction().id, 3u);
+  // In a block a driver opened, the file's transactions commit as they
+  // load; not beside the block's own writes; not for a read-only user.
+  EXPECT_EQ(Types(Query("BEGIN; COPY operations FROM STDIN")), "CG");
+  EXPECT_EQ(Types(copy({"tx\t2031-03-02T00:00:00Z\tfile\nassert\tG\tp\tH\t1\t2020-01-01\t+inf\n"})), "NCZ");
+  Query("ROLLBACK");
+  EXPECT_EQ(db_->LastTransaction().id, 4u);
+  EXPECT_TRUE(absl::StrContains(Query("BEGIN; assert G p I; COPY operations FROM STDIN"), "25001"));
+  Query("ROLLBACK");
+  ProtocolHandler reader(db_.get(), "reader", /*read_only=*/true, &cancel_);
+  FrontendMessage m{};
+  m.type = 'Q';
+  m.query = "COPY operations FROM STDIN";
+  std::string refused;
+  reader.Handle(m, &refused);
+  EXPECT_TRUE(absl::StrContains(refused, "25006")) << refused;
+  EXPECT_TRUE(absl::StrContains(Query("COPY operations TO STDOUT"), "42601"));
+}
+
+TEST_F(ProtocolHandlerTest, CopyToStdoutWritesAReadsRows) {
+  Query("assert A p B = \"a,b\" from 2020; assert A p C from 2020 to 2021; assert Z q Y = 1");
+  std::string out = Query("COPY (A p * during [2019, 2022)) TO STDOUT WITH (FORMAT csv, HEADER)");
+  EXPECT_EQ(Types(out), "HdddcCZ");
+  EXPECT_EQ(CopyData(out),
+            "subject,predicate,object,value,from,to\n"
+            "A,p,B,\"\"\"a,b\"\"\",2020-01-01 00:00:00+00,infinity\n"
+            "A,p,C,,2020-01-01 00:00:00+00,2021-01-01 00:00:00+00\n");
+  EXPECT_TRUE(absl::StrContains(out, std::string("COPY 2\0", 7))) << out;
+  out = Query("copy (A p C) to stdout");
+  EXPECT_EQ(CopyData(out), "A\tp\tC\t\\N\t2020-01-01 00:00:00+00\t2021-01-01 00:00:00+00\n");
+  // Through the extended protocol, with a parameter.
+  FrontendMessage parse{};
+  parse.type = 'P';
+  parse.parse = {"", "COPY (count * $1 *) TO STDOUT", {}};
+  EXPECT_EQ(Types(Send(parse)), "1");
+  FrontendMessage bind{};
+  bind.type = 'B';
+  bind.bind.params = {std::string("q")};
+  EXPECT_EQ(Types(Send(bind)), "2");
+  FrontendMessage execute{};
+  execute.type = 'E';
+  execute.execute = {"", 0};
+  out = Send(execute);
+  EXPECT_EQ(Types(out), "HdcC");
+  EXPECT_EQ(CopyData(out), "1\n");
+  FrontendMessage sync{};
+  sync.type = 'S';
+  EXPECT_EQ(Types(Send(sync)), "Z");
+  EXPECT_TRUE(absl::StrContains(Query("COPY (assert A p D) TO STDOUT"), "42P11"));
+  EXPECT_TRUE(absl::StrContains(Query("COPY (A p *) TO STDOUT CSV HEDER"), "42601"));
 }
 
 }  // namespace

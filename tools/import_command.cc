@@ -192,6 +192,12 @@ int RunImport(const Args& args) {
   auto db = Database::Open(request.db_dir, request.options);
   if (!db.ok()) {
     std::fprintf(stderr, "hindsight import: %s\n", std::string(db.status().message()).c_str());
+    if (absl::IsFailedPrecondition(db.status())) {  // held by another process
+      std::fprintf(stderr,
+                   "hindsight import: if `hindsight serve` has it, load the file through the server: psql URI -c "
+                   "\"\\copy operations from '%s'\" (docs/server.md)\n",
+                   request.ops_path.c_str());
+    }
     return kExitFailure;
   }
   const auto start = std::chrono::steady_clock::now();

@@ -13,6 +13,7 @@ usage: server_test.py HINDSIGHT   (run by Debian's python3, which has psycopg)
 """
 import datetime
 import decimal
+import io
 import os
 import random
 import re
@@ -208,6 +209,118 @@ def test_psycopg3_reads_parameters_and_transactions():
             assert [r[3] for r in rows] == [3.5], rows
             count = conn.execute('count * * *').fetchone()[0]
             assert isinstance(count, int), count
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
+def test_named_cursors_of_psycopg2_and_psycopg3():
+    """Server-side cursors: DECLARE, FETCH, MOVE and CLOSE as the drivers send them."""
+    server = Server(new_db('cursors'))
+    try:
+        conn = psycopg2.connect(server.dsn())
+        cur = conn.cursor()
+        cur.execute('* * *')
+        everything = cur.fetchall()
+        assert len(everything) > 10, everything
+        named = conn.cursor('big')
+        named.itersize = 7  # FETCH FORWARD 7, again and again
+        named.execute('* * %s', ('Ukraine',))
+        cur.execute('* * %s', ('Ukraine',))
+        assert list(named) == cur.fetchall()
+        named.close()
+        scrolled = conn.cursor('scrolled', scrollable=True)
+        scrolled.execute('* * *')
+        assert scrolled.fetchmany(3) == everything[:3]
+        scrolled.scroll(0, mode='absolute')
+        assert scrolled.fetchone() == everything[0]
+        scrolled.scroll(-1)
+        assert scrolled.fetchall() == everything
+        conn.commit()
+        held = conn.cursor('held', withhold=True)
+        held.execute('* * *')
+        conn.commit()
+        assert held.fetchall() == everything
+        held.close()
+        conn.cursor('never').close()  # psycopg2 asks pg_cursors whether it exists
+        conn.rollback()
+        conn.close()
+
+        with psycopg.connect(server.dsn()) as conn:  # not autocommit: psycopg 3 sends BEGIN
+            infinity_loader(conn)
+            expected = conn.execute('* * %s at %s', ('Ukraine', '2025-10-01')).fetchall()
+            with conn.cursor(name='c') as cur:
+                cur.itersize = 2
+                cur.execute('* * %s at %s', ('Ukraine', '2025-10-01'))  # parameters through DECLARE
+                assert [d.name for d in cur.description][:3] == ['subject', 'predicate', 'object']
+                assert list(cur) == expected
+            with conn.cursor(name='s', scrollable=True) as cur:
+                cur.execute('* * *')
+                first = cur.fetchmany(4)
+                cur.scroll(-2)
+                assert cur.fetchone() == first[2]
+            with conn.cursor(name='b', binary=True) as cur:
+                cur.execute('count * * *')
+                assert cur.fetchall() == [(len(everything),)]
+            conn.cursor(name='unused').close()  # in a transaction: psycopg 3 asks pg_cursors
+            conn.commit()
+            with conn.cursor(name='h', withhold=True) as cur:
+                cur.execute('* * *')
+                conn.commit()
+                assert len(cur.fetchall()) == len(everything)
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
+def test_copy_loads_and_exports_with_psql_psycopg2_and_psycopg3():
+    """COPY operations FROM STDIN loads an operations file while the server serves; COPY (read) TO STDOUT exports."""
+    server = Server(new_db('copy', demo=False))
+    try:
+        ops = os.path.join(WORK, 'copy.tsv')
+        with open(ops, 'w') as f:
+            f.write('tx\t2031-01-01T00:00:00Z\tpsql\n'
+                    'assert\tSyria\tties\tUkraine\t"severed"\t2022-06-30\t2025-09-25\n'
+                    'assert\tSyria\tties\tUkraine\t"restored"\t2025-09-25\t+inf\n'
+                    'tx\t2031-01-02T00:00:00Z\tpsql\n'
+                    'assert\tCôte d\'Ivoire\tties\tGhana\t"a, b"\t2020-01-01\t+inf\n')
+        r = psql(server, '-c', "\\copy operations from '%s'" % ops)
+        assert r.returncode == 0 and 'COPY 3' in r.stdout, r.stdout + r.stderr
+        out = os.path.join(WORK, 'out.csv')
+        r = psql(server, '-c', "\\copy (* ties *) to '%s' csv header" % out)
+        assert r.returncode == 0, r.stderr
+        with open(out) as f:
+            lines = f.read().splitlines()
+        assert lines[0] == 'subject,predicate,object,value,from,to', lines
+        assert lines[1] == 'Côte d\'Ivoire,ties,Ghana,"""a, b""",2020-01-01 00:00:00+00,infinity', lines
+        assert len(lines) == 4, lines
+        # The same file again: every transaction is in, nothing more is imported.
+        r = psql(server, '-c', "\\copy operations from '%s'" % ops)
+        assert r.returncode == 0 and 'COPY 0' in r.stdout and 'skipped the first 2' in r.stderr, r.stdout + r.stderr
+
+        # psycopg2 and psycopg 3 copy inside the transaction block they open themselves.
+        conn = psycopg2.connect(server.dsn())
+        cur = conn.cursor()
+        cur.copy_expert('COPY operations FROM STDIN', io.StringIO('tx\t2031-02-01T00:00:00Z\tpsycopg2\n'
+                                                                  'assert\tPy\tp\tx\t1\t2020-01-01\t+inf\n'))
+        conn.commit()
+        cur.execute('Py p x')
+        assert [row[3] for row in cur.fetchall()] == [1]
+        conn.close()
+        with psycopg.connect(server.dsn()) as conn:
+            with conn.cursor() as cur:
+                with cur.copy('COPY operations FROM STDIN') as copy:
+                    copy.write('tx\t2031-03-01T00:00:00Z\tpsycopg3\n')
+                    copy.write('assert\tPy\tp\ty\t2\t2020-01-01\t+inf\n')
+                with cur.copy('COPY (Py p *) TO STDOUT') as copy:
+                    rows = list(copy.rows())
+                assert [r[2] for r in rows] == ['x', 'y'], rows
+                try:
+                    with cur.copy('COPY operations FROM STDIN') as copy:
+                        copy.write('tx\t2031-04-01T00:00:00Z\tpsycopg3\nassert\tPy\tp\n')
+                    raise AssertionError('no error')
+                except psycopg.errors.BadCopyFileFormat as e:
+                    assert 'STDIN:2:' in str(e), e
         assert server.stop() == 0
     finally:
         cleanup()
