@@ -102,7 +102,7 @@ class ProtocolHandler {
   // temporary file until CopyDone, then imported.
   struct CopyIn {
     std::fstream spool;
-    bool simple = false;  // started by a simple query (else by Execute)
+    bool simple;  // started by a simple query (else by Execute); emplace() zeroes it
   };
 
   Step Dispatch(const FrontendMessage& m, std::string* out);
