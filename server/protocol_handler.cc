@@ -20,6 +20,7 @@ namespace hindsight::server {
 namespace {
 
 constexpr char kSqlStatePayload[] = "hindsight.sqlstate";
+constexpr char kHintPayload[] = "hindsight.hint";
 // SHOW hindsight_status: the node's replication state.
 constexpr char kStatusParameter[] = "hindsight_status";
 // SHOW hindsight_transactions [N]: the last N transactions (10).
@@ -61,6 +62,18 @@ std::string SqlStateOf(const absl::Status& s) {
     default:
       return "XX000";
   }
+}
+
+// A statement that does not parse and looks like SQL gets a hint: the
+// server speaks the language, not SQL.
+absl::Status WithSqlHint(absl::Status status, std::string_view statement) {
+  if (StartsLikeSql(statement)) {
+    status.SetPayload(kHintPayload,
+                      absl::Cord("Hindsight reads its own language, not SQL: a read is a pattern such as "
+                                 "Syria * Ukraine at 2025-10-01, a write assert S P O = VALUE from TIME; SHOW "
+                                 "hindsight_predicates lists what the database holds (docs/query-language.md)"));
+  }
+  return status;
 }
 
 // The 1-based character position of byte `byte` of `text`.
@@ -259,6 +272,7 @@ void ProtocolHandler::AppendError(const absl::Status& status, std::string_view q
   if (const std::optional<size_t> column = internal::ErrorColumn(status)) {
     d.position = CharacterPosition(query, offset + *column - 1);
   }
+  if (const auto hint = status.GetPayload(kHintPayload)) d.hint = std::string(*hint);
   AppendErrorResponse(d, out);
 }
 
@@ -756,7 +770,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::strin
                                                                       const internal::StatementParams* params,
                                                                       const std::vector<ColumnDescription>* columns) {
   absl::StatusOr<internal::Statement> st = internal::ParseStatement(text, params);
-  if (!st.ok()) return st.status();
+  if (!st.ok()) return WithSqlHint(st.status(), text);
   if (read_only_ && IsWrite(st->kind)) {
     return SqlError(absl::StatusCode::kPermissionDenied, "25006",
                     absl::StrCat("cannot write: user \"", user_, "\" is read-only"));
@@ -821,7 +835,7 @@ absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Comman
   }
   if (command.kind != Command::Kind::kHindsight) return std::vector<std::string>{};
   absl::StatusOr<internal::Statement> st = internal::ParseStatement(text, &placeholders);
-  if (!st.ok()) return st.status();
+  if (!st.ok()) return WithSqlHint(st.status(), text);
   return internal::Session::ColumnsOf(*st);
 }
 

@@ -366,6 +366,16 @@ Command ClassifyDeallocate(std::string_view statement) {
 
 }  // namespace
 
+bool StartsLikeSql(std::string_view statement) {
+  const std::vector<std::string> w = LeadingWords(statement, 1);
+  if (w.empty()) return false;
+  for (const char* word : {"select", "insert", "update", "delete", "with", "create", "drop", "alter", "table",
+                           "values", "explain", "truncate", "merge", "grant"}) {
+    if (w[0] == word) return true;
+  }
+  return false;
+}
+
 bool IsBlankStatement(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '-' && i + 1 < text.size() && text[i + 1] == '-') {

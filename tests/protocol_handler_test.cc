@@ -193,6 +193,17 @@ TEST_F(ProtocolHandlerTest, WhatConnectionPoolsAndDriversSendOnTheirOwn) {
   EXPECT_EQ(Types(Query("DISCARD PLANS; DEALLOCATE ALL")), "CCZ");
 }
 
+TEST_F(ProtocolHandlerTest, SqlThatIsNotTheLanguageGetsAHint) {
+  for (const char* sql : {"SELECT * FROM facts", "insert into facts values (1)", "WITH x AS (SELECT 1) SELECT 2"}) {
+    const std::string out = Query(sql);
+    EXPECT_EQ(Types(out), "EZ") << sql;
+    EXPECT_TRUE(absl::StrContains(out, "HHindsight reads its own language, not SQL")) << out;
+  }
+  const std::string out = Query("Syria * * at 20x");
+  EXPECT_TRUE(absl::StrContains(out, "22007")) << out;
+  EXPECT_FALSE(absl::StrContains(out, "not SQL")) << out;
+}
+
 TEST_F(ProtocolHandlerTest, CheckpointWritesACopyWhileServing) {
   Query("assert A p B = 1; assert A p C = 2");
   const std::string copy = dir_.Sub("copy");
