@@ -1,26 +1,16 @@
 #include "server/protocol_handler.h"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
-
 #include "absl/strings/ascii.h"
-#include "absl/strings/cord.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "format/importer.h"
 #include "query/database_tables.h"
-#include "server/copy_format.h"
 #include "server/pg_types.h"
+#include "server/sql_error.h"
 #include "time/postgres_time.h"
 
 namespace hindsight::server {
 namespace {
 
-constexpr char kSqlStatePayload[] = "hindsight.sqlstate";
-constexpr char kHintPayload[] = "hindsight.hint";
 // SHOW hindsight_status: the node's replication state.
 constexpr char kStatusParameter[] = "hindsight_status";
 // SHOW hindsight_transactions [N]: the last N transactions (10).
@@ -33,47 +23,14 @@ constexpr char kPredicatesParameter[] = "hindsight_predicates";
 constexpr char kNamesParameter[] = "hindsight_names";
 constexpr size_t kNamesShown = 1000;
 
-absl::Status SqlError(absl::StatusCode code, std::string_view sqlstate, std::string_view message) {
-  absl::Status s(code, absl::string_view(message.data(), message.size()));
-  s.SetPayload(kSqlStatePayload, absl::Cord(absl::string_view(sqlstate.data(), sqlstate.size())));
-  return s;
-}
-
-std::string SqlStateOf(const absl::Status& s) {
-  if (auto payload = s.GetPayload(kSqlStatePayload)) return std::string(*payload);
-  switch (s.code()) {
-    case absl::StatusCode::kCancelled:
-      return "57014";
-    case absl::StatusCode::kInvalidArgument:
-      if (internal::IsTimeLiteralError(s)) return "22007";
-      return internal::ErrorColumn(s) ? "42601" : "22023";
-    case absl::StatusCode::kNotFound:
-      return "22023";
-    case absl::StatusCode::kFailedPrecondition:
-      return "25000";
-    case absl::StatusCode::kUnimplemented:
-      return "0A000";
-    case absl::StatusCode::kAborted:  // a cluster commit that lost the race to the log too often
-      return "40001";
-    case absl::StatusCode::kUnavailable:  // a cluster commit the log did not acknowledge in time
-      return "40003";
-    case absl::StatusCode::kDeadlineExceeded:  // await tx
-      return "57014";
-    default:
-      return "XX000";
-  }
-}
-
 // A statement that does not parse and looks like SQL gets a hint: the
 // server speaks the language, not SQL.
 absl::Status WithSqlHint(absl::Status status, std::string_view statement) {
-  if (StartsLikeSql(statement)) {
-    status.SetPayload(kHintPayload,
-                      absl::Cord("Hindsight reads its own language, not SQL: a read is a pattern such as "
-                                 "Syria * Ukraine at 2025-10-01, a write assert S P O = VALUE from TIME; SHOW "
-                                 "hindsight_predicates lists what the database holds (docs/query-language.md)"));
-  }
-  return status;
+  if (!StartsLikeSql(statement)) return status;
+  return WithHint(std::move(status),
+                  "Hindsight reads its own language, not SQL: a read is a pattern such as Syria * Ukraine at "
+                  "2025-10-01, a write assert S P O = VALUE from TIME; SHOW hindsight_predicates lists what the "
+                  "database holds (docs/query-language.md)");
 }
 
 // The 1-based character position of byte `byte` of `text`.
@@ -113,21 +70,6 @@ internal::Statement Control(internal::Statement::Kind kind) {
 absl::Status SvgRefused() {
   return SqlError(absl::StatusCode::kUnimplemented, "0A000",
                   "timeline ... svg FILE writes a file on the server: draw it with the shell instead");
-}
-
-// The statement DECLARE ... FOR or COPY (...) holds, parsed at its place
-// in `text`; 42P11 unless it answers rows.
-absl::StatusOr<internal::Statement> ReadInside(const Command& command, std::string_view text,
-                                               const internal::StatementParams* params) {
-  absl::StatusOr<internal::Statement> st = internal::ParseStatement(InnerStatement(text, command), params);
-  if (!st.ok()) return st.status();
-  if (!st->svg_path.empty()) return SvgRefused();
-  if (internal::Session::ColumnsOf(*st).empty()) {
-    return SqlError(absl::StatusCode::kInvalidArgument, "42P11",
-                    "a cursor or COPY holds the rows of a read (DECLARE c CURSOR FOR Syria * *), not of a write "
-                    "or transaction control");
-  }
-  return st;
 }
 
 }  // namespace
@@ -272,8 +214,13 @@ void ProtocolHandler::AppendError(const absl::Status& status, std::string_view q
   if (const std::optional<size_t> column = internal::ErrorColumn(status)) {
     d.position = CharacterPosition(query, offset + *column - 1);
   }
-  if (const auto hint = status.GetPayload(kHintPayload)) d.hint = std::string(*hint);
+  if (std::optional<std::string> hint = HintOf(status)) d.hint = std::move(*hint);
   AppendErrorResponse(d, out);
+}
+
+absl::Status ProtocolHandler::WriteRefused() const {
+  return SqlError(absl::StatusCode::kPermissionDenied, "25006",
+                  absl::StrCat("cannot write: user \"", user_, "\" is read-only"));
 }
 
 // --- the simple query protocol ---
@@ -420,24 +367,8 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
       return SqlError(absl::StatusCode::kUnimplemented, "0A000",
                       "Hindsight transactions have no savepoints (with psycopg 3, connect with autocommit=True "
                       "before using conn.transaction())");
-    case Kind::kCheckpoint: {
-      if (read_only_) {
-        return SqlError(absl::StatusCode::kPermissionDenied, "25006",
-                        absl::StrCat("cannot write a checkpoint: user \"", user_, "\" is read-only"));
-      }
-      if (command.argument.empty()) {
-        return SqlError(absl::StatusCode::kInvalidArgument, "42601",
-                        "CHECKPOINT takes the directory to write, on the server's machine: CHECKPOINT '/path/to/copy'");
-      }
-      absl::StatusOr<uint64_t> last = db_->Checkpoint(command.argument);
-      if (!last.ok()) {
-        return SqlError(last.status().code(), absl::IsAlreadyExists(last.status()) ? "42710" : "58000",
-                        std::string(last.status().message()));
-      }
-      a.tag = "CHECKPOINT";
-      a.notice = absl::StrCat("checkpoint of transactions 1..", *last, " written to ", command.argument);
-      return a;
-    }
+    case Kind::kCheckpoint:
+      return Checkpoint(command);
     case Kind::kSet:
     case Kind::kReset:
       a.tag = command.kind == Kind::kSet ? "SET" : "RESET";
@@ -472,6 +403,26 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
       break;
   }
   return RunHindsight(text, params, columns);
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Checkpoint(const Command& command) {
+  if (read_only_) {
+    return SqlError(absl::StatusCode::kPermissionDenied, "25006",
+                    absl::StrCat("cannot write a checkpoint: user \"", user_, "\" is read-only"));
+  }
+  if (command.argument.empty()) {
+    return SqlError(absl::StatusCode::kInvalidArgument, "42601",
+                    "CHECKPOINT takes the directory to write, on the server's machine: CHECKPOINT '/path/to/copy'");
+  }
+  absl::StatusOr<uint64_t> last = db_->Checkpoint(command.argument);
+  if (!last.ok()) {
+    return SqlError(last.status().code(), absl::IsAlreadyExists(last.status()) ? "42710" : "58000",
+                    std::string(last.status().message()));
+  }
+  Answer a;
+  a.tag = "CHECKPOINT";
+  a.notice = absl::StrCat("checkpoint of transactions 1..", *last, " written to ", command.argument);
+  return a;
 }
 
 ProtocolHandler::Answer ProtocolHandler::Selected(const Command& command,
@@ -526,255 +477,26 @@ void ProtocolHandler::ForgetNoted() {
   to_discard_all_ = false;
 }
 
-// --- cursors ---
-
-absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Declare(const Command& command, std::string_view text,
-                                                                 const internal::StatementParams* params) {
-  absl::StatusOr<internal::Statement> st = ReadInside(command, text, params);
+absl::StatusOr<internal::Statement> ProtocolHandler::ReadInside(const Command& command, std::string_view text,
+                                                                const internal::StatementParams* params) {
+  absl::StatusOr<internal::Statement> st = internal::ParseStatement(InnerStatement(text, command), params);
   if (!st.ok()) return st.status();
-  if (portals_.contains(command.parameter)) {
-    return SqlError(absl::StatusCode::kAlreadyExists, "42P03",
-                    absl::StrCat("cursor \"", command.parameter, "\" already exists"));
+  if (!st->svg_path.empty()) return SvgRefused();
+  if (internal::Session::ColumnsOf(*st).empty()) {
+    return SqlError(absl::StatusCode::kInvalidArgument, "42P11",
+                    "a cursor or COPY holds the rows of a read (DECLARE c CURSOR FOR Syria * *), not of a write "
+                    "or transaction control");
   }
-  if (!command.hold && !session_.in_transaction()) {
-    return SqlError(absl::StatusCode::kFailedPrecondition, "25P01",
-                    "DECLARE CURSOR can only be used in transaction blocks (or WITH HOLD)");
-  }
-  cancel_->store(false);
-  absl::StatusOr<internal::Result> r = session_.Execute(*st);
-  if (!r.ok()) return r.status();
-  auto cursor = std::make_shared<Cursor>();
-  cursor->columns = std::move(r->columns);
-  cursor->rows = std::move(r->rows);
-  cursor->binary = command.binary;
-  cursor->scroll = command.scroll;
-  cursor->hold = command.hold;
-  cursor->in_transaction = session_.in_transaction();
-  Portal portal;
-  portal.executed = true;
-  portal.columns = *DescribeColumns(cursor->columns, cursor->binary ? std::vector<int16_t>{1} : std::vector<int16_t>{});
-  portal.cursor = std::move(cursor);
-  portals_[command.parameter] = std::move(portal);
-  Answer a;
-  a.tag = "DECLARE CURSOR";
-  return a;
+  return st;
 }
 
-absl::StatusOr<Cursor*> ProtocolHandler::CursorNamed(const std::string& name) const {
-  auto it = portals_.find(name);
-  if (it == portals_.end() || it->second.cursor == nullptr) {
-    return SqlError(absl::StatusCode::kNotFound, "34000", absl::StrCat("cursor \"", name, "\" does not exist"));
-  }
-  return it->second.cursor.get();
-}
-
-absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Fetch(const Command& command,
-                                                               const std::vector<ColumnDescription>* columns) {
-  absl::StatusOr<Cursor*> found = CursorNamed(command.parameter);
-  if (!found.ok()) return found.status();
-  Cursor& cursor = **found;
-  const bool fetch = command.kind == Command::Kind::kFetch;
-  if (fetch && columns != nullptr && columns->size() != cursor.columns.size()) {
-    // prepared when a cursor of this name held other columns
-    return SqlError(absl::StatusCode::kFailedPrecondition, "0A000", "cached plan must not change result type");
-  }
-  const CursorWalk walk = Walk(cursor.rows.size(), cursor.position, command.step);
-  if (walk.goes_back && !cursor.scroll) {
-    return SqlError(absl::StatusCode::kFailedPrecondition, "55000",
-                    "cursor can only scan forward: declare it without NO SCROLL to go back");
-  }
-  cursor.position = walk.position;
-  Answer a;
-  a.tag = absl::StrCat(fetch ? "FETCH " : "MOVE ", walk.count);
-  if (!fetch) return a;
-  a.columns = cursor.columns;
-  if (cursor.binary) a.formats = {1};
-  const std::vector<ColumnDescription> described =
-      columns != nullptr ? *columns : *DescribeColumns(cursor.columns, a.formats);
-  for (size_t k = 0; k < walk.count; ++k) {
-    EncodeRow(cursor.rows[walk.backward ? walk.first - k : walk.first + k], described, &a.rows);
-  }
-  return a;
-}
-
-absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::CloseCursors(const Command& command) {
-  if (!command.parameter.empty()) {
-    absl::StatusOr<Cursor*> found = CursorNamed(command.parameter);
-    if (!found.ok()) return found.status();
-    portals_.erase(command.parameter);
-  } else {
-    std::erase_if(portals_, [](const auto& named) { return named.second.cursor != nullptr; });
-  }
-  Answer a;
-  a.tag = command.parameter.empty() ? "CLOSE CURSOR ALL" : "CLOSE CURSOR";
-  return a;
-}
-
-void ProtocolHandler::EndCursors(bool committed) {
-  std::erase_if(portals_, [committed](const auto& named) {
-    const Cursor* c = named.second.cursor.get();
-    return c != nullptr && (!c->hold || (c->in_transaction && !committed));
-  });
-  for (auto& [name, portal] : portals_) {
-    if (portal.cursor != nullptr) portal.cursor->in_transaction = false;
-  }
-}
-
-// --- COPY ---
-
-absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::StartCopyIn() {
-  if (read_only_) {
-    return SqlError(absl::StatusCode::kPermissionDenied, "25006",
-                    absl::StrCat("cannot write: user \"", user_, "\" is read-only"));
-  }
-  // Drivers open a block on their own; the file's transactions are
-  // committed as they load, whatever the block does after.
-  if (session_.pending_operations() > 0) {
-    return SqlError(absl::StatusCode::kFailedPrecondition, "25001",
-                    "COPY operations FROM STDIN commits each transaction of the file itself and cannot join the "
-                    "writes of this transaction block: commit or roll them back first");
-  }
-  const char* tmpdir = std::getenv("TMPDIR");
-  std::string path = absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp", "/hindsight-copy-XXXXXX");
-  const int fd = ::mkstemp(path.data());
-  if (fd < 0) {
-    return SqlError(absl::StatusCode::kInternal, "58030",
-                    absl::StrCat("cannot make a file to hold the data in ", path, ": ", std::strerror(errno)));
-  }
-  ::close(fd);
-  copy_in_.emplace();
-  copy_in_->spool.open(path, std::ios::in | std::ios::out | std::ios::binary | std::ios::trunc);
-  ::unlink(path.c_str());  // unnamed: it goes when the stream closes
-  if (!copy_in_->spool) {
-    copy_in_.reset();
-    return SqlError(absl::StatusCode::kInternal, "58030", absl::StrCat("cannot open ", path));
-  }
-  Answer a;
-  a.copy_in = true;
-  return a;
-}
-
-ProtocolHandler::Step ProtocolHandler::CopyMessage(const FrontendMessage& m, std::string* out) {
-  switch (m.type) {
-    case 'd':
-      if (!copy_in_->spool.write(m.data.data(), static_cast<std::streamsize>(m.data.size()))) {
-        FailCopyIn(SqlError(absl::StatusCode::kInternal, "58030", "cannot hold the data: is the disk full?"), out);
-      }
-      return Step::kDone;
-    case 'c': {
-      const bool simple = copy_in_->simple;
-      absl::StatusOr<Answer> answer = FinishCopyIn();
-      if (!answer.ok()) {
-        FailCopyIn(answer.status(), out);
-        return Step::kDone;
-      }
-      copy_in_.reset();
-      if (!answer->notice.empty()) AppendNoticeResponse({"NOTICE", "00000", answer->notice, {}, ""}, out);
-      AppendCommandComplete(answer->tag, out);
-      if (!simple) return Step::kDone;
-      ++piece_;
-      return RunPiece(out);
-    }
-    case 'f':
-      FailCopyIn(SqlError(absl::StatusCode::kAborted, "57014", absl::StrCat("COPY from stdin failed: ", m.data)), out);
-      return Step::kDone;
-    case 'H':
-    case 'S':  // ignored in COPY, as PostgreSQL does (libpq sends its own Sync after CopyDone)
-      return Step::kDone;
-    case 'X':
-      return Step::kClose;
-    default:
-      FailCopyIn(SqlError(absl::StatusCode::kInvalidArgument, "08P01",
-                          absl::StrCat("unexpected message type '", std::string(1, m.type), "' during COPY from stdin")),
-                 out);
-      return Step::kDone;
-  }
-}
-
-absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::FinishCopyIn() {
-  std::fstream& spool = copy_in_->spool;
-  spool.flush();
-  spool.seekg(0);
-  internal::ImportCounts counts;
-  internal::ImportOptions options;
-  options.mode = internal::ImportMode::kCommits;  // beside other sessions' commits
-  const absl::Status s = internal::ImportOps(db_, &spool, "STDIN", &counts, {}, options);
-  if (!s.ok() && absl::IsInvalidArgument(s)) {
-    return SqlError(absl::StatusCode::kInvalidArgument, "22P04",
-                    absl::StrCat(s.message(), counts.transactions == 0
-                                                  ? "; nothing was imported"
-                                                  : absl::StrCat("; the ", counts.transactions,
-                                                                 " transactions before it are committed (COPY the "
-                                                                 "fixed file again: they are skipped)")));
-  }
-  if (!s.ok()) return s;
-  Answer a;
-  a.tag = absl::StrCat("COPY ", counts.operations);
-  if (counts.skipped > 0) {
-    a.notice = absl::StrCat("skipped the first ", counts.skipped, " transactions of the file: the database has them (",
-                            counts.skipped_from, "..", counts.skipped_from + counts.skipped - 1, "); ");
-  }
-  absl::StrAppend(&a.notice, "imported ", counts.transactions, " transactions, ", counts.operations, " operations");
-  return a;
-}
-
-void ProtocolHandler::FailCopyIn(const absl::Status& error, std::string* out) {
-  const bool simple = copy_in_->simple;
-  copy_in_.reset();
-  AppendError(error, "", 0, out);
-  if (simple) {
-    AppendReadyForQuery(status(), out);
-  } else {
-    skip_until_sync_ = true;
-  }
-}
-
-absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::CopyOut(const Command& command, std::string_view text,
-                                                                 const internal::StatementParams* params) {
-  absl::StatusOr<internal::Statement> st = ReadInside(command, text, params);
-  if (!st.ok()) return st.status();
-  cancel_->store(false);
-  absl::StatusOr<internal::Result> r = session_.Execute(*st);
-  if (!r.ok()) return r.status();
-  const std::vector<ColumnDescription> columns = *DescribeColumns(r->columns, {});
-  Answer a;
-  a.copy_out = true;
-  std::string line;
-  const auto emit = [&] {
-    AppendCopyData(line, &a.rows.bytes);
-    a.rows.ends.push_back(a.rows.bytes.size());
-    line.clear();
-  };
-  std::vector<std::optional<std::string>> fields;
-  if (command.header) {
-    fields.assign(r->columns.begin(), r->columns.end());
-    AppendCopyLine(fields, command.csv, &line);
-    emit();
-  }
-  for (const std::vector<internal::Cell>& row : r->rows) {
-    fields.clear();
-    for (size_t c = 0; c < row.size(); ++c) {
-      std::string cell;
-      fields.push_back(AppendCell(row[c], columns[c], &cell) ? std::optional<std::string>(std::move(cell))
-                                                              : std::nullopt);
-    }
-    AppendCopyLine(fields, command.csv, &line);
-    emit();
-  }
-  a.columns = std::move(r->columns);
-  a.tag = absl::StrCat("COPY ", r->rows.size());
-  return a;
-}
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::string_view text,
                                                                       const internal::StatementParams* params,
                                                                       const std::vector<ColumnDescription>* columns) {
   absl::StatusOr<internal::Statement> st = internal::ParseStatement(text, params);
   if (!st.ok()) return WithSqlHint(st.status(), text);
-  if (read_only_ && IsWrite(st->kind)) {
-    return SqlError(absl::StatusCode::kPermissionDenied, "25006",
-                    absl::StrCat("cannot write: user \"", user_, "\" is read-only"));
-  }
+  if (read_only_ && IsWrite(st->kind)) return WriteRefused();
   if (!st->svg_path.empty()) return SvgRefused();
   cancel_->store(false);
   const bool autocommit = !session_.in_transaction();

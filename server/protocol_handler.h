@@ -134,6 +134,8 @@ class ProtocolHandler {
   absl::StatusOr<Answer> RunHindsight(std::string_view text, const internal::StatementParams* params,
                                       const std::vector<ColumnDescription>* columns);
   absl::StatusOr<std::vector<std::string>> ColumnsOf(const Command& command, std::string_view text) const;
+  // CHECKPOINT 'DIR': a copy of the database written while it serves.
+  absl::StatusOr<Answer> Checkpoint(const Command& command);
   // SELECT 1 and SELECT version(): one row of one column.
   Answer Selected(const Command& command, const std::vector<ColumnDescription>* columns) const;
   // DISCARD and DEALLOCATE: checks them and notes which prepared statements
@@ -148,6 +150,12 @@ class ProtocolHandler {
                                  const internal::StatementParams* params);
   absl::StatusOr<Answer> Fetch(const Command& command, const std::vector<ColumnDescription>* columns);
   absl::StatusOr<Answer> CloseCursors(const Command& command);
+  // The statement DECLARE ... FOR or COPY (...) holds, parsed at its place
+  // in `text`; 42P11 unless it answers rows.
+  static absl::StatusOr<internal::Statement> ReadInside(const Command& command, std::string_view text,
+                                                        const internal::StatementParams* params);
+  // 25006: a write by a read-only user.
+  absl::Status WriteRefused() const;
   // COPY operations FROM STDIN: checks it and opens the spool.
   absl::StatusOr<Answer> StartCopyIn();
   // COPY (statement) TO STDOUT: the statement's rows as CopyData.

@@ -1,0 +1,159 @@
+// ProtocolHandler's COPY: operations FROM STDIN and (read) TO STDOUT (protocol_handler.h).
+#include "server/protocol_handler.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "format/importer.h"
+#include "server/copy_format.h"
+#include "server/pg_types.h"
+#include "server/sql_error.h"
+
+namespace hindsight::server {
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::StartCopyIn() {
+  if (read_only_) return WriteRefused();
+  // Drivers open a block on their own; the file's transactions are
+  // committed as they load, whatever the block does after.
+  if (session_.pending_operations() > 0) {
+    return SqlError(absl::StatusCode::kFailedPrecondition, "25001",
+                    "COPY operations FROM STDIN commits each transaction of the file itself and cannot join the "
+                    "writes of this transaction block: commit or roll them back first");
+  }
+  const char* tmpdir = std::getenv("TMPDIR");
+  std::string path = absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp", "/hindsight-copy-XXXXXX");
+  const int fd = ::mkstemp(path.data());
+  if (fd < 0) {
+    return SqlError(absl::StatusCode::kInternal, "58030",
+                    absl::StrCat("cannot make a file to hold the data in ", path, ": ", std::strerror(errno)));
+  }
+  ::close(fd);
+  copy_in_.emplace();
+  copy_in_->spool.open(path, std::ios::in | std::ios::out | std::ios::binary | std::ios::trunc);
+  ::unlink(path.c_str());  // unnamed: it goes when the stream closes
+  if (!copy_in_->spool) {
+    copy_in_.reset();
+    return SqlError(absl::StatusCode::kInternal, "58030", absl::StrCat("cannot open ", path));
+  }
+  Answer a;
+  a.copy_in = true;
+  return a;
+}
+
+ProtocolHandler::Step ProtocolHandler::CopyMessage(const FrontendMessage& m, std::string* out) {
+  switch (m.type) {
+    case 'd':
+      if (!copy_in_->spool.write(m.data.data(), static_cast<std::streamsize>(m.data.size()))) {
+        FailCopyIn(SqlError(absl::StatusCode::kInternal, "58030", "cannot hold the data: is the disk full?"), out);
+      }
+      return Step::kDone;
+    case 'c': {
+      const bool simple = copy_in_->simple;
+      absl::StatusOr<Answer> answer = FinishCopyIn();
+      if (!answer.ok()) {
+        FailCopyIn(answer.status(), out);
+        return Step::kDone;
+      }
+      copy_in_.reset();
+      if (!answer->notice.empty()) AppendNoticeResponse({"NOTICE", "00000", answer->notice, {}, ""}, out);
+      AppendCommandComplete(answer->tag, out);
+      if (!simple) return Step::kDone;
+      ++piece_;
+      return RunPiece(out);
+    }
+    case 'f':
+      FailCopyIn(SqlError(absl::StatusCode::kAborted, "57014", absl::StrCat("COPY from stdin failed: ", m.data)), out);
+      return Step::kDone;
+    case 'H':
+    case 'S':  // ignored in COPY, as PostgreSQL does (libpq sends its own Sync after CopyDone)
+      return Step::kDone;
+    case 'X':
+      return Step::kClose;
+    default:
+      FailCopyIn(SqlError(absl::StatusCode::kInvalidArgument, "08P01",
+                          absl::StrCat("unexpected message type '", std::string(1, m.type), "' during COPY from stdin")),
+                 out);
+      return Step::kDone;
+  }
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::FinishCopyIn() {
+  std::fstream& spool = copy_in_->spool;
+  spool.flush();
+  spool.seekg(0);
+  internal::ImportCounts counts;
+  internal::ImportOptions options;
+  options.mode = internal::ImportMode::kCommits;  // beside other sessions' commits
+  const absl::Status s = internal::ImportOps(db_, &spool, "STDIN", &counts, {}, options);
+  if (!s.ok() && absl::IsInvalidArgument(s)) {
+    return SqlError(absl::StatusCode::kInvalidArgument, "22P04",
+                    absl::StrCat(s.message(), counts.transactions == 0
+                                                  ? "; nothing was imported"
+                                                  : absl::StrCat("; the ", counts.transactions,
+                                                                 " transactions before it are committed (COPY the "
+                                                                 "fixed file again: they are skipped)")));
+  }
+  if (!s.ok()) return s;
+  Answer a;
+  a.tag = absl::StrCat("COPY ", counts.operations);
+  if (counts.skipped > 0) {
+    a.notice = absl::StrCat("skipped the first ", counts.skipped, " transactions of the file: the database has them (",
+                            counts.skipped_from, "..", counts.skipped_from + counts.skipped - 1, "); ");
+  }
+  absl::StrAppend(&a.notice, "imported ", counts.transactions, " transactions, ", counts.operations, " operations");
+  return a;
+}
+
+void ProtocolHandler::FailCopyIn(const absl::Status& error, std::string* out) {
+  const bool simple = copy_in_->simple;
+  copy_in_.reset();
+  AppendError(error, "", 0, out);
+  if (simple) {
+    AppendReadyForQuery(status(), out);
+  } else {
+    skip_until_sync_ = true;
+  }
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::CopyOut(const Command& command, std::string_view text,
+                                                                 const internal::StatementParams* params) {
+  absl::StatusOr<internal::Statement> st = ReadInside(command, text, params);
+  if (!st.ok()) return st.status();
+  cancel_->store(false);
+  absl::StatusOr<internal::Result> r = session_.Execute(*st);
+  if (!r.ok()) return r.status();
+  const std::vector<ColumnDescription> columns = *DescribeColumns(r->columns, {});
+  Answer a;
+  a.copy_out = true;
+  std::string line;
+  const auto emit = [&] {
+    AppendCopyData(line, &a.rows.bytes);
+    a.rows.ends.push_back(a.rows.bytes.size());
+    line.clear();
+  };
+  std::vector<std::optional<std::string>> fields;
+  if (command.header) {
+    fields.assign(r->columns.begin(), r->columns.end());
+    AppendCopyLine(fields, command.csv, &line);
+    emit();
+  }
+  for (const std::vector<internal::Cell>& row : r->rows) {
+    fields.clear();
+    for (size_t c = 0; c < row.size(); ++c) {
+      std::string cell;
+      fields.push_back(AppendCell(row[c], columns[c], &cell) ? std::optional<std::string>(std::move(cell))
+                                                              : std::nullopt);
+    }
+    AppendCopyLine(fields, command.csv, &line);
+    emit();
+  }
+  a.columns = std::move(r->columns);
+  a.tag = absl::StrCat("COPY ", r->rows.size());
+  return a;
+}
+
+}  // namespace hindsight::server

@@ -1,0 +1,104 @@
+// ProtocolHandler's cursors: DECLARE, FETCH, MOVE and CLOSE (protocol_handler.h).
+#include "server/protocol_handler.h"
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "server/pg_types.h"
+#include "server/sql_error.h"
+
+namespace hindsight::server {
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Declare(const Command& command, std::string_view text,
+                                                                 const internal::StatementParams* params) {
+  absl::StatusOr<internal::Statement> st = ReadInside(command, text, params);
+  if (!st.ok()) return st.status();
+  if (portals_.contains(command.parameter)) {
+    return SqlError(absl::StatusCode::kAlreadyExists, "42P03",
+                    absl::StrCat("cursor \"", command.parameter, "\" already exists"));
+  }
+  if (!command.hold && !session_.in_transaction()) {
+    return SqlError(absl::StatusCode::kFailedPrecondition, "25P01",
+                    "DECLARE CURSOR can only be used in transaction blocks (or WITH HOLD)");
+  }
+  cancel_->store(false);
+  absl::StatusOr<internal::Result> r = session_.Execute(*st);
+  if (!r.ok()) return r.status();
+  auto cursor = std::make_shared<Cursor>();
+  cursor->columns = std::move(r->columns);
+  cursor->rows = std::move(r->rows);
+  cursor->binary = command.binary;
+  cursor->scroll = command.scroll;
+  cursor->hold = command.hold;
+  cursor->in_transaction = session_.in_transaction();
+  Portal portal;
+  portal.executed = true;
+  portal.columns = *DescribeColumns(cursor->columns, cursor->binary ? std::vector<int16_t>{1} : std::vector<int16_t>{});
+  portal.cursor = std::move(cursor);
+  portals_[command.parameter] = std::move(portal);
+  Answer a;
+  a.tag = "DECLARE CURSOR";
+  return a;
+}
+
+absl::StatusOr<Cursor*> ProtocolHandler::CursorNamed(const std::string& name) const {
+  auto it = portals_.find(name);
+  if (it == portals_.end() || it->second.cursor == nullptr) {
+    return SqlError(absl::StatusCode::kNotFound, "34000", absl::StrCat("cursor \"", name, "\" does not exist"));
+  }
+  return it->second.cursor.get();
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Fetch(const Command& command,
+                                                               const std::vector<ColumnDescription>* columns) {
+  absl::StatusOr<Cursor*> found = CursorNamed(command.parameter);
+  if (!found.ok()) return found.status();
+  Cursor& cursor = **found;
+  const bool fetch = command.kind == Command::Kind::kFetch;
+  if (fetch && columns != nullptr && columns->size() != cursor.columns.size()) {
+    // prepared when a cursor of this name held other columns
+    return SqlError(absl::StatusCode::kFailedPrecondition, "0A000", "cached plan must not change result type");
+  }
+  const CursorWalk walk = Walk(cursor.rows.size(), cursor.position, command.step);
+  if (walk.goes_back && !cursor.scroll) {
+    return SqlError(absl::StatusCode::kFailedPrecondition, "55000",
+                    "cursor can only scan forward: declare it without NO SCROLL to go back");
+  }
+  cursor.position = walk.position;
+  Answer a;
+  a.tag = absl::StrCat(fetch ? "FETCH " : "MOVE ", walk.count);
+  if (!fetch) return a;
+  a.columns = cursor.columns;
+  if (cursor.binary) a.formats = {1};
+  const std::vector<ColumnDescription> described =
+      columns != nullptr ? *columns : *DescribeColumns(cursor.columns, a.formats);
+  for (size_t k = 0; k < walk.count; ++k) {
+    EncodeRow(cursor.rows[walk.backward ? walk.first - k : walk.first + k], described, &a.rows);
+  }
+  return a;
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::CloseCursors(const Command& command) {
+  if (!command.parameter.empty()) {
+    absl::StatusOr<Cursor*> found = CursorNamed(command.parameter);
+    if (!found.ok()) return found.status();
+    portals_.erase(command.parameter);
+  } else {
+    std::erase_if(portals_, [](const auto& named) { return named.second.cursor != nullptr; });
+  }
+  Answer a;
+  a.tag = command.parameter.empty() ? "CLOSE CURSOR ALL" : "CLOSE CURSOR";
+  return a;
+}
+
+void ProtocolHandler::EndCursors(bool committed) {
+  std::erase_if(portals_, [committed](const auto& named) {
+    const Cursor* c = named.second.cursor.get();
+    return c != nullptr && (!c->hold || (c->in_transaction && !committed));
+  });
+  for (auto& [name, portal] : portals_) {
+    if (portal.cursor != nullptr) portal.cursor->in_transaction = false;
+  }
+}
+
+}  // namespace hindsight::server
