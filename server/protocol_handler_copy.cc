@@ -123,36 +123,38 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::CopyOut(const Command& 
                                                                  const internal::StatementParams* params) {
   absl::StatusOr<internal::Statement> st = ReadInside(command, text, params);
   if (!st.ok()) return st.status();
-  cancel_->store(false);
-  absl::StatusOr<internal::Result> r = session_.Execute(*st);
-  if (!r.ok()) return r.status();
-  const std::vector<ColumnDescription> columns = *DescribeColumns(r->columns, {});
   Answer a;
   a.copy_out = true;
+  a.columns = internal::Session::ColumnsOf(*st);
+  const std::vector<ColumnDescription> columns = *DescribeColumns(a.columns, {});
   std::string line;
+  std::vector<std::optional<std::string>> fields;
   const auto emit = [&] {
+    AppendCopyLine(fields, command.csv, &line);
     AppendCopyData(line, &a.rows.bytes);
     a.rows.ends.push_back(a.rows.bytes.size());
     line.clear();
   };
-  std::vector<std::optional<std::string>> fields;
-  if (command.header) {
-    fields.assign(r->columns.begin(), r->columns.end());
-    AppendCopyLine(fields, command.csv, &line);
-    emit();
-  }
-  for (const std::vector<internal::Cell>& row : r->rows) {
+  const auto emit_cells = [&](const std::vector<internal::Cell>& row) {
     fields.clear();
     for (size_t c = 0; c < row.size(); ++c) {
       std::string cell;
       fields.push_back(AppendCell(row[c], columns[c], &cell) ? std::optional<std::string>(std::move(cell))
                                                               : std::nullopt);
     }
-    AppendCopyLine(fields, command.csv, &line);
+    emit();
+  };
+  if (command.header) {
+    fields.assign(a.columns.begin(), a.columns.end());
     emit();
   }
-  a.columns = std::move(r->columns);
-  a.tag = absl::StrCat("COPY ", r->rows.size());
+  // A read's rows become lines as they are found; other answers come as cells.
+  const internal::Session::RowConsumer encode = [&](const Row& row) { emit_cells(internal::CellsOfRow(row)); };
+  cancel_->store(false);
+  absl::StatusOr<internal::Result> r = session_.Execute(*st, &encode);
+  if (!r.ok()) return r.status();
+  for (const std::vector<internal::Cell>& row : r->rows) emit_cells(row);
+  a.tag = absl::StrCat("COPY ", a.rows.ends.size() - (command.header ? 1 : 0));
   return a;
 }
 

@@ -29,17 +29,6 @@ const std::vector<std::string> kChangesColumns = {"change", "subject", "predicat
                                                   "from",   "to",      "tx",        "source"};
 const std::vector<std::string> kSinceColumns = {"subject", "predicate", "object", "value", "since", "until"};
 
-std::vector<Cell> RowCells(Row r) {
-  std::vector<Cell> cells;  // pushed one by one: an initializer list would copy each cell
-  cells.reserve(6);
-  cells.push_back(Cell::Name(std::move(r.key.subject)));
-  cells.push_back(Cell::Name(std::move(r.key.predicate)));
-  cells.push_back(Cell::Name(std::move(r.key.object)));
-  cells.push_back(Cell::Val(std::move(r.value)));
-  cells.push_back(Cell::Time(r.valid.from));
-  cells.push_back(Cell::Time(r.valid.to));
-  return cells;
-}
 
 // The tx and source cells of the transaction committed at `time`.
 absl::StatusOr<std::vector<Cell>> TransactionCells(TransactionsByTime* transactions, Instant time) {
@@ -64,6 +53,18 @@ void ApplyLimit(const Statement& st, Result* r) {
 absl::Status Cancelled() { return absl::CancelledError("cancelled"); }
 
 }  // namespace
+
+std::vector<Cell> CellsOfRow(Row r) {
+  std::vector<Cell> cells;  // pushed one by one: an initializer list would copy each cell
+  cells.reserve(6);
+  cells.push_back(Cell::Name(std::move(r.key.subject)));
+  cells.push_back(Cell::Name(std::move(r.key.predicate)));
+  cells.push_back(Cell::Name(std::move(r.key.object)));
+  cells.push_back(Cell::Val(std::move(r.value)));
+  cells.push_back(Cell::Time(r.valid.from));
+  cells.push_back(Cell::Time(r.valid.to));
+  return cells;
+}
 
 std::string Session::UnknownNames(const Pattern& pattern) const {
   std::string note;
@@ -228,7 +229,7 @@ absl::StatusOr<Result> Session::Read(const Statement& st, const RowConsumer* con
       } else if (consumer != nullptr) {
         (*consumer)(row);
       } else {
-        r.rows.push_back(RowCells(std::move(row)));
+        r.rows.push_back(CellsOfRow(std::move(row)));
       }
     }
     return scanned < scan_max && !cancelled();
@@ -316,7 +317,7 @@ absl::StatusOr<Result> Session::Changes(const Statement& st) {
   r.contract_columns = ContractColumnsOf(st);
   for (const auto& [sign, row] : diff) {
     std::vector<Cell> cells = {Cell::Text(std::string(1, sign))};
-    for (Cell& c : RowCells(*row)) cells.push_back(std::move(c));
+    for (Cell& c : CellsOfRow(*row)) cells.push_back(std::move(c));
     const Instant point = sign == '-' ? *from_point : *to_point;
     for (const HistoryRow* h : by_segment[{row->key, row->valid.from}]) {
       if (h->value != row->value || h->valid != row->valid || h->tx.from > point || point >= h->tx.to) continue;
@@ -360,7 +361,7 @@ absl::StatusOr<Result> Session::Since(const Statement& st) {
   if (!rows.ok()) return rows.status();
   Result r;
   r.columns = kSinceColumns;
-  for (const Row& row : *rows) r.rows.push_back(RowCells(row));
+  for (const Row& row : *rows) r.rows.push_back(CellsOfRow(row));
   ApplyLimit(st, &r);
   return r;
 }

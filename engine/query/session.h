@@ -31,6 +31,9 @@ struct Cell {
   static Cell Text(std::string s) { return {Kind::kText, std::move(s), {}, 0}; }
 };
 
+// A read's row as cells: subject, predicate, object, value, from, to.
+std::vector<Cell> CellsOfRow(Row r);
+
 struct Result {
   std::vector<std::string> columns;  // empty: no table, only the message
   std::vector<std::vector<Cell>> rows;
