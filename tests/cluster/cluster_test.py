@@ -22,6 +22,7 @@ directory and stopped by their pids, written to by psycopg2 clients.
 
 usage: cluster_test.py HINDSIGHT WORKLOAD_GENERATOR
 """
+import io
 import json
 import os
 import random
@@ -604,10 +605,23 @@ def test_cluster():
     except psycopg2.OperationalError as e:
         assert 'transaction 9 is not here' in str(e), str(e)
     assert 9 < time.time() - started < 20
+    # A file loaded through one node with COPY reaches the other.
+    conn = psycopg2.connect(dsn(second))
+    conn.autocommit = True
+    conn.cursor().copy_expert('COPY operations FROM STDIN', io.StringIO(
+        'tx\t\tcopy\nassert\tUkraine\trelation\tGhana\t"talks"\t2026-01-01\t+inf\n'))
+    conn.close()
+    conn = psycopg2.connect(dsn(first))
+    cur = conn.cursor()
+    cur.execute('await tx 9 timeout 10s')
+    cur.execute('Ukraine relation Ghana')
+    assert [r[3] for r in cur.fetchall()] == ['talks']
+    conn.close()
     stop_extra_nodes()
     demo_queries = QUERIES[:3] + ['* * * as of tx 7']
     assert answers(single, demo_queries) == answers(os.path.join(WORK, 'demo-2'), demo_queries)
-    print('  cluster init: a demo database and a node replaying its stream answer alike', flush=True)
+    print('  cluster init: a demo database and a node replaying its stream answer alike; COPY through one '
+          'reaches the other', flush=True)
     cluster('down')
 
 
