@@ -1,19 +1,9 @@
 #include "server/copy_format.h"
 
+#include "format/tsv.h"
+
 namespace hindsight::server {
 namespace {
-
-void AppendTextField(const std::string& field, std::string* out) {
-  for (const char c : field) {
-    switch (c) {
-      case '\\': out->append("\\\\"); break;
-      case '\t': out->append("\\t"); break;
-      case '\n': out->append("\\n"); break;
-      case '\r': out->append("\\r"); break;
-      default: out->push_back(c);
-    }
-  }
-}
 
 void AppendCsvField(const std::string& field, std::string* out) {
   if (!field.empty() && field.find_first_of(",\"\n\r") == std::string::npos) {
@@ -38,7 +28,7 @@ void AppendCopyLine(const std::vector<std::optional<std::string>>& fields, bool 
     } else if (csv) {
       AppendCsvField(*fields[i], out);
     } else {
-      AppendTextField(*fields[i], out);
+      internal::AppendEscaped(*fields[i], out);  // the operations format's escapes are COPY's
     }
   }
   out->push_back('\n');
