@@ -490,7 +490,6 @@ absl::StatusOr<internal::Statement> ProtocolHandler::ReadInside(const Command& c
   return st;
 }
 
-
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::string_view text,
                                                                       const internal::StatementParams* params,
                                                                       const std::vector<ColumnDescription>* columns) {
@@ -550,10 +549,10 @@ absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Comman
   }
   internal::StatementParams placeholders;
   placeholders.placeholders = true;
-  if (command.kind == Command::Kind::kDeclare) {
+  if (command.kind == Command::Kind::kDeclare || command.kind == Command::Kind::kCopyTo) {
     absl::StatusOr<internal::Statement> st = ReadInside(command, text, &placeholders);
     if (!st.ok()) return st.status();
-    return std::vector<std::string>{};
+    return std::vector<std::string>{};  // DECLARE answers no rows; COPY's come as CopyData
   }
   if (command.kind != Command::Kind::kHindsight) return std::vector<std::string>{};
   absl::StatusOr<internal::Statement> st = internal::ParseStatement(text, &placeholders);
@@ -581,7 +580,7 @@ void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
   absl::StatusOr<std::vector<std::string>> columns = ColumnsOf(prepared->command, prepared->text);
   if (!columns.ok()) return fail(columns.status(), pieces.empty() ? 0 : pieces[0].offset);
   prepared->columns = std::move(*columns);
-  prepared->parameters = internal::ParameterCount(prepared->command.kind == Command::Kind::kDeclare
+  prepared->parameters = internal::ParameterCount(prepared->command.body_end > 0  // DECLARE, COPY (...)
                                                       ? InnerStatement(prepared->text, prepared->command)
                                                       : prepared->text);
   if (!p.statement.empty() && prepared_.contains(p.statement)) {

@@ -111,6 +111,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::FinishCopyIn() {
 void ProtocolHandler::FailCopyIn(const absl::Status& error, std::string* out) {
   const bool simple = copy_in_->simple;
   copy_in_.reset();
+  failed_ = session_.in_transaction();  // as any error in a transaction block
   AppendError(error, "", 0, out);
   if (simple) {
     AppendReadyForQuery(status(), out);

@@ -528,6 +528,10 @@ TEST_F(ProtocolHandlerTest, CopyFromStdinImportsAnOperationsFile) {
   EXPECT_EQ(Types(copy({"tx\t2031-03-02T00:00:00Z\tfile\nassert\tG\tp\tH\t1\t2020-01-01\t+inf\n"})), "NCZ");
   Query("ROLLBACK");
   EXPECT_EQ(db_->LastTransaction().id, 4u);
+  EXPECT_EQ(Types(Query("BEGIN; COPY operations FROM STDIN")), "CG");
+  EXPECT_EQ(Types(copy({"not an operation\n"})), "EZ");
+  EXPECT_EQ(handler_->status(), 'E');  // failed, as a block is after any error
+  Query("ROLLBACK");
   EXPECT_TRUE(absl::StrContains(Query("BEGIN; assert G p I; COPY operations FROM STDIN"), "25001"));
   Query("ROLLBACK");
   ProtocolHandler reader(db_.get(), "reader", /*read_only=*/true, &cancel_);
@@ -571,6 +575,12 @@ TEST_F(ProtocolHandlerTest, CopyToStdoutWritesAReadsRows) {
   EXPECT_EQ(Types(Send(sync)), "Z");
   EXPECT_TRUE(absl::StrContains(Query("COPY (assert A p D) TO STDOUT"), "42P11"));
   EXPECT_TRUE(absl::StrContains(Query("COPY (A p *) TO STDOUT CSV HEDER"), "42601"));
+  // The statement is checked when it is prepared.
+  parse.parse = {"", "COPY (A p * at 2025-02-30) TO STDOUT", {}};
+  out = Send(parse);
+  EXPECT_EQ(Types(out), "E");
+  EXPECT_TRUE(absl::StrContains(out, "22007")) << out;
+  EXPECT_EQ(Types(Send(sync)), "Z");
 }
 
 }  // namespace
