@@ -352,16 +352,12 @@ Command ClassifySelect(std::string_view statement) {
 // DEALLOCATE [PREPARE] name | ALL; a name that is not one word is left to
 // the language, which rejects it.
 Command ClassifyDeallocate(std::string_view statement) {
-  const std::vector<std::string> w = LeadingWords(statement, 3);
-  const bool prepare = w.size() > 1 && w[1] == "prepare";
-  const std::string_view name = AfterWords(statement, prepare ? 2 : 1);
-  // A quoted name as written, an unquoted one folded to lower case.
-  if (name.size() >= 2 && name.front() == '"' && name.back() == '"') {
-    return Of(Command::Kind::kDeallocate, std::string(name.substr(1, name.size() - 2)));
-  }
-  const std::string folded = absl::AsciiStrToLower(std::string(name));
-  if (folded.empty()) return Of(Command::Kind::kHindsight);
-  return Of(Command::Kind::kDeallocate, folded == "all" ? "" : folded);
+  absl::StatusOr<std::vector<Word>> words = Words(statement, 0);
+  if (!words.ok()) return Of(Command::Kind::kHindsight);
+  const std::vector<Word>& w = *words;
+  const size_t at = w.size() > 2 && !w[1].quoted && w[1].text == "prepare" ? 2 : 1;
+  if (w.size() != at + 1) return Of(Command::Kind::kHindsight);
+  return Of(Command::Kind::kDeallocate, !w[at].quoted && w[at].text == "all" ? "" : w[at].text);
 }
 
 }  // namespace
