@@ -189,6 +189,9 @@ ProtocolHandler::Step ProtocolHandler::Dispatch(const FrontendMessage& m, std::s
       AppendReadyForQuery(status(), out);
       return Step::kDone;
     case 'H':
+    case 'd':  // the rest of a COPY's data after its error, ignored as PostgreSQL does
+    case 'c':
+    case 'f':
       return Step::kDone;
     default:
       AppendError(SqlError(absl::StatusCode::kInvalidArgument, "08P01",

@@ -32,6 +32,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::StartCopyIn() {
                     absl::StrCat("cannot make a file to hold the data in ", path, ": ", std::strerror(errno)));
   }
   ::close(fd);
+  cancel_->store(false);
   copy_in_.emplace();
   copy_in_->spool.open(path, std::ios::in | std::ios::out | std::ios::binary | std::ios::trunc);
   ::unlink(path.c_str());  // unnamed: it goes when the stream closes
@@ -47,7 +48,11 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::StartCopyIn() {
 ProtocolHandler::Step ProtocolHandler::CopyMessage(const FrontendMessage& m, std::string* out) {
   switch (m.type) {
     case 'd':
-      if (!copy_in_->spool.write(m.data.data(), static_cast<std::streamsize>(m.data.size()))) {
+      if (cancel_->exchange(false)) {
+        FailCopyIn(SqlError(absl::StatusCode::kAborted, "57014",
+                            "canceling statement due to user request; nothing was imported"),
+                   out);
+      } else if (!copy_in_->spool.write(m.data.data(), static_cast<std::streamsize>(m.data.size()))) {
         FailCopyIn(SqlError(absl::StatusCode::kInternal, "58030", "cannot hold the data: is the disk full?"), out);
       }
       return Step::kDone;
@@ -88,14 +93,19 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::FinishCopyIn() {
   internal::ImportCounts counts;
   internal::ImportOptions options;
   options.mode = internal::ImportMode::kCommits;  // beside other sessions' commits
+  options.cancel = cancel_;
   const absl::Status s = internal::ImportOps(db_, &spool, "STDIN", &counts, {}, options);
-  if (!s.ok() && absl::IsInvalidArgument(s)) {
-    return SqlError(absl::StatusCode::kInvalidArgument, "22P04",
-                    absl::StrCat(s.message(), counts.transactions == 0
-                                                  ? "; nothing was imported"
-                                                  : absl::StrCat("; the ", counts.transactions,
-                                                                 " transactions before it are committed (COPY the "
-                                                                 "fixed file again: they are skipped)")));
+  const std::string committed =
+      counts.transactions == 0 ? "; nothing was imported"
+                               : absl::StrCat("; the ", counts.transactions,
+                                              " transactions before it are committed (COPY the file again: they are "
+                                              "skipped)");
+  if (absl::IsInvalidArgument(s)) {
+    return SqlError(absl::StatusCode::kInvalidArgument, "22P04", absl::StrCat(s.message(), committed));
+  }
+  if (absl::IsCancelled(s)) {
+    return SqlError(absl::StatusCode::kAborted, "57014",
+                    absl::StrCat("canceling statement due to user request", committed));
   }
   if (!s.ok()) return s;
   Answer a;

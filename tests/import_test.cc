@@ -2,7 +2,9 @@
 // part way and run again goes on where it stopped, whatever was erased
 // since; a database holding another history is refused untouched; an
 // atomic import is all or nothing; an import stops at the first
-// transaction rejected, whatever it has read ahead of it.
+// transaction rejected, whatever it has read ahead of it; a cancelled one
+// keeps the blocks read before the cancel.
+#include <atomic>
 #include <random>
 #include <sstream>
 
@@ -170,6 +172,33 @@ TEST_F(ImportTest, TheFirstTransactionRejectedIsReportedWhateverFollowsIt) {
     EXPECT_TRUE(absl::StartsWith(s.message(), absl::StrCat("ops.tsv:", line, ": transaction time "))) << s;
     EXPECT_EQ(counts.transactions, 7u);
     EXPECT_EQ(db->LastTransaction().id, 7u);
+  }
+}
+
+TEST_F(ImportTest, ACancelledImportKeepsTheBlocksReadBeforeAndGoesOnWhenRunAgain) {
+  std::mt19937 rng(12);
+  const std::vector<std::string> blocks = RandomBlocks(rng, 20);
+  const std::string file = Join(blocks, blocks.size());
+  std::unique_ptr<Database> whole = Open("whole");
+  internal::ImportCounts counts;
+  ASSERT_TRUE(Import(whole.get(), file, &counts).ok());
+  for (const internal::ImportMode mode : {internal::ImportMode::kBulk, internal::ImportMode::kCommits}) {
+    std::unique_ptr<Database> db = Open(absl::StrCat("db", static_cast<int>(mode)));
+    std::atomic<bool> cancel{false};
+    internal::ImportOptions options;
+    options.mode = mode;
+    options.cancel = &cancel;
+    // The cancel comes as the sixth block is read.
+    const auto progress = [&](const internal::ImportCounts& read) { cancel.store(read.transactions == 6); };
+    std::istringstream in(file);
+    const absl::Status s = internal::ImportOps(db.get(), &in, "ops.tsv", &counts, progress, options);
+    EXPECT_TRUE(absl::IsCancelled(s)) << s;
+    EXPECT_EQ(counts.transactions, 6u);
+    EXPECT_EQ(db->LastTransaction().id, 6u);
+    cancel.store(false);
+    ASSERT_TRUE(Import(db.get(), file, &counts, options).ok());
+    EXPECT_EQ(counts.skipped, 6u);
+    EXPECT_EQ(FirstDifference(DumpQueries(*db, blocks.size()), DumpQueries(*whole, blocks.size())), "");
   }
 }
 

@@ -522,6 +522,28 @@ TEST_F(ProtocolHandlerTest, CopyFromStdinImportsAnOperationsFile) {
   EXPECT_EQ(Types(out), "EZ");
   EXPECT_TRUE(absl::StrContains(out, "stopped by the client")) << out;
   EXPECT_EQ(db_->LastTransaction().id, 3u);
+  // A CancelRequest while the data comes: the rest of it, and its
+  // CopyDone, are ignored; nothing is imported.
+  EXPECT_EQ(Types(Query("COPY operations FROM STDIN")), "G");
+  FrontendMessage data{};
+  data.type = 'd';
+  data.data = "tx\t2031-03-01T00:00:00Z\tfile\n";
+  EXPECT_EQ(Send(data), "");
+  cancel_.store(true);
+  out = Send(data);
+  EXPECT_EQ(Types(out), "EZ");
+  EXPECT_TRUE(absl::StrContains(out, "57014")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "nothing was imported")) << out;
+  EXPECT_EQ(Types(copy({"assert\tG\tp\tH\t1\t2020-01-01\t+inf\n"})), "");
+  // ... or once it is in, before the import reads it.
+  EXPECT_EQ(Types(Query("COPY operations FROM STDIN")), "G");
+  EXPECT_EQ(Send(data), "");
+  cancel_.store(true);
+  out = copy({});
+  EXPECT_EQ(Types(out), "EZ");
+  EXPECT_TRUE(absl::StrContains(out, "57014")) << out;
+  EXPECT_EQ(handler_->status(), 'I');
+  EXPECT_EQ(db_->LastTransaction().id, 3u);
   // In a block a driver opened, the file's transactions commit as they
   // load; not beside the block's own writes; not for a read-only user.
   EXPECT_EQ(Types(Query("BEGIN; COPY operations FROM STDIN")), "CG");

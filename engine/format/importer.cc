@@ -19,10 +19,11 @@ namespace {
 class BlockSource {
  public:
   BlockSource(OpsReadAhead* reader, std::optional<OpsBlock> first, ImportCounts counts,
-              const std::function<void(const ImportCounts&)>& progress)
-      : reader_(reader), first_(std::move(first)), read_(counts), progress_(progress) {}
+              const std::function<void(const ImportCounts&)>& progress, const std::atomic<bool>* cancel)
+      : reader_(reader), first_(std::move(first)), read_(counts), progress_(progress), cancel_(cancel) {}
 
   absl::StatusOr<const Transaction*> Next() {
+    if (cancel_ != nullptr && cancel_->load(std::memory_order_relaxed)) return absl::CancelledError("cancelled");
     std::optional<OpsBlock> b;
     if (first_) {
       b = std::move(first_);
@@ -73,6 +74,7 @@ class BlockSource {
   std::vector<uint32_t> operations_;  // in each
   ImportCounts read_;
   const std::function<void(const ImportCounts&)>& progress_;
+  const std::atomic<bool>* cancel_;
 };
 
 // `status`, "transaction N: reason" about the N-th block handed over, as
@@ -122,7 +124,7 @@ absl::Status ImportOps(Database* db, std::istream* in, const std::string& file_n
   counts->skipped_from = prefix->first_id;
   const bool any_block = prefix->blocks > 0 || prefix->next.has_value();
   OpsReadAhead ahead(&reader);  // the file parsed while the blocks before are written
-  BlockSource blocks(&ahead, std::move(prefix->next), *counts, progress);
+  BlockSource blocks(&ahead, std::move(prefix->next), *counts, progress, options.cancel);
   const bool bulk = !options.atomic && (options.mode == ImportMode::kBulk ||
                                         (options.mode == ImportMode::kAuto && db->LastTransaction().id == 0));
   const Database::TransactionSource next = [&] { return blocks.Next(); };

@@ -3,6 +3,7 @@
 #ifndef HINDSIGHT_FORMAT_IMPORTER_H_
 #define HINDSIGHT_FORMAT_IMPORTER_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <istream>
@@ -34,6 +35,10 @@ struct ImportOptions {
   // memory; the database must have been opened with
   // Options::commit_group_bytes = SIZE_MAX (one group). kBulk is refused.
   bool atomic = false;
+  // While `*cancel` is true (nullptr: never), the import reads no further
+  // block and stops with Cancelled; the blocks before are committed as
+  // they would be before a bad line. Read from the import's threads.
+  const std::atomic<bool>* cancel = nullptr;
 };
 
 // Commits each block of the ops file `in` (named `file_name` in messages)
@@ -43,7 +48,7 @@ struct ImportOptions {
 // file again after a failure goes on where it stopped. Stops at the first
 // bad line or rejected transaction with InvalidArgument "FILE:LINE:
 // reason"; the transactions before it stay committed (none, with atomic)
-// and `*counts` says how many. An input without any `tx` line is
+// and `*counts` says how many. Cancelled the same way (options.cancel). An input without any `tx` line is
 // InvalidArgument "FILE: no transactions (empty file?)". `progress` (may be
 // empty) is called after each block read, with the counts read so far.
 absl::Status ImportOps(Database* db, std::istream* in, const std::string& file_name, ImportCounts* counts,

@@ -321,6 +321,23 @@ def test_copy_loads_and_exports_with_psql_psycopg2_and_psycopg3():
                     raise AssertionError('no error')
                 except psycopg.errors.BadCopyFileFormat as e:
                     assert 'STDIN:2:' in str(e), e
+            # A cancel (psql's Ctrl-C) while the data comes: nothing is
+            # imported, the rest of the data is ignored, the session goes on.
+            conn.rollback()
+            cur = conn.cursor()
+            before = conn.execute('SHOW hindsight_status').fetchone()[0]
+            try:
+                with cur.copy('COPY operations FROM STDIN') as copy:
+                    copy.write('tx\t2031-05-01T00:00:00Z\tpsycopg3\nassert\tPy\tp\tz\t3\t2020-01-01\t+inf\n')
+                    conn.cancel()
+                    for i in range(100):
+                        copy.write('tx\t2031-05-02T00:%02d:00Z\tpsycopg3\nassert\tPy\tp\tz\t3\t2020-01-01\t+inf\n' % i)
+                raise AssertionError('no error')
+            except psycopg.errors.QueryCanceled as e:
+                assert 'nothing was imported' in str(e), e
+            conn.rollback()
+            assert conn.execute('SHOW hindsight_status').fetchone()[0] == before
+            assert conn.execute('count Py p *').fetchone()[0] == 2
         assert server.stop() == 0
     finally:
         cleanup()
