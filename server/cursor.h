@@ -1,7 +1,9 @@
 // A cursor, as SQL's DECLARE makes it and FETCH and MOVE walk it: the rows
 // of one read, computed when the cursor is declared (so it answers from the
 // database as it was then, as PostgreSQL's cursors do) and held by the
-// connection until CLOSE, the end of its transaction or of the session.
+// connection (server/cursor_rows.h: in memory up to a budget, then in a
+// temporary file) until CLOSE, the end of its transaction or of the
+// session.
 //
 // Its position is PostgreSQL's: before the first row (0), on row k
 // (1..n), or after the last (n + 1). A fresh cursor is before the first
@@ -15,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "query/session.h"
+#include "server/cursor_rows.h"
 
 namespace hindsight::server {
 
@@ -49,7 +51,7 @@ CursorWalk Walk(size_t rows, size_t position, CursorStep step);
 
 struct Cursor {
   std::vector<std::string> columns;
-  std::vector<std::vector<internal::Cell>> rows;
+  CursorRows rows;
   bool binary = false;      // DECLARE ... BINARY: rows in binary format
   bool scroll = true;       // false: NO SCROLL, which refuses to go back
   bool hold = false;        // WITH HOLD: outlives the transaction that declared it, if it commits

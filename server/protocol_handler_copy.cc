@@ -1,17 +1,12 @@
 // ProtocolHandler's COPY: operations FROM STDIN and (read) TO STDOUT (protocol_handler.h).
 #include "server/protocol_handler.h"
 
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
-
 #include "absl/strings/str_cat.h"
 #include "format/importer.h"
 #include "server/copy_format.h"
 #include "server/pg_types.h"
 #include "server/sql_error.h"
+#include "server/temp_file.h"
 
 namespace hindsight::server {
 
@@ -24,22 +19,11 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::StartCopyIn() {
                     "COPY operations FROM STDIN commits each transaction of the file itself and cannot join the "
                     "writes of this transaction block: commit or roll them back first");
   }
-  const char* tmpdir = std::getenv("TMPDIR");
-  std::string path = absl::StrCat(tmpdir != nullptr && *tmpdir != '\0' ? tmpdir : "/tmp", "/hindsight-copy-XXXXXX");
-  const int fd = ::mkstemp(path.data());
-  if (fd < 0) {
-    return SqlError(absl::StatusCode::kInternal, "58030",
-                    absl::StrCat("cannot make a file to hold the data in ", path, ": ", std::strerror(errno)));
-  }
-  ::close(fd);
+  std::fstream spool;
+  if (absl::Status s = OpenUnnamedTempFile("hold COPY's data", &spool); !s.ok()) return s;
   cancel_->store(false);
   copy_in_.emplace();
-  copy_in_->spool.open(path, std::ios::in | std::ios::out | std::ios::binary | std::ios::trunc);
-  ::unlink(path.c_str());  // unnamed: it goes when the stream closes
-  if (!copy_in_->spool) {
-    copy_in_.reset();
-    return SqlError(absl::StatusCode::kInternal, "58030", absl::StrCat("cannot open ", path));
-  }
+  copy_in_->spool = std::move(spool);
   Answer a;
   a.copy_in = true;
   return a;

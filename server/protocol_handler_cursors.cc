@@ -21,12 +21,21 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Declare(const Command& 
     return SqlError(absl::StatusCode::kFailedPrecondition, "25P01",
                     "DECLARE CURSOR can only be used in transaction blocks (or WITH HOLD)");
   }
-  cancel_->store(false);
-  absl::StatusOr<internal::Result> r = session_.Execute(*st);
-  if (!r.ok()) return r.status();
   auto cursor = std::make_shared<Cursor>();
+  // A read's rows go to the cursor as they are found; other answers come
+  // as cells.
+  absl::Status kept;
+  const internal::Session::RowConsumer keep = [&](const Row& row) {
+    if (kept.ok()) kept = cursor->rows.Append(internal::CellsOfRow(row));
+  };
+  cancel_->store(false);
+  absl::StatusOr<internal::Result> r = session_.Execute(*st, &keep);
+  if (!r.ok()) return r.status();
+  for (const std::vector<internal::Cell>& row : r->rows) {
+    if (kept.ok()) kept = cursor->rows.Append(row);
+  }
+  if (!kept.ok()) return kept;
   cursor->columns = std::move(r->columns);
-  cursor->rows = std::move(r->rows);
   cursor->binary = command.binary;
   cursor->scroll = command.scroll;
   cursor->hold = command.hold;
@@ -73,7 +82,9 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Fetch(const Command& co
   const std::vector<ColumnDescription> described =
       columns != nullptr ? *columns : *DescribeColumns(cursor.columns, a.formats);
   for (size_t k = 0; k < walk.count; ++k) {
-    EncodeRow(cursor.rows[walk.backward ? walk.first - k : walk.first + k], described, &a.rows);
+    absl::StatusOr<std::vector<internal::Cell>> row = cursor.rows.Get(walk.backward ? walk.first - k : walk.first + k);
+    if (!row.ok()) return row.status();
+    EncodeRow(*row, described, &a.rows);
   }
   return a;
 }
