@@ -243,7 +243,10 @@ ProtocolHandler::Step ProtocolHandler::SimpleQuery(const std::string& query, std
 ProtocolHandler::Step ProtocolHandler::RunPiece(std::string* out) {
   for (; piece_ < pieces_.size(); ++piece_) {
     const Piece& piece = pieces_[piece_];
-    absl::StatusOr<Answer> answer = Run(Classify(piece.text), piece.text, nullptr, nullptr);
+    bool client_gone = false;
+    absl::StatusOr<Answer> answer =
+        RunStreaming(Classify(piece.text), piece.text, nullptr, nullptr, /*describe=*/true, out, &client_gone);
+    if (client_gone) return Step::kClose;
     if (!answer.ok()) {
       AppendError(answer.status(), query_, piece.offset, out);
       break;
@@ -254,7 +257,8 @@ ProtocolHandler::Step ProtocolHandler::RunPiece(std::string* out) {
       AppendCopyInResponse(out);
       return Step::kDone;
     }
-    if (answer->columns.empty()) {
+    if (answer->columns.empty() || answer->streamed) {
+      if (answer->streamed && answer->copy_out) AppendCopyDone(out);
       AppendCommandComplete(answer->tag, out);
       continue;
     }
@@ -305,6 +309,53 @@ bool ProtocolHandler::AppendRows(Portal* portal, size_t end, std::string* out) {
     portal->next_row = last;
   }
   return true;
+}
+
+bool ProtocolHandler::StreamRows(const std::vector<ColumnDescription>& columns, bool copy, EncodedRows* rows) {
+  if (stream_ == nullptr || !flush_ || rows->bytes.size() < kChunkBytes) return true;
+  if (stream_->client_gone) return false;
+  std::string* out = stream_->out;
+  if (!stream_->started) {
+    if (copy) {
+      AppendCopyOutResponse(columns.size(), out);
+    } else if (stream_->describe) {
+      AppendRowDescription(columns, out);
+    }
+    stream_->started = true;
+  }
+  out->append(rows->bytes);
+  stream_->rows_sent += rows->ends.size();
+  rows->bytes.clear();
+  rows->ends.clear();
+  if (!flush_(out)) {
+    stream_->client_gone = true;
+    cancel_->store(true);  // stops the scan
+    return false;
+  }
+  return true;
+}
+
+size_t ProtocolHandler::EndStream(EncodedRows* rows, bool* streamed) {
+  const size_t answered = rows->ends.size() + (stream_ != nullptr ? stream_->rows_sent : 0);
+  *streamed = stream_ != nullptr && stream_->started;
+  if (*streamed) {
+    stream_->out->append(rows->bytes);
+    *rows = EncodedRows{};
+  }
+  return answered;
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunStreaming(const Command& command, std::string_view text,
+                                                                      const internal::StatementParams* params,
+                                                                      const std::vector<ColumnDescription>* columns,
+                                                                      bool describe, std::string* out,
+                                                                      bool* client_gone) {
+  RowStream stream{out, describe};
+  stream_ = &stream;
+  absl::StatusOr<Answer> answer = Run(command, text, params, columns);
+  stream_ = nullptr;
+  *client_gone = stream.client_gone;
+  return answer;
 }
 
 void ProtocolHandler::EncodeCells(const internal::Result& r, const std::vector<ColumnDescription>& columns,
@@ -510,12 +561,13 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::strin
   const internal::Session::RowConsumer encode = [&](const Row& row) {
     AppendRowMessage(row, formats, &a.rows.bytes);
     a.rows.ends.push_back(a.rows.bytes.size());
+    StreamRows(formats, /*copy=*/false, &a.rows);
   };
   absl::StatusOr<internal::Result> r = session_.Execute(*st, &encode);
   if (!r.ok()) return r.status();
   EncodeCells(*r, formats, &a.rows);
   a.columns = std::move(r->columns);
-  a.tag = TagOf(*st, a.rows.ends.size());
+  a.tag = TagOf(*st, EndStream(&a.rows, &a.streamed));
   if ((IsWrite(st->kind) && autocommit) || st->kind == internal::Statement::Kind::kCommit) a.notice = r->message;
   if (!r->note.empty()) a.notice = r->note;
   if (st->kind == internal::Statement::Kind::kHelp) {
@@ -703,7 +755,14 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
   }
   if (!portal.executed) {
     const Prepared& p = *portal.prepared;
-    absl::StatusOr<Answer> answer = Run(p.command, p.text, &portal.params, &portal.columns);
+    // Rows go out as they are found unless the client asked for some at a
+    // time (COPY sends all its rows).
+    bool client_gone = false;
+    absl::StatusOr<Answer> answer =
+        e.max_rows == 0 || p.command.kind == Command::Kind::kCopyTo
+            ? RunStreaming(p.command, p.text, &portal.params, &portal.columns, /*describe=*/false, out, &client_gone)
+            : Run(p.command, p.text, &portal.params, &portal.columns);
+    if (client_gone) return Step::kClose;
     if (!answer.ok()) {
       AppendError(answer.status(), p.text, 0, out);
       skip_until_sync_ = true;
@@ -722,6 +781,11 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
     portal.tag = std::move(answer->tag);
     portal.rows = std::move(answer->rows);
     portal.copy_out = answer->copy_out;
+    if (answer->streamed) {
+      if (portal.copy_out) AppendCopyDone(out);
+      AppendCommandComplete(portal.tag, out);
+      return Step::kDone;
+    }
     if (portal.copy_out) AppendCopyOutResponse(answer->columns.size(), out);
     if (answer->columns.empty()) {
       AppendCommandComplete(portal.tag, out);

@@ -57,6 +57,19 @@ class ProtocolHandler {
   Step Handle(const FrontendMessage& m, std::string* out);
   Step Continue(std::string* out);
 
+  // Writes `*out` to the client and clears it; false once the client is
+  // gone.
+  using Flush = std::function<bool(std::string* out)>;
+  // Lets a read (and COPY TO, and FETCH) send its rows as it finds them, a
+  // chunk of about kChunkBytes at a time through `flush`, from inside
+  // Handle: a big answer then costs the server a chunk of memory, not its
+  // size, and reaches the client sooner. An error after the first chunk
+  // follows the rows sent (as PostgreSQL's does); a client gone stops the
+  // statement as a cancel does and Handle returns kClose. Without a flush
+  // (or for an Execute with a row limit), the answer is encoded whole and
+  // sent through Continue.
+  void set_flush(Flush flush) { flush_ = std::move(flush); }
+
   // 'I' idle, 'T' in a transaction block, 'E' in a failed one.
   char status() const;
   // Drops an open transaction, as when the client leaves.
@@ -97,6 +110,15 @@ class ProtocolHandler {
     std::string notice;  // a NOTICE before the tag, if any
     bool copy_in = false;   // COPY ... FROM STDIN: the client sends the data now
     bool copy_out = false;  // COPY ... TO STDOUT: `rows` are CopyData messages
+    bool streamed = false;  // the header and rows are out already (set_flush): only the tag is left
+  };
+  // Where a statement's rows go while it runs, once they fill a chunk.
+  struct RowStream {
+    std::string* out;
+    bool describe;           // a simple query: RowDescription goes before the rows
+    bool started = false;    // the header and some rows are in `out`
+    size_t rows_sent = 0;    // rows moved to `out`
+    bool client_gone = false;
   };
   // COPY operations FROM STDIN under way: the data, spooled to an unnamed
   // temporary file until CopyDone, then imported.
@@ -167,6 +189,20 @@ class ProtocolHandler {
   // with HOLD it declared unless it committed.
   void EndCursors(bool committed);
 
+  // Once `rows` fill a chunk and a stream is open: moves them to it (after
+  // the header: RowDescription of `columns` in a simple query,
+  // CopyOutResponse for COPY) and flushes it; a client gone stops the
+  // statement as a cancel does: false then.
+  bool StreamRows(const std::vector<ColumnDescription>& columns, bool copy, EncodedRows* rows);
+  // At a statement's end: how many rows it answered. If it streamed, those
+  // still in `rows` join the stream and `*streamed` is set.
+  size_t EndStream(EncodedRows* rows, bool* streamed);
+  // Runs Run with a stream open on `out` (see set_flush).
+  absl::StatusOr<Answer> RunStreaming(const Command& command, std::string_view text,
+                                      const internal::StatementParams* params,
+                                      const std::vector<ColumnDescription>* columns, bool describe, std::string* out,
+                                      bool* client_gone);
+
   // Appends the rows of `portal` from next_row up to `end`; false when the
   // chunk filled first.
   static bool AppendRows(Portal* portal, size_t end, std::string* out);
@@ -200,6 +236,8 @@ class ProtocolHandler {
   std::vector<std::string> to_deallocate_;     // noted by Forget
   bool to_discard_all_ = false;                 // noted by Forget: every statement and portal
   std::optional<CopyIn> copy_in_;
+  Flush flush_;
+  RowStream* stream_ = nullptr;  // open while RunStreaming runs a statement
 
   // The simple query being answered.
   std::string query_;

@@ -129,6 +129,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::CopyOut(const Command& 
     AppendCopyData(line, &a.rows.bytes);
     a.rows.ends.push_back(a.rows.bytes.size());
     line.clear();
+    StreamRows(columns, /*copy=*/true, &a.rows);
   };
   const auto emit_cells = [&](const std::vector<internal::Cell>& row) {
     fields.clear();
@@ -143,13 +144,14 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::CopyOut(const Command& 
     fields.assign(a.columns.begin(), a.columns.end());
     emit();
   }
-  // A read's rows become lines as they are found; other answers come as cells.
+  // A read's rows become lines as they are found, sent a chunk at a time
+  // (set_flush); other answers come as cells.
   const internal::Session::RowConsumer encode = [&](const Row& row) { emit_cells(internal::CellsOfRow(row)); };
   cancel_->store(false);
   absl::StatusOr<internal::Result> r = session_.Execute(*st, &encode);
   if (!r.ok()) return r.status();
   for (const std::vector<internal::Cell>& row : r->rows) emit_cells(row);
-  a.tag = absl::StrCat("COPY ", a.rows.ends.size() - (command.header ? 1 : 0));
+  a.tag = absl::StrCat("COPY ", EndStream(&a.rows, &a.streamed) - (command.header ? 1 : 0));
   return a;
 }
 

@@ -85,7 +85,9 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Fetch(const Command& co
     absl::StatusOr<std::vector<internal::Cell>> row = cursor.rows.Get(walk.backward ? walk.first - k : walk.first + k);
     if (!row.ok()) return row.status();
     EncodeRow(*row, described, &a.rows);
+    if (!StreamRows(described, /*copy=*/false, &a.rows)) break;  // the client is gone
   }
+  EndStream(&a.rows, &a.streamed);
   return a;
 }
 

@@ -521,6 +521,11 @@ void Connection::Greet(const StartupPacket& startup) {
   if (!WriteAll(out)) return;
   ProtocolHandler handler(server_->db(), user, read_only, &cancel_, &server_->options().status,
                           server_->options().db_dir);
+  handler.set_flush([this](std::string* out) {
+    if (!WriteAll(*out)) return false;
+    out->clear();
+    return true;
+  });
   Serve(&handler);
   handler.Abandon();  // an open transaction is rolled back, nothing of it applied
 }

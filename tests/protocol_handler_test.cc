@@ -3,6 +3,7 @@
 #include <atomic>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "hindsight/db.h"
 #include "server/copy_format.h"
@@ -43,10 +44,20 @@ class ProtocolHandlerTest : public ::testing::Test {
     return Send(m);
   }
   std::string Send(const FrontendMessage& m) {
+    return Answer(handler_.get(), m);
+  }
+  // What `handler` answers `m`, as the connection sends it: each part
+  // written (taken from `out`) before the next.
+  static std::string Answer(ProtocolHandler* handler, const FrontendMessage& m) {
     std::string out;
-    ProtocolHandler::Step step = handler_->Handle(m, &out);
-    while (step == ProtocolHandler::Step::kMore) step = handler_->Continue(&out);
-    return out;
+    std::string sent;
+    ProtocolHandler::Step step = handler->Handle(m, &out);
+    while (step == ProtocolHandler::Step::kMore) {
+      sent += out;
+      out.clear();
+      step = handler->Continue(&out);
+    }
+    return sent + out;
   }
 
   ScratchDir dir_;
@@ -564,6 +575,71 @@ TEST_F(ProtocolHandlerTest, CopyFromStdinImportsAnOperationsFile) {
   reader.Handle(m, &refused);
   EXPECT_TRUE(absl::StrContains(refused, "25006")) << refused;
   EXPECT_TRUE(absl::StrContains(Query("COPY operations TO STDOUT"), "42601"));
+}
+
+// The same messages through a handler that sends rows as it finds them
+// (set_flush) give the same bytes as through one that encodes answers
+// whole; a client gone mid-answer closes the session.
+TEST_F(ProtocolHandlerTest, AnswersStreamedAreTheBytesOfAnswersSentWhole) {
+  std::string writes = "begin";
+  for (int i = 0; i < 20000; ++i) absl::StrAppend(&writes, "; assert E", i % 7, " p O", i, " = ", i, " from 2020");
+  Query(writes + "; commit");
+  std::string streamed;
+  int flushes = 0;
+  ProtocolHandler streaming(db_.get(), "tester", false, &cancel_);
+  streaming.set_flush([&](std::string* out) {
+    streamed += *out;
+    out->clear();
+    ++flushes;
+    return true;
+  });
+  const auto both = [&](const FrontendMessage& m) {
+    const std::string whole = Send(m);
+    streamed.clear();
+    flushes = 0;
+    const std::string rest = Answer(&streaming, m);
+    EXPECT_EQ(streamed + rest, whole) << "message " << m.type;
+    return flushes;
+  };
+  const auto query = [&](const std::string& q) {
+    FrontendMessage m{};
+    m.type = 'Q';
+    m.query = q;
+    return both(m);
+  };
+  EXPECT_GE(query("* * *"), 2);
+  EXPECT_GE(query("COPY (* * *) TO STDOUT CSV HEADER; count * * *"), 2);
+  EXPECT_EQ(query("E1 * *"), 0);  // one chunk: sent whole
+  EXPECT_EQ(query("BEGIN; DECLARE c SCROLL CURSOR FOR * * *; MOVE 10 c"), 0);
+  EXPECT_GE(query("FETCH ALL c; FETCH BACKWARD ALL FROM c"), 2);
+  query("ROLLBACK");
+  FrontendMessage parse{};
+  parse.type = 'P';
+  parse.parse = {"s", "* p * at $1", {}};
+  both(parse);
+  FrontendMessage bind{};
+  bind.type = 'B';
+  bind.bind.statement = "s";
+  bind.bind.params = {std::string("2021")};
+  both(bind);
+  FrontendMessage execute{};
+  execute.type = 'E';
+  execute.execute = {"", 0};
+  EXPECT_GE(both(execute), 2);
+  FrontendMessage sync{};
+  sync.type = 'S';
+  both(sync);
+  both(bind);
+  execute.execute = {"", 1000};  // a row limit: encoded whole, sent a page at a time
+  EXPECT_EQ(both(execute), 0);
+  both(sync);
+  // The client goes while the rows go out.
+  streaming.set_flush([](std::string*) { return false; });
+  std::string out;
+  FrontendMessage all{};
+  all.type = 'Q';
+  all.query = "* * *";
+  EXPECT_EQ(streaming.Handle(all, &out), ProtocolHandler::Step::kClose);
 }
 
 TEST_F(ProtocolHandlerTest, CopyToStdoutWritesAReadsRows) {
