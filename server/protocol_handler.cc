@@ -412,9 +412,13 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
         a.notice = "there is no transaction in progress";
         return a;
       }
-      absl::StatusOr<internal::Result> r = session_.Execute(Control(commit ? SKind::kCommit : SKind::kRollback));
+      // A block that wrote nothing and was given no time or source (a
+      // driver's BEGIN around reads) commits nothing, as PostgreSQL's
+      // read-only transactions write nothing.
+      const bool write = commit && !session_.transaction_is_blank();
+      absl::StatusOr<internal::Result> r = session_.Execute(Control(write ? SKind::kCommit : SKind::kRollback));
       if (!r.ok()) return r.status();  // a rejected commit writes nothing and ends the transaction
-      if (commit) a.notice = r->message;
+      if (write) a.notice = r->message;
       return a;
     }
     case Kind::kSavepoint:

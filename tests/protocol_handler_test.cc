@@ -134,6 +134,19 @@ TEST_F(ProtocolHandlerTest, SimpleQueriesAnswerRowsAndTags) {
   EXPECT_EQ(Types(Query("")), "IZ");
 }
 
+TEST_F(ProtocolHandlerTest, ABlockThatWroteNothingCommitsNothing) {
+  Query("assert A p B = 1 from 2020");
+  // A driver's BEGIN around reads: COMMIT writes no transaction.
+  EXPECT_EQ(Types(Query("BEGIN; A p B; COMMIT")), "CTDCCZ");
+  EXPECT_EQ(Types(Query("begin; commit")), "CCZ");
+  EXPECT_EQ(db_->LastTransaction().id, 1u);
+  // One given a time or a source is the language's empty transaction.
+  EXPECT_EQ(Types(Query("BEGIN; begin source audit; COMMIT")), "CCNCZ");
+  EXPECT_EQ(db_->LastTransaction().id, 2u);
+  EXPECT_EQ(Types(Query("BEGIN; assert A p C = 2; COMMIT")), "CCNCZ");
+  EXPECT_EQ(db_->LastTransaction().id, 3u);
+}
+
 TEST_F(ProtocolHandlerTest, ShowListsTransactionsAndStats) {
   Query("begin source first; assert A p B = 1 from 2020; commit; assert A p C = 2; assert D q E");
   std::string out = Query("SHOW hindsight_transactions 2");

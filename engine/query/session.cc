@@ -171,8 +171,7 @@ absl::StatusOr<Result> Session::Execute(const Statement& st, const RowConsumer* 
       if (txn_) {
         // A driver's own BEGIN opened it: `begin at T source S` before any
         // write sets the transaction's time and source.
-        const bool blank = txn_->operations().empty() && !txn_->time() && txn_->source().empty();
-        if (!blank || (!st.tx_time && !st.source)) {
+        if (!transaction_is_blank() || (!st.tx_time && !st.source)) {
           return absl::FailedPreconditionError("a transaction is already open (commit or rollback it first)");
         }
         if (st.tx_time) txn_->SetTime(*st.tx_time);

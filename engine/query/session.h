@@ -74,6 +74,11 @@ class Session {
   bool in_transaction() const { return txn_.has_value(); }
   // Operations of the open transaction (0 when none is open).
   size_t pending_operations() const { return txn_ ? txn_->operations().size() : 0; }
+  // Whether a transaction is open with no operations and no time or source
+  // of its own: what a driver's BEGIN opens around its reads.
+  bool transaction_is_blank() const {
+    return txn_ && txn_->operations().empty() && !txn_->time() && txn_->source().empty();
+  }
 
   // While `*flag` is true, reads stop early and fail with Cancelled
   // ("cancelled"); writes are not affected. nullptr: never. The flag must

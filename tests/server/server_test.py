@@ -158,6 +158,9 @@ def test_psycopg2_reads_parameters_and_transactions():
         cur.execute('Py two *')
         rows = cur.fetchall()
         assert [r[3] for r in rows] == [5], rows
+        conn.commit()  # a block of reads: it writes no transaction
+        cur.execute('SHOW hindsight_status')
+        assert cur.fetchone()[0] == '8', cur.query
         try:
             cur.execute('Py * * at 2025-13-01')
             raise AssertionError('no error')
