@@ -279,14 +279,18 @@ ProtocolHandler::Step ProtocolHandler::RunPiece(std::string* out) {
 }
 
 ProtocolHandler::Step ProtocolHandler::FinishSimpleRows(std::string* out) {
-  if (cancel_->exchange(false)) {  // cancelled while its rows were being sent
+  // Cancelled while its rows were being sent, or they cannot be read back.
+  const absl::StatusOr<bool> all = cancel_->exchange(false)
+                                       ? absl::CancelledError("cancelled")
+                                       : AppendRows(&simple_portal_, simple_portal_.rows.size(), out);
+  if (!all.ok()) {
     simple_portal_ = Portal{};
     failed_ = session_.in_transaction();
-    AppendError(absl::CancelledError("cancelled"), "", 0, out);
+    AppendError(all.status(), "", 0, out);
     AppendReadyForQuery(status(), out);
     return Step::kDone;
   }
-  if (!AppendRows(&simple_portal_, simple_portal_.rows.ends.size(), out)) {
+  if (!*all) {
     resume_ = [this](std::string* o) { return FinishSimpleRows(o); };
     return Step::kMore;
   }
@@ -297,22 +301,26 @@ ProtocolHandler::Step ProtocolHandler::FinishSimpleRows(std::string* out) {
   return RunPiece(out);
 }
 
-bool ProtocolHandler::AppendRows(Portal* portal, size_t end, std::string* out) {
-  const EncodedRows& rows = portal->rows;
+absl::StatusOr<bool> ProtocolHandler::AppendRows(Portal* portal, size_t end, std::string* out) {
+  EncodedRows& rows = portal->rows;
   while (portal->next_row < end) {
     if (out->size() >= kChunkBytes) return false;
     // As many whole rows as the chunk holds (at least one).
-    const size_t from = portal->next_row == 0 ? 0 : rows.ends[portal->next_row - 1];
-    size_t last = portal->next_row + 1;
-    while (last < end && rows.ends[last] - from + out->size() <= kChunkBytes) ++last;
-    out->append(rows.bytes, from, rows.ends[last - 1] - from);
+    const size_t first = portal->next_row;
+    size_t last = first + 1;
+    while (last < end && rows.BytesOf(first, last + 1) + out->size() <= kChunkBytes) ++last;
+    if (absl::Status s = rows.AppendTo(first, last, out); !s.ok()) return s;
     portal->next_row = last;
   }
   return true;
 }
 
 bool ProtocolHandler::StreamRows(const std::vector<ColumnDescription>& columns, bool copy, EncodedRows* rows) {
-  if (stream_ == nullptr || !flush_ || rows->bytes.size() < kChunkBytes) return true;
+  if (stream_ == nullptr || !flush_) {
+    rows->SpillPast(kMemoryBytes);  // if the file cannot be written, they stay in memory
+    return true;
+  }
+  if (rows->buffered_bytes() < kChunkBytes) return true;
   if (stream_->client_gone) return false;
   std::string* out = stream_->out;
   if (!stream_->started) {
@@ -323,10 +331,8 @@ bool ProtocolHandler::StreamRows(const std::vector<ColumnDescription>& columns, 
     }
     stream_->started = true;
   }
-  out->append(rows->bytes);
-  stream_->rows_sent += rows->ends.size();
-  rows->bytes.clear();
-  rows->ends.clear();
+  stream_->rows_sent += rows->size();
+  rows->MoveTo(out);
   if (!flush_(out)) {
     stream_->client_gone = true;
     cancel_->store(true);  // stops the scan
@@ -336,12 +342,9 @@ bool ProtocolHandler::StreamRows(const std::vector<ColumnDescription>& columns, 
 }
 
 size_t ProtocolHandler::EndStream(EncodedRows* rows, bool* streamed) {
-  const size_t answered = rows->ends.size() + (stream_ != nullptr ? stream_->rows_sent : 0);
+  const size_t answered = rows->size() + (stream_ != nullptr ? stream_->rows_sent : 0);
   *streamed = stream_ != nullptr && stream_->started;
-  if (*streamed) {
-    stream_->out->append(rows->bytes);
-    *rows = EncodedRows{};
-  }
+  if (*streamed) rows->MoveTo(stream_->out);
   return answered;
 }
 
@@ -366,8 +369,8 @@ void ProtocolHandler::EncodeCells(const internal::Result& r, const std::vector<C
 void ProtocolHandler::EncodeRow(const std::vector<internal::Cell>& row, const std::vector<ColumnDescription>& columns,
                                 EncodedRows* rows) {
   AppendDataRow(
-      row.size(), [&](size_t c, std::string* o) { return AppendCell(row[c], columns[c], o); }, &rows->bytes);
-  rows->ends.push_back(rows->bytes.size());
+      row.size(), [&](size_t c, std::string* o) { return AppendCell(row[c], columns[c], o); }, rows->buffer());
+  rows->EndRow();
 }
 
 // --- running one statement ---
@@ -563,8 +566,8 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::strin
   const std::vector<ColumnDescription>& formats = columns != nullptr ? *columns : text_columns;
   Answer a;
   const internal::Session::RowConsumer encode = [&](const Row& row) {
-    AppendRowMessage(row, formats, &a.rows.bytes);
-    a.rows.ends.push_back(a.rows.bytes.size());
+    AppendRowMessage(row, formats, a.rows.buffer());
+    a.rows.EndRow();
     StreamRows(formats, /*copy=*/false, &a.rows);
   };
   absl::StatusOr<internal::Result> r = session_.Execute(*st, &encode);
@@ -796,7 +799,7 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
       return Step::kDone;
     }
   }
-  const size_t rows = portal.rows.ends.size();
+  const size_t rows = portal.rows.size();
   const size_t end = e.max_rows > 0 && !portal.copy_out  // COPY sends all its rows
                          ? std::min(rows, portal.next_row + static_cast<size_t>(e.max_rows))
                          : rows;
@@ -804,19 +807,22 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
 }
 
 ProtocolHandler::Step ProtocolHandler::SendPortalRows(const std::string& name, size_t end, std::string* out) {
-  if (cancel_->exchange(false)) {  // cancelled while its rows were being sent
+  Portal& portal = portals_[name];
+  // Cancelled while its rows were being sent, or they cannot be read back.
+  const absl::StatusOr<bool> all =
+      cancel_->exchange(false) ? absl::CancelledError("cancelled") : AppendRows(&portal, end, out);
+  if (!all.ok()) {
     portals_.erase(name);
     failed_ = session_.in_transaction();
-    AppendError(absl::CancelledError("cancelled"), "", 0, out);
+    AppendError(all.status(), "", 0, out);
     skip_until_sync_ = true;
     return Step::kDone;
   }
-  Portal& portal = portals_[name];
-  if (!AppendRows(&portal, end, out)) {
+  if (!*all) {
     resume_ = [this, name, end](std::string* o) { return SendPortalRows(name, end, o); };
     return Step::kMore;
   }
-  if (portal.next_row < portal.rows.ends.size()) {
+  if (portal.next_row < portal.rows.size()) {
     AppendPortalSuspended(out);
   } else {
     if (portal.copy_out) AppendCopyDone(out);

@@ -25,6 +25,7 @@
 #include "query/session.h"
 #include "query/statement.h"
 #include "server/cursor.h"
+#include "server/encoded_rows.h"
 #include "server/pg_protocol.h"
 #include "server/sql_compat.h"
 
@@ -76,6 +77,8 @@ class ProtocolHandler {
   void Abandon();
 
   static constexpr size_t kChunkBytes = 256 << 10;
+  // What an answer kept for later holds in memory (EncodedRows).
+  static constexpr size_t kMemoryBytes = 8 << 20;
 
  private:
   struct Prepared {
@@ -84,11 +87,6 @@ class ProtocolHandler {
     Command command;
     std::vector<std::string> columns;  // what Execute will answer
     size_t parameters = 0;             // the $N it uses: the largest N
-  };
-  // An answer's rows as DataRow messages, encoded when the statement ran.
-  struct EncodedRows {
-    std::string bytes;
-    std::vector<size_t> ends;  // where each row's message ends in `bytes`
   };
   struct Portal {
     std::shared_ptr<const Prepared> prepared;
@@ -189,10 +187,12 @@ class ProtocolHandler {
   // with HOLD it declared unless it committed.
   void EndCursors(bool committed);
 
-  // Once `rows` fill a chunk and a stream is open: moves them to it (after
-  // the header: RowDescription of `columns` in a simple query,
-  // CopyOutResponse for COPY) and flushes it; a client gone stops the
-  // statement as a cancel does: false then.
+  // After each row of a read: once `rows` fill a chunk and a stream is
+  // open, moves them to it (after the header: RowDescription of `columns`
+  // in a simple query, CopyOutResponse for COPY) and flushes it; a client
+  // gone stops the statement as a cancel does: false then. With no stream
+  // (an Execute with a row limit), rows past kMemoryBytes go to a
+  // temporary file instead.
   bool StreamRows(const std::vector<ColumnDescription>& columns, bool copy, EncodedRows* rows);
   // At a statement's end: how many rows it answered. If it streamed, those
   // still in `rows` join the stream and `*streamed` is set.
@@ -204,8 +204,8 @@ class ProtocolHandler {
                                       bool* client_gone);
 
   // Appends the rows of `portal` from next_row up to `end`; false when the
-  // chunk filled first.
-  static bool AppendRows(Portal* portal, size_t end, std::string* out);
+  // chunk filled first. Fails (58030) if its temporary file cannot be read.
+  static absl::StatusOr<bool> AppendRows(Portal* portal, size_t end, std::string* out);
   // Appends the rows of `r` to `rows`, each cell in the format of its
   // column.
   static void EncodeCells(const internal::Result& r, const std::vector<ColumnDescription>& columns,

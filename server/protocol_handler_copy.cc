@@ -126,8 +126,8 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::CopyOut(const Command& 
   std::vector<std::optional<std::string>> fields;
   const auto emit = [&] {
     AppendCopyLine(fields, command.csv, &line);
-    AppendCopyData(line, &a.rows.bytes);
-    a.rows.ends.push_back(a.rows.bytes.size());
+    AppendCopyData(line, a.rows.buffer());
+    a.rows.EndRow();
     line.clear();
     StreamRows(columns, /*copy=*/true, &a.rows);
   };

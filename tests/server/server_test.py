@@ -350,7 +350,7 @@ def test_node_postgres():
     if shutil.which('node') is None:
         raise AssertionError('node is not installed (scripts/install-deps.sh installs it)')
     node_dir = os.path.join(HERE, 'node')
-    if not os.path.isdir(os.path.join(node_dir, 'node_modules', 'pg')):
+    if not all(os.path.isdir(os.path.join(node_dir, 'node_modules', m)) for m in ['pg', 'pg-cursor']):
         r = run(['npm', 'ci', '--no-audit', '--no-fund'], cwd=node_dir, timeout=300)
         assert r.returncode == 0, r.stderr
     server = Server(new_db('node'))

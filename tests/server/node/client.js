@@ -2,6 +2,7 @@
 // a transaction, and an error with its SQLSTATE and position.
 // usage: node client.js PORT
 const { Client } = require('pg');
+const Cursor = require('pg-cursor');
 
 async function main() {
   const client = new Client({ host: '127.0.0.1', port: Number(process.argv[2]), user: 'node', database: 'x' });
@@ -23,8 +24,17 @@ async function main() {
   } catch (e) {
     if (e.code !== '22007' || e.position !== '20') throw new Error('error: ' + e.code + ' ' + e.position + ' ' + e.message);
   }
+  // pg-cursor, how node streams a big answer: Execute with a row limit, page by page.
+  const whole = await client.query('Syria * *');
+  const cursor = client.query(new Cursor('Syria * *'));
+  const paged = [];
+  for (let page = await cursor.read(2); page.length > 0; page = await cursor.read(2)) paged.push(...page);
+  await cursor.close();
+  if (whole.rows.length < 3 || JSON.stringify(paged) !== JSON.stringify(whole.rows)) {
+    throw new Error('cursor: ' + paged.length + ' rows against ' + whole.rows.length);
+  }
   await client.end();
-  console.log('node-postgres: parameterized read, transaction, error with SQLSTATE and position');
+  console.log('node-postgres: parameterized read, transaction, error with SQLSTATE and position, pg-cursor');
 }
 
 main().catch((e) => {
