@@ -560,7 +560,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::strin
   if (!st->svg_path.empty()) return SvgRefused();
   cancel_->store(false);
   const bool autocommit = !session_.in_transaction();
-  // A read's rows become protocol messages as they are found.
+  // A read's rows, and history's, become protocol messages as they are found.
   const std::vector<ColumnDescription> text_columns =
       columns == nullptr ? *DescribeColumns(internal::Session::ColumnsOf(*st), {}) : std::vector<ColumnDescription>{};
   const std::vector<ColumnDescription>& formats = columns != nullptr ? *columns : text_columns;
@@ -570,7 +570,11 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::strin
     a.rows.EndRow();
     StreamRows(formats, /*copy=*/false, &a.rows);
   };
-  absl::StatusOr<internal::Result> r = session_.Execute(*st, &encode);
+  const internal::Session::CellsConsumer encode_cells = [&](std::vector<internal::Cell>&& row) {
+    EncodeRow(row, formats, &a.rows);
+    StreamRows(formats, /*copy=*/false, &a.rows);
+  };
+  absl::StatusOr<internal::Result> r = session_.Execute(*st, &encode, &encode_cells);
   if (!r.ok()) return r.status();
   EncodeCells(*r, formats, &a.rows);
   a.columns = std::move(r->columns);

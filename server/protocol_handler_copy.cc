@@ -144,11 +144,12 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::CopyOut(const Command& 
     fields.assign(a.columns.begin(), a.columns.end());
     emit();
   }
-  // A read's rows become lines as they are found, sent a chunk at a time
-  // (set_flush); other answers come as cells.
+  // A read's rows, and history's, become lines as they are found, sent a
+  // chunk at a time (set_flush); other answers come as cells.
   const internal::Session::RowConsumer encode = [&](const Row& row) { emit_cells(internal::CellsOfRow(row)); };
+  const internal::Session::CellsConsumer encode_cells = [&](std::vector<internal::Cell>&& row) { emit_cells(row); };
   cancel_->store(false);
-  absl::StatusOr<internal::Result> r = session_.Execute(*st, &encode);
+  absl::StatusOr<internal::Result> r = session_.Execute(*st, &encode, &encode_cells);
   if (!r.ok()) return r.status();
   for (const std::vector<internal::Cell>& row : r->rows) emit_cells(row);
   a.tag = absl::StrCat("COPY ", EndStream(&a.rows, &a.streamed) - (command.header ? 1 : 0));

@@ -22,14 +22,17 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Declare(const Command& 
                     "DECLARE CURSOR can only be used in transaction blocks (or WITH HOLD)");
   }
   auto cursor = std::make_shared<Cursor>();
-  // A read's rows go to the cursor as they are found; other answers come
-  // as cells.
+  // A read's rows, and history's, go to the cursor as they are found; other
+  // answers come as cells.
   absl::Status kept;
   const internal::Session::RowConsumer keep = [&](const Row& row) {
     if (kept.ok()) kept = cursor->rows.Append(internal::CellsOfRow(row));
   };
+  const internal::Session::CellsConsumer keep_cells = [&](std::vector<internal::Cell>&& row) {
+    if (kept.ok()) kept = cursor->rows.Append(row);
+  };
   cancel_->store(false);
-  absl::StatusOr<internal::Result> r = session_.Execute(*st, &keep);
+  absl::StatusOr<internal::Result> r = session_.Execute(*st, &keep, &keep_cells);
   if (!r.ok()) return r.status();
   for (const std::vector<internal::Cell>& row : r->rows) {
     if (kept.ok()) kept = cursor->rows.Append(row);

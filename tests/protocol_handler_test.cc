@@ -622,6 +622,7 @@ TEST_F(ProtocolHandlerTest, AnswersStreamedAreTheBytesOfAnswersSentWhole) {
   };
   EXPECT_GE(query("* * *"), 2);
   EXPECT_GE(query("COPY (* * *) TO STDOUT CSV HEADER; count * * *"), 2);
+  EXPECT_GE(query("history * * *; COPY (history * * *) TO STDOUT"), 4);
   EXPECT_EQ(query("E1 * *"), 0);  // one chunk: sent whole
   EXPECT_EQ(query("BEGIN; DECLARE c SCROLL CURSOR FOR * * *; MOVE 10 c"), 0);
   EXPECT_GE(query("FETCH ALL c; FETCH BACKWARD ALL FROM c"), 2);

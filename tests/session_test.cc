@@ -1,5 +1,6 @@
 // The statement session: cancellation of reads (Ctrl-C in the shell),
-// hints, and the transaction history and changes name for each row.
+// hints, the transaction history and changes name for each row, and rows
+// handed to consumers as they are found.
 #include <atomic>
 #include <map>
 #include <random>
@@ -130,6 +131,53 @@ TEST(SessionTest, HistoryAndChangesNameTheTransactionThatMadeEachRow) {
     }
   }
   EXPECT_GT(changes_seen, 100);
+}
+
+// Every cell of `rows` as text, in order.
+std::vector<std::string> Texts(const std::vector<std::vector<internal::Cell>>& rows) {
+  std::vector<std::string> out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (const internal::Cell& c : row) {
+      absl::StrAppend(&line, static_cast<int>(c.kind), ":", c.text, ":", FormatValue(c.value), ":", c.instant, "|");
+    }
+    out.push_back(std::move(line));
+  }
+  return out;
+}
+
+TEST(SessionTest, ConsumersGetTheRowsTheResultWouldHold) {
+  ScratchDir dir;
+  auto db = Database::Open(dir.Sub("db"));
+  ASSERT_TRUE(db.ok()) << db.status();
+  std::mt19937 rng(12);
+  for (int i = 1; i <= 30; ++i) {
+    Transaction as_keys;
+    ASSERT_TRUE((*db)->Commit(RandomTransaction(rng, i * kDay, &as_keys)).ok());
+  }
+  internal::Session session(db->get());
+  const std::vector<std::string> statements = {
+      "history * * *",   "history * * * limit 7", "history * * * limit 0", "history nosuch * *",
+      "* * *",           "* * * limit 5",         "* * * as of tx 10",      "count * * *",
+      "history * * * limit 100000"};
+  for (const std::string& text : statements) {
+    absl::StatusOr<internal::Statement> st = internal::ParseStatement(text);
+    ASSERT_TRUE(st.ok()) << text << ": " << st.status();
+    const absl::StatusOr<internal::Result> whole = session.Execute(*st);
+    ASSERT_TRUE(whole.ok()) << text << ": " << whole.status();
+    std::vector<std::vector<internal::Cell>> handed;
+    const internal::Session::RowConsumer rows = [&](const Row& r) { handed.push_back(internal::CellsOfRow(r)); };
+    const internal::Session::CellsConsumer cells = [&](std::vector<internal::Cell>&& r) {
+      handed.push_back(std::move(r));
+    };
+    absl::StatusOr<internal::Result> streamed = session.Execute(*st, &rows, &cells);
+    ASSERT_TRUE(streamed.ok()) << text << ": " << streamed.status();
+    for (auto& row : streamed->rows) handed.push_back(std::move(row));  // what was not handed over (count)
+    EXPECT_EQ(Texts(handed), Texts(whole->rows)) << text;
+    EXPECT_EQ(streamed->limited, whole->limited) << text;
+    EXPECT_EQ(streamed->note, whole->note) << text;
+    EXPECT_EQ(streamed->columns, whole->columns) << text;
+  }
 }
 
 }  // namespace

@@ -143,7 +143,7 @@ size_t Session::ContractColumnsOf(const Statement& st) {
   return 0;
 }
 
-absl::StatusOr<Result> Session::Execute(const Statement& st, const RowConsumer* rows) {
+absl::StatusOr<Result> Session::Execute(const Statement& st, const RowConsumer* rows, const CellsConsumer* cells) {
   using Kind = Statement::Kind;
   switch (st.kind) {
     case Kind::kRead:
@@ -155,10 +155,10 @@ absl::StatusOr<Result> Session::Execute(const Statement& st, const RowConsumer* 
       // limit counts the chart's keys.
       Statement all = st;
       all.limit.reset();
-      return st.timeline_history ? History(all) : Read(all, nullptr);
+      return st.timeline_history ? History(all, nullptr) : Read(all, nullptr);
     }
     case Kind::kHistory:
-      return History(st);
+      return History(st, cells);
     case Kind::kChanges:
       return Changes(st);
     case Kind::kSince:
@@ -245,27 +245,45 @@ absl::StatusOr<Result> Session::Read(const Statement& st, const RowConsumer* con
   return r;
 }
 
-absl::StatusOr<Result> Session::History(const Statement& st) {
-  absl::StatusOr<std::vector<HistoryRow>> rows = CollectHistory(st.query.pattern, RowsToRead(st));
-  if (!rows.ok()) return rows.status();
+absl::StatusOr<Result> Session::History(const Statement& st, const CellsConsumer* consumer) {
   Result r;
   r.columns = kHistoryColumns;
   r.contract_columns = ContractColumnsOf(st);
   TransactionsByTime transactions(*db_);
   const ValidTimeClause& window = st.query.valid;  // `timeline history ... during I`
-  for (const HistoryRow& h : *rows) {
+  const size_t keep = st.limit ? static_cast<size_t>(*st.limit) : SIZE_MAX;
+  size_t count = 0;
+  absl::Status failed;
+  const absl::Status s = db_->ScanHistory(st.query.pattern, [&](HistoryRow& h) {
     if (window.kind == ValidTimeClause::Kind::kDuring &&
         !(h.valid.from < window.during.to && window.during.from < h.valid.to)) {
-      continue;
+      return !cancelled();
+    }
+    if (count == keep) {  // one row past the limit: the answer leaves rows out
+      r.limited = true;
+      return false;
     }
     absl::StatusOr<std::vector<Cell>> tx = TransactionCells(&transactions, h.tx.from);
-    if (!tx.ok()) return tx.status();
-    r.rows.push_back({Cell::Name(h.key.subject), Cell::Name(h.key.predicate), Cell::Name(h.key.object),
-                      Cell::Val(h.value), Cell::Time(h.valid.from), Cell::Time(h.valid.to), Cell::Time(h.tx.from),
-                      Cell::Time(h.tx.to), std::move((*tx)[0]), std::move((*tx)[1])});
-  }
-  ApplyLimit(st, &r);
-  if (r.rows.empty()) r.note = UnknownNames(st.query.pattern);
+    if (!tx.ok()) {
+      failed = tx.status();
+      return false;
+    }
+    std::vector<Cell> cells = {Cell::Name(std::move(h.key.subject)), Cell::Name(std::move(h.key.predicate)),
+                               Cell::Name(std::move(h.key.object)), Cell::Val(std::move(h.value)),
+                               Cell::Time(h.valid.from), Cell::Time(h.valid.to), Cell::Time(h.tx.from),
+                               Cell::Time(h.tx.to), std::move((*tx)[0]), std::move((*tx)[1])};
+    ++count;
+    if (consumer != nullptr) {
+      (*consumer)(std::move(cells));
+    } else {
+      r.rows.push_back(std::move(cells));
+    }
+    return !cancelled();
+  });
+  if (cancelled()) return Cancelled();
+  if (!s.ok()) return s;
+  if (!failed.ok()) return failed;
+  if (count == 0) r.note = UnknownNames(st.query.pattern);
   return r;
 }
 

@@ -54,16 +54,20 @@ class Session {
 
   // Receives the rows of a read one at a time, in answer order.
   using RowConsumer = std::function<void(const Row&)>;
+  // Receives the rows of history one at a time, as cells, in answer order.
+  using CellsConsumer = std::function<void(std::vector<Cell>&&)>;
 
   // Runs one statement. Help and timeline statements are the caller's to
   // render: Execute answers them with the rows they need (timeline: every
   // segment of the pattern). With `rows`, a read (Statement::Kind::kRead)
   // hands its rows to it as it finds them instead of keeping them as cells
   // in the Result (whose rows then stay empty; on an error some rows may
-  // have been handed over already). Errors: InvalidArgument for a statement
-  // the database rejects (the transaction then is discarded, nothing
-  // written).
-  absl::StatusOr<Result> Execute(const Statement& st, const RowConsumer* rows = nullptr);
+  // have been handed over already); with `cells`, history
+  // (Statement::Kind::kHistory) does the same with its rows. Errors:
+  // InvalidArgument for a statement the database rejects (the transaction
+  // then is discarded, nothing written).
+  absl::StatusOr<Result> Execute(const Statement& st, const RowConsumer* rows = nullptr,
+                                 const CellsConsumer* cells = nullptr);
 
   // The columns Execute answers `st` with (none for writes and transaction
   // control), known before it runs.
@@ -87,7 +91,7 @@ class Session {
 
  private:
   absl::StatusOr<Result> Read(const Statement& st, const RowConsumer* consumer);
-  absl::StatusOr<Result> History(const Statement& st);
+  absl::StatusOr<Result> History(const Statement& st, const CellsConsumer* consumer);
   absl::StatusOr<Result> Changes(const Statement& st);
   absl::StatusOr<Result> Since(const Statement& st);
   absl::StatusOr<Result> Write(const Statement& st);
