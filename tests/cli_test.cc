@@ -66,6 +66,36 @@ TEST_F(CliTest, ImportPrintsASummaryAndQueryAnswers) {
             "Syria\tdiplomatic_relations\tUkraine\t\"talks\"\t2024-12-30T00:00:00Z\t+inf\t2024-12-31T00:00:00Z\t+inf\n");
 }
 
+// TSV and CSV answers are written a batch (4,096 rows) at a time: the
+// same rows, one header, whatever the batches.
+TEST_F(CliTest, BigAnswersComeWholeInEveryFormat) {
+  std::string ops = "tx\t2022-07-01\tbulk\n";
+  for (int i = 0; i < 10000; ++i) absl::StrAppend(&ops, "assert\tS", i % 3, "\tp\tO", i, "\t", i, "\t2020\t+inf\n");
+  ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(ops))).exit_code, 0);
+  for (const char* q : {"* * *", "history * * *", "S1 * * limit 4096", "history * * * limit 8193"}) {
+    const CommandResult tsv = Hindsight(absl::StrCat("query --format tsv ", Db(), " '", q, "'"));
+    const CommandResult csv = Hindsight(absl::StrCat("query --format csv ", Db(), " '", q, "'"));
+    const CommandResult json = Hindsight(absl::StrCat("query --format json ", Db(), " '", q, "'"));
+    ASSERT_EQ(tsv.exit_code, 0) << tsv.err;
+    const size_t rows = std::count(tsv.out.begin(), tsv.out.end(), '\n');
+    EXPECT_EQ(rows, absl::StrContains(q, "4096") ? 3333u : absl::StrContains(q, "8193") ? 8193u : 10000u) << q;
+    EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), rows + 1) << q;  // one header
+    EXPECT_TRUE(absl::StartsWith(csv.out, "subject,predicate,object,value,from,to")) << q;
+    EXPECT_EQ(std::count(json.out.begin(), json.out.end(), '{'), rows) << q;
+    // Row by row, the TSV and CSV answers agree on the subject and object.
+    size_t at = csv.out.find('\n') + 1;
+    for (size_t line = 0, t = 0; line < rows; ++line) {
+      const size_t t_end = tsv.out.find('\n', t);
+      const size_t c_end = csv.out.find('\n', at);
+      const std::string tsv_key = tsv.out.substr(t, tsv.out.find('\t', tsv.out.find('\t', t) + 1) + 1 - t);
+      const std::string csv_line = csv.out.substr(at, c_end - at);
+      ASSERT_TRUE(absl::StartsWith(absl::StrReplaceAll(csv_line, {{",", "\t"}}), tsv_key)) << q << " row " << line;
+      t = t_end + 1;
+      at = c_end + 1;
+    }
+  }
+}
+
 TEST_F(CliTest, ImportReadsStandardInput) {
   CommandResult r = RunCommand(absl::StrCat(ToolPath(), " import ", Db(), " - < ", Ops(kTwoTransactions)));
   ASSERT_EQ(r.exit_code, 0) << r.err;

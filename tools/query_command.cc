@@ -33,7 +33,11 @@ constexpr char kHelp[] =
     "  --format table   aligned columns, short times (default)\n"
     "  --format tsv     the canonical TSV rows (docs/semantics.md section 6)\n"
     "  --format csv     a header, then RFC 4180 rows (strings as plain text)\n"
-    "  --format json    an array of objects\n";
+    "  --format json    an array of objects\n"
+    "tsv and csv rows are written as they are found, so any answer streams in\n"
+    "little memory; table and json gather every row first.\n";
+
+constexpr size_t kBatchRows = 4096;
 
 }  // namespace
 
@@ -65,13 +69,36 @@ int RunQuery(const Args& args) {
   std::unique_ptr<Database> db = OpenExisting(cl, positional[0]);
   if (db == nullptr) return kExitFailure;
   internal::Session session(db.get());
-  absl::StatusOr<internal::Result> result = session.Execute(*st);
+  RenderOptions render;
+  render.format = chosen->second;
+  // TSV and CSV rows are written a batch at a time as the scan finds them,
+  // so a big answer needs no more memory than a batch; a table (its
+  // widths) and JSON (one array) take every row first.
+  const bool streamed = render.format == Format::kTsv || render.format == Format::kCsv;
+  internal::Result batch;
+  batch.columns = internal::Session::ColumnsOf(*st);
+  batch.contract_columns = internal::Session::ContractColumnsOf(*st);
+  const auto take = [&](std::vector<internal::Cell>&& row) {
+    batch.rows.push_back(std::move(row));
+    if (batch.rows.size() < kBatchRows) return;
+    const std::string out = Render(batch, render);
+    std::fwrite(out.data(), 1, out.size(), stdout);
+    batch.rows.clear();
+    render.headers = RenderOptions::Headers::kOff;  // written with the first batch
+  };
+  const internal::Session::RowConsumer rows = [&](const Row& row) { take(internal::CellsOfRow(row)); };
+  const internal::Session::CellsConsumer cells = take;
+  absl::StatusOr<internal::Result> result =
+      streamed ? session.Execute(*st, &rows, &cells) : session.Execute(*st);
   if (!result.ok()) {
+    std::fflush(stdout);
     std::fprintf(stderr, "hindsight query: %s\n", std::string(result.status().message()).c_str());
     return kExitFailure;
   }
-  RenderOptions render;
-  render.format = chosen->second;
+  // The rows not yet written, then what only the whole answer has.
+  batch.rows.insert(batch.rows.end(), std::make_move_iterator(result->rows.begin()),
+                    std::make_move_iterator(result->rows.end()));
+  result->rows = std::move(batch.rows);
   const std::string out = Render(*result, render);
   std::fwrite(out.data(), 1, out.size(), stdout);
   return kExitOk;
