@@ -134,7 +134,14 @@ absl::StatusOr<internal::Result> ProtocolHandler::Show(const Command& command) c
     for (std::string& name : *names) r.rows.push_back({internal::Cell::Name(std::move(name))});
     return r;
   }
-  for (const auto& [name, value] : ServerParameters()) {
+  // Settings only SHOW reports (PostgreSQL sends them at start-up to no one).
+  static const std::pair<std::string, std::string> kShownOnly[] = {
+      {"transaction_isolation", "read committed"},  // each statement reads a snapshot of its own
+      {"search_path", "public"},
+  };
+  std::vector<std::pair<std::string, std::string>> settings = ServerParameters();
+  settings.insert(settings.end(), std::begin(kShownOnly), std::end(kShownOnly));
+  for (const auto& [name, value] : settings) {
     if (absl::AsciiStrToLower(name) != command.parameter) continue;
     internal::Result r;
     r.columns = {command.parameter};
@@ -225,6 +232,9 @@ absl::Status ProtocolHandler::WriteRefused() const {
   return SqlError(absl::StatusCode::kPermissionDenied, "25006",
                   absl::StrCat("cannot write: user \"", user_, "\" is read-only"));
 }
+
+// The columns of the hstore probe's answer (Command::Kind::kCatalog).
+std::vector<std::string> ProtocolHandler::CatalogColumns() { return {"oid", "typarray"}; }
 
 // --- the simple query protocol ---
 
@@ -436,6 +446,10 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
       return a;
     case Kind::kSelect:
       return Selected(command, columns);
+    case Kind::kCatalog:  // Hindsight has no hstore type: no row
+      a.columns = CatalogColumns();
+      a.tag = "SELECT 0";
+      return a;
     case Kind::kDiscard:
     case Kind::kDeallocate:
       return Forget(command);
@@ -608,6 +622,7 @@ absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Comman
     return std::vector<std::string>{command.parameter};
   }
   if (command.kind == Command::Kind::kMalformed) return command.error;
+  if (command.kind == Command::Kind::kCatalog) return CatalogColumns();
   if (command.kind == Command::Kind::kFetch) {
     absl::StatusOr<Cursor*> cursor = CursorNamed(command.parameter);
     if (!cursor.ok()) return cursor.status();

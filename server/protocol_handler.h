@@ -156,7 +156,9 @@ class ProtocolHandler {
   absl::StatusOr<std::vector<std::string>> ColumnsOf(const Command& command, std::string_view text) const;
   // CHECKPOINT 'DIR': a copy of the database written while it serves.
   absl::StatusOr<Answer> Checkpoint(const Command& command);
-  // SELECT 1 and SELECT version(): one row of one column.
+  // The answer's columns of a catalog probe (Command::Kind::kCatalog).
+  static std::vector<std::string> CatalogColumns();
+  // SELECT 1, version() and current_schema(): one row of one column.
   Answer Selected(const Command& command, const std::vector<ColumnDescription>* columns) const;
   // DISCARD and DEALLOCATE: checks them and notes which prepared statements
   // (and, for DISCARD ALL, portals) go once the message is answered, since

@@ -332,7 +332,28 @@ std::optional<Command> ClassifyCursorCheck(std::string_view statement) {
   return c;
 }
 
-// SELECT followed by an integer or version(): neither is a statement of the
+// SELECT t.oid, typarray FROM pg_type t JOIN pg_namespace ns ON typnamespace
+// = ns.oid WHERE typname = 'hstore': how psycopg 2 (under SQLAlchemy, on
+// every connect) learns whether the hstore type exists.
+bool IsHstoreProbe(std::string_view statement) {
+  absl::StatusOr<std::vector<Word>> words = Words(statement, 0);
+  if (!words.ok()) return false;
+  bool from_pg_type = false;
+  bool hstore = false;
+  for (size_t i = 0; i + 1 < words->size(); ++i) {
+    const Word& w = (*words)[i];
+    const Word& next = (*words)[i + 1];
+    if (w.text == "from" && (next.text == "pg_type" || next.text == "pg_catalog.pg_type")) from_pg_type = true;
+    if (w.text == "typname" && next.text == "=" && i + 2 < words->size()) {
+      std::string_view value = statement.substr(next.end);
+      while (!value.empty() && absl::ascii_isspace(static_cast<unsigned char>(value.front()))) value.remove_prefix(1);
+      hstore = value.substr(0, 8) == "'hstore'";
+    }
+  }
+  return from_pg_type && hstore;
+}
+
+// SELECT followed by an integer, version() or current_schema(): none is a statement of the
 // language (a pattern has three terms), so nothing else is taken from it.
 Command ClassifySelect(std::string_view statement) {
   const std::string_view rest = AfterWords(statement, 1);
@@ -344,7 +365,12 @@ Command ClassifySelect(std::string_view statement) {
   }
   std::string call(rest);
   call.erase(std::remove_if(call.begin(), call.end(), space), call.end());
-  if (absl::AsciiStrToLower(call) == "version()") return Of(Command::Kind::kSelect, "version");
+  const std::string function = absl::AsciiStrToLower(call);
+  if (function == "version()" || function == "pg_catalog.version()") return Of(Command::Kind::kSelect, "version");
+  if (function == "current_schema()" || function == "current_schema") {
+    return Of(Command::Kind::kSelect, "current_schema", "public");
+  }
+  if (IsHstoreProbe(statement)) return Of(Command::Kind::kCatalog, "hstore");
   if (std::optional<Command> check = ClassifyCursorCheck(statement)) return *check;
   return Of(Command::Kind::kHindsight);
 }
@@ -419,6 +445,12 @@ Command Classify(std::string_view statement) {
     // The rest as written: a count, a name prefix ('Syr' or Syr), a
     // directory.
     const bool show = first == "show";
+    if (show && second == "transaction") {  // SHOW TRANSACTION ISOLATION LEVEL
+      const std::vector<std::string> level = LeadingWords(statement, 4);
+      if (level.size() == 4 && level[2] == "isolation" && level[3] == "level") {
+        return Of(Kind::kShow, "transaction_isolation");
+      }
+    }
     std::string argument(AfterWords(statement, show ? 2 : 1));
     if (argument.size() >= 2 && argument.front() == '\'' && argument.back() == '\'') {
       argument = absl::StrReplaceAll(argument.substr(1, argument.size() - 2), {{"''", "'"}});

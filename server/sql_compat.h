@@ -28,7 +28,8 @@ namespace hindsight::server {
 struct Command {
   enum class Kind {
     kEmpty, kBegin, kCommit, kRollback, kSet, kReset, kShow, kSavepoint, kCheckpoint,
-    kSelect,      // SELECT 1 or SELECT version(): a connection pool's health check
+    kSelect,      // SELECT 1, version() or current_schema(): a connection pool's health check, a driver's probe
+    kCatalog,     // what a driver asks of PostgreSQL's catalogs (parameter "hstore": the hstore type's oids)
     kDiscard,     // DISCARD ALL (a pool resetting a connection), PLANS, SEQUENCES, TEMP
     kDeallocate,  // DEALLOCATE [PREPARE] name | ALL: a driver dropping a prepared statement
     // DECLARE name [BINARY] [ASENSITIVE | INSENSITIVE] [[NO] SCROLL] CURSOR

@@ -177,6 +177,17 @@ TEST_F(ProtocolHandlerTest, WhatConnectionPoolsAndDriversSendOnTheirOwn) {
   EXPECT_TRUE(absl::StrContains(out, "PostgreSQL 15.0 (Hindsight")) << out;
   EXPECT_TRUE(absl::StrContains(out, std::string("SELECT 1\0", 9))) << out;
   EXPECT_EQ(Types(Query("SELECT 1 x")), "NTCZ");  // three terms: a read (of no names)
+  // What SQLAlchemy asks on connect (through psycopg 2).
+  out = Query("select pg_catalog.version(); select current_schema(); show transaction isolation level; "
+              "show standard_conforming_strings");
+  EXPECT_EQ(Types(out), "TDCTDCTDCTDCZ");
+  EXPECT_TRUE(absl::StrContains(out, "public")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "read committed")) << out;
+  out = Query("SELECT t.oid, typarray\nFROM pg_type t JOIN pg_namespace ns\n    ON typnamespace = ns.oid\n"
+              "WHERE typname = 'hstore';\n");
+  EXPECT_EQ(Types(out), "TCZ");  // no hstore type
+  EXPECT_TRUE(absl::StrContains(out, std::string("SELECT 0\0", 9))) << out;
+  EXPECT_TRUE(absl::StrContains(Query("SELECT t.oid FROM pg_type t WHERE typname = 'json'"), "42601"));
   // DEALLOCATE drops a prepared statement; DISCARD ALL every one (a pool
   // handing the connection to its next client).
   FrontendMessage parse{};

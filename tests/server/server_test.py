@@ -29,9 +29,11 @@ import threading
 import time
 import traceback
 
+import pandas
 import psycopg
 import psycopg2
 import psycopg2.errors
+import sqlalchemy
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SOURCE = os.path.dirname(os.path.dirname(HERE))
@@ -341,6 +343,35 @@ def test_copy_loads_and_exports_with_psql_psycopg2_and_psycopg3():
             conn.rollback()
             assert conn.execute('SHOW hindsight_status').fetchone()[0] == before
             assert conn.execute('count Py p *').fetchone()[0] == 2
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
+def test_sqlalchemy_and_pandas():
+    """What analysts connect with: a SQLAlchemy engine (its probes of the catalogs on connect), pandas on it."""
+    server = Server(new_db('sqlalchemy', demo=False))
+    try:
+        engine = sqlalchemy.create_engine('postgresql+psycopg2://analyst@127.0.0.1:%d/hindsight' % server.port)
+        with engine.begin() as conn:  # one transaction
+            conn.execute(sqlalchemy.text('assert Syria ties Ukraine = "talks" from 2024-12-30'))
+            conn.execute(sqlalchemy.text('assert Syria ties Ukraine = "restored" from 2025-09-25'))
+        with engine.connect() as conn:
+            rows = conn.execute(sqlalchemy.text('Syria * * at :t'), {'t': '2025-01-01'}).fetchall()
+            assert [r.value for r in rows] == ['talks'], rows
+            history = pandas.read_sql(sqlalchemy.text('history * * *'), conn)
+            assert list(history.columns) == ['subject', 'predicate', 'object', 'value', 'from', 'to', 'tx_from',
+                                             'tx_to', 'tx', 'source'], history.columns
+            assert list(history.value) == ['talks', 'restored'] and set(history.tx) == {1}, history
+            now = pandas.read_sql(sqlalchemy.text('Syria ties :o at :t'), conn, params={'o': 'Ukraine', 't': '2025-10-01'},
+                                  parse_dates=['from'])
+            assert list(now.value) == ['restored'] and str(now['from'].dtype) == 'datetime64[ns, UTC]', now.dtypes
+        # A server-side cursor (a named cursor underneath), a chunk at a time.
+        with engine.connect() as conn:
+            chunks = pandas.read_sql(sqlalchemy.text('history * * *'), conn.execution_options(stream_results=True),
+                                     chunksize=1)
+            assert [len(c) for c in chunks] == [1, 1]
+        engine.dispose()
         assert server.stop() == 0
     finally:
         cleanup()
