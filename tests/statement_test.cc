@@ -130,6 +130,36 @@ TEST(StatementTest, SqlStringsStandForNamesTimesAndTextValues) {
   EXPECT_EQ(Error("a b 'c"), "column 7: unterminated string: close it with '");
 }
 
+TEST(StatementTest, AnIntervalMayComeAsAStringOrAParameter) {
+  // psql's \copy (query) counts parentheses, so '[2019, 2022)' is how it
+  // carries a half-open interval; a driver passes one as a parameter.
+  Statement st = Parse("Syria * * during '[2019, 2022)'");
+  EXPECT_EQ(st.query.valid.during.from, *ParseInstant("2019"));
+  EXPECT_EQ(st.query.valid.during.to, *ParseInstant("2022"));
+  st = Parse("Syria * * overlaps ' [ 2019-06-01 , +inf ) '");
+  EXPECT_EQ(st.relation_interval.from, *ParseInstant("2019-06-01"));
+  EXPECT_EQ(st.relation_interval.to, kPosInf);
+  st = Parse("Syria * * contains '[2019, 2020)'");
+  EXPECT_EQ(st.relation_interval.to, *ParseInstant("2020"));
+  EXPECT_FALSE(st.relation_point);
+  st = Parse("Syria * * contains '2019'");
+  EXPECT_TRUE(st.relation_point);
+  StatementParams p;
+  p.values = {"[2020, 2021)", "[2021, 2020)"};
+  p.text_typed = {false, false};
+  absl::StatusOr<Statement> with = ParseStatement("a b c during $1", &p);
+  ASSERT_TRUE(with.ok()) << with.status();
+  EXPECT_EQ(with->query.valid.during.to, *ParseInstant("2021"));
+  with = ParseStatement("a b c during $2", &p);
+  EXPECT_EQ(with.status().message(),
+            "column 14: '[2021, 2020)' is not an interval [from, to): an interval [from, to) needs from < to");
+  EXPECT_EQ(Error("a b c during '[2020, 2021]'"),
+            "column 14: '[2020, 2021]' is not an interval [from, to): expected ')' (intervals are half-open: "
+            "[from, to)), found ']'");
+  EXPECT_EQ(Error("a b c during '[2020, 2021) x'"),
+            "column 14: '[2020, 2021) x' is not an interval [from, to): expected the end of the interval, found 'x'");
+}
+
 TEST(StatementTest, StringsCastAsDriversQuoteThem) {
   // psycopg2 quotes a datetime as '...'::timestamptz, a date as '...'::date.
   Statement st = Parse("'Syria' * 'x'::text at '2025-10-01T00:00:00+00:00'::timestamptz as of '2025-01-01'::DATE");

@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/cord.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "hindsight/value.h"
@@ -366,7 +367,7 @@ class Parser {
       if (!Accept(word)) continue;
       st->relation = relation;
       const bool point_allowed = relation != Relation::kOverlaps && relation != Relation::kEquals;
-      if (point_allowed && !IsPunct("[")) {
+      if (point_allowed && !IsPunct("[") && !QuotesAnInterval(t_[pos_])) {
         absl::StatusOr<Instant> v = Time();
         if (!v.ok()) return v.status();
         if (*v == kPosInf) return At(t_[pos_ - 1], "a point must be before +inf");
@@ -520,6 +521,8 @@ class Parser {
   }
 
   absl::StatusOr<Interval> IntervalLiteral() {
+    const Token& tok = t_[pos_];
+    if (tok.kind == Token::kSqlString || tok.kind == Token::kParam) return QuotedInterval(tok);
     if (!IsPunct("[")) return Expected("'[' (an interval is [from, to))");
     ++pos_;
     absl::StatusOr<Instant> from = Time();
@@ -533,6 +536,35 @@ class Parser {
     ++pos_;
     if (!(*from < *to)) return At(to_tok, "an interval [from, to) needs from < to");
     return Interval{*from, *to};
+  }
+
+  // '[from, to)', or a parameter holding it: how psql's \copy (which
+  // counts parentheses itself) and a client's parameters carry one.
+  absl::StatusOr<Interval> QuotedInterval(const Token& tok) {
+    absl::StatusOr<std::string> text = tok.kind == Token::kParam ? ParamText(tok, "[1970, 1971)") : tok.text;
+    if (!text.ok()) return text.status();
+    absl::StatusOr<std::vector<Token>> inner = Lex(*text);
+    absl::StatusOr<Interval> interval =
+        inner.ok() ? Parser(*std::move(inner), nullptr).WholeInterval() : inner.status();
+    if (!interval.ok()) {
+      return At(tok, absl::StrCat("'", *text, "' is not an interval [from, to): ", std::string(ErrorReason(interval.status()))));
+    }
+    ++pos_;
+    return interval;
+  }
+
+  // A string or parameter whose text starts with '[' (a point's does not).
+  bool QuotesAnInterval(const Token& tok) const {
+    if (tok.kind != Token::kSqlString && tok.kind != Token::kParam) return false;
+    absl::StatusOr<std::string> text = tok.kind == Token::kParam ? ParamText(tok, "1970") : tok.text;
+    return text.ok() && absl::StartsWith(absl::StripLeadingAsciiWhitespace(*text), "[");
+  }
+
+  // The tokens are one interval and nothing more.
+  absl::StatusOr<Interval> WholeInterval() {
+    absl::StatusOr<Interval> interval = IntervalLiteral();
+    if (interval.ok() && t_[pos_].kind != Token::kEnd) return Expected("the end of the interval");
+    return interval;
   }
 
   absl::StatusOr<Instant> Time() {

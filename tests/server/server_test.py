@@ -299,6 +299,9 @@ def test_copy_loads_and_exports_with_psql_psycopg2_and_psycopg3():
         assert lines[0] == 'subject,predicate,object,value,from,to', lines
         assert lines[1] == 'Côte d\'Ivoire,ties,Ghana,"""a, b""",2020-01-01 00:00:00+00,infinity', lines
         assert len(lines) == 4, lines
+        # psql's \copy counts parentheses itself: a half-open interval goes quoted.
+        r = psql(server, '-c', "\\copy (* ties * during '[2021, 2023)') to '%s' csv" % out)
+        assert r.returncode == 0 and 'COPY 2' in r.stdout, r.stdout + r.stderr
         # The same file again: every transaction is in, nothing more is imported.
         r = psql(server, '-c', "\\copy operations from '%s'" % ops)
         assert r.returncode == 0 and 'COPY 0' in r.stdout and 'skipped the first 2' in r.stderr, r.stdout + r.stderr
