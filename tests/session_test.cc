@@ -1,6 +1,7 @@
 // The statement session: cancellation of reads (Ctrl-C in the shell),
 // hints, the transaction history and changes name for each row, and rows
 // handed to consumers as they are found.
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <random>
@@ -116,6 +117,30 @@ TEST(SessionTest, HistoryAndChangesNameTheTransactionThatMadeEachRow) {
     const int a = std::uniform_int_distribution<int>(1, kTransactions)(rng);
     const int b = std::uniform_int_distribution<int>(1, kTransactions)(rng);
     const internal::Result changes = run(absl::StrCat("changes * * * between tx ", a, " and tx ", b, ";"));
+    // Every difference of the two states, once: '-' rows only at a, '+'
+    // rows only at b, by key and from, the '-' row first.
+    std::vector<std::pair<char, RowText>> expected;
+    for (const RowText& row : states[a]) {
+      if (!states[b].contains(row)) expected.emplace_back('-', row);
+    }
+    for (const RowText& row : states[b]) {
+      if (!states[a].contains(row)) expected.emplace_back('+', row);
+    }
+    const auto order = [](const std::pair<char, RowText>& x) {
+      const auto& [s, p, o, value, from, to] = x.second;
+      return std::make_tuple(s, p, o, from, x.first == '+');
+    };
+    std::sort(expected.begin(), expected.end(), [&](const auto& x, const auto& y) { return order(x) < order(y); });
+    std::vector<std::pair<char, RowText>> answered;
+    for (const auto& row : changes.rows) answered.emplace_back(row[0].text[0], TextOf(row, 1));
+    EXPECT_EQ(answered, expected) << "changes between tx " << a << " and tx " << b;
+    // A limit keeps the first rows.
+    if (expected.size() > 2) {
+      const internal::Result first = run(absl::StrCat("changes * * * between tx ", a, " and tx ", b, " limit 2;"));
+      EXPECT_TRUE(first.limited);
+      ASSERT_EQ(first.rows.size(), 2u);
+      EXPECT_EQ(TextOf(first.rows[1], 1), expected[1].second);
+    }
     for (const auto& row : changes.rows) {
       ++changes_seen;
       const int tx = std::stoi(row[7].text);

@@ -1,10 +1,9 @@
 #include "query/session.h"
 
 #include <algorithm>
-#include <tuple>
-#include <map>
 
 #include "absl/strings/str_cat.h"
+#include "query/key_changes.h"
 #include "query/transactions_by_time.h"
 #include "util/edit_distance.h"
 
@@ -42,14 +41,6 @@ std::string Plural(size_t n, const char* noun) { return absl::StrCat(n, " ", nou
 // One more than the statement's limit (to tell whether rows were left out).
 size_t RowsToRead(const Statement& st) { return st.limit ? static_cast<size_t>(*st.limit) + 1 : SIZE_MAX; }
 
-// Keeps at most the statement's limit of `r`'s rows, noting if some were
-// left out.
-void ApplyLimit(const Statement& st, Result* r) {
-  if (!st.limit || r->rows.size() <= *st.limit) return;
-  r->rows.resize(*st.limit);
-  r->limited = true;
-}
-
 absl::Status Cancelled() { return absl::CancelledError("cancelled"); }
 
 }  // namespace
@@ -84,33 +75,6 @@ std::string Session::UnknownNames(const Pattern& pattern) const {
                     best.empty() ? "" : absl::StrCat(" (did you mean '", best, "'?)"));
   }
   return note;
-}
-
-namespace {
-
-// Runs `scan` with a sink that keeps up to `max` rows and stops once the
-// cancel flag is set (`cancelled`): the one collector of reads and history.
-template <typename RowT, typename ScanFn, typename CancelFn>
-absl::StatusOr<std::vector<RowT>> Collect(ScanFn scan, size_t max, CancelFn cancelled) {
-  std::vector<RowT> rows;
-  const absl::Status s = scan([&](RowT& r) {
-    rows.push_back(std::move(r));
-    return rows.size() < max && !cancelled();
-  });
-  if (cancelled()) return Cancelled();
-  if (!s.ok()) return s;
-  return rows;
-}
-
-}  // namespace
-
-absl::StatusOr<std::vector<Row>> Session::CollectRows(const Query& q, size_t max) const {
-  return Collect<Row>([&](const RowSink& sink) { return db_->Scan(q, sink); }, max, [this] { return cancelled(); });
-}
-
-absl::StatusOr<std::vector<HistoryRow>> Session::CollectHistory(const Pattern& pattern, size_t max) const {
-  return Collect<HistoryRow>([&](const HistorySink& sink) { return db_->ScanHistory(pattern, sink); }, max,
-                             [this] { return cancelled(); });
 }
 
 Session::Session(Database* db, Clock* clock) : db_(db), clock_(clock != nullptr ? clock : SystemClock()) {}
@@ -160,9 +124,9 @@ absl::StatusOr<Result> Session::Execute(const Statement& st, const RowConsumer* 
     case Kind::kHistory:
       return History(st, cells);
     case Kind::kChanges:
-      return Changes(st);
+      return Changes(st, cells);
     case Kind::kSince:
-      return Since(st);
+      return Since(st, rows);
     case Kind::kAssert:
     case Kind::kRetract:
     case Kind::kErase:
@@ -287,70 +251,65 @@ absl::StatusOr<Result> Session::History(const Statement& st, const CellsConsumer
   return r;
 }
 
-absl::StatusOr<Result> Session::Changes(const Statement& st) {
-  Query before{st.query.pattern, ValidTimeClause::All(), st.changes_from};
-  Query after{st.query.pattern, ValidTimeClause::All(), st.changes_to};
-  absl::StatusOr<std::vector<Row>> a = CollectRows(before);
-  if (!a.ok()) return a.status();
-  absl::StatusOr<std::vector<Row>> b = CollectRows(after);
-  if (!b.ok()) return b.status();
-  // Rows only before are "-", rows only after are "+"; at equal key and
-  // from, the old row comes first. Both lists are in (key, from) order, and
-  // a canonical timeline has one segment per from: one merge pass.
-  std::vector<std::pair<char, const Row*>> diff;
-  const auto less = [](const Row& x, const Row& y) {
-    return std::tie(x.key, x.valid.from) < std::tie(y.key, y.valid.from);
-  };
-  size_t i = 0, j = 0;
-  while (i < a->size() || j < b->size()) {
-    if (j == b->size() || (i < a->size() && less((*a)[i], (*b)[j]))) {
-      diff.emplace_back('-', &(*a)[i++]);
-    } else if (i == a->size() || less((*b)[j], (*a)[i])) {
-      diff.emplace_back('+', &(*b)[j++]);
-    } else {
-      if (!((*a)[i] == (*b)[j])) {
-        diff.emplace_back('-', &(*a)[i]);
-        diff.emplace_back('+', &(*b)[j]);
-      }
-      ++i, ++j;
-    }
-  }
-  if (st.limit && diff.size() > *st.limit + 1) diff.resize(*st.limit + 1);
-  // Which transaction made each change: the history row of the change's
-  // segment believed at its point, and its bound between the two points.
+absl::StatusOr<Result> Session::Changes(const Statement& st, const CellsConsumer* consumer) {
   absl::StatusOr<Instant> from_point = PointOf(st.changes_from);
   if (!from_point.ok()) return from_point.status();
   absl::StatusOr<Instant> to_point = PointOf(st.changes_to);
   if (!to_point.ok()) return to_point.status();
-  absl::StatusOr<std::vector<HistoryRow>> history =
-      diff.empty() ? std::vector<HistoryRow>{} : CollectHistory(st.query.pattern);
-  if (!history.ok()) return history.status();
-  std::map<std::tuple<const FactKey&, Instant>, std::vector<const HistoryRow*>> by_segment;
-  for (const HistoryRow& h : *history) by_segment[{h.key, h.valid.from}].push_back(&h);
+  // A change names the transaction between the two points that made it:
+  // the one that began its row's belief, or else the one that ended it.
   const Instant lo = std::min(*from_point, *to_point), hi = std::max(*from_point, *to_point);
   TransactionsByTime transactions(*db_);
   Result r;
   r.columns = kChangesColumns;
   r.contract_columns = ContractColumnsOf(st);
-  for (const auto& [sign, row] : diff) {
-    std::vector<Cell> cells = {Cell::Text(std::string(1, sign))};
-    for (Cell& c : CellsOfRow(*row)) cells.push_back(std::move(c));
-    const Instant point = sign == '-' ? *from_point : *to_point;
-    for (const HistoryRow* h : by_segment[{row->key, row->valid.from}]) {
-      if (h->value != row->value || h->valid != row->valid || h->tx.from > point || point >= h->tx.to) continue;
-      const Instant made = lo < h->tx.from && h->tx.from <= hi ? h->tx.from : h->tx.to;
+  const size_t keep = st.limit ? static_cast<size_t>(*st.limit) : SIZE_MAX;
+  size_t count = 0;
+  absl::Status failed;
+  // One key's history rows at a time (the scan gives them together): its
+  // changes are decided once the next key begins, or the scan ends.
+  std::vector<HistoryRow> key_rows;
+  const auto emit_key = [&]() -> bool {
+    for (const KeyChange& change : ChangesOfKey(key_rows, *from_point, *to_point)) {
+      if (count == keep) {  // one change past the limit: the answer leaves rows out
+        r.limited = true;
+        return false;
+      }
+      const HistoryRow& h = *change.row;
+      const Instant made = lo < h.tx.from && h.tx.from <= hi ? h.tx.from : h.tx.to;
       absl::StatusOr<std::vector<Cell>> tx = TransactionCells(&transactions, made);
-      if (!tx.ok()) return tx.status();
-      for (Cell& c : *tx) cells.push_back(std::move(c));
-      break;
+      if (!tx.ok()) {
+        failed = tx.status();
+        return false;
+      }
+      std::vector<Cell> cells = {Cell::Text(std::string(1, change.sign)), Cell::Name(h.key.subject),
+                                 Cell::Name(h.key.predicate),           Cell::Name(h.key.object),
+                                 Cell::Val(h.value),                    Cell::Time(h.valid.from),
+                                 Cell::Time(h.valid.to),                std::move((*tx)[0]),
+                                 std::move((*tx)[1])};
+      ++count;
+      if (consumer != nullptr) {
+        (*consumer)(std::move(cells));
+      } else {
+        r.rows.push_back(std::move(cells));
+      }
     }
-    if (cells.size() != kChangesColumns.size()) {
-      return absl::InternalError(absl::StrCat("no history row for a change of ", row->key.subject, " ",
-                                              row->key.predicate, " ", row->key.object));
+    key_rows.clear();
+    return true;
+  };
+  bool stopped = false;
+  const absl::Status s = db_->ScanHistory(st.query.pattern, [&](HistoryRow& h) {
+    if (!key_rows.empty() && !(h.key == key_rows.front().key) && !emit_key()) {
+      stopped = true;
+      return false;
     }
-    r.rows.push_back(std::move(cells));
-  }
-  ApplyLimit(st, &r);
+    key_rows.push_back(std::move(h));
+    return !cancelled();
+  });
+  if (cancelled()) return Cancelled();
+  if (!s.ok()) return s;
+  if (!stopped) emit_key();
+  if (!failed.ok()) return failed;
   return r;
 }
 
@@ -360,8 +319,11 @@ absl::StatusOr<Instant> Session::PointOf(const TxTimeClause& as_of) const {
     case TxTimeClause::Kind::kAsOfTime:
       return as_of.time;
     case TxTimeClause::Kind::kAsOfTx: {
-      if (as_of.tx_id == 0) return kNegInf;
-      if (as_of.tx_id >= last.id) return last.time;
+      if (as_of.tx_id < 1 || as_of.tx_id > last.id) {
+        return absl::InvalidArgumentError(
+            absl::StrCat("no transaction ", as_of.tx_id, " (transactions are 1..", last.id, ")"));
+      }
+      if (as_of.tx_id == last.id) return last.time;
       absl::StatusOr<TransactionInfo> info = db_->GetTransaction(as_of.tx_id);
       if (!info.ok()) return info.status();
       return info->time;
@@ -372,14 +334,13 @@ absl::StatusOr<Instant> Session::PointOf(const TxTimeClause& as_of) const {
   return last.time;
 }
 
-absl::StatusOr<Result> Session::Since(const Statement& st) {
-  Query q{st.query.pattern, ValidTimeClause::At(clock_->Now()), st.query.as_of};
-  absl::StatusOr<std::vector<Row>> rows = CollectRows(q, RowsToRead(st));
-  if (!rows.ok()) return rows.status();
-  Result r;
-  r.columns = kSinceColumns;
-  for (const Row& row : *rows) r.rows.push_back(CellsOfRow(row));
-  ApplyLimit(st, &r);
+absl::StatusOr<Result> Session::Since(const Statement& st, const RowConsumer* consumer) {
+  Statement at_now = st;
+  at_now.query.valid = ValidTimeClause::At(clock_->Now());
+  at_now.relation = Relation::kNone;
+  absl::StatusOr<Result> r = Read(at_now, consumer);
+  if (!r.ok()) return r;
+  r->columns = kSinceColumns;
   return r;
 }
 

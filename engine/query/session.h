@@ -54,16 +54,19 @@ class Session {
 
   // Receives the rows of a read one at a time, in answer order.
   using RowConsumer = std::function<void(const Row&)>;
-  // Receives the rows of history one at a time, as cells, in answer order.
+  // Receives the rows of history or changes one at a time, as cells, in
+  // answer order.
   using CellsConsumer = std::function<void(std::vector<Cell>&&)>;
 
   // Runs one statement. Help and timeline statements are the caller's to
   // render: Execute answers them with the rows they need (timeline: every
-  // segment of the pattern). With `rows`, a read (Statement::Kind::kRead)
-  // hands its rows to it as it finds them instead of keeping them as cells
-  // in the Result (whose rows then stay empty; on an error some rows may
-  // have been handed over already); with `cells`, history
-  // (Statement::Kind::kHistory) does the same with its rows. Errors:
+  // segment of the pattern). With `rows`, a read or `since`
+  // (Statement::Kind::kRead, kSince) hands its rows to it as it finds them
+  // instead of keeping them as cells in the Result (whose rows then stay
+  // empty; on an error some rows may have been handed over already); with
+  // `cells`, history and changes (kHistory, kChanges) do the same with
+  // theirs. Cost: a read, `since` and history keep no rows when streamed;
+  // changes keeps one key's history rows at a time. Errors:
   // InvalidArgument for a statement the database rejects (the transaction
   // then is discarded, nothing written).
   absl::StatusOr<Result> Execute(const Statement& st, const RowConsumer* rows = nullptr,
@@ -92,13 +95,10 @@ class Session {
  private:
   absl::StatusOr<Result> Read(const Statement& st, const RowConsumer* consumer);
   absl::StatusOr<Result> History(const Statement& st, const CellsConsumer* consumer);
-  absl::StatusOr<Result> Changes(const Statement& st);
-  absl::StatusOr<Result> Since(const Statement& st);
+  absl::StatusOr<Result> Changes(const Statement& st, const CellsConsumer* consumer);
+  absl::StatusOr<Result> Since(const Statement& st, const RowConsumer* consumer);
   absl::StatusOr<Result> Write(const Statement& st);
   absl::StatusOr<Result> CommitTransaction(const Transaction& txn);
-  // The rows of `q` (of `pattern`'s history), at most `max`, or Cancelled.
-  absl::StatusOr<std::vector<Row>> CollectRows(const Query& q, size_t max = SIZE_MAX) const;
-  absl::StatusOr<std::vector<HistoryRow>> CollectHistory(const Pattern& pattern, size_t max = SIZE_MAX) const;
   bool cancelled() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
   // The time of the last transaction `as_of` includes (-inf: none).
   absl::StatusOr<Instant> PointOf(const TxTimeClause& as_of) const;
