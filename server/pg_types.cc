@@ -6,11 +6,13 @@
 #include <optional>
 #include <string_view>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "hindsight/value.h"
 #include "time/civil.h"
+#include "time/postgres_time.h"
 
 namespace hindsight::server {
 namespace {
@@ -208,7 +210,7 @@ absl::StatusOr<std::string> BinaryParamAsText(uint32_t type_oid, const std::stri
                         : size == 4 ? static_cast<int32_t>(raw) : static_cast<int16_t>(raw);
       return absl::StrCat(v);
     }
-    case 16:  // bool
+    case kBoolOid:
       if (bytes.size() != 1) break;
       return std::string(bytes[0] != 0 ? "true" : "false");
     case 701: {  // float8
@@ -257,6 +259,22 @@ absl::StatusOr<std::string> BinaryParamAsText(uint32_t type_oid, const std::stri
       return absl::UnimplementedError(absl::StrCat("binary parameters of type ", type_oid, " are not supported"));
   }
   return absl::InvalidArgumentError(absl::StrCat("a binary parameter of type ", type_oid, " has ", bytes.size(), " bytes"));
+}
+
+std::string TextParamAsLiteral(uint32_t type_oid, std::string text) {
+  if (type_oid == kTimestamptzOid || type_oid == kTimestampOid || type_oid == kDateOid) {
+    return internal::PostgresTimeAsLiteral(text);
+  }
+  if (type_oid != kBoolOid) return text;
+  // PostgreSQL's boolin: these words, any case, blanks around them.
+  const std::string word = absl::AsciiStrToLower(absl::StripAsciiWhitespace(text));
+  for (const char* yes : {"t", "true", "y", "yes", "on", "1"}) {
+    if (word == yes) return "true";
+  }
+  for (const char* no : {"f", "false", "n", "no", "off", "0"}) {
+    if (word == no) return "false";
+  }
+  return text;
 }
 
 }  // namespace hindsight::server

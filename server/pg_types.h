@@ -20,6 +20,7 @@
 
 namespace hindsight::server {
 
+inline constexpr uint32_t kBoolOid = 16;
 inline constexpr uint32_t kInt8Oid = 20;
 inline constexpr uint32_t kTextOid = 25;
 inline constexpr uint32_t kJsonOid = 114;
@@ -56,6 +57,13 @@ void AppendTimestamptzText(Instant t, std::string* out);
 // unknown, int2/4/8, float4/8, numeric, bool, json, jsonb, date, timestamp
 // (read as UTC, the server's time zone) and timestamptz.
 absl::StatusOr<std::string> BinaryParamAsText(uint32_t type_oid, const std::string& bytes);
+
+// A parameter sent in text, as the text the statement parser reads: a
+// bool's PostgreSQL forms (t, TRUE, yes, on, 1, ...: what JDBC's
+// setBoolean sends) become true or false; a time's (declared timestamptz,
+// timestamp or date) become a time literal; anything else, and a bool that
+// is none of those forms, is unchanged. Pure.
+std::string TextParamAsLiteral(uint32_t type_oid, std::string text);
 
 }  // namespace hindsight::server
 

@@ -6,7 +6,6 @@
 #include "query/database_tables.h"
 #include "server/pg_types.h"
 #include "server/sql_error.h"
-#include "time/postgres_time.h"
 
 namespace hindsight::server {
 namespace {
@@ -212,6 +211,13 @@ ProtocolHandler::Step ProtocolHandler::Continue(std::string* out) {
   std::function<Step(std::string*)> resume = std::move(resume_);
   resume_ = nullptr;
   return resume ? resume(out) : Step::kDone;
+}
+
+void ProtocolHandler::FailExtended(const absl::Status& status, std::string_view query, size_t offset,
+                                   std::string* out) {
+  AppendError(status, query, offset, out);
+  skip_until_sync_ = true;
+  failed_ = session_.in_transaction();
 }
 
 void ProtocolHandler::AppendError(const absl::Status& status, std::string_view query, size_t offset,
@@ -644,10 +650,7 @@ absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Comman
 // --- the extended query protocol ---
 
 void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
-  const auto fail = [&](const absl::Status& s, size_t offset) {
-    AppendError(s, p.query, offset, out);
-    skip_until_sync_ = true;
-  };
+  const auto fail = [&](const absl::Status& s, size_t offset) { FailExtended(s, p.query, offset, out); };
   const std::vector<Piece> pieces = SplitStatements(p.query);
   if (pieces.size() > 1) {
     return fail(SqlError(absl::StatusCode::kInvalidArgument, "42601",
@@ -674,10 +677,7 @@ void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
 }
 
 void ProtocolHandler::BindMessage(const Bind& b, std::string* out) {
-  const auto fail = [&](const absl::Status& s) {
-    AppendError(s, "", 0, out);
-    skip_until_sync_ = true;
-  };
+  const auto fail = [&](const absl::Status& s) { FailExtended(s, "", 0, out); };
   auto it = prepared_.find(b.statement);
   if (it == prepared_.end()) {
     return fail(SqlError(absl::StatusCode::kNotFound, "26000",
@@ -707,8 +707,8 @@ void ProtocolHandler::BindMessage(const Bind& b, std::string* out) {
       absl::StatusOr<std::string> text = BinaryParamAsText(type, *value);
       if (!text.ok()) return fail(text.status());
       value = std::move(*text);
-    } else if (value && (type == kTimestamptzOid || type == kTimestampOid || type == kDateOid)) {
-      value = internal::PostgresTimeAsLiteral(*value);  // declared a time: PostgreSQL's forms read too
+    } else if (value) {
+      value = TextParamAsLiteral(type, *std::move(value));
     }
     portal.params.values.push_back(std::move(value));
     portal.params.text_typed.push_back(type == kTextOid || type == kVarcharOid);
@@ -730,10 +730,9 @@ void ProtocolHandler::DescribeMessage(const Describe& d, std::string* out) {
   if (d.what == 'S') {
     auto it = prepared_.find(d.name);
     if (it == prepared_.end()) {
-      AppendError(SqlError(absl::StatusCode::kNotFound, "26000",
-                           absl::StrCat("prepared statement \"", d.name, "\" does not exist")),
-                  "", 0, out);
-      skip_until_sync_ = true;
+      FailExtended(SqlError(absl::StatusCode::kNotFound, "26000",
+                            absl::StrCat("prepared statement \"", d.name, "\" does not exist")),
+                   "", 0, out);
       return;
     }
     const Prepared& p = *it->second;
@@ -751,9 +750,9 @@ void ProtocolHandler::DescribeMessage(const Describe& d, std::string* out) {
   }
   auto it = portals_.find(d.name);
   if (it == portals_.end()) {
-    AppendError(SqlError(absl::StatusCode::kNotFound, "34000", absl::StrCat("portal \"", d.name, "\" does not exist")),
-                "", 0, out);
-    skip_until_sync_ = true;
+    FailExtended(
+        SqlError(absl::StatusCode::kNotFound, "34000", absl::StrCat("portal \"", d.name, "\" does not exist")), "",
+        0, out);
     return;
   }
   if (it->second.columns.empty()) {
@@ -766,17 +765,16 @@ void ProtocolHandler::DescribeMessage(const Describe& d, std::string* out) {
 ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::string* out) {
   auto it = portals_.find(e.portal);
   if (it == portals_.end()) {
-    AppendError(SqlError(absl::StatusCode::kNotFound, "34000", absl::StrCat("portal \"", e.portal, "\" does not exist")),
-                "", 0, out);
-    skip_until_sync_ = true;
+    FailExtended(
+        SqlError(absl::StatusCode::kNotFound, "34000", absl::StrCat("portal \"", e.portal, "\" does not exist")), "",
+        0, out);
     return Step::kDone;
   }
   Portal& portal = it->second;
   if (portal.cursor != nullptr) {
-    AppendError(SqlError(absl::StatusCode::kUnimplemented, "0A000",
-                         absl::StrCat("\"", e.portal, "\" is a cursor: read it with FETCH")),
-                "", 0, out);
-    skip_until_sync_ = true;
+    FailExtended(SqlError(absl::StatusCode::kUnimplemented, "0A000",
+                          absl::StrCat("\"", e.portal, "\" is a cursor: read it with FETCH")),
+                 "", 0, out);
     return Step::kDone;
   }
   if (!portal.executed) {
@@ -790,8 +788,7 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
             : Run(p.command, p.text, &portal.params, &portal.columns);
     if (client_gone) return Step::kClose;
     if (!answer.ok()) {
-      AppendError(answer.status(), p.text, 0, out);
-      skip_until_sync_ = true;
+      FailExtended(answer.status(), p.text, 0, out);
       return Step::kDone;
     }
     portal.executed = true;
@@ -832,9 +829,7 @@ ProtocolHandler::Step ProtocolHandler::SendPortalRows(const std::string& name, s
       cancel_->exchange(false) ? absl::CancelledError("cancelled") : AppendRows(&portal, end, out);
   if (!all.ok()) {
     portals_.erase(name);
-    failed_ = session_.in_transaction();
-    AppendError(all.status(), "", 0, out);
-    skip_until_sync_ = true;
+    FailExtended(all.status(), "", 0, out);
     return Step::kDone;
   }
   if (!*all) {

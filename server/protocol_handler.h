@@ -215,6 +215,10 @@ class ProtocolHandler {
   static void EncodeRow(const std::vector<internal::Cell>& row, const std::vector<ColumnDescription>& columns,
                         EncodedRows* rows);
   void AppendError(const absl::Status& status, std::string_view query, size_t offset, std::string* out);
+  // An error of the extended protocol: appends it, skips messages until
+  // Sync, and fails an open transaction block (as any error in one does,
+  // a Parse's or Bind's too).
+  void FailExtended(const absl::Status& status, std::string_view query, size_t offset, std::string* out);
 
   // The (column, value) pairs of SHOW hindsight_status.
   std::vector<std::pair<std::string, std::string>> StatusRow() const;

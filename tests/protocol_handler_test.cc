@@ -124,6 +124,17 @@ TEST(BinaryParamTest, DriversBinaryTypesReadAsText) {
   EXPECT_EQ(text(1186, "interval"), "ERROR");
 }
 
+TEST(TextParamTest, BoolsAndTimesReadAsTheLanguageWritesThem) {
+  // JDBC's setBoolean sends TRUE or FALSE, declared bool.
+  for (const char* yes : {"TRUE", "t", "true", " yes ", "On", "1"}) EXPECT_EQ(TextParamAsLiteral(kBoolOid, yes), "true");
+  for (const char* no : {"FALSE", "f", "no", "off", "0"}) EXPECT_EQ(TextParamAsLiteral(kBoolOid, no), "false");
+  EXPECT_EQ(TextParamAsLiteral(kBoolOid, "maybe"), "maybe");  // for the parser to judge
+  EXPECT_EQ(TextParamAsLiteral(kTextOid, "TRUE"), "TRUE");    // declared text: the text value
+  EXPECT_EQ(TextParamAsLiteral(kTimestamptzOid, "2020-06-01 02:00:00+02"), "2020-06-01T02:00:00+02:00");
+  EXPECT_EQ(TextParamAsLiteral(kDateOid, "infinity"), "+inf");
+  EXPECT_EQ(TextParamAsLiteral(0, "42"), "42");
+}
+
 TEST_F(ProtocolHandlerTest, SimpleQueriesAnswerRowsAndTags) {
   EXPECT_EQ(Types(Query("assert A p B = 1 from 2020; assert A p C = \"x\"")), "NCNCZ");
   const std::string out = Query("A p *; count * * *");
@@ -364,16 +375,49 @@ TEST_F(ProtocolHandlerTest, ParametersDeclaredAsTimesReadPostgresForms) {
   FrontendMessage sync{};
   sync.type = 'S';
   EXPECT_EQ(Types(Send(sync)), "Z");
-  // Declared text, the same text is not a time literal.
-  parse.parse = {"t", "A p B at $1", {kTextOid}};
-  EXPECT_EQ(Types(Send(parse)), "1");
-  bind.bind.statement = "t";
-  bind.bind.params = {std::string("2020-06-01 02:00:00+02")};
-  EXPECT_EQ(Types(Send(bind)), "2");
-  const std::string out = Send(execute);
-  EXPECT_EQ(Types(out), "E");
-  EXPECT_TRUE(absl::StrContains(out, "22007")) << out;
-  EXPECT_EQ(Types(Send(sync)), "Z");
+  // Where a time stands, an untyped or text parameter reads PostgreSQL's
+  // form too (JDBC sends its timestamps untyped); a time that is not one
+  // is a bad time literal.
+  for (const uint32_t type : {0u, kTextOid}) {
+    parse.parse = {"", "A p B at $1", {type}};
+    EXPECT_EQ(Types(Send(parse)), "1");
+    bind.bind.statement = "";
+    bind.bind.params = {std::string("2020-06-01 02:00:00+02")};
+    EXPECT_EQ(Types(Send(bind)), "2");
+    EXPECT_EQ(Types(Send(execute)), "DC");
+    EXPECT_EQ(Types(Send(sync)), "Z");
+    bind.bind.params = {std::string("2020-06-01 25:00:00+02")};
+    EXPECT_EQ(Types(Send(bind)), "2");
+    const std::string out = Send(execute);
+    EXPECT_EQ(Types(out), "E");
+    EXPECT_TRUE(absl::StrContains(out, "22007")) << out;
+    EXPECT_EQ(Types(Send(sync)), "Z");
+  }
+}
+
+// In a transaction block, an error of Parse or Bind fails the block as an
+// Execute's does (JDBC goes on to its next statement and must get 25P02).
+TEST_F(ProtocolHandlerTest, AParseOrBindErrorInABlockFailsIt) {
+  FrontendMessage parse{};
+  parse.type = 'P';
+  FrontendMessage bind{};
+  bind.type = 'B';
+  FrontendMessage sync{};
+  sync.type = 'S';
+  for (const bool at_parse : {true, false}) {
+    SCOPED_TRACE(at_parse ? "Parse" : "Bind");
+    EXPECT_EQ(Types(Query("BEGIN")), "CZ");
+    EXPECT_EQ(Types(Query("assert A p B = 1")), "CZ");
+    parse.parse = {"", at_parse ? "A p * at 2025-13-01" : "A p * at $1", {}};
+    bind.bind.params = {};  // one too few for "at $1"
+    EXPECT_EQ(Types(Send(parse)), at_parse ? "E" : "1");
+    if (!at_parse) EXPECT_EQ(Types(Send(bind)), "E");
+    EXPECT_EQ(Types(Send(sync)), "Z");
+    EXPECT_EQ(handler_->status(), 'E');
+    EXPECT_TRUE(absl::StrContains(Query("count * * *"), "25P02"));
+    EXPECT_TRUE(absl::StrContains(Query("COMMIT"), "ROLLBACK"));
+    EXPECT_TRUE(absl::StrContains(Query("count * * *"), std::string("\x00\x00\x00\x01" "0", 5)));
+  }
 }
 
 // DECLARE keeps the rows of a read as they were; FETCH and MOVE walk them
@@ -483,16 +527,18 @@ TEST_F(ProtocolHandlerTest, CursorsThroughTheExtendedProtocolAsPsycopgDeclaresTh
   EXPECT_EQ(Types(fetched), "DC");
   EXPECT_TRUE(absl::StrContains(fetched, "FETCH 1")) << fetched;
   EXPECT_EQ(Types(Send(execute)), "C");  // a portal runs once
-  // A cursor is read with FETCH, not Execute.
-  execute.execute = {"named", 0};
-  const std::string refused = Send(execute);
-  EXPECT_TRUE(absl::StrContains(refused, "0A000")) << refused;
   FrontendMessage sync{};
   sync.type = 'S';
   EXPECT_EQ(Types(Send(sync)), "Z");
   const std::string rest = Query("FETCH ALL named");
   EXPECT_EQ(Types(rest), "TDCZ");  // B was fetched; C is left, D is not A p
   EXPECT_TRUE(absl::StrContains(rest, std::string("\x01" "C", 2))) << rest;
+  // A cursor is read with FETCH, not Execute: an error, which fails the block.
+  execute.execute = {"named", 0};
+  const std::string refused = Send(execute);
+  EXPECT_TRUE(absl::StrContains(refused, "0A000")) << refused;
+  EXPECT_EQ(Types(Send(sync)), "Z");
+  EXPECT_EQ(handler_->status(), 'E');
   Query("ROLLBACK");
 }
 

@@ -166,14 +166,18 @@ TEST(StatementTest, StringsCastAsDriversQuoteThem) {
   EXPECT_EQ(st.query.pattern.object, "x");
   EXPECT_EQ(st.query.valid.at, *ParseInstant("2025-10-01"));
   EXPECT_EQ(st.query.as_of.time, *ParseInstant("2025-01-01"));
-  // Under a time cast PostgreSQL's own forms read; without one they do not.
+  // Where a time stands PostgreSQL's own forms read, under a time cast or
+  // none (a time the server answered with, passed back as it came).
   st = Parse("a b c at '2025-10-01 02:00:00+02'::timestamptz");
   EXPECT_EQ(st.query.valid.at, *ParseInstant("2025-10-01"));
+  st = Parse("a b c at '2025-10-01 00:00:00+00' as of 'infinity'");
+  EXPECT_EQ(st.query.valid.at, *ParseInstant("2025-10-01"));
+  EXPECT_EQ(st.query.as_of.time, kPosInf);
   st = Parse("assert a b c = 'v'::varchar from '2025-10-01 00:00:00'::timestamp to 'infinity'::timestamp");
   EXPECT_EQ(st.value, Value::String("v"));
   EXPECT_EQ(st.valid.from, *ParseInstant("2025-10-01"));
   EXPECT_EQ(st.valid.to, kPosInf);
-  EXPECT_TRUE(absl::StrContains(Error("a b c at '2025-10-01 00:00:00+00'"), "invalid time literal"));
+  EXPECT_TRUE(absl::StrContains(Error("a b c at '2025-10-01 25:00:00+00'"), "invalid time literal"));
   EXPECT_EQ(Error("a b c at '2025'::int"),
             "column 16: a 'string' may be cast only to text, varchar, timestamptz, timestamp or date");
   EXPECT_EQ(Error("'a'::date b c"), "column 1: a string cast to date is a time, not a name");

@@ -572,10 +572,12 @@ class Parser {
     if (tok.kind != Token::kWord && tok.kind != Token::kSqlString && tok.kind != Token::kParam) {
       return Expected("a time literal");
     }
-    absl::StatusOr<std::string> text = tok.kind == Token::kParam           ? ParamText(tok, "1970")
-                                       : IsPostgresTimeType(tok.cast) ? PostgresTimeAsLiteral(tok.text)
-                                                                      : tok.text;
+    // A string or parameter where a time stands may also be written as
+    // PostgreSQL writes one (its own answers' timestamptz text, JDBC's
+    // untyped timestamps): '2025-01-02 10:30:00+02', 'infinity'.
+    absl::StatusOr<std::string> text = tok.kind == Token::kParam ? ParamText(tok, "1970") : tok.text;
     if (!text.ok()) return text.status();
+    if (tok.kind != Token::kWord) *text = PostgresTimeAsLiteral(*text);
     absl::StatusOr<Instant> v = ParseInstant(*text);
     if (!v.ok()) {
       absl::Status error = At(tok, std::string(v.status().message()));

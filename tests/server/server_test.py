@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """`hindsight serve` with real clients: psql, psycopg2, psycopg 3,
-node-postgres and pgbench, fifty concurrent clients checked against a
+SQLAlchemy and pandas, node-postgres, JDBC and pgbench, fifty concurrent clients checked against a
 database built from the same transactions, and the clients a server must
 survive: wrong passwords, clear text when TLS is required, too many
 connections, clients that vanish mid-transaction or never read, cancels,
@@ -390,6 +390,25 @@ def test_node_postgres():
     server = Server(new_db('node'))
     try:
         r = run(['node', os.path.join(node_dir, 'client.js'), str(server.port)])
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
+def test_jdbc():
+    jar = '/usr/share/java/postgresql.jar'  # Debian's libpostgresql-jdbc-java
+    for needed in ['javac', 'java']:
+        if shutil.which(needed) is None:
+            raise AssertionError('%s is not installed (scripts/install-deps.sh installs it)' % needed)
+    if not os.path.exists(jar):
+        raise AssertionError('%s is missing (scripts/install-deps.sh installs it)' % jar)
+    classes = os.path.join(WORK, 'jdbc-classes')
+    r = run(['javac', '-cp', jar, '-d', classes, os.path.join(HERE, 'jdbc', 'JdbcClient.java')])
+    assert r.returncode == 0, r.stdout + r.stderr
+    server = Server(new_db('jdbc'))
+    try:
+        r = run(['java', '-cp', jar + ':' + classes, 'JdbcClient', str(server.port)])
         assert r.returncode == 0, r.stdout + r.stderr
         assert server.stop() == 0
     finally:
