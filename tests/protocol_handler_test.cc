@@ -297,9 +297,9 @@ std::string DataRows(const std::string& out) {
   return rows;
 }
 
-// Reads hand their rows to the server as they are found, encoded at once;
-// every other answer goes through cells. Both give the same messages, over
-// several chunks too.
+// Reads hand their rows to the server as they are found, encoded at once,
+// and history, changes and timelines as cells; answers gathered whole give
+// the same messages, over several chunks too.
 TEST_F(ProtocolHandlerTest, ReadRowsEncodedAsFoundEqualTheirCells) {
   std::string writes;
   for (int i = 0; i < 3000; ++i) {
@@ -309,7 +309,9 @@ TEST_F(ProtocolHandlerTest, ReadRowsEncodedAsFoundEqualTheirCells) {
   Query(writes);
   internal::Session session(db_.get());
   for (const char* text : {"* * *", "* * * at 2000", "S1 * *", "* p1 * limit 10", "* * * during [2019, 2022) limit 500",
-                           "* p2 * overlaps [2010, 2011)", "Nobody * *", "count * * *", "* * * as of tx 1"}) {
+                           "* p2 * overlaps [2010, 2011)", "Nobody * *", "count * * *", "* * * as of tx 1",
+                           "timeline * p1 * limit 1", "timeline history S1 * *", "since S2 * *",
+                           "changes * * * between tx 2000 and tx 10"}) {
     SCOPED_TRACE(text);
     const absl::StatusOr<internal::Statement> st = internal::ParseStatement(text);
     ASSERT_TRUE(st.ok()) << st.status();

@@ -116,10 +116,10 @@ absl::StatusOr<Result> Session::Execute(const Statement& st, const RowConsumer* 
       return Read(st, nullptr);
     case Kind::kTimeline: {
       // Every segment (or history row) of the pattern in the window: the
-      // limit counts the chart's keys.
+      // limit counts the chart's keys, which the caller draws.
       Statement all = st;
       all.limit.reset();
-      return st.timeline_history ? History(all, nullptr) : Read(all, nullptr);
+      return st.timeline_history ? History(all, cells) : Read(all, rows);
     }
     case Kind::kHistory:
       return History(st, cells);

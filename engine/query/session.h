@@ -60,13 +60,14 @@ class Session {
 
   // Runs one statement. Help and timeline statements are the caller's to
   // render: Execute answers them with the rows they need (timeline: every
-  // segment of the pattern). With `rows`, a read or `since`
-  // (Statement::Kind::kRead, kSince) hands its rows to it as it finds them
-  // instead of keeping them as cells in the Result (whose rows then stay
-  // empty; on an error some rows may have been handed over already); with
-  // `cells`, history and changes (kHistory, kChanges) do the same with
-  // theirs. Cost: a read, `since` and history keep no rows when streamed;
-  // changes keeps one key's history rows at a time. Errors:
+  // segment of the pattern). With `rows`, a read, `since` or a timeline
+  // (Statement::Kind::kRead, kSince, kTimeline) hands its rows to it as it
+  // finds them instead of keeping them as cells in the Result (whose rows
+  // then stay empty; on an error some rows may have been handed over
+  // already); with `cells`, history, changes and a timeline of history
+  // (kHistory, kChanges, kTimeline) do the same with theirs. Cost: none of
+  // them keeps rows when streamed but changes, which keeps one key's
+  // history rows at a time. Errors:
   // InvalidArgument for a statement the database rejects (the transaction
   // then is discarded, nothing written).
   absl::StatusOr<Result> Execute(const Statement& st, const RowConsumer* rows = nullptr,
