@@ -158,6 +158,7 @@ char ProtocolHandler::status() const {
 
 void ProtocolHandler::Abandon() {
   copy_in_.reset();
+  implicit_block_ = false;
   if (session_.in_transaction()) (void)session_.Execute(Control(internal::Statement::Kind::kRollback));
   failed_ = false;
 }
@@ -175,6 +176,12 @@ ProtocolHandler::Step ProtocolHandler::Dispatch(const FrontendMessage& m, std::s
   if (skip_until_sync_ && m.type != 'S') return Step::kDone;
   switch (m.type) {
     case 'Q':
+      // A simple query after an extended one's write with no Sync between
+      // (no driver sends that): the block ends first.
+      if (implicit_block_ && !EndImplicitBlock(out)) {
+        AppendReadyForQuery(status(), out);
+        return Step::kDone;
+      }
       return SimpleQuery(m.query, out);
     case 'P':
       ParseMessage(m.parse, out);
@@ -192,6 +199,7 @@ ProtocolHandler::Step ProtocolHandler::Dispatch(const FrontendMessage& m, std::s
       return Step::kDone;
     case 'S':
       skip_until_sync_ = false;
+      EndImplicitBlock(out);
       AppendReadyForQuery(status(), out);
       return Step::kDone;
     case 'H':
@@ -211,6 +219,19 @@ ProtocolHandler::Step ProtocolHandler::Continue(std::string* out) {
   std::function<Step(std::string*)> resume = std::move(resume_);
   resume_ = nullptr;
   return resume ? resume(out) : Step::kDone;
+}
+
+bool ProtocolHandler::EndImplicitBlock(std::string* out) {
+  if (!implicit_block_) return true;
+  implicit_block_ = false;
+  const std::string_view commit = "COMMIT";
+  absl::StatusOr<Answer> answer = Run(Classify(commit), commit, nullptr, nullptr);
+  if (!answer.ok()) {
+    AppendError(answer.status(), "", 0, out);
+    return false;
+  }
+  if (!answer->notice.empty()) AppendNoticeResponse({"NOTICE", "00000", answer->notice, {}, ""}, out);
+  return true;
 }
 
 void ProtocolHandler::FailExtended(const absl::Status& status, std::string_view query, size_t offset,
@@ -416,6 +437,10 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
       return a;
     case Kind::kBegin:
       a.tag = "BEGIN";
+      if (implicit_block_) {  // the writes before it join the block it opens, as in PostgreSQL
+        implicit_block_ = false;
+        return a;
+      }
       if (session_.in_transaction()) {
         a.notice = "there is already a transaction in progress";
         return a;
@@ -427,6 +452,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
       const bool commit = command.kind == Kind::kCommit && !failed_;
       a.tag = commit ? "COMMIT" : "ROLLBACK";
       failed_ = false;
+      implicit_block_ = false;
       if (!session_.in_transaction()) {
         a.notice = "there is no transaction in progress";
         return a;
@@ -579,6 +605,12 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::strin
   if (read_only_ && IsWrite(st->kind)) return WriteRefused();
   if (!st->svg_path.empty()) return SvgRefused();
   cancel_->store(false);
+  if (executing_ && IsWrite(st->kind) && !session_.in_transaction()) {
+    if (absl::StatusOr<internal::Result> r = session_.Execute(Control(internal::Statement::Kind::kBegin)); !r.ok()) {
+      return r.status();
+    }
+    implicit_block_ = true;
+  }
   const bool autocommit = !session_.in_transaction();
   // A read's rows, and history's, become protocol messages as they are found.
   const std::vector<ColumnDescription> text_columns =
@@ -782,10 +814,12 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
     // Rows go out as they are found unless the client asked for some at a
     // time (COPY sends all its rows).
     bool client_gone = false;
+    executing_ = true;
     absl::StatusOr<Answer> answer =
         e.max_rows == 0 || p.command.kind == Command::Kind::kCopyTo
             ? RunStreaming(p.command, p.text, &portal.params, &portal.columns, /*describe=*/false, out, &client_gone)
             : Run(p.command, p.text, &portal.params, &portal.columns);
+    executing_ = false;
     if (client_gone) return Step::kClose;
     if (!answer.ok()) {
       FailExtended(answer.status(), p.text, 0, out);

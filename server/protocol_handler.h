@@ -219,6 +219,10 @@ class ProtocolHandler {
   // Sync, and fails an open transaction block (as any error in one does,
   // a Parse's or Bind's too).
   void FailExtended(const absl::Status& status, std::string_view query, size_t offset, std::string* out);
+  // Ends an implicit block (implicit_block_), as COMMIT would: committed,
+  // or rolled back after an error. Appends the commit's notice, or its
+  // error; false on an error.
+  bool EndImplicitBlock(std::string* out);
 
   // The (column, value) pairs of SHOW hindsight_status.
   std::vector<std::pair<std::string, std::string>> StatusRow() const;
@@ -236,6 +240,12 @@ class ProtocolHandler {
   internal::Session session_;
   bool failed_ = false;          // an error inside a transaction block
   bool skip_until_sync_ = false; // an error in the extended protocol
+  // A write run by Execute outside a block opened this session's
+  // transaction, which the next Sync ends: PostgreSQL's implicit
+  // transaction of the extended protocol (a pipeline's or a batch's writes
+  // commit together at Sync, or not at all).
+  bool implicit_block_ = false;
+  bool executing_ = false;       // within an Execute message
   std::map<std::string, std::shared_ptr<const Prepared>> prepared_;
   std::map<std::string, Portal> portals_;
   std::function<Step(std::string*)> resume_;  // set while a Step::kMore is pending

@@ -397,6 +397,62 @@ TEST_F(ProtocolHandlerTest, ParametersDeclaredAsTimesReadPostgresForms) {
   }
 }
 
+// Outside a block, the writes Execute runs before a Sync are one
+// transaction, committed at the Sync or not at all, as PostgreSQL's
+// implicit transaction of the extended protocol (a pipeline, a JDBC batch).
+TEST_F(ProtocolHandlerTest, WritesBeforeASyncCommitTogetherOrNotAtAll) {
+  FrontendMessage parse{};
+  parse.type = 'P';
+  parse.parse = {"w", "assert $1 p B = 1 from 2020", {}};
+  EXPECT_EQ(Types(Send(parse)), "1");
+  FrontendMessage bind{};
+  bind.type = 'B';
+  bind.bind.statement = "w";
+  FrontendMessage execute{};
+  execute.type = 'E';
+  execute.execute = {"", 0};
+  FrontendMessage sync{};
+  sync.type = 'S';
+  const auto write = [&](const std::string& subject) {
+    bind.bind.statement = "w";
+    bind.bind.params = {subject};
+    const std::string bound = Types(Send(bind));
+    return bound + Types(Send(execute));
+  };
+  EXPECT_EQ(write("A1"), "2C");
+  EXPECT_EQ(write("A2"), "2C");
+  EXPECT_EQ(db_->LastTransaction().id, 0u);  // nothing before the Sync
+  EXPECT_EQ(Types(Send(sync)), "NZ");        // the commit's notice, then ready
+  EXPECT_EQ(handler_->status(), 'I');
+  EXPECT_EQ(db_->LastTransaction().id, 1u);
+  EXPECT_EQ(db_->LastTransaction().operation_count, 2u);
+  // An error before the Sync: none of the writes before it.
+  EXPECT_EQ(write("A3"), "2C");
+  bind.bind.params = {};
+  EXPECT_EQ(Types(Send(bind)), "E");
+  EXPECT_EQ(write("A4"), "");  // skipped until Sync
+  EXPECT_EQ(Types(Send(sync)), "Z");
+  EXPECT_EQ(handler_->status(), 'I');
+  EXPECT_EQ(db_->LastTransaction().id, 1u);
+  // BEGIN makes the writes before it part of the block it opens.
+  EXPECT_EQ(write("A5"), "2C");
+  parse.parse = {"", "BEGIN", {}};
+  EXPECT_EQ(Types(Send(parse)), "1");
+  bind.bind.statement = "";
+  bind.bind.params = {};
+  EXPECT_EQ(Types(Send(bind)), "2");
+  EXPECT_EQ(Types(Send(execute)), "C");
+  EXPECT_EQ(Types(Send(sync)), "Z");
+  EXPECT_EQ(handler_->status(), 'T');
+  EXPECT_EQ(write("A6"), "2C");
+  EXPECT_EQ(Types(Query("COMMIT")), "NCZ");
+  EXPECT_EQ(db_->LastTransaction().id, 2u);
+  EXPECT_EQ(db_->LastTransaction().operation_count, 2u);
+  // A simple query's writes commit one by one.
+  EXPECT_EQ(Types(Query("assert A7 p B = 1; assert A8 p B = 1")), "NCNCZ");
+  EXPECT_EQ(db_->LastTransaction().id, 4u);
+}
+
 // In a transaction block, an error of Parse or Bind fails the block as an
 // Execute's does (JDBC goes on to its next statement and must get 25P02).
 TEST_F(ProtocolHandlerTest, AParseOrBindErrorInABlockFailsIt) {

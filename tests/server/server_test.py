@@ -214,6 +214,23 @@ def test_psycopg3_reads_parameters_and_transactions():
             assert [r[3] for r in rows] == [3.5], rows
             count = conn.execute('count * * *').fetchone()[0]
             assert isinstance(count, int), count
+            # A pipeline's writes reach the server with one Sync: one
+            # transaction, committed whole or, after an error, not at all.
+            last = conn.execute('SHOW hindsight_transactions 1').fetchone()[0]
+            try:
+                with conn.pipeline():
+                    conn.execute('assert Py piped a = 1 from 2020')
+                    conn.execute('Py * * at 2025-13-01')
+                    conn.execute('assert Py piped b = 1 from 2020')
+            except psycopg.errors.InvalidDatetimeFormat:
+                pass
+            assert conn.execute('count Py piped *').fetchone()[0] == 0
+            with conn.pipeline():
+                for o in ['a', 'b', 'c']:
+                    conn.execute('assert Py piped %s = 1 from 2020', (o,))
+            assert conn.execute('count Py piped *').fetchone()[0] == 3
+            tx, _, _, operations = conn.execute('SHOW hindsight_transactions 1').fetchone()
+            assert (tx, operations) == (last + 1, 3), (last, tx, operations)
         assert server.stop() == 0
     finally:
         cleanup()

@@ -4,7 +4,8 @@
 // timestamps sent untyped in PostgreSQL's own form, named server-side
 // statements once one is reused (prepareThreshold), a batch of writes in a
 // transaction with every kind of value setter, a fetch size (a portal read
-// page by page), errors with SQLSTATE and position, and 'infinity'.
+// page by page), errors with SQLSTATE and position, a batch outside a
+// transaction as one transaction, and 'infinity'.
 // usage: java -cp postgresql.jar:DIR JdbcClient PORT
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -133,6 +134,35 @@ public class JdbcClient {
       try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("count Lost * *")) {
         check(r.next(), "count");
         expectEqual(0L, r.getLong(1), "a rolled back write");
+      }
+
+      // A batch outside a transaction is sent with one Sync: its writes are
+      // one transaction, all committed or, after an error, none.
+      try (PreparedStatement p = c.prepareStatement("assert ? p q = 1 from ?")) {
+        for (String from : new String[] {"2020", "2021", "2025-13-01", "2022"}) {
+          p.setString(1, "Batched" + from);
+          p.setString(2, from);
+          p.addBatch();
+        }
+        try {
+          p.executeBatch();
+          throw new AssertionError("no error for a bad month in a batch");
+        } catch (java.sql.BatchUpdateException e) {
+          expectEqual("22007", e.getSQLState(), "the batch's error");
+        }
+        for (String from : new String[] {"2020", "2021"}) {
+          p.setString(1, "Batched" + from);
+          p.setString(2, from);
+          p.addBatch();
+        }
+        expectEqual(2, p.executeBatch().length, "a batch that commits");
+      }
+      try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("* p q")) {
+        expectEqual(List.of("Batched2020", "Batched2021"), rows(r, 1), "what the two batches left");
+      }
+      try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SHOW hindsight_transactions 1")) {
+        check(r.next(), "the last transaction");
+        expectEqual(2L, r.getLong("operations"), "the committed batch is one transaction");
       }
 
       // Unbounded ends: the driver's own infinity.
