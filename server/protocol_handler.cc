@@ -159,6 +159,7 @@ char ProtocolHandler::status() const {
 void ProtocolHandler::Abandon() {
   copy_in_.reset();
   implicit_block_ = false;
+  writes_join_implicit_block_ = false;
   if (session_.in_transaction()) (void)session_.Execute(Control(internal::Statement::Kind::kRollback));
   failed_ = false;
 }
@@ -274,6 +275,7 @@ ProtocolHandler::Step ProtocolHandler::SimpleQuery(const std::string& query, std
     AppendReadyForQuery(status(), out);
     return Step::kDone;
   }
+  writes_join_implicit_block_ = pieces_.size() > 1;
   return RunPiece(out);
 }
 
@@ -311,6 +313,12 @@ ProtocolHandler::Step ProtocolHandler::RunPiece(std::string* out) {
     }
     return FinishSimpleRows(out);
   }
+  return EndSimpleQuery(out);
+}
+
+ProtocolHandler::Step ProtocolHandler::EndSimpleQuery(std::string* out) {
+  writes_join_implicit_block_ = false;
+  EndImplicitBlock(out);
   AppendReadyForQuery(status(), out);
   return Step::kDone;
 }
@@ -324,8 +332,7 @@ ProtocolHandler::Step ProtocolHandler::FinishSimpleRows(std::string* out) {
     simple_portal_ = Portal{};
     failed_ = session_.in_transaction();
     AppendError(all.status(), "", 0, out);
-    AppendReadyForQuery(status(), out);
-    return Step::kDone;
+    return EndSimpleQuery(out);
   }
   if (!*all) {
     resume_ = [this](std::string* o) { return FinishSimpleRows(o); };
@@ -605,7 +612,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::strin
   if (read_only_ && IsWrite(st->kind)) return WriteRefused();
   if (!st->svg_path.empty()) return SvgRefused();
   cancel_->store(false);
-  if (executing_ && IsWrite(st->kind) && !session_.in_transaction()) {
+  if (writes_join_implicit_block_ && IsWrite(st->kind) && !session_.in_transaction()) {
     if (absl::StatusOr<internal::Result> r = session_.Execute(Control(internal::Statement::Kind::kBegin)); !r.ok()) {
       return r.status();
     }
@@ -814,12 +821,12 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
     // Rows go out as they are found unless the client asked for some at a
     // time (COPY sends all its rows).
     bool client_gone = false;
-    executing_ = true;
+    writes_join_implicit_block_ = true;
     absl::StatusOr<Answer> answer =
         e.max_rows == 0 || p.command.kind == Command::Kind::kCopyTo
             ? RunStreaming(p.command, p.text, &portal.params, &portal.columns, /*describe=*/false, out, &client_gone)
             : Run(p.command, p.text, &portal.params, &portal.columns);
-    executing_ = false;
+    writes_join_implicit_block_ = false;
     if (client_gone) return Step::kClose;
     if (!answer.ok()) {
       FailExtended(answer.status(), p.text, 0, out);

@@ -223,6 +223,8 @@ class ProtocolHandler {
   // or rolled back after an error. Appends the commit's notice, or its
   // error; false on an error.
   bool EndImplicitBlock(std::string* out);
+  // The end of a simple query: ends its implicit block, then ReadyForQuery.
+  Step EndSimpleQuery(std::string* out);
 
   // The (column, value) pairs of SHOW hindsight_status.
   std::vector<std::pair<std::string, std::string>> StatusRow() const;
@@ -240,12 +242,14 @@ class ProtocolHandler {
   internal::Session session_;
   bool failed_ = false;          // an error inside a transaction block
   bool skip_until_sync_ = false; // an error in the extended protocol
-  // A write run by Execute outside a block opened this session's
-  // transaction, which the next Sync ends: PostgreSQL's implicit
-  // transaction of the extended protocol (a pipeline's or a batch's writes
-  // commit together at Sync, or not at all).
+  // A write outside a block opened this session's transaction, which the
+  // next Sync, or the end of the query string, ends: PostgreSQL's implicit
+  // transaction (a pipeline's, a batch's or a multi-statement query's
+  // writes commit together, or not at all).
   bool implicit_block_ = false;
-  bool executing_ = false;       // within an Execute message
+  // Within an Execute message, or a query string of several statements:
+  // a write outside a block opens an implicit one.
+  bool writes_join_implicit_block_ = false;
   std::map<std::string, std::shared_ptr<const Prepared>> prepared_;
   std::map<std::string, Portal> portals_;
   std::function<Step(std::string*)> resume_;  // set while a Step::kMore is pending

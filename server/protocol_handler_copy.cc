@@ -108,7 +108,7 @@ void ProtocolHandler::FailCopyIn(const absl::Status& error, std::string* out) {
   failed_ = session_.in_transaction();  // as any error in a transaction block
   AppendError(error, "", 0, out);
   if (simple) {
-    AppendReadyForQuery(status(), out);
+    EndSimpleQuery(out);
   } else {
     skip_until_sync_ = true;
   }

@@ -136,7 +136,8 @@ TEST(TextParamTest, BoolsAndTimesReadAsTheLanguageWritesThem) {
 }
 
 TEST_F(ProtocolHandlerTest, SimpleQueriesAnswerRowsAndTags) {
-  EXPECT_EQ(Types(Query("assert A p B = 1 from 2020; assert A p C = \"x\"")), "NCNCZ");
+  EXPECT_EQ(Types(Query("assert A p B = 1 from 2020")), "NCZ");  // the commit's notice, the tag
+  EXPECT_EQ(Types(Query("assert A p C = \"x\"")), "NCZ");
   const std::string out = Query("A p *; count * * *");
   EXPECT_EQ(Types(out), "TDDCTDCZ");
   EXPECT_TRUE(absl::StrContains(out, "SELECT 2")) << out;
@@ -159,7 +160,8 @@ TEST_F(ProtocolHandlerTest, ABlockThatWroteNothingCommitsNothing) {
 }
 
 TEST_F(ProtocolHandlerTest, ShowListsTransactionsAndStats) {
-  Query("begin source first; assert A p B = 1 from 2020; commit; assert A p C = 2; assert D q E");
+  Query("begin source first; assert A p B = 1 from 2020; commit; assert A p C = 2");
+  Query("assert D q E");
   std::string out = Query("SHOW hindsight_transactions 2");
   EXPECT_EQ(Types(out), "TDDCZ");  // transactions 2 and 3
   EXPECT_TRUE(absl::StrContains(out, "operations")) << out;
@@ -251,7 +253,8 @@ TEST_F(ProtocolHandlerTest, SqlThatIsNotTheLanguageGetsAHint) {
 }
 
 TEST_F(ProtocolHandlerTest, CheckpointWritesACopyWhileServing) {
-  Query("assert A p B = 1; assert A p C = 2");
+  Query("assert A p B = 1");
+  Query("assert A p C = 2");
   const std::string copy = dir_.Sub("copy");
   std::string out = Query("CHECKPOINT '" + copy + "'");
   EXPECT_EQ(Types(out), "NCZ");
@@ -301,17 +304,21 @@ std::string DataRows(const std::string& out) {
 // and history, changes and timelines as cells; answers gathered whole give
 // the same messages, over several chunks too.
 TEST_F(ProtocolHandlerTest, ReadRowsEncodedAsFoundEqualTheirCells) {
-  std::string writes;
-  for (int i = 0; i < 3000; ++i) {
-    absl::StrAppend(&writes, "assert S", i % 40, " p", i % 3, " O", i, " = ", i % 7 == 0 ? "\"t\"" : std::to_string(i),
-                    " from ", 1990 + i % 30, i % 5 == 0 ? absl::StrCat(" to ", 2021 + i % 4) : "", ";");
+  // 30 transactions of 100 writes (a query string's writes are one).
+  for (int t = 0; t < 30; ++t) {
+    std::string writes;
+    for (int i = t * 100; i < (t + 1) * 100; ++i) {
+      absl::StrAppend(&writes, "assert S", i % 40, " p", i % 3, " O", i % 2000, " = ",
+                      i % 7 == 0 ? "\"t\"" : std::to_string(i), " from ", 1990 + i % 30,
+                      i % 5 == 0 ? absl::StrCat(" to ", 2021 + i % 4) : "", ";");
+    }
+    Query(writes);
   }
-  Query(writes);
   internal::Session session(db_.get());
   for (const char* text : {"* * *", "* * * at 2000", "S1 * *", "* p1 * limit 10", "* * * during [2019, 2022) limit 500",
                            "* p2 * overlaps [2010, 2011)", "Nobody * *", "count * * *", "* * * as of tx 1",
                            "timeline * p1 * limit 1", "timeline history S1 * *", "since S2 * *",
-                           "changes * * * between tx 2000 and tx 10"}) {
+                           "changes * * * between tx 25 and tx 3"}) {
     SCOPED_TRACE(text);
     const absl::StatusOr<internal::Statement> st = internal::ParseStatement(text);
     ASSERT_TRUE(st.ok()) << st.status();
@@ -448,9 +455,18 @@ TEST_F(ProtocolHandlerTest, WritesBeforeASyncCommitTogetherOrNotAtAll) {
   EXPECT_EQ(Types(Query("COMMIT")), "NCZ");
   EXPECT_EQ(db_->LastTransaction().id, 2u);
   EXPECT_EQ(db_->LastTransaction().operation_count, 2u);
-  // A simple query's writes commit one by one.
-  EXPECT_EQ(Types(Query("assert A7 p B = 1; assert A8 p B = 1")), "NCNCZ");
-  EXPECT_EQ(db_->LastTransaction().id, 4u);
+  // So do a query string's, as PostgreSQL's implicit transaction of a
+  // query string of several statements: at its end, or after an error not
+  // at all.
+  EXPECT_EQ(Types(Query("assert A7 p B = 1; assert A8 p B = 1")), "CCNZ");
+  EXPECT_EQ(db_->LastTransaction().id, 3u);
+  EXPECT_EQ(db_->LastTransaction().operation_count, 2u);
+  EXPECT_EQ(Types(Query("assert A9 p B = 1; A p * at 2025-13-01; assert A10 p B = 1")), "CEZ");
+  EXPECT_EQ(handler_->status(), 'I');
+  EXPECT_EQ(db_->LastTransaction().id, 3u);
+  // COMMIT ends it; the writes after it are the next one.
+  EXPECT_EQ(Types(Query("assert A11 p B = 1; COMMIT; assert A12 p B = 1")), "CNCCNZ");
+  EXPECT_EQ(db_->LastTransaction().id, 5u);
 }
 
 // In a transaction block, an error of Parse or Bind fails the block as an
@@ -558,7 +574,8 @@ TEST_F(ProtocolHandlerTest, MalformedCursorStatementsPointAtTheirError) {
 }
 
 TEST_F(ProtocolHandlerTest, CursorsThroughTheExtendedProtocolAsPsycopgDeclaresThem) {
-  Query("assert A p B = 1 from 2020; assert A p C = 2 from 2020; assert A q D = 3 from 2020; BEGIN");
+  Query("assert A p B = 1 from 2020; assert A p C = 2 from 2020; assert A q D = 3 from 2020");
+  Query("BEGIN");
   FrontendMessage parse{};
   parse.type = 'P';
   parse.parse = {"", "DECLARE \"named\" CURSOR FOR A $1 *", {}};
