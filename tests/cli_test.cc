@@ -93,6 +93,14 @@ TEST_F(CliTest, BigAnswersComeWholeInEveryFormat) {
       t = t_end + 1;
       at = c_end + 1;
     }
+    // The shell, reading a script into a pipe or a file, writes the same
+    // rows as they come.
+    for (const CommandResult* answer : {&tsv, &csv, &json}) {
+      const char* format = answer == &tsv ? "tsv" : answer == &csv ? "csv" : "json";
+      const std::string script = Ops(absl::StrCat(".format ", format, "\n", q, ";\n"));
+      const CommandResult shell = RunCommand(absl::StrCat(ToolPath(), " shell ", Db(), " < ", script));
+      EXPECT_EQ(shell.out, answer->out) << format << " " << q;
+    }
   }
 }
 

@@ -34,10 +34,14 @@ constexpr char kHelp[] =
     "  --format tsv     the canonical TSV rows (docs/semantics.md section 6)\n"
     "  --format csv     a header, then RFC 4180 rows (strings as plain text)\n"
     "  --format json    an array of objects\n"
-    "tsv and csv rows are written as they are found, so any answer streams in\n"
-    "little memory; table and json gather every row first.\n";
+    "tsv, csv and json rows are written as they are found, so any answer streams\n"
+    "in little memory; a table gathers every row first (its column widths).\n";
 
-constexpr size_t kBatchRows = 4096;
+int Failed(const absl::Status& status) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "hindsight query: %s\n", std::string(status.message()).c_str());
+  return kExitFailure;
+}
 
 }  // namespace
 
@@ -71,36 +75,33 @@ int RunQuery(const Args& args) {
   internal::Session session(db.get());
   RenderOptions render;
   render.format = chosen->second;
-  // TSV and CSV rows are written a batch at a time as the scan finds them,
-  // so a big answer needs no more memory than a batch; a table (its
-  // widths) and JSON (one array) take every row first.
-  const bool streamed = render.format == Format::kTsv || render.format == Format::kCsv;
-  internal::Result batch;
-  batch.columns = internal::Session::ColumnsOf(*st);
-  batch.contract_columns = internal::Session::ContractColumnsOf(*st);
-  const auto take = [&](std::vector<internal::Cell>&& row) {
-    batch.rows.push_back(std::move(row));
-    if (batch.rows.size() < kBatchRows) return;
-    const std::string out = Render(batch, render);
+  if (render.format == Format::kTable) {  // its widths take every row first
+    absl::StatusOr<internal::Result> result = session.Execute(*st);
+    if (!result.ok()) return Failed(result.status());
+    const std::string out = Render(*result, render);
     std::fwrite(out.data(), 1, out.size(), stdout);
-    batch.rows.clear();
-    render.headers = RenderOptions::Headers::kOff;  // written with the first batch
+    return kExitOk;
+  }
+  // Rows are written as the scan finds them, a buffer at a time, so a big
+  // answer needs no more memory than a buffer.
+  RowWriter writer(render, internal::Session::ColumnsOf(*st), internal::Session::ContractColumnsOf(*st));
+  std::string buffer;
+  const auto take = [&](const std::vector<internal::Cell>& row) {
+    writer.Add(row, &buffer);
+    if (buffer.size() < kRowWriterBufferBytes) return;
+    std::fwrite(buffer.data(), 1, buffer.size(), stdout);
+    buffer.clear();
   };
   const internal::Session::RowConsumer rows = [&](const Row& row) { take(internal::CellsOfRow(row)); };
-  const internal::Session::CellsConsumer cells = take;
-  absl::StatusOr<internal::Result> result =
-      streamed ? session.Execute(*st, &rows, &cells) : session.Execute(*st);
+  const internal::Session::CellsConsumer cells = [&](std::vector<internal::Cell>&& row) { take(row); };
+  absl::StatusOr<internal::Result> result = session.Execute(*st, &rows, &cells);
   if (!result.ok()) {
-    std::fflush(stdout);
-    std::fprintf(stderr, "hindsight query: %s\n", std::string(result.status().message()).c_str());
-    return kExitFailure;
+    std::fwrite(buffer.data(), 1, buffer.size(), stdout);
+    return Failed(result.status());
   }
-  // The rows not yet written, then what only the whole answer has.
-  batch.rows.insert(batch.rows.end(), std::make_move_iterator(result->rows.begin()),
-                    std::make_move_iterator(result->rows.end()));
-  result->rows = std::move(batch.rows);
-  const std::string out = Render(*result, render);
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  for (const std::vector<internal::Cell>& row : result->rows) take(row);  // answers not streamed (count)
+  writer.Finish(result->message, &buffer);
+  std::fwrite(buffer.data(), 1, buffer.size(), stdout);
   return kExitOk;
 }
 

@@ -9,10 +9,17 @@ LocalBackend::LocalBackend(Database* db, std::string dir) : db_(db), dir_(std::m
   session_.set_cancel_flag(InterruptFlag());  // set only once InstallInterruptHandlers ran
 }
 
-absl::StatusOr<internal::Result> LocalBackend::Execute(const std::string&, const internal::Statement& st) {
+absl::StatusOr<internal::Result> LocalBackend::Execute(const std::string&, const internal::Statement& st,
+                                                       const internal::Session::CellsConsumer* rows) {
   // Read-only beside a writer: see its latest commits first.
   if (absl::Status s = db_->CatchUp(); !s.ok()) return s;
-  return session_.Execute(st);
+  if (rows == nullptr) return session_.Execute(st);
+  const internal::Session::RowConsumer read_rows = [rows](const Row& row) { (*rows)(internal::CellsOfRow(row)); };
+  absl::StatusOr<internal::Result> result = session_.Execute(st, &read_rows, rows);
+  if (!result.ok()) return result;
+  for (std::vector<internal::Cell>& row : result->rows) (*rows)(std::move(row));  // answers not streamed (count)
+  result->rows.clear();
+  return result;
 }
 
 std::vector<std::string> LocalBackend::NamesWithPrefix(const std::string& prefix, size_t limit) {

@@ -19,9 +19,13 @@ class Backend {
  public:
   virtual ~Backend() = default;
 
-  // Runs `text`, which parses as `st`. Errors as the session gives them
-  // (statement errors with their column, Cancelled after Ctrl-C).
-  virtual absl::StatusOr<internal::Result> Execute(const std::string& text, const internal::Statement& st) = 0;
+  // Runs `text`, which parses as `st`. With `rows`, the rows of its answer
+  // go to it instead of into the Result: a local database's as its scan
+  // finds them, so that an answer of any size can be written out as it
+  // comes. Errors as the session gives them (statement errors with their
+  // column, Cancelled after Ctrl-C); rows may have gone to `rows` before.
+  virtual absl::StatusOr<internal::Result> Execute(const std::string& text, const internal::Statement& st,
+                                                   const internal::Session::CellsConsumer* rows) = 0;
 
   virtual bool in_transaction() const = 0;
   // Writes waiting in the open transaction.
@@ -52,7 +56,8 @@ class LocalBackend final : public Backend {
   // `db`, opened from directory `dir`, outlives the backend.
   LocalBackend(Database* db, std::string dir);
 
-  absl::StatusOr<internal::Result> Execute(const std::string& text, const internal::Statement& st) override;
+  absl::StatusOr<internal::Result> Execute(const std::string& text, const internal::Statement& st,
+                                           const internal::Session::CellsConsumer* rows) override;
   bool in_transaction() const override { return session_.in_transaction(); }
   size_t pending_operations() const override { return session_.pending_operations(); }
   std::vector<std::string> NamesWithPrefix(const std::string& prefix, size_t limit) override;

@@ -151,7 +151,8 @@ absl::StatusOr<internal::Result> RemoteBackend::Run(const std::string& text) {
   return result;
 }
 
-absl::StatusOr<internal::Result> RemoteBackend::Execute(const std::string& text, const internal::Statement& st) {
+absl::StatusOr<internal::Result> RemoteBackend::Execute(const std::string& text, const internal::Statement& st,
+                                                        const internal::Session::CellsConsumer* rows) {
   absl::StatusOr<internal::Result> ran = Run(text);
   if (!ran.ok()) return ran;
   internal::Result result = *std::move(ran);
@@ -164,6 +165,10 @@ absl::StatusOr<internal::Result> RemoteBackend::Execute(const std::string& text,
   if (result.message.empty() && st.kind == Kind::kRollback) result.message = "rolled back";
   if (result.message.empty() && write && in_transaction()) {
     result.message = absl::StrCat("pending: ", pending_, pending_ == 1 ? " operation" : " operations");
+  }
+  if (rows != nullptr) {
+    for (std::vector<internal::Cell>& row : result.rows) (*rows)(std::move(row));
+    result.rows.clear();
   }
   return result;
 }

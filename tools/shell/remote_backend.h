@@ -23,7 +23,9 @@ class RemoteBackend final : public Backend {
   static absl::StatusOr<std::unique_ptr<RemoteBackend>> Connect(const std::string& uri);
   ~RemoteBackend() override;
 
-  absl::StatusOr<internal::Result> Execute(const std::string& text, const internal::Statement& st) override;
+  // `rows` gets the answer's rows once it has come whole (libpq's).
+  absl::StatusOr<internal::Result> Execute(const std::string& text, const internal::Statement& st,
+                                           const internal::Session::CellsConsumer* rows) override;
   bool in_transaction() const override;
   size_t pending_operations() const override { return pending_; }
   // SHOW hindsight_names 'PREFIX' (the server's first 1000).

@@ -59,72 +59,95 @@ std::string JsonCell(const Cell& c) {
   }
 }
 
+// The whole answer as an aligned table (its widths need every row).
+std::string RenderTable(const internal::Result& result, const RenderOptions& options) {
+  Table table(result.columns);
+  for (const auto& row : result.rows) {
+    std::vector<std::string> cells;
+    for (const Cell& c : row) cells.push_back(Readable(c));
+    table.AddRow(std::move(cells));
+  }
+  Table::Style style;
+  style.header = options.headers != RenderOptions::Headers::kOff;
+  style.max_width = options.max_width;
+  style.expanded = options.expanded == RenderOptions::Expanded::kOn ||
+                   (options.expanded == RenderOptions::Expanded::kAuto && options.screen_width > 0 &&
+                    table.Width(style) > options.screen_width);
+  std::string out = table.Render(style);
+  if (result.limited) out += "(limit reached: more rows not shown)\n";
+  if (!result.note.empty()) absl::StrAppend(&out, "(", result.note, ")\n");
+  if (!result.message.empty()) absl::StrAppend(&out, result.message, "\n");
+  return out;
+}
+
 }  // namespace
 
 std::string Render(const internal::Result& result, const RenderOptions& options) {
-  std::string out;
   if (result.columns.empty()) return result.message.empty() ? "" : result.message + "\n";
+  if (options.format == Format::kTable) return RenderTable(result, options);
+  std::string out;
+  RowWriter writer(options, result.columns, result.contract_columns);
+  for (const auto& row : result.rows) writer.Add(row, &out);
+  writer.Finish(result.message, &out);
+  return out;
+}
+
+RowWriter::RowWriter(const RenderOptions& options, std::vector<std::string> columns, size_t contract_columns)
+    : options_(options),
+      columns_(std::move(columns)),
+      shown_columns_(options.format == Format::kTsv && contract_columns > 0 ? contract_columns : columns_.size()) {}
+
+void RowWriter::Start(std::string* out) {
+  started_ = true;
   using Headers = RenderOptions::Headers;
-  const bool headers = options.headers == Headers::kOn ||
-                       (options.headers == Headers::kAuto && options.format != Format::kTsv);
-  switch (options.format) {
-    case Format::kTable: {
-      Table table(result.columns);
-      for (const auto& row : result.rows) {
-        std::vector<std::string> cells;
-        for (const Cell& c : row) cells.push_back(Readable(c));
-        table.AddRow(std::move(cells));
-      }
-      Table::Style style;
-      style.header = headers;
-      style.max_width = options.max_width;
-      style.expanded = options.expanded == RenderOptions::Expanded::kOn ||
-                       (options.expanded == RenderOptions::Expanded::kAuto && options.screen_width > 0 &&
-                        table.Width(style) > options.screen_width);
-      out = table.Render(style);
-      if (result.limited) out += "(limit reached: more rows not shown)\n";
-      if (!result.note.empty()) absl::StrAppend(&out, "(", result.note, ")\n");
-      break;
+  const bool headers = options_.headers == Headers::kOn ||
+                       (options_.headers == Headers::kAuto && options_.format != Format::kTsv);
+  switch (options_.format) {
+    case Format::kTsv:
+    case Format::kCsv: {
+      if (!headers) return;
+      const char* separator = options_.format == Format::kTsv ? "\t" : ",";
+      for (size_t i = 0; i < shown_columns_; ++i) absl::StrAppend(out, i ? separator : "", columns_[i]);
+      out->append(options_.format == Format::kTsv ? "\n" : "\r\n");
+      return;
     }
-    case Format::kTsv: {
+    case Format::kJson:
+      out->push_back('[');
+      return;
+    case Format::kTable:
+      return;
+  }
+}
+
+void RowWriter::Add(const std::vector<internal::Cell>& row, std::string* out) {
+  if (!started_) Start(out);
+  switch (options_.format) {
+    case Format::kTsv:
       // The contract's canonical rows: its columns only.
-      const size_t n = result.contract_columns == 0 ? result.columns.size() : result.contract_columns;
-      if (headers) {
-        for (size_t i = 0; i < n; ++i) absl::StrAppend(&out, i ? "\t" : "", result.columns[i]);
-        out.push_back('\n');
-      }
-      for (const auto& row : result.rows) {
-        for (size_t i = 0; i < n; ++i) absl::StrAppend(&out, i ? "\t" : "", Canonical(row[i]));
-        out.push_back('\n');
-      }
+      for (size_t i = 0; i < shown_columns_; ++i) absl::StrAppend(out, i ? "\t" : "", Canonical(row[i]));
+      out->push_back('\n');
       break;
-    }
     case Format::kCsv:
-      if (headers) {
-        for (size_t i = 0; i < result.columns.size(); ++i) absl::StrAppend(&out, i ? "," : "", result.columns[i]);
-        out += "\r\n";
-      }
-      for (const auto& row : result.rows) {
-        for (size_t i = 0; i < row.size(); ++i) {
-          absl::StrAppend(&out, i ? "," : "", CsvField(CsvText(row[i])));
-        }
-        out += "\r\n";
-      }
+      for (size_t i = 0; i < row.size(); ++i) absl::StrAppend(out, i ? "," : "", CsvField(CsvText(row[i])));
+      out->append("\r\n");
       break;
     case Format::kJson:
-      out = "[";
-      for (size_t r = 0; r < result.rows.size(); ++r) {
-        absl::StrAppend(&out, r ? ",\n " : "", "{");
-        for (size_t i = 0; i < result.columns.size(); ++i) {
-          absl::StrAppend(&out, i ? ", " : "", JsonString(result.columns[i]), ": ", JsonCell(result.rows[r][i]));
-        }
-        out += "}";
+      absl::StrAppend(out, rows_ ? ",\n " : "", "{");
+      for (size_t i = 0; i < columns_.size(); ++i) {
+        absl::StrAppend(out, i ? ", " : "", JsonString(columns_[i]), ": ", JsonCell(row[i]));
       }
-      out += "]\n";
+      out->push_back('}');
+      break;
+    case Format::kTable:
       break;
   }
-  if (!result.message.empty()) absl::StrAppend(&out, result.message, "\n");
-  return out;
+  ++rows_;
+}
+
+void RowWriter::Finish(const std::string& message, std::string* out) {
+  if (!started_) Start(out);
+  if (options_.format == Format::kJson) out->append("]\n");
+  if (!message.empty()) absl::StrAppend(out, message, "\n");
 }
 
 }  // namespace hindsight::tools

@@ -4,6 +4,7 @@
 #define HINDSIGHT_TOOLS_SHELL_RENDER_H_
 
 #include <string>
+#include <vector>
 
 #include "query/session.h"
 
@@ -28,6 +29,33 @@ struct RenderOptions {
 // only, Result::contract_columns). Csv: RFC 4180, canonical times. Json: an
 // array of objects, one per row.
 std::string Render(const internal::Result& result, const RenderOptions& options);
+
+// How much of a RowWriter's output to gather before writing it out.
+inline constexpr size_t kRowWriterBufferBytes = size_t{1} << 16;
+
+// Writes an answer in TSV, CSV or JSON a row at a time, as its rows come:
+// the same bytes Render gives the whole answer, in pieces, so an answer of
+// any size needs the memory of one row.
+class RowWriter {
+ public:
+  // REQUIRES: options.format is not Format::kTable.
+  RowWriter(const RenderOptions& options, std::vector<std::string> columns, size_t contract_columns);
+  // Appends `row` to `out`, after the header (or JSON's opening bracket)
+  // before the first row.
+  void Add(const std::vector<internal::Cell>& row, std::string* out);
+  // Appends what ends the answer (the header of an answer without rows,
+  // JSON's closing bracket), then `message`'s line, if any.
+  void Finish(const std::string& message, std::string* out);
+
+ private:
+  void Start(std::string* out);
+
+  RenderOptions options_;
+  std::vector<std::string> columns_;
+  size_t shown_columns_;  // TSV: the contract's columns only
+  bool started_ = false;
+  size_t rows_ = 0;
+};
 
 }  // namespace hindsight::tools
 

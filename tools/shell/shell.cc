@@ -143,16 +143,55 @@ bool Shell::RunStatement(const std::string& text) {
     std::fputs(HelpText(st->topic).c_str(), out_);
     return true;
   }
-  absl::StatusOr<internal::Result> result = backend_->Execute(clean, *st);
+  if (!(WritesRowsAsTheyCome(*st) ? RunWritingRows(clean, *st) : RunAndShow(clean, *st))) return false;
+  if (timer_) {
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    std::fprintf(out_, "time: %.3f ms\n", ms);
+  }
+  // Out before the next statement runs: an acknowledged commit is never
+  // left in a buffer that a crash would lose.
+  std::fflush(out_);
+  return true;
+}
+
+bool Shell::WritesRowsAsTheyCome(const internal::Statement& st) const {
+  // A table's widths, a chart and the pager's choice need the whole answer.
+  return render_.format != Format::kTable && (redirect_ != nullptr || !interactive_) &&
+         st.kind != internal::Statement::Kind::kTimeline && !internal::Session::ColumnsOf(st).empty();
+}
+
+bool Shell::RunWritingRows(const std::string& text, const internal::Statement& st) {
+  std::FILE* sink = redirect_ != nullptr ? redirect_ : out_;
+  RowWriter writer(render_, internal::Session::ColumnsOf(st), internal::Session::ContractColumnsOf(st));
+  std::string buffer;
+  const internal::Session::CellsConsumer rows = [&](std::vector<internal::Cell>&& row) {
+    writer.Add(row, &buffer);
+    if (buffer.size() < kRowWriterBufferBytes) return;
+    std::fwrite(buffer.data(), 1, buffer.size(), sink);
+    buffer.clear();
+  };
+  absl::StatusOr<internal::Result> result = backend_->Execute(text, st, &rows);
+  if (result.ok()) writer.Finish(result->message, &buffer);
+  std::fwrite(buffer.data(), 1, buffer.size(), sink);
   if (!result.ok()) {
-    PrintError(clean, result.status());
+    PrintError(text, result.status());
+    return false;
+  }
+  if (redirect_ != nullptr && once_) EndRedirect();
+  return true;
+}
+
+bool Shell::RunAndShow(const std::string& text, const internal::Statement& st) {
+  absl::StatusOr<internal::Result> result = backend_->Execute(text, st, nullptr);
+  if (!result.ok()) {
+    PrintError(text, result.status());
     return false;
   }
   std::string output;
-  if (st->kind == internal::Statement::Kind::kTimeline) {
+  if (st.kind == internal::Statement::Kind::kTimeline) {
     const std::optional<ScreenSize> screen = TerminalSize(out_);
     absl::StatusOr<std::string> chart =
-        TimelineOutput(*st, clean, *result, SystemClock()->Now(), screen && !redirect_ ? screen->columns : 100);
+        TimelineOutput(st, text, *result, SystemClock()->Now(), screen && !redirect_ ? screen->columns : 100);
     if (!chart.ok()) {
       std::fprintf(err_, "error: %s\n", std::string(chart.status().message()).c_str());
       return false;
@@ -162,13 +201,6 @@ bool Shell::RunStatement(const std::string& text) {
     output = Rendered(*result);
   }
   Show(output);
-  if (timer_) {
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    std::fprintf(out_, "time: %.3f ms\n", ms);
-  }
-  // Out before the next statement runs: an acknowledged commit is never
-  // left in a buffer that a crash would lose.
-  std::fflush(out_);
   return true;
 }
 

@@ -40,6 +40,14 @@ class Shell {
   // Feeds one line; runs what it completes. False when something failed.
   bool FeedLine(const std::string& line);
   bool RunStatement(const std::string& text);
+  // Whether `st`'s answer is written out as its rows come (TSV, CSV or
+  // JSON into a file or a pipe) rather than shown whole.
+  bool WritesRowsAsTheyCome(const internal::Statement& st) const;
+  // Runs `st` (parsed from `text`), writing its rows as they come; false on
+  // an error, reported.
+  bool RunWritingRows(const std::string& text, const internal::Statement& st);
+  // Runs `st` and shows its whole answer (or chart); false on an error.
+  bool RunAndShow(const std::string& text, const internal::Statement& st);
   bool RunDotCommand(const std::string& line);
   // The display settings' dot commands (.format, .headers, .expanded,
   // .maxwidth, .pager, .timer, .bail); false when `words` is none of them.
