@@ -349,6 +349,15 @@ TEST_F(CliTest, ShellFormatsAndCharts) {
   EXPECT_TRUE(absl::StrContains(r.out, "\n  tx 2 2024-12-31 kyivpost ")) << r.out;
   r = Hindsight(absl::StrCat("shell -c 'timeline history * * Ukraine as of tx 1;' ", Db()));
   EXPECT_TRUE(absl::StrContains(r.err, "expected 'during', 'limit', 'svg FILE' or the end of the statement")) << r.err;
+  // Keys past the cap are counted, not kept.
+  const std::string two_keys = dir_.Sub("two_keys");
+  ASSERT_EQ(Hindsight(absl::StrCat("import ", two_keys, " ",
+                                   Ops(std::string(kTwoTransactions) + "assert\tTurkey\tborders\tSyria\t\t2020\t+inf\n")))
+                .exit_code,
+            0);
+  r = Hindsight(absl::StrCat("shell -c 'timeline * * * limit 1;' ", two_keys));
+  EXPECT_TRUE(absl::StrContains(r.out, "1 key, 2 segments")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "… 1 more key: add 'limit N' to draw more")) << r.out;
   const std::string svg = dir_.Sub("chart.svg");
   r = Hindsight(absl::StrCat("shell -c 'timeline Syria * * svg ", svg, ";' ", Db()));
   ASSERT_EQ(r.exit_code, 0) << r.err;

@@ -79,6 +79,21 @@ TEST(TimelineChartTest, KeysPastTheCapAreCounted) {
   EXPECT_TRUE(absl::StrContains(text, "… 21 more keys: add 'limit N' to draw more")) << text;
 }
 
+// The shell keeps only the rows of the keys a chart draws and counts the
+// rest as they come: the same chart.
+TEST(TimelineChartTest, KeysNotGivenAreCountedAsLeftOut) {
+  std::vector<Row> rows;
+  for (char k = 'a'; k <= 'e'; ++k) rows.push_back(R(std::string(1, k).c_str(), "x", "2014", "2015"));
+  ChartRequest request;
+  request.max_keys = 5;
+  request.keys_not_given = 21;
+  const Chart chart = LayoutTimeline(rows, request);
+  EXPECT_EQ(chart.lanes.size(), 5u);
+  EXPECT_EQ(chart.keys_left_out, 21u);
+  request.keys_not_given = 0;
+  EXPECT_EQ(LayoutTimeline(rows, request).keys_left_out, 0u);
+}
+
 // The worked example of the news: severed, then talks, then restored.
 std::vector<HistorySegment> WorkedExample() {
   const FactKey k{"Syria", "diplomatic_relations", "Ukraine"};

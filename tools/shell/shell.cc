@@ -182,25 +182,31 @@ bool Shell::RunWritingRows(const std::string& text, const internal::Statement& s
 }
 
 bool Shell::RunAndShow(const std::string& text, const internal::Statement& st) {
+  if (st.kind == internal::Statement::Kind::kTimeline) return RunTimeline(text, st);
   absl::StatusOr<internal::Result> result = backend_->Execute(text, st, nullptr);
   if (!result.ok()) {
     PrintError(text, result.status());
     return false;
   }
-  std::string output;
-  if (st.kind == internal::Statement::Kind::kTimeline) {
-    const std::optional<ScreenSize> screen = TerminalSize(out_);
-    absl::StatusOr<std::string> chart =
-        TimelineOutput(st, text, *result, SystemClock()->Now(), screen && !redirect_ ? screen->columns : 100);
-    if (!chart.ok()) {
-      std::fprintf(err_, "error: %s\n", std::string(chart.status().message()).c_str());
-      return false;
-    }
-    output = *std::move(chart);
-  } else {
-    output = Rendered(*result);
+  Show(Rendered(*result));
+  return true;
+}
+
+bool Shell::RunTimeline(const std::string& text, const internal::Statement& st) {
+  TimelineRows answer(TimelineKeysDrawn(st));
+  const internal::Session::CellsConsumer rows = [&](std::vector<internal::Cell>&& row) { answer.Add(std::move(row)); };
+  if (absl::StatusOr<internal::Result> result = backend_->Execute(text, st, &rows); !result.ok()) {
+    PrintError(text, result.status());
+    return false;
   }
-  Show(output);
+  const std::optional<ScreenSize> screen = TerminalSize(out_);
+  absl::StatusOr<std::string> chart =
+      TimelineOutput(st, text, answer, SystemClock()->Now(), screen && !redirect_ ? screen->columns : 100);
+  if (!chart.ok()) {
+    std::fprintf(err_, "error: %s\n", std::string(chart.status().message()).c_str());
+    return false;
+  }
+  Show(*chart);
   return true;
 }
 

@@ -48,6 +48,8 @@ class Shell {
   bool RunWritingRows(const std::string& text, const internal::Statement& st);
   // Runs `st` and shows its whole answer (or chart); false on an error.
   bool RunAndShow(const std::string& text, const internal::Statement& st);
+  // Runs timeline statement `st` and shows its chart; false on an error.
+  bool RunTimeline(const std::string& text, const internal::Statement& st);
   bool RunDotCommand(const std::string& line);
   // The display settings' dot commands (.format, .headers, .expanded,
   // .maxwidth, .pager, .timer, .bail); false when `words` is none of them.

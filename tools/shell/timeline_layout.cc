@@ -73,10 +73,12 @@ void SetAxis(const ChartRequest& request, Chart* chart) {
 
 std::string Counted(size_t n, const char* noun) { return absl::StrCat(n, " ", noun, n == 1 ? "" : "s"); }
 
-// What is left once the lanes are laid out: the keys left out, the legend,
-// the subtitle (`axes`; the keys drawn and `drawn`), the axis.
+// What is left once the lanes are laid out: the keys left out (of `keys`
+// in the rows given and those not given), the legend, the subtitle
+// (`axes`; the keys drawn and `drawn`), the axis.
 void Finish(const ChartRequest& request, size_t keys, const char* axes, const std::string& drawn, Legend* legend,
             Chart* chart) {
+  keys += request.keys_not_given;
   chart->keys_left_out = keys > request.max_keys ? keys - request.max_keys : 0;
   chart->legend = legend->Take();
   chart->subtitle = absl::StrCat(axes, "; ", Counted(std::min(keys, request.max_keys), "key"), ", ", drawn);

@@ -50,6 +50,9 @@ struct ChartRequest {
   std::string title;
   std::optional<Interval> window;  // `during [A, B)`: the axis
   size_t max_keys = 40;
+  // Keys of the answer after those of the rows given (left out as they
+  // came): counted among the keys not drawn.
+  size_t keys_not_given = 0;
   size_t max_ticks = 8;
   Instant now = 0;
 };

@@ -38,23 +38,39 @@ std::string Title(const internal::Statement& st, const std::string& text) {
 
 }  // namespace
 
+size_t TimelineKeysDrawn(const internal::Statement& st) {
+  if (st.limit) return static_cast<size_t>(*st.limit);
+  return st.svg_path.empty() ? kTerminalTimelineKeys : kSvgTimelineKeys;
+}
+
+void TimelineRows::Add(std::vector<internal::Cell>&& row) {
+  const bool same_key = keys_ > 0 && row[0].text == last_key_[0].text && row[1].text == last_key_[1].text &&
+                        row[2].text == last_key_[2].text;
+  if (!same_key) {
+    ++keys_;
+    last_key_.assign(row.begin(), row.begin() + 3);
+  }
+  if (keys_ <= max_keys_) rows_.push_back(std::move(row));
+}
+
 absl::StatusOr<std::string> TimelineOutput(const internal::Statement& st, const std::string& text,
-                                           const internal::Result& result, Instant now, size_t width) {
+                                           const TimelineRows& answer, Instant now, size_t width) {
   const bool svg = !st.svg_path.empty();
   ChartRequest request;
   request.title = Title(st, text);
   if (st.query.valid.kind == ValidTimeClause::Kind::kDuring) request.window = st.query.valid.during;
-  request.max_keys = st.limit ? static_cast<size_t>(*st.limit) : svg ? kSvgTimelineKeys : kTerminalTimelineKeys;
+  request.max_keys = TimelineKeysDrawn(st);
+  request.keys_not_given = answer.keys_left_out();
   request.max_ticks = svg ? 10 : std::max<size_t>(2, width / 14);
   request.now = now;
   Chart chart;
   if (st.timeline_history) {
     std::vector<HistorySegment> rows;
-    for (const auto& cells : result.rows) rows.push_back(HistorySegmentOf(cells));
+    for (const auto& cells : answer.rows()) rows.push_back(HistorySegmentOf(cells));
     chart = LayoutHistory(rows, request);
   } else {
     std::vector<Row> rows;
-    for (const auto& cells : result.rows) rows.push_back(RowOf(cells));
+    for (const auto& cells : answer.rows()) rows.push_back(RowOf(cells));
     chart = LayoutTimeline(rows, request);
   }
   if (!svg) return DrawChartText(chart, width);
