@@ -222,16 +222,22 @@ ProtocolHandler::Step ProtocolHandler::Continue(std::string* out) {
   return resume ? resume(out) : Step::kDone;
 }
 
-bool ProtocolHandler::EndImplicitBlock(std::string* out) {
-  if (!implicit_block_) return true;
+absl::StatusOr<std::string> ProtocolHandler::CloseImplicitBlock() {
+  if (!implicit_block_) return std::string();
   implicit_block_ = false;
   const std::string_view commit = "COMMIT";
   absl::StatusOr<Answer> answer = Run(Classify(commit), commit, nullptr, nullptr);
-  if (!answer.ok()) {
-    AppendError(answer.status(), "", 0, out);
+  if (!answer.ok()) return answer.status();
+  return std::move(answer->notice);
+}
+
+bool ProtocolHandler::EndImplicitBlock(std::string* out) {
+  absl::StatusOr<std::string> notice = CloseImplicitBlock();
+  if (!notice.ok()) {
+    AppendError(notice.status(), "", 0, out);
     return false;
   }
-  if (!answer->notice.empty()) AppendNoticeResponse({"NOTICE", "00000", answer->notice, {}, ""}, out);
+  if (!notice->empty()) AppendNoticeResponse({"NOTICE", "00000", *notice, {}, ""}, out);
   return true;
 }
 

@@ -219,9 +219,12 @@ class ProtocolHandler {
   // Sync, and fails an open transaction block (as any error in one does,
   // a Parse's or Bind's too).
   void FailExtended(const absl::Status& status, std::string_view query, size_t offset, std::string* out);
-  // Ends an implicit block (implicit_block_), as COMMIT would: committed,
-  // or rolled back after an error. Appends the commit's notice, or its
-  // error; false on an error.
+  // Ends an implicit block (implicit_block_), if one is open, as COMMIT
+  // would: committed, or rolled back after an error. Returns the commit's
+  // notice ("" when none).
+  absl::StatusOr<std::string> CloseImplicitBlock();
+  // CloseImplicitBlock, appending its notice, or its error; false on an
+  // error.
   bool EndImplicitBlock(std::string* out);
   // The end of a simple query: ends its implicit block, then ReadyForQuery.
   Step EndSimpleQuery(std::string* out);

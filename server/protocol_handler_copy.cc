@@ -12,6 +12,10 @@ namespace hindsight::server {
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::StartCopyIn() {
   if (read_only_) return WriteRefused();
+  // The writes before it in its query string commit first: the file's
+  // transactions are committed one by one, after them.
+  absl::StatusOr<std::string> committed = CloseImplicitBlock();
+  if (!committed.ok()) return committed.status();
   // Drivers open a block on their own; the file's transactions are
   // committed as they load, whatever the block does after.
   if (session_.pending_operations() > 0) {
@@ -26,6 +30,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::StartCopyIn() {
   copy_in_->spool = std::move(spool);
   Answer a;
   a.copy_in = true;
+  a.notice = *std::move(committed);
   return a;
 }
 

@@ -720,6 +720,11 @@ TEST_F(ProtocolHandlerTest, CopyFromStdinImportsAnOperationsFile) {
   reader.Handle(m, &refused);
   EXPECT_TRUE(absl::StrContains(refused, "25006")) << refused;
   EXPECT_TRUE(absl::StrContains(Query("COPY operations TO STDOUT"), "42601"));
+  // The writes before it in its query string commit first, then the file's.
+  const uint64_t before = db_->LastTransaction().id;
+  EXPECT_EQ(Types(Query("assert W p X = 1; COPY operations FROM STDIN")), "CNG");
+  EXPECT_EQ(Types(copy({"tx\t2031-04-01T00:00:00Z\tfile\nassert\tW\tp\tY\t1\t2020-01-01\t+inf\n"})), "NCZ");
+  EXPECT_EQ(db_->LastTransaction().id, before + 2);
 }
 
 // The same messages through a handler that sends rows as it finds them
