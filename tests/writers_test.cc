@@ -86,7 +86,7 @@ void RunSequence(uint32_t seed) {
 }
 
 TEST(WritersTest, RandomSequencesLeaveTheSameBytes) {
-  const uint32_t count = RandomSequences(120);
+  const uint32_t count = RandomSequences(80);
   for (uint32_t n = 1; n <= count; ++n) {
     RunSequence(RandomSeed(n));
     if (::testing::Test::HasFailure()) return;

@@ -272,13 +272,13 @@ class PowerLossTest:
         shell = Scenario(self, "shell -f into a new database", self.nothing,
                          lambda db: [h, "shell", "-f", self.script_path, db],
                          lambda status, out, err: out.count("committed transaction"), True)
-        shell.run(60)
+        shell.run(40)
         Scenario(self, "import into a new nested path", self.nothing, lambda db: [h, "import", db, self.ops_path],
                  self.import_acknowledged, True, db="new/a/b/db").run(12)
         Scenario(self, "import into a new database", self.nothing,
-                 lambda db: [h, "import", db, self.ops_path], self.import_acknowledged, True).run(30)
+                 lambda db: [h, "import", db, self.ops_path], self.import_acknowledged, True).run(20)
         Scenario(self, "import --bulk into a new database", self.nothing,
-                 lambda db: [h, "import", "--bulk", db, self.ops_path], self.import_acknowledged, True).run(20)
+                 lambda db: [h, "import", "--bulk", db, self.ops_path], self.import_acknowledged, True).run(14)
         Scenario(self, "compact", self.full_database, lambda db: [h, "compact", db],
                  lambda status, out, err: TRANSACTIONS, False).run(10)
         # The open that recovers from a cut, itself cut.
