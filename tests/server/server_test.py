@@ -548,8 +548,12 @@ def test_the_shell_connects_to_a_server():
         r = run([TOOL, 'shell', 'postgresql://someone@127.0.0.1:1/x', '-c', 'count * * *;'])
         assert r.returncode == 1 and 'cannot connect' in r.stderr, r.stderr
         # .tx and .stats answer over the network as on the database itself.
+        # And answers written as their rows come (row by row over the
+        # network) are the local ones.
         meta = ['-c', '.format tsv', '-c', '.tx 3', '-c', '.stats', '-c', '.predicates', '-c', '.names Syr',
-                '-c', ".names Cô'"]
+                '-c', ".names Cô'", '-c', 'history * * *;', '-c', '.format json', '-c', '* * * as of tx 4;',
+                '-c', '.format csv', '-c', 'changes * * * between tx 2 and tx 8;', '-c', 'Nobody * *;',
+                '-c', '.format table', '-c', 'Nobody * *;']
         remote = run([TOOL, 'shell', uri, *meta])
         assert remote.returncode == 0, remote.stderr
         assert server.stop() == 0

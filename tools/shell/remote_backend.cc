@@ -108,40 +108,58 @@ bool RemoteBackend::in_transaction() const {
   return s == PQTRANS_INTRANS || s == PQTRANS_INERROR;
 }
 
-absl::StatusOr<internal::Result> RemoteBackend::Run(const std::string& text) {
-  notices_.clear();
-  if (PQsendQuery(conn_, text.c_str()) != 1) return absl::UnavailableError(PQerrorMessage(conn_));
-  // Wait for the answer; Ctrl-C sends the server a cancel request.
-  bool cancel_sent = false;
+bool RemoteBackend::AwaitResult(bool* cancel_sent) {
   while (PQisBusy(conn_)) {
     pollfd p{PQsocket(conn_), POLLIN, 0};
     poll(&p, 1, 100);
-    if (PQconsumeInput(conn_) != 1) return absl::UnavailableError(PQerrorMessage(conn_));
-    if (!cancel_sent && InterruptFlag()->load()) {
+    if (PQconsumeInput(conn_) != 1) return false;
+    if (!*cancel_sent && InterruptFlag()->load()) {
       char error[256];
       PGcancel* cancel = PQgetCancel(conn_);
       PQcancel(cancel, error, sizeof error);
       PQfreeCancel(cancel);
-      cancel_sent = true;
+      *cancel_sent = true;
     }
   }
+  return true;
+}
+
+absl::StatusOr<internal::Result> RemoteBackend::Run(const std::string& text,
+                                                    const internal::Session::CellsConsumer* rows) {
+  notices_.clear();
+  if (PQsendQuery(conn_, text.c_str()) != 1) return absl::UnavailableError(PQerrorMessage(conn_));
+  // Row by row: libpq then holds one row at a time, not the whole answer.
+  if (rows != nullptr) PQsetSingleRowMode(conn_);
   internal::Result result;
   absl::Status error;
-  while (PGresult* r = PQgetResult(conn_)) {
+  const auto take_row = [&](const PGresult* r, int row) {
+    std::vector<internal::Cell> cells;
+    for (int c = 0; c < PQnfields(r) && error.ok(); ++c) {
+      absl::StatusOr<internal::Cell> cell = CellOf(r, row, c);
+      if (cell.ok()) cells.push_back(std::move(*cell));
+      else error = cell.status();
+    }
+    if (!error.ok()) return;
+    if (rows != nullptr) (*rows)(std::move(cells));
+    else result.rows.push_back(std::move(cells));
+  };
+  bool cancel_sent = false;
+  for (;;) {
+    // Wait for the next result; Ctrl-C sends the server a cancel request.
+    if (!AwaitResult(&cancel_sent)) return absl::UnavailableError(PQerrorMessage(conn_));
+    PGresult* r = PQgetResult(conn_);
+    if (r == nullptr) break;
     const ExecStatusType status = PQresultStatus(r);
-    if (status == PGRES_TUPLES_OK) {
-      result.columns.clear();
-      result.rows.clear();
-      for (int c = 0; c < PQnfields(r); ++c) result.columns.push_back(PQfname(r, c));
-      for (int row = 0; row < PQntuples(r) && error.ok(); ++row) {
-        std::vector<internal::Cell> cells;
-        for (int c = 0; c < PQnfields(r) && error.ok(); ++c) {
-          absl::StatusOr<internal::Cell> cell = CellOf(r, row, c);
-          if (cell.ok()) cells.push_back(std::move(*cell));
-          else error = cell.status();
-        }
-        result.rows.push_back(std::move(cells));
+    if (status == PGRES_TUPLES_OK || status == PGRES_SINGLE_TUPLE) {
+      // A statement's answer replaces the one before it. (In single-row
+      // mode its rows come first, one result each, then a result with
+      // none.)
+      if (result.columns.empty() || status == PGRES_TUPLES_OK) {
+        result.columns.clear();
+        result.rows.clear();
+        for (int c = 0; c < PQnfields(r); ++c) result.columns.push_back(PQfname(r, c));
       }
+      for (int row = 0; row < PQntuples(r) && error.ok(); ++row) take_row(r, row);
     } else if (status != PGRES_COMMAND_OK && status != PGRES_EMPTY_QUERY && error.ok()) {
       error = ErrorOf(r, text);
     }
@@ -153,22 +171,21 @@ absl::StatusOr<internal::Result> RemoteBackend::Run(const std::string& text) {
 
 absl::StatusOr<internal::Result> RemoteBackend::Execute(const std::string& text, const internal::Statement& st,
                                                         const internal::Session::CellsConsumer* rows) {
-  absl::StatusOr<internal::Result> ran = Run(text);
+  absl::StatusOr<internal::Result> ran = Run(text, rows);
   if (!ran.ok()) return ran;
   internal::Result result = *std::move(ran);
   result.contract_columns = internal::Session::ContractColumnsOf(st);
   using Kind = internal::Statement::Kind;
   const bool write = st.kind == Kind::kAssert || st.kind == Kind::kRetract || st.kind == Kind::kErase;
   pending_ = !in_transaction() ? 0 : pending_ + (write ? 1 : 0);
-  result.message = notices_;
+  // A read's notice is the session's hint for people ("no name ..."),
+  // shown with a table, not among rows written out; others say what a
+  // statement did.
+  (internal::Session::ColumnsOf(st).empty() ? result.message : result.note) = notices_;
   if (result.message.empty() && st.kind == Kind::kBegin) result.message = "transaction open: statements until commit apply together";
   if (result.message.empty() && st.kind == Kind::kRollback) result.message = "rolled back";
   if (result.message.empty() && write && in_transaction()) {
     result.message = absl::StrCat("pending: ", pending_, pending_ == 1 ? " operation" : " operations");
-  }
-  if (rows != nullptr) {
-    for (std::vector<internal::Cell>& row : result.rows) (*rows)(std::move(row));
-    result.rows.clear();
   }
   return result;
 }

@@ -23,7 +23,7 @@ class RemoteBackend final : public Backend {
   static absl::StatusOr<std::unique_ptr<RemoteBackend>> Connect(const std::string& uri);
   ~RemoteBackend() override;
 
-  // `rows` gets the answer's rows once it has come whole (libpq's).
+  // `rows` gets the answer's rows as they come (libpq's single-row mode).
   absl::StatusOr<internal::Result> Execute(const std::string& text, const internal::Statement& st,
                                            const internal::Session::CellsConsumer* rows) override;
   bool in_transaction() const override;
@@ -41,9 +41,14 @@ class RemoteBackend final : public Backend {
  private:
   explicit RemoteBackend(pg_conn* conn) : conn_(conn) {}
   // Sends `text` and waits for its answer (Ctrl-C sends the server a
-  // cancel request): the rows of its last result, the notices in
-  // `notices_`.
-  absl::StatusOr<internal::Result> Run(const std::string& text);
+  // cancel request): the rows of its last result, or with `rows` each row
+  // to it as it comes; the notices in `notices_`.
+  absl::StatusOr<internal::Result> Run(const std::string& text,
+                                       const internal::Session::CellsConsumer* rows = nullptr);
+  // Waits until libpq has the next result (or the end), reading the
+  // socket; sends a cancel request once after Ctrl-C. False when the
+  // connection fails.
+  bool AwaitResult(bool* cancel_sent);
 
   pg_conn* conn_;
   size_t pending_ = 0;
