@@ -3,8 +3,10 @@
 
 #include <filesystem>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "test_util.h"
@@ -69,39 +71,64 @@ TEST_F(CliTest, ImportPrintsASummaryAndQueryAnswers) {
 // TSV and CSV answers are written a batch (4,096 rows) at a time: the
 // same rows, one header, whatever the batches.
 TEST_F(CliTest, BigAnswersComeWholeInEveryFormat) {
+  // More rows than a table draws at once (tools/shell/render.h), its later
+  // objects wider than the first piece's.
+  constexpr int kRows = 25000;
   std::string ops = "tx\t2022-07-01\tbulk\n";
-  for (int i = 0; i < 10000; ++i) absl::StrAppend(&ops, "assert\tS", i % 3, "\tp\tO", i, "\t", i, "\t2020\t+inf\n");
+  for (int i = 0; i < kRows; ++i) absl::StrAppend(&ops, "assert\tS", i % 3, "\tp\tO", i, "\t", i, "\t2020\t+inf\n");
   ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(ops))).exit_code, 0);
-  for (const char* q : {"* * *", "history * * *", "S1 * * limit 4096", "history * * * limit 8193"}) {
+  for (const char* q : {"* * *", "history * * *", "S1 * * limit 4096", "history * * * limit 12001"}) {
     const CommandResult tsv = Hindsight(absl::StrCat("query --format tsv ", Db(), " '", q, "'"));
     const CommandResult csv = Hindsight(absl::StrCat("query --format csv ", Db(), " '", q, "'"));
     const CommandResult json = Hindsight(absl::StrCat("query --format json ", Db(), " '", q, "'"));
+    const CommandResult table = Hindsight(absl::StrCat("query ", Db(), " '", q, "'"));
     ASSERT_EQ(tsv.exit_code, 0) << tsv.err;
+    ASSERT_EQ(table.exit_code, 0) << table.err;
+    const bool limited = absl::StrContains(q, "limit");
     const size_t rows = std::count(tsv.out.begin(), tsv.out.end(), '\n');
-    EXPECT_EQ(rows, absl::StrContains(q, "4096") ? 3333u : absl::StrContains(q, "8193") ? 8193u : 10000u) << q;
+    EXPECT_EQ(rows, absl::StrContains(q, "4096") ? 4096u : absl::StrContains(q, "12001") ? 12001u : size_t{kRows}) << q;
     EXPECT_EQ(std::count(csv.out.begin(), csv.out.end(), '\n'), rows + 1) << q;  // one header
     EXPECT_TRUE(absl::StartsWith(csv.out, "subject,predicate,object,value,from,to")) << q;
     EXPECT_EQ(std::count(json.out.begin(), json.out.end(), '{'), rows) << q;
-    // Row by row, the TSV and CSV answers agree on the subject and object.
+    // The table: a header and its rule, the rows, their count (and the
+    // limit's line).
+    const std::vector<std::string> lines = absl::StrSplit(table.out, '\n');
+    ASSERT_EQ(lines.size(), rows + 4 + (limited ? 1 : 0)) << q;
+    EXPECT_TRUE(absl::StartsWith(lines[0], "subject ")) << q;
+    EXPECT_EQ(lines[rows + 2], absl::StrCat("(", rows, " rows)")) << q;
+    // Row by row, the TSV, CSV and table answers agree on the subject and
+    // object.
     size_t at = csv.out.find('\n') + 1;
     for (size_t line = 0, t = 0; line < rows; ++line) {
       const size_t t_end = tsv.out.find('\n', t);
       const size_t c_end = csv.out.find('\n', at);
-      const std::string tsv_key = tsv.out.substr(t, tsv.out.find('\t', tsv.out.find('\t', t) + 1) + 1 - t);
+      const std::vector<std::string> tsv_fields = absl::StrSplit(tsv.out.substr(t, t_end - t), '\t');
       const std::string csv_line = csv.out.substr(at, c_end - at);
-      ASSERT_TRUE(absl::StartsWith(absl::StrReplaceAll(csv_line, {{",", "\t"}}), tsv_key)) << q << " row " << line;
+      ASSERT_TRUE(absl::StartsWith(csv_line, absl::StrCat(tsv_fields[0], ",", tsv_fields[1], ",", tsv_fields[2], ",")))
+          << q << " row " << line;
+      const std::vector<std::string> cells = absl::StrSplit(lines[line + 2], " | ");
+      ASSERT_GE(cells.size(), 3u) << q << " row " << line;
+      ASSERT_EQ(absl::StripTrailingAsciiWhitespace(cells[0]), tsv_fields[0]) << q << " row " << line;
+      ASSERT_EQ(absl::StripTrailingAsciiWhitespace(cells[2]), tsv_fields[2]) << q << " row " << line;
       t = t_end + 1;
       at = c_end + 1;
     }
     // The shell, reading a script into a pipe or a file, writes the same
     // rows as they come.
-    for (const CommandResult* answer : {&tsv, &csv, &json}) {
-      const char* format = answer == &tsv ? "tsv" : answer == &csv ? "csv" : "json";
+    for (const CommandResult* answer : {&tsv, &csv, &json, &table}) {
+      const char* format = answer == &tsv ? "tsv" : answer == &csv ? "csv" : answer == &json ? "json" : "table";
       const std::string script = Ops(absl::StrCat(".format ", format, "\n", q, ";\n"));
       const CommandResult shell = RunCommand(absl::StrCat(ToolPath(), " shell ", Db(), " < ", script));
       EXPECT_EQ(shell.out, answer->out) << format << " " << q;
     }
   }
+  // Expanded, records are numbered on from piece to piece.
+  const CommandResult expanded =
+      RunCommand(absl::StrCat(ToolPath(), " shell ", Db(), " < ", Ops(".expanded on\n* * *;\n")));
+  const std::vector<std::string> records = absl::StrSplit(expanded.out, "-[ RECORD ");
+  EXPECT_EQ(records.size() - 1, size_t{kRows});
+  EXPECT_TRUE(absl::StrContains(expanded.out, absl::StrCat("-[ RECORD ", kRows, " ]"))) << expanded.out.substr(0, 200);
+  EXPECT_TRUE(absl::EndsWith(expanded.out, absl::StrCat("(", kRows, " rows)\n")));
 }
 
 TEST_F(CliTest, ImportReadsStandardInput) {

@@ -218,6 +218,37 @@ def long_answers(tool, home):
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
 
 
+def long_answers_as_they_come(tool, home):
+    """An answer too long to hold goes to the pager as its rows come: a pager
+    that quits early stops the statement, with no error and the session
+    going on; one that reads to the end gets every row and the count."""
+    db = os.path.join(home, 'big')
+    ops = os.path.join(home, 'big.tsv')
+    with open(ops, 'w') as f:
+        f.write('tx\t2024-01-01\tbig\n')
+        for i in range(30000):
+            f.write('assert\tSubject%d\tp\tObject%d\t%d\t2020\t+inf\n' % (i % 7, i, i))
+    subprocess.run([tool, 'import', db, ops], check=True, capture_output=True)
+    pid, fd = start(tool, ['shell', db], home, env_extra={'PAGER': 'head -n 3 | sed s/^/PAGED:/'}, size=(12, 60))
+    read_until(fd, rb'hindsight> ')
+    type_keys(fd, b'* * *;\r')
+    screen = read_until(fd, rb'hindsight> ')
+    assert screen.count(b'PAGED:') == 3 and b'PAGED:subject' in screen, screen
+    assert b'error' not in screen and b'cancelled' not in screen and b'rows)' not in screen, screen
+    type_keys(fd, b'count * * *;\r')
+    assert b'30000' in read_until(fd, rb'\(1 row\)')
+    status, _ = wait_exit(pid, fd, b'\x04')
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    pid, fd = start(tool, ['shell', db], home, env_extra={'PAGER': 'tail -n 2 | sed s/^/PAGED:/'}, size=(12, 60))
+    read_until(fd, rb'hindsight> ')
+    type_keys(fd, b'* * *;\r')
+    screen = read_until(fd, rb'hindsight> ')
+    assert re.search(rb'PAGED:Subject6 +\| p +\| Object9995 +\| 9995 ', screen), screen  # the last row
+    assert b'PAGED:(30000 rows)' in screen, screen
+    status, _ = wait_exit(pid, fd, b'\x04')
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+
+
 def display_width(text):
     import unicodedata
     return sum(2 if unicodedata.east_asian_width(c) in 'WF' else 0 if unicodedata.combining(c) else 1 for c in text)
@@ -245,9 +276,10 @@ def main():
     unicode_session(tool, tempfile.mkdtemp())
     demo_cleans_up_on_signals(tool, tempfile.mkdtemp())
     long_answers(tool, tempfile.mkdtemp())
+    long_answers_as_they_come(tool, tempfile.mkdtemp())
     print('shell pty test: completion, multi-line input and history, caret errors, timer, Ctrl-C, '
           'transactions, exit status, UTF-8 in five scripts, width alignment, demo cleanup, pager, '
-          'expanded display')
+          'expanded display, long answers paged as they come')
 
 
 if __name__ == '__main__':

@@ -34,8 +34,9 @@ constexpr char kHelp[] =
     "  --format tsv     the canonical TSV rows (docs/semantics.md section 6)\n"
     "  --format csv     a header, then RFC 4180 rows (strings as plain text)\n"
     "  --format json    an array of objects\n"
-    "tsv, csv and json rows are written as they are found, so any answer streams\n"
-    "in little memory; a table gathers every row first (its column widths).\n";
+    "Rows are written as they are found, so any answer streams in little memory;\n"
+    "a table of more than 10,000 rows comes in pieces of 10,000, each aligned to\n"
+    "the widest cells so far.\n";
 
 int Failed(const absl::Status& status) {
   std::fflush(stdout);
@@ -75,15 +76,8 @@ int RunQuery(const Args& args) {
   internal::Session session(db.get());
   RenderOptions render;
   render.format = chosen->second;
-  if (render.format == Format::kTable) {  // its widths take every row first
-    absl::StatusOr<internal::Result> result = session.Execute(*st);
-    if (!result.ok()) return Failed(result.status());
-    const std::string out = Render(*result, render);
-    std::fwrite(out.data(), 1, out.size(), stdout);
-    return kExitOk;
-  }
-  // Rows are written as the scan finds them, a buffer at a time, so a big
-  // answer needs no more memory than a buffer.
+  // Rows are written as the scan finds them, a buffer at a time (a table's
+  // in pieces), so a big answer needs no more memory than a buffer.
   RowWriter writer(render, internal::Session::ColumnsOf(*st), internal::Session::ContractColumnsOf(*st));
   std::string buffer;
   const auto take = [&](const std::vector<internal::Cell>& row) {
@@ -100,7 +94,7 @@ int RunQuery(const Args& args) {
     return Failed(result.status());
   }
   for (const std::vector<internal::Cell>& row : result->rows) take(row);  // answers not streamed (count)
-  writer.Finish(result->message, &buffer);
+  writer.Finish(*result, &buffer);
   std::fwrite(buffer.data(), 1, buffer.size(), stdout);
   return kExitOk;
 }

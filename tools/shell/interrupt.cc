@@ -32,6 +32,8 @@ const std::atomic<bool>* InterruptFlag() { return &g_interrupted; }
 
 bool TakeInterrupt() { return g_interrupted.exchange(false); }
 
+void Interrupt() { g_interrupted.store(true); }
+
 bool TerminationRequested() { return g_terminate.load(); }
 
 bool TakeResize() { return g_resized.exchange(false); }

@@ -21,6 +21,10 @@ const std::atomic<bool>* InterruptFlag();
 // True once if an interrupt arrived since the last call.
 bool TakeInterrupt();
 
+// Sets the flag as Ctrl-C does, to stop the running statement (the pager
+// its answer goes to has quit).
+void Interrupt();
+
 // True once SIGTERM or SIGHUP arrived.
 bool TerminationRequested();
 

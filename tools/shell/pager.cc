@@ -2,6 +2,7 @@
 
 #include <signal.h>
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -50,6 +51,81 @@ bool ShowInPager(std::string_view text, const std::string& command) {
   const int status = pclose(pipe);
   sigaction(SIGPIPE, &previous, nullptr);
   // /bin/sh answers 127 for a command it cannot find.
+  return !(WIFEXITED(status) && WEXITSTATUS(status) == 127);
+}
+
+PagedOutput::PagedOutput(std::FILE* out, std::optional<ScreenSize> screen, std::optional<std::string> pager)
+    : out_(out), screen_(screen), pager_(screen ? std::move(pager) : std::nullopt) {}
+
+PagedOutput::~PagedOutput() {
+  if (pipe_ != nullptr) ClosePager();
+}
+
+bool PagedOutput::Write(std::string_view text) {
+  if (quit_) return false;
+  if (!pager_) {
+    std::fwrite(text.data(), 1, text.size(), out_);
+    return true;
+  }
+  if (!paged_) {
+    held_.append(text);
+    if (held_.size() >= kPagerHeldBytes) StartPager();
+    return !quit_;
+  }
+  if (pipe_ == nullptr) {  // the pager could not run
+    std::fwrite(text.data(), 1, text.size(), out_);
+    return true;
+  }
+  return WriteToPager(text);
+}
+
+void PagedOutput::StartPager() {
+  paged_ = true;
+  if (!Overflows(held_, *screen_)) {
+    std::fwrite(held_.data(), 1, held_.size(), out_);
+    held_.clear();
+    return;
+  }
+  std::fflush(nullptr);
+  pipe_ = popen(pager_->c_str(), "w");
+  if (pipe_ != nullptr) {
+    std::setvbuf(pipe_, nullptr, _IONBF, 0);  // what is written reaches the pager
+    // A pager quit early closes the pipe: a failed write, not a signal.
+    struct sigaction ignore {};
+    ignore.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ignore, &previous_sigpipe_);
+    WriteToPager(held_);
+  }
+  if (pipe_ == nullptr && !quit_) std::fwrite(held_.data(), 1, held_.size(), out_);
+  held_.clear();
+}
+
+bool PagedOutput::WriteToPager(std::string_view text) {
+  if (std::fwrite(text.data(), 1, text.size(), pipe_) == text.size()) return true;
+  // /bin/sh answers 127 for a command it cannot find: the text goes to the
+  // terminal. Otherwise the person quit the pager.
+  const int status = ClosePager();
+  quit_ = !(WIFEXITED(status) && WEXITSTATUS(status) == 127);
+  return false;
+}
+
+int PagedOutput::ClosePager() {
+  const int status = pclose(pipe_);
+  pipe_ = nullptr;
+  sigaction(SIGPIPE, &previous_sigpipe_, nullptr);
+  return status;
+}
+
+bool PagedOutput::Finish() {
+  if (!paged_) {
+    paged_ = true;
+    const bool shown = pager_ && Overflows(held_, *screen_) && ShowInPager(held_, *pager_);
+    if (!shown) std::fwrite(held_.data(), 1, held_.size(), out_);
+    held_.clear();
+    return shown;
+  }
+  if (pipe_ == nullptr) return quit_;
+  const int status = ClosePager();
   return !(WIFEXITED(status) && WEXITSTATUS(status) == 127);
 }
 

@@ -1,5 +1,7 @@
 #include "shell/render.h"
 
+#include <memory>
+
 #include "absl/strings/str_cat.h"
 #include "format/tsv.h"
 #include "table.h"
@@ -59,43 +61,58 @@ std::string JsonCell(const Cell& c) {
   }
 }
 
-// The whole answer as an aligned table (its widths need every row).
-std::string RenderTable(const internal::Result& result, const RenderOptions& options) {
-  Table table(result.columns);
-  for (const auto& row : result.rows) {
-    std::vector<std::string> cells;
-    for (const Cell& c : row) cells.push_back(Readable(c));
-    table.AddRow(std::move(cells));
-  }
-  Table::Style style;
-  style.header = options.headers != RenderOptions::Headers::kOff;
-  style.max_width = options.max_width;
-  style.expanded = options.expanded == RenderOptions::Expanded::kOn ||
-                   (options.expanded == RenderOptions::Expanded::kAuto && options.screen_width > 0 &&
-                    table.Width(style) > options.screen_width);
-  std::string out = table.Render(style);
-  if (result.limited) out += "(limit reached: more rows not shown)\n";
-  if (!result.note.empty()) absl::StrAppend(&out, "(", result.note, ")\n");
-  if (!result.message.empty()) absl::StrAppend(&out, result.message, "\n");
-  return out;
-}
-
 }  // namespace
 
 std::string Render(const internal::Result& result, const RenderOptions& options) {
   if (result.columns.empty()) return result.message.empty() ? "" : result.message + "\n";
-  if (options.format == Format::kTable) return RenderTable(result, options);
   std::string out;
   RowWriter writer(options, result.columns, result.contract_columns);
   for (const auto& row : result.rows) writer.Add(row, &out);
-  writer.Finish(result.message, &out);
+  writer.Finish(result, &out);
   return out;
 }
 
 RowWriter::RowWriter(const RenderOptions& options, std::vector<std::string> columns, size_t contract_columns)
     : options_(options),
       columns_(std::move(columns)),
-      shown_columns_(options.format == Format::kTsv && contract_columns > 0 ? contract_columns : columns_.size()) {}
+      shown_columns_(options.format == Format::kTsv && contract_columns > 0 ? contract_columns : columns_.size()) {
+  if (options_.format == Format::kTable) table_ = std::make_unique<Table>(columns_);
+}
+
+RowWriter::~RowWriter() = default;
+
+Table::Style RowWriter::TableStyle() const {
+  Table::Style style;
+  style.header = options_.headers != RenderOptions::Headers::kOff;
+  style.max_width = options_.max_width;
+  // Decided by the rows held: the whole table's, or the first piece's.
+  style.expanded = options_.expanded == RenderOptions::Expanded::kOn ||
+                   (options_.expanded == RenderOptions::Expanded::kAuto && options_.screen_width > 0 &&
+                    table_->Width(style) > options_.screen_width);
+  return style;
+}
+
+void RowWriter::AddToTable(const std::vector<internal::Cell>& row, std::string* out) {
+  std::vector<std::string> cells;
+  cells.reserve(row.size());
+  for (const Cell& c : row) cells.push_back(Readable(c));
+  table_->AddRow(std::move(cells));
+  if (table_->rows() < kTableRowsAtOnce) return;
+  if (!table_style_) table_style_ = TableStyle();
+  out->append(table_->RenderPiece(*table_style_, rows_ - table_->rows(), &piece_widths_));
+  table_->ClearRows();
+}
+
+void RowWriter::FinishTable(const internal::Result& end, std::string* out) {
+  if (table_style_) {  // drawn in pieces: the rest, then the footer
+    out->append(table_->RenderPiece(*table_style_, rows_ - table_->rows(), &piece_widths_));
+    out->append(Table::Footer(rows_));
+  } else {
+    out->append(table_->Render(TableStyle()));
+  }
+  if (end.limited) out->append("(limit reached: more rows not shown)\n");
+  if (!end.note.empty()) absl::StrAppend(out, "(", end.note, ")\n");
+}
 
 void RowWriter::Start(std::string* out) {
   started_ = true;
@@ -114,7 +131,7 @@ void RowWriter::Start(std::string* out) {
     case Format::kJson:
       out->push_back('[');
       return;
-    case Format::kTable:
+    case Format::kTable:  // drawn by the Table
       return;
   }
 }
@@ -139,15 +156,18 @@ void RowWriter::Add(const std::vector<internal::Cell>& row, std::string* out) {
       out->push_back('}');
       break;
     case Format::kTable:
-      break;
+      ++rows_;
+      AddToTable(row, out);
+      return;
   }
   ++rows_;
 }
 
-void RowWriter::Finish(const std::string& message, std::string* out) {
+void RowWriter::Finish(const internal::Result& end, std::string* out) {
   if (!started_) Start(out);
   if (options_.format == Format::kJson) out->append("]\n");
-  if (!message.empty()) absl::StrAppend(out, message, "\n");
+  if (options_.format == Format::kTable) FinishTable(end, out);
+  if (!end.message.empty()) absl::StrAppend(out, end.message, "\n");
 }
 
 }  // namespace hindsight::tools

@@ -154,26 +154,34 @@ bool Shell::RunStatement(const std::string& text) {
   return true;
 }
 
-bool Shell::WritesRowsAsTheyCome(const internal::Statement& st) const {
-  // A table's widths, a chart and the pager's choice need the whole answer.
-  return render_.format != Format::kTable && (redirect_ != nullptr || !interactive_) &&
-         st.kind != internal::Statement::Kind::kTimeline && !internal::Session::ColumnsOf(st).empty();
+bool Shell::WritesRowsAsTheyCome(const internal::Statement& st) {
+  return st.kind != internal::Statement::Kind::kTimeline && !internal::Session::ColumnsOf(st).empty();
+}
+
+PagedOutput Shell::Output() const {
+  if (redirect_ != nullptr) return PagedOutput(redirect_, std::nullopt, std::nullopt);
+  return PagedOutput(out_, TerminalSize(out_), interactive_ && pager_ ? PagerCommand() : std::nullopt);
 }
 
 bool Shell::RunWritingRows(const std::string& text, const internal::Statement& st) {
-  std::FILE* sink = redirect_ != nullptr ? redirect_ : out_;
-  RowWriter writer(render_, internal::Session::ColumnsOf(st), internal::Session::ContractColumnsOf(st));
+  RenderOptions options = render_;
+  if (const std::optional<ScreenSize> screen = TerminalSize(out_); screen && redirect_ == nullptr) {
+    options.screen_width = screen->columns;
+  }
+  RowWriter writer(options, internal::Session::ColumnsOf(st), internal::Session::ContractColumnsOf(st));
+  PagedOutput output = Output();
   std::string buffer;
   const internal::Session::CellsConsumer rows = [&](std::vector<internal::Cell>&& row) {
     writer.Add(row, &buffer);
     if (buffer.size() < kRowWriterBufferBytes) return;
-    std::fwrite(buffer.data(), 1, buffer.size(), sink);
+    if (!output.Write(buffer)) Interrupt();  // the pager quit: the statement stops as after Ctrl-C
     buffer.clear();
   };
   absl::StatusOr<internal::Result> result = backend_->Execute(text, st, &rows);
-  if (result.ok()) writer.Finish(result->message, &buffer);
-  std::fwrite(buffer.data(), 1, buffer.size(), sink);
-  if (!result.ok()) {
+  if (result.ok()) writer.Finish(*result, &buffer);
+  const bool pager_quit = !output.Write(buffer);
+  if (output.Finish()) TakeInterrupt();  // a Ctrl-C meant for the pager, or the pager's quitting
+  if (!result.ok() && !(pager_quit && absl::IsCancelled(result.status()))) {
     PrintError(text, result.status());
     return false;
   }
@@ -219,18 +227,10 @@ std::string Shell::Rendered(const internal::Result& result) const {
 }
 
 void Shell::Show(const std::string& output) {
-  if (redirect_ != nullptr) {
-    std::fputs(output.c_str(), redirect_);
-    if (once_) EndRedirect();
-    return;
-  }
-  const std::optional<ScreenSize> screen = TerminalSize(out_);
-  const std::optional<std::string> pager = PagerCommand();
-  if (interactive_ && pager_ && screen && pager && Overflows(output, *screen) && ShowInPager(output, *pager)) {
-    TakeInterrupt();  // a Ctrl-C meant for the pager
-    return;
-  }
-  std::fputs(output.c_str(), out_);
+  PagedOutput paged = Output();
+  paged.Write(output);
+  if (paged.Finish()) TakeInterrupt();  // a Ctrl-C meant for the pager
+  if (redirect_ != nullptr && once_) EndRedirect();
 }
 
 bool Shell::RunSettingCommand(const std::vector<std::string>& words, bool* ok) {

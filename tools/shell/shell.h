@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "shell/backend.h"
+#include "shell/pager.h"
 #include "shell/render.h"
 
 namespace hindsight::tools {
@@ -40,12 +41,15 @@ class Shell {
   // Feeds one line; runs what it completes. False when something failed.
   bool FeedLine(const std::string& line);
   bool RunStatement(const std::string& text);
-  // Whether `st`'s answer is written out as its rows come (TSV, CSV or
-  // JSON into a file or a pipe) rather than shown whole.
-  bool WritesRowsAsTheyCome(const internal::Statement& st) const;
-  // Runs `st` (parsed from `text`), writing its rows as they come; false on
-  // an error, reported.
+  // Whether `st`'s answer is rows, written out as they come (RowWriter),
+  // rather than a message or a chart.
+  static bool WritesRowsAsTheyCome(const internal::Statement& st);
+  // Runs `st` (parsed from `text`), writing its rows as they come through
+  // Output(); false on an error, reported. A pager that quits stops it.
   bool RunWritingRows(const std::string& text, const internal::Statement& st);
+  // Where an answer's text goes: the .output file, else the terminal,
+  // through the pager when it does not fit (interactive only).
+  PagedOutput Output() const;
   // Runs `st` and shows its whole answer (or chart); false on an error.
   bool RunAndShow(const std::string& text, const internal::Statement& st);
   // Runs timeline statement `st` and shows its chart; false on an error.
@@ -54,8 +58,7 @@ class Shell {
   // The display settings' dot commands (.format, .headers, .expanded,
   // .maxwidth, .pager, .timer, .bail); false when `words` is none of them.
   bool RunSettingCommand(const std::vector<std::string>& words, bool* ok);
-  // Shows an answer: into the .output file, else through the pager when it
-  // does not fit on the terminal (interactive only), else on `out`.
+  // Shows a whole answer through Output().
   void Show(const std::string& output);
   // `result` as the display settings say.
   std::string Rendered(const internal::Result& result) const;
