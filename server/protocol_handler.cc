@@ -704,14 +704,26 @@ void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
   }
   auto prepared = std::make_shared<Prepared>();
   prepared->text = pieces.empty() ? "" : std::string(pieces[0].text);
-  prepared->param_types = p.param_types;
   prepared->command = Classify(prepared->text);
   absl::StatusOr<std::vector<std::string>> columns = ColumnsOf(prepared->command, prepared->text);
   if (!columns.ok()) return fail(columns.status(), pieces.empty() ? 0 : pieces[0].offset);
   prepared->columns = std::move(*columns);
-  prepared->parameters = internal::ParameterCount(prepared->command.body_end > 0  // DECLARE, COPY (...)
-                                                      ? InnerStatement(prepared->text, prepared->command)
-                                                      : prepared->text);
+  const std::string statement = prepared->command.body_end > 0  // DECLARE, COPY (...)
+                                    ? InnerStatement(prepared->text, prepared->command)
+                                    : prepared->text;
+  prepared->parameters = internal::ParameterCount(statement);
+  // Where the client left a type unspecified, a parameter that stands
+  // where a time stands is a timestamptz, and one where a value stands
+  // json, as PostgreSQL infers them: a driver that asks (Describe) then
+  // sends a time as one, and a number, a boolean or a string as JSON.
+  prepared->param_types = p.param_types;
+  const std::vector<internal::ParameterPlace> places = internal::ParameterPlaces(statement);
+  if (prepared->param_types.size() < places.size()) prepared->param_types.resize(places.size());
+  for (size_t i = 0; i < places.size(); ++i) {
+    if (prepared->param_types[i] != 0) continue;
+    if (places[i] == internal::ParameterPlace::kTime) prepared->param_types[i] = kTimestamptzOid;
+    if (places[i] == internal::ParameterPlace::kValue) prepared->param_types[i] = kJsonOid;
+  }
   if (!p.statement.empty() && prepared_.contains(p.statement)) {
     return fail(SqlError(absl::StatusCode::kAlreadyExists, "42P05",
                          absl::StrCat("prepared statement \"", p.statement, "\" already exists")),

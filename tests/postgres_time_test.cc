@@ -11,6 +11,7 @@ TEST(PostgresTimeTest, IsoFormsBecomeLiterals) {
   EXPECT_EQ(PostgresTimeAsLiteral("2025-01-02 10:30:00+02"), "2025-01-02T10:30:00+02:00");
   EXPECT_EQ(PostgresTimeAsLiteral("2025-01-02 10:30:00.5+0530"), "2025-01-02T10:30:00.5+05:30");
   EXPECT_EQ(PostgresTimeAsLiteral("2025-01-02 10:30:00-03:30"), "2025-01-02T10:30:00-03:30");
+  EXPECT_EQ(PostgresTimeAsLiteral("2020-01-01 02:00:00+02:00:00"), "2020-01-01T02:00:00+02:00");  // Go's pgx
   EXPECT_EQ(PostgresTimeAsLiteral("2025-01-02 10:30:00.123456Z"), "2025-01-02T10:30:00.123456Z");
   EXPECT_EQ(PostgresTimeAsLiteral("2025-01-02 10:30"), "2025-01-02T10:30");
   EXPECT_EQ(PostgresTimeAsLiteral(" 2025-01-02T10:30:00 "), "2025-01-02T10:30:00");
@@ -23,7 +24,8 @@ TEST(PostgresTimeTest, IsoFormsBecomeLiterals) {
 
 TEST(PostgresTimeTest, OtherTextIsLeftForTheLiteralParser) {
   for (const char* text : {"2025-01-02", "2025", "2025-01-02T10:30:00+02:00", "+inf", "talks", "",
-                           "2025-01-02 10:30:00 BC", "2025-01-02 10:30:00+2", "2025-01-02 10", "2025-1-02 10:30"}) {
+                           "2025-01-02 10:30:00 BC", "2025-01-02 10:30:00+2", "2025-01-02 10", "2025-1-02 10:30",
+                           "2025-01-02 10:30:00+00:53:28"}) {
     EXPECT_EQ(PostgresTimeAsLiteral(text), text);
   }
   // Out-of-range parts pass through, for ParseInstant to name.

@@ -404,6 +404,60 @@ TEST_F(ProtocolHandlerTest, ParametersDeclaredAsTimesReadPostgresForms) {
   }
 }
 
+// The type OIDs of the ParameterDescription ('t') in `out`.
+std::vector<uint32_t> DescribedParameterTypes(const std::string& out) {
+  const auto u = [&](size_t at, int bytes) {
+    uint32_t v = 0;
+    for (int i = 0; i < bytes; ++i) v = v << 8 | static_cast<unsigned char>(out[at + i]);
+    return v;
+  };
+  std::vector<uint32_t> types;
+  const size_t t = out.find('t');
+  if (t == std::string::npos) return types;
+  for (uint32_t i = 0, n = u(t + 5, 2); i < n; ++i) types.push_back(u(t + 7 + 4 * i, 4));
+  return types;
+}
+
+// As PostgreSQL infers a parameter's type from where it stands, one the
+// client left unspecified is described as a timestamptz where a time
+// stands and json where a value stands, and read in binary as those: Go's
+// pgx sends each parameter as the type described.
+TEST_F(ProtocolHandlerTest, UndeclaredParametersAreTypedByWhereTheyStand) {
+  FrontendMessage parse{};
+  parse.type = 'P';
+  parse.parse = {"w", "assert $1 p B = $2 from $3", {}};
+  EXPECT_EQ(Types(Send(parse)), "1");
+  FrontendMessage describe{};
+  describe.type = 'D';
+  describe.describe = {'S', "w"};
+  EXPECT_EQ(DescribedParameterTypes(Send(describe)), (std::vector<uint32_t>{kTextOid, kJsonOid, kTimestamptzOid}));
+  FrontendMessage bind{};
+  bind.type = 'B';
+  bind.bind.statement = "w";
+  bind.bind.param_formats = {0, 1, 1};
+  // 2020-01-01, as microseconds since 2000-01-01, big-endian.
+  const int64_t micros = int64_t{7305} * 86400 * 1000000;
+  std::string binary_time(8, '\0');
+  for (int i = 0; i < 8; ++i) binary_time[i] = static_cast<char>(static_cast<uint64_t>(micros) >> (56 - 8 * i));
+  bind.bind.params = {std::string("A"), std::string("4.5"), binary_time};
+  EXPECT_EQ(Types(Send(bind)), "2");
+  FrontendMessage execute{};
+  execute.type = 'E';
+  execute.execute = {"", 0};
+  EXPECT_EQ(Types(Send(execute)), "C");
+  FrontendMessage sync{};
+  sync.type = 'S';
+  EXPECT_EQ(Types(Send(sync)), "NZ");  // committed, with its notice
+  const std::string read = Query("A p B");
+  EXPECT_TRUE(absl::StrContains(read, "4.5")) << read;
+  EXPECT_TRUE(absl::StrContains(read, "2020-01-01 00:00:00+00")) << read;
+  // Types the client declares stay its own; a name's parameter is text.
+  parse.parse = {"r", "$1 p * at $2 as of $3", {kVarcharOid}};
+  EXPECT_EQ(Types(Send(parse)), "1");
+  describe.describe = {'S', "r"};
+  EXPECT_EQ(DescribedParameterTypes(Send(describe)), (std::vector<uint32_t>{kVarcharOid, kTimestamptzOid, kTimestamptzOid}));
+}
+
 // Outside a block, the writes Execute runs before a Sync are one
 // transaction, committed at the Sync or not at all, as PostgreSQL's
 // implicit transaction of the extended protocol (a pipeline, a JDBC batch).

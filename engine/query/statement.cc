@@ -128,6 +128,8 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view s) {
 class Parser {
  public:
   Parser(std::vector<Token> tokens, const StatementParams* params) : t_(std::move(tokens)), params_(params) {}
+  // Notes in `*places` where each parameter stands.
+  void NoteParameterPlaces(std::vector<ParameterPlace>* places) { places_ = places; }
 
   absl::StatusOr<Statement> Parse() {
     Statement st;
@@ -496,10 +498,17 @@ class Parser {
     return ParamText(tok, "x");
   }
 
+  void NotePlace(const Token& tok, ParameterPlace place) const {
+    if (tok.kind != Token::kParam || places_ == nullptr) return;
+    if (places_->size() < tok.param) places_->resize(tok.param, ParameterPlace::kOther);
+    (*places_)[tok.param - 1] = place;
+  }
+
   absl::StatusOr<Value> ValueOf(const Token& tok) const {
     if (IsPostgresTimeType(tok.cast)) return TimeCastError(tok, "value");
     if (tok.kind == Token::kSqlString) return Value::String(tok.text);
     if (tok.kind == Token::kParam) {
+      NotePlace(tok, ParameterPlace::kValue);
       // A placeholder is none; so is NULL where a value stands, as a row's
       // value none is NULL.
       const bool none = params_ != nullptr && (params_->placeholders || (tok.param <= params_->values.size() &&
@@ -577,6 +586,7 @@ class Parser {
     // untyped timestamps): '2025-01-02 10:30:00+02', 'infinity'.
     absl::StatusOr<std::string> text = tok.kind == Token::kParam ? ParamText(tok, "1970") : tok.text;
     if (!text.ok()) return text.status();
+    NotePlace(tok, ParameterPlace::kTime);
     if (tok.kind != Token::kWord) *text = PostgresTimeAsLiteral(*text);
     absl::StatusOr<Instant> v = ParseInstant(*text);
     if (!v.ok()) {
@@ -619,6 +629,7 @@ class Parser {
 
   std::vector<Token> t_;
   const StatementParams* params_;
+  std::vector<ParameterPlace>* places_ = nullptr;
   size_t pos_ = 0;
   size_t pattern_end_ = SIZE_MAX;  // the token after the last pattern or key read
   std::string end_hint_ = "the end of the statement";
@@ -663,6 +674,18 @@ std::string_view ErrorReason(const absl::Status& status) {
   if (!ErrorColumn(status)) return message;
   const size_t colon = message.find(": ");
   return colon == std::string_view::npos ? message : message.substr(colon + 2);
+}
+
+std::vector<ParameterPlace> ParameterPlaces(std::string_view text) {
+  absl::StatusOr<std::vector<Token>> tokens = Lex(text);
+  if (!tokens.ok()) return {};
+  StatementParams placeholders;
+  placeholders.placeholders = true;
+  std::vector<ParameterPlace> places;
+  Parser parser(*std::move(tokens), &placeholders);
+  parser.NoteParameterPlaces(&places);
+  if (!parser.Parse().ok()) return {};
+  return places;
 }
 
 size_t ParameterCount(std::string_view text) {

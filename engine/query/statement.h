@@ -115,6 +115,14 @@ std::string_view ErrorReason(const absl::Status& status);
 // none, or if it does not lex).
 size_t ParameterCount(std::string_view text);
 
+// Where each parameter of `text` stands (element i for $(i+1); shorter
+// than ParameterCount when the last ones stand elsewhere): a server
+// describes those where a time or a value stands as a timestamp or as
+// JSON, as PostgreSQL infers a parameter's type from where it stands.
+// Empty when the statement does not parse.
+enum class ParameterPlace { kOther, kTime, kValue };
+std::vector<ParameterPlace> ParameterPlaces(std::string_view text);
+
 // Where the first statement of `text` ends: the first ';' outside quotes
 // ("..." or '...') and `--` comments, or npos.
 size_t StatementEnd(std::string_view text);

@@ -13,8 +13,9 @@ bool Digits(std::string_view s, size_t at, size_t n) {
   return true;
 }
 
-// A zone as PostgreSQL writes one (Z, ±HH, ±HHMM, ±HH:MM) in the
-// literal's form (Z or ±HH:MM); "" when `zone` is none of these.
+// A zone as PostgreSQL reads one (Z, ±HH, ±HHMM, ±HH:MM, and ±HH:MM:00,
+// as Go's pgx writes an offset) in the literal's form (Z or ±HH:MM); ""
+// when `zone` is none of these.
 std::string Zone(std::string_view zone) {
   if (zone == "Z") return "Z";
   if (zone.size() < 3 || (zone[0] != '+' && zone[0] != '-') || !Digits(zone, 1, 2)) return "";
@@ -22,6 +23,9 @@ std::string Zone(std::string_view zone) {
   if (zone.size() == 3) return hours + ":00";
   if (zone.size() == 5 && Digits(zone, 3, 2)) return hours + ":" + std::string(zone.substr(3));
   if (zone.size() == 6 && zone[3] == ':' && Digits(zone, 4, 2)) return std::string(zone);
+  if (zone.size() == 9 && zone[3] == ':' && Digits(zone, 4, 2) && zone.substr(6) == ":00") {
+    return std::string(zone.substr(0, 6));
+  }
   return "";
 }
 

@@ -15,7 +15,8 @@ namespace hindsight::internal {
 //   2025-01-02 10:30:00.5+0530    -> 2025-01-02T10:30:00.5+05:30
 //   2025-01-02 10:30:00 (no zone) -> 2025-01-02T10:30:00 (UTC, the server's zone)
 //   infinity, -infinity           -> +inf, -inf
-// A space or T between date and time; a zone Z, ±HH, ±HHMM or ±HH:MM.
+// A space or T between date and time; a zone Z, ±HH, ±HHMM, ±HH:MM or
+// ±HH:MM:00 (an offset of whole minutes written with its seconds).
 // Text in any other form (a literal already, or not a time at all) comes
 // back unchanged, for the literal parser to accept or to reject with its
 // own error. Pure.

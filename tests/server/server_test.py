@@ -432,6 +432,26 @@ def test_jdbc():
         cleanup()
 
 
+def test_go_pgx():
+    if shutil.which('go') is None:
+        raise AssertionError('go is not installed (scripts/install-deps.sh installs it)')
+    gocode = '/usr/share/gocode'  # Debian's Go packages: golang-github-jackc-pgx-v4-dev
+    if not os.path.isdir(os.path.join(gocode, 'src', 'github.com', 'jackc', 'pgx', 'v4')):
+        raise AssertionError('pgx v4 is missing (scripts/install-deps.sh installs it)')
+    client = os.path.join(WORK, 'go-client')
+    env = dict(os.environ, GO111MODULE='off', GOPATH=gocode, GOCACHE=os.path.join(WORK, 'go-cache'))
+    r = run(['go', 'build', '-o', client, os.path.join(HERE, 'go', 'client.go')], env=env, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+    for mode in ['prepared', 'simple']:
+        server = Server(new_db('go-' + mode))
+        try:
+            r = run([client, str(server.port), mode])
+            assert r.returncode == 0, mode + ': ' + r.stdout + r.stderr
+            assert server.stop() == 0
+        finally:
+            cleanup()
+
+
 def test_pgbench_custom_script_with_eight_clients():
     server = Server(new_db('pgbench'))
     try:
