@@ -713,9 +713,10 @@ void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
                                     : prepared->text;
   prepared->parameters = internal::ParameterCount(statement);
   // Where the client left a type unspecified, a parameter that stands
-  // where a time stands is a timestamptz, and one where a value stands
-  // json, as PostgreSQL infers them: a driver that asks (Describe) then
-  // sends a time as one, and a number, a boolean or a string as JSON.
+  // where a time stands is a timestamptz, one where a value stands json,
+  // one where a number stands int8, as PostgreSQL infers them: a driver
+  // that asks (Describe) then sends a time as one, and a number, a boolean
+  // or a string as JSON.
   prepared->param_types = p.param_types;
   const std::vector<internal::ParameterPlace> places = internal::ParameterPlaces(statement);
   if (prepared->param_types.size() < places.size()) prepared->param_types.resize(places.size());
@@ -723,6 +724,7 @@ void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
     if (prepared->param_types[i] != 0) continue;
     if (places[i] == internal::ParameterPlace::kTime) prepared->param_types[i] = kTimestamptzOid;
     if (places[i] == internal::ParameterPlace::kValue) prepared->param_types[i] = kJsonOid;
+    if (places[i] == internal::ParameterPlace::kNumber) prepared->param_types[i] = kInt8Oid;
   }
   if (!p.statement.empty() && prepared_.contains(p.statement)) {
     return fail(SqlError(absl::StatusCode::kAlreadyExists, "42P05",

@@ -456,6 +456,11 @@ TEST_F(ProtocolHandlerTest, UndeclaredParametersAreTypedByWhereTheyStand) {
   EXPECT_EQ(Types(Send(parse)), "1");
   describe.describe = {'S', "r"};
   EXPECT_EQ(DescribedParameterTypes(Send(describe)), (std::vector<uint32_t>{kVarcharOid, kTimestamptzOid, kTimestamptzOid}));
+  // Transaction ids and limits are integers.
+  parse.parse = {"n", "* * * as of tx $1 limit $2", {}};
+  EXPECT_EQ(Types(Send(parse)), "1");
+  describe.describe = {'S', "n"};
+  EXPECT_EQ(DescribedParameterTypes(Send(describe)), (std::vector<uint32_t>{kInt8Oid, kInt8Oid}));
 }
 
 // Outside a block, the writes Execute runs before a Sync are one

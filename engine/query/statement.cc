@@ -340,6 +340,7 @@ class Parser {
     const Token& tok = t_[pos_];
     absl::StatusOr<std::string> number = tok.kind == Token::kParam ? ParamText(tok, "1") : tok.text;
     if (!number.ok()) return number.status();
+    NotePlace(tok, ParameterPlace::kNumber);
     if ((tok.kind != Token::kWord && tok.kind != Token::kParam) || number->empty() || number->size() > 18 ||
         number->find_first_not_of("0123456789") != std::string::npos) {
       return Expected(what);

@@ -117,10 +117,11 @@ size_t ParameterCount(std::string_view text);
 
 // Where each parameter of `text` stands (element i for $(i+1); shorter
 // than ParameterCount when the last ones stand elsewhere): a server
-// describes those where a time or a value stands as a timestamp or as
-// JSON, as PostgreSQL infers a parameter's type from where it stands.
-// Empty when the statement does not parse.
-enum class ParameterPlace { kOther, kTime, kValue };
+// describes those where a time, a value or a number (a transaction id, a
+// limit) stands as a timestamp, JSON or an integer, as PostgreSQL infers a
+// parameter's type from where it stands. Empty when the statement does not
+// parse.
+enum class ParameterPlace { kOther, kTime, kValue, kNumber };
 std::vector<ParameterPlace> ParameterPlaces(std::string_view text);
 
 // Where the first statement of `text` ends: the first ';' outside quotes

@@ -84,6 +84,9 @@ func run(ctx context.Context, url string) {
 	want := []string{`Syria|diplomatic_relations|Ukraine|"talks"|2024-12-30T00:00:00Z|infinity`}
 	check(reflect.DeepEqual(believed, want), "as of 2025-01-01: %v", believed)
 	check(count(ctx, conn, "count * * *") == 35, "count of the demo")
+	var asOfTx int64
+	must(conn.QueryRow(ctx, "count * * * as of tx $1", int64(2)).Scan(&asOfTx), "as of tx $1")
+	check(asOfTx > 0 && asOfTx < 35, "count as of tx 2: %d", asOfTx)
 
 	// Writes with values of Go types, in a transaction.
 	tx, err := conn.Begin(ctx)
@@ -132,8 +135,8 @@ func run(ctx context.Context, url string) {
 	must(conn.SendBatch(ctx, batch).Close(), "batch")
 	check(count(ctx, conn, "count * p q") == 2, "a batch's writes")
 
-	// History: tx times and int8 tx ids.
-	rows, err := conn.Query(ctx, "history Syria diplomatic_relations Ukraine")
+	// History: tx times and int8 tx ids; an integer parameter as a limit.
+	rows, err := conn.Query(ctx, "history Syria diplomatic_relations Ukraine limit $1", 5)
 	must(err, "history")
 	n := 0
 	for rows.Next() {
