@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets with clang in build-fuzz/ and runs each for
-# FUZZ_SECONDS (default 30) from its corpus in tests/fuzz/corpus/, as many at
+# FUZZ_SECONDS (default 20) from its corpus in tests/fuzz/corpus/, as many at
 # once as there are cores. New inputs go to a scratch directory; a crash
 # leaves its input in build-fuzz/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${FUZZ_SECONDS:-30}
+seconds=${FUZZ_SECONDS:-20}
 cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang \
   -DCMAKE_CXX_COMPILER=clang++ -DHINDSIGHT_FUZZ=ON -DHINDSIGHT_BUILD_TESTS=OFF >/dev/null
 targets=(time_literal ops_reader query_file statement pg_message sql_compat)
