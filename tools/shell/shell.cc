@@ -164,11 +164,7 @@ PagedOutput Shell::Output() const {
 }
 
 bool Shell::RunWritingRows(const std::string& text, const internal::Statement& st) {
-  RenderOptions options = render_;
-  if (const std::optional<ScreenSize> screen = TerminalSize(out_); screen && redirect_ == nullptr) {
-    options.screen_width = screen->columns;
-  }
-  RowWriter writer(options, internal::Session::ColumnsOf(st), internal::Session::ContractColumnsOf(st));
+  RowWriter writer(DisplayOptions(), internal::Session::ColumnsOf(st), internal::Session::ContractColumnsOf(st));
   PagedOutput output = Output();
   std::string buffer;
   const internal::Session::CellsConsumer rows = [&](std::vector<internal::Cell>&& row) {
@@ -218,13 +214,15 @@ bool Shell::RunTimeline(const std::string& text, const internal::Statement& st) 
   return true;
 }
 
-std::string Shell::Rendered(const internal::Result& result) const {
+RenderOptions Shell::DisplayOptions() const {
   RenderOptions options = render_;
   if (const std::optional<ScreenSize> screen = TerminalSize(out_); screen && redirect_ == nullptr) {
     options.screen_width = screen->columns;
   }
-  return Render(result, options);
+  return options;
 }
+
+std::string Shell::Rendered(const internal::Result& result) const { return Render(result, DisplayOptions()); }
 
 void Shell::Show(const std::string& output) {
   PagedOutput paged = Output();

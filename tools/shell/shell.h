@@ -62,6 +62,8 @@ class Shell {
   void Show(const std::string& output);
   // `result` as the display settings say.
   std::string Rendered(const internal::Result& result) const;
+  // The display settings, with the terminal's width when answers go to it.
+  RenderOptions DisplayOptions() const;
   void PrintError(const std::string& statement, const absl::Status& status);
   bool pending() const;
   std::string Prompt() const;
