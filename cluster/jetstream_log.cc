@@ -18,6 +18,9 @@ namespace {
 constexpr size_t kHeaderAllowance = 512;
 // A connection whose requests have all failed this long is replaced.
 constexpr absl::Duration kReconnectAfter = absl::Seconds(10);
+// How often a reader's consumer shows it is alive when it has nothing to
+// hand out (flow control needs heartbeats), in nanoseconds.
+constexpr int64_t kReaderHeartbeat = int64_t{5} * 1000 * 1000 * 1000;
 
 int64_t Millis(absl::Duration d) { return std::max<int64_t>(1, absl::ToInt64Milliseconds(d)); }
 
@@ -410,9 +413,20 @@ absl::StatusOr<std::unique_ptr<LogReader>> JetStreamLog::Read(uint64_t first) {
   jsSubOptions sub_options;
   jsSubOptions_Init(&sub_options);
   sub_options.Stream = options_.stream.c_str();
-  sub_options.Ordered = true;
+  // An ephemeral push consumer, held in memory by one server, that hands
+  // out each entry once, without acknowledgements: configured as nats.c
+  // configures ordered consumers. Not an ordered consumer itself: the client would recreate that on a thread
+  // of its own after a gap or missed heartbeats, racing the node, which
+  // already replaces a reader that skips an entry or goes quiet while the
+  // log holds more (Node::Follow).
   sub_options.Config.DeliverPolicy = js_DeliverByStartSequence;
   sub_options.Config.OptStartSeq = std::max<uint64_t>(first, 1);
+  sub_options.Config.AckPolicy = js_AckNone;
+  sub_options.Config.MaxDeliver = 1;
+  sub_options.Config.FlowControl = true;  // the server waits for a reader that is behind
+  sub_options.Config.Heartbeat = kReaderHeartbeat;
+  sub_options.Config.MemoryStorage = true;
+  sub_options.Config.Replicas = 1;
   natsSubscription* sub = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   std::shared_ptr<Handles> handles = this->handles();

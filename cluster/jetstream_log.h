@@ -4,7 +4,8 @@
 // expected last entry), Nats-Expected-Last-Msg-Id (the attempt that stored
 // it) and Nats-Msg-Id (the attempt id, which the stream de-duplicates
 // within its duplicate window, two minutes by default).
-// Readers are ordered push consumers. docs/cluster.md has the set-up.
+// Readers are ephemeral push consumers in memory, with flow control.
+// docs/cluster.md has the set-up.
 #ifndef HINDSIGHT_CLUSTER_JETSTREAM_LOG_H_
 #define HINDSIGHT_CLUSTER_JETSTREAM_LOG_H_
 
