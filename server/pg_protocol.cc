@@ -174,6 +174,43 @@ absl::StatusOr<uint32_t> BodyLength(const char header[5]) {
   return length - 4;
 }
 
+namespace {
+
+// The fields of a Parse message; a failure stays in `r`.
+void ReadParse(Reader* r, Parse* p) {
+  int16_t n = 0;
+  if (!r->String(&p->statement) || !r->String(&p->query) || !r->Count(&n, 4)) return;
+  for (int16_t i = 0; i < n; ++i) {
+    int32_t oid = 0;
+    r->Int32(&oid);
+    p->param_types.push_back(static_cast<uint32_t>(oid));
+  }
+}
+
+// The fields of a Bind message; a failure stays in `r`.
+void ReadBind(Reader* r, Bind* b) {
+  int16_t n = 0;
+  bool ok = r->String(&b->portal) && r->String(&b->statement) && r->Count(&n, 2);
+  for (int16_t i = 0; ok && i < n; ++i) ok = r->Int16(&b->param_formats.emplace_back());
+  ok = ok && r->Count(&n, 4);
+  for (int16_t i = 0; ok && i < n; ++i) {
+    int32_t len = 0;
+    ok = r->Int32(&len);
+    if (!ok) break;
+    if (len == -1) {
+      b->params.emplace_back();
+    } else if (len < 0) {
+      ok = r->Fail("a negative parameter length");
+    } else {
+      ok = r->Bytes(static_cast<size_t>(len), &b->params.emplace_back().emplace());
+    }
+  }
+  ok = ok && r->Count(&n, 2);
+  for (int16_t i = 0; ok && i < n; ++i) ok = r->Int16(&b->result_formats.emplace_back());
+}
+
+}  // namespace
+
 absl::StatusOr<FrontendMessage> DecodeMessage(char type, std::string_view body) {
   FrontendMessage m{};
   m.type = type;
@@ -186,38 +223,13 @@ absl::StatusOr<FrontendMessage> DecodeMessage(char type, std::string_view body) 
     }
     case 'P': {
       Reader r(body, "Parse");
-      int16_t n = 0;
-      if (r.String(&m.parse.statement) && r.String(&m.parse.query) && r.Count(&n, 4)) {
-        for (int16_t i = 0; i < n; ++i) {
-          int32_t oid = 0;
-          r.Int32(&oid);
-          m.parse.param_types.push_back(static_cast<uint32_t>(oid));
-        }
-      }
+      ReadParse(&r, &m.parse);
       if (absl::Status s = r.Finish(); !s.ok()) return s;
       return m;
     }
     case 'B': {
       Reader r(body, "Bind");
-      Bind& b = m.bind;
-      int16_t n = 0;
-      bool ok = r.String(&b.portal) && r.String(&b.statement) && r.Count(&n, 2);
-      for (int16_t i = 0; ok && i < n; ++i) ok = r.Int16(&b.param_formats.emplace_back());
-      ok = ok && r.Count(&n, 4);
-      for (int16_t i = 0; ok && i < n; ++i) {
-        int32_t len = 0;
-        ok = r.Int32(&len);
-        if (!ok) break;
-        if (len == -1) {
-          b.params.emplace_back();
-        } else if (len < 0) {
-          ok = r.Fail("a negative parameter length");
-        } else {
-          ok = r.Bytes(static_cast<size_t>(len), &b.params.emplace_back().emplace());
-        }
-      }
-      ok = ok && r.Count(&n, 2);
-      for (int16_t i = 0; ok && i < n; ++i) ok = r.Int16(&b.result_formats.emplace_back());
+      ReadBind(&r, &m.bind);
       if (absl::Status s = r.Finish(); !s.ok()) return s;
       return m;
     }

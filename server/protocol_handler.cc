@@ -439,7 +439,6 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
                                                                     const internal::StatementParams* params,
                                                                     const std::vector<ColumnDescription>* columns) {
   using Kind = Command::Kind;
-  using SKind = internal::Statement::Kind;
   if (failed_ && command.kind != Kind::kRollback && command.kind != Kind::kCommit) {
     return SqlError(absl::StatusCode::kFailedPrecondition, "25P02",
                     "current transaction is aborted, commands ignored until end of transaction block");
@@ -449,36 +448,10 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
     case Kind::kEmpty:
       return a;
     case Kind::kBegin:
-      a.tag = "BEGIN";
-      if (implicit_block_) {  // the writes before it join the block it opens, as in PostgreSQL
-        implicit_block_ = false;
-        return a;
-      }
-      if (session_.in_transaction()) {
-        a.notice = "there is already a transaction in progress";
-        return a;
-      }
-      if (absl::StatusOr<internal::Result> r = session_.Execute(Control(SKind::kBegin)); !r.ok()) return r.status();
-      return a;
+      return Begin();
     case Kind::kCommit:
-    case Kind::kRollback: {
-      const bool commit = command.kind == Kind::kCommit && !failed_;
-      a.tag = commit ? "COMMIT" : "ROLLBACK";
-      failed_ = false;
-      implicit_block_ = false;
-      if (!session_.in_transaction()) {
-        a.notice = "there is no transaction in progress";
-        return a;
-      }
-      // A block that wrote nothing and was given no time or source (a
-      // driver's BEGIN around reads) commits nothing, as PostgreSQL's
-      // read-only transactions write nothing.
-      const bool write = commit && !session_.transaction_is_blank();
-      absl::StatusOr<internal::Result> r = session_.Execute(Control(write ? SKind::kCommit : SKind::kRollback));
-      if (!r.ok()) return r.status();  // a rejected commit writes nothing and ends the transaction
-      if (write) a.notice = r->message;
-      return a;
-    }
+    case Kind::kRollback:
+      return EndBlock(command.kind == Kind::kCommit);
     case Kind::kSavepoint:
       return SqlError(absl::StatusCode::kUnimplemented, "0A000",
                       "Hindsight transactions have no savepoints (with psycopg 3, connect with autocommit=True "
@@ -511,18 +484,60 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
       return StartCopyIn();
     case Kind::kCopyTo:
       return CopyOut(command, text, params);
-    case Kind::kShow: {
-      absl::StatusOr<internal::Result> shown = Show(command);
-      if (!shown.ok()) return shown.status();
-      EncodeCells(*shown, columns != nullptr ? *columns : *DescribeColumns(shown->columns, {}), &a.rows);
-      a.columns = std::move(shown->columns);
-      a.tag = "SHOW";
-      return a;
-    }
+    case Kind::kShow:
+      return Shown(command, columns);
     case Kind::kHindsight:
       break;
   }
   return RunHindsight(text, params, columns);
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Begin() {
+  Answer a;
+  a.tag = "BEGIN";
+  if (implicit_block_) {  // the writes before it join the block it opens, as in PostgreSQL
+    implicit_block_ = false;
+    return a;
+  }
+  if (session_.in_transaction()) {
+    a.notice = "there is already a transaction in progress";
+    return a;
+  }
+  absl::StatusOr<internal::Result> r = session_.Execute(Control(internal::Statement::Kind::kBegin));
+  if (!r.ok()) return r.status();
+  return a;
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::EndBlock(bool commit_asked) {
+  using SKind = internal::Statement::Kind;
+  const bool commit = commit_asked && !failed_;
+  Answer a;
+  a.tag = commit ? "COMMIT" : "ROLLBACK";
+  failed_ = false;
+  implicit_block_ = false;
+  if (!session_.in_transaction()) {
+    a.notice = "there is no transaction in progress";
+    return a;
+  }
+  // A block that wrote nothing and was given no time or source (a driver's
+  // BEGIN around reads) commits nothing, as PostgreSQL's read-only
+  // transactions write nothing.
+  const bool write = commit && !session_.transaction_is_blank();
+  absl::StatusOr<internal::Result> r = session_.Execute(Control(write ? SKind::kCommit : SKind::kRollback));
+  if (!r.ok()) return r.status();  // a rejected commit writes nothing and ends the transaction
+  if (write) a.notice = r->message;
+  return a;
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Shown(const Command& command,
+                                                               const std::vector<ColumnDescription>* columns) const {
+  absl::StatusOr<internal::Result> shown = Show(command);
+  if (!shown.ok()) return shown.status();
+  Answer a;
+  EncodeCells(*shown, columns != nullptr ? *columns : *DescribeColumns(shown->columns, {}), &a.rows);
+  a.columns = std::move(shown->columns);
+  a.tag = "SHOW";
+  return a;
 }
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Checkpoint(const Command& command) {

@@ -154,6 +154,12 @@ class ProtocolHandler {
   absl::StatusOr<Answer> RunHindsight(std::string_view text, const internal::StatementParams* params,
                                       const std::vector<ColumnDescription>* columns);
   absl::StatusOr<std::vector<std::string>> ColumnsOf(const Command& command, std::string_view text) const;
+  // BEGIN, and COMMIT or ROLLBACK (`commit_asked`: COMMIT, which rolls a
+  // failed transaction back).
+  absl::StatusOr<Answer> Begin();
+  absl::StatusOr<Answer> EndBlock(bool commit_asked);
+  // SHOW, its rows encoded in the formats of `columns` (nullptr: text).
+  absl::StatusOr<Answer> Shown(const Command& command, const std::vector<ColumnDescription>* columns) const;
   // CHECKPOINT 'DIR': a copy of the database written while it serves.
   absl::StatusOr<Answer> Checkpoint(const Command& command);
   // The answer's columns of a catalog probe (Command::Kind::kCatalog).

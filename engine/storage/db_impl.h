@@ -101,6 +101,18 @@ class DbImpl final : public Database {
   // With `live_only`, a record read along the way keeps only its live part.
   absl::StatusOr<std::vector<MatchedKey>> MatchingKeys(const Pattern& pattern, bool live_only,
                                                        const ReadView& view) const;
+  // The keys of a pattern not naming all three names, and their records
+  // where the range holds them (`live_only`: their live parts).
+  struct KeyRange;
+  absl::Status ScanKeys(const KeyRange& range, bool live_only, const ReadView& view, std::vector<KeyIds>* ids,
+                        std::vector<std::string>* records) const;
+  // The records of keys `ids` ("" = none), in one batched read.
+  absl::Status ReadRecords(const std::vector<KeyIds>& ids, bool live_only, const ReadView& view,
+                           std::vector<std::string>* records) const;
+  // Keys `ids` with their names (and `records`, when not empty), in the
+  // order of their names; DataLoss for an id without a name.
+  absl::StatusOr<std::vector<MatchedKey>> Named(const std::vector<KeyIds>& ids,
+                                                std::vector<std::string> records) const;
   // The key's timeline record ("" = none): from the match, or with one
   // point read pinned in `holder`.
   absl::StatusOr<std::string_view> RecordOf(const MatchedKey& key, const ReadView& view,

@@ -177,81 +177,103 @@ bool NamesLess(const std::string* a1, const std::string* a2, const std::string* 
 
 }  // namespace
 
+// The key range that holds exactly the keys a pattern with these names
+// matches (not all three given), and whether its values are the records.
+struct DbImpl::KeyRange {
+  int family = kTimelinesCf;
+  std::string prefix;
+  // The scan carries the records (or, in the object and subject indexes,
+  // a copy of the live timelines).
+  bool has_records = true;
+
+  KeyRange(std::optional<NameId> s, std::optional<NameId> p, std::optional<NameId> o, bool live_only) {
+    if (s) {
+      if (o && !p) {
+        Index(kObjectIndexTag, *o, *s);
+      } else if (live_only) {  // the live copies of the subject index, not the whole records
+        Index(kSubjectIndexTag, *s, p);
+      } else {
+        AppendNameId(&prefix, *s);
+        if (p) AppendNameId(&prefix, *p);
+      }
+    } else if (p) {
+      Index(kPredicateIndexTag, *p, o);
+    } else if (o) {
+      Index(kObjectIndexTag, *o, std::nullopt);
+    }
+    has_records = family == kTimelinesCf ||
+                  (live_only && (prefix[0] == kObjectIndexTag || prefix[0] == kSubjectIndexTag));
+  }
+  size_t key_size() const { return family == kTimelinesCf ? kKeyIdsBytes : 1 + kKeyIdsBytes; }
+
+ private:
+  void Index(char tag, NameId first, std::optional<NameId> second) {
+    family = kKeysCf;
+    prefix.push_back(tag);
+    AppendNameId(&prefix, first);
+    if (second) AppendNameId(&prefix, *second);
+  }
+};
+
 absl::StatusOr<std::vector<DbImpl::MatchedKey>> DbImpl::MatchingKeys(const Pattern& pattern, bool live_only,
                                                                      const ReadView& view) const {
-  std::vector<MatchedKey> out;
   // Resolve the given names; an unknown name matches nothing.
   std::optional<NameId> s, p, o;
-  if (pattern.subject && !(s = names_.Find(*pattern.subject))) return out;
-  if (pattern.predicate && !(p = names_.Find(*pattern.predicate))) return out;
-  if (pattern.object && !(o = names_.Find(*pattern.object))) return out;
-
+  if (pattern.subject && !(s = names_.Find(*pattern.subject))) return std::vector<MatchedKey>();
+  if (pattern.predicate && !(p = names_.Find(*pattern.predicate))) return std::vector<MatchedKey>();
+  if (pattern.object && !(o = names_.Find(*pattern.object))) return std::vector<MatchedKey>();
   std::vector<KeyIds> ids;
   std::vector<std::string> records;  // filled when the scan reads the timeline records themselves
   if (s && p && o) {
     ids.push_back({*s, *p, *o});
   } else {
-    // Pick the key range that holds exactly the matching keys.
-    int family = kTimelinesCf;
-    std::string prefix;
-    if (s) {
-      if (o && !p) {
-        family = kKeysCf;
-        prefix.push_back(kObjectIndexTag);
-        AppendNameId(&prefix, *o);
-        AppendNameId(&prefix, *s);
-      } else {
-        if (live_only) {  // the live copies of the subject index, not the whole records
-          family = kKeysCf;
-          prefix.push_back(kSubjectIndexTag);
-        }
-        AppendNameId(&prefix, *s);
-        if (p) AppendNameId(&prefix, *p);
-      }
-    } else if (p) {
-      family = kKeysCf;
-      prefix.push_back(kPredicateIndexTag);
-      AppendNameId(&prefix, *p);
-      if (o) AppendNameId(&prefix, *o);
-    } else if (o) {
-      family = kKeysCf;
-      prefix.push_back(kObjectIndexTag);
-      AppendNameId(&prefix, *o);
-    }
-    rocksdb::ReadOptions ro = view.Options();
-    const std::string upper = PrefixSuccessor(prefix);
-    rocksdb::Slice upper_slice(upper);
-    if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
-    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(family)));
-    const size_t key_size = family == kTimelinesCf ? kKeyIdsBytes : 1 + kKeyIdsBytes;
-    // The scan carries the records (or, in the object index, a copy of the
-    // live timelines).
-    const bool scan_has_records =
-        family == kTimelinesCf || (live_only && (prefix[0] == kObjectIndexTag || prefix[0] == kSubjectIndexTag));
-    for (it->Seek(prefix); it->Valid(); it->Next()) {
-      const std::string_view key = View(it->key());
-      if (key.size() != key_size) return absl::DataLossError(absl::StrCat("damaged key in ", kColumnFamilyNames[family]));
-      ids.push_back(family == kTimelinesCf ? DecodeLiveKey(key) : DecodeIndexKey(key));
-      if (scan_has_records) records.emplace_back(RecordPart(View(it->value()), live_only));
-    }
-    HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot scan keys"));
-    if (!scan_has_records && !ids.empty()) {
-      // One batched read of the timeline records the index points at.
-      std::vector<std::string> keys;
-      keys.reserve(ids.size());
-      for (const KeyIds& k : ids) keys.push_back(LiveKey(k));
-      std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
-      std::vector<rocksdb::PinnableSlice> values(ids.size());
-      std::vector<rocksdb::Status> statuses(ids.size());
-      db_->MultiGet(view.Options(), cf(kTimelinesCf), slices.size(), slices.data(), values.data(), statuses.data());
-      records.resize(ids.size());
-      for (size_t i = 0; i < ids.size(); ++i) {
-        if (statuses[i].IsNotFound()) continue;  // "" = no record
-        HS_RETURN_IF_ERROR(FromRocks(statuses[i], "cannot read timelines"));
-        records[i] = RecordPart(View(values[i]), live_only);
-      }
-    }
+    const KeyRange range(s, p, o, live_only);
+    HS_RETURN_IF_ERROR(ScanKeys(range, live_only, view, &ids, &records));
+    if (!range.has_records) HS_RETURN_IF_ERROR(ReadRecords(ids, live_only, view, &records));
   }
+  return Named(ids, std::move(records));
+}
+
+absl::Status DbImpl::ScanKeys(const KeyRange& range, bool live_only, const ReadView& view, std::vector<KeyIds>* ids,
+                              std::vector<std::string>* records) const {
+  rocksdb::ReadOptions ro = view.Options();
+  const std::string upper = PrefixSuccessor(range.prefix);
+  rocksdb::Slice upper_slice(upper);
+  if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(range.family)));
+  for (it->Seek(range.prefix); it->Valid(); it->Next()) {
+    const std::string_view key = View(it->key());
+    if (key.size() != range.key_size()) {
+      return absl::DataLossError(absl::StrCat("damaged key in ", kColumnFamilyNames[range.family]));
+    }
+    ids->push_back(range.family == kTimelinesCf ? DecodeLiveKey(key) : DecodeIndexKey(key));
+    if (range.has_records) records->emplace_back(RecordPart(View(it->value()), live_only));
+  }
+  return FromRocks(it->status(), "cannot scan keys");
+}
+
+absl::Status DbImpl::ReadRecords(const std::vector<KeyIds>& ids, bool live_only, const ReadView& view,
+                                 std::vector<std::string>* records) const {
+  if (ids.empty()) return absl::OkStatus();
+  std::vector<std::string> keys;
+  keys.reserve(ids.size());
+  for (const KeyIds& k : ids) keys.push_back(LiveKey(k));
+  std::vector<rocksdb::Slice> slices(keys.begin(), keys.end());
+  std::vector<rocksdb::PinnableSlice> values(ids.size());
+  std::vector<rocksdb::Status> statuses(ids.size());
+  db_->MultiGet(view.Options(), cf(kTimelinesCf), slices.size(), slices.data(), values.data(), statuses.data());
+  records->resize(ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (statuses[i].IsNotFound()) continue;  // "" = no record
+    HS_RETURN_IF_ERROR(FromRocks(statuses[i], "cannot read timelines"));
+    (*records)[i] = RecordPart(View(values[i]), live_only);
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<DbImpl::MatchedKey>> DbImpl::Named(const std::vector<KeyIds>& ids,
+                                                              std::vector<std::string> records) const {
+  std::vector<MatchedKey> out;
   out.reserve(ids.size());
   bool ids_in_order = true;  // every id compares as its name does
   const bool names_known = names_.WithTable([&](const NameDictionary::Table& table) {
