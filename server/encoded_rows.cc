@@ -13,13 +13,13 @@ absl::Status EncodedRows::AppendTo(size_t first, size_t last, std::string* out) 
   const uint64_t to = ends_[last - 1];
   if (from < spilled_) {
     const uint64_t n = std::min(to, spilled_) - from;
-    if (file_position_ != from) file_.seekg(static_cast<std::streamoff>(from));
+    if (file_position_ != from) file_->seekg(static_cast<std::streamoff>(from));
     file_position_ = from;
     const size_t at = out->size();
     out->resize(at + n);
-    if (!file_.read(out->data() + at, static_cast<std::streamsize>(n))) {
+    if (!file_->read(out->data() + at, static_cast<std::streamsize>(n))) {
       out->resize(at);
-      file_.clear();
+      file_->clear();
       file_position_ = UINT64_MAX;  // unknown: seek before the next use
       return SqlError(absl::StatusCode::kInternal, "58030", "cannot read an answer's rows back from its temporary file");
     }
@@ -40,11 +40,15 @@ void EncodedRows::MoveTo(std::string* out) {
 
 bool EncodedRows::SpillPast(size_t memory_bytes) {
   if (bytes_.size() <= memory_bytes) return true;
-  if (!file_.is_open() && !OpenUnnamedTempFile("hold an answer's rows", &file_).ok()) return false;
-  if (file_position_ != spilled_) file_.seekp(static_cast<std::streamoff>(spilled_));
+  if (file_ == nullptr) {
+    auto file = std::make_unique<std::fstream>();
+    if (!OpenUnnamedTempFile("hold an answer's rows", file.get()).ok()) return false;
+    file_ = std::move(file);
+  }
+  if (file_position_ != spilled_) file_->seekp(static_cast<std::streamoff>(spilled_));
   file_position_ = spilled_;
-  if (!file_.write(bytes_.data(), static_cast<std::streamsize>(bytes_.size()))) {
-    file_.clear();
+  if (!file_->write(bytes_.data(), static_cast<std::streamsize>(bytes_.size()))) {
+    file_->clear();
     file_position_ = UINT64_MAX;
     return false;
   }

@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -45,7 +46,9 @@ class EncodedRows {
  private:
   std::string bytes_;         // the rows after those in the file
   std::vector<uint64_t> ends_;  // where each row ends, counted from the first
-  std::fstream file_;         // the first spilled_ bytes, once they grew past the budget
+  // The first spilled_ bytes, once they grew past the budget (made then:
+  // a stream costs more to set up than a small answer to encode).
+  std::unique_ptr<std::fstream> file_;
   uint64_t spilled_ = 0;
   uint64_t file_position_ = 0;  // of the file's stream, which reads and writes share
 };

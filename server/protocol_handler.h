@@ -16,11 +16,11 @@
 #include <atomic>
 #include <fstream>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/container/node_hash_map.h"
 #include "hindsight/db.h"
 #include "query/session.h"
 #include "query/statement.h"
@@ -259,8 +259,10 @@ class ProtocolHandler {
   // Within an Execute message, or a query string of several statements:
   // a write outside a block opens an implicit one.
   bool writes_join_implicit_block_ = false;
-  std::map<std::string, std::shared_ptr<const Prepared>> prepared_;
-  std::map<std::string, Portal> portals_;
+  // Node-based: a Portal& stays valid while a statement it runs adds
+  // another (DECLARE).
+  absl::node_hash_map<std::string, std::shared_ptr<const Prepared>> prepared_;
+  absl::node_hash_map<std::string, Portal> portals_;
   std::function<Step(std::string*)> resume_;  // set while a Step::kMore is pending
   std::vector<std::string> to_deallocate_;     // noted by Forget
   bool to_discard_all_ = false;                 // noted by Forget: every statement and portal

@@ -100,7 +100,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::CloseCursors(const Comm
     if (!found.ok()) return found.status();
     portals_.erase(command.parameter);
   } else {
-    std::erase_if(portals_, [](const auto& named) { return named.second.cursor != nullptr; });
+    absl::erase_if(portals_, [](const auto& named) { return named.second.cursor != nullptr; });
   }
   Answer a;
   a.tag = command.parameter.empty() ? "CLOSE CURSOR ALL" : "CLOSE CURSOR";
@@ -108,7 +108,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::CloseCursors(const Comm
 }
 
 void ProtocolHandler::EndCursors(bool committed) {
-  std::erase_if(portals_, [committed](const auto& named) {
+  absl::erase_if(portals_, [committed](const auto& named) {
     const Cursor* c = named.second.cursor.get();
     return c != nullptr && (!c->hold || (c->in_transaction && !committed));
   });

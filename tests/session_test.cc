@@ -67,6 +67,29 @@ TEST(SessionTest, AnAnswerWithoutRowsNamesUnknownNamesAndTheClosest) {
   EXPECT_EQ(r->note, "");
 }
 
+TEST(SessionTest, TheClosestNameIsOfTheDatabaseAsItIsNow) {
+  ScratchDir dir;
+  auto db = Database::Open(dir.Sub("db"));
+  ASSERT_TRUE(db.ok()) << db.status();
+  internal::Session session(db->get());
+  ASSERT_TRUE(Execute(&session, "assert Syria diplomatic_relations Ukraine = 1 from 2020;").ok());
+  for (int asked = 0; asked < 2; ++asked) {
+    absl::StatusOr<internal::Result> r = Execute(&session, "Zyprus * *;");
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_EQ(r->note, "no name 'Zyprus'");
+  }
+  // Another session commits a name close to it.
+  internal::Session other(db->get());
+  ASSERT_TRUE(Execute(&other, "assert Zypros diplomatic_relations Ukraine = 1 from 2020;").ok());
+  absl::StatusOr<internal::Result> r = Execute(&session, "Zyprus * *;");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->note, "no name 'Zyprus' (did you mean 'Zypros'?)");
+  ASSERT_TRUE(Execute(&other, "erase Zypros diplomatic_relations Ukraine;").ok());
+  r = Execute(&session, "Zyprus * *;");
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->note, "no name 'Zyprus'");
+}
+
 // A row of a read, history or changes answer: subject, predicate, object,
 // value, from, to as text.
 using RowText = std::tuple<std::string, std::string, std::string, std::string, Instant, Instant>;

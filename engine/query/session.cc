@@ -57,24 +57,35 @@ std::vector<Cell> CellsOfRow(Row r) {
   return cells;
 }
 
-std::string Session::UnknownNames(const Pattern& pattern) const {
+std::string Session::UnknownNames(const Pattern& pattern) {
   std::string note;
   for (const std::optional<std::string>* part : {&pattern.subject, &pattern.predicate, &pattern.object}) {
     if (!*part || (*part)->empty()) continue;
     const std::string& name = **part;
     const absl::StatusOr<std::vector<std::string>> same = db_->NamesWithPrefix(name, 1);
     if (!same.ok() || (!same->empty() && same->front() == name)) continue;
-    // The closest name sharing its first byte (a typo rarely starts it).
-    std::string best;
-    size_t best_distance = name.size() > 4 ? 3 : 2;
-    for (const std::string& candidate : db_->NamesWithPrefix(name.substr(0, 1), 5000).value_or(std::vector<std::string>{})) {
-      const size_t d = EditDistanceBelow(name, candidate, best_distance);
-      if (d < best_distance) best = candidate, best_distance = d;
-    }
-    absl::StrAppend(&note, note.empty() ? "" : "; ", "no name '", name, "'",
-                    best.empty() ? "" : absl::StrCat(" (did you mean '", best, "'?)"));
+    absl::StrAppend(&note, note.empty() ? "" : "; ", NoteOfUnknown(name));
   }
   return note;
+}
+
+const std::string& Session::NoteOfUnknown(const std::string& name) {
+  const uint64_t as_of = db_->LastTransaction().id;
+  if (as_of != notes_as_of_ || notes_.size() >= kKeptNotes) {
+    notes_.clear();
+    notes_as_of_ = as_of;
+  }
+  auto [it, added] = notes_.try_emplace(name);
+  if (!added) return it->second;
+  // The closest name sharing its first byte (a typo rarely starts it).
+  std::string best;
+  size_t best_distance = name.size() > 4 ? 3 : 2;
+  for (const std::string& candidate : db_->NamesWithPrefix(name.substr(0, 1), 5000).value_or(std::vector<std::string>{})) {
+    const size_t d = EditDistanceBelow(name, candidate, best_distance);
+    if (d < best_distance) best = candidate, best_distance = d;
+  }
+  it->second = absl::StrCat("no name '", name, "'", best.empty() ? "" : absl::StrCat(" (did you mean '", best, "'?)"));
+  return it->second;
 }
 
 Session::Session(Database* db, Clock* clock) : db_(db), clock_(clock != nullptr ? clock : SystemClock()) {}

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "hindsight/db.h"
 #include "query/statement.h"
@@ -105,12 +106,22 @@ class Session {
   absl::StatusOr<Instant> PointOf(const TxTimeClause& as_of) const;
   // For an answer without rows: which names of `pattern` no key uses, with
   // the closest name that exists ("" when every name exists).
-  std::string UnknownNames(const Pattern& pattern) const;
+  std::string UnknownNames(const Pattern& pattern);
+  // "no name 'NAME'", with the closest name that exists, if any. Costs a
+  // scan of up to 5,000 names, so a name's note is kept until the next
+  // transaction (an application that asks for a missing name again and
+  // again pays it once).
+  const std::string& NoteOfUnknown(const std::string& name);
 
   Database* db_;
   Clock* clock_;
   std::optional<Transaction> txn_;  // set between begin and commit/rollback
   const std::atomic<bool>* cancel_ = nullptr;
+  // NoteOfUnknown's notes, of the database as of transaction
+  // notes_as_of_; at most kKeptNotes.
+  static constexpr size_t kKeptNotes = 256;
+  absl::flat_hash_map<std::string, std::string> notes_;
+  uint64_t notes_as_of_ = 0;
 };
 
 }  // namespace hindsight::internal
