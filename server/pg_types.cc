@@ -84,6 +84,7 @@ absl::StatusOr<std::vector<ColumnDescription>> DescribeColumns(const std::vector
         absl::StrCat("bind message has ", formats.size(), " result formats but query has ", columns.size(), " columns"));
   }
   std::vector<ColumnDescription> out;
+  out.reserve(columns.size());
   for (size_t i = 0; i < columns.size(); ++i) {
     const int16_t format = formats.empty() ? 0 : formats.size() == 1 ? formats[0] : formats[i];
     if (format != 0 && format != 1) return absl::InvalidArgumentError(absl::StrCat("invalid result format ", format));

@@ -290,7 +290,7 @@ ProtocolHandler::Step ProtocolHandler::RunPiece(std::string* out) {
     const Piece& piece = pieces_[piece_];
     bool client_gone = false;
     absl::StatusOr<Answer> answer =
-        RunStreaming(Classify(piece.text), piece.text, nullptr, nullptr, /*describe=*/true, out, &client_gone);
+        RunStreaming(Classify(piece.text), piece.text, nullptr, nullptr, nullptr, /*describe=*/true, out, &client_gone);
     if (client_gone) return Step::kClose;
     if (!answer.ok()) {
       AppendError(answer.status(), query_, piece.offset, out);
@@ -401,11 +401,11 @@ size_t ProtocolHandler::EndStream(EncodedRows* rows, bool* streamed) {
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunStreaming(const Command& command, std::string_view text,
                                                                       const internal::StatementParams* params,
                                                                       const std::vector<ColumnDescription>* columns,
-                                                                      bool describe, std::string* out,
-                                                                      bool* client_gone) {
+                                                                      const internal::Statement* parsed, bool describe,
+                                                                      std::string* out, bool* client_gone) {
   RowStream stream{out, describe};
   stream_ = &stream;
-  absl::StatusOr<Answer> answer = Run(command, text, params, columns);
+  absl::StatusOr<Answer> answer = Run(command, text, params, columns, parsed);
   stream_ = nullptr;
   *client_gone = stream.client_gone;
   return answer;
@@ -427,9 +427,10 @@ void ProtocolHandler::EncodeRow(const std::vector<internal::Cell>& row, const st
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& command, std::string_view text,
                                                              const internal::StatementParams* params,
-                                                             const std::vector<ColumnDescription>* columns) {
+                                                             const std::vector<ColumnDescription>* columns,
+                                                             const internal::Statement* parsed) {
   const bool in_transaction = session_.in_transaction();
-  absl::StatusOr<Answer> answer = RunCommand(command, text, params, columns);
+  absl::StatusOr<Answer> answer = RunCommand(command, text, params, columns, parsed);
   if (!answer.ok()) failed_ = session_.in_transaction();
   if (in_transaction && !session_.in_transaction()) EndCursors(answer.ok() && answer->tag == "COMMIT");
   return answer;
@@ -437,7 +438,8 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Command& command, std::string_view text,
                                                                     const internal::StatementParams* params,
-                                                                    const std::vector<ColumnDescription>* columns) {
+                                                                    const std::vector<ColumnDescription>* columns,
+                                                                    const internal::Statement* parsed) {
   using Kind = Command::Kind;
   if (failed_ && command.kind != Kind::kRollback && command.kind != Kind::kCommit) {
     return SqlError(absl::StatusCode::kFailedPrecondition, "25P02",
@@ -489,7 +491,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
     case Kind::kHindsight:
       break;
   }
-  return RunHindsight(text, params, columns);
+  return RunHindsight(text, params, columns, parsed);
 }
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Begin() {
@@ -627,13 +629,18 @@ absl::StatusOr<internal::Statement> ProtocolHandler::ReadInside(const Command& c
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::string_view text,
                                                                       const internal::StatementParams* params,
-                                                                      const std::vector<ColumnDescription>* columns) {
-  absl::StatusOr<internal::Statement> st = internal::ParseStatement(text, params);
-  if (!st.ok()) return WithSqlHint(st.status(), text);
-  if (read_only_ && IsWrite(st->kind)) return WriteRefused();
-  if (!st->svg_path.empty()) return SvgRefused();
+                                                                      const std::vector<ColumnDescription>* columns,
+                                                                      const internal::Statement* parsed) {
+  if (parsed == nullptr) {
+    absl::StatusOr<internal::Statement> st = internal::ParseStatement(text, params);
+    if (!st.ok()) return WithSqlHint(st.status(), text);
+    return RunHindsight(text, params, columns, &*st);
+  }
+  const internal::Statement& st = *parsed;
+  if (read_only_ && IsWrite(st.kind)) return WriteRefused();
+  if (!st.svg_path.empty()) return SvgRefused();
   cancel_->store(false);
-  if (writes_join_implicit_block_ && IsWrite(st->kind) && !session_.in_transaction()) {
+  if (writes_join_implicit_block_ && IsWrite(st.kind) && !session_.in_transaction()) {
     if (absl::StatusOr<internal::Result> r = session_.Execute(Control(internal::Statement::Kind::kBegin)); !r.ok()) {
       return r.status();
     }
@@ -642,7 +649,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::strin
   const bool autocommit = !session_.in_transaction();
   // A read's rows, and history's, become protocol messages as they are found.
   const std::vector<ColumnDescription> text_columns =
-      columns == nullptr ? *DescribeColumns(internal::Session::ColumnsOf(*st), {}) : std::vector<ColumnDescription>{};
+      columns == nullptr ? *DescribeColumns(internal::Session::ColumnsOf(st), {}) : std::vector<ColumnDescription>{};
   const std::vector<ColumnDescription>& formats = columns != nullptr ? *columns : text_columns;
   Answer a;
   const internal::Session::RowConsumer encode = [&](const Row& row) {
@@ -654,14 +661,14 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::strin
     EncodeRow(row, formats, &a.rows);
     StreamRows(formats, /*copy=*/false, &a.rows);
   };
-  absl::StatusOr<internal::Result> r = session_.Execute(*st, &encode, &encode_cells);
+  absl::StatusOr<internal::Result> r = session_.Execute(st, &encode, &encode_cells);
   if (!r.ok()) return r.status();
   EncodeCells(*r, formats, &a.rows);
   a.columns = std::move(r->columns);
-  a.tag = TagOf(*st, EndStream(&a.rows, &a.streamed));
-  if ((IsWrite(st->kind) && autocommit) || st->kind == internal::Statement::Kind::kCommit) a.notice = r->message;
+  a.tag = TagOf(st, EndStream(&a.rows, &a.streamed));
+  if ((IsWrite(st.kind) && autocommit) || st.kind == internal::Statement::Kind::kCommit) a.notice = r->message;
   if (!r->note.empty()) a.notice = r->note;
-  if (st->kind == internal::Statement::Kind::kHelp) {
+  if (st.kind == internal::Statement::Kind::kHelp) {
     a.notice = "help: see docs/query-language.md, or type 'help' in hindsight shell";
   }
   return a;
@@ -709,6 +716,13 @@ absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Comman
 
 // --- the extended query protocol ---
 
+absl::StatusOr<std::vector<ColumnDescription>> ProtocolHandler::Prepared::ColumnsIn(
+    const std::vector<int16_t>& formats) const {
+  if (formats.empty() || (formats.size() == 1 && formats[0] == 0)) return text_columns;
+  if (formats.size() == 1 && formats[0] == 1) return binary_columns;
+  return DescribeColumns(columns, formats);
+}
+
 void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
   const auto fail = [&](const absl::Status& s, size_t offset) { FailExtended(s, p.query, offset, out); };
   const std::vector<Piece> pieces = SplitStatements(p.query);
@@ -723,10 +737,18 @@ void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
   absl::StatusOr<std::vector<std::string>> columns = ColumnsOf(prepared->command, prepared->text);
   if (!columns.ok()) return fail(columns.status(), pieces.empty() ? 0 : pieces[0].offset);
   prepared->columns = std::move(*columns);
+  prepared->text_columns = *DescribeColumns(prepared->columns, {});
+  prepared->binary_columns = *DescribeColumns(prepared->columns, {1});
   const std::string statement = prepared->command.body_end > 0  // DECLARE, COPY (...)
                                     ? InnerStatement(prepared->text, prepared->command)
                                     : prepared->text;
   prepared->parameters = internal::ParameterCount(statement);
+  if (prepared->command.kind == Command::Kind::kHindsight && prepared->parameters == 0) {
+    // A statement that does not parse fails when it runs, as it would
+    // without parameters.
+    absl::StatusOr<internal::Statement> parsed = internal::ParseStatement(prepared->text);
+    if (parsed.ok()) prepared->parsed = *std::move(parsed);
+  }
   // Where the client left a type unspecified, a parameter that stands
   // where a time stands is a timestamptz, one where a value stands json,
   // one where a number stands int8, as PostgreSQL infers them: a driver
@@ -787,7 +809,7 @@ void ProtocolHandler::BindMessage(const Bind& b, std::string* out) {
     portal.params.values.push_back(std::move(value));
     portal.params.text_typed.push_back(type == kTextOid || type == kVarcharOid);
   }
-  absl::StatusOr<std::vector<ColumnDescription>> columns = DescribeColumns(prepared.columns, b.result_formats);
+  absl::StatusOr<std::vector<ColumnDescription>> columns = prepared.ColumnsIn(b.result_formats);
   if (!columns.ok()) {
     return fail(SqlError(absl::StatusCode::kInvalidArgument, "08P01", std::string(columns.status().message())));
   }
@@ -859,8 +881,9 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
     writes_join_implicit_block_ = true;
     absl::StatusOr<Answer> answer =
         e.max_rows == 0 || p.command.kind == Command::Kind::kCopyTo
-            ? RunStreaming(p.command, p.text, &portal.params, &portal.columns, /*describe=*/false, out, &client_gone)
-            : Run(p.command, p.text, &portal.params, &portal.columns);
+            ? RunStreaming(p.command, p.text, &portal.params, &portal.columns, p.parsed ? &*p.parsed : nullptr,
+                           /*describe=*/false, out, &client_gone)
+            : Run(p.command, p.text, &portal.params, &portal.columns, p.parsed ? &*p.parsed : nullptr);
     writes_join_implicit_block_ = false;
     if (client_gone) return Step::kClose;
     if (!answer.ok()) {

@@ -87,6 +87,14 @@ class ProtocolHandler {
     Command command;
     std::vector<std::string> columns;  // what Execute will answer
     size_t parameters = 0;             // the $N it uses: the largest N
+    // The columns described in text and in binary, for Bind.
+    std::vector<ColumnDescription> text_columns, binary_columns;
+    // The language's statement without parameters, parsed once for every
+    // Execute.
+    std::optional<internal::Statement> parsed;
+
+    // The columns described in `formats` (Bind's result formats).
+    absl::StatusOr<std::vector<ColumnDescription>> ColumnsIn(const std::vector<int16_t>& formats) const;
   };
   struct Portal {
     std::shared_ptr<const Prepared> prepared;
@@ -144,15 +152,18 @@ class ProtocolHandler {
   void FailCopyIn(const absl::Status& error, std::string* out);
 
   // Runs one statement, with the transaction rules above; its rows are
-  // encoded in the formats of `columns` (nullptr: all text). When it ends
-  // a transaction, so do the cursors it declared.
+  // encoded in the formats of `columns` (nullptr: all text). `parsed`, if
+  // given, is the language's statement `text` holds, parsed already. When
+  // it ends a transaction, so do the cursors it declared.
   absl::StatusOr<Answer> Run(const Command& command, std::string_view text, const internal::StatementParams* params,
-                             const std::vector<ColumnDescription>* columns);
+                             const std::vector<ColumnDescription>* columns,
+                             const internal::Statement* parsed = nullptr);
   absl::StatusOr<Answer> RunCommand(const Command& command, std::string_view text,
                                     const internal::StatementParams* params,
-                                    const std::vector<ColumnDescription>* columns);
+                                    const std::vector<ColumnDescription>* columns, const internal::Statement* parsed);
   absl::StatusOr<Answer> RunHindsight(std::string_view text, const internal::StatementParams* params,
-                                      const std::vector<ColumnDescription>* columns);
+                                      const std::vector<ColumnDescription>* columns,
+                                      const internal::Statement* parsed);
   absl::StatusOr<std::vector<std::string>> ColumnsOf(const Command& command, std::string_view text) const;
   // BEGIN, and COMMIT or ROLLBACK (`commit_asked`: COMMIT, which rolls a
   // failed transaction back).
@@ -208,7 +219,8 @@ class ProtocolHandler {
   // Runs Run with a stream open on `out` (see set_flush).
   absl::StatusOr<Answer> RunStreaming(const Command& command, std::string_view text,
                                       const internal::StatementParams* params,
-                                      const std::vector<ColumnDescription>* columns, bool describe, std::string* out,
+                                      const std::vector<ColumnDescription>* columns,
+                                      const internal::Statement* parsed, bool describe, std::string* out,
                                       bool* client_gone);
 
   // Appends the rows of `portal` from next_row up to `end`; false when the

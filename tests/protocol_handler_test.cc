@@ -365,6 +365,44 @@ TEST_F(ProtocolHandlerTest, TheExtendedProtocolBindsParametersAndPagesRows) {
   EXPECT_EQ(Types(Send(sync)), "Z");
 }
 
+// A statement without parameters is parsed once, when prepared, and its
+// columns described once per format: every Execute still reads the
+// database as it is then, in the formats its Bind asks for.
+TEST_F(ProtocolHandlerTest, APreparedStatementReadsTheDatabaseAsItIsAtEachExecute) {
+  FrontendMessage parse{};
+  parse.type = 'P';
+  parse.parse = {"s", "A * *", {}};
+  EXPECT_EQ(Types(Send(parse)), "1");
+  FrontendMessage bind{};
+  bind.type = 'B';
+  bind.bind.statement = "s";
+  FrontendMessage describe{};
+  describe.type = 'D';
+  describe.describe = {'P', ""};
+  FrontendMessage execute{};
+  execute.type = 'E';
+  FrontendMessage sync{};
+  sync.type = 'S';
+  const auto run = [&](std::vector<int16_t> formats) {
+    bind.bind.result_formats = std::move(formats);
+    std::string out = Send(bind);
+    out += Send(describe);
+    out += Send(execute);
+    return out + Send(sync);
+  };
+  EXPECT_EQ(Types(run({})), "2TNCZ");  // no row yet, and a notice: A is no name
+  Query("assert A p B = 1 from 2020");
+  const std::string text = run({0});
+  EXPECT_EQ(Types(text), "2TDCZ");
+  EXPECT_NE(text.find("2020-01-01 00:00:00+00"), std::string::npos);
+  Query("assert A p C = 2 from 2021");
+  const std::string binary = run({1});
+  EXPECT_EQ(Types(binary), "2TDDCZ");
+  EXPECT_EQ(binary.find("2020-01-01"), std::string::npos);  // times as 8-byte integers
+  EXPECT_EQ(Types(run({0, 1, 0, 1, 0, 1})), "2TDDCZ");
+  EXPECT_EQ(Types(run({0, 1})), "EZ");  // neither one format nor one per column
+}
+
 TEST_F(ProtocolHandlerTest, ParametersDeclaredAsTimesReadPostgresForms) {
   Query("assert A p B = 1 from 2020-06-01");
   FrontendMessage parse{};

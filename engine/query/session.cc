@@ -61,22 +61,27 @@ std::string Session::UnknownNames(const Pattern& pattern) {
   std::string note;
   for (const std::optional<std::string>* part : {&pattern.subject, &pattern.predicate, &pattern.object}) {
     if (!*part || (*part)->empty()) continue;
-    const std::string& name = **part;
-    const absl::StatusOr<std::vector<std::string>> same = db_->NamesWithPrefix(name, 1);
-    if (!same.ok() || (!same->empty() && same->front() == name)) continue;
-    absl::StrAppend(&note, note.empty() ? "" : "; ", NoteOfUnknown(name));
+    if (const std::string* unknown = NoteOfUnknown(**part)) {
+      absl::StrAppend(&note, note.empty() ? "" : "; ", *unknown);
+    }
   }
   return note;
 }
 
-const std::string& Session::NoteOfUnknown(const std::string& name) {
+const std::string* Session::NoteOfUnknown(const std::string& name) {
+  if (auto it = notes_.find(name); it != notes_.end()) {
+    if (db_->LastTransaction().id == notes_as_of_) return &it->second;
+    notes_.clear();  // of a database that has changed since
+  }
+  // Read first: a name that a commit adds meanwhile leaves its note as of
+  // an earlier transaction, which the next call drops.
   const uint64_t as_of = db_->LastTransaction().id;
+  const absl::StatusOr<std::vector<std::string>> same = db_->NamesWithPrefix(name, 1);
+  if (!same.ok() || (!same->empty() && same->front() == name)) return nullptr;
   if (as_of != notes_as_of_ || notes_.size() >= kKeptNotes) {
     notes_.clear();
     notes_as_of_ = as_of;
   }
-  auto [it, added] = notes_.try_emplace(name);
-  if (!added) return it->second;
   // The closest name sharing its first byte (a typo rarely starts it).
   std::string best;
   size_t best_distance = name.size() > 4 ? 3 : 2;
@@ -84,8 +89,10 @@ const std::string& Session::NoteOfUnknown(const std::string& name) {
     const size_t d = EditDistanceBelow(name, candidate, best_distance);
     if (d < best_distance) best = candidate, best_distance = d;
   }
-  it->second = absl::StrCat("no name '", name, "'", best.empty() ? "" : absl::StrCat(" (did you mean '", best, "'?)"));
-  return it->second;
+  return &notes_
+              .try_emplace(name, absl::StrCat("no name '", name, "'",
+                                              best.empty() ? "" : absl::StrCat(" (did you mean '", best, "'?)")))
+              .first->second;
 }
 
 Session::Session(Database* db, Clock* clock) : db_(db), clock_(clock != nullptr ? clock : SystemClock()) {}

@@ -107,11 +107,11 @@ class Session {
   // For an answer without rows: which names of `pattern` no key uses, with
   // the closest name that exists ("" when every name exists).
   std::string UnknownNames(const Pattern& pattern);
-  // "no name 'NAME'", with the closest name that exists, if any. Costs a
-  // scan of up to 5,000 names, so a name's note is kept until the next
-  // transaction (an application that asks for a missing name again and
-  // again pays it once).
-  const std::string& NoteOfUnknown(const std::string& name);
+  // "no name 'NAME'", with the closest name that exists, if any; nullptr
+  // if NAME is a name. Costs a scan of up to 5,000 names, so a name's note
+  // is kept until the next transaction (an application that asks for a
+  // missing name again and again pays it once).
+  const std::string* NoteOfUnknown(const std::string& name);
 
   Database* db_;
   Clock* clock_;

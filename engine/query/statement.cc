@@ -73,6 +73,7 @@ absl::StatusOr<std::string> CastAfterString(std::string_view s, size_t* i) {
 
 absl::StatusOr<std::vector<Token>> Lex(std::string_view s) {
   std::vector<Token> out;
+  out.reserve(16);  // most statements' tokens, without growing
   size_t i = 0;
   while (true) {
     while (i < s.size() && absl::ascii_isspace(static_cast<unsigned char>(s[i]))) ++i;
