@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "absl/synchronization/mutex.h"
 #include "commands.h"
 #include "terminal_text.h"
 
@@ -45,6 +46,11 @@ constexpr char kUsage[] =
 int main(int argc, char** argv) {
   using namespace hindsight::tools;
   UseUtf8Locale();
+  // Debian builds Abseil with assertions on, which also makes every mutex
+  // acquisition record itself in a process-wide lock-order graph (behind
+  // one global lock) to detect deadlocks: a cost a release build of
+  // Abseil does not pay, and the server's threads would pay on every read.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   if (argc < 2) {
     std::fputs(kUsage, stderr);
     return kExitUsage;
