@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "bench_common.h"
 #include "format/ops_reader.h"
 #include "format/replay.h"
@@ -157,6 +158,9 @@ int Run(const std::string& workload, const std::string& scratch) {
 }  // namespace hindsight::bench
 
 int main(int argc, char** argv) {
+  // As the hindsight program does (tools/main.cc): Debian's Abseil would
+  // record every lock in a process-wide deadlock graph.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::string scratch = (std::filesystem::temp_directory_path() / "hindsight-live-bench").string(), workload;
   if (const std::optional<int> stop = hindsight::bench::ParseCommandLine(
           argc, argv, "hindsight-live-bench", hindsight::bench::kUsage, {{"--scratch", &scratch}}, &workload)) {

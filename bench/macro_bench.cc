@@ -14,6 +14,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
 #include "bench_common.h"
 #include "format/importer.h"
 #include "format/query_file.h"
@@ -310,6 +311,9 @@ int Run(const std::string& workload, const std::string& scratch, int threads, co
 }  // namespace hindsight::bench
 
 int main(int argc, char** argv) {
+  // As the hindsight program does (tools/main.cc): Debian's Abseil would
+  // record every lock in a process-wide deadlock graph.
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
   std::string scratch = (std::filesystem::temp_directory_path() / "hindsight-bench").string(), threads = "2", results,
               workload;
   if (const std::optional<int> stop = hindsight::bench::ParseCommandLine(
