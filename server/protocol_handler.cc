@@ -648,9 +648,8 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::strin
   }
   const bool autocommit = !session_.in_transaction();
   // A read's rows, and history's, become protocol messages as they are found.
-  const std::vector<ColumnDescription> text_columns =
-      columns == nullptr ? *DescribeColumns(internal::Session::ColumnsOf(st), {}) : std::vector<ColumnDescription>{};
-  const std::vector<ColumnDescription>& formats = columns != nullptr ? *columns : text_columns;
+  const std::vector<ColumnDescription>& formats =
+      columns != nullptr ? *columns : TextColumns(internal::Session::ColumnsOf(st));
   Answer a;
   const internal::Session::RowConsumer encode = [&](const Row& row) {
     AppendRowMessage(row, formats, a.rows.buffer());
@@ -672,6 +671,12 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::strin
     a.notice = "help: see docs/query-language.md, or type 'help' in hindsight shell";
   }
   return a;
+}
+
+const std::vector<ColumnDescription>& ProtocolHandler::TextColumns(const std::vector<std::string>& names) {
+  auto [it, added] = text_columns_.try_emplace(&names);
+  if (added) it->second = *DescribeColumns(names, {});
+  return it->second;
 }
 
 absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Command& command,

@@ -165,6 +165,9 @@ class ProtocolHandler {
                                       const std::vector<ColumnDescription>* columns,
                                       const internal::Statement* parsed);
   absl::StatusOr<std::vector<std::string>> ColumnsOf(const Command& command, std::string_view text) const;
+  // A statement's columns (Session::ColumnsOf) described in text, once per
+  // list.
+  const std::vector<ColumnDescription>& TextColumns(const std::vector<std::string>& names);
   // BEGIN, and COMMIT or ROLLBACK (`commit_asked`: COMMIT, which rolls a
   // failed transaction back).
   absl::StatusOr<Answer> Begin();
@@ -275,6 +278,8 @@ class ProtocolHandler {
   // another (DECLARE).
   absl::node_hash_map<std::string, std::shared_ptr<const Prepared>> prepared_;
   absl::node_hash_map<std::string, Portal> portals_;
+  // TextColumns' descriptions, by the session's list they describe.
+  absl::node_hash_map<const std::vector<std::string>*, std::vector<ColumnDescription>> text_columns_;
   std::function<Step(std::string*)> resume_;  // set while a Step::kMore is pending
   std::vector<std::string> to_deallocate_;     // noted by Forget
   bool to_discard_all_ = false;                 // noted by Forget: every statement and portal

@@ -27,6 +27,8 @@ const std::vector<std::string> kHistoryColumns = {"subject", "predicate", "objec
 const std::vector<std::string> kChangesColumns = {"change", "subject", "predicate", "object", "value",
                                                   "from",   "to",      "tx",        "source"};
 const std::vector<std::string> kSinceColumns = {"subject", "predicate", "object", "value", "since", "until"};
+const std::vector<std::string> kCountColumns = {"count"};
+const std::vector<std::string> kNoColumns;
 
 
 // The tx and source cells of the transaction committed at `time`.
@@ -98,7 +100,7 @@ const std::string* Session::NoteOfUnknown(const std::string& name) {
 Session::Session(Database* db, Clock* clock) : db_(db), clock_(clock != nullptr ? clock : SystemClock()) {}
 
 
-std::vector<std::string> Session::ColumnsOf(const Statement& st) {
+const std::vector<std::string>& Session::ColumnsOf(const Statement& st) {
   using Kind = Statement::Kind;
   switch (st.kind) {
     case Kind::kRead:
@@ -106,7 +108,7 @@ std::vector<std::string> Session::ColumnsOf(const Statement& st) {
     case Kind::kTimeline:
       return st.timeline_history ? kHistoryColumns : kRowColumns;
     case Kind::kCount:
-      return {"count"};
+      return kCountColumns;
     case Kind::kHistory:
       return kHistoryColumns;
     case Kind::kChanges:
@@ -114,7 +116,7 @@ std::vector<std::string> Session::ColumnsOf(const Statement& st) {
     case Kind::kSince:
       return kSinceColumns;
     default:
-      return {};
+      return kNoColumns;
   }
 }
 

@@ -75,8 +75,9 @@ class Session {
                                  const CellsConsumer* cells = nullptr);
 
   // The columns Execute answers `st` with (none for writes and transaction
-  // control), known before it runs.
-  static std::vector<std::string> ColumnsOf(const Statement& st);
+  // control), known before it runs: one of a few lists that live as long
+  // as the program.
+  static const std::vector<std::string>& ColumnsOf(const Statement& st);
   // Result::contract_columns of `st`'s answer.
   static size_t ContractColumnsOf(const Statement& st);
 
