@@ -415,10 +415,11 @@ absl::StatusOr<std::unique_ptr<LogReader>> JetStreamLog::Read(uint64_t first) {
   sub_options.Stream = options_.stream.c_str();
   // An ephemeral push consumer, held in memory by one server, that hands
   // out each entry once, without acknowledgements: configured as nats.c
-  // configures ordered consumers. Not an ordered consumer itself: the client would recreate that on a thread
-  // of its own after a gap or missed heartbeats, racing the node, which
-  // already replaces a reader that skips an entry or goes quiet while the
-  // log holds more (Node::Follow).
+  // configures ordered consumers. Not an ordered consumer itself: the
+  // client would recreate that on a thread of its own after a gap or
+  // missed heartbeats, racing the node, which already replaces a reader
+  // that skips an entry or goes quiet while the log holds more
+  // (Node::Follow).
   sub_options.Config.DeliverPolicy = js_DeliverByStartSequence;
   sub_options.Config.OptStartSeq = std::max<uint64_t>(first, 1);
   sub_options.Config.AckPolicy = js_AckNone;
