@@ -38,6 +38,30 @@ void PendingWrites::Account(const Entry& entry, int sign) {
   bytes_ += sign > 0 ? size : -size;
 }
 
+PendingWrites::KeyToOrder::KeyToOrder(std::string_view key, Entry* entry) : head{0, 0}, key(key), entry(entry) {
+  for (size_t i = 0; i < 16; ++i) {
+    const uint64_t byte = i < key.size() ? static_cast<uint8_t>(key[i]) : 0;
+    head[i / 8] |= byte << (8 * (7 - i % 8));
+  }
+}
+
+bool PendingWrites::KeyToOrder::operator<(const KeyToOrder& other) const {
+  if (head[0] != other.head[0]) return head[0] < other.head[0];
+  if (head[1] != other.head[1]) return head[1] < other.head[1];
+  return key < other.key;
+}
+
+absl::btree_map<std::string_view, PendingWrites::Entry*>& PendingWrites::Ordered(int family) {
+  Family& f = families_[family];
+  std::sort(f.unordered.begin(), f.unordered.end());
+  // In key order, each after the one before: into an empty tree (a group's
+  // first ordered read) every insertion appends, without a search.
+  auto hint = f.order.end();
+  for (const KeyToOrder& k : f.unordered) hint = std::next(f.order.emplace_hint(hint, k.key, k.entry));
+  f.unordered.clear();
+  return f.order;
+}
+
 PendingWrites::Entry* PendingWrites::Find(int family, std::string_view key) {
   auto& entries = families_[family].entries;
   const auto it = entries.find(AbslView(key));
@@ -49,7 +73,7 @@ PendingWrites::Entry& PendingWrites::Slot(int family, std::string_view key, bool
   const auto [it, inserted] = f.entries.try_emplace(AbslView(key));
   if (added != nullptr) *added = inserted;
   if (inserted) {
-    f.order.emplace(it->first, &it->second);
+    f.unordered.emplace_back(it->first, &it->second);
     bytes_ += key.size() + kEntryOverhead;
   }
   return it->second;
@@ -150,11 +174,12 @@ absl::Status PendingWrites::CombineOperands(int family, std::string_view key, En
 
 void PendingWrites::DeleteRange(int family, std::string_view begin, std::string_view end) {
   Family& f = families_[family];
-  for (auto it = f.order.lower_bound(begin); it != f.order.end() && it->first < end;) {
+  auto& order = Ordered(family);
+  for (auto it = order.lower_bound(begin); it != order.end() && it->first < end;) {
     const std::string_view key = it->first;
     Account(*it->second, -1);
     bytes_ -= key.size() + kEntryOverhead;
-    it = f.order.erase(it);
+    it = order.erase(it);
     f.entries.erase(AbslView(key));
   }
   f.deleted_ranges.emplace_back(begin, end);
@@ -229,9 +254,9 @@ absl::StatusOr<bool> PendingWrites::Get(int family, std::string_view key, std::s
 }
 
 absl::Status PendingWrites::Scan(int family, std::string_view prefix, EntryVisitor visit) {
-  Family& f = families_[family];
-  auto it = f.order.lower_bound(prefix);
-  const auto pending = [&] { return it != f.order.end() && it->first.starts_with(prefix); };
+  const auto& order = Ordered(family);
+  auto it = order.lower_bound(prefix);
+  const auto pending = [&] { return it != order.end() && it->first.starts_with(prefix); };
   absl::Status error;
   bool stopped = false;
   // Visits the entry at `it`, which the base holds as `base_value` (nullptr:
@@ -282,7 +307,7 @@ absl::Status PendingWrites::WriteTo(WriteSink* sink, bool whole_buckets) {
   for (int family = 0; family < kColumnFamilyCount; ++family) {
     const Family& f = families_[family];
     for (const auto& [begin, end] : f.deleted_ranges) sink->DeleteRange(family, begin, end);
-    for (const auto& [key, entry_in] : f.order) {  // in order: the memtable inserts faster
+    for (const auto& [key, entry_in] : Ordered(family)) {  // in order: the memtable inserts faster
       const Entry& entry = *entry_in;
       switch (entry.state) {
         case Entry::kValue:
@@ -343,7 +368,7 @@ absl::Status PendingWrites::VisitTable(int family, TableVisitor visit) {
     }
     return absl::OkStatus();
   };
-  for (const auto& [key, entry_in] : f.order) {
+  for (const auto& [key, entry_in] : Ordered(family)) {
     HS_RETURN_IF_ERROR(visit_copies_before(key));
     if (copy != copies_end && copy->key == key) continue;  // written next, in its place
     Entry& entry = *entry_in;
@@ -365,6 +390,7 @@ void PendingWrites::Clear() {
   due_bytes_ = 0;
   for (Family& f : families_) {
     f.order.clear();
+    f.unordered.clear();
     f.entries.clear();
     f.deleted_ranges.clear();
   }

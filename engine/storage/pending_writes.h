@@ -104,12 +104,31 @@ class PendingWrites final : public StoreReader, public WriteSink {
     std::vector<std::string> operands;
     bool present() const { return state == kCachedValue || state == kValue; }
   };
+  // A view of an entry's key, with its first 16 bytes as two big-endian
+  // integers (zero-padded), so that sorting mostly compares integers held
+  // in place rather than following each key to its bytes.
+  struct KeyToOrder {
+    uint64_t head[2];
+    std::string_view key;
+    Entry* entry;
+    KeyToOrder(std::string_view key, Entry* entry);
+    bool operator<(const KeyToOrder& other) const;
+  };
   // One column family's entries: found by hash, visited in key order.
   struct Family {
     absl::node_hash_map<std::string, Entry> entries;
-    absl::btree_map<std::string_view, Entry*> order;  // views of the keys of `entries`, and their entries
+    // Views of the keys of `entries`, and their entries, in key order, but
+    // for those added since the family was last read in order: they wait
+    // in `unordered` until it is (Ordered), so that a group pays for its
+    // order once, sorted, rather than by a tree insertion at every new key.
+    absl::btree_map<std::string_view, Entry*> order;
+    std::vector<KeyToOrder> unordered;
     std::vector<std::pair<std::string, std::string>> deleted_ranges;
   };
+
+  // The family's entries in key order, those added since last asked
+  // sorted in. Families may be ordered on different threads at once.
+  absl::btree_map<std::string_view, Entry*>& Ordered(int family);
 
   Entry* Find(int family, std::string_view key);
   // The entry of `key`, added (as kCachedAbsent) if it has none; `*added`
