@@ -127,6 +127,10 @@ rocksdb::DBOptions MakeDbOptions() {
   db_options.IncreaseParallelism(2);
   db_options.paranoid_checks = true;
   db_options.max_open_files = 512;
+  // Opening starts this many threads for each column family, whether it
+  // has table files or not (RocksDB's default 16: 128 threads started and
+  // ended by every open).
+  db_options.max_file_opening_threads = 2;
   // Small column families (meta, names) would otherwise pin every WAL file.
   db_options.max_total_wal_size = 64 << 20;
   return db_options;
