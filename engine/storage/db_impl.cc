@@ -175,14 +175,22 @@ absl::Status CreateDatabase(const std::string& path) {
   fs::remove_all(staging, ec);
   rocksdb::DBOptions options = MakeDbOptions();
   options.create_if_missing = true;
-  options.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = MakeDescriptors(1 << 20);
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
-  HS_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, staging, MakeDescriptors(1 << 20), &handles, &raw), failed));
-  rocksdb::WriteOptions wo;
-  wo.sync = true;
-  const MetaRecord meta{kFormatVersion, 0, kNegInf, 0};
-  rocksdb::Status st = raw->Put(wo, handles[kMetaCf], kMetaKey, EncodeMeta(meta));
+  HS_RETURN_IF_ERROR(FromRocks(rocksdb::DB::Open(options, staging, {descriptors[0]}, &handles, &raw), failed));
+  // The other families at once: RocksDB writes its options file once, not
+  // once a family (each a synced file and a synced directory).
+  descriptors.erase(descriptors.begin());
+  std::vector<rocksdb::ColumnFamilyHandle*> created;
+  rocksdb::Status st = raw->CreateColumnFamilies(descriptors, &created);
+  handles.insert(handles.end(), created.begin(), created.end());
+  if (st.ok()) {
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    const MetaRecord meta{kFormatVersion, 0, kNegInf, 0};
+    st = raw->Put(wo, handles[kMetaCf], kMetaKey, EncodeMeta(meta));
+  }
   for (rocksdb::ColumnFamilyHandle* h : handles) raw->DestroyColumnFamilyHandle(h);
   if (st.ok()) st = raw->Close();
   delete raw;
