@@ -9,10 +9,11 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <map>
 #include <random>
 #include <string>
-#include <vector>
+#include <utility>
 
 #include "storage/column_families.h"
 
