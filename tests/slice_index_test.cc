@@ -225,22 +225,21 @@ TEST(PendingSliceChangesTest, CombinesOnItsThreadAsOnTheCallersOne) {
     for (int round = 0; round < 3; ++round) {  // Clear between rounds
       SliceIndexChanges inline_changes;
       for (int t = 0; t < 2000; ++t) {  // transactions
-        SliceIndexChanges changes;
+        SliceIndexEdits edits;
         for (int c = static_cast<int>(rng() % 4); c >= 0; --c) {
           const std::string& key = keys[rng() % keys.size()];
           const NameId s = static_cast<NameId>(rng() % 20), o = static_cast<NameId>(rng() % 3);
           const Instant from = static_cast<Instant>(rng() % 5);
           if (rng() % 3 == 0) {
-            changes[key].Remove({s, o, from});
+            edits.push_back({key, false, {s, o, Segment{{from, from + 1}, Value()}}});
+            inline_changes[key].Remove({s, o, from});  // the same, combined here
           } else {
-            changes[key].Add({s, o, Segment{{from, from + 10}, Value::Int64(static_cast<int64_t>(rng() % 100))}});
+            const Segment segment{{from, from + 10}, Value::Int64(static_cast<int64_t>(rng() % 100))};
+            edits.push_back({key, true, {s, o, segment}});
+            inline_changes[key].Add({s, o, segment});
           }
         }
-        for (const auto& [key, change] : changes) {  // the same, combined here
-          SliceBucketChange copy = change;
-          inline_changes[key].Append(std::move(copy));
-        }
-        pending.Add(std::move(changes));
+        pending.Add(std::move(edits));
         if (t % 500 == 0) EXPECT_GT(pending.bytes(), 0u);
       }
       EXPECT_EQ(Leave(base, pending.Combined()), Leave(base, inline_changes)) << background_from;

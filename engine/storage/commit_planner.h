@@ -83,7 +83,7 @@ struct CommitPlan {
   std::string log_record;  // encoded
   std::string key_filter;  // of the keys log_record names (KeyFilterOf)
   std::vector<KeyWrite> keys;
-  SliceIndexChanges slices;
+  SliceIndexEdits slices;
   std::vector<std::pair<std::string, NameId>> new_names;  // ids in increasing order from the next free one
   std::vector<std::pair<std::string, NameId>> names_removed;  // no key uses them after this transaction
   std::vector<TransactionRewrite> rewritten_log;  // earlier records, without the erased keys' operations

@@ -24,34 +24,29 @@ PendingSliceChanges::~PendingSliceChanges() {
   thread_.join();
 }
 
-size_t PendingSliceChanges::BytesOf(const SliceIndexChanges& changes) {
-  size_t bytes = 0;
-  for (const auto& [key, change] : changes) bytes += key.size() + change.bytes();
-  return bytes;
-}
+size_t PendingSliceChanges::BytesOf(const SliceIndexEdits& edits) { return edits.size() * sizeof(SliceEdit); }
 
-void PendingSliceChanges::Combine(SliceIndexChanges changes) {
-  for (auto& [key, change] : changes) {
-    const auto [it, added] = combined_.try_emplace(key);
+void PendingSliceChanges::Combine(SliceIndexEdits edits) {
+  size_t grown = 0;  // modulo 2^64: a change may shrink
+  for (SliceEdit& edit : edits) {
+    const auto [it, added] = combined_.try_emplace(edit.bucket);
     const size_t before = added ? 0 : it->second.bytes();
-    if (added) {
-      it->second = std::move(change);
-    } else {
-      it->second.Append(std::move(change));
-    }
-    bytes_.fetch_add(it->second.bytes() + (added ? key.size() : 0) - before, std::memory_order_relaxed);
+    if (added) grown += edit.bucket.size();
+    it->second.Make(std::move(edit));
+    grown += it->second.bytes() - before;
   }
+  bytes_.fetch_add(grown, std::memory_order_relaxed);
 }
 
-void PendingSliceChanges::Add(SliceIndexChanges changes) {
+void PendingSliceChanges::Add(SliceIndexEdits edits) {
   if (!thread_.joinable()) {
-    if (bytes() < background_from_bytes_) return Combine(std::move(changes));
+    if (bytes() < background_from_bytes_) return Combine(std::move(edits));
     thread_ = std::thread([this] { Run(); });
   }
   // Counted now, and again as combined: bytes() is an estimate.
-  const size_t bytes = BytesOf(changes);
+  const size_t bytes = BytesOf(edits);
   bytes_.fetch_add(bytes, std::memory_order_relaxed);
-  gathered_.push_back(std::move(changes));
+  gathered_.push_back(std::move(edits));
   gathered_bytes_ += bytes;
   if (gathered_bytes_ >= kBatchBytes) Hand();
 }
@@ -60,7 +55,7 @@ void PendingSliceChanges::Hand() {
   if (gathered_.empty()) return;
   {
     absl::MutexLock lock(&mu_);
-    for (SliceIndexChanges& changes : gathered_) queue_.push_back(std::move(changes));
+    for (SliceIndexEdits& edits : gathered_) queue_.push_back(std::move(edits));
     if (idle_) changed_.SignalAll();
   }
   gathered_.clear();
@@ -69,7 +64,7 @@ void PendingSliceChanges::Hand() {
 
 void PendingSliceChanges::Run() {
   for (;;) {
-    std::deque<SliceIndexChanges> batch;
+    std::deque<SliceIndexEdits> batch;
     {
       absl::MutexLock lock(&mu_);
       idle_ = true;
@@ -79,9 +74,9 @@ void PendingSliceChanges::Run() {
       batch.swap(queue_);
       combining_ = true;
     }
-    for (SliceIndexChanges& changes : batch) {
-      const size_t queued = BytesOf(changes);
-      Combine(std::move(changes));
+    for (SliceIndexEdits& edits : batch) {
+      const size_t queued = BytesOf(edits);
+      Combine(std::move(edits));
       bytes_.fetch_sub(queued, std::memory_order_relaxed);
     }
     absl::MutexLock lock(&mu_);

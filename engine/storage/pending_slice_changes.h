@@ -28,8 +28,8 @@ class PendingSliceChanges {
   PendingSliceChanges(const PendingSliceChanges&) = delete;
   PendingSliceChanges& operator=(const PendingSliceChanges&) = delete;
 
-  // Adds `changes`, as made after those added before.
-  void Add(SliceIndexChanges changes);
+  // Adds `edits`, as made after those added before.
+  void Add(SliceIndexEdits edits);
   // Every change added, combined per bucket: valid until the next Add or
   // Clear. Waits for the thread to combine what it was given.
   SliceIndexChanges& Combined();
@@ -39,11 +39,11 @@ class PendingSliceChanges {
   size_t bytes() const { return bytes_.load(std::memory_order_relaxed); }
 
  private:
-  static size_t BytesOf(const SliceIndexChanges& changes);
+  static size_t BytesOf(const SliceIndexEdits& edits);
   // Gives the thread what Add gathered.
   void Hand();
-  // Combines `changes` into combined_.
-  void Combine(SliceIndexChanges changes);
+  // Combines `edits` into combined_.
+  void Combine(SliceIndexEdits edits);
   void Run();
 
   const size_t background_from_bytes_;
@@ -51,9 +51,9 @@ class PendingSliceChanges {
   std::atomic<size_t> bytes_{0};
   absl::Mutex mu_;
   absl::CondVar changed_;
-  std::vector<SliceIndexChanges> gathered_;  // for the thread, handed over in batches
+  std::vector<SliceIndexEdits> gathered_;  // for the thread, handed over in batches
   size_t gathered_bytes_ = 0;
-  std::deque<SliceIndexChanges> queue_ ABSL_GUARDED_BY(mu_);  // given to the thread
+  std::deque<SliceIndexEdits> queue_ ABSL_GUARDED_BY(mu_);  // given to the thread
   bool combining_ ABSL_GUARDED_BY(mu_) = false;               // the thread has a batch
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   bool idle_ ABSL_GUARDED_BY(mu_) = false;  // the thread waits for changes

@@ -126,7 +126,7 @@ void PendingWrites::Merge(int family, std::string_view key, std::string_view ope
   Account(entry, +1);
 }
 
-void PendingWrites::ChangeSliceBuckets(SliceIndexChanges changes) { slice_changes_.Add(std::move(changes)); }
+void PendingWrites::ChangeSliceBuckets(SliceIndexEdits edits) { slice_changes_.Add(std::move(edits)); }
 
 void PendingWrites::RefreshIndexCopies(const KeyIds& ids, std::string_view live) {
   Entry* record = Find(kTimelinesCf, LiveKey(ids));
@@ -302,7 +302,7 @@ absl::Status PendingWrites::WriteTo(WriteSink* sink, bool whole_buckets) {
       return absl::OkStatus();
     }));
   } else {
-    sink->ChangeSliceBuckets(slice_changes_.Combined());  // (a copy: a group this small has few)
+    for (const auto& [key, change] : slice_changes_.Combined()) sink->Merge(kSlicesCf, key, change.Encode());
   }
   for (int family = 0; family < kColumnFamilyCount; ++family) {
     const Family& f = families_[family];

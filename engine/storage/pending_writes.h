@@ -43,7 +43,7 @@ class PendingWrites final : public StoreReader, public WriteSink {
   // of their own once they are many: pending_slice_changes.h), and not
   // read back: Get and Scan of column family "slices" see the base only
   // (planning never reads the slice index).
-  void ChangeSliceBuckets(SliceIndexChanges changes) override;
+  void ChangeSliceBuckets(SliceIndexEdits edits);
   // Notes that the index entries of key `ids`, which the key had before
   // this transaction, are due, and writes them once, from
   // its timeline record as it then is, with the other changes (WriteTo,

@@ -215,6 +215,14 @@ void SliceBucketChange::Add(SliceRecordEntry entry) {
   added_.insert_or_assign(id, std::move(entry));
 }
 
+void SliceBucketChange::Make(SliceEdit edit) {
+  if (edit.add) {
+    Add(std::move(edit.entry));
+  } else {
+    Remove(IdOf(edit.entry));
+  }
+}
+
 absl::Status SliceBucketChange::AddEncoded(std::string_view operand) {
   std::vector<SliceEntryId> removed;
   std::vector<SliceRecordEntry> added;
@@ -222,11 +230,6 @@ absl::Status SliceBucketChange::AddEncoded(std::string_view operand) {
   for (const SliceEntryId& id : removed) Remove(id);
   for (SliceRecordEntry& e : added) Add(std::move(e));
   return absl::OkStatus();
-}
-
-void SliceBucketChange::Append(SliceBucketChange&& later) {
-  for (const SliceEntryId& id : later.removed_) Remove(id);
-  for (auto& [id, e] : later.added_) Add(std::move(e));
 }
 
 std::string SliceBucketChange::Encode() const {
@@ -244,26 +247,23 @@ void SliceBucketChange::ApplyTo(std::vector<SliceRecordEntry>* entries) const {
   for (const auto& [id, e] : added_) entries->push_back(e);
 }
 
-const SliceRecordEntry* SliceBucketChange::AnyAdded() const {
-  return added_.empty() ? nullptr : &added_.begin()->second;
-}
-
 size_t SliceBucketChange::bytes() const { return 32 * removed_.size() + 96 * added_.size(); }
 
-void RemoveFromSliceIndex(const KeyIds& ids, Interval valid, SliceIndexChanges* changes) {
-  (*changes)[SliceBucketKey(ids, valid)].Remove({ids.subject, ids.object, valid.from});
+void RemoveFromSliceIndex(const KeyIds& ids, Interval valid, SliceIndexEdits* edits) {
+  edits->push_back({SliceBucketKey(ids, valid), false, {ids.subject, ids.object, Segment{valid, Value()}}});
 }
 
-void AddToSliceIndex(const KeyIds& ids, const Segment& segment, SliceIndexChanges* changes) {
-  (*changes)[SliceBucketKey(ids, segment.valid)].Add({ids.subject, ids.object, segment});
+void AddToSliceIndex(const KeyIds& ids, const Segment& segment, SliceIndexEdits* edits) {
+  edits->push_back({SliceBucketKey(ids, segment.valid), true, {ids.subject, ids.object, segment}});
 }
 
-void NoteSliceChanges(const SliceIndexChanges& changes, SliceCatalog* catalog) {
-  for (const auto& [key, change] : changes) {
-    // The bucket's entries share its key: one names it.
-    if (const SliceRecordEntry* e = change.AnyAdded()) {
-      catalog->Note(DecodeNameId(key.data()), SliceChunkOf(e->subject, e->object), e->segment.valid);
-    }
+void NoteSliceChanges(const SliceIndexEdits& edits, SliceCatalog* catalog) {
+  const std::string* noted = nullptr;  // the bucket of the last edit noted
+  for (const SliceEdit& edit : edits) {
+    if (!edit.add || (noted != nullptr && *noted == edit.bucket)) continue;
+    catalog->Note(DecodeNameId(edit.bucket.data()), SliceChunkOf(edit.entry.subject, edit.entry.object),
+                  edit.entry.segment.valid);
+    noted = &edit.bucket;
   }
 }
 

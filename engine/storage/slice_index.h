@@ -125,6 +125,14 @@ absl::Status VisitSliceBucketsAt(rocksdb::DB* db, const rocksdb::ReadOptions& op
                                  Instant v, absl::FunctionRef<absl::Status(std::string_view)> visit,
                                  SliceReadBuffers* buffers);
 
+// One change to the slice index: `entry` enters bucket `bucket`, or (when
+// !add) the entry of its id leaves it.
+struct SliceEdit {
+  std::string bucket;
+  bool add = false;
+  SliceRecordEntry entry;  // when !add, only its id counts (its value is empty)
+};
+
 // Changes to one bucket, combined so that applying them at once equals
 // applying them in the order they were made: every removal (removing an
 // entry that a later change removes is the same as never adding it), then
@@ -134,10 +142,10 @@ class SliceBucketChange {
   void Remove(const SliceEntryId& id);
   // Replaces an entry of the same id, if any.
   void Add(SliceRecordEntry entry);
+  // Add or Remove, as `edit` says (its bucket is this one).
+  void Make(SliceEdit edit);
   // Appends the changes of a merge operand (EncodeSliceBucketChange).
   absl::Status AddEncoded(std::string_view operand);
-  // Appends `later`, as if its changes were made after these.
-  void Append(SliceBucketChange&& later);
 
   // As one merge operand.
   std::string Encode() const;
@@ -145,8 +153,6 @@ class SliceBucketChange {
   void ApplyTo(std::vector<SliceRecordEntry>* entries) const;
   // Roughly the memory held, in bytes.
   size_t bytes() const;
-  // One of the entries it adds, if any.
-  const SliceRecordEntry* AnyAdded() const;
 
  private:
   absl::flat_hash_set<SliceEntryId> removed_ids_;
@@ -154,16 +160,22 @@ class SliceBucketChange {
   absl::flat_hash_map<SliceEntryId, SliceRecordEntry> added_;
 };
 
-// The changes to the slice index, per bucket key.
+// The changes to the slice index, combined per bucket key.
 using SliceIndexChanges = absl::flat_hash_map<std::string, SliceBucketChange>;
 
-// Live segment `valid` of key `ids` leaves the index, or enters it.
-void RemoveFromSliceIndex(const KeyIds& ids, Interval valid, SliceIndexChanges* changes);
-void AddToSliceIndex(const KeyIds& ids, const Segment& segment, SliceIndexChanges* changes);
+// A transaction's changes to the slice index, in the order it made them:
+// a list, combined per bucket only where a group's are gathered
+// (pending_slice_changes.h), costs the planner no hash table per
+// transaction.
+using SliceIndexEdits = std::vector<SliceEdit>;
 
-// Notes in `catalog` the buckets `changes` add to (to do before the changes
+// Live segment `valid` of key `ids` leaves the index, or enters it.
+void RemoveFromSliceIndex(const KeyIds& ids, Interval valid, SliceIndexEdits* edits);
+void AddToSliceIndex(const KeyIds& ids, const Segment& segment, SliceIndexEdits* edits);
+
+// Notes in `catalog` the buckets `edits` add to (to do before the changes
 // become visible).
-void NoteSliceChanges(const SliceIndexChanges& changes, SliceCatalog* catalog);
+void NoteSliceChanges(const SliceIndexEdits& edits, SliceCatalog* catalog);
 
 }  // namespace hindsight::internal
 

@@ -12,7 +12,6 @@
 
 #include "keys/key_codec.h"
 #include "storage/column_families.h"
-#include "storage/slice_index.h"
 
 namespace hindsight::internal {
 
@@ -24,9 +23,6 @@ class WriteSink {
   virtual void Delete(int family, std::string_view key) = 0;
   // Deletes the keys in [begin, end).
   virtual void DeleteRange(int family, std::string_view begin, std::string_view end) = 0;
-  // Changes the slice index buckets of `changes` (merges in column family
-  // "slices").
-  virtual void ChangeSliceBuckets(SliceIndexChanges changes) = 0;
 };
 
 // Appends to a RocksDB write batch; `handles` indexed by family. Both
@@ -44,9 +40,6 @@ class BatchSink final : public WriteSink {
   void Delete(int family, std::string_view key) override { batch_->Delete(handles_[family], Of(key)); }
   void DeleteRange(int family, std::string_view begin, std::string_view end) override {
     batch_->DeleteRange(handles_[family], Of(begin), Of(end));
-  }
-  void ChangeSliceBuckets(SliceIndexChanges changes) override {
-    for (const auto& [key, change] : changes) batch_->Merge(handles_[kSlicesCf], key, change.Encode());
   }
 
  private:
