@@ -28,6 +28,21 @@ TEST(NameDictionaryTest, NamesInternedInOrderStayInTheRun) {
   EXPECT_EQ(names.size(), 4u);
 }
 
+TEST(NameDictionaryTest, FindKeyHasIdsOnlyWhenAllThreeNamesAre) {
+  NameDictionary names;
+  const NameId a = Intern(names, "Ukraine"), p = Intern(names, "ties"), o = Intern(names, "Syria");
+  const std::optional<KeyIds> ids = names.FindKey({"Ukraine", "ties", "Syria"});
+  ASSERT_TRUE(ids.has_value());
+  EXPECT_EQ(ids->subject, a);
+  EXPECT_EQ(ids->predicate, p);
+  EXPECT_EQ(ids->object, o);
+  EXPECT_FALSE(names.FindKey({"Ukraine", "ties", "Chile"}).has_value());
+  EXPECT_FALSE(names.FindKey({"Ukraine", "trade", "Syria"}).has_value());
+  EXPECT_FALSE(names.FindKey({"Chile", "ties", "Syria"}).has_value());
+  names.Remove(o);
+  EXPECT_FALSE(names.FindKey({"Ukraine", "ties", "Syria"}).has_value());
+}
+
 TEST(NameDictionaryTest, LoadingFindsTheRunAndSkipsRemovedIds) {
   NameDictionary names;
   // Loaded in any order; id 2's name was removed (no entry on disk).

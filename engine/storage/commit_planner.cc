@@ -41,10 +41,9 @@ absl::StatusOr<absl::flat_hash_map<std::string, FactKey>> ResolveDigests(StoreRe
 }
 
 // Reads the key's timeline record, if its names have ids and it has one.
-absl::Status ReadStoredKey(StoreReader* reader, const NameDictionary& names, StoredKey* k) {
-  const auto s = names.Find(k->key.subject), p = names.Find(k->key.predicate), o = names.Find(k->key.object);
-  if (!s || !p || !o) return absl::OkStatus();
-  k->ids = KeyIds{*s, *p, *o};
+// Reads the record of key `k`, whose ids are set if it has them.
+absl::Status ReadStoredKey(StoreReader* reader, StoredKey* k) {
+  if (!k->ids) return absl::OkStatus();
   std::string record;
   HS_ASSIGN_OR_RETURN(const bool found, reader->Get(kTimelinesCf, LiveKey(*k->ids), &record));
   if (!found) return absl::OkStatus();
@@ -152,7 +151,17 @@ absl::StatusOr<TransactionState> ReadTransactionState(StoreReader* reader, const
     if (added) state.keys.emplace_back().key = key;
     state.key_of[i] = it->second;
   }
-  for (StoredKey& k : state.keys) HS_RETURN_IF_ERROR(ReadStoredKey(reader, names, &k));
+  for (StoredKey& k : state.keys) k.ids = names.FindKey(k.key);
+  // Each record is read while those of the next keys are fetched.
+  constexpr size_t kPrefetchAhead = 4;
+  for (size_t i = 0; i < state.keys.size(); ++i) {
+    if (i + kPrefetchAhead < state.keys.size()) {
+      if (const std::optional<KeyIds>& ids = state.keys[i + kPrefetchAhead].ids) {
+        reader->Prefetch(kTimelinesCf, LiveKey(*ids));
+      }
+    }
+    HS_RETURN_IF_ERROR(ReadStoredKey(reader, &state.keys[i]));
+  }
   if (erases) HS_RETURN_IF_ERROR(ReadErasureState(reader, &state));
   return state;
 }

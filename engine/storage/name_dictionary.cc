@@ -12,6 +12,14 @@ std::optional<NameId> NameDictionary::Find(std::string_view name) const {
   return it->second;
 }
 
+std::optional<KeyIds> NameDictionary::FindKey(const FactKey& key) const {
+  absl::ReaderMutexLock lock(&mu_);
+  const auto find = [this](const std::string& name) ABSL_SHARED_LOCKS_REQUIRED(mu_) { return ids_.find(name); };
+  const auto s = find(key.subject), p = find(key.predicate), o = find(key.object);
+  if (s == ids_.end() || p == ids_.end() || o == ids_.end()) return std::nullopt;
+  return KeyIds{s->second, p->second, o->second};
+}
+
 const std::string& NameDictionary::Name(NameId id) const {
   absl::ReaderMutexLock lock(&mu_);
   assert(id < names_.size());

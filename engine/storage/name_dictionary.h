@@ -14,6 +14,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "hindsight/fact.h"
 #include "keys/key_codec.h"
 
 namespace hindsight::internal {
@@ -22,6 +23,9 @@ class NameDictionary {
  public:
   // The id of `name`, if interned.
   std::optional<NameId> Find(std::string_view name) const;
+  // The ids of the key's three names, if all are interned (one lock, not
+  // three).
+  std::optional<KeyIds> FindKey(const FactKey& key) const;
 
   // The name of `id` ("" for an id whose name was removed before this
   // process opened the database). REQUIRES: id < size(). The reference stays

@@ -68,6 +68,10 @@ PendingWrites::Entry* PendingWrites::Find(int family, std::string_view key) {
   return it == entries.end() ? nullptr : &it->second;
 }
 
+void PendingWrites::Prefetch(int family, std::string_view key) {
+  families_[family].entries.prefetch(AbslView(key));
+}
+
 PendingWrites::Entry& PendingWrites::Slot(int family, std::string_view key, bool* added) {
   Family& f = families_[family];
   const auto [it, inserted] = f.entries.try_emplace(AbslView(key));

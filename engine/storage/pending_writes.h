@@ -32,6 +32,8 @@ class PendingWrites final : public StoreReader, public WriteSink {
   PendingWrites(StoreReader* base, std::array<const rocksdb::MergeOperator*, kColumnFamilyCount> merge);
 
   absl::StatusOr<bool> Get(int family, std::string_view key, std::string* value) override;
+  // Fetches the hash table slots where Get looks for `key`.
+  void Prefetch(int family, std::string_view key) override;
   absl::Status Scan(int family, std::string_view prefix, EntryVisitor visit) override;
 
   // Changes, as writing them to the database would make them.

@@ -55,9 +55,7 @@ std::vector<KeyIds> ReadAheadSource::StoredKeysOf(const Transaction& txn) const 
   std::vector<KeyIds> keys;
   for (const Operation& op : txn.operations()) {
     if (!op.key_digest.empty()) continue;  // (an erase by digest: rare)
-    const auto s = names_->Find(op.key.subject), p = names_->Find(op.key.predicate), o = names_->Find(op.key.object);
-    if (!s || !p || !o) continue;  // a new key: nothing stored
-    keys.push_back({*s, *p, *o});
+    if (const std::optional<KeyIds> ids = names_->FindKey(op.key)) keys.push_back(*ids);  // (else nothing stored)
   }
   return keys;
 }

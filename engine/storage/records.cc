@@ -134,14 +134,13 @@ auto Decode(std::string_view bytes, const char* what, Fn fn, AlignedCopy* copies
   if (copies != nullptr) buffer.heap = copies;
   const absl::StatusOr<kj::ArrayPtr<const capnp::word>> words = Words(bytes, what, &buffer);
   if (!words.ok()) return words.status();
-  using Result = decltype(fn(std::declval<typename T::Reader>()));
-  absl::StatusOr<Result> result = absl::DataLossError(std::string("damaged ") + what + " record");
+  std::optional<decltype(fn(std::declval<typename T::Reader>()))> result;  // set unless it throws
   const absl::Status status = Catching(what, [&]() {
     capnp::FlatArrayMessageReader reader(*words, BoundedReading());
-    result = fn(reader.getRoot<T>());
+    result.emplace(fn(reader.getRoot<T>()));
   });
   if (!status.ok()) return status;
-  return result;
+  return *std::move(result);
 }
 
 void WriteValue(const Value& v, schema::Value::Builder b) {

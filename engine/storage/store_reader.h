@@ -28,6 +28,9 @@ class StoreReader {
   // The value of `key` in column family `family` (column_families.h):
   // true with *value set, or false when there is none.
   virtual absl::StatusOr<bool> Get(int family, std::string_view key, std::string* value) = 0;
+  // A hint that Get(family, key) comes soon, so that a reader may start
+  // fetching what it needs into the CPU's caches. By default nothing.
+  virtual void Prefetch(int family, std::string_view key) {}
   // Visits every entry of `family` whose key starts with `prefix`, in key
   // order, until `visit` returns false.
   virtual absl::Status Scan(int family, std::string_view prefix, EntryVisitor visit) = 0;
