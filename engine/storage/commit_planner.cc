@@ -40,8 +40,7 @@ absl::StatusOr<absl::flat_hash_map<std::string, FactKey>> ResolveDigests(StoreRe
   return keys;
 }
 
-// Reads the key's timeline record, if its names have ids and it has one.
-// Reads the record of key `k`, whose ids are set if it has them.
+// Reads the timeline record of key `k`, if its ids are set and it has one.
 absl::Status ReadStoredKey(StoreReader* reader, StoredKey* k) {
   if (!k->ids) return absl::OkStatus();
   std::string record;
