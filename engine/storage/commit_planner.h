@@ -5,8 +5,8 @@
 //   1. ReadTransactionState (I/O): the stored state the transaction touches,
 //      through a StoreReader;
 //   2. PlanCommit (pure): from that state and the transaction, every change;
-//   3. WritePlan: the changes, as one RocksDB write batch (BatchSink) or
-//      into the pending writes of a group.
+//   3. WritePlan: the changes, into the pending writes of a group, which
+//      write them as one RocksDB write batch (BatchSink) or as table files.
 #ifndef HINDSIGHT_STORAGE_COMMIT_PLANNER_H_
 #define HINDSIGHT_STORAGE_COMMIT_PLANNER_H_
 
