@@ -56,7 +56,9 @@ std::optional<int> ParseCommandLine(int argc, char** argv, const char* program, 
 double ImportFile(const std::string& ops_path, const std::string& dir, internal::ImportMode mode,
                   const Options& options, internal::ImportCounts* counts) {
   const auto t0 = Clock::now();
-  auto db = Database::Open(dir, options);
+  Options import_options = options;
+  import_options.row_cache_bytes = 0;  // as hindsight import opens it
+  auto db = Database::Open(dir, import_options);
   absl::Status s = db.status();
   if (s.ok()) {
     std::ifstream ops(ops_path);

@@ -102,6 +102,7 @@ std::optional<int> ParseImportArgs(const Args& args, ImportRequest* request) {
   request->options.bulk_load_memory_bytes = *bytes / 2;
   request->options.commit_group_bytes = atomic ? SIZE_MAX : *bytes / 4;  // atomic: one batch
   request->options.block_cache_bytes = *bytes / 4;
+  request->options.row_cache_bytes = 0;  // each record is read once
   request->import.mode = bulk      ? internal::ImportMode::kBulk
                          : commits ? internal::ImportMode::kCommits
                                    : internal::ImportMode::kAuto;

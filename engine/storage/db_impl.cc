@@ -261,9 +261,11 @@ absl::Status DbImpl::OpenRocks(const std::string& path, const Options& options) 
   namespace fs = std::filesystem;
   rocksdb::DB* raw = nullptr;
   const std::string failed = absl::StrCat("cannot open database ", path);
+  rocksdb::DBOptions db_options = MakeDbOptions();
+  if (options.row_cache_bytes > 0) db_options.row_cache = rocksdb::NewLRUCache(options.row_cache_bytes);
   if (!options.read_only) {
     const rocksdb::Status s =
-        rocksdb::DB::Open(MakeDbOptions(), path, MakeDescriptors(options.block_cache_bytes), &handles_, &raw);
+        rocksdb::DB::Open(db_options, path, MakeDescriptors(options.block_cache_bytes), &handles_, &raw);
     if (s.ok() || !IsLockHeld(s) || !options.read_only_if_in_use) {
       db_.reset(raw);
       return FromRocks(s, failed);
@@ -273,8 +275,11 @@ absl::Status DbImpl::OpenRocks(const std::string& path, const Options& options) 
   // (the writer may delete them) and its own log in a scratch directory.
   std::string scratch = (fs::temp_directory_path() / "hindsight-reader-XXXXXX").string();
   if (mkdtemp(scratch.data()) == nullptr) return absl::InternalError(absl::StrCat(failed, ": no scratch directory"));
-  rocksdb::DBOptions db_options = MakeDbOptions();
   db_options.max_open_files = -1;
+  // Without the row cache: a secondary instance reads at its last caught-up
+  // sequence, not at a snapshot, and with a row cache RocksDB 7.8 misses
+  // records that are there.
+  db_options.row_cache.reset();
   const rocksdb::Status s = rocksdb::DB::OpenAsSecondary(db_options, path, scratch,
                                                          MakeDescriptors(options.block_cache_bytes), &handles_, &raw);
   if (!s.ok()) {

@@ -35,12 +35,16 @@ absl::Status DbImpl::RebuildSliceIndex(unsigned format_version, MetaRecord* meta
   }
   HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read timelines to upgrade the database"));
 
-  // One write: the old buckets out (by range: reading them is not needed),
-  // the new in, and the format, so that a crash leaves the old format whole,
-  // upgraded again at the next open. Bucket keys are at most 17 bytes.
+  // One write: the old buckets out, the new in, and the format, so that a
+  // crash leaves the old format whole, upgraded again at the next open.
+  // Each old bucket is deleted by its key, not by range: the row cache
+  // (Options::row_cache_bytes) does not see range deletions.
   rocksdb::WriteBatch batch;
-  const std::string all_buckets_end(24, '\xff');
-  HS_RETURN_IF_ERROR(FromRocks(batch.DeleteRange(cf(kSlicesCf), "", all_buckets_end), "upgrade"));
+  std::unique_ptr<rocksdb::Iterator> old(db_->NewIterator(rocksdb::ReadOptions(), cf(kSlicesCf)));
+  for (old->SeekToFirst(); old->Valid(); old->Next()) {
+    HS_RETURN_IF_ERROR(FromRocks(batch.Delete(cf(kSlicesCf), old->key()), "upgrade"));
+  }
+  HS_RETURN_IF_ERROR(FromRocks(old->status(), "cannot read the slice index to upgrade the database"));
   for (auto& [key, entries] : buckets) {
     HS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kSlicesCf), key, EncodeSliceBucket(std::move(entries))), "upgrade"));
   }

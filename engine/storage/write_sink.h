@@ -21,7 +21,10 @@ class WriteSink {
   virtual void Put(int family, std::string_view key, std::string_view value) = 0;
   virtual void Merge(int family, std::string_view key, std::string_view operand) = 0;
   virtual void Delete(int family, std::string_view key) = 0;
-  // Deletes the keys in [begin, end).
+  // Deletes the keys in [begin, end). Only in a family that is read by
+  // scans alone (history): point reads may be answered by the row cache
+  // (Options::row_cache_bytes), which does not see range deletions
+  // (RocksDB issue 4122).
   virtual void DeleteRange(int family, std::string_view begin, std::string_view end) = 0;
 };
 

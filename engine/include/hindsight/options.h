@@ -43,6 +43,15 @@ struct Options {
   // disk. A database that fits reads at memory speed.
   size_t block_cache_bytes = size_t{1} << 30;
 
+  // Memory for whole records found by point reads (a key's timeline record,
+  // a transaction's info), kept as found: a record read again is one hash
+  // lookup, without searching a table's index and block. Taken as used, up
+  // to this bound; 0: none. It holds what reads found in table files (not
+  // in the write buffers), so a commit never makes it stale. Worth it where
+  // the same keys are read again (a server, the shell); `hindsight import`
+  // opens with none, as it reads each record once.
+  size_t row_cache_bytes = size_t{128} << 20;
+
   // A key's closed rows (its versions no longer current) are kept in one
   // record with its live timeline while they take up to this many bytes,
   // so that a key's history, and its state as of a recent time, are one
