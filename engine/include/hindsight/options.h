@@ -49,8 +49,9 @@ struct Options {
   // to this bound; 0: none. It holds what reads found in table files (not
   // in the write buffers), so a commit never makes it stale. Worth it where
   // the same keys are read again (a server, the shell); `hindsight import`
-  // opens with none, as it reads each record once. Not used by a read_only
-  // open (a secondary instance: docs/storage.md).
+  // opens with none, as it reads each record once. Not used where the
+  // database is read beside the process that holds it (read_only, or
+  // read_only_if_in_use when it is in use: docs/storage.md).
   size_t row_cache_bytes = size_t{128} << 20;
 
   // A key's closed rows (its versions no longer current) are kept in one
