@@ -30,7 +30,7 @@ class StoreReader {
   virtual absl::StatusOr<bool> Get(int family, std::string_view key, std::string* value) = 0;
   // A hint that Get(family, key) comes soon, so that a reader may start
   // fetching what it needs into the CPU's caches. By default nothing.
-  virtual void Prefetch(int family, std::string_view key) {}
+  virtual void Prefetch(int /*family*/, std::string_view /*key*/) {}
   // Visits every entry of `family` whose key starts with `prefix`, in key
   // order, until `visit` returns false.
   virtual absl::Status Scan(int family, std::string_view prefix, EntryVisitor visit) = 0;
