@@ -276,9 +276,9 @@ absl::Status DbImpl::OpenRocks(const std::string& path, const Options& options) 
   std::string scratch = (fs::temp_directory_path() / "hindsight-reader-XXXXXX").string();
   if (mkdtemp(scratch.data()) == nullptr) return absl::InternalError(absl::StrCat(failed, ": no scratch directory"));
   db_options.max_open_files = -1;
-  // Without the row cache: a secondary instance reads at its last caught-up
-  // sequence, not at a snapshot, and with a row cache RocksDB 7.8 misses
-  // records that are there.
+  // Without the row cache: in a secondary instance of RocksDB 7.8, a record
+  // answered from the row cache is not found (the second read of a key in
+  // a table file finds nothing).
   db_options.row_cache.reset();
   const rocksdb::Status s = rocksdb::DB::OpenAsSecondary(db_options, path, scratch,
                                                          MakeDescriptors(options.block_cache_bytes), &handles_, &raw);
