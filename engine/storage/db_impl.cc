@@ -261,9 +261,12 @@ absl::Status DbImpl::OpenRocks(const std::string& path, const Options& options) 
   namespace fs = std::filesystem;
   rocksdb::DB* raw = nullptr;
   const std::string failed = absl::StrCat("cannot open database ", path);
-  rocksdb::DBOptions db_options = MakeDbOptions();
-  if (options.row_cache_bytes > 0) db_options.row_cache = rocksdb::NewLRUCache(options.row_cache_bytes);
   if (!options.read_only) {
+    // Only the primary has a row cache: in a secondary instance of RocksDB
+    // 7.8, a record answered from the row cache is not found (the second
+    // read of a key in a table file finds nothing).
+    rocksdb::DBOptions db_options = MakeDbOptions();
+    if (options.row_cache_bytes > 0) db_options.row_cache = rocksdb::NewLRUCache(options.row_cache_bytes);
     const rocksdb::Status s =
         rocksdb::DB::Open(db_options, path, MakeDescriptors(options.block_cache_bytes), &handles_, &raw);
     if (s.ok() || !IsLockHeld(s) || !options.read_only_if_in_use) {
@@ -275,11 +278,8 @@ absl::Status DbImpl::OpenRocks(const std::string& path, const Options& options) 
   // (the writer may delete them) and its own log in a scratch directory.
   std::string scratch = (fs::temp_directory_path() / "hindsight-reader-XXXXXX").string();
   if (mkdtemp(scratch.data()) == nullptr) return absl::InternalError(absl::StrCat(failed, ": no scratch directory"));
+  rocksdb::DBOptions db_options = MakeDbOptions();
   db_options.max_open_files = -1;
-  // Without the row cache: in a secondary instance of RocksDB 7.8, a record
-  // answered from the row cache is not found (the second read of a key in
-  // a table file finds nothing).
-  db_options.row_cache.reset();
   const rocksdb::Status s = rocksdb::DB::OpenAsSecondary(db_options, path, scratch,
                                                          MakeDescriptors(options.block_cache_bytes), &handles_, &raw);
   if (!s.ok()) {
