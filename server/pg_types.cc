@@ -97,11 +97,11 @@ absl::StatusOr<std::vector<ColumnDescription>> DescribeColumns(const std::vector
 
 namespace {
 
-// Appends `v` as `width` decimal digits (v >= 0 and below 10^width).
-void AppendDigits(int64_t v, int width, std::string* out) {
-  char digits[20];
-  for (int i = width - 1; i >= 0; --i, v /= 10) digits[i] = static_cast<char>('0' + v % 10);
-  out->append(digits, static_cast<size_t>(width));
+// Writes `v` as `width` decimal digits at `at` (v >= 0 and below
+// 10^width); returns the end.
+char* PutDigits(int64_t v, int width, char* at) {
+  for (int i = width - 1; i >= 0; --i, v /= 10) at[i] = static_cast<char>('0' + v % 10);
+  return at + width;
 }
 
 }  // namespace
@@ -113,28 +113,34 @@ void AppendTimestamptzText(Instant t, std::string* out) {
   const int64_t in_day = t - day * internal::kMicrosPerDay;
   const internal::CivilDate d = internal::CivilFromDays(day);
   const int64_t seconds = in_day / internal::kMicrosPerSecond;
+  // Written into `text`, then appended at once: "YYYY-MM-DD HH:MM:SS.ffffff+00".
+  char text[32];
+  char* at = text;
   if (d.year < 0 || d.year > 9999) {
     out->append(absl::StrFormat("%04d", d.year));
   } else {
-    AppendDigits(d.year, 4, out);
+    at = PutDigits(d.year, 4, at);
   }
-  out->push_back('-');
-  AppendDigits(d.month, 2, out);
-  out->push_back('-');
-  AppendDigits(d.day, 2, out);
-  out->push_back(' ');
-  AppendDigits(seconds / 3600, 2, out);
-  out->push_back(':');
-  AppendDigits(seconds / 60 % 60, 2, out);
-  out->push_back(':');
-  AppendDigits(seconds % 60, 2, out);
+  *at++ = '-';
+  at = PutDigits(d.month, 2, at);
+  *at++ = '-';
+  at = PutDigits(d.day, 2, at);
+  *at++ = ' ';
+  at = PutDigits(seconds / 3600, 2, at);
+  *at++ = ':';
+  at = PutDigits(seconds / 60 % 60, 2, at);
+  *at++ = ':';
+  at = PutDigits(seconds % 60, 2, at);
   if (int64_t micros = in_day % internal::kMicrosPerSecond; micros != 0) {
     int width = 6;
     while (micros % 10 == 0) micros /= 10, --width;
-    out->push_back('.');
-    AppendDigits(micros, width, out);
+    *at++ = '.';
+    at = PutDigits(micros, width, at);
   }
-  out->append("+00");
+  *at++ = '+';
+  *at++ = '0';
+  *at++ = '0';
+  out->append(text, static_cast<size_t>(at - text));
 }
 
 namespace {
@@ -142,7 +148,7 @@ namespace {
 // A value's field: its text (JSON), or false for NULL (a value of none).
 bool AppendValueField(const Value& value, std::string* out) {
   if (value.is_none()) return false;
-  out->append(FormatValue(value));
+  AppendValue(value, out);
   return true;
 }
 

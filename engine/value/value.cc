@@ -183,46 +183,62 @@ std::string FormatDouble(double d) {
   return out;
 }
 
-std::string FormatValue(const Value& value) {
-  switch (value.type()) {
-    case Value::Type::kNone:
-      return "";
-    case Value::Type::kBool:
-      return value.bool_value() ? "true" : "false";
-    case Value::Type::kInt64:
-      return absl::StrCat(value.int64_value());
-    case Value::Type::kDouble:
-      return FormatDouble(value.double_value());
-    case Value::Type::kString: {
-      const std::string& s = value.string_value();
-      std::string out;
-      out.reserve(s.size() + 2);
-      out.push_back('"');
-      for (const char ch : s) {
-        const unsigned char c = ch;
-        switch (c) {
-          case '"': out += "\\\""; break;
-          case '\\': out += "\\\\"; break;
-          case '\b': out += "\\b"; break;
-          case '\f': out += "\\f"; break;
-          case '\n': out += "\\n"; break;
-          case '\r': out += "\\r"; break;
-          case '\t': out += "\\t"; break;
-          default:
-            if (c < 0x20) {
-              char esc[8];
-              std::snprintf(esc, sizeof esc, "\\u%04x", c);
-              out += esc;
-            } else {
-              out.push_back(ch);
-            }
-        }
+namespace {
+
+// Appends `s` as a JSON string: quoted, escaping only `"`, `\` and
+// control characters. The runs between escapes are appended whole.
+void AppendJsonString(std::string_view s, std::string* out) {
+  out->push_back('"');
+  size_t run = 0;  // where the run of characters not yet appended starts
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = s[i];
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s.data() + run, i - run);
+    run = i + 1;
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\b': out->append("\\b"); break;
+      case '\f': out->append("\\f"); break;
+      case '\n': out->append("\\n"); break;
+      case '\r': out->append("\\r"); break;
+      case '\t': out->append("\\t"); break;
+      default: {
+        char esc[8];
+        std::snprintf(esc, sizeof esc, "\\u%04x", c);
+        out->append(esc);
       }
-      out.push_back('"');
-      return out;
     }
   }
-  return "";
+  out->append(s.data() + run, s.size() - run);
+  out->push_back('"');
+}
+
+}  // namespace
+
+void AppendValue(const Value& value, std::string* out) {
+  switch (value.type()) {
+    case Value::Type::kNone:
+      return;
+    case Value::Type::kBool:
+      out->append(value.bool_value() ? "true" : "false");
+      return;
+    case Value::Type::kInt64:
+      absl::StrAppend(out, value.int64_value());
+      return;
+    case Value::Type::kDouble:
+      out->append(FormatDouble(value.double_value()));
+      return;
+    case Value::Type::kString:
+      AppendJsonString(value.string_value(), out);
+      return;
+  }
+}
+
+std::string FormatValue(const Value& value) {
+  std::string out;
+  AppendValue(value, &out);
+  return out;
 }
 
 bool operator==(const Value& a, const Value& b) {

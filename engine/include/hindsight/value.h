@@ -53,6 +53,8 @@ absl::StatusOr<Value> ParseValue(std::string_view text);
 // control characters, doubles in Python repr style (`4.5`, `100.0`,
 // `1e+16`, `-0.0`); none is the empty string.
 std::string FormatValue(const Value& value);
+// Appends FormatValue(value) to `*out`, with no string of its own between.
+void AppendValue(const Value& value, std::string* out);
 
 // Python repr of a finite double: the shortest text that reads back exactly.
 std::string FormatDouble(double d);
