@@ -472,6 +472,34 @@ TEST_F(DbTest, ASecondOpenOfTheSameDirectoryIsRefused) {
   EXPECT_TRUE(absl::StrContains(second.status().message(), "in use")) << second.status();
 }
 
+// RocksDB 7.8 starts a write-ahead log at every open and keeps it, empty,
+// until a flush: a database opened again and again to be read must not
+// gather them. And an open refused because the database is in use leaves
+// the log of the one that has it alone.
+TEST_F(DbTest, OpeningAgainAndAgainLeavesNoEmptyLogs) {
+  const auto logs = [this] {
+    int n = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_.path())) {
+      n += entry.path().extension() == ".log";
+    }
+    return n;
+  };
+  LoadWorkedExample();
+  const std::vector<HistoryRow> before = db_->History({}).value();
+  for (int i = 0; i < 5; ++i) Reopen();
+  EXPECT_EQ(logs(), 1);
+  EXPECT_EQ(db_->History({}).value(), before);
+  // The open log is empty; a refused open must not remove it.
+  EXPECT_FALSE(Database::Open(dir_.path()).ok());
+  Transaction txn;
+  txn.SetTime(T("2026-01-01"));
+  txn.Assert({"Ukraine", "embassy", "Syria"}, Value::Bool(true), {T("2025-10-01"), kPosInf});
+  MustCommit(txn);
+  Reopen();
+  EXPECT_EQ(db_->LastTransaction().id, 4u);
+  EXPECT_EQ(Q(Exact({"Ukraine", "embassy", "Syria"}), ValidTimeClause::All()).size(), 1u);
+}
+
 // With more than 2^16 names, keys file their slice index entries in chunks
 // 0 and 1 (slice_index.h): random transactions over keys of both chunks,
 // every slice compared with the reference model's, across a reopen (which

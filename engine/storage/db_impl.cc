@@ -1,5 +1,6 @@
 #include "storage/db_impl.h"
 
+#include <algorithm>
 #include <chrono>
 #include <unistd.h>
 
@@ -133,7 +134,40 @@ rocksdb::DBOptions MakeDbOptions() {
   db_options.max_file_opening_threads = 2;
   // Small column families (meta, names) would otherwise pin every WAL file.
   db_options.max_total_wal_size = 64 << 20;
+  // Each open starts a new info log (LOG) and keeps the last one as
+  // LOG.old.*: a database opened for years keeps the last ten.
+  db_options.keep_log_file_num = 10;
   return db_options;
+}
+
+// Removes the empty write-ahead logs of the database at `path`, if no
+// process holds it. RocksDB 7.8 starts a log at every open and, if nothing
+// is written before the database closes, keeps it until a later flush
+// (fixed in RocksDB 8.3, facebook/rocksdb#11409): a database opened again
+// and again to be read, by `hindsight query` say, gathered one empty
+// `NNNNNN.log` per open. An empty log holds no record, and RocksDB does not
+// list its logs in the manifest (track_and_verify_wals_in_manifest is
+// off), so recovery does not miss one. Done under the database's lock,
+// taken through RocksDB's Env as DB::Open takes it, so that the log of a
+// process that has the database open is never touched; if the lock is
+// held, or anything fails, nothing is removed.
+void RemoveEmptyLogs(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::exists(fs::path(path) / "CURRENT", ec)) return;  // not a RocksDB database (no LOCK file made in it)
+  rocksdb::Env* env = rocksdb::Env::Default();
+  rocksdb::FileLock* lock = nullptr;
+  if (!env->LockFile(path + "/LOCK", &lock).ok()) return;
+  for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    const bool is_log = name.size() > 4 && name.ends_with(".log") &&
+                        std::all_of(name.begin(), name.end() - 4, [](char c) { return c >= '0' && c <= '9'; });
+    std::error_code file_ec;
+    if (is_log && it->is_regular_file(file_ec) && it->file_size(file_ec) == 0 && !file_ec) {
+      fs::remove(it->path(), file_ec);
+    }
+  }
+  env->UnlockFile(lock).PermitUncheckedError();
 }
 
 std::vector<rocksdb::ColumnFamilyDescriptor> MakeDescriptors(size_t block_cache_bytes) {
@@ -265,6 +299,7 @@ absl::Status DbImpl::OpenRocks(const std::string& path, const Options& options) 
     // Only the primary has a row cache: in a secondary instance of RocksDB
     // 7.8, a record answered from the row cache is not found (the second
     // read of a key in a table file finds nothing).
+    RemoveEmptyLogs(path);
     rocksdb::DBOptions db_options = MakeDbOptions();
     if (options.row_cache_bytes > 0) db_options.row_cache = rocksdb::NewLRUCache(options.row_cache_bytes);
     const rocksdb::Status s =
