@@ -296,10 +296,10 @@ absl::Status DbImpl::OpenRocks(const std::string& path, const Options& options) 
   rocksdb::DB* raw = nullptr;
   const std::string failed = absl::StrCat("cannot open database ", path);
   if (!options.read_only) {
+    RemoveEmptyLogs(path);
     // Only the primary has a row cache: in a secondary instance of RocksDB
     // 7.8, a record answered from the row cache is not found (the second
     // read of a key in a table file finds nothing).
-    RemoveEmptyLogs(path);
     rocksdb::DBOptions db_options = MakeDbOptions();
     if (options.row_cache_bytes > 0) db_options.row_cache = rocksdb::NewLRUCache(options.row_cache_bytes);
     const rocksdb::Status s =
