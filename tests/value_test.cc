@@ -55,6 +55,18 @@ TEST(ValueTest, CanonicalStrings) {
   EXPECT_EQ(Canonical(R"("")"), R"("")");
 }
 
+// AppendValue adds the canonical text after what is there, for every type
+// (none adds nothing).
+TEST(ValueTest, AppendValueAddsTheCanonicalText) {
+  for (const char* text : {"", "true", "-42", "4.5", "1e+16", R"("a\"b\u0001c")", R"("")"}) {
+    const absl::StatusOr<Value> v = ParseValue(text);
+    ASSERT_TRUE(v.ok()) << text;
+    std::string out = "row:";
+    AppendValue(*v, &out);
+    EXPECT_EQ(out, "row:" + FormatValue(*v)) << text;
+  }
+}
+
 TEST(ValueTest, Rejects) {
   for (const char* bad : {"null", "NaN", "Infinity", "-Infinity", "True", "01", "+1", ".5", "5.", "1e", "1e+",
                           "-", "9223372036854775808", "-9223372036854775809", "1e400", "-1e400", " 1", "1 ",
