@@ -84,15 +84,15 @@ absl::StatusOr<FileQuery> ParseQueryLine(std::string_view line) {
 
 void AppendRow(const Row& row, std::string* out) {
   AppendKeyFields(row.key, out);
-  absl::StrAppend(out, FormatValue(row.value), "\t", FormatInstant(row.valid.from), "\t",
-                  FormatInstant(row.valid.to), "\n");
+  AppendValue(row.value, out);
+  absl::StrAppend(out, "\t", FormatInstant(row.valid.from), "\t", FormatInstant(row.valid.to), "\n");
 }
 
 void AppendHistoryRow(const HistoryRow& row, std::string* out) {
   AppendKeyFields(row.key, out);
-  absl::StrAppend(out, FormatValue(row.value), "\t", FormatInstant(row.valid.from), "\t",
-                  FormatInstant(row.valid.to), "\t", FormatInstant(row.tx.from), "\t",
-                  FormatInstant(row.tx.to), "\n");
+  AppendValue(row.value, out);
+  absl::StrAppend(out, "\t", FormatInstant(row.valid.from), "\t", FormatInstant(row.valid.to), "\t",
+                  FormatInstant(row.tx.from), "\t", FormatInstant(row.tx.to), "\n");
 }
 
 }  // namespace hindsight::internal
