@@ -197,7 +197,7 @@ std::vector<rocksdb::ColumnFamilyDescriptor> MakeDescriptors(size_t block_cache_
   // live timelines) more than sought: 16 KiB blocks, so that a scan
   // crosses fewer of them (each a block-cache lookup), and a restart
   // point every 4 keys, so that a seek to one key (`S * O`) costs what it
-  // did in 4 KiB blocks.
+  // does in 4 KiB blocks.
   descriptors[kKeysCf].options.table_factory.reset(MakeTableFactory(cache, 16 << 10, /*restart_interval=*/4));
   return descriptors;
 }
