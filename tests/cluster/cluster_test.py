@@ -98,11 +98,20 @@ def all_nodes():
 
 def start_extra_node(directory, stream='hindsight'):
     port = free_base(1)
-    proc = subprocess.Popen([TOOL, 'serve', '--listen', '127.0.0.1:%d' % port, '--nats', nats_urls(),
-                             '--stream', stream, directory],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # Its standard error goes to a file, as scripts/cluster.sh's nodes' do:
+    # a pipe nobody reads would stop the node once full.
+    log_path = os.path.join(WORK, 'cluster', 'extra-node-%d.log' % port)
+    with open(log_path, 'a') as log:
+        proc = subprocess.Popen([TOOL, 'serve', '--listen', '127.0.0.1:%d' % port, '--nats', nats_urls(),
+                                 '--stream', stream, directory],
+                                stdout=subprocess.PIPE, stderr=log, text=True)
     line = proc.stdout.readline()
-    assert 'serving' in line, 'node did not start: %r %r' % (line, proc.stderr.read() if proc.poll() is not None else '')
+    if 'serving' not in line:
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+        with open(log_path) as log:
+            raise AssertionError('node did not start: %r %r' % (line, log.read()))
     EXTRA.append((proc, port, directory, stream))
     return port
 
@@ -652,7 +661,7 @@ def main():
             failed = 1
             print('FAILED  test_cluster\n%s' % traceback.format_exc(), flush=True)
             for f in sorted(os.listdir(os.path.join(WORK, 'cluster'))):
-                if f.endswith('.log') and f.startswith('node'):
+                if f.endswith('.log'):  # the nodes', the NATS servers', the test's own nodes'
                     with open(os.path.join(WORK, 'cluster', f)) as log:
                         print('--- %s\n%s' % (f, log.read()[-3000:]))
     finally:
