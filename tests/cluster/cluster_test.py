@@ -20,6 +20,10 @@ directory and stopped by their pids, written to by psycopg2 clients.
 - finally every node answers as one database fed the same transactions
   with `hindsight import`.
 
+On failure it prints the end of every log (scripts/cluster.sh's nodes',
+the NATS servers', the nodes it started itself); with
+HINDSIGHT_KEEP_FAILED_CLUSTER set it also keeps its directory.
+
 usage: cluster_test.py HINDSIGHT WORKLOAD_GENERATOR
 """
 import io
