@@ -267,6 +267,19 @@ absl::Status ProtocolHandler::WriteRefused() const {
                   absl::StrCat("cannot write: user \"", user_, "\" is read-only"));
 }
 
+absl::Status ProtocolHandler::CheckTransactionSize() const {
+  if (session_.pending_bytes() <= max_transaction_bytes_) return absl::OkStatus();
+  return WithHint(SqlError(absl::StatusCode::kResourceExhausted, "54000",
+                           absl::StrCat("the transaction holds ", session_.pending_operations(),
+                                        " operations, over the ",
+                                        max_transaction_bytes_ >= (1 << 20)
+                                            ? absl::StrCat(max_transaction_bytes_ >> 20, " MiB")
+                                            : absl::StrCat(max_transaction_bytes_, " bytes"),
+                                        " one transaction may hold in the server's memory")),
+                  "commit in smaller transactions, load a file with COPY operations FROM STDIN, or start the "
+                  "server with a larger --max-transaction-memory");
+}
+
 // The columns of the hstore probe's answer (Command::Kind::kCatalog).
 std::vector<std::string> ProtocolHandler::CatalogColumns() { return {"oid", "typarray"}; }
 
@@ -662,6 +675,9 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::strin
   };
   absl::StatusOr<internal::Result> r = session_.Execute(st, &encode, &encode_cells);
   if (!r.ok()) return r.status();
+  if (IsWrite(st.kind)) {
+    if (absl::Status s = CheckTransactionSize(); !s.ok()) return s;
+  }
   EncodeCells(*r, formats, &a.rows);
   a.columns = std::move(r->columns);
   a.tag = TagOf(st, EndStream(&a.rows, &a.streamed));

@@ -14,6 +14,7 @@
 #define HINDSIGHT_SERVER_PROTOCOL_HANDLER_H_
 
 #include <atomic>
+#include <cstdint>
 #include <fstream>
 #include <functional>
 #include <optional>
@@ -70,6 +71,10 @@ class ProtocolHandler {
   // (or for an Execute with a row limit), the answer is encoded whole and
   // sent through Continue.
   void set_flush(Flush flush) { flush_ = std::move(flush); }
+  // A write that takes the open transaction past `bytes` of operations
+  // (Session::pending_bytes) fails with 54000, and the transaction with it:
+  // what one session can hold in memory until it commits. Default: no limit.
+  void set_max_transaction_bytes(size_t bytes) { max_transaction_bytes_ = bytes; }
 
   // 'I' idle, 'T' in a transaction block, 'E' in a failed one.
   char status() const;
@@ -198,6 +203,8 @@ class ProtocolHandler {
                                                         const internal::StatementParams* params);
   // 25006: a write by a read-only user.
   absl::Status WriteRefused() const;
+  // 54000 once the open transaction holds more than max_transaction_bytes_.
+  absl::Status CheckTransactionSize() const;
   // COPY operations FROM STDIN: checks it and opens the spool.
   absl::StatusOr<Answer> StartCopyIn();
   // COPY (statement) TO STDOUT: the statement's rows as CopyData.
@@ -285,6 +292,7 @@ class ProtocolHandler {
   bool to_discard_all_ = false;                 // noted by Forget: every statement and portal
   std::optional<CopyIn> copy_in_;
   Flush flush_;
+  size_t max_transaction_bytes_ = SIZE_MAX;
   RowStream* stream_ = nullptr;  // open while RunStreaming runs a statement
 
   // The simple query being answered.

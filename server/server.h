@@ -37,6 +37,9 @@ struct ServerOptions {
   // A client that leaves a transaction open and idle this long is
   // disconnected (its transaction rolled back); 0: never.
   std::chrono::seconds idle_in_transaction_timeout{600};
+  // A write that takes a session's open transaction past this many bytes
+  // of operations in memory fails with 54000, and the transaction with it.
+  size_t max_transaction_bytes = size_t{256} << 20;
   // A client that has not finished start-up (TLS included) and
   // authentication this long after connecting is disconnected
   // (PostgreSQL's authentication_timeout).

@@ -288,6 +288,42 @@ TEST_F(ProtocolHandlerTest, AnErrorInABlockFailsItUntilRollback) {
   EXPECT_TRUE(absl::StrContains(Query("count * * *"), std::string("\x00\x00\x00\x01" "0", 5)));
 }
 
+// A session's open transaction holds its operations in memory: a write that
+// takes it past the limit fails with 54000 and fails the transaction, in a
+// block or in a query string's implicit one; nothing of it is written, and
+// the session goes on.
+TEST_F(ProtocolHandlerTest, ATransactionPastItsMemoryFailsWholeAndTheSessionGoesOn) {
+  handler_->set_max_transaction_bytes(4096);
+  const auto writes = [](const char* subject, int n) {
+    std::string text;
+    for (int i = 0; i < n; ++i) absl::StrAppend(&text, "assert ", subject, " p O", i, " = \"some value\" from 2020;");
+    return text;
+  };
+  const std::string zero_rows = std::string("\x00\x00\x00\x01" "0", 5);
+  EXPECT_EQ(Types(Query("BEGIN")), "CZ");
+  std::string error;
+  for (int i = 0; i < 1000 && error.empty(); ++i) {
+    const std::string out = Query(absl::StrCat("assert A p O", i, " = \"some value\" from 2020"));
+    if (Types(out) != "CZ") error = out;
+  }
+  EXPECT_EQ(Types(error), "EZ");
+  EXPECT_TRUE(absl::StrContains(error, "54000")) << error;
+  EXPECT_TRUE(absl::StrContains(error, "4096 bytes")) << error;
+  EXPECT_EQ(handler_->status(), 'E');
+  EXPECT_TRUE(absl::StrContains(Query("assert A p Z = 1"), "25P02"));
+  EXPECT_EQ(Types(Query("ROLLBACK")), "CZ");
+  EXPECT_TRUE(absl::StrContains(Query("count * * *"), zero_rows));
+
+  const std::string implicit = Query(writes("B", 200));
+  EXPECT_TRUE(absl::StrContains(implicit, "54000")) << implicit;
+  EXPECT_EQ(handler_->status(), 'I');
+  EXPECT_TRUE(absl::StrContains(Query("count * * *"), zero_rows));
+
+  // Below the limit, a block and a query string commit as before.
+  EXPECT_EQ(Types(Query(writes("C", 10))), std::string(10, 'C') + "NZ");  // N: the commit's notice
+  EXPECT_TRUE(absl::StrContains(Query("count * * *"), std::string("\x00\x00\x00\x02" "10", 6)));
+}
+
 // The DataRow messages of `out`, concatenated.
 std::string DataRows(const std::string& out) {
   std::string rows;

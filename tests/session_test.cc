@@ -1,6 +1,6 @@
-// The statement session: cancellation of reads (Ctrl-C in the shell),
-// hints, the transaction history and changes name for each row, and rows
-// handed to consumers as they are found.
+// The statement session: cancellation of reads (Ctrl-C in the shell), the
+// open transaction's size, hints, the transaction history and changes name
+// for each row, and rows handed to consumers as they are found.
 #include <algorithm>
 #include <atomic>
 #include <map>
@@ -52,6 +52,34 @@ TEST(SessionTest, ACancelFlagStopsReadsAndNotWritesOrTheTransaction) {
   EXPECT_EQ(r->rows[0][0].text, "2");
 }
 
+
+// What the server bounds a session's open transaction by: its operations'
+// bytes, growing with their names and values, back to none when it ends.
+TEST(SessionTest, PendingBytesCountTheOpenTransactionsOperations) {
+  ScratchDir dir;
+  auto db = Database::Open(dir.Sub("db"));
+  ASSERT_TRUE(db.ok()) << db.status();
+  internal::Session session(db->get());
+  EXPECT_EQ(session.pending_bytes(), 0u);
+  ASSERT_TRUE(Execute(&session, "assert A p B = 1 from 2020;").ok());  // committed at once
+  EXPECT_EQ(session.pending_bytes(), 0u);
+  ASSERT_TRUE(Execute(&session, "begin;").ok());
+  EXPECT_EQ(session.pending_bytes(), 0u);
+  ASSERT_TRUE(Execute(&session, "assert A p B = 2 from 2021;").ok());
+  const size_t one = session.pending_bytes();
+  EXPECT_GE(one, sizeof(Operation) + 3);
+  const std::string long_value(1000, 'x');
+  ASSERT_TRUE(Execute(&session, ("assert A p B = \"" + long_value + "\" from 2022;").c_str()).ok());
+  EXPECT_GE(session.pending_bytes(), 2 * one + long_value.size());
+  ASSERT_TRUE(Execute(&session, "rollback;").ok());
+  EXPECT_EQ(session.pending_bytes(), 0u);
+  ASSERT_TRUE(Execute(&session, "begin;").ok());
+  EXPECT_EQ(session.pending_bytes(), 0u);
+  ASSERT_TRUE(Execute(&session, "erase A p B;").ok());
+  EXPECT_GE(session.pending_bytes(), sizeof(Operation) + 3);
+  ASSERT_TRUE(Execute(&session, "commit;").ok());
+  EXPECT_EQ(session.pending_bytes(), 0u);
+}
 TEST(SessionTest, AnAnswerWithoutRowsNamesUnknownNamesAndTheClosest) {
   ScratchDir dir;
   auto db = Database::Open(dir.Sub("db"));

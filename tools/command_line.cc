@@ -2,6 +2,9 @@
 
 #include <cstdio>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
+
 namespace hindsight::tools {
 
 std::optional<int> CommandLine::Parse(const Args& args, size_t min, size_t max) {
@@ -38,6 +41,19 @@ std::optional<int> CommandLine::Parse(const Args& args, size_t min, size_t max) 
 
 void CommandLine::Error(const std::string& message) const {
   std::fprintf(stderr, "hindsight %s: %s\n", command_, message.c_str());
+}
+
+std::optional<size_t> ParseSize(const std::string& text) {
+  size_t digits = 0;
+  while (digits < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
+  size_t value = 0;
+  if (digits == 0 || digits > 12 || !absl::SimpleAtoi(text.substr(0, digits), &value) || value == 0) return std::nullopt;
+  const std::string unit = text.substr(digits);
+  if (unit.empty()) return value;
+  if (unit == "K") return value << 10;
+  if (unit == "M") return value << 20;
+  if (unit == "G") return value << 30;
+  return std::nullopt;
 }
 
 std::unique_ptr<Database> OpenExisting(const CommandLine& cl, const std::string& dir) {

@@ -52,6 +52,9 @@ class CommandLine {
   std::vector<std::string> positional_;
 };
 
+// "512", "64K", "32M", "1G" in bytes; nullopt if malformed or zero.
+std::optional<size_t> ParseSize(const std::string& text);
+
 // Opens the existing database in `dir`, or prints why not and returns null.
 std::unique_ptr<Database> OpenExisting(const CommandLine& cl, const std::string& dir);
 

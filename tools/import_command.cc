@@ -9,9 +9,7 @@
 
 #include <optional>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "command_line.h"
 #include "format/importer.h"
@@ -51,20 +49,6 @@ constexpr char kHelp[] =
     "              quarter for a group of commits, a quarter for cached reads\n"
     "  --no-sync   do not wait for each write to reach the disk (faster; a crash\n"
     "              of the machine, not of the process, may lose the last ones)\n";
-
-// "512", "64K", "32M", "1G" in bytes; nullopt if malformed or zero.
-std::optional<size_t> ParseSize(const std::string& text) {
-  size_t digits = 0;
-  while (digits < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
-  size_t value = 0;
-  if (digits == 0 || digits > 12 || !absl::SimpleAtoi(text.substr(0, digits), &value) || value == 0) return std::nullopt;
-  const std::string unit = text.substr(digits);
-  if (unit.empty()) return value;
-  if (unit == "K") return value << 10;
-  if (unit == "M") return value << 20;
-  if (unit == "G") return value << 30;
-  return std::nullopt;
-}
 
 double Seconds(std::chrono::steady_clock::time_point since) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();

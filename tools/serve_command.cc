@@ -17,6 +17,7 @@ constexpr char kHelp[] =
     "                       [--require-tls]] [--max-connections N]\n"
     "                       [--idle-in-transaction-timeout SECONDS]\n"
     "                       [--authentication-timeout SECONDS]\n"
+    "                       [--max-transaction-memory SIZE]\n"
     "                       [--nats URL[,URL...] [--stream NAME] [--replicas N]] DB_DIR\n"
     "\n"
     "Serves the database in DB_DIR (creating it if needed) over the PostgreSQL wire\n"
@@ -41,6 +42,10 @@ constexpr char kHelp[] =
     "                          disconnect a client that has not finished start-up,\n"
     "                          TLS and authentication this long after connecting\n"
     "                          (default 60)\n"
+    "  --max-transaction-memory SIZE\n"
+    "                          a write that takes a session's open transaction past\n"
+    "                          SIZE of operations held in memory fails with 54000,\n"
+    "                          and the transaction with it (default 256M; K, M, G)\n"
     "\n"
     "A node of a cluster (docs/cluster.md): with --nats the database is an index of\n"
     "a transaction log on a NATS JetStream stream that every node follows; commits\n"
@@ -92,6 +97,8 @@ int RunServe(const Args& args) {
   cl.Value("--max-connections", &max_connections);
   cl.Value("--idle-in-transaction-timeout", &idle_timeout);
   cl.Value("--authentication-timeout", &auth_timeout);
+  std::string max_transaction_memory;
+  cl.Value("--max-transaction-memory", &max_transaction_memory);
   std::string nats, replicas = "3";
   cluster::JetStreamOptions log_options;
   cl.Value("--nats", &nats);
@@ -117,6 +124,15 @@ int RunServe(const Args& args) {
     return kExitUsage;
   }
   options.authentication_timeout = std::chrono::seconds(auth_seconds);
+  if (!max_transaction_memory.empty()) {
+    const std::optional<size_t> bytes = ParseSize(max_transaction_memory);
+    if (!bytes) {
+      cl.Error(absl::StrCat("--max-transaction-memory takes a size such as 64M or 1G, not '", max_transaction_memory,
+                            "'"));
+      return kExitUsage;
+    }
+    options.max_transaction_bytes = *bytes;
+  }
   if (!absl::SimpleAtoi(replicas, &log_options.replicas) || log_options.replicas < 1 || log_options.replicas > 5) {
     cl.Error(absl::StrCat("--replicas takes a number from 1 to 5, not '", replicas, "'"));
     return kExitUsage;

@@ -45,6 +45,14 @@ size_t RowsToRead(const Statement& st) { return st.limit ? static_cast<size_t>(*
 
 absl::Status Cancelled() { return absl::CancelledError("cancelled"); }
 
+// What `op` takes in memory, roughly: its struct and the bytes of its
+// names, value and digest.
+size_t OperationBytes(const Operation& op) {
+  const size_t value = op.value.type() == Value::Type::kString ? op.value.string_value().size() : 0;
+  return sizeof(Operation) + op.key.subject.size() + op.key.predicate.size() + op.key.object.size() + value +
+         op.key_digest.size();
+}
+
 }  // namespace
 
 std::vector<Cell> CellsOfRow(Row r) {
@@ -163,6 +171,7 @@ absl::StatusOr<Result> Session::Execute(const Statement& st, const RowConsumer* 
         return MessageResult("transaction time and source set");
       }
       txn_.emplace();
+      pending_bytes_ = 0;
       if (st.tx_time) txn_->SetTime(*st.tx_time);
       if (st.source) txn_->SetSource(*st.source);
       return MessageResult("transaction open: statements until commit apply together");
@@ -372,8 +381,9 @@ absl::StatusOr<Result> Session::Write(const Statement& st) {
     case Statement::Kind::kRetract: txn->Retract(st.key, st.valid); break;
     default: txn->Erase(st.key); break;
   }
-  if (txn_) return MessageResult(absl::StrCat("pending: ", Plural(txn_->operations().size(), "operation")));
-  return CommitTransaction(single);
+  if (!txn_) return CommitTransaction(single);
+  pending_bytes_ += OperationBytes(txn_->operations().back());
+  return MessageResult(absl::StrCat("pending: ", Plural(txn_->operations().size(), "operation")));
 }
 
 absl::StatusOr<Result> Session::CommitTransaction(const Transaction& txn) {

@@ -84,6 +84,9 @@ class Session {
   bool in_transaction() const { return txn_.has_value(); }
   // Operations of the open transaction (0 when none is open).
   size_t pending_operations() const { return txn_ ? txn_->operations().size() : 0; }
+  // Roughly the memory the open transaction's operations take, in bytes
+  // (0 when none is open): each operation's struct, names, value and digest.
+  size_t pending_bytes() const { return txn_ ? pending_bytes_ : 0; }
   // Whether a transaction is open with no operations and no time or source
   // of its own: what a driver's BEGIN opens around its reads.
   bool transaction_is_blank() const {
@@ -117,6 +120,7 @@ class Session {
   Database* db_;
   Clock* clock_;
   std::optional<Transaction> txn_;  // set between begin and commit/rollback
+  size_t pending_bytes_ = 0;        // of txn_, when set
   const std::atomic<bool>* cancel_ = nullptr;
   // NoteOfUnknown's notes, of the database as of transaction
   // notes_as_of_; at most kKeptNotes.

@@ -726,6 +726,49 @@ def test_connection_limits_vanishing_and_slow_clients():
         cleanup()
 
 
+def test_a_transaction_past_its_memory_fails_and_the_server_stays_small():
+    db = new_db('transaction-memory')
+    server = Server(db, '--max-transaction-memory', '8M')
+    try:
+        conn = psycopg2.connect(server.dsn())
+        cur = conn.cursor()
+        cur.execute('count * * *')
+        before = cur.fetchone()[0]
+        rss_before = server.rss_kb()
+        # A client that keeps writing into one open transaction, in statements
+        # of 1,000 writes, long after it has failed.
+        failed_at = None
+        for batch in range(3000):
+            writes = ';'.join('assert Big%d p O%d = "a value of some length, %d" from 2020' % (batch, i, i)
+                              for i in range(1000))
+            try:
+                cur.execute(writes)
+            except psycopg2.errors.ProgramLimitExceeded as e:
+                assert failed_at is None, 'the limit was reported twice'
+                assert '--max-transaction-memory' in (e.diag.message_hint or ''), e.diag.message_hint
+                failed_at = batch
+            except psycopg2.errors.InFailedSqlTransaction:
+                assert failed_at is not None, 'failed before the limit'
+        assert failed_at is not None and 5 <= failed_at < 100, failed_at
+        # 3,000,000 writes held would take ~1.2 GB; the server holds at most
+        # the limit and one statement's (under ASan, add what its allocator
+        # keeps of freed memory, up to 256 MB).
+        grown_mb = (server.rss_kb() - rss_before) / 1024
+        assert grown_mb < 600, 'the server grew by %.0f MB' % grown_mb
+        conn.rollback()
+        cur.execute('count * * *')
+        assert cur.fetchone()[0] == before, 'part of the failed transaction was written'
+        # The session goes on; a smaller transaction commits.
+        cur.execute(';'.join('assert Small p O%d = 1 from 2020' % i for i in range(100)))
+        conn.commit()
+        cur.execute('count Small * *')
+        assert cur.fetchone()[0] == 100
+        conn.close()
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
 def test_sigterm_under_load_loses_nothing_acknowledged():
     db = new_db('sigterm', demo=False)
     server = Server(db)
