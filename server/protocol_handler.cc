@@ -267,17 +267,36 @@ absl::Status ProtocolHandler::WriteRefused() const {
                   absl::StrCat("cannot write: user \"", user_, "\" is read-only"));
 }
 
-absl::Status ProtocolHandler::CheckTransactionSize() const {
-  if (session_.pending_bytes() <= max_transaction_bytes_) return absl::OkStatus();
+absl::Status ProtocolHandler::CheckSessionMemory(size_t more) const {
+  const size_t held = session_.pending_bytes() + prepared_bytes_ + more;
+  if (held <= max_session_bytes_) return absl::OkStatus();
+  const auto size = [](size_t bytes) {
+    return bytes >= (1 << 20) ? absl::StrCat(bytes >> 20, " MiB") : absl::StrCat(bytes, " bytes");
+  };
   return WithHint(SqlError(absl::StatusCode::kResourceExhausted, "54000",
-                           absl::StrCat("the transaction holds ", session_.pending_operations(),
-                                        " operations, over the ",
-                                        max_transaction_bytes_ >= (1 << 20)
-                                            ? absl::StrCat(max_transaction_bytes_ >> 20, " MiB")
-                                            : absl::StrCat(max_transaction_bytes_, " bytes"),
-                                        " one transaction may hold in the server's memory")),
-                  "commit in smaller transactions, load a file with COPY operations FROM STDIN, or start the "
-                  "server with a larger --max-transaction-memory");
+                           absl::StrCat("this session would hold ", size(held), " (an open transaction of ",
+                                        session_.pending_operations(), " operations, ", prepared_.size(),
+                                        " prepared statements), over the ", size(max_session_bytes_),
+                                        " a session may hold in the server's memory")),
+                  "commit in smaller transactions, close the prepared statements no longer needed, load a file "
+                  "with COPY operations FROM STDIN, or start the server with a larger --max-session-memory");
+}
+
+size_t ProtocolHandler::PreparedBytes(const Prepared& p) {
+  return sizeof(p) + 2 * p.text.size() + 64 * (p.columns.size() + p.param_types.size());
+}
+
+void ProtocolHandler::KeepPrepared(const std::string& name, std::shared_ptr<const Prepared> prepared) {
+  ForgetPrepared(name);
+  prepared_bytes_ += PreparedBytes(*prepared);
+  prepared_[name] = std::move(prepared);
+}
+
+void ProtocolHandler::ForgetPrepared(const std::string& name) {
+  const auto it = prepared_.find(name);
+  if (it == prepared_.end()) return;
+  prepared_bytes_ -= PreparedBytes(*it->second);
+  prepared_.erase(it);
 }
 
 // The columns of the hstore probe's answer (Command::Kind::kCatalog).
@@ -619,10 +638,11 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Forget(const Command& c
 }
 
 void ProtocolHandler::ForgetNoted() {
-  for (const std::string& name : to_deallocate_) prepared_.erase(name);
+  for (const std::string& name : to_deallocate_) ForgetPrepared(name);
   to_deallocate_.clear();
   if (!to_discard_all_) return;
   prepared_.clear();
+  prepared_bytes_ = 0;
   portals_.clear();
   to_discard_all_ = false;
 }
@@ -676,7 +696,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::strin
   absl::StatusOr<internal::Result> r = session_.Execute(st, &encode, &encode_cells);
   if (!r.ok()) return r.status();
   if (IsWrite(st.kind)) {
-    if (absl::Status s = CheckTransactionSize(); !s.ok()) return s;
+    if (absl::Status s = CheckSessionMemory(); !s.ok()) return s;
   }
   EncodeCells(*r, formats, &a.rows);
   a.columns = std::move(r->columns);
@@ -789,7 +809,13 @@ void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
                          absl::StrCat("prepared statement \"", p.statement, "\" already exists")),
                 0);
   }
-  prepared_[p.statement] = std::move(prepared);
+  const auto kept = prepared_.find(p.statement);  // the unnamed statement, replaced
+  const size_t replaced = kept == prepared_.end() ? 0 : PreparedBytes(*kept->second);
+  if (absl::Status s = CheckSessionMemory(PreparedBytes(*prepared) - std::min(replaced, PreparedBytes(*prepared)));
+      !s.ok()) {
+    return fail(s, 0);
+  }
+  KeepPrepared(p.statement, std::move(prepared));
   AppendParseComplete(out);
 }
 
@@ -967,7 +993,7 @@ ProtocolHandler::Step ProtocolHandler::SendPortalRows(const std::string& name, s
 
 void ProtocolHandler::CloseMessage(const Close& c, std::string* out) {
   if (c.what == 'S') {
-    prepared_.erase(c.name);
+    ForgetPrepared(c.name);
   } else {
     portals_.erase(c.name);
   }

@@ -71,10 +71,12 @@ class ProtocolHandler {
   // (or for an Execute with a row limit), the answer is encoded whole and
   // sent through Continue.
   void set_flush(Flush flush) { flush_ = std::move(flush); }
-  // A write that takes the open transaction past `bytes` of operations
-  // (Session::pending_bytes) fails with 54000, and the transaction with it:
-  // what one session can hold in memory until it commits. Default: no limit.
-  void set_max_transaction_bytes(size_t bytes) { max_transaction_bytes_ = bytes; }
+  // What the session may hold in memory from one statement to the next:
+  // its open transaction's operations (Session::pending_bytes) and its
+  // prepared statements. A write that takes it past `bytes` fails with
+  // 54000, and the transaction with it; so does a Parse, whose statement is
+  // then not kept. Default: no limit.
+  void set_max_session_bytes(size_t bytes) { max_session_bytes_ = bytes; }
 
   // 'I' idle, 'T' in a transaction block, 'E' in a failed one.
   char status() const;
@@ -203,8 +205,15 @@ class ProtocolHandler {
                                                         const internal::StatementParams* params);
   // 25006: a write by a read-only user.
   absl::Status WriteRefused() const;
-  // 54000 once the open transaction holds more than max_transaction_bytes_.
-  absl::Status CheckTransactionSize() const;
+  // 54000 if the session would hold more than max_session_bytes_ with
+  // `more` bytes added.
+  absl::Status CheckSessionMemory(size_t more = 0) const;
+  // What a prepared statement takes in memory, roughly: its struct, its
+  // text and its parsed form (about as large again), its descriptions.
+  static size_t PreparedBytes(const Prepared& p);
+  // prepared_'s changes, which keep prepared_bytes_.
+  void KeepPrepared(const std::string& name, std::shared_ptr<const Prepared> prepared);
+  void ForgetPrepared(const std::string& name);
   // COPY operations FROM STDIN: checks it and opens the spool.
   absl::StatusOr<Answer> StartCopyIn();
   // COPY (statement) TO STDOUT: the statement's rows as CopyData.
@@ -292,7 +301,8 @@ class ProtocolHandler {
   bool to_discard_all_ = false;                 // noted by Forget: every statement and portal
   std::optional<CopyIn> copy_in_;
   Flush flush_;
-  size_t max_transaction_bytes_ = SIZE_MAX;
+  size_t max_session_bytes_ = SIZE_MAX;
+  size_t prepared_bytes_ = 0;  // of prepared_, roughly (PreparedBytes)
   RowStream* stream_ = nullptr;  // open while RunStreaming runs a statement
 
   // The simple query being answered.

@@ -521,7 +521,7 @@ void Connection::Greet(const StartupPacket& startup) {
   if (!WriteAll(out)) return;
   ProtocolHandler handler(server_->db(), user, read_only, &cancel_, &server_->options().status,
                           server_->options().db_dir);
-  handler.set_max_transaction_bytes(server_->options().max_transaction_bytes);
+  handler.set_max_session_bytes(server_->options().max_session_bytes);
   handler.set_flush([this](std::string* out) {
     if (!WriteAll(*out)) return false;
     out->clear();

@@ -37,9 +37,10 @@ struct ServerOptions {
   // A client that leaves a transaction open and idle this long is
   // disconnected (its transaction rolled back); 0: never.
   std::chrono::seconds idle_in_transaction_timeout{600};
-  // A write that takes a session's open transaction past this many bytes
-  // of operations in memory fails with 54000, and the transaction with it.
-  size_t max_transaction_bytes = size_t{256} << 20;
+  // What one session may hold in memory from one statement to the next
+  // (its open transaction's operations, its prepared statements): a write or
+  // a Parse that takes it past this fails with 54000.
+  size_t max_session_bytes = size_t{256} << 20;
   // A client that has not finished start-up (TLS included) and
   // authentication this long after connecting is disconnected
   // (PostgreSQL's authentication_timeout).

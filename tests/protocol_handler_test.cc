@@ -293,7 +293,7 @@ TEST_F(ProtocolHandlerTest, AnErrorInABlockFailsItUntilRollback) {
 // block or in a query string's implicit one; nothing of it is written, and
 // the session goes on.
 TEST_F(ProtocolHandlerTest, ATransactionPastItsMemoryFailsWholeAndTheSessionGoesOn) {
-  handler_->set_max_transaction_bytes(4096);
+  handler_->set_max_session_bytes(4096);
   const auto writes = [](const char* subject, int n) {
     std::string text;
     for (int i = 0; i < n; ++i) absl::StrAppend(&text, "assert ", subject, " p O", i, " = \"some value\" from 2020;");
@@ -322,6 +322,51 @@ TEST_F(ProtocolHandlerTest, ATransactionPastItsMemoryFailsWholeAndTheSessionGoes
   // Below the limit, a block and a query string commit as before.
   EXPECT_EQ(Types(Query(writes("C", 10))), std::string(10, 'C') + "NZ");  // N: the commit's notice
   EXPECT_TRUE(absl::StrContains(Query("count * * *"), std::string("\x00\x00\x00\x02" "10", 6)));
+}
+
+// Prepared statements count too: a Parse past the session's memory fails
+// with 54000 and keeps nothing; closing statements makes room again.
+TEST_F(ProtocolHandlerTest, PreparedStatementsPastTheSessionsMemoryAreRefused) {
+  handler_->set_max_session_bytes(64 << 10);
+  FrontendMessage parse{};
+  parse.type = 'P';
+  FrontendMessage sync{};
+  sync.type = 'S';
+  const std::string text = "A * * at 2020 limit 5" + std::string(2000, ' ');
+  int kept = 0;
+  std::string refused;
+  for (; kept < 1000; ++kept) {
+    parse.parse = {absl::StrCat("s", kept), text, {}};
+    const std::string out = Send(parse);
+    if (Types(out) != "1") {
+      refused = out;
+      break;
+    }
+  }
+  EXPECT_TRUE(absl::StrContains(refused, "54000")) << refused;
+  EXPECT_TRUE(absl::StrContains(refused, "prepared statements")) << refused;
+  EXPECT_GT(kept, 5);
+  EXPECT_EQ(Types(Send(sync)), "Z");
+  FrontendMessage bind{};
+  bind.type = 'B';
+  bind.bind.statement = absl::StrCat("s", kept);  // the refused one was not kept
+  EXPECT_TRUE(absl::StrContains(Send(bind), "26000"));
+  EXPECT_EQ(Types(Send(sync)), "Z");
+  bind.bind.statement = "s0";
+  EXPECT_EQ(Types(Send(bind)), "2");
+  EXPECT_EQ(Types(Send(sync)), "Z");
+  FrontendMessage close{};
+  close.type = 'C';
+  for (int i = 0; i < 3; ++i) {
+    close.close = {'S', absl::StrCat("s", i)};
+    EXPECT_EQ(Types(Send(close)), "3");
+  }
+  EXPECT_EQ(Types(Send(parse)), "1");  // room again
+  EXPECT_EQ(Types(Query("DEALLOCATE ALL")), "CZ");
+  for (int i = 0; i < kept; ++i) {
+    parse.parse = {absl::StrCat("t", i), text, {}};
+    ASSERT_EQ(Types(Send(parse)), "1") << i;  // as many fit as before
+  }
 }
 
 // The DataRow messages of `out`, concatenated.

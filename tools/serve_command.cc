@@ -17,7 +17,7 @@ constexpr char kHelp[] =
     "                       [--require-tls]] [--max-connections N]\n"
     "                       [--idle-in-transaction-timeout SECONDS]\n"
     "                       [--authentication-timeout SECONDS]\n"
-    "                       [--max-transaction-memory SIZE]\n"
+    "                       [--max-session-memory SIZE]\n"
     "                       [--nats URL[,URL...] [--stream NAME] [--replicas N]] DB_DIR\n"
     "\n"
     "Serves the database in DB_DIR (creating it if needed) over the PostgreSQL wire\n"
@@ -42,10 +42,11 @@ constexpr char kHelp[] =
     "                          disconnect a client that has not finished start-up,\n"
     "                          TLS and authentication this long after connecting\n"
     "                          (default 60)\n"
-    "  --max-transaction-memory SIZE\n"
-    "                          a write that takes a session's open transaction past\n"
-    "                          SIZE of operations held in memory fails with 54000,\n"
-    "                          and the transaction with it (default 256M; K, M, G)\n"
+    "  --max-session-memory SIZE\n"
+    "                          what one session may hold in memory: its open\n"
+    "                          transaction's operations and its prepared statements;\n"
+    "                          a write or a Parse past it fails with 54000, a write's\n"
+    "                          transaction with it (default 256M; K, M, G)\n"
     "\n"
     "A node of a cluster (docs/cluster.md): with --nats the database is an index of\n"
     "a transaction log on a NATS JetStream stream that every node follows; commits\n"
@@ -97,8 +98,8 @@ int RunServe(const Args& args) {
   cl.Value("--max-connections", &max_connections);
   cl.Value("--idle-in-transaction-timeout", &idle_timeout);
   cl.Value("--authentication-timeout", &auth_timeout);
-  std::string max_transaction_memory;
-  cl.Value("--max-transaction-memory", &max_transaction_memory);
+  std::string max_session_memory;
+  cl.Value("--max-session-memory", &max_session_memory);
   std::string nats, replicas = "3";
   cluster::JetStreamOptions log_options;
   cl.Value("--nats", &nats);
@@ -124,14 +125,13 @@ int RunServe(const Args& args) {
     return kExitUsage;
   }
   options.authentication_timeout = std::chrono::seconds(auth_seconds);
-  if (!max_transaction_memory.empty()) {
-    const std::optional<size_t> bytes = ParseSize(max_transaction_memory);
+  if (!max_session_memory.empty()) {
+    const std::optional<size_t> bytes = ParseSize(max_session_memory);
     if (!bytes) {
-      cl.Error(absl::StrCat("--max-transaction-memory takes a size such as 64M or 1G, not '", max_transaction_memory,
-                            "'"));
+      cl.Error(absl::StrCat("--max-session-memory takes a size such as 64M or 1G, not '", max_session_memory, "'"));
       return kExitUsage;
     }
-    options.max_transaction_bytes = *bytes;
+    options.max_session_bytes = *bytes;
   }
   if (!absl::SimpleAtoi(replicas, &log_options.replicas) || log_options.replicas < 1 || log_options.replicas > 5) {
     cl.Error(absl::StrCat("--replicas takes a number from 1 to 5, not '", replicas, "'"));

@@ -726,12 +726,12 @@ def test_connection_limits_vanishing_and_slow_clients():
         cleanup()
 
 
-def test_a_transaction_past_its_memory_fails_and_the_server_stays_small():
-    db = new_db('transaction-memory')
+def test_a_session_past_its_memory_fails_and_the_server_stays_small():
+    db = new_db('session-memory')
     # Under ASan the server's freed memory waits in a quarantine (256 MB by
     # default) before reuse; a small one keeps its size to what it holds.
     env = dict(os.environ, ASAN_OPTIONS=os.environ.get('ASAN_OPTIONS', '') + ':quarantine_size_mb=1')
-    server = Server(db, '--max-transaction-memory', '8M', env=env)
+    server = Server(db, '--max-session-memory', '8M', env=env)
     try:
         conn = psycopg2.connect(server.dsn())
         cur = conn.cursor()
@@ -748,7 +748,7 @@ def test_a_transaction_past_its_memory_fails_and_the_server_stays_small():
                 cur.execute(writes)
             except psycopg2.errors.ProgramLimitExceeded as e:
                 assert failed_at is None, 'the limit was reported twice'
-                assert '--max-transaction-memory' in (e.diag.message_hint or ''), e.diag.message_hint
+                assert '--max-session-memory' in (e.diag.message_hint or ''), e.diag.message_hint
                 failed_at = batch
             except psycopg2.errors.InFailedSqlTransaction:
                 assert failed_at is not None, 'failed before the limit'
@@ -766,6 +766,21 @@ def test_a_transaction_past_its_memory_fails_and_the_server_stays_small():
         cur.execute('count Small * *')
         assert cur.fetchone()[0] == 100
         conn.close()
+        # A client that prepares statement after statement, never closing
+        # one: past the limit each Parse is refused, and the server keeps
+        # none of them.
+        raw = raw_startup(server.port)
+        text = b'Small * * at 2020 ' + b' ' * 4000 + b'\0'
+        refused = []
+        for batch in range(500):
+            raw.sendall(b''.join(message(b'P', b'st%d_%d\0' % (batch, i) + text + b'\0\0') for i in range(100)) +
+                        message(b'S', b''))
+            if b'54000' in read_until_ready(raw):  # one error a Sync: the rest is skipped until it
+                refused.append(batch)
+        assert refused and 3 <= refused[0] < 20 and refused == list(range(refused[0], 500)), refused[:5]
+        raw.close()
+        grown_mb = (server.rss_kb() - rss_before) / 1024
+        assert grown_mb < 100, 'the server grew by %.0f MB' % grown_mb
         assert server.stop() == 0
     finally:
         cleanup()
@@ -822,9 +837,21 @@ def raw_startup(port, user='raw'):
     return s
 
 
+def message(kind, body):
+    return kind + struct.pack('!I', len(body) + 4) + body
+
+
 def query_message(q):
-    body = q.encode() + b'\0'
-    return b'Q' + struct.pack('!I', len(body) + 4) + body
+    return message(b'Q', q.encode() + b'\0')
+
+
+def read_until_ready(sock):
+    data = b''
+    while not data.endswith(b'Z\x00\x00\x00\x05I'):
+        chunk = sock.recv(65536)
+        assert chunk, data[-200:]
+        data += chunk
+    return data
 
 
 def test_random_truncated_and_oversized_messages():
