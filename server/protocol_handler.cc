@@ -809,11 +809,12 @@ void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
                          absl::StrCat("prepared statement \"", p.statement, "\" already exists")),
                 0);
   }
-  const auto kept = prepared_.find(p.statement);  // the unnamed statement, replaced
-  const size_t replaced = kept == prepared_.end() ? 0 : PreparedBytes(*kept->second);
-  if (absl::Status s = CheckSessionMemory(PreparedBytes(*prepared) - std::min(replaced, PreparedBytes(*prepared)));
-      !s.ok()) {
-    return fail(s, 0);
+  // The unnamed statement is replaced: its bytes leave as the new one's come.
+  const auto kept = prepared_.find(p.statement);
+  const size_t leaving = kept == prepared_.end() ? 0 : PreparedBytes(*kept->second);
+  const size_t coming = PreparedBytes(*prepared);
+  if (coming > leaving) {
+    if (absl::Status s = CheckSessionMemory(coming - leaving); !s.ok()) return fail(s, 0);
   }
   KeepPrepared(p.statement, std::move(prepared));
   AppendParseComplete(out);
