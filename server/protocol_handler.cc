@@ -273,11 +273,12 @@ absl::Status ProtocolHandler::CheckSessionMemory(size_t more) const {
   const auto size = [](size_t bytes) {
     return bytes >= (1 << 20) ? absl::StrCat(bytes >> 20, " MiB") : absl::StrCat(bytes, " bytes");
   };
+  const auto count = [](size_t n, const char* noun) { return absl::StrCat(n, " ", noun, n == 1 ? "" : "s"); };
   return WithHint(SqlError(absl::StatusCode::kResourceExhausted, "54000",
-                           absl::StrCat("this session would hold ", size(held), " (an open transaction of ",
-                                        session_.pending_operations(), " operations, ", prepared_.size(),
-                                        " prepared statements), over the ", size(max_session_bytes_),
-                                        " a session may hold in the server's memory")),
+                           absl::StrCat("this session would hold more than the ", size(max_session_bytes_),
+                                        " a session may hold in the server's memory (an open transaction of ",
+                                        count(session_.pending_operations(), "operation"), ", ",
+                                        count(prepared_.size(), "prepared statement"), ")")),
                   "commit in smaller transactions, close the prepared statements no longer needed, load a file "
                   "with COPY operations FROM STDIN, or start the server with a larger --max-session-memory");
 }
