@@ -6,6 +6,7 @@
 #include "query/database_tables.h"
 #include "server/pg_types.h"
 #include "server/sql_error.h"
+#include "util/plural.h"
 
 namespace hindsight::server {
 namespace {
@@ -273,12 +274,11 @@ absl::Status ProtocolHandler::CheckSessionMemory(size_t more) const {
   const auto size = [](size_t bytes) {
     return bytes >= (1 << 20) ? absl::StrCat(bytes >> 20, " MiB") : absl::StrCat(bytes, " bytes");
   };
-  const auto count = [](size_t n, const char* noun) { return absl::StrCat(n, " ", noun, n == 1 ? "" : "s"); };
   return WithHint(SqlError(absl::StatusCode::kResourceExhausted, "54000",
                            absl::StrCat("this session would hold more than the ", size(max_session_bytes_),
                                         " a session may hold in the server's memory (an open transaction of ",
-                                        count(session_.pending_operations(), "operation"), ", ",
-                                        count(prepared_.size(), "prepared statement"), ")")),
+                                        internal::Plural(session_.pending_operations(), "operation"), ", ",
+                                        internal::Plural(prepared_.size(), "prepared statement"), ")")),
                   "commit in smaller transactions, close the prepared statements no longer needed, load a file "
                   "with COPY operations FROM STDIN, or start the server with a larger --max-session-memory");
 }

@@ -6,6 +6,7 @@
 #include "query/key_changes.h"
 #include "query/transactions_by_time.h"
 #include "util/edit_distance.h"
+#include "util/plural.h"
 
 namespace hindsight::internal {
 namespace {
@@ -37,8 +38,6 @@ absl::StatusOr<std::vector<Cell>> TransactionCells(TransactionsByTime* transacti
   if (!info.ok()) return info.status();
   return std::vector<Cell>{Cell::Text(absl::StrCat(info->id)), Cell::Name(info->source)};
 }
-
-std::string Plural(size_t n, const char* noun) { return absl::StrCat(n, " ", noun, n == 1 ? "" : "s"); }
 
 // One more than the statement's limit (to tell whether rows were left out).
 size_t RowsToRead(const Statement& st) { return st.limit ? static_cast<size_t>(*st.limit) + 1 : SIZE_MAX; }

@@ -7,6 +7,7 @@
 #include "absl/strings/str_format.h"
 #include "format/tsv.h"
 #include "time/civil.h"
+#include "util/plural.h"
 
 namespace hindsight::tools {
 namespace {
@@ -71,8 +72,6 @@ void SetAxis(const ChartRequest& request, Chart* chart) {
   if (lo <= request.now && request.now <= hi) chart->now = request.now;
 }
 
-std::string Counted(size_t n, const char* noun) { return absl::StrCat(n, " ", noun, n == 1 ? "" : "s"); }
-
 // What is left once the lanes are laid out: the keys left out (of `keys`
 // in the rows given and those not given), the legend, the subtitle
 // (`axes`; the keys drawn and `drawn`), the axis.
@@ -81,7 +80,7 @@ void Finish(const ChartRequest& request, size_t keys, const char* axes, const st
   keys += request.keys_not_given;
   chart->keys_left_out = keys > request.max_keys ? keys - request.max_keys : 0;
   chart->legend = legend->Take();
-  chart->subtitle = absl::StrCat(axes, "; ", Counted(std::min(keys, request.max_keys), "key"), ", ", drawn);
+  chart->subtitle = absl::StrCat(axes, "; ", internal::Plural(std::min(keys, request.max_keys), "key"), ", ", drawn);
   SetAxis(request, chart);
 }
 
@@ -164,7 +163,7 @@ Chart LayoutTimeline(const std::vector<Row>& rows, const ChartRequest& request) 
     chart.lanes.back().bars.push_back({rows[i].valid, legend.StyleOf(rows[i].value)});
     ++bars;
   }
-  Finish(request, keys, "valid time across", Counted(bars, "segment"), &legend, &chart);
+  Finish(request, keys, "valid time across", internal::Plural(bars, "segment"), &legend, &chart);
   return chart;
 }
 
@@ -208,7 +207,7 @@ Chart LayoutHistory(const std::vector<HistorySegment>& rows, const ChartRequest&
     }
     begin = end;
   }
-  Finish(request, keys, "valid time across, transaction time down", Counted(bands, "band"), &legend, &chart);
+  Finish(request, keys, "valid time across, transaction time down", internal::Plural(bands, "band"), &legend, &chart);
   return chart;
 }
 
