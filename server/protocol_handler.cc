@@ -202,6 +202,8 @@ ProtocolHandler::Step ProtocolHandler::Dispatch(const FrontendMessage& m, std::s
     case 'S':
       skip_until_sync_ = false;
       EndImplicitBlock(out);
+      // Outside a block, each Sync ends a transaction of its own.
+      if (!session_.in_transaction()) EndPortals(/*committed=*/true);
       AppendReadyForQuery(status(), out);
       return Step::kDone;
     case 'H':
@@ -269,7 +271,7 @@ absl::Status ProtocolHandler::WriteRefused() const {
 }
 
 absl::Status ProtocolHandler::CheckSessionMemory(size_t more) const {
-  const size_t held = session_.pending_bytes() + prepared_bytes_ + more;
+  const size_t held = session_.pending_bytes() + prepared_bytes_ + portal_bytes_ + more;
   if (held <= max_session_bytes_) return absl::OkStatus();
   const auto size = [](size_t bytes) {
     return bytes >= (1 << 20) ? absl::StrCat(bytes >> 20, " MiB") : absl::StrCat(bytes, " bytes");
@@ -278,7 +280,8 @@ absl::Status ProtocolHandler::CheckSessionMemory(size_t more) const {
                            absl::StrCat("this session would hold more than the ", size(max_session_bytes_),
                                         " a session may hold in the server's memory (an open transaction of ",
                                         internal::Plural(session_.pending_operations(), "operation"), ", ",
-                                        internal::Plural(prepared_.size(), "prepared statement"), ")")),
+                                        internal::Plural(prepared_.size(), "prepared statement"), ", ",
+                                        internal::Plural(portals_.size(), "portal"), ")")),
                   "commit in smaller transactions, close the prepared statements no longer needed, load a file "
                   "with COPY operations FROM STDIN, or start the server with a larger --max-session-memory");
 }
@@ -298,6 +301,34 @@ void ProtocolHandler::ForgetPrepared(const std::string& name) {
   if (it == prepared_.end()) return;
   prepared_bytes_ -= PreparedBytes(*it->second);
   prepared_.erase(it);
+}
+
+size_t ProtocolHandler::PortalBytes(const Portal& p) {
+  size_t bytes = sizeof(p) + 2 * p.result_formats.size() + 64 * p.columns.size();
+  for (const std::optional<std::string>& value : p.params.values) bytes += sizeof(value) + (value ? value->size() : 0);
+  return bytes;
+}
+
+void ProtocolHandler::KeepPortal(const std::string& name, Portal portal) {
+  ErasePortal(name);
+  portal.bytes = PortalBytes(portal);
+  portal_bytes_ += portal.bytes;
+  portals_[name] = std::move(portal);
+}
+
+void ProtocolHandler::ErasePortal(const std::string& name) {
+  const auto it = portals_.find(name);
+  if (it == portals_.end()) return;
+  portal_bytes_ -= it->second.bytes;
+  portals_.erase(it);
+}
+
+void ProtocolHandler::ErasePortals(absl::FunctionRef<bool(const Portal&)> drop) {
+  absl::erase_if(portals_, [&](const auto& named) {
+    if (!drop(named.second)) return false;
+    portal_bytes_ -= named.second.bytes;
+    return true;
+  });
 }
 
 // The columns of the hstore probe's answer (Command::Kind::kCatalog).
@@ -465,7 +496,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
   const bool in_transaction = session_.in_transaction();
   absl::StatusOr<Answer> answer = RunCommand(command, text, params, columns, parsed);
   if (!answer.ok()) failed_ = session_.in_transaction();
-  if (in_transaction && !session_.in_transaction()) EndCursors(answer.ok() && answer->tag == "COMMIT");
+  if (in_transaction && !session_.in_transaction()) EndPortals(answer.ok() && answer->tag == "COMMIT");
   return answer;
 }
 
@@ -641,10 +672,13 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Forget(const Command& c
 void ProtocolHandler::ForgetNoted() {
   for (const std::string& name : to_deallocate_) ForgetPrepared(name);
   to_deallocate_.clear();
+  if (portal_to_drop_) ErasePortal(*portal_to_drop_);
+  portal_to_drop_.reset();
   if (!to_discard_all_) return;
   prepared_.clear();
   prepared_bytes_ = 0;
   portals_.clear();
+  portal_bytes_ = 0;
   to_discard_all_ = false;
 }
 
@@ -867,7 +901,14 @@ void ProtocolHandler::BindMessage(const Bind& b, std::string* out) {
     return fail(SqlError(absl::StatusCode::kAlreadyExists, "42P03",
                          absl::StrCat("cursor \"", b.portal, "\" already exists")));
   }
-  portals_[b.portal] = std::move(portal);
+  // The unnamed portal is replaced: its bytes leave as the new one's come.
+  const auto kept = portals_.find(b.portal);
+  const size_t leaving = kept == portals_.end() ? 0 : kept->second.bytes;
+  const size_t coming = PortalBytes(portal);
+  if (coming > leaving) {
+    if (absl::Status s = CheckSessionMemory(coming - leaving); !s.ok()) return fail(s);
+  }
+  KeepPortal(b.portal, std::move(portal));
   AppendBindComplete(out);
 }
 
@@ -928,12 +969,14 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
     // time (COPY sends all its rows).
     bool client_gone = false;
     writes_join_implicit_block_ = true;
+    running_portal_ = &e.portal;
     absl::StatusOr<Answer> answer =
         e.max_rows == 0 || p.command.kind == Command::Kind::kCopyTo
             ? RunStreaming(p.command, p.text, &portal.params, &portal.columns, p.parsed ? &*p.parsed : nullptr,
                            /*describe=*/false, out, &client_gone)
             : Run(p.command, p.text, &portal.params, &portal.columns, p.parsed ? &*p.parsed : nullptr);
     writes_join_implicit_block_ = false;
+    running_portal_ = nullptr;
     if (client_gone) return Step::kClose;
     if (!answer.ok()) {
       FailExtended(answer.status(), p.text, 0, out);
@@ -976,7 +1019,7 @@ ProtocolHandler::Step ProtocolHandler::SendPortalRows(const std::string& name, s
   const absl::StatusOr<bool> all =
       cancel_->exchange(false) ? absl::CancelledError("cancelled") : AppendRows(&portal, end, out);
   if (!all.ok()) {
-    portals_.erase(name);
+    ErasePortal(name);
     FailExtended(all.status(), "", 0, out);
     return Step::kDone;
   }
@@ -997,7 +1040,7 @@ void ProtocolHandler::CloseMessage(const Close& c, std::string* out) {
   if (c.what == 'S') {
     ForgetPrepared(c.name);
   } else {
-    portals_.erase(c.name);
+    ErasePortal(c.name);
   }
   AppendCloseComplete(out);
 }

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "absl/container/node_hash_map.h"
+#include "absl/functional/function_ref.h"
 #include "hindsight/db.h"
 #include "query/session.h"
 #include "query/statement.h"
@@ -114,6 +115,7 @@ class ProtocolHandler {
     std::string tag;
     std::shared_ptr<Cursor> cursor;  // a cursor DECLARE made, which FETCH reads (not Execute)
     bool copy_out = false;           // the rows are CopyData of COPY ... TO STDOUT: CopyDone ends them
+    size_t bytes = 0;                // counted in portal_bytes_ (PortalBytes)
   };
   struct Answer {
     std::vector<std::string> columns;  // empty: no rows
@@ -191,6 +193,7 @@ class ProtocolHandler {
   // (and, for DISCARD ALL, portals) go once the message is answered, since
   // an Execute may be running the very statement it deallocates.
   absl::StatusOr<Answer> Forget(const Command& command);
+  // Drops what Forget and EndPortals noted.
   void ForgetNoted();
 
   // Cursors (server/cursor.h). DECLARE runs its statement and keeps the
@@ -214,6 +217,13 @@ class ProtocolHandler {
   // prepared_'s changes, which keep prepared_bytes_.
   void KeepPrepared(const std::string& name, std::shared_ptr<const Prepared> prepared);
   void ForgetPrepared(const std::string& name);
+  // What a portal takes in memory besides its rows, roughly: its struct,
+  // its parameters, its descriptions.
+  static size_t PortalBytes(const Portal& p);
+  // portals_'s changes, which keep portal_bytes_.
+  void KeepPortal(const std::string& name, Portal portal);
+  void ErasePortal(const std::string& name);
+  void ErasePortals(absl::FunctionRef<bool(const Portal&)> drop);
   // COPY operations FROM STDIN: checks it and opens the spool.
   absl::StatusOr<Answer> StartCopyIn();
   // COPY (statement) TO STDOUT: the statement's rows as CopyData.
@@ -221,9 +231,12 @@ class ProtocolHandler {
                                  const internal::StatementParams* params);
   // The cursor named `name`, or 34000.
   absl::StatusOr<Cursor*> CursorNamed(const std::string& name) const;
-  // At the end of a transaction: drops the cursors without HOLD, and those
-  // with HOLD it declared unless it committed.
-  void EndCursors(bool committed);
+  // At the end of a transaction, drops its portals as PostgreSQL does:
+  // every one but the cursors WITH HOLD that outlive it (those declared
+  // before it, and those it declared if it committed). The portal an
+  // Execute is running (running_portal_) goes once the message is answered
+  // (ForgetNoted).
+  void EndPortals(bool committed);
 
   // After each row of a read: once `rows` fill a chunk and a stream is
   // open, moves them to it (after the header: RowDescription of `columns`
@@ -299,10 +312,13 @@ class ProtocolHandler {
   std::function<Step(std::string*)> resume_;  // set while a Step::kMore is pending
   std::vector<std::string> to_deallocate_;     // noted by Forget
   bool to_discard_all_ = false;                 // noted by Forget: every statement and portal
+  const std::string* running_portal_ = nullptr;  // the portal's name while an Execute runs it
+  std::optional<std::string> portal_to_drop_;    // noted by EndPortals: the running portal
   std::optional<CopyIn> copy_in_;
   Flush flush_;
   size_t max_session_bytes_ = SIZE_MAX;
   size_t prepared_bytes_ = 0;  // of prepared_, roughly (PreparedBytes)
+  size_t portal_bytes_ = 0;    // of portals_, roughly (PortalBytes)
   RowStream* stream_ = nullptr;  // open while RunStreaming runs a statement
 
   // The simple query being answered.

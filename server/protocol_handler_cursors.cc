@@ -47,7 +47,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Declare(const Command& 
   portal.executed = true;
   portal.columns = *DescribeColumns(cursor->columns, cursor->binary ? std::vector<int16_t>{1} : std::vector<int16_t>{});
   portal.cursor = std::move(cursor);
-  portals_[command.parameter] = std::move(portal);
+  KeepPortal(command.parameter, std::move(portal));
   Answer a;
   a.tag = "DECLARE CURSOR";
   return a;
@@ -98,19 +98,25 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::CloseCursors(const Comm
   if (!command.parameter.empty()) {
     absl::StatusOr<Cursor*> found = CursorNamed(command.parameter);
     if (!found.ok()) return found.status();
-    portals_.erase(command.parameter);
+    ErasePortal(command.parameter);
   } else {
-    absl::erase_if(portals_, [](const auto& named) { return named.second.cursor != nullptr; });
+    ErasePortals([](const Portal& p) { return p.cursor != nullptr; });
   }
   Answer a;
   a.tag = command.parameter.empty() ? "CLOSE CURSOR ALL" : "CLOSE CURSOR";
   return a;
 }
 
-void ProtocolHandler::EndCursors(bool committed) {
-  absl::erase_if(portals_, [committed](const auto& named) {
-    const Cursor* c = named.second.cursor.get();
-    return c != nullptr && (!c->hold || (c->in_transaction && !committed));
+void ProtocolHandler::EndPortals(bool committed) {
+  const Portal* running = nullptr;
+  if (running_portal_ != nullptr) {
+    if (auto it = portals_.find(*running_portal_); it != portals_.end()) running = &it->second;
+    portal_to_drop_ = *running_portal_;
+  }
+  ErasePortals([running, committed](const Portal& p) {
+    const Cursor* c = p.cursor.get();
+    if (c == nullptr) return &p != running;
+    return !c->hold || (c->in_transaction && !committed);
   });
   for (auto& [name, portal] : portals_) {
     if (portal.cursor != nullptr) portal.cursor->in_transaction = false;

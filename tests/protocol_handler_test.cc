@@ -211,17 +211,20 @@ TEST_F(ProtocolHandlerTest, WhatConnectionPoolsAndDriversSendOnTheirOwn) {
   }
   FrontendMessage bind{};
   bind.type = 'B';
+  FrontendMessage sync{};
+  sync.type = 'S';
   const auto binds = [&](const char* name) {
     bind.bind.statement = name;
-    const std::string answer = Send(bind);
-    FrontendMessage sync{};
-    sync.type = 'S';
-    Send(sync);
-    return answer == std::string("2\0\0\0\x04", 5);
+    return Send(bind) == std::string("2\0\0\0\x04", 5);
   };
-  EXPECT_TRUE(binds("a"));
+  const auto binds_alone = [&](const char* name) {
+    const bool bound = binds(name);
+    Send(sync);
+    return bound;
+  };
+  EXPECT_TRUE(binds_alone("a"));
   EXPECT_EQ(Types(Query("DEALLOCATE a")), "CZ");
-  EXPECT_FALSE(binds("a"));
+  EXPECT_FALSE(binds_alone("a"));
   EXPECT_TRUE(absl::StrContains(Query("deallocate prepare a"), "26000"));
   // Deallocated through the extended protocol, by the statement itself.
   parse.parse = {"d", "DEALLOCATE \"b\"", {}};
@@ -231,13 +234,14 @@ TEST_F(ProtocolHandlerTest, WhatConnectionPoolsAndDriversSendOnTheirOwn) {
   execute.type = 'E';
   execute.execute = {"", 0};
   EXPECT_EQ(Types(Send(execute)), "C");
-  EXPECT_FALSE(binds("b"));
-  EXPECT_TRUE(binds("c"));
+  EXPECT_EQ(Types(Send(sync)), "Z");
+  EXPECT_FALSE(binds_alone("b"));
+  EXPECT_TRUE(binds_alone("c"));
   EXPECT_TRUE(absl::StrContains(Query("BEGIN; DISCARD ALL"), "25001"));
   Query("ROLLBACK");
   EXPECT_EQ(Types(Query("DISCARD ALL")), "CZ");
-  EXPECT_FALSE(binds("c"));
-  EXPECT_FALSE(binds("d"));
+  EXPECT_FALSE(binds_alone("c"));
+  EXPECT_FALSE(binds_alone("d"));
   EXPECT_EQ(Types(Query("DISCARD PLANS; DEALLOCATE ALL")), "CCZ");
 }
 
@@ -367,6 +371,97 @@ TEST_F(ProtocolHandlerTest, PreparedStatementsPastTheSessionsMemoryAreRefused) {
     parse.parse = {absl::StrCat("t", i), text, {}};
     ASSERT_EQ(Types(Send(parse)), "1") << i;  // as many fit as before
   }
+}
+
+// A portal lives until its transaction ends, as in PostgreSQL: the Sync
+// after it outside a block, or the block's COMMIT or ROLLBACK, even one a
+// portal runs. Cursors WITH HOLD outlive it.
+TEST_F(ProtocolHandlerTest, PortalsEndWithTheirTransaction) {
+  FrontendMessage parse{};
+  parse.type = 'P';
+  FrontendMessage bind{};
+  bind.type = 'B';
+  FrontendMessage execute{};
+  execute.type = 'E';
+  FrontendMessage sync{};
+  sync.type = 'S';
+  // Parses `text` as the unnamed statement and binds it to `portal`.
+  const auto bound = [&](const char* text, const char* portal) {
+    parse.parse = {"", text, {}};
+    bind.bind.portal = portal;
+    const std::string parsed = Types(Send(parse));  // before the Bind
+    return parsed + Types(Send(bind));
+  };
+  const auto executed = [&](const char* portal) {
+    execute.execute = {portal, 0};
+    return Send(execute);
+  };
+  ASSERT_EQ(bound("count * * *", "p"), "12");
+  EXPECT_EQ(Types(executed("p")), "DC");
+  EXPECT_EQ(Types(Send(sync)), "Z");
+  EXPECT_TRUE(absl::StrContains(executed("p"), "34000"));
+  EXPECT_EQ(Types(Send(sync)), "Z");
+
+  EXPECT_EQ(Types(Query("BEGIN; DECLARE held CURSOR WITH HOLD FOR Syria * *")), "CCZ");
+  ASSERT_EQ(bound("count * * *", "p"), "12");
+  EXPECT_EQ(Types(Send(sync)), "Z");
+  EXPECT_EQ(Types(executed("p")), "DC");  // the block goes on past Sync
+  EXPECT_EQ(Types(Query("COMMIT")), "CZ");
+  EXPECT_TRUE(absl::StrContains(executed("p"), "34000"));
+  EXPECT_EQ(Types(Send(sync)), "Z");
+  EXPECT_EQ(Types(Query("FETCH ALL FROM held")), "TCZ");
+
+  // COMMIT and ROLLBACK run by a portal end the others at once, and it
+  // once its Execute is answered.
+  for (const char* end : {"COMMIT", "ROLLBACK"}) {
+    EXPECT_EQ(Types(Query("BEGIN")), "CZ");
+    ASSERT_EQ(bound("count * * *", "p"), "12");
+    ASSERT_EQ(bound(end, "end"), "12");
+    EXPECT_EQ(Types(executed("end")), "C") << end;
+    EXPECT_TRUE(absl::StrContains(executed("p"), "34000")) << end;
+    EXPECT_EQ(Types(Send(sync)), "Z");
+    EXPECT_TRUE(absl::StrContains(executed("end"), "34000")) << end;
+    EXPECT_EQ(Types(Send(sync)), "Z");
+  }
+  EXPECT_EQ(Types(Query("FETCH ALL FROM held")), "TCZ");
+}
+
+// A block's portals count in the session's memory, with their parameters.
+TEST_F(ProtocolHandlerTest, PortalsPastTheSessionsMemoryAreRefused) {
+  handler_->set_max_session_bytes(64 << 10);
+  FrontendMessage parse{};
+  parse.type = 'P';
+  parse.parse = {"s", "A * $1", {}};
+  EXPECT_EQ(Types(Send(parse)), "1");
+  FrontendMessage bind{};
+  bind.type = 'B';
+  bind.bind.statement = "s";
+  bind.bind.params = {std::string(2000, 'x')};
+  FrontendMessage sync{};
+  sync.type = 'S';
+  const auto fill = [&] {
+    int kept = 0;
+    for (; kept < 1000; ++kept) {
+      bind.bind.portal = absl::StrCat("p", kept);
+      const std::string out = Send(bind);
+      if (Types(out) != "2") {
+        EXPECT_TRUE(absl::StrContains(out, "54000")) << out;
+        EXPECT_TRUE(absl::StrContains(out, absl::StrCat(kept, " portals"))) << out;
+        break;
+      }
+    }
+    EXPECT_EQ(Types(Send(sync)), "Z");
+    return kept;
+  };
+  EXPECT_EQ(Types(Query("BEGIN")), "CZ");
+  const int kept = fill();
+  EXPECT_GT(kept, 5);
+  EXPECT_LT(kept, 40);
+  EXPECT_EQ(handler_->status(), 'E');  // the Bind past the limit failed the block
+  EXPECT_EQ(Types(Query("ROLLBACK")), "CZ");
+  EXPECT_EQ(Types(Query("BEGIN")), "CZ");
+  EXPECT_EQ(fill(), kept);  // the rolled back block's portals left room
+  EXPECT_EQ(Types(Query("ROLLBACK")), "CZ");
 }
 
 // The DataRow messages of `out`, concatenated.

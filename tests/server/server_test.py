@@ -779,6 +779,28 @@ def test_a_session_past_its_memory_fails_and_the_server_stays_small():
                 refused.append(batch)
         assert refused and 3 <= refused[0] < 20 and refused == list(range(refused[0], 500)), refused[:5]
         raw.close()
+        # A client that binds portal after portal with a parameter of 4 KB,
+        # never closing one: each Sync outside a block ends them, as
+        # PostgreSQL's do; inside a block, a Bind past the limit is refused.
+        raw = raw_startup(server.port)
+        raw.sendall(message(b'P', b'named\0Small * $1\0\0\0') + message(b'S', b''))
+        assert read_until_ready(raw).startswith(b'1'), 'Parse failed'
+        value = b'x' * 4000
+
+        def binds(names):
+            return b''.join(message(b'B', name + b'\0named\0\0\0\0\x01' + struct.pack('!i', len(value)) + value +
+                                    b'\0\0') for name in names)
+
+        for batch in range(500):
+            raw.sendall(binds(b'p%d_%d' % (batch, i) for i in range(100)) + message(b'S', b''))
+            answer = read_until_ready(raw)
+            assert answer.count(b'2\x00\x00\x00\x04') == 100, (batch, answer[-200:])
+        raw.sendall(query_message('BEGIN'))
+        read_until_ready(raw, b'T')
+        raw.sendall(binds(b'b%d' % i for i in range(5000)) + message(b'S', b''))
+        answer = read_until_ready(raw, b'E')
+        assert b'54000' in answer and 1000 < answer.count(b'2\x00\x00\x00\x04') < 2100, answer[-200:]
+        raw.close()
         grown_mb = (server.rss_kb() - rss_before) / 1024
         assert grown_mb < 100, 'the server grew by %.0f MB' % grown_mb
         assert server.stop() == 0
@@ -845,9 +867,9 @@ def query_message(q):
     return message(b'Q', q.encode() + b'\0')
 
 
-def read_until_ready(sock):
+def read_until_ready(sock, status=b'I'):
     data = b''
-    while not data.endswith(b'Z\x00\x00\x00\x05I'):
+    while not data.endswith(b'Z\x00\x00\x00\x05' + status):
         chunk = sock.recv(65536)
         assert chunk, data[-200:]
         data += chunk
