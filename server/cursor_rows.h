@@ -30,6 +30,9 @@ class CursorRows {
   absl::Status Append(const std::vector<internal::Cell>& row);
 
   size_t size() const { return rows_; }
+  // Memory held: the rows until they spill, then 8 bytes every
+  // kRowsPerMark rows.
+  size_t memory_bytes() const { return bytes_.capacity() + marks_.capacity() * sizeof(uint64_t); }
   // Whether the rows went to a temporary file.
   bool spilled() const { return file_.is_open(); }
 

@@ -25,8 +25,10 @@ class EncodedRows {
   void EndRow() { ends_.push_back(spilled_ + bytes_.size()); }
 
   size_t size() const { return ends_.size(); }
-  // Bytes held in memory.
+  // Bytes of rows held in memory.
   size_t buffered_bytes() const { return bytes_.size(); }
+  // Memory held, the rows' and their index's (8 bytes a row).
+  size_t memory_bytes() const { return bytes_.capacity() + ends_.capacity() * sizeof(uint64_t); }
   // The bytes of rows [first, last).
   uint64_t BytesOf(size_t first, size_t last) const {
     return ends_[last - 1] - (first == 0 ? 0 : ends_[first - 1]);

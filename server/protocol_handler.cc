@@ -282,7 +282,7 @@ absl::Status ProtocolHandler::CheckSessionMemory(size_t more) const {
                                         internal::Plural(session_.pending_operations(), "operation"), ", ",
                                         internal::Plural(prepared_.size(), "prepared statement"), ", ",
                                         internal::Plural(portals_.size(), "portal"), ")")),
-                  "commit in smaller transactions, close the prepared statements no longer needed, load a file "
+                  "commit in smaller transactions, close the prepared statements and cursors no longer needed, load a file "
                   "with COPY operations FROM STDIN, or start the server with a larger --max-session-memory");
 }
 
@@ -304,16 +304,33 @@ void ProtocolHandler::ForgetPrepared(const std::string& name) {
 }
 
 size_t ProtocolHandler::PortalBytes(const Portal& p) {
-  size_t bytes = sizeof(p) + 2 * p.result_formats.size() + 64 * p.columns.size();
+  size_t bytes = sizeof(p) + 2 * p.result_formats.size() + 64 * p.columns.size() + p.rows.memory_bytes();
   for (const std::optional<std::string>& value : p.params.values) bytes += sizeof(value) + (value ? value->size() : 0);
+  if (p.cursor != nullptr) bytes += sizeof(Cursor) + 64 * p.cursor->columns.size() + p.cursor->rows.memory_bytes();
   return bytes;
 }
 
-void ProtocolHandler::KeepPortal(const std::string& name, Portal portal) {
-  ErasePortal(name);
+absl::Status ProtocolHandler::KeepPortal(const std::string& name, Portal portal) {
+  const auto kept = portals_.find(name);
+  const size_t leaving = kept == portals_.end() ? 0 : kept->second.bytes;
   portal.bytes = PortalBytes(portal);
+  if (portal.bytes > leaving) {
+    if (absl::Status s = CheckSessionMemory(portal.bytes - leaving); !s.ok()) return s;
+  }
+  ErasePortal(name);
   portal_bytes_ += portal.bytes;
   portals_[name] = std::move(portal);
+  return absl::OkStatus();
+}
+
+absl::Status ProtocolHandler::RecountPortal(Portal* p) {
+  const size_t bytes = PortalBytes(*p);
+  if (bytes > p->bytes) {
+    if (absl::Status s = CheckSessionMemory(bytes - p->bytes); !s.ok()) return s;
+  }
+  portal_bytes_ = portal_bytes_ - p->bytes + bytes;
+  p->bytes = bytes;
+  return absl::OkStatus();
 }
 
 void ProtocolHandler::ErasePortal(const std::string& name) {
@@ -901,14 +918,7 @@ void ProtocolHandler::BindMessage(const Bind& b, std::string* out) {
     return fail(SqlError(absl::StatusCode::kAlreadyExists, "42P03",
                          absl::StrCat("cursor \"", b.portal, "\" already exists")));
   }
-  // The unnamed portal is replaced: its bytes leave as the new one's come.
-  const auto kept = portals_.find(b.portal);
-  const size_t leaving = kept == portals_.end() ? 0 : kept->second.bytes;
-  const size_t coming = PortalBytes(portal);
-  if (coming > leaving) {
-    if (absl::Status s = CheckSessionMemory(coming - leaving); !s.ok()) return fail(s);
-  }
-  KeepPortal(b.portal, std::move(portal));
+  if (absl::Status s = KeepPortal(b.portal, std::move(portal)); !s.ok()) return fail(s);
   AppendBindComplete(out);
 }
 
@@ -1003,6 +1013,11 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
     if (portal.copy_out) AppendCopyOutResponse(answer->columns.size(), out);
     if (answer->columns.empty()) {
       AppendCommandComplete(portal.tag, out);
+      return Step::kDone;
+    }
+    if (absl::Status s = RecountPortal(&portal); !s.ok()) {  // the rows it keeps for its next Executes
+      ErasePortal(e.portal);
+      FailExtended(s, "", 0, out);
       return Step::kDone;
     }
   }

@@ -217,11 +217,18 @@ class ProtocolHandler {
   // prepared_'s changes, which keep prepared_bytes_.
   void KeepPrepared(const std::string& name, std::shared_ptr<const Prepared> prepared);
   void ForgetPrepared(const std::string& name);
-  // What a portal takes in memory besides its rows, roughly: its struct,
-  // its parameters, its descriptions.
+  // What a portal takes in memory, roughly: its struct, its parameters, its
+  // descriptions and the rows it keeps in memory (a cursor's, or an
+  // Execute's with a row limit).
   static size_t PortalBytes(const Portal& p);
-  // portals_'s changes, which keep portal_bytes_.
-  void KeepPortal(const std::string& name, Portal portal);
+  // portals_'s changes, which keep portal_bytes_. KeepPortal replaces the
+  // portal of that name, whose bytes leave as the new one's come; it fails
+  // (54000) and keeps nothing if the session would then hold more than
+  // max_session_bytes_.
+  absl::Status KeepPortal(const std::string& name, Portal portal);
+  // Counts `p`'s bytes again, once it keeps rows; fails (54000) and counts
+  // them not if the session would then hold too much.
+  absl::Status RecountPortal(Portal* p);
   void ErasePortal(const std::string& name);
   void ErasePortals(absl::FunctionRef<bool(const Portal&)> drop);
   // COPY operations FROM STDIN: checks it and opens the spool.

@@ -47,7 +47,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Declare(const Command& 
   portal.executed = true;
   portal.columns = *DescribeColumns(cursor->columns, cursor->binary ? std::vector<int16_t>{1} : std::vector<int16_t>{});
   portal.cursor = std::move(cursor);
-  KeepPortal(command.parameter, std::move(portal));
+  if (absl::Status s = KeepPortal(command.parameter, std::move(portal)); !s.ok()) return s;
   Answer a;
   a.tag = "DECLARE CURSOR";
   return a;

@@ -464,6 +464,47 @@ TEST_F(ProtocolHandlerTest, PortalsPastTheSessionsMemoryAreRefused) {
   EXPECT_EQ(Types(Query("ROLLBACK")), "CZ");
 }
 
+// The rows a cursor or a paged portal keeps count in the session's memory.
+TEST_F(ProtocolHandlerTest, RowsKeptForLaterCountInTheSessionsMemory) {
+  std::string writes;
+  for (int i = 0; i < 300; ++i) absl::StrAppend(&writes, "assert A p B", i, " = \"a value of some length\" from 2020;");
+  ASSERT_FALSE(absl::StrContains(Query(writes), "ERROR"));
+  handler_->set_max_session_bytes(256 << 10);
+  EXPECT_EQ(Types(Query("BEGIN")), "CZ");
+  int declared = 0;
+  std::string out;
+  for (; declared < 100; ++declared) {
+    out = Query(absl::StrCat("DECLARE c", declared, " CURSOR FOR A * *"));
+    if (Types(out) != "CZ") break;
+  }
+  EXPECT_TRUE(absl::StrContains(out, "54000")) << out;
+  EXPECT_GT(declared, 2);
+  EXPECT_LT(declared, 100);
+  EXPECT_EQ(handler_->status(), 'E');
+  EXPECT_EQ(Types(Query("ROLLBACK")), "CZ");
+
+  FrontendMessage parse{};
+  parse.type = 'P';
+  parse.parse = {"", "A * *", {}};
+  FrontendMessage bind{};
+  bind.type = 'B';
+  FrontendMessage execute{};
+  execute.type = 'E';
+  execute.execute = {"", 10};
+  FrontendMessage sync{};
+  sync.type = 'S';
+  const auto first_page = [&] {
+    Send(parse);
+    Send(bind);
+    const std::string page = Send(execute);
+    Send(sync);
+    return page;
+  };
+  EXPECT_EQ(Types(first_page()), "DDDDDDDDDDs");
+  handler_->set_max_session_bytes(8 << 10);
+  EXPECT_TRUE(absl::StrContains(first_page(), "54000"));
+}
+
 // The DataRow messages of `out`, concatenated.
 std::string DataRows(const std::string& out) {
   std::string rows;
