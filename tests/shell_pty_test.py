@@ -257,7 +257,7 @@ def display_width(text):
 def demo_cleans_up_on_signals(tool, home):
     """The demo's temporary database goes away on Ctrl-D and on SIGTERM."""
     for how in ['ctrl-d', 'sigterm', 'sighup']:
-        tmp = tempfile.mkdtemp()
+        tmp = tempfile.mkdtemp(dir=home)
         pid, fd = start(tool, ['demo'], home, tmp)
         read_until(fd, rb'hindsight> ')
         assert os.listdir(tmp), 'the demo made no temporary directory'
@@ -272,11 +272,12 @@ def demo_cleans_up_on_signals(tool, home):
 
 def main():
     tool = sys.argv[1]
-    demo_session(tool, tempfile.mkdtemp())
-    unicode_session(tool, tempfile.mkdtemp())
-    demo_cleans_up_on_signals(tool, tempfile.mkdtemp())
-    long_answers(tool, tempfile.mkdtemp())
-    long_answers_as_they_come(tool, tempfile.mkdtemp())
+    with tempfile.TemporaryDirectory(prefix='hindsight-shell-pty-') as work:
+        for session in [demo_session, unicode_session, demo_cleans_up_on_signals, long_answers,
+                        long_answers_as_they_come]:
+            home = os.path.join(work, session.__name__)
+            os.mkdir(home)
+            session(tool, home)
     print('shell pty test: completion, multi-line input and history, caret errors, timer, Ctrl-C, '
           'transactions, exit status, UTF-8 in five scripts, width alignment, demo cleanup, pager, '
           'expanded display, long answers paged as they come')
