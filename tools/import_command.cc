@@ -45,8 +45,8 @@ constexpr char kHelp[] =
     "              written, then all are written as one batch (the whole file's\n"
     "              changes are held in memory)\n"
     "  --memory SIZE  about the memory the import uses (default 2G; K, M, G): half\n"
-    "              for the changes a bulk load holds before it writes them, a\n"
-    "              quarter for a group of commits, a quarter for cached reads\n"
+    "              for the changes it holds before it writes them (a bulk load's,\n"
+    "              or a group of commits'), a quarter for cached reads\n"
     "  --no-sync   do not wait for each write to reach the disk (faster; a crash\n"
     "              of the machine, not of the process, may lose the last ones)\n";
 
@@ -84,7 +84,7 @@ std::optional<int> ParseImportArgs(const Args& args, ImportRequest* request) {
   }
   request->options.sync = !no_sync;
   request->options.bulk_load_memory_bytes = *bytes / 2;
-  request->options.commit_group_bytes = atomic ? SIZE_MAX : *bytes / 4;  // atomic: one batch
+  request->options.commit_group_bytes = atomic ? SIZE_MAX : *bytes / 2;  // atomic: one batch
   request->options.block_cache_bytes = *bytes / 4;
   request->options.row_cache_bytes = 0;  // each record is read once
   request->import.mode = bulk      ? internal::ImportMode::kBulk
