@@ -317,8 +317,7 @@ absl::Status ProtocolHandler::KeepPortal(const std::string& name, Portal portal)
   if (portal.bytes > leaving) {
     if (absl::Status s = CheckSessionMemory(portal.bytes - leaving); !s.ok()) return s;
   }
-  ErasePortal(name);
-  portal_bytes_ += portal.bytes;
+  portal_bytes_ = portal_bytes_ - leaving + portal.bytes;
   portals_[name] = std::move(portal);
   return absl::OkStatus();
 }
