@@ -1,6 +1,9 @@
 // The server's session logic without sockets: messages in, protocol bytes
 // out (server/protocol_handler.h).
 #include <atomic>
+#include <iterator>
+#include <map>
+#include <random>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -503,6 +506,110 @@ TEST_F(ProtocolHandlerTest, RowsKeptForLaterCountInTheSessionsMemory) {
   EXPECT_EQ(Types(first_page()), "DDDDDDDDDDs");
   handler_->set_max_session_bytes(8 << 10);
   EXPECT_TRUE(absl::StrContains(first_page(), "54000"));
+}
+
+// Prepared statements, portals and cursors made and dropped in random
+// orders, in and out of blocks, leave nothing counted in the session's
+// memory once all are closed: as many portals fit in a block afterwards as
+// before.
+TEST_F(ProtocolHandlerTest, RandomMessageSequencesLeaveNothingCounted) {
+  std::string writes;
+  for (int i = 0; i < 20; ++i) absl::StrAppend(&writes, "assert A p B", i, " = ", i, " from 2020;");
+  ASSERT_FALSE(absl::StrContains(Query(writes), "ERROR"));
+  handler_->set_max_session_bytes(128 << 10);
+  const auto send = [&](char type, const auto& fill) {
+    FrontendMessage m{};
+    m.type = type;
+    fill(m);
+    return Send(m);
+  };
+  const auto sync = [&] { return send('S', [](FrontendMessage&) {}); };
+  // How many portals a block holds: each a few hundred bytes, so that a
+  // portal's bytes left counted show.
+  const auto portals_that_fit = [&] {
+    EXPECT_EQ(Types(Query("BEGIN")), "CZ");
+    send('P', [](FrontendMessage& m) { m.parse = {"fill", "A * $1", {}}; });
+    int kept = 0;
+    while (kept < 10000 && Types(send('B', [&](FrontendMessage& m) {
+                             m.bind.statement = "fill";
+                             m.bind.portal = absl::StrCat("fill", kept);
+                             m.bind.params = {"x"};
+                           })) == "2") {
+      ++kept;
+    }
+    sync();
+    Query("ROLLBACK");
+    send('C', [](FrontendMessage& m) { m.close = {'S', "fill"}; });
+    sync();
+    return kept;
+  };
+  const int before = portals_that_fit();
+  ASSERT_GT(before, 100);
+
+  static const char* const kTexts[] = {
+      "A * *", "count * * *", "A * $1", "BEGIN", "COMMIT", "ROLLBACK", "DECLARE c CURSOR FOR A * *",
+      "DECLARE h CURSOR WITH HOLD FOR A * *", "FETCH 1 FROM c", "CLOSE ALL", "assert A q B = 1 from 2021",
+      "DEALLOCATE ALL"};
+  static const char* const kNames[] = {"", "s0", "s1"};
+  static const char* const kPortals[] = {"", "p0", "p1", "c", "h"};
+  // The messages of a step, by weight ('Q': a simple query).
+  static const char kMessages[] = {'P', 'P', 'B', 'B', 'B', 'E', 'E', 'E', 'S', 'C', 'D', 'Q', 'Q'};
+  const uint32_t sequences = testing::RandomSequences(200);
+  for (uint32_t n = 1; n <= sequences; ++n) {
+    std::mt19937 rng(testing::RandomSeed(n));
+    const auto pick = [&](const auto& list) { return list[rng() % std::size(list)]; };
+    std::map<std::string, std::string> parsed;  // each statement's text, as last parsed (mostly right)
+    // As a driver does, a Sync after each error of the extended protocol.
+    const auto sync_after_error = [&](const std::string& answer) {
+      if (absl::StrContains(Types(answer), "E")) sync();
+      return answer;
+    };
+    for (int step = 0; step < 100; ++step) {
+      switch (pick(kMessages)) {
+        case 'P': {
+          const char* name = pick(kNames);
+          const char* text = pick(kTexts);
+          const std::string answer = send('P', [&](FrontendMessage& m) { m.parse = {name, text, {}}; });
+          if (Types(sync_after_error(answer)) == "1") parsed[name] = text;
+          break;
+        }
+        case 'B':
+          sync_after_error(send('B', [&](FrontendMessage& m) {
+            m.bind.statement = pick(kNames);
+            m.bind.portal = pick(kPortals);
+            if (absl::StrContains(parsed[m.bind.statement], "$1")) m.bind.params = {std::string(rng() % 3000, 'y')};
+          }));
+          break;
+        case 'E':
+          sync_after_error(
+              send('E', [&](FrontendMessage& m) { m.execute = {pick(kPortals), static_cast<int32_t>(rng() % 3)}; }));
+          break;
+        case 'S':
+          sync();
+          break;
+        case 'C':
+          send('C', [&](FrontendMessage& m) {
+            m.close = rng() % 2 ? Close{'S', pick(kNames)} : Close{'P', pick(kPortals)};
+          });
+          break;
+        case 'D':
+          sync_after_error(send('D', [&](FrontendMessage& m) {
+            m.describe = rng() % 2 ? Describe{'S', pick(kNames)} : Describe{'P', pick(kPortals)};
+          }));
+          break;
+        default:
+          Query(pick(kTexts));
+      }
+    }
+    // Everything closed: the block, the cursors, the statements, the portals.
+    sync();
+    Query("ROLLBACK");
+    Query("CLOSE ALL");
+    for (const char* name : kNames) send('C', [&](FrontendMessage& m) { m.close = {'S', name}; });
+    for (const char* name : kPortals) send('C', [&](FrontendMessage& m) { m.close = {'P', name}; });
+    sync();
+    ASSERT_EQ(portals_that_fit(), before) << "sequence " << n;
+  }
 }
 
 // The DataRow messages of `out`, concatenated.
