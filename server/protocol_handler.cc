@@ -282,8 +282,9 @@ absl::Status ProtocolHandler::CheckSessionMemory(size_t more) const {
                                         internal::Plural(session_.pending_operations(), "operation"), ", ",
                                         internal::Plural(prepared_.size(), "prepared statement"), ", ",
                                         internal::Plural(portals_.size(), "portal"), ")")),
-                  "commit in smaller transactions, close the prepared statements and cursors no longer needed, load a file "
-                  "with COPY operations FROM STDIN, or start the server with a larger --max-session-memory");
+                  "commit in smaller transactions, close the prepared statements and cursors no longer needed, "
+                  "load a file with COPY operations FROM STDIN, or start the server with a larger "
+                  "--max-session-memory");
 }
 
 size_t ProtocolHandler::PreparedBytes(const Prepared& p) {
