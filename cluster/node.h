@@ -123,6 +123,7 @@ class Node final : public Database {
   absl::StatusOr<TransactionInfo> GetTransaction(uint64_t id) const override { return db_->GetTransaction(id); }
   TransactionInfo LastTransaction() const override { return db_->LastTransaction(); }
   bool read_only() const override { return false; }
+  absl::Status WriteRefusal() const override { return absl::OkStatus(); }
   absl::Status CatchUp() override { return absl::OkStatus(); }
 
   // This node's state; asks the log for its last entry (one request).

@@ -261,7 +261,12 @@ void ProtocolHandler::AppendError(const absl::Status& status, std::string_view q
   if (const std::optional<size_t> column = internal::ErrorColumn(status)) {
     d.position = CharacterPosition(query, offset + *column - 1);
   }
-  if (std::optional<std::string> hint = HintOf(status)) d.hint = std::move(*hint);
+  if (std::optional<std::string> hint = HintOf(status)) {
+    d.hint = std::move(*hint);
+  } else if (d.sqlstate == "53100") {
+    d.hint = "free space on the database's disk, then restart hindsight serve: reads go on meanwhile, and every "
+             "commit acknowledged is kept";
+  }
   AppendErrorResponse(d, out);
 }
 

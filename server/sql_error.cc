@@ -37,6 +37,8 @@ std::string SqlStateOf(const absl::Status& s) {
       return "40003";
     case absl::StatusCode::kDeadlineExceeded:  // await tx
       return "57014";
+    case absl::StatusCode::kResourceExhausted:  // the engine's: a full disk
+      return "53100";
     default:
       return "XX000";
   }

@@ -167,6 +167,37 @@ TEST_F(DbTest, ASecondProcessReadsBesideTheWriterAndCatchesUp) {
   EXPECT_TRUE(absl::IsFailedPrecondition(Database::Open(dir_.path(), plain).status()));
 }
 
+// RocksDB's diagnostic log (storage/info_log.h): each open to write starts
+// a new LOG and keeps ten in all; a reader beside the writer
+// leaves the writer's LOG where it is (RocksDB's own logger renamed it away
+// before finding the database held) and writes its own elsewhere.
+TEST_F(DbTest, EachOpenStartsAnInfoLogAndAReaderLeavesTheWritersAlone) {
+  namespace fs = std::filesystem;
+  const auto old_logs = [this] {
+    int n = 0;
+    for (const fs::directory_entry& e : fs::directory_iterator(dir_.path())) {
+      n += e.path().filename().string().starts_with("LOG.old.");
+    }
+    return n;
+  };
+  LoadWorkedExample();
+  const std::string log = dir_.path() + "/LOG";
+  ASSERT_TRUE(fs::exists(log));
+  const std::string writers_log = ReadFile(log);
+  EXPECT_TRUE(absl::StrContains(writers_log, "RocksDB version")) << writers_log.substr(0, 200);
+  const int old_before = old_logs();
+  Options options;
+  options.read_only_if_in_use = true;
+  auto reader = Database::Open(dir_.path(), options);
+  ASSERT_TRUE(reader.ok()) << reader.status();
+  ASSERT_TRUE((*reader)->read_only());
+  EXPECT_EQ(old_logs(), old_before);
+  EXPECT_TRUE(ReadFile(log).starts_with(writers_log));
+  reader->reset();
+  for (int i = 0; i < 12; ++i) Reopen();
+  EXPECT_EQ(old_logs() + 1, 10);  // DBOptions::keep_log_file_num counts LOG too
+}
+
 // A reader beside the writer finds every transaction, whether the writer
 // holds it in its table files (written when it reopened) or in its
 // write buffers, and however often it reads the same one. (With RocksDB's

@@ -146,11 +146,19 @@ void ReportFailure(const absl::Status& status, const internal::ImportCounts& cou
   }
   if (atomic) {
     std::fprintf(stderr, "hindsight import: nothing was imported (--atomic)\n");
-  } else if (counts.transactions > 0) {
-    std::fprintf(stderr,
-                 "hindsight import: stopped; the %llu transactions before it were committed: fix the file and run "
-                 "the same command again to import the rest\n",
-                 Ull(counts.transactions));
+  } else {
+    // What to do before running it again: the file is at fault, the disk, or neither.
+    const char* first = absl::IsInvalidArgument(status)      ? "fix the file and "
+                        : absl::IsResourceExhausted(status) ? "free space on the disk and "
+                                                            : "";
+    if (counts.transactions > 0) {
+      std::fprintf(stderr,
+                   "hindsight import: stopped; the %llu transactions before it were committed: %srun the same "
+                   "command again to import the rest\n",
+                   Ull(counts.transactions), first);
+    } else {
+      std::fprintf(stderr, "hindsight import: nothing was imported: %srun the same command again\n", first);
+    }
   }
 }
 

@@ -142,9 +142,11 @@ int RunShell(const Args& args) {
     cl.Error(std::string(db.status().message()));
     return kExitFailure;
   }
-  if ((*db)->read_only()) {
-    cl.Error("another process holds this database (hindsight serve?): reading it read-only, up to date before "
-             "each statement; write through that process");
+  if (const absl::Status refusal = (*db)->WriteRefusal(); !refusal.ok()) {
+    cl.Error(absl::IsResourceExhausted(refusal)
+                 ? std::string(refusal.message())
+                 : "another process holds this database (hindsight serve?): reading it read-only, up to date before "
+                   "each statement; write through that process");
   }
   LocalBackend local(db->get(), target);
   return RunShellOn(&local, parsed, nullptr);

@@ -46,7 +46,7 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, SourceCalls cal
                                   size_t* bytes_written) {
   *written = 0;
   *bytes_written = 0;
-  if (read_only()) return RefuseWrite();
+  HS_RETURN_IF_ERROR(write_refusal_);
   absl::MutexLock write_lock(&write_mu_);
   HS_RETURN_IF_ERROR(write_failure_);
   RocksReader reader(db_.get(), handles_, RocksReader::BlockCache::kDrop);

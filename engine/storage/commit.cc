@@ -46,7 +46,7 @@ absl::StatusOr<CommitPlan> DbImpl::Plan(const Transaction& txn, const Transactio
 std::vector<absl::StatusOr<LogRecord>> DbImpl::PrepareCommits(const std::vector<const Transaction*>& txns) {
   std::vector<absl::StatusOr<LogRecord>> records;
   if (read_only()) {
-    records.assign(txns.size(), RefuseWrite());
+    records.assign(txns.size(), write_refusal_);
     return records;
   }
   absl::MutexLock write_lock(&write_mu_);
@@ -84,7 +84,7 @@ struct DbImpl::CommitRequest {
 };
 
 absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
-  if (read_only()) return RefuseWrite();
+  HS_RETURN_IF_ERROR(write_refusal_);
   // The first of the calls queued writes their transactions as one group.
   CommitRequest request{&txn};
   commit_queue_.Run(&request, [this](const std::vector<CommitRequest*>& group) { CommitGroup(group); });

@@ -14,6 +14,7 @@
 #include "storage/slice_merge.h"
 #include "storage/timeline_merge.h"
 #include "storage/column_families.h"
+#include "storage/info_log.h"
 #include "storage/rocks_status.h"
 #include "util/durable_fs.h"
 #include "util/status_macros.h"
@@ -144,24 +145,25 @@ rocksdb::DBOptions MakeDbOptions() {
   return db_options;
 }
 
-// Removes the empty write-ahead logs of the database at `path`, if no
-// process holds it. RocksDB 7.8 starts a log at every open and, if nothing
-// is written before the database closes, keeps it until a later flush
-// (fixed in RocksDB 8.3, facebook/rocksdb#11409): a database opened again
-// and again to be read, by `hindsight query` say, gathered one empty
-// `NNNNNN.log` per open. An empty log holds no record, and RocksDB does not
-// list its logs in the manifest (track_and_verify_wals_in_manifest is
-// off), so recovery does not miss one. Done under the database's lock,
-// taken through RocksDB's Env as DB::Open takes it, so that the log of a
-// process that has the database open is never touched; if the lock is
-// held, or anything fails, nothing is removed.
-void RemoveEmptyLogs(const std::string& path) {
+// Readies the database at `path`, if no process holds it, for this process
+// to open it: removes its empty write-ahead logs and starts its info log
+// (storage/info_log.h). RocksDB 7.8 starts a write-ahead log at every open
+// and, if nothing is written before the database closes, keeps it until a
+// later flush (fixed in RocksDB 8.3, facebook/rocksdb#11409): a database
+// opened again and again to be read, by `hindsight query` say, gathered one
+// empty `NNNNNN.log` per open. An empty log holds no record, and RocksDB
+// does not list its logs in the manifest (track_and_verify_wals_in_manifest
+// is off), so recovery does not miss one. Done under the database's lock,
+// taken through RocksDB's Env as DB::Open takes it, so that the logs of a
+// process that has the database open are never touched: if the lock is
+// held, or cannot be taken, nothing is changed and the logger returned
+// drops every line (the open that follows fails on the lock).
+std::shared_ptr<rocksdb::Logger> PrepareToOpen(const std::string& path) {
   namespace fs = std::filesystem;
-  std::error_code ec;
-  if (!fs::exists(fs::path(path) / "CURRENT", ec)) return;  // not a RocksDB database (no LOCK file made in it)
   rocksdb::Env* env = rocksdb::Env::Default();
   rocksdb::FileLock* lock = nullptr;
-  if (!env->LockFile(path + "/LOCK", &lock).ok()) return;
+  if (!env->LockFile(path + "/LOCK", &lock).ok()) return DiscardingInfoLog();
+  std::error_code ec;
   for (fs::directory_iterator it(path, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
     const bool is_log = name.size() > 4 && name.ends_with(".log") &&
@@ -171,7 +173,9 @@ void RemoveEmptyLogs(const std::string& path) {
       fs::remove(it->path(), file_ec);
     }
   }
+  std::shared_ptr<rocksdb::Logger> info_log = StartInfoLog(path);
   env->UnlockFile(lock).PermitUncheckedError();
+  return info_log;
 }
 
 std::vector<rocksdb::ColumnFamilyDescriptor> MakeDescriptors(size_t block_cache_bytes) {
@@ -219,6 +223,7 @@ absl::Status CreateDatabase(const std::string& path) {
   fs::remove_all(staging, ec);
   rocksdb::DBOptions options = MakeDbOptions();
   options.create_if_missing = true;
+  if (fs::create_directory(staging, ec)) options.info_log = StartInfoLog(staging);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors = MakeDescriptors(1 << 20);
   std::vector<rocksdb::ColumnFamilyHandle*> handles;
   rocksdb::DB* raw = nullptr;
@@ -306,46 +311,53 @@ absl::Status DbImpl::OpenRocks(const std::string& path, const Options& options) 
   rocksdb::DB* raw = nullptr;
   const std::string failed = absl::StrCat("cannot open database ", path);
   if (!options.read_only) {
-    RemoveEmptyLogs(path);
     // Only the primary has a row cache: in a secondary instance of RocksDB
     // 7.8, a record answered from the row cache is not found (the second
     // read of a key in a table file finds nothing).
     rocksdb::DBOptions db_options = MakeDbOptions();
+    db_options.info_log = PrepareToOpen(path);
     if (options.row_cache_bytes > 0) db_options.row_cache = rocksdb::NewLRUCache(options.row_cache_bytes);
     const rocksdb::Status s =
         rocksdb::DB::Open(db_options, path, MakeDescriptors(options.block_cache_bytes), &handles_, &raw);
-    if (s.ok() || !IsLockHeld(s) || !options.read_only_if_in_use) {
+    if (s.ok()) {
       db_.reset(raw);
-      return FromRocks(s, failed);
+      return absl::OkStatus();
     }
+    // Opening to write replays the write-ahead log into table files, which
+    // a full disk refuses; a secondary instance replays it in memory.
+    if (!options.read_only_if_in_use || !(IsLockHeld(s) || s.IsNoSpace())) return FromRocks(s, failed);
+    write_refusal_ = IsLockHeld(s)
+                         ? absl::FailedPreconditionError(
+                               "this process reads the database beside the process that holds it (hindsight serve?): "
+                               "write through that process, e.g. psql -h HOST -p PORT -c 'assert ...'")
+                         : absl::ResourceExhaustedError(absl::StrCat(
+                               "the disk is too full to open the database for writing (", s.ToString(),
+                               "), so this process only reads it: free space on the disk and open it again to write"));
+  } else {
+    write_refusal_ = absl::FailedPreconditionError("the database was opened read-only (Options::read_only)");
   }
   // A secondary instance beside the writer: it keeps every table file open
   // (the writer may delete them) and its own log in a scratch directory.
   std::string scratch = (fs::temp_directory_path() / "hindsight-reader-XXXXXX").string();
   if (mkdtemp(scratch.data()) == nullptr) return absl::InternalError(absl::StrCat(failed, ": no scratch directory"));
   rocksdb::DBOptions db_options = MakeDbOptions();
+  db_options.info_log = StartInfoLog(scratch);
   db_options.max_open_files = -1;
   const rocksdb::Status s = rocksdb::DB::OpenAsSecondary(db_options, path, scratch,
                                                          MakeDescriptors(options.block_cache_bytes), &handles_, &raw);
   if (!s.ok()) {
     std::error_code ec;
     fs::remove_all(scratch, ec);
-    return FromRocks(s, absl::StrCat(failed, " beside the process that holds it"));
+    return FromRocks(s, absl::StrCat(failed, " to read it"));
   }
   db_.reset(raw);
   secondary_dir_ = std::move(scratch);
   return absl::OkStatus();
 }
 
-absl::Status DbImpl::RefuseWrite() const {
-  return absl::FailedPreconditionError(
-      "this process reads the database beside the process that holds it (hindsight serve?): write through that "
-      "process, e.g. psql -h HOST -p PORT -c 'assert ...'");
-}
-
 absl::Status DbImpl::CatchUp() {
   if (!read_only()) return absl::OkStatus();
-  HS_RETURN_IF_ERROR(FromRocks(db_->TryCatchUpWithPrimary(), "cannot catch up with the process that holds the database"));
+  HS_RETURN_IF_ERROR(FromRocks(db_->TryCatchUpWithPrimary(), "cannot catch up with what the database has committed"));
   return LoadState();
 }
 
@@ -453,7 +465,7 @@ absl::StatusOr<TransactionInfo> DbImpl::GetTransaction(uint64_t id) const {
 }
 
 absl::Status DbImpl::Compact() {
-  if (read_only()) return RefuseWrite();
+  HS_RETURN_IF_ERROR(write_refusal_);
   absl::MutexLock write_lock(&write_mu_);
   rocksdb::FlushOptions flush;
   flush.wait = true;
@@ -467,7 +479,7 @@ absl::Status DbImpl::Compact() {
 }
 
 absl::StatusOr<uint64_t> DbImpl::Checkpoint(const std::string& dir) {
-  if (read_only()) return RefuseWrite();
+  HS_RETURN_IF_ERROR(write_refusal_);
   std::error_code ec;
   if (std::filesystem::exists(dir, ec)) return absl::AlreadyExistsError(absl::StrCat(dir, " already exists"));
   absl::MutexLock write_lock(&write_mu_);

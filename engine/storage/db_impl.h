@@ -53,7 +53,8 @@ class DbImpl final : public Database {
   absl::StatusOr<std::vector<std::string>> NamesWithPrefix(const std::string& prefix, size_t limit) const override;
   absl::StatusOr<TransactionInfo> GetTransaction(uint64_t id) const override;
   TransactionInfo LastTransaction() const override;
-  bool read_only() const override { return !secondary_dir_.empty(); }
+  bool read_only() const override { return !write_refusal_.ok(); }
+  absl::Status WriteRefusal() const override { return write_refusal_; }
   absl::Status CatchUp() override;
 
  private:
@@ -74,10 +75,9 @@ class DbImpl final : public Database {
   std::unique_ptr<ReadView> AcquireView() const;
   absl::Status Initialize(const std::string& path, const Options& options);
   // Opens the existing database at `path` to write, or as a secondary
-  // instance beside its writer (in a temporary directory of its own).
+  // instance (in a temporary directory of its own) beside its writer or on
+  // a disk too full to open it to write, setting write_refusal_.
   absl::Status OpenRocks(const std::string& path, const Options& options);
-  // FailedPrecondition for a write in a read-only database.
-  absl::Status RefuseWrite() const;
   absl::Status LoadState();
   // Brings a database of an earlier format (kOldestUpgradableFormat on) to
   // this one, a step at a time, each step one atomic write with the format
@@ -222,6 +222,7 @@ class DbImpl final : public Database {
 
   std::unique_ptr<rocksdb::DB> db_;
   std::string secondary_dir_;  // read-only: the secondary instance's own directory
+  absl::Status write_refusal_;  // why writes fail (OK: opened to write)
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   // Each column family's merge operator (null where none), for pending writes.
   std::array<const rocksdb::MergeOperator*, kColumnFamilyCount> merge_operators_{};

@@ -14,6 +14,9 @@ absl::Status FromRocks(const rocksdb::Status& s, std::string_view context) {
     return absl::FailedPreconditionError(
         absl::StrCat(std::string(context), ": the database is in use by another process (", s.ToString(), ")"));
   }
+  if (s.IsNoSpace()) {
+    return absl::ResourceExhaustedError(absl::StrCat(std::string(context), ": the disk is full (", s.ToString(), ")"));
+  }
   if (s.IsInvalidArgument()) return absl::InvalidArgumentError(msg);
   if (s.IsBusy() || s.IsTryAgain() || s.IsTimedOut()) return absl::UnavailableError(msg);
   return absl::InternalError(msg);

@@ -11,8 +11,9 @@
 namespace hindsight::internal {
 
 // Corruption becomes DataLoss, a held lock FailedPrecondition ("in use by
-// another process"), NotFound stays NotFound, anything else Internal or
-// Unavailable. `context` prefixes the message.
+// another process"), a full disk ResourceExhausted, NotFound stays
+// NotFound, anything else Internal or Unavailable. `context` prefixes the
+// message.
 absl::Status FromRocks(const rocksdb::Status& s, std::string_view context);
 
 // Whether `s` says another process holds the database's lock.

@@ -34,9 +34,10 @@ class Database {
   // directory `path`. Errors: NotFound (missing, not created), AlreadyExists
   // (options.error_if_exists), FailedPrecondition (another process has it
   // open, it is not a Hindsight database, or one of a format this build
-  // cannot read), DataLoss (damaged files). A database of the two previous
-  // formats is upgraded in place first, at the cost of reading every key's
-  // timeline once (docs/storage.md).
+  // cannot read), DataLoss (damaged files), ResourceExhausted (the disk is
+  // too full to open it to write; see read_only_if_in_use). A database of
+  // the two previous formats is upgraded in place first, at the cost of
+  // reading every key's timeline once (docs/storage.md).
   static absl::StatusOr<std::unique_ptr<Database>> Open(const std::string& path,
                                                         const Options& options = {});
 
@@ -45,7 +46,10 @@ class Database {
   // Applies `txn` atomically: all of it or, on any error, nothing.
   // Errors: InvalidArgument naming the operation (1-based) and the reason
   // (bad name, from >= to, a supplied time that is infinite or not after the
-  // previous transaction's, an empty transaction); an I/O error otherwise.
+  // previous transaction's, an empty transaction); ResourceExhausted when
+  // the disk is full, for this commit and every later one of this object
+  // (open the database again once there is room); another I/O error
+  // otherwise.
   // Cost: one point read of the timeline record of each key the transaction
   // touches, one atomic write batch holding, per changed key, its new live
   // timeline and the rows it closed (never a rewrite of the key's history).
@@ -187,11 +191,17 @@ class Database {
   // The last committed transaction (id 0 and time -inf when there is none).
   virtual TransactionInfo LastTransaction() const = 0;
 
-  // True when this object reads the database beside another process that
-  // holds it (Options::read_only, or read_only_if_in_use when it was held):
-  // reads see what that process had committed when this one opened or last
-  // caught up; Commit, BulkLoad and Compact fail with FailedPrecondition.
+  // True when this object only reads the database (Options::read_only, or
+  // read_only_if_in_use when another process held it or its disk was too
+  // full to open it to write): reads see what was committed when this one
+  // opened or last caught up; Commit, BulkLoad and Compact fail with
+  // WriteRefusal().
   virtual bool read_only() const = 0;
+
+  // Why writes fail here: OK when they do not (not read_only()),
+  // FailedPrecondition when opened read-only or beside the process that
+  // holds the database, ResourceExhausted when its disk was too full.
+  virtual absl::Status WriteRefusal() const = 0;
 
   // For a read-only database: catches up with what the process holding it
   // has committed since. OK and nothing to do for one opened to write.

@@ -29,7 +29,9 @@ struct Options {
   // say) as a RocksDB secondary instance: a view of what it has committed,
   // refreshed by Database::CatchUp; writes fail. The database must exist.
   bool read_only = false;
-  // Open to write, but read-only as above when another process holds it.
+  // Open to write, but read-only as above when another process holds it or
+  // the disk is too full to open it to write (opening replays the
+  // write-ahead log into table files; Database::WriteRefusal says which).
   bool read_only_if_in_use = false;
 
   // Durability versus speed. true: every commit reaches the disk (fsync of
