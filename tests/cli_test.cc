@@ -215,6 +215,14 @@ TEST_F(CliTest, MissingOrDamagedDatabases) {
   EXPECT_TRUE(absl::StrContains(r.err, "holds no database")) << r.err;
 }
 
+TEST_F(CliTest, StatusOfADatabasesDirectorySaysItAsksServers) {
+  ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
+  const CommandResult r = Hindsight(absl::StrCat("status ", Db()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.out, "a database's directory, not a server")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, absl::StrCat("hindsight log ", Db()))) << r.out;
+}
+
 TEST_F(CliTest, QueryErrorsPointAtTheColumn) {
   ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
   CommandResult r = Hindsight(absl::StrCat("query ", Db(), " 'Syria * Ukraine at 2025-02-30'"));

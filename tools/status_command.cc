@@ -2,6 +2,7 @@
 #include <libpq-fe.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +48,13 @@ std::string ConnInfo(const std::string& target, const std::string& user) {
 // The status row of one server: the five columns, or an error in "state".
 std::vector<std::string> StatusOf(const std::string& target, const std::string& user, bool* ok) {
   std::vector<std::string> row = {target, "", "", "", ""};
+  std::error_code ec;
+  if (std::filesystem::exists(std::filesystem::path(target) / "CURRENT", ec)) {
+    row[4] = absl::StrCat("a database's directory, not a server: status asks a running server (HOST:PORT); "
+                          "hindsight log ", target, " lists the database's transactions");
+    *ok = false;
+    return row;
+  }
   std::unique_ptr<PGconn, ConnDeleter> conn(PQconnectdb(ConnInfo(target, user).c_str()));
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     row[4] = absl::StrCat("unreachable: ", PQerrorMessage(conn.get()));
