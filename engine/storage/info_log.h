@@ -18,11 +18,13 @@ namespace hindsight::internal {
 
 // Starts a new `LOG` in the existing directory `dir`, keeping the previous
 // one as `LOG.old.<microseconds since 1970>`, as RocksDB starts its own
-// (RocksDB deletes the oldest of those past DBOptions::keep_log_file_num).
-// If `LOG` cannot be created the logger drops every line: a diagnostic log
-// never keeps a database from opening. The caller holds the database's
-// lock, or `dir` is its own; else it would rotate another process's log.
-std::shared_ptr<rocksdb::Logger> StartInfoLog(const std::string& dir);
+// (RocksDB deletes the oldest of those past DBOptions::keep_log_file_num,
+// when it opens the database and every six hours). A LOG past 16 MiB is
+// kept the same way and a new one started (`roll_bytes`). If `LOG` cannot be created the
+// logger drops every line: a diagnostic log never keeps a database from
+// opening. The caller holds the database's lock, or `dir` is its own; else
+// it would rotate another process's log.
+std::shared_ptr<rocksdb::Logger> StartInfoLog(const std::string& dir, size_t roll_bytes = size_t{16} << 20);
 
 // A logger that drops every line: for an open that is to fail because
 // another process holds the database, which must not rotate its log.
