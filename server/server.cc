@@ -6,12 +6,14 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <asio.hpp>
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <map>
 #include <optional>
@@ -44,6 +46,8 @@ constexpr absl::Duration kStartupAwait = absl::Seconds(10);
 // is refused before it is read.
 constexpr int kStartupSlots = 64;
 constexpr size_t kReadBuffer = 16 << 10;
+// How long accepting rests when the process is out of descriptors.
+constexpr absl::Duration kAcceptRetry = absl::Milliseconds(100);
 
 // The transaction a client asks, at start-up, to see before its first
 // statement: start-up parameter hindsight.await_tx=N, or the same in libpq's
@@ -205,6 +209,11 @@ class ServerImpl final : public Server {
  private:
   // Accepts connections, each handed to Take, until the acceptor closes.
   void Accept();
+  // Whether `error` from accept says the process is out of descriptors or
+  // memory (the connection waits), not that the client went away.
+  static bool OutOfResources(const asio::error_code& error);
+  // Accepts again after kAcceptRetry; says why on stderr, once a spell.
+  void AcceptLater(const asio::error_code& error);
   // Serves an accepted connection on a thread of its own, or refuses it
   // (53300) when there are too many.
   void Take(tcp::socket socket);
@@ -225,6 +234,8 @@ class ServerImpl final : public Server {
   tcp::acceptor acceptor_;
   asio::signal_set signals_{io_, SIGINT, SIGTERM};
   asio::steady_timer grace_{io_};
+  asio::steady_timer accept_retry_{io_};
+  bool accept_refused_ = false;  // since the last connection accepted (the io_ thread's)
   std::unique_ptr<SSL_CTX, SslCtxFree> tls_;
   std::vector<User> users_;
   std::string address_;
@@ -592,8 +603,38 @@ absl::Status ServerImpl::Init() {
 void ServerImpl::Accept() {
   acceptor_.async_accept([this](const asio::error_code& accept_error, tcp::socket socket) {
     if (accept_error && !acceptor_.is_open()) return;  // shutting down: accept no more
-    if (!accept_error) Take(std::move(socket));         // else a client that went away before we took it
+    if (!accept_error) {
+      accept_refused_ = false;
+      Take(std::move(socket));
+    } else if (OutOfResources(accept_error)) {
+      return AcceptLater(accept_error);
+    }  // else a client that went away before we took it
     Accept();
+  });
+}
+
+bool ServerImpl::OutOfResources(const asio::error_code& error) {
+  return error == asio::error::no_descriptors || error == asio::error::no_buffer_space ||
+         error == asio::error::no_memory || error.value() == ENFILE;
+}
+
+// The waiting connection stays in the listen queue and makes the acceptor
+// ready at once: accepting again now would spin a core until a descriptor
+// frees, so the next try waits.
+void ServerImpl::AcceptLater(const asio::error_code& error) {
+  if (!accept_refused_) {
+    accept_refused_ = true;
+    rlimit files{};
+    getrlimit(RLIMIT_NOFILE, &files);
+    std::fprintf(stderr,
+                 "hindsight: cannot accept a connection: %s (this process may open %llu files: raise it with ulimit "
+                 "-n, or lower --max-connections); trying again every %lld ms\n",
+                 error.message().c_str(), static_cast<unsigned long long>(files.rlim_cur),
+                 static_cast<long long>(absl::ToInt64Milliseconds(kAcceptRetry)));
+  }
+  accept_retry_.expires_after(absl::ToChronoMilliseconds(kAcceptRetry));
+  accept_retry_.async_wait([this](const asio::error_code& ec) {
+    if (!ec && acceptor_.is_open()) Accept();
   });
 }
 
@@ -663,6 +704,7 @@ void ServerImpl::BeginShutdown() {
   if (shutting_down_.exchange(true)) return;
   asio::error_code ec;
   acceptor_.close(ec);
+  accept_retry_.cancel();
   signals_.cancel(ec);
   std::vector<std::weak_ptr<Connection>> open;
   {

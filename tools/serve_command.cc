@@ -1,4 +1,6 @@
 // hindsight serve [options] DB_DIR
+#include <sys/resource.h>
+
 #include <cstdio>
 
 #include "absl/strings/numbers.h"
@@ -70,6 +72,16 @@ bool ParseListen(const std::string& text, std::string* host, uint16_t* port) {
 
 // Starts a cluster node over `db` following the stream of `log_options`,
 // and has the server's SHOW hindsight_status report it.
+// Takes as many file descriptors as the hard limit allows: RocksDB keeps up
+// to 512 table files open, and each connection a socket and perhaps a
+// temporary file, which the usual soft limit (1024) may not hold.
+void RaiseDescriptorLimit() {
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur >= files.rlim_max) return;
+  files.rlim_cur = files.rlim_max;
+  setrlimit(RLIMIT_NOFILE, &files);
+}
+
 absl::StatusOr<std::unique_ptr<Database>> StartNode(std::unique_ptr<Database> db,
                                                     const cluster::JetStreamOptions& log_options,
                                                     const std::string& name, server::ServerOptions* options) {
@@ -140,6 +152,7 @@ int RunServe(const Args& args) {
   options.idle_in_transaction_timeout = std::chrono::seconds(idle_seconds);
   const std::string& dir = cl.positional()[0];
   options.db_dir = dir;
+  RaiseDescriptorLimit();
   absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(dir);
   if (!db.ok()) {
     cl.Error(std::string(db.status().message()));

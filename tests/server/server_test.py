@@ -17,6 +17,7 @@ import io
 import os
 import random
 import re
+import resource
 import select
 import shutil
 import signal
@@ -45,9 +46,13 @@ SERVERS = []
 class Server:
     """`hindsight serve` on a free loopback port, stopped by its pid."""
 
-    def __init__(self, db, *args, env=None):
+    def __init__(self, db, *args, env=None, max_files=None):
+        def limit_files():
+            if max_files is not None:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (max_files, max_files))
         self.proc = subprocess.Popen([TOOL, 'serve', '--listen', '127.0.0.1:0', *args, db],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                                     preexec_fn=limit_files)
         SERVERS.append(self)
         ready, _, _ = select.select([self.proc.stdout], [], [], 20)
         line = self.proc.stdout.readline() if ready else ''
@@ -57,6 +62,11 @@ class Server:
             raise AssertionError('server did not start: %r %r' % (line, self.proc.stderr.read()))
         self.port = int(m.group(1))
         self.ready_line = line
+
+    def cpu_seconds(self):
+        with open('/proc/%d/stat' % self.proc.pid) as f:
+            fields = f.read().rsplit(')', 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
     def rss_kb(self):
         with open('/proc/%d/status' % self.proc.pid) as f:
@@ -722,6 +732,30 @@ def test_connection_limits_vanishing_and_slow_clients():
         d.close()
         a.close()
         assert server.stop() == 0
+    finally:
+        cleanup()
+
+
+def test_a_server_out_of_descriptors_rests_and_serves_again():
+    db = new_db('descriptors')
+    server = Server(db, max_files=64)
+    try:
+        # More clients than descriptors: those past the limit wait in the
+        # listen queue, and the server does not spin on them.
+        waiting = [socket.create_connection(('127.0.0.1', server.port), timeout=10) for _ in range(80)]
+        time.sleep(0.5)
+        before = server.cpu_seconds()
+        time.sleep(2)
+        spent = server.cpu_seconds() - before
+        assert spent < 0.5, 'the server used %.2f s of CPU in 2 s while out of descriptors' % spent
+        for s in waiting:
+            s.close()
+        r = psql(server, '-Atc', 'count * * *')
+        assert r.returncode == 0 and int(r.stdout) > 0, (r.stdout, r.stderr)
+        assert server.stop() == 0
+        err = server.proc.stderr.read()
+        assert 'cannot accept a connection: Too many open files' in err, err
+        assert 'ulimit -n' in err, err
     finally:
         cleanup()
 
