@@ -264,8 +264,8 @@ void ProtocolHandler::AppendError(const absl::Status& status, std::string_view q
   if (std::optional<std::string> hint = HintOf(status)) {
     d.hint = std::move(*hint);
   } else if (d.sqlstate == "53100") {
-    d.hint = "free space on the database's disk, then restart hindsight serve: reads go on meanwhile, and every "
-             "commit acknowledged is kept";
+    d.hint = "free space on the disk; after a commit the disk refused, commits fail until hindsight serve is "
+             "restarted (reads go on meanwhile, and every commit acknowledged is kept)";
   }
   AppendErrorResponse(d, out);
 }

@@ -163,7 +163,7 @@ def check_server(disk, db):
                 except psycopg.Error as e:
                     assert e.sqlstate == '53100', (e.sqlstate, str(e))
                     assert 'the disk is full' in str(e), str(e)
-                    assert 'restart hindsight serve' in (e.diag.message_hint or ''), e.diag.message_hint
+                    assert 'until hindsight serve is restarted' in (e.diag.message_hint or ''), e.diag.message_hint
                     break
                 acknowledged += 1
             else:
