@@ -21,6 +21,10 @@ constexpr absl::Duration kIdleCheck = absl::Seconds(2);
 // How long a follower that is behind waits for the log's next entry before
 // it applies the group it has.
 constexpr absl::Duration kCatchUpWait = absl::Milliseconds(100);
+// How long a follower whose entries the disk has no room for rests before
+// it tries them again (the engine asks RocksDB at most once a second
+// whether it takes writes again).
+constexpr absl::Duration kPauseOnFullDisk = absl::Seconds(1);
 
 }  // namespace
 
@@ -104,6 +108,23 @@ void Node::Stop(const absl::Status& status) {
   if (follower_status_.ok()) follower_status_ = status;
 }
 
+void Node::Pause(const absl::Status& status) {
+  absl::MutexLock lock(&follower_mu_);
+  if (!follower_status_.ok()) return;
+  std::fprintf(stderr, "hindsight: following %s waits for room on the disk: %s\n", log_->description().c_str(),
+               std::string(status.message()).c_str());
+  follower_status_ = status;
+  paused_ = true;
+}
+
+void Node::Resume() {
+  absl::MutexLock lock(&follower_mu_);
+  if (!paused_) return;
+  std::fprintf(stderr, "hindsight: following %s again\n", log_->description().c_str());
+  follower_status_ = absl::OkStatus();
+  paused_ = false;
+}
+
 absl::Status Node::follower_status() const {
   absl::MutexLock lock(&follower_mu_);
   return follower_status_;
@@ -112,7 +133,11 @@ absl::Status Node::follower_status() const {
 void Node::Follow() {
   std::unique_ptr<LogReadAhead> reader;
   absl::Time last_entry = absl::Now();
-  while (!stopping_ && follower_status().ok()) {
+  const auto going = [this] {
+    absl::MutexLock lock(&follower_mu_);
+    return follower_status_.ok() || paused_;
+  };
+  while (!stopping_ && going()) {
     const uint64_t applied = db_->LastTransaction().id;
     if (reader == nullptr) {
       absl::StatusOr<std::unique_ptr<LogReader>> opened = log_->Read(applied + 1);
@@ -138,7 +163,15 @@ void Node::Follow() {
     }
     last_entry = absl::Now();
     bool reopen = false;
-    if (absl::Status s = ApplyGroup(*std::move(entry), applied + 1, reader.get(), &reopen); !s.ok()) return Stop(s);
+    const absl::Status applied_status = ApplyGroup(*std::move(entry), applied + 1, reader.get(), &reopen);
+    if (absl::IsResourceExhausted(applied_status)) {  // the disk is full: the same entries again, later
+      Pause(applied_status);
+      reader.reset();
+      absl::SleepFor(kPauseOnFullDisk);
+      continue;
+    }
+    if (!applied_status.ok()) return Stop(applied_status);
+    Resume();
     if (reopen) reader.reset();
   }
 }
@@ -202,7 +235,8 @@ absl::Status Node::ApplyGroup(DecodedEntry first, uint64_t next, LogReadAhead* r
                  absl::DataLossError(absl::StrCat("entry ", entry.id, " holds transaction ", decoded->record->info.id));
     }
     // Noted before it is written: a commit planned on the new last
-    // transaction names it. (If the group fails, the node stops.)
+    // transaction names it. (If the group fails, the node stops, or pauses
+    // and applies the same entries again.)
     NoteApplied(entry.id, entry.attempt_id);
     previous = entry.attempt_id;
     return &decoded->record->txn;

@@ -135,7 +135,8 @@ class Node final : public Database {
   // Entry `id` of the log, trying for up to `timeout`.
   absl::StatusOr<LogEntry> ReadEntry(uint64_t id, absl::Duration timeout);
   // The follower thread: reads the log from the entry after the last
-  // applied one and applies what arrives, until stopped or an entry fails.
+  // applied one and applies what arrives, until stopped or an entry fails;
+  // an entry the disk has no room for is tried again (Pause) until it has.
   void Follow();
   // The entries of one group to apply, taken from `reader` as they are
   // asked for, so that the later ones arrive while the earlier are
@@ -247,6 +248,10 @@ class Node final : public Database {
   absl::Status follower_status() const;
   // Stops the node for good: commits and the follower fail with `status`.
   void Stop(const absl::Status& status);
+  // Until Resume: commits fail with `status` (the disk is full), and the
+  // follower waits a little before it tries again.
+  void Pause(const absl::Status& status);
+  void Resume();
   // The attempt id of applied entry `id` ("" for 0; NotFound once it is
   // older than the ones kept).
   absl::StatusOr<std::string> AttemptOf(uint64_t id) const;
@@ -262,8 +267,9 @@ class Node final : public Database {
 
   std::atomic<bool> stopping_{false};
   mutable absl::Mutex follower_mu_;
-  // Set when the follower stops on an error.
+  // Set when the follower stops on an error, or pauses (paused_).
   absl::Status follower_status_ ABSL_GUARDED_BY(follower_mu_);
+  bool paused_ ABSL_GUARDED_BY(follower_mu_) = false;
   // The attempt ids of the last applied entries, oldest first: what a
   // commit names as the entry it follows, and what the next entry must
   // name as its predecessor.

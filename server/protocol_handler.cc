@@ -264,8 +264,9 @@ void ProtocolHandler::AppendError(const absl::Status& status, std::string_view q
   if (std::optional<std::string> hint = HintOf(status)) {
     d.hint = std::move(*hint);
   } else if (d.sqlstate == "53100") {
-    d.hint = "free space on the disk; after a commit the disk refused, commits fail until hindsight serve is "
-             "restarted (reads go on meanwhile, and every commit acknowledged is kept)";
+    d.hint = "free space on the disk: commits go on by themselves once it has room, or after a restart of "
+             "hindsight serve if the message says to reopen the database; reads go on meanwhile, and every commit "
+             "acknowledged is kept";
   }
   AppendErrorResponse(d, out);
 }

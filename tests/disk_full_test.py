@@ -13,10 +13,15 @@ so the mount goes when the test does. Checks:
   (RocksDB cannot open it to write: that replays its log into table files),
   and the shell says why it cannot write;
 - `hindsight serve` refuses commits once the disk fills with SQLSTATE 53100
-  and a hint, goes on answering reads, and stops cleanly on SIGTERM;
+  and a hint, goes on answering reads, takes commits again once the disk
+  has room, without a restart, and stops cleanly on SIGTERM;
 - once the disk has room again, the same import completes; the answers equal
   those of a database imported on an ordinary disk; and every commit the
-  server acknowledged is there.
+  server acknowledged is there;
+- a cluster node (over a nats-server the test starts) whose disk fills
+  answers the commit it cannot apply with 40003 (it is in the log), refuses
+  the next with 53100, says why in its status, and once the disk has room
+  applies the log and takes commits again.
 
 usage: disk_full_test.py HINDSIGHT WORKLOAD_GENERATOR
 Exits 77 (skipped) with a message where no tmpfs can be mounted.
@@ -25,9 +30,11 @@ import os
 import re
 import select
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 import psycopg
 
@@ -134,8 +141,8 @@ def check_imports(disk, work, workload):
 class Server:
     """`hindsight serve` on a free loopback port, stopped by its pid."""
 
-    def __init__(self, db):
-        self.proc = subprocess.Popen([TOOL, 'serve', '--listen', '127.0.0.1:0', db],
+    def __init__(self, db, *args):
+        self.proc = subprocess.Popen([TOOL, 'serve', '--listen', '127.0.0.1:0', *args, db],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         ready, _, _ = select.select([self.proc.stdout], [], [], 30)
         line = self.proc.stdout.readline() if ready else ''
@@ -155,41 +162,128 @@ def check_server(disk, db):
     resize(disk, int(used_megabytes(disk)) + 2)
     server = Server(db)
     try:
-        acknowledged = 0
         with psycopg.connect(server.dsn, autocommit=True) as conn:
-            for i in range(100000):
-                try:
-                    conn.execute('assert filler n%d x = %d from 2020' % (i, i))
-                except psycopg.Error as e:
-                    assert e.sqlstate == '53100', (e.sqlstate, str(e))
-                    assert 'the disk is full' in str(e), str(e)
-                    assert 'until hindsight serve is restarted' in (e.diag.message_hint or ''), e.diag.message_hint
-                    break
-                acknowledged += 1
-            else:
-                raise AssertionError('the disk never filled')
+            acknowledged = write_until_full(conn, 'filler', hint='go on by themselves once it has room')
             assert acknowledged > 0
-            # Writes stay refused; reads go on.
+            # Writes stay refused while the disk is full; reads go on.
             try:
                 conn.execute('assert filler again x = 1 from 2020')
                 raise AssertionError('a write was accepted after the disk filled')
             except psycopg.Error as e:
                 assert e.sqlstate == '53100', e.sqlstate
             assert conn.execute('count filler * *').fetchone()[0] == acknowledged
+            print('server: %d commits acknowledged before the disk filled' % acknowledged)
+            # Room again (RocksDB resumes by itself once 64 MiB are free, the
+            # engine asks it to once a second): writes go on, no restart.
+            resize(disk, int(used_megabytes(disk)) + 96)
+            waited = write_once_there_is_room(conn, 'assert filler after x = 1 from 2020')
+            print('server: commits went on %.1f s after the disk had room' % waited)
+            for i in range(200):
+                conn.execute('assert filler more%d x = %d from 2020' % (i, i))
+            assert conn.execute('count filler * *').fetchone()[0] == acknowledged + 201
     finally:
         server.stop()
 
-    print('server: %d commits acknowledged before the disk filled' % acknowledged)
-    # Room again, and a restart: every acknowledged commit is there, and writes go.
-    resize(disk, 256)
+    # A restart keeps every acknowledged commit, those before the disk filled
+    # and those after it had room again.
     server = Server(db)
     try:
         with psycopg.connect(server.dsn, autocommit=True) as conn:
-            assert conn.execute('count filler * *').fetchone()[0] == acknowledged
-            conn.execute('assert filler after x = 1 from 2020')
-            assert conn.execute('count filler * *').fetchone()[0] == acknowledged + 1
+            assert conn.execute('count filler * *').fetchone()[0] == acknowledged + 201
     finally:
         server.stop()
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+class NatsServer:
+    """One nats-server with JetStream, its store on the ordinary disk."""
+
+    def __init__(self, work):
+        self.port = free_port()
+        conf = os.path.join(work, 'nats.conf')
+        with open(conf, 'w') as f:
+            f.write('listen: 127.0.0.1:%d\njetstream { store_dir: "%s" }\n' % (self.port, os.path.join(work, 'nats')))
+        self.proc = subprocess.Popen(['nats-server', '-c', conf], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 20
+        while True:
+            try:
+                socket.create_connection(('127.0.0.1', self.port), timeout=1).close()
+                return
+            except OSError:
+                assert time.time() < deadline, 'nats-server did not start'
+                time.sleep(0.1)
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(30)
+
+
+def write_until_full(conn, prefix, hint='', in_log_first=False):
+    """Commits one-operation transactions until the disk refuses one (53100,
+    with `hint` in its hint); how many were acknowledged.
+
+    With `in_log_first` (a cluster node) the first to fail is in the log but
+    cannot be applied on the node (40003); the next is refused (53100)."""
+    for i in range(100000):
+        try:
+            conn.execute('assert %s n%d x = %d from 2020' % (prefix, i, i))
+        except psycopg.Error as e:
+            if in_log_first:
+                assert e.sqlstate == '40003' and 'in the log but not yet applied' in str(e), (e.sqlstate, str(e))
+                try:
+                    conn.execute('assert %s refused x = 1 from 2020' % prefix)
+                    raise AssertionError('a node that cannot apply the log took a commit')
+                except psycopg.Error as refused:
+                    e = refused
+            assert e.sqlstate == '53100', (e.sqlstate, str(e))
+            assert 'the disk is full' in str(e), str(e)
+            assert hint in (e.diag.message_hint or ''), e.diag.message_hint
+            return i
+    raise AssertionError('the disk never filled')
+
+
+def write_once_there_is_room(conn, statement):
+    """Runs `statement` again until the disk has room for it; the seconds it took."""
+    start = time.time()
+    deadline = start + 20
+    while True:
+        try:
+            conn.execute(statement)
+            return time.time() - start
+        except psycopg.Error as e:
+            assert e.sqlstate == '53100', (e.sqlstate, str(e))
+            assert time.time() < deadline, 'commits did not go on once the disk had room'
+            time.sleep(0.2)
+
+
+def check_cluster_node(disk, work):
+    """A node of a cluster whose disk fills: its follower waits for room, then goes on."""
+    nats = NatsServer(work)
+    db = os.path.join(disk, 'node')
+    resize(disk, int(used_megabytes(disk)) + 64)
+    node = Server(db, '--nats', 'nats://127.0.0.1:%d' % nats.port, '--replicas', '1')
+    try:
+        with psycopg.connect(node.dsn, autocommit=True) as conn:
+            resize(disk, int(used_megabytes(disk)) + 2)
+            acknowledged = write_until_full(conn, 'clustered', in_log_first=True)
+            assert acknowledged > 0
+            state = conn.execute('SHOW hindsight_status').fetchone()
+            assert 'the disk is full' in str(state), state
+            assert conn.execute('count clustered * *').fetchone()[0] == acknowledged
+            resize(disk, int(used_megabytes(disk)) + 96)
+            write_once_there_is_room(conn, 'assert clustered after x = 1 from 2020')
+            # The one in the log is applied too, and nothing else.
+            assert conn.execute('count clustered * *').fetchone()[0] == acknowledged + 2
+            assert 'following' in str(conn.execute('SHOW hindsight_status').fetchone())
+        print('cluster node: %d commits acknowledged before the disk filled' % acknowledged)
+    finally:
+        node.stop()
+        nats.stop()
 
 
 def main():
@@ -212,6 +306,7 @@ def main():
             assert r.returncode == 0, r.stderr
             db = check_imports(disk, work, workload)
             check_server(disk, db)
+            check_cluster_node(disk, work)
         finally:
             run(['umount', disk])
     print('disk full: ok')

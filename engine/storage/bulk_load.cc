@@ -48,7 +48,7 @@ absl::Status DbImpl::PlanInGroups(const TransactionSource& next, SourceCalls cal
   *bytes_written = 0;
   HS_RETURN_IF_ERROR(write_refusal_);
   absl::MutexLock write_lock(&write_mu_);
-  HS_RETURN_IF_ERROR(write_failure_);
+  HS_RETURN_IF_ERROR(WritesGoOn());
   RocksReader reader(db_.get(), handles_, RocksReader::BlockCache::kDrop);
   std::optional<ReadAheadSource> ahead;
   if (calls == SourceCalls::kAhead) ahead.emplace(next, &reader, &names_);
@@ -169,12 +169,26 @@ absl::Status DbImpl::WriteGroup(PendingWrites* pending, const TransactionInfo& l
   HS_RETURN_IF_ERROR(pending->WriteTo(&sink, whole_buckets));
   // Durable, then visible (see state_mu_).
   rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &batch);
+  // A batch whose write failed never reached the write buffers (RocksDB
+  // writes its log first); one whose sync failed did.
+  const bool buffered = s.ok();
   if (s.ok() && sync_) s = db_->SyncWAL();
   if (!s.ok()) {
-    write_failure_ = FromRocks(s, "cannot commit (reopen the database to go on)");
+    resumable_ = !buffered && s.IsNoSpace();
+    write_failure_ = FromRocks(s, resumable_ ? "cannot commit" : "cannot commit (reopen the database to go on)");
     return write_failure_;
   }
   Publish(last);
+  return absl::OkStatus();
+}
+
+absl::Status DbImpl::WritesGoOn() {
+  if (write_failure_.ok()) return absl::OkStatus();
+  if (!resumable_ || absl::Now() < next_resume_) return write_failure_;
+  next_resume_ = absl::Now() + absl::Seconds(1);
+  if (!db_->Resume().ok()) return write_failure_;
+  write_failure_ = absl::OkStatus();
+  resumable_ = false;
   return absl::OkStatus();
 }
 

@@ -93,8 +93,8 @@ absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
 
 void DbImpl::CommitGroup(const std::vector<CommitRequest*>& group) {
   absl::MutexLock write_lock(&write_mu_);
-  if (!write_failure_.ok()) {
-    for (CommitRequest* r : group) r->result = write_failure_;
+  if (const absl::Status failed = WritesGoOn(); !failed.ok()) {
+    for (CommitRequest* r : group) r->result = failed;
     return;
   }
   RocksReader reader(db_.get(), handles_);

@@ -181,6 +181,11 @@ class DbImpl final : public Database {
   // their changes.
   absl::Status PlanInGroups(const TransactionSource& next, SourceCalls calls, WriteMode mode, size_t* written,
                             size_t* bytes_written);
+  // OK when writes may go on: no write failed, or the last failure was the
+  // disk's lack of room and RocksDB takes writes again (DB::Resume, which
+  // flushes its write buffers into table files; tried at most once a
+  // second). Else the failure.
+  absl::Status WritesGoOn() ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Writes `pending`, whose last transaction is `last`, as one write batch
   // (PendingWrites::WriteTo says what `whole_buckets` does), or as table
   // files ingested at once.
@@ -246,9 +251,13 @@ class DbImpl final : public Database {
   mutable absl::CondVar published_;  // signalled when last_ changes
   std::shared_ptr<const rocksdb::Snapshot> snapshot_ ABSL_GUARDED_BY(state_mu_);
   TransactionInfo last_ ABSL_GUARDED_BY(state_mu_);
-  // Set by a write that may have reached the memtable but not the disk:
-  // every later write fails with it (the database must be reopened).
+  // Set by a write that failed: every later write fails with it, until
+  // WritesGoOn resumes them (a write the disk refused for lack of room,
+  // which never reached the write buffers) or the database is reopened (a
+  // write that may have reached the write buffers but not the disk).
   absl::Status write_failure_ ABSL_GUARDED_BY(write_mu_);
+  bool resumable_ ABSL_GUARDED_BY(write_mu_) = false;
+  absl::Time next_resume_ ABSL_GUARDED_BY(write_mu_) = absl::InfinitePast();
 };
 
 }  // namespace hindsight::internal

@@ -47,9 +47,9 @@ class Database {
   // Errors: InvalidArgument naming the operation (1-based) and the reason
   // (bad name, from >= to, a supplied time that is infinite or not after the
   // previous transaction's, an empty transaction); ResourceExhausted when
-  // the disk is full, for this commit and every later one of this object
-  // (open the database again once there is room); another I/O error
-  // otherwise.
+  // the disk is full, for this commit and every later one until the disk
+  // has room for RocksDB to flush a write buffer (docs/durability.md);
+  // another I/O error otherwise.
   // Cost: one point read of the timeline record of each key the transaction
   // touches, one atomic write batch holding, per changed key, its new live
   // timeline and the rows it closed (never a rewrite of the key's history).
