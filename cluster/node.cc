@@ -105,7 +105,9 @@ void Node::Stop(const absl::Status& status) {
   std::fprintf(stderr, "hindsight: stopped following %s: %s\n", log_->description().c_str(),
                std::string(status.message()).c_str());
   absl::MutexLock lock(&follower_mu_);
-  if (follower_status_.ok()) follower_status_ = status;
+  if (!follower_status_.ok() && !paused_) return;  // stopped already
+  follower_status_ = status;
+  paused_ = false;
 }
 
 void Node::Pause(const absl::Status& status) {
