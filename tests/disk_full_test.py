@@ -266,7 +266,11 @@ def check_cluster_node(disk, work):
     nats = NatsServer(work)
     db = os.path.join(disk, 'node')
     resize(disk, int(used_megabytes(disk)) + 64)
-    node = Server(db, '--nats', 'nats://127.0.0.1:%d' % nats.port, '--replicas', '1')
+    try:
+        node = Server(db, '--nats', 'nats://127.0.0.1:%d' % nats.port, '--replicas', '1')
+    except BaseException:
+        nats.stop()
+        raise
     try:
         with psycopg.connect(node.dsn, autocommit=True) as conn:
             resize(disk, int(used_megabytes(disk)) + 2)
