@@ -4,7 +4,7 @@
 // Threads: each connection is served by a thread of its own, with blocking
 // reads and writes on its socket (TLS through OpenSSL), as each PostgreSQL
 // session is a process of its own: a long statement holds only its own
-// client. Reads run in parallel on snapshots; commits go through the
+// client. A thread whose connection ended serves the next one. Reads run in parallel on snapshots; commits go through the
 // engine one at a time, the commits of several connections sharing one
 // sync. The thread that calls Run accepts connections (standalone Asio)
 // and handles signals and shutdown.
@@ -32,7 +32,8 @@ struct ServerOptions {
   std::string tls_cert;  // both or neither (PEM files)
   std::string tls_key;
   bool require_tls = false;
-  // Clients past this are refused with 53300. Each connection has a thread.
+  // Clients past this are refused with 53300. Each connection has a thread;
+  // the server keeps as many threads as connections were ever open at once.
   int max_connections = 100;
   // A client that leaves a transaction open and idle this long is
   // disconnected (its transaction rolled back); 0: never.

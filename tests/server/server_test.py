@@ -766,6 +766,45 @@ def test_a_server_out_of_descriptors_rests_and_serves_again():
         cleanup()
 
 
+def test_short_connections_are_served_by_the_threads_of_those_before():
+    # A thread per connection, each started anew, gave every short
+    # connection's commit the same skip-list heights in RocksDB's memtable
+    # (their generator is seeded by the thread id, which glibc repeats):
+    # the memtable became a list, and commits slowed without end.
+    db = new_db('short-connections')
+    server = Server(db)
+    try:
+        def threads():
+            return set(os.listdir('/proc/%d/task' % server.proc.pid))
+        seen = threads()
+        before = len(seen)
+        for i in range(40):
+            conn = psycopg2.connect(server.dsn())
+            conn.autocommit = True
+            conn.cursor().execute("assert 'short%d' 'p' 'o' = %d from 2020" % (i, i))
+            seen |= threads()
+            conn.close()
+            time.sleep(0.02)  # for its thread to be waiting for the next
+        # (Two: a connection may come before the last one's thread waits.)
+        assert len(seen) <= before + 2, '%d threads served 40 connections one after another' % (len(seen) - before)
+        # Eight at once, twice: eight threads, the second time the same ones.
+        for round in range(2):
+            conns = [psycopg2.connect(server.dsn()) for _ in range(8)]
+            for n, conn in enumerate(conns):
+                conn.autocommit = True
+                conn.cursor().execute("assert 'wide%d' 'p' 'o' = %d from 2020" % (round * 8 + n, n))
+            seen |= threads()
+            for conn in conns:
+                conn.close()
+            time.sleep(0.2)
+        assert len(seen) <= before + 9, '%d threads served at most 8 connections at once' % (len(seen) - before)
+        r = psql(server, '-Atc', "count * 'p' 'o'")
+        assert r.returncode == 0 and r.stdout.strip() == '56', (r.stdout, r.stderr)
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
 def test_a_session_past_its_memory_fails_and_the_server_stays_small():
     db = new_db('session-memory')
     # Under ASan the server's freed memory waits in a quarantine (256 MB by
