@@ -3,6 +3,13 @@
 // Thread-safety: every method may be called from many threads at once.
 // Commits are serialized; each read sees one consistent snapshot, never part
 // of a transaction. One process at a time may open a database directory.
+// Commit from threads that live (a pool), not from a thread started for
+// each commit: RocksDB draws the skip-list heights of what a thread writes
+// into its memtable from a generator seeded by the thread's id, which glibc
+// gives again to a thread started after another ended, so commits each from
+// a new thread all get the same heights and the memtable degenerates into a
+// list, each commit slower than the last until it is flushed
+// (docs/embedding.md).
 #ifndef HINDSIGHT_DB_H_
 #define HINDSIGHT_DB_H_
 
