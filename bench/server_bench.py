@@ -8,7 +8,9 @@ table indexed as the SQLite peer of the macro bench is ((s,p,o,txto,vfrom),
 both (the Hindsight statement and its SQL), chosen at random among up to 100
 of the workload's, with pgbench at 1, 8 and 32 clients in simple and prepared
 mode; then 1-operation write transactions with sync on both (PostgreSQL:
-synchronous_commit on, its default). PostgreSQL runs in a private data
+synchronous_commit on, its default). Point reads and writes also run at 8
+clients in "connect" mode: a new connection for each transaction (pgbench
+-C), as an application that connects for each request. PostgreSQL runs in a private data
 directory on a private port, started and stopped by this script.
 
 usage: server_bench.py [--quick] [--keys N] [--seconds S] [--work DIR] BUILD_DIR
@@ -148,8 +150,8 @@ def pgbench(port, user, scripts, clients, mode, seconds, work):
     """Runs pgbench; returns (tps, p50 ms, p99 ms, failed)."""
     logdir = tempfile.mkdtemp(dir=work)
     args = ['pgbench', '-n', '-h', '127.0.0.1', '-p', str(port), '-U', user, '-c', str(clients),
-            '-j', str(min(clients, 2)), '-T', str(seconds), '-M', mode, '-l', '--log-prefix',
-            os.path.join(logdir, 'log')]
+            '-j', str(min(clients, 2)), '-T', str(seconds), '-l', '--log-prefix', os.path.join(logdir, 'log')]
+    args += ['-M', 'simple', '-C'] if mode == 'connect' else ['-M', mode]
     for path in scripts:
         args += ['-f', path]
     r = subprocess.run(args + ['postgres'], capture_output=True, text=True)
@@ -223,7 +225,8 @@ def main():
             hs_scripts = write_hs if qs is None else write_scripts(work, 'hs-' + cls, [h for h, _ in qs])
             pg_scripts = write_pg if qs is None else write_scripts(work, 'pg-' + cls, [s for _, s in qs])
             for clients in client_counts:
-                for mode in ['simple', 'prepared']:
+                connect = ['connect'] if clients == 8 and cls in ('point', 'write') else []
+                for mode in ['simple', 'prepared'] + connect:
                     h = pgbench(hs.port, 'bench', hs_scripts, clients, mode, a.seconds, work)
                     p = pgbench(pg.port, 'postgres', pg_scripts, clients, mode, a.seconds, work)
                     results.append((cls, clients, mode, h, p))
