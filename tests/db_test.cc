@@ -198,6 +198,31 @@ TEST_F(DbTest, EachOpenStartsAnInfoLogAndAReaderLeavesTheWritersAlone) {
   EXPECT_EQ(old_logs() + 1, 10);  // DBOptions::keep_log_file_num counts LOG too
 }
 
+// A database opened, written a little and closed, again and again, keeps a
+// few table files in each column family, not one per session in each
+// family it wrote (without merging, 200 sessions left over 600 files).
+TEST_F(DbTest, ADatabaseWrittenALittleAtEachOpenKeepsFewTableFiles) {
+  namespace fs = std::filesystem;
+  constexpr int kSessions = 200;
+  for (int i = 1; i <= kSessions; ++i) {
+    Transaction txn;
+    txn.Assert({absl::StrCat("entity", i), "status", "x"}, Value::Int64(i), {T("2020-01-01"), kPosInf});
+    MustCommit(txn);
+    Reopen();
+  }
+  int tables = 0;
+  for (const fs::directory_entry& e : fs::directory_iterator(dir_.path())) tables += e.path().extension() == ".sst";
+  // Under 64 in each family that gets one a session (three), plus what
+  // the others hold.
+  EXPECT_LT(tables, 3 * 64 + 40);
+  Transaction txn;
+  txn.Assert({"entity1", "status", "x"}, Value::Int64(0), {T("2021-01-01"), kPosInf});
+  MustCommit(txn);
+  const auto rows = db_->Query({Pattern{std::nullopt, "status", "x"}, ValidTimeClause::At(T("2020-06-01")), {}});
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  EXPECT_EQ(rows->size(), kSessions);
+}
+
 // A reader beside the writer finds every transaction, whether the writer
 // holds it in its table files (written when it reopened) or in its
 // write buffers, and however often it reads the same one. (With RocksDB's

@@ -254,6 +254,13 @@ absl::Status CreateDatabase(const std::string& path) {
   return absl::OkStatus();
 }
 
+// Whether a column family's table files call for MergeSmallTableFiles.
+bool TooManySmallTableFiles(uint64_t files, uint64_t bytes) {
+  constexpr uint64_t kManyFiles = 64;
+  constexpr uint64_t kSmallFileBytes = 256 << 10;
+  return files >= kManyFiles && bytes <= files * kSmallFileBytes;
+}
+
 }  // namespace
 
 absl::Status DbImpl::Initialize(const std::string& path, const Options& options) {
@@ -303,7 +310,19 @@ absl::Status DbImpl::Initialize(const std::string& path, const Options& options)
   for (int family = 0; family < kColumnFamilyCount; ++family) {
     merge_operators_[family] = db_->GetOptions(cf(family)).merge_operator.get();
   }
+  if (write_refusal_.ok()) MergeSmallTableFiles();
   return LoadState();
+}
+
+void DbImpl::MergeSmallTableFiles() {
+  for (int family = 0; family < kColumnFamilyCount; ++family) {
+    rocksdb::ColumnFamilyMetaData files;
+    db_->GetColumnFamilyMetaData(cf(family), &files);
+    if (!TooManySmallTableFiles(files.file_count, files.size)) continue;
+    rocksdb::CompactRangeOptions compact;
+    compact.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+    db_->CompactRange(compact, cf(family), nullptr, nullptr).PermitUncheckedError();
+  }
 }
 
 absl::Status DbImpl::OpenRocks(const std::string& path, const Options& options) {

@@ -78,6 +78,19 @@ class DbImpl final : public Database {
   // instance (in a temporary directory of its own) beside its writer or on
   // a disk too full to open it to write, setting write_refusal_.
   absl::Status OpenRocks(const std::string& path, const Options& options);
+  // Compacts each column family whose table files are many and small (at
+  // least 64, of 256 KiB or less on average), as a database opened to
+  // write starts. A
+  // database opened, written a little and closed, again and again (an
+  // import of each day's file, a shell session), gets a table file per
+  // session in each family it wrote: the open flushes what the session
+  // before left in the write-ahead log, and RocksDB moves files whose keys
+  // overlap no other's down to the last level as they are, never merging
+  // them. Every later open and scan would pay for all of them. Cost: a
+  // rewrite of those families, at most 256 KiB a file, once per 64 such
+  // sessions; nothing when no family qualifies. A failed compaction (a
+  // full disk) leaves the files as they are.
+  void MergeSmallTableFiles();
   absl::Status LoadState();
   // Brings a database of an earlier format (kOldestUpgradableFormat on) to
   // this one, a step at a time, each step one atomic write with the format
