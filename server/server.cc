@@ -700,6 +700,7 @@ void ServerImpl::Serve(std::shared_ptr<Connection> conn) {
     conn->Run();
     conn.reset();
     Finished(pid);
+    ReleaseThreadMemory();  // what the engine kept for this connection's next statement
     conn = NextConnection();
   }
 }

@@ -1,6 +1,8 @@
 // The public API against hand-written cases: the SEMANTICS worked example,
 // erase, transaction times, every rejected-transaction error, reopening,
 // and the failure modes of Open.
+#include <malloc.h>
+
 #include <capnp/message.h>
 #include <capnp/serialize.h>
 #include <rocksdb/db.h>
@@ -196,6 +198,33 @@ TEST_F(DbTest, EachOpenStartsAnInfoLogAndAReaderLeavesTheWritersAlone) {
   reader->reset();
   for (int i = 0; i < 12; ++i) Reopen();
   EXPECT_EQ(old_logs() + 1, 10);  // DBOptions::keep_log_file_num counts LOG too
+}
+
+// What a thread keeps from one slice query to the next is freed on request
+// (a server's thread whose client left).
+TEST_F(DbTest, ReleaseThreadMemoryFreesWhatASliceQueryKept) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "the sanitizer's allocator does not count in mallinfo2";
+#else
+  constexpr int kKeys = 20000;
+  std::vector<Transaction> load(1);
+  for (int i = 0; i < kKeys; ++i) {
+    load[0].Assert({absl::StrCat("entity", i), "status", absl::StrCat("value", i)}, Value::Int64(i),
+                   {T("2020-01-01"), kPosInf});
+  }
+  size_t loaded = 0;
+  ASSERT_TRUE(db_->BulkLoad(load, &loaded).ok());
+  load.clear();
+  {
+    const auto rows = db_->Query({Pattern{std::nullopt, "status", std::nullopt}, ValidTimeClause::At(T("2021-01-01")), {}});
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    ASSERT_EQ(rows->size(), kKeys);
+  }
+  const size_t kept = mallinfo2().uordblks;
+  ReleaseThreadMemory();
+  const size_t released = mallinfo2().uordblks;
+  EXPECT_GT(kept, released + (500 << 10)) << "in use: " << kept << " bytes, then " << released;
+#endif
 }
 
 // A database opened, written a little and closed, again and again, keeps a

@@ -53,5 +53,16 @@ TEST(ThreadKeptTest, ReusesOneObjectPerThreadAndNeverSharesOne) {
   EXPECT_EQ(after->items.capacity(), 0u);
 }
 
+TEST(ThreadKeptTest, ReleaseFreesTheThreadsKeptObject) {
+  {
+    const ThreadKept<Buffer> call;
+    call->items.assign(10, 1);
+  }
+  ThreadKept<Buffer>::Release();
+  const ThreadKept<Buffer> after;
+  EXPECT_EQ(after->resets, 1);  // a new one
+  EXPECT_EQ(after->items.capacity(), 0u);
+}
+
 }  // namespace
 }  // namespace hindsight::internal

@@ -9,6 +9,7 @@
 #include "hindsight/log_record.h"
 #include "storage/column_families.h"
 #include "storage/db_impl.h"
+#include "storage/records.h"
 #include "storage/rocks_status.h"
 #include "storage/slice_index.h"
 #include "util/radix_sort.h"
@@ -580,3 +581,12 @@ absl::Status DbImpl::ListTransactions(uint64_t first_id,
 }
 
 }  // namespace hindsight::internal
+
+namespace hindsight {
+
+void ReleaseThreadMemory() {
+  internal::ThreadKept<internal::SliceQueryMemory>::Release();
+  internal::ReleaseKeptRecordSegment();
+}
+
+}  // namespace hindsight

@@ -51,17 +51,21 @@ class LargeRecordBuilder {
   }
   capnp::MallocMessageBuilder& get() { return *builder_; }
 
+  // Frees the calling thread's kept segment.
+  static void Release() { kept_ = nullptr; }
+
  private:
   static constexpr size_t kMaxKeptWords = (size_t{4} << 20) / sizeof(capnp::word);
 
   static kj::ArrayPtr<capnp::word> KeptSegment(size_t words) {
-    thread_local kj::Array<capnp::word> kept;
-    if (kept.size() < words) {
-      kept = kj::heapArray<capnp::word>(std::min(std::max(words, 2 * kept.size()), kMaxKeptWords));
-      std::memset(kept.begin(), 0, kept.size() * sizeof(capnp::word));
+    if (kept_.size() < words) {
+      kept_ = kj::heapArray<capnp::word>(std::min(std::max(words, 2 * kept_.size()), kMaxKeptWords));
+      std::memset(kept_.begin(), 0, kept_.size() * sizeof(capnp::word));
     }
-    return kept;
+    return kept_;
   }
+
+  static inline thread_local kj::Array<capnp::word> kept_;
 
   std::optional<capnp::MallocMessageBuilder> builder_;
 };
@@ -525,6 +529,8 @@ absl::Status DecodeSliceBucketChange(std::string_view bytes, std::vector<SliceEn
          })
       .status();
 }
+
+void ReleaseKeptRecordSegment() { LargeRecordBuilder::Release(); }
 
 std::string EncodeTransaction(const TransactionRecord& record) {
   size_t bytes = record.source.size();

@@ -183,6 +183,10 @@ absl::StatusOr<std::string> DecodeTransactionKeyFilter(std::string_view bytes);
 std::string EncodeMeta(const MetaRecord& meta);
 absl::StatusOr<MetaRecord> DecodeMeta(std::string_view bytes);
 
+// Frees the first segment the calling thread keeps from one transaction
+// record it encodes to the next (up to 4 MiB).
+void ReleaseKeptRecordSegment();
+
 }  // namespace hindsight::internal
 
 #endif  // HINDSIGHT_STORAGE_RECORDS_H_

@@ -26,6 +26,10 @@ class ThreadKept {
   ThreadKept(const ThreadKept&) = delete;
   ThreadKept& operator=(const ThreadKept&) = delete;
 
+  // Frees the calling thread's kept T, if it keeps one (a thread about to
+  // wait a long time).
+  static void Release() { kept_.reset(); }
+
   T& operator*() const { return *value_; }
   T* operator->() const { return value_.get(); }
 

@@ -217,6 +217,13 @@ class Database {
   virtual absl::Status CatchUp() = 0;
 };
 
+// Frees the scratch memory the calling thread keeps from one call to the
+// next of any database: after a predicate slice, its working buffers (up to
+// 16 MiB); after a commit, the first segment of its log record (up to 4
+// MiB). For a thread about to wait a long time, a pool's thread say; its
+// next such call allocates them again. Cost: freeing them.
+void ReleaseThreadMemory();
+
 }  // namespace hindsight
 
 #endif  // HINDSIGHT_DB_H_
