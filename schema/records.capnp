@@ -26,14 +26,21 @@ struct Segment {
   txFrom @3 :Int64;   # transaction time at which the segment became part of TL(k, .)
 }
 
-# The live (latest) canonical timeline of one key, column family "live",
-# key = encoded (subject id, predicate id, object id). Sorted by from,
-# disjoint, coalesced. May be empty when the key only has closed rows.
+# The live (latest) canonical timeline of one key, column family
+# "timelines", key = encoded (subject id, predicate id, object id). Sorted
+# by from, disjoint, coalesced. May be empty when the key only has closed
+# rows. A long one is kept in chunks: the record's message holds the last
+# segments and the starts of the chunks before them, each chunk a
+# LiveTimeline message of its own (segments only) under the key's ids and
+# its start (storage/live_chunks.h).
 struct LiveTimeline {
   segments @0 :List(Segment);
   # The largest txTo of the key's closed rows moved out of its record into
   # column family "history" (INT64_MIN: none were).
   spilledThrough @1 :Int64 = -9223372036854775808;
+  # The from of each chunk's first segment, ascending; every segment of the
+  # chunks comes before the segments above.
+  chunkStarts @2 :List(Int64);
 }
 
 # A bitemporal row that is no longer part of the latest timeline: the

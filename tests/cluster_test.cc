@@ -235,6 +235,7 @@ void ClusterTest::RunConcurrentSequence(uint32_t seed) {
   Options options;
   options.sync = false;
   options.closed_bytes_in_record = std::uniform_int_distribution<size_t>(64, 2048)(rng);
+  options.live_chunk_segments = std::uniform_int_distribution<size_t>(1, 4)(rng);
   const std::string stream = absl::StrCat("seq", seed);
   const std::string where = absl::StrCat("seed ", seed, ", ", n, " transactions");
   std::unique_ptr<Node> a = StartNode(dir.Sub("a"), stream, options);

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "hindsight/db.h"
+#include "format/query_file.h"
 #include "keys/key_codec.h"
 #include "records.capnp.h"
 #include "storage/column_families.h"
@@ -794,6 +795,7 @@ TEST_F(UpgradeTest, AFormat2DatabaseIsUpgradedByRebuildingItsSliceIndex) { Upgra
 TEST_F(UpgradeTest, AFormat3DatabaseIsUpgradedByRebuildingItsSliceIndex) { UpgradeFrom(3); }
 TEST_F(UpgradeTest, AFormat4DatabaseIsUpgradedByBuildingItsDigestIndex) { UpgradeFrom(4); }
 TEST_F(UpgradeTest, AFormat5DatabaseWithFewNamesIsUpgradedAsItIs) { UpgradeFrom(5); }
+TEST_F(UpgradeTest, AFormat6DatabaseIsUpgradedAsItIs) { UpgradeFrom(6); }
 
 // Formats before 6 kept each slice bucket whole, whatever the keys' name
 // ids: a database with more than 2^16 names is upgraded by splitting its
@@ -1129,6 +1131,109 @@ namespace {
 // Keys with long histories: their oldest closed rows leave the record for
 // column family `history`, by commit or by bulk load, and every answer is
 // the same as with everything kept in the record.
+// Keys whose live timelines grow long (a value for each day, edits in the
+// past, retracts and asserts over everything, erases) are kept in chunks
+// of two segments: committed one by one, in groups and bulk loaded, every
+// answer matches the reference model, and chunks were written and removed.
+TEST(LongLiveTimelineTest, ChunkedTimelinesMatchTheReferenceModel) {
+  constexpr int kDays = 120;
+  std::mt19937 rng(7);
+  const auto uniform = [&rng](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const FactKey keys[] = {{"hot", "price", "x"}, {"hot", "rate", "x"}, {"cold", "price", "x"}};
+  std::vector<Transaction> txns;
+  for (int t = 1; t <= 160; ++t) {
+    Transaction txn;
+    txn.SetTime(t * kDay);
+    const int ops = uniform(1, 4);
+    for (int o = 0; o < ops; ++o) {
+      const FactKey& k = keys[uniform(0, 9) < 8 ? uniform(0, 1) : 2];
+      const int day = t < 100 ? t : uniform(0, kDays);  // days in order, then anywhere
+      const int kind = uniform(0, 99);
+      if (kind < 80) {  // (equal neighbours coalesce)
+        txn.Assert(k, Value::Int64(uniform(0, 9)), {day * kDay, (day + uniform(1, 3)) * kDay});
+      } else if (kind < 95) {
+        txn.Retract(k, {day * kDay, (day + uniform(1, 2)) * kDay});
+      } else if (t <= 100) {  // what wipes many segments comes later
+        txn.Assert(k, Value::Int64(-1), {day * kDay, (day + 1) * kDay});
+      } else if (kind < 97) {
+        txn.Assert(k, Value::String("all"), {uniform(0, 1) ? kNegInf : day * kDay, kPosInf});
+      } else if (kind < 99) {
+        txn.Retract(k, {kNegInf, day * kDay});
+      } else {
+        txn.Erase(k);
+      }
+    }
+    txns.push_back(std::move(txn));
+  }
+  ReferenceModel model;
+  for (const Transaction& txn : txns) model.Commit(txn, *txn.time());
+  ScratchDir dir;
+  const auto open = [&](const std::string& name) {
+    Options options;
+    options.sync = false;
+    options.live_chunk_segments = 2;
+    options.closed_bytes_in_record = 256;
+    return std::move(Database::Open(dir.Sub(name), options).value());
+  };
+  std::unique_ptr<Database> one = open("one"), grouped = open("grouped"), bulk = open("bulk");
+  size_t chunk_keys_seen = 0;
+  for (size_t i = 0; i < txns.size(); ++i) {
+    ASSERT_TRUE(one->Commit(txns[i]).ok()) << "transaction " << i + 1;
+    if (i == 60) {  // the long timelines are in chunks by now
+      one.reset();
+      RawRocks raw(dir.Sub("one"), /*read_only=*/true);
+      std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.Family("timelines")));
+      for (it->SeekToFirst(); it->Valid(); it->Next()) chunk_keys_seen += it->key().size() == internal::kLiveChunkKeyBytes;
+      it.reset();
+      one = open("one");
+    }
+  }
+  EXPECT_GE(chunk_keys_seen, 20u) << chunk_keys_seen;
+  size_t committed = 0, loaded = 0;
+  ASSERT_TRUE(grouped->CommitAll(txns, &committed).ok());
+  ASSERT_TRUE(bulk->BulkLoad(txns, &loaded).ok());
+  std::vector<Pattern> patterns = {{}, {"hot", std::nullopt, std::nullopt}, {std::nullopt, std::nullopt, "x"},
+                                   {std::nullopt, "price", std::nullopt}, {"hot", std::nullopt, "x"}};
+  for (const FactKey& k : keys) patterns.push_back(Exact(k));
+  const auto text = [](const auto& rows) {
+    std::string out;
+    for (const auto& r : rows) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(r)>, HistoryRow>) {
+        internal::AppendHistoryRow(r, &out);
+      } else {
+        internal::AppendRow(r, &out);
+      }
+    }
+    return out;
+  };
+  for (const Database* db : {one.get(), grouped.get(), bulk.get()}) {
+    for (const Pattern& p : patterns) {
+      ASSERT_EQ(text(db->History(p).value()), text(model.History(p)));
+      for (uint64_t id = 10; id <= txns.size(); id += 30) {
+        for (const TxTimeClause as_of : {TxTimeClause::AsOfTx(id), TxTimeClause::Latest()}) {
+          std::vector<ValidTimeClause> valid = {ValidTimeClause::All(), ValidTimeClause::At(kNegInf),
+                                                ValidTimeClause::During({40 * kDay, 45 * kDay})};
+          for (int day = -1; day <= kDays + 4; day += 7) valid.push_back(ValidTimeClause::At(day * kDay + 1));
+          for (const ValidTimeClause& v : valid) {
+            const Query q{p, v, as_of};
+            ASSERT_EQ(text(db->Query(q).value()), text(model.Query(q))) << "as of tx " << id;
+          }
+        }
+      }
+    }
+  }
+  // Erasing the keys removes their chunks with their records.
+  Transaction erase;
+  for (const FactKey& k : keys) erase.Erase(k);
+  ASSERT_TRUE(one->Commit(erase).ok());
+  EXPECT_TRUE(one->History({}).value().empty());
+  one.reset();
+  RawRocks raw(dir.Sub("one"), /*read_only=*/true);
+  std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.Family("timelines")));
+  it->SeekToFirst();
+  EXPECT_FALSE(it->Valid());
+}
+
 TEST(LongHistoryTest, RowsMovedOutOfTheRecordAnswerTheSame) {
   constexpr Instant kDay = 86'400'000'000;
   std::vector<Transaction> txns;

@@ -131,6 +131,9 @@ void RunSequence(uint32_t seed) {
   // Half of the sequences keep almost no closed rows in a key's record, so
   // that moving them to column family `history` is checked as well.
   if (seed % 2 == 0) options.closed_bytes_in_record = 64;
+  // Two thirds keep a live timeline of over two or four segments in
+  // chunks (live_chunks.h), so that chunks are laid out again and again.
+  if (seed % 3 != 0) options.live_chunk_segments = seed % 3;
   auto db = Database::Open(dir.path(), options);
   ASSERT_TRUE(db.ok()) << db.status();
   ReferenceModel model;

@@ -30,6 +30,8 @@ void RunSequence(uint32_t seed) {
   options.sync = false;
   // Few closed rows in a record, so that they move to `history` often.
   options.closed_bytes_in_record = std::uniform_int_distribution<size_t>(64, 2048)(rng);
+  // Live timelines of more than a few segments in chunks.
+  options.live_chunk_segments = std::uniform_int_distribution<size_t>(1, 4)(rng);
   // Groups and ingested files of a few transactions each.
   options.commit_group_bytes = std::uniform_int_distribution<size_t>(1, 20000)(rng);
   options.commit_ingest_bytes = std::uniform_int_distribution<size_t>(1, 40000)(rng);  // some groups ingested

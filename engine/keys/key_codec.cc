@@ -56,6 +56,12 @@ KeyIds DecodeLiveKey(std::string_view key) {
   return {DecodeNameId(key.data()), DecodeNameId(key.data() + 4), DecodeNameId(key.data() + 8)};
 }
 
+std::string LiveChunkKey(const KeyIds& k, Instant start) {
+  std::string key = LiveKey(k);
+  AppendInstant(&key, start);
+  return key;
+}
+
 std::string HistoryKey(const KeyIds& k, Instant max_tx_to) {
   std::string key = LiveKey(k);
   AppendInstant(&key, max_tx_to);

@@ -44,6 +44,10 @@ Instant DecodeInstant(const char* src);
 // Column family "timelines": subject, predicate, object (12 bytes).
 std::string LiveKey(const KeyIds& k);
 KeyIds DecodeLiveKey(std::string_view key);  // REQUIRES: size kKeyIdsBytes
+// Also in "timelines": a chunk of a long live timeline, under the key's ids
+// and the from of its first segment (20 bytes), right after the key's record.
+inline constexpr size_t kLiveChunkKeyBytes = kKeyIdsBytes + kInstantBytes;
+std::string LiveChunkKey(const KeyIds& k, Instant start);
 
 // Column family "history": key ids, then the largest txTo of the chunk of
 // closed rows (20 bytes).

@@ -23,8 +23,9 @@ inline constexpr const char* kColumnFamilyNames[kColumnFamilyCount] = {
 inline constexpr char kMetaKey[] = "meta";
 // 3: slice buckets hold values as columns; 4: open-ended slice buckets
 // span 2^48 µs, not 2^46; 5: the digest index (key_codec.h); 6: slice
-// buckets split into chunks by name id (slice_index.h).
-inline constexpr unsigned kFormatVersion = 6;
+// buckets split into chunks by name id (slice_index.h); 7: long live
+// timelines kept in chunks (live_chunks.h).
+inline constexpr unsigned kFormatVersion = 7;
 // The oldest format an open brings up to date in place (format_upgrade.cc).
 inline constexpr unsigned kOldestUpgradableFormat = 2;
 

@@ -40,7 +40,7 @@ absl::StatusOr<CommitPlan> DbImpl::Plan(const Transaction& txn, const Transactio
   HS_RETURN_IF_ERROR(ValidateTransaction(txn));
   HS_ASSIGN_OR_RETURN(const Instant time, TransactionTime(txn, previous.time, clock_->Now()));
   HS_ASSIGN_OR_RETURN(const TransactionState state, ReadTransactionState(reader, names_, txn.operations()));
-  return PlanCommit(state, txn, previous.id + 1, time, names_, closed_bytes_in_record_);
+  return PlanCommit(state, txn, previous.id + 1, time, names_, record_limits_);
 }
 
 std::vector<absl::StatusOr<LogRecord>> DbImpl::PrepareCommits(const std::vector<const Transaction*>& txns) {

@@ -1,6 +1,7 @@
 #include "storage/commit_planner.h"
 
 #include <algorithm>
+#include <iterator>
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
@@ -40,17 +41,56 @@ absl::StatusOr<absl::flat_hash_map<std::string, FactKey>> ResolveDigests(StoreRe
   return keys;
 }
 
-// Reads the timeline record of key `k`, if its ids are set and it has one.
-absl::Status ReadStoredKey(StoreReader* reader, StoredKey* k) {
+// The valid times a key's operations reach, as ChooseLiveWindow takes
+// them; `whole` when one erases the key.
+struct Reach {
+  Instant lo = kPosInf;
+  Instant hi = kNegInf;
+  bool whole = false;
+
+  void Add(const Operation& op) {
+    if (op.kind == Operation::Kind::kErase) {
+      whole = true;
+      return;
+    }
+    lo = std::min(lo, op.valid.from == kNegInf ? kNegInf : op.valid.from - 1);
+    hi = std::max(hi, op.valid.to);
+  }
+};
+
+// Reads the timeline record of key `k`, if its ids are set and it has one,
+// and the live chunks `reach` needs.
+absl::Status ReadStoredKey(StoreReader* reader, const Reach& reach, StoredKey* k) {
   if (!k->ids) return absl::OkStatus();
   std::string record;
   HS_ASSIGN_OR_RETURN(const bool found, reader->Get(kTimelinesCf, LiveKey(*k->ids), &record));
   if (!found) return absl::OkStatus();
-  HS_ASSIGN_OR_RETURN(k->live, DecodeLiveTimeline(record, &k->spilled_through));
+  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> own,
+                      DecodeLiveTimeline(record, &k->spilled_through, &k->chunk_starts));
   HS_ASSIGN_OR_RETURN(const size_t live_bytes, FirstMessageBytes(record));
   record.erase(0, live_bytes);
   k->closed = std::move(record);
   k->stored = true;
+  if (k->chunk_starts.empty()) {
+    k->live = std::move(own);
+    return absl::OkStatus();
+  }
+  std::optional<Instant> own_first;
+  if (!own.empty()) own_first = own.front().segment.valid.from;
+  k->window = reach.whole ? WholeLiveWindow(k->chunk_starts)
+                          : ChooseLiveWindow(k->chunk_starts, own_first, reach.lo, reach.hi);
+  for (size_t c = k->window.first; c < k->window.end; ++c) {
+    std::string chunk;
+    HS_ASSIGN_OR_RETURN(const bool chunk_found, reader->Get(kTimelinesCf, LiveChunkKey(*k->ids, k->chunk_starts[c]), &chunk));
+    if (!chunk_found) return absl::DataLossError("a live chunk of a timeline record is missing");
+    HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> segments, DecodeLiveTimeline(chunk));
+    k->live.insert(k->live.end(), std::make_move_iterator(segments.begin()), std::make_move_iterator(segments.end()));
+  }
+  if (k->window.with_record) {
+    k->live.insert(k->live.end(), std::make_move_iterator(own.begin()), std::make_move_iterator(own.end()));
+  } else {
+    k->record_live = std::move(own);
+  }
   return absl::OkStatus();
 }
 
@@ -65,6 +105,7 @@ absl::StatusOr<bool> NameInUse(StoreReader* reader, NameId id, const absl::flat_
   bool used = false;
   for (const auto& [family, prefix] : ranges) {
     HS_RETURN_IF_ERROR(reader->Scan(family, prefix, [&, family = family](std::string_view key, std::string_view) {
+      if (family == kTimelinesCf && key.size() == kLiveChunkKeyBytes) return true;  // its record came first
       used = !gone.contains(family == kTimelinesCf ? DecodeLiveKey(key) : DecodeIndexKey(key));
       return !used;
     }));
@@ -151,6 +192,10 @@ absl::StatusOr<TransactionState> ReadTransactionState(StoreReader* reader, const
     state.key_of[i] = it->second;
   }
   for (StoredKey& k : state.keys) k.ids = names.FindKey(k.key);
+  std::vector<Reach> reach(state.keys.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (state.key_of[i] != TransactionState::kNoKey) reach[state.key_of[i]].Add(ops[i]);
+  }
   // Each record is read while those of the next keys are fetched.
   constexpr size_t kPrefetchAhead = 4;
   for (size_t i = 0; i < state.keys.size(); ++i) {
@@ -159,7 +204,7 @@ absl::StatusOr<TransactionState> ReadTransactionState(StoreReader* reader, const
         reader->Prefetch(kTimelinesCf, LiveKey(*ids));
       }
     }
-    HS_RETURN_IF_ERROR(ReadStoredKey(reader, &state.keys[i]));
+    HS_RETURN_IF_ERROR(ReadStoredKey(reader, reach[i], &state.keys[i]));
   }
   if (erases) HS_RETURN_IF_ERROR(ReadErasureState(reader, &state));
   return state;
@@ -171,9 +216,8 @@ namespace {
 class Planner {
  public:
   Planner(const TransactionState& state, const Transaction& txn, Instant time, const NameDictionary& names,
-          size_t closed_bytes_in_record)
-      : state_(state), txn_(txn), time_(time), names_(names), closed_bytes_in_record_(closed_bytes_in_record),
-        dropped_(state.ops->size()) {}
+          const RecordLimits& limits)
+      : state_(state), txn_(txn), time_(time), names_(names), limits_(limits), dropped_(state.ops->size()) {}
 
   absl::StatusOr<CommitPlan> Run(uint64_t id) {
     std::vector<std::vector<size_t>> ops_of_key(state_.keys.size());
@@ -221,6 +265,7 @@ class Planner {
     write->erase_history = key.spilled_through != kNegInf;
     write->digest = KeyDigest(key.key);
     for (const StoredSegment& seg : key.live) RemoveFromSliceIndex(*key.ids, seg.segment.valid, &plan_.slices);
+    for (const Instant start : key.chunk_starts) write->chunks_removed.push_back(LiveChunkKey(*key.ids, start));
     name_candidates_.insert(name_candidates_.end(), {key.ids->subject, key.ids->predicate, key.ids->object});
   }
 
@@ -249,15 +294,21 @@ class Planner {
     for (const Segment& s : change.added) AddToSliceIndex(ids, s, &plan_.slices);
     Instant spilled_through = key.spilled_through;
     write->restart_record = !write->closed_now.empty() && !key.closed.empty() &&
-                            key.closed.size() + write->closed_now.size() > closed_bytes_in_record_;
+                            key.closed.size() + write->closed_now.size() > limits_.closed_bytes;
     if (write->restart_record) {
       // The record's closed rows move to `history` as one chunk, keyed by
-      // their largest txTo (amortized: once per closed_bytes_in_record).
+      // their largest txTo (amortized: once per limits_.closed_bytes).
       HS_ASSIGN_OR_RETURN(const std::vector<ClosedRecord> moving, DecodeClosedRows(key.closed, {}));
       for (const ClosedRecord& r : moving) spilled_through = std::max(spilled_through, r.tx.to);
       write->spill.emplace(HistoryKey(ids, spilled_through), key.closed);
     }
-    write->live = EncodeLiveTimeline(change.live, spilled_through);
+    LiveLayout layout = LayOutLiveWindow(key.chunk_starts, key.window, std::move(change.live), key.record_live,
+                                         limits_.live_chunk_segments);
+    for (const auto& [start, segments] : layout.chunks_written) {
+      write->chunks_written.emplace_back(LiveChunkKey(ids, start), EncodeLiveTimeline(segments));
+    }
+    for (const Instant start : layout.chunks_removed) write->chunks_removed.push_back(LiveChunkKey(ids, start));
+    write->live = EncodeLiveTimeline(layout.record_segments, spilled_through, layout.chunk_starts);
     return absl::OkStatus();
   }
 
@@ -307,7 +358,7 @@ class Planner {
   const Transaction& txn_;
   const Instant time_;
   const NameDictionary& names_;
-  const size_t closed_bytes_in_record_;
+  const RecordLimits limits_;
   CommitPlan plan_;
   std::vector<bool> dropped_;  // operations made moot by a later erase of their key
   std::vector<FactKey> erased_;
@@ -319,8 +370,8 @@ class Planner {
 }  // namespace
 
 absl::StatusOr<CommitPlan> PlanCommit(const TransactionState& state, const Transaction& txn, uint64_t id, Instant time,
-                                      const NameDictionary& names, size_t closed_bytes_in_record) {
-  return Planner(state, txn, time, names, closed_bytes_in_record).Run(id);
+                                      const NameDictionary& names, const RecordLimits& limits) {
+  return Planner(state, txn, time, names, limits).Run(id);
 }
 
 namespace {
@@ -335,7 +386,9 @@ void WriteKey(const CommitPlan::KeyWrite& key, PendingWrites* sink) {
     sink->Delete(kKeysCf, SubjectIndexKey(key.ids));
     sink->Delete(kKeysCf, DigestIndexKey(key.digest));
   }
+  for (const std::string& chunk : key.chunks_removed) sink->Delete(kTimelinesCf, chunk);
   if (!key.has_rows) return;
+  for (const auto& [chunk, segments] : key.chunks_written) sink->Put(kTimelinesCf, chunk, segments);
   if (key.first_row) {
     sink->Put(kKeysCf, PredicateIndexKey(key.ids), "");
     sink->Put(kKeysCf, DigestIndexKey(key.digest), live_key);

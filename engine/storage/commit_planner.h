@@ -19,6 +19,7 @@
 #include "absl/status/statusor.h"
 #include "hindsight/transaction.h"
 #include "keys/key_codec.h"
+#include "storage/live_chunks.h"
 #include "storage/name_dictionary.h"
 #include "storage/pending_writes.h"
 #include "storage/records.h"
@@ -32,7 +33,12 @@ struct StoredKey {
   FactKey key;
   std::optional<KeyIds> ids;  // set when its three names have ids
   bool stored = false;        // it has a timeline record
+  // The live segments the transaction may change: those of `window`, all
+  // of them unless the key keeps its live timeline in chunks (live_chunks.h).
   std::vector<StoredSegment> live;
+  std::vector<Instant> chunk_starts;       // of its live chunks
+  LiveWindow window;                       // which pieces `live` holds
+  std::vector<StoredSegment> record_live;  // the record's own segments, when the window leaves them out
   std::string closed;                 // the record's closed rows, encoded
   Instant spilled_through = kNegInf;  // the largest txTo of its rows in `history`
 };
@@ -57,7 +63,8 @@ struct TransactionState {
 };
 
 // Reads the state `ops` touch; the result refers to `ops`. Cost: one Get of the timeline record of each
-// key with ids; an erase by digest adds a Get in the digest index; an erase adds
+// key with ids, and of each live chunk the operations reach (an erase: all
+// of the key's); an erase by digest adds a Get in the digest index; an erase adds
 // a scan of the log's infos, a Get of each record whose key filter may name
 // an erased key and, per name of an erased key, index scans that stop at
 // the first other key using it.
@@ -74,7 +81,9 @@ struct CommitPlan {
     bool first_row = false;       // it is stored from now on (the predicate and digest index entries)
     std::string digest;           // KeyDigest, when erase or first_row
     bool has_rows = false;        // what follows applies
-    std::string live;             // the new live timeline (with spilled_through)
+    std::string live;             // the new live timeline (with spilled_through and chunk starts)
+    std::vector<std::pair<std::string, std::string>> chunks_written;  // live chunks: key, value
+    std::vector<std::string> chunks_removed;                          // keys of live chunks
     std::string closed_now;       // the rows this transaction closes
     bool restart_record = false;  // the record becomes live + closed_now (else both merge into it)
     std::optional<std::pair<std::string, std::string>> spill;  // `history` key and value
@@ -90,12 +99,19 @@ struct CommitPlan {
   MetaRecord meta;
 };
 
+// How much a key's timeline record holds (Options).
+struct RecordLimits {
+  size_t closed_bytes = 16 << 10;  // of closed rows, past which they move to `history`
+  size_t live_chunk_segments = 512;  // live segments a chunk holds (live_chunks.h)
+};
+
 // Plans transaction `id` at `time` from `state`, read for `txn` (same
 // operations). New names get ids from `names.size()` on. Closed rows move
-// to `history` in chunks once a record holds over `closed_bytes_in_record`.
-// DataLoss if a stored record does not decode.
+// to `history` in chunks once a record holds over `limits.closed_bytes`;
+// a long live timeline is kept in chunks. DataLoss if a stored record does
+// not decode.
 absl::StatusOr<CommitPlan> PlanCommit(const TransactionState& state, const Transaction& txn, uint64_t id, Instant time,
-                                      const NameDictionary& names, size_t closed_bytes_in_record);
+                                      const NameDictionary& names, const RecordLimits& limits);
 
 // Puts the changes of `plan` into `pending`, and notes in `catalog` the
 // slice buckets it adds to, as a write must before its changes become

@@ -130,10 +130,21 @@ class DbImpl final : public Database {
   // point read pinned in `holder`.
   absl::StatusOr<std::string_view> RecordOf(const MatchedKey& key, const ReadView& view,
                                             rocksdb::PinnableSlice* holder) const;
-  // The live timeline of key `ids` from its record (and the largest txTo
-  // of its rows in `history`, if asked); DataLoss names the key.
+  // The live timeline of key `ids` from its record and, if it keeps it in
+  // chunks, theirs, read with `options` (and the largest txTo of its rows in
+  // `history`, if asked); DataLoss names the key.
   absl::StatusOr<std::vector<StoredSegment>> LivePart(const KeyIds& ids, std::string_view record,
+                                                      const rocksdb::ReadOptions& options,
                                                       Instant* spilled_through = nullptr) const;
+  // The live segment of key `ids` containing `v`, from its record or the
+  // one chunk that may hold it (and `spilled_through`, as LivePart).
+  absl::StatusOr<std::optional<StoredSegment>> LiveSegmentAt(const KeyIds& ids, std::string_view record, Instant v,
+                                                             const ReadView& view,
+                                                             Instant* spilled_through = nullptr) const;
+  // The encoded live chunk of key `ids` that starts at `start`; DataLoss if
+  // there is none.
+  absl::StatusOr<std::string> ReadLiveChunk(const KeyIds& ids, Instant start,
+                                            const rocksdb::ReadOptions& options) const;
   // The closed rows of key `ids` that `filter` keeps: the record's, and
   // those in `history` when they can matter.
   absl::StatusOr<std::vector<ClosedRecord>> ClosedRows(const KeyIds& ids, std::string_view record,
@@ -246,7 +257,7 @@ class DbImpl final : public Database {
   std::array<const rocksdb::MergeOperator*, kColumnFamilyCount> merge_operators_{};
   Clock* clock_ = nullptr;
   bool sync_ = true;
-  size_t closed_bytes_in_record_ = 0;
+  RecordLimits record_limits_;
   size_t bulk_load_bytes_ = 0;     // pending writes a bulk load ingests at
   size_t group_commit_bytes_ = 0;  // pending writes CommitAll writes at
   size_t commit_ingest_bytes_ = 0;  // ... and ingests, rather than a write batch, over

@@ -23,12 +23,13 @@ absl::Status DbImpl::RebuildSliceIndex(unsigned format_version, MetaRecord* meta
   absl::flat_hash_map<std::string, std::vector<SliceRecordEntry>> buckets;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kTimelinesCf)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    if (it->key().size() == kLiveChunkKeyBytes) continue;  // read with its record
     if (it->key().size() != kKeyIdsBytes) {
       return absl::DataLossError(absl::StrCat("damaged timeline key of ", it->key().size(), " bytes"));
     }
     const KeyIds ids = DecodeLiveKey(std::string_view(it->key().data(), it->key().size()));
     HS_ASSIGN_OR_RETURN(const std::vector<StoredSegment> live,
-                        LivePart(ids, std::string_view(it->value().data(), it->value().size())));
+                        LivePart(ids, std::string_view(it->value().data(), it->value().size()), rocksdb::ReadOptions()));
     for (const StoredSegment& s : live) {
       buckets[SliceBucketKey(ids, s.segment.valid)].push_back({ids.subject, ids.object, s.segment});
     }
@@ -90,6 +91,12 @@ absl::Status DbImpl::Upgrade(MetaRecord* meta) {
   if (rebuild_slices) HS_RETURN_IF_ERROR(RebuildSliceIndex(4, meta));
   if (meta->format_version < 5) HS_RETURN_IF_ERROR(BuildDigestIndex(meta));
   if (meta->format_version < 6) HS_RETURN_IF_ERROR(ChunkSliceIndex(rebuild_slices, meta));
+  if (meta->format_version < 7) {
+    // Format 7 keeps long live timelines in chunks; the records of format 6
+    // are its records of keys without chunks.
+    rocksdb::WriteBatch batch;
+    HS_RETURN_IF_ERROR(WriteUpgradeStep(&batch, 7, meta));
+  }
   return absl::OkStatus();
 }
 

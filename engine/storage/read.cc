@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <iterator>
 #include <tuple>
 
 #include "absl/strings/str_cat.h"
@@ -244,6 +245,7 @@ absl::Status DbImpl::ScanKeys(const KeyRange& range, bool live_only, const ReadV
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(range.family)));
   for (it->Seek(range.prefix); it->Valid(); it->Next()) {
     const std::string_view key = View(it->key());
+    if (range.family == kTimelinesCf && key.size() == kLiveChunkKeyBytes) continue;  // read with its record
     if (key.size() != range.key_size()) {
       return absl::DataLossError(absl::StrCat("damaged key in ", kColumnFamilyNames[range.family]));
     }
@@ -313,13 +315,50 @@ absl::StatusOr<std::string_view> DbImpl::RecordOf(const MatchedKey& key, const R
   return View(*holder);
 }
 
+absl::StatusOr<std::string> DbImpl::ReadLiveChunk(const KeyIds& ids, Instant start,
+                                                  const rocksdb::ReadOptions& options) const {
+  std::string chunk;
+  const rocksdb::Status s = db_->Get(options, cf(kTimelinesCf), LiveChunkKey(ids, start), &chunk);
+  if (s.IsNotFound()) {
+    return KeyDataLoss(kTimelinesCf, ids, absl::DataLossError(absl::StrCat("the live chunk from ", FormatInstant(start),
+                                                                           " of a timeline record is missing")));
+  }
+  HS_RETURN_IF_ERROR(FromRocks(s, "cannot read a live chunk"));
+  return chunk;
+}
+
 absl::StatusOr<std::vector<StoredSegment>> DbImpl::LivePart(const KeyIds& ids, std::string_view record,
+                                                            const rocksdb::ReadOptions& options,
                                                             Instant* spilled_through) const {
   if (spilled_through != nullptr) *spilled_through = kNegInf;
   if (record.empty()) return std::vector<StoredSegment>();
-  auto segments = DecodeLiveTimeline(record, spilled_through);
-  if (!segments.ok()) return KeyDataLoss(kTimelinesCf, ids, segments.status());
+  std::vector<Instant> chunk_starts;
+  auto own = DecodeLiveTimeline(record, spilled_through, &chunk_starts);
+  if (!own.ok()) return KeyDataLoss(kTimelinesCf, ids, own.status());
+  if (chunk_starts.empty()) return own;
+  std::vector<StoredSegment> segments;
+  for (const Instant start : chunk_starts) {
+    HS_ASSIGN_OR_RETURN(const std::string chunk, ReadLiveChunk(ids, start, options));
+    auto chunk_segments = DecodeLiveTimeline(chunk);
+    if (!chunk_segments.ok()) return KeyDataLoss(kTimelinesCf, ids, chunk_segments.status());
+    segments.insert(segments.end(), std::make_move_iterator(chunk_segments->begin()),
+                    std::make_move_iterator(chunk_segments->end()));
+  }
+  segments.insert(segments.end(), std::make_move_iterator(own->begin()), std::make_move_iterator(own->end()));
   return segments;
+}
+
+absl::StatusOr<std::optional<StoredSegment>> DbImpl::LiveSegmentAt(const KeyIds& ids, std::string_view record,
+                                                                   Instant v, const ReadView& view,
+                                                                   Instant* spilled_through) const {
+  std::optional<Instant> in_chunk;
+  absl::StatusOr<std::optional<StoredSegment>> hit = DecodeLiveSegmentAt(record, v, spilled_through, &in_chunk);
+  if (!hit.ok()) return KeyDataLoss(kTimelinesCf, ids, hit.status());
+  if (!in_chunk) return hit;
+  HS_ASSIGN_OR_RETURN(const std::string chunk, ReadLiveChunk(ids, *in_chunk, view.Options()));
+  hit = DecodeLiveSegmentAt(chunk, v);
+  if (!hit.ok()) return KeyDataLoss(kTimelinesCf, ids, hit.status());
+  return hit;
 }
 
 absl::StatusOr<std::vector<ClosedRecord>> DbImpl::ClosedRows(const KeyIds& ids, std::string_view record,
@@ -360,7 +399,7 @@ absl::StatusOr<Timeline> DbImpl::ReadTimelineAsOf(const MatchedKey& key, Instant
   rocksdb::PinnableSlice holder;
   HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, view, &holder));
   Instant spilled_through;
-  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record, &spilled_through));
+  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record, view.Options(), &spilled_through));
   HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> closed,
                       ClosedRows(key.ids, record, spilled_through, {.visible_at = t, .containing = std::nullopt}, view));
   Timeline tl;
@@ -381,9 +420,8 @@ absl::StatusOr<std::optional<Segment>> DbImpl::ReadSegmentAsOf(const MatchedKey&
   // Segments of TL(k, t) do not overlap: a live one containing v that t
   // sees is the answer; else a closed row visible at t, if one contains v.
   Instant spilled_through;
-  absl::StatusOr<std::optional<StoredSegment>> live = DecodeLiveSegmentAt(record, v, &spilled_through);
-  if (!live.ok()) return KeyDataLoss(kTimelinesCf, key.ids, live.status());
-  if (live->has_value() && (*live)->tx_from <= t) return std::move((*live)->segment);
+  HS_ASSIGN_OR_RETURN(std::optional<StoredSegment> live, LiveSegmentAt(key.ids, record, v, view, &spilled_through));
+  if (live && live->tx_from <= t) return std::move(live->segment);
   HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> closed,
                       ClosedRows(key.ids, record, spilled_through, {.visible_at = t, .containing = v}, view));
   if (closed.empty()) return std::nullopt;
@@ -416,17 +454,16 @@ absl::StatusOr<std::optional<Segment>> DbImpl::SegmentAt(const MatchedKey& key, 
   rocksdb::PinnableSlice holder;
   HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, view, &holder));
   if (record.empty()) return std::nullopt;
-  absl::StatusOr<std::optional<StoredSegment>> hit = DecodeLiveSegmentAt(record, v);
-  if (!hit.ok()) return KeyDataLoss(kTimelinesCf, key.ids, hit.status());
-  if (!hit->has_value()) return std::nullopt;
-  return std::move((*hit)->segment);
+  HS_ASSIGN_OR_RETURN(std::optional<StoredSegment> hit, LiveSegmentAt(key.ids, record, v, view));
+  if (!hit) return std::nullopt;
+  return std::move(hit->segment);
 }
 
 absl::StatusOr<Timeline> DbImpl::TimelineAt(const MatchedKey& key, ReadTime when, const ReadView& view) const {
   if (!when.latest) return ReadTimelineAsOf(key, when.t, view);
   rocksdb::PinnableSlice holder;
   HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, view, &holder));
-  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record));
+  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record, view.Options()));
   Timeline tl;
   tl.reserve(live.size());
   for (StoredSegment& s : live) tl.push_back(std::move(s.segment));
@@ -506,7 +543,7 @@ absl::StatusOr<bool> DbImpl::ReadHistory(const MatchedKey& key, const ReadView& 
   rocksdb::PinnableSlice holder;
   HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, view, &holder));
   Instant spilled_through;
-  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record, &spilled_through));
+  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record, view.Options(), &spilled_through));
   HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> rows,
                       ClosedRows(key.ids, record, spilled_through, {}, view));
   rows.reserve(rows.size() + live.size());

@@ -179,12 +179,17 @@ std::string ReadText(capnp::Text::Reader t) { return std::string(t.begin(), t.si
 
 }  // namespace
 
-std::string EncodeLiveTimeline(const std::vector<StoredSegment>& segments, Instant spilled_through) {
-  size_t bytes = 0;
+std::string EncodeLiveTimeline(const std::vector<StoredSegment>& segments, Instant spilled_through,
+                               const std::vector<Instant>& chunk_starts) {
+  size_t bytes = 8 * chunk_starts.size();
   for (const StoredSegment& s : segments) bytes += TextBytes(s.segment.value);
   capnp::MallocMessageBuilder message = Builder(segments.size() + 1, bytes);
   auto root = message.initRoot<schema::LiveTimeline>();
   root.setSpilledThrough(spilled_through);
+  if (!chunk_starts.empty()) {
+    auto starts = root.initChunkStarts(static_cast<unsigned>(chunk_starts.size()));
+    for (unsigned i = 0; i < chunk_starts.size(); ++i) starts.set(i, chunk_starts[i]);
+  }
   auto list = root.initSegments(static_cast<unsigned>(segments.size()));
   for (unsigned i = 0; i < segments.size(); ++i) {
     auto s = list[i];
@@ -196,9 +201,14 @@ std::string EncodeLiveTimeline(const std::vector<StoredSegment>& segments, Insta
   return ToBytes(message);
 }
 
-absl::StatusOr<std::vector<StoredSegment>> DecodeLiveTimeline(std::string_view bytes, Instant* spilled_through) {
-  return Decode<schema::LiveTimeline>(bytes, "live timeline", [spilled_through](schema::LiveTimeline::Reader r) {
+absl::StatusOr<std::vector<StoredSegment>> DecodeLiveTimeline(std::string_view bytes, Instant* spilled_through,
+                                                              std::vector<Instant>* chunk_starts) {
+  return Decode<schema::LiveTimeline>(bytes, "live timeline", [=](schema::LiveTimeline::Reader r) {
     if (spilled_through != nullptr) *spilled_through = r.getSpilledThrough();
+    if (chunk_starts != nullptr) {
+      chunk_starts->clear();
+      for (const int64_t start : r.getChunkStarts()) chunk_starts->push_back(start);
+    }
     std::vector<StoredSegment> out;
     out.reserve(r.getSegments().size());
     for (auto s : r.getSegments()) {
@@ -209,8 +219,9 @@ absl::StatusOr<std::vector<StoredSegment>> DecodeLiveTimeline(std::string_view b
 }
 
 absl::StatusOr<std::optional<StoredSegment>> DecodeLiveSegmentAt(std::string_view bytes, Instant v,
-                                                                 Instant* spilled_through) {
-  return Decode<schema::LiveTimeline>(bytes, "live timeline", [v, spilled_through](schema::LiveTimeline::Reader r) {
+                                                                 Instant* spilled_through,
+                                                                 std::optional<Instant>* in_chunk) {
+  return Decode<schema::LiveTimeline>(bytes, "live timeline", [=](schema::LiveTimeline::Reader r) {
     if (spilled_through != nullptr) *spilled_through = r.getSpilledThrough();
     const auto segments = r.getSegments();
     // The last segment with from <= v.
@@ -224,6 +235,16 @@ absl::StatusOr<std::optional<StoredSegment>> DecodeLiveSegmentAt(std::string_vie
     if (lo > 0) {
       const auto s = segments[lo - 1];
       if (v < s.getTo()) hit = StoredSegment{Segment{{s.getFrom(), s.getTo()}, ReadValue(s.getValue())}, s.getTxFrom()};
+    } else if (in_chunk != nullptr) {
+      // The last chunk that starts by v holds the segment containing it, if any.
+      const auto starts = r.getChunkStarts();
+      unsigned after = 0, end = starts.size();
+      while (after < end) {
+        const unsigned mid = (after + end) / 2;
+        if (starts[mid] <= v) after = mid + 1;
+        else end = mid;
+      }
+      if (after > 0) *in_chunk = starts[after - 1];
     }
     return hit;
   });

@@ -53,10 +53,14 @@ struct TransactionRecord {
 // below read the first message of `bytes` and ignore what follows; the
 // closed rows are DecodeClosedRows(bytes.substr(FirstMessageBytes(bytes))).
 // `spilled_through`: the largest txTo of the key's rows moved to column
-// family "history" (kNegInf: none).
-std::string EncodeLiveTimeline(const std::vector<StoredSegment>& segments, Instant spilled_through = kNegInf);
+// family "history" (kNegInf: none). `chunk_starts`: of the key's live
+// chunks stored apart, whose segments come before `segments`
+// (storage/live_chunks.h); a chunk's own message has none.
+std::string EncodeLiveTimeline(const std::vector<StoredSegment>& segments, Instant spilled_through = kNegInf,
+                               const std::vector<Instant>& chunk_starts = {});
 absl::StatusOr<std::vector<StoredSegment>> DecodeLiveTimeline(std::string_view bytes,
-                                                              Instant* spilled_through = nullptr);
+                                                              Instant* spilled_through = nullptr,
+                                                              std::vector<Instant>* chunk_starts = nullptr);
 
 // The length in bytes of the first Cap'n Proto message of `bytes`, read
 // from its segment table; DataLoss if it does not fit in `bytes`.
@@ -64,8 +68,12 @@ absl::StatusOr<size_t> FirstMessageBytes(std::string_view bytes);
 
 // Only the segment containing `v` (nullopt if none): a binary search over
 // the encoded list, materializing one value. Also `spilled_through`, if asked.
+// When `v` comes before the message's segments and one of its chunks starts
+// at or before `v`, the answer is in that chunk, not here: `*in_chunk` is
+// set to its start (and stays nullopt otherwise).
 absl::StatusOr<std::optional<StoredSegment>> DecodeLiveSegmentAt(std::string_view bytes, Instant v,
-                                                                 Instant* spilled_through = nullptr);
+                                                                 Instant* spilled_through = nullptr,
+                                                                 std::optional<Instant>* in_chunk = nullptr);
 
 // One ClosedRows message: the rows one commit closed.
 std::string EncodeClosedRows(const std::vector<ClosedRecord>& rows);

@@ -58,8 +58,11 @@ class Database {
   // has room for RocksDB to flush a write buffer (docs/durability.md);
   // another I/O error otherwise.
   // Cost: one point read of the timeline record of each key the transaction
-  // touches, one atomic write batch holding, per changed key, its new live
-  // timeline and the rows it closed (never a rewrite of the key's history).
+  // touches (and, for a key whose live timeline is kept in chunks, of the
+  // chunks its operations reach: Options::live_chunk_segments), one atomic
+  // write batch holding, per changed key, its new live timeline (or the
+  // chunks it changed and its last segments) and the rows it closed (never
+  // a rewrite of the key's history).
   // An erase also rewrites the log records that mention the key (a scan of
   // the transaction log).
   virtual absl::StatusOr<TransactionInfo> Commit(const Transaction& txn) = 0;

@@ -64,6 +64,14 @@ struct Options {
   // that too. Bounds what a commit to a key with a long history costs.
   size_t closed_bytes_in_record = 16 << 10;
 
+  // A key's live timeline (its current segments) past twice this many
+  // segments is kept in chunks of about this many, each a record of its
+  // own: a commit to the key reads and rewrites the chunks its operations
+  // reach and the key's last segments, and a read at an instant reads one
+  // chunk, however many segments the key has. A read of the key's whole
+  // timeline or history reads every chunk. Must be positive.
+  size_t live_chunk_segments = 512;
+
   // Database::BulkLoad holds the changes of the transactions it has planned
   // in memory until they take about this many bytes, then writes them to
   // table files and ingests them: its memory is bounded whatever the size
