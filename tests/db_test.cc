@@ -1165,8 +1165,7 @@ TEST(LongLiveTimelineTest, ChunkedTimelinesMatchTheReferenceModel) {
     }
     txns.push_back(std::move(txn));
   }
-  ReferenceModel model;
-  for (const Transaction& txn : txns) model.Commit(txn, *txn.time());
+  ReferenceModel model;  // after the transactions committed so far
   ScratchDir dir;
   const auto open = [&](const std::string& name) {
     Options options;
@@ -1175,10 +1174,42 @@ TEST(LongLiveTimelineTest, ChunkedTimelinesMatchTheReferenceModel) {
     options.closed_bytes_in_record = 256;
     return std::move(Database::Open(dir.Sub(name), options).value());
   };
+  std::vector<Pattern> patterns = {{}, {"hot", std::nullopt, std::nullopt}, {std::nullopt, std::nullopt, "x"},
+                                   {std::nullopt, "price", std::nullopt}, {"hot", std::nullopt, "x"}};
+  for (const FactKey& k : keys) patterns.push_back(Exact(k));
+  std::vector<ValidTimeClause> valid = {ValidTimeClause::All(), ValidTimeClause::At(kNegInf),
+                                        ValidTimeClause::During({40 * kDay, 45 * kDay})};
+  for (int day = -1; day <= kDays + 4; day += 7) {
+    valid.push_back(ValidTimeClause::At(day * kDay + 1));
+    valid.push_back(ValidTimeClause::During({day * kDay, (day + 1) * kDay + day % 3}));
+  }
+  const auto text = [](const auto& rows) {
+    std::string out;
+    for (const auto& r : rows) {
+      if constexpr (std::is_same_v<std::decay_t<decltype(r)>, HistoryRow>) {
+        internal::AppendHistoryRow(r, &out);
+      } else {
+        internal::AppendRow(r, &out);
+      }
+    }
+    return out;
+  };
+  // Every read of `db` `as_of` against the model.
+  const auto check_reads = [&](const Database& db, TxTimeClause as_of) {
+    for (const Pattern& p : patterns) {
+      for (const ValidTimeClause& v : valid) {
+        ASSERT_EQ(text(db.Query({p, v, as_of}).value()), text(model.Query({p, v, as_of})))
+            << "after transaction " << model.transaction_count() << ", pattern " << p.subject.value_or("*") << " "
+            << p.predicate.value_or("*") << " " << p.object.value_or("*");
+      }
+    }
+  };
   std::unique_ptr<Database> one = open("one"), grouped = open("grouped"), bulk = open("bulk");
   size_t chunk_keys_seen = 0;
   for (size_t i = 0; i < txns.size(); ++i) {
     ASSERT_TRUE(one->Commit(txns[i]).ok()) << "transaction " << i + 1;
+    model.Commit(txns[i], *txns[i].time());
+    if ((i + 1) % 20 == 0) check_reads(*one, TxTimeClause::Latest());
     if (i == 60) {  // the long timelines are in chunks by now
       one.reset();
       RawRocks raw(dir.Sub("one"), /*read_only=*/true);
@@ -1192,35 +1223,10 @@ TEST(LongLiveTimelineTest, ChunkedTimelinesMatchTheReferenceModel) {
   size_t committed = 0, loaded = 0;
   ASSERT_TRUE(grouped->CommitAll(txns, &committed).ok());
   ASSERT_TRUE(bulk->BulkLoad(txns, &loaded).ok());
-  std::vector<Pattern> patterns = {{}, {"hot", std::nullopt, std::nullopt}, {std::nullopt, std::nullopt, "x"},
-                                   {std::nullopt, "price", std::nullopt}, {"hot", std::nullopt, "x"}};
-  for (const FactKey& k : keys) patterns.push_back(Exact(k));
-  const auto text = [](const auto& rows) {
-    std::string out;
-    for (const auto& r : rows) {
-      if constexpr (std::is_same_v<std::decay_t<decltype(r)>, HistoryRow>) {
-        internal::AppendHistoryRow(r, &out);
-      } else {
-        internal::AppendRow(r, &out);
-      }
-    }
-    return out;
-  };
   for (const Database* db : {one.get(), grouped.get(), bulk.get()}) {
-    for (const Pattern& p : patterns) {
-      ASSERT_EQ(text(db->History(p).value()), text(model.History(p)));
-      for (uint64_t id = 10; id <= txns.size(); id += 30) {
-        for (const TxTimeClause as_of : {TxTimeClause::AsOfTx(id), TxTimeClause::Latest()}) {
-          std::vector<ValidTimeClause> valid = {ValidTimeClause::All(), ValidTimeClause::At(kNegInf),
-                                                ValidTimeClause::During({40 * kDay, 45 * kDay})};
-          for (int day = -1; day <= kDays + 4; day += 7) valid.push_back(ValidTimeClause::At(day * kDay + 1));
-          for (const ValidTimeClause& v : valid) {
-            const Query q{p, v, as_of};
-            ASSERT_EQ(text(db->Query(q).value()), text(model.Query(q))) << "as of tx " << id;
-          }
-        }
-      }
-    }
+    for (const Pattern& p : patterns) ASSERT_EQ(text(db->History(p).value()), text(model.History(p)));
+    for (uint64_t id = 10; id <= txns.size(); id += 30) check_reads(*db, TxTimeClause::AsOfTx(id));
+    check_reads(*db, TxTimeClause::Latest());
   }
   // Erasing the keys removes their chunks with their records.
   Transaction erase;

@@ -132,10 +132,12 @@ class DbImpl final : public Database {
                                             rocksdb::PinnableSlice* holder) const;
   // The live timeline of key `ids` from its record and, if it keeps it in
   // chunks, theirs, read with `options` (and the largest txTo of its rows in
-  // `history`, if asked); DataLoss names the key.
+  // `history`, if asked); DataLoss names the key. Of the chunks, only
+  // those that may hold segments overlapping `within` are read.
   absl::StatusOr<std::vector<StoredSegment>> LivePart(const KeyIds& ids, std::string_view record,
                                                       const rocksdb::ReadOptions& options,
-                                                      Instant* spilled_through = nullptr) const;
+                                                      Instant* spilled_through = nullptr,
+                                                      Interval within = {kNegInf, kPosInf}) const;
   // The live segment of key `ids` containing `v`, from its record or the
   // one chunk that may hold it (and `spilled_through`, as LivePart).
   absl::StatusOr<std::optional<StoredSegment>> LiveSegmentAt(const KeyIds& ids, std::string_view record, Instant v,
@@ -171,8 +173,10 @@ class DbImpl final : public Database {
   // The key's segment containing valid time v, at `when`, if any.
   absl::StatusOr<std::optional<Segment>> SegmentAt(const MatchedKey& key, Instant v, ReadTime when,
                                                    const ReadView& view) const;
-  // The key's timeline at `when`.
-  absl::StatusOr<Timeline> TimelineAt(const MatchedKey& key, ReadTime when, const ReadView& view) const;
+  // The key's timeline at `when`: at least its segments that overlap
+  // `within`.
+  absl::StatusOr<Timeline> TimelineAt(const MatchedKey& key, ReadTime when, Interval within,
+                                      const ReadView& view) const;
   // `* predicate *` at v, latest: from the slice index.
   absl::Status ScanSliceAt(const std::string& predicate, Instant v, const ReadView& view, const RowSink& sink) const;
   // The key's bitemporal rows in answer order, to `sink`; false if the sink

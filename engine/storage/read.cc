@@ -329,7 +329,7 @@ absl::StatusOr<std::string> DbImpl::ReadLiveChunk(const KeyIds& ids, Instant sta
 
 absl::StatusOr<std::vector<StoredSegment>> DbImpl::LivePart(const KeyIds& ids, std::string_view record,
                                                             const rocksdb::ReadOptions& options,
-                                                            Instant* spilled_through) const {
+                                                            Instant* spilled_through, Interval within) const {
   if (spilled_through != nullptr) *spilled_through = kNegInf;
   if (record.empty()) return std::vector<StoredSegment>();
   std::vector<Instant> chunk_starts;
@@ -337,8 +337,11 @@ absl::StatusOr<std::vector<StoredSegment>> DbImpl::LivePart(const KeyIds& ids, s
   if (!own.ok()) return KeyDataLoss(kTimelinesCf, ids, own.status());
   if (chunk_starts.empty()) return own;
   std::vector<StoredSegment> segments;
-  for (const Instant start : chunk_starts) {
-    HS_ASSIGN_OR_RETURN(const std::string chunk, ReadLiveChunk(ids, start, options));
+  for (size_t c = 0; c < chunk_starts.size(); ++c) {
+    // A chunk's segments start before the next chunk's, and end by its start.
+    if (chunk_starts[c] >= within.to) break;
+    if (c + 1 < chunk_starts.size() && chunk_starts[c + 1] <= within.from) continue;
+    HS_ASSIGN_OR_RETURN(const std::string chunk, ReadLiveChunk(ids, chunk_starts[c], options));
     auto chunk_segments = DecodeLiveTimeline(chunk);
     if (!chunk_segments.ok()) return KeyDataLoss(kTimelinesCf, ids, chunk_segments.status());
     segments.insert(segments.end(), std::make_move_iterator(chunk_segments->begin()),
@@ -459,11 +462,12 @@ absl::StatusOr<std::optional<Segment>> DbImpl::SegmentAt(const MatchedKey& key, 
   return std::move(hit->segment);
 }
 
-absl::StatusOr<Timeline> DbImpl::TimelineAt(const MatchedKey& key, ReadTime when, const ReadView& view) const {
+absl::StatusOr<Timeline> DbImpl::TimelineAt(const MatchedKey& key, ReadTime when, Interval within,
+                                             const ReadView& view) const {
   if (!when.latest) return ReadTimelineAsOf(key, when.t, view);
   rocksdb::PinnableSlice holder;
   HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, view, &holder));
-  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record, view.Options()));
+  HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record, view.Options(), nullptr, within));
   Timeline tl;
   tl.reserve(live.size());
   for (StoredSegment& s : live) tl.push_back(std::move(s.segment));
@@ -494,9 +498,10 @@ absl::Status DbImpl::Scan(const struct Query& query, const RowSink& sink) const 
       if (hit && !emit(key, std::move(*hit))) return absl::OkStatus();
       continue;
     }
-    HS_ASSIGN_OR_RETURN(Timeline tl, TimelineAt(key, when, *view));
+    const bool during = query.valid.kind == ValidTimeClause::Kind::kDuring;
+    HS_ASSIGN_OR_RETURN(Timeline tl, TimelineAt(key, when, during ? query.valid.during : Interval{kNegInf, kPosInf}, *view));
     for (Segment& segment : tl) {
-      if (query.valid.kind == ValidTimeClause::Kind::kDuring && !segment.valid.Overlaps(query.valid.during)) continue;
+      if (during && !segment.valid.Overlaps(query.valid.during)) continue;
       if (!emit(key, std::move(segment))) return absl::OkStatus();
     }
   }
