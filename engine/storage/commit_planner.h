@@ -102,7 +102,7 @@ struct CommitPlan {
 // How much a key's timeline record holds (Options).
 struct RecordLimits {
   size_t closed_bytes = 16 << 10;  // of closed rows, past which they move to `history`
-  size_t live_chunk_segments = 512;  // live segments a chunk holds (live_chunks.h)
+  size_t live_chunk_segments = 128;  // live segments a chunk holds (live_chunks.h)
 };
 
 // Plans transaction `id` at `time` from `state`, read for `txn` (same

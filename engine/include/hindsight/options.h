@@ -70,7 +70,7 @@ struct Options {
   // reach and the key's last segments, and a read at an instant reads one
   // chunk, however many segments the key has. A read of the key's whole
   // timeline or history reads every chunk. Must be positive.
-  size_t live_chunk_segments = 512;
+  size_t live_chunk_segments = 128;
 
   // Database::BulkLoad holds the changes of the transactions it has planned
   // in memory until they take about this many bytes, then writes them to
