@@ -80,7 +80,8 @@ std::string DigestIndexMismatch(const std::string& path) {
   std::vector<std::string> timeline_keys;
   VisitAllEntries(path, [&](const std::string& family, std::string_view key, std::string_view value) {
     if (family == "names") names[internal::DecodeNameId(value.data())] = std::string(key);
-    if (family == "timelines" && key.size() == internal::kKeyIdsBytes) timeline_keys.emplace_back(key);  // not a live chunk
+    // (not a live chunk)
+    if (family == "timelines" && key.size() == internal::kKeyIdsBytes) timeline_keys.emplace_back(key);
     if (family == "keys" && key[0] == internal::kDigestIndexTag) got[std::string(key)] = std::string(value);
   });
   for (const std::string& key : timeline_keys) {

@@ -1214,7 +1214,9 @@ TEST(LongLiveTimelineTest, ChunkedTimelinesMatchTheReferenceModel) {
       one.reset();
       RawRocks raw(dir.Sub("one"), /*read_only=*/true);
       std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.Family("timelines")));
-      for (it->SeekToFirst(); it->Valid(); it->Next()) chunk_keys_seen += it->key().size() == internal::kLiveChunkKeyBytes;
+      for (it->SeekToFirst(); it->Valid(); it->Next()) {
+        chunk_keys_seen += it->key().size() == internal::kLiveChunkKeyBytes;
+      }
       it.reset();
       one = open("one");
     }
@@ -1238,6 +1240,47 @@ TEST(LongLiveTimelineTest, ChunkedTimelinesMatchTheReferenceModel) {
   std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.Family("timelines")));
   it->SeekToFirst();
   EXPECT_FALSE(it->Valid());
+}
+
+// A live chunk that is gone is DataLoss naming its key, for a read that
+// needs it and for a commit that reaches it; the commit writes nothing.
+TEST(LongLiveTimelineTest, AMissingChunkIsDataLoss) {
+  ScratchDir dir;
+  Options options;
+  options.sync = false;
+  options.live_chunk_segments = 2;
+  const FactKey key{"hot", "price", "x"};
+  {
+    std::unique_ptr<Database> db = std::move(Database::Open(dir.path(), options).value());
+    for (int day = 0; day < 10; ++day) {
+      Transaction txn;
+      txn.Assert(key, Value::Int64(day), {day * kDay, (day + 1) * kDay});
+      ASSERT_TRUE(db->Commit(txn).ok());
+    }
+  }
+  {
+    RawRocks raw(dir.path(), /*read_only=*/false);
+    std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.Family("timelines")));
+    it->SeekToFirst();
+    for (; it->Valid() && it->key().size() != internal::kLiveChunkKeyBytes; it->Next()) {
+    }
+    ASSERT_TRUE(it->Valid());  // the first chunk, days 0 and 1
+    ASSERT_TRUE(raw.db()->Delete(rocksdb::WriteOptions(), raw.Family("timelines"), it->key()).ok());
+  }
+  std::unique_ptr<Database> db = std::move(Database::Open(dir.path(), options).value());
+  const absl::StatusOr<std::vector<Row>> late = db->Query({Exact(key), ValidTimeClause::At(9 * kDay), {}});
+  ASSERT_TRUE(late.ok()) << late.status();
+  EXPECT_EQ(late->size(), 1u);
+  const absl::StatusOr<std::vector<Row>> early = db->Query({Exact(key), ValidTimeClause::At(kDay), {}});
+  EXPECT_EQ(early.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(absl::StrContains(early.status().message(), "hot, price, x")) << early.status();
+  Transaction edit;
+  edit.Assert(key, Value::Int64(-1), {kDay, 2 * kDay});
+  const absl::StatusOr<TransactionInfo> committed = db->Commit(edit);
+  EXPECT_EQ(committed.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_TRUE(absl::StrContains(committed.status().message(), "hot, price, x")) << committed.status();
+  EXPECT_EQ(db->History({}).status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_EQ(db->LastTransaction().id, 10u);
 }
 
 TEST(LongHistoryTest, RowsMovedOutOfTheRecordAnswerTheSame) {

@@ -81,8 +81,13 @@ absl::Status ReadStoredKey(StoreReader* reader, const Reach& reach, StoredKey* k
                           : ChooseLiveWindow(k->chunk_starts, own_first, reach.lo, reach.hi);
   for (size_t c = k->window.first; c < k->window.end; ++c) {
     std::string chunk;
-    HS_ASSIGN_OR_RETURN(const bool chunk_found, reader->Get(kTimelinesCf, LiveChunkKey(*k->ids, k->chunk_starts[c]), &chunk));
-    if (!chunk_found) return absl::DataLossError("a live chunk of a timeline record is missing");
+    const std::string chunk_key = LiveChunkKey(*k->ids, k->chunk_starts[c]);
+    HS_ASSIGN_OR_RETURN(const bool chunk_found, reader->Get(kTimelinesCf, chunk_key, &chunk));
+    if (!chunk_found) {
+      return absl::DataLossError(absl::StrCat("the live chunk from ", FormatInstant(k->chunk_starts[c]),
+                                              " of the timeline record of (", k->key.subject, ", ",
+                                              k->key.predicate, ", ", k->key.object, ") is missing"));
+    }
     HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> segments, DecodeLiveTimeline(chunk));
     k->live.insert(k->live.end(), std::make_move_iterator(segments.begin()), std::make_move_iterator(segments.end()));
   }

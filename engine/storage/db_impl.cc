@@ -267,7 +267,9 @@ absl::Status DbImpl::Initialize(const std::string& path, const Options& options)
   namespace fs = std::filesystem;
   clock_ = options.clock != nullptr ? options.clock : SystemClock();
   sync_ = options.sync;
-  if (options.live_chunk_segments == 0) return absl::InvalidArgumentError("Options::live_chunk_segments must be positive");
+  if (options.live_chunk_segments == 0) {
+    return absl::InvalidArgumentError("Options::live_chunk_segments must be positive");
+  }
   record_limits_ = {options.closed_bytes_in_record, options.live_chunk_segments};
   bulk_load_bytes_ = options.bulk_load_memory_bytes;
   group_commit_bytes_ = options.commit_group_bytes;

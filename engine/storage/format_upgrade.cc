@@ -28,8 +28,8 @@ absl::Status DbImpl::RebuildSliceIndex(unsigned format_version, MetaRecord* meta
       return absl::DataLossError(absl::StrCat("damaged timeline key of ", it->key().size(), " bytes"));
     }
     const KeyIds ids = DecodeLiveKey(std::string_view(it->key().data(), it->key().size()));
-    HS_ASSIGN_OR_RETURN(const std::vector<StoredSegment> live,
-                        LivePart(ids, std::string_view(it->value().data(), it->value().size()), rocksdb::ReadOptions()));
+    const std::string_view record(it->value().data(), it->value().size());
+    HS_ASSIGN_OR_RETURN(const std::vector<StoredSegment> live, LivePart(ids, record, rocksdb::ReadOptions()));
     for (const StoredSegment& s : live) {
       buckets[SliceBucketKey(ids, s.segment.valid)].push_back({ids.subject, ids.object, s.segment});
     }

@@ -499,7 +499,8 @@ absl::Status DbImpl::Scan(const struct Query& query, const RowSink& sink) const 
       continue;
     }
     const bool during = query.valid.kind == ValidTimeClause::Kind::kDuring;
-    HS_ASSIGN_OR_RETURN(Timeline tl, TimelineAt(key, when, during ? query.valid.during : Interval{kNegInf, kPosInf}, *view));
+    const Interval within = during ? query.valid.during : Interval{kNegInf, kPosInf};
+    HS_ASSIGN_OR_RETURN(Timeline tl, TimelineAt(key, when, within, *view));
     for (Segment& segment : tl) {
       if (during && !segment.valid.Overlaps(query.valid.during)) continue;
       if (!emit(key, std::move(segment))) return absl::OkStatus();
