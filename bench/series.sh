@@ -1,32 +1,36 @@
 #!/usr/bin/env bash
-# Keys with a value for every day: each of --keys keys gets a value for
-# each of --days days, one transaction a day, so that every key's live
-# timeline grows to --days segments. Then hindsight-live-bench (the
-# second half of the days committed, transaction by transaction, into a
-# database holding the first half, against SQLite doing the same) and
-# hindsight-bench (both loads, then a day's value, the same as of an
-# earlier transaction, a week, whole histories, ... against SQLite).
-# Usage: bench/series.sh [--days N] [--keys N] [WORKDIR]
+# Keys with a long history: each of --keys keys gets a value for each of
+# --days days, one transaction a day, so that every key's live timeline
+# grows to --days segments; or, with --corrections, a new value for all
+# time in every transaction (a setting corrected again and again), so that
+# its closed rows grow instead. Then hindsight-live-bench (the second half
+# of the transactions committed one by one into a database holding the
+# first half, against SQLite doing the same) and hindsight-bench (both
+# loads, then a day's value, the same as of an earlier transaction, a
+# week, whole histories, ... against SQLite).
+# Usage: bench/series.sh [--days N] [--keys N] [--corrections] [WORKDIR]
 # Defaults: 40,000 days (about 110 years), 1 key, /tmp/hindsight-series.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$here/..
 days=40000
 keys=1
+shape=series
 work=/tmp/hindsight-series
 while [ $# -gt 0 ]; do
   case "$1" in
     --days) days=$2; shift 2 ;;
     --keys) keys=$2; shift 2 ;;
-    -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
+    --corrections) shape=corrections; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) work=$1; shift ;;
   esac
 done
 rm -rf "$work"
 mkdir -p "$work"
-python3 - "$work" "$days" "$keys" <<'EOF'
+python3 - "$work" "$days" "$keys" "$shape" <<'EOF'
 import datetime, random, sys
-work, days, keys = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+work, days, keys, shape = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 first_day = datetime.date(1900, 1, 1)
 first_tx = datetime.datetime(2020, 1, 1)
 def day(i): return (first_day + datetime.timedelta(days=i)).isoformat()
@@ -36,7 +40,8 @@ with open(f"{work}/ops.tsv", "w") as f:
     for i in range(days):
         f.write(f"tx\t{tx(i)}\tfeed\n")
         for k in range(keys):
-            f.write(f"assert\t{key(k)}\t{(i * 7 + k) % 1000}\t{day(i)}\t{day(i + 1)}\n")
+            valid = f"{day(i)}\t{day(i + 1)}" if shape == "series" else "-inf\t+inf"
+            f.write(f"assert\t{key(k)}\t{(i * 7 + k) % 1000}\t{valid}\n")
 rng = random.Random(1)
 queries = {
     "point": lambda: f"at\t{key(rng.randrange(keys))}\t{day(rng.randrange(days))}\t",

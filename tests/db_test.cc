@@ -1372,5 +1372,106 @@ TEST(LongHistoryTest, RowsMovedOutOfTheRecordAnswerTheSame) {
   EXPECT_EQ(history(*moved).find("hotname"), std::string::npos);
 }
 
+// Reads as of a past time read the key's `history` chunks from the first
+// with a row closed after it, and stop at a chunk after which no row begun
+// by then is alive (key_codec.h, HistoryKey). Every transaction's view of
+// keys corrected again and again, of a long live timeline and of rows
+// alive for long, against the model, with the live timeline whole and in
+// chunks (whose rows' txFrom a commit does not all read: no bound).
+TEST(LongHistoryTest, ReadsAsOfEveryTransactionMatchTheReferenceModel) {
+  std::mt19937 rng(11);
+  const auto uniform = [&rng](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const FactKey config{"app", "limit", "x"}, series{"hot", "price", "x"}, cold{"cold", "price", "x"};
+  std::vector<Transaction> txns;
+  for (int t = 1; t <= 150; ++t) {
+    Transaction txn;
+    txn.SetTime(t * kDay);
+    if (uniform(0, 3) > 0) txn.Assert(config, Value::Int64(uniform(0, 5)), {kNegInf, kPosInf});
+    if (uniform(0, 1) == 0) txn.Assert(series, Value::Int64(uniform(0, 5)), {t * kDay, kPosInf});
+    if (uniform(0, 5) == 0) txn.Retract(series, {uniform(0, t) * kDay, uniform(t, 150) * kDay});
+    if (t % 37 == 0) txn.Assert(cold, Value::Int64(t), {uniform(0, 150) * kDay, kPosInf});
+    if (t == 120) txn.Retract(config, {kNegInf, kPosInf});
+    if (!txn.operations().empty()) txns.push_back(std::move(txn));
+  }
+  ReferenceModel model;
+  for (const Transaction& txn : txns) model.Commit(txn, *txn.time());
+  const std::vector<Pattern> patterns = {{}, Exact(config), Exact(series), Exact(cold)};
+  std::vector<ValidTimeClause> valid = {ValidTimeClause::All()};
+  for (int day = 0; day <= 150; day += 17) valid.push_back(ValidTimeClause::At(day * kDay));
+  const auto text = [](const std::vector<Row>& rows) {
+    std::string out;
+    for (const Row& r : rows) internal::AppendRow(r, &out);
+    return out;
+  };
+  ScratchDir dir;
+  for (const size_t chunk_segments : {size_t{128}, size_t{2}}) {
+    const auto open = [&](const std::string& name) {
+      Options options;
+      options.sync = false;
+      options.closed_bytes_in_record = 128;
+      options.live_chunk_segments = chunk_segments;
+      return std::move(Database::Open(dir.Sub(absl::StrCat(name, chunk_segments)), options).value());
+    };
+    std::unique_ptr<Database> one = open("one"), grouped = open("grouped"), bulk = open("bulk");
+    for (const Transaction& txn : txns) ASSERT_TRUE(one->Commit(txn).ok());
+    size_t done = 0;
+    ASSERT_TRUE(grouped->CommitAll(txns, &done).ok());
+    ASSERT_TRUE(bulk->BulkLoad(txns, &done).ok());
+    for (const Database* db : {one.get(), grouped.get(), bulk.get()}) {
+      for (uint64_t id = 1; id <= txns.size(); ++id) {
+        const Instant time = *txns[id - 1].time();
+        for (const TxTimeClause as_of : {TxTimeClause::AsOfTx(id), TxTimeClause::AsOf(time - 1)}) {
+          for (const Pattern& p : patterns) {
+            for (const ValidTimeClause& v : valid) {
+              ASSERT_EQ(text(db->Query({p, v, as_of}).value()), text(model.Query({p, v, as_of})))
+                  << "chunks of " << chunk_segments << ", as of tx " << id << ", pattern "
+                  << p.subject.value_or("*");
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+// A key corrected at every transaction: a read as of an early time reads
+// the chunk that holds it and no later one, as a damaged later chunk shows.
+TEST(LongHistoryTest, AReadAsOfAnEarlyTimeReadsNoLaterChunk) {
+  ScratchDir dir;
+  Options options;
+  options.sync = false;
+  options.closed_bytes_in_record = 128;
+  const FactKey key{"app", "limit", "x"};
+  {
+    std::unique_ptr<Database> db = std::move(Database::Open(dir.path(), options).value());
+    for (int t = 1; t <= 100; ++t) {
+      Transaction txn;
+      txn.SetTime(t * kDay);
+      txn.Assert(key, Value::Int64(t), {kNegInf, kPosInf});
+      ASSERT_TRUE(db->Commit(txn).ok());
+    }
+  }
+  {
+    RawRocks raw(dir.path(), /*read_only=*/false);
+    std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.Family("history")));
+    size_t chunks = 0;
+    std::string last;
+    for (it->SeekToFirst(); it->Valid(); it->Next()) {
+      ++chunks;
+      last = it->key().ToString();
+    }
+    it.reset();
+    ASSERT_GE(chunks, 10u);
+    ASSERT_EQ(last.size(), internal::kHistoryKeyBytes);
+    ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.Family("history"), last, "damaged").ok());
+  }
+  std::unique_ptr<Database> db = std::move(Database::Open(dir.path(), options).value());
+  const absl::StatusOr<std::vector<Row>> rows = db->Query({Exact(key), ValidTimeClause::At(0), TxTimeClause::AsOfTx(5)});
+  ASSERT_TRUE(rows.ok()) << rows.status();
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ(FormatValue((*rows)[0].value), "5");
+  EXPECT_EQ(db->History(Exact(key)).status().code(), absl::StatusCode::kDataLoss);
+}
+
 }  // namespace
 }  // namespace hindsight::testing

@@ -38,9 +38,21 @@ TEST(KeyCodecTest, IdsKeepTheirOrder) {
   EXPECT_LT(LiveKey({1, 0xffffffff, 0xffffffff}), LiveKey({2, 0, 0}));
   EXPECT_LT(TxKey(255), TxKey(256));
   // A key's history chunks follow its live key's prefix, by largest txTo.
-  EXPECT_EQ(HistoryKey({1, 2, 3}, 5).substr(0, kKeyIdsBytes), LiveKey({1, 2, 3}));
-  EXPECT_LT(HistoryKey({1, 2, 3}, -5), HistoryKey({1, 2, 3}, 5));
-  EXPECT_LT(HistoryKey({1, 2, 3}, kPosInf), HistoryKey({1, 2, 4}, kNegInf));
+  EXPECT_EQ(HistoryKey({1, 2, 3}, 5, 0).substr(0, kKeyIdsBytes), LiveKey({1, 2, 3}));
+  EXPECT_LT(HistoryKey({1, 2, 3}, -5, kPosInf), HistoryKey({1, 2, 3}, 5, kNegInf));
+  EXPECT_LT(HistoryKey({1, 2, 3}, kPosInf, kPosInf), HistoryKey({1, 2, 4}, kNegInf, kNegInf));
+  // A read as of t seeks to the first chunk with a row closed after t.
+  EXPECT_GT(HistoryKey({1, 2, 3}, 6, kNegInf), HistorySeekKey({1, 2, 3}, 5));
+  EXPECT_LT(HistoryKey({1, 2, 3}, 5, kPosInf), HistorySeekKey({1, 2, 3}, 5));
+}
+
+TEST(KeyCodecTest, HistoryKeysCarryTheLeastTxFromAliveAtTheirEnd) {
+  EXPECT_EQ(HistoryKey({1, 2, 3}, 5, 4).size(), kHistoryKeyBytes);
+  for (const Instant alive_from : {kNegInf, Instant{-7}, Instant{4}, kPosInf}) {
+    EXPECT_EQ(HistoryKeyAliveFrom(HistoryKey({1, 2, 3}, 5, alive_from)), alive_from);
+  }
+  // A key without it (20 bytes) knows no bound.
+  EXPECT_EQ(HistoryKeyAliveFrom(HistoryKey({1, 2, 3}, 5, 4).substr(0, kKeyIdsBytes + kInstantBytes)), kNegInf);
 }
 
 TEST(KeyCodecTest, PrefixSuccessor) {

@@ -62,10 +62,23 @@ std::string LiveChunkKey(const KeyIds& k, Instant start) {
   return key;
 }
 
-std::string HistoryKey(const KeyIds& k, Instant max_tx_to) {
+std::string HistoryKey(const KeyIds& k, Instant max_tx_to, Instant alive_from) {
   std::string key = LiveKey(k);
+  key.reserve(kHistoryKeyBytes);
   AppendInstant(&key, max_tx_to);
+  AppendInstant(&key, alive_from);
   return key;
+}
+
+std::string HistorySeekKey(const KeyIds& k, Instant t) {
+  std::string key = LiveKey(k);
+  AppendInstant(&key, t + 1);
+  return key;
+}
+
+Instant HistoryKeyAliveFrom(std::string_view key) {
+  if (key.size() < kHistoryKeyBytes) return kNegInf;
+  return DecodeInstant(key.data() + kKeyIdsBytes + kInstantBytes);
 }
 
 std::string ObjectIndexKey(const KeyIds& k) {

@@ -49,9 +49,19 @@ KeyIds DecodeLiveKey(std::string_view key);  // REQUIRES: size kKeyIdsBytes
 inline constexpr size_t kLiveChunkKeyBytes = kKeyIdsBytes + kInstantBytes;
 std::string LiveChunkKey(const KeyIds& k, Instant start);
 
-// Column family "history": key ids, then the largest txTo of the chunk of
-// closed rows (20 bytes).
-std::string HistoryKey(const KeyIds& k, Instant max_tx_to);
+// Column family "history": key ids, the largest txTo of the chunk of
+// closed rows, then `alive_from` (28 bytes): the least txFrom of the rows
+// of the key alive at that txTo (txFrom <= it < txTo, so all in later
+// chunks or the record), kPosInf if none, kNegInf if not known. A read as
+// of t < max_tx_to needs no later chunk when alive_from > t. Keys of 20
+// bytes (no alive_from: not known) come from earlier versions.
+inline constexpr size_t kHistoryKeyBytes = kKeyIdsBytes + 2 * kInstantBytes;
+std::string HistoryKey(const KeyIds& k, Instant max_tx_to, Instant alive_from);
+// Where a read as of a time t seeks: the key's first chunk with a row
+// closed after t (REQUIRES: t < kPosInf).
+std::string HistorySeekKey(const KeyIds& k, Instant t);
+// The alive_from of a history key (kNegInf for a 20-byte one).
+Instant HistoryKeyAliveFrom(std::string_view key);
 
 // Column family "keys": the key permutations that serve patterns. 'O'
 // object subject predicate, 'P' predicate object subject, and 'S' subject

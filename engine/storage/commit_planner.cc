@@ -217,6 +217,19 @@ absl::StatusOr<TransactionState> ReadTransactionState(StoreReader* reader, const
 
 namespace {
 
+// The least txFrom of the key's rows alive at `t`, a txTo of its closed
+// rows: every row closed by then has txTo <= t, so they are the live
+// segments begun by t. kNegInf when some live segments are in chunks this
+// transaction did not read.
+Instant AliveFrom(const StoredKey& key, Instant t) {
+  if (!key.chunk_starts.empty()) return kNegInf;
+  Instant least = kPosInf;
+  for (const StoredSegment& s : key.live) {
+    if (s.tx_from <= t) least = std::min(least, s.tx_from);
+  }
+  return least;
+}
+
 // Plans one transaction; Run is PlanCommit.
 class Planner {
  public:
@@ -305,7 +318,7 @@ class Planner {
       // their largest txTo (amortized: once per limits_.closed_bytes).
       HS_ASSIGN_OR_RETURN(const std::vector<ClosedRecord> moving, DecodeClosedRows(key.closed, {}));
       for (const ClosedRecord& r : moving) spilled_through = std::max(spilled_through, r.tx.to);
-      write->spill.emplace(HistoryKey(ids, spilled_through), key.closed);
+      write->spill.emplace(HistoryKey(ids, spilled_through, AliveFrom(key, spilled_through)), key.closed);
     }
     LiveLayout layout = LayOutLiveWindow(key.chunk_starts, key.window, std::move(change.live), key.record_live,
                                          limits_.live_chunk_segments);

@@ -383,10 +383,13 @@ absl::StatusOr<std::vector<ClosedRecord>> DbImpl::ClosedRows(const KeyIds& ids, 
   rocksdb::ReadOptions ro = view.Options();
   ro.iterate_upper_bound = &upper_slice;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kHistoryCf)));
-  for (it->Seek(visible_at ? HistoryKey(ids, *visible_at + 1) : prefix); it->Valid(); it->Next()) {
+  for (it->Seek(visible_at ? HistorySeekKey(ids, *visible_at) : prefix); it->Valid(); it->Next()) {
     absl::StatusOr<std::vector<ClosedRecord>> chunk = DecodeClosedRows(View(it->value()), filter);
     if (!chunk.ok()) return KeyDataLoss(kHistoryCf, ids, chunk.status());
     for (ClosedRecord& r : *chunk) rows->push_back(std::move(r));
+    // A row of a later chunk visible at t was alive at this chunk's
+    // largest txTo, which is past t: none began by t.
+    if (visible_at && HistoryKeyAliveFrom(View(it->key())) > *visible_at) break;
   }
   HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read history"));
   return rows;

@@ -59,9 +59,12 @@ struct Options {
   // A key's closed rows (its versions no longer current) are kept in one
   // record with its live timeline while they take up to this many bytes,
   // so that a key's history, and its state as of a recent time, are one
-  // point read. Past it, a commit moves them to a separate column family:
-  // reads further back in time than the rows the record keeps then scan
-  // that too. Bounds what a commit to a key with a long history costs.
+  // point read. Past it, a commit moves them to a separate column family
+  // in chunks of about this size: a read further back in time than the
+  // rows the record keeps reads the chunks from the one holding its time
+  // on, and stops at the first after which no row it sees is alive (one
+  // chunk for a key corrected again and again). Bounds what a commit to a
+  // key with a long history costs.
   size_t closed_bytes_in_record = 16 << 10;
 
   // A key's live timeline (its current segments) past twice this many
