@@ -107,6 +107,10 @@ class Node final : public Database {
   absl::Status ScanHistory(const Pattern& pattern, const HistorySink& sink) const override {
     return db_->ScanHistory(pattern, sink);
   }
+  absl::Status ScanHistoryChanged(const Pattern& pattern, Instant after, Instant through,
+                                  const HistorySink& sink) const override {
+    return db_->ScanHistoryChanged(pattern, after, through, sink);
+  }
   absl::Status ScanLog(uint64_t first_id,
                        const std::function<bool(const TransactionInfo&, const Transaction&)>& sink) const override {
     return db_->ScanLog(first_id, sink);

@@ -1473,5 +1473,64 @@ TEST(LongHistoryTest, AReadAsOfAnEarlyTimeReadsNoLaterChunk) {
   EXPECT_EQ(db->History(Exact(key)).status().code(), absl::StatusCode::kDataLoss);
 }
 
+// ScanHistoryChanged reads a window's log records while they hold few
+// operations (4,096 here: the database has few keys) and scans the
+// pattern's keys past that: both give the model's answer.
+TEST(HistoryChangedTest, ReadFromTheLogOrByAScanAlike) {
+  std::mt19937 rng(5);
+  const auto uniform = [&rng](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
+  const auto key = [&](int i) { return FactKey{absl::StrCat("e", i), absl::StrCat("p", i % 3), absl::StrCat("o", i % 7)}; };
+  std::vector<Transaction> txns;
+  size_t operations = 0;
+  for (int t = 1; t <= 1500; ++t) {
+    Transaction txn;
+    txn.SetTime(t * kDay);
+    for (int o = uniform(1, 6); o > 0; --o) {
+      const FactKey k = key(uniform(0, 149));
+      const int day = uniform(0, 50);
+      if (const int kind = uniform(0, 99); kind < 75) {
+        txn.Assert(k, Value::Int64(uniform(0, 3)), {day * kDay, (day + uniform(1, 20)) * kDay});
+      } else if (kind < 99 || t < 1400) {
+        txn.Retract(k, {day * kDay, (day + uniform(1, 20)) * kDay});
+      } else {  // (an erase takes its key's operations out of the log)
+        txn.Erase(k);
+      }
+    }
+    if (t == 1) txn.Assert({"cold", "p1", "o1"}, Value::Int64(0), {0, kPosInf});  // unchanged since
+    operations += txn.operations().size();
+    txns.push_back(std::move(txn));
+  }
+  ASSERT_GT(operations * 99 / 100, 4096u);
+  ReferenceModel model;
+  for (const Transaction& txn : txns) model.Commit(txn, *txn.time());
+  ScratchDir dir;
+  Options options;
+  options.sync = false;
+  std::unique_ptr<Database> db = std::move(Database::Open(dir.path(), options).value());
+  size_t committed = 0;
+  ASSERT_TRUE(db->CommitAll(txns, &committed).ok());
+  const std::vector<std::pair<Instant, Instant>> windows = {
+      {kNegInf, kPosInf}, {kDay, kPosInf}, {10 * kDay, 1500 * kDay},  // scans
+      {0, kDay}, {kDay, 3 * kDay}, {599 * kDay, 600 * kDay}, {700 * kDay, 1100 * kDay},
+      {1499 * kDay, kPosInf}, {1500 * kDay, kPosInf}, {5 * kDay, 5 * kDay}, {9 * kDay, 3 * kDay}};
+  const std::vector<Pattern> patterns = {{}, {std::nullopt, "p1", std::nullopt}, {"e7", std::nullopt, std::nullopt}};
+  const auto text = [](const std::vector<HistoryRow>& rows) {
+    std::string out;
+    for (const HistoryRow& r : rows) internal::AppendHistoryRow(r, &out);
+    return out;
+  };
+  for (const auto& [after, through] : windows) {
+    for (const Pattern& p : patterns) {
+      std::vector<HistoryRow> got;
+      ASSERT_TRUE(db->ScanHistoryChanged(p, after, through, [&got](HistoryRow& r) {
+                      got.push_back(r);
+                      return true;
+                    }).ok());
+      ASSERT_EQ(text(got), text(model.HistoryChanged(p, after, through)))
+          << "changed in (" << after << ", " << through << "], subject " << p.subject.value_or("*");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hindsight::testing

@@ -119,6 +119,17 @@ void CompareAll(const Database& db, const ReferenceModel& model, RandomSequence&
   absl::StatusOr<std::vector<HistoryRow>> got = db.History(p);
   ASSERT_TRUE(got.ok()) << got.status();
   ASSERT_EQ(Dump(*got), Dump(model.History(p))) << where << " history";
+  // The history of the keys a window of transactions changed. (Transaction
+  // times are whole half days.)
+  const Instant after = rnd.Uniform(0, 16) * kDay / 2, through = after + rnd.Uniform(-1, 8) * kDay / 2;
+  const std::vector<HistoryRow> expected = model.HistoryChanged(p, after, through);
+  std::vector<HistoryRow> changed_rows;
+  const absl::Status scanned = db.ScanHistoryChanged(p, after, through, [&](HistoryRow& r) {
+    changed_rows.push_back(r);
+    return true;
+  });
+  ASSERT_TRUE(scanned.ok()) << scanned;
+  ASSERT_EQ(Dump(changed_rows), Dump(expected)) << where << " changed in (" << after << ", " << through << "]";
 }
 
 void RunSequence(uint32_t seed) {

@@ -98,4 +98,18 @@ std::vector<HistoryRow> ReferenceModel::History(const Pattern& p) const {
   return rows;
 }
 
+std::vector<HistoryRow> ReferenceModel::HistoryChanged(const Pattern& p, Instant after, Instant through) const {
+  const auto in_window = [&](Instant t) { return after < t && t <= through && t != kPosInf; };
+  const std::vector<HistoryRow> all = History(p);
+  std::vector<HistoryRow> rows;
+  for (size_t first = 0, end; first < all.size(); first = end) {  // one key's rows at a time
+    bool changed = false;
+    for (end = first; end < all.size() && all[end].key == all[first].key; ++end) {
+      changed = changed || in_window(all[end].tx.from) || in_window(all[end].tx.to);
+    }
+    if (changed) rows.insert(rows.end(), all.begin() + first, all.begin() + end);
+  }
+  return rows;
+}
+
 }  // namespace hindsight::testing

@@ -22,6 +22,8 @@ class ReferenceModel {
 
   std::vector<Row> Query(const struct Query& q) const;
   std::vector<HistoryRow> History(const Pattern& p) const;
+  // History of the keys with a row that starts or ends in (after, through].
+  std::vector<HistoryRow> HistoryChanged(const Pattern& p, Instant after, Instant through) const;
 
   size_t transaction_count() const { return tx_times_.size(); }
   Instant last_time() const { return tx_times_.empty() ? kNegInf : tx_times_.back(); }

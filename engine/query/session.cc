@@ -326,7 +326,7 @@ absl::StatusOr<Result> Session::Changes(const Statement& st, const CellsConsumer
     return true;
   };
   bool stopped = false;
-  const absl::Status s = db_->ScanHistory(st.query.pattern, [&](HistoryRow& h) {
+  const absl::Status s = db_->ScanHistoryChanged(st.query.pattern, lo, hi, [&](HistoryRow& h) {
     if (!key_rows.empty() && !(h.key == key_rows.front().key) && !emit_key()) {
       stopped = true;
       return false;

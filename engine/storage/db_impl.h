@@ -44,6 +44,8 @@ class DbImpl final : public Database {
   absl::Status BulkLoad(const TransactionSource& next, SourceCalls calls, size_t* loaded) override;
   absl::Status Scan(const struct Query& query, const RowSink& sink) const override;
   absl::Status ScanHistory(const Pattern& pattern, const HistorySink& sink) const override;
+  absl::Status ScanHistoryChanged(const Pattern& pattern, Instant after, Instant through,
+                                  const HistorySink& sink) const override;
   absl::Status ScanLog(uint64_t first_id,
                        const std::function<bool(const TransactionInfo&, const Transaction&)>& sink) const override;
   absl::Status ListTransactions(uint64_t first_id,
@@ -179,9 +181,26 @@ class DbImpl final : public Database {
                                       const ReadView& view) const;
   // `* predicate *` at v, latest: from the slice index.
   absl::Status ScanSliceAt(const std::string& predicate, Instant v, const ReadView& view, const RowSink& sink) const;
-  // The key's bitemporal rows in answer order, to `sink`; false if the sink
-  // stopped the read.
-  absl::StatusOr<bool> ReadHistory(const MatchedKey& key, const ReadView& view, const HistorySink& sink) const;
+  // Transactions committed in (after, through].
+  struct TxWindow {
+    Instant after;
+    Instant through;
+    bool Holds(Instant t) const { return after < t && t <= through; }
+  };
+  // The key's bitemporal rows in answer order, to `sink` (with `changed`,
+  // none unless one starts or ends in it); false if the sink stopped the
+  // read.
+  absl::StatusOr<bool> ReadHistory(const MatchedKey& key, const ReadView& view, const HistorySink& sink,
+                                   const TxWindow* changed = nullptr) const;
+  // The keys matching `pattern` that the operations of the transactions in
+  // `window` name, in name order; nullopt when those hold over
+  // `max_operations` operations (reading them would cost more than a scan).
+  absl::StatusOr<std::optional<std::vector<MatchedKey>>> KeysNamedIn(const Pattern& pattern, TxWindow window,
+                                                                     uint64_t max_operations,
+                                                                     const ReadView& view) const;
+  // The id of the first transaction of the view committed after `t` (one
+  // past the last if none), by a binary search of the infos.
+  absl::StatusOr<uint64_t> FirstTransactionAfter(Instant t, const ReadView& view) const;
   absl::StatusOr<TransactionInfo> ReadTransactionInfo(uint64_t id, const rocksdb::Snapshot* snapshot) const;
 
   // Writes: each with write_mu_ held.

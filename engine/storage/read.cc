@@ -6,6 +6,7 @@
 #include <iterator>
 #include <tuple>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "hindsight/log_record.h"
 #include "storage/column_families.h"
@@ -547,8 +548,8 @@ absl::Status DbImpl::ScanSliceAt(const std::string& predicate, Instant v, const 
   return absl::OkStatus();
 }
 
-absl::StatusOr<bool> DbImpl::ReadHistory(const MatchedKey& key, const ReadView& view,
-                                         const HistorySink& sink) const {
+absl::StatusOr<bool> DbImpl::ReadHistory(const MatchedKey& key, const ReadView& view, const HistorySink& sink,
+                                         const TxWindow* changed) const {
   rocksdb::PinnableSlice holder;
   HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, view, &holder));
   Instant spilled_through;
@@ -557,6 +558,10 @@ absl::StatusOr<bool> DbImpl::ReadHistory(const MatchedKey& key, const ReadView& 
                       ClosedRows(key.ids, record, spilled_through, {}, view));
   rows.reserve(rows.size() + live.size());
   for (StoredSegment& s : live) rows.push_back({std::move(s.segment), {s.tx_from, kPosInf}});
+  const auto changed_in_window = [changed](const ClosedRecord& r) {
+    return changed->Holds(r.tx.from) || (r.tx.to != kPosInf && changed->Holds(r.tx.to));
+  };
+  if (changed != nullptr && std::none_of(rows.begin(), rows.end(), changed_in_window)) return true;
   // Sort positions, not rows: a row moves a value and two intervals.
   std::vector<uint32_t> order(rows.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
@@ -582,6 +587,83 @@ absl::Status DbImpl::ScanHistory(const Pattern& pattern, const HistorySink& sink
     if (!more) break;
   }
   return absl::OkStatus();
+}
+
+absl::Status DbImpl::ScanHistoryChanged(const Pattern& pattern, Instant after, Instant through,
+                                        const HistorySink& sink) const {
+  const std::unique_ptr<ReadView> view = AcquireView();
+  const TxWindow window{after, through};
+  // The window's log records are worth reading instead of the pattern's
+  // keys while they name few keys for those stored.
+  constexpr uint64_t kLeastOperations = 4096;
+  uint64_t stored_keys = 0;
+  db_->GetIntProperty(cf(kTimelinesCf), "rocksdb.estimate-num-keys", &stored_keys);
+  HS_ASSIGN_OR_RETURN(std::optional<std::vector<MatchedKey>> named,
+                      KeysNamedIn(pattern, window, std::max(kLeastOperations, stored_keys / 8), *view));
+  std::vector<MatchedKey> keys;
+  if (named) {
+    keys = std::move(*named);
+  } else {
+    HS_ASSIGN_OR_RETURN(keys, MatchingKeys(pattern, false, *view));
+  }
+  for (const MatchedKey& key : keys) {
+    HS_ASSIGN_OR_RETURN(const bool more, ReadHistory(key, *view, sink, &window));
+    if (!more) break;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<std::vector<DbImpl::MatchedKey>>> DbImpl::KeysNamedIn(const Pattern& pattern,
+                                                                                 TxWindow window,
+                                                                                 uint64_t max_operations,
+                                                                                 const ReadView& view) const {
+  if (window.through <= window.after || window.after >= view.last().time) return std::vector<MatchedKey>();
+  HS_ASSIGN_OR_RETURN(const uint64_t first, FirstTransactionAfter(window.after, view));
+  // The window's transactions, from their small infos: [first, end).
+  uint64_t end = first, operations = 0;
+  for (; end <= view.last().id; ++end) {
+    HS_ASSIGN_OR_RETURN(const TransactionInfo info, ReadTransactionInfo(end, view.snapshot()));
+    if (!window.Holds(info.time)) break;
+    operations += info.operation_count;
+    if (operations > max_operations) return std::nullopt;
+  }
+  // The keys their operations name (an erased key, named by digest, has no
+  // rows left to change).
+  const auto matches = [&pattern](const FactKey& k) {
+    return (!pattern.subject || *pattern.subject == k.subject) &&
+           (!pattern.predicate || *pattern.predicate == k.predicate) &&
+           (!pattern.object || *pattern.object == k.object);
+  };
+  absl::flat_hash_set<KeyIds> seen;
+  std::vector<KeyIds> ids;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(view.Options(), cf(kTxLogCf)));
+  for (it->Seek(TxKey(first)); it->Valid() && DecodeUint64(it->key().data()) < end; it->Next()) {
+    absl::StatusOr<LogRecord> record = DecodeLogRecord(View(it->value()));
+    if (!record.ok()) {
+      return absl::DataLossError(absl::StrCat(record.status().message(), " (txlog key ", it->key().ToString(true), ")"));
+    }
+    for (const Operation& op : record->txn.operations()) {
+      if (!op.key_digest.empty() || !matches(op.key)) continue;
+      const std::optional<KeyIds> key = names_.FindKey(op.key);
+      if (key && seen.insert(*key).second) ids.push_back(*key);
+    }
+  }
+  HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read the transaction log"));
+  return Named(ids, {});
+}
+
+absl::StatusOr<uint64_t> DbImpl::FirstTransactionAfter(Instant t, const ReadView& view) const {
+  uint64_t lo = 1, hi = view.last().id + 1;  // the answer lies in [lo, hi]
+  while (lo < hi) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    HS_ASSIGN_OR_RETURN(const TransactionInfo info, ReadTransactionInfo(mid, view.snapshot()));
+    if (info.time > t) {
+      hi = mid;
+    } else {
+      lo = mid + 1;
+    }
+  }
+  return lo;
 }
 
 absl::Status DbImpl::ScanLog(uint64_t first_id,
