@@ -68,7 +68,7 @@ absl::StatusOr<CommittedPrefix> SkipCommittedBlocks(const Database& db, OpsReade
     return prefix;
   }
   TransactionsByTime by_time(db);
-  absl::StatusOr<TransactionInfo> start = by_time.At(*prefix.next->txn.time());
+  absl::StatusOr<TransactionsByTime::Committed> start = by_time.At(*prefix.next->txn.time());
   if (absl::IsNotFound(start.status())) {
     return Diverged(file_name, prefix.next->tx_line,
                     absl::StrCat("none at this block's time ", FormatInstant(*prefix.next->txn.time())));

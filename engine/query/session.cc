@@ -34,9 +34,9 @@ const std::vector<std::string> kNoColumns;
 
 // The tx and source cells of the transaction committed at `time`.
 absl::StatusOr<std::vector<Cell>> TransactionCells(TransactionsByTime* transactions, Instant time) {
-  absl::StatusOr<TransactionInfo> info = transactions->At(time);
-  if (!info.ok()) return info.status();
-  return std::vector<Cell>{Cell::Text(absl::StrCat(info->id)), Cell::Name(info->source)};
+  absl::StatusOr<TransactionsByTime::Committed> committed = transactions->At(time);
+  if (!committed.ok()) return committed.status();
+  return std::vector<Cell>{Cell::Text(absl::StrCat(committed->id)), Cell::Name(*committed->source)};
 }
 
 // One more than the statement's limit (to tell whether rows were left out).
