@@ -82,10 +82,10 @@ BENCHMARK(BM_ClosedRowsDecode);
 void BM_TimelineAssertAndCoalesce(benchmark::State& state) {
   internal::Timeline base;
   for (const auto& s : TenSegments()) base.push_back(s.segment);
+  const Value talks = Value::String("talks"), severed = Value::String("severed");
   for (auto _ : state) {
-    internal::Timeline tl = base;
-    internal::ApplyAssert(&tl, {450 * kDay, kPosInf}, Value::String("talks"));
-    internal::ApplyAssert(&tl, {300 * kDay, 310 * kDay}, Value::String("severed"));
+    internal::Timeline tl = internal::ApplyEdits(base, {{{450 * kDay, kPosInf}, &talks}});
+    tl = internal::ApplyEdits(tl, {{{300 * kDay, 310 * kDay}, &severed}});
     benchmark::DoNotOptimize(tl);
   }
 }

@@ -9,16 +9,15 @@ namespace hindsight::internal {
 
 KeyChange ApplyOperations(const std::vector<StoredSegment>& before, const std::vector<const Operation*>& ops,
                           Instant time) {
-  Timeline after;
-  after.reserve(before.size() + 2);
-  for (const StoredSegment& s : before) after.push_back(s.segment);
+  Timeline current;
+  current.reserve(before.size());
+  for (const StoredSegment& s : before) current.push_back(s.segment);
+  std::vector<PortionEdit> edits;
+  edits.reserve(ops.size());
   for (const Operation* op : ops) {
-    if (op->kind == Operation::Kind::kAssert) {
-      ApplyAssert(&after, op->valid, op->value);
-    } else {
-      ApplyRetract(&after, op->valid);
-    }
+    edits.push_back({op->valid, op->kind == Operation::Kind::kAssert ? &op->value : nullptr});
   }
+  Timeline after = ApplyEdits(std::move(current), edits);
   // Both timelines are canonical, so a segment is identified by from, to
   // and value; walk them in order of from.
   KeyChange change;

@@ -26,7 +26,7 @@ struct KeyChange {
 // Applies `ops` (asserts and retracts of one key, in order) at transaction
 // time `time` to the canonical live timeline `before`. Segments present
 // before and after keep their txFrom; history rows start and end only where
-// the canonical timeline changed.
+// the canonical timeline changed. Cost: O(segments + ops * log(ops)).
 KeyChange ApplyOperations(const std::vector<StoredSegment>& before, const std::vector<const Operation*>& ops,
                           Instant time);
 

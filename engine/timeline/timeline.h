@@ -17,18 +17,24 @@ struct Segment {
 };
 
 // Canonical when sorted by from, pairwise disjoint, and no two adjacent
-// segments (a.to == b.from) carry equal values.
+// segments (a.to == b.from) carry equal values. A timeline has one
+// canonical form: the maximal runs of its values.
 using Timeline = std::vector<Segment>;
 
 bool IsCanonical(const Timeline& timeline);
 
-// Over `valid` the timeline has `value`; outside it nothing changes.
-// REQUIRES: timeline is canonical and valid.from < valid.to. Keeps it
-// canonical. Cost: O(segments).
-void ApplyAssert(Timeline* timeline, Interval valid, const Value& value);
+// One FOR PORTION OF operation: over `valid` the timeline has `*value` (an
+// assert), or nothing (a retract: `value` null); outside it nothing
+// changes. REQUIRES: valid.from < valid.to; `value` outlives the call.
+struct PortionEdit {
+  Interval valid;
+  const Value* value;
+};
 
-// Over `valid` the timeline has nothing. Same contract as ApplyAssert.
-void ApplyRetract(Timeline* timeline, Interval valid);
+// The canonical timeline `before` becomes after `edits`, applied in order
+// (where two overlap, the later one holds). Cost: O(segments + edits *
+// log(edits)), however the edits are ordered or overlap.
+Timeline ApplyEdits(Timeline before, const std::vector<PortionEdit>& edits);
 
 }  // namespace hindsight::internal
 
