@@ -3,6 +3,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "query/database_tables.h"
 #include "server/pg_types.h"
 #include "server/sql_error.h"
@@ -547,6 +548,8 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
                       "before using conn.transaction())");
     case Kind::kCheckpoint:
       return Checkpoint(command);
+    case Kind::kCompact:
+      return Compact(command);
     case Kind::kSet:
     case Kind::kReset:
       a.tag = command.kind == Kind::kSet ? "SET" : "RESET";
@@ -646,6 +649,28 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Checkpoint(const Comman
   Answer a;
   a.tag = "CHECKPOINT";
   a.notice = absl::StrCat("checkpoint of transactions 1..", *last, " written to ", command.argument);
+  return a;
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Compact(const Command& command) {
+  if (read_only_) {
+    return SqlError(absl::StatusCode::kPermissionDenied, "25006",
+                    absl::StrCat("cannot compact: user \"", user_, "\" is read-only"));
+  }
+  if (!command.argument.empty()) {
+    return SqlError(absl::StatusCode::kInvalidArgument, "42601",
+                    absl::StrCat("COMPACT takes no argument, found \"", command.argument, "\""));
+  }
+  if (status() != 'I') {  // as PostgreSQL's VACUUM: it belongs to no transaction
+    return SqlError(absl::StatusCode::kFailedPrecondition, "25001", "COMPACT cannot run inside a transaction block");
+  }
+  const uint64_t before = db_dir_.empty() ? 0 : internal::BytesOnDisk(db_dir_);
+  if (const absl::Status s = db_->Compact(); !s.ok()) return SqlError(s.code(), "58000", std::string(s.message()));
+  Answer a;
+  a.tag = "COMPACT";
+  a.notice = db_dir_.empty() ? "compacted"
+                             : absl::StrFormat("compacted %s: %.1f MB -> %.1f MB on disk", db_dir_, before / 1e6,
+                                               internal::BytesOnDisk(db_dir_) / 1e6);
   return a;
 }
 

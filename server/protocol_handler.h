@@ -185,6 +185,9 @@ class ProtocolHandler {
   absl::StatusOr<Answer> Shown(const Command& command, const std::vector<ColumnDescription>* columns) const;
   // CHECKPOINT 'DIR': a copy of the database written while it serves.
   absl::StatusOr<Answer> Checkpoint(const Command& command);
+  // COMPACT: the database's files rewritten while it serves, so that erased
+  // data leaves the disk (Database::Compact).
+  absl::StatusOr<Answer> Compact(const Command& command);
   // The answer's columns of a catalog probe (Command::Kind::kCatalog).
   static std::vector<std::string> CatalogColumns();
   // SELECT 1, version() and current_schema(): one row of one column.

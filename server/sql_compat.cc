@@ -441,6 +441,7 @@ Command Classify(std::string_view statement) {
   if (first == "copy") return ClassifyCopy(statement);
   if (first == "set") return Of(Kind::kSet);
   if (first == "reset") return Of(Kind::kReset);
+  if (first == "compact") return Of(Kind::kCompact, "", std::string(AfterWords(statement, 1)));
   if (first == "show" || first == "checkpoint") {
     // The rest as written: a count, a name prefix ('Syr' or Syr), a
     // directory.

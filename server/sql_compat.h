@@ -27,7 +27,7 @@ namespace hindsight::server {
 
 struct Command {
   enum class Kind {
-    kEmpty, kBegin, kCommit, kRollback, kSet, kReset, kShow, kSavepoint, kCheckpoint,
+    kEmpty, kBegin, kCommit, kRollback, kSet, kReset, kShow, kSavepoint, kCheckpoint, kCompact,
     kSelect,      // SELECT 1, version() or current_schema(): a connection pool's health check, a driver's probe
     kCatalog,     // what a driver asks of PostgreSQL's catalogs (parameter "hstore": the hstore type's oids)
     kDiscard,     // DISCARD ALL (a pool resetting a connection), PLANS, SEQUENCES, TEMP
@@ -48,7 +48,8 @@ struct Command {
                           // kDiscard: what, lower case; kDeallocate: the statement ("" for ALL);
                           // kDeclare, kFetch, kMove, kClose: the cursor ("" for CLOSE ALL)
   std::string argument;   // kShow, kCheckpoint: the rest, as written ('...' unquoted): a count, a
-                          // name prefix, a directory; kSelect (1): the number
+                          // name prefix, a directory; kCompact: the rest (none is right);
+                          // kSelect (1): the number
   // kSelect from pg_catalog.pg_cursors WHERE name = '...' (what psycopg
   // sends before closing a cursor it did not declare): the row only if
   // this cursor exists.

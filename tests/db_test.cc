@@ -1091,6 +1091,61 @@ TEST(ConcurrencyTest, ReadsNeverSeeABulkLoadsGroupBeforeItIsPublished) {
   EXPECT_GT(checks.load(), 0);
 }
 
+// Compact holds no lock the writers take: commits, erasures and grouped
+// commits written as ingested tables go on while it rewrites the files, and
+// each leaves what it would alone.
+TEST(ConcurrencyTest, CommitsGoOnWhileTheDatabaseCompacts) {
+  ScratchDir dir;
+  Options options;
+  options.sync = false;
+  options.commit_ingest_bytes = 4 << 10;  // CommitAll's groups become table files
+  options.commit_group_bytes = 16 << 10;
+  std::unique_ptr<Database> db = std::move(Database::Open(dir.path(), options).value());
+  std::atomic<bool> done{false};
+  std::atomic<int> compactions{0};
+  std::thread compactor([&] {
+    while (!done.load() || compactions.load() == 0) {
+      ASSERT_TRUE(db->Compact().ok());
+      ++compactions;
+    }
+  });
+  constexpr int kRounds = 60, kKeys = 20;
+  for (int round = 0; round < kRounds; ++round) {
+    // A round: every key set to the round in one commit, the odd keys
+    // erased in the next, then a group of commits setting them again.
+    Transaction set;
+    for (int k = 0; k < kKeys; ++k) set.Assert({absl::StrCat("key", k), "p", "o"}, Value::Int64(round), {round, kPosInf});
+    ASSERT_TRUE(db->Commit(set).ok());
+    Transaction erase;
+    for (int k = 1; k < kKeys; k += 2) erase.Erase({absl::StrCat("key", k), "p", "o"});
+    ASSERT_TRUE(db->Commit(erase).ok());
+    std::vector<Transaction> group(kKeys / 2);
+    for (int k = 1; k < kKeys; k += 2) {
+      group[k / 2].Assert({absl::StrCat("key", k), "p", "o"}, Value::Int64(-round), {kNegInf, kPosInf});
+    }
+    size_t committed = 0;
+    ASSERT_TRUE(db->CommitAll(group, &committed).ok());
+    ASSERT_EQ(committed, group.size());
+  }
+  done = true;
+  compactor.join();
+  EXPECT_GT(compactions.load(), 0);
+  EXPECT_EQ(db->LastTransaction().id, kRounds * (2 + kKeys / 2u));
+  for (int k = 0; k < kKeys; ++k) {
+    const std::vector<HistoryRow> rows = db->History({absl::StrCat("key", k), "p", "o"}).value();
+    if (k % 2 == 1) {  // erased each round, its history starts again: the last group's row
+      ASSERT_EQ(rows.size(), 1u) << k;
+      EXPECT_EQ(rows[0].value, Value::Int64(1 - kRounds)) << k;
+      continue;
+    }
+    // Each round closed the row of the one before at its own start.
+    ASSERT_EQ(rows.size(), static_cast<size_t>(2 * kRounds - 1)) << k;
+    const std::vector<Row> now = db->Query({{absl::StrCat("key", k), "p", "o"}, ValidTimeClause::All(), {}}).value();
+    ASSERT_EQ(now.size(), static_cast<size_t>(kRounds)) << k;
+    for (int r = 0; r < kRounds; ++r) EXPECT_EQ(now[r].value, Value::Int64(r)) << k;
+  }
+}
+
 // A bulk load into a new database leaves its tables at the bottom of their
 // families with sequence number 0, so that RocksDB never rewrites them only
 // to clear it once a later commit's snapshot passes theirs.

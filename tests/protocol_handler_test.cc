@@ -281,6 +281,34 @@ TEST_F(ProtocolHandlerTest, CheckpointWritesACopyWhileServing) {
   EXPECT_EQ((*copied)->LastTransaction().id, 2u);
 }
 
+TEST_F(ProtocolHandlerTest, CompactRewritesTheFilesWhileServing) {
+  ProtocolHandler handler(db_.get(), "tester", /*read_only=*/false, &cancel_, /*status=*/nullptr, dir_.Sub("db"));
+  FrontendMessage m{};
+  m.type = 'Q';
+  const auto query = [&](const std::string& q) {
+    m.query = q;
+    return Answer(&handler, m);
+  };
+  query("assert A p B = 1; assert A p C = 2");
+  query("erase A p B");
+  std::string out = query("COMPACT");
+  EXPECT_EQ(Types(out), "NCZ");
+  EXPECT_TRUE(absl::StrContains(out, "compacted " + dir_.Sub("db") + ": ")) << out;
+  EXPECT_TRUE(absl::StrContains(out, " MB on disk")) << out;
+  EXPECT_TRUE(absl::StrContains(out, std::string("COMPACT\0", 8))) << out;
+  EXPECT_TRUE(absl::StrContains(query("compact now"), "42601"));
+  EXPECT_TRUE(absl::StrContains(query("BEGIN; COMPACT"), "25001"));
+  EXPECT_EQ(handler.status(), 'E');
+  query("ROLLBACK");
+  ProtocolHandler reader(db_.get(), "reader", /*read_only=*/true, &cancel_);
+  m.query = "compact";
+  std::string refused;
+  reader.Handle(m, &refused);
+  EXPECT_TRUE(absl::StrContains(refused, "25006")) << refused;
+  EXPECT_EQ(Types(query("assert A p D = 3")), "NCZ");  // still serving
+  EXPECT_EQ(db_->Query({{"A", "p", std::nullopt}, ValidTimeClause::All(), {}})->size(), 2u);  // C and D
+}
+
 TEST_F(ProtocolHandlerTest, AnErrorInABlockFailsItUntilRollback) {
   EXPECT_EQ(Types(Query("BEGIN")), "CZ");
   EXPECT_EQ(handler_->status(), 'T');

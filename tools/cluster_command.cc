@@ -1,6 +1,4 @@
 // hindsight checkpoint DB_DIR|URI OUT_DIR   and   hindsight cluster init DB_DIR --nats URL
-#include <libpq-fe.h>
-
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -13,6 +11,7 @@
 #include "command_line.h"
 #include "hindsight/db.h"
 #include "hindsight/log_record.h"
+#include "server_statement.h"
 
 namespace hindsight::tools {
 namespace {
@@ -45,18 +44,6 @@ constexpr char kClusterHelp[] =
     "\n"
     "  --replace   delete the stream first: re-seeds a stream the NATS servers lost\n"
     "              entries of from a node that has them all (docs/cluster.md)\n";
-
-// Opens `dir` to write; a database in use is an error here.
-std::unique_ptr<Database> OpenIdle(const CommandLine& cl, const std::string& dir) {
-  Options options;
-  options.create_if_missing = false;
-  absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(dir, options);
-  if (!db.ok()) {
-    cl.Error(std::string(db.status().message()));
-    return nullptr;
-  }
-  return *std::move(db);
-}
 
 // Appends `records`, transactions `first_id` on, as entries of the same
 // ids (attempt ids `prefix` + id): sent back to back, the ones unanswered
@@ -137,49 +124,16 @@ absl::Status Publish(const Database& db, cluster::TransactionLog* log) {
   return scan.ok() ? status : scan;
 }
 
-// Has the server at `uri` write its database's checkpoint to `out` (on its
-// machine): the server's CHECKPOINT command.
-int CheckpointOverNetwork(const CommandLine& cl, const std::string& uri, const std::string& out) {
-  PGconn* conn = PQconnectdb(uri.c_str());
-  std::string notice;
-  PQsetNoticeReceiver(
-      conn,
-      [](void* arg, const PGresult* r) {
-        if (const char* m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY)) *static_cast<std::string*>(arg) = m;
-      },
-      &notice);
-  int exit = kExitOk;
-  if (PQstatus(conn) != CONNECTION_OK) {
-    std::string reason = PQerrorMessage(conn);
-    while (!reason.empty() && reason.back() == '\n') reason.pop_back();
-    cl.Error(absl::StrCat("cannot connect to ", uri, ": ", reason));
-    exit = kExitFailure;
-  } else {
-    char* quoted = PQescapeLiteral(conn, out.c_str(), out.size());
-    PGresult* r = PQexec(conn, absl::StrCat("CHECKPOINT ", quoted).c_str());
-    PQfreemem(quoted);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-      const char* m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-      cl.Error(m != nullptr ? m : PQerrorMessage(conn));
-      exit = kExitFailure;
-    } else {
-      std::printf("%s\n", notice.c_str());
-    }
-    PQclear(r);
-  }
-  PQfinish(conn);
-  return exit;
-}
-
 }  // namespace
 
 int RunCheckpoint(const Args& args) {
   CommandLine cl("checkpoint", kCheckpointHelp);
   if (auto exit = cl.Parse(args, 2)) return *exit;
-  if (cl.positional()[0].find("://") != std::string::npos) {
-    return CheckpointOverNetwork(cl, cl.positional()[0], cl.positional()[1]);
+  if (IsServerUri(cl.positional()[0])) {
+    return RunOnServer(cl, cl.positional()[0], "CHECKPOINT " + QuoteLiteral(cl.positional()[1]));
   }
-  std::unique_ptr<Database> db = OpenIdle(cl, cl.positional()[0]);
+  std::unique_ptr<Database> db =
+      OpenIdle(cl, cl.positional()[0], "give the server's URI: hindsight checkpoint postgresql://USER@HOST:PORT/hindsight OUT_DIR");
   if (db == nullptr) return kExitFailure;
   absl::StatusOr<uint64_t> last = db->Checkpoint(cl.positional()[1]);
   if (!last.ok()) {
@@ -214,7 +168,7 @@ int RunCluster(const Args& args) {
     return kExitUsage;
   }
   options.servers = absl::StrSplit(nats, ',', absl::SkipEmpty());
-  std::unique_ptr<Database> db = OpenIdle(cl, cl.positional()[1]);
+  std::unique_ptr<Database> db = OpenIdle(cl, cl.positional()[1], "stop the server or node that has it first");
   if (db == nullptr) return kExitFailure;
   absl::StatusOr<std::unique_ptr<cluster::JetStreamLog>> log = cluster::JetStreamLog::Connect(options);
   if (!log.ok()) {

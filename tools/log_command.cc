@@ -1,4 +1,4 @@
-// hindsight log DB_DIR   and   hindsight compact DB_DIR
+// hindsight log DB_DIR   and   hindsight compact DB_DIR|URI
 #include <cstdio>
 #include <string>
 
@@ -7,6 +7,7 @@
 #include "format/tsv.h"
 #include "query/database_tables.h"
 #include "hindsight/db.h"
+#include "server_statement.h"
 
 namespace hindsight::tools {
 namespace {
@@ -20,11 +21,16 @@ constexpr char kLogHelp[] =
     "OPERATIONS counts the operations the log keeps for the transaction.\n";
 
 constexpr char kCompactHelp[] =
-    "usage: hindsight compact DB_DIR\n"
+    "usage: hindsight compact DB_DIR|URI\n"
     "\n"
     "Rewrites the database files so that nothing erased or overwritten remains\n"
     "on disk (after an erase, for legal deletion). Takes time proportional to the\n"
-    "size of the database. Prints the bytes on disk before and after.\n";
+    "size of the database. Prints the bytes on disk before and after.\n"
+    "\n"
+    "For a database a server is running, give the server's URI\n"
+    "(postgresql://USER@HOST:PORT/hindsight): the server compacts it and keeps\n"
+    "serving, reads and commits going on meanwhile; the user must be allowed to\n"
+    "write. A password comes from PGPASSWORD or ~/.pgpass, as for psql.\n";
 
 }  // namespace
 
@@ -54,7 +60,9 @@ int RunLog(const Args& args) {
 int RunCompact(const Args& args) {
   CommandLine cl("compact", kCompactHelp);
   if (auto exit = cl.Parse(args, 1)) return *exit;
-  std::unique_ptr<Database> db = OpenExisting(cl, cl.positional()[0]);
+  if (IsServerUri(cl.positional()[0])) return RunOnServer(cl, cl.positional()[0], "COMPACT");
+  std::unique_ptr<Database> db =
+      OpenIdle(cl, cl.positional()[0], "give the server's URI: hindsight compact postgresql://USER@HOST:PORT/hindsight");
   if (db == nullptr) return kExitFailure;
   const uint64_t before = internal::BytesOnDisk(cl.positional()[0]);
   if (const absl::Status s = db->Compact(); !s.ok()) {

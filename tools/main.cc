@@ -31,11 +31,11 @@ constexpr char kUsage[] =
     "  replay DB_DIR QUERY_FILE     answer a query file in the expected-answer format\n"
     "  query DB_DIR 'STATEMENT'     answer one query and print a table\n"
     "  log DB_DIR                   list the committed transactions\n"
-    "  compact DB_DIR               rewrite the files so erased data leaves the disk\n"
+    "  compact DB_DIR|URI           rewrite the files so erased data leaves the disk\n"
     "  serve DB_DIR                 serve the database over the PostgreSQL protocol\n"
     "  user add|remove FILE NAME    keep the users file of serve --users\n"
     "  status HOST:PORT...          each server's last transaction; a cluster node's lag\n"
-    "  checkpoint DB_DIR OUT_DIR    write a consistent copy (to start a cluster node from)\n"
+    "  checkpoint DB_DIR|URI OUT_DIR  write a consistent copy (to start a cluster node from)\n"
     "  cluster init DB_DIR --nats URL  put a database's log on a stream: the first node\n"
     "\n"
     "'hindsight COMMAND --help' describes one command.\n";

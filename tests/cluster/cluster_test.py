@@ -15,7 +15,8 @@ directory and stopped by their pids, written to by psycopg2 clients.
   had acknowledged, the stream is re-seeded from the longest node log as
   docs/cluster.md says, and only what was on diverged nodes alone is gone;
 - a node started from a checkpoint of a running node (taken while writes
-  go on), and one on an empty directory, end up equal to the others;
+  go on, another node compacting its files), and one on an empty
+  directory, end up equal to the others;
 - `hindsight cluster init` puts a single-node database on a stream;
 - finally every node answers as one database fed the same transactions
   with `hindsight import`.
@@ -573,13 +574,16 @@ def test_cluster():
           % (acked_while_frozen, reseeded, lost_note(lost)), flush=True)
 
     # A node from a checkpoint node 3 writes while it serves and writes go
-    # on, and one on an empty directory.
+    # on (node 2 compacting its files meanwhile), and one on an empty
+    # directory.
     batch, txns_left = txns_left[:30], txns_left[30:]
     writers = write([(nodes[0], batch)], outcomes, pause=0.01)
     time.sleep(0.2)
     r = run([TOOL, 'checkpoint', 'postgresql://tester@127.0.0.1:%d/hindsight' % nodes[2],
              os.path.join(WORK, 'from-checkpoint')])
     assert r.returncode == 0 and re.match(r'checkpoint of transactions 1\.\.\d+ written to ', r.stdout), r.stdout + r.stderr
+    r = run([TOOL, 'compact', 'postgresql://tester@127.0.0.1:%d/hindsight' % nodes[1]])
+    assert r.returncode == 0 and re.match(r'compacted .* MB on disk$', r.stdout), r.stdout + r.stderr
     join(writers, outcomes)
     start_extra_node(os.path.join(WORK, 'from-checkpoint'))
     start_extra_node(os.path.join(WORK, 'empty'))

@@ -562,6 +562,31 @@ def test_a_second_process_reads_a_served_database():
         cleanup()
 
 
+def test_maintenance_while_serving_compact_and_checkpoint():
+    db = new_db('maintenance')
+    server = Server(db)
+    uri = 'postgresql://tester@127.0.0.1:%d/hindsight' % server.port
+    try:
+        assert psql(server, '-c', 'assert Witness-5e1f testified_against Cartel-0b7d = 1').returncode == 0
+        r = psql(server, '-c', 'erase Witness-5e1f testified_against Cartel-0b7d', '-c', 'COMPACT')
+        assert r.returncode == 0 and 'compacted %s: ' % db in r.stderr and 'COMPACT' in r.stdout, r.stdout + r.stderr
+        # From the command line, through the server; the directory itself is the server's.
+        r = run([TOOL, 'compact', uri])
+        assert r.returncode == 0 and re.match(r'compacted .*: [0-9.]+ MB -> [0-9.]+ MB on disk$', r.stdout), \
+            r.stdout + r.stderr
+        r = run([TOOL, 'compact', db])
+        assert r.returncode == 1 and 'hindsight compact postgresql://' in r.stderr, r.stdout + r.stderr
+        r = run([TOOL, 'checkpoint', uri, os.path.join(WORK, 'maintenance-copy')])
+        assert r.returncode == 0 and 'checkpoint of transactions 1..' in r.stdout, r.stdout + r.stderr
+        assert psql(server, '-c', 'assert Served still here = 1').returncode == 0
+        assert server.stop() == 0
+        for copy in (db, os.path.join(WORK, 'maintenance-copy')):
+            r = run([TOOL, 'query', '--format', 'tsv', copy, 'count Witness-5e1f * *'])
+            assert r.returncode == 0 and r.stdout.strip() == '0', r.stdout + r.stderr
+    finally:
+        cleanup()
+
+
 def test_the_shell_connects_to_a_server():
     db = new_db('remote-shell')
     server = Server(db)

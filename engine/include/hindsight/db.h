@@ -185,8 +185,14 @@ class Database {
                                         const std::function<bool(const TransactionInfo&)>& sink) const = 0;
 
   // Flushes everything to table files and compacts every column family to
-  // its bottom level, so that erased data leaves the files on disk too.
-  // Cost: rewrites the whole database; for maintenance, not the hot path.
+  // its bottom level, so that what was erased or overwritten before the call
+  // leaves the files on disk too (but for what a read begun before the
+  // erase still holds: its snapshot, as a server's open cursor). Reads and
+  // commits go on meanwhile; what commits write while it runs stays in the
+  // write buffers or newer files. Errors: FailedPrecondition for a
+  // read-only database, I/O errors. Cost: rewrites the whole database (a
+  // core and its size in reads and writes); for maintenance, not the hot
+  // path.
   virtual absl::Status Compact() = 0;
 
   // Writes a consistent copy of the database into directory `dir`, which
