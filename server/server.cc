@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <asio.hpp>
 #include <atomic>
 #include <cerrno>
@@ -25,6 +26,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
@@ -89,9 +91,25 @@ void SetReceiveTimeout(int fd, std::chrono::seconds timeout) {
 struct SslFree {
   void operator()(SSL* ssl) const { SSL_free(ssl); }
 };
-struct SslCtxFree {
-  void operator()(SSL_CTX* ctx) const { SSL_CTX_free(ctx); }
-};
+
+// A TLS context holding `options`' certificate chain and key, TLS 1.2 and
+// later. FailedPrecondition naming the file that does not load.
+absl::StatusOr<std::shared_ptr<SSL_CTX>> MakeTlsContext(const ServerOptions& options) {
+  std::shared_ptr<SSL_CTX> ctx(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
+  if (!ctx || SSL_CTX_set_min_proto_version(ctx.get(), TLS1_2_VERSION) != 1) {
+    return absl::InternalError(absl::StrCat("cannot set up TLS: ", OpenSslError()));
+  }
+  if (SSL_CTX_use_certificate_chain_file(ctx.get(), options.tls_cert.c_str()) != 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot load --tls-cert '", options.tls_cert, "': ", OpenSslError()));
+  }
+  if (SSL_CTX_use_PrivateKey_file(ctx.get(), options.tls_key.c_str(), SSL_FILETYPE_PEM) != 1 ||
+      SSL_CTX_check_private_key(ctx.get()) != 1) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("cannot load --tls-key '", options.tls_key, "': ", OpenSslError()));
+  }
+  return ctx;
+}
 
 using asio::ip::tcp;
 
@@ -186,14 +204,17 @@ class ServerImpl final : public Server {
 
   Database* db() const { return db_; }
   const ServerOptions& options() const { return options_; }
-  SSL_CTX* tls() { return tls_.get(); }
-  bool shutting_down() const { return shutting_down_.load(); }
-  const User* FindUser(const std::string& name) const {
-    for (const User& u : users_) {
-      if (u.name == name) return &u;
-    }
-    return nullptr;
+  // The TLS context new connections take (null without --tls-cert), and
+  // the users they authenticate against: as last loaded (Reload).
+  std::shared_ptr<SSL_CTX> tls() const {
+    absl::MutexLock lock(&files_mu_);
+    return tls_;
   }
+  std::shared_ptr<const std::vector<User>> users() const {
+    absl::MutexLock lock(&files_mu_);
+    return users_;
+  }
+  bool shutting_down() const { return shutting_down_.load(); }
   bool has_users() const { return !options_.users_file.empty(); }
 
   // Registers a connection; false when that makes one too many.
@@ -232,6 +253,12 @@ class ServerImpl final : public Server {
   std::shared_ptr<Connection> NextConnection();
   // Once no connection is left: ends and joins the threads.
   void EndThreads();
+  // On SIGHUP, until the server ends: Reload.
+  void ReloadOnHangup();
+  // Reads the users file and the TLS certificate and key again, for the
+  // connections that come next (those open keep theirs); what fails to
+  // load is kept as it was. Says what it did on stderr.
+  void Reload();
   void BeginShutdown();
 
   Database* db_;
@@ -241,11 +268,14 @@ class ServerImpl final : public Server {
   asio::io_context io_;
   tcp::acceptor acceptor_;
   asio::signal_set signals_{io_, SIGINT, SIGTERM};
+  asio::signal_set hangup_{io_, SIGHUP};
   asio::steady_timer grace_{io_};
   asio::steady_timer accept_retry_{io_};
   bool accept_refused_ = false;  // since the last connection accepted (the io_ thread's)
-  std::unique_ptr<SSL_CTX, SslCtxFree> tls_;
-  std::vector<User> users_;
+  mutable absl::Mutex files_mu_;
+  std::shared_ptr<SSL_CTX> tls_ ABSL_GUARDED_BY(files_mu_);
+  std::shared_ptr<const std::vector<User>> users_ ABSL_GUARDED_BY(files_mu_) =
+      std::make_shared<const std::vector<User>>();
   std::string address_;
   std::atomic<bool> shutting_down_{false};
   absl::Mutex mu_;
@@ -344,7 +374,7 @@ bool Connection::WriteAll(std::string_view out) {
 }
 
 bool Connection::StartTls() {
-  ssl_.reset(SSL_new(server_->tls()));
+  ssl_.reset(SSL_new(server_->tls().get()));  // (the connection holds the context)
   return ssl_ && SSL_set_fd(ssl_.get(), fd_) == 1 && SSL_accept(ssl_.get()) == 1;
 }
 
@@ -402,8 +432,9 @@ std::optional<StartupPacket> Connection::Startup() {
 bool Connection::Authenticate(const std::string& user, bool* read_only) {
   *read_only = false;
   if (!server_->has_users()) return true;
-  const User* known = server_->FindUser(user);
-  ScramExchange exchange(known != nullptr ? &known->verifier : nullptr);
+  const std::shared_ptr<const std::vector<User>> users = server_->users();
+  const auto named = std::find_if(users->begin(), users->end(), [&user](const User& u) { return u.name == user; });
+  ScramExchange exchange(named != users->end() ? &named->verifier : nullptr);
   std::string out;
   AppendAuthenticationSasl(&out);
   if (!WriteAll(out)) return false;
@@ -432,7 +463,7 @@ bool Connection::Authenticate(const std::string& user, bool* read_only) {
     }
     if (!WriteAll(out)) return false;
   }
-  *read_only = known->read_only;
+  *read_only = named->read_only;  // (the exchange succeeds only for a user of the file)
   return true;
 }
 
@@ -586,22 +617,14 @@ absl::Status ServerImpl::Init() {
   if (has_users()) {
     absl::StatusOr<std::vector<User>> users = ReadUsersFile(options_.users_file);
     if (!users.ok()) return users.status();
-    users_ = std::move(*users);
+    absl::MutexLock lock(&files_mu_);
+    users_ = std::make_shared<const std::vector<User>>(*std::move(users));
   }
   if (!options_.tls_cert.empty()) {
-    tls_.reset(SSL_CTX_new(TLS_server_method()));
-    if (!tls_ || SSL_CTX_set_min_proto_version(tls_.get(), TLS1_2_VERSION) != 1) {
-      return absl::InternalError(absl::StrCat("cannot set up TLS: ", OpenSslError()));
-    }
-    if (SSL_CTX_use_certificate_chain_file(tls_.get(), options_.tls_cert.c_str()) != 1) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("cannot load --tls-cert '", options_.tls_cert, "': ", OpenSslError()));
-    }
-    if (SSL_CTX_use_PrivateKey_file(tls_.get(), options_.tls_key.c_str(), SSL_FILETYPE_PEM) != 1 ||
-        SSL_CTX_check_private_key(tls_.get()) != 1) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("cannot load --tls-key '", options_.tls_key, "': ", OpenSslError()));
-    }
+    absl::StatusOr<std::shared_ptr<SSL_CTX>> tls = MakeTlsContext(options_);
+    if (!tls.ok()) return tls.status();
+    absl::MutexLock lock(&files_mu_);
+    tls_ = *std::move(tls);
   }
   asio::error_code ec;
   const asio::ip::address address = asio::ip::make_address(options_.host, ec);
@@ -753,6 +776,7 @@ void ServerImpl::BeginShutdown() {
   acceptor_.close(ec);
   accept_retry_.cancel();
   signals_.cancel(ec);
+  hangup_.cancel(ec);
   std::vector<std::weak_ptr<Connection>> open;
   {
     absl::MutexLock lock(&mu_);
@@ -781,10 +805,51 @@ void ServerImpl::BeginShutdown() {
   if (connections_.empty()) grace_.cancel();
 }
 
+void ServerImpl::ReloadOnHangup() {
+  hangup_.async_wait([this](const asio::error_code& ec, int) {
+    if (ec || shutting_down()) return;
+    Reload();
+    ReloadOnHangup();
+  });
+}
+
+void ServerImpl::Reload() {
+  std::vector<std::string> loaded;
+  if (has_users()) {
+    absl::StatusOr<std::vector<User>> users = ReadUsersFile(options_.users_file);
+    if (users.ok()) {
+      loaded.push_back(absl::StrCat(users->size(), users->size() == 1 ? " user" : " users", " from ",
+                                    options_.users_file));
+      absl::MutexLock lock(&files_mu_);
+      users_ = std::make_shared<const std::vector<User>>(*std::move(users));
+    } else {
+      std::fprintf(stderr, "hindsight: SIGHUP: the users stay as they were: %s\n",
+                   std::string(users.status().message()).c_str());
+    }
+  }
+  if (!options_.tls_cert.empty()) {
+    absl::StatusOr<std::shared_ptr<SSL_CTX>> tls = MakeTlsContext(options_);
+    if (tls.ok()) {
+      loaded.push_back(absl::StrCat("the TLS certificate and key from ", options_.tls_cert, " and ", options_.tls_key));
+      absl::MutexLock lock(&files_mu_);
+      tls_ = *std::move(tls);
+    } else {
+      std::fprintf(stderr, "hindsight: SIGHUP: TLS stays as it was: %s\n", std::string(tls.status().message()).c_str());
+    }
+  }
+  if (!loaded.empty()) {
+    std::fprintf(stderr, "hindsight: SIGHUP: read %s again, for new connections\n",
+                 absl::StrJoin(loaded, "; ").c_str());
+  } else if (!has_users() && options_.tls_cert.empty()) {
+    std::fprintf(stderr, "hindsight: SIGHUP: nothing to read again (no --users, no --tls-cert)\n");
+  }
+}
+
 void ServerImpl::Run() {
   signals_.async_wait([this](const asio::error_code& ec, int) {
     if (!ec) BeginShutdown();
   });
+  ReloadOnHangup();
   Accept();
   io_.run();
   EndThreads();

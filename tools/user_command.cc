@@ -19,7 +19,8 @@ constexpr char kHelp[] =
     "from the first line of standard input and stores a SCRAM-SHA-256 verifier\n"
     "(salted, iterated; never the password), replacing the user's entry if there is\n"
     "one; FILE is created with mode 0600. --read-only users can read but not write.\n"
-    "remove deletes the user's entry.\n";
+    "remove deletes the user's entry. A running server reads the file again on\n"
+    "SIGHUP (kill -HUP PID): the change holds for the connections that come next.\n";
 
 }  // namespace
 

@@ -682,6 +682,89 @@ def test_users_passwords_read_only_and_tls():
         cleanup()
 
 
+def served_certificate(port):
+    """The subject of the certificate the server at `port` presents."""
+    r = run(['openssl', 's_client', '-starttls', 'postgres', '-connect', '127.0.0.1:%d' % port], input='',
+            timeout=20)
+    m = re.search(r'subject=(.*)', r.stdout)
+    return m.group(1).strip() if m else r.stdout + r.stderr
+
+
+def await_stderr(server, needle, timeout=10):
+    """Reads the server's standard error until a line holds `needle`; the
+    lines after it wait for the next call."""
+    deadline = time.time() + timeout
+    pending = getattr(server, 'stderr_pending', '')
+    seen = ''
+    while True:
+        while '\n' in pending:
+            line, pending = pending.split('\n', 1)
+            seen += line + '\n'
+            if needle in line:
+                server.stderr_pending = pending
+                return line
+        ready, _, _ = select.select([server.proc.stderr], [], [], max(0.0, deadline - time.time()))
+        if not ready:
+            raise AssertionError('no %r on the server\'s stderr: %r' % (needle, seen))
+        chunk = os.read(server.proc.stderr.fileno(), 4096).decode()
+        if not chunk:
+            raise AssertionError('the server closed its stderr: %r' % seen)
+        pending += chunk
+
+
+def test_users_and_certificate_read_again_on_sighup():
+    users = os.path.join(WORK, 'hup-users.txt')
+    cert, key = os.path.join(WORK, 'hup-cert.pem'), os.path.join(WORK, 'hup-key.pem')
+
+    def add(name, password):
+        assert run([TOOL, 'user', 'add', users, name], input=password + '\n').returncode == 0
+
+    def certify(cn):
+        r = run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days',
+                 '1', '-subj', '/CN=' + cn])
+        assert r.returncode == 0, r.stderr
+
+    def connects(name, password):
+        r = psql(server, '-c', 'count * * *', user=name, env={'PGPASSWORD': password}, dsn_extra={'sslmode': 'require'})
+        return r.returncode == 0
+
+    add('alice', 'wonderland')
+    certify('first')
+    server = Server(new_db('hup'), '--users', users, '--tls-cert', cert, '--tls-key', key)
+    try:
+        kept = psycopg2.connect(server.dsn('alice', password='wonderland', sslmode='require'))
+        kept.autocommit = True
+        add('carol', 'singer')
+        run([TOOL, 'user', 'remove', users, 'alice'])
+        assert not connects('carol', 'singer'), 'a user added was let in before SIGHUP'
+        assert connects('alice', 'wonderland'), 'a user removed was refused before SIGHUP'
+        certify('second')
+        assert 'first' in served_certificate(server.port)
+        server.proc.send_signal(signal.SIGHUP)
+        line = await_stderr(server, 'again, for new connections')
+        assert '2 users' not in line and '1 user from' in line and 'TLS certificate' in line, line
+        assert connects('carol', 'singer')
+        assert not connects('alice', 'wonderland')
+        cur = kept.cursor()  # an open connection keeps its session
+        cur.execute('count * * *')
+        assert cur.fetchone()[0] == 35
+        assert 'second' in served_certificate(server.port)
+        # Files that no longer load leave the server as it was.
+        with open(cert, 'w') as f:
+            f.write('not a certificate\n')
+        with open(users, 'a') as f:
+            f.write('a line that is not a user\n')
+        server.proc.send_signal(signal.SIGHUP)
+        await_stderr(server, 'the users stay as they were')
+        await_stderr(server, 'TLS stays as it was')
+        assert connects('carol', 'singer')
+        assert 'second' in served_certificate(server.port)
+        kept.close()
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
 def test_connection_limits_vanishing_and_slow_clients():
     db = new_db('limits', demo=False)
     wl = os.path.join(WORK, 'limits-wl')
