@@ -4,11 +4,13 @@
 #include <filesystem>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
+#include "hindsight/transaction.h"
 #include "test_util.h"
 
 namespace hindsight::testing {
@@ -66,6 +68,37 @@ TEST_F(CliTest, ImportPrintsASummaryAndQueryAnswers) {
             "Syria\tdiplomatic_relations\tUkraine\t\"severed\"\t2022-06-30T00:00:00Z\t+inf\t2022-07-01T00:00:00Z\t2024-12-31T00:00:00Z\n"
             "Syria\tdiplomatic_relations\tUkraine\t\"severed\"\t2022-06-30T00:00:00Z\t2024-12-30T00:00:00Z\t2024-12-31T00:00:00Z\t+inf\n"
             "Syria\tdiplomatic_relations\tUkraine\t\"talks\"\t2024-12-30T00:00:00Z\t+inf\t2024-12-31T00:00:00Z\t+inf\n");
+}
+
+TEST_F(CliTest, TheLogListsTransactionsAndPrintsItselfAsAnOperationsFile) {
+  ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
+  ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ",
+                                   Ops("tx\t2025-01-01\tcourt order\nerase\tSyria\tdiplomatic_relations\tUkraine\n"
+                                       "assert\tSyria\tdiplomatic_relations\tUkraine\t\"restored\"\t2025-09-25\t+inf\n")))
+                .exit_code,
+            0);
+  CommandResult r = Hindsight("log " + Db());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "1\t2022-07-01T00:00:00Z\tnews\t0\n"
+            "2\t2024-12-31T00:00:00Z\tkyivpost\t0\n"
+            "3\t2025-01-01T00:00:00Z\tcourt order\t2\n");
+  r = Hindsight("log --ops " + Db());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The erase keeps the key's digest, not its names (SHA-256 of the names).
+  EXPECT_EQ(r.out,
+            "tx\t2022-07-01T00:00:00Z\tnews\n"
+            "tx\t2024-12-31T00:00:00Z\tkyivpost\n"
+            "tx\t2025-01-01T00:00:00Z\tcourt order\n"
+            "erase-digest\t" + absl::BytesToHexString(KeyDigest({"Syria", "diplomatic_relations", "Ukraine"})) + "\n"
+            "assert\tSyria\tdiplomatic_relations\tUkraine\t\"restored\"\t2025-09-25T00:00:00Z\t+inf\n");
+  const std::string copy = dir_.Sub("copy");
+  ASSERT_EQ(Hindsight(absl::StrCat("import ", copy, " ", Ops(r.out))).exit_code, 0);
+  EXPECT_EQ(Hindsight("log " + copy).out, Hindsight("log " + Db()).out);
+  EXPECT_EQ(Hindsight("query --format tsv " + copy + " 'history * * *'").out,
+            Hindsight("query --format tsv " + Db() + " 'history * * *'").out);
+  r = Hindsight(absl::StrCat("import ", Db(), " ", Ops(r.out)));  // into its own database: nothing new
+  EXPECT_TRUE(absl::StartsWith(r.out, "skipped the first 3 transactions of the file")) << r.out;
 }
 
 // TSV and CSV answers are written a batch (4,096 rows) at a time: the

@@ -3,7 +3,8 @@
 // since; a database holding another history is refused untouched; an
 // atomic import is all or nothing; an import stops at the first
 // transaction rejected, whatever it has read ahead of it; a cancelled one
-// keeps the blocks read before the cancel.
+// keeps the blocks read before the cancel; the log written as an
+// operations file imports into the same database.
 #include <atomic>
 #include <random>
 #include <sstream>
@@ -12,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "database_dump.h"
 #include "format/importer.h"
+#include "format/ops_writer.h"
 #include "format/tsv.h"
 #include "gtest/gtest.h"
 #include "random_transaction.h"
@@ -20,26 +22,10 @@
 namespace hindsight::testing {
 namespace {
 
-std::string Name(const std::string& s) { return internal::EscapeField(s); }
-
-// `txn` (whose erases name their keys) as a block of the operations file.
+// `txn` as a block of the operations file.
 std::string Block(const Transaction& txn, Instant time, const std::string& source) {
-  std::string out = absl::StrCat("tx\t", FormatInstant(time), "\t", source, "\n");
-  for (const Operation& op : txn.operations()) {
-    const std::string key = absl::StrCat(Name(op.key.subject), "\t", Name(op.key.predicate), "\t", Name(op.key.object));
-    const std::string span = absl::StrCat(FormatInstant(op.valid.from), "\t", FormatInstant(op.valid.to));
-    switch (op.kind) {
-      case Operation::Kind::kAssert:
-        absl::StrAppend(&out, "assert\t", key, "\t", op.value.is_none() ? "" : FormatValue(op.value), "\t", span, "\n");
-        break;
-      case Operation::Kind::kRetract:
-        absl::StrAppend(&out, "retract\t", key, "\t\t", span, "\n");
-        break;
-      case Operation::Kind::kErase:
-        absl::StrAppend(&out, "erase\t", key, "\n");
-        break;
-    }
-  }
+  std::string out;
+  internal::AppendOpsBlock(time, source, txn, &out);
   return out;
 }
 
@@ -97,6 +83,47 @@ TEST_F(ImportTest, AnImportRunAgainGoesOnWhereItStopped) {
     ASSERT_TRUE(Import(resumed.get(), file, &counts).ok());
     EXPECT_EQ(counts.skipped, blocks.size());
     EXPECT_EQ(counts.transactions, 0u);
+  }
+}
+
+// What `hindsight log --ops` writes: the log, erasures by digest and all,
+// imports into the same database, and into its own database skips every
+// block.
+TEST_F(ImportTest, TheLogAsAnOperationsFileImportsIntoTheSameDatabase) {
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 8; ++trial) {
+    const std::vector<std::string> blocks = RandomBlocks(rng, 40);
+    std::unique_ptr<Database> original = Open(absl::StrCat("original", trial));
+    internal::ImportCounts counts;
+    ASSERT_TRUE(Import(original.get(), Join(blocks, blocks.size()), &counts).ok());
+    std::string log;
+    size_t digest_erases = 0;
+    ASSERT_TRUE(original
+                    ->ScanLog(1,
+                              [&](const TransactionInfo& info, const Transaction& txn) {
+                                for (const Operation& op : txn.operations()) digest_erases += !op.key_digest.empty();
+                                internal::AppendOpsBlock(info.time, info.source, txn, &log);
+                                return true;
+                              })
+                    .ok());
+    std::unique_ptr<Database> restored = Open(absl::StrCat("restored", trial));
+    const absl::Status imported = Import(restored.get(), log, &counts);
+    ASSERT_TRUE(imported.ok()) << imported;
+    EXPECT_EQ(counts.transactions, blocks.size());
+    EXPECT_EQ(FirstDifference(DumpQueries(*restored, blocks.size()), DumpQueries(*original, blocks.size())), "");
+    std::string restored_log;
+    ASSERT_TRUE(restored
+                    ->ScanLog(1,
+                              [&](const TransactionInfo& info, const Transaction& txn) {
+                                internal::AppendOpsBlock(info.time, info.source, txn, &restored_log);
+                                return true;
+                              })
+                    .ok());
+    EXPECT_EQ(FirstDifference(restored_log, log), "");
+    ASSERT_TRUE(Import(original.get(), log, &counts).ok());
+    EXPECT_EQ(counts.skipped, blocks.size());
+    EXPECT_EQ(counts.transactions, 0u);
+    if (trial == 0) EXPECT_GT(digest_erases, 0u);  // the random blocks erase
   }
 }
 

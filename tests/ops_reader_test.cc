@@ -29,7 +29,8 @@ TEST(OpsReaderTest, ReadsBlocks) {
       "\n"
       "retract\ta\\tb\tp\\\\q\tc\\nd\t\t1999\t2000\n"
       "tx\t\t\n"
-      "erase\tx\ty\tz\n");
+      "erase\tx\ty\tz\n"
+      "erase-digest\t00ff" + std::string(60, 'a') + "\n");
   OpsReader reader(&in, "ops.tsv");
   auto first = reader.Next();
   ASSERT_TRUE(first.ok() && first->has_value());
@@ -44,6 +45,11 @@ TEST(OpsReaderTest, ReadsBlocks) {
   ASSERT_TRUE(second.ok() && second->has_value());
   EXPECT_FALSE((*second)->txn.time().has_value());
   EXPECT_EQ((*second)->txn.operations()[0].kind, Operation::Kind::kErase);
+  EXPECT_EQ((*second)->op_lines, (std::vector<int>{7, 8}));
+  const Operation& by_digest = (*second)->txn.operations()[1];
+  EXPECT_EQ(by_digest.kind, Operation::Kind::kErase);
+  EXPECT_EQ(by_digest.key, FactKey{});
+  EXPECT_EQ(by_digest.key_digest, std::string("\x00\xff", 2) + std::string(30, '\xaa'));
   auto end = reader.Next();
   ASSERT_TRUE(end.ok());
   EXPECT_FALSE(end->has_value());
@@ -70,6 +76,10 @@ TEST(OpsReaderTest, CatalogueOfBadLines) {
       {tx + "insert\ts\tp\to\t1\t2000\t2001\n", "ops.tsv:2: unknown operation 'insert'"},
       {tx + "assert\ts\tp\to\t1\t2000\n", "ops.tsv:2: 'assert' has 7 fields, found 6"},
       {tx + "erase\ts\tp\to\t\n", "ops.tsv:2: 'erase' has 4 fields, found 5"},
+      {"erase-digest\t" + std::string(64, 'a') + "\n", "ops.tsv:1: an operation before the first tx line"},
+      {tx + "erase-digest\t" + std::string(64, 'a') + "\tx\n", "ops.tsv:2: 'erase-digest' has 2 fields, found 3"},
+      {tx + "erase-digest\t" + std::string(62, 'a') + "\n", "ops.tsv:2: a key digest is 64 lowercase hex digits"},
+      {tx + "erase-digest\t" + std::string(64, 'A') + "\n", "ops.tsv:2: a key digest is 64 lowercase hex digits"},
       {"tx\t2020\n", "ops.tsv:1: a tx line has 3 fields"},
       {"tx\t+inf\ts\n", "ops.tsv:1: TX_TIME must be finite"},
       {"tx\t2020-13\ts\n", "ops.tsv:1: TX_TIME: invalid time literal"},

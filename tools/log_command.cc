@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "command_line.h"
+#include "format/ops_writer.h"
 #include "format/tsv.h"
 #include "query/database_tables.h"
 #include "hindsight/db.h"
@@ -13,12 +14,17 @@ namespace hindsight::tools {
 namespace {
 
 constexpr char kLogHelp[] =
-    "usage: hindsight log DB_DIR\n"
+    "usage: hindsight log [--ops] DB_DIR\n"
     "\n"
     "Lists the committed transactions, one a line, in id order:\n"
     "  TX_ID<TAB>TX_TIME<TAB>SOURCE<TAB>OPERATIONS\n"
     "TX_TIME is the canonical instant; SOURCE is escaped as names are (\\\\ \\t \\n \\r);\n"
-    "OPERATIONS counts the operations the log keeps for the transaction.\n";
+    "OPERATIONS counts the operations the log keeps for the transaction.\n"
+    "\n"
+    "  --ops   print the whole log as an operations file instead (docs/formats.md):\n"
+    "          a tx block per transaction with its time, source and operations.\n"
+    "          hindsight import of it into a new directory gives the same database\n"
+    "          (a logical backup); into this one, it skips every block.\n";
 
 constexpr char kCompactHelp[] =
     "usage: hindsight compact DB_DIR|URI\n"
@@ -32,24 +38,37 @@ constexpr char kCompactHelp[] =
     "serving, reads and commits going on meanwhile; the user must be allowed to\n"
     "write. A password comes from PGPASSWORD or ~/.pgpass, as for psql.\n";
 
+// Writes `out` to standard output once it holds a megabyte (or `all`).
+void Flush(std::string* out, bool all = false) {
+  if (!all && out->size() < (1 << 20)) return;
+  std::fwrite(out->data(), 1, out->size(), stdout);
+  out->clear();
+}
+
 }  // namespace
 
 int RunLog(const Args& args) {
   CommandLine cl("log", kLogHelp);
+  bool ops = false;
+  cl.Flag("--ops", &ops);
   if (auto exit = cl.Parse(args, 1)) return *exit;
   std::unique_ptr<Database> db = OpenExisting(cl, cl.positional()[0]);
   if (db == nullptr) return kExitFailure;
   std::string out;
-  const absl::Status s = db->ListTransactions(1, [&out](const TransactionInfo& info) {
-    absl::StrAppend(&out, info.id, "\t", FormatInstant(info.time), "\t", internal::EscapeField(info.source), "\t",
-                    info.operation_count, "\n");
-    if (out.size() > (1 << 20)) {
-      std::fwrite(out.data(), 1, out.size(), stdout);
-      out.clear();
-    }
-    return true;
-  });
-  std::fwrite(out.data(), 1, out.size(), stdout);
+  const absl::Status s =
+      ops ? db->ScanLog(1,
+                        [&out](const TransactionInfo& info, const Transaction& txn) {
+                          internal::AppendOpsBlock(info.time, info.source, txn, &out);
+                          Flush(&out);
+                          return true;
+                        })
+          : db->ListTransactions(1, [&out](const TransactionInfo& info) {
+              absl::StrAppend(&out, info.id, "\t", FormatInstant(info.time), "\t", internal::EscapeField(info.source),
+                              "\t", info.operation_count, "\n");
+              Flush(&out);
+              return true;
+            });
+  Flush(&out, /*all=*/true);
   if (!s.ok()) {
     cl.Error(std::string(s.message()));
     return kExitFailure;

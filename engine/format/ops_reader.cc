@@ -1,5 +1,6 @@
 #include "format/ops_reader.h"
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "format/tsv.h"
 #include "hindsight/time.h"
@@ -9,6 +10,20 @@ namespace hindsight::internal {
 namespace {
 
 bool IsBlank(std::string_view line) { return line.find_first_not_of(" \t") == std::string_view::npos; }
+
+// The key digest of an `erase-digest` line's fields: 64 lowercase hex
+// digits, 32 bytes.
+absl::StatusOr<std::string> ParseDigestField(const std::vector<std::string_view>& f) {
+  if (f.size() != 2) {
+    return absl::InvalidArgumentError(absl::StrCat("'erase-digest' has 2 fields, found ", f.size()));
+  }
+  const std::string_view hex = f[1];
+  const bool well_formed = hex.size() == 64 && hex.find_first_not_of("0123456789abcdef") == std::string_view::npos;
+  if (!well_formed) {
+    return absl::InvalidArgumentError("a key digest is 64 lowercase hex digits (SHA-256 of the key's names)");
+  }
+  return absl::HexStringToBytes(absl::string_view(hex.data(), hex.size()));
+}
 
 }  // namespace
 
@@ -68,9 +83,17 @@ absl::StatusOr<std::optional<OpsBlock>> OpsReader::Next() {
       continue;
     }
     const bool is_assert = kind == "assert", is_retract = kind == "retract", is_erase = kind == "erase";
+    if (kind == "erase-digest") {
+      if (!started_) return Error(number, "an operation before the first tx line");
+      absl::StatusOr<std::string> digest = ParseDigestField(f);
+      if (!digest.ok()) return Error(number, std::string(digest.status().message()));
+      block.txn.EraseByDigest(*std::move(digest));
+      block.op_lines.push_back(number);
+      continue;
+    }
     if (!is_assert && !is_retract && !is_erase) {
       return Error(number, absl::StrCat("unknown operation '", std::string(kind.substr(0, 40)),
-                                        "' (expected tx, assert, retract or erase)"));
+                                        "' (expected tx, assert, retract, erase or erase-digest)"));
     }
     if (!started_) return Error(number, "an operation before the first tx line");
     const size_t want = is_erase ? 4 : 7;

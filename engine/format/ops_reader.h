@@ -1,5 +1,6 @@
-// Reads the operations file (workload/README.md section 2) one transaction
-// block at a time, validating every line.
+// Reads the operations file (docs/formats.md: workload/README.md section 2,
+// and erasures by key digest) one transaction block at a time, validating
+// every line.
 #ifndef HINDSIGHT_FORMAT_OPS_READER_H_
 #define HINDSIGHT_FORMAT_OPS_READER_H_
 
