@@ -1,5 +1,6 @@
 #include "server/server.h"
 
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -25,9 +26,11 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
@@ -35,6 +38,7 @@
 #include "server/pg_protocol.h"
 #include "server/protocol_handler.h"
 #include "server/scram.h"
+#include "server/server_log.h"
 #include "server/users_file.h"
 
 namespace hindsight::server {
@@ -166,6 +170,8 @@ class Connection {
     AppendErrorResponse({"FATAL", std::string(sqlstate), std::move(message), {}, ""}, &out);
     WriteAll(out);
   }
+  // Fatal for a client refused at start-up, also logged (ServerLog::Refusal).
+  void Refuse(std::string_view sqlstate, std::string message, const std::string& user);
   bool StartTls();
 
   std::optional<StartupPacket> Startup();
@@ -183,6 +189,7 @@ class Connection {
   std::unique_ptr<SSL, SslFree> ssl_;
   const int32_t pid_;
   const int32_t secret_;
+  std::string peer_;  // the client's address and port, once Greet has looked
   std::atomic<bool> cancel_{false};
   std::atomic<bool> reading_{false};            // waiting for the next message
   std::optional<Clock::time_point> deadline_;   // of the reads, if any
@@ -216,6 +223,7 @@ class ServerImpl final : public Server {
   }
   bool shutting_down() const { return shutting_down_.load(); }
   bool has_users() const { return !options_.users_file.empty(); }
+  ServerLog& log() { return log_; }
 
   // Registers a connection; false when that makes one too many.
   bool Admit(int32_t pid) {
@@ -272,6 +280,7 @@ class ServerImpl final : public Server {
   asio::steady_timer grace_{io_};
   asio::steady_timer accept_retry_{io_};
   bool accept_refused_ = false;  // since the last connection accepted (the io_ thread's)
+  ServerLog log_;
   mutable absl::Mutex files_mu_;
   std::shared_ptr<SSL_CTX> tls_ ABSL_GUARDED_BY(files_mu_);
   std::shared_ptr<const std::vector<User>> users_ ABSL_GUARDED_BY(files_mu_) =
@@ -373,6 +382,28 @@ bool Connection::WriteAll(std::string_view out) {
   return true;
 }
 
+// `peer` as ADDRESS:PORT ([ADDRESS]:PORT for IPv6).
+std::string PeerText(const sockaddr_storage& peer) {
+  char address[INET6_ADDRSTRLEN] = "?";
+  if (peer.ss_family == AF_INET) {
+    const auto& in = reinterpret_cast<const sockaddr_in&>(peer);
+    inet_ntop(AF_INET, &in.sin_addr, address, sizeof address);
+    return absl::StrCat(address, ":", ntohs(in.sin_port));
+  }
+  if (peer.ss_family == AF_INET6) {
+    const auto& in6 = reinterpret_cast<const sockaddr_in6&>(peer);
+    inet_ntop(AF_INET6, &in6.sin6_addr, address, sizeof address);
+    return absl::StrCat("[", address, "]:", ntohs(in6.sin6_port));
+  }
+  return "an unknown address";
+}
+
+void Connection::Refuse(std::string_view sqlstate, std::string message, const std::string& user) {
+  server_->log().Refusal(
+      absl::StrCat("refused ", peer_, " user \"", absl::CEscape(user), "\": ", std::string(sqlstate), " ", message));
+  Fatal(sqlstate, std::move(message));
+}
+
 bool Connection::StartTls() {
   ssl_.reset(SSL_new(server_->tls().get()));  // (the connection holds the context)
   return ssl_ && SSL_set_fd(ssl_.get(), fd_) == 1 && SSL_accept(ssl_.get()) == 1;
@@ -439,7 +470,7 @@ bool Connection::Authenticate(const std::string& user, bool* read_only) {
   AppendAuthenticationSasl(&out);
   if (!WriteAll(out)) return false;
   const auto failed = [&] {
-    Fatal("28P01", absl::StrCat("password authentication failed for user \"", user, "\""));
+    Refuse("28P01", absl::StrCat("password authentication failed for user \"", user, "\""), user);
     return false;
   };
   for (int step = 0; step < 2; ++step) {
@@ -538,6 +569,7 @@ void Connection::Greet(const StartupPacket& startup) {
   sockaddr_storage peer{};
   socklen_t peer_len = sizeof peer;
   const bool has_peer = ::getpeername(fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len) == 0;
+  peer_ = has_peer ? PeerText(peer) : "an unknown address";
   bool loopback = false;
   if (has_peer && peer.ss_family == AF_INET) {
     loopback = (ntohl(reinterpret_cast<const sockaddr_in&>(peer).sin_addr.s_addr) >> 24) == 127;
@@ -547,19 +579,20 @@ void Connection::Greet(const StartupPacket& startup) {
   }
   bool read_only = false;
   if (user.empty()) {
-    Fatal("28000", "no user name given");
+    Refuse("28000", "no user name given", user);
     return;
   }
   if (server_->options().require_tls && !ssl_) {
-    Fatal("28000", "this server requires TLS (connect with sslmode=require)");
+    Refuse("28000", "this server requires TLS (connect with sslmode=require)", user);
     return;
   }
   if (!server_->has_users() && !loopback) {
-    Fatal("28000", "this server has no users file and accepts only loopback clients (start it with --users FILE)");
+    Refuse("28000", "this server has no users file and accepts only loopback clients (start it with --users FILE)",
+           user);
     return;
   }
   if (!server_->Admit(pid_)) {
-    Fatal("53300", "sorry, too many clients already");
+    Refuse("53300", "sorry, too many clients already", user);
     return;
   }
   if (!Authenticate(user, &read_only)) return;
@@ -669,11 +702,11 @@ void ServerImpl::AcceptLater(const asio::error_code& error) {
     accept_refused_ = true;
     rlimit files{};
     getrlimit(RLIMIT_NOFILE, &files);
-    std::fprintf(stderr,
-                 "hindsight: cannot accept a connection: %s (this process may open %llu files: raise it with ulimit "
-                 "-n, or lower --max-connections); trying again every %lld ms\n",
-                 error.message().c_str(), static_cast<unsigned long long>(files.rlim_cur),
-                 static_cast<long long>(absl::ToInt64Milliseconds(kAcceptRetry)));
+    log_.Line(absl::StrFormat(
+        "cannot accept a connection: %s (this process may open %llu files: raise it with ulimit -n, or lower "
+        "--max-connections); trying again every %lld ms",
+        error.message(), static_cast<unsigned long long>(files.rlim_cur),
+        static_cast<long long>(absl::ToInt64Milliseconds(kAcceptRetry))));
   }
   accept_retry_.expires_after(absl::ToChronoMilliseconds(kAcceptRetry));
   accept_retry_.async_wait([this](const asio::error_code& ec) {
@@ -823,8 +856,7 @@ void ServerImpl::Reload() {
       absl::MutexLock lock(&files_mu_);
       users_ = std::make_shared<const std::vector<User>>(*std::move(users));
     } else {
-      std::fprintf(stderr, "hindsight: SIGHUP: the users stay as they were: %s\n",
-                   std::string(users.status().message()).c_str());
+      log_.Line(absl::StrCat("SIGHUP: the users stay as they were: ", users.status().message()));
     }
   }
   if (!options_.tls_cert.empty()) {
@@ -834,14 +866,13 @@ void ServerImpl::Reload() {
       absl::MutexLock lock(&files_mu_);
       tls_ = *std::move(tls);
     } else {
-      std::fprintf(stderr, "hindsight: SIGHUP: TLS stays as it was: %s\n", std::string(tls.status().message()).c_str());
+      log_.Line(absl::StrCat("SIGHUP: TLS stays as it was: ", tls.status().message()));
     }
   }
   if (!loaded.empty()) {
-    std::fprintf(stderr, "hindsight: SIGHUP: read %s again, for new connections\n",
-                 absl::StrJoin(loaded, "; ").c_str());
+    log_.Line(absl::StrCat("SIGHUP: read ", absl::StrJoin(loaded, "; "), " again, for new connections"));
   } else if (!has_users() && options_.tls_cert.empty()) {
-    std::fprintf(stderr, "hindsight: SIGHUP: nothing to read again (no --users, no --tls-cert)\n");
+    log_.Line("SIGHUP: nothing to read again (no --users, no --tls-cert)");
   }
 }
 

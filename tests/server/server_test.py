@@ -665,6 +665,11 @@ def test_users_passwords_read_only_and_tls():
         clear = psql(server, '-c', 'count * * *', user='alice', env={'PGPASSWORD': 'wonderland'},
                      dsn_extra={'sslmode': 'disable'})
         assert 'requires TLS' in clear.stderr, clear.stderr
+        # The operator's log has each refusal, timed, with the client's address.
+        for needle in ('user "alice": 28P01 password authentication failed', 'user "mallory": 28P01',
+                       'user "alice": 28000 this server requires TLS'):
+            line = await_stderr(server, needle)
+            assert re.match(r'\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ hindsight: refused 127\.0\.0\.1:\d+ ', line), line
         ro = psql(server, '-c', 'assert Bob built it = 1', user='bob', env={'PGPASSWORD': 'builder'},
                   dsn_extra={'sslmode': 'require'})
         assert 'user "bob" is read-only' in ro.stderr, ro.stderr
