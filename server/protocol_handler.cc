@@ -576,6 +576,8 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
       return StartCopyIn();
     case Kind::kCopyTo:
       return CopyOut(command, text, params);
+    case Kind::kCopyLog:
+      return CopyLogOut();
     case Kind::kShow:
       return Shown(command, columns);
     case Kind::kHindsight:

@@ -237,6 +237,9 @@ class ProtocolHandler {
   // COPY operations FROM STDIN: checks it and opens the spool.
   absl::StatusOr<Answer> StartCopyIn();
   // COPY (statement) TO STDOUT: the statement's rows as CopyData.
+  // COPY operations TO STDOUT: the log, a line of the operations file a
+  // CopyData, as it is found.
+  absl::StatusOr<Answer> CopyLogOut();
   absl::StatusOr<Answer> CopyOut(const Command& command, std::string_view text,
                                  const internal::StatementParams* params);
   // The cursor named `name`, or 34000.

@@ -1,8 +1,11 @@
-// ProtocolHandler's COPY: operations FROM STDIN and (read) TO STDOUT (protocol_handler.h).
+// ProtocolHandler's COPY: operations FROM STDIN and TO STDOUT, and (read) TO STDOUT
+// (protocol_handler.h).
 #include "server/protocol_handler.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "format/importer.h"
+#include "format/ops_writer.h"
 #include "server/copy_format.h"
 #include "server/pg_types.h"
 #include "server/sql_error.h"
@@ -117,6 +120,29 @@ void ProtocolHandler::FailCopyIn(const absl::Status& error, std::string* out) {
   } else {
     skip_until_sync_ = true;
   }
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::CopyLogOut() {
+  Answer a;
+  a.copy_out = true;
+  a.columns = {"operations"};
+  const std::vector<ColumnDescription> columns = *DescribeColumns(a.columns, {});
+  std::string block;
+  cancel_->store(false);
+  const absl::Status scanned = db_->ScanLog(1, [&](const TransactionInfo& info, const Transaction& txn) {
+    block.clear();
+    internal::AppendOpsBlock(info.time, info.source, txn, &block);
+    for (const absl::string_view line : absl::StrSplit(block, '\n', absl::SkipEmpty())) {
+      AppendCopyData(absl::StrCat(line, "\n"), a.rows.buffer());
+      a.rows.EndRow();
+      StreamRows(columns, /*copy=*/true, &a.rows);
+    }
+    return !cancel_->load();
+  });
+  if (!scanned.ok()) return scanned;
+  if (cancel_->load()) return absl::CancelledError("cancelled");
+  a.tag = absl::StrCat("COPY ", EndStream(&a.rows, &a.streamed));
+  return a;
 }
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::CopyOut(const Command& command, std::string_view text,

@@ -282,8 +282,8 @@ bool CopyToTail(std::string_view tail, Command* c) {
 // COPY operations FROM STDIN, or COPY (statement) TO STDOUT [options].
 Command ClassifyCopy(std::string_view statement) {
   constexpr char kForms[] =
-      "COPY takes COPY operations FROM STDIN (an operations file) or COPY (statement) TO STDOUT [CSV] [HEADER] (a "
-      "subject named copy is written \"copy\")";
+      "COPY takes COPY operations FROM STDIN (an operations file), COPY operations TO STDOUT (the log as one) or "
+      "COPY (statement) TO STDOUT [CSV] [HEADER] (a subject named copy is written \"copy\")";
   size_t i = 0;
   absl::Status error;
   NextWord(statement, &i, &error);  // COPY
@@ -304,9 +304,9 @@ Command ClassifyCopy(std::string_view statement) {
   absl::StatusOr<std::vector<Word>> words = Words(statement, 0);
   if (!words.ok()) return Malformed(*internal::ErrorColumn(words.status()), internal::ErrorReason(words.status()));
   const std::vector<Word>& w = *words;
-  if (w.size() == 4 && w[1].text == "operations" && w[2].text == "from" && w[3].text == "stdin" && !w[2].quoted &&
-      !w[3].quoted) {
-    return Of(Command::Kind::kCopyFrom, "operations");
+  if (w.size() == 4 && w[1].text == "operations" && !w[2].quoted && !w[3].quoted) {
+    if (w[2].text == "from" && w[3].text == "stdin") return Of(Command::Kind::kCopyFrom, "operations");
+    if (w[2].text == "to" && w[3].text == "stdout") return Of(Command::Kind::kCopyLog, "operations");
   }
   return Malformed(w.size() > 1 ? w[1].begin + 1 : statement.size() + 1, kForms);
 }

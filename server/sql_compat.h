@@ -39,6 +39,7 @@ struct Command {
     kMove,       // MOVE [direction] [FROM | IN] name
     kClose,      // CLOSE name | ALL
     kCopyFrom,   // COPY operations FROM STDIN: an operations file, loaded as `hindsight import` does
+    kCopyLog,    // COPY operations TO STDOUT: the log as an operations file, as `hindsight log --ops` prints it
     kCopyTo,     // COPY (statement) TO STDOUT [[WITH] CSV [HEADER] | [WITH] (FORMAT csv|text, HEADER [bool])]
     kMalformed,  // DECLARE, FETCH, MOVE, CLOSE or COPY that does not read: see `error`
     kHindsight

@@ -5,6 +5,7 @@
 #include <map>
 #include <random>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
@@ -307,6 +308,25 @@ TEST_F(ProtocolHandlerTest, CompactRewritesTheFilesWhileServing) {
   EXPECT_TRUE(absl::StrContains(refused, "25006")) << refused;
   EXPECT_EQ(Types(query("assert A p D = 3")), "NCZ");  // still serving
   EXPECT_EQ(db_->Query({{"A", "p", std::nullopt}, ValidTimeClause::All(), {}})->size(), 2u);  // C and D
+}
+
+TEST_F(ProtocolHandlerTest, CopyOperationsToStdoutSendsTheLogAsAnOperationsFile) {
+  Query("begin at 2020-01-01 source first; assert A p B = 1; commit");
+  Query("begin at 2021-01-01 source second; erase A p B; assert A p C = 2; commit");
+  ProtocolHandler reader(db_.get(), "reader", /*read_only=*/true, &cancel_);
+  FrontendMessage m{};
+  m.type = 'Q';
+  m.query = "copy operations to stdout";
+  const std::string out = Answer(&reader, m);
+  EXPECT_EQ(Types(out), "HddddcCZ");  // a line a CopyData: the log keeps no operation of the first transaction
+  const std::string digest = absl::BytesToHexString(KeyDigest({"A", "p", "B"}));
+  for (const std::string& line : {std::string("tx\t2020-01-01T00:00:00Z\tfirst\n"),
+                                  std::string("tx\t2021-01-01T00:00:00Z\tsecond\n"), "erase-digest\t" + digest + "\n",
+                                  std::string("assert\tA\tp\tC\t2\t-inf\t+inf\n")}) {
+    EXPECT_TRUE(absl::StrContains(out, line)) << line << " in " << out;
+  }
+  EXPECT_TRUE(absl::StrContains(out, std::string("COPY 4\0", 7))) << out;
+  EXPECT_TRUE(absl::StrContains(Query("COPY operations TO somewhere"), "42601"));
 }
 
 TEST_F(ProtocolHandlerTest, AnErrorInABlockFailsItUntilRollback) {
@@ -1168,7 +1188,7 @@ TEST_F(ProtocolHandlerTest, CopyFromStdinImportsAnOperationsFile) {
   std::string refused;
   reader.Handle(m, &refused);
   EXPECT_TRUE(absl::StrContains(refused, "25006")) << refused;
-  EXPECT_TRUE(absl::StrContains(Query("COPY operations TO STDOUT"), "42601"));
+  EXPECT_TRUE(absl::StrContains(Query("COPY operations FROM somewhere"), "42601"));
   // The writes before it in its query string commit first, then the file's.
   const uint64_t before = db_->LastTransaction().id;
   EXPECT_EQ(Types(Query("assert W p X = 1; COPY operations FROM STDIN")), "CNG");

@@ -562,7 +562,7 @@ def test_a_second_process_reads_a_served_database():
         cleanup()
 
 
-def test_maintenance_while_serving_compact_and_checkpoint():
+def test_maintenance_while_serving_compact_checkpoint_and_export():
     db = new_db('maintenance')
     server = Server(db)
     uri = 'postgresql://tester@127.0.0.1:%d/hindsight' % server.port
@@ -578,6 +578,13 @@ def test_maintenance_while_serving_compact_and_checkpoint():
         assert r.returncode == 1 and 'hindsight compact postgresql://' in r.stderr, r.stdout + r.stderr
         r = run([TOOL, 'checkpoint', uri, os.path.join(WORK, 'maintenance-copy')])
         assert r.returncode == 0 and 'checkpoint of transactions 1..' in r.stdout, r.stdout + r.stderr
+        # The log as an operations file, through the server: a new directory
+        # imports it as the same database.
+        exported = os.path.join(WORK, 'maintenance-log.tsv')
+        r = psql(server, '-c', "\\copy operations to '%s'" % exported)
+        assert r.returncode == 0 and 'erase-digest\t' in open(exported).read(), r.stdout + r.stderr
+        assert run([TOOL, 'import', os.path.join(WORK, 'maintenance-from-log'), exported]).returncode == 0
+        assert run([TOOL, 'log', os.path.join(WORK, 'maintenance-from-log')]).stdout == run([TOOL, 'log', db]).stdout
         assert psql(server, '-c', 'assert Served still here = 1').returncode == 0
         assert server.stop() == 0
         for copy in (db, os.path.join(WORK, 'maintenance-copy')):
