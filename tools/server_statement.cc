@@ -19,10 +19,16 @@ std::string QuoteLiteral(const std::string& text) {
 std::unique_ptr<Database> OpenIdle(const CommandLine& cl, const std::string& dir, const std::string& if_served) {
   Options options;
   options.create_if_missing = false;
+  options.read_only_if_in_use = true;  // (to tell a database in use from one that does not open)
   absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(dir, options);
   if (!db.ok()) {
     cl.Error(std::string(db.status().message()));
-    if (absl::IsFailedPrecondition(db.status())) cl.Error(if_served);  // held by another process
+    return nullptr;
+  }
+  if (const absl::Status refusal = (*db)->WriteRefusal(); !refusal.ok()) {
+    cl.Error(absl::IsFailedPrecondition(refusal)  // (held by another process, not a full disk)
+                 ? absl::StrCat(dir, " is in use by another process (hindsight serve?): ", if_served)
+                 : absl::StrCat("cannot write to ", dir, ": ", refusal.message()));
     return nullptr;
   }
   return *std::move(db);

@@ -14,10 +14,9 @@
 namespace hindsight::internal {
 
 // Appends to `out` a `tx` line with `time` and `source`, then a line per
-// operation of `txn`, in
-// order: names, values and instants in their canonical text, an erase by
-// digest as an `erase-digest` line. OpsReader reads back `txn` with that
-// time and source.
+// operation of `txn`, in order: names, values and instants in their
+// canonical text, an erase by digest as an `erase-digest` line. OpsReader
+// reads back `txn` with that time and source.
 void AppendOpsBlock(Instant time, std::string_view source, const Transaction& txn, std::string* out);
 
 }  // namespace hindsight::internal
