@@ -263,9 +263,12 @@ class ServerImpl final : public Server {
   void EndThreads();
   // On SIGHUP, until the server ends: Reload.
   void ReloadOnHangup();
-  // Reads the users file and the TLS certificate and key again, for the
-  // connections that come next (those open keep theirs); what fails to
-  // load is kept as it was. Says what it did on stderr.
+  // Read the users file (with --users), or the TLS certificate and key
+  // (with --tls-cert), into users_ or tls_ for the connections that come
+  // next; on an error, which they return, those stay as they were.
+  absl::Status LoadUsers();
+  absl::Status LoadTls();
+  // LoadUsers and LoadTls again, saying on the log what they did.
   void Reload();
   void BeginShutdown();
 
@@ -648,16 +651,10 @@ absl::Status ServerImpl::Init() {
   }
   if (options_.max_connections < 1) return absl::InvalidArgumentError("--max-connections must be at least 1");
   if (has_users()) {
-    absl::StatusOr<std::vector<User>> users = ReadUsersFile(options_.users_file);
-    if (!users.ok()) return users.status();
-    absl::MutexLock lock(&files_mu_);
-    users_ = std::make_shared<const std::vector<User>>(*std::move(users));
+    if (absl::Status s = LoadUsers(); !s.ok()) return s;
   }
   if (!options_.tls_cert.empty()) {
-    absl::StatusOr<std::shared_ptr<SSL_CTX>> tls = MakeTlsContext(options_);
-    if (!tls.ok()) return tls.status();
-    absl::MutexLock lock(&files_mu_);
-    tls_ = *std::move(tls);
+    if (absl::Status s = LoadTls(); !s.ok()) return s;
   }
   asio::error_code ec;
   const asio::ip::address address = asio::ip::make_address(options_.host, ec);
@@ -846,27 +843,37 @@ void ServerImpl::ReloadOnHangup() {
   });
 }
 
+absl::Status ServerImpl::LoadUsers() {
+  absl::StatusOr<std::vector<User>> users = ReadUsersFile(options_.users_file);
+  if (!users.ok()) return users.status();
+  absl::MutexLock lock(&files_mu_);
+  users_ = std::make_shared<const std::vector<User>>(*std::move(users));
+  return absl::OkStatus();
+}
+
+absl::Status ServerImpl::LoadTls() {
+  absl::StatusOr<std::shared_ptr<SSL_CTX>> tls = MakeTlsContext(options_);
+  if (!tls.ok()) return tls.status();
+  absl::MutexLock lock(&files_mu_);
+  tls_ = *std::move(tls);
+  return absl::OkStatus();
+}
+
 void ServerImpl::Reload() {
   std::vector<std::string> loaded;
   if (has_users()) {
-    absl::StatusOr<std::vector<User>> users = ReadUsersFile(options_.users_file);
-    if (users.ok()) {
-      loaded.push_back(absl::StrCat(users->size(), users->size() == 1 ? " user" : " users", " from ",
-                                    options_.users_file));
-      absl::MutexLock lock(&files_mu_);
-      users_ = std::make_shared<const std::vector<User>>(*std::move(users));
+    if (const absl::Status s = LoadUsers(); s.ok()) {
+      const size_t n = users()->size();
+      loaded.push_back(absl::StrCat(n, n == 1 ? " user" : " users", " from ", options_.users_file));
     } else {
-      log_.Line(absl::StrCat("SIGHUP: the users stay as they were: ", users.status().message()));
+      log_.Line(absl::StrCat("SIGHUP: the users stay as they were: ", s.message()));
     }
   }
   if (!options_.tls_cert.empty()) {
-    absl::StatusOr<std::shared_ptr<SSL_CTX>> tls = MakeTlsContext(options_);
-    if (tls.ok()) {
+    if (const absl::Status s = LoadTls(); s.ok()) {
       loaded.push_back(absl::StrCat("the TLS certificate and key from ", options_.tls_cert, " and ", options_.tls_key));
-      absl::MutexLock lock(&files_mu_);
-      tls_ = *std::move(tls);
     } else {
-      log_.Line(absl::StrCat("SIGHUP: TLS stays as it was: ", tls.status().message()));
+      log_.Line(absl::StrCat("SIGHUP: TLS stays as it was: ", s.message()));
     }
   }
   if (!loaded.empty()) {
