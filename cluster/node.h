@@ -100,8 +100,9 @@ class Node final : public Database {
   std::vector<absl::StatusOr<LogRecord>> PrepareCommits(const std::vector<const Transaction*>& txns) override {
     return db_->PrepareCommits(txns);
   }
-  absl::Status AwaitTransaction(uint64_t id, absl::Duration timeout) const override {
-    return db_->AwaitTransaction(id, timeout);
+  absl::Status AwaitTransaction(uint64_t id, absl::Duration timeout,
+                                const std::atomic<bool>* cancel = nullptr) const override {
+    return db_->AwaitTransaction(id, timeout, cancel);
   }
   absl::Status Scan(const struct Query& query, const RowSink& sink) const override { return db_->Scan(query, sink); }
   absl::Status ScanHistory(const Pattern& pattern, const HistorySink& sink) const override {

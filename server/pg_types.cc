@@ -66,12 +66,14 @@ std::optional<std::string> NumericText(const std::string& bytes) {
 
 uint32_t ColumnType(const std::string& column) {
   if (column == "count" || column == "tx" || column == "operations" || column == "keys" || column == "segments" ||
-      column == "?column?") {
+      column == "?column?" || column == "pid") {
     return kInt8Oid;
   }
+  if (column == "pg_cancel_backend" || column == "pg_terminate_backend") return kBoolOid;
   if (column == "value") return kJsonOid;
   if (column == "from" || column == "to" || column == "tx_from" || column == "tx_to" || column == "since" ||
-      column == "until" || column == "time") {
+      column == "until" || column == "time" || column == "backend_start" || column == "state_change" ||
+      column == "query_start") {
     return kTimestamptzOid;
   }
   return kTextOid;
@@ -89,7 +91,7 @@ absl::StatusOr<std::vector<ColumnDescription>> DescribeColumns(const std::vector
     const int16_t format = formats.empty() ? 0 : formats.size() == 1 ? formats[0] : formats[i];
     if (format != 0 && format != 1) return absl::InvalidArgumentError(absl::StrCat("invalid result format ", format));
     const uint32_t oid = ColumnType(columns[i]);
-    const int16_t size = oid == kInt8Oid || oid == kTimestamptzOid ? 8 : -1;
+    const int16_t size = oid == kInt8Oid || oid == kTimestamptzOid ? 8 : oid == kBoolOid ? 1 : -1;
     out.push_back({columns[i], oid, size, format});
   }
   return out;
@@ -175,6 +177,8 @@ bool AppendCell(const internal::Cell& cell, const ColumnDescription& column, std
       int64_t n = 0;
       if (column.format == 1 && column.type_oid == kInt8Oid && absl::SimpleAtoi(cell.text, &n)) {
         out->append(BigEndian(static_cast<uint64_t>(n), 8));
+      } else if (column.format == 1 && column.type_oid == kBoolOid) {
+        out->push_back(cell.text == "t" ? '\1' : '\0');
       } else {
         out->append(cell.text);
       }

@@ -1,9 +1,12 @@
 #include "server/protocol_handler.h"
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "hindsight/options.h"
 #include "query/database_tables.h"
 #include "server/pg_types.h"
 #include "server/sql_error.h"
@@ -22,6 +25,16 @@ constexpr char kStatsParameter[] = "hindsight_stats";
 constexpr char kPredicatesParameter[] = "hindsight_predicates";
 // SHOW hindsight_names [PREFIX]: the names in use that start with PREFIX.
 constexpr char kNamesParameter[] = "hindsight_names";
+// SHOW hindsight_sessions: what each session of the server is doing.
+constexpr char kSessionsParameter[] = "hindsight_sessions";
+// What a session whose statement its user may not see shows for it, as
+// PostgreSQL's pg_stat_activity.
+constexpr char kNotShown[] = "<insufficient privilege>";
+
+std::vector<std::string> SessionsColumns() {
+  return {"pid",   "user",         "application_name", "client", "tls", "backend_start",
+          "state", "state_change", "query_start",      "query"};
+}
 constexpr size_t kNamesShown = 1000;
 
 // A statement that does not parse and looks like SQL gets a hint: the
@@ -126,6 +139,7 @@ absl::StatusOr<internal::Result> ProtocolHandler::Show(const Command& command) c
     return internal::TransactionsTable(*db_, n);
   }
   if (command.parameter == kStatsParameter) return internal::StatsTable(*db_, db_dir_);
+  if (command.parameter == kSessionsParameter) return SessionsTable();
   if (command.parameter == kPredicatesParameter) return internal::PredicatesTable(*db_);
   if (command.parameter == kNamesParameter) {
     absl::StatusOr<std::vector<std::string>> names = db_->NamesWithPrefix(command.argument, kNamesShown);
@@ -167,9 +181,15 @@ void ProtocolHandler::Abandon() {
 }
 
 ProtocolHandler::Step ProtocolHandler::Handle(const FrontendMessage& m, std::string* out) {
+  if (activity_ != nullptr && m.type == 'Q') activity_->Began(m.query, SystemClock()->Now());
   const Step step = Dispatch(m, out);
   ForgetNoted();
+  if (step != Step::kMore) NoteWaiting();
   return step;
+}
+
+void ProtocolHandler::NoteWaiting() {
+  if (activity_ != nullptr && !copy_in_) activity_->Waiting(status(), SystemClock()->Now());
 }
 
 ProtocolHandler::Step ProtocolHandler::Dispatch(const FrontendMessage& m, std::string* out) {
@@ -223,7 +243,9 @@ ProtocolHandler::Step ProtocolHandler::Dispatch(const FrontendMessage& m, std::s
 ProtocolHandler::Step ProtocolHandler::Continue(std::string* out) {
   std::function<Step(std::string*)> resume = std::move(resume_);
   resume_ = nullptr;
-  return resume ? resume(out) : Step::kDone;
+  const Step step = resume ? resume(out) : Step::kDone;
+  if (step != Step::kMore) NoteWaiting();
+  return step;
 }
 
 absl::StatusOr<std::string> ProtocolHandler::CloseImplicitBlock() {
@@ -556,6 +578,8 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
       return a;
     case Kind::kSelect:
       return Selected(command, columns);
+    case Kind::kSignal:
+      return SignalSession(command, columns);
     case Kind::kCatalog:  // Hindsight has no hstore type: no row
       a.columns = CatalogColumns();
       a.tag = "SELECT 0";
@@ -673,6 +697,57 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Compact(const Command& 
   a.notice = db_dir_.empty() ? "compacted"
                              : absl::StrFormat("compacted %s: %.1f MB -> %.1f MB on disk", db_dir_, before / 1e6,
                                                internal::BytesOnDisk(db_dir_) / 1e6);
+  return a;
+}
+
+internal::Result ProtocolHandler::SessionsTable() const {
+  internal::Result r;
+  r.columns = SessionsColumns();
+  if (sessions_ == nullptr) return r;
+  std::vector<SessionView> sessions = sessions_->List();
+  std::sort(sessions.begin(), sessions.end(), [](const SessionView& a, const SessionView& b) { return a.pid < b.pid; });
+  for (SessionView& s : sessions) {
+    using internal::Cell;
+    const bool shown = MaySee(s);
+    r.rows.push_back({Cell::Text(absl::StrCat(s.pid)), Cell::Name(std::move(s.user)),
+                      Cell::Name(std::move(s.application)), Cell::Text(std::move(s.client)),
+                      Cell::Text(s.tls ? "on" : "off"), Cell::Time(s.backend_start), Cell::Text(std::move(s.state)),
+                      Cell::Time(s.state_change), Cell::Time(s.query_start),
+                      Cell::Name(shown ? std::move(s.query) : kNotShown)});
+  }
+  return r;
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::SignalSession(const Command& command,
+                                                                       const std::vector<ColumnDescription>* columns) {
+  const bool terminate = command.parameter == "pg_terminate_backend";
+  int32_t pid = 0;
+  std::optional<SessionView> target;
+  if (absl::SimpleAtoi(command.argument, &pid) && sessions_ != nullptr) {
+    for (SessionView& s : sessions_->List()) {
+      if (s.pid == pid) target = std::move(s);
+    }
+  }
+  Answer a;
+  bool signalled = false;
+  if (!target) {
+    a.notice = absl::StrCat("PID ", command.argument, " is not a session of this server (SHOW hindsight_sessions lists them)");
+  } else if (!MaySee(*target)) {
+    return SqlError(absl::StatusCode::kPermissionDenied, "42501",
+                    absl::StrCat("permission denied to ", terminate ? "terminate" : "cancel", " session ", pid,
+                                 ": it is user \"", target->user, "\"'s, and read-only user \"", user_,
+                                 "\" may signal only its own user's sessions"));
+  } else {
+    const std::optional<SessionView> own = activity_ != nullptr ? activity_->View() : std::nullopt;
+    signalled = sessions_->Signal(pid, terminate,
+                                  absl::StrCat("session ", own ? own->pid : 0, " (user ", user_, ")"));
+  }
+  internal::Result r;
+  r.columns = {command.parameter};
+  r.rows.push_back({internal::Cell::Text(signalled ? "t" : "f")});
+  EncodeCells(r, columns != nullptr ? *columns : *DescribeColumns(r.columns, {}), &a.rows);
+  a.columns = std::move(r.columns);
+  a.tag = "SELECT 1";
   return a;
 }
 
@@ -811,13 +886,15 @@ absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Comman
     return internal::TransactionsColumns();
   }
   if (command.kind == Command::Kind::kShow && command.parameter == kStatsParameter) return internal::StatsColumns();
+  if (command.kind == Command::Kind::kShow && command.parameter == kSessionsParameter) return SessionsColumns();
   if (command.kind == Command::Kind::kShow && command.parameter == kPredicatesParameter) {
     return internal::PredicatesColumns();
   }
   if (command.kind == Command::Kind::kShow && command.parameter == kNamesParameter) {
     return std::vector<std::string>{"name"};
   }
-  if (command.kind == Command::Kind::kShow || command.kind == Command::Kind::kSelect) {
+  if (command.kind == Command::Kind::kShow || command.kind == Command::Kind::kSelect ||
+      command.kind == Command::Kind::kSignal) {
     return std::vector<std::string>{command.parameter};
   }
   if (command.kind == Command::Kind::kMalformed) return command.error;
@@ -1006,6 +1083,7 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
                  "", 0, out);
     return Step::kDone;
   }
+  if (activity_ != nullptr) activity_->Began(portal.prepared->text, SystemClock()->Now());
   if (!portal.executed) {
     const Prepared& p = *portal.prepared;
     // Rows go out as they are found unless the client asked for some at a

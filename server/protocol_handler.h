@@ -29,6 +29,7 @@
 #include "server/cursor.h"
 #include "server/encoded_rows.h"
 #include "server/pg_protocol.h"
+#include "server/session_activity.h"
 #include "server/sql_compat.h"
 
 namespace hindsight::server {
@@ -78,6 +79,15 @@ class ProtocolHandler {
   // 54000, and the transaction with it; so does a Parse, whose statement is
   // then not kept. Default: no limit.
   void set_max_session_bytes(size_t bytes) { max_session_bytes_ = bytes; }
+  // The session's activity, which the handler keeps up to date (a
+  // statement begun, the session waiting again), and the server's
+  // sessions, which SHOW hindsight_sessions lists and pg_cancel_backend
+  // and pg_terminate_backend signal. Both outlive the handler. Without
+  // them SHOW hindsight_sessions answers no rows.
+  void set_sessions(SessionActivity* activity, SessionDirectory* directory) {
+    activity_ = activity;
+    sessions_ = directory;
+  }
 
   // 'I' idle, 'T' in a transaction block, 'E' in a failed one.
   char status() const;
@@ -183,6 +193,15 @@ class ProtocolHandler {
   absl::StatusOr<Answer> EndBlock(bool commit_asked);
   // SHOW, its rows encoded in the formats of `columns` (nullptr: text).
   absl::StatusOr<Answer> Shown(const Command& command, const std::vector<ColumnDescription>* columns) const;
+  // SHOW hindsight_sessions: every session of the server, a row each.
+  internal::Result SessionsTable() const;
+  // SELECT pg_cancel_backend(PID) or pg_terminate_backend(PID).
+  absl::StatusOr<Answer> SignalSession(const Command& command, const std::vector<ColumnDescription>* columns);
+  // Whether this session's user may see another session's statement and
+  // signal it: its own user's, or any if it may write.
+  bool MaySee(const SessionView& other) const { return !read_only_ || other.user == user_; }
+  // The activity's state once a message is answered.
+  void NoteWaiting();
   // CHECKPOINT 'DIR': a copy of the database written while it serves.
   absl::StatusOr<Answer> Checkpoint(const Command& command);
   // COMPACT: the database's files rewritten while it serves, so that erased
@@ -305,6 +324,8 @@ class ProtocolHandler {
   std::string user_;
   bool read_only_;
   std::atomic<bool>* cancel_;
+  SessionActivity* activity_ = nullptr;
+  SessionDirectory* sessions_ = nullptr;
   internal::Session session_;
   bool failed_ = false;          // an error inside a transaction block
   bool skip_until_sync_ = false; // an error in the extended protocol

@@ -35,10 +35,12 @@
 #include "absl/strings/strip.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "hindsight/options.h"
 #include "server/pg_protocol.h"
 #include "server/protocol_handler.h"
 #include "server/scram.h"
 #include "server/server_log.h"
+#include "server/session_activity.h"
 #include "server/users_file.h"
 
 namespace hindsight::server {
@@ -146,6 +148,14 @@ class Connection {
     absl::MutexLock lock(&fd_mu_);
     if (fd_ >= 0 && reading_.load()) ::shutdown(fd_, SHUT_RD);
   }
+  // From any thread: cancels the running statement, and ends the
+  // connection once it is over (pg_terminate_backend).
+  void Terminate() {
+    terminate_.store(true);
+    Cancel();
+    Shutdown();
+  }
+  const SessionActivity& activity() const { return activity_; }
   // From any thread: ends the connection now; a blocked read or write
   // returns.
   void ForceClose() {
@@ -191,7 +201,9 @@ class Connection {
   const int32_t secret_;
   std::string peer_;  // the client's address and port, once Greet has looked
   std::atomic<bool> cancel_{false};
+  std::atomic<bool> terminate_{false};          // Terminate() was called
   std::atomic<bool> reading_{false};            // waiting for the next message
+  SessionActivity activity_;
   std::optional<Clock::time_point> deadline_;   // of the reads, if any
   bool timed_out_ = false;                      // a read passed deadline_
   std::unique_ptr<char[]> in_{new char[kReadBuffer]};  // bytes read: [in_pos_, in_len_) not yet taken
@@ -199,7 +211,7 @@ class Connection {
   size_t in_len_ = 0;
 };
 
-class ServerImpl final : public Server {
+class ServerImpl final : public Server, public SessionDirectory {
  public:
   ServerImpl(Database* db, const ServerOptions& options) : db_(db), options_(options), acceptor_(io_) {}
   ~ServerImpl() override { EndThreads(); }
@@ -236,6 +248,8 @@ class ServerImpl final : public Server {
     if (it == connections_.end()) return;
     if (auto conn = it->second.lock(); conn && conn->secret() == secret) conn->Cancel();
   }
+  std::vector<SessionView> List() const override;
+  bool Signal(int32_t pid, bool terminate, const std::string& by) override;
 
  private:
   // Accepts connections, each handed to Take, until the acceptor closes.
@@ -290,7 +304,7 @@ class ServerImpl final : public Server {
       std::make_shared<const std::vector<User>>();
   std::string address_;
   std::atomic<bool> shutting_down_{false};
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   absl::CondVar all_finished_;  // serving_ became 0
   std::map<int32_t, std::weak_ptr<Connection>> connections_ ABSL_GUARDED_BY(mu_);
   // Threads are kept once their connection ends and serve the next ones,
@@ -506,7 +520,7 @@ std::optional<FrontendMessage> Connection::NextMessage(char status) {
   // Set before shutting_down() is read, so that BeginShutdown either is
   // seen here or sees reading_ and wakes the read.
   reading_.store(true);
-  if (server_->shutting_down()) {
+  if (server_->shutting_down() || terminate_.load()) {
     Fatal("57P01", "terminating connection due to administrator command");
     return std::nullopt;
   }
@@ -522,7 +536,7 @@ std::optional<FrontendMessage> Connection::NextMessage(char status) {
   if (!read) {
     if (timed_out_) {
       Fatal("25P03", "terminating connection due to idle-in-transaction timeout");
-    } else if (server_->shutting_down()) {
+    } else if (server_->shutting_down() || terminate_.load()) {
       Fatal("57P01", "terminating connection due to administrator command");
     }
     return std::nullopt;
@@ -617,9 +631,12 @@ void Connection::Greet(const StartupPacket& startup) {
   AppendBackendKeyData(pid_, secret_, &out);
   AppendReadyForQuery('I', &out);
   if (!WriteAll(out)) return;
+  activity_.Start(pid_, user, application == startup.params.end() ? "" : application->second, peer_,
+                  ssl_ != nullptr, SystemClock()->Now());
   ProtocolHandler handler(server_->db(), user, read_only, &cancel_, &server_->options().status,
                           server_->options().db_dir);
   handler.set_max_session_bytes(server_->options().max_session_bytes);
+  handler.set_sessions(&activity_, server_);
   handler.set_flush([this](std::string* out) {
     if (!WriteAll(*out)) return false;
     out->clear();
@@ -771,6 +788,39 @@ void ServerImpl::Finished(int32_t pid) {
       if (connections_.empty()) grace_.cancel();
     });
   }
+}
+
+std::vector<SessionView> ServerImpl::List() const {
+  std::vector<std::shared_ptr<Connection>> open;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [pid, weak] : connections_) {
+      if (auto conn = weak.lock()) open.push_back(std::move(conn));
+    }
+  }
+  std::vector<SessionView> sessions;
+  for (const auto& conn : open) {
+    if (std::optional<SessionView> view = conn->activity().View()) sessions.push_back(std::move(*view));
+  }
+  return sessions;
+}
+
+bool ServerImpl::Signal(int32_t pid, bool terminate, const std::string& by) {
+  std::shared_ptr<Connection> conn;
+  {
+    absl::MutexLock lock(&mu_);
+    auto it = connections_.find(pid);
+    if (it != connections_.end()) conn = it->second.lock();
+  }
+  std::optional<SessionView> view = conn ? conn->activity().View() : std::nullopt;
+  if (!view) return false;
+  if (!terminate) {
+    conn->Cancel();
+    return true;
+  }
+  conn->Terminate();
+  log_.Line(absl::StrCat("session ", pid, " (user ", view->user, " from ", view->client, ") ended by ", by));
+  return true;
 }
 
 std::shared_ptr<Connection> ServerImpl::NextConnection() {

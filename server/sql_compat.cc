@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
+#include "absl/strings/strip.h"
 #include "query/statement.h"
 
 namespace hindsight::server {
@@ -353,7 +354,8 @@ bool IsHstoreProbe(std::string_view statement) {
   return from_pg_type && hstore;
 }
 
-// SELECT followed by an integer, version() or current_schema(): none is a statement of the
+// SELECT followed by an integer, version(), current_schema(), pg_cancel_backend(PID) or
+// pg_terminate_backend(PID): none is a statement of the
 // language (a pattern has three terms), so nothing else is taken from it.
 Command ClassifySelect(std::string_view statement) {
   const std::string_view rest = AfterWords(statement, 1);
@@ -369,6 +371,14 @@ Command ClassifySelect(std::string_view statement) {
   if (function == "version()" || function == "pg_catalog.version()") return Of(Command::Kind::kSelect, "version");
   if (function == "current_schema()" || function == "current_schema") {
     return Of(Command::Kind::kSelect, "current_schema", "public");
+  }
+  for (const char* signal : {"pg_cancel_backend", "pg_terminate_backend"}) {
+    absl::string_view pid = function;
+    if (!absl::ConsumePrefix(&pid, "pg_catalog.")) pid = function;
+    if (absl::ConsumePrefix(&pid, signal) && absl::ConsumePrefix(&pid, "(") && absl::ConsumeSuffix(&pid, ")") &&
+        !pid.empty() && pid.size() <= 10 && std::all_of(pid.begin(), pid.end(), digit)) {
+      return Of(Command::Kind::kSignal, signal, std::string(pid));
+    }
   }
   if (IsHstoreProbe(statement)) return Of(Command::Kind::kCatalog, "hstore");
   if (std::optional<Command> check = ClassifyCursorCheck(statement)) return *check;

@@ -8,6 +8,7 @@
 //   ROLLBACK [WORK|TRANSACTION], ABORT [...]                  -> rollback
 //   SET ..., RESET ...                                        -> accepted, no effect
 //   SHOW name                                                 -> the parameter's value
+//   SELECT pg_cancel_backend(PID), pg_terminate_backend(PID)  -> another session stopped
 //   SAVEPOINT, RELEASE, ROLLBACK TO                           -> refused: no savepoints
 //   DECLARE name ... CURSOR ... FOR statement, FETCH, MOVE, CLOSE -> cursors (server/cursor.h)
 // `begin at T source S` stays the language's own begin. Anything else is a
@@ -29,6 +30,7 @@ struct Command {
   enum class Kind {
     kEmpty, kBegin, kCommit, kRollback, kSet, kReset, kShow, kSavepoint, kCheckpoint, kCompact,
     kSelect,      // SELECT 1, version() or current_schema(): a connection pool's health check, a driver's probe
+    kSignal,      // SELECT pg_cancel_backend(PID) or pg_terminate_backend(PID): another session stopped
     kCatalog,     // what a driver asks of PostgreSQL's catalogs (parameter "hstore": the hstore type's oids)
     kDiscard,     // DISCARD ALL (a pool resetting a connection), PLANS, SEQUENCES, TEMP
     kDeallocate,  // DEALLOCATE [PREPARE] name | ALL: a driver dropping a prepared statement
@@ -46,11 +48,12 @@ struct Command {
   };
   Kind kind = Kind::kHindsight;
   std::string parameter;  // kShow: the name, lower case; kSelect: the column, "?column?" or "version";
+                          // kSignal: the function, "pg_cancel_backend" or "pg_terminate_backend";
                           // kDiscard: what, lower case; kDeallocate: the statement ("" for ALL);
                           // kDeclare, kFetch, kMove, kClose: the cursor ("" for CLOSE ALL)
   std::string argument;   // kShow, kCheckpoint: the rest, as written ('...' unquoted): a count, a
                           // name prefix, a directory; kCompact: the rest (none is right);
-                          // kSelect (1): the number
+                          // kSelect (1): the number; kSignal: the pid, digits
   // kSelect from pg_catalog.pg_cursors WHERE name = '...' (what psycopg
   // sends before closing a cursor it did not declare): the row only if
   // this cursor exists.

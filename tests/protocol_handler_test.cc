@@ -50,6 +50,18 @@ class ProtocolHandlerTest : public ::testing::Test {
   std::string Send(const FrontendMessage& m) {
     return Answer(handler_.get(), m);
   }
+  // `text` through the extended protocol: Parse, Bind, Execute, Sync, all
+  // unnamed and without parameters.
+  std::string Extended(const std::string& text) {
+    std::string out;
+    for (const char type : {'P', 'B', 'E', 'S'}) {
+      FrontendMessage m{};
+      m.type = type;
+      if (type == 'P') m.parse.query = text;
+      out += Send(m);
+    }
+    return out;
+  }
   // What `handler` answers `m`, as the connection sends it: each part
   // written (taken from `out`) before the next.
   static std::string Answer(ProtocolHandler* handler, const FrontendMessage& m) {
@@ -184,6 +196,87 @@ TEST_F(ProtocolHandlerTest, ShowListsTransactionsAndStats) {
   out = Query("SHOW hindsight_predicates");
   EXPECT_EQ(Types(out), "TDDCZ");  // p: 2 keys, q: 1
   EXPECT_TRUE(absl::StrContains(out, std::string("\x01p\0\0\0\x01" "2\0\0\0\x01" "2", 12))) << out;
+}
+
+// Two sessions as the server keeps them (server.cc): SHOW
+// hindsight_sessions lists both; a signal sets the target's cancel flag.
+class TwoSessions : public SessionDirectory {
+ public:
+  std::vector<SessionView> List() const override {
+    std::vector<SessionView> views;
+    for (const SessionActivity& a : activity) {
+      if (std::optional<SessionView> v = a.View()) views.push_back(*v);
+    }
+    return views;
+  }
+  bool Signal(int32_t pid, bool terminate, const std::string& by) override {
+    if (pid < 1 || pid > 2) return false;
+    cancel[pid - 1].store(true);
+    signals.push_back(absl::StrCat(terminate ? "terminate " : "cancel ", pid, " by ", by));
+    return true;
+  }
+
+  SessionActivity activity[2];
+  std::atomic<bool> cancel[2] = {false, false};
+  std::vector<std::string> signals;
+};
+
+TEST_F(ProtocolHandlerTest, SessionsShowWhatEachDoesToThoseAllowedToSeeAndSignal) {
+  TwoSessions sessions;
+  sessions.activity[0].Start(1, "tester", "app", "127.0.0.1:1", false, 10);
+  sessions.activity[1].Start(2, "reader", "", "127.0.0.1:2", true, 20);
+  handler_->set_sessions(&sessions.activity[0], &sessions);
+  ProtocolHandler reader(db_.get(), "reader", /*read_only=*/true, &sessions.cancel[1]);
+  reader.set_sessions(&sessions.activity[1], &sessions);
+  const auto read = [&](const std::string& q) {
+    FrontendMessage m{};
+    m.type = 'Q';
+    m.query = q;
+    return Answer(&reader, m);
+  };
+
+  Query("begin; assert A p B = 1");
+  EXPECT_EQ(sessions.activity[0].View()->state, "idle in transaction");
+  EXPECT_EQ(sessions.activity[0].View()->query, "begin; assert A p B = 1");
+  Query("assert A p");
+  EXPECT_EQ(sessions.activity[0].View()->state, "idle in transaction (aborted)");
+  read("count * * *");
+  EXPECT_EQ(sessions.activity[1].View()->state, "idle");
+  EXPECT_EQ(sessions.activity[1].View()->query, "count * * *");
+
+  // A read-only user sees its own statements, not other users'.
+  std::string out = read("SHOW hindsight_sessions");
+  EXPECT_EQ(Types(out), "TDDCZ");
+  EXPECT_TRUE(absl::StrContains(out, "<insufficient privilege>")) << out;
+  EXPECT_FALSE(absl::StrContains(out, "assert A p")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "idle in transaction (aborted)")) << out;
+  EXPECT_TRUE(absl::StrContains(out, std::string("\0\0\0\x06" "active\0\0\0", 13))) << out;  // its own
+  // A user who may write sees them all.
+  out = Query("rollback; SHOW hindsight_sessions");
+  EXPECT_TRUE(absl::StrContains(out, std::string("\0\0\0\x17" "SHOW hindsight_sessions", 27))) << out;
+  EXPECT_FALSE(absl::StrContains(out, "<insufficient privilege>")) << out;
+
+  // Signals: a read-only user only its own user's sessions.
+  out = read("select pg_cancel_backend(1)");
+  EXPECT_EQ(Types(out), "EZ");
+  EXPECT_TRUE(absl::StrContains(out, "42501")) << out;
+  EXPECT_TRUE(sessions.signals.empty());
+  // Its own session: the statement signalled is this one, as in PostgreSQL.
+  out = read("SELECT pg_catalog.pg_terminate_backend( 2 )");
+  EXPECT_EQ(Types(out), "TEZ");
+  EXPECT_TRUE(absl::StrContains(out, "57014")) << out;
+  out = Query("select pg_cancel_backend(2); select pg_cancel_backend(9)");
+  EXPECT_TRUE(absl::StrContains(out, std::string("\0\0\0\x01t", 5))) << out;
+  EXPECT_EQ(Types(out), "TDCNTDCZ");  // 9 is no session: false, and a notice says so
+  EXPECT_TRUE(absl::StrContains(out, std::string("\0\0\0\x01" "f", 5))) << out;
+  EXPECT_EQ(sessions.signals, (std::vector<std::string>{"terminate 2 by session 2 (user reader)",
+                                                        "cancel 2 by session 1 (user tester)"}));
+  EXPECT_TRUE(sessions.cancel[1].load());
+
+  // Through the extended protocol, the prepared statement is the one shown.
+  EXPECT_EQ(Types(Extended("count A * *")), "12DCZ");
+  EXPECT_EQ(sessions.activity[0].View()->query, "count A * *");
+  EXPECT_EQ(sessions.activity[0].View()->state, "idle");
 }
 
 TEST_F(ProtocolHandlerTest, WhatConnectionPoolsAndDriversSendOnTheirOwn) {

@@ -190,7 +190,7 @@ absl::StatusOr<Result> Session::Execute(const Statement& st, const RowConsumer* 
     case Kind::kHelp:
       return Result{};
     case Kind::kAwait: {
-      if (absl::Status s = db_->AwaitTransaction(st.await_tx, st.await_timeout); !s.ok()) return s;
+      if (absl::Status s = db_->AwaitTransaction(st.await_tx, st.await_timeout, cancel_); !s.ok()) return s;
       return MessageResult(absl::StrCat("transaction ", st.await_tx, " is here"));
     }
   }

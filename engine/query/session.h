@@ -93,8 +93,8 @@ class Session {
     return txn_ && txn_->operations().empty() && !txn_->time() && txn_->source().empty();
   }
 
-  // While `*flag` is true, reads stop early and fail with Cancelled
-  // ("cancelled"); writes are not affected. nullptr: never. The flag must
+  // While `*flag` is true, reads and `await` stop early and fail with
+  // Cancelled ("cancelled"); writes are not affected. nullptr: never. The flag must
   // outlive the session; the caller clears it.
   void set_cancel_flag(const std::atomic<bool>* flag) { cancel_ = flag; }
 

@@ -521,11 +521,14 @@ TransactionInfo DbImpl::LastTransaction() const {
   return last_;
 }
 
-absl::Status DbImpl::AwaitTransaction(uint64_t id, absl::Duration timeout) const {
+absl::Status DbImpl::AwaitTransaction(uint64_t id, absl::Duration timeout, const std::atomic<bool>* cancel) const {
+  constexpr absl::Duration kCancelSeen = absl::Milliseconds(50);
   absl::MutexLock lock(&state_mu_);
   const absl::Time deadline = absl::Now() + timeout;
   while (last_.id < id) {
-    if (published_.WaitWithDeadline(&state_mu_, deadline) && last_.id < id) break;
+    if (cancel != nullptr && cancel->load()) return absl::CancelledError("cancelled");
+    const absl::Time wake = cancel == nullptr ? deadline : std::min(deadline, absl::Now() + kCancelSeen);
+    if (published_.WaitWithDeadline(&state_mu_, wake) && absl::Now() >= deadline) break;
   }
   if (last_.id >= id) return absl::OkStatus();
   return absl::DeadlineExceededError(

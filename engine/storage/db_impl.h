@@ -37,7 +37,8 @@ class DbImpl final : public Database {
 
   absl::StatusOr<TransactionInfo> Commit(const Transaction& txn) override;
   std::vector<absl::StatusOr<LogRecord>> PrepareCommits(const std::vector<const Transaction*>& txns) override;
-  absl::Status AwaitTransaction(uint64_t id, absl::Duration timeout) const override;
+  absl::Status AwaitTransaction(uint64_t id, absl::Duration timeout,
+                                const std::atomic<bool>* cancel = nullptr) const override;
   using Database::BulkLoad;
   using Database::CommitAll;
   absl::Status CommitAll(const TransactionSource& next, SourceCalls calls, size_t* committed) override;

@@ -777,6 +777,79 @@ def test_users_and_certificate_read_again_on_sighup():
         cleanup()
 
 
+def test_sessions_listed_cancelled_and_ended():
+    users = os.path.join(WORK, 'sessions-users.txt')
+    for name, password, extra in [('alice', 'wonderland', []), ('bob', 'builder', ['--read-only'])]:
+        assert run([TOOL, 'user', 'add', *extra, users, name], input=password + '\n').returncode == 0
+    server = Server(new_db('sessions'), '--users', users)
+    alice_env = {'PGPASSWORD': 'wonderland'}
+    try:
+        a = psycopg2.connect(server.dsn('alice', password='wonderland', application_name='loader'))
+        a.cursor().execute('assert Session open x = 1')  # psycopg2 opened a transaction: it stays open
+        b = psycopg2.connect(server.dsn('bob', password='builder'))
+        b.autocommit = True
+        waited = []
+
+        def wait_for_nothing():  # a statement that runs until it is cancelled
+            try:
+                b.cursor().execute('await tx 1000000 timeout 60s')
+                waited.append('returned')
+            except Exception as e:
+                waited.append(e)
+        waiter = threading.Thread(target=wait_for_nothing)
+        waiter.start()
+        c = psycopg2.connect(server.dsn('bob', password='builder'))
+        c.autocommit = True
+        cur = c.cursor()
+        deadline = time.time() + 10
+        while True:
+            cur.execute('SHOW hindsight_sessions')
+            rows = {r[0]: r for r in cur.fetchall()}
+            assert [d.name for d in cur.description][:2] == ['pid', 'user'] and len(rows) == 3, rows
+            active = [r for r in rows.values() if r[6] == 'active' and r[9].startswith('await')]
+            if active or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        assert active, rows
+        waiting_pid = active[0][0]
+        alice = [r for r in rows.values() if r[1] == 'alice'][0]
+        assert alice[2] == 'loader' and alice[6] == 'idle in transaction', alice
+        assert alice[9] == '<insufficient privilege>', alice  # bob is read-only: another user's statement
+        assert isinstance(alice[5], datetime.datetime) and alice[5] <= alice[7], alice
+        # psql shows the same to alice, her own statement included.
+        r = psql(server, '-c', 'SHOW hindsight_sessions', user='alice', env=alice_env)
+        assert r.returncode == 0 and 'assert Session open x = 1' in r.stdout and 'await tx 1000000' in r.stdout, \
+            r.stdout + r.stderr
+        # A read-only user signals only its own user's sessions.
+        try:
+            cur.execute('SELECT pg_cancel_backend(%d)' % alice[0])
+            raise AssertionError('a read-only user cancelled another user\'s session')
+        except psycopg2.errors.InsufficientPrivilege:
+            pass
+        cur.execute('SELECT pg_cancel_backend(%d)' % waiting_pid)
+        assert cur.fetchone()[0] is True
+        waiter.join(10)
+        assert len(waited) == 1 and isinstance(waited[0], psycopg2.errors.QueryCanceled), waited
+        b.cursor().execute('count * * *')  # the cancelled session goes on
+        # Ending a session rolls its open transaction back.
+        r = psql(server, '-c', 'SELECT pg_terminate_backend(%d)' % alice[0], user='alice', env=alice_env)
+        assert r.returncode == 0 and ' t\n' in r.stdout, r.stdout + r.stderr
+        line = await_stderr(server, 'session %d (user alice from 127.0.0.1:' % alice[0])
+        assert re.search(r'ended by session \d+ \(user alice\)$', line), line
+        try:
+            a.cursor().execute('count * * *')
+            raise AssertionError('an ended session went on')
+        except psycopg2.OperationalError:
+            pass
+        cur.execute('count Session * *')
+        assert cur.fetchone()[0] == 0
+        cur.execute('SHOW hindsight_sessions')
+        assert alice[0] not in [r[0] for r in cur.fetchall()]
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
 def test_connection_limits_vanishing_and_slow_clients():
     db = new_db('limits', demo=False)
     wl = os.path.join(WORK, 'limits-wl')

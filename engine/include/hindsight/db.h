@@ -13,6 +13,7 @@
 #ifndef HINDSIGHT_DB_H_
 #define HINDSIGHT_DB_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -105,8 +106,10 @@ class Database {
 
   // Waits until transaction `id` is visible to this object's reads, or
   // `timeout` passes: DeadlineExceeded then. A read-only database sees only
-  // what it has caught up to (CatchUp).
-  virtual absl::Status AwaitTransaction(uint64_t id, absl::Duration timeout) const = 0;
+  // what it has caught up to (CatchUp). With `cancel`, the wait also ends
+  // (Cancelled) within 50 ms of `*cancel` turning true.
+  virtual absl::Status AwaitTransaction(uint64_t id, absl::Duration timeout,
+                                        const std::atomic<bool>* cancel = nullptr) const = 0;
 
   // Commits the transactions of `next` in order with exactly the effect of
   // committing them one by one, but writes them in groups: each group (see
