@@ -1,4 +1,4 @@
-// The statement session: cancellation of reads (Ctrl-C in the shell), the
+// The statement session: cancellation of reads and awaits (Ctrl-C in the shell), the
 // open transaction's size, hints, the transaction history and changes name
 // for each row, and rows handed to consumers as they are found.
 #include <algorithm>
@@ -6,8 +6,11 @@
 #include <map>
 #include <random>
 #include <set>
+#include <thread>
 #include <tuple>
 
+#include "absl/strings/match.h"
+#include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "hindsight/db.h"
 #include "query/session.h"
@@ -50,6 +53,28 @@ TEST(SessionTest, ACancelFlagStopsReadsAndNotWritesOrTheTransaction) {
   absl::StatusOr<internal::Result> r = Execute(&session, "count * * *;");
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->rows[0][0].text, "2");
+}
+
+TEST(SessionTest, ACancelFlagStopsAnAwaitThatWouldWaitLong) {
+  ScratchDir dir;
+  auto db = Database::Open(dir.Sub("db"));
+  ASSERT_TRUE(db.ok()) << db.status();
+  internal::Session session(db->get());
+  std::atomic<bool> cancel{false};
+  session.set_cancel_flag(&cancel);
+  ASSERT_TRUE(Execute(&session, "assert A p B = 1 from 2020;").ok());
+  EXPECT_TRUE(Execute(&session, "await tx 1 timeout 60s;").ok());  // here already
+  std::thread canceller([&cancel] {
+    absl::SleepFor(absl::Milliseconds(100));
+    cancel = true;
+  });
+  absl::StatusOr<internal::Result> r = Execute(&session, "await tx 2 timeout 60s;");
+  canceller.join();
+  EXPECT_TRUE(absl::IsCancelled(r.status())) << r.status();  // not DeadlineExceeded 60 s later
+  cancel = false;
+  r = Execute(&session, "await tx 2 timeout 100ms;");
+  EXPECT_TRUE(absl::IsDeadlineExceeded(r.status())) << r.status();
+  EXPECT_TRUE(absl::StrContains(r.status().message(), "after 100ms")) << r.status();
 }
 
 
