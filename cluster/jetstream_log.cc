@@ -396,7 +396,7 @@ absl::Status JetStreamLog::AppendError(int nats_status, int jerr, uint64_t expec
                                                        : std::string()));
 }
 
-absl::StatusOr<uint64_t> JetStreamLog::LastId() {
+absl::StatusOr<JetStreamLog::StreamState> JetStreamLog::State() {
   jsStreamInfo* info = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   const natsStatus s = js_GetStreamInfo(&info, handles()->js, options_.stream.c_str(), nullptr, &jerr);
@@ -404,9 +404,36 @@ absl::StatusOr<uint64_t> JetStreamLog::LastId() {
     return Note(absl::UnavailableError(absl::StrCat("cannot read stream ", options_.stream, ": ", NatsError(s))));
   }
   Observe(absl::OkStatus());
-  const uint64_t last = info->State.LastSeq;
+  const StreamState state{info->State.FirstSeq, info->State.LastSeq, info->State.Msgs};
   jsStreamInfo_Destroy(info);
-  return last;
+  return state;
+}
+
+absl::StatusOr<uint64_t> JetStreamLog::LastId() {
+  absl::StatusOr<StreamState> state = State();
+  if (!state.ok()) return state.status();
+  return state->last;
+}
+
+absl::StatusOr<uint64_t> JetStreamLog::FirstId() {
+  absl::StatusOr<StreamState> state = State();
+  if (!state.ok()) return state.status();
+  return state->messages == 0 ? state->last + 1 : state->first;
+}
+
+absl::Status JetStreamLog::Trim(uint64_t first_kept) {
+  jsOptions options;
+  jsOptions_Init(&options);
+  options.Wait = Millis(options_.request_timeout);
+  options.Stream.Purge.Sequence = first_kept;
+  jsErrCode jerr = static_cast<jsErrCode>(0);
+  const natsStatus s = js_PurgeStream(handles()->js, options_.stream.c_str(), &options, &jerr);
+  if (s == NATS_OK) return Note(absl::OkStatus());
+  if (jerr != 0) {
+    return absl::FailedPreconditionError(absl::StrCat("stream ", options_.stream, " refused the trim: ", NatsError(s),
+                                                      " (JetStream error ", static_cast<int>(jerr), ")"));
+  }
+  return Note(absl::UnavailableError(absl::StrCat("cannot trim stream ", options_.stream, ": ", NatsError(s))));
 }
 
 absl::StatusOr<std::unique_ptr<LogReader>> JetStreamLog::Read(uint64_t first) {

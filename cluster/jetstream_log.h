@@ -56,6 +56,9 @@ class JetStreamLog final : public TransactionLog {
                                                   const std::string& expected_last_attempt,
                                                   const std::vector<std::string>& attempt_ids) override;
   absl::StatusOr<uint64_t> LastId() override;
+  absl::StatusOr<uint64_t> FirstId() override;
+  // A purge of the stream up to `first_kept`.
+  absl::Status Trim(uint64_t first_kept) override;
   size_t max_record_bytes() const override { return max_record_bytes_; }
   absl::StatusOr<std::unique_ptr<LogReader>> Read(uint64_t first) override;
   std::string description() const override { return description_; }
@@ -74,6 +77,11 @@ class JetStreamLog final : public TransactionLog {
   // Returns `status`, after Observe.
   absl::Status Note(absl::Status status);
   static absl::Status AppendError(int nats_status, int jerr, uint64_t expected_last, size_t bytes);
+  // The stream's first and last sequence and its message count.
+  struct StreamState {
+    uint64_t first = 0, last = 0, messages = 0;
+  };
+  absl::StatusOr<StreamState> State();
 
   JetStreamOptions options_;
   std::string subject_;

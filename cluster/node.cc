@@ -7,6 +7,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/random/distributions.h"
 #include "absl/strings/str_cat.h"
+#include "cluster/log_prefix.h"
 #include "hindsight/log_record.h"
 
 namespace hindsight::cluster {
@@ -49,40 +50,10 @@ Node::~Node() {
 }
 
 absl::Status Node::CheckPrefixOfLog() {
-  const TransactionInfo local = db_->LastTransaction();
-  absl::StatusOr<uint64_t> log_last = log_->LastId();
-  if (!log_last.ok()) return log_last.status();
-  if (local.id > *log_last) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the database has ", local.id, " transactions but ", log_->description(), " has ", *log_last,
-        ": it is not a node of this log (to put a database's history on an empty stream: hindsight cluster init)"));
-  }
-  if (local.id == 0) return absl::OkStatus();
-  absl::StatusOr<LogEntry> entry = ReadEntry(local.id, absl::Seconds(30));
+  absl::StatusOr<std::optional<LogEntry>> entry = cluster::CheckPrefixOfLog(*db_, log_.get());
   if (!entry.ok()) return entry.status();
-  absl::StatusOr<LogRecord> record = DecodeLogRecord(entry->record);
-  if (!record.ok() || entry->id != local.id || record->info.time != local.time || record->info.source != local.source) {
-    return absl::FailedPreconditionError(absl::StrCat("transaction ", local.id, " of the database is not entry ", local.id,
-                                                      " of ", log_->description(),
-                                                      ": the database belongs to another log"));
-  }
-  NoteApplied(entry->id, entry->attempt_id);
+  if (*entry) NoteApplied((*entry)->id, (*entry)->attempt_id);
   return absl::OkStatus();
-}
-
-absl::StatusOr<LogEntry> Node::ReadEntry(uint64_t id, absl::Duration timeout) {
-  const absl::Time deadline = absl::Now() + timeout;
-  absl::Status why = absl::OkStatus();
-  // A reader whose entry does not come is replaced: servers just out of a
-  // failure can leave a new consumer without messages for a while.
-  while (absl::Now() < deadline) {
-    absl::StatusOr<std::unique_ptr<LogReader>> reader = log_->Read(id);
-    absl::StatusOr<LogEntry> entry = reader.ok() ? (*reader)->Next(absl::Seconds(5)) : reader.status();
-    if (entry.ok()) return entry;
-    why = entry.status();
-    absl::SleepFor(absl::Milliseconds(250));
-  }
-  return absl::UnavailableError(absl::StrCat("cannot read entry ", id, " of ", log_->description(), ": ", why.message()));
 }
 
 void Node::NoteApplied(uint64_t id, const std::string& attempt_id) {
@@ -142,6 +113,9 @@ void Node::Follow() {
   while (!stopping_ && going()) {
     const uint64_t applied = db_->LastTransaction().id;
     if (reader == nullptr) {
+      // A log trimmed past this node while it was away or behind: what it
+      // lacks is gone (a reader would start past it).
+      if (absl::Status s = CheckNotTrimmedPast(log_.get(), applied); absl::IsFailedPrecondition(s)) return Stop(s);
       absl::StatusOr<std::unique_ptr<LogReader>> opened = log_->Read(applied + 1);
       if (!opened.ok()) {
         absl::SleepFor(kPoll);

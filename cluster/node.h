@@ -136,9 +136,8 @@ class Node final : public Database {
 
  private:
   Node(std::unique_ptr<Database> db, std::unique_ptr<TransactionLog> log, const NodeOptions& options);
+  // cluster::CheckPrefixOfLog, noting the attempt of the entry compared.
   absl::Status CheckPrefixOfLog();
-  // Entry `id` of the log, trying for up to `timeout`.
-  absl::StatusOr<LogEntry> ReadEntry(uint64_t id, absl::Duration timeout);
   // The follower thread: reads the log from the entry after the last
   // applied one and applies what arrives, until stopped or an entry fails;
   // an entry the disk has no room for is tried again (Pause) until it has.

@@ -1,6 +1,8 @@
 // The replicated, totally ordered transaction log that a cluster's nodes
 // share (docs/cluster.md). Entries are numbered 1, 2, ... without gaps; an
-// entry's number is the id of the transaction it holds. This narrow
+// entry's number is the id of the transaction it holds. The entries
+// before a point may have been trimmed away (Trim): the log then holds
+// FirstId()..LastId(). This narrow
 // interface is all a node knows of the log, so another log service could
 // stand behind it; JetStreamLog is the one there is.
 #ifndef HINDSIGHT_CLUSTER_TRANSACTION_LOG_H_
@@ -75,6 +77,16 @@ class TransactionLog {
 
   // The id of the last entry (0: the log is empty). Unavailable as above.
   virtual absl::StatusOr<uint64_t> LastId() = 0;
+
+  // The id of the first entry the log holds: 1 unless entries were
+  // trimmed; LastId() + 1 when it holds none. Unavailable as above.
+  virtual absl::StatusOr<uint64_t> FirstId() = 0;
+
+  // Removes the entries before `first_kept` (at most LastId()) for good:
+  // readers from an earlier entry start at `first_kept`. Unavailable as
+  // above (they may or may not be removed); FailedPrecondition with the
+  // service's reason when it refuses.
+  virtual absl::Status Trim(uint64_t first_kept) = 0;
 
   // The largest record Append takes.
   virtual size_t max_record_bytes() const = 0;

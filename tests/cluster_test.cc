@@ -16,8 +16,10 @@
 #include <random>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "cluster/jetstream_log.h"
+#include "cluster/log_prefix.h"
 #include "cluster/node.h"
 #include "database_dump.h"
 #include "format/query_file.h"
@@ -31,6 +33,7 @@
 namespace hindsight::testing {
 namespace {
 
+using cluster::CheckPrefixOfLog;
 using cluster::JetStreamLog;
 using cluster::JetStreamOptions;
 using cluster::LogEntry;
@@ -129,6 +132,14 @@ class ClusterTest : public ::testing::Test {
   }
 
   void RunConcurrentSequence(uint32_t seed);
+
+  // Commits `count` random transactions through `writer`.
+  static void CommitRandom(Node* writer, std::mt19937* rng, int count) {
+    for (int i = 0; i < count; ++i) {
+      Transaction as_keys;
+      ASSERT_TRUE(writer->Commit(RandomTransaction(*rng, std::nullopt, &as_keys)).ok());
+    }
+  }
 
   static NatsServer* nats_;
 };
@@ -310,6 +321,8 @@ class AlteredLog : public TransactionLog {
  public:
   explicit AlteredLog(std::unique_ptr<TransactionLog> log) : log_(std::move(log)) {}
   absl::StatusOr<uint64_t> LastId() override { return log_->LastId(); }
+  absl::StatusOr<uint64_t> FirstId() override { return log_->FirstId(); }
+  absl::Status Trim(uint64_t first_kept) override { return log_->Trim(first_kept); }
   size_t max_record_bytes() const override { return log_->max_record_bytes(); }
   absl::StatusOr<std::unique_ptr<cluster::LogReader>> Read(uint64_t first) override { return log_->Read(first); }
   std::string description() const override { return log_->description(); }
@@ -415,12 +428,7 @@ TEST_F(ClusterTest, ARestartedNodeCatchesUpExactly) {
   std::unique_ptr<Node> follower = StartNode(dir.Sub("f"), "restart", options);
   ASSERT_TRUE(writer != nullptr && follower != nullptr);
   std::mt19937 rng(7);
-  const auto commit_some = [&](int count) {
-    for (int i = 0; i < count; ++i) {
-      Transaction as_keys;
-      ASSERT_TRUE(writer->Commit(RandomTransaction(rng, std::nullopt, &as_keys)).ok());
-    }
-  };
+  const auto commit_some = [&](int count) { CommitRandom(writer.get(), &rng, count); };
   commit_some(10);
   ASSERT_TRUE(follower->AwaitTransaction(10, absl::Seconds(10)).ok());
   follower.reset();
@@ -432,6 +440,101 @@ TEST_F(ClusterTest, ARestartedNodeCatchesUpExactly) {
   writer.reset();
   follower.reset();
   EXPECT_EQ(FirstDifference(DumpAllFamilies(dir.Sub("f")), DumpAllFamilies(dir.Sub("w"))), "");
+}
+
+TEST_F(ClusterTest, ATrimmedLogStartsNodesFromACheckpointAndRefusesThoseBehindIt) {
+  ScratchDir dir;
+  Options options;
+  options.sync = false;
+  std::unique_ptr<Node> writer = StartNode(dir.Sub("w"), "trim", options);
+  std::unique_ptr<Node> behind = StartNode(dir.Sub("behind"), "trim", options);
+  ASSERT_TRUE(writer != nullptr && behind != nullptr);
+  std::mt19937 rng(11);
+  const auto commit_some = [&](int count) { CommitRandom(writer.get(), &rng, count); };
+  commit_some(10);
+  ASSERT_TRUE(behind->AwaitTransaction(10, absl::Seconds(10)).ok());
+  behind.reset();
+  commit_some(15);
+  absl::StatusOr<uint64_t> copied = writer->Checkpoint(dir.Sub("copy"));
+  ASSERT_TRUE(copied.ok() && *copied == 25) << copied.status();
+  {
+    std::unique_ptr<TransactionLog> log = nats_->Log("trim");
+    auto copy = Database::Open(dir.Sub("copy"));
+    ASSERT_TRUE(copy.ok()) << copy.status();
+    absl::StatusOr<std::optional<LogEntry>> compared = CheckPrefixOfLog(**copy, log.get());
+    ASSERT_TRUE(compared.ok() && compared->has_value() && (*compared)->id == 25) << compared.status();
+    ASSERT_TRUE(log->Trim(25).ok());
+    EXPECT_EQ(log->FirstId().value(), 25u);
+    EXPECT_EQ(log->LastId().value(), 25u);
+    absl::StatusOr<std::unique_ptr<cluster::LogReader>> reader = log->Read(1);
+    ASSERT_TRUE(reader.ok()) << reader.status();
+    EXPECT_EQ((*reader)->Next(absl::Seconds(5)).value().id, 25u);
+  }
+  commit_some(5);
+  // From the checkpoint, a node replays the rest.
+  std::unique_ptr<Node> from_copy = StartNode(dir.Sub("copy"), "trim", options);
+  ASSERT_NE(from_copy, nullptr);
+  ASSERT_TRUE(from_copy->AwaitTransaction(30, absl::Seconds(10)).ok());
+  EXPECT_EQ(DumpQueries(*from_copy, 30), DumpQueries(*writer, 30));
+  // What the log no longer has, a node cannot get: it is told where to start.
+  for (const char* name : {"empty", "behind"}) {
+    absl::StatusOr<std::unique_ptr<Node>> node =
+        Node::Start(Database::Open(dir.Sub(name), options).value(), nats_->Log("trim"), NodeOptions{});
+    EXPECT_TRUE(absl::IsFailedPrecondition(node.status())) << name << ": " << node.status();
+    EXPECT_TRUE(absl::StrContains(node.status().message(), "from a checkpoint of transaction 24 or later"))
+        << node.status();
+  }
+}
+
+// A log whose readers hand out nothing: a node on it stays behind.
+class SilentReads final : public AlteredLog {
+ public:
+  using AlteredLog::AlteredLog;
+  absl::StatusOr<Appended> Append(std::string_view record, uint64_t expected_last, const std::string& expected_attempt,
+                                  const std::string& attempt_id) override {
+    return log_->Append(record, expected_last, expected_attempt, attempt_id);
+  }
+  std::vector<absl::StatusOr<Appended>> AppendAll(const std::vector<std::string>& records, uint64_t expected_last,
+                                                  const std::string& expected_attempt,
+                                                  const std::vector<std::string>& attempt_ids) override {
+    return log_->AppendAll(records, expected_last, expected_attempt, attempt_ids);
+  }
+  absl::StatusOr<std::unique_ptr<cluster::LogReader>> Read(uint64_t) override {
+    return std::make_unique<Silent>();
+  }
+
+ private:
+  struct Silent final : cluster::LogReader {
+    absl::StatusOr<LogEntry> Next(absl::Duration timeout) override {
+      absl::SleepFor(std::min(timeout, absl::Milliseconds(50)));
+      return absl::DeadlineExceededError("nothing");
+    }
+  };
+};
+
+TEST_F(ClusterTest, ANodeTheLogIsTrimmedPastStopsAndSaysWhereToStartAgain) {
+  ScratchDir dir;
+  Options options;
+  options.sync = false;
+  std::unique_ptr<Node> writer = StartNode(dir.Sub("w"), "trim-past", options);
+  std::unique_ptr<Node> behind =
+      StartNode(dir.Sub("behind"), "trim-past", options, std::make_unique<SilentReads>(nats_->Log("trim-past")));
+  ASSERT_TRUE(writer != nullptr && behind != nullptr);
+  std::mt19937 rng(5);
+  CommitRandom(writer.get(), &rng, 5);
+  ASSERT_TRUE(nats_->Log("trim-past")->Trim(5).ok());
+  // The follower looks again once its reader has been quiet a while.
+  absl::Status stopped;
+  for (int i = 0; i < 100 && stopped.ok(); ++i) {
+    absl::SleepFor(absl::Milliseconds(100));
+    stopped = behind->Status().follower;
+  }
+  EXPECT_TRUE(absl::IsFailedPrecondition(stopped)) << stopped;
+  EXPECT_TRUE(absl::StrContains(stopped.message(), "from a checkpoint of transaction 4 or later")) << stopped;
+  EXPECT_EQ(behind->LastTransaction().id, 0u);
+  Transaction txn;
+  txn.Assert({"s", "p", "o"}, Value::Int64(1), {0, kDay});
+  EXPECT_TRUE(absl::IsFailedPrecondition(behind->Commit(txn).status()));
 }
 
 TEST_F(ClusterTest, ADatabaseThatIsNotAPrefixOfTheLogIsRefused) {

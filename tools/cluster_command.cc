@@ -1,5 +1,7 @@
-// hindsight checkpoint DB_DIR|URI OUT_DIR   and   hindsight cluster init DB_DIR --nats URL
+// hindsight checkpoint DB_DIR|URI OUT_DIR, hindsight cluster init DB_DIR --nats URL
+// and hindsight cluster trim DB_DIR --nats URL
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -8,6 +10,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
 #include "cluster/jetstream_log.h"
+#include "cluster/log_prefix.h"
 #include "command_line.h"
 #include "hindsight/db.h"
 #include "hindsight/log_record.h"
@@ -33,6 +36,7 @@ constexpr char kCheckpointHelp[] =
 constexpr char kClusterHelp[] =
     "usage: hindsight cluster init DB_DIR --nats URL[,URL...] [--stream NAME] [--replicas N]\n"
     "                              [--replace]\n"
+    "       hindsight cluster trim DB_DIR --nats URL[,URL...] [--stream NAME]\n"
     "\n"
     "Publishes the transaction log of the database in DB_DIR, transaction by\n"
     "transaction, onto an empty NATS JetStream stream (created if missing, default\n"
@@ -43,7 +47,13 @@ constexpr char kClusterHelp[] =
     "use.\n"
     "\n"
     "  --replace   delete the stream first: re-seeds a stream the NATS servers lost\n"
-    "              entries of from a node that has them all (docs/cluster.md)\n";
+    "              entries of from a node that has them all (docs/cluster.md)\n"
+    "\n"
+    "trim removes from the stream the entries before the last transaction of the\n"
+    "database in DB_DIR (a checkpoint, or a node's directory, in use or not), so\n"
+    "that the stream stops growing for ever: a new node then starts from that\n"
+    "checkpoint or a later one, not from an empty directory, and a node behind it\n"
+    "stops with an error saying so. DB_DIR must hold a prefix of the stream.\n";
 
 // Appends `records`, transactions `first_id` on, as entries of the same
 // ids (attempt ids `prefix` + id): sent back to back, the ones unanswered
@@ -124,6 +134,29 @@ absl::Status Publish(const Database& db, cluster::TransactionLog* log) {
   return scan.ok() ? status : scan;
 }
 
+// Removes the entries of `log` before `db`'s last transaction, after
+// checking that `db` holds a prefix of it; prints what it did.
+absl::Status Trim(const Database& db, const std::string& dir, cluster::TransactionLog* log) {
+  absl::StatusOr<std::optional<cluster::LogEntry>> compared = cluster::CheckPrefixOfLog(db, log);
+  if (!compared.ok()) return compared.status();
+  const uint64_t kept = db.LastTransaction().id;
+  if (kept == 0) return absl::FailedPreconditionError(absl::StrCat(dir, " has no transactions: nothing to trim"));
+  absl::StatusOr<uint64_t> first = log->FirstId();
+  if (!first.ok()) return first.status();
+  if (*first >= kept) {
+    std::printf("%s holds entries from %llu on: nothing before transaction %llu to trim\n", log->description().c_str(),
+                static_cast<unsigned long long>(*first), static_cast<unsigned long long>(kept));
+    return absl::OkStatus();
+  }
+  if (absl::Status s = log->Trim(kept); !s.ok()) return s;
+  absl::StatusOr<uint64_t> last = log->LastId();
+  std::printf("trimmed entries %llu..%llu from %s: it holds %llu..%s; new nodes start from %s or a later checkpoint\n",
+              static_cast<unsigned long long>(*first), static_cast<unsigned long long>(kept - 1),
+              log->description().c_str(), static_cast<unsigned long long>(kept),
+              last.ok() ? absl::StrCat(*last).c_str() : "", dir.c_str());
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 int RunCheckpoint(const Args& args) {
@@ -155,8 +188,13 @@ int RunCluster(const Args& args) {
   bool replace = false;
   cl.Flag("--replace", &replace);
   if (auto exit = cl.Parse(args, 2)) return *exit;
-  if (cl.positional()[0] != "init") {
-    cl.Error(absl::StrCat("unknown subcommand '", cl.positional()[0], "' (there is: init)"));
+  const std::string& subcommand = cl.positional()[0];
+  if (subcommand != "init" && subcommand != "trim") {
+    cl.Error(absl::StrCat("unknown subcommand '", subcommand, "' (there are: init, trim)"));
+    return kExitUsage;
+  }
+  if (subcommand == "trim" && replace) {
+    cl.Error("--replace is for cluster init");
     return kExitUsage;
   }
   if (nats.empty()) {
@@ -168,12 +206,21 @@ int RunCluster(const Args& args) {
     return kExitUsage;
   }
   options.servers = absl::StrSplit(nats, ',', absl::SkipEmpty());
-  std::unique_ptr<Database> db = OpenIdle(cl, cl.positional()[1], "stop the server or node that has it first");
+  std::unique_ptr<Database> db = subcommand == "init"
+                                     ? OpenIdle(cl, cl.positional()[1], "stop the server or node that has it first")
+                                     : OpenExisting(cl, cl.positional()[1]);
   if (db == nullptr) return kExitFailure;
   absl::StatusOr<std::unique_ptr<cluster::JetStreamLog>> log = cluster::JetStreamLog::Connect(options);
   if (!log.ok()) {
     cl.Error(std::string(log.status().message()));
     return kExitFailure;
+  }
+  if (subcommand == "trim") {
+    if (absl::Status s = Trim(*db, cl.positional()[1], log->get()); !s.ok()) {
+      cl.Error(std::string(s.message()));
+      return kExitFailure;
+    }
+    return kExitOk;
   }
   if (replace) {
     if (absl::Status s = (*log)->Recreate(); !s.ok()) {

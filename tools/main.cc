@@ -37,6 +37,7 @@ constexpr char kUsage[] =
     "  status HOST:PORT...          each server's last transaction; a cluster node's lag\n"
     "  checkpoint DB_DIR|URI OUT_DIR  write a consistent copy (to start a cluster node from)\n"
     "  cluster init DB_DIR --nats URL  put a database's log on a stream: the first node\n"
+    "  cluster trim DB_DIR --nats URL  drop the stream's entries a checkpoint holds\n"
     "\n"
     "'hindsight COMMAND --help' describes one command.\n";
 

@@ -17,7 +17,9 @@ directory and stopped by their pids, written to by psycopg2 clients.
 - a node started from a checkpoint of a running node (taken while writes
   go on, another node compacting its files), and one on an empty
   directory, end up equal to the others;
-- `hindsight cluster init` puts a single-node database on a stream;
+- `hindsight cluster init` puts a single-node database on a stream, and
+  `hindsight cluster trim` cuts the stream to a checkpoint new nodes start
+  from;
 - finally every node answers as one database fed the same transactions
   with `hindsight import`.
 
@@ -643,8 +645,33 @@ def test_cluster():
     stop_extra_nodes()
     demo_queries = QUERIES[:3] + ['* * * as of tx 7']
     assert answers(single, demo_queries) == answers(os.path.join(WORK, 'demo-2'), demo_queries)
+    # The stream trimmed to a checkpoint: new nodes start from it, not from nothing.
+    copy = os.path.join(WORK, 'demo-checkpoint')
+    assert run([TOOL, 'checkpoint', single, copy]).returncode == 0
+    trim = [TOOL, 'cluster', 'trim', copy, '--nats', nats_urls(), '--stream', 'demo']
+    r = run(trim)
+    assert r.returncode == 0 and re.match(r'trimmed entries 1\.\.8 from stream demo at .*: it holds 9\.\.9;', r.stdout), \
+        r.stdout + r.stderr
+    r = run(trim)
+    assert r.returncode == 0 and 'nothing before transaction 9 to trim' in r.stdout, r.stdout + r.stderr
+    r = run([TOOL, 'serve', '--listen', '127.0.0.1:0', '--nats', nats_urls(), '--stream', 'demo',
+             os.path.join(WORK, 'demo-empty')], timeout=60)
+    assert r.returncode != 0 and 'start this node from a checkpoint of transaction 8 or later' in r.stderr, \
+        r.stdout + r.stderr
+    port = start_extra_node(copy, 'demo')
+    conn = psycopg2.connect(dsn(port))
+    conn.autocommit = True
+    conn.cursor().execute('assert Ukraine relation Chad = "talks" from 2026-02-01')
+    conn.close()
+    stop_extra_nodes()
+    assert answers(copy, demo_queries) != answers(single, demo_queries)
+    first = start_extra_node(single, 'demo')
+    cur = psycopg2.connect(dsn(first)).cursor()
+    cur.execute('await tx 10 timeout 10s')
+    stop_extra_nodes()
+    assert answers(copy, demo_queries) == answers(single, demo_queries)
     print('  cluster init: a demo database and a node replaying its stream answer alike; COPY through one '
-          'reaches the other', flush=True)
+          'reaches the other; trimmed to a checkpoint, the stream starts nodes from it', flush=True)
     cluster('down')
 
 
