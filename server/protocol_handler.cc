@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -36,6 +37,8 @@ std::vector<std::string> SessionsColumns() {
           "state", "state_change", "query_start",      "query"};
 }
 constexpr size_t kNamesShown = 1000;
+// SET, RESET and SHOW statement_timeout (server/statement_timeout.h).
+constexpr char kStatementTimeout[] = "statement_timeout";
 
 // A statement that does not parse and looks like SQL gets a hint: the
 // server speaks the language, not SQL.
@@ -147,6 +150,12 @@ absl::StatusOr<internal::Result> ProtocolHandler::Show(const Command& command) c
     internal::Result r;
     r.columns = {"name"};
     for (std::string& name : *names) r.rows.push_back({internal::Cell::Name(std::move(name))});
+    return r;
+  }
+  if (command.parameter == kStatementTimeout) {
+    internal::Result r;
+    r.columns = {command.parameter};
+    r.rows.push_back({internal::Cell::Text(FormatStatementTimeout(StatementTimeoutNow()))});
     return r;
   }
   // Settings only SHOW reports (PostgreSQL sends them at start-up to no one).
@@ -279,8 +288,12 @@ void ProtocolHandler::AppendError(const absl::Status& status, std::string_view q
   Diagnostic d;
   d.severity = "ERROR";
   d.sqlstate = SqlStateOf(status);
-  d.message = status.code() == absl::StatusCode::kCancelled ? "canceling statement due to user request"
-                                                            : std::string(internal::ErrorReason(status));
+  if (status.code() == absl::StatusCode::kCancelled) {
+    d.message = timer_ != nullptr && timer_->expired() ? "canceling statement due to statement timeout"
+                                                       : "canceling statement due to user request";
+  } else {
+    d.message = std::string(internal::ErrorReason(status));
+  }
   if (const std::optional<size_t> column = internal::ErrorColumn(status)) {
     d.position = CharacterPosition(query, offset + *column - 1);
   }
@@ -540,10 +553,48 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
                                                              const std::vector<ColumnDescription>* columns,
                                                              const internal::Statement* parsed) {
   const bool in_transaction = session_.in_transaction();
+  cancel_->store(false);  // a cancel is for the statement running when it comes
+  if (timer_ != nullptr) timer_->Arm(StatementTimeoutNow());
   absl::StatusOr<Answer> answer = RunCommand(command, text, params, columns, parsed);
+  if (timer_ != nullptr) timer_->Disarm();
   if (!answer.ok()) failed_ = session_.in_transaction();
-  if (in_transaction && !session_.in_transaction()) EndPortals(answer.ok() && answer->tag == "COMMIT");
+  if (in_transaction && !session_.in_transaction()) {
+    const bool committed = answer.ok() && answer->tag == "COMMIT";
+    EndPortals(committed);
+    EndBlockSettings(committed);
+  }
   return answer;
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Set(const Command& command) {
+  Answer a;
+  a.tag = command.kind == Command::Kind::kSet ? "SET" : "RESET";
+  if (command.parameter != kStatementTimeout && command.parameter != "all") return a;
+  if (command.kind == Command::Kind::kSet && command.parameter == "all") return a;  // not a setting: no effect
+  absl::Duration timeout = server_timeout_;
+  if (command.kind == Command::Kind::kSet && !absl::EqualsIgnoreCase(command.argument, "default")) {
+    absl::StatusOr<absl::Duration> parsed = ParseStatementTimeout(command.argument);
+    if (!parsed.ok()) return parsed.status();
+    timeout = *parsed;
+  }
+  if (command.local) {
+    if (!session_.in_transaction()) {
+      a.notice = "SET LOCAL can only be used in transaction blocks";
+      return a;
+    }
+    local_timeout_ = timeout;
+    return a;
+  }
+  if (session_.in_transaction() && !timeout_before_block_) timeout_before_block_ = session_timeout_;
+  session_timeout_ = timeout;
+  local_timeout_.reset();
+  return a;
+}
+
+void ProtocolHandler::EndBlockSettings(bool committed) {
+  if (!committed && timeout_before_block_) session_timeout_ = *timeout_before_block_;
+  timeout_before_block_.reset();
+  local_timeout_.reset();
 }
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Command& command, std::string_view text,
@@ -574,8 +625,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
       return Compact(command);
     case Kind::kSet:
     case Kind::kReset:
-      a.tag = command.kind == Kind::kSet ? "SET" : "RESET";
-      return a;
+      return Set(command);
     case Kind::kSelect:
       return Selected(command, columns);
     case Kind::kSignal:
@@ -780,6 +830,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Forget(const Command& c
                       "DISCARD ALL cannot run inside a transaction block");
     }
     to_discard_all_ = true;
+    session_timeout_ = server_timeout_;  // DISCARD ALL resets every setting too
     return a;
   }
   a.tag = command.parameter.empty() ? "DEALLOCATE ALL" : "DEALLOCATE";
@@ -832,7 +883,6 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::strin
   const internal::Statement& st = *parsed;
   if (read_only_ && IsWrite(st.kind)) return WriteRefused();
   if (!st.svg_path.empty()) return SvgRefused();
-  cancel_->store(false);
   if (writes_join_implicit_block_ && IsWrite(st.kind) && !session_.in_transaction()) {
     if (absl::StatusOr<internal::Result> r = session_.Execute(Control(internal::Statement::Kind::kBegin)); !r.ok()) {
       return r.status();

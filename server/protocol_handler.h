@@ -30,6 +30,7 @@
 #include "server/encoded_rows.h"
 #include "server/pg_protocol.h"
 #include "server/session_activity.h"
+#include "server/statement_timeout.h"
 #include "server/sql_compat.h"
 
 namespace hindsight::server {
@@ -87,6 +88,17 @@ class ProtocolHandler {
   void set_sessions(SessionActivity* activity, SessionDirectory* directory) {
     activity_ = activity;
     sessions_ = directory;
+  }
+  // statement_timeout (server/statement_timeout.h): the server's (what
+  // RESET goes back to) and the session's from start-up. `timer`, which
+  // outlives the handler, is armed with the session's for each statement
+  // and tells a cancel of its own from a client's. Without a timer the
+  // setting is kept and shown, and statements run untimed. Default: 0, no
+  // timeout.
+  void set_statement_timeout(StatementTimeout* timer, absl::Duration server_default, absl::Duration session) {
+    timer_ = timer;
+    server_timeout_ = server_default;
+    session_timeout_ = session;
   }
 
   // 'I' idle, 'T' in a transaction block, 'E' in a failed one.
@@ -202,6 +214,14 @@ class ProtocolHandler {
   bool MaySee(const SessionView& other) const { return !read_only_ || other.user == user_; }
   // The activity's state once a message is answered.
   void NoteWaiting();
+  // SET and RESET: statement_timeout is kept (SET LOCAL until the block
+  // ends; a SET in a block that rolls back is undone, as in PostgreSQL);
+  // anything else is accepted and has no effect.
+  absl::StatusOr<Answer> Set(const Command& command);
+  // The statement timeout now: SET LOCAL's, else the session's.
+  absl::Duration StatementTimeoutNow() const { return local_timeout_.value_or(session_timeout_); }
+  // What a transaction block that ended does to the settings.
+  void EndBlockSettings(bool committed);
   // CHECKPOINT 'DIR': a copy of the database written while it serves.
   absl::StatusOr<Answer> Checkpoint(const Command& command);
   // COMPACT: the database's files rewritten while it serves, so that erased
@@ -326,6 +346,11 @@ class ProtocolHandler {
   std::atomic<bool>* cancel_;
   SessionActivity* activity_ = nullptr;
   SessionDirectory* sessions_ = nullptr;
+  StatementTimeout* timer_ = nullptr;
+  absl::Duration server_timeout_;
+  absl::Duration session_timeout_;
+  std::optional<absl::Duration> local_timeout_;          // SET LOCAL's, until the block ends
+  std::optional<absl::Duration> timeout_before_block_;  // session_timeout_ before a SET in this block
   internal::Session session_;
   bool failed_ = false;          // an error inside a transaction block
   bool skip_until_sync_ = false; // an error in the extended protocol

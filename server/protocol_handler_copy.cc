@@ -28,7 +28,6 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::StartCopyIn() {
   }
   std::fstream spool;
   if (absl::Status s = OpenUnnamedTempFile("hold COPY's data", &spool); !s.ok()) return s;
-  cancel_->store(false);
   copy_in_.emplace();
   copy_in_->spool = std::move(spool);
   Answer a;
@@ -128,7 +127,6 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::CopyLogOut() {
   a.columns = {"operations"};
   const std::vector<ColumnDescription> columns = *DescribeColumns(a.columns, {});
   std::string block;
-  cancel_->store(false);
   const absl::Status scanned = db_->ScanLog(1, [&](const TransactionInfo& info, const Transaction& txn) {
     block.clear();
     internal::AppendOpsBlock(info.time, info.source, txn, &block);
@@ -179,7 +177,6 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::CopyOut(const Command& 
   // chunk at a time (set_flush); other answers come as cells.
   const internal::Session::RowConsumer encode = [&](const Row& row) { emit_cells(internal::CellsOfRow(row)); };
   const internal::Session::CellsConsumer encode_cells = [&](std::vector<internal::Cell>&& row) { emit_cells(row); };
-  cancel_->store(false);
   absl::StatusOr<internal::Result> r = session_.Execute(*st, &encode, &encode_cells);
   if (!r.ok()) return r.status();
   for (const std::vector<internal::Cell>& row : r->rows) emit_cells(row);

@@ -31,7 +31,6 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Declare(const Command& 
   const internal::Session::CellsConsumer keep_cells = [&](std::vector<internal::Cell>&& row) {
     if (kept.ok()) kept = cursor->rows.Append(row);
   };
-  cancel_->store(false);
   absl::StatusOr<internal::Result> r = session_.Execute(*st, &keep, &keep_cells);
   if (!r.ok()) return r.status();
   for (const std::vector<internal::Cell>& row : r->rows) {

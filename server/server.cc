@@ -41,6 +41,7 @@
 #include "server/scram.h"
 #include "server/server_log.h"
 #include "server/session_activity.h"
+#include "server/statement_timeout.h"
 #include "server/users_file.h"
 
 namespace hindsight::server {
@@ -58,23 +59,28 @@ constexpr size_t kReadBuffer = 16 << 10;
 // How long accepting rests when the process is out of descriptors.
 constexpr absl::Duration kAcceptRetry = absl::Milliseconds(100);
 
-// The transaction a client asks, at start-up, to see before its first
-// statement: start-up parameter hindsight.await_tx=N, or the same in libpq's
-// options ("-c hindsight.await_tx=N").
-std::optional<uint64_t> AwaitedTransaction(const std::map<std::string, std::string>& params) {
-  constexpr std::string_view kName = "hindsight.await_tx";
-  uint64_t id = 0;
-  if (auto it = params.find(std::string(kName)); it != params.end() && absl::SimpleAtoi(it->second, &id)) return id;
+// A setting a client gives at start-up: a start-up parameter NAME=VALUE,
+// or the same in libpq's options ("-c NAME=VALUE").
+std::optional<std::string> StartupSetting(const std::map<std::string, std::string>& params, std::string_view name) {
+  if (auto it = params.find(std::string(name)); it != params.end()) return it->second;
   auto options = params.find("options");
   if (options == params.end()) return std::nullopt;
   for (absl::string_view word : absl::StrSplit(options->second, ' ', absl::SkipEmpty())) {
     absl::ConsumePrefix(&word, "-c");
     absl::ConsumePrefix(&word, "--");
-    if (absl::ConsumePrefix(&word, absl::string_view(kName.data(), kName.size())) && absl::ConsumePrefix(&word, "=") &&
-        absl::SimpleAtoi(word, &id)) {
-      return id;
+    if (absl::ConsumePrefix(&word, absl::string_view(name.data(), name.size())) && absl::ConsumePrefix(&word, "=")) {
+      return std::string(word);
     }
   }
+  return std::nullopt;
+}
+
+// The transaction a client asks, at start-up, to see before its first
+// statement: hindsight.await_tx=N.
+std::optional<uint64_t> AwaitedTransaction(const std::map<std::string, std::string>& params) {
+  uint64_t id = 0;
+  const std::optional<std::string> setting = StartupSetting(params, "hindsight.await_tx");
+  if (setting && absl::SimpleAtoi(*setting, &id)) return id;
   return std::nullopt;
 }
 
@@ -129,8 +135,7 @@ class ServerImpl;
 // of many clients share one sync.
 class Connection {
  public:
-  Connection(ServerImpl* server, int fd, int32_t pid, int32_t secret)
-      : server_(server), fd_(fd), pid_(pid), secret_(secret) {}
+  Connection(ServerImpl* server, int fd, int32_t pid, int32_t secret);
   ~Connection() {
     if (fd_ >= 0) ::close(fd_);
   }
@@ -156,6 +161,7 @@ class Connection {
     Shutdown();
   }
   const SessionActivity& activity() const { return activity_; }
+  StatementTimeout& timeout() { return timeout_; }
   // From any thread: ends the connection now; a blocked read or write
   // returns.
   void ForceClose() {
@@ -204,6 +210,7 @@ class Connection {
   std::atomic<bool> terminate_{false};          // Terminate() was called
   std::atomic<bool> reading_{false};            // waiting for the next message
   SessionActivity activity_;
+  StatementTimeout timeout_;
   std::optional<Clock::time_point> deadline_;   // of the reads, if any
   bool timed_out_ = false;                      // a read passed deadline_
   std::unique_ptr<char[]> in_{new char[kReadBuffer]};  // bytes read: [in_pos_, in_len_) not yet taken
@@ -249,6 +256,10 @@ class ServerImpl final : public Server, public SessionDirectory {
     if (auto conn = it->second.lock(); conn && conn->secret() == secret) conn->Cancel();
   }
   std::vector<SessionView> List() const override;
+  // Looks at the connections' statement timeouts every kSweepInterval
+  // while any is armed, cancelling those past their deadline; called by a
+  // connection whose timeout is armed (from its thread).
+  void SweepTimeouts();
   bool Signal(int32_t pid, bool terminate, const std::string& by) override;
 
  private:
@@ -296,6 +307,13 @@ class ServerImpl final : public Server, public SessionDirectory {
   asio::signal_set hangup_{io_, SIGHUP};
   asio::steady_timer grace_{io_};
   asio::steady_timer accept_retry_{io_};
+  asio::steady_timer sweep_{io_};  // of SweepTimeouts
+  std::atomic<bool> sweeping_{false};  // a sweep is due on io_
+  // Runs on io_: one look at every timeout; again after kSweepInterval if
+  // any is still armed.
+  void Sweep();
+  // Expires the timeouts past due; whether any is armed still.
+  bool ExpireTimeouts();
   bool accept_refused_ = false;  // since the last connection accepted (the io_ thread's)
   ServerLog log_;
   mutable absl::Mutex files_mu_;
@@ -327,6 +345,9 @@ class ServerImpl final : public Server, public SessionDirectory {
 };
 
 // --- the connection ---
+
+Connection::Connection(ServerImpl* server, int fd, int32_t pid, int32_t secret)
+    : server_(server), fd_(fd), pid_(pid), secret_(secret), timeout_(&cancel_, [server] { server->SweepTimeouts(); }) {}
 
 bool Connection::WaitReadable() {
   if (!deadline_) return true;  // the read itself waits
@@ -615,6 +636,15 @@ void Connection::Greet(const StartupPacket& startup) {
   if (!Authenticate(user, &read_only)) return;
   deadline_.reset();
   SetReceiveTimeout(fd_, std::chrono::seconds(0));
+  absl::Duration timeout = server_->options().statement_timeout;
+  if (const std::optional<std::string> setting = StartupSetting(startup.params, "statement_timeout")) {
+    absl::StatusOr<absl::Duration> parsed = ParseStatementTimeout(*setting);
+    if (!parsed.ok()) {
+      Fatal("22023", std::string(parsed.status().message()));
+      return;
+    }
+    timeout = *parsed;
+  }
   if (const std::optional<uint64_t> awaited = AwaitedTransaction(startup.params); awaited) {
     // Read-your-writes across cluster nodes, from the first statement.
     if (absl::Status s = server_->db()->AwaitTransaction(*awaited, kStartupAwait); !s.ok()) {
@@ -637,6 +667,7 @@ void Connection::Greet(const StartupPacket& startup) {
                           server_->options().db_dir);
   handler.set_max_session_bytes(server_->options().max_session_bytes);
   handler.set_sessions(&activity_, server_);
+  handler.set_statement_timeout(&timeout_, server_->options().statement_timeout, timeout);
   handler.set_flush([this](std::string* out) {
     if (!WriteAll(*out)) return false;
     out->clear();
@@ -821,6 +852,33 @@ bool ServerImpl::Signal(int32_t pid, bool terminate, const std::string& by) {
   conn->Terminate();
   log_.Line(absl::StrCat("session ", pid, " (user ", view->user, " from ", view->client, ") ended by ", by));
   return true;
+}
+
+void ServerImpl::SweepTimeouts() {
+  if (!sweeping_.exchange(true)) asio::post(io_, [this] { Sweep(); });
+}
+
+bool ServerImpl::ExpireTimeouts() {
+  const absl::Time now = absl::Now();
+  bool armed = false;
+  absl::MutexLock lock(&mu_);
+  for (const auto& [pid, weak] : connections_) {
+    if (auto conn = weak.lock()) armed = conn->timeout().Expire(now) || armed;
+  }
+  return armed;
+}
+
+void ServerImpl::Sweep() {
+  if (!ExpireTimeouts()) {
+    sweeping_.store(false);
+    // A timeout armed after the look and before the store found a sweep
+    // due: look once more.
+    if (!ExpireTimeouts() || sweeping_.exchange(true)) return;
+  }
+  sweep_.expires_after(std::chrono::microseconds(absl::ToInt64Microseconds(kSweepInterval)));
+  sweep_.async_wait([this](const asio::error_code& ec) {
+    if (!ec) Sweep();
+  });
 }
 
 std::shared_ptr<Connection> ServerImpl::NextConnection() {

@@ -19,6 +19,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "hindsight/db.h"
 
 namespace hindsight::server {
@@ -46,6 +47,9 @@ struct ServerOptions {
   // authentication this long after connecting is disconnected
   // (PostgreSQL's authentication_timeout).
   std::chrono::seconds authentication_timeout{60};
+  // A statement that runs longer is cancelled (57014), unless its session
+  // sets another statement_timeout; 0: never (server/statement_timeout.h).
+  absl::Duration statement_timeout = absl::ZeroDuration();
   // On shutdown, running statements get this long to finish, then are
   // cancelled.
   std::chrono::seconds shutdown_grace{10};

@@ -385,6 +385,37 @@ Command ClassifySelect(std::string_view statement) {
   return Of(Command::Kind::kHindsight);
 }
 
+// SET [SESSION | LOCAL] name {TO | =} value, or RESET name: the name (its
+// first word: SET TIME ZONE gives "time") and the value as written.
+Command ClassifySet(std::string_view statement, bool reset) {
+  const std::string_view after = AfterWords(statement, 1);
+  absl::string_view rest(after.data(), after.size());
+  const auto next_word = [&rest]() {
+    size_t end = 0;
+    while (end < rest.size() && (absl::ascii_isalnum(static_cast<unsigned char>(rest[end])) || rest[end] == '_' ||
+                                 rest[end] == '.')) {
+      ++end;
+    }
+    std::string word = absl::AsciiStrToLower(rest.substr(0, end));
+    rest.remove_prefix(end);
+    while (!rest.empty() && absl::ascii_isspace(static_cast<unsigned char>(rest.front()))) rest.remove_prefix(1);
+    return word;
+  };
+  Command c = Of(reset ? Command::Kind::kReset : Command::Kind::kSet, next_word());
+  if (!reset && (c.parameter == "session" || c.parameter == "local")) {
+    c.local = c.parameter == "local";
+    c.parameter = next_word();
+  }
+  if (reset) return c;
+  if (!rest.empty() && rest.front() == '=') {
+    rest.remove_prefix(1);
+  } else if (const std::string to = absl::AsciiStrToLower(rest.substr(0, 3)); to == "to " || to == "to'") {
+    rest.remove_prefix(2);
+  }
+  c.argument = std::string(absl::StripAsciiWhitespace(rest));
+  return c;
+}
+
 // DEALLOCATE [PREPARE] name | ALL; a name that is not one word is left to
 // the language, which rejects it.
 Command ClassifyDeallocate(std::string_view statement) {
@@ -449,8 +480,7 @@ Command Classify(std::string_view statement) {
   if (first == "move") return ClassifyFetch(statement, Kind::kMove);
   if (first == "close") return ClassifyClose(statement);
   if (first == "copy") return ClassifyCopy(statement);
-  if (first == "set") return Of(Kind::kSet);
-  if (first == "reset") return Of(Kind::kReset);
+  if (first == "set" || first == "reset") return ClassifySet(statement, first == "reset");
   if (first == "compact") return Of(Kind::kCompact, "", std::string(AfterWords(statement, 1)));
   if (first == "show" || first == "checkpoint") {
     // The rest as written: a count, a name prefix ('Syr' or Syr), a

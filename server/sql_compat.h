@@ -6,7 +6,9 @@
 //   BEGIN [WORK|TRANSACTION] [...], START TRANSACTION [...]   -> begin
 //   COMMIT [WORK|TRANSACTION], END [...]                      -> commit
 //   ROLLBACK [WORK|TRANSACTION], ABORT [...]                  -> rollback
-//   SET ..., RESET ...                                        -> accepted, no effect
+//   SET [SESSION | LOCAL] statement_timeout {TO | =} value     -> the session's statement timeout
+//   RESET statement_timeout, RESET ALL                        -> back to the server's
+//   SET ..., RESET ... (anything else)                        -> accepted, no effect
 //   SHOW name                                                 -> the parameter's value
 //   SELECT pg_cancel_backend(PID), pg_terminate_backend(PID)  -> another session stopped
 //   SAVEPOINT, RELEASE, ROLLBACK TO                           -> refused: no savepoints
@@ -47,13 +49,14 @@ struct Command {
     kHindsight
   };
   Kind kind = Kind::kHindsight;
-  std::string parameter;  // kShow: the name, lower case; kSelect: the column, "?column?" or "version";
+  std::string parameter;  // kShow, kSet, kReset: the name, lower case ("all" for RESET ALL); kSelect: the column, "?column?" or "version";
                           // kSignal: the function, "pg_cancel_backend" or "pg_terminate_backend";
                           // kDiscard: what, lower case; kDeallocate: the statement ("" for ALL);
                           // kDeclare, kFetch, kMove, kClose: the cursor ("" for CLOSE ALL)
   std::string argument;   // kShow, kCheckpoint: the rest, as written ('...' unquoted): a count, a
                           // name prefix, a directory; kCompact: the rest (none is right);
-                          // kSelect (1): the number; kSignal: the pid, digits
+                          // kSelect (1): the number; kSignal: the pid, digits; kSet: the value
+  bool local = false;     // kSet: SET LOCAL, for the rest of the transaction block
   // kSelect from pg_catalog.pg_cursors WHERE name = '...' (what psycopg
   // sends before closing a cursor it did not declare): the row only if
   // this cursor exists.

@@ -279,6 +279,63 @@ TEST_F(ProtocolHandlerTest, SessionsShowWhatEachDoesToThoseAllowedToSeeAndSignal
   EXPECT_EQ(sessions.activity[0].View()->state, "idle");
 }
 
+TEST_F(ProtocolHandlerTest, StatementTimeoutIsSetShownResetAndUndoneWithItsBlock) {
+  handler_->set_statement_timeout(nullptr, absl::Seconds(5), absl::Milliseconds(250));
+  const auto shown = [&] {
+    const std::string out = Query("SHOW statement_timeout");
+    const size_t at = out.find('D');
+    return at == std::string::npos ? out : out.substr(at + 11, out.find('C', at) - at - 11);
+  };
+  EXPECT_EQ(shown(), "250ms");  // as the client started
+  EXPECT_EQ(Types(Query("SET statement_timeout = 1500; SET SESSION statement_timeout TO '2min'")), "CCZ");
+  EXPECT_EQ(shown(), "2min");
+  EXPECT_EQ(Types(Query("RESET statement_timeout")), "CZ");
+  EXPECT_EQ(shown(), "5s");  // the server's
+  EXPECT_EQ(Types(Query("set statement_timeout=0")), "CZ");
+  EXPECT_EQ(shown(), "0");
+  std::string out = Query("SET statement_timeout = 'soon'");
+  EXPECT_EQ(Types(out), "EZ");
+  EXPECT_TRUE(absl::StrContains(out, "22023")) << out;
+  EXPECT_EQ(shown(), "0");
+  // SET LOCAL lasts until the block ends; a SET in a block that rolls back is undone.
+  EXPECT_EQ(Types(Query("SET LOCAL statement_timeout = 100")), "NCZ");  // outside a block: no effect
+  EXPECT_EQ(shown(), "0");
+  Query("BEGIN; SET LOCAL statement_timeout = 100");
+  EXPECT_EQ(shown(), "100ms");
+  Query("COMMIT");
+  EXPECT_EQ(shown(), "0");
+  Query("BEGIN; SET statement_timeout = '7s'");
+  EXPECT_EQ(shown(), "7s");
+  Query("ROLLBACK");
+  EXPECT_EQ(shown(), "0");
+  Query("BEGIN; SET statement_timeout = '7s'; COMMIT");
+  EXPECT_EQ(shown(), "7s");
+  // DISCARD ALL (a pool handing the connection on) resets it; other settings have no effect.
+  EXPECT_EQ(Types(Query("DISCARD ALL; SET application_name = 'x'; SET TIME ZONE 'UTC'")), "CCCZ");
+  EXPECT_EQ(shown(), "5s");
+}
+
+TEST_F(ProtocolHandlerTest, AStatementPastItsTimeoutIsCancelledAndSaysSo) {
+  Query("assert A p B = 1 from 2020");
+  // A timer whose sweep comes at once, past every deadline: each timed
+  // statement is cancelled as it starts.
+  StatementTimeout* timer = nullptr;
+  StatementTimeout expiring(&cancel_, [&timer] { timer->Expire(absl::InfiniteFuture()); });
+  timer = &expiring;
+  handler_->set_statement_timeout(timer, absl::ZeroDuration(), absl::ZeroDuration());
+  EXPECT_EQ(Types(Query("count * * *")), "TDCZ");  // no timeout: untimed
+  std::string out = Query("SET statement_timeout = 50; count * * *");
+  EXPECT_EQ(Types(out), "CEZ");
+  EXPECT_TRUE(absl::StrContains(out, "57014")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "canceling statement due to statement timeout")) << out;
+  out = Extended("await tx 5 timeout 60s");
+  EXPECT_TRUE(absl::StrContains(out, "canceling statement due to statement timeout")) << out;
+  // Untimed again; a cancel that came between statements is dropped.
+  Query("SET statement_timeout = 0");
+  cancel_ = true;
+  EXPECT_EQ(Types(Query("count * * *")), "TDCZ");
+}
+
 TEST_F(ProtocolHandlerTest, WhatConnectionPoolsAndDriversSendOnTheirOwn) {
   // Health checks; neither is a statement of the language.
   std::string out = Query("SELECT 1; select version ( )");

@@ -10,6 +10,7 @@
 #include "cluster/node.h"
 #include "command_line.h"
 #include "server/server.h"
+#include "server/statement_timeout.h"
 
 namespace hindsight::tools {
 namespace {
@@ -18,7 +19,7 @@ constexpr char kHelp[] =
     "usage: hindsight serve [--listen HOST:PORT] [--users FILE] [--tls-cert FILE --tls-key FILE\n"
     "                       [--require-tls]] [--max-connections N]\n"
     "                       [--idle-in-transaction-timeout SECONDS]\n"
-    "                       [--authentication-timeout SECONDS]\n"
+    "                       [--authentication-timeout SECONDS] [--statement-timeout TIME]\n"
     "                       [--max-session-memory SIZE]\n"
     "                       [--nats URL[,URL...] [--stream NAME] [--replicas N]] DB_DIR\n"
     "\n"
@@ -45,6 +46,10 @@ constexpr char kHelp[] =
     "                          disconnect a client that has not finished start-up,\n"
     "                          TLS and authentication this long after connecting\n"
     "                          (default 60)\n"
+    "  --statement-timeout TIME\n"
+    "                          cancel a statement that runs longer (57014), unless its\n"
+    "                          session sets statement_timeout: milliseconds, or 500ms,\n"
+    "                          5s, 1min, 2h (default 0: never)\n"
     "  --max-session-memory SIZE\n"
     "                          what one session may hold in memory: its open\n"
     "                          transaction's operations and its prepared statements;\n"
@@ -111,8 +116,9 @@ int RunServe(const Args& args) {
   cl.Value("--max-connections", &max_connections);
   cl.Value("--idle-in-transaction-timeout", &idle_timeout);
   cl.Value("--authentication-timeout", &auth_timeout);
-  std::string max_session_memory;
+  std::string max_session_memory, statement_timeout;
   cl.Value("--max-session-memory", &max_session_memory);
+  cl.Value("--statement-timeout", &statement_timeout);
   std::string nats, replicas = "3";
   cluster::JetStreamOptions log_options;
   cl.Value("--nats", &nats);
@@ -138,6 +144,15 @@ int RunServe(const Args& args) {
     return kExitUsage;
   }
   options.authentication_timeout = std::chrono::seconds(auth_seconds);
+  if (!statement_timeout.empty()) {
+    absl::StatusOr<absl::Duration> timeout = server::ParseStatementTimeout(statement_timeout);
+    if (!timeout.ok()) {
+      cl.Error(absl::StrCat("--statement-timeout takes milliseconds or a time such as 5s or 1min, not '",
+                            statement_timeout, "'"));
+      return kExitUsage;
+    }
+    options.statement_timeout = *timeout;
+  }
   if (!max_session_memory.empty()) {
     const std::optional<size_t> bytes = ParseSize(max_session_memory);
     if (!bytes) {

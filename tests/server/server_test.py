@@ -850,6 +850,47 @@ def test_sessions_listed_cancelled_and_ended():
         cleanup()
 
 
+def test_statement_timeout_from_the_server_the_connection_and_set():
+    r = run([TOOL, 'serve', '--statement-timeout', 'forever', new_db('timeouts-bad', demo=False)])
+    assert r.returncode == 2 and '--statement-timeout takes' in r.stderr, r.stderr
+    server = Server(new_db('timeouts'), '--statement-timeout', '300ms')
+    wait_long = 'await tx 1000000 timeout 1s'  # runs 1 s, then fails unless cancelled first
+    try:
+        a = psycopg2.connect(server.dsn())
+        a.autocommit = True
+        cur = a.cursor()
+        cur.execute('SHOW statement_timeout')
+        assert cur.fetchone()[0] == '300ms'
+        try:
+            cur.execute(wait_long)
+            raise AssertionError('a statement outlived the server\'s statement_timeout')
+        except psycopg2.errors.QueryCanceled as e:
+            assert 'canceling statement due to statement timeout' in str(e), e
+        cur.execute('count * * *')  # the session goes on
+        cur.execute('SET statement_timeout = 0')
+        try:
+            cur.execute(wait_long)
+        except psycopg2.errors.QueryCanceled as e:
+            assert 'is not here after 1s' in str(e), e  # its own timeout, not the statement's
+        # From the connection's options, as libpq and drivers send them.
+        b = psycopg2.connect(server.dsn(), options='-c statement_timeout=5min')
+        cur = b.cursor()
+        cur.execute('SHOW statement_timeout')
+        assert cur.fetchone()[0] == '5min'
+        b.close()
+        r = psql(server, '-c', 'SHOW statement_timeout', '-c', wait_long, env={'PGOPTIONS': '-c statement_timeout=200'})
+        assert ' 200ms' in r.stdout and 'canceling statement due to statement timeout' in r.stderr, r.stdout + r.stderr
+        try:
+            psycopg2.connect(server.dsn(), options='-c statement_timeout=never')
+            raise AssertionError('a bad statement_timeout was taken')
+        except psycopg2.OperationalError as e:
+            assert 'invalid value for parameter "statement_timeout": "never"' in str(e), e
+        a.close()
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
 def test_connection_limits_vanishing_and_slow_clients():
     db = new_db('limits', demo=False)
     wl = os.path.join(WORK, 'limits-wl')
