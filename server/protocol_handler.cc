@@ -155,7 +155,7 @@ absl::StatusOr<internal::Result> ProtocolHandler::Show(const Command& command) c
   if (command.parameter == kStatementTimeout) {
     internal::Result r;
     r.columns = {command.parameter};
-    r.rows.push_back({internal::Cell::Text(FormatStatementTimeout(StatementTimeoutNow()))});
+    r.rows.push_back({internal::Cell::Text(FormatTimeSetting(StatementTimeoutNow()))});
     return r;
   }
   // Settings only SHOW reports (PostgreSQL sends them at start-up to no one).
@@ -190,15 +190,26 @@ void ProtocolHandler::Abandon() {
 }
 
 ProtocolHandler::Step ProtocolHandler::Handle(const FrontendMessage& m, std::string* out) {
-  if (activity_ != nullptr && m.type == 'Q') activity_->Began(m.query, SystemClock()->Now());
+  if (m.type == 'Q') MessageBegins(m.query);
   const Step step = Dispatch(m, out);
   ForgetNoted();
   if (step != Step::kMore) NoteWaiting();
   return step;
 }
 
+void ProtocolHandler::MessageBegins(std::string_view text) {
+  if (activity_ != nullptr) activity_->Began(text, SystemClock()->Now());
+  message_failed_ = false;
+  if (slow_log_) slow_message_.emplace(absl::Now(), text);
+}
+
 void ProtocolHandler::NoteWaiting() {
   if (activity_ != nullptr && !copy_in_) activity_->Waiting(status(), SystemClock()->Now());
+  if (!slow_message_) return;
+  if (const absl::Duration took = absl::Now() - slow_message_->first; took >= slow_at_least_) {
+    slow_log_(took, slow_message_->second, message_failed_);
+  }
+  slow_message_.reset();
 }
 
 ProtocolHandler::Step ProtocolHandler::Dispatch(const FrontendMessage& m, std::string* out) {
@@ -557,6 +568,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
   if (timer_ != nullptr) timer_->Arm(StatementTimeoutNow());
   absl::StatusOr<Answer> answer = RunCommand(command, text, params, columns, parsed);
   if (timer_ != nullptr) timer_->Disarm();
+  if (!answer.ok()) message_failed_ = true;
   if (!answer.ok()) failed_ = session_.in_transaction();
   if (in_transaction && !session_.in_transaction()) {
     const bool committed = answer.ok() && answer->tag == "COMMIT";
@@ -573,7 +585,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Set(const Command& comm
   if (command.kind == Command::Kind::kSet && command.parameter == "all") return a;  // not a setting: no effect
   absl::Duration timeout = server_timeout_;
   if (command.kind == Command::Kind::kSet && !absl::EqualsIgnoreCase(command.argument, "default")) {
-    absl::StatusOr<absl::Duration> parsed = ParseStatementTimeout(command.argument);
+    absl::StatusOr<absl::Duration> parsed = ParseTimeSetting(command.argument, kStatementTimeout);
     if (!parsed.ok()) return parsed.status();
     timeout = *parsed;
   }
@@ -1133,7 +1145,7 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
                  "", 0, out);
     return Step::kDone;
   }
-  if (activity_ != nullptr) activity_->Began(portal.prepared->text, SystemClock()->Now());
+  MessageBegins(portal.prepared->text);
   if (!portal.executed) {
     const Prepared& p = *portal.prepared;
     // Rows go out as they are found unless the client asked for some at a

@@ -100,6 +100,15 @@ class ProtocolHandler {
     server_timeout_ = server_default;
     session_timeout_ = session;
   }
+  // Each simple query and Execute that takes at least `at_least` (sending
+  // its rows included) is handed to `log` as it ends, with its text (the
+  // query string, the prepared statement's) and whether a statement of it
+  // failed (PostgreSQL's log_min_duration_statement). Default: none.
+  using SlowStatementLog = std::function<void(absl::Duration took, std::string_view text, bool failed)>;
+  void set_slow_statement_log(absl::Duration at_least, SlowStatementLog log) {
+    slow_at_least_ = at_least;
+    slow_log_ = std::move(log);
+  }
 
   // 'I' idle, 'T' in a transaction block, 'E' in a failed one.
   char status() const;
@@ -212,7 +221,11 @@ class ProtocolHandler {
   // Whether this session's user may see another session's statement and
   // signal it: its own user's, or any if it may write.
   bool MaySee(const SessionView& other) const { return !read_only_ || other.user == user_; }
-  // The activity's state once a message is answered.
+  // A simple query or an Execute of `text` starts: the activity and the
+  // slow statement log note it.
+  void MessageBegins(std::string_view text);
+  // The activity's state once a message is answered; the slow statement
+  // log's line, if due.
   void NoteWaiting();
   // SET and RESET: statement_timeout is kept (SET LOCAL until the block
   // ends; a SET in a block that rolls back is undone, as in PostgreSQL);
@@ -347,6 +360,10 @@ class ProtocolHandler {
   SessionActivity* activity_ = nullptr;
   SessionDirectory* sessions_ = nullptr;
   StatementTimeout* timer_ = nullptr;
+  absl::Duration slow_at_least_;
+  SlowStatementLog slow_log_;
+  std::optional<std::pair<absl::Time, std::string>> slow_message_;  // its start and text, while it runs
+  bool message_failed_ = false;  // a statement of the message running (or last run) failed
   absl::Duration server_timeout_;
   absl::Duration session_timeout_;
   std::optional<absl::Duration> local_timeout_;          // SET LOCAL's, until the block ends

@@ -42,6 +42,7 @@
 #include "server/server_log.h"
 #include "server/session_activity.h"
 #include "server/statement_timeout.h"
+#include "util/utf8.h"
 #include "server/users_file.h"
 
 namespace hindsight::server {
@@ -73,6 +74,25 @@ std::optional<std::string> StartupSetting(const std::map<std::string, std::strin
     }
   }
   return std::nullopt;
+}
+
+// The log's line for a slow simple query or Execute: its session, its
+// time, and its text on one line (each run of white space one space), cut
+// at SessionActivity::kQueryBytes.
+std::string SlowStatementLine(int32_t pid, const std::string& user, absl::Duration took, std::string_view text,
+                              bool failed) {
+  std::string one_line;
+  for (const char c : internal::PrefixAtCharacter(text, SessionActivity::kQueryBytes)) {
+    const bool space = c == ' ' || c == '\n' || c == '\r' || c == '\t';
+    if (!space) {
+      one_line.push_back(c);
+    } else if (!one_line.empty() && one_line.back() != ' ') {
+      one_line.push_back(' ');
+    }
+  }
+  while (!one_line.empty() && one_line.back() == ' ') one_line.pop_back();
+  return absl::StrFormat("session %d (user %s): duration %.3f ms%s: %s", pid, user,
+                         absl::ToDoubleMilliseconds(took), failed ? " (failed)" : "", one_line);
 }
 
 // The transaction a client asks, at start-up, to see before its first
@@ -638,7 +658,7 @@ void Connection::Greet(const StartupPacket& startup) {
   SetReceiveTimeout(fd_, std::chrono::seconds(0));
   absl::Duration timeout = server_->options().statement_timeout;
   if (const std::optional<std::string> setting = StartupSetting(startup.params, "statement_timeout")) {
-    absl::StatusOr<absl::Duration> parsed = ParseStatementTimeout(*setting);
+    absl::StatusOr<absl::Duration> parsed = ParseTimeSetting(*setting, "statement_timeout");
     if (!parsed.ok()) {
       Fatal("22023", std::string(parsed.status().message()));
       return;
@@ -668,6 +688,11 @@ void Connection::Greet(const StartupPacket& startup) {
   handler.set_max_session_bytes(server_->options().max_session_bytes);
   handler.set_sessions(&activity_, server_);
   handler.set_statement_timeout(&timeout_, server_->options().statement_timeout, timeout);
+  if (const std::optional<absl::Duration> slow = server_->options().log_min_duration_statement) {
+    handler.set_slow_statement_log(*slow, [this, user](absl::Duration took, std::string_view text, bool failed) {
+      server_->log().Line(SlowStatementLine(pid_, user, took, text, failed));
+    });
+  }
   handler.set_flush([this](std::string* out) {
     if (!WriteAll(*out)) return false;
     out->clear();

@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -50,6 +51,10 @@ struct ServerOptions {
   // A statement that runs longer is cancelled (57014), unless its session
   // sets another statement_timeout; 0: never (server/statement_timeout.h).
   absl::Duration statement_timeout = absl::ZeroDuration();
+  // Simple queries and Executes that take at least this long are logged
+  // with their time and text (PostgreSQL's log_min_duration_statement);
+  // unset: none.
+  std::optional<absl::Duration> log_min_duration_statement;
   // On shutdown, running statements get this long to finish, then are
   // cancelled.
   std::chrono::seconds shutdown_grace{10};

@@ -2,16 +2,10 @@
 
 #include <utility>
 
+#include "util/utf8.h"
+
 namespace hindsight::server {
 namespace {
-
-// `text` cut to at most `bytes`, not inside a UTF-8 character.
-std::string_view CutAtCharacter(std::string_view text, size_t bytes) {
-  if (text.size() <= bytes) return text;
-  size_t end = bytes;
-  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
-  return text.substr(0, end);
-}
 
 const char* StateOf(char status) {
   switch (status) {
@@ -48,7 +42,7 @@ void SessionActivity::SetState(const char* state, Instant now) {
 void SessionActivity::Began(std::string_view statement, Instant now) {
   absl::MutexLock lock(&mu_);
   if (!view_) return;
-  view_->query.assign(CutAtCharacter(statement, kQueryBytes));
+  view_->query.assign(internal::PrefixAtCharacter(statement, kQueryBytes));
   view_->query_start = now;
   SetState("active", now);
 }

@@ -22,14 +22,15 @@ struct Unit {
 // Longest first: the unit printed is the largest that divides the value.
 constexpr Unit kUnits[] = {{"d", 86400000}, {"h", 3600000}, {"min", 60000}, {"s", 1000}, {"ms", 1}, {"us", 0.001}};
 
-absl::Status Invalid(absl::string_view text, absl::string_view why = "") {
+absl::Status Invalid(std::string_view parameter, absl::string_view text, absl::string_view why = "") {
   return SqlError(absl::StatusCode::kInvalidArgument, "22023",
-                  absl::StrCat("invalid value for parameter \"statement_timeout\": \"", text, "\"", why));
+                  absl::StrCat("invalid value for parameter \"", absl::string_view(parameter.data(), parameter.size()),
+                               "\": \"", text, "\"", why));
 }
 
 }  // namespace
 
-absl::StatusOr<absl::Duration> ParseStatementTimeout(std::string_view text) {
+absl::StatusOr<absl::Duration> ParseTimeSetting(std::string_view text, std::string_view parameter) {
   absl::string_view v = absl::StripAsciiWhitespace(absl::string_view(text.data(), text.size()));
   if (v.size() >= 2 && v.front() == '\'' && v.back() == '\'') v = absl::StripAsciiWhitespace(v.substr(1, v.size() - 2));
   const absl::string_view original = v;
@@ -39,22 +40,22 @@ absl::StatusOr<absl::Duration> ParseStatementTimeout(std::string_view text) {
     ++number_end;
   }
   double number = 0;
-  if (number_end == 0 || !absl::SimpleAtod(v.substr(0, number_end), &number)) return Invalid(original);
+  if (number_end == 0 || !absl::SimpleAtod(v.substr(0, number_end), &number)) return Invalid(parameter, original);
   const std::string unit = absl::AsciiStrToLower(absl::StripLeadingAsciiWhitespace(v.substr(number_end)));
   std::optional<double> unit_millis;
   if (unit.empty()) unit_millis = 1;
   for (const Unit& u : kUnits) {
     if (unit == u.name) unit_millis = u.millis;
   }
-  if (!unit_millis) return Invalid(original, ": valid units are \"us\", \"ms\", \"s\", \"min\", \"h\" and \"d\"");
+  if (!unit_millis) return Invalid(parameter, original, ": valid units are \"us\", \"ms\", \"s\", \"min\", \"h\" and \"d\"");
   const double rounded = std::round(number * *unit_millis);
   if (rounded < 0 || rounded > kMaxMillis) {
-    return Invalid(original, absl::StrCat(": outside the valid range 0 .. ", kMaxMillis, " ms"));
+    return Invalid(parameter, original, absl::StrCat(": outside the valid range 0 .. ", kMaxMillis, " ms"));
   }
   return absl::Milliseconds(static_cast<int64_t>(rounded));
 }
 
-std::string FormatStatementTimeout(absl::Duration timeout) {
+std::string FormatTimeSetting(absl::Duration timeout) {
   const int64_t ms = absl::ToInt64Milliseconds(timeout);
   if (ms == 0) return "0";
   for (const Unit& u : kUnits) {

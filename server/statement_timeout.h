@@ -25,15 +25,16 @@ namespace hindsight::server {
 
 inline constexpr absl::Duration kSweepInterval = absl::Milliseconds(10);
 
-// A statement_timeout setting as PostgreSQL reads it: an integer of
-// milliseconds, or a number and a unit (us, ms, s, min, h, d), maybe
-// quoted. InvalidArgument (SQLSTATE 22023) for anything else or a value
-// outside 0 .. 2147483647 ms.
-absl::StatusOr<absl::Duration> ParseStatementTimeout(std::string_view text);
+// A time setting (statement_timeout, log_min_duration_statement) as
+// PostgreSQL reads it: an integer of milliseconds, or a number and a unit
+// (us, ms, s, min, h, d), maybe quoted. InvalidArgument (SQLSTATE 22023),
+// naming `parameter`, for anything else or a value outside 0 ..
+// 2147483647 ms.
+absl::StatusOr<absl::Duration> ParseTimeSetting(std::string_view text, std::string_view parameter);
 
 // As SHOW prints it: "0", or the largest unit that divides it ("5s",
 // "1500ms", "2min").
-std::string FormatStatementTimeout(absl::Duration timeout);
+std::string FormatTimeSetting(absl::Duration timeout);
 
 // One session's running statement's deadline. Thread-safe.
 class StatementTimeout {

@@ -336,6 +336,25 @@ TEST_F(ProtocolHandlerTest, AStatementPastItsTimeoutIsCancelledAndSaysSo) {
   EXPECT_EQ(Types(Query("count * * *")), "TDCZ");
 }
 
+TEST_F(ProtocolHandlerTest, StatementsThatTakeLongEnoughAreHandedToTheLog) {
+  std::vector<std::string> logged;
+  handler_->set_slow_statement_log(absl::ZeroDuration(), [&](absl::Duration took, std::string_view text, bool failed) {
+    EXPECT_GE(took, absl::ZeroDuration());
+    logged.push_back(std::string(failed ? "failed: " : "") + std::string(text));
+  });
+  Query("assert A p B = 1; count * * *");
+  Query("count * * *;\nassert A p");
+  EXPECT_EQ(Extended("count A * *"), Extended("count A * *"));
+  EXPECT_EQ(logged, (std::vector<std::string>{"assert A p B = 1; count * * *", "failed: count * * *;\nassert A p",
+                                              "count A * *", "count A * *"}));
+  logged.clear();
+  handler_->set_slow_statement_log(absl::Hours(1), [&](absl::Duration, std::string_view text, bool) {
+    logged.emplace_back(text);
+  });
+  Query("count * * *");
+  EXPECT_TRUE(logged.empty());
+}
+
 TEST_F(ProtocolHandlerTest, WhatConnectionPoolsAndDriversSendOnTheirOwn) {
   // Health checks; neither is a statement of the language.
   std::string out = Query("SELECT 1; select version ( )");

@@ -24,14 +24,14 @@ TEST(StatementTimeoutTest, ValuesReadAndPrintAsPostgresDoes) {
       {"60000", 60000, "1min"}, {"2147483647", 2147483647, "2147483647ms"},
   };
   for (const auto& c : kCases) {
-    absl::StatusOr<absl::Duration> d = ParseStatementTimeout(c.text);
+    absl::StatusOr<absl::Duration> d = ParseTimeSetting(c.text, "statement_timeout");
     ASSERT_TRUE(d.ok()) << c.text << ": " << d.status();
     EXPECT_EQ(absl::ToInt64Milliseconds(*d), c.millis) << c.text;
-    EXPECT_EQ(FormatStatementTimeout(*d), c.shown) << c.text;
-    EXPECT_EQ(ParseStatementTimeout(FormatStatementTimeout(*d)).value(), *d) << c.text;
+    EXPECT_EQ(FormatTimeSetting(*d), c.shown) << c.text;
+    EXPECT_EQ(ParseTimeSetting(FormatTimeSetting(*d), "statement_timeout").value(), *d) << c.text;
   }
   for (const char* bad : {"", "abc", "5 parsecs", "-1", "2147483648", "1e3", "'5s", "s"}) {
-    absl::StatusOr<absl::Duration> d = ParseStatementTimeout(bad);
+    absl::StatusOr<absl::Duration> d = ParseTimeSetting(bad, "statement_timeout");
     EXPECT_FALSE(d.ok()) << bad;
     EXPECT_EQ(SqlStateOf(d.status()), "22023") << bad;
     EXPECT_TRUE(absl::StrContains(d.status().message(), "parameter \"statement_timeout\"")) << d.status();

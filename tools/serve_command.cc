@@ -20,6 +20,7 @@ constexpr char kHelp[] =
     "                       [--require-tls]] [--max-connections N]\n"
     "                       [--idle-in-transaction-timeout SECONDS]\n"
     "                       [--authentication-timeout SECONDS] [--statement-timeout TIME]\n"
+    "                       [--log-min-duration-statement TIME]\n"
     "                       [--max-session-memory SIZE]\n"
     "                       [--nats URL[,URL...] [--stream NAME] [--replicas N]] DB_DIR\n"
     "\n"
@@ -50,6 +51,9 @@ constexpr char kHelp[] =
     "                          cancel a statement that runs longer (57014), unless its\n"
     "                          session sets statement_timeout: milliseconds, or 500ms,\n"
     "                          5s, 1min, 2h (default 0: never)\n"
+    "  --log-min-duration-statement TIME\n"
+    "                          log each statement that takes at least this long\n"
+    "                          (0: every one) with its time, session and text\n"
     "  --max-session-memory SIZE\n"
     "                          what one session may hold in memory: its open\n"
     "                          transaction's operations and its prepared statements;\n"
@@ -116,9 +120,10 @@ int RunServe(const Args& args) {
   cl.Value("--max-connections", &max_connections);
   cl.Value("--idle-in-transaction-timeout", &idle_timeout);
   cl.Value("--authentication-timeout", &auth_timeout);
-  std::string max_session_memory, statement_timeout;
+  std::string max_session_memory, statement_timeout, slow;
   cl.Value("--max-session-memory", &max_session_memory);
   cl.Value("--statement-timeout", &statement_timeout);
+  cl.Value("--log-min-duration-statement", &slow);
   std::string nats, replicas = "3";
   cluster::JetStreamOptions log_options;
   cl.Value("--nats", &nats);
@@ -144,14 +149,21 @@ int RunServe(const Args& args) {
     return kExitUsage;
   }
   options.authentication_timeout = std::chrono::seconds(auth_seconds);
+  // A time option, as PostgreSQL reads its time settings; nullopt (said
+  // through `cl`) if it does not read.
+  const auto time_option = [&cl](const char* flag, const std::string& text) -> std::optional<absl::Duration> {
+    absl::StatusOr<absl::Duration> d = server::ParseTimeSetting(text, flag);
+    if (!d.ok()) cl.Error(absl::StrCat(flag, " takes milliseconds or a time such as 250ms, 5s or 1min, not '", text, "'"));
+    return d.ok() ? std::optional<absl::Duration>(*d) : std::nullopt;
+  };
   if (!statement_timeout.empty()) {
-    absl::StatusOr<absl::Duration> timeout = server::ParseStatementTimeout(statement_timeout);
-    if (!timeout.ok()) {
-      cl.Error(absl::StrCat("--statement-timeout takes milliseconds or a time such as 5s or 1min, not '",
-                            statement_timeout, "'"));
-      return kExitUsage;
-    }
+    const std::optional<absl::Duration> timeout = time_option("--statement-timeout", statement_timeout);
+    if (!timeout) return kExitUsage;
     options.statement_timeout = *timeout;
+  }
+  if (!slow.empty()) {
+    options.log_min_duration_statement = time_option("--log-min-duration-statement", slow);
+    if (!options.log_min_duration_statement) return kExitUsage;
   }
   if (!max_session_memory.empty()) {
     const std::optional<size_t> bytes = ParseSize(max_session_memory);

@@ -50,6 +50,14 @@ inline char32_t DecodeUtf8(std::string_view text, size_t* len) {
   return c;
 }
 
+// `text` cut to at most `bytes`, not inside a character.
+inline std::string_view PrefixAtCharacter(std::string_view text, size_t bytes) {
+  if (text.size() <= bytes) return text;
+  size_t end = bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end);
+}
+
 }  // namespace hindsight::internal
 
 #endif  // HINDSIGHT_UTIL_UTF8_H_

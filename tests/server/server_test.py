@@ -853,7 +853,7 @@ def test_sessions_listed_cancelled_and_ended():
 def test_statement_timeout_from_the_server_the_connection_and_set():
     r = run([TOOL, 'serve', '--statement-timeout', 'forever', new_db('timeouts-bad', demo=False)])
     assert r.returncode == 2 and '--statement-timeout takes' in r.stderr, r.stderr
-    server = Server(new_db('timeouts'), '--statement-timeout', '300ms')
+    server = Server(new_db('timeouts'), '--statement-timeout', '300ms', '--log-min-duration-statement', '250')
     wait_long = 'await tx 1000000 timeout 1s'  # runs 1 s, then fails unless cancelled first
     try:
         a = psycopg2.connect(server.dsn())
@@ -866,6 +866,10 @@ def test_statement_timeout_from_the_server_the_connection_and_set():
             raise AssertionError('a statement outlived the server\'s statement_timeout')
         except psycopg2.errors.QueryCanceled as e:
             assert 'canceling statement due to statement timeout' in str(e), e
+        # Statements as long as --log-min-duration-statement are logged.
+        line = await_stderr(server, 'await tx 1000000')
+        assert re.search(r'hindsight: session \d+ \(user tester\): duration \d+\.\d{3} ms \(failed\): '
+                         r'await tx 1000000 timeout 1s$', line), line
         cur.execute('count * * *')  # the session goes on
         cur.execute('SET statement_timeout = 0')
         try:
@@ -878,8 +882,11 @@ def test_statement_timeout_from_the_server_the_connection_and_set():
         cur.execute('SHOW statement_timeout')
         assert cur.fetchone()[0] == '5min'
         b.close()
-        r = psql(server, '-c', 'SHOW statement_timeout', '-c', wait_long, env={'PGOPTIONS': '-c statement_timeout=200'})
-        assert ' 200ms' in r.stdout and 'canceling statement due to statement timeout' in r.stderr, r.stdout + r.stderr
+        r = psql(server, '-c', 'SHOW statement_timeout', '-c', 'await tx 2000000\n\ttimeout 1s',
+                 env={'PGOPTIONS': '-c statement_timeout=400'})
+        assert ' 400ms' in r.stdout and 'canceling statement due to statement timeout' in r.stderr, r.stdout + r.stderr
+        line = await_stderr(server, 'await tx 2000000')
+        assert line.endswith('(failed): await tx 2000000 timeout 1s'), line  # on one line
         try:
             psycopg2.connect(server.dsn(), options='-c statement_timeout=never')
             raise AssertionError('a bad statement_timeout was taken')
