@@ -1146,6 +1146,51 @@ TEST(ConcurrencyTest, CommitsGoOnWhileTheDatabaseCompacts) {
   }
 }
 
+// An erase scans the log's infos before it takes the write lock, so that
+// commits go on meanwhile: what they commit before the erase still loses
+// the erased keys' operations, as what came before the scan does.
+TEST(ConcurrencyTest, AnEraseRemovesItsKeysFromWhatWasCommittedWhileItScanned) {
+  ScratchDir dir;
+  Options options;
+  options.sync = false;
+  std::unique_ptr<Database> db = std::move(Database::Open(dir.path(), options).value());
+  constexpr int kKeys = 4, kWrites = 400, kErases = 80;
+  const auto key = [](int k) { return FactKey{absl::StrCat("key", k), "p", "o"}; };
+  std::thread writer([&] {
+    for (int i = 0; i < kWrites; ++i) {
+      Transaction txn;
+      txn.Assert(key(i % kKeys), Value::Int64(i), {i, kPosInf});
+      txn.Assert({absl::StrCat("other", i), "p", "o"}, Value::Int64(i), {0, kPosInf});
+      ASSERT_TRUE(db->Commit(txn).ok());
+    }
+  });
+  std::vector<uint64_t> last_erase(kKeys, 0);
+  for (int e = 0; e < kErases; ++e) {
+    Transaction erase;
+    erase.Erase(key(e % kKeys));
+    absl::StatusOr<TransactionInfo> info = db->Commit(erase);
+    ASSERT_TRUE(info.ok()) << info.status();
+    last_erase[e % kKeys] = info->id;
+  }
+  writer.join();
+  // No record before a key's last erase names it; every write after it does.
+  std::vector<int> writes_after(kKeys, 0);
+  ASSERT_TRUE(db->ScanLog(1, [&](const TransactionInfo& info, const Transaction& txn) {
+                 for (const Operation& op : txn.operations()) {
+                   if (op.kind != Operation::Kind::kAssert || op.key.subject.rfind("key", 0) != 0) continue;
+                   const int k = op.key.subject.back() - '0';
+                   EXPECT_GT(info.id, last_erase[k]) << "transaction " << info.id << " still names " << op.key.subject;
+                   ++writes_after[k];
+                 }
+                 return true;
+               }).ok());
+  // Each write after the erase starts later than the one before: a piece of the timeline each.
+  for (int k = 0; k < kKeys; ++k) {
+    const std::vector<Row> now = db->Query({{key(k).subject, "p", "o"}, ValidTimeClause::All(), {}}).value();
+    EXPECT_EQ(now.size(), static_cast<size_t>(writes_after[k])) << k;
+  }
+}
+
 // A bulk load into a new database leaves its tables at the bottom of their
 // families with sequence number 0, so that RocksDB never rewrites them only
 // to clear it once a later commit's snapshot passes theirs.

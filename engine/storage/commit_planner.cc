@@ -119,9 +119,59 @@ absl::StatusOr<bool> NameInUse(StoreReader* reader, NameId id, const absl::flat_
   return false;
 }
 
+// The key filter hashes under which a log record may name one of `erased`:
+// by its names, or by its digest.
+std::vector<uint64_t> ErasedKeyHashes(const std::vector<FactKey>& erased) {
+  std::vector<uint64_t> hashes;
+  for (const FactKey& k : erased) {
+    hashes.push_back(KeyFilterHash(k));
+    hashes.push_back(KeyDigestFilterHash(KeyDigest(k)));
+  }
+  return hashes;
+}
+
+// Whether the transaction whose info (txinfo key `key`) is `info` may
+// name a key of `hashes`, by its key filter. DataLoss if it does not decode.
+absl::StatusOr<bool> MayNameErasedKey(std::string_view key, std::string_view info, const std::vector<uint64_t>& hashes) {
+  absl::StatusOr<std::string> filter = DecodeTransactionKeyFilter(info);
+  if (!filter.ok()) {
+    return absl::DataLossError(absl::StrCat(filter.status().message(), " (txinfo key ", DecodeUint64(key.data()), ")"));
+  }
+  return std::any_of(hashes.begin(), hashes.end(), [&](uint64_t hash) { return KeyFilterMayHold(*filter, hash); });
+}
+
+// The txinfo keys of the transactions that may name an erased key (of
+// `hashes`): those `ahead` found, and the ones after it, read one by one;
+// without `ahead`, all of them scanned.
+absl::StatusOr<std::vector<std::string>> ErasureCandidates(StoreReader* reader, const std::vector<uint64_t>& hashes,
+                                                           const ErasureScan* ahead) {
+  std::vector<std::string> candidates;
+  absl::Status damaged;
+  if (ahead == nullptr) {
+    HS_RETURN_IF_ERROR(reader->Scan(kTxInfoCf, "", [&](std::string_view key, std::string_view value) {
+      absl::StatusOr<bool> may = MayNameErasedKey(key, value, hashes);
+      if (!may.ok()) damaged = may.status();
+      if (may.ok() && *may) candidates.emplace_back(key);
+      return may.ok();
+    }));
+    HS_RETURN_IF_ERROR(damaged);
+    return candidates;
+  }
+  for (const uint64_t id : ahead->candidates) candidates.push_back(TxKey(id));
+  std::string value;
+  for (uint64_t id = ahead->through + 1;; ++id) {  // committed since the scan ahead: few
+    const std::string key = TxKey(id);
+    HS_ASSIGN_OR_RETURN(const bool found, reader->Get(kTxInfoCf, key, &value));
+    if (!found) break;
+    HS_ASSIGN_OR_RETURN(const bool may, MayNameErasedKey(key, value, hashes));
+    if (may) candidates.push_back(key);
+  }
+  return candidates;
+}
+
 // What an erase needs beyond the erased keys: which of their names other
 // keys use, and the log records to rewrite.
-absl::Status ReadErasureState(StoreReader* reader, TransactionState* state) {
+absl::Status ReadErasureState(StoreReader* reader, const ErasureScan* ahead, TransactionState* state) {
   std::vector<FactKey> erased;
   absl::flat_hash_set<KeyIds> gone;
   for (size_t i = 0; i < state->ops->size(); ++i) {
@@ -142,27 +192,10 @@ absl::Status ReadErasureState(StoreReader* reader, TransactionState* state) {
   const auto erased_op = [&](std::string_view s, std::string_view p, std::string_view o, std::string_view digest) {
     return erased_keys.Names(s, p, o, digest);
   };
-  // An earlier record names an erased key by its names, or by its digest.
-  std::vector<uint64_t> erased_hashes;
-  for (const FactKey& k : erased) {
-    erased_hashes.push_back(KeyFilterHash(k));
-    erased_hashes.push_back(KeyDigestFilterHash(KeyDigest(k)));
-  }
   // The records whose filters may name an erased key, found in the small
   // info values; then each is read and checked.
-  std::vector<std::string> candidates;  // their log keys
-  absl::Status damaged;
-  HS_RETURN_IF_ERROR(reader->Scan(kTxInfoCf, "", [&](std::string_view key, std::string_view value) {
-    absl::StatusOr<std::string> filter = DecodeTransactionKeyFilter(value);
-    if (!filter.ok()) {
-      damaged = absl::DataLossError(absl::StrCat(filter.status().message(), " (txinfo key ", DecodeUint64(key.data()), ")"));
-      return false;
-    }
-    const auto may_name = [&](uint64_t hash) { return KeyFilterMayHold(*filter, hash); };
-    if (std::any_of(erased_hashes.begin(), erased_hashes.end(), may_name)) candidates.emplace_back(key);
-    return true;
-  }));
-  HS_RETURN_IF_ERROR(damaged);
+  HS_ASSIGN_OR_RETURN(const std::vector<std::string> candidates,
+                      ErasureCandidates(reader, ErasedKeyHashes(erased), ahead));
   for (const std::string& key : candidates) {
     const auto where = [&](absl::string_view message) {
       return absl::DataLossError(absl::StrCat(message, " (txlog key ", DecodeUint64(key.data()), ")"));
@@ -179,8 +212,29 @@ absl::Status ReadErasureState(StoreReader* reader, TransactionState* state) {
 
 }  // namespace
 
+absl::StatusOr<ErasureScan> ScanForErasedKeys(StoreReader* reader, const std::vector<Operation>& ops) {
+  std::vector<FactKey> erased;
+  for (const Operation& op : ops) {
+    if (op.kind != Operation::Kind::kErase) continue;
+    if (!op.key_digest.empty()) return absl::InvalidArgumentError("an erase by digest is not scanned ahead");
+    erased.push_back(op.key);
+  }
+  const std::vector<uint64_t> hashes = ErasedKeyHashes(erased);
+  ErasureScan scan;
+  absl::Status damaged;
+  HS_RETURN_IF_ERROR(reader->Scan(kTxInfoCf, "", [&](std::string_view key, std::string_view value) {
+    scan.through = DecodeUint64(key.data());
+    absl::StatusOr<bool> may = MayNameErasedKey(key, value, hashes);
+    if (!may.ok()) damaged = may.status();
+    if (may.ok() && *may) scan.candidates.push_back(scan.through);
+    return may.ok();
+  }));
+  HS_RETURN_IF_ERROR(damaged);
+  return scan;
+}
+
 absl::StatusOr<TransactionState> ReadTransactionState(StoreReader* reader, const NameDictionary& names,
-                                                      const std::vector<Operation>& ops) {
+                                                      const std::vector<Operation>& ops, const ErasureScan* ahead) {
   TransactionState state;
   state.ops = &ops;
   HS_ASSIGN_OR_RETURN(const auto digests, ResolveDigests(reader, names, ops));
@@ -211,7 +265,7 @@ absl::StatusOr<TransactionState> ReadTransactionState(StoreReader* reader, const
     }
     HS_RETURN_IF_ERROR(ReadStoredKey(reader, reach[i], &state.keys[i]));
   }
-  if (erases) HS_RETURN_IF_ERROR(ReadErasureState(reader, &state));
+  if (erases) HS_RETURN_IF_ERROR(ReadErasureState(reader, ahead, &state));
   return state;
 }
 

@@ -62,14 +62,34 @@ struct TransactionState {
   std::vector<LoggedTransaction> log_with_erased_keys;
 };
 
+// The log's transaction infos scanned for an erase ahead of its commit,
+// without the write lock: the long part of reading an erase's state, so
+// that other commits need not wait for it. Transactions are only ever
+// added after `through` and earlier records only lose operations (an
+// erase's rewrite), so the candidates stay a superset of those that name
+// an erased key.
+struct ErasureScan {
+  uint64_t through = 0;             // the infos of transactions 1..through were scanned
+  std::vector<uint64_t> candidates;  // those whose key filters may name a key `ops` erase
+};
+
+// Scans the infos `reader` holds (a consistent view) for the transactions
+// whose key filters may name a key the erases of `ops` name. Cost: one
+// scan of the log's infos. InvalidArgument if an erase names its key by
+// digest (its names are read under the lock); DataLoss if an info does not
+// decode.
+absl::StatusOr<ErasureScan> ScanForErasedKeys(StoreReader* reader, const std::vector<Operation>& ops);
+
 // Reads the state `ops` touch; the result refers to `ops`. Cost: one Get of the timeline record of each
 // key with ids, and of each live chunk the operations reach (an erase: all
 // of the key's); an erase by digest adds a Get in the digest index; an erase adds
-// a scan of the log's infos, a Get of each record whose key filter may name
+// a scan of the log's infos (with `ahead`, for the same `ops`: a Get of each
+// info after it instead), a Get of each record whose key filter may name
 // an erased key and, per name of an erased key, index scans that stop at
 // the first other key using it.
 absl::StatusOr<TransactionState> ReadTransactionState(StoreReader* reader, const NameDictionary& names,
-                                                      const std::vector<Operation>& ops);
+                                                      const std::vector<Operation>& ops,
+                                                      const ErasureScan* ahead = nullptr);
 
 // Everything a committed transaction changes.
 struct CommitPlan {

@@ -205,9 +205,10 @@ class DbImpl final : public Database {
   absl::StatusOr<TransactionInfo> ReadTransactionInfo(uint64_t id, const rocksdb::Snapshot* snapshot) const;
 
   // Writes: each with write_mu_ held.
-  // Plans `txn` after `previous`, reading the stored state from `reader`.
-  absl::StatusOr<CommitPlan> Plan(const Transaction& txn, const TransactionInfo& previous, StoreReader* reader)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Plans `txn` after `previous`, reading the stored state from `reader`
+  // (and `ahead`, if `txn` erases: ReadTransactionState).
+  absl::StatusOr<CommitPlan> Plan(const Transaction& txn, const TransactionInfo& previous, StoreReader* reader,
+                                  const ErasureScan* ahead = nullptr) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Gives the plan's new names their ids in the dictionary, or forgets its
   // removed ones.
   void InternNewNames(const CommitPlan& plan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
