@@ -1,12 +1,16 @@
 // How the server reads the SQL a client sends (server/sql_compat.h): never
 // crash; a misspelled cursor or COPY statement's error points into the
-// statement; the statement a DECLARE or COPY holds lies inside it.
+// statement; the statement a DECLARE or COPY holds lies inside it; a
+// signalled pid is digits; a SET's value reads as a time setting or fails
+// with 22023 (server/statement_timeout.h).
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
 
 #include "query/statement.h"
 #include "server/sql_compat.h"
+#include "server/sql_error.h"
+#include "server/statement_timeout.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using hindsight::server::Command;
@@ -20,6 +24,15 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (c.kind == Command::Kind::kDeclare || c.kind == Command::Kind::kCopyTo) {
       if (c.body_offset == 0 || c.body_offset > c.body_end || c.body_end > piece.text.size()) std::abort();
       if (hindsight::server::InnerStatement(piece.text, c).size() != c.body_end) std::abort();
+    }
+    if (c.kind == Command::Kind::kSignal &&
+        (c.argument.empty() || c.argument.find_first_not_of("0123456789") != std::string::npos)) {
+      std::abort();
+    }
+    if (c.kind == Command::Kind::kSet) {
+      const absl::StatusOr<absl::Duration> d = hindsight::server::ParseTimeSetting(c.argument, c.parameter);
+      if (!d.ok() && hindsight::server::SqlStateOf(d.status()) != "22023") std::abort();
+      if (d.ok() && (*d < absl::ZeroDuration() || *d > absl::Milliseconds(2147483647))) std::abort();
     }
   }
   return 0;
