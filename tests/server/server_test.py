@@ -609,6 +609,13 @@ def test_the_shell_connects_to_a_server():
         assert "invalid time literal '2025-02-30'" in r.stderr and '           ^' in r.stderr, r.stderr
         r = run([TOOL, 'shell', 'postgresql://someone@127.0.0.1:1/x', '-c', 'count * * *;'])
         assert r.returncode == 1 and 'cannot connect' in r.stderr, r.stderr
+        # .sessions lists the server's; text the shell reads as a read and
+        # the server as its SHOW is refused, not drawn as a read's rows.
+        r = run([TOOL, 'shell', uri, '-c', '.format tsv', '-c', '.sessions', '-c', 'SHOW hindsight_sessions\n.help;'])
+        assert r.returncode == 1 and re.match(r'\d+\tsomeone\t\t127\.0\.0\.1:\d+\toff\t', r.stdout), r.stdout + r.stderr
+        assert 'the server answered with columns pid, user,' in r.stderr, r.stderr
+        r = run([TOOL, 'shell', db, '-c', '.sessions'])
+        assert r.returncode == 1 and 'lists a server\'s sessions' in r.stderr, r.stderr
         # .tx and .stats answer over the network as on the database itself.
         # And answers written as their rows come (row by row over the
         # network) are the local ones.

@@ -34,4 +34,10 @@ absl::StatusOr<internal::Result> LocalBackend::Stats() { return internal::StatsT
 
 absl::StatusOr<internal::Result> LocalBackend::Predicates() { return internal::PredicatesTable(*db_); }
 
+absl::StatusOr<internal::Result> LocalBackend::Sessions() {
+  return absl::FailedPreconditionError(
+      "this shell opened the database itself: .sessions lists a server's sessions (hindsight shell "
+      "postgresql://USER@HOST:PORT/hindsight)");
+}
+
 }  // namespace hindsight::tools

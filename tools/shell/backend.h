@@ -47,6 +47,10 @@ class Backend {
   // internal::PredicatesTable gives them. Cost: a scan of every current
   // segment.
   virtual absl::StatusOr<internal::Result> Predicates() = 0;
+
+  // A server's sessions, as its SHOW hindsight_sessions lists them;
+  // FailedPrecondition for a database this process opened.
+  virtual absl::StatusOr<internal::Result> Sessions() = 0;
 };
 
 // A database in this process, through a query Session. Reads stop early
@@ -64,6 +68,7 @@ class LocalBackend final : public Backend {
   absl::StatusOr<internal::Result> RecentTransactions(uint64_t n) override;
   absl::StatusOr<internal::Result> Stats() override;
   absl::StatusOr<internal::Result> Predicates() override;
+  absl::StatusOr<internal::Result> Sessions() override;
 
  private:
   Database* db_;

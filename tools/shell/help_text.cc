@@ -76,6 +76,7 @@ const std::map<std::string, std::string>& Topics() {
        ".names [PREFIX]              the names in use (that start with PREFIX)\n"
        ".stats                       keys, segments, transactions, bytes on disk\n"
        ".predicates                  each predicate with its keys and current segments\n"
+       ".sessions                    a server's sessions: who, from where, doing what\n"
        ".output [FILE], .once FILE   answers to FILE (until .output; .once: the next one)\n"
        ".read FILE                   run the statements of FILE\n"
        ".bail on|off                 stop a script at its first error\n"

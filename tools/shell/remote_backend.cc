@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
 #include "hindsight/time.h"
 #include "hindsight/value.h"
@@ -125,7 +126,8 @@ bool RemoteBackend::AwaitResult(bool* cancel_sent) {
 }
 
 absl::StatusOr<internal::Result> RemoteBackend::Run(const std::string& text,
-                                                    const internal::Session::CellsConsumer* rows) {
+                                                    const internal::Session::CellsConsumer* rows,
+                                                    const std::vector<std::string>* expected) {
   notices_.clear();
   if (PQsendQuery(conn_, text.c_str()) != 1) return absl::UnavailableError(PQerrorMessage(conn_));
   // Row by row: libpq then holds one row at a time, not the whole answer.
@@ -158,6 +160,11 @@ absl::StatusOr<internal::Result> RemoteBackend::Run(const std::string& text,
         result.columns.clear();
         result.rows.clear();
         for (int c = 0; c < PQnfields(r); ++c) result.columns.push_back(PQfname(r, c));
+        if (expected != nullptr && result.columns != *expected && error.ok()) {
+          error = absl::InvalidArgumentError(absl::StrCat(
+              "the server answered with columns ", absl::StrJoin(result.columns, ", "), " where the statement has ",
+              absl::StrJoin(*expected, ", "), ": it read the text as another statement"));
+        }
       }
       for (int row = 0; row < PQntuples(r) && error.ok(); ++row) take_row(r, row);
     } else if (status != PGRES_COMMAND_OK && status != PGRES_EMPTY_QUERY && error.ok()) {
@@ -171,7 +178,8 @@ absl::StatusOr<internal::Result> RemoteBackend::Run(const std::string& text,
 
 absl::StatusOr<internal::Result> RemoteBackend::Execute(const std::string& text, const internal::Statement& st,
                                                         const internal::Session::CellsConsumer* rows) {
-  absl::StatusOr<internal::Result> ran = Run(text, rows);
+  const std::vector<std::string>& columns = internal::Session::ColumnsOf(st);
+  absl::StatusOr<internal::Result> ran = Run(text, rows, columns.empty() ? nullptr : &columns);
   if (!ran.ok()) return ran;
   internal::Result result = *std::move(ran);
   result.contract_columns = internal::Session::ContractColumnsOf(st);
@@ -206,5 +214,7 @@ std::vector<std::string> RemoteBackend::NamesWithPrefix(const std::string& prefi
 }
 
 absl::StatusOr<internal::Result> RemoteBackend::Predicates() { return Run("SHOW hindsight_predicates"); }
+
+absl::StatusOr<internal::Result> RemoteBackend::Sessions() { return Run("SHOW hindsight_sessions"); }
 
 }  // namespace hindsight::tools

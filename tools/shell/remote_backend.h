@@ -34,6 +34,7 @@ class RemoteBackend final : public Backend {
   absl::StatusOr<internal::Result> RecentTransactions(uint64_t n) override;
   absl::StatusOr<internal::Result> Stats() override;
   absl::StatusOr<internal::Result> Predicates() override;
+  absl::StatusOr<internal::Result> Sessions() override;
 
   // "user@host:port", for the banner.
   std::string Describe() const;
@@ -42,9 +43,12 @@ class RemoteBackend final : public Backend {
   explicit RemoteBackend(pg_conn* conn) : conn_(conn) {}
   // Sends `text` and waits for its answer (Ctrl-C sends the server a
   // cancel request): the rows of its last result, or with `rows` each row
-  // to it as it comes; the notices in `notices_`.
+  // to it as it comes; the notices in `notices_`. With `expected`, an
+  // answer with other columns is an error and none of its rows is taken:
+  // the server read the text as another statement than the shell did.
   absl::StatusOr<internal::Result> Run(const std::string& text,
-                                       const internal::Session::CellsConsumer* rows = nullptr);
+                                       const internal::Session::CellsConsumer* rows = nullptr,
+                                       const std::vector<std::string>* expected = nullptr);
   // Waits until libpq has the next result (or the end), reading the
   // socket; sends a cancel request once after Ctrl-C. False when the
   // connection fails.

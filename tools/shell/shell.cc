@@ -323,8 +323,10 @@ bool Shell::RunDotCommand(const std::string& line) {
     statement_line_ = outer_line;
     return ok;
   }
-  if ((cmd == ".stats" || cmd == ".predicates") && words.size() == 1) {
-    absl::StatusOr<internal::Result> stats = cmd == ".stats" ? backend_->Stats() : backend_->Predicates();
+  if ((cmd == ".stats" || cmd == ".predicates" || cmd == ".sessions") && words.size() == 1) {
+    absl::StatusOr<internal::Result> stats = cmd == ".stats"        ? backend_->Stats()
+                                             : cmd == ".predicates" ? backend_->Predicates()
+                                                                    : backend_->Sessions();
     if (!stats.ok()) {
       std::fprintf(err_, "error: %s\n", std::string(stats.status().message()).c_str());
       return false;
