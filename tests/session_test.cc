@@ -27,13 +27,26 @@ absl::StatusOr<internal::Result> Execute(internal::Session* s, const char* text)
   return s->Execute(*st);
 }
 
-TEST(SessionTest, ACancelFlagStopsReadsAndNotWritesOrTheTransaction) {
-  ScratchDir dir;
-  auto db = Database::Open(dir.Sub("db"));
-  ASSERT_TRUE(db.ok()) << db.status();
-  internal::Session session(db->get());
-  std::atomic<bool> cancel{false};
-  session.set_cancel_flag(&cancel);
+// A session on a new database, with a cancel flag.
+class CancelFlagTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(dir_.Sub("db"));
+    ASSERT_TRUE(db.ok()) << db.status();
+    db_ = *std::move(db);
+    session_ = std::make_unique<internal::Session>(db_.get());
+    session_->set_cancel_flag(&cancel_);
+  }
+
+  ScratchDir dir_;
+  std::unique_ptr<Database> db_;
+  std::unique_ptr<internal::Session> session_;
+  std::atomic<bool> cancel_{false};
+};
+
+TEST_F(CancelFlagTest, ReadsStopAndNotWritesOrTheTransaction) {
+  internal::Session& session = *session_;
+  std::atomic<bool>& cancel = cancel_;
   ASSERT_TRUE(Execute(&session, "begin;").ok());
   ASSERT_TRUE(Execute(&session, "assert A p B = 1 from 2020;").ok());
   ASSERT_TRUE(Execute(&session, "commit;").ok());
@@ -55,13 +68,9 @@ TEST(SessionTest, ACancelFlagStopsReadsAndNotWritesOrTheTransaction) {
   EXPECT_EQ(r->rows[0][0].text, "2");
 }
 
-TEST(SessionTest, ACancelFlagStopsAnAwaitThatWouldWaitLong) {
-  ScratchDir dir;
-  auto db = Database::Open(dir.Sub("db"));
-  ASSERT_TRUE(db.ok()) << db.status();
-  internal::Session session(db->get());
-  std::atomic<bool> cancel{false};
-  session.set_cancel_flag(&cancel);
+TEST_F(CancelFlagTest, AnAwaitThatWouldWaitLongStops) {
+  internal::Session& session = *session_;
+  std::atomic<bool>& cancel = cancel_;
   ASSERT_TRUE(Execute(&session, "assert A p B = 1 from 2020;").ok());
   EXPECT_TRUE(Execute(&session, "await tx 1 timeout 60s;").ok());  // here already
   std::thread canceller([&cancel] {
