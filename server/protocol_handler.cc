@@ -26,6 +26,7 @@ constexpr char kStatsParameter[] = "hindsight_stats";
 constexpr char kPredicatesParameter[] = "hindsight_predicates";
 // SHOW hindsight_names [PREFIX]: the names in use that start with PREFIX.
 constexpr char kNamesParameter[] = "hindsight_names";
+constexpr size_t kNamesShown = 1000;
 // SHOW hindsight_sessions: what each session of the server is doing.
 constexpr char kSessionsParameter[] = "hindsight_sessions";
 // What a session whose statement its user may not see shows for it, as
@@ -36,7 +37,6 @@ std::vector<std::string> SessionsColumns() {
   return {"pid",   "user",         "application_name", "client", "tls", "backend_start",
           "state", "state_change", "query_start",      "query"};
 }
-constexpr size_t kNamesShown = 1000;
 // SET, RESET and SHOW statement_timeout (server/statement_timeout.h).
 constexpr char kStatementTimeout[] = "statement_timeout";
 
@@ -568,8 +568,10 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
   if (timer_ != nullptr) timer_->Arm(StatementTimeoutNow());
   absl::StatusOr<Answer> answer = RunCommand(command, text, params, columns, parsed);
   if (timer_ != nullptr) timer_->Disarm();
-  if (!answer.ok()) message_failed_ = true;
-  if (!answer.ok()) failed_ = session_.in_transaction();
+  if (!answer.ok()) {
+    message_failed_ = true;
+    failed_ = session_.in_transaction();
+  }
   if (in_transaction && !session_.in_transaction()) {
     const bool committed = answer.ok() && answer->tag == "COMMIT";
     EndPortals(committed);
@@ -581,8 +583,8 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Set(const Command& command) {
   Answer a;
   a.tag = command.kind == Command::Kind::kSet ? "SET" : "RESET";
-  if (command.parameter != kStatementTimeout && command.parameter != "all") return a;
-  if (command.kind == Command::Kind::kSet && command.parameter == "all") return a;  // not a setting: no effect
+  const bool reset_all = command.kind == Command::Kind::kReset && command.parameter == "all";
+  if (command.parameter != kStatementTimeout && !reset_all) return a;  // any other setting: no effect
   absl::Duration timeout = server_timeout_;
   if (command.kind == Command::Kind::kSet && !absl::EqualsIgnoreCase(command.argument, "default")) {
     absl::StatusOr<absl::Duration> parsed = ParseTimeSetting(command.argument, kStatementTimeout);
