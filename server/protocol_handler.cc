@@ -204,7 +204,8 @@ void ProtocolHandler::MessageBegins(std::string_view text) {
 }
 
 void ProtocolHandler::NoteWaiting() {
-  if (activity_ != nullptr && !copy_in_) activity_->Waiting(status(), SystemClock()->Now());
+  if (copy_in_) return;  // COPY FROM STDIN runs on until its data ends
+  if (activity_ != nullptr) activity_->Waiting(status(), SystemClock()->Now());
   if (!slow_message_) return;
   if (const absl::Duration took = absl::Now() - slow_message_->first; took >= slow_at_least_) {
     slow_log_(took, slow_message_->second, message_failed_);

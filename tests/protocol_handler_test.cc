@@ -347,6 +347,18 @@ TEST_F(ProtocolHandlerTest, StatementsThatTakeLongEnoughAreHandedToTheLog) {
   EXPECT_EQ(Extended("count A * *"), Extended("count A * *"));
   EXPECT_EQ(logged, (std::vector<std::string>{"assert A p B = 1; count * * *", "failed: count * * *;\nassert A p",
                                               "count A * *", "count A * *"}));
+  // COPY FROM STDIN runs until its data is in.
+  logged.clear();
+  EXPECT_EQ(Types(Query("COPY operations FROM STDIN")), "G");
+  FrontendMessage data{};
+  data.type = 'd';
+  data.data = "tx\t2031-01-01T00:00:00Z\tfile\nassert\tC\tp\tD\t1\t2020-01-01\t+inf\n";
+  Send(data);
+  EXPECT_TRUE(logged.empty());
+  FrontendMessage done{};
+  done.type = 'c';
+  Send(done);
+  EXPECT_EQ(logged, std::vector<std::string>{"COPY operations FROM STDIN"});
   logged.clear();
   handler_->set_slow_statement_log(absl::Hours(1), [&](absl::Duration, std::string_view text, bool) {
     logged.emplace_back(text);
