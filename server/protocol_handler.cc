@@ -770,7 +770,6 @@ internal::Result ProtocolHandler::SessionsTable() const {
   r.columns = SessionsColumns();
   if (sessions_ == nullptr) return r;
   std::vector<SessionView> sessions = sessions_->List();
-  std::sort(sessions.begin(), sessions.end(), [](const SessionView& a, const SessionView& b) { return a.pid < b.pid; });
   for (SessionView& s : sessions) {
     using internal::Cell;
     const bool shown = MaySee(s);

@@ -61,7 +61,7 @@ class SessionActivity {
 class SessionDirectory {
  public:
   virtual ~SessionDirectory() = default;
-  // Every authenticated session, by pid.
+  // Every authenticated session, in increasing pid order.
   virtual std::vector<SessionView> List() const = 0;
   // Cancels session `pid`'s running statement (57014), as a CancelRequest
   // with its key does; with `terminate`, also ends the session once that
