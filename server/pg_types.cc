@@ -66,7 +66,7 @@ std::optional<std::string> NumericText(const std::string& bytes) {
 
 uint32_t ColumnType(const std::string& column) {
   if (column == "count" || column == "tx" || column == "operations" || column == "keys" || column == "segments" ||
-      column == "?column?" || column == "pid") {
+      column == "?column?" || column == "pid" || column == "pg_backend_pid") {
     return kInt8Oid;
   }
   if (column == "pg_cancel_backend" || column == "pg_terminate_backend") return kBoolOid;

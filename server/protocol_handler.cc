@@ -823,6 +823,13 @@ ProtocolHandler::Answer ProtocolHandler::Selected(const Command& command,
   for (const auto& [name, setting] : ServerParameters()) {
     if (command.parameter == "version" && name == "server_version") value = absl::StrCat("PostgreSQL ", setting);
   }
+  if (command.parameter == "pg_backend_pid") {
+    const std::optional<SessionView> self = activity_ != nullptr ? activity_->View() : std::nullopt;
+    value = absl::StrCat(self ? self->pid : 0);
+  }
+  if (command.parameter == "current_user" || command.parameter == "session_user" || command.parameter == "user") {
+    value = user_;
+  }
   if (!command.if_cursor || CursorNamed(*command.if_cursor).ok()) {
     r.rows.push_back({internal::Cell::Text(std::move(value))});
   }

@@ -9,6 +9,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
 #include "query/statement.h"
+#include "server/sql_error.h"
 
 namespace hindsight::server {
 namespace {
@@ -354,9 +355,41 @@ bool IsHstoreProbe(std::string_view statement) {
   return from_pg_type && hstore;
 }
 
-// SELECT followed by an integer, version(), current_schema(), pg_cancel_backend(PID) or
-// pg_terminate_backend(PID): none is a statement of the
-// language (a pattern has three terms), so nothing else is taken from it.
+// A SELECT that reads PostgreSQL's catalogs (pg_catalog.*,
+// information_schema.*), as psql's \d commands and SQL tools' schema
+// browsers do: refused with 0A000 at the first catalog name, saying where
+// to look instead. Nullopt for any other statement.
+std::optional<Command> ClassifyCatalogRead(std::string_view statement) {
+  absl::StatusOr<std::vector<Word>> words = Words(statement, 0);
+  if (!words.ok()) return std::nullopt;
+  for (const Word& w : *words) {
+    if (w.quoted) continue;
+    for (const char* schema : {"pg_catalog.", "information_schema."}) {
+      const size_t at = w.text.find(schema);
+      if (at == std::string::npos) continue;
+      size_t end = w.begin + at;
+      while (end < w.end && (absl::ascii_isalnum(static_cast<unsigned char>(statement[end])) ||
+                             statement[end] == '_' || statement[end] == '.')) {
+        ++end;
+      }
+      const std::string_view name = statement.substr(w.begin + at, end - w.begin - at);
+      Command c = Of(Command::Kind::kMalformed);
+      const std::string message =
+          absl::StrCat("Hindsight has no PostgreSQL catalogs or system functions: ", std::string(name));
+      c.error = WithHint(WithSqlState(internal::StatementErrorAt(w.begin + at + 1, message), "0A000"),
+          "psql's \\d commands and SQL tools' schema browsers read PostgreSQL's catalogs. What the database "
+          "holds: SHOW hindsight_predicates, SHOW hindsight_stats, SHOW hindsight_names PREFIX "
+          "(docs/server.md)");
+      return c;
+    }
+  }
+  return std::nullopt;
+}
+
+// SELECT followed by an integer, version(), current_schema(),
+// pg_backend_pid(), current_user, session_user, user, pg_cancel_backend(PID)
+// or pg_terminate_backend(PID): none is a statement of the language (a
+// pattern has three terms), so nothing else is taken from it.
 Command ClassifySelect(std::string_view statement) {
   const std::string_view rest = AfterWords(statement, 1);
   const auto digit = [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); };
@@ -372,6 +405,12 @@ Command ClassifySelect(std::string_view statement) {
   if (function == "current_schema()" || function == "current_schema") {
     return Of(Command::Kind::kSelect, "current_schema", "public");
   }
+  if (function == "pg_backend_pid()" || function == "pg_catalog.pg_backend_pid()") {
+    return Of(Command::Kind::kSelect, "pg_backend_pid");  // the session's, filled in when it runs
+  }
+  if (function == "current_user" || function == "session_user" || function == "user") {
+    return Of(Command::Kind::kSelect, function);  // the session's user, filled in when it runs
+  }
   for (const char* signal : {"pg_cancel_backend", "pg_terminate_backend"}) {
     absl::string_view pid = function;
     if (!absl::ConsumePrefix(&pid, "pg_catalog.")) pid = function;
@@ -382,6 +421,7 @@ Command ClassifySelect(std::string_view statement) {
   }
   if (IsHstoreProbe(statement)) return Of(Command::Kind::kCatalog, "hstore");
   if (std::optional<Command> check = ClassifyCursorCheck(statement)) return *check;
+  if (std::optional<Command> catalog = ClassifyCatalogRead(statement)) return *catalog;
   return Of(Command::Kind::kHindsight);
 }
 

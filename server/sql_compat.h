@@ -31,7 +31,8 @@ namespace hindsight::server {
 struct Command {
   enum class Kind {
     kEmpty, kBegin, kCommit, kRollback, kSet, kReset, kShow, kSavepoint, kCheckpoint, kCompact,
-    kSelect,      // SELECT 1, version() or current_schema(): a connection pool's health check, a driver's probe
+    kSelect,      // SELECT 1, version(), current_schema(), pg_backend_pid(), current_user: a connection
+                  // pool's health check, a driver's probe, a session asking who it is
     kSignal,      // SELECT pg_cancel_backend(PID) or pg_terminate_backend(PID): another session stopped
     kCatalog,     // what a driver asks of PostgreSQL's catalogs (parameter "hstore": the hstore type's oids)
     kDiscard,     // DISCARD ALL (a pool resetting a connection), PLANS, SEQUENCES, TEMP
@@ -45,11 +46,13 @@ struct Command {
     kCopyFrom,   // COPY operations FROM STDIN: an operations file, loaded as `hindsight import` does
     kCopyLog,    // COPY operations TO STDOUT: the log as an operations file, as `hindsight log --ops` prints it
     kCopyTo,     // COPY (statement) TO STDOUT [[WITH] CSV [HEADER] | [WITH] (FORMAT csv|text, HEADER [bool])]
-    kMalformed,  // DECLARE, FETCH, MOVE, CLOSE or COPY that does not read: see `error`
+    kMalformed,  // DECLARE, FETCH, MOVE, CLOSE or COPY that does not read, a SELECT from PostgreSQL's
+                 // catalogs: see `error`
     kHindsight
   };
   Kind kind = Kind::kHindsight;
-  std::string parameter;  // kShow, kSet, kReset: the name, lower case ("all" for RESET ALL); kSelect: the column, "?column?" or "version";
+  std::string parameter;  // kShow, kSet, kReset: the name, lower case ("all" for RESET ALL); kSelect: the column ("?column?", "version",
+                          // "pg_backend_pid", "current_user", ...);
                           // kSignal: the function, "pg_cancel_backend" or "pg_terminate_backend";
                           // kDiscard: what, lower case; kDeallocate: the statement ("" for ALL);
                           // kDeclare, kFetch, kMove, kClose: the cursor ("" for CLOSE ALL)

@@ -12,7 +12,10 @@ constexpr char kHintPayload[] = "hindsight.hint";
 }  // namespace
 
 absl::Status SqlError(absl::StatusCode code, std::string_view sqlstate, std::string_view message) {
-  absl::Status s(code, absl::string_view(message.data(), message.size()));
+  return WithSqlState(absl::Status(code, absl::string_view(message.data(), message.size())), sqlstate);
+}
+
+absl::Status WithSqlState(absl::Status s, std::string_view sqlstate) {
   s.SetPayload(kSqlStatePayload, absl::Cord(absl::string_view(sqlstate.data(), sqlstate.size())));
   return s;
 }

@@ -15,6 +15,10 @@ namespace hindsight::server {
 // A status of `code` whose SQLSTATE is `sqlstate`.
 absl::Status SqlError(absl::StatusCode code, std::string_view sqlstate, std::string_view message);
 
+// `s` with SQLSTATE `sqlstate`, its code, message and other payloads kept
+// (a statement error's column among them).
+absl::Status WithSqlState(absl::Status s, std::string_view sqlstate);
+
 // The SQLSTATE of `s`: the one it carries, else one fitting its code (a
 // statement error with a column is 42601, a time literal 22007, ...).
 std::string SqlStateOf(const absl::Status& s);

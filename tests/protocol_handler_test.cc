@@ -273,6 +273,15 @@ TEST_F(ProtocolHandlerTest, SessionsShowWhatEachDoesToThoseAllowedToSeeAndSignal
                                                         "cancel 2 by session 1 (user tester)"}));
   EXPECT_TRUE(sessions.cancel[1].load());
 
+  // Each session asks who it is, as in PostgreSQL: what it signals others by.
+  out = read("select pg_backend_pid(); SELECT current_user; select session_user");
+  EXPECT_EQ(Types(out), "TDCTDCTDCZ");
+  EXPECT_TRUE(absl::StrContains(out, std::string("pg_backend_pid\0", 15))) << out;
+  EXPECT_TRUE(absl::StrContains(out, std::string("\0\0\0\x01" "2C", 6))) << out;
+  EXPECT_TRUE(absl::StrContains(out, std::string("\0\0\0\x06" "readerC", 11))) << out;
+  EXPECT_TRUE(absl::StrContains(Query("select USER"), std::string("\0\0\0\x06" "testerC", 11)));
+  EXPECT_TRUE(absl::StrContains(Extended("SELECT pg_catalog.pg_backend_pid()"), std::string("\0\0\0\x01" "1C", 6)));
+
   // Through the extended protocol, the prepared statement is the one shown.
   EXPECT_EQ(Types(Extended("count A * *")), "12DCZ");
   EXPECT_EQ(sessions.activity[0].View()->query, "count A * *");
@@ -386,6 +395,17 @@ TEST_F(ProtocolHandlerTest, WhatConnectionPoolsAndDriversSendOnTheirOwn) {
   EXPECT_EQ(Types(out), "TCZ");  // no hstore type
   EXPECT_TRUE(absl::StrContains(out, std::string("SELECT 0\0", 9))) << out;
   EXPECT_TRUE(absl::StrContains(Query("SELECT t.oid FROM pg_type t WHERE typname = 'json'"), "42601"));
+  // Other reads of PostgreSQL's catalogs (psql's \d, a tool's schema
+  // browser): 0A000 at the first catalog name, with where to look instead.
+  out = Query("SELECT c.relname as \"Name\"\nFROM pg_catalog.pg_class c\nWHERE c.relkind = 'r'");
+  EXPECT_EQ(Types(out), "EZ");
+  EXPECT_TRUE(absl::StrContains(out, "0A000")) << out;
+  EXPECT_TRUE(absl::StrContains(out, "catalogs or system functions: pg_catalog.pg_class")) << out;
+  EXPECT_TRUE(absl::StrContains(out, std::string("P33\0", 4))) << out;  // where pg_catalog starts
+  EXPECT_TRUE(absl::StrContains(out, "SHOW hindsight_predicates")) << out;
+  out = Extended("select table_name from information_schema.tables");
+  EXPECT_EQ(Types(out), "EZ");
+  EXPECT_TRUE(absl::StrContains(out, "0A000")) << out;
   // DEALLOCATE drops a prepared statement; DISCARD ALL every one (a pool
   // handing the connection to its next client).
   FrontendMessage parse{};

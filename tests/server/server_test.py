@@ -143,6 +143,10 @@ def test_psql_demo_questions_and_an_error_in_a_transaction():
         assert 'invalid time literal' in r.stderr and 'current transaction is aborted' in r.stderr, r.stderr
         assert 'ROLLBACK' in r.stdout, r.stdout
         assert re.search(r'count\s*\n-+\n\s*0\n', r.stdout), r.stdout
+        # psql's catalog commands: refused, saying what to ask instead.
+        r = psql(server, '-c', '\\dt')
+        assert r.returncode != 0 and 'ERROR:  Hindsight has no PostgreSQL catalogs' in r.stderr, r.stderr
+        assert 'HINT:' in r.stderr and 'SHOW hindsight_predicates' in r.stderr, r.stderr
         assert server.stop() == 0
     finally:
         cleanup()
@@ -795,6 +799,11 @@ def test_sessions_listed_cancelled_and_ended():
         a.cursor().execute('assert Session open x = 1')  # psycopg2 opened a transaction: it stays open
         b = psycopg2.connect(server.dsn('bob', password='builder'))
         b.autocommit = True
+        own = b.cursor()
+        own.execute('SELECT pg_backend_pid()')  # what another session signals it by
+        b_pid = own.fetchone()[0]
+        own.execute('SELECT current_user')
+        assert own.fetchone()[0] == 'bob'
         waited = []
 
         def wait_for_nothing():  # a statement that runs until it is cancelled
@@ -819,6 +828,7 @@ def test_sessions_listed_cancelled_and_ended():
             time.sleep(0.05)
         assert active, rows
         waiting_pid = active[0][0]
+        assert waiting_pid == b_pid, (waiting_pid, b_pid)
         alice = [r for r in rows.values() if r[1] == 'alice'][0]
         assert alice[2] == 'loader' and alice[6] == 'idle in transaction', alice
         assert alice[9] == '<insufficient privilege>', alice  # bob is read-only: another user's statement
