@@ -477,24 +477,26 @@ absl::Status Node::BulkLoad(const TransactionSource& next, SourceCalls calls, si
 }
 
 std::vector<std::pair<std::string, std::string>> StatusRows(const NodeStatus& status) {
-  const bool answered = status.log_last.ok();
+  const bool answered = status.log_last.ok() && status.log_first.ok();
   std::string state = "following";
   if (!status.follower.ok()) {
     state = absl::StrCat("stopped: ", status.follower.message());
   } else if (!answered) {
-    state = absl::StrCat("log unavailable: ", status.log_last.status().message());
+    const absl::Status& why = status.log_last.ok() ? status.log_first.status() : status.log_last.status();
+    state = absl::StrCat("log unavailable: ", why.message());
   } else if (*status.log_last < status.applied) {
     state = "ahead of the log: the stream reports fewer entries than this node applied";
   }
   return {{"node", status.name},
           {"applied", absl::StrCat(status.applied)},
+          {"log_first", answered ? absl::StrCat(*status.log_first) : ""},
           {"log_last", answered ? absl::StrCat(*status.log_last) : ""},
           {"lag", answered && *status.log_last >= status.applied ? absl::StrCat(*status.log_last - status.applied) : ""},
           {"state", state}};
 }
 
 NodeStatus Node::Status() {
-  return {options_.name, db_->LastTransaction().id, log_->LastId(), follower_status()};
+  return {options_.name, db_->LastTransaction().id, log_->FirstId(), log_->LastId(), follower_status()};
 }
 
 }  // namespace hindsight::cluster

@@ -60,13 +60,16 @@ struct NodeOptions {
 struct NodeStatus {
   std::string name;
   uint64_t applied = 0;                // the last transaction applied here
+  absl::StatusOr<uint64_t> log_first;  // the log's first entry (1 unless trimmed), if it answered
   absl::StatusOr<uint64_t> log_last;   // the log's last entry, if it answered
   absl::Status follower = absl::OkStatus();  // why the node stopped following, if it did
 };
 
-// `status` as the columns of one row: node, applied, log_last, lag
-// (log_last - applied) and state ("following", or why it stopped; the
-// log's error when it did not answer, then log_last and lag are empty).
+// `status` as the columns of one row: node, applied, log_first (from which
+// entry a node on an empty directory could replay the log: 1 unless it was
+// trimmed), log_last, lag (log_last - applied) and state ("following", or
+// why it stopped; the log's error when it did not answer, then log_first,
+// log_last and lag are empty).
 std::vector<std::pair<std::string, std::string>> StatusRows(const NodeStatus& status);
 
 class Node final : public Database {

@@ -476,6 +476,11 @@ TEST_F(ClusterTest, ATrimmedLogStartsNodesFromACheckpointAndRefusesThoseBehindIt
   ASSERT_NE(from_copy, nullptr);
   ASSERT_TRUE(from_copy->AwaitTransaction(30, absl::Seconds(10)).ok());
   EXPECT_EQ(DumpQueries(*from_copy, 30), DumpQueries(*writer, 30));
+  // Its status says where the log now starts.
+  const std::vector<std::pair<std::string, std::string>> status = StatusRows(from_copy->Status());
+  const std::vector<std::pair<std::string, std::string>> expected = {
+      {"node", dir.Sub("copy")}, {"applied", "30"}, {"log_first", "25"}, {"log_last", "30"}, {"lag", "0"}, {"state", "following"}};
+  EXPECT_EQ(status, expected);
   // What the log no longer has, a node cannot get: it is told where to start.
   for (const char* name : {"empty", "behind"}) {
     absl::StatusOr<std::unique_ptr<Node>> node =

@@ -20,13 +20,15 @@ constexpr char kHelp[] =
     "\n"
     "Asks each server (hindsight serve) for its state and prints one row each:\n"
     "the node, the last transaction it has applied, and for a node of a cluster\n"
-    "(docs/cluster.md) the stream's last transaction and how far behind it the node\n"
-    "is. A server that does not answer gets a row saying why. Exits 1 if any did not.\n"
+    "(docs/cluster.md) the stream's first transaction (1 unless trimmed), its last,\n"
+    "and how far behind it the node is. A server that does not answer gets a row\n"
+    "saying why. Exits 1 if any did not.\n"
     "A password comes from PGPASSWORD or ~/.pgpass, as for psql.\n"
     "\n"
     "  --user NAME   the user to connect as (default: $PGUSER, else hindsight)\n";
 
-constexpr const char* kColumns[] = {"node", "applied", "log_last", "lag", "state"};
+constexpr const char* kColumns[] = {"node", "applied", "log_first", "log_last", "lag", "state"};
+constexpr size_t kState = std::size(kColumns) - 1;
 
 struct ConnDeleter {
   void operator()(PGconn* c) const { PQfinish(c); }
@@ -45,26 +47,27 @@ std::string ConnInfo(const std::string& target, const std::string& user) {
   return absl::StrCat("host='", host, "' port='", port, "' user='", user, "' dbname=hindsight connect_timeout=5");
 }
 
-// The status row of one server: the five columns, or an error in "state".
+// The status row of one server: kColumns, or an error in "state".
 std::vector<std::string> StatusOf(const std::string& target, const std::string& user, bool* ok) {
-  std::vector<std::string> row = {target, "", "", "", ""};
+  std::vector<std::string> row(std::size(kColumns));
+  row[0] = target;
   std::error_code ec;
   if (std::filesystem::exists(std::filesystem::path(target) / "CURRENT", ec)) {
-    row[4] = absl::StrCat("a database's directory, not a server: status asks a running server (HOST:PORT); "
+    row[kState] = absl::StrCat("a database's directory, not a server: status asks a running server (HOST:PORT); "
                           "hindsight log ", target, " lists the database's transactions");
     *ok = false;
     return row;
   }
   std::unique_ptr<PGconn, ConnDeleter> conn(PQconnectdb(ConnInfo(target, user).c_str()));
   if (PQstatus(conn.get()) != CONNECTION_OK) {
-    row[4] = absl::StrCat("unreachable: ", PQerrorMessage(conn.get()));
-    while (!row[4].empty() && row[4].back() == '\n') row[4].pop_back();
+    row[kState] = absl::StrCat("unreachable: ", PQerrorMessage(conn.get()));
+    while (!row[kState].empty() && row[kState].back() == '\n') row[kState].pop_back();
     *ok = false;
     return row;
   }
   std::unique_ptr<PGresult, ResultDeleter> result(PQexec(conn.get(), "SHOW hindsight_status"));
   if (PQresultStatus(result.get()) != PGRES_TUPLES_OK || PQntuples(result.get()) != 1) {
-    row[4] = absl::StrCat("error: ", PQresultErrorMessage(result.get()));
+    row[kState] = absl::StrCat("error: ", PQresultErrorMessage(result.get()));
     *ok = false;
     return row;
   }
@@ -75,8 +78,8 @@ std::vector<std::string> StatusOf(const std::string& target, const std::string& 
     }
   }
   if (row[0].empty()) row[0] = target;
-  if (row[4].empty()) row[4] = "single node";
-  if (row[4] != "following" && row[4] != "single node") *ok = false;
+  if (row[kState].empty()) row[kState] = "single node";
+  if (row[kState] != "following" && row[kState] != "single node") *ok = false;
   return row;
 }
 

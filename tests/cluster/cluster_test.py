@@ -659,6 +659,10 @@ def test_cluster():
     assert r.returncode != 0 and 'start this node from a checkpoint of transaction 8 or later' in r.stderr, \
         r.stdout + r.stderr
     port = start_extra_node(copy, 'demo')
+    r = run([TOOL, 'status', '127.0.0.1:%d' % port])
+    assert r.returncode == 0 and '| log_first | log_last |' in r.stdout and \
+        re.search(r'\| 9 +\| 9 +\| 9 +\| 0 +\| following', r.stdout), \
+        r.stdout + r.stderr
     conn = psycopg2.connect(dsn(port))
     conn.autocommit = True
     conn.cursor().execute('assert Ukraine relation Chad = "talks" from 2026-02-01')
