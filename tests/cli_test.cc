@@ -366,6 +366,27 @@ TEST_F(CliTest, ShellRunsScriptsAndReportsFailures) {
   r = Hindsight(absl::StrCat("shell --bail -f ", bad, " ", Db()));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_FALSE(absl::StrContains(r.out, "count")) << r.out;
+  // An error names the line it is on: in a statement over several lines,
+  // one that starts after another on the same line, and the last one,
+  // without ';', at the end of the script.
+  const std::string lines = Ops(
+      "count * * *; Syria *\n"
+      "  Ukraine at\n"
+      "  2023-13;\n"
+      "count * *\n"
+      "  Ukraine at 2023 x;\n"
+      "count Syria\n\n");
+  r = Hindsight(absl::StrCat("shell -f ", lines, " ", Db()));
+  EXPECT_EQ(r.err, absl::StrCat(lines, ":3: error: invalid time literal '2023-13': month must be 01..12\n",
+                                "    2023-13;\n",  // the script's line, as indented there
+                                "    ^\n",
+                                lines, ":5: error: expected 'as of' or the end of the statement (count takes no limit), ",
+                                "found 'x'\n",
+                                "    Ukraine at 2023 x;\n",
+                                "                    ^\n",
+                                lines, ":6: error: expected a predicate, found the end\n",
+                                "  count Syria\n",
+                                "             ^\n"));
 }
 
 TEST_F(CliTest, ShellDotCommandsReadWriteAndList) {

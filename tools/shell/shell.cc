@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
@@ -95,8 +96,8 @@ bool Shell::RunScript(const std::string& text, const std::string& name) {
     if (!pending()) statement_line_ = line_number;
     ok &= FeedLine(std::string(line));
   }
-  if (pending() && !quit_) {  // a last statement without ';'
-    const std::string rest = std::move(buffer_);
+  if (pending() && !quit_) {  // a last statement without ';', up to its last character
+    const std::string rest(absl::StripTrailingAsciiWhitespace(buffer_));
     buffer_.clear();
     if (!IsBlank(WithoutComments(rest))) ok &= RunStatement(rest);
   }
@@ -121,13 +122,20 @@ bool Shell::FeedLine(const std::string& line) {
     const std::string statement = buffer_.substr(0, end + 1);
     buffer_.erase(0, end + 1);
     if (!IsBlank(WithoutComments(statement.substr(0, statement.size() - 1)))) ok &= RunStatement(statement);
+    // What is left of the line starts the next statement, on this line.
+    statement_line_ += static_cast<int>(std::count(statement.begin(), statement.end(), '\n'));
   }
   if (IsBlank(WithoutComments(buffer_))) buffer_.clear();
   return ok;
 }
 
 void Shell::PrintError(const std::string& statement, const absl::Status& status) {
-  const std::string where = script_name_.empty() ? "" : absl::StrCat(script_name_, ":", statement_line_, ": ");
+  // The line of the script the error is on: the statement's first, or the
+  // one its column falls on.
+  const std::optional<size_t> column = internal::ErrorColumn(status);
+  const size_t before = column ? std::min(*column - 1, statement.size()) : 0;
+  const int line = statement_line_ + static_cast<int>(std::count(statement.begin(), statement.begin() + before, '\n'));
+  const std::string where = script_name_.empty() ? "" : absl::StrCat(script_name_, ":", line, ": ");
   std::fprintf(err_, "%serror: %s", where.c_str(), DescribeError(statement, status).c_str());
 }
 
