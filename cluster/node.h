@@ -124,6 +124,9 @@ class Node final : public Database {
     return db_->ListTransactions(first_id, sink);
   }
   absl::Status Compact() override { return db_->Compact(); }
+  absl::StatusOr<CheckReport> Check(const std::function<void(std::string_view step)>& progress) const override {
+    return db_->Check(progress);
+  }
   absl::StatusOr<uint64_t> Checkpoint(const std::string& dir) override { return db_->Checkpoint(dir); }
   absl::StatusOr<std::vector<std::string>> NamesWithPrefix(const std::string& prefix, size_t limit) const override {
     return db_->NamesWithPrefix(prefix, limit);

@@ -11,6 +11,8 @@
 #include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "hindsight/transaction.h"
+#include "keys/key_codec.h"
+#include "raw_rocks.h"
 #include "test_util.h"
 
 namespace hindsight::testing {
@@ -246,6 +248,27 @@ TEST_F(CliTest, MissingOrDamagedDatabases) {
   r = Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions)));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(r.err, "holds no database")) << r.err;
+}
+
+TEST_F(CliTest, CheckSaysADatabaseIsSoundOrWhereItIsDamaged) {
+  ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
+  CommandResult r = Hindsight("check " + Db());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.out, Db() + " is sound (")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "; 2 transactions; 1 keys with their index entries")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.err, "hindsight check: 0.0 s: table files against their checksums\n")) << r.err;
+  EXPECT_EQ(Hindsight("check --help").exit_code, 0);
+  r = Hindsight(absl::StrCat("check ", dir_.Sub("nowhere")));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "no database at")) << r.err;
+  {
+    RawRocks raw(Db(), /*read_only=*/false);
+    ASSERT_TRUE(raw.db()->Delete(rocksdb::WriteOptions(), raw.Family("txinfo"), internal::TxKey(1)).ok());
+  }
+  r = Hindsight("check " + Db());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "hindsight check: damaged: transaction 1: has no summary (column family txinfo)"))
+      << r.err;
 }
 
 TEST_F(CliTest, StatusOfADatabasesDirectorySaysItAsksServers) {

@@ -3,17 +3,12 @@
 #include <rocksdb/db.h>
 
 #include <functional>
-#include <map>
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
 #include "format/query_file.h"
 #include "gtest/gtest.h"
-#include "keys/key_codec.h"
-#include "storage/key_change.h"
-#include "storage/records.h"
-#include "storage/slice_merge.h"
-#include "storage/timeline_merge.h"
+#include "raw_rocks.h"
 
 namespace hindsight::testing {
 
@@ -23,30 +18,16 @@ namespace {
 // family of the closed database at `path`, merges applied.
 void VisitAllEntries(const std::string& path,
                      const std::function<void(const std::string&, std::string_view, std::string_view)>& visit) {
-  rocksdb::DBOptions options;
-  std::vector<std::string> names;
-  EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(options, path, &names).ok());
-  std::vector<rocksdb::ColumnFamilyDescriptor> cfs;
-  for (const std::string& n : names) {
-    cfs.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    if (n == "timelines") cfs.back().options.merge_operator = internal::NewTimelineMergeOperator();
-    if (n == "slices") cfs.back().options.merge_operator = internal::NewSliceMergeOperator();
-  }
-  std::vector<rocksdb::ColumnFamilyHandle*> handles;
-  rocksdb::DB* db = nullptr;
-  const rocksdb::Status s = rocksdb::DB::OpenForReadOnly(options, path, cfs, &handles, &db);
-  EXPECT_TRUE(s.ok()) << s.ToString();
-  if (!s.ok()) return;
-  for (size_t i = 0; i < handles.size(); ++i) {
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions(), handles[i]));
+  const RawRocks raw(path, /*read_only=*/true);
+  if (raw.db() == nullptr) return;
+  for (const std::string& family : raw.families()) {
+    std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.Family(family)));
     for (it->SeekToFirst(); it->Valid(); it->Next()) {
-      visit(names[i], std::string_view(it->key().data(), it->key().size()),
+      visit(family, std::string_view(it->key().data(), it->key().size()),
             std::string_view(it->value().data(), it->value().size()));
     }
     EXPECT_TRUE(it->status().ok());
   }
-  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
-  delete db;
 }
 
 }  // namespace
@@ -60,41 +41,14 @@ std::string DumpAllFamilies(const std::string& path) {
   return out;
 }
 
-std::string KeyFilterMismatch(const std::string& path) {
-  std::map<std::string, std::string> filters, records;  // by log key
-  VisitAllEntries(path, [&](const std::string& family, std::string_view key, std::string_view value) {
-    if (family == "txinfo") filters[std::string(key)] = internal::DecodeTransactionKeyFilter(value).value();
-    if (family == "txlog") records[std::string(key)] = std::string(value);
-  });
-  if (filters.size() != records.size()) return absl::StrCat(filters.size(), " infos for ", records.size(), " records");
-  for (const auto& [key, record] : records) {
-    const internal::TransactionRecord decoded = internal::DecodeTransaction(record).value();
-    if (filters[key] != internal::KeyFilterOf(decoded)) return absl::StrCat("transaction ", decoded.id);
-  }
-  return "";
-}
-
-std::string DigestIndexMismatch(const std::string& path) {
-  std::map<internal::NameId, std::string> names;
-  std::map<std::string, std::string> want, got;  // digest index key -> timeline key
-  std::vector<std::string> timeline_keys;
-  VisitAllEntries(path, [&](const std::string& family, std::string_view key, std::string_view value) {
-    if (family == "names") names[internal::DecodeNameId(value.data())] = std::string(key);
-    // (not a live chunk)
-    if (family == "timelines" && key.size() == internal::kKeyIdsBytes) timeline_keys.emplace_back(key);
-    if (family == "keys" && key[0] == internal::kDigestIndexTag) got[std::string(key)] = std::string(value);
-  });
-  for (const std::string& key : timeline_keys) {
-    const internal::KeyIds ids = internal::DecodeLiveKey(key);
-    want[internal::DigestIndexKey(KeyDigest({names[ids.subject], names[ids.predicate], names[ids.object]}))] = key;
-  }
-  for (const auto& [key, ids] : want) {
-    const auto found = got.find(key);
-    if (found == got.end()) return absl::StrCat("no digest index entry for the stored key ", rocksdb::Slice(ids).ToString(true));
-    if (found->second != ids) return absl::StrCat("the digest index names ", rocksdb::Slice(found->second).ToString(true), " for ", rocksdb::Slice(ids).ToString(true));
-  }
-  if (got.size() != want.size()) return absl::StrCat(got.size(), " digest index entries for ", want.size(), " stored keys");
-  return "";
+std::string Unsound(const std::string& path) {
+  Options options;
+  options.create_if_missing = false;
+  options.read_only = true;
+  absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(path, options);
+  if (!db.ok()) return db.status().ToString();
+  const absl::StatusOr<CheckReport> report = (*db)->Check(nullptr);
+  return report.ok() ? "" : report.status().ToString();
 }
 
 std::string DumpQueries(const Database& db, size_t transactions) {

@@ -1,5 +1,5 @@
 // What the writer and cluster tests compare: a database's bytes, its
-// answers, and the first line where two dumps differ.
+// answers, whether it is sound, and the first line where two dumps differ.
 #ifndef HINDSIGHT_TESTS_DATABASE_DUMP_H_
 #define HINDSIGHT_TESTS_DATABASE_DUMP_H_
 
@@ -13,14 +13,9 @@ namespace hindsight::testing {
 // merges applied, as text.
 std::string DumpAllFamilies(const std::string& path);
 
-// The first transaction of the closed database at `path` whose info's key
-// filter is not the filter of its log record as it is now (KeyFilterOf),
-// as text; "" when every one is.
-std::string KeyFilterMismatch(const std::string& path);
-
-// The first disagreement between the closed database's digest index and
-// the digests of its stored keys, as text; "" when none.
-std::string DigestIndexMismatch(const std::string& path);
+// What Database::Check finds wrong in the closed database at `path`
+// (opened read-only), as text; "" when it is sound.
+std::string Unsound(const std::string& path);
 
 // Every row as of each transaction 1..`transactions`, then every history
 // row, in the canonical text.

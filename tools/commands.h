@@ -15,6 +15,7 @@ int RunReplay(const Args& args);
 int RunQuery(const Args& args);
 int RunLog(const Args& args);
 int RunCompact(const Args& args);
+int RunCheck(const Args& args);
 int RunShell(const Args& args);
 int RunDemo(const Args& args);
 int RunServe(const Args& args);

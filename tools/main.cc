@@ -32,6 +32,7 @@ constexpr char kUsage[] =
     "  query DB_DIR 'STATEMENT'     answer one query and print a table\n"
     "  log DB_DIR                   list the committed transactions\n"
     "  compact DB_DIR|URI           rewrite the files so erased data leaves the disk\n"
+    "  check DB_DIR                 read the whole database and check that it is sound\n"
     "  serve DB_DIR                 serve the database over the PostgreSQL protocol\n"
     "  user add|remove FILE NAME    keep the users file of serve --users\n"
     "  status HOST:PORT...          each server's last transaction; a cluster node's lag\n"
@@ -73,6 +74,7 @@ int main(int argc, char** argv) {
   if (command == "shell") return RunShell(args);
   if (command == "demo") return RunDemo(args);
   if (command == "compact") return RunCompact(args);
+  if (command == "check") return RunCheck(args);
   if (command == "serve") return RunServe(args);
   if (command == "user") return RunUser(args);
   if (command == "status") return RunStatus(args);

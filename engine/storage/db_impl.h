@@ -52,6 +52,7 @@ class DbImpl final : public Database {
   absl::Status ListTransactions(uint64_t first_id,
                                 const std::function<bool(const TransactionInfo&)>& sink) const override;
   absl::Status Compact() override;
+  absl::StatusOr<CheckReport> Check(const std::function<void(std::string_view step)>& progress) const override;
   absl::StatusOr<uint64_t> Checkpoint(const std::string& dir) override;
   absl::StatusOr<std::vector<std::string>> NamesWithPrefix(const std::string& prefix, size_t limit) const override;
   absl::StatusOr<TransactionInfo> GetTransaction(uint64_t id) const override;
@@ -63,7 +64,28 @@ class DbImpl final : public Database {
  private:
   // A consistent point to read at: a RocksDB snapshot and the last
   // transaction it contains. Releases the snapshot when destroyed.
-  class ReadView;
+  class ReadView {
+   public:
+    // The published snapshot (DbImpl::Publish). A read-only (secondary)
+    // instance changes only at CatchUp, which no read runs beside: it reads
+    // without a snapshot.
+    ReadView(std::shared_ptr<const rocksdb::Snapshot> snapshot, TransactionInfo last)
+        : snapshot_(std::move(snapshot)), last_(std::move(last)) {}
+    ReadView(const ReadView&) = delete;
+    ReadView& operator=(const ReadView&) = delete;
+
+    rocksdb::ReadOptions Options() const {
+      rocksdb::ReadOptions ro;
+      ro.snapshot = snapshot_.get();
+      return ro;
+    }
+    const rocksdb::Snapshot* snapshot() const { return snapshot_.get(); }
+    const TransactionInfo& last() const { return last_; }
+
+   private:
+    std::shared_ptr<const rocksdb::Snapshot> snapshot_;
+    TransactionInfo last_;
+  };
   // A key that matched a pattern, with its names resolved.
   struct MatchedKey {
     KeyIds ids;
@@ -155,6 +177,23 @@ class DbImpl final : public Database {
   absl::StatusOr<std::vector<ClosedRecord>> ClosedRows(const KeyIds& ids, std::string_view record,
                                                        Instant spilled_through, const ClosedRowFilter& filter,
                                                        const ReadView& view) const;
+  // Check's steps (storage/check.cc), each reading with `options` but the
+  // first; DataLoss naming the first inconsistency.
+  struct SliceDigests;  // what each slice bucket must hold
+  absl::Status CheckTableFiles(CheckReport* report) const;
+  absl::Status CheckLog(const rocksdb::ReadOptions& options, uint64_t last_id, CheckReport* report) const;
+  // That transaction `id`'s info holds the key filter of its log record.
+  absl::Status CheckKeyFilter(uint64_t id, std::string_view record, std::string_view info) const;
+  // Every record, its names and its index entries; notes in `expected`
+  // the slice index entries its live segments make.
+  absl::Status CheckKeys(const rocksdb::ReadOptions& options, SliceDigests* expected, CheckReport* report) const;
+  absl::Status CheckNames(const KeyIds& ids) const;
+  absl::Status CheckRecord(const KeyIds& ids, std::string_view record, const rocksdb::ReadOptions& options,
+                           SliceDigests* expected, CheckReport* report) const;
+  absl::Status CheckIndexHoldsOnlyKeys(const rocksdb::ReadOptions& options, uint64_t keys) const;
+  absl::Status CheckHistory(const rocksdb::ReadOptions& options, CheckReport* report) const;
+  // Every bucket against `expected`, which it empties.
+  absl::Status CheckSlices(const rocksdb::ReadOptions& options, SliceDigests* expected, CheckReport* report) const;
   // `status` of a record of key `ids` in column family `family` that failed
   // to decode, as DataLoss naming the family and the key.
   absl::Status KeyDataLoss(int family, const KeyIds& ids, const absl::Status& status) const;

@@ -20,29 +20,6 @@
 
 namespace hindsight::internal {
 
-class DbImpl::ReadView {
- public:
-  // The published snapshot (DbImpl::Publish). A read-only (secondary)
-  // instance changes only at CatchUp, which no read runs beside: it reads
-  // without a snapshot.
-  ReadView(std::shared_ptr<const rocksdb::Snapshot> snapshot, TransactionInfo last)
-      : snapshot_(std::move(snapshot)), last_(std::move(last)) {}
-  ReadView(const ReadView&) = delete;
-  ReadView& operator=(const ReadView&) = delete;
-
-  rocksdb::ReadOptions Options() const {
-    rocksdb::ReadOptions ro;
-    ro.snapshot = snapshot_.get();
-    return ro;
-  }
-  const rocksdb::Snapshot* snapshot() const { return snapshot_.get(); }
-  const TransactionInfo& last() const { return last_; }
-
- private:
-  std::shared_ptr<const rocksdb::Snapshot> snapshot_;
-  TransactionInfo last_;
-};
-
 std::unique_ptr<DbImpl::ReadView> DbImpl::AcquireView() const {
   absl::MutexLock lock(&state_mu_);
   return std::make_unique<ReadView>(snapshot_, last_);

@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -35,6 +36,18 @@ namespace hindsight {
 // (the read then returns OK). The row is the sink's: it may move from it.
 using RowSink = std::function<bool(Row&)>;
 using HistorySink = std::function<bool(HistoryRow&)>;
+
+// What Database::Check read of a sound database.
+struct CheckReport {
+  uint64_t table_files = 0;    // table files whose checksums were verified
+  uint64_t table_bytes = 0;    // their bytes
+  uint64_t transactions = 0;   // log records
+  uint64_t keys = 0;           // keys with a record
+  uint64_t live_chunks = 0;    // chunks of long live timelines
+  uint64_t older_rows = 0;     // chunks of older rows kept apart from their keys' records
+  uint64_t live_segments = 0;  // their live segments, each found in the slice index
+  uint64_t slice_buckets = 0;  // slice index buckets
+};
 
 class Database {
  public:
@@ -197,6 +210,24 @@ class Database {
   // core and its size in reads and writes); for maintenance, not the hot
   // path.
   virtual absl::Status Compact() = 0;
+
+  // Reads the whole database, at one snapshot, and checks that it is sound:
+  // every table file against its block checksums; the log (transactions 1
+  // to the last, in order, times increasing, each record with its summary
+  // and the key filter of the keys it names);
+  // every key's record (its live timeline, chunks and closed rows decode;
+  // its names are in the dictionary) with its index entries (the subject,
+  // object and predicate index entries, the subject and object copies of
+  // its live timeline byte for byte, its digest), and no index entry without
+  // a key; every older-rows chunk; and the slice index, bucket by bucket,
+  // against the keys' live segments. `progress`, if given, is called with a
+  // short description as each of these steps starts. Returns what it read;
+  // DataLoss naming the first inconsistency it meets (the column family, the
+  // key's names or the transaction id, the table file). Cost: reads every
+  // byte of the database once, plus a point read for each key's object,
+  // predicate and digest entries; memory: a hash per slice bucket. For
+  // maintenance (hindsight check), not the hot path.
+  virtual absl::StatusOr<CheckReport> Check(const std::function<void(std::string_view step)>& progress) const = 0;
 
   // Writes a consistent copy of the database into directory `dir`, which
   // must not exist: a RocksDB checkpoint (table files hard-linked where the
