@@ -150,9 +150,16 @@ struct SliceQueryMemory {
   }
 };
 
+// Whether names (a1, a2, a3) sort before (b1, b2, b3). A name both have
+// (the same dictionary entry: the subject of every key of `S * *`) is not
+// compared byte by byte.
 bool NamesLess(const std::string* a1, const std::string* a2, const std::string* a3, const std::string* b1,
                const std::string* b2, const std::string* b3) {
-  return std::tie(*a1, *a2, *a3) < std::tie(*b1, *b2, *b3);
+  for (const auto& [a, b] : {std::pair{a1, b1}, std::pair{a2, b2}, std::pair{a3, b3}}) {
+    if (a == b) continue;
+    if (const int c = a->compare(*b); c != 0) return c < 0;
+  }
+  return false;
 }
 
 }  // namespace
