@@ -205,6 +205,10 @@ void RunSequence(uint32_t seed) {
     CompareAll(**db, model, rnd, absl::StrCat("seed ", seed, " after transaction ", t));
     if (::testing::Test::HasFatalFailure()) return;
   }
+  // Whatever the sequence did, the database's parts agree (Database::Check).
+  const absl::StatusOr<CheckReport> checked = (*db)->Check(nullptr);
+  ASSERT_TRUE(checked.ok()) << checked.status() << " seed " << seed;
+  EXPECT_EQ(checked->transactions, model.transaction_count()) << "seed " << seed;
 }
 
 // 2,000 sequences in four shards, so that ctest can run them in parallel.
