@@ -306,6 +306,7 @@ void ClusterTest::RunConcurrentSequence(uint32_t seed) {
   const std::string bytes = DumpAllFamilies(dir.Sub("single"));
   EXPECT_EQ(FirstDifference(DumpAllFamilies(dir.Sub("a")), bytes), "") << "node a, " << where;
   EXPECT_EQ(FirstDifference(DumpAllFamilies(dir.Sub("b")), bytes), "") << "node b, " << where;
+  EXPECT_EQ(Unsound(dir.Sub("a")), "") << "node a, " << where;
 }
 
 TEST_F(ClusterTest, ConcurrentWritesThroughTwoNodesMatchTheModelAndOneDatabase) {
