@@ -156,7 +156,7 @@ absl::Status DbImpl::CheckKeys(const rocksdb::ReadOptions& options, SliceDigests
       return absl::DataLossError(absl::StrCat("damaged key of ", key.size(), " bytes in column family timelines"));
     }
     const KeyIds ids = DecodeLiveKey(key);
-    HS_RETURN_IF_ERROR(CheckNames(ids));
+    HS_RETURN_IF_ERROR(CheckNames(ids, options));
     HS_RETURN_IF_ERROR(CheckRecord(ids, View(it->value()), options, expected, report));
     last_record = ids;
     ++report->keys;
@@ -164,9 +164,19 @@ absl::Status DbImpl::CheckKeys(const rocksdb::ReadOptions& options, SliceDigests
   return FromRocks(it->status(), "cannot read timelines");
 }
 
-absl::Status DbImpl::CheckNames(const KeyIds& ids) const {
+absl::Status DbImpl::CheckNames(const KeyIds& ids, const rocksdb::ReadOptions& options) const {
   for (const NameId id : {ids.subject, ids.predicate, ids.object}) {
-    const bool known = id < names_.size() && !names_.Name(id).empty() && names_.Find(names_.Name(id)) == id;
+    static const std::string kNone;
+    const std::string& name = id < names_.size() ? names_.Name(id) : kNone;
+    bool known = !name.empty() && names_.Find(name) == id;
+    if (!known && !name.empty()) {
+      // An erase committed since the check's snapshot may have taken the
+      // name out of the dictionary: the snapshot's names decide.
+      std::string stored;
+      const rocksdb::Status s = db_->Get(options, cf(kNamesCf), name, &stored);
+      if (!s.ok() && !s.IsNotFound()) return FromRocks(s, "cannot read names");
+      known = s.ok() && stored.size() == kIdBytes && DecodeNameId(stored.data()) == id;
+    }
     if (!known) {
       return absl::DataLossError(absl::StrCat("the key of ids (", ids.subject, ", ", ids.predicate, ", ", ids.object,
                                               ") names id ", id, ", which is no name (column family names)"));

@@ -187,7 +187,7 @@ class DbImpl final : public Database {
   // Every record, its names and its index entries; notes in `expected`
   // the slice index entries its live segments make.
   absl::Status CheckKeys(const rocksdb::ReadOptions& options, SliceDigests* expected, CheckReport* report) const;
-  absl::Status CheckNames(const KeyIds& ids) const;
+  absl::Status CheckNames(const KeyIds& ids, const rocksdb::ReadOptions& options) const;
   absl::Status CheckRecord(const KeyIds& ids, std::string_view record, const rocksdb::ReadOptions& options,
                            SliceDigests* expected, CheckReport* report) const;
   absl::Status CheckIndexHoldsOnlyKeys(const rocksdb::ReadOptions& options, uint64_t keys) const;
