@@ -13,6 +13,7 @@
 #include "storage/db_impl.h"
 #include "storage/key_change.h"
 #include "storage/records.h"
+#include "storage/rocks_slice.h"
 #include "storage/rocks_status.h"
 #include "storage/slice_index.h"
 #include "util/status_macros.h"
@@ -36,8 +37,6 @@ struct DbImpl::SliceDigests {
 };
 
 namespace {
-
-std::string_view View(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
 
 // `bytes` in hexadecimal, for a key in a message.
 std::string Hex(std::string_view bytes) { return absl::BytesToHexString(absl::string_view(bytes.data(), bytes.size())); }

@@ -12,6 +12,7 @@
 #include "storage/column_families.h"
 #include "storage/db_impl.h"
 #include "storage/records.h"
+#include "storage/rocks_slice.h"
 #include "storage/rocks_status.h"
 #include "storage/slice_index.h"
 #include "util/radix_sort.h"
@@ -26,8 +27,6 @@ std::unique_ptr<DbImpl::ReadView> DbImpl::AcquireView() const {
 }
 
 namespace {
-
-std::string_view View(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
 
 // `record` whole, or only its live part (a damaged record is kept whole, so
 // that decoding it reports the damage).

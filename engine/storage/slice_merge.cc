@@ -5,12 +5,11 @@
 #include <vector>
 
 #include "storage/records.h"
+#include "storage/rocks_slice.h"
 #include "storage/slice_index.h"
 
 namespace hindsight::internal {
 namespace {
-
-std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 
 // The operands as one change; false if one is damaged.
 template <typename Operands>

@@ -4,11 +4,10 @@
 #include <string_view>
 
 #include "storage/records.h"
+#include "storage/rocks_slice.h"
 
 namespace hindsight::internal {
 namespace {
-
-std::string_view View(const rocksdb::Slice& s) { return {s.data(), s.size()}; }
 
 // Appends the closed messages of `record` (everything after its first
 // message) to `out`; false if `record` is damaged.
