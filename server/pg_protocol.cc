@@ -211,67 +211,59 @@ void ReadBind(Reader* r, Bind* b) {
 
 }  // namespace
 
-absl::StatusOr<FrontendMessage> DecodeMessage(char type, std::string_view body) {
-  FrontendMessage m{};
-  m.type = type;
+absl::Status DecodeMessage(char type, std::string_view body, FrontendMessage* m) {
+  m->type = type;
   switch (type) {
     case 'Q': {
       Reader r(body, "Query");
-      r.String(&m.query);
-      if (absl::Status s = r.Finish(); !s.ok()) return s;
-      return m;
+      r.String(&m->query);
+      return r.Finish();
     }
     case 'P': {
       Reader r(body, "Parse");
-      ReadParse(&r, &m.parse);
-      if (absl::Status s = r.Finish(); !s.ok()) return s;
-      return m;
+      m->parse.param_types.clear();
+      ReadParse(&r, &m->parse);
+      return r.Finish();
     }
     case 'B': {
       Reader r(body, "Bind");
-      ReadBind(&r, &m.bind);
-      if (absl::Status s = r.Finish(); !s.ok()) return s;
-      return m;
+      m->bind.param_formats.clear();
+      m->bind.params.clear();
+      m->bind.result_formats.clear();
+      ReadBind(&r, &m->bind);
+      return r.Finish();
     }
     case 'D':
     case 'C': {
       Reader r(body, type == 'D' ? "Describe" : "Close");
-      char what = 0;
-      std::string name;
+      char& what = type == 'D' ? m->describe.what : m->close.what;
+      std::string& name = type == 'D' ? m->describe.name : m->close.name;
+      what = 0;
       if (r.Byte(&what) && r.String(&name) && what != 'S' && what != 'P') r.Fail("neither 'S' nor 'P'");
-      if (absl::Status s = r.Finish(); !s.ok()) return s;
-      if (type == 'D') {
-        m.describe = {what, std::move(name)};
-      } else {
-        m.close = {what, std::move(name)};
-      }
-      return m;
+      return r.Finish();
     }
     case 'E': {
       Reader r(body, "Execute");
-      r.String(&m.execute.portal) && r.Int32(&m.execute.max_rows);
-      if (absl::Status s = r.Finish(); !s.ok()) return s;
-      return m;
+      r.String(&m->execute.portal) && r.Int32(&m->execute.max_rows);
+      return r.Finish();
     }
     case 'S':
     case 'H':
     case 'X':
     case 'c': {
       Reader r(body, type == 'S' ? "Sync" : type == 'H' ? "Flush" : type == 'X' ? "Terminate" : "CopyDone");
-      if (absl::Status s = r.Finish(); !s.ok()) return s;
-      return m;
+      return r.Finish();
     }
     case 'p':
-      m.password.assign(body);
-      return m;
+      m->password.assign(body);
+      return absl::OkStatus();
     case 'd':
-      m.data.assign(body);
-      return m;
+      m->data.assign(body);
+      return absl::OkStatus();
     case 'f': {
       Reader r(body, "CopyFail");
-      r.String(&m.data);
-      if (absl::Status s = r.Finish(); !s.ok()) return s;
-      return m;
+      r.String(&m->data);
+      return r.Finish();
     }
     default:
       return absl::InvalidArgumentError(

@@ -87,10 +87,14 @@ struct FrontendMessage {
   std::string data;          // 'd' CopyData: the bytes; 'f' CopyFail: the client's reason
 };
 
-// Decodes a message of `type` from its body. InvalidArgument naming the
+// Decodes a message of `type` from its body into `*m`, whose strings and
+// vectors keep their capacity from one message to the next (a connection
+// decodes every message into one, without allocating once its buffers have
+// grown). Afterwards m->type and the fields of that type hold the message;
+// the other fields are left as they were. InvalidArgument naming the
 // message and what is wrong (strings without their NUL, counts that
 // overrun, trailing bytes, an unknown type).
-absl::StatusOr<FrontendMessage> DecodeMessage(char type, std::string_view body);
+absl::Status DecodeMessage(char type, std::string_view body, FrontendMessage* m);
 
 // A SASLInitialResponse, from a 'p' message's body.
 absl::StatusOr<SaslInitial> DecodeSaslInitial(std::string_view body);

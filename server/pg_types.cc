@@ -97,6 +97,16 @@ absl::StatusOr<std::vector<ColumnDescription>> DescribeColumns(const std::vector
   return out;
 }
 
+absl::StatusOr<std::shared_ptr<const DescribedColumns>> DescribeResult(const std::vector<std::string>& columns,
+                                                                       const std::vector<int16_t>& formats) {
+  absl::StatusOr<std::vector<ColumnDescription>> described = DescribeColumns(columns, formats);
+  if (!described.ok()) return described.status();
+  auto result = std::make_shared<DescribedColumns>();
+  result->columns = *std::move(described);
+  AppendRowDescription(result->columns, &result->row_description);
+  return result;
+}
+
 namespace {
 
 // Writes `v` as `width` decimal digits at `at` (v >= 0 and below

@@ -9,6 +9,7 @@
 #ifndef HINDSIGHT_SERVER_PG_TYPES_H_
 #define HINDSIGHT_SERVER_PG_TYPES_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,18 @@ uint32_t ColumnType(const std::string& column);
 // matches neither.
 absl::StatusOr<std::vector<ColumnDescription>> DescribeColumns(const std::vector<std::string>& columns,
                                                                const std::vector<int16_t>& formats);
+
+// A result's columns as described to the client, with the RowDescription
+// message that describes them, encoded once: every portal of a prepared
+// statement shares its statement's.
+struct DescribedColumns {
+  std::vector<ColumnDescription> columns;
+  std::string row_description;  // the whole message
+};
+
+// DescribeColumns, and the RowDescription of what it gives.
+absl::StatusOr<std::shared_ptr<const DescribedColumns>> DescribeResult(const std::vector<std::string>& columns,
+                                                                       const std::vector<int16_t>& formats);
 
 // Appends a cell in the column's type and format to `out`; false, having
 // appended nothing, for NULL (a value of none).

@@ -359,7 +359,8 @@ void ProtocolHandler::ForgetPrepared(const std::string& name) {
 }
 
 size_t ProtocolHandler::PortalBytes(const Portal& p) {
-  size_t bytes = sizeof(p) + 2 * p.result_formats.size() + 64 * p.columns.size() + p.rows.memory_bytes();
+  size_t bytes = sizeof(p) + p.rows.memory_bytes();
+  if (p.columns != nullptr) bytes += 64 * p.columns->columns.size();
   for (const std::optional<std::string>& value : p.params.values) bytes += sizeof(value) + (value ? value->size() : 0);
   if (p.cursor != nullptr) bytes += sizeof(Cursor) + 64 * p.cursor->columns.size() + p.cursor->rows.memory_bytes();
   return bytes;
@@ -443,14 +444,13 @@ ProtocolHandler::Step ProtocolHandler::RunPiece(std::string* out) {
       continue;
     }
     simple_portal_ = Portal{};
-    simple_portal_.columns = *DescribeColumns(answer->columns, answer->formats);
     simple_portal_.rows = std::move(answer->rows);
     simple_portal_.tag = std::move(answer->tag);
     simple_portal_.copy_out = answer->copy_out;
     if (answer->copy_out) {
       AppendCopyOutResponse(answer->columns.size(), out);
     } else {
-      AppendRowDescription(simple_portal_.columns, out);
+      AppendRowDescription(*DescribeColumns(answer->columns, answer->formats), out);
     }
     return FinishSimpleRows(out);
   }
@@ -990,11 +990,11 @@ absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Comman
 
 // --- the extended query protocol ---
 
-absl::StatusOr<std::vector<ColumnDescription>> ProtocolHandler::Prepared::ColumnsIn(
+absl::StatusOr<std::shared_ptr<const DescribedColumns>> ProtocolHandler::Prepared::ColumnsIn(
     const std::vector<int16_t>& formats) const {
   if (formats.empty() || (formats.size() == 1 && formats[0] == 0)) return text_columns;
   if (formats.size() == 1 && formats[0] == 1) return binary_columns;
-  return DescribeColumns(columns, formats);
+  return DescribeResult(columns, formats);
 }
 
 void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
@@ -1011,8 +1011,8 @@ void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
   absl::StatusOr<std::vector<std::string>> columns = ColumnsOf(prepared->command, prepared->text);
   if (!columns.ok()) return fail(columns.status(), pieces.empty() ? 0 : pieces[0].offset);
   prepared->columns = std::move(*columns);
-  prepared->text_columns = *DescribeColumns(prepared->columns, {});
-  prepared->binary_columns = *DescribeColumns(prepared->columns, {1});
+  prepared->text_columns = *DescribeResult(prepared->columns, {});
+  prepared->binary_columns = *DescribeResult(prepared->columns, {1});
   const std::string statement = prepared->command.body_end > 0  // DECLARE, COPY (...)
                                     ? InnerStatement(prepared->text, prepared->command)
                                     : prepared->text;
@@ -1074,7 +1074,6 @@ void ProtocolHandler::BindMessage(const Bind& b, std::string* out) {
   }
   Portal portal;
   portal.prepared = it->second;
-  portal.result_formats = b.result_formats;
   for (size_t i = 0; i < b.params.size(); ++i) {
     const uint32_t type = i < prepared.param_types.size() ? prepared.param_types[i] : 0;
     const int16_t format = b.param_formats.empty() ? 0 : b.param_formats.size() == 1 ? b.param_formats[0]
@@ -1090,7 +1089,7 @@ void ProtocolHandler::BindMessage(const Bind& b, std::string* out) {
     portal.params.values.push_back(std::move(value));
     portal.params.text_typed.push_back(type == kTextOid || type == kVarcharOid);
   }
-  absl::StatusOr<std::vector<ColumnDescription>> columns = prepared.ColumnsIn(b.result_formats);
+  absl::StatusOr<std::shared_ptr<const DescribedColumns>> columns = prepared.ColumnsIn(b.result_formats);
   if (!columns.ok()) {
     return fail(SqlError(absl::StatusCode::kInvalidArgument, "08P01", std::string(columns.status().message())));
   }
@@ -1121,7 +1120,7 @@ void ProtocolHandler::DescribeMessage(const Describe& d, std::string* out) {
     if (p.columns.empty()) {
       AppendNoData(out);
     } else {
-      AppendRowDescription(*DescribeColumns(p.columns, {}), out);
+      out->append(p.text_columns->row_description);
     }
     return;
   }
@@ -1132,10 +1131,10 @@ void ProtocolHandler::DescribeMessage(const Describe& d, std::string* out) {
         0, out);
     return;
   }
-  if (it->second.columns.empty()) {
+  if (it->second.columns->columns.empty()) {
     AppendNoData(out);
   } else {
-    AppendRowDescription(it->second.columns, out);
+    out->append(it->second.columns->row_description);
   }
 }
 
@@ -1164,9 +1163,9 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
     running_portal_ = &e.portal;
     absl::StatusOr<Answer> answer =
         e.max_rows == 0 || p.command.kind == Command::Kind::kCopyTo
-            ? RunStreaming(p.command, p.text, &portal.params, &portal.columns, p.parsed ? &*p.parsed : nullptr,
-                           /*describe=*/false, out, &client_gone)
-            : Run(p.command, p.text, &portal.params, &portal.columns, p.parsed ? &*p.parsed : nullptr);
+            ? RunStreaming(p.command, p.text, &portal.params, &portal.columns->columns,
+                           p.parsed ? &*p.parsed : nullptr, /*describe=*/false, out, &client_gone)
+            : Run(p.command, p.text, &portal.params, &portal.columns->columns, p.parsed ? &*p.parsed : nullptr);
     writes_join_implicit_block_ = false;
     running_portal_ = nullptr;
     if (client_gone) return Step::kClose;

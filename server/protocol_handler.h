@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <fstream>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +30,7 @@
 #include "server/cursor.h"
 #include "server/encoded_rows.h"
 #include "server/pg_protocol.h"
+#include "server/pg_types.h"
 #include "server/session_activity.h"
 #include "server/statement_timeout.h"
 #include "server/sql_compat.h"
@@ -127,21 +129,20 @@ class ProtocolHandler {
     std::vector<std::string> columns;  // what Execute will answer
     size_t parameters = 0;             // the $N it uses: the largest N
     // The columns described in text and in binary, for Bind.
-    std::vector<ColumnDescription> text_columns, binary_columns;
+    std::shared_ptr<const DescribedColumns> text_columns, binary_columns;
     // The language's statement without parameters, parsed once for every
     // Execute.
     std::optional<internal::Statement> parsed;
 
     // The columns described in `formats` (Bind's result formats).
-    absl::StatusOr<std::vector<ColumnDescription>> ColumnsIn(const std::vector<int16_t>& formats) const;
+    absl::StatusOr<std::shared_ptr<const DescribedColumns>> ColumnsIn(const std::vector<int16_t>& formats) const;
   };
   struct Portal {
     std::shared_ptr<const Prepared> prepared;
     internal::StatementParams params;
-    std::vector<int16_t> result_formats;
     bool executed = false;
     EncodedRows rows;
-    std::vector<ColumnDescription> columns;
+    std::shared_ptr<const DescribedColumns> columns;  // null in a simple query's
     size_t next_row = 0;
     std::string tag;
     std::shared_ptr<Cursor> cursor;  // a cursor DECLARE made, which FETCH reads (not Execute)

@@ -44,7 +44,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Declare(const Command& 
   cursor->in_transaction = session_.in_transaction();
   Portal portal;
   portal.executed = true;
-  portal.columns = *DescribeColumns(cursor->columns, cursor->binary ? std::vector<int16_t>{1} : std::vector<int16_t>{});
+  portal.columns = *DescribeResult(cursor->columns, cursor->binary ? std::vector<int16_t>{1} : std::vector<int16_t>{});
   portal.cursor = std::move(cursor);
   if (absl::Status s = KeepPortal(command.parameter, std::move(portal)); !s.ok()) return s;
   Answer a;

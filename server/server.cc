@@ -212,7 +212,9 @@ class Connection {
 
   std::optional<StartupPacket> Startup();
   bool Authenticate(const std::string& user, bool* read_only);
-  std::optional<FrontendMessage> NextMessage(char status);
+  // The next message (in message_, until the next call), or null when the
+  // connection must end (it said why).
+  const FrontendMessage* NextMessage(char status);
   void Serve(ProtocolHandler* handler);
   void Greet(const StartupPacket& startup);
 
@@ -236,6 +238,10 @@ class Connection {
   std::unique_ptr<char[]> in_{new char[kReadBuffer]};  // bytes read: [in_pos_, in_len_) not yet taken
   size_t in_pos_ = 0;
   size_t in_len_ = 0;
+  // The last message and its body, reused so that a message costs no
+  // allocation once they have grown.
+  std::string body_;
+  FrontendMessage message_{};
 };
 
 class ServerImpl final : public Server, public SessionDirectory {
@@ -556,14 +562,13 @@ bool Connection::Authenticate(const std::string& user, bool* read_only) {
   return true;
 }
 
-// The next message, or nullopt when the connection must end (it said why).
-std::optional<FrontendMessage> Connection::NextMessage(char status) {
+const FrontendMessage* Connection::NextMessage(char status) {
   // Set before shutting_down() is read, so that BeginShutdown either is
   // seen here or sees reading_ and wakes the read.
   reading_.store(true);
   if (server_->shutting_down() || terminate_.load()) {
     Fatal("57P01", "terminating connection due to administrator command");
-    return std::nullopt;
+    return nullptr;
   }
   const auto timeout = server_->options().idle_in_transaction_timeout;
   if (status != 'I' && timeout.count() > 0) {
@@ -580,28 +585,26 @@ std::optional<FrontendMessage> Connection::NextMessage(char status) {
     } else if (server_->shutting_down() || terminate_.load()) {
       Fatal("57P01", "terminating connection due to administrator command");
     }
-    return std::nullopt;
+    return nullptr;
   }
   absl::StatusOr<uint32_t> len = BodyLength(header);
   if (!len.ok()) {
     Fatal("08P01", std::string(len.status().message()));
-    return std::nullopt;
+    return nullptr;
   }
-  std::string body;
-  if (!ReadBody(*len, &body)) return std::nullopt;
-  absl::StatusOr<FrontendMessage> m = DecodeMessage(header[0], body);
-  if (!m.ok()) {
-    Fatal("08P01", std::string(m.status().message()));
-    return std::nullopt;
+  if (!ReadBody(*len, &body_)) return nullptr;
+  if (absl::Status s = DecodeMessage(header[0], body_, &message_); !s.ok()) {
+    Fatal("08P01", std::string(s.message()));
+    return nullptr;
   }
-  return std::move(*m);
+  return &message_;
 }
 
 void Connection::Serve(ProtocolHandler* handler) {
   std::string out;
   while (true) {
-    std::optional<FrontendMessage> m = NextMessage(handler->status());
-    if (!m) return;
+    const FrontendMessage* m = NextMessage(handler->status());
+    if (m == nullptr) return;
     ProtocolHandler::Step step = handler->Handle(*m, &out);
     while (step == ProtocolHandler::Step::kMore) {
       if (!WriteAll(out)) return;

@@ -1,6 +1,7 @@
 // The PostgreSQL message decoder: never crash, never read past the input;
 // a start-up packet or a typed message either decodes or is refused.
-// The first byte picks what the rest is read as.
+// The first byte picks what the rest is read as. Typed messages are
+// decoded into one message kept across inputs, as a connection does.
 #include <cstdint>
 #include <string_view>
 
@@ -17,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   } else if (kind == 2 && body.size() >= 5) {
     (void)hindsight::server::BodyLength(body.data());
   } else {
-    (void)hindsight::server::DecodeMessage(kind, body);
+    static hindsight::server::FrontendMessage message{};
+    (void)hindsight::server::DecodeMessage(kind, body, &message);
   }
   return 0;
 }
