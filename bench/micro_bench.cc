@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "hindsight/db.h"
 #include "keys/key_codec.h"
+#include "query/statement.h"
 #include "storage/records.h"
 #include "timeline/timeline.h"
 
@@ -27,6 +28,31 @@ void BM_FormatInstant(benchmark::State& state) {
   for (auto _ : state) benchmark::DoNotOptimize(FormatInstant(t));
 }
 BENCHMARK(BM_FormatInstant);
+
+// A prepared statement's Execute with parameters (a server's hot path):
+// its text lexed and parsed with the values, against its tokens kept from
+// the first time and parsed with the values.
+constexpr char kParameterized[] = "'Nyquador Ministry' 'stance' 'Dormitam Ministry' at $1 as of $2";
+
+internal::StatementParams ParameterValues() {
+  internal::StatementParams params;
+  params.values = {"1971-01-04", "2020-06-01 12:00:00+00"};
+  params.text_typed = {false, false};
+  return params;
+}
+
+void BM_ParseParameterizedText(benchmark::State& state) {
+  const internal::StatementParams params = ParameterValues();
+  for (auto _ : state) benchmark::DoNotOptimize(internal::ParseStatement(kParameterized, &params));
+}
+BENCHMARK(BM_ParseParameterizedText);
+
+void BM_ParseParameterizedLexed(benchmark::State& state) {
+  const internal::StatementParams params = ParameterValues();
+  const internal::LexedStatement lexed = *internal::LexedStatement::Of(kParameterized);
+  for (auto _ : state) benchmark::DoNotOptimize(internal::ParseStatement(lexed, &params));
+}
+BENCHMARK(BM_ParseParameterizedLexed);
 
 // One bucket of the slice index, 1,000 entries of which about half contain
 // the instant asked: the inner loop of a `* P *` at v query.
@@ -85,7 +111,7 @@ void BM_TimelineAssertAndCoalesce(benchmark::State& state) {
   const Value talks = Value::String("talks"), severed = Value::String("severed");
   for (auto _ : state) {
     internal::Timeline tl = internal::ApplyEdits(base, {{{450 * kDay, kPosInf}, &talks}});
-    tl = internal::ApplyEdits(tl, {{{300 * kDay, 310 * kDay}, &severed}});
+    tl = internal::ApplyEdits(std::move(tl), {{{300 * kDay, 310 * kDay}, &severed}});
     benchmark::DoNotOptimize(tl);
   }
 }

@@ -536,11 +536,11 @@ size_t ProtocolHandler::EndStream(EncodedRows* rows, bool* streamed) {
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunStreaming(const Command& command, std::string_view text,
                                                                       const internal::StatementParams* params,
                                                                       const std::vector<ColumnDescription>* columns,
-                                                                      const internal::Statement* parsed, bool describe,
+                                                                      const Prepared* prepared, bool describe,
                                                                       std::string* out, bool* client_gone) {
   RowStream stream{out, describe};
   stream_ = &stream;
-  absl::StatusOr<Answer> answer = Run(command, text, params, columns, parsed);
+  absl::StatusOr<Answer> answer = Run(command, text, params, columns, prepared);
   stream_ = nullptr;
   *client_gone = stream.client_gone;
   return answer;
@@ -563,11 +563,11 @@ void ProtocolHandler::EncodeRow(const std::vector<internal::Cell>& row, const st
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& command, std::string_view text,
                                                              const internal::StatementParams* params,
                                                              const std::vector<ColumnDescription>* columns,
-                                                             const internal::Statement* parsed) {
+                                                             const Prepared* prepared) {
   const bool in_transaction = session_.in_transaction();
   cancel_->store(false);  // a cancel is for the statement running when it comes
   if (timer_ != nullptr) timer_->Arm(StatementTimeoutNow());
-  absl::StatusOr<Answer> answer = RunCommand(command, text, params, columns, parsed);
+  absl::StatusOr<Answer> answer = RunCommand(command, text, params, columns, prepared);
   if (timer_ != nullptr) timer_->Disarm();
   if (!answer.ok()) {
     message_failed_ = true;
@@ -615,7 +615,7 @@ void ProtocolHandler::EndBlockSettings(bool committed) {
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Command& command, std::string_view text,
                                                                     const internal::StatementParams* params,
                                                                     const std::vector<ColumnDescription>* columns,
-                                                                    const internal::Statement* parsed) {
+                                                                    const Prepared* prepared) {
   using Kind = Command::Kind;
   if (failed_ && command.kind != Kind::kRollback && command.kind != Kind::kCommit) {
     return SqlError(absl::StatusCode::kFailedPrecondition, "25P02",
@@ -672,7 +672,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
     case Kind::kHindsight:
       break;
   }
-  return RunHindsight(text, params, columns, parsed);
+  return RunHindsight(text, params, columns, prepared);
 }
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Begin() {
@@ -895,13 +895,17 @@ absl::StatusOr<internal::Statement> ProtocolHandler::ReadInside(const Command& c
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunHindsight(std::string_view text,
                                                                       const internal::StatementParams* params,
                                                                       const std::vector<ColumnDescription>* columns,
-                                                                      const internal::Statement* parsed) {
-  if (parsed == nullptr) {
-    absl::StatusOr<internal::Statement> st = internal::ParseStatement(text, params);
-    if (!st.ok()) return WithSqlHint(st.status(), text);
-    return RunHindsight(text, params, columns, &*st);
-  }
-  const internal::Statement& st = *parsed;
+                                                                      const Prepared* prepared) {
+  if (prepared != nullptr && prepared->parsed) return RunParsed(*prepared->parsed, columns);
+  absl::StatusOr<internal::Statement> st = prepared != nullptr && prepared->lexed
+                                               ? internal::ParseStatement(*prepared->lexed, params)
+                                               : internal::ParseStatement(text, params);
+  if (!st.ok()) return WithSqlHint(st.status(), text);
+  return RunParsed(*st, columns);
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunParsed(const internal::Statement& st,
+                                                                   const std::vector<ColumnDescription>* columns) {
   if (read_only_ && IsWrite(st.kind)) return WriteRefused();
   if (!st.svg_path.empty()) return SvgRefused();
   if (writes_join_implicit_block_ && IsWrite(st.kind) && !session_.in_transaction()) {
@@ -1022,6 +1026,9 @@ void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
     // without parameters.
     absl::StatusOr<internal::Statement> parsed = internal::ParseStatement(prepared->text);
     if (parsed.ok()) prepared->parsed = *std::move(parsed);
+  } else if (prepared->command.kind == Command::Kind::kHindsight) {
+    absl::StatusOr<internal::LexedStatement> lexed = internal::LexedStatement::Of(prepared->text);
+    if (lexed.ok()) prepared->lexed = *std::move(lexed);
   }
   // Where the client left a type unspecified, a parameter that stands
   // where a time stands is a timestamptz, one where a value stands json,
@@ -1163,9 +1170,9 @@ ProtocolHandler::Step ProtocolHandler::ExecuteMessage(const Execute& e, std::str
     running_portal_ = &e.portal;
     absl::StatusOr<Answer> answer =
         e.max_rows == 0 || p.command.kind == Command::Kind::kCopyTo
-            ? RunStreaming(p.command, p.text, &portal.params, &portal.columns->columns,
-                           p.parsed ? &*p.parsed : nullptr, /*describe=*/false, out, &client_gone)
-            : Run(p.command, p.text, &portal.params, &portal.columns->columns, p.parsed ? &*p.parsed : nullptr);
+            ? RunStreaming(p.command, p.text, &portal.params, &portal.columns->columns, &p, /*describe=*/false, out,
+                           &client_gone)
+            : Run(p.command, p.text, &portal.params, &portal.columns->columns, &p);
     writes_join_implicit_block_ = false;
     running_portal_ = nullptr;
     if (client_gone) return Step::kClose;

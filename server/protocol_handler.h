@@ -131,8 +131,10 @@ class ProtocolHandler {
     // The columns described in text and in binary, for Bind.
     std::shared_ptr<const DescribedColumns> text_columns, binary_columns;
     // The language's statement without parameters, parsed once for every
-    // Execute.
+    // Execute; with parameters, its tokens, parsed with each Execute's
+    // values.
     std::optional<internal::Statement> parsed;
+    std::optional<internal::LexedStatement> lexed;
 
     // The columns described in `formats` (Bind's result formats).
     absl::StatusOr<std::shared_ptr<const DescribedColumns>> ColumnsIn(const std::vector<int16_t>& formats) const;
@@ -193,18 +195,18 @@ class ProtocolHandler {
   void FailCopyIn(const absl::Status& error, std::string* out);
 
   // Runs one statement, with the transaction rules above; its rows are
-  // encoded in the formats of `columns` (nullptr: all text). `parsed`, if
-  // given, is the language's statement `text` holds, parsed already. When
-  // it ends a transaction, so do the cursors it declared.
+  // encoded in the formats of `columns` (nullptr: all text). `prepared`, if
+  // given, is the prepared statement whose `text` it is, which may hold it
+  // parsed or lexed already. When it ends a transaction, so do the cursors
+  // it declared.
   absl::StatusOr<Answer> Run(const Command& command, std::string_view text, const internal::StatementParams* params,
-                             const std::vector<ColumnDescription>* columns,
-                             const internal::Statement* parsed = nullptr);
+                             const std::vector<ColumnDescription>* columns, const Prepared* prepared = nullptr);
   absl::StatusOr<Answer> RunCommand(const Command& command, std::string_view text,
                                     const internal::StatementParams* params,
-                                    const std::vector<ColumnDescription>* columns, const internal::Statement* parsed);
+                                    const std::vector<ColumnDescription>* columns, const Prepared* prepared);
   absl::StatusOr<Answer> RunHindsight(std::string_view text, const internal::StatementParams* params,
-                                      const std::vector<ColumnDescription>* columns,
-                                      const internal::Statement* parsed);
+                                      const std::vector<ColumnDescription>* columns, const Prepared* prepared);
+  absl::StatusOr<Answer> RunParsed(const internal::Statement& st, const std::vector<ColumnDescription>* columns);
   absl::StatusOr<std::vector<std::string>> ColumnsOf(const Command& command, std::string_view text) const;
   // A statement's columns (Session::ColumnsOf) described in text, once per
   // list.
@@ -317,9 +319,8 @@ class ProtocolHandler {
   // Runs Run with a stream open on `out` (see set_flush).
   absl::StatusOr<Answer> RunStreaming(const Command& command, std::string_view text,
                                       const internal::StatementParams* params,
-                                      const std::vector<ColumnDescription>* columns,
-                                      const internal::Statement* parsed, bool describe, std::string* out,
-                                      bool* client_gone);
+                                      const std::vector<ColumnDescription>* columns, const Prepared* prepared,
+                                      bool describe, std::string* out, bool* client_gone);
 
   // Appends the rows of `portal` from next_row up to `end`; false when the
   // chunk filled first. Fails (58030) if its temporary file cannot be read.

@@ -2,7 +2,9 @@
 #include <random>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
+#include "hindsight/value.h"
 #include "query/statement.h"
 
 namespace hindsight::internal {
@@ -227,6 +229,49 @@ TEST(StatementTest, ParametersTakeTheirRoleFromWhereTheyStand) {
   EXPECT_EQ(ParameterCount("history $1 $2 $3"), 3u);
   EXPECT_EQ(ParameterCount("a b c at $12 as of tx $2"), 12u);
   EXPECT_EQ(ParameterCount("a b c"), 0u);
+}
+
+// What a statement says, as text, to compare two parses of it.
+std::string Summary(const absl::StatusOr<Statement>& st) {
+  if (!st.ok()) return std::string(st.status().message());
+  const Pattern& p = st->query.pattern;
+  const ValidTimeClause& v = st->query.valid;
+  return absl::StrCat(static_cast<int>(st->kind), "|", p.subject.value_or("*"), "|", p.predicate.value_or("*"), "|",
+                      p.object.value_or("*"), "|", static_cast<int>(v.kind), ",", v.at, ",", v.during.from, ",",
+                      v.during.to, "|", static_cast<int>(st->query.as_of.kind), ",", st->query.as_of.time, ",",
+                      st->query.as_of.tx_id, "|", static_cast<int>(st->relation), ",", st->relation_interval.from,
+                      ",", st->relation_interval.to, "|", st->key.subject, ",", st->key.predicate, ",",
+                      st->key.object, "|", FormatValue(st->value), "|", st->valid.from, ",", st->valid.to, "|",
+                      st->limit.value_or(0), "|", st->await_tx);
+}
+
+TEST(StatementTest, AStatementLexedOnceParsesWithEachValuesAsItsText) {
+  std::mt19937 rng(23);
+  const std::vector<std::string> tokens = {
+      "$1", "$2", "$3", "*", "Syria", "at", "during", "as", "of", "tx", "history", "count", "assert", "retract",
+      "erase", "=", "from", "to", "limit", "2025", "[", "2020,", "2021)", "overlaps", "'x'", "42", ";"};
+  const std::vector<std::optional<std::string>> values = {
+      "Syria", "2025-10-01", "42", "\"quoted\"", "[2020, 2021)", "-inf", std::nullopt, "", "a b", "2025-02-30"};
+  int parsed = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    const int n = std::uniform_int_distribution<int>(1, 10)(rng);
+    for (int k = 0; k < n; ++k) text += tokens[rng() % tokens.size()] + " ";
+    absl::StatusOr<LexedStatement> lexed = LexedStatement::Of(text);
+    ASSERT_TRUE(lexed.ok()) << text << ": " << lexed.status();
+    for (int round = 0; round < 3; ++round) {
+      StatementParams params;
+      for (int k = 0; k < 3; ++k) {
+        params.values.push_back(values[rng() % values.size()]);
+        params.text_typed.push_back(rng() % 2 == 0);
+      }
+      const absl::StatusOr<Statement> from_text = ParseStatement(text, &params);
+      ASSERT_EQ(Summary(ParseStatement(*lexed, &params)), Summary(from_text)) << text;
+      parsed += from_text.ok();
+    }
+  }
+  EXPECT_GT(parsed, 2000);  // the sequences above parse often enough to compare statements, not only errors
+  EXPECT_EQ(LexedStatement::Of("Syria \"open").status().message(), ParseStatement("Syria \"open").status().message());
 }
 
 TEST(StatementTest, StatementEndSkipsQuotesAndComments) {

@@ -15,8 +15,8 @@
 #include "util/edit_distance.h"
 
 namespace hindsight::internal {
-namespace {
 
+// A token of a statement's text.
 struct Token {
   enum Kind { kWord, kQuoted, kSqlString, kParam, kPunct, kEnd } kind;
   std::string text;  // a word as written; a quoted name or SQL string unescaped; the punctuation
@@ -25,6 +25,9 @@ struct Token {
   size_t param = 0;  // kParam: N of $N
   std::string cast{};  // kSqlString: the PostgreSQL type it is cast to ('...'::date), lower case
 };
+
+namespace {
+
 
 constexpr char kColumnPayload[] = "hindsight.statement.column";
 constexpr char kTimeLiteralPayload[] = "hindsight.statement.time_literal";
@@ -128,7 +131,8 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view s) {
 
 class Parser {
  public:
-  Parser(std::vector<Token> tokens, const StatementParams* params) : t_(std::move(tokens)), params_(params) {}
+  // `tokens` must outlive the parser.
+  Parser(const std::vector<Token>& tokens, const StatementParams* params) : t_(tokens), params_(params) {}
   // Notes in `*places` where each parameter stands.
   void NoteParameterPlaces(std::vector<ParameterPlace>* places) { places_ = places; }
 
@@ -556,7 +560,7 @@ class Parser {
     if (!text.ok()) return text.status();
     absl::StatusOr<std::vector<Token>> inner = Lex(*text);
     absl::StatusOr<Interval> interval =
-        inner.ok() ? Parser(*std::move(inner), nullptr).WholeInterval() : inner.status();
+        inner.ok() ? Parser(*inner, nullptr).WholeInterval() : inner.status();
     if (!interval.ok()) {
       return At(tok, absl::StrCat("'", *text, "' is not an interval [from, to): ", std::string(ErrorReason(interval.status()))));
     }
@@ -629,7 +633,7 @@ class Parser {
     return At(tok, absl::StrCat("expected ", std::string(what), ", found ", found, hint));
   }
 
-  std::vector<Token> t_;
+  const std::vector<Token>& t_;
   const StatementParams* params_;
   std::vector<ParameterPlace>* places_ = nullptr;
   size_t pos_ = 0;
@@ -655,7 +659,19 @@ bool RelationHolds(Relation relation, Interval s, Interval i, bool point) {
 absl::StatusOr<Statement> ParseStatement(std::string_view text, const StatementParams* params) {
   absl::StatusOr<std::vector<Token>> tokens = Lex(text);
   if (!tokens.ok()) return tokens.status();
-  return Parser(std::move(*tokens), params).Parse();
+  return Parser(*tokens, params).Parse();
+}
+
+absl::StatusOr<LexedStatement> LexedStatement::Of(std::string_view text) {
+  absl::StatusOr<std::vector<Token>> tokens = Lex(text);
+  if (!tokens.ok()) return tokens.status();
+  LexedStatement lexed;
+  lexed.tokens_ = std::make_shared<const std::vector<Token>>(*std::move(tokens));
+  return lexed;
+}
+
+absl::StatusOr<Statement> ParseStatement(const LexedStatement& lexed, const StatementParams* params) {
+  return Parser(*lexed.tokens_, params).Parse();
 }
 
 std::optional<size_t> ErrorColumn(const absl::Status& status) {
@@ -684,7 +700,7 @@ std::vector<ParameterPlace> ParameterPlaces(std::string_view text) {
   StatementParams placeholders;
   placeholders.placeholders = true;
   std::vector<ParameterPlace> places;
-  Parser parser(*std::move(tokens), &placeholders);
+  Parser parser(*tokens, &placeholders);
   parser.NoteParameterPlaces(&places);
   if (!parser.Parse().ok()) return {};
   return places;

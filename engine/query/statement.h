@@ -23,6 +23,7 @@
 #ifndef HINDSIGHT_QUERY_STATEMENT_H_
 #define HINDSIGHT_QUERY_STATEMENT_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -98,6 +99,26 @@ struct StatementParams {
 // statement; N is the 1-based byte position in `text`, also carried as data
 // (ErrorColumn). Parameters ($1 ...) need `params`.
 absl::StatusOr<Statement> ParseStatement(std::string_view text, const StatementParams* params = nullptr);
+
+struct Token;
+
+// A statement's text split into tokens once, to be parsed with different
+// parameter values (a prepared statement's Executes) without reading its
+// text again. Copies share the tokens.
+class LexedStatement {
+ public:
+  // InvalidArgument as ParseStatement's for text that does not lex (an
+  // unterminated quote, a character outside the language).
+  static absl::StatusOr<LexedStatement> Of(std::string_view text);
+
+ private:
+  friend absl::StatusOr<Statement> ParseStatement(const LexedStatement& lexed, const StatementParams* params);
+  std::shared_ptr<const std::vector<Token>> tokens_;
+};
+
+// ParseStatement of the text `lexed` was made from, as parsing the text
+// would: the same statement, or the same error.
+absl::StatusOr<Statement> ParseStatement(const LexedStatement& lexed, const StatementParams* params);
 
 // InvalidArgument "column N: message", carrying N as data (ErrorColumn):
 // how a statement error made elsewhere (a server's answer) is given the
