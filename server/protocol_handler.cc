@@ -342,7 +342,8 @@ absl::Status ProtocolHandler::CheckSessionMemory(size_t more) const {
 }
 
 size_t ProtocolHandler::PreparedBytes(const Prepared& p) {
-  return sizeof(p) + 2 * p.text.size() + 64 * (p.columns.size() + p.param_types.size());
+  return sizeof(p) + 2 * p.text.size() + 64 * (p.columns.size() + p.param_types.size()) +
+         (p.lexed ? p.lexed->bytes() : 0);
 }
 
 void ProtocolHandler::KeepPrepared(const std::string& name, std::shared_ptr<const Prepared> prepared) {

@@ -580,6 +580,30 @@ TEST_F(ProtocolHandlerTest, ATransactionPastItsMemoryFailsWholeAndTheSessionGoes
   EXPECT_TRUE(absl::StrContains(Query("count * * *"), std::string("\x00\x00\x00\x02" "10", 6)));
 }
 
+// A statement with parameters keeps its tokens, and they count: one of
+// many tokens takes more of the session's memory than one of few as long.
+TEST_F(ProtocolHandlerTest, PreparedStatementsCountTheTokensTheyKeep) {
+  handler_->set_max_session_bytes(64 << 10);
+  const auto how_many_fit = [&](const std::string& text) {
+    FrontendMessage parse{};
+    parse.type = 'P';
+    int kept = 0;
+    for (; kept < 1000; ++kept) {
+      parse.parse = {absl::StrCat("s", kept), text, {}};
+      if (Types(Send(parse)) != "1") break;
+    }
+    FrontendMessage sync{};
+    sync.type = 'S';
+    Send(sync);
+    EXPECT_EQ(Types(Query("DEALLOCATE ALL")), "CZ");
+    return kept;
+  };
+  const std::string many = "A * * during [$1, $2) as of tx $3 limit 5";
+  const int few = how_many_fit("A * * at $1" + std::string(many.size() - 11, ' '));
+  EXPECT_GT(few, 20);
+  EXPECT_LT(how_many_fit(many), few * 3 / 4);
+}
+
 // Prepared statements count too: a Parse past the session's memory fails
 // with 54000 and keeps nothing; closing statements makes room again.
 TEST_F(ProtocolHandlerTest, PreparedStatementsPastTheSessionsMemoryAreRefused) {

@@ -226,6 +226,16 @@ TEST(StatementTest, ParametersTakeTheirRoleFromWhereTheyStand) {
   st = ParseStatement("history $1 $2 $3", &describe);
   ASSERT_TRUE(st.ok()) << st.status();
   EXPECT_EQ(st->kind, Statement::Kind::kHistory);
+  // ... and the order of two ends is not known before their values are.
+  for (const char* text : {"assert a b c = 1 from $1 to $2", "a b c during [$1, $2)", "a b c during [2020, $1)"}) {
+    EXPECT_TRUE(ParseStatement(text, &describe).ok()) << text;
+  }
+  StatementParams reversed;
+  reversed.values = {"2021", "2020"};
+  EXPECT_EQ(ParseStatement("assert a b c = 1 from $1 to $2", &reversed).status().message(),
+            "column 29: from must be before to");
+  EXPECT_EQ(ParseStatement("a b c during [$1, $2)", &reversed).status().message(),
+            "column 19: an interval [from, to) needs from < to");
   EXPECT_EQ(ParameterCount("history $1 $2 $3"), 3u);
   EXPECT_EQ(ParameterCount("a b c at $12 as of tx $2"), 12u);
   EXPECT_EQ(ParameterCount("a b c"), 0u);

@@ -418,18 +418,21 @@ class Parser {
   absl::Status FromTo(Interval* valid) {
     *valid = {kNegInf, kPosInf};
     size_t to_column = 0;
+    bool unknown = false;  // an end is a placeholder: its order is not known yet
     if (Accept("from")) {
+      unknown = IsPlaceholder(t_[pos_]);
       absl::StatusOr<Instant> f = Time();
       if (!f.ok()) return f.status();
       valid->from = *f;
     }
     if (Accept("to")) {
       to_column = t_[pos_].column;
+      unknown = unknown || IsPlaceholder(t_[pos_]);
       absl::StatusOr<Instant> t = Time();
       if (!t.ok()) return t.status();
       valid->to = *t;
     }
-    if (!(valid->from < valid->to)) {
+    if (!unknown && !(valid->from < valid->to)) {
       return ColumnError(to_column != 0 ? to_column : t_[pos_].column, "from must be before to");
     }
     return absl::OkStatus();
@@ -478,6 +481,11 @@ class Parser {
   static bool IsNameToken(const Token& tok) {
     return tok.kind == Token::kWord || tok.kind == Token::kQuoted || tok.kind == Token::kSqlString ||
            tok.kind == Token::kParam;
+  }
+
+  // Whether `tok` is a parameter standing for a placeholder (describing).
+  bool IsPlaceholder(const Token& tok) const {
+    return tok.kind == Token::kParam && params_ != nullptr && params_->placeholders;
   }
 
   // The text a parameter token stands for (a placeholder when describing).
@@ -540,6 +548,7 @@ class Parser {
     if (tok.kind == Token::kSqlString || tok.kind == Token::kParam) return QuotedInterval(tok);
     if (!IsPunct("[")) return Expected("'[' (an interval is [from, to))");
     ++pos_;
+    const bool from_unknown = IsPlaceholder(t_[pos_]);
     absl::StatusOr<Instant> from = Time();
     if (!from.ok()) return from.status();
     if (!IsPunct(",")) return Expected("','");
@@ -549,7 +558,11 @@ class Parser {
     if (!to.ok()) return to.status();
     if (!IsPunct(")")) return Expected("')' (intervals are half-open: [from, to))");
     ++pos_;
-    if (!(*from < *to)) return At(to_tok, "an interval [from, to) needs from < to");
+    // Placeholders (describing a statement) stand for ends whose order is
+    // not known yet.
+    if (!from_unknown && !IsPlaceholder(to_tok) && !(*from < *to)) {
+      return At(to_tok, "an interval [from, to) needs from < to");
+    }
     return Interval{*from, *to};
   }
 
@@ -665,9 +678,16 @@ absl::StatusOr<Statement> ParseStatement(std::string_view text, const StatementP
 absl::StatusOr<LexedStatement> LexedStatement::Of(std::string_view text) {
   absl::StatusOr<std::vector<Token>> tokens = Lex(text);
   if (!tokens.ok()) return tokens.status();
+  tokens->shrink_to_fit();  // kept as long as the prepared statement
   LexedStatement lexed;
   lexed.tokens_ = std::make_shared<const std::vector<Token>>(*std::move(tokens));
   return lexed;
+}
+
+size_t LexedStatement::bytes() const {
+  size_t bytes = sizeof(*this) + sizeof(*tokens_) + tokens_->capacity() * sizeof(Token);
+  for (const Token& t : *tokens_) bytes += t.text.size() + t.raw.size() + t.cast.size();
+  return bytes;
 }
 
 absl::StatusOr<Statement> ParseStatement(const LexedStatement& lexed, const StatementParams* params) {

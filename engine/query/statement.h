@@ -110,6 +110,9 @@ class LexedStatement {
   // InvalidArgument as ParseStatement's for text that does not lex (an
   // unterminated quote, a character outside the language).
   static absl::StatusOr<LexedStatement> Of(std::string_view text);
+  // The memory its tokens take (for a server's count of what a session
+  // holds).
+  size_t bytes() const;
 
  private:
   friend absl::StatusOr<Statement> ParseStatement(const LexedStatement& lexed, const StatementParams* params);

@@ -205,6 +205,16 @@ def test_psycopg3_reads_parameters_and_transactions():
             again = conn.execute('Syria * Ukraine at %s as of %t',
                                  (rows[0][4], datetime.datetime(2025, 1, 1, tzinfo=utc))).fetchall()
             assert [r[3] for r in again] == ['talks'], again
+            # Both ends of an interval as parameters: the statement is prepared
+            # before their order is known.
+            conn.execute('assert Py span x = 1 from %s to %s', (datetime.date(2020, 1, 1), datetime.date(2021, 1, 1)))
+            spans = conn.execute('Py span * during [%s, %s)', ('2020-06-01', '2020-07-01')).fetchall()
+            assert [(r[4].year, r[5].year) for r in spans] == [(2020, 2021)], spans
+            try:
+                conn.execute('Py span * during [%s, %s)', ('2020-07-01', '2020-06-01'))
+                assert False, 'a reversed interval was read'
+            except psycopg.errors.SyntaxError as e:  # 42601, as for the same interval written in the statement
+                assert 'needs from < to' in str(e), e
             conn.execute('assert Py money amount = %s from 2020', (decimal.Decimal('-1234.50'),))
             assert conn.execute('Py money amount').fetchall()[0][3] == -1234.5
             conn.execute('assert Py none x = %s from 2020', (None,))  # NULL: the relation simply holds
