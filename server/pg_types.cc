@@ -245,6 +245,15 @@ absl::StatusOr<std::string> BinaryParamAsText(uint32_t type_oid, const std::stri
     case 19:    // name
     case 1042:  // bpchar
       return bytes;
+    case 2950: {  // uuid: 16 bytes, written as PostgreSQL writes one (8-4-4-4-12 lower-case hex digits)
+      if (bytes.size() != 16) break;
+      std::string text;
+      for (size_t i = 0; i < bytes.size(); ++i) {
+        if (i == 4 || i == 6 || i == 8 || i == 10) text.push_back('-');
+        text += absl::StrFormat("%02x", static_cast<unsigned char>(bytes[i]));
+      }
+      return text;
+    }
     case 3802:  // jsonb: a version byte, then the text
       if (bytes.empty() || bytes[0] != 1) break;
       return bytes.substr(1);

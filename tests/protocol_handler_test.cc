@@ -137,6 +137,9 @@ TEST(BinaryParamTest, DriversBinaryTypesReadAsText) {
   EXPECT_EQ(text(3802, std::string("\x01\"x\"")), "\"x\"");     // jsonb: version 1, then the text
   EXPECT_EQ(text(3802, std::string("\x02{}")), "ERROR");
   EXPECT_EQ(text(19, "name"), "name");
+  EXPECT_EQ(text(2950, std::string("\x12\x3e\x45\x67\xe8\x9b\x12\xd3\xa4\x56\x42\x66\x14\x17\x40\x00", 16)),
+            "123e4567-e89b-12d3-a456-426614174000");  // uuid
+  EXPECT_EQ(text(2950, "short"), "ERROR");
   EXPECT_EQ(text(1186, "interval"), "ERROR");
 }
 

@@ -29,6 +29,7 @@ import tempfile
 import threading
 import time
 import traceback
+import uuid
 
 import pandas
 import psycopg
@@ -215,6 +216,9 @@ def test_psycopg3_reads_parameters_and_transactions():
                 assert False, 'a reversed interval was read'
             except psycopg.errors.SyntaxError as e:  # 42601, as for the same interval written in the statement
                 assert 'needs from < to' in str(e), e
+            # A UUID (binary) stands for its text, as PostgreSQL writes it.
+            conn.execute('assert %s owns Py = 1 from 2020', (uuid.UUID('123e4567-e89b-12d3-a456-426614174000'),))
+            assert conn.execute("'123e4567-e89b-12d3-a456-426614174000' owns *").fetchall()[0][2] == 'Py'
             conn.execute('assert Py money amount = %s from 2020', (decimal.Decimal('-1234.50'),))
             assert conn.execute('Py money amount').fetchall()[0][3] == -1234.5
             conn.execute('assert Py none x = %s from 2020', (None,))  # NULL: the relation simply holds
