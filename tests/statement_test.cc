@@ -236,6 +236,10 @@ TEST(StatementTest, ParametersTakeTheirRoleFromWhereTheyStand) {
             "column 29: from must be before to");
   EXPECT_EQ(ParseStatement("a b c during [$1, $2)", &reversed).status().message(),
             "column 19: an interval [from, to) needs from < to");
+  StatementParams negative;
+  negative.values = {"-1"};
+  EXPECT_EQ(ParseStatement("a b c limit $1", &negative).status().message(),
+            "column 13: expected a number of rows, found $1 = '-1'");
   EXPECT_EQ(ParameterCount("history $1 $2 $3"), 3u);
   EXPECT_EQ(ParameterCount("a b c at $12 as of tx $2"), 12u);
   EXPECT_EQ(ParameterCount("a b c"), 0u);

@@ -348,6 +348,9 @@ class Parser {
     NotePlace(tok, ParameterPlace::kNumber);
     if ((tok.kind != Token::kWord && tok.kind != Token::kParam) || number->empty() || number->size() > 18 ||
         number->find_first_not_of("0123456789") != std::string::npos) {
+      if (tok.kind == Token::kParam) {  // say what it holds, not only its number
+        return At(tok, absl::StrCat("expected ", std::string(what), ", found $", tok.param, " = '", *number, "'"));
+      }
       return Expected(what);
     }
     ++pos_;
