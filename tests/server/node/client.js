@@ -1,5 +1,6 @@
 // node-postgres against a running `hindsight serve`: a parameterized read,
-// a transaction, and an error with its SQLSTATE and position.
+// a transaction, an interval given by parameters, and an error with its
+// SQLSTATE and position.
 // usage: node client.js PORT
 const { Client } = require('pg');
 const Cursor = require('pg-cursor');
@@ -18,6 +19,12 @@ async function main() {
   await client.query('COMMIT');
   const count = await client.query('count Node * *');
   if (count.rows[0].count !== '1') throw new Error('count: ' + JSON.stringify(count.rows));
+  // Both ends of an interval as parameters, a JavaScript Date among them.
+  await client.query('assert Node span x = 1 from $1 to $2', [new Date('2020-01-01T00:00:00Z'), '2021-01-01']);
+  const spans = await client.query('Node span * during [$1, $2)', ['2020-06-01', '2020-07-01']);
+  if (spans.rows.length !== 1 || spans.rows[0].to.toISOString() !== '2021-01-01T00:00:00.000Z') {
+    throw new Error('spans: ' + JSON.stringify(spans.rows));
+  }
   try {
     await client.query('Syria * Ukraine at 2025-02-30');
     throw new Error('no error');
