@@ -513,6 +513,13 @@ TEST_F(CliTest, ShellDisplaySettings) {
             "error: .expanded takes off, on or auto\n"
             "error: .maxwidth takes a positive number of columns, or off\n"
             "error: .pager takes on or off\n");
+  // A command with the wrong number of words says how it is used.
+  r = Hindsight(absl::StrCat("shell -c '.once' -c '.predicates all' -c '.read a b' ", Db()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "error: usage: .once FILE\n"
+            "error: usage: .predicates (no arguments)\n"
+            "error: usage: .read FILE\n");
 }
 
 TEST_F(CliTest, ReplayAnswersAndStats) {

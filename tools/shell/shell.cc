@@ -12,6 +12,7 @@
 #include <sstream>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
@@ -367,6 +368,21 @@ bool Shell::RunDotCommand(const std::string& line) {
     }
     Show(Rendered(*recent));
     return true;
+  }
+  // A command given the wrong number of words: how it is used.
+  static const absl::flat_hash_map<std::string, std::string>* const kUsage =
+      new absl::flat_hash_map<std::string, std::string>{
+          {".output", ".output [FILE]"},
+          {".once", ".once FILE"},
+          {".read", ".read FILE"},
+          {".names", ".names [PREFIX]"},
+          {".tx", ".tx [N]"},
+          {".stats", ".stats (no arguments)"},
+          {".sessions", ".sessions (no arguments)"},
+          {".predicates", ".predicates (no arguments)"}};
+  if (const auto usage = kUsage->find(cmd); usage != kUsage->end()) {
+    std::fprintf(err_, "error: usage: %s\n", usage->second.c_str());
+    return false;
   }
   std::fprintf(err_, "error: unknown command '%s' (try .help)\n", line.c_str());
   return false;
