@@ -410,6 +410,9 @@ std::vector<std::string> ProtocolHandler::CatalogColumns() { return {"oid", "typ
 // --- the simple query protocol ---
 
 ProtocolHandler::Step ProtocolHandler::SimpleQuery(const std::string& query, std::string* out) {
+  // A long query's buffer is not kept for the short ones after it
+  // (assigning a shorter string keeps the capacity).
+  if (query_.capacity() > (64 << 10)) std::string().swap(query_);
   query_ = query;
   pieces_ = SplitStatements(query_);
   piece_ = 0;

@@ -239,7 +239,8 @@ class Connection {
   size_t in_pos_ = 0;
   size_t in_len_ = 0;
   // The last message and its body, reused so that a message costs no
-  // allocation once they have grown.
+  // allocation once they have grown (up to kKeptMessageBytes).
+  static constexpr size_t kKeptMessageBytes = 64 << 10;
   std::string body_;
   FrontendMessage message_{};
 };
@@ -591,6 +592,13 @@ const FrontendMessage* Connection::NextMessage(char status) {
   if (!len.ok()) {
     Fatal("08P01", std::string(len.status().message()));
     return nullptr;
+  }
+  // Buffers a large message grew (COPY data, a long query) are not kept
+  // for the small ones that follow: a connection holds at most ~64 KiB.
+  if (body_.capacity() > kKeptMessageBytes) {
+    std::string().swap(body_);  // (assigning an empty string would keep the capacity)
+    FrontendMessage fresh{};
+    std::swap(message_, fresh);  // `fresh` leaves with the large buffers
   }
   if (!ReadBody(*len, &body_)) return nullptr;
   if (absl::Status s = DecodeMessage(header[0], body_, &message_); !s.ok()) {

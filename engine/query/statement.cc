@@ -28,7 +28,6 @@ struct Token {
 
 namespace {
 
-
 constexpr char kColumnPayload[] = "hindsight.statement.column";
 constexpr char kTimeLiteralPayload[] = "hindsight.statement.time_literal";
 

@@ -1159,6 +1159,32 @@ def test_a_session_past_its_memory_fails_and_the_server_stays_small():
         cleanup()
 
 
+def test_connections_keep_no_large_message_they_were_sent():
+    db = new_db('large-messages')
+    env = dict(os.environ, ASAN_OPTIONS=os.environ.get('ASAN_OPTIONS', '') + ':quarantine_size_mb=1')
+    server = Server(db, env=env)
+    try:
+        rss_before = server.rss_kb()
+        # Twenty connections, each sent one query of 4 MB (refused: its name
+        # is too long), then a small one; all stay open. A connection that
+        # kept the buffers of its largest message would hold ~12 MB each.
+        sockets = []
+        for _ in range(20):
+            raw = raw_startup(server.port)
+            raw.sendall(query_message('count "' + 'x' * (4 << 20) + '" * *'))
+            assert b'longer than' in read_until_ready(raw)
+            raw.sendall(query_message('count * * *'))
+            read_until_ready(raw)
+            sockets.append(raw)
+        grown_mb = (server.rss_kb() - rss_before) / 1024
+        assert grown_mb < 100, 'the server grew by %.0f MB' % grown_mb
+        for raw in sockets:
+            raw.close()
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
 def test_sigterm_under_load_loses_nothing_acknowledged():
     db = new_db('sigterm', demo=False)
     server = Server(db)
