@@ -21,7 +21,7 @@ std::vector<std::string> LeadingWords(std::string_view text, size_t max, size_t*
   size_t i = 0;
   if (end != nullptr) *end = 0;
   while (words.size() < max) {
-    while (i < text.size() && absl::ascii_isspace(static_cast<unsigned char>(text[i]))) ++i;
+    i = internal::AfterBlanks(text, i);
     const size_t start = i;
     while (i < text.size() && (absl::ascii_isalnum(static_cast<unsigned char>(text[i])) || text[i] == '_')) ++i;
     if (i == start) break;
@@ -479,19 +479,8 @@ bool StartsLikeSql(std::string_view statement) {
   return false;
 }
 
-bool IsBlankStatement(std::string_view text) {
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] == '-' && i + 1 < text.size() && text[i + 1] == '-') {
-      while (i < text.size() && text[i] != '\n') ++i;
-    } else if (!absl::ascii_isspace(static_cast<unsigned char>(text[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
-
 Command Classify(std::string_view statement) {
-  if (IsBlankStatement(statement)) return Of(Command::Kind::kEmpty);
+  if (internal::IsBlankStatement(statement)) return Of(Command::Kind::kEmpty);
   const std::vector<std::string> w = LeadingWords(statement, 2);
   const std::string first = w.empty() ? "" : w[0];
   const std::string second = w.size() > 1 ? w[1] : "";
@@ -554,7 +543,7 @@ std::vector<Piece> SplitStatements(std::string_view query) {
     const std::string_view rest = query.substr(offset);
     const size_t end = internal::StatementEnd(rest);
     const std::string_view text = rest.substr(0, end == std::string_view::npos ? rest.size() : end);
-    if (!IsBlankStatement(text)) out.push_back({offset, text});
+    if (!internal::IsBlankStatement(text)) out.push_back({offset, text});
     if (end == std::string_view::npos) break;
     offset += end + 1;
   }

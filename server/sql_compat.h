@@ -98,9 +98,6 @@ std::vector<Piece> SplitStatements(std::string_view query);
 // statement of SQL the server does not take looks like, for a hint.
 bool StartsLikeSql(std::string_view statement);
 
-// Whether `text` holds nothing but white space and `--` comments.
-bool IsBlankStatement(std::string_view text);
-
 }  // namespace hindsight::server
 
 #endif  // HINDSIGHT_SERVER_SQL_COMPAT_H_

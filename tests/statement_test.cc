@@ -288,11 +288,61 @@ TEST(StatementTest, AStatementLexedOnceParsesWithEachValuesAsItsText) {
   EXPECT_EQ(LexedStatement::Of("Syria \"open").status().message(), ParseStatement("Syria \"open").status().message());
 }
 
+// A `--` comment (to the end of its line) or a `/* */` one (nested, as in
+// PostgreSQL) may stand wherever white space may, so a statement reads the
+// same with comments between its tokens.
+TEST(StatementTest, CommentsReadAsWhiteSpace) {
+  std::mt19937 rng(29);
+  const std::vector<std::string> tokens = {
+      "$1",  "*",    "Syria", "\"South Korea\"", "at",    "during", "as",     "of",   "tx",      "history", "count",
+      "assert", "=", "from", "to",     "limit",  "2025", "[", "2020,", "2021)", "overlaps", "'x'", "42", ";"};
+  const std::vector<std::string> comments = {"-- note\n", "--\n", "-- 'open \"quote ; $9 at /*\n", "\n-- a\n-- b\n",
+                                             "/* c */", "/*\n-- ; */", "/* a /* nested ; */ $9 */ ", "/**/"};
+  StatementParams params;
+  params.values = {"Syria"};
+  params.text_typed = {true};
+  int parsed = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string plain;
+    std::string commented = rng() % 2 ? comments[rng() % comments.size()] : "";
+    const int n = std::uniform_int_distribution<int>(1, 10)(rng);
+    for (int k = 0; k < n; ++k) {
+      const std::string& token = tokens[rng() % tokens.size()];
+      plain += token + " ";
+      commented += token + (rng() % 2 ? " " : comments[rng() % comments.size()]);
+    }
+    const absl::StatusOr<Statement> want = ParseStatement(plain, &params);
+    const absl::StatusOr<Statement> got = ParseStatement(commented, &params);
+    ASSERT_EQ(want.ok(), got.ok()) << commented << ": " << got.status();
+    if (!want.ok()) continue;
+    ASSERT_EQ(Summary(got), Summary(want)) << commented;
+    ++parsed;
+  }
+  EXPECT_GT(parsed, 500);
+  EXPECT_EQ(Parse("Syria b c--x\n").query.pattern.object, "c");  // a comment ends a word
+  EXPECT_EQ(Parse("\"a--b\" b c").query.pattern.subject, "a--b");  // but not a quoted name
+  EXPECT_EQ(Parse("'a--b' b c").query.pattern.subject, "a--b");    // or a string
+  EXPECT_EQ(Parse("assert a b c = \"x--y\" -- z").value, Value::String("x--y"));
+  EXPECT_EQ(Error("-- first\nSyria b"), "column 17: expected an object, found the end");
+  EXPECT_EQ(ParameterCount("a b c at $1 -- as of tx $2"), 1u);
+  EXPECT_TRUE(IsBlankStatement(" -- only a comment\n\t-- and another"));
+  EXPECT_FALSE(IsBlankStatement("-- a comment\nx"));
+  EXPECT_EQ(AfterBlanks("a -- b\n  c", 1), 9u);
+  EXPECT_EQ(AfterBlanks("a /* b */ c", 1), 10u);
+  EXPECT_EQ(AfterBlanks("a /* /* b */ c", 1), std::string_view::npos);
+  EXPECT_EQ(Parse("Syria/* x */b c").query.pattern.predicate, "b");
+  EXPECT_EQ(Error("Syria b c /* open /* nested */"), "column 11: unterminated comment: close it with */");
+  EXPECT_FALSE(IsBlankStatement("/* open"));
+  EXPECT_TRUE(IsBlankStatement("/* a */ -- b"));
+}
+
 TEST(StatementTest, StatementEndSkipsQuotesAndComments) {
   EXPECT_EQ(StatementEnd("a b c; d"), 5u);
   EXPECT_EQ(StatementEnd("\"a;b\" c d;"), 9u);
   EXPECT_EQ(StatementEnd("'a;''b' c d;"), 11u);
   EXPECT_EQ(StatementEnd("a -- ;\n b c;"), 11u);
+  EXPECT_EQ(StatementEnd("a /* ; /* ; */ ; */ c;"), 21u);
+  EXPECT_EQ(StatementEnd("a /* ;"), std::string_view::npos);
   EXPECT_EQ(StatementEnd("'a;"), std::string_view::npos);
   EXPECT_EQ(StatementEnd("a b c"), std::string_view::npos);
 }

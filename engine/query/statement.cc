@@ -73,12 +73,35 @@ absl::StatusOr<std::string> CastAfterString(std::string_view s, size_t* i) {
   return type;
 }
 
+bool IsCommentAt(std::string_view s, size_t i) { return s.substr(i, 2) == "--" || s.substr(i, 2) == "/*"; }
+
+// Where the comment that starts at s[i] ends: its line's end for `--`;
+// past the `*/` that closes it for `/*` (they nest, as in PostgreSQL),
+// or npos when none does.
+size_t CommentEnd(std::string_view s, size_t i) {
+  if (s[i] == '-') return std::min(s.size(), s.find('\n', i));
+  int depth = 0;
+  for (; i + 1 < s.size(); ++i) {
+    if (s[i] == '/' && s[i + 1] == '*') {
+      ++depth, ++i;
+    } else if (s[i] == '*' && s[i + 1] == '/') {
+      ++i;
+      if (--depth == 0) return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
 absl::StatusOr<std::vector<Token>> Lex(std::string_view s) {
   std::vector<Token> out;
   out.reserve(16);  // most statements' tokens, without growing
   size_t i = 0;
   while (true) {
-    while (i < s.size() && absl::ascii_isspace(static_cast<unsigned char>(s[i]))) ++i;
+    while (i < s.size() && (absl::ascii_isspace(static_cast<unsigned char>(s[i])) || IsCommentAt(s, i))) {
+      const size_t end = IsCommentAt(s, i) ? CommentEnd(s, i) : i + 1;
+      if (end == std::string_view::npos) return ColumnError(i + 1, "unterminated comment: close it with */");
+      i = end;
+    }
     if (i == s.size()) break;
     const size_t start = i;
     if (IsPunct(s[i])) {
@@ -118,7 +141,7 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view s) {
       out.push_back({Token::kQuoted, v->string_value(), raw, start + 1});
     } else {
       while (i < s.size() && !absl::ascii_isspace(static_cast<unsigned char>(s[i])) && !IsPunct(s[i]) && s[i] != '"' &&
-             s[i] != '\'') {
+             s[i] != '\'' && !IsCommentAt(s, i)) {
         ++i;
       }
       out.push_back({Token::kWord, std::string(s.substr(start, i - start)), "", start + 1});
@@ -747,14 +770,32 @@ size_t StatementEnd(std::string_view s) {
       i = SqlStringEnd(s, i, nullptr);
       if (i == std::string_view::npos) return i;
       --i;
-    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
-      while (i < s.size() && s[i] != '\n') ++i;
+    } else if (IsCommentAt(s, i)) {
+      i = CommentEnd(s, i);
+      if (i == std::string_view::npos) return i;
+      --i;
     } else if (c == ';') {
       return i;
     }
   }
   return std::string_view::npos;
 }
+
+size_t AfterBlanks(std::string_view s, size_t i) {
+  while (i < s.size()) {
+    if (IsCommentAt(s, i)) {
+      i = CommentEnd(s, i);
+      if (i == std::string_view::npos) return i;
+    } else if (absl::ascii_isspace(static_cast<unsigned char>(s[i]))) {
+      ++i;
+    } else {
+      break;
+    }
+  }
+  return i;
+}
+
+bool IsBlankStatement(std::string_view text) { return AfterBlanks(text, 0) == text.size(); }
 
 const std::vector<std::string>& Keywords() {
   static const std::vector<std::string>* const kKeywords = new std::vector<std::string>{

@@ -149,8 +149,18 @@ enum class ParameterPlace { kOther, kTime, kValue, kNumber };
 std::vector<ParameterPlace> ParameterPlaces(std::string_view text);
 
 // Where the first statement of `text` ends: the first ';' outside quotes
-// ("..." or '...') and `--` comments, or npos.
+// ("..." or '...') and comments, or npos (also when a quote or a `/*`
+// comment is left open).
 size_t StatementEnd(std::string_view text);
+
+// The first byte of `text` at or after `i` that is neither white space
+// nor in a comment, or text.size(); npos when a `/*` comment is left
+// open. A `--` comment runs to the end of its line; a `/* ... */` comment
+// may span lines and nest, as in PostgreSQL.
+size_t AfterBlanks(std::string_view text, size_t i);
+
+// Whether `text` holds nothing but white space and closed comments.
+bool IsBlankStatement(std::string_view text);
 
 // The keywords of the language, for completion and help.
 const std::vector<std::string>& Keywords();

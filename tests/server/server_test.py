@@ -144,6 +144,15 @@ def test_psql_demo_questions_and_an_error_in_a_transaction():
         assert 'invalid time literal' in r.stderr and 'current transaction is aborted' in r.stderr, r.stderr
         assert 'ROLLBACK' in r.stdout, r.stdout
         assert re.search(r'count\s*\n-+\n\s*0\n', r.stdout), r.stdout
+        # Comments where white space may stand, as psql 15 sends them on.
+        script = os.path.join(WORK, 'comments.sql')
+        with open(script, 'w') as f:
+            f.write('-- the question\nSyria diplomatic_relations Ukraine -- the pair\n  at 2023-01-01;\n'
+                    '/* a block\n   comment */ BEGIN /* at 2020 */;\nassert Psql commented x = 1 -- value\n from 2020;\n'
+                    'COMMIT -- done\n;\n-- set\nSET DateStyle /* y */ TO ISO;\ncount Psql commented * /* open\n')
+        r = psql(server, '-f', script)
+        assert '"severed"' in r.stdout and 'COMMIT' in r.stdout and 'SET' in r.stdout, r.stdout + r.stderr
+        assert r.stderr.count('ERROR') == 1 and 'unterminated comment: close it with */' in r.stderr, r.stderr
         # psql's catalog commands: refused, saying what to ask instead.
         r = psql(server, '-c', '\\dt')
         assert r.returncode != 0 and 'ERROR:  Hindsight has no PostgreSQL catalogs' in r.stderr, r.stderr
@@ -206,6 +215,9 @@ def test_psycopg3_reads_parameters_and_transactions():
             again = conn.execute('Syria * Ukraine at %s as of %t',
                                  (rows[0][4], datetime.datetime(2025, 1, 1, tzinfo=utc))).fetchall()
             assert [r[3] for r in again] == ['talks'], again
+            # A parameter named in a comment is no parameter of the statement.
+            commented = conn.execute('Syria * Ukraine /* as of $2 */ at %s -- as of $3', ('2025-10-01',)).fetchall()
+            assert [r[3] for r in commented] == ['restored'], commented
             # Both ends of an interval as parameters: the statement is prepared
             # before their order is known.
             conn.execute('assert Py span x = 1 from %s to %s', (datetime.date(2020, 1, 1), datetime.date(2021, 1, 1)))

@@ -31,32 +31,6 @@
 namespace hindsight::tools {
 namespace {
 
-// The statement without its `--` comments (they would confuse the parser),
-// each comment blanked so that columns keep their places.
-std::string WithoutComments(const std::string& s) {
-  std::string out;
-  char quote = 0;  // the quote we are inside, if any
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (quote != 0) {
-      if (quote == '"' && c == '\\' && i + 1 < s.size()) {
-        out.push_back(c);
-        out.push_back(s[++i]);
-        continue;
-      }
-      if (c == quote) quote = 0;  // a doubled '' closes and reopens
-    } else if (c == '"' || c == '\'') {
-      quote = c;
-    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
-      while (i < s.size() && s[i] != '\n') out.push_back(' '), ++i;
-      if (i < s.size()) out.push_back('\n');
-      continue;
-    }
-    out.push_back(c);
-  }
-  return out;
-}
-
 bool IsBlank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
 
 // Whether `s` ends inside a quoted name or string.
@@ -100,7 +74,7 @@ bool Shell::RunScript(const std::string& text, const std::string& name) {
   if (pending() && !quit_) {  // a last statement without ';', up to its last character
     const std::string rest(absl::StripTrailingAsciiWhitespace(buffer_));
     buffer_.clear();
-    if (!IsBlank(WithoutComments(rest))) ok &= RunStatement(rest);
+    if (!internal::IsBlankStatement(rest)) ok &= RunStatement(rest);
   }
   return ok;
 }
@@ -122,11 +96,11 @@ bool Shell::FeedLine(const std::string& line) {
   for (size_t end; (end = internal::StatementEnd(buffer_)) != std::string::npos;) {
     const std::string statement = buffer_.substr(0, end + 1);
     buffer_.erase(0, end + 1);
-    if (!IsBlank(WithoutComments(statement.substr(0, statement.size() - 1)))) ok &= RunStatement(statement);
+    if (!internal::IsBlankStatement(statement.substr(0, statement.size() - 1))) ok &= RunStatement(statement);
     // What is left of the line starts the next statement, on this line.
     statement_line_ += static_cast<int>(std::count(statement.begin(), statement.end(), '\n'));
   }
-  if (IsBlank(WithoutComments(buffer_))) buffer_.clear();
+  if (internal::IsBlankStatement(buffer_)) buffer_.clear();
   return ok;
 }
 
@@ -141,18 +115,17 @@ void Shell::PrintError(const std::string& statement, const absl::Status& status)
 }
 
 bool Shell::RunStatement(const std::string& text) {
-  const std::string clean = WithoutComments(text);
   const auto start = std::chrono::steady_clock::now();
-  absl::StatusOr<internal::Statement> st = internal::ParseStatement(clean);
+  absl::StatusOr<internal::Statement> st = internal::ParseStatement(text);
   if (!st.ok()) {
-    PrintError(clean, st.status());
+    PrintError(text, st.status());
     return false;
   }
   if (st->kind == internal::Statement::Kind::kHelp) {
     std::fputs(HelpText(st->topic).c_str(), out_);
     return true;
   }
-  if (!(WritesRowsAsTheyCome(*st) ? RunWritingRows(clean, *st) : RunAndShow(clean, *st))) return false;
+  if (!(WritesRowsAsTheyCome(*st) ? RunWritingRows(text, *st) : RunAndShow(text, *st))) return false;
   if (timer_) {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
     std::fprintf(out_, "time: %.3f ms\n", ms);
