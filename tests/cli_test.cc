@@ -293,6 +293,11 @@ TEST_F(CliTest, QueryErrorsPointAtTheColumn) {
   r = Hindsight(absl::StrCat("query ", Db(), " 'Syria * Ukraine at 2025 as of tx 9'"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(r.err, "no transaction 9")) << r.err;
+  // After "--" a statement may start with a comment (or a dash).
+  r = Hindsight(absl::StrCat("query --format tsv ", Db(), " -- '-- the pair\nSyria * Ukraine /* now */ at 2025'"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.out, "Syria\tdiplomatic_relations\tUkraine\t\"talks\"")) << r.out;
+  EXPECT_EQ(Hindsight(absl::StrCat("query ", Db(), " -- --help")).exit_code, 1);  // a statement, not the option
 }
 
 TEST_F(CliTest, EveryMalformedFileLeavesTheDatabaseAsItWas) {

@@ -12,9 +12,14 @@ std::optional<int> CommandLine::Parse(const Args& args, size_t min, size_t max) 
     std::fputs(help_, stdout);
     return kExitOk;
   }
+  bool options_end = false;  // after "--" every argument is positional
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& a = args[i];
-    if (a.size() < 2 || a[0] != '-') {
+    if (a == "--" && !options_end) {
+      options_end = true;
+      continue;
+    }
+    if (options_end || a.size() < 2 || a[0] != '-') {
       positional_.push_back(a);
       continue;
     }

@@ -25,7 +25,9 @@ class CommandLine {
   // An option with a value that may repeat.
   void Values(const char* name, std::vector<std::string>* values) { options_.push_back({name, nullptr, nullptr, values}); }
 
-  // Parses `args`. Returns an exit status when the command must stop now
+  // Parses `args`: options and positional arguments in any order, every
+  // argument after a lone "--" positional (a statement that starts with a
+  // comment, a file named "-x"). Returns an exit status when the command must stop now
   // (--help printed: 0; an unknown option or a wrong number of positional
   // arguments, with the usage on standard error: 2), nullopt otherwise.
   std::optional<int> Parse(const Args& args, size_t positional_count) {

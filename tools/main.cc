@@ -11,6 +11,7 @@ namespace hindsight::tools {
 
 bool WantsHelp(const Args& args) {
   for (const std::string& a : args) {
+    if (a == "--") return false;  // the end of the options
     if (a == "-h" || a == "--help") return true;
   }
   return false;

@@ -24,6 +24,7 @@ constexpr char kHelp[] =
     "      before/after/meets/equals ...] [as of TIME | as of tx N]\n"
     "  history PATTERN | changes PATTERN between T1 and T2 | since PATTERN\n"
     "'*' matches any name; quote names with spaces: \"South Korea\".\n"
+    "Put -- before a statement that starts with a comment: -- '-- note ...'.\n"
     "\n"
     "examples:\n"
     "  hindsight query DB 'Syria diplomatic_relations Ukraine at 2023-01-01'\n"
