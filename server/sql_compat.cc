@@ -479,8 +479,11 @@ bool StartsLikeSql(std::string_view statement) {
   return false;
 }
 
-Command Classify(std::string_view statement) {
-  if (internal::IsBlankStatement(statement)) return Of(Command::Kind::kEmpty);
+Command Classify(std::string_view text) {
+  if (internal::IsBlankStatement(text)) return Of(Command::Kind::kEmpty);
+  // SQL's statements read with their comments as white space; positions
+  // stay those of `text`.
+  const std::string statement = internal::WithCommentsBlanked(text);
   const std::vector<std::string> w = LeadingWords(statement, 2);
   const std::string first = w.empty() ? "" : w[0];
   const std::string second = w.size() > 1 ? w[1] : "";

@@ -8,6 +8,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "gtest/gtest.h"
 #include "hindsight/db.h"
 #include "server/copy_format.h"
@@ -451,6 +452,28 @@ TEST_F(ProtocolHandlerTest, WhatConnectionPoolsAndDriversSendOnTheirOwn) {
   EXPECT_FALSE(binds_alone("c"));
   EXPECT_FALSE(binds_alone("d"));
   EXPECT_EQ(Types(Query("DISCARD PLANS; DEALLOCATE ALL")), "CCZ");
+}
+
+// What drivers send reads the same with comments in it (psql 15 sends a
+// statement's comments on; tools prefix their queries with one).
+TEST_F(ProtocolHandlerTest, SqlStatementsReadCommentsAsWhiteSpace) {
+  // A sequence that leaves the session as it found it, each statement sent alone.
+  const std::vector<std::string> sqls = {
+      "SELECT 1",        "select version ( )", "show transaction isolation level", "SHOW server_version",
+      "SET statement_timeout = 5000", "SHOW statement_timeout", "BEGIN", "START TRANSACTION", "COMMIT", "ROLLBACK",
+      "RESET statement_timeout",      "SHOW statement_timeout", "DISCARD ALL", "SHOW hindsight_names 'x'",
+      "SELECT current_schema()"};
+  std::vector<std::string> plain;
+  for (const std::string& sql : sqls) plain.push_back(Query(sql));
+  for (const char* comment : {" -- a comment\n", " /* a /* nested */ comment */ "}) {
+    for (size_t i = 0; i < sqls.size(); ++i) {
+      const std::string commented = absl::StrCat(comment, absl::StrReplaceAll(sqls[i], {{" ", comment}}), comment);
+      EXPECT_EQ(Query(commented), plain[i]) << commented;
+    }
+  }
+  // A position is one in the text as sent, comments and all.
+  const std::string out = Query("/* browse */ SELECT relname FROM pg_catalog.pg_class -- x");
+  EXPECT_TRUE(absl::StrContains(out, std::string("P34\0", 4))) << out;
 }
 
 TEST_F(ProtocolHandlerTest, SqlThatIsNotTheLanguageGetsAHint) {

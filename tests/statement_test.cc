@@ -336,13 +336,15 @@ TEST(StatementTest, CommentsReadAsWhiteSpace) {
   EXPECT_TRUE(IsBlankStatement("/* a */ -- b"));
 }
 
-TEST(StatementTest, StatementEndSkipsQuotesAndComments) {
+TEST(StatementTest, StatementEndAndBlankingSkipQuotesAndComments) {
   EXPECT_EQ(StatementEnd("a b c; d"), 5u);
   EXPECT_EQ(StatementEnd("\"a;b\" c d;"), 9u);
   EXPECT_EQ(StatementEnd("'a;''b' c d;"), 11u);
   EXPECT_EQ(StatementEnd("a -- ;\n b c;"), 11u);
   EXPECT_EQ(StatementEnd("a /* ; /* ; */ ; */ c;"), 21u);
   EXPECT_EQ(StatementEnd("a /* ;"), std::string_view::npos);
+  EXPECT_EQ(WithCommentsBlanked("a /* x\ny */ '--' \"/*\" -- z\nb /* open"),
+            "a     \n     '--' \"/*\"     \nb        ");
   EXPECT_EQ(StatementEnd("'a;"), std::string_view::npos);
   EXPECT_EQ(StatementEnd("a b c"), std::string_view::npos);
 }

@@ -92,6 +92,16 @@ size_t CommentEnd(std::string_view s, size_t i) {
   return std::string_view::npos;
 }
 
+// Where the quoted name, string or comment that starts at s[i] ends
+// (past it), `i` when none starts there, or npos when it is left open.
+size_t QuoteOrCommentEnd(std::string_view s, size_t i) {
+  if (s[i] == '\'') return SqlStringEnd(s, i, nullptr);
+  if (IsCommentAt(s, i)) return CommentEnd(s, i);
+  if (s[i] != '"') return i;
+  for (++i; i < s.size() && s[i] != '"';) i += s[i] == '\\' ? 2 : 1;
+  return i < s.size() ? i + 1 : std::string_view::npos;
+}
+
 absl::StatusOr<std::vector<Token>> Lex(std::string_view s) {
   std::vector<Token> out;
   out.reserve(16);  // most statements' tokens, without growing
@@ -761,24 +771,29 @@ size_t ParameterCount(std::string_view text) {
 }
 
 size_t StatementEnd(std::string_view s) {
-  for (size_t i = 0; i < s.size(); ++i) {
-    const char c = s[i];
-    if (c == '"') {
-      ++i;
-      while (i < s.size() && s[i] != '"') i += s[i] == '\\' ? 2 : 1;
-    } else if (c == '\'') {
-      i = SqlStringEnd(s, i, nullptr);
-      if (i == std::string_view::npos) return i;
-      --i;
-    } else if (IsCommentAt(s, i)) {
-      i = CommentEnd(s, i);
-      if (i == std::string_view::npos) return i;
-      --i;
-    } else if (c == ';') {
-      return i;
-    }
+  for (size_t i = 0; i < s.size();) {
+    if (s[i] == ';') return i;
+    const size_t end = QuoteOrCommentEnd(s, i);
+    if (end == std::string_view::npos) return end;
+    i = end == i ? i + 1 : end;
   }
   return std::string_view::npos;
+}
+
+std::string WithCommentsBlanked(std::string_view s) {
+  std::string out(s);
+  for (size_t i = 0; i < s.size();) {
+    const size_t end = std::min(s.size(), QuoteOrCommentEnd(s, i));
+    if (end == i) {
+      ++i;
+      continue;
+    }
+    if (IsCommentAt(s, i)) {
+      for (size_t k = i; k < end; ++k) out[k] = out[k] == '\n' ? '\n' : ' ';
+    }
+    i = end;
+  }
+  return out;
 }
 
 size_t AfterBlanks(std::string_view s, size_t i) {

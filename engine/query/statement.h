@@ -153,6 +153,11 @@ std::vector<ParameterPlace> ParameterPlaces(std::string_view text);
 // comment is left open).
 size_t StatementEnd(std::string_view text);
 
+// `text` with each comment's bytes turned to spaces (its line ends kept),
+// so that positions in it are positions in `text`: for readers of text
+// that know nothing of comments. A comment left open is blanked to the end.
+std::string WithCommentsBlanked(std::string_view text);
+
 // The first byte of `text` at or after `i` that is neither white space
 // nor in a comment, or text.size(); npos when a `/*` comment is left
 // open. A `--` comment runs to the end of its line; a `/* ... */` comment
