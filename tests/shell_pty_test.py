@@ -112,6 +112,13 @@ def demo_session(tool, home):
     type_keys(fd, b'at 2025-02-30;\r')
     screen = read_until(fd, rb'\^')
     assert b'no such day in that month' in screen, screen
+    # The prompt says what the next line continues: a string, a comment.
+    type_keys(fd, b"count 'Syria\r")
+    read_until(fd, rb"'\.\.\.> ")
+    type_keys(fd, b"' * * /* the\r")
+    read_until(fd, rb'/\*\.\.\.> ')
+    type_keys(fd, b"count's rows */;\r")
+    read_until(fd, rb'\(1 row\)')
     # Keywords complete too; the session goes on after the error.
     type_keys(fd, b'hist\t')
     read_until(fd, rb'ory')

@@ -780,6 +780,15 @@ size_t StatementEnd(std::string_view s) {
   return std::string_view::npos;
 }
 
+char OpenAtEnd(std::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const size_t end = QuoteOrCommentEnd(s, i);
+    if (end == std::string_view::npos) return s[i] == '/' ? '*' : s[i];
+    i = end == i ? i + 1 : end;
+  }
+  return 0;
+}
+
 std::string WithCommentsBlanked(std::string_view s) {
   std::string out(s);
   for (size_t i = 0; i < s.size();) {

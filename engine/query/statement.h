@@ -153,6 +153,10 @@ std::vector<ParameterPlace> ParameterPlaces(std::string_view text);
 // comment is left open).
 size_t StatementEnd(std::string_view text);
 
+// What `text` ends inside of: '"' a quoted name, '\'' a string, '*' a
+// `/*` comment; 0 when none is left open.
+char OpenAtEnd(std::string_view text);
+
 // `text` with each comment's bytes turned to spaces (its line ends kept),
 // so that positions in it are positions in `text`: for readers of text
 // that know nothing of comments. A comment left open is blanked to the end.

@@ -33,22 +33,6 @@ namespace {
 
 bool IsBlank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
 
-// Whether `s` ends inside a quoted name or string.
-bool InOpenQuote(const std::string& s) {
-  char quote = 0;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (quote != 0) {
-      if (quote == '"' && s[i] == '\\') ++i;
-      else if (s[i] == quote) quote = 0;
-    } else if (s[i] == '"' || s[i] == '\'') {
-      quote = s[i];
-    } else if (s[i] == '-' && i + 1 < s.size() && s[i + 1] == '-') {
-      while (i < s.size() && s[i] != '\n') ++i;
-    }
-  }
-  return quote != 0;
-}
-
 std::string HistoryPath() {
   const char* home = std::getenv("HOME");
   return home != nullptr ? std::string(home) + "/.hindsight_history" : "";
@@ -383,8 +367,17 @@ void Shell::EndRedirect() {
 }
 
 std::string Shell::Prompt() const {
-  if (pending()) return InOpenQuote(buffer_) ? "    \"...> " : "     ...> ";
-  return backend_->in_transaction() ? "hindsight*> " : "hindsight> ";
+  if (!pending()) return backend_->in_transaction() ? "hindsight*> " : "hindsight> ";
+  switch (internal::OpenAtEnd(buffer_)) {  // what the next line continues, as psql's prompt shows it
+    case '"':
+      return "    \"...> ";
+    case '\'':
+      return "    '...> ";
+    case '*':
+      return "   /*...> ";
+    default:
+      return "     ...> ";
+  }
 }
 
 void Shell::RunInteractive() {
