@@ -525,6 +525,14 @@ TEST_F(CliTest, ShellDisplaySettings) {
             "error: usage: .once FILE\n"
             "error: usage: .predicates (no arguments)\n"
             "error: usage: .read FILE\n");
+  // An unknown command names the one meant: sqlite3's name for it, or a near miss.
+  r = Hindsight(absl::StrCat("shell -c '.mode csv' -c '.fromat csv' -c '.tables' -c '.frobnicate' ", Db()));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "error: unknown command '.mode csv' (did you mean .format? try .help)\n"
+            "error: unknown command '.fromat csv' (did you mean .format? try .help)\n"
+            "error: unknown command '.tables' (did you mean .predicates? try .help)\n"
+            "error: unknown command '.frobnicate' (try .help)\n");
 }
 
 TEST_F(CliTest, ReplayAnswersAndStats) {

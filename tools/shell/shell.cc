@@ -25,6 +25,7 @@
 #include "shell/line_editor.h"
 #include "shell/pager.h"
 #include "shell/timeline_statement.h"
+#include "util/edit_distance.h"
 #include "error_caret.h"
 #include "terminal_text.h"
 
@@ -32,6 +33,27 @@ namespace hindsight::tools {
 namespace {
 
 bool IsBlank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(); }
+
+// The command a person most likely meant by `cmd`, an unknown one: what
+// sqlite3 or psql calls it, or a command one or two edits away; "" if none.
+std::string MeantCommand(const std::string& cmd) {
+  static const absl::flat_hash_map<std::string, std::string>* const kOtherShells =
+      new absl::flat_hash_map<std::string, std::string>{
+          {".mode", ".format"},       {".header", ".headers"},    {".width", ".maxwidth"},
+          {".tables", ".predicates"}, {".schema", ".predicates"}, {".indexes", ".predicates"},
+          {".x", ".expanded"},        {".changes", ".tx"},        {".stat", ".stats"}};
+  if (const auto other = kOtherShells->find(cmd); other != kOtherShells->end()) return other->second;
+  static const char* const kCommands[] = {".format", ".headers", ".expanded", ".maxwidth", ".pager",
+                                          ".timer",  ".tx",      ".names",    ".stats",    ".predicates",
+                                          ".sessions", ".output", ".once",    ".read",     ".bail",
+                                          ".help",   ".quit",    ".exit"};
+  const std::string lower = absl::AsciiStrToLower(cmd);
+  for (const char* known : kCommands) {
+    const size_t most = std::string_view(known).size() > 4 ? 2 : 1;
+    if (internal::EditDistanceBelow(lower, known, most + 1) <= most) return known;
+  }
+  return "";
+}
 
 std::string HistoryPath() {
   const char* home = std::getenv("HOME");
@@ -341,7 +363,9 @@ bool Shell::RunDotCommand(const std::string& line) {
     std::fprintf(err_, "error: usage: %s\n", usage->second.c_str());
     return false;
   }
-  std::fprintf(err_, "error: unknown command '%s' (try .help)\n", line.c_str());
+  const std::string meant = MeantCommand(cmd);
+  std::fprintf(err_, "error: unknown command '%s' (%stry .help)\n", line.c_str(),
+               meant.empty() ? "" : absl::StrCat("did you mean ", meant, "? ").c_str());
   return false;
 }
 
