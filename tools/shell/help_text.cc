@@ -90,7 +90,7 @@ const std::map<std::string, std::string>& Topics() {
 
 std::string HelpText(const std::string& topic) {
   if (topic.empty()) {
-    return "Statements end with ';'. Keywords are case-insensitive.\n"
+    return "Statements end with ';'. Keywords are case-insensitive; -- and /* */ are comments.\n"
            "  Syria * Ukraine at 2023-01-01;                    what was true then\n"
            "  Syria * Ukraine at 2025-10-01 as of 2025-01-01;   ... as known on 2025-01-01\n"
            "  history Syria * Ukraine;                          how our knowledge changed\n"
