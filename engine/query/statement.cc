@@ -73,7 +73,9 @@ absl::StatusOr<std::string> CastAfterString(std::string_view s, size_t* i) {
   return type;
 }
 
-bool IsCommentAt(std::string_view s, size_t i) { return s.substr(i, 2) == "--" || s.substr(i, 2) == "/*"; }
+bool IsCommentAt(std::string_view s, size_t i) {
+  return i + 1 < s.size() && ((s[i] == '-' && s[i + 1] == '-') || (s[i] == '/' && s[i + 1] == '*'));
+}
 
 // Where the comment that starts at s[i] ends: its line's end for `--`;
 // past the `*/` that closes it for `/*` (they nest, as in PostgreSQL),
