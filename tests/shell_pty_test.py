@@ -184,6 +184,17 @@ def unicode_session(tool, home):
     lines = [l for l in screen.replace('\r', '').split('\n') if '|' in l]
     header, row = lines[0], lines[-1]
     assert display_width(header[:header.index('| predicate')]) == display_width(row[:row.index('| twinned_with')]), screen
+    # TAB writes a name quoted when, unquoted, it would read otherwise: an
+    # apostrophe would start a string, -- a comment.
+    type_keys(fd, b'assert "Brien\'s" knows "x--y" from 2020;\r')
+    read_until(fd, rb'committed transaction')
+    type_keys(fd, b'count Bri\t')
+    read_until(fd, rb'"Brien\'s"')
+    type_keys(fd, b' knows x\t')
+    read_until(fd, rb'"x--y"')
+    type_keys(fd, b';\r')
+    screen = read_until(fd, rb'\(1 row\)')
+    assert re.search(rb"\n1\r?\n", screen.replace(b" ", b"")), (_unread, screen)
     for fmt in ['tsv', 'csv', 'json']:
         type_keys(fd, ('.format %s\r' % fmt).encode())
         type_keys(fd, 'Россия * *;\r'.encode())

@@ -336,6 +336,17 @@ TEST(StatementTest, CommentsReadAsWhiteSpace) {
   EXPECT_TRUE(IsBlankStatement("/* a */ -- b"));
 }
 
+TEST(StatementTest, ANameReadsAsItselfUnquotedOnlyWhenItIsOneWord) {
+  for (const char* name : {"Syria", "diplomatic_relations", "2025", "a-b", "Côte_d_Ivoire", "x*y", "a/b"}) {
+    EXPECT_TRUE(ReadsAsName(name)) << name;
+  }
+  EXPECT_FALSE(ReadsAsName("Côte_d'Ivoire")) << "an apostrophe starts a string";
+  for (const char* name : {"South Korea", "", "*", "at", "AS", "a--b", "a/*b", "'x'", "$1", "a;b", "a=b", "(x)", "\"q\"",
+                           "it's"}) {
+    EXPECT_FALSE(ReadsAsName(name)) << name;
+  }
+}
+
 TEST(StatementTest, StatementEndAndBlankingSkipQuotesAndComments) {
   EXPECT_EQ(StatementEnd("a b c; d"), 5u);
   EXPECT_EQ(StatementEnd("\"a;b\" c d;"), 9u);

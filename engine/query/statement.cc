@@ -821,6 +821,15 @@ size_t AfterBlanks(std::string_view s, size_t i) {
   return i;
 }
 
+bool ReadsAsName(std::string_view name) {
+  absl::StatusOr<std::vector<Token>> tokens = Lex(name);
+  if (!tokens.ok() || tokens->size() != 2 || (*tokens)[0].kind != Token::kWord || (*tokens)[0].text != name) {
+    return false;
+  }
+  const std::vector<std::string>& keywords = Keywords();
+  return name != "*" && std::find(keywords.begin(), keywords.end(), absl::AsciiStrToLower(std::string(name))) == keywords.end();
+}
+
 bool IsBlankStatement(std::string_view text) { return AfterBlanks(text, 0) == text.size(); }
 
 const std::vector<std::string>& Keywords() {

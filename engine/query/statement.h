@@ -171,6 +171,11 @@ size_t AfterBlanks(std::string_view text, size_t i);
 // Whether `text` holds nothing but white space and closed comments.
 bool IsBlankStatement(std::string_view text);
 
+// Whether `name` written as it is, unquoted, reads as that name: one word,
+// not `*` nor a keyword, with nothing in it that starts a comment, a
+// string or a parameter. Otherwise it is written quoted ("it's").
+bool ReadsAsName(std::string_view name);
+
 // The keywords of the language, for completion and help.
 const std::vector<std::string>& Keywords();
 

@@ -378,8 +378,7 @@ std::vector<std::string> Shell::Completions(const std::string& word, bool after_
     }
   }
   for (const std::string& n : backend_->NamesWithPrefix(word, 200)) {
-    const bool needs_quotes = n.find_first_of(" \t;[](),=\"") != std::string::npos;
-    out.push_back(needs_quotes && !after_quote ? FormatValue(Value::String(n)) : n);
+    out.push_back(after_quote || internal::ReadsAsName(n) ? n : FormatValue(Value::String(n)));
   }
   return out;
 }
