@@ -10,6 +10,7 @@
 #include "server/pg_types.h"
 #include "server/sql_error.h"
 #include "server/temp_file.h"
+#include "util/plural.h"
 
 namespace hindsight::server {
 
@@ -86,11 +87,13 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::FinishCopyIn() {
   options.mode = internal::ImportMode::kCommits;  // beside other sessions' commits
   options.cancel = cancel_;
   const absl::Status s = internal::ImportOps(db_, &spool, "STDIN", &counts, {}, options);
+  const bool one = counts.transactions == 1;
   const std::string committed =
-      counts.transactions == 0 ? "; nothing was imported"
-                               : absl::StrCat("; the ", counts.transactions,
-                                              " transactions before it are committed (COPY the file again: they are "
-                                              "skipped)");
+      counts.transactions == 0
+          ? "; nothing was imported"
+          : absl::StrCat("; the ", internal::Plural(counts.transactions, "transaction"), " before it ",
+                         one ? "is" : "are", " committed (COPY the file again: ", one ? "it is" : "they are",
+                         " skipped)");
   if (absl::IsInvalidArgument(s)) {
     return SqlError(absl::StatusCode::kInvalidArgument, "22P04", absl::StrCat(s.message(), committed));
   }
@@ -102,10 +105,12 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::FinishCopyIn() {
   Answer a;
   a.tag = absl::StrCat("COPY ", counts.operations);
   if (counts.skipped > 0) {
-    a.notice = absl::StrCat("skipped the first ", counts.skipped, " transactions of the file: the database has them (",
-                            counts.skipped_from, "..", counts.skipped_from + counts.skipped - 1, "); ");
+    a.notice = absl::StrCat("skipped the first ", internal::Plural(counts.skipped, "transaction"),
+                            " of the file: the database has them (", counts.skipped_from, "..",
+                            counts.skipped_from + counts.skipped - 1, "); ");
   }
-  absl::StrAppend(&a.notice, "imported ", counts.transactions, " transactions, ", counts.operations, " operations");
+  absl::StrAppend(&a.notice, "imported ", internal::Plural(counts.transactions, "transaction"), ", ",
+                  internal::Plural(counts.operations, "operation"));
   return a;
 }
 

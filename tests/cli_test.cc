@@ -192,7 +192,12 @@ TEST_F(CliTest, ABadLineStopsTheImportAndItsTransactionIsNotApplied) {
   r = Hindsight(absl::StrCat("import ", Db(), " ", ops));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(absl::StartsWith(r.out, "skipped the first 2 transactions of the file: the database has them "
-                                      "(transactions 1..2)\nimported 1 transactions, 2 operations")) << r.out;
+                                      "(transactions 1..2)\nimported 1 transaction, 2 operations")) << r.out;
+  // One transaction before the bad line: said in the singular.
+  const std::string one = Ops(std::string(kTwoTransactions).substr(0, std::string(kTwoTransactions).find("tx\t2024")) +
+                              "tx\t2022-07-02\tnews\nassert\tSyria\n");
+  r = Hindsight(absl::StrCat("import ", dir_.Sub("one"), " ", one));
+  EXPECT_TRUE(absl::StrContains(r.err, "stopped; the 1 transaction before it was committed: fix the file")) << r.err;
   // Another file over the same times is refused.
   const std::string other = Ops(absl::StrReplaceAll(kTwoTransactions, {{"kyivpost", "elsewhere"}}));
   r = Hindsight(absl::StrCat("import ", Db(), " ", other));

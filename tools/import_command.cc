@@ -14,6 +14,7 @@
 #include "command_line.h"
 #include "format/importer.h"
 #include "hindsight/db.h"
+#include "util/plural.h"
 
 namespace hindsight::tools {
 namespace {
@@ -141,8 +142,8 @@ unsigned long long Ull(uint64_t n) { return static_cast<unsigned long long>(n); 
 void ReportFailure(const absl::Status& status, const internal::ImportCounts& counts, bool atomic) {
   std::fprintf(stderr, "hindsight import: %s\n", std::string(status.message()).c_str());
   if (counts.skipped > 0) {
-    std::fprintf(stderr, "hindsight import: the first %llu transactions of the file were already in the database\n",
-                 Ull(counts.skipped));
+    std::fprintf(stderr, "hindsight import: the first %s of the file %s already in the database\n",
+                 internal::Plural(counts.skipped, "transaction").c_str(), counts.skipped == 1 ? "was" : "were");
   }
   if (atomic) {
     std::fprintf(stderr, "hindsight import: nothing was imported (--atomic)\n");
@@ -153,9 +154,10 @@ void ReportFailure(const absl::Status& status, const internal::ImportCounts& cou
                                                             : "";
     if (counts.transactions > 0) {
       std::fprintf(stderr,
-                   "hindsight import: stopped; the %llu transactions before it were committed: %srun the same "
-                   "command again to import the rest\n",
-                   Ull(counts.transactions), first);
+                   "hindsight import: stopped; the %s before it %s committed: %srun the same command again to "
+                   "import the rest\n",
+                   internal::Plural(counts.transactions, "transaction").c_str(),
+                   counts.transactions == 1 ? "was" : "were", first);
     } else {
       std::fprintf(stderr, "hindsight import: nothing was imported: %srun the same command again\n", first);
     }
@@ -164,11 +166,14 @@ void ReportFailure(const absl::Status& status, const internal::ImportCounts& cou
 
 void ReportSuccess(const internal::ImportCounts& counts, double secs) {
   if (counts.skipped > 0) {
-    std::printf("skipped the first %llu transactions of the file: the database has them (transactions %llu..%llu)\n",
-                Ull(counts.skipped), Ull(counts.skipped_from), Ull(counts.skipped_from + counts.skipped - 1));
+    std::printf("skipped the first %s of the file: the database has them (transactions %llu..%llu)\n",
+                internal::Plural(counts.skipped, "transaction").c_str(), Ull(counts.skipped_from),
+                Ull(counts.skipped_from + counts.skipped - 1));
   }
-  std::printf("imported %llu transactions, %llu operations in %.2f s (%.0f operations/s)\n", Ull(counts.transactions),
-              Ull(counts.operations), secs, secs > 0 ? counts.operations / secs : 0.0);
+  std::printf("imported %s, %s in %.2f s (%.0f operations/s)\n",
+              internal::Plural(counts.transactions, "transaction").c_str(),
+              internal::Plural(counts.operations, "operation").c_str(), secs,
+              secs > 0 ? counts.operations / secs : 0.0);
 }
 
 }  // namespace

@@ -16,6 +16,7 @@ Exits 77 (skipped) with a message where the machine has no FUSE.
 """
 import os
 import random
+import re
 import shutil
 import subprocess
 import sys
@@ -255,10 +256,8 @@ class PowerLossTest:
     def import_acknowledged(status, out, err):
         if status == 0:
             return TRANSACTIONS
-        for line in err.splitlines():
-            if "transactions before it were committed" in line:
-                return int(line.split("stopped; ")[1].split()[0])
-        return 0
+        committed = re.search(r"stopped; the (\d+) transactions? before it (?:was|were) committed", err)
+        return int(committed.group(1)) if committed else 0
 
     def nothing(self, backing):
         pass
