@@ -387,6 +387,11 @@ TEST_F(CliTest, ShellRunsScriptsAndReportsFailures) {
   EXPECT_TRUE(absl::StrContains(r.out, "committed transaction 1 at 2022-07-01 (1 operation)\n")) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, "Syria\tdiplomatic_relations\tUkraine\t\"severed\"\t2022-06-30T00:00:00Z\t+inf\n"))
       << r.out;
+  // A script saved with a byte order mark runs as without it.
+  const std::string marked = Ops("\xEF\xBB\xBF" "count Syria * *;\n");
+  r = Hindsight(absl::StrCat("shell --format tsv -f ", marked, " ", Db()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "1\n") << r.out;
   // -f, and a failing statement among good ones: the rest run, the status is 1.
   const std::string bad = Ops("Syria * Ukraine at 2023-13;\ncount * * *;\n");
   r = Hindsight(absl::StrCat("shell -f ", bad, " ", Db()));

@@ -5,6 +5,7 @@
 #include "format/ops_read_ahead.h"
 #include "format/ops_reader.h"
 #include "format/query_file.h"
+#include "format/replay.h"
 #include "gtest/gtest.h"
 
 namespace hindsight::internal {
@@ -53,6 +54,20 @@ TEST(OpsReaderTest, ReadsBlocks) {
   auto end = reader.Next();
   ASSERT_TRUE(end.ok());
   EXPECT_FALSE(end->has_value());
+}
+
+// A byte order mark (U+FEFF, as spreadsheets and some editors save UTF-8)
+// starts the file without being part of it; anywhere else it is data.
+TEST(OpsReaderTest, AByteOrderMarkBeginsAFileAndIsNoPartOfIt) {
+  const std::string ops = "tx\t2020\ts\nassert\ta\tp\tb\t1\t2020\t+inf\n";
+  EXPECT_EQ(FirstError("\xEF\xBB\xBF" + ops), "");
+  EXPECT_EQ(FirstError("\xEF\xBB\xBF# a comment\n" + ops), "");
+  EXPECT_EQ(FirstError(ops + "\xEF\xBB\xBF" + ops),
+            "ops.tsv:3: unknown operation '\xEF\xBB\xBFtx' (expected tx, assert, retract, erase or erase-digest)");
+  std::istringstream queries("\xEF\xBB\xBF" "at\tSyria\t*\tUkraine\t2023\t\n");
+  const std::vector<ParsedQuery> read = ReadQueryFile(&queries);
+  ASSERT_EQ(read.size(), 1u);
+  EXPECT_TRUE(read[0].query.ok()) << read[0].query.status();
 }
 
 TEST(OpsReaderTest, CatalogueOfBadLines) {

@@ -347,6 +347,21 @@ TEST(StatementTest, ANameReadsAsItselfUnquotedOnlyWhenItIsOneWord) {
   }
 }
 
+// A space that is not ASCII's (pasted from a web page or a word
+// processor) would silently join two words into one name: it is refused
+// where it stands, unless the name is quoted.
+TEST(StatementTest, ASpaceLookAlikeInAWordIsRefusedWhereItStands) {
+  EXPECT_EQ(Error("Syria\u00A0* Ukraine"),
+            "column 6: U+00A0 (a no-break space) is not white space here: type a plain space, or quote the name");
+  EXPECT_EQ(Error("Syria * Ukraine at\u3000" "2023"),
+            "column 19: U+3000 (a space) is not white space here: type a plain space, or quote the name");
+  EXPECT_EQ(Error("\uFEFFSyria * Ukraine"),
+            "column 1: U+FEFF (a space) is not white space here: type a plain space, or quote the name");
+  EXPECT_EQ(Parse("\"Syria\u00A0x\" * Ukraine").query.pattern.subject, "Syria\u00A0x");
+  EXPECT_EQ(Parse("Côte_d_Ivoire * 東京").query.pattern.object, "東京");  // other characters are name characters
+  EXPECT_FALSE(ReadsAsName("a\u202Fb"));
+}
+
 TEST(StatementTest, StatementEndAndBlankingSkipQuotesAndComments) {
   EXPECT_EQ(StatementEnd("a b c; d"), 5u);
   EXPECT_EQ(StatementEnd("\"a;b\" c d;"), 9u);

@@ -1,13 +1,15 @@
 #include "format/replay.h"
 
 #include "absl/strings/str_cat.h"
+#include "util/utf8.h"
 
 namespace hindsight::internal {
 
 std::vector<ParsedQuery> ReadQueryFile(std::istream* in) {
   std::vector<ParsedQuery> out;
   std::string line;
-  while (std::getline(*in, line)) {
+  for (bool first = true; std::getline(*in, line); first = false) {
+    if (first) DropByteOrderMark(&line);
     if (IsIgnoredQueryLine(line)) continue;
     if (line.find('\r') != std::string::npos) {
       out.push_back({absl::InvalidArgumentError("raw carriage return in line")});

@@ -10,9 +10,11 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "hindsight/value.h"
 #include "time/postgres_time.h"
 #include "util/edit_distance.h"
+#include "util/utf8.h"
 
 namespace hindsight::internal {
 
@@ -94,6 +96,26 @@ size_t CommentEnd(std::string_view s, size_t i) {
   return std::string_view::npos;
 }
 
+// Where in `word` the first character stands that looks like white space
+// but is none to the lexer (a no-break space pasted from a web page, the
+// spaces of U+2000..U+200B, U+202F, U+205F, U+3000, U+FEFF), or npos.
+size_t SpaceLookAlikeIn(std::string_view word) {
+  for (size_t i = 0; i < word.size();) {
+    if (static_cast<unsigned char>(word[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t len = 0;
+    const char32_t c = DecodeUtf8(word.substr(i), &len);
+    if (c == U'\u00A0' || (c >= U'\u2000' && c <= U'\u200B') || c == U'\u202F' || c == U'\u205F' || c == U'\u3000' ||
+        c == U'\uFEFF') {
+      return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
 // Where the quoted name, string or comment that starts at s[i] ends
 // (past it), `i` when none starts there, or npos when it is left open.
 size_t QuoteOrCommentEnd(std::string_view s, size_t i) {
@@ -156,7 +178,15 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view s) {
              s[i] != '\'' && !IsCommentAt(s, i)) {
         ++i;
       }
-      out.push_back({Token::kWord, std::string(s.substr(start, i - start)), "", start + 1});
+      const std::string_view word = s.substr(start, i - start);
+      if (const size_t space = SpaceLookAlikeIn(word); space != std::string_view::npos) {
+        size_t len = 0;
+        const char32_t c = DecodeUtf8(word.substr(space), &len);
+        return ColumnError(start + space + 1,
+                           absl::StrFormat("U+%04X (%s) is not white space here: type a plain space, or quote the name",
+                                           static_cast<uint32_t>(c), c == U'\u00A0' ? "a no-break space" : "a space"));
+      }
+      out.push_back({Token::kWord, std::string(word), "", start + 1});
     }
   }
   out.push_back({Token::kEnd, "", "", s.size() + 1});

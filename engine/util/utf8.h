@@ -27,6 +27,17 @@ inline void AppendUtf8(char32_t c, std::string* out) {
   }
 }
 
+// The UTF-8 byte order mark (U+FEFF) that some editors and spreadsheets
+// write at the start of a text file: no part of its text.
+inline constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+
+// Removes a byte order mark from the start of `*text`, if it has one.
+inline void DropByteOrderMark(std::string* text) {
+  if (std::string_view(*text).substr(0, kByteOrderMark.size()) == kByteOrderMark) {
+    text->erase(0, kByteOrderMark.size());
+  }
+}
+
 // Decodes the character at the start of `text` (REQUIRES: not empty) and
 // sets `*len` to its length; U+FFFD with length 1 for a byte that does not
 // start a valid character.

@@ -26,6 +26,7 @@
 #include "shell/pager.h"
 #include "shell/timeline_statement.h"
 #include "util/edit_distance.h"
+#include "util/utf8.h"
 #include "error_caret.h"
 #include "terminal_text.h"
 
@@ -70,7 +71,9 @@ bool Shell::RunScript(const std::string& text, const std::string& name) {
   bool ok = true;
   script_name_ = name;
   int line_number = 0;
-  for (const absl::string_view line : absl::StrSplit(text, '\n')) {
+  std::string script = text;
+  internal::DropByteOrderMark(&script);
+  for (const absl::string_view line : absl::StrSplit(script, '\n')) {
     ++line_number;
     if (quit_ || (bail_ && !ok)) break;
     if (InterruptFlag()->load()) return false;  // a signal stops a script (where handlers are installed)
