@@ -98,7 +98,10 @@ TEST(OpsReaderTest, CatalogueOfBadLines) {
       {"tx\t2020\n", "ops.tsv:1: a tx line has 3 fields"},
       {"tx\t+inf\ts\n", "ops.tsv:1: TX_TIME must be finite"},
       {"tx\t2020-13\ts\n", "ops.tsv:1: TX_TIME: invalid time literal"},
-      {tx + "assert\ts\tp\to\t1\t2000\t2001\r\n", "ops.tsv:2: raw carriage return"},
+      {tx + "assert\ts\tp\to\t1\t2000\t2001\r\n",
+       "ops.tsv:2: raw carriage return at the end of the line: the file has Windows line ends (CR LF); save it with LF "
+       "ends (sed -i 's/\\r$//' FILE)"},
+      {tx + "assert\ts\tp\to\t\"a\rb\"\t2000\t2001\n", "ops.tsv:2: raw carriage return in line (write \\r)"},
       {"\x89PNG\r\n\x1a\n", "ops.tsv:1: raw carriage return"},
       {"\x89PNG\n", "ops.tsv:1: unknown operation"},
       {tx + "assert\ts\tp\to\t\"trunc", "ops.tsv:2: 'assert' has 7 fields, found 5"},

@@ -59,7 +59,12 @@ absl::StatusOr<std::optional<OpsBlock>> OpsReader::Next() {
   OpsBlock block;
   bool have_tx = false;
   do {
-    if (line.find('\r') != std::string::npos) return Error(number, "raw carriage return in line (write \\r)");
+    if (const size_t cr = line.find('\r'); cr != std::string::npos) {
+      return Error(number, cr + 1 == line.size()
+                               ? "raw carriage return at the end of the line: the file has Windows line ends (CR LF); "
+                                 "save it with LF ends (sed -i 's/\\r$//' FILE)"
+                               : "raw carriage return in line (write \\r)");
+    }
     const std::vector<std::string_view> f = SplitFields(line);
     const std::string_view kind = f[0];
     if (kind == "tx") {
