@@ -362,6 +362,19 @@ TEST(StatementTest, ASpaceLookAlikeInAWordIsRefusedWhereItStands) {
   EXPECT_FALSE(ReadsAsName("a\u202Fb"));
 }
 
+// Quotes a word processor made typographic quote nothing: refused where
+// they stand, rather than read as part of a name.
+TEST(StatementTest, TypographicQuotesAreRefusedWhereTheyStand) {
+  const std::string hint = " is a typographic quote, which quotes nothing here: quote a name with \" (\"South Korea\") "
+                           "and a string with '";
+  EXPECT_EQ(Error("\u201CSouth Korea\u201D * *"), "column 1: \u201C" + hint);
+  EXPECT_EQ(Error("Syria * Ukraine at \u20182023\u2019"), "column 20: \u2018" + hint);
+  EXPECT_EQ(Error("Syria\u201D * *"), "column 6: \u201D" + hint);
+  EXPECT_EQ(Parse("\"C\u00F4te d\u2019Ivoire\" * C\u00F4te_d\u2019Ivoire").query.pattern.object,
+            "C\u00F4te_d\u2019Ivoire");  // an apostrophe in a name
+  EXPECT_EQ(Parse("'\u201Cquoted\u201D' * *").query.pattern.subject, "\u201Cquoted\u201D");
+}
+
 TEST(StatementTest, StatementEndAndBlankingSkipQuotesAndComments) {
   EXPECT_EQ(StatementEnd("a b c; d"), 5u);
   EXPECT_EQ(StatementEnd("\"a;b\" c d;"), 9u);

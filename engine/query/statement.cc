@@ -116,6 +116,16 @@ size_t SpaceLookAlikeIn(std::string_view word) {
   return std::string_view::npos;
 }
 
+// Where in `word` a typographic quote stands that a word processor or a
+// web page put for a quote: “ or ” anywhere, or ‘ or „ first (’ may be an
+// apostrophe in a name: Côte d’Ivoire). npos if none.
+size_t TypographicQuoteIn(std::string_view word) {
+  for (const std::string_view opening : {"\u2018", "\u201E"}) {
+    if (word.substr(0, opening.size()) == opening) return 0;
+  }
+  return std::min(word.find("\u201C"), word.find("\u201D"));
+}
+
 // Where the quoted name, string or comment that starts at s[i] ends
 // (past it), `i` when none starts there, or npos when it is left open.
 size_t QuoteOrCommentEnd(std::string_view s, size_t i) {
@@ -185,6 +195,14 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view s) {
         return ColumnError(start + space + 1,
                            absl::StrFormat("U+%04X (%s) is not white space here: type a plain space, or quote the name",
                                            static_cast<uint32_t>(c), c == U'\u00A0' ? "a no-break space" : "a space"));
+      }
+      if (const size_t quote = TypographicQuoteIn(word); quote != std::string_view::npos) {
+        size_t len = 0;
+        DecodeUtf8(word.substr(quote), &len);
+        return ColumnError(start + quote + 1,
+                           absl::StrCat(std::string(word.substr(quote, len)),
+                                        " is a typographic quote, which quotes nothing here: quote a name with \" "
+                                        "(\"South Korea\") and a string with '"));
       }
       out.push_back({Token::kWord, std::string(word), "", start + 1});
     }
