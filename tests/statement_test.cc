@@ -341,8 +341,8 @@ TEST(StatementTest, ANameReadsAsItselfUnquotedOnlyWhenItIsOneWord) {
     EXPECT_TRUE(ReadsAsName(name)) << name;
   }
   EXPECT_FALSE(ReadsAsName("Côte_d'Ivoire")) << "an apostrophe starts a string";
-  for (const char* name : {"South Korea", "", "*", "at", "AS", "a--b", "a/*b", "'x'", "$1", "a;b", "a=b", "(x)", "\"q\"",
-                           "it's"}) {
+  for (const char* name :
+       {"South Korea", "", "*", "at", "AS", "a--b", "a/*b", "'x'", "$1", "a;b", "a=b", "(x)", "\"q\"", "it's"}) {
     EXPECT_FALSE(ReadsAsName(name)) << name;
   }
 }

@@ -875,7 +875,8 @@ bool ReadsAsName(std::string_view name) {
     return false;
   }
   const std::vector<std::string>& keywords = Keywords();
-  return name != "*" && std::find(keywords.begin(), keywords.end(), absl::AsciiStrToLower(std::string(name))) == keywords.end();
+  const std::string lower = absl::AsciiStrToLower(std::string(name));
+  return name != "*" && std::find(keywords.begin(), keywords.end(), lower) == keywords.end();
 }
 
 bool IsBlankStatement(std::string_view text) { return AfterBlanks(text, 0) == text.size(); }
