@@ -42,7 +42,7 @@ std::string MeantCommand(const std::string& cmd) {
       new absl::flat_hash_map<std::string, std::string>{
           {".mode", ".format"},       {".header", ".headers"},    {".width", ".maxwidth"},
           {".tables", ".predicates"}, {".schema", ".predicates"}, {".indexes", ".predicates"},
-          {".x", ".expanded"},        {".changes", ".tx"},        {".stat", ".stats"}};
+          {".x", ".expanded"},        {".stat", ".stats"}};
   if (const auto other = kOtherShells->find(cmd); other != kOtherShells->end()) return other->second;
   static const char* const kCommands[] = {".format", ".headers", ".expanded", ".maxwidth", ".pager",
                                           ".timer",  ".tx",      ".names",    ".stats",    ".predicates",
