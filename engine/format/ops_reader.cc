@@ -1,5 +1,7 @@
 #include "format/ops_reader.h"
 
+#include <algorithm>
+
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "format/tsv.h"
@@ -24,6 +26,27 @@ absl::StatusOr<std::string> ParseDigestField(const std::vector<std::string_view>
     return absl::InvalidArgumentError("a key digest is 64 lowercase hex digits (SHA-256 of the key's names)");
   }
   return absl::HexStringToBytes(absl::string_view(hex.data(), hex.size()));
+}
+
+// What a field that is not UTF-8 most likely came from, to add to its error.
+std::string NotUtf8Hint(std::string_view field) {
+  return IsValidUtf8(field) ? ""
+                            : " (is the file Latin-1 or Windows-1252? convert it: iconv -f WINDOWS-1252 -t UTF-8 "
+                              "FILE > NEW)";
+}
+
+// `text` as an error message may show it: C escapes unless it is UTF-8
+// without control characters.
+std::string Shown(std::string_view text) {
+  const bool plain = IsValidUtf8(text) && std::none_of(text.begin(), text.end(), [](char c) {
+                       return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
+                     });
+  return plain ? std::string(text) : absl::CHexEscape(absl::string_view(text.data(), text.size()));
+}
+
+// Whether `line`, the file's first, starts with a UTF-16 byte order mark.
+bool StartsAsUtf16(std::string_view line) {
+  return line.substr(0, 2) == "\xFF\xFE" || line.substr(0, 2) == "\xFE\xFF";
 }
 
 }  // namespace
@@ -59,6 +82,10 @@ absl::StatusOr<std::optional<OpsBlock>> OpsReader::Next() {
   OpsBlock block;
   bool have_tx = false;
   do {
+    if (number == 1 && StartsAsUtf16(line)) {
+      return Error(number, "the file is UTF-16 (it starts with a UTF-16 byte order mark): convert it to UTF-8: "
+                           "iconv -f UTF-16 -t UTF-8 FILE > NEW");
+    }
     if (const size_t cr = line.find('\r'); cr != std::string::npos) {
       return Error(number, cr + 1 == line.size()
                                ? "raw carriage return at the end of the line: the file has Windows line ends (CR LF); "
@@ -83,6 +110,7 @@ absl::StatusOr<std::optional<OpsBlock>> OpsReader::Next() {
       }
       absl::StatusOr<std::string> source = UnescapeField(f[2]);
       if (!source.ok()) return Error(number, absl::StrCat("SOURCE: ", source.status().message()));
+      if (!IsValidUtf8(*source)) return Error(number, absl::StrCat("SOURCE: not valid UTF-8", NotUtf8Hint(f[2])));
       block.txn.SetSource(std::move(*source));
       block.tx_line = number;
       have_tx = true;
@@ -99,7 +127,7 @@ absl::StatusOr<std::optional<OpsBlock>> OpsReader::Next() {
       continue;
     }
     if (!is_assert && !is_retract && !is_erase) {
-      return Error(number, absl::StrCat("unknown operation '", std::string(kind.substr(0, 40)),
+      return Error(number, absl::StrCat("unknown operation '", Shown(PrefixAtCharacter(kind, 40)),
                                         "' (expected tx, assert, retract, erase or erase-digest)"));
     }
     if (!started_) return Error(number, "an operation before the first tx line");
@@ -112,14 +140,16 @@ absl::StatusOr<std::optional<OpsBlock>> OpsReader::Next() {
     const char* const labels[] = {"subject", "predicate", "object"};
     for (int i = 0; i < 3; ++i) {
       absl::StatusOr<std::string> name = ParseNameField(f[1 + i]);
-      if (!name.ok()) return Error(number, absl::StrCat(labels[i], ": ", name.status().message()));
+      if (!name.ok()) {
+        return Error(number, absl::StrCat(labels[i], ": ", name.status().message(), NotUtf8Hint(f[1 + i])));
+      }
       *parts[i] = std::move(*name);
     }
     if (is_erase) {
       block.txn.Erase(std::move(key));
     } else {
       absl::StatusOr<Value> value = ParseValue(f[4]);
-      if (!value.ok()) return Error(number, std::string(value.status().message()));
+      if (!value.ok()) return Error(number, absl::StrCat(value.status().message(), NotUtf8Hint(f[4])));
       if (is_retract && !value->is_none()) return Error(number, "a retract carries no value (leave VALUE empty)");
       Interval valid;
       absl::StatusOr<Instant> from = ParseInstant(f[5]);
