@@ -91,6 +91,9 @@ TEST(StatementTest, ErrorsSayWhereAndWhat) {
             "column 17: expected 'as of', 'limit' or the end of the statement, found 'x' (names with spaces need "
             "quotes: \"South Korea\")");
   EXPECT_EQ(Error("assert a b c = severed"), "column 16: a text value is quoted: \"severed\"");
+  EXPECT_EQ(Error("a b c at 2025-01-01 12:00"),
+            "column 21: expected 'as of', 'limit' or the end of the statement, found '12:00' (a time of day joins its "
+            "date with T: 2025-01-01T12:00)");
   EXPECT_TRUE(absl::StartsWith(Error("\"\" b c"), "column 1: empty name"));
   EXPECT_TRUE(absl::StartsWith(Error("a b c at 2025-02-30"), "column 10: invalid time literal '2025-02-30'"));
 }

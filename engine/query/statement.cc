@@ -709,6 +709,13 @@ class Parser {
   }
   bool IsPunct(std::string_view p) const { return t_[pos_].kind == Token::kPunct && t_[pos_].text == p; }
 
+  // "12:00", "9:30:15": a time of day.
+  static bool LooksLikeClock(std::string_view word) {
+    const size_t colon = word.find(':');
+    return (colon == 1 || colon == 2) && colon + 1 < word.size() &&
+           std::all_of(word.begin(), word.begin() + colon, [](char c) { return absl::ascii_isdigit(c); }) &&
+           absl::ascii_isdigit(word[colon + 1]);
+  }
   static absl::Status At(const Token& tok, std::string_view message) {
     return ColumnError(tok.column, absl::string_view(message.data(), message.size()));
   }
@@ -727,6 +734,10 @@ class Parser {
       const std::string lower = absl::AsciiStrToLower(tok.text);
       const bool keyword = std::find(Keywords().begin(), Keywords().end(), lower) != Keywords().end();
       if (hint.empty() && !keyword && pattern_end_ == pos_) hint = " (names with spaces need quotes: \"South Korea\")";
+      // A time of day after its date, as SQL writes a timestamp.
+      if (hint.empty() && LooksLikeClock(tok.text) && pos_ > 0 && t_[pos_ - 1].kind == Token::kWord) {
+        hint = absl::StrCat(" (a time of day joins its date with T: ", t_[pos_ - 1].text, "T", tok.text, ")");
+      }
     }
     return At(tok, absl::StrCat("expected ", std::string(what), ", found ", found, hint));
   }
