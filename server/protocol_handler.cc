@@ -43,7 +43,7 @@ constexpr char kStatementTimeout[] = "statement_timeout";
 // A statement that does not parse and looks like SQL gets a hint: the
 // server speaks the language, not SQL.
 absl::Status WithSqlHint(absl::Status status, std::string_view statement) {
-  if (!StartsLikeSql(statement)) return status;
+  if (!internal::StartsLikeSql(statement)) return status;
   return WithHint(std::move(status),
                   "Hindsight reads its own language, not SQL: a read is a pattern such as Syria * Ukraine at "
                   "2025-10-01, a write assert S P O = VALUE from TIME; SHOW hindsight_predicates lists what the "

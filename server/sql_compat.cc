@@ -469,16 +469,6 @@ Command ClassifyDeallocate(std::string_view statement) {
 
 }  // namespace
 
-bool StartsLikeSql(std::string_view statement) {
-  const std::vector<std::string> w = LeadingWords(statement, 1);
-  if (w.empty()) return false;
-  for (const char* word : {"select", "insert", "update", "delete", "with", "create", "drop", "alter", "table",
-                           "values", "explain", "truncate", "merge", "grant"}) {
-    if (w[0] == word) return true;
-  }
-  return false;
-}
-
 Command Classify(std::string_view text) {
   if (internal::IsBlankStatement(text)) return Of(Command::Kind::kEmpty);
   // SQL's statements read with their comments as white space; positions

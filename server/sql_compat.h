@@ -93,10 +93,6 @@ struct Piece {
 };
 std::vector<Piece> SplitStatements(std::string_view query);
 
-// Whether `statement` starts with a word of SQL's queries, writes or
-// definitions (SELECT, INSERT, UPDATE, DELETE, WITH, CREATE, ...): what a
-// statement of SQL the server does not take looks like, for a hint.
-bool StartsLikeSql(std::string_view statement);
 
 }  // namespace hindsight::server
 

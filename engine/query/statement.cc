@@ -890,6 +890,18 @@ bool ReadsAsName(std::string_view name) {
   return name != "*" && std::find(keywords.begin(), keywords.end(), lower) == keywords.end();
 }
 
+bool StartsLikeSql(std::string_view statement) {
+  const size_t start = std::min(statement.size(), AfterBlanks(statement, 0));
+  size_t end = start;
+  while (end < statement.size() && absl::ascii_isalpha(static_cast<unsigned char>(statement[end]))) ++end;
+  const std::string first = absl::AsciiStrToLower(std::string(statement.substr(start, end - start)));
+  for (const char* word : {"select", "insert", "update", "delete", "with", "create", "drop", "alter", "table",
+                           "values", "explain", "truncate", "merge", "grant"}) {
+    if (first == word) return true;
+  }
+  return false;
+}
+
 bool IsBlankStatement(std::string_view text) { return AfterBlanks(text, 0) == text.size(); }
 
 const std::vector<std::string>& Keywords() {

@@ -176,6 +176,11 @@ bool IsBlankStatement(std::string_view text);
 // string or a parameter. Otherwise it is written quoted ("it's").
 bool ReadsAsName(std::string_view name);
 
+// Whether `statement` starts with a word of SQL's queries, writes or
+// definitions (SELECT, INSERT, UPDATE, DELETE, WITH, CREATE, ...): what a
+// statement of SQL, which Hindsight does not take, looks like, for a hint.
+bool StartsLikeSql(std::string_view statement);
+
 // The keywords of the language, for completion and help.
 const std::vector<std::string>& Keywords();
 

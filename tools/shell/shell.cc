@@ -94,7 +94,7 @@ bool Shell::FeedLine(const std::string& line) {
     if (trimmed.empty()) return true;
     if (trimmed[0] == '.') return RunDotCommand(trimmed);
     const std::string lower = absl::AsciiStrToLower(trimmed);
-    if (lower == "quit" || lower == "exit" || lower == "\\q") {
+    if (lower == "quit" || lower == "exit" || lower == "quit;" || lower == "exit;" || lower == "\\q") {
       quit_ = true;
       return true;
     }
@@ -121,6 +121,12 @@ void Shell::PrintError(const std::string& statement, const absl::Status& status)
   const int line = statement_line_ + static_cast<int>(std::count(statement.begin(), statement.begin() + before, '\n'));
   const std::string where = script_name_.empty() ? "" : absl::StrCat(script_name_, ":", line, ": ");
   std::fprintf(err_, "%serror: %s", where.c_str(), DescribeError(statement, status).c_str());
+  if (internal::StartsLikeSql(statement)) {
+    std::fputs("hint: Hindsight reads its own language, not SQL: a read is a pattern such as Syria * Ukraine at "
+               "2025-10-01, a write assert S P O = VALUE from TIME; type help, or .predicates for what the database "
+               "holds\n",
+               err_);
+  }
 }
 
 bool Shell::RunStatement(const std::string& text) {
