@@ -44,10 +44,9 @@ constexpr char kStatementTimeout[] = "statement_timeout";
 // server speaks the language, not SQL.
 absl::Status WithSqlHint(absl::Status status, std::string_view statement) {
   if (!internal::StartsLikeSql(statement)) return status;
-  return WithHint(std::move(status),
-                  "Hindsight reads its own language, not SQL: a read is a pattern such as Syria * Ukraine at "
-                  "2025-10-01, a write assert S P O = VALUE from TIME; SHOW hindsight_predicates lists what the "
-                  "database holds (docs/query-language.md)");
+  return WithHint(std::move(status), absl::StrCat(internal::kNotSqlHint,
+                                                  "; SHOW hindsight_predicates lists what the database holds "
+                                                  "(docs/query-language.md)"));
 }
 
 // The 1-based character position of byte `byte` of `text`.

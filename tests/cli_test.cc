@@ -295,6 +295,8 @@ TEST_F(CliTest, QueryErrorsPointAtTheColumn) {
   EXPECT_TRUE(absl::StartsWith(r.out, "[{\"subject\": \"Syria\"")) << r.out;
   r = Hindsight(absl::StrCat("query --format xml ", Db(), " 'Syria * Ukraine at 2025'"));
   EXPECT_EQ(r.exit_code, 2);
+  r = Hindsight(absl::StrCat("query ", Db(), " 'select * from facts'"));
+  EXPECT_TRUE(absl::StrContains(r.err, "\nhint: Hindsight reads its own language, not SQL")) << r.err;
   r = Hindsight(absl::StrCat("query ", Db(), " 'Syria * Ukraine at 2025 as of tx 9'"));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(r.err, "no transaction 9")) << r.err;

@@ -64,6 +64,9 @@ int RunQuery(const Args& args) {
   absl::StatusOr<internal::Statement> st = internal::ParseStatement(positional[1]);
   if (!st.ok()) {
     std::fprintf(stderr, "hindsight query: %s", DescribeError(positional[1], st.status()).c_str());
+    if (internal::StartsLikeSql(positional[1])) {
+      std::fprintf(stderr, "hint: %s (docs/query-language.md)\n", internal::kNotSqlHint);
+    }
     return kExitFailure;
   }
   using Kind = internal::Statement::Kind;

@@ -180,6 +180,10 @@ bool ReadsAsName(std::string_view name);
 // definitions (SELECT, INSERT, UPDATE, DELETE, WITH, CREATE, ...): what a
 // statement of SQL, which Hindsight does not take, looks like, for a hint.
 bool StartsLikeSql(std::string_view statement);
+// The hint for such a statement, to which each tool adds where to look next.
+inline constexpr char kNotSqlHint[] =
+    "Hindsight reads its own language, not SQL: a read is a pattern such as Syria * Ukraine at 2025-10-01, a write "
+    "assert S P O = VALUE from TIME";
 
 // The keywords of the language, for completion and help.
 const std::vector<std::string>& Keywords();

@@ -122,10 +122,7 @@ void Shell::PrintError(const std::string& statement, const absl::Status& status)
   const std::string where = script_name_.empty() ? "" : absl::StrCat(script_name_, ":", line, ": ");
   std::fprintf(err_, "%serror: %s", where.c_str(), DescribeError(statement, status).c_str());
   if (internal::StartsLikeSql(statement)) {
-    std::fputs("hint: Hindsight reads its own language, not SQL: a read is a pattern such as Syria * Ukraine at "
-               "2025-10-01, a write assert S P O = VALUE from TIME; type help, or .predicates for what the database "
-               "holds\n",
-               err_);
+    std::fprintf(err_, "hint: %s; type help, or .predicates for what the database holds\n", internal::kNotSqlHint);
   }
 }
 
