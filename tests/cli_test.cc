@@ -540,17 +540,21 @@ TEST_F(CliTest, ShellDisplaySettings) {
             "error: .expanded takes off, on or auto\n"
             "error: .maxwidth takes a positive number of columns, or off\n"
             "error: .pager takes on or off\n");
+  // The errors of dot commands that fail, each its own -c.
+  const auto errors_of = [&](const std::vector<std::string>& commands) {
+    std::string args = "shell";
+    for (const std::string& c : commands) absl::StrAppend(&args, " -c '", c, "'");
+    const CommandResult failed = Hindsight(absl::StrCat(args, " ", Db()));
+    EXPECT_EQ(failed.exit_code, 1);
+    return failed.err;
+  };
   // A command with the wrong number of words says how it is used.
-  r = Hindsight(absl::StrCat("shell -c '.once' -c '.predicates all' -c '.read a b' ", Db()));
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err,
+  EXPECT_EQ(errors_of({".once", ".predicates all", ".read a b"}),
             "error: usage: .once FILE\n"
             "error: usage: .predicates (no arguments)\n"
             "error: usage: .read FILE\n");
   // An unknown command names the one meant: sqlite3's name for it, or a near miss.
-  r = Hindsight(absl::StrCat("shell -c '.mode csv' -c '.fromat csv' -c '.tables' -c '.frobnicate' ", Db()));
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err,
+  EXPECT_EQ(errors_of({".mode csv", ".fromat csv", ".tables", ".frobnicate"}),
             "error: unknown command '.mode csv' (did you mean .format? try .help)\n"
             "error: unknown command '.fromat csv' (did you mean .format? try .help)\n"
             "error: unknown command '.tables' (did you mean .predicates? try .help)\n"
