@@ -184,19 +184,23 @@ absl::StatusOr<std::vector<Token>> Lex(std::string_view s) {
       if (!v.ok()) return ColumnError(start + 1, v.status().message());
       out.push_back({Token::kQuoted, v->string_value(), raw, start + 1});
     } else {
+      bool ascii = true;
       while (i < s.size() && !absl::ascii_isspace(static_cast<unsigned char>(s[i])) && !IsPunct(s[i]) && s[i] != '"' &&
              s[i] != '\'' && !IsCommentAt(s, i)) {
+        ascii = ascii && static_cast<unsigned char>(s[i]) < 0x80;
         ++i;
       }
       const std::string_view word = s.substr(start, i - start);
-      if (const size_t space = SpaceLookAlikeIn(word); space != std::string_view::npos) {
+      if (const size_t space = ascii ? std::string_view::npos : SpaceLookAlikeIn(word);
+          space != std::string_view::npos) {
         size_t len = 0;
         const char32_t c = DecodeUtf8(word.substr(space), &len);
         return ColumnError(start + space + 1,
                            absl::StrFormat("U+%04X (%s) is not white space here: type a plain space, or quote the name",
                                            static_cast<uint32_t>(c), c == U'\u00A0' ? "a no-break space" : "a space"));
       }
-      if (const size_t quote = TypographicQuoteIn(word); quote != std::string_view::npos) {
+      if (const size_t quote = ascii ? std::string_view::npos : TypographicQuoteIn(word);
+          quote != std::string_view::npos) {
         size_t len = 0;
         DecodeUtf8(word.substr(quote), &len);
         return ColumnError(start + quote + 1,
