@@ -61,7 +61,7 @@ bool OpsReader::ReadLine(std::string* line, int* line_number) {
   while (std::getline(*in_, *line)) {
     bytes_read_ += static_cast<int64_t>(line->size()) + 1;
     *line_number = ++line_number_;
-    if (line_number_ == 1) DropByteOrderMark(line);
+    if (line_number_ == 1) *line = std::string(WithoutByteOrderMark(*line));
     if (IsBlank(*line) || (*line)[0] == '#') continue;
     return true;
   }

@@ -9,7 +9,7 @@ std::vector<ParsedQuery> ReadQueryFile(std::istream* in) {
   std::vector<ParsedQuery> out;
   std::string line;
   for (bool first = true; std::getline(*in, line); first = false) {
-    if (first) DropByteOrderMark(&line);
+    if (first) line = std::string(WithoutByteOrderMark(line));
     if (IsIgnoredQueryLine(line)) continue;
     if (line.find('\r') != std::string::npos) {
       out.push_back({absl::InvalidArgumentError("raw carriage return in line")});

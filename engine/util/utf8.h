@@ -31,11 +31,9 @@ inline void AppendUtf8(char32_t c, std::string* out) {
 // write at the start of a text file: no part of its text.
 inline constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
 
-// Removes a byte order mark from the start of `*text`, if it has one.
-inline void DropByteOrderMark(std::string* text) {
-  if (std::string_view(*text).substr(0, kByteOrderMark.size()) == kByteOrderMark) {
-    text->erase(0, kByteOrderMark.size());
-  }
+// `text` without the byte order mark it starts with, if it has one.
+inline std::string_view WithoutByteOrderMark(std::string_view text) {
+  return text.substr(0, kByteOrderMark.size()) == kByteOrderMark ? text.substr(kByteOrderMark.size()) : text;
 }
 
 // Decodes the character at the start of `text` (REQUIRES: not empty) and

@@ -40,9 +40,8 @@ bool IsBlank(const std::string& s) { return absl::StripAsciiWhitespace(s).empty(
 std::string MeantCommand(const std::string& cmd) {
   static const absl::flat_hash_map<std::string, std::string>* const kOtherShells =
       new absl::flat_hash_map<std::string, std::string>{
-          {".mode", ".format"},       {".header", ".headers"},    {".width", ".maxwidth"},
-          {".tables", ".predicates"}, {".schema", ".predicates"}, {".indexes", ".predicates"},
-          {".x", ".expanded"},        {".stat", ".stats"}};
+          {".mode", ".format"},         {".width", ".maxwidth"},      {".tables", ".predicates"},
+          {".schema", ".predicates"},   {".indexes", ".predicates"},  {".x", ".expanded"}};
   if (const auto other = kOtherShells->find(cmd); other != kOtherShells->end()) return other->second;
   static const char* const kCommands[] = {".format", ".headers", ".expanded", ".maxwidth", ".pager",
                                           ".timer",  ".tx",      ".names",    ".stats",    ".predicates",
@@ -71,9 +70,8 @@ bool Shell::RunScript(const std::string& text, const std::string& name) {
   bool ok = true;
   script_name_ = name;
   int line_number = 0;
-  std::string script = text;
-  internal::DropByteOrderMark(&script);
-  for (const absl::string_view line : absl::StrSplit(script, '\n')) {
+  const std::string_view script = internal::WithoutByteOrderMark(text);
+  for (const absl::string_view line : absl::StrSplit(absl::string_view(script.data(), script.size()), '\n')) {
     ++line_number;
     if (quit_ || (bail_ && !ok)) break;
     if (InterruptFlag()->load()) return false;  // a signal stops a script (where handlers are installed)
