@@ -580,14 +580,18 @@ const FrontendMessage* Connection::NextMessage(char status) {
   char header[5];
   const bool read = ReadExactly(header, 5);
   reading_.store(false);
-  if (!read) {
-    if (timed_out_) {
-      Fatal("25P03", "terminating connection due to idle-in-transaction timeout");
-    } else if (server_->shutting_down() || terminate_.load()) {
-      Fatal("57P01", "terminating connection due to administrator command");
-    }
+  if (!read && timed_out_) {
+    Fatal("25P03", "terminating connection due to idle-in-transaction timeout");
     return nullptr;
   }
+  // Checked after a message came in too: shutting down the socket's reading
+  // side wakes this thread, but a message that arrives before the thread
+  // runs is still read, and must not run.
+  if (server_->shutting_down() || terminate_.load()) {
+    Fatal("57P01", "terminating connection due to administrator command");
+    return nullptr;
+  }
+  if (!read) return nullptr;
   absl::StatusOr<uint32_t> len = BodyLength(header);
   if (!len.ok()) {
     Fatal("08P01", std::string(len.status().message()));

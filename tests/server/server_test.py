@@ -917,6 +917,7 @@ def test_statement_timeout_from_the_server_the_connection_and_set():
         cur.execute('SET statement_timeout = 0')
         try:
             cur.execute(wait_long)
+            raise AssertionError('await tx of a transaction never committed returned')
         except psycopg2.errors.QueryCanceled as e:
             assert 'is not here after 1s' in str(e), e  # its own timeout, not the statement's
         # From the connection's options, as libpq and drivers send them.
@@ -1307,6 +1308,41 @@ def test_random_truncated_and_oversized_messages():
         survivor.close()
         assert server.stop() == 0
     finally:
+        cleanup()
+
+
+def test_a_terminated_session_runs_nothing_more():
+    # The statement a client sends right after its session was ended must
+    # not run: the server's thread may see it before it sees the end, as it
+    # may on a busy machine (made here).
+    server = Server(new_db('terminated', demo=False))
+    busy = [subprocess.Popen([sys.executable, '-c', 'while True: pass']) for _ in range(os.cpu_count() or 1)]
+    try:
+        admin = psycopg2.connect(server.dsn())
+        admin.autocommit = True
+        cur = admin.cursor()
+        ran = []
+        for i in range(100):
+            victim = psycopg2.connect(server.dsn())
+            own = victim.cursor()
+            own.execute('SELECT pg_backend_pid()')
+            pid = own.fetchone()[0]
+            own.execute('assert Ended%d p o = 1' % i)  # left open: psycopg2 began a transaction
+            cur.execute('SELECT pg_terminate_backend(%d)' % pid)
+            try:
+                own.execute('assert After%d p o = 1' % i)
+                ran.append(i)
+            except psycopg2.OperationalError as e:
+                assert 'administrator command' in str(e) or 'closed' in str(e), e
+            victim.close()
+        assert not ran, 'statements ran after their session was ended: %s' % ran
+        cur.execute('count * * *')
+        assert cur.fetchone()[0] == 0
+        assert server.stop() == 0
+    finally:
+        for b in busy:
+            b.kill()
+            b.wait()
         cleanup()
 
 
