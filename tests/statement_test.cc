@@ -340,14 +340,28 @@ TEST(StatementTest, CommentsReadAsWhiteSpace) {
 }
 
 TEST(StatementTest, ANameReadsAsItselfUnquotedOnlyWhenItIsOneWord) {
-  for (const char* name : {"Syria", "diplomatic_relations", "2025", "a-b", "Côte_d_Ivoire", "x*y", "a/b"}) {
+  for (const char* name : {"Syria", "diplomatic_relations", "2025", "a-b", "Côte_d_Ivoire", "a/b"}) {
     EXPECT_TRUE(ReadsAsName(name)) << name;
   }
   EXPECT_FALSE(ReadsAsName("Côte_d'Ivoire")) << "an apostrophe starts a string";
   for (const char* name :
-       {"South Korea", "", "*", "at", "AS", "a--b", "a/*b", "'x'", "$1", "a;b", "a=b", "(x)", "\"q\"", "it's"}) {
+       {"South Korea", "", "*", "**", "Syr*", "x*y", "at", "AS", "a--b", "a/*b", "'x'", "$1", "a;b", "a=b", "(x)", "\"q\"",
+        "it's"}) {
     EXPECT_FALSE(ReadsAsName(name)) << name;
   }
+}
+
+// * is a wildcard only alone: one typed into a word (a prefix, two stars
+// without a space, a star before a name) is refused where it stands, rather
+// than read as a name that holds it, which it is only quoted.
+TEST(StatementTest, AStarInAWordIsRefusedWhereItStands) {
+  const std::string hint = ": * is a wildcard only alone, between spaces, for any whole name; a name that holds * is quoted: ";
+  EXPECT_EQ(Error("Syr* * *"), "column 1: 'Syr*'" + hint + "\"Syr*\"");
+  EXPECT_EQ(Error("Syria ** at 2025"), "column 7: '**'" + hint + "\"**\"");
+  EXPECT_EQ(Error("Syria *Ukraine"), "column 7: '*Ukraine'" + hint + "\"*Ukraine\"");
+  EXPECT_EQ(Error("assert a* b c = 1 from 2020"), "column 8: 'a*'" + hint + "\"a*\"");
+  EXPECT_EQ(Parse("\"Syr*\" * *").query.pattern.subject, "Syr*");
+  EXPECT_FALSE(Parse("Syria * *").query.pattern.predicate.has_value());
 }
 
 // A space that is not ASCII's (pasted from a web page or a word

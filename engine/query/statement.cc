@@ -560,6 +560,12 @@ class Parser {
       ++pos_;
       return std::nullopt;
     }
+    if (tok.kind == Token::kWord && absl::StrContains(tok.text, '*')) {  // Syr*, **, *Ukraine
+      return At(tok, absl::StrCat("'", tok.text,
+                                  "': * is a wildcard only alone, between spaces, for any whole name; a name "
+                                  "that holds * is quoted: ",
+                                  FormatValue(Value::String(tok.text))));
+    }
     absl::StatusOr<std::string> name = NameOf(tok);
     if (!name.ok()) return name.status();
     if (absl::Status s = ValidateName(*name); !s.ok()) return At(tok, std::string(s.message()));
@@ -891,7 +897,7 @@ bool ReadsAsName(std::string_view name) {
   }
   const std::vector<std::string>& keywords = Keywords();
   const std::string lower = absl::AsciiStrToLower(std::string(name));
-  return name != "*" && std::find(keywords.begin(), keywords.end(), lower) == keywords.end();
+  return name.find('*') == std::string_view::npos && std::find(keywords.begin(), keywords.end(), lower) == keywords.end();
 }
 
 bool StartsLikeSql(std::string_view statement) {

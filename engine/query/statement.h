@@ -172,8 +172,8 @@ size_t AfterBlanks(std::string_view text, size_t i);
 bool IsBlankStatement(std::string_view text);
 
 // Whether `name` written as it is, unquoted, reads as that name: one word,
-// not `*` nor a keyword, with nothing in it that starts a comment, a
-// string or a parameter. Otherwise it is written quoted ("it's").
+// not a keyword, with no `*` nor anything that starts a comment, a string
+// or a parameter. Otherwise it is written quoted ("it's").
 bool ReadsAsName(std::string_view name);
 
 // Whether `statement` starts with a word of SQL's queries, writes or
