@@ -997,6 +997,19 @@ absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Comman
 
 // --- the extended query protocol ---
 
+void ProtocolHandler::Prepared::ReadStatement() {
+  if (parameters == 0) {
+    absl::StatusOr<internal::Statement> statement = internal::ParseStatement(text);
+    if (!statement.ok()) return;
+    if (!statement->reads_now) {
+      parsed = *std::move(statement);
+      return;
+    }
+  }
+  absl::StatusOr<internal::LexedStatement> tokens = internal::LexedStatement::Of(text);
+  if (tokens.ok()) lexed = *std::move(tokens);
+}
+
 absl::StatusOr<std::shared_ptr<const DescribedColumns>> ProtocolHandler::Prepared::ColumnsIn(
     const std::vector<int16_t>& formats) const {
   if (formats.empty() || (formats.size() == 1 && formats[0] == 0)) return text_columns;
@@ -1024,15 +1037,7 @@ void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
                                     ? InnerStatement(prepared->text, prepared->command)
                                     : prepared->text;
   prepared->parameters = internal::ParameterCount(statement);
-  if (prepared->command.kind == Command::Kind::kHindsight && prepared->parameters == 0) {
-    // A statement that does not parse fails when it runs, as it would
-    // without parameters.
-    absl::StatusOr<internal::Statement> parsed = internal::ParseStatement(prepared->text);
-    if (parsed.ok()) prepared->parsed = *std::move(parsed);
-  } else if (prepared->command.kind == Command::Kind::kHindsight) {
-    absl::StatusOr<internal::LexedStatement> lexed = internal::LexedStatement::Of(prepared->text);
-    if (lexed.ok()) prepared->lexed = *std::move(lexed);
-  }
+  if (prepared->command.kind == Command::Kind::kHindsight) prepared->ReadStatement();
   // Where the client left a type unspecified, a parameter that stands
   // where a time stands is a timestamptz, one where a value stands json,
   // one where a number stands int8, as PostgreSQL infers them: a driver

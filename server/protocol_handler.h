@@ -131,10 +131,14 @@ class ProtocolHandler {
     // The columns described in text and in binary, for Bind.
     std::shared_ptr<const DescribedColumns> text_columns, binary_columns;
     // The language's statement without parameters, parsed once for every
-    // Execute; with parameters, its tokens, parsed with each Execute's
-    // values.
+    // Execute; with parameters or a `now`, its tokens, parsed with each
+    // Execute's values and clock. Neither for one that does not parse: it
+    // fails when it runs, as it would unprepared.
     std::optional<internal::Statement> parsed;
     std::optional<internal::LexedStatement> lexed;
+
+    // Sets parsed or lexed from text (a statement of the language).
+    void ReadStatement();
 
     // The columns described in `formats` (Bind's result formats).
     absl::StatusOr<std::shared_ptr<const DescribedColumns>> ColumnsIn(const std::vector<int16_t>& formats) const;

@@ -1026,6 +1026,31 @@ TEST_F(ProtocolHandlerTest, APreparedStatementReadsTheDatabaseAsItIsAtEachExecut
   EXPECT_EQ(Types(run({0, 1})), "EZ");  // neither one format nor one per column
 }
 
+// A prepared statement that says `now` reads the clock at each Execute,
+// not once when it was prepared.
+TEST_F(ProtocolHandlerTest, APreparedStatementReadsNowAtEachExecute) {
+  const Instant soon = absl::ToUnixMicros(absl::Now() + absl::Milliseconds(100));
+  Query(absl::StrCat("assert A p B = 1 from ", FormatInstant(soon)));
+  FrontendMessage parse{};
+  parse.type = 'P';
+  parse.parse = {"s", "A * * at now", {}};
+  EXPECT_EQ(Types(Send(parse)), "1");
+  const auto run = [&] {
+    std::string out;
+    for (const char type : {'B', 'E', 'S'}) {
+      FrontendMessage m{};
+      m.type = type;
+      m.bind.statement = "s";
+      out += Send(m);
+    }
+    return Types(out);
+  };
+  EXPECT_EQ(run(), "2CZ");  // not yet
+  absl::SleepFor(absl::FromUnixMicros(soon) - absl::Now() + absl::Milliseconds(10));
+  EXPECT_EQ(run(), "2DCZ");
+  EXPECT_EQ(Types(Extended("A * * during [2020, now)")), "12DCZ");
+}
+
 TEST_F(ProtocolHandlerTest, ParametersDeclaredAsTimesReadPostgresForms) {
   Query("assert A p B = 1 from 2020-06-01");
   FrontendMessage parse{};

@@ -351,6 +351,25 @@ TEST(StatementTest, ANameReadsAsItselfUnquotedOnlyWhenItIsOneWord) {
   }
 }
 
+// `now` stands for the clock's reading as the statement is parsed, one
+// instant for all of its nows, in every place a time stands.
+TEST(StatementTest, NowIsTheClockAsTheStatementIsRead) {
+  const Instant before = absl::ToUnixMicros(absl::Now());
+  const Statement at = Parse("Syria * * at now as of NOW");
+  const Statement during = Parse("Syria * * during '[2020, now)'");
+  const Statement write = Parse("assert A p B = 1 from now");
+  const Instant after = absl::ToUnixMicros(absl::Now());
+  EXPECT_TRUE(at.reads_now && during.reads_now && write.reads_now);
+  for (const Instant t : {at.query.valid.at, at.query.as_of.time, during.query.valid.during.to, write.valid.from}) {
+    EXPECT_LE(before, t);
+    EXPECT_LE(t, after);
+  }
+  EXPECT_FALSE(Parse("Syria * * at 2025").reads_now);
+  EXPECT_EQ(Error("Syria * * during [now, now)"), "column 24: an interval [from, to) needs from < to");
+  EXPECT_EQ(Error("Syria * * at today"),
+            "column 14: invalid time literal 'today': expected YYYY, YYYY-MM, YYYY-MM-DD[THH:MM...], -inf, +inf or now");
+}
+
 // * is a wildcard only alone: one typed into a word (a prefix, two stars
 // without a space, a star before a name) is refused where it stands, rather
 // than read as a name that holds it, which it is only quoted.

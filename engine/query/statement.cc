@@ -239,6 +239,7 @@ class Parser {
       }
     }
     if (!s.ok()) return s;
+    st.reads_now = now_.has_value();
     return st;
   }
 
@@ -666,12 +667,16 @@ class Parser {
   absl::StatusOr<Interval> QuotedInterval(const Token& tok) {
     absl::StatusOr<std::string> text = tok.kind == Token::kParam ? ParamText(tok, "[1970, 1971)") : tok.text;
     if (!text.ok()) return text.status();
+    const auto not_interval = [&](const absl::Status& why) {
+      return At(tok, absl::StrCat("'", *text, "' is not an interval [from, to): ", std::string(ErrorReason(why))));
+    };
     absl::StatusOr<std::vector<Token>> inner = Lex(*text);
-    absl::StatusOr<Interval> interval =
-        inner.ok() ? Parser(*inner, nullptr).WholeInterval() : inner.status();
-    if (!interval.ok()) {
-      return At(tok, absl::StrCat("'", *text, "' is not an interval [from, to): ", std::string(ErrorReason(interval.status()))));
-    }
+    if (!inner.ok()) return not_interval(inner.status());
+    Parser parser(*inner, nullptr);
+    parser.now_ = now_;  // one instant for every now of the statement
+    absl::StatusOr<Interval> interval = parser.WholeInterval();
+    now_ = parser.now_;
+    if (!interval.ok()) return not_interval(interval.status());
     ++pos_;
     return interval;
   }
@@ -702,7 +707,16 @@ class Parser {
     if (!text.ok()) return text.status();
     NotePlace(tok, ParameterPlace::kTime);
     if (tok.kind != Token::kWord) *text = PostgresTimeAsLiteral(*text);
+    if (absl::EqualsIgnoreCase(*text, "now")) {
+      if (!now_) now_ = absl::ToUnixMicros(absl::Now());
+      ++pos_;
+      return *now_;
+    }
     absl::StatusOr<Instant> v = ParseInstant(*text);
+    if (!v.ok() && !text->empty() && std::all_of(text->begin(), text->end(), [](char c) { return absl::ascii_isalpha(c); })) {
+      v = absl::InvalidArgumentError(absl::StrCat("invalid time literal '", *text,
+                                                  "': expected YYYY, YYYY-MM, YYYY-MM-DD[THH:MM...], -inf, +inf or now"));
+    }
     if (!v.ok()) {
       absl::Status error = At(tok, std::string(v.status().message()));
       error.SetPayload(kTimeLiteralPayload, absl::Cord("1"));
@@ -758,6 +772,7 @@ class Parser {
   size_t pos_ = 0;
   size_t pattern_end_ = SIZE_MAX;  // the token after the last pattern or key read
   std::string end_hint_ = "the end of the statement";
+  std::optional<Instant> now_;  // the instant `now` stands for, once read
 };
 
 }  // namespace

@@ -76,6 +76,9 @@ struct Statement {
                                       // timeline: this many keys
   uint64_t await_tx = 0;              // kAwait: the transaction to wait for
   absl::Duration await_timeout = absl::Seconds(10);  // kAwait
+  // A time was written `now`: the clock's reading as the statement was
+  // parsed (one for all of its nows), so parsing it again reads another.
+  bool reads_now = false;
 
   bool is_history() const { return kind == Kind::kHistory; }
 };

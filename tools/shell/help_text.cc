@@ -18,6 +18,7 @@ const std::map<std::string, std::string>& Topics() {
       {"time",
        "Time literals: 2025, 2025-09, 2025-09-25, 2025-09-25T10:30Z, 2025-09-25T10:30:00.5+03:00,\n"
        "-inf, +inf. A coarse literal means its first instant; no suffix means UTC.\n"
+       "now is the clock as the statement is read: Syria * * at now; assert A p B from now.\n"
        "Valid intervals are half-open: [from, to).\n"},
       {"relations",
        "Valid-time clauses (SQL:2011 period predicates; a point T stands for [T, T+1µs)):\n"
