@@ -39,6 +39,8 @@ std::vector<std::string> SessionsColumns() {
 }
 // SET, RESET and SHOW statement_timeout (server/statement_timeout.h).
 constexpr char kStatementTimeout[] = "statement_timeout";
+// SET, RESET and SHOW application_name: what the client calls itself.
+constexpr char kApplicationName[] = "application_name";
 
 // A statement that does not parse and looks like SQL gets a hint: the
 // server speaks the language, not SQL.
@@ -154,7 +156,13 @@ absl::StatusOr<internal::Result> ProtocolHandler::Show(const Command& command) c
   if (command.parameter == kStatementTimeout) {
     internal::Result r;
     r.columns = {command.parameter};
-    r.rows.push_back({internal::Cell::Text(FormatTimeSetting(StatementTimeoutNow()))});
+    r.rows.push_back({internal::Cell::Text(FormatTimeSetting(statement_timeout_.value()))});
+    return r;
+  }
+  if (command.parameter == kApplicationName) {
+    internal::Result r;
+    r.columns = {command.parameter};
+    r.rows.push_back({internal::Cell::Text(application_name_.value())});
     return r;
   }
   // Settings only SHOW reports (PostgreSQL sends them at start-up to no one).
@@ -222,7 +230,7 @@ ProtocolHandler::Step ProtocolHandler::Dispatch(const FrontendMessage& m, std::s
       // A simple query after an extended one's write with no Sync between
       // (no driver sends that): the block ends first.
       if (implicit_block_ && !EndImplicitBlock(out)) {
-        AppendReadyForQuery(status(), out);
+        AppendReady(out);
         return Step::kDone;
       }
       return SimpleQuery(m.query, out);
@@ -245,7 +253,7 @@ ProtocolHandler::Step ProtocolHandler::Dispatch(const FrontendMessage& m, std::s
       EndImplicitBlock(out);
       // Outside a block, each Sync ends a transaction of its own.
       if (!session_.in_transaction()) EndPortals(/*committed=*/true);
-      AppendReadyForQuery(status(), out);
+      AppendReady(out);
       return Step::kDone;
     case 'H':
     case 'd':  // the rest of a COPY's data after its error, ignored as PostgreSQL does
@@ -417,7 +425,7 @@ ProtocolHandler::Step ProtocolHandler::SimpleQuery(const std::string& query, std
   piece_ = 0;
   if (pieces_.empty()) {
     AppendEmptyQueryResponse(out);
-    AppendReadyForQuery(status(), out);
+    AppendReady(out);
     return Step::kDone;
   }
   writes_join_implicit_block_ = pieces_.size() > 1;
@@ -463,7 +471,7 @@ ProtocolHandler::Step ProtocolHandler::RunPiece(std::string* out) {
 ProtocolHandler::Step ProtocolHandler::EndSimpleQuery(std::string* out) {
   writes_join_implicit_block_ = false;
   EndImplicitBlock(out);
-  AppendReadyForQuery(status(), out);
+  AppendReady(out);
   return Step::kDone;
 }
 
@@ -569,7 +577,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
                                                              const Prepared* prepared) {
   const bool in_transaction = session_.in_transaction();
   cancel_->store(false);  // a cancel is for the statement running when it comes
-  if (timer_ != nullptr) timer_->Arm(StatementTimeoutNow());
+  if (timer_ != nullptr) timer_->Arm(statement_timeout_.value());
   absl::StatusOr<Answer> answer = RunCommand(command, text, params, columns, prepared);
   if (timer_ != nullptr) timer_->Disarm();
   if (!answer.ok()) {
@@ -585,34 +593,56 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
 }
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Set(const Command& command) {
+  const bool reset = command.kind == Command::Kind::kReset || absl::EqualsIgnoreCase(command.argument, "default");
+  if (command.kind == Command::Kind::kReset && command.parameter == "all") {
+    Apply<absl::Duration>(command, std::nullopt, &statement_timeout_);
+    return Apply<std::string>(command, std::nullopt, &application_name_);
+  }
+  if (command.parameter == kStatementTimeout) {
+    std::optional<absl::Duration> timeout;
+    if (!reset) {
+      absl::StatusOr<absl::Duration> parsed = ParseTimeSetting(command.argument, kStatementTimeout);
+      if (!parsed.ok()) return parsed.status();
+      timeout = *parsed;
+    }
+    return Apply(command, timeout, &statement_timeout_);
+  }
+  if (command.parameter == kApplicationName) {
+    return Apply(command, reset ? std::nullopt : std::optional<std::string>(command.argument), &application_name_);
+  }
+  Answer a;  // any other setting: no effect
+  a.tag = command.kind == Command::Kind::kSet ? "SET" : "RESET";
+  return a;
+}
+
+template <typename T>
+ProtocolHandler::Answer ProtocolHandler::Apply(const Command& command, std::optional<T> value,
+                                               ScopedSetting<T>* setting) {
   Answer a;
   a.tag = command.kind == Command::Kind::kSet ? "SET" : "RESET";
-  const bool reset_all = command.kind == Command::Kind::kReset && command.parameter == "all";
-  if (command.parameter != kStatementTimeout && !reset_all) return a;  // any other setting: no effect
-  absl::Duration timeout = server_timeout_;
-  if (command.kind == Command::Kind::kSet && !absl::EqualsIgnoreCase(command.argument, "default")) {
-    absl::StatusOr<absl::Duration> parsed = ParseTimeSetting(command.argument, kStatementTimeout);
-    if (!parsed.ok()) return parsed.status();
-    timeout = *parsed;
+  T v = value ? *std::move(value) : setting->default_value();
+  if (!command.local) {
+    setting->Set(std::move(v), session_.in_transaction());
+  } else if (session_.in_transaction()) {
+    setting->SetLocal(std::move(v));
+  } else {
+    a.notice = "SET LOCAL can only be used in transaction blocks";
   }
-  if (command.local) {
-    if (!session_.in_transaction()) {
-      a.notice = "SET LOCAL can only be used in transaction blocks";
-      return a;
-    }
-    local_timeout_ = timeout;
-    return a;
-  }
-  if (session_.in_transaction() && !timeout_before_block_) timeout_before_block_ = session_timeout_;
-  session_timeout_ = timeout;
-  local_timeout_.reset();
   return a;
 }
 
 void ProtocolHandler::EndBlockSettings(bool committed) {
-  if (!committed && timeout_before_block_) session_timeout_ = *timeout_before_block_;
-  timeout_before_block_.reset();
-  local_timeout_.reset();
+  statement_timeout_.EndBlock(committed);
+  application_name_.EndBlock(committed);
+}
+
+void ProtocolHandler::AppendReady(std::string* out) {
+  if (application_name_.value() != application_name_reported_) {
+    application_name_reported_ = application_name_.value();
+    AppendParameterStatus(kApplicationName, application_name_reported_, out);
+    if (activity_ != nullptr) activity_->SetApplication(application_name_reported_);
+  }
+  AppendReadyForQuery(status(), out);
 }
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Command& command, std::string_view text,
@@ -854,7 +884,9 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Forget(const Command& c
                       "DISCARD ALL cannot run inside a transaction block");
     }
     to_discard_all_ = true;
-    session_timeout_ = server_timeout_;  // DISCARD ALL resets every setting too
+    // DISCARD ALL resets every setting too.
+    statement_timeout_.Set(statement_timeout_.default_value(), false);
+    application_name_.Set(application_name_.default_value(), false);
     return a;
   }
   a.tag = command.parameter.empty() ? "DEALLOCATE ALL" : "DEALLOCATE";

@@ -31,6 +31,7 @@
 #include "server/encoded_rows.h"
 #include "server/pg_protocol.h"
 #include "server/pg_types.h"
+#include "server/scoped_setting.h"
 #include "server/session_activity.h"
 #include "server/statement_timeout.h"
 #include "server/sql_compat.h"
@@ -91,16 +92,22 @@ class ProtocolHandler {
     activity_ = activity;
     sessions_ = directory;
   }
-  // statement_timeout (server/statement_timeout.h): the server's (what
-  // RESET goes back to) and the session's from start-up. `timer`, which
-  // outlives the handler, is armed with the session's for each statement
-  // and tells a cancel of its own from a client's. Without a timer the
-  // setting is kept and shown, and statements run untimed. Default: 0, no
-  // timeout.
-  void set_statement_timeout(StatementTimeout* timer, absl::Duration server_default, absl::Duration session) {
+  // statement_timeout (server/statement_timeout.h) as the session starts
+  // (the server's, or the client's start-up option), which RESET goes back
+  // to. `timer`, which outlives the handler, is armed with the session's
+  // for each statement and tells a cancel of its own from a client's.
+  // Without a timer the setting is kept and shown, and statements run
+  // untimed. Default: 0, no timeout.
+  void set_statement_timeout(StatementTimeout* timer, absl::Duration start) {
     timer_ = timer;
-    server_timeout_ = server_default;
-    session_timeout_ = session;
+    statement_timeout_ = ScopedSetting<absl::Duration>(start);
+  }
+  // application_name as the client started the session ("" if it sent
+  // none), which RESET goes back to. When SET changes it, the client gets a
+  // ParameterStatus and SHOW hindsight_sessions shows it. Default: "".
+  void set_application_name(std::string start) {
+    application_name_ = ScopedSetting<std::string>(start);
+    application_name_reported_ = std::move(start);
   }
   // Each simple query and Execute that takes at least `at_least` (sending
   // its rows included) is handed to `log` as it ends, with its text (the
@@ -234,14 +241,16 @@ class ProtocolHandler {
   // The activity's state once a message is answered; the slow statement
   // log's line, if due.
   void NoteWaiting();
-  // SET and RESET: statement_timeout is kept (SET LOCAL until the block
-  // ends; a SET in a block that rolls back is undone, as in PostgreSQL);
-  // anything else is accepted and has no effect.
+  // SET and RESET: statement_timeout and application_name are kept
+  // (ScopedSetting); anything else is accepted and has no effect.
   absl::StatusOr<Answer> Set(const Command& command);
-  // The statement timeout now: SET LOCAL's, else the session's.
-  absl::Duration StatementTimeoutNow() const { return local_timeout_.value_or(session_timeout_); }
+  // SET (`value`) or RESET (nullopt) of `setting`, LOCAL as `command` says.
+  template <typename T>
+  Answer Apply(const Command& command, std::optional<T> value, ScopedSetting<T>* setting);
   // What a transaction block that ended does to the settings.
   void EndBlockSettings(bool committed);
+  // ReadyForQuery, after a ParameterStatus if application_name changed.
+  void AppendReady(std::string* out);
   // CHECKPOINT 'DIR': a copy of the database written while it serves.
   absl::StatusOr<Answer> Checkpoint(const Command& command);
   // COMPACT: the database's files rewritten while it serves, so that erased
@@ -370,10 +379,9 @@ class ProtocolHandler {
   SlowStatementLog slow_log_;
   std::optional<std::pair<absl::Time, std::string>> slow_message_;  // its start and text, while it runs
   bool message_failed_ = false;  // a statement of the message running (or last run) failed
-  absl::Duration server_timeout_;
-  absl::Duration session_timeout_;
-  std::optional<absl::Duration> local_timeout_;          // SET LOCAL's, until the block ends
-  std::optional<absl::Duration> timeout_before_block_;  // session_timeout_ before a SET in this block
+  ScopedSetting<absl::Duration> statement_timeout_;
+  ScopedSetting<std::string> application_name_;
+  std::string application_name_reported_;  // to the client and the session's activity
   internal::Session session_;
   bool failed_ = false;          // an error inside a transaction block
   bool skip_until_sync_ = false; // an error in the extended protocol

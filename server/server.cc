@@ -702,7 +702,8 @@ void Connection::Greet(const StartupPacket& startup) {
                           server_->options().db_dir);
   handler.set_max_session_bytes(server_->options().max_session_bytes);
   handler.set_sessions(&activity_, server_);
-  handler.set_statement_timeout(&timeout_, server_->options().statement_timeout, timeout);
+  handler.set_statement_timeout(&timeout_, timeout);
+  handler.set_application_name(application == startup.params.end() ? "" : application->second);
   if (const std::optional<absl::Duration> slow = server_->options().log_min_duration_statement) {
     handler.set_slow_statement_log(*slow, [this, user](absl::Duration took, std::string_view text, bool failed) {
       server_->log().Line(SlowStatementLine(pid_, user, took, text, failed));

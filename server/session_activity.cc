@@ -47,6 +47,11 @@ void SessionActivity::Began(std::string_view statement, Instant now) {
   SetState("active", now);
 }
 
+void SessionActivity::SetApplication(std::string application) {
+  absl::MutexLock lock(&mu_);
+  if (view_) view_->application = std::move(application);
+}
+
 void SessionActivity::Waiting(char status, Instant now) {
   absl::MutexLock lock(&mu_);
   if (view_) SetState(StateOf(status), now);

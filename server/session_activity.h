@@ -20,7 +20,7 @@ namespace hindsight::server {
 struct SessionView {
   int32_t pid = 0;  // BackendKeyData's process id
   std::string user;
-  std::string application;  // the client's application_name, "" if it sent none
+  std::string application;  // the client's application_name, "" if none
   std::string client;       // "ADDRESS:PORT"
   bool tls = false;
   Instant backend_start = 0;  // when the session began (after authentication)
@@ -47,6 +47,8 @@ class SessionActivity {
   // The session waits for its client again; `status` is ReadyForQuery's:
   // 'I', 'T' or 'E'. state_change moves only when the state does.
   void Waiting(char status, Instant now);
+  // The session's application_name changed (SET application_name).
+  void SetApplication(std::string application);
 
   std::optional<SessionView> View() const;
 

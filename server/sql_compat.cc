@@ -425,8 +425,21 @@ Command ClassifySelect(std::string_view statement) {
   return Of(Command::Kind::kHindsight);
 }
 
+// `text` with the quotes of a SQL string ('it''s') or of a quoted
+// identifier ("MyApp") taken off; else as written.
+std::string Unquoted(std::string_view text) {
+  for (const char quote : {'\'', '"'}) {
+    if (text.size() >= 2 && text.front() == quote && text.back() == quote) {
+      const std::string doubled(2, quote);
+      return absl::StrReplaceAll(absl::string_view(text.data() + 1, text.size() - 2),
+                                 {{doubled, std::string(1, quote)}});
+    }
+  }
+  return std::string(text);
+}
+
 // SET [SESSION | LOCAL] name {TO | =} value, or RESET name: the name (its
-// first word: SET TIME ZONE gives "time") and the value as written.
+// first word: SET TIME ZONE gives "time") and the value, Unquoted.
 Command ClassifySet(std::string_view statement, bool reset) {
   const std::string_view after = AfterWords(statement, 1);
   absl::string_view rest(after.data(), after.size());
@@ -452,7 +465,8 @@ Command ClassifySet(std::string_view statement, bool reset) {
   } else if (const std::string to = absl::AsciiStrToLower(rest.substr(0, 3)); to == "to " || to == "to'") {
     rest.remove_prefix(2);
   }
-  c.argument = std::string(absl::StripAsciiWhitespace(rest));
+  const absl::string_view value = absl::StripAsciiWhitespace(rest);
+  c.argument = Unquoted(std::string_view(value.data(), value.size()));
   return c;
 }
 
@@ -516,10 +530,7 @@ Command Classify(std::string_view text) {
         return Of(Kind::kShow, "transaction_isolation");
       }
     }
-    std::string argument(AfterWords(statement, show ? 2 : 1));
-    if (argument.size() >= 2 && argument.front() == '\'' && argument.back() == '\'') {
-      argument = absl::StrReplaceAll(argument.substr(1, argument.size() - 2), {{"''", "'"}});
-    }
+    std::string argument = Unquoted(AfterWords(statement, show ? 2 : 1));
     return show ? Of(Kind::kShow, second, std::move(argument)) : Of(Kind::kCheckpoint, "", std::move(argument));
   }
   return Of(Kind::kHindsight);

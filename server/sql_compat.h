@@ -58,7 +58,7 @@ struct Command {
                           // kDeclare, kFetch, kMove, kClose: the cursor ("" for CLOSE ALL)
   std::string argument;   // kShow, kCheckpoint: the rest, as written ('...' unquoted): a count, a
                           // name prefix, a directory; kCompact: the rest (none is right);
-                          // kSelect (1): the number; kSignal: the pid, digits; kSet: the value
+                          // kSelect (1): the number; kSignal: the pid, digits; kSet: the value, unquoted
   bool local = false;     // kSet: SET LOCAL, for the rest of the transaction block
   // kSelect from pg_catalog.pg_cursors WHERE name = '...' (what psycopg
   // sends before closing a cursor it did not declare): the row only if

@@ -292,18 +292,20 @@ TEST_F(ProtocolHandlerTest, SessionsShowWhatEachDoesToThoseAllowedToSeeAndSignal
   EXPECT_EQ(sessions.activity[0].View()->state, "idle");
 }
 
+// The one DataRow's one text value of `out`.
+std::string OneValue(const std::string& out) {
+  const size_t at = out.find('D');
+  return at == std::string::npos ? out : out.substr(at + 11, out.find('C', at) - at - 11);
+}
+
 TEST_F(ProtocolHandlerTest, StatementTimeoutIsSetShownResetAndUndoneWithItsBlock) {
-  handler_->set_statement_timeout(nullptr, absl::Seconds(5), absl::Milliseconds(250));
-  const auto shown = [&] {
-    const std::string out = Query("SHOW statement_timeout");
-    const size_t at = out.find('D');
-    return at == std::string::npos ? out : out.substr(at + 11, out.find('C', at) - at - 11);
-  };
+  handler_->set_statement_timeout(nullptr, absl::Milliseconds(250));
+  const auto shown = [&] { return OneValue(Query("SHOW statement_timeout")); };
   EXPECT_EQ(shown(), "250ms");  // as the client started
   EXPECT_EQ(Types(Query("SET statement_timeout = 1500; SET SESSION statement_timeout TO '2min'")), "CCZ");
   EXPECT_EQ(shown(), "2min");
   EXPECT_EQ(Types(Query("RESET statement_timeout")), "CZ");
-  EXPECT_EQ(shown(), "5s");  // the server's
+  EXPECT_EQ(shown(), "250ms");  // as it started, as PostgreSQL's RESET
   EXPECT_EQ(Types(Query("set statement_timeout=0")), "CZ");
   EXPECT_EQ(shown(), "0");
   std::string out = Query("SET statement_timeout = 'soon'");
@@ -324,8 +326,42 @@ TEST_F(ProtocolHandlerTest, StatementTimeoutIsSetShownResetAndUndoneWithItsBlock
   Query("BEGIN; SET statement_timeout = '7s'; COMMIT");
   EXPECT_EQ(shown(), "7s");
   // DISCARD ALL (a pool handing the connection on) resets it; other settings have no effect.
-  EXPECT_EQ(Types(Query("DISCARD ALL; SET application_name = 'x'; SET TIME ZONE 'UTC'")), "CCCZ");
-  EXPECT_EQ(shown(), "5s");
+  EXPECT_EQ(Types(Query("DISCARD ALL; SET TIME ZONE 'UTC'; SET datestyle = ISO")), "CCCZ");
+  EXPECT_EQ(shown(), "250ms");
+}
+
+// application_name is scoped as statement_timeout is; each change reaches
+// the client (a ParameterStatus before ReadyForQuery, as PostgreSQL sends
+// one) and SHOW hindsight_sessions.
+TEST_F(ProtocolHandlerTest, ApplicationNameIsSetShownReportedAndReset) {
+  SessionActivity activity;
+  activity.Start(7, "tester", "loader", "127.0.0.1:1", false, 0);
+  handler_->set_sessions(&activity, nullptr);
+  handler_->set_application_name("loader");
+  const auto shown = [&] { return OneValue(Query("SHOW application_name")); };
+  EXPECT_EQ(shown(), "loader");
+  std::string out = Query("SET application_name = 'it''s a notebook'");
+  EXPECT_EQ(Types(out), "CSZ");
+  EXPECT_TRUE(absl::StrContains(out, std::string("application_name\0it's a notebook\0", 33))) << out;
+  EXPECT_EQ(shown(), "it's a notebook");
+  EXPECT_EQ(activity.View()->application, "it's a notebook");
+  EXPECT_EQ(Types(Query("SET application_name TO \"Quoted\"")), "CSZ");
+  EXPECT_EQ(shown(), "Quoted");
+  EXPECT_EQ(Types(Query("SET application_name = 'Quoted'")), "CZ");  // no change, no report
+  Query("BEGIN; SET application_name = 'inside'");
+  EXPECT_EQ(shown(), "inside");
+  EXPECT_EQ(Types(Query("ROLLBACK")), "CSZ");
+  EXPECT_EQ(shown(), "Quoted");
+  Query("BEGIN; SET LOCAL application_name = 'local'");
+  EXPECT_EQ(shown(), "local");
+  Query("COMMIT");
+  EXPECT_EQ(shown(), "Quoted");
+  EXPECT_EQ(Types(Query("RESET ALL")), "CSZ");
+  EXPECT_EQ(shown(), "loader");
+  EXPECT_EQ(activity.View()->application, "loader");
+  Query("SET application_name = x");
+  EXPECT_EQ(Types(Query("DISCARD ALL")), "CSZ");
+  EXPECT_EQ(shown(), "loader");
 }
 
 TEST_F(ProtocolHandlerTest, AStatementPastItsTimeoutIsCancelledAndSaysSo) {
@@ -335,7 +371,7 @@ TEST_F(ProtocolHandlerTest, AStatementPastItsTimeoutIsCancelledAndSaysSo) {
   StatementTimeout* timer = nullptr;
   StatementTimeout expiring(&cancel_, [&timer] { timer->Expire(absl::InfiniteFuture()); });
   timer = &expiring;
-  handler_->set_statement_timeout(timer, absl::ZeroDuration(), absl::ZeroDuration());
+  handler_->set_statement_timeout(timer, absl::ZeroDuration());
   EXPECT_EQ(Types(Query("count * * *")), "TDCZ");  // no timeout: untimed
   std::string out = Query("SET statement_timeout = 50; count * * *");
   EXPECT_EQ(Types(out), "CEZ");

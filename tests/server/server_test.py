@@ -1311,6 +1311,31 @@ def test_random_truncated_and_oversized_messages():
         cleanup()
 
 
+def test_application_name_set_reaches_the_driver_and_the_sessions_list():
+    server = Server(new_db('application-name', demo=False))
+    try:
+        conn = psycopg.connect(server.dsn(application_name='loader'), autocommit=True)
+        other = psycopg.connect(server.dsn(), autocommit=True)
+
+        def listed():
+            rows = other.execute('SHOW hindsight_sessions').fetchall()
+            return [r[2] for r in rows if r[0] == conn.info.backend_pid][0]
+        assert conn.info.parameter_status('application_name') == 'loader' and listed() == 'loader'
+        conn.execute("SET application_name = 'notebook 7'")
+        assert conn.info.parameter_status('application_name') == 'notebook 7'  # told, as PostgreSQL tells it
+        assert conn.execute('SHOW application_name').fetchone()[0] == 'notebook 7'
+        assert listed() == 'notebook 7'
+        conn.execute('RESET application_name')
+        assert conn.info.parameter_status('application_name') == 'loader' and listed() == 'loader'
+        r = psql(server, '-c', "SET application_name = 'from psql'", '-c', 'SHOW application_name')
+        assert r.returncode == 0 and 'from psql' in r.stdout, r.stdout + r.stderr
+        conn.close()
+        other.close()
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
 def test_a_terminated_session_runs_nothing_more():
     # The statement a client sends right after its session was ended must
     # not run: the server's thread may see it before it sees the end, as it
