@@ -291,6 +291,10 @@ TEST_F(CliTest, QueryErrorsPointAtTheColumn) {
   EXPECT_EQ(r.err, "hindsight query: invalid time literal '2025-02-30': no such day in that month\n"
                    "  Syria * Ukraine at 2025-02-30\n"
                    "                     ^\n");
+  // A long line shows the columns around the error, as psql does.
+  r = Hindsight(absl::StrCat("query ", Db(), " 'Syria * ", std::string(200, 'x'), " at 2025-13 as of 2026 limit 5'"));
+  EXPECT_EQ(r.err, absl::StrCat("hindsight query: invalid time literal '2025-13': month must be 01..12\n  ...",
+                                std::string(43, 'x'), " at 2025-13 as of 2026 lim...\n", std::string(52, ' '), "^\n"));
   r = Hindsight(absl::StrCat("query --format json ", Db(), " 'Syria * Ukraine at 2025'"));
   EXPECT_TRUE(absl::StartsWith(r.out, "[{\"subject\": \"Syria\"")) << r.out;
   r = Hindsight(absl::StrCat("query --format xml ", Db(), " 'Syria * Ukraine at 2025'"));

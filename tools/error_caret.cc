@@ -10,13 +10,18 @@ std::string DescribeError(const std::string& statement, const absl::Status& stat
   std::string out = absl::StrCat(std::string(internal::ErrorReason(status)), "\n");
   const std::optional<size_t> column = internal::ErrorColumn(status);
   if (!column || *column == 0) return out;
-  const size_t offset = std::min(*column - 1, statement.size());
-  const size_t line_start = offset == 0 ? 0 : statement.rfind('\n', offset - 1) + 1;
-  size_t line_end = statement.find('\n', offset);
-  if (line_end == std::string::npos) line_end = statement.size();
-  const size_t caret = DisplayWidth(std::string_view(statement).substr(line_start, offset - line_start));
-  absl::StrAppend(&out, "  ", statement.substr(line_start, line_end - line_start), "\n  ", std::string(caret, ' '),
-                  "^\n");
+  const std::string_view text = statement;
+  const size_t offset = std::min(*column - 1, text.size());
+  const size_t line_start = offset == 0 ? 0 : text.rfind('\n', offset - 1) + 1;
+  size_t line_end = text.find('\n', offset);
+  if (line_end == std::string_view::npos) line_end = text.size();
+  // A long line shows the columns around the caret, as psql does.
+  constexpr size_t kBefore = 50, kAfter = 25;
+  std::string before(text.substr(line_start, offset - line_start));
+  if (DisplayWidth(before) > kBefore) before = "..." + std::string(SuffixFitting(before, kBefore - 3));
+  std::string after(text.substr(offset, line_end - offset));
+  if (DisplayWidth(after) > kAfter) after = std::string(PrefixFitting(after, kAfter - 3)) + "...";
+  absl::StrAppend(&out, "  ", before, after, "\n  ", std::string(DisplayWidth(before), ' '), "^\n");
   return out;
 }
 

@@ -44,4 +44,17 @@ std::string_view PrefixFitting(std::string_view text, size_t columns) {
   return text.substr(0, i);
 }
 
+std::string_view SuffixFitting(std::string_view text, size_t columns) {
+  size_t width = 0, start = text.size();
+  while (start > 0) {
+    size_t prev = start - 1;
+    while (prev > 0 && (static_cast<unsigned char>(text[prev]) & 0xC0) == 0x80) --prev;
+    const size_t w = DisplayWidth(text.substr(prev, start - prev));
+    if (width + w > columns) break;
+    width += w;
+    start = prev;
+  }
+  return text.substr(start);
+}
+
 }  // namespace hindsight::tools

@@ -21,6 +21,9 @@ size_t DisplayWidth(std::string_view text);
 // The longest prefix of `text` that fits in `columns`, on a character
 // boundary.
 std::string_view PrefixFitting(std::string_view text, size_t columns);
+// The longest suffix of `text` that fits in `columns`, on a character
+// boundary.
+std::string_view SuffixFitting(std::string_view text, size_t columns);
 
 }  // namespace hindsight::tools
 

@@ -133,7 +133,7 @@ absl::StatusOr<std::optional<OpsBlock>> OpsReader::Next() {
     if (!started_) return Error(number, "an operation before the first tx line");
     const size_t want = is_erase ? 4 : 7;
     if (f.size() != want) {
-      return Error(number, absl::StrCat("'", std::string(kind), "' has ", want, " fields, found ", f.size()));
+      return Error(number, absl::StrCat("'", Excerpt(kind), "' has ", want, " fields, found ", f.size()));
     }
     FactKey key;
     std::string* const parts[] = {&key.subject, &key.predicate, &key.object};

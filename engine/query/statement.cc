@@ -357,7 +357,7 @@ class Parser {
       absl::StatusOr<Value> v = ValueOf(tok);
       if (!v.ok() && tok.kind == Token::kWord && !tok.text.empty() && absl::ascii_isalpha(tok.text[0]) &&
           tok.text != "null") {
-        return At(tok, absl::StrCat("a text value is quoted: \"", tok.text, "\""));
+        return At(tok, absl::StrCat("a text value is quoted: \"", Excerpt(tok.text), "\""));
       }
       if (!v.ok()) return v.status();
       st->value = std::move(*v);
@@ -562,7 +562,7 @@ class Parser {
       return std::nullopt;
     }
     if (tok.kind == Token::kWord && absl::StrContains(tok.text, '*')) {  // Syr*, **, *Ukraine
-      return At(tok, absl::StrCat("'", tok.text,
+      return At(tok, absl::StrCat("'", Excerpt(tok.text),
                                   "': * is a wildcard only alone, between spaces, for any whole name; a name "
                                   "that holds * is quoted: ",
                                   FormatValue(Value::String(tok.text))));
@@ -668,7 +668,7 @@ class Parser {
     absl::StatusOr<std::string> text = tok.kind == Token::kParam ? ParamText(tok, "[1970, 1971)") : tok.text;
     if (!text.ok()) return text.status();
     const auto not_interval = [&](const absl::Status& why) {
-      return At(tok, absl::StrCat("'", *text, "' is not an interval [from, to): ", std::string(ErrorReason(why))));
+      return At(tok, absl::StrCat("'", Excerpt(*text), "' is not an interval [from, to): ", std::string(ErrorReason(why))));
     };
     absl::StatusOr<std::vector<Token>> inner = Lex(*text);
     if (!inner.ok()) return not_interval(inner.status());
@@ -714,7 +714,7 @@ class Parser {
     }
     absl::StatusOr<Instant> v = ParseInstant(*text);
     if (!v.ok() && !text->empty() && std::all_of(text->begin(), text->end(), [](char c) { return absl::ascii_isalpha(c); })) {
-      v = absl::InvalidArgumentError(absl::StrCat("invalid time literal '", *text,
+      v = absl::InvalidArgumentError(absl::StrCat("invalid time literal '", Excerpt(*text),
                                                   "': expected YYYY, YYYY-MM, YYYY-MM-DD[THH:MM...], -inf, +inf or now"));
     }
     if (!v.ok()) {
@@ -745,7 +745,7 @@ class Parser {
   }
   absl::Status Expected(std::string_view what) const {
     const Token& tok = t_[pos_];
-    const std::string found = tok.kind == Token::kEnd ? "the end" : absl::StrCat("'", tok.text, "'");
+    const std::string found = tok.kind == Token::kEnd ? "the end" : absl::StrCat("'", Excerpt(tok.text), "'");
     std::string hint;
     if (tok.kind == Token::kWord) {
       for (const std::string& kw : Keywords()) {

@@ -4,6 +4,7 @@
 #include "absl/strings/str_format.h"
 #include "hindsight/time.h"
 #include "time/civil.h"
+#include "util/utf8.h"
 
 namespace hindsight {
 namespace {
@@ -57,7 +58,7 @@ class LiteralReader {
 
 absl::Status Invalid(std::string_view literal, std::string_view why) {
   return absl::InvalidArgumentError(
-      absl::StrCat("invalid time literal '", std::string(literal), "': ", std::string(why)));
+      absl::StrCat("invalid time literal '", internal::Excerpt(literal), "': ", std::string(why)));
 }
 
 }  // namespace

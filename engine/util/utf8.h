@@ -67,6 +67,15 @@ inline std::string_view PrefixAtCharacter(std::string_view text, size_t bytes) {
   return text.substr(0, end);
 }
 
+// `text` as an error message quotes it: whole up to 60 bytes, else its
+// first 50 and "..." (a pasted document is not echoed back whole).
+inline std::string Excerpt(std::string_view text) {
+  if (text.size() <= 60) return std::string(text);
+  std::string out(PrefixAtCharacter(text, 50));
+  out += "...";
+  return out;
+}
+
 }  // namespace hindsight::internal
 
 #endif  // HINDSIGHT_UTIL_UTF8_H_

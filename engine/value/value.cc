@@ -14,7 +14,7 @@ namespace hindsight {
 namespace {
 
 absl::Status Invalid(std::string_view text, std::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat("invalid value '", std::string(text), "': ", std::string(why)));
+  return absl::InvalidArgumentError(absl::StrCat("invalid value '", internal::Excerpt(text), "': ", std::string(why)));
 }
 
 bool ReadHex4(std::string_view s, size_t pos, uint32_t* out) {
