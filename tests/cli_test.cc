@@ -563,6 +563,17 @@ TEST_F(CliTest, ShellDisplaySettings) {
             "error: unknown command '.fromat csv' (did you mean .format? try .help)\n"
             "error: unknown command '.tables' (did you mean .predicates? try .help)\n"
             "error: unknown command '.frobnicate' (try .help)\n");
+  // psql's backslash commands: those with a dot command of the same use run
+  // it, \x and \timing alone toggling; the others say what to type.
+  r = Hindsight(absl::StrCat("shell -c '\\x' ", read, "-c '\\x' -c '.expanded' -c '\\timing on' -c '.timer' -c '\\q' ",
+                             "-c '.timer off' -c '.timer' ", Db()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StartsWith(r.out, "-[ RECORD 1 ]")) << r.out;
+  EXPECT_TRUE(absl::EndsWith(r.out, "(1 row)\noff\non\n")) << r.out;
+  EXPECT_EQ(errors_of({"\\d", "\\copy x"}),
+            "error: \\d is psql's; this shell's commands start with '.' (Hindsight has no tables: .predicates lists "
+            "the predicates, .names the names)\n"
+            "error: \\copy is psql's; this shell's commands start with '.' (.help lists them)\n");
 }
 
 TEST_F(CliTest, ReplayAnswersAndStats) {

@@ -82,6 +82,7 @@ const std::map<std::string, std::string>& Topics() {
        ".read FILE                   run the statements of FILE\n"
        ".bail on|off                 stop a script at its first error\n"
        ".help                        this overview;  .quit, .exit, \\q or Ctrl-D leave\n"
+       "psql's \\x, \\timing, \\o, \\i, \\?, \\h and \\q work as their dot commands.\n"
        "Ctrl-C cancels the line being typed or the running read; the session stays.\n"},
   };
   return *topics;

@@ -14,9 +14,11 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/strip.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "format/tsv.h"
 #include "query/statement.h"
@@ -91,8 +93,9 @@ bool Shell::FeedLine(const std::string& line) {
     const std::string trimmed(absl::StripAsciiWhitespace(line));
     if (trimmed.empty()) return true;
     if (trimmed[0] == '.') return RunDotCommand(trimmed);
+    if (trimmed[0] == '\\') return RunBackslashCommand(trimmed);
     const std::string lower = absl::AsciiStrToLower(trimmed);
-    if (lower == "quit" || lower == "exit" || lower == "quit;" || lower == "exit;" || lower == "\\q") {
+    if (lower == "quit" || lower == "exit" || lower == "quit;" || lower == "exit;") {
       quit_ = true;
       return true;
     }
@@ -370,6 +373,26 @@ bool Shell::RunDotCommand(const std::string& line) {
   const std::string meant = MeantCommand(cmd);
   std::fprintf(err_, "error: unknown command '%s' (%stry .help)\n", line.c_str(),
                meant.empty() ? "" : absl::StrCat("did you mean ", meant, "? ").c_str());
+  return false;
+}
+
+bool Shell::RunBackslashCommand(const std::string& line) {
+  std::vector<std::string> words = absl::StrSplit(line, ' ', absl::SkipWhitespace());
+  const std::string cmd = words[0];
+  if (cmd == "\\x" && words.size() == 1) words.push_back(render_.expanded == RenderOptions::Expanded::kOff ? "on" : "off");
+  if (cmd == "\\timing" && words.size() == 1) words.push_back(timer_ ? "off" : "on");
+  static const std::pair<std::string_view, std::string_view> kSameUse[] = {
+      {"\\x", ".expanded"}, {"\\timing", ".timer"}, {"\\?", ".help"},
+      {"\\o", ".output"},   {"\\i", ".read"},       {"\\q", ".quit"}};
+  for (const auto& [psql, dot] : kSameUse) {
+    if (cmd != psql) continue;
+    words[0] = dot;
+    return RunDotCommand(absl::StrJoin(words, " "));
+  }
+  if (cmd == "\\h") return RunStatement(words.size() > 1 ? "help " + words[1] : "help");
+  const bool lists = absl::StartsWith(cmd, "\\d") || cmd == "\\l";
+  std::fprintf(err_, "error: %s is psql's; this shell's commands start with '.' (%s)\n", cmd.c_str(),
+               lists ? "Hindsight has no tables: .predicates lists the predicates, .names the names" : ".help lists them");
   return false;
 }
 

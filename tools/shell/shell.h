@@ -55,6 +55,10 @@ class Shell {
   // Runs timeline statement `st` and shows its chart; false on an error.
   bool RunTimeline(const std::string& text, const internal::Statement& st);
   bool RunDotCommand(const std::string& line);
+  // A psql backslash command: the dot command of the same use, run (\x
+  // and \timing alone toggle, as psql's do), or an error saying what to
+  // type instead.
+  bool RunBackslashCommand(const std::string& line);
   // The display settings' dot commands (.format, .headers, .expanded,
   // .maxwidth, .pager, .timer, .bail); false when `words` is none of them.
   bool RunSettingCommand(const std::vector<std::string>& words, bool* ok);
