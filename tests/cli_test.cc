@@ -394,10 +394,12 @@ TEST_F(CliTest, ShellRunsScriptsAndReportsFailures) {
   EXPECT_TRUE(absl::StrContains(r.out, "Syria\tdiplomatic_relations\tUkraine\t\"severed\"\t2022-06-30T00:00:00Z\t+inf\n"))
       << r.out;
   // SQL gets a hint: the shell reads the language.
-  r = Hindsight(absl::StrCat("shell -c 'SELECT * FROM facts;' ", Db()));
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_TRUE(absl::StrContains(r.err, "\nhint: Hindsight reads its own language, not SQL: a read is a pattern such as "
-                                       "Syria * Ukraine at 2025-10-01")) << r.err;
+  for (const char* sql : {"SELECT * FROM facts;", "show tables;", "describe facts;"}) {
+    r = Hindsight(absl::StrCat("shell -c '", sql, "' ", Db()));
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_TRUE(absl::StrContains(r.err, "\nhint: Hindsight reads its own language, not SQL: a read is a pattern such "
+                                         "as Syria * Ukraine at 2025-10-01")) << r.err;
+  }
   EXPECT_FALSE(absl::StrContains(Hindsight(absl::StrCat("shell -c 'Syria * * at' ", Db())).err, "hint:"));
   // exit; and quit; end the session, as exit and quit do.
   r = Hindsight(absl::StrCat("shell -c 'exit;' -c 'count * * *;' ", Db()));

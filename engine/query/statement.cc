@@ -921,7 +921,7 @@ bool StartsLikeSql(std::string_view statement) {
   while (end < statement.size() && absl::ascii_isalpha(static_cast<unsigned char>(statement[end]))) ++end;
   const std::string first = absl::AsciiStrToLower(std::string(statement.substr(start, end - start)));
   for (const char* word : {"select", "insert", "update", "delete", "with", "create", "drop", "alter", "table",
-                           "values", "explain", "truncate", "merge", "grant"}) {
+                           "values", "explain", "truncate", "merge", "grant", "show", "describe", "use"}) {
     if (first == word) return true;
   }
   return false;
