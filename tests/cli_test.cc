@@ -450,11 +450,11 @@ TEST_F(CliTest, ShellDotCommandsReadWriteAndList) {
   const std::string script = Ops("count * * *;\nSyria * Ukraine at 2023-13;\n");
   const std::string once = Db() + "-once.txt", all = Db() + "-all.txt";
   CommandResult r = Hindsight(absl::StrCat("shell --format tsv -c '.once ", once, "' -c 'count * * *;' -c 'count * * *;' -c '.output ",
-                                           all, "' -c '.read ", script, "' -c '.output' -c '.names Syr' ", Db()));
+                                           all, "' -c '.read ", script, "' -c '.output' -c '.names Syr' -c '.names Syr*' ", Db()));
   EXPECT_EQ(r.exit_code, 1);  // the script read has a bad statement
   EXPECT_EQ(ReadFile(once), "2\n");
   EXPECT_EQ(ReadFile(all), "2\n");
-  EXPECT_EQ(r.out, "2\nSyria\n(1 name)\n");
+  EXPECT_EQ(r.out, "2\nSyria\n(1 name)\nSyria\n(1 name)\n");
   EXPECT_TRUE(absl::StrContains(r.err, absl::StrCat(script, ":2: error: invalid time literal"))) << r.err;
   r = Hindsight(absl::StrCat("shell --format tsv -c .stats ", Db()));
   EXPECT_TRUE(absl::StartsWith(r.out, "keys\t1\ncurrent segments\t2\ntransactions\t2\nfirst transaction\t")) << r.out;

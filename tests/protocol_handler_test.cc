@@ -194,8 +194,8 @@ TEST_F(ProtocolHandlerTest, ShowListsTransactionsAndStats) {
   EXPECT_TRUE(absl::StrContains(out, std::string("keys\0\0\0\x01" "3", 9))) << out;
   EXPECT_TRUE(absl::StrContains(out, "current segments")) << out;
   EXPECT_FALSE(absl::StrContains(out, "bytes on disk")) << out;  // no directory given
-  out = Query("show hindsight_names 'D'; SHOW hindsight_names");
-  EXPECT_EQ(Types(out), "TDCTDDDDDDDCZ");  // D; then A, B, C, D, E, p, q
+  out = Query("show hindsight_names 'D'; SHOW hindsight_names; SHOW hindsight_names D*");
+  EXPECT_EQ(Types(out), "TDCTDDDDDDDCTDCZ");  // D; then A, B, C, D, E, p, q; D again
   EXPECT_TRUE(absl::StrContains(out, "SHOW")) << out;
   out = Query("SHOW hindsight_predicates");
   EXPECT_EQ(Types(out), "TDDCZ");  // p: 2 keys, q: 1
