@@ -440,7 +440,7 @@ TEST_F(CliTest, ShellRunsScriptsAndReportsFailures) {
                                 "found 'x'\n",
                                 "    Ukraine at 2023 x;\n",
                                 "                    ^\n",
-                                lines, ":6: error: expected a predicate, found the end\n",
+                                lines, ":6: error: expected a predicate, found the end (SUBJECT PREDICATE OBJECT: three terms, * for any)\n",
                                 "  count Syria\n",
                                 "             ^\n"));
 }

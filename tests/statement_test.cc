@@ -74,7 +74,7 @@ TEST(StatementTest, TimelinesTakeAWindowAnAsOfALimitAndAFile) {
 }
 
 TEST(StatementTest, ErrorsSayWhereAndWhat) {
-  EXPECT_EQ(Error("Syria *"), "column 8: expected an object, found the end");
+  EXPECT_EQ(Error("Syria *"), "column 8: expected an object, found the end (SUBJECT PREDICATE OBJECT: three terms, * for any)");
   EXPECT_EQ(Error("a b c at"), "column 9: expected a time literal, found the end");
   EXPECT_EQ(Error("a b c during [2020 2021)"), "column 20: expected ',', found '2021'");
   EXPECT_EQ(Error("a b c during [2021, 2020)"), "column 21: an interval [from, to) needs from < to");
@@ -326,7 +326,7 @@ TEST(StatementTest, CommentsReadAsWhiteSpace) {
   EXPECT_EQ(Parse("\"a--b\" b c").query.pattern.subject, "a--b");  // but not a quoted name
   EXPECT_EQ(Parse("'a--b' b c").query.pattern.subject, "a--b");    // or a string
   EXPECT_EQ(Parse("assert a b c = \"x--y\" -- z").value, Value::String("x--y"));
-  EXPECT_EQ(Error("-- first\nSyria b"), "column 17: expected an object, found the end");
+  EXPECT_EQ(Error("-- first\nSyria b"), "column 17: expected an object, found the end (SUBJECT PREDICATE OBJECT: three terms, * for any)");
   EXPECT_EQ(ParameterCount("a b c at $1 -- as of tx $2"), 1u);
   EXPECT_TRUE(IsBlankStatement(" -- only a comment\n\t-- and another"));
   EXPECT_FALSE(IsBlankStatement("-- a comment\nx"));

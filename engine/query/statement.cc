@@ -555,7 +555,13 @@ class Parser {
   absl::StatusOr<std::optional<std::string>> NamePart(int i, bool star_allowed) {
     static const char* const kLabels[] = {"a subject", "a predicate", "an object"};
     const Token& tok = t_[pos_];
-    if (!IsNameToken(tok)) return Expected(kLabels[i]);
+    if (!IsNameToken(tok)) {
+      // A pattern or key cut short: say what it is made of.
+      const bool cut_short = i > 0 && (tok.kind == Token::kEnd || IsPunct(";"));
+      return Expected(kLabels[i], !cut_short          ? ""
+                                  : star_allowed ? " (SUBJECT PREDICATE OBJECT: three terms, * for any)"
+                                                 : " (SUBJECT PREDICATE OBJECT: three terms)");
+    }
     if (tok.kind == Token::kWord && tok.text == "*") {
       if (!star_allowed) return At(tok, "a write names one key: no '*' (quote it for the name *)");
       ++pos_;
@@ -668,7 +674,8 @@ class Parser {
     absl::StatusOr<std::string> text = tok.kind == Token::kParam ? ParamText(tok, "[1970, 1971)") : tok.text;
     if (!text.ok()) return text.status();
     const auto not_interval = [&](const absl::Status& why) {
-      return At(tok, absl::StrCat("'", Excerpt(*text), "' is not an interval [from, to): ", std::string(ErrorReason(why))));
+      return At(tok, absl::StrCat("'", Excerpt(*text),
+                                  "' is not an interval [from, to): ", std::string(ErrorReason(why))));
     };
     absl::StatusOr<std::vector<Token>> inner = Lex(*text);
     if (!inner.ok()) return not_interval(inner.status());
@@ -713,7 +720,8 @@ class Parser {
       return *now_;
     }
     absl::StatusOr<Instant> v = ParseInstant(*text);
-    if (!v.ok() && !text->empty() && std::all_of(text->begin(), text->end(), [](char c) { return absl::ascii_isalpha(c); })) {
+    const bool letters = std::all_of(text->begin(), text->end(), [](char c) { return absl::ascii_isalpha(c); });
+    if (!v.ok() && !text->empty() && letters) {  // today, yesterday
       v = absl::InvalidArgumentError(absl::StrCat("invalid time literal '", Excerpt(*text),
                                                   "': expected YYYY, YYYY-MM, YYYY-MM-DD[THH:MM...], -inf, +inf or now"));
     }
@@ -743,7 +751,8 @@ class Parser {
   static absl::Status At(const Token& tok, std::string_view message) {
     return ColumnError(tok.column, absl::string_view(message.data(), message.size()));
   }
-  absl::Status Expected(std::string_view what) const {
+  // "expected WHAT, found ...", with a hint where one helps (else `hint`).
+  absl::Status Expected(std::string_view what, std::string_view fallback_hint = "") const {
     const Token& tok = t_[pos_];
     const std::string found = tok.kind == Token::kEnd ? "the end" : absl::StrCat("'", Excerpt(tok.text), "'");
     std::string hint;
@@ -763,6 +772,7 @@ class Parser {
         hint = absl::StrCat(" (a time of day joins its date with T: ", t_[pos_ - 1].text, "T", tok.text, ")");
       }
     }
+    if (hint.empty()) hint = fallback_hint;
     return At(tok, absl::StrCat("expected ", std::string(what), ", found ", found, hint));
   }
 
@@ -912,7 +922,8 @@ bool ReadsAsName(std::string_view name) {
   }
   const std::vector<std::string>& keywords = Keywords();
   const std::string lower = absl::AsciiStrToLower(std::string(name));
-  return name.find('*') == std::string_view::npos && std::find(keywords.begin(), keywords.end(), lower) == keywords.end();
+  return name.find('*') == std::string_view::npos &&
+         std::find(keywords.begin(), keywords.end(), lower) == keywords.end();
 }
 
 bool StartsLikeSql(std::string_view statement) {

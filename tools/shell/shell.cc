@@ -382,7 +382,8 @@ bool Shell::RunDotCommand(const std::string& line) {
 bool Shell::RunBackslashCommand(const std::string& line) {
   std::vector<std::string> words = absl::StrSplit(line, ' ', absl::SkipWhitespace());
   const std::string cmd = words[0];
-  if (cmd == "\\x" && words.size() == 1) words.push_back(render_.expanded == RenderOptions::Expanded::kOff ? "on" : "off");
+  const bool expanded = render_.expanded != RenderOptions::Expanded::kOff;
+  if (cmd == "\\x" && words.size() == 1) words.push_back(expanded ? "off" : "on");
   if (cmd == "\\timing" && words.size() == 1) words.push_back(timer_ ? "off" : "on");
   static const std::pair<std::string_view, std::string_view> kSameUse[] = {
       {"\\x", ".expanded"}, {"\\timing", ".timer"}, {"\\?", ".help"},
@@ -395,7 +396,8 @@ bool Shell::RunBackslashCommand(const std::string& line) {
   if (cmd == "\\h") return RunStatement(words.size() > 1 ? "help " + words[1] : "help");
   const bool lists = absl::StartsWith(cmd, "\\d") || cmd == "\\l";
   std::fprintf(err_, "error: %s is psql's; this shell's commands start with '.' (%s)\n", cmd.c_str(),
-               lists ? "Hindsight has no tables: .predicates lists the predicates, .names the names" : ".help lists them");
+               lists ? "Hindsight has no tables: .predicates lists the predicates, .names the names"
+                     : ".help lists them");
   return false;
 }
 
