@@ -49,8 +49,19 @@ TEST_F(CliTest, UsageHelpAndUnknownCommands) {
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_TRUE(absl::StartsWith(r.out, "usage: hindsight")) << cmd << ": " << r.out;
   }
-  EXPECT_EQ(Hindsight("import onlyone").exit_code, 2);
   EXPECT_EQ(Hindsight("replay --bogus a b").exit_code, 2);
+  // A wrong number of arguments is said, with the usage line.
+  r = Hindsight("import onlyone");
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err,
+            "hindsight import: takes 2 arguments, not 1\n"
+            "usage: hindsight import [--no-sync] [--bulk | --commits | --atomic] [--memory SIZE] DB_DIR OPS_FILE\n"
+            "(hindsight import --help says more)\n");
+  EXPECT_TRUE(absl::StartsWith(Hindsight("status").err, "hindsight status: takes at least 1 argument, not 0\n"));
+  // An unquoted statement, which the shell split.
+  r = Hindsight("query db Syria '*' Ukraine at 2025");
+  EXPECT_TRUE(absl::StartsWith(r.err, "hindsight query: takes 2 arguments, not 6: the statement is one argument, "
+                                      "quoted whole ('Syria * Ukraine at 2025')")) << r.err;
 }
 
 TEST_F(CliTest, ImportPrintsASummaryAndQueryAnswers) {

@@ -1,9 +1,12 @@
 #include "command_line.h"
 
 #include <cstdio>
+#include <limits>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
 
 namespace hindsight::tools {
 
@@ -38,10 +41,22 @@ std::optional<int> CommandLine::Parse(const Args& args, size_t min, size_t max) 
     if (option->values != nullptr) option->values->push_back(args[++i]);
   }
   if (positional_.size() < min || positional_.size() > max) {
-    std::fputs(help_, stderr);
+    PrintCountError(min, max);
     return kExitUsage;
   }
   return std::nullopt;
+}
+
+void CommandLine::PrintCountError(size_t min, size_t max) const {
+  const std::string_view help = help_;
+  const std::string wanted = min == max                                    ? absl::StrCat(min)
+                             : max == std::numeric_limits<size_t>::max() ? absl::StrCat("at least ", min)
+                                                                           : absl::StrCat(min, " to ", max);
+  const bool one = wanted == "1" || absl::EndsWith(wanted, " 1");
+  std::fprintf(stderr, "hindsight %s: takes %s argument%s, not %zu%s\n%s\n(hindsight %s --help says more)\n", command_,
+               wanted.c_str(), one ? "" : "s", positional_.size(),
+               positional_.size() > max ? too_many_hint_.c_str() : "",
+               std::string(help.substr(0, help.find("\n\n"))).c_str(), command_);
 }
 
 void CommandLine::Error(const std::string& message) const {

@@ -27,14 +27,19 @@ class CommandLine {
 
   // Parses `args`: options and positional arguments in any order, every
   // argument after a lone "--" positional (a statement that starts with a
-  // comment, a file named "-x"). Returns an exit status when the command must stop now
-  // (--help printed: 0; an unknown option or a wrong number of positional
-  // arguments, with the usage on standard error: 2), nullopt otherwise.
+  // comment, a file named "-x"). Returns an exit status when the command
+  // must stop now (--help printed: 0; an unknown option, with the usage on
+  // standard error, or a wrong number of positional arguments, said so with
+  // the usage line: 2), nullopt otherwise.
   std::optional<int> Parse(const Args& args, size_t positional_count) {
     return Parse(args, positional_count, positional_count);
   }
   // The same, for a command that takes from `min` to `max` positional arguments.
   std::optional<int> Parse(const Args& args, size_t min, size_t max);
+
+  // What the error for too many positional arguments adds, after "not N"
+  // (": the statement is one argument, ...").
+  void set_too_many_hint(std::string hint) { too_many_hint_ = std::move(hint); }
 
   const std::vector<std::string>& positional() const { return positional_; }
 
@@ -42,6 +47,9 @@ class CommandLine {
   void Error(const std::string& message) const;
 
  private:
+  // "takes N arguments, not M", the usage lines and where to read more.
+  void PrintCountError(size_t min, size_t max) const;
+
   struct Option {
     const char* name;
     bool* flag;
@@ -52,6 +60,7 @@ class CommandLine {
   const char* help_;
   std::vector<Option> options_;
   std::vector<std::string> positional_;
+  std::string too_many_hint_;
 };
 
 // "512", "64K", "32M", "1G" in bytes; nullopt if malformed or zero.

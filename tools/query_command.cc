@@ -51,6 +51,9 @@ int RunQuery(const Args& args) {
   CommandLine cl("query", kHelp);
   std::string format = "table";
   cl.Value("--format", &format);
+  cl.set_too_many_hint(
+      ": the statement is one argument, quoted whole ('Syria * Ukraine at 2025'); unquoted, the shell splits it "
+      "and turns * into file names");
   if (auto exit = cl.Parse(args, 2)) return *exit;
   static const std::pair<const char*, Format> kFormats[] = {
       {"table", Format::kTable}, {"tsv", Format::kTsv}, {"csv", Format::kCsv}, {"json", Format::kJson}};
