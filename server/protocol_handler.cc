@@ -146,10 +146,8 @@ absl::StatusOr<internal::Result> ProtocolHandler::Show(const Command& command) c
   if (command.parameter == kSessionsParameter) return SessionsTable();
   if (command.parameter == kPredicatesParameter) return internal::PredicatesTable(*db_);
   if (command.parameter == kNamesParameter) {
-    // Syr* asks for the names that start with Syr, as a person means it.
-    const std::string& written = command.argument;
     absl::StatusOr<std::vector<std::string>> names =
-        db_->NamesWithPrefix(written.substr(0, written.find_last_not_of('*') + 1), kNamesShown);
+        db_->NamesWithPrefix(std::string(internal::NamePrefix(command.argument)), kNamesShown);
     if (!names.ok()) return names.status();
     internal::Result r;
     r.columns = {"name"};

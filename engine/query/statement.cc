@@ -751,7 +751,8 @@ class Parser {
   static absl::Status At(const Token& tok, std::string_view message) {
     return ColumnError(tok.column, absl::string_view(message.data(), message.size()));
   }
-  // "expected WHAT, found ...", with a hint where one helps (else `hint`).
+  // "expected WHAT, found ...", with a hint where one helps (else
+  // `fallback_hint`).
   absl::Status Expected(std::string_view what, std::string_view fallback_hint = "") const {
     const Token& tok = t_[pos_];
     const std::string found = tok.kind == Token::kEnd ? "the end" : absl::StrCat("'", Excerpt(tok.text), "'");

@@ -179,6 +179,12 @@ bool IsBlankStatement(std::string_view text);
 // or a parameter. Otherwise it is written quoted ("it's").
 bool ReadsAsName(std::string_view name);
 
+// The prefix a person means by `written` in a search of names by prefix
+// (.names Syr*, SHOW hindsight_names Syr*): `written` without trailing `*`.
+inline std::string_view NamePrefix(std::string_view written) {
+  return written.substr(0, written.find_last_not_of('*') + 1);
+}
+
 // Whether `statement` starts with a word of SQL's queries, writes or
 // definitions (SELECT, INSERT, UPDATE, DELETE, WITH, CREATE, ...): what a
 // statement of SQL, which Hindsight does not take, looks like, for a hint.

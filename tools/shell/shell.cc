@@ -330,10 +330,8 @@ bool Shell::RunDotCommand(const std::string& line) {
     return true;
   }
   if (cmd == ".names" && words.size() <= 2) {
-    const std::string prefix = words.size() == 2 ? words[1] : "";
-    // Syr* asks for the names that start with Syr, as a person means it.
     const std::vector<std::string> names =
-        backend_->NamesWithPrefix(prefix.substr(0, prefix.find_last_not_of('*') + 1), 1000);
+        backend_->NamesWithPrefix(std::string(internal::NamePrefix(words.size() == 2 ? words[1] : "")), 1000);
     for (const std::string& n : names) std::fprintf(out_, "%s\n", internal::EscapeField(n).c_str());
     std::fprintf(out_, "(%zu name%s%s)\n", names.size(), names.size() == 1 ? "" : "s",
                  names.size() == 1000 ? ", the first 1000" : "");
