@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets with clang in build-fuzz/ and runs each for
-# FUZZ_SECONDS (default 20) from its corpus in tests/fuzz/corpus/, as many at
-# once as there are cores. New inputs go to a scratch directory; a crash
-# leaves its input in build-fuzz/.
+# Runs each libFuzzer target of build-asan/ (scripts/build-asan.sh builds
+# them) for FUZZ_SECONDS (default 20) from its corpus in tests/fuzz/corpus/,
+# as many at once as there are cores. New inputs go to a scratch directory;
+# a crash leaves its input in build-asan/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${FUZZ_SECONDS:-20}
-cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=clang \
-  -DCMAKE_CXX_COMPILER=clang++ -DHINDSIGHT_FUZZ=ON -DHINDSIGHT_BUILD_TESTS=OFF >/dev/null
+scripts/build-asan.sh
 targets=(time_literal ops_reader query_file statement pg_message sql_compat)
-cmake --build build-fuzz -j "$(nproc)" --target "${targets[@]/%/_fuzzer}"
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 
@@ -17,10 +15,10 @@ trap 'rm -rf "$scratch"' EXIT
 fuzz_one() {
   local t=$1
   mkdir -p "$scratch/$t"
-  if ! (cd build-fuzz && "tests/fuzz/${t}_fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+  if ! (cd build-asan && "tests/fuzz/${t}_fuzzer" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 "$scratch/$t" "../tests/fuzz/corpus/$t" >"$scratch/$t.log" 2>&1); then
     cat "$scratch/$t.log"
-    echo "fuzzing: $t failed (the input is in build-fuzz/)"
+    echo "fuzzing: $t failed (the input is in build-asan/)"
     return 1
   fi
   echo "fuzzing $t for ${seconds}s:"

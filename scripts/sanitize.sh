@@ -1,15 +1,14 @@
 #!/usr/bin/env bash
-# Builds everything with AddressSanitizer + UndefinedBehaviorSanitizer in
-# build-asan/ and runs the whole test suite there. Three run in build/ only:
-# the embedding example (it links an installed copy into a plain program) and
-# the power-loss test (a minute of real commands on a FUSE file system; it
-# checks what reaches the disk, which the sanitizers do not change); and the
-# three-server cluster scenario (a minute of real NATS servers; the node's
-# code runs under the sanitizers in cluster_test).
+# Runs the whole test suite in build-asan/ (scripts/build-asan.sh builds it:
+# AddressSanitizer + UndefinedBehaviorSanitizer in every object). Three run
+# in build/ only: the embedding example (it links an installed copy into a
+# plain program); the power-loss test (a minute of real commands on a FUSE
+# file system; it checks what reaches the disk, which the sanitizers do not
+# change); and the three-server cluster scenario (a minute of real NATS
+# servers; the node's code runs under the sanitizers in cluster_test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Release -DHINDSIGHT_SANITIZE=ON >/dev/null
-cmake --build build-asan -j "$(nproc)"
+scripts/build-asan.sh
 # A tenth of the random sequences (the plain suite runs them all): under
 # the sanitizers they take four times as long, and CI's whole run must stay
 # under 40 minutes on 2 cores.

@@ -169,7 +169,7 @@ TEST_F(DbTest, EachOpenStartsAnInfoLogAndAReaderLeavesTheWritersAlone) {
 // What a thread keeps from one slice query to the next is freed on request
 // (a server's thread whose client left).
 TEST_F(DbTest, ReleaseThreadMemoryFreesWhatASliceQueryKept) {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(HINDSIGHT_SANITIZERS)
   GTEST_SKIP() << "the sanitizer's allocator does not count in mallinfo2";
 #else
   constexpr int kKeys = 20000;

@@ -68,8 +68,9 @@ void RunSequence(uint32_t seed) {
     size_t written = 0;
     // In two calls, the second into a database that is no longer empty.
     const size_t half = txns.size() / 2;
-    for (const auto& [begin, end] : {std::pair{size_t{0}, half}, std::pair{half, txns.size()}}) {
+    for (const auto& [begin, end_of_call] : {std::pair{size_t{0}, half}, std::pair{half, txns.size()}}) {
       size_t i = begin;
+      const size_t end = end_of_call;  // clang 14 lets no lambda capture a structured binding
       const Database::TransactionSource next = [&]() -> absl::StatusOr<const Transaction*> {
         return i < end ? &txns[i++] : nullptr;
       };
