@@ -354,7 +354,7 @@ TEST(StatementTest, ANameReadsAsItselfUnquotedOnlyWhenItIsOneWord) {
 // A long token is quoted in an error by its start, not echoed whole.
 TEST(StatementTest, ErrorsQuoteALongTokenByItsStart) {
   EXPECT_EQ(Error("Syria * * at " + std::string(300, '9')),
-            "column 14: invalid time literal '" + std::string(50, '9') + "...': unexpected text after the literal");
+            "column 14: invalid time literal '" + std::string(50, '9') + "...': year must be 0001..9999");
   EXPECT_EQ(Error("Syria * * x" + std::string(100, 'y')),
             "column 11: expected 'as of', 'limit' or the end of the statement, found 'x" + std::string(49, 'y') +
                 "...' (names with spaces need quotes: \"South Korea\")");

@@ -63,6 +63,29 @@ TEST(TimeTest, ErrorsNameTheLiteral) {
   EXPECT_NE(t.status().message().find("'2025-02-30'"), std::string::npos) << t.status();
 }
 
+// A field of the wrong width is named as the field, not as text left over.
+TEST(TimeTest, ErrorsNameTheFieldOfTheWrongWidth) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"202", "year must be 0001..9999"},
+      {"20250", "year must be 0001..9999"},
+      {"99999-01-01", "year must be 0001..9999"},
+      {"2025-1-01", "month must be 01..12"},
+      {"2025-011", "month must be 01..12"},
+      {"2025-01-1", "day must be 01..31"},
+      {"2025-01-011", "day must be 01..31"},
+      {"2025-02-30", "no such day in that month"},
+      {"2025-01-01T123:00", "hour must be 00..23"},
+      {"2025-01-01T12:00+01:000", "offset must be"},
+      {"2025-01-01x", "unexpected text after the literal"},
+      {"today", "expected YYYY"},
+  };
+  for (const auto& [literal, why] : cases) {
+    const absl::StatusOr<Instant> t = ParseInstant(literal);
+    ASSERT_FALSE(t.ok()) << literal;
+    EXPECT_NE(t.status().message().find(why), std::string::npos) << literal << ": " << t.status();
+  }
+}
+
 TEST(TimeTest, LeapYears) {
   EXPECT_TRUE(ParseInstant("2024-02-29").ok());
   EXPECT_TRUE(ParseInstant("2000-02-29").ok());

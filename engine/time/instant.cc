@@ -12,6 +12,8 @@ namespace {
 using internal::kMicrosPerDay;
 using internal::kMicrosPerSecond;
 
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
 // A cursor over the literal that reads fixed-width decimal fields.
 class LiteralReader {
  public:
@@ -24,15 +26,17 @@ class LiteralReader {
     ++pos_;
     return true;
   }
-  // Reads exactly `width` ASCII digits.
+  bool PeekDigit() const { return pos_ < s_.size() && IsDigit(s_[pos_]); }
+  // Reads exactly `width` ASCII digits, not followed by another.
   bool Digits(int width, int64_t* out) {
     if (s_.size() - pos_ < static_cast<size_t>(width)) return false;
     int64_t v = 0;
     for (int i = 0; i < width; ++i) {
       const char c = s_[pos_ + i];
-      if (c < '0' || c > '9') return false;
+      if (!IsDigit(c)) return false;
       v = v * 10 + (c - '0');
     }
+    if (pos_ + width < s_.size() && IsDigit(s_[pos_ + width])) return false;
     pos_ += width;
     *out = v;
     return true;
@@ -41,7 +45,7 @@ class LiteralReader {
   bool Fraction(int64_t* micros) {
     int n = 0;
     int64_t v = 0;
-    while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') {
+    while (PeekDigit()) {
       if (++n > 6) return false;
       v = v * 10 + (s_[pos_++] - '0');
     }
@@ -69,12 +73,16 @@ absl::StatusOr<Instant> ParseInstant(std::string_view literal) {
   LiteralReader r(literal);
   int64_t year = 0, month = 1, day = 1, hour = 0, minute = 0, second = 0, micros = 0;
   int64_t offset_minutes = 0;
-  if (!r.Digits(4, &year)) return Invalid(literal, "expected YYYY, YYYY-MM, YYYY-MM-DD[THH:MM...], -inf or +inf");
+  if (!r.Digits(4, &year)) {
+    if (r.PeekDigit()) return Invalid(literal, "year must be 0001..9999");
+    return Invalid(literal, "expected YYYY, YYYY-MM, YYYY-MM-DD[THH:MM...], -inf or +inf");
+  }
   if (year < 1) return Invalid(literal, "year must be 0001..9999");
   if (r.Consume('-')) {
     if (!r.Digits(2, &month) || month < 1 || month > 12) return Invalid(literal, "month must be 01..12");
     if (r.Consume('-')) {
-      if (!r.Digits(2, &day) || day < 1 || day > internal::DaysInMonth(year, static_cast<int>(month))) {
+      if (!r.Digits(2, &day)) return Invalid(literal, "day must be 01..31");
+      if (day < 1 || day > internal::DaysInMonth(year, static_cast<int>(month))) {
         return Invalid(literal, "no such day in that month");
       }
       if (r.Consume('T')) {
