@@ -44,9 +44,107 @@ std::string Shown(std::string_view text) {
   return plain ? std::string(text) : absl::CHexEscape(absl::string_view(text.data(), text.size()));
 }
 
-// Whether `line`, the file's first, starts with a UTF-16 byte order mark.
-bool StartsAsUtf16(std::string_view line) {
-  return line.substr(0, 2) == "\xFF\xFE" || line.substr(0, 2) == "\xFE\xFF";
+// Why line `number` of the file, `line`, cannot be read as text, or "": a
+// UTF-16 byte order mark, a raw carriage return.
+std::string_view BadBytes(std::string_view line, int number) {
+  if (number == 1 && (line.substr(0, 2) == "\xFF\xFE" || line.substr(0, 2) == "\xFE\xFF")) {
+    return "the file is UTF-16 (it starts with a UTF-16 byte order mark): convert it to UTF-8: "
+           "iconv -f UTF-16 -t UTF-8 FILE > NEW";
+  }
+  const size_t cr = line.find('\r');
+  if (cr == std::string_view::npos) return "";
+  return cr + 1 == line.size() ? "raw carriage return at the end of the line: the file has Windows line ends (CR LF); "
+                                 "save it with LF ends (sed -i 's/\\r$//' FILE)"
+                               : "raw carriage return in line (write \\r)";
+}
+
+// A tx line's TX_TIME and SOURCE into `txn`; an error is the reason alone.
+absl::Status ReadTxFields(const std::vector<std::string_view>& f, Transaction* txn) {
+  if (f.size() != 3) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("a tx line has 3 fields (tx, TX_TIME, SOURCE), found ", f.size()));
+  }
+  if (!f[1].empty()) {
+    absl::StatusOr<Instant> t = ParseInstant(f[1]);
+    if (!t.ok()) return absl::InvalidArgumentError(absl::StrCat("TX_TIME: ", t.status().message()));
+    if (*t == kNegInf || *t == kPosInf) return absl::InvalidArgumentError("TX_TIME must be finite");
+    txn->SetTime(*t);
+  }
+  absl::StatusOr<std::string> source = UnescapeField(f[2]);
+  if (!source.ok()) return absl::InvalidArgumentError(absl::StrCat("SOURCE: ", source.status().message()));
+  if (!IsValidUtf8(*source)) {
+    return absl::InvalidArgumentError(absl::StrCat("SOURCE: not valid UTF-8", NotUtf8Hint(f[2])));
+  }
+  txn->SetSource(std::move(*source));
+  return absl::OkStatus();
+}
+
+// The SUBJECT PREDICATE OBJECT fields, f[1..3], of an operation line.
+absl::StatusOr<FactKey> ReadKeyFields(const std::vector<std::string_view>& f) {
+  FactKey key;
+  std::string* const parts[] = {&key.subject, &key.predicate, &key.object};
+  const char* const labels[] = {"subject", "predicate", "object"};
+  for (int i = 0; i < 3; ++i) {
+    absl::StatusOr<std::string> name = ParseNameField(f[1 + i]);
+    if (!name.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(labels[i], ": ", name.status().message(), NotUtf8Hint(f[1 + i])));
+    }
+    *parts[i] = std::move(*name);
+  }
+  return key;
+}
+
+// An assert's or a retract's VALUE, FROM and TO, f[4..6], with its key,
+// into `txn`.
+absl::Status ReadFactFields(bool is_assert, FactKey key, const std::vector<std::string_view>& f, Transaction* txn) {
+  absl::StatusOr<Value> value = ParseValue(f[4]);
+  if (!value.ok()) return absl::InvalidArgumentError(absl::StrCat(value.status().message(), NotUtf8Hint(f[4])));
+  if (!is_assert && !value->is_none()) return absl::InvalidArgumentError("a retract carries no value (leave VALUE empty)");
+  absl::StatusOr<Instant> from = ParseInstant(f[5]);
+  if (!from.ok()) return absl::InvalidArgumentError(absl::StrCat("FROM: ", from.status().message()));
+  absl::StatusOr<Instant> to = ParseInstant(f[6]);
+  if (!to.ok()) return absl::InvalidArgumentError(absl::StrCat("TO: ", to.status().message()));
+  if (!(*from < *to)) {
+    return absl::InvalidArgumentError(absl::StrCat("FROM ", std::string(f[5]), " is not before TO ", std::string(f[6])));
+  }
+  if (is_assert) {
+    txn->Assert(std::move(key), std::move(*value), {*from, *to});
+  } else {
+    txn->Retract(std::move(key), {*from, *to});
+  }
+  return absl::OkStatus();
+}
+
+// An operation line (assert, retract, erase or erase-digest) into `txn`;
+// `started` says whether a tx line came before it. An error is the reason
+// alone.
+absl::Status ReadOperation(const std::vector<std::string_view>& f, bool started, Transaction* txn) {
+  const std::string_view kind = f[0];
+  const bool is_assert = kind == "assert", is_retract = kind == "retract", is_erase = kind == "erase";
+  const bool is_digest = kind == "erase-digest";
+  if (!is_assert && !is_retract && !is_erase && !is_digest) {
+    return absl::InvalidArgumentError(absl::StrCat("unknown operation '", Shown(PrefixAtCharacter(kind, 40)),
+                                                   "' (expected tx, assert, retract, erase or erase-digest)"));
+  }
+  if (!started) return absl::InvalidArgumentError("an operation before the first tx line");
+  if (is_digest) {
+    absl::StatusOr<std::string> digest = ParseDigestField(f);
+    if (!digest.ok()) return digest.status();
+    txn->EraseByDigest(*std::move(digest));
+    return absl::OkStatus();
+  }
+  const size_t want = is_erase ? 4 : 7;
+  if (f.size() != want) {
+    return absl::InvalidArgumentError(absl::StrCat("'", Excerpt(kind), "' has ", want, " fields, found ", f.size()));
+  }
+  absl::StatusOr<FactKey> key = ReadKeyFields(f);
+  if (!key.ok()) return key.status();
+  if (is_erase) {
+    txn->Erase(*std::move(key));
+    return absl::OkStatus();
+  }
+  return ReadFactFields(is_assert, *std::move(key), f, txn);
 }
 
 }  // namespace
@@ -78,92 +176,23 @@ absl::StatusOr<std::optional<OpsBlock>> OpsReader::Next() {
   } else if (!ReadLine(&line, &number)) {
     return std::optional<OpsBlock>();
   }
-
   OpsBlock block;
   bool have_tx = false;
   do {
-    if (number == 1 && StartsAsUtf16(line)) {
-      return Error(number, "the file is UTF-16 (it starts with a UTF-16 byte order mark): convert it to UTF-8: "
-                           "iconv -f UTF-16 -t UTF-8 FILE > NEW");
-    }
-    if (const size_t cr = line.find('\r'); cr != std::string::npos) {
-      return Error(number, cr + 1 == line.size()
-                               ? "raw carriage return at the end of the line: the file has Windows line ends (CR LF); "
-                                 "save it with LF ends (sed -i 's/\\r$//' FILE)"
-                               : "raw carriage return in line (write \\r)");
-    }
+    if (const std::string_view bad = BadBytes(line, number); !bad.empty()) return Error(number, bad);
     const std::vector<std::string_view> f = SplitFields(line);
-    const std::string_view kind = f[0];
-    if (kind == "tx") {
-      if (have_tx) {
-        pending_tx_.emplace(std::move(line), number);
-        break;
-      }
-      if (f.size() != 3) {
-        return Error(number, absl::StrCat("a tx line has 3 fields (tx, TX_TIME, SOURCE), found ", f.size()));
-      }
-      if (!f[1].empty()) {
-        absl::StatusOr<Instant> t = ParseInstant(f[1]);
-        if (!t.ok()) return Error(number, absl::StrCat("TX_TIME: ", t.status().message()));
-        if (*t == kNegInf || *t == kPosInf) return Error(number, "TX_TIME must be finite");
-        block.txn.SetTime(*t);
-      }
-      absl::StatusOr<std::string> source = UnescapeField(f[2]);
-      if (!source.ok()) return Error(number, absl::StrCat("SOURCE: ", source.status().message()));
-      if (!IsValidUtf8(*source)) return Error(number, absl::StrCat("SOURCE: not valid UTF-8", NotUtf8Hint(f[2])));
-      block.txn.SetSource(std::move(*source));
+    if (f[0] == "tx" && have_tx) {
+      pending_tx_.emplace(std::move(line), number);  // the next block's
+      break;
+    }
+    if (f[0] == "tx") {
+      if (absl::Status s = ReadTxFields(f, &block.txn); !s.ok()) return Error(number, std::string(s.message()));
       block.tx_line = number;
       have_tx = true;
       started_ = true;
       continue;
     }
-    const bool is_assert = kind == "assert", is_retract = kind == "retract", is_erase = kind == "erase";
-    if (kind == "erase-digest") {
-      if (!started_) return Error(number, "an operation before the first tx line");
-      absl::StatusOr<std::string> digest = ParseDigestField(f);
-      if (!digest.ok()) return Error(number, std::string(digest.status().message()));
-      block.txn.EraseByDigest(*std::move(digest));
-      block.op_lines.push_back(number);
-      continue;
-    }
-    if (!is_assert && !is_retract && !is_erase) {
-      return Error(number, absl::StrCat("unknown operation '", Shown(PrefixAtCharacter(kind, 40)),
-                                        "' (expected tx, assert, retract, erase or erase-digest)"));
-    }
-    if (!started_) return Error(number, "an operation before the first tx line");
-    const size_t want = is_erase ? 4 : 7;
-    if (f.size() != want) {
-      return Error(number, absl::StrCat("'", Excerpt(kind), "' has ", want, " fields, found ", f.size()));
-    }
-    FactKey key;
-    std::string* const parts[] = {&key.subject, &key.predicate, &key.object};
-    const char* const labels[] = {"subject", "predicate", "object"};
-    for (int i = 0; i < 3; ++i) {
-      absl::StatusOr<std::string> name = ParseNameField(f[1 + i]);
-      if (!name.ok()) {
-        return Error(number, absl::StrCat(labels[i], ": ", name.status().message(), NotUtf8Hint(f[1 + i])));
-      }
-      *parts[i] = std::move(*name);
-    }
-    if (is_erase) {
-      block.txn.Erase(std::move(key));
-    } else {
-      absl::StatusOr<Value> value = ParseValue(f[4]);
-      if (!value.ok()) return Error(number, absl::StrCat(value.status().message(), NotUtf8Hint(f[4])));
-      if (is_retract && !value->is_none()) return Error(number, "a retract carries no value (leave VALUE empty)");
-      Interval valid;
-      absl::StatusOr<Instant> from = ParseInstant(f[5]);
-      if (!from.ok()) return Error(number, absl::StrCat("FROM: ", from.status().message()));
-      absl::StatusOr<Instant> to = ParseInstant(f[6]);
-      if (!to.ok()) return Error(number, absl::StrCat("TO: ", to.status().message()));
-      if (!(*from < *to)) return Error(number, absl::StrCat("FROM ", std::string(f[5]), " is not before TO ", std::string(f[6])));
-      valid = {*from, *to};
-      if (is_assert) {
-        block.txn.Assert(std::move(key), std::move(*value), valid);
-      } else {
-        block.txn.Retract(std::move(key), valid);
-      }
-    }
+    if (absl::Status s = ReadOperation(f, started_, &block.txn); !s.ok()) return Error(number, std::string(s.message()));
     block.op_lines.push_back(number);
   } while (ReadLine(&line, &number));
   return std::optional<OpsBlock>(std::move(block));
