@@ -288,75 +288,82 @@ bool Shell::RunSettingCommand(const std::vector<std::string>& words, bool* ok) {
 bool Shell::RunDotCommand(const std::string& line) {
   const std::vector<std::string> words = absl::StrSplit(line, ' ', absl::SkipWhitespace());
   const std::string& cmd = words[0];
+  const size_t n = words.size();
   if (cmd == ".quit" || cmd == ".exit") {
     quit_ = true;
-    return true;
-  }
-  if ((cmd == ".output" && words.size() <= 2) || (cmd == ".once" && words.size() == 2)) {
-    EndRedirect();
-    if (words.size() == 1) return true;  // back to standard output
-    redirect_ = std::fopen(words[1].c_str(), "w");
-    if (redirect_ == nullptr) {
-      std::fprintf(err_, "error: cannot write '%s': %s\n", words[1].c_str(), std::strerror(errno));
-      return false;
-    }
-    once_ = cmd == ".once";
-    return true;
-  }
-  if (cmd == ".read" && words.size() == 2) {
-    std::ifstream in(words[1], std::ios::binary);
-    if (!in) {
-      std::fprintf(err_, "error: cannot open '%s': %s\n", words[1].c_str(), std::strerror(errno));
-      return false;
-    }
-    std::stringstream text;
-    text << in.rdbuf();
-    const std::string outer_name = script_name_;
-    const int outer_line = statement_line_;
-    const bool ok = RunScript(text.str(), words[1]);
-    script_name_ = outer_name;
-    statement_line_ = outer_line;
-    return ok;
-  }
-  if ((cmd == ".stats" || cmd == ".predicates" || cmd == ".sessions") && words.size() == 1) {
-    absl::StatusOr<internal::Result> stats = cmd == ".stats"        ? backend_->Stats()
-                                             : cmd == ".predicates" ? backend_->Predicates()
-                                                                    : backend_->Sessions();
-    if (!stats.ok()) {
-      std::fprintf(err_, "error: %s\n", std::string(stats.status().message()).c_str());
-      return false;
-    }
-    Show(Rendered(*stats));
-    return true;
-  }
-  if (cmd == ".names" && words.size() <= 2) {
-    const std::vector<std::string> names =
-        backend_->NamesWithPrefix(std::string(internal::NamePrefix(words.size() == 2 ? words[1] : "")), 1000);
-    for (const std::string& n : names) std::fprintf(out_, "%s\n", internal::EscapeField(n).c_str());
-    std::fprintf(out_, "(%zu name%s%s)\n", names.size(), names.size() == 1 ? "" : "s",
-                 names.size() == 1000 ? ", the first 1000" : "");
     return true;
   }
   if (cmd == ".help") {
     std::fputs(HelpText("commands").c_str(), out_);
     return true;
   }
-  if (bool ok = true; RunSettingCommand(words, &ok)) return ok;
-  if (cmd == ".tx" && words.size() <= 2) {
-    uint64_t n = 10;
-    if (words.size() == 2 && (!absl::SimpleAtoi(words[1], &n) || n == 0)) {
+  if ((cmd == ".output" && n <= 2) || (cmd == ".once" && n == 2)) return Redirect(words);
+  if (cmd == ".read" && n == 2) return ReadScript(words[1]);
+  if (cmd == ".stats" && n == 1) return ShowReport(backend_->Stats());
+  if (cmd == ".predicates" && n == 1) return ShowReport(backend_->Predicates());
+  if (cmd == ".sessions" && n == 1) return ShowReport(backend_->Sessions());
+  if (cmd == ".tx" && n <= 2) {
+    uint64_t count = 10;
+    if (n == 2 && (!absl::SimpleAtoi(words[1], &count) || count == 0)) {
       std::fprintf(err_, "error: .tx takes a positive count\n");
       return false;
     }
-    absl::StatusOr<internal::Result> recent = backend_->RecentTransactions(n);
-    if (!recent.ok()) {
-      std::fprintf(err_, "error: %s\n", std::string(recent.status().message()).c_str());
-      return false;
-    }
-    Show(Rendered(*recent));
+    return ShowReport(backend_->RecentTransactions(count));
+  }
+  if (cmd == ".names" && n <= 2) {
+    ShowNames(n == 2 ? words[1] : "");
     return true;
   }
-  // A command given the wrong number of words: how it is used.
+  if (bool ok = true; RunSettingCommand(words, &ok)) return ok;
+  return ExplainDotCommand(cmd, line);
+}
+
+bool Shell::Redirect(const std::vector<std::string>& words) {
+  EndRedirect();
+  if (words.size() == 1) return true;  // back to standard output
+  redirect_ = std::fopen(words[1].c_str(), "w");
+  if (redirect_ == nullptr) {
+    std::fprintf(err_, "error: cannot write '%s': %s\n", words[1].c_str(), std::strerror(errno));
+    return false;
+  }
+  once_ = words[0] == ".once";
+  return true;
+}
+
+bool Shell::ReadScript(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    std::fprintf(err_, "error: cannot open '%s': %s\n", path.c_str(), std::strerror(errno));
+    return false;
+  }
+  std::stringstream text;
+  text << in.rdbuf();
+  const std::string outer_name = script_name_;
+  const int outer_line = statement_line_;
+  const bool ok = RunScript(text.str(), path);
+  script_name_ = outer_name;
+  statement_line_ = outer_line;
+  return ok;
+}
+
+bool Shell::ShowReport(const absl::StatusOr<internal::Result>& report) {
+  if (!report.ok()) {
+    std::fprintf(err_, "error: %s\n", std::string(report.status().message()).c_str());
+    return false;
+  }
+  Show(Rendered(*report));
+  return true;
+}
+
+void Shell::ShowNames(const std::string& prefix) {
+  constexpr size_t kMost = 1000;
+  const std::vector<std::string> names = backend_->NamesWithPrefix(std::string(internal::NamePrefix(prefix)), kMost);
+  for (const std::string& name : names) std::fprintf(out_, "%s\n", internal::EscapeField(name).c_str());
+  std::fprintf(out_, "(%zu name%s%s)\n", names.size(), names.size() == 1 ? "" : "s",
+               names.size() == kMost ? ", the first 1000" : "");
+}
+
+bool Shell::ExplainDotCommand(const std::string& cmd, const std::string& line) {
   static const absl::flat_hash_map<std::string, std::string>* const kUsage =
       new absl::flat_hash_map<std::string, std::string>{
           {".output", ".output [FILE]"},

@@ -54,7 +54,19 @@ class Shell {
   bool RunAndShow(const std::string& text, const internal::Statement& st);
   // Runs timeline statement `st` and shows its chart; false on an error.
   bool RunTimeline(const std::string& text, const internal::Statement& st);
+  // A dot command (.help lists them); false on an error.
   bool RunDotCommand(const std::string& line);
+  // .output [FILE] and .once FILE: where the next answers go.
+  bool Redirect(const std::vector<std::string>& words);
+  // .read FILE: runs the file's statements and commands as a script.
+  bool ReadScript(const std::string& path);
+  // Shows a report (.stats, .predicates, .sessions, .tx) or its error.
+  bool ShowReport(const absl::StatusOr<internal::Result>& report);
+  // .names [PREFIX]: the first 1000 names that start with PREFIX.
+  void ShowNames(const std::string& prefix);
+  // For dot command `cmd` (the first word of `line`) when none ran: its
+  // usage, or that it is unknown and what was perhaps meant. Always false.
+  bool ExplainDotCommand(const std::string& cmd, const std::string& line);
   // A psql backslash command: the dot command of the same use, run (\x
   // and \timing alone toggle, as psql's do), or an error saying what to
   // type instead.
