@@ -216,7 +216,18 @@ class Connection {
   // connection must end (it said why).
   const FrontendMessage* NextMessage(char status);
   void Serve(ProtocolHandler* handler);
+  // After a successful start-up: admission, authentication, the start-up
+  // options, then the session.
   void Greet(const StartupPacket& startup);
+  // Whether the server takes this client (TLS, loopback, --max-connections);
+  // if not, it has been told why. Notes the peer's address.
+  bool Admit(const std::string& user);
+  // The session's statement_timeout, after waiting for the transaction the
+  // client asked to await; nullopt if the client was told of a failure.
+  std::optional<absl::Duration> ApplyStartupOptions(const std::map<std::string, std::string>& params);
+  // The session, from its first statement until the client leaves.
+  void RunSession(const std::string& user, bool read_only, const std::string& application,
+                  absl::Duration statement_timeout);
 
   ServerImpl* server_;
   // Held to shut down the socket from another thread, and to close it: fd_
@@ -463,6 +474,19 @@ std::string PeerText(const sockaddr_storage& peer) {
   return "an unknown address";
 }
 
+// Whether `peer` is a loopback address (127.0.0.0/8, ::1, or 127.x mapped
+// into IPv6).
+bool IsLoopback(const sockaddr_storage& peer) {
+  if (peer.ss_family == AF_INET) {
+    return (ntohl(reinterpret_cast<const sockaddr_in&>(peer).sin_addr.s_addr) >> 24) == 127;
+  }
+  if (peer.ss_family == AF_INET6) {
+    const in6_addr& a = reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr;
+    return IN6_IS_ADDR_LOOPBACK(&a) || (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
+  }
+  return false;
+}
+
 void Connection::Refuse(std::string_view sqlstate, std::string message, const std::string& user) {
   server_->log().Refusal(
       absl::StrCat("refused ", peer_, " user \"", absl::CEscape(user), "\": ", std::string(sqlstate), " ", message));
@@ -636,74 +660,60 @@ void Connection::Serve(ProtocolHandler* handler) {
   }
 }
 
-// After a successful start-up: admission, authentication, then the session.
-void Connection::Greet(const StartupPacket& startup) {
-  const std::string user = startup.params.count("user") ? startup.params.at("user") : "";
+bool Connection::Admit(const std::string& user) {
   sockaddr_storage peer{};
   socklen_t peer_len = sizeof peer;
   const bool has_peer = ::getpeername(fd_, reinterpret_cast<sockaddr*>(&peer), &peer_len) == 0;
   peer_ = has_peer ? PeerText(peer) : "an unknown address";
-  bool loopback = false;
-  if (has_peer && peer.ss_family == AF_INET) {
-    loopback = (ntohl(reinterpret_cast<const sockaddr_in&>(peer).sin_addr.s_addr) >> 24) == 127;
-  } else if (has_peer && peer.ss_family == AF_INET6) {
-    const in6_addr& a = reinterpret_cast<const sockaddr_in6&>(peer).sin6_addr;
-    loopback = IN6_IS_ADDR_LOOPBACK(&a) || (IN6_IS_ADDR_V4MAPPED(&a) && a.s6_addr[12] == 127);
-  }
-  bool read_only = false;
   if (user.empty()) {
     Refuse("28000", "no user name given", user);
-    return;
+    return false;
   }
   if (server_->options().require_tls && !ssl_) {
     Refuse("28000", "this server requires TLS (connect with sslmode=require)", user);
-    return;
+    return false;
   }
-  if (!server_->has_users() && !loopback) {
+  if (!server_->has_users() && !(has_peer && IsLoopback(peer))) {
     Refuse("28000", "this server has no users file and accepts only loopback clients (start it with --users FILE)",
            user);
-    return;
+    return false;
   }
   if (!server_->Admit(pid_)) {
     Refuse("53300", "sorry, too many clients already", user);
-    return;
+    return false;
   }
-  if (!Authenticate(user, &read_only)) return;
-  deadline_.reset();
-  SetReceiveTimeout(fd_, std::chrono::seconds(0));
+  return true;
+}
+
+std::optional<absl::Duration> Connection::ApplyStartupOptions(const std::map<std::string, std::string>& params) {
   absl::Duration timeout = server_->options().statement_timeout;
-  if (const std::optional<std::string> setting = StartupSetting(startup.params, "statement_timeout")) {
+  if (const std::optional<std::string> setting = StartupSetting(params, "statement_timeout")) {
     absl::StatusOr<absl::Duration> parsed = ParseTimeSetting(*setting, "statement_timeout");
     if (!parsed.ok()) {
       Fatal("22023", std::string(parsed.status().message()));
-      return;
+      return std::nullopt;
     }
     timeout = *parsed;
   }
-  if (const std::optional<uint64_t> awaited = AwaitedTransaction(startup.params); awaited) {
+  if (const std::optional<uint64_t> awaited = AwaitedTransaction(params); awaited) {
     // Read-your-writes across cluster nodes, from the first statement.
     if (absl::Status s = server_->db()->AwaitTransaction(*awaited, kStartupAwait); !s.ok()) {
       Fatal("57014", std::string(s.message()));
-      return;
+      return std::nullopt;
     }
   }
-  std::string out;
-  AppendAuthenticationOk(&out);
-  for (const auto& [name, value] : ServerParameters()) AppendParameterStatus(name, value, &out);
-  const auto application = startup.params.find("application_name");
-  AppendParameterStatus("application_name", application == startup.params.end() ? "" : application->second, &out);
-  AppendParameterStatus("session_authorization", user, &out);
-  AppendBackendKeyData(pid_, secret_, &out);
-  AppendReadyForQuery('I', &out);
-  if (!WriteAll(out)) return;
-  activity_.Start(pid_, user, application == startup.params.end() ? "" : application->second, peer_,
-                  ssl_ != nullptr, SystemClock()->Now());
+  return timeout;
+}
+
+void Connection::RunSession(const std::string& user, bool read_only, const std::string& application,
+                            absl::Duration statement_timeout) {
+  activity_.Start(pid_, user, application, peer_, ssl_ != nullptr, SystemClock()->Now());
   ProtocolHandler handler(server_->db(), user, read_only, &cancel_, &server_->options().status,
                           server_->options().db_dir);
   handler.set_max_session_bytes(server_->options().max_session_bytes);
   handler.set_sessions(&activity_, server_);
-  handler.set_statement_timeout(&timeout_, timeout);
-  handler.set_application_name(application == startup.params.end() ? "" : application->second);
+  handler.set_statement_timeout(&timeout_, statement_timeout);
+  handler.set_application_name(application);
   if (const std::optional<absl::Duration> slow = server_->options().log_min_duration_statement) {
     handler.set_slow_statement_log(*slow, [this, user](absl::Duration took, std::string_view text, bool failed) {
       server_->log().Line(SlowStatementLine(pid_, user, took, text, failed));
@@ -716,6 +726,29 @@ void Connection::Greet(const StartupPacket& startup) {
   });
   Serve(&handler);
   handler.Abandon();  // an open transaction is rolled back, nothing of it applied
+}
+
+void Connection::Greet(const StartupPacket& startup) {
+  const auto user_param = startup.params.find("user");
+  const std::string user = user_param == startup.params.end() ? "" : user_param->second;
+  if (!Admit(user)) return;
+  bool read_only = false;
+  if (!Authenticate(user, &read_only)) return;
+  deadline_.reset();
+  SetReceiveTimeout(fd_, std::chrono::seconds(0));
+  const std::optional<absl::Duration> statement_timeout = ApplyStartupOptions(startup.params);
+  if (!statement_timeout) return;
+  const auto application_param = startup.params.find("application_name");
+  const std::string application = application_param == startup.params.end() ? "" : application_param->second;
+  std::string out;
+  AppendAuthenticationOk(&out);
+  for (const auto& [name, value] : ServerParameters()) AppendParameterStatus(name, value, &out);
+  AppendParameterStatus("application_name", application, &out);
+  AppendParameterStatus("session_authorization", user, &out);
+  AppendBackendKeyData(pid_, secret_, &out);
+  AppendReadyForQuery('I', &out);
+  if (!WriteAll(out)) return;
+  RunSession(user, read_only, application, *statement_timeout);
 }
 
 void Connection::Run() {

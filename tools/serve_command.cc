@@ -80,8 +80,6 @@ bool ParseListen(const std::string& text, std::string* host, uint16_t* port) {
   return true;
 }
 
-// Starts a cluster node over `db` following the stream of `log_options`,
-// and has the server's SHOW hindsight_status report it.
 // Takes as many file descriptors as the hard limit allows: RocksDB keeps up
 // to 512 table files open, and each connection a socket and perhaps a
 // temporary file, which the usual soft limit (1024) may not hold.
@@ -92,6 +90,8 @@ void RaiseDescriptorLimit() {
   setrlimit(RLIMIT_NOFILE, &files);
 }
 
+// Starts a cluster node over `db` following the stream of `log_options`,
+// and has the server's SHOW hindsight_status report it.
 absl::StatusOr<std::unique_ptr<Database>> StartNode(std::unique_ptr<Database> db,
                                                     const cluster::JetStreamOptions& log_options,
                                                     const std::string& name, server::ServerOptions* options) {
@@ -106,94 +106,72 @@ absl::StatusOr<std::unique_ptr<Database>> StartNode(std::unique_ptr<Database> db
   return std::unique_ptr<Database>(*std::move(node));
 }
 
-}  // namespace
-
-int RunServe(const Args& args) {
-  CommandLine cl("serve", kHelp);
+// The options as typed, before they are read.
+struct TypedOptions {
   std::string listen = "127.0.0.1:5433", max_connections = "100", idle_timeout = "600", auth_timeout = "60";
-  server::ServerOptions options;
-  cl.Value("--listen", &listen);
-  cl.Value("--users", &options.users_file);
-  cl.Value("--tls-cert", &options.tls_cert);
-  cl.Value("--tls-key", &options.tls_key);
-  cl.Flag("--require-tls", &options.require_tls);
-  cl.Value("--max-connections", &max_connections);
-  cl.Value("--idle-in-transaction-timeout", &idle_timeout);
-  cl.Value("--authentication-timeout", &auth_timeout);
-  std::string max_session_memory, statement_timeout, slow;
-  cl.Value("--max-session-memory", &max_session_memory);
-  cl.Value("--statement-timeout", &statement_timeout);
-  cl.Value("--log-min-duration-statement", &slow);
-  std::string nats, replicas = "3";
-  cluster::JetStreamOptions log_options;
-  cl.Value("--nats", &nats);
-  cl.Value("--stream", &log_options.stream);
-  cl.Value("--replicas", &replicas);
-  if (auto exit = cl.Parse(args, 1)) return *exit;
+  std::string max_session_memory, statement_timeout, slow, nats, replicas = "3";
+};
+
+// A time option, as PostgreSQL reads its time settings; nullopt (said
+// through `cl`) if it does not read.
+std::optional<absl::Duration> ReadTimeOption(CommandLine& cl, const char* flag, const std::string& text) {
+  absl::StatusOr<absl::Duration> d = server::ParseTimeSetting(text, flag);
+  if (!d.ok()) cl.Error(absl::StrCat(flag, " takes milliseconds or a time such as 250ms, 5s or 1min, not '", text, "'"));
+  return d.ok() ? std::optional<absl::Duration>(*d) : std::nullopt;
+}
+
+// Reads the limits and timeouts of `typed` into `options`; false (said
+// through `cl`) at the first that does not read.
+bool ReadLimits(const TypedOptions& typed, CommandLine& cl, server::ServerOptions* options) {
+  if (!absl::SimpleAtoi(typed.max_connections, &options->max_connections) || options->max_connections < 1) {
+    cl.Error(absl::StrCat("--max-connections takes a positive number, not '", typed.max_connections, "'"));
+    return false;
+  }
   int64_t idle_seconds = 0;
-  if (!ParseListen(listen, &options.host, &options.port)) {
-    cl.Error(absl::StrCat("--listen takes HOST:PORT, not '", listen, "'"));
-    return kExitUsage;
+  if (!absl::SimpleAtoi(typed.idle_timeout, &idle_seconds) || idle_seconds < 0) {
+    cl.Error(absl::StrCat("--idle-in-transaction-timeout takes seconds, not '", typed.idle_timeout, "'"));
+    return false;
   }
-  if (!absl::SimpleAtoi(max_connections, &options.max_connections) || options.max_connections < 1) {
-    cl.Error(absl::StrCat("--max-connections takes a positive number, not '", max_connections, "'"));
-    return kExitUsage;
-  }
-  if (!absl::SimpleAtoi(idle_timeout, &idle_seconds) || idle_seconds < 0) {
-    cl.Error(absl::StrCat("--idle-in-transaction-timeout takes seconds, not '", idle_timeout, "'"));
-    return kExitUsage;
-  }
+  options->idle_in_transaction_timeout = std::chrono::seconds(idle_seconds);
   int64_t auth_seconds = 0;
-  if (!absl::SimpleAtoi(auth_timeout, &auth_seconds) || auth_seconds < 1 || auth_seconds > 600) {
-    cl.Error(absl::StrCat("--authentication-timeout takes seconds from 1 to 600, not '", auth_timeout, "'"));
-    return kExitUsage;
+  if (!absl::SimpleAtoi(typed.auth_timeout, &auth_seconds) || auth_seconds < 1 || auth_seconds > 600) {
+    cl.Error(absl::StrCat("--authentication-timeout takes seconds from 1 to 600, not '", typed.auth_timeout, "'"));
+    return false;
   }
-  options.authentication_timeout = std::chrono::seconds(auth_seconds);
-  // A time option, as PostgreSQL reads its time settings; nullopt (said
-  // through `cl`) if it does not read.
-  const auto time_option = [&cl](const char* flag, const std::string& text) -> std::optional<absl::Duration> {
-    absl::StatusOr<absl::Duration> d = server::ParseTimeSetting(text, flag);
-    if (!d.ok()) cl.Error(absl::StrCat(flag, " takes milliseconds or a time such as 250ms, 5s or 1min, not '", text, "'"));
-    return d.ok() ? std::optional<absl::Duration>(*d) : std::nullopt;
-  };
-  if (!statement_timeout.empty()) {
-    const std::optional<absl::Duration> timeout = time_option("--statement-timeout", statement_timeout);
-    if (!timeout) return kExitUsage;
-    options.statement_timeout = *timeout;
+  options->authentication_timeout = std::chrono::seconds(auth_seconds);
+  if (!typed.statement_timeout.empty()) {
+    const std::optional<absl::Duration> timeout = ReadTimeOption(cl, "--statement-timeout", typed.statement_timeout);
+    if (!timeout) return false;
+    options->statement_timeout = *timeout;
   }
-  if (!slow.empty()) {
-    options.log_min_duration_statement = time_option("--log-min-duration-statement", slow);
-    if (!options.log_min_duration_statement) return kExitUsage;
+  if (!typed.slow.empty()) {
+    options->log_min_duration_statement = ReadTimeOption(cl, "--log-min-duration-statement", typed.slow);
+    if (!options->log_min_duration_statement) return false;
   }
-  if (!max_session_memory.empty()) {
-    const std::optional<size_t> bytes = ParseSize(max_session_memory);
+  if (!typed.max_session_memory.empty()) {
+    const std::optional<size_t> bytes = ParseSize(typed.max_session_memory);
     if (!bytes) {
-      cl.Error(absl::StrCat("--max-session-memory takes a size such as 64M or 1G, not '", max_session_memory, "'"));
-      return kExitUsage;
+      cl.Error(absl::StrCat("--max-session-memory takes a size such as 64M or 1G, not '", typed.max_session_memory, "'"));
+      return false;
     }
-    options.max_session_bytes = *bytes;
+    options->max_session_bytes = *bytes;
   }
-  if (!absl::SimpleAtoi(replicas, &log_options.replicas) || log_options.replicas < 1 || log_options.replicas > 5) {
-    cl.Error(absl::StrCat("--replicas takes a number from 1 to 5, not '", replicas, "'"));
-    return kExitUsage;
-  }
-  options.idle_in_transaction_timeout = std::chrono::seconds(idle_seconds);
-  const std::string& dir = cl.positional()[0];
+  return true;
+}
+
+// Opens DB_DIR (as a cluster node named `listen` when `log_options` names
+// servers) and serves it until SIGTERM or SIGINT.
+int Serve(CommandLine& cl, const std::string& dir, const std::string& listen,
+          const cluster::JetStreamOptions& log_options, server::ServerOptions options) {
   options.db_dir = dir;
   RaiseDescriptorLimit();
   absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(dir);
+  if (db.ok() && !log_options.servers.empty()) {
+    db = StartNode(*std::move(db), log_options, listen, &options);
+  }
   if (!db.ok()) {
     cl.Error(std::string(db.status().message()));
     return kExitFailure;
-  }
-  if (!nats.empty()) {
-    log_options.servers = absl::StrSplit(nats, ',', absl::SkipEmpty());
-    absl::StatusOr<std::unique_ptr<Database>> node = StartNode(*std::move(db), log_options, listen, &options);
-    if (!node.ok()) {
-      cl.Error(std::string(node.status().message()));
-      return kExitFailure;
-    }
-    db = std::move(node);
   }
   absl::StatusOr<std::unique_ptr<server::Server>> server = server::Server::Create(db->get(), options);
   if (!server.ok()) {
@@ -206,6 +184,41 @@ int RunServe(const Args& args) {
   (*server)->Run();
   std::fprintf(stderr, "hindsight: stopped serving %s\n", dir.c_str());
   return kExitOk;
+}
+
+}  // namespace
+
+int RunServe(const Args& args) {
+  CommandLine cl("serve", kHelp);
+  TypedOptions typed;
+  server::ServerOptions options;
+  cluster::JetStreamOptions log_options;
+  cl.Value("--listen", &typed.listen);
+  cl.Value("--users", &options.users_file);
+  cl.Value("--tls-cert", &options.tls_cert);
+  cl.Value("--tls-key", &options.tls_key);
+  cl.Flag("--require-tls", &options.require_tls);
+  cl.Value("--max-connections", &typed.max_connections);
+  cl.Value("--idle-in-transaction-timeout", &typed.idle_timeout);
+  cl.Value("--authentication-timeout", &typed.auth_timeout);
+  cl.Value("--max-session-memory", &typed.max_session_memory);
+  cl.Value("--statement-timeout", &typed.statement_timeout);
+  cl.Value("--log-min-duration-statement", &typed.slow);
+  cl.Value("--nats", &typed.nats);
+  cl.Value("--stream", &log_options.stream);
+  cl.Value("--replicas", &typed.replicas);
+  if (auto exit = cl.Parse(args, 1)) return *exit;
+  if (!ParseListen(typed.listen, &options.host, &options.port)) {
+    cl.Error(absl::StrCat("--listen takes HOST:PORT, not '", typed.listen, "'"));
+    return kExitUsage;
+  }
+  if (!ReadLimits(typed, cl, &options)) return kExitUsage;
+  if (!absl::SimpleAtoi(typed.replicas, &log_options.replicas) || log_options.replicas < 1 || log_options.replicas > 5) {
+    cl.Error(absl::StrCat("--replicas takes a number from 1 to 5, not '", typed.replicas, "'"));
+    return kExitUsage;
+  }
+  log_options.servers = absl::StrSplit(typed.nats, ',', absl::SkipEmpty());
+  return Serve(cl, cl.positional()[0], typed.listen, log_options, std::move(options));
 }
 
 }  // namespace hindsight::tools
