@@ -230,6 +230,7 @@ absl::Status JetStreamLog::Note(absl::Status status) {
 
 void JetStreamLog::Observe(const absl::Status& status) {
   absl::MutexLock lock(&handles_mu_);
+  if (closed_) return;
   if (!absl::IsUnavailable(status)) {
     failing_since_ = absl::InfiniteFuture();
     return;
@@ -242,6 +243,16 @@ void JetStreamLog::Observe(const absl::Status& status) {
   // without routes): connect again, to any of the servers.
   failing_since_ = absl::InfiniteFuture();
   if (absl::StatusOr<std::shared_ptr<Handles>> fresh = Open(); fresh.ok()) handles_ = *std::move(fresh);
+}
+
+void JetStreamLog::Close() {
+  std::shared_ptr<Handles> handles;
+  {
+    absl::MutexLock lock(&handles_mu_);
+    closed_ = true;
+    handles = handles_;
+  }
+  natsConnection_Close(handles->connection);
 }
 
 absl::Status JetStreamLog::FindOrCreateStream() {

@@ -62,6 +62,9 @@ class JetStreamLog final : public TransactionLog {
   size_t max_record_bytes() const override { return max_record_bytes_; }
   absl::StatusOr<std::unique_ptr<LogReader>> Read(uint64_t first) override;
   std::string description() const override { return description_; }
+  // Closes the connection: nats.c wakes the requests and reads waiting on
+  // it, and refuses later ones.
+  void Close() override;
 
  private:
   struct Handles;  // the nats.c connection and JetStream context
@@ -90,6 +93,7 @@ class JetStreamLog final : public TransactionLog {
   mutable absl::Mutex handles_mu_;
   std::shared_ptr<Handles> handles_ ABSL_GUARDED_BY(handles_mu_);  // replaced by Observe
   absl::Time failing_since_ ABSL_GUARDED_BY(handles_mu_) = absl::InfiniteFuture();
+  bool closed_ ABSL_GUARDED_BY(handles_mu_) = false;  // by Close: no new connection
 };
 
 }  // namespace hindsight::cluster

@@ -46,6 +46,7 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(std::unique_ptr<Database> db, 
 
 Node::~Node() {
   stopping_ = true;
+  log_->Close();  // a follower waiting on a log that does not answer stops now
   if (follower_.joinable()) follower_.join();
 }
 

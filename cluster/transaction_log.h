@@ -96,6 +96,11 @@ class TransactionLog {
 
   // Where the log is, for messages: "stream hindsight at nats://...".
   virtual std::string description() const = 0;
+
+  // Ends the calls in progress, which fail with Unavailable, and has every
+  // later call fail so at once, without waiting for the service: for a
+  // node that stops while the log does not answer. Safe from any thread.
+  virtual void Close() = 0;
 };
 
 }  // namespace hindsight::cluster

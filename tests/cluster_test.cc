@@ -85,19 +85,24 @@ class NatsServer {
     }
     for (int i = 0; i < 200 && !Listening(port_); ++i) usleep(50'000);
   }
-  ~NatsServer() {
+  ~NatsServer() { Stop(); }
+  void Stop() {
+    if (pid_ <= 0) return;
     kill(pid_, SIGTERM);
     waitpid(pid_, nullptr, 0);
+    pid_ = -1;
   }
   bool ok() const { return Listening(port_); }
   std::string url() const { return absl::StrCat("nats://127.0.0.1:", port_); }
 
   // A log on a stream of its own (one replica: one server).
-  std::unique_ptr<JetStreamLog> Log(const std::string& stream) const {
+  std::unique_ptr<JetStreamLog> Log(const std::string& stream,
+                                    absl::Duration request_timeout = JetStreamOptions().request_timeout) const {
     JetStreamOptions options;
     options.servers = {url()};
     options.stream = stream;
     options.replicas = 1;
+    options.request_timeout = request_timeout;
     absl::StatusOr<std::unique_ptr<JetStreamLog>> log = JetStreamLog::Connect(options);
     EXPECT_TRUE(log.ok()) << log.status();
     return log.ok() ? *std::move(log) : nullptr;
@@ -327,6 +332,7 @@ class AlteredLog : public TransactionLog {
   size_t max_record_bytes() const override { return log_->max_record_bytes(); }
   absl::StatusOr<std::unique_ptr<cluster::LogReader>> Read(uint64_t first) override { return log_->Read(first); }
   std::string description() const override { return log_->description(); }
+  void Close() override { log_->Close(); }
 
  protected:
   std::unique_ptr<TransactionLog> log_;
@@ -419,6 +425,22 @@ TEST_F(ClusterTest, AnAcknowledgedAppendTheLogDidNotKeepIsNotReportedCommitted) 
   info = node->Commit(txn);
   ASSERT_TRUE(info.ok()) << info.status();
   EXPECT_EQ(info->id, 2u);
+}
+
+// A node stops at once when its log's servers are gone, without waiting
+// out the request its follower has made (which would take a minute here).
+TEST_F(ClusterTest, ANodeStopsAtOnceWhenItsLogIsGone) {
+  NatsServer own;
+  ASSERT_TRUE(own.ok());
+  ScratchDir dir;
+  std::unique_ptr<Node> node = StartNode(dir.Sub("n"), "gone", {}, own.Log("gone", absl::Minutes(1)));
+  ASSERT_NE(node, nullptr);
+  own.Stop();
+  // A follower with no entry for 2 s asks the log for its last id.
+  absl::SleepFor(absl::Seconds(3));
+  const absl::Time start = absl::Now();
+  node.reset();
+  EXPECT_LT(absl::Now() - start, absl::Seconds(20));
 }
 
 TEST_F(ClusterTest, ARestartedNodeCatchesUpExactly) {
