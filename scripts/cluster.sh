@@ -32,7 +32,17 @@ nats_urls() {
   (IFS=,; echo "${urls[*]}")
 }
 
-alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Whether process $1 runs: one that has exited but not yet been reaped (a
+# zombie, which `kill -0` still finds; this script's children are reaped by
+# whoever adopts them, at its own pace) does not.
+running() {
+  local stat
+  stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  [ "${stat:0:1}" != Z ]
+}
+
+alive() { [ -f "$1" ] && running "$(cat "$1")"; }
 
 # Waits until something listens on 127.0.0.1:$1, or fails after $2 seconds.
 wait_port() {
@@ -89,8 +99,8 @@ stop() {  # stop SIGNAL nats|node N
   alive "$pidfile" || { rm -f "$pidfile"; return 0; }
   pid=$(cat "$pidfile")
   kill "-$1" "$pid"
-  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid"; fi
+  for _ in $(seq 1 300); do running "$pid" || break; sleep 0.1; done
+  if running "$pid"; then kill -KILL "$pid"; fi
   rm -f "$pidfile"
 }
 
