@@ -310,7 +310,7 @@ void Node::CommitGroup(const std::vector<CommitRequest*>& requests) {
     if (prepared.empty()) continue;  // all rejected, or one too large
     const absl::Status refused = AppendAttempt(prepared, deadline, &group);
     if (refused.ok() || PauseToRetry(refused, attempt)) continue;
-    return group.AnswerAll(absl::IsUnavailable(refused) ? MayOrMayNot(refused) : refused);
+    return group.AnswerAll(refused);  // says "may or may not" of the appends it sent
   }
   if (group.done()) return;
   if (absl::Status s = follower_status(); !s.ok()) return group.AnswerAll(s);
@@ -497,7 +497,11 @@ std::vector<std::pair<std::string, std::string>> StatusRows(const NodeStatus& st
 }
 
 NodeStatus Node::Status() {
-  return {options_.name, db_->LastTransaction().id, log_->FirstId(), log_->LastId(), follower_status()};
+  // A log that does not answer is asked once: each request waits out its
+  // timeout.
+  absl::StatusOr<uint64_t> last = log_->LastId();
+  absl::StatusOr<uint64_t> first = last.ok() ? log_->FirstId() : last.status();
+  return {options_.name, db_->LastTransaction().id, std::move(first), std::move(last), follower_status()};
 }
 
 }  // namespace hindsight::cluster

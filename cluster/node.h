@@ -137,7 +137,9 @@ class Node final : public Database {
   absl::Status WriteRefusal() const override { return absl::OkStatus(); }
   absl::Status CatchUp() override { return absl::OkStatus(); }
 
-  // This node's state; asks the log for its last entry (one request).
+  // This node's state; asks the log for its last entry and, if the log
+  // answered, its first (two requests; one when the log does not answer,
+  // which takes JetStreamOptions::request_timeout).
   NodeStatus Status();
 
  private:

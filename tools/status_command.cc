@@ -5,9 +5,13 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "command_line.h"
 #include "commands.h"
 #include "table.h"
@@ -18,11 +22,11 @@ namespace {
 constexpr char kHelp[] =
     "usage: hindsight status [--user NAME] HOST:PORT|URI...\n"
     "\n"
-    "Asks each server (hindsight serve) for its state and prints one row each:\n"
-    "the node, the last transaction it has applied, and for a node of a cluster\n"
-    "(docs/cluster.md) the stream's first transaction (1 unless trimmed), its last,\n"
-    "and how far behind it the node is. A server that does not answer gets a row\n"
-    "saying why. Exits 1 if any did not.\n"
+    "Asks each server (hindsight serve) for its state, all at once, and prints one\n"
+    "row each: the node, the last transaction it has applied, and for a node of a\n"
+    "cluster (docs/cluster.md) the stream's first transaction (1 unless trimmed),\n"
+    "its last, and how far behind it the node is. A server that does not answer\n"
+    "gets a row saying why. Exits 1 if any did not, or a node is not following.\n"
     "A password comes from PGPASSWORD or ~/.pgpass, as for psql.\n"
     "\n"
     "  --user NAME   the user to connect as (default: $PGUSER, else hindsight)\n";
@@ -47,7 +51,16 @@ std::string ConnInfo(const std::string& target, const std::string& user) {
   return absl::StrCat("host='", host, "' port='", port, "' user='", user, "' dbname=hindsight connect_timeout=5");
 }
 
-// The status row of one server: kColumns, or an error in "state".
+// A libpq message, which can run over lines ("...refused\n\tIs the server
+// running..."), as one line for a table's cell.
+std::string OneLine(const char* message) {
+  std::vector<absl::string_view> lines = absl::StrSplit(message, '\n', absl::SkipWhitespace());
+  for (absl::string_view& line : lines) line = absl::StripAsciiWhitespace(line);
+  return absl::StrJoin(lines, " ");
+}
+
+// The status row of one server: kColumns, or an error in "state". `*ok`
+// turns false when the server did not answer or is not following.
 std::vector<std::string> StatusOf(const std::string& target, const std::string& user, bool* ok) {
   std::vector<std::string> row(std::size(kColumns));
   row[0] = target;
@@ -60,14 +73,13 @@ std::vector<std::string> StatusOf(const std::string& target, const std::string& 
   }
   std::unique_ptr<PGconn, ConnDeleter> conn(PQconnectdb(ConnInfo(target, user).c_str()));
   if (PQstatus(conn.get()) != CONNECTION_OK) {
-    row[kState] = absl::StrCat("unreachable: ", PQerrorMessage(conn.get()));
-    while (!row[kState].empty() && row[kState].back() == '\n') row[kState].pop_back();
+    row[kState] = absl::StrCat("unreachable: ", OneLine(PQerrorMessage(conn.get())));
     *ok = false;
     return row;
   }
   std::unique_ptr<PGresult, ResultDeleter> result(PQexec(conn.get(), "SHOW hindsight_status"));
   if (PQresultStatus(result.get()) != PGRES_TUPLES_OK || PQntuples(result.get()) != 1) {
-    row[kState] = absl::StrCat("error: ", PQresultErrorMessage(result.get()));
+    row[kState] = absl::StrCat("error: ", OneLine(PQresultErrorMessage(result.get())));
     *ok = false;
     return row;
   }
@@ -91,9 +103,23 @@ int RunStatus(const Args& args) {
   std::string user = env_user != nullptr ? env_user : "hindsight";
   cl.Value("--user", &user);
   if (auto exit = cl.Parse(args, 1, SIZE_MAX)) return *exit;
+  // The servers are asked at once: one that does not answer (a node whose
+  // log is down takes its request timeout to say so) holds up no other.
+  const std::vector<std::string>& targets = cl.positional();
+  std::vector<std::vector<std::string>> rows(targets.size());
+  std::unique_ptr<bool[]> answered(new bool[targets.size()]);
+  std::vector<std::thread> askers;
+  for (size_t i = 0; i < targets.size(); ++i) {
+    answered[i] = true;
+    askers.emplace_back([&, i] { rows[i] = StatusOf(targets[i], user, &answered[i]); });
+  }
+  for (std::thread& t : askers) t.join();
   Table table({kColumns, kColumns + std::size(kColumns)});
   bool ok = true;
-  for (const std::string& target : cl.positional()) table.AddRow(StatusOf(target, user, &ok));
+  for (size_t i = 0; i < targets.size(); ++i) {
+    table.AddRow(rows[i]);
+    ok = ok && answered[i];
+  }
   std::fputs(table.Render().c_str(), stdout);
   return ok ? kExitOk : kExitFailure;
 }
