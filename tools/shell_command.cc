@@ -7,7 +7,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iostream>
 #include <sstream>
 
 #include "absl/strings/str_cat.h"
@@ -33,7 +32,11 @@ constexpr char kShellHelp[] =
     "  Syria * Ukraine at 2025-10-01 as of 2025-01-01;\n"
     "On a terminal it reads lines with editing, history (~/.hindsight_history) and\n"
     "tab completion of keywords and names. Otherwise it runs standard input as a\n"
-    "script. -c runs the given statements, -f the statements of FILE, then exits.\n"
+    "script, each statement as soon as its last line is read (a program can write\n"
+    "statements and read the answers). -c runs the given statements, -f the\n"
+    "statements of FILE, then exits. On a server, a statement that finds the\n"
+    "connection lost says so and connects again (a transaction that was open is\n"
+    "gone with it).\n"
     "A script's errors name FILE:LINE; its exit status is 1 when any statement\n"
     "failed (--bail stops it at the first error). An interactive\n"
     "session ends with 0 (Ctrl-D, .quit or \\q). Ctrl-C cancels the line or the\n"
@@ -85,6 +88,19 @@ std::optional<int> ParseShellArgs(const Args& args, size_t positional_count, Com
   return kExitUsage;
 }
 
+// The next line of standard input, as Shell::LineSource. What the lines
+// before it printed is flushed first: a program that writes statements and
+// reads their answers gets each answer before it writes the next.
+bool ReadLineOfStandardInput(std::string* line) {
+  std::fflush(stdout);
+  char* buffer = nullptr;
+  size_t capacity = 0;
+  const ssize_t n = getline(&buffer, &capacity, stdin);
+  if (n >= 0) line->assign(buffer, n > 0 && buffer[n - 1] == '\n' ? n - 1 : n);
+  std::free(buffer);
+  return n >= 0;
+}
+
 // Runs -c, -f, standard input or the interactive loop, as asked.
 int RunShellOn(Backend* backend, const ShellArgs& args, const char* banner) {
   Shell shell(backend, stdout, stderr);
@@ -110,9 +126,7 @@ int RunShellOn(Backend* backend, const ShellArgs& args, const char* banner) {
     if (banner != nullptr) std::fputs(banner, stdout);
     shell.RunInteractive();  // a person ending a session is not a failure
   } else {
-    std::stringstream ss;
-    ss << std::cin.rdbuf();
-    ok = shell.RunScript(ss.str(), "<stdin>");
+    ok = shell.RunLines(ReadLineOfStandardInput, "<stdin>");
   }
   return ok ? kExitOk : kExitFailure;
 }

@@ -69,16 +69,28 @@ Shell::Shell(Backend* backend, std::FILE* out, std::FILE* err) : backend_(backen
 bool Shell::pending() const { return !IsBlank(buffer_); }
 
 bool Shell::RunScript(const std::string& text, const std::string& name) {
+  const std::vector<absl::string_view> lines = absl::StrSplit(absl::string_view(text.data(), text.size()), '\n');
+  size_t i = 0;
+  return RunLines(
+      [&](std::string* line) {
+        if (i == lines.size()) return false;
+        line->assign(lines[i].data(), lines[i].size());
+        ++i;
+        return true;
+      },
+      name);
+}
+
+bool Shell::RunLines(const LineSource& next, const std::string& name) {
   bool ok = true;
   script_name_ = name;
   int line_number = 0;
-  const std::string_view script = internal::WithoutByteOrderMark(text);
-  for (const absl::string_view line : absl::StrSplit(absl::string_view(script.data(), script.size()), '\n')) {
+  for (std::string line; !quit_ && !(bail_ && !ok) && next(&line);) {
     ++line_number;
-    if (quit_ || (bail_ && !ok)) break;
     if (InterruptFlag()->load()) return false;  // a signal stops a script (where handlers are installed)
+    if (line_number == 1) line = std::string(internal::WithoutByteOrderMark(line));
     if (!pending()) statement_line_ = line_number;
-    ok &= FeedLine(std::string(line));
+    ok &= FeedLine(line);
   }
   if (pending() && !quit_) {  // a last statement without ';', up to its last character
     const std::string rest(absl::StripTrailingAsciiWhitespace(buffer_));

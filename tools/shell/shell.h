@@ -5,6 +5,7 @@
 #define HINDSIGHT_TOOLS_SHELL_SHELL_H_
 
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,14 @@ class Shell {
   // Returns false when any of them failed; the rest still run unless bail
   // is on. Errors name `name`:LINE when `name` is given (a file).
   bool RunScript(const std::string& text, const std::string& name = "");
+
+  // Gives a script's next line (without its '\n') and true, or false at
+  // its end.
+  using LineSource = std::function<bool(std::string* line)>;
+  // RunScript of lines read as they come (standard input): each statement
+  // runs once its last line is read, so a script written by another
+  // program runs as it is written, and none is held whole in memory.
+  bool RunLines(const LineSource& next, const std::string& name);
 
   // Reads statements with line editing (UTF-8, history, completion) until
   // Ctrl-D, .quit or \\q, SIGTERM or SIGHUP. Ctrl-C cancels the line being
