@@ -47,11 +47,11 @@ SERVERS = []
 class Server:
     """`hindsight serve` on a free loopback port, stopped by its pid."""
 
-    def __init__(self, db, *args, env=None, max_files=None):
+    def __init__(self, db, *args, env=None, max_files=None, port=0):
         def limit_files():
             if max_files is not None:
                 resource.setrlimit(resource.RLIMIT_NOFILE, (max_files, max_files))
-        self.proc = subprocess.Popen([TOOL, 'serve', '--listen', '127.0.0.1:0', *args, db],
+        self.proc = subprocess.Popen([TOOL, 'serve', '--listen', '127.0.0.1:%d' % port, *args, db],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                                      preexec_fn=limit_files)
         SERVERS.append(self)
@@ -667,6 +667,60 @@ def test_the_shell_connects_to_a_server():
         without_bytes = lambda out: [l for l in out.splitlines() if not l.startswith('bytes on disk')]
         assert without_bytes(remote.stdout) == without_bytes(local.stdout), (remote.stdout, local.stdout)
     finally:
+        cleanup()
+
+
+def test_the_shell_connects_again_to_a_restarted_server():
+    db = new_db('remote-shell-restart')
+    server = Server(db)
+    port = server.port
+    shell = subprocess.Popen([TOOL, 'shell', 'postgresql://someone@127.0.0.1:%d/hindsight' % port],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    seen = {shell.stdout: b'', shell.stderr: b''}
+
+    def say(line, stream, expected):
+        # Statements read from a pipe run as each line comes, their answers
+        # written before the next line is read.
+        shell.stdin.write(line.encode() + b'\n')
+        shell.stdin.flush()
+        deadline = time.time() + 30
+        while expected.encode() not in seen[stream]:
+            assert time.time() < deadline, 'no %r after %r: %r' % (expected, line, seen)
+            ready, _, _ = select.select([shell.stdout, shell.stderr], [], [], 0.2)
+            for f in ready:
+                seen[f] += os.read(f.fileno(), 65536)
+        text = seen[stream].decode()
+        seen[stream] = b''
+        return text
+
+    try:
+        say('begin; assert Restart shell wrote = "lost" from 2020;', shell.stdout, 'pending: 1 operation')
+        assert server.stop() == 0
+        # The server gone: the statement says the connection was lost, and
+        # that connecting again failed; the next ones try again.
+        err = say('count * * *;', shell.stderr, '\n')
+        assert 'error: the connection to the server was lost (' in err and 'connecting again failed:' in err, err
+        err = say('count * * *;', shell.stderr, '\n')
+        assert 'error: no connection to the server: ' in err and '(each statement tries again)' in err, err
+        server = Server(db, port=port)
+        out = say('count * * *;', shell.stdout, '(connected to the server again)')
+        assert '(1 row)' in out, out
+        # Restarted while the shell waits: the next statement meets the
+        # lost connection and connects again; the open transaction was
+        # rolled back with the server.
+        assert server.stop() == 0
+        server = Server(db, port=port)
+        err = say('count Restart * *;', shell.stderr, '\n')
+        assert 'error: the connection to the server was lost (' in err and \
+            'connected again, outside any transaction' in err, err
+        out = say('count Restart * *;', shell.stdout, '(1 row)')
+        assert out.split('\n')[2] == '0', out
+        shell.stdin.close()
+        assert shell.wait(30) == 1  # statements failed
+    finally:
+        if shell.poll() is None:
+            shell.kill()
+            shell.wait()
         cleanup()
 
 

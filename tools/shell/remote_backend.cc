@@ -6,9 +6,11 @@
 
 #include <cstring>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/strip.h"
 #include "hindsight/time.h"
 #include "hindsight/value.h"
 #include "shell/interrupt.h"
@@ -71,9 +73,22 @@ absl::Status ErrorOf(const PGresult* r, const std::string& text) {
   return absl::InvalidArgumentError(message);
 }
 
+// The first line of a libpq message ("server closed the connection
+// unexpectedly\n\tThis probably means...", "FATAL:  terminating
+// connection..."), without the severity.
+std::string FirstLine(const char* message) {
+  absl::string_view line(message, std::strcspn(message, "\n"));
+  for (const absl::string_view severity : {"FATAL:", "ERROR:"}) {
+    if (absl::ConsumePrefix(&line, severity)) break;
+  }
+  return std::string(absl::StripAsciiWhitespace(line));
+}
+
 void CollectNotice(void* arg, const PGresult* r) {
   const char* m = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
-  if (m != nullptr) absl::StrAppend(static_cast<std::string*>(arg), m);
+  if (m == nullptr) return;
+  std::string* notices = static_cast<std::string*>(arg);
+  absl::StrAppend(notices, notices->empty() ? "" : "\n", m);
 }
 
 }  // namespace
@@ -125,10 +140,41 @@ bool RemoteBackend::AwaitResult(bool* cancel_sent) {
   return true;
 }
 
+bool RemoteBackend::Reconnect() {
+  pending_ = 0;
+  PQreset(conn_);
+  return PQstatus(conn_) == CONNECTION_OK;
+}
+
+absl::Status RemoteBackend::Lost(const absl::Status& error) {
+  if (PQstatus(conn_) != CONNECTION_BAD) return error;
+  const std::string why = FirstLine(PQerrorMessage(conn_));
+  const std::string lost =
+      absl::StrCat("the connection to the server was lost (", why.empty() ? error.message() : why, "): ");
+  if (Reconnect()) return absl::UnavailableError(absl::StrCat(lost, "connected again, outside any transaction"));
+  return absl::UnavailableError(absl::StrCat(lost, "connecting again failed: ", FirstLine(PQerrorMessage(conn_))));
+}
+
 absl::StatusOr<internal::Result> RemoteBackend::Run(const std::string& text,
                                                     const internal::Session::CellsConsumer* rows,
                                                     const std::vector<std::string>* expected) {
   notices_.clear();
+  if (PQstatus(conn_) == CONNECTION_BAD) {
+    if (!Reconnect()) {
+      return absl::UnavailableError(
+          absl::StrCat("no connection to the server: ", FirstLine(PQerrorMessage(conn_)),
+                       " (each statement tries again)"));
+    }
+    notices_ = "connected to the server again";
+  }
+  absl::StatusOr<internal::Result> result = RunOnConnection(text, rows, expected);
+  if (!result.ok()) return Lost(result.status());
+  return result;
+}
+
+absl::StatusOr<internal::Result> RemoteBackend::RunOnConnection(const std::string& text,
+                                                                const internal::Session::CellsConsumer* rows,
+                                                                const std::vector<std::string>* expected) {
   if (PQsendQuery(conn_, text.c_str()) != 1) return absl::UnavailableError(PQerrorMessage(conn_));
   // Row by row: libpq then holds one row at a time, not the whole answer.
   if (rows != nullptr) PQsetSingleRowMode(conn_);

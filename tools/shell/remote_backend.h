@@ -41,14 +41,27 @@ class RemoteBackend final : public Backend {
 
  private:
   explicit RemoteBackend(pg_conn* conn) : conn_(conn) {}
+  // RunOnConnection, on a connection that works: one lost before is made
+  // again first (Unavailable if it cannot be), and one lost while `text`
+  // runs is made again after it, as psql does; either way the error says
+  // so, and a transaction that was open is gone (the server rolled it
+  // back).
+  absl::StatusOr<internal::Result> Run(const std::string& text,
+                                       const internal::Session::CellsConsumer* rows = nullptr,
+                                       const std::vector<std::string>* expected = nullptr);
   // Sends `text` and waits for its answer (Ctrl-C sends the server a
   // cancel request): the rows of its last result, or with `rows` each row
   // to it as it comes; the notices in `notices_`. With `expected`, an
   // answer with other columns is an error and none of its rows is taken:
   // the server read the text as another statement than the shell did.
-  absl::StatusOr<internal::Result> Run(const std::string& text,
-                                       const internal::Session::CellsConsumer* rows = nullptr,
-                                       const std::vector<std::string>* expected = nullptr);
+  absl::StatusOr<internal::Result> RunOnConnection(const std::string& text,
+                                                   const internal::Session::CellsConsumer* rows,
+                                                   const std::vector<std::string>* expected);
+  // Connects again with the same parameters; false if that failed.
+  bool Reconnect();
+  // `error`, of a statement that failed; if the connection is gone, says
+  // so and what connecting again gave.
+  absl::Status Lost(const absl::Status& error);
   // Waits until libpq has the next result (or the end), reading the
   // socket; sends a cancel request once after Ctrl-C. False when the
   // connection fails.
