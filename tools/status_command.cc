@@ -59,28 +59,24 @@ std::string OneLine(const char* message) {
   return absl::StrJoin(lines, " ");
 }
 
-// The status row of one server: kColumns, or an error in "state". `*ok`
-// turns false when the server did not answer or is not following.
-std::vector<std::string> StatusOf(const std::string& target, const std::string& user, bool* ok) {
+// The status row of one server: kColumns, or an error in "state".
+std::vector<std::string> StatusOf(const std::string& target, const std::string& user) {
   std::vector<std::string> row(std::size(kColumns));
   row[0] = target;
   std::error_code ec;
   if (std::filesystem::exists(std::filesystem::path(target) / "CURRENT", ec)) {
     row[kState] = absl::StrCat("a database's directory, not a server: status asks a running server (HOST:PORT); "
                           "hindsight log ", target, " lists the database's transactions");
-    *ok = false;
     return row;
   }
   std::unique_ptr<PGconn, ConnDeleter> conn(PQconnectdb(ConnInfo(target, user).c_str()));
   if (PQstatus(conn.get()) != CONNECTION_OK) {
     row[kState] = absl::StrCat("unreachable: ", OneLine(PQerrorMessage(conn.get())));
-    *ok = false;
     return row;
   }
   std::unique_ptr<PGresult, ResultDeleter> result(PQexec(conn.get(), "SHOW hindsight_status"));
   if (PQresultStatus(result.get()) != PGRES_TUPLES_OK || PQntuples(result.get()) != 1) {
     row[kState] = absl::StrCat("error: ", OneLine(PQresultErrorMessage(result.get())));
-    *ok = false;
     return row;
   }
   for (int c = 0; c < PQnfields(result.get()); ++c) {
@@ -91,7 +87,6 @@ std::vector<std::string> StatusOf(const std::string& target, const std::string& 
   }
   if (row[0].empty()) row[0] = target;
   if (row[kState].empty()) row[kState] = "single node";
-  if (row[kState] != "following" && row[kState] != "single node") *ok = false;
   return row;
 }
 
@@ -107,18 +102,17 @@ int RunStatus(const Args& args) {
   // log is down takes its request timeout to say so) holds up no other.
   const std::vector<std::string>& targets = cl.positional();
   std::vector<std::vector<std::string>> rows(targets.size());
-  std::unique_ptr<bool[]> answered(new bool[targets.size()]);
   std::vector<std::thread> askers;
   for (size_t i = 0; i < targets.size(); ++i) {
-    answered[i] = true;
-    askers.emplace_back([&, i] { rows[i] = StatusOf(targets[i], user, &answered[i]); });
+    askers.emplace_back([&, i] { rows[i] = StatusOf(targets[i], user); });
   }
   for (std::thread& t : askers) t.join();
   Table table({kColumns, kColumns + std::size(kColumns)});
   bool ok = true;
-  for (size_t i = 0; i < targets.size(); ++i) {
-    table.AddRow(rows[i]);
-    ok = ok && answered[i];
+  for (const std::vector<std::string>& row : rows) {
+    // A server that did not answer has its reason in "state".
+    ok = ok && (row[kState] == "following" || row[kState] == "single node");
+    table.AddRow(row);
   }
   std::fputs(table.Render().c_str(), stdout);
   return ok ? kExitOk : kExitFailure;
