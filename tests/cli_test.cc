@@ -322,6 +322,35 @@ TEST_F(CliTest, QueryErrorsPointAtTheColumn) {
   EXPECT_EQ(Hindsight(absl::StrCat("query ", Db(), " -- --help")).exit_code, 1);  // a statement, not the option
 }
 
+TEST_F(CliTest, ControlCharactersAreShownNotSentToTheTerminal) {
+  // A name holding ESC (a terminal's colour sequence) and a C1 control.
+  const std::string ops = Ops(
+      "tx\t2022-07-01\tnews\x1b]0;title\x07\n"
+      "assert\tSyria\x1b[31m\tp\tUkraine\xc2\x9b\t\"x\"\t2022-06-30\t+inf\n");
+  ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", ops)).exit_code, 0);
+  CommandResult r = Hindsight(absl::StrCat("query ", Db(), " 'history * p *'"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "Syria\\x1b[31m | p         | Ukraine\\u009b |")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "| news\\x1b]0;title\\x07\n")) << r.out;
+  EXPECT_FALSE(absl::StrContains(r.out, "\x1b")) << r.out;
+  // TSV keeps the names as the contract writes them.
+  r = Hindsight(absl::StrCat("query --format tsv ", Db(), " '* p *'"));
+  EXPECT_TRUE(absl::StartsWith(r.out, "Syria\x1b[31m\tp\tUkraine\xc2\x9b\t")) << r.out;
+  // An error quotes what was typed visibly, its caret under the right
+  // column (a tab shown as a space).
+  r = Hindsight(absl::StrCat("query ", Db(), " \"$(printf '\\tSyria\\033 * * at 2025-13')\""));
+  EXPECT_EQ(r.err, "hindsight query: invalid time literal '2025-13': month must be 01..12\n"
+                   "   Syria\\x1b * * at 2025-13\n"
+                   "                    ^\n");
+  // A NUL byte in a script does not cut the message short.
+  const std::string script = Ops(std::string("Syria p * at \"a\0b\";\ncount * * *;\n", 31));
+  r = Hindsight(absl::StrCat("shell ", Db(), " -f ", script));
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_TRUE(absl::StrContains(r.err, "error: invalid value '\"a\\x00b\"': raw control character in a string\n  "))
+      << r.err;
+  EXPECT_TRUE(absl::StrContains(r.out, "count\n-----\n1\n")) << r.out;
+}
+
 TEST_F(CliTest, EveryMalformedFileLeavesTheDatabaseAsItWas) {
   ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
   const auto state = [&]() {

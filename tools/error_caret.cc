@@ -1,8 +1,11 @@
 #include "error_caret.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "query/statement.h"
 #include "terminal_text.h"
+#include "util/utf8.h"
 
 namespace hindsight::tools {
 
@@ -17,9 +20,16 @@ std::string DescribeError(const std::string& statement, const absl::Status& stat
   if (line_end == std::string_view::npos) line_end = text.size();
   // A long line shows the columns around the caret, as psql does.
   constexpr size_t kBefore = 50, kAfter = 25;
-  std::string before(text.substr(line_start, offset - line_start));
+  // Shown as VisibleText (a tab as a space, so that the caret can count
+  // its column).
+  const auto shown = [](std::string_view part) {
+    std::string spaced(part);
+    std::replace(spaced.begin(), spaced.end(), '\t', ' ');
+    return internal::VisibleText(spaced);
+  };
+  std::string before = shown(text.substr(line_start, offset - line_start));
   if (DisplayWidth(before) > kBefore) before = "..." + std::string(SuffixFitting(before, kBefore - 3));
-  std::string after(text.substr(offset, line_end - offset));
+  std::string after = shown(text.substr(offset, line_end - offset));
   if (DisplayWidth(after) > kAfter) after = std::string(PrefixFitting(after, kAfter - 3)) + "...";
   absl::StrAppend(&out, "  ", before, after, "\n  ", std::string(DisplayWidth(before), ' '), "^\n");
   return out;

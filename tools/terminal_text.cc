@@ -6,6 +6,7 @@
 #include <cstring>
 #include <cwchar>
 
+#include "format/tsv.h"
 #include "util/utf8.h"
 
 namespace hindsight::tools {
@@ -56,5 +57,7 @@ std::string_view SuffixFitting(std::string_view text, size_t columns) {
   }
   return text.substr(start);
 }
+
+std::string ShownName(std::string_view name) { return internal::VisibleText(internal::EscapeField(name)); }
 
 }  // namespace hindsight::tools

@@ -25,6 +25,11 @@ std::string_view PrefixFitting(std::string_view text, size_t columns);
 // boundary.
 std::string_view SuffixFitting(std::string_view text, size_t columns);
 
+// A name (or a transaction's source) as tables and charts for people show
+// it: escaped as in TSV (\\ \t \n \r), and any other character a
+// terminal would act on written as internal::VisibleText does.
+std::string ShownName(std::string_view name);
+
 }  // namespace hindsight::tools
 
 #endif  // HINDSIGHT_TOOLS_TERMINAL_TEXT_H_

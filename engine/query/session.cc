@@ -6,6 +6,7 @@
 #include "query/key_changes.h"
 #include "query/transactions_by_time.h"
 #include "util/edit_distance.h"
+#include "util/utf8.h"
 #include "util/plural.h"
 
 namespace hindsight::internal {
@@ -99,8 +100,8 @@ const std::string* Session::NoteOfUnknown(const std::string& name) {
     if (d < best_distance) best = candidate, best_distance = d;
   }
   return &notes_
-              .try_emplace(name, absl::StrCat("no name '", name, "'",
-                                              best.empty() ? "" : absl::StrCat(" (did you mean '", best, "'?)")))
+              .try_emplace(name, absl::StrCat("no name '", Excerpt(name), "'",
+                                              best.empty() ? "" : absl::StrCat(" (did you mean '", Excerpt(best), "'?)")))
               .first->second;
 }
 

@@ -234,7 +234,7 @@ class Parser {
       const Token& first = t_[0];
       for (const char* kw : kStatements) {
         if (first.kind == Token::kWord && IsTypoOf(first.text, kw)) {
-          return At(first, absl::StrCat("unknown statement '", first.text, "' (did you mean '", kw, "'?)"));
+          return At(first, absl::StrCat("unknown statement '", Excerpt(first.text), "' (did you mean '", kw, "'?)"));
         }
       }
     }

@@ -5,19 +5,22 @@
 #include "absl/strings/str_cat.h"
 #include "format/tsv.h"
 #include "table.h"
+#include "terminal_text.h"
+#include "util/utf8.h"
 
 namespace hindsight::tools {
 namespace {
 
 using internal::Cell;
 
-// For the table: names with control characters escaped as in TSV.
+// For the table: names escaped as in TSV, and no character a terminal
+// would act on instead of showing (VisibleText).
 std::string Readable(const Cell& c) {
   switch (c.kind) {
-    case Cell::Kind::kName: return internal::EscapeField(c.text);
+    case Cell::Kind::kName: return ShownName(c.text);
     case Cell::Kind::kValue: return FormatValue(c.value);
     case Cell::Kind::kInstant: return FormatInstantShort(c.instant);
-    case Cell::Kind::kText: return c.text;
+    case Cell::Kind::kText: return internal::VisibleText(c.text);
   }
   return "";
 }

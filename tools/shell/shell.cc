@@ -20,7 +20,6 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
-#include "format/tsv.h"
 #include "query/statement.h"
 #include "shell/help_text.h"
 #include "shell/interrupt.h"
@@ -370,7 +369,7 @@ bool Shell::ShowReport(const absl::StatusOr<internal::Result>& report) {
 void Shell::ShowNames(const std::string& prefix) {
   constexpr size_t kMost = 1000;
   const std::vector<std::string> names = backend_->NamesWithPrefix(std::string(internal::NamePrefix(prefix)), kMost);
-  for (const std::string& name : names) std::fprintf(out_, "%s\n", internal::EscapeField(name).c_str());
+  for (const std::string& name : names) std::fprintf(out_, "%s\n", ShownName(name).c_str());
   std::fprintf(out_, "(%zu name%s%s)\n", names.size(), names.size() == 1 ? "" : "s",
                names.size() == kMost ? ", the first 1000" : "");
 }

@@ -5,7 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "format/tsv.h"
+#include "terminal_text.h"
 #include "time/civil.h"
 #include "util/plural.h"
 
@@ -18,8 +18,7 @@ constexpr Instant kHour = 3600 * internal::kMicrosPerSecond;
 constexpr Instant kYear = 365 * kMicrosPerDay;
 
 std::string KeyLabel(const FactKey& k) {
-  return absl::StrCat(internal::EscapeField(k.subject), " ", internal::EscapeField(k.predicate), " ",
-                      internal::EscapeField(k.object));
+  return absl::StrCat(ShownName(k.subject), " ", ShownName(k.predicate), " ", ShownName(k.object));
 }
 
 // Value labels to legend entries, in the order they first appear.
@@ -195,7 +194,7 @@ Chart LayoutHistory(const std::vector<HistorySegment>& rows, const ChartRequest&
       lane.label = segment == nullptr ? absl::StrCat(FormatInstantShort(at), ": nothing believed")
                                       : absl::StrCat("tx ", segment->tx, " ", FormatInstantShort(at),
                                                      segment->source.empty() ? "" : " ",
-                                                     internal::EscapeField(segment->source));
+                                                     ShownName(segment->source));
       for (size_t i = begin; i < end; ++i) {
         const HistoryRow& h = rows[i].row;
         if (h.tx.from <= at && at < h.tx.to) lane.bars.push_back({h.valid, legend.StyleOf(h.value)});
