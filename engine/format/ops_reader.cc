@@ -1,7 +1,5 @@
 #include "format/ops_reader.h"
 
-#include <algorithm>
-
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "format/tsv.h"
@@ -33,15 +31,6 @@ std::string NotUtf8Hint(std::string_view field) {
   return IsValidUtf8(field) ? ""
                             : " (is the file Latin-1 or Windows-1252? convert it: iconv -f WINDOWS-1252 -t UTF-8 "
                               "FILE > NEW)";
-}
-
-// `text` as an error message may show it: C escapes unless it is UTF-8
-// without control characters.
-std::string Shown(std::string_view text) {
-  const bool plain = IsValidUtf8(text) && std::none_of(text.begin(), text.end(), [](char c) {
-                       return static_cast<unsigned char>(c) < 0x20 || c == 0x7F;
-                     });
-  return plain ? std::string(text) : absl::CHexEscape(absl::string_view(text.data(), text.size()));
 }
 
 // Why line `number` of the file, `line`, cannot be read as text, or "": a
@@ -124,7 +113,7 @@ absl::Status ReadOperation(const std::vector<std::string_view>& f, bool started,
   const bool is_assert = kind == "assert", is_retract = kind == "retract", is_erase = kind == "erase";
   const bool is_digest = kind == "erase-digest";
   if (!is_assert && !is_retract && !is_erase && !is_digest) {
-    return absl::InvalidArgumentError(absl::StrCat("unknown operation '", Shown(PrefixAtCharacter(kind, 40)),
+    return absl::InvalidArgumentError(absl::StrCat("unknown operation '", VisibleText(PrefixAtCharacter(kind, 40)),
                                                    "' (expected tx, assert, retract, erase or erase-digest)"));
   }
   if (!started) return absl::InvalidArgumentError("an operation before the first tx line");

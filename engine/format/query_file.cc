@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "format/tsv.h"
+#include "util/utf8.h"
 
 namespace hindsight::internal {
 namespace {
@@ -59,7 +60,7 @@ absl::StatusOr<FileQuery> ParseQueryLine(std::string_view line) {
     want = 4;
     q.is_history = true;
   } else {
-    return absl::InvalidArgumentError(absl::StrCat("unknown query kind '", std::string(f[0].substr(0, 40)), "'"));
+    return absl::InvalidArgumentError(absl::StrCat("unknown query kind '", VisibleText(PrefixAtCharacter(f[0], 40)), "'"));
   }
   if (f.size() != want) {
     return absl::InvalidArgumentError(absl::StrCat("'", std::string(f[0]), "' has ", want, " fields, found ", f.size()));
