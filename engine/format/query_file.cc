@@ -60,7 +60,8 @@ absl::StatusOr<FileQuery> ParseQueryLine(std::string_view line) {
     want = 4;
     q.is_history = true;
   } else {
-    return absl::InvalidArgumentError(absl::StrCat("unknown query kind '", VisibleText(PrefixAtCharacter(f[0], 40)), "'"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("unknown query kind '", VisibleText(PrefixAtCharacter(f[0], 40)), "'"));
   }
   if (f.size() != want) {
     return absl::InvalidArgumentError(absl::StrCat("'", std::string(f[0]), "' has ", want, " fields, found ", f.size()));

@@ -6,8 +6,8 @@
 #include "query/key_changes.h"
 #include "query/transactions_by_time.h"
 #include "util/edit_distance.h"
-#include "util/utf8.h"
 #include "util/plural.h"
+#include "util/utf8.h"
 
 namespace hindsight::internal {
 namespace {
@@ -101,7 +101,8 @@ const std::string* Session::NoteOfUnknown(const std::string& name) {
   }
   return &notes_
               .try_emplace(name, absl::StrCat("no name '", Excerpt(name), "'",
-                                              best.empty() ? "" : absl::StrCat(" (did you mean '", Excerpt(best), "'?)")))
+                                              best.empty() ? ""
+                                                           : absl::StrCat(" (did you mean '", Excerpt(best), "'?)")))
               .first->second;
 }
 
