@@ -301,6 +301,8 @@ class ServerImpl final : public Server, public SessionDirectory {
   bool Signal(int32_t pid, bool terminate, const std::string& by) override;
 
  private:
+  // The address --listen names: an IP address, or a host name's.
+  absl::StatusOr<asio::ip::address> ListenAddress();
   // Accepts connections, each handed to Take, until the acceptor closes.
   void Accept();
   // Whether `error` from accept says the process is out of descriptors or
@@ -778,10 +780,10 @@ absl::Status ServerImpl::Init() {
   if (!options_.tls_cert.empty()) {
     if (absl::Status s = LoadTls(); !s.ok()) return s;
   }
+  absl::StatusOr<asio::ip::address> address = ListenAddress();
+  if (!address.ok()) return address.status();
+  const tcp::endpoint endpoint(*address, options_.port);
   asio::error_code ec;
-  const asio::ip::address address = asio::ip::make_address(options_.host, ec);
-  if (ec) return absl::InvalidArgumentError(absl::StrCat("not an IP address: '", options_.host, "'"));
-  const tcp::endpoint endpoint(address, options_.port);
   acceptor_.open(endpoint.protocol(), ec);
   if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor_.bind(endpoint, ec);
@@ -793,6 +795,24 @@ absl::Status ServerImpl::Init() {
   const tcp::endpoint bound = acceptor_.local_endpoint(ec);
   address_ = absl::StrCat(bound.address().to_string(), ":", bound.port());
   return absl::OkStatus();
+}
+
+absl::StatusOr<asio::ip::address> ServerImpl::ListenAddress() {
+  asio::error_code ec;
+  const asio::ip::address address = asio::ip::make_address(options_.host, ec);
+  if (!ec) return address;
+  // A host name: its first IPv4 address (localhost: 127.0.0.1, where
+  // clients that try ::1 first go next), else its first.
+  tcp::resolver resolver(acceptor_.get_executor());
+  const tcp::resolver::results_type found = resolver.resolve(options_.host, "", ec);
+  if (ec || found.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("cannot resolve '", options_.host, "' to an IP address",
+                                                   ec ? absl::StrCat(": ", ec.message()) : ""));
+  }
+  for (const auto& entry : found) {
+    if (entry.endpoint().address().is_v4()) return entry.endpoint().address();
+  }
+  return found.begin()->endpoint().address();
 }
 
 void ServerImpl::Accept() {

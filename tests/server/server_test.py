@@ -47,11 +47,11 @@ SERVERS = []
 class Server:
     """`hindsight serve` on a free loopback port, stopped by its pid."""
 
-    def __init__(self, db, *args, env=None, max_files=None, port=0):
+    def __init__(self, db, *args, env=None, max_files=None, port=0, host='127.0.0.1'):
         def limit_files():
             if max_files is not None:
                 resource.setrlimit(resource.RLIMIT_NOFILE, (max_files, max_files))
-        self.proc = subprocess.Popen([TOOL, 'serve', '--listen', '127.0.0.1:%d' % port, *args, db],
+        self.proc = subprocess.Popen([TOOL, 'serve', '--listen', '%s:%d' % (host, port), *args, db],
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
                                      preexec_fn=limit_files)
         SERVERS.append(self)
@@ -127,7 +127,7 @@ def infinity_loader(conn):
 # --- the clients ---
 
 def test_psql_demo_questions_and_an_error_in_a_transaction():
-    server = Server(new_db('psql'))
+    server = Server(new_db('psql'), host='localhost')  # (a host name: its IPv4 address, 127.0.0.1)
     try:
         r = psql(server, '-c', 'Syria diplomatic_relations Ukraine at 2023-01-01',
                  '-c', 'Syria diplomatic_relations Ukraine at 2025-10-01 as of 2025-01-01',
