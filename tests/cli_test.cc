@@ -330,8 +330,8 @@ TEST_F(CliTest, ControlCharactersAreShownNotSentToTheTerminal) {
   ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", ops)).exit_code, 0);
   CommandResult r = Hindsight(absl::StrCat("query ", Db(), " 'history * p *'"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(absl::StrContains(r.out, "Syria\\x1b[31m | p         | Ukraine\\u009b |")) << r.out;
-  EXPECT_TRUE(absl::StrContains(r.out, "| news\\x1b]0;title\\x07\n")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "Syria\\x1B[31m | p         | Ukraine\\u009B |")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "| news\\x1B]0;title\\x07\n")) << r.out;
   EXPECT_FALSE(absl::StrContains(r.out, "\x1b")) << r.out;
   // TSV keeps the names as the contract writes them.
   r = Hindsight(absl::StrCat("query --format tsv ", Db(), " '* p *'"));
@@ -340,7 +340,7 @@ TEST_F(CliTest, ControlCharactersAreShownNotSentToTheTerminal) {
   // column (a tab shown as a space).
   r = Hindsight(absl::StrCat("query ", Db(), " \"$(printf '\\tSyria\\033 * * at 2025-13')\""));
   EXPECT_EQ(r.err, "hindsight query: invalid time literal '2025-13': month must be 01..12\n"
-                   "   Syria\\x1b * * at 2025-13\n"
+                   "   Syria\\x1B * * at 2025-13\n"
                    "                    ^\n");
   // A NUL byte in a script does not cut the message short.
   const std::string script = Ops(std::string("Syria p * at \"a\0b\";\ncount * * *;\n", 31));

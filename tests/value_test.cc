@@ -83,7 +83,7 @@ TEST(ValueTest, ErrorsQuoteTheTextVisibly) {
   // What a terminal would act on, and bytes that are not UTF-8, are
   // quoted as escapes, never as themselves; other characters as they are.
   EXPECT_EQ(std::string(ParseValue(std::string("\"a\0\x1b[31m\x7f\xc2\x9b\xff\"\tü", 16)).status().message()),
-            "invalid value '\"a\\x00\\x1b[31m\\x7f\\u009b\\xff\"\\tü': unterminated string");
+            "invalid value '\"a\\x00\\x1B[31m\\x7F\\u009B\\xFF\"\\tü': unterminated string");
   EXPECT_EQ(internal::VisibleText("tab\there\r\nend\\x"), "tab\\there\\r\\nend\\x");
   // A long value is cut at a character, then shown.
   EXPECT_EQ(std::string(ParseValue(absl::StrCat("\"", std::string(48, 'a'), "\x01\xc3\xa9", std::string(20, 'b')))

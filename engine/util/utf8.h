@@ -74,7 +74,7 @@ inline std::string_view PrefixAtCharacter(std::string_view text, size_t bytes) {
 // UTF-8 as \xNN; the C1 controls U+0080-U+009F as \u00NN. Everything
 // else as it is, a backslash too: for reading, not for reading back.
 inline std::string VisibleText(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
+  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
