@@ -349,6 +349,11 @@ TEST_F(CliTest, ControlCharactersAreShownNotSentToTheTerminal) {
   EXPECT_TRUE(absl::StrContains(r.err, "error: invalid value '\"a\\x00b\"': raw control character in a string\n  "))
       << r.err;
   EXPECT_TRUE(absl::StrContains(r.out, "count\n-----\n1\n")) << r.out;
+  // ... nor does a mistyped command.
+  r = Hindsight(absl::StrCat("shell ", Db(), " -f ", Ops(".tx\x1b[2J 3\n\\d\x1b[2J\n")));
+  EXPECT_TRUE(absl::StrContains(r.err, "error: unknown command '.tx\\x1B[2J 3' (")) << r.err;
+  EXPECT_TRUE(absl::StrContains(r.err, "error: \\d\\x1B[2J is psql's;")) << r.err;
+  EXPECT_FALSE(absl::StrContains(r.err, "\x1b")) << r.err;
 }
 
 TEST_F(CliTest, EveryMalformedFileLeavesTheDatabaseAsItWas) {

@@ -390,7 +390,7 @@ bool Shell::ExplainDotCommand(const std::string& cmd, const std::string& line) {
     return false;
   }
   const std::string meant = MeantCommand(cmd);
-  std::fprintf(err_, "error: unknown command '%s' (%stry .help)\n", line.c_str(),
+  std::fprintf(err_, "error: unknown command '%s' (%stry .help)\n", internal::Excerpt(line).c_str(),
                meant.empty() ? "" : absl::StrCat("did you mean ", meant, "? ").c_str());
   return false;
 }
@@ -411,7 +411,8 @@ bool Shell::RunBackslashCommand(const std::string& line) {
   }
   if (cmd == "\\h") return RunStatement(words.size() > 1 ? "help " + words[1] : "help");
   const bool lists = absl::StartsWith(cmd, "\\d") || cmd == "\\l";
-  std::fprintf(err_, "error: %s is psql's; this shell's commands start with '.' (%s)\n", cmd.c_str(),
+  std::fprintf(err_, "error: %s is psql's; this shell's commands start with '.' (%s)\n",
+               internal::Excerpt(cmd).c_str(),
                lists ? "Hindsight has no tables: .predicates lists the predicates, .names the names"
                      : ".help lists them");
   return false;
