@@ -326,13 +326,15 @@ TEST_F(CliTest, ControlCharactersAreShownNotSentToTheTerminal) {
   // A name holding ESC (a terminal's colour sequence) and a C1 control.
   const std::string ops = Ops(
       "tx\t2022-07-01\tnews\x1b]0;title\x07\n"
-      "assert\tSyria\x1b[31m\tp\tUkraine\xc2\x9b\t\"x\"\t2022-06-30\t+inf\n");
+      "assert\tSyria\x1b[31m\tp\tUkraine\xc2\x9b\t\"x\"\t2022-06-30\t+inf\n"
+      "assert\tback\\\\slash\\ttab\tp\tB\t1\t2022-06-30\t+inf\n");
   ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", ops)).exit_code, 0);
   CommandResult r = Hindsight(absl::StrCat("query ", Db(), " 'history * p *'"));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(absl::StrContains(r.out, "Syria\\x1B[31m | p         | Ukraine\\u009B |")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "Syria\\x1B[31m    | p         | Ukraine\\u009B |")) << r.out;
   EXPECT_TRUE(absl::StrContains(r.out, "| news\\x1B]0;title\\x07\n")) << r.out;
   EXPECT_FALSE(absl::StrContains(r.out, "\x1b")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "back\\\\slash\\ttab | p ")) << r.out;  // the TSV escapes too
   // TSV keeps the names as the contract writes them.
   r = Hindsight(absl::StrCat("query --format tsv ", Db(), " '* p *'"));
   EXPECT_TRUE(absl::StartsWith(r.out, "Syria\x1b[31m\tp\tUkraine\xc2\x9b\t")) << r.out;
@@ -348,7 +350,7 @@ TEST_F(CliTest, ControlCharactersAreShownNotSentToTheTerminal) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(r.err, "error: invalid value '\"a\\x00b\"': raw control character in a string\n  "))
       << r.err;
-  EXPECT_TRUE(absl::StrContains(r.out, "count\n-----\n1\n")) << r.out;
+  EXPECT_TRUE(absl::StrContains(r.out, "count\n-----\n2\n")) << r.out;
   // ... nor does a mistyped command.
   r = Hindsight(absl::StrCat("shell ", Db(), " -f ", Ops(".tx\x1b[2J 3\n\\d\x1b[2J\n")));
   EXPECT_TRUE(absl::StrContains(r.err, "error: unknown command '.tx\\x1B[2J 3' (")) << r.err;

@@ -73,31 +73,35 @@ inline std::string_view PrefixAtCharacter(std::string_view text, size_t bytes) {
 // control characters of ASCII (NUL, ESC, DEL, ...) and bytes that are not
 // UTF-8 as \xNN; the C1 controls U+0080-U+009F as \u00NN. Everything
 // else as it is, a backslash too: for reading, not for reading back.
-inline std::string VisibleText(std::string_view text) {
+// AppendVisible appends it to `out`.
+inline void AppendVisible(std::string_view text, std::string* out) {
   static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size());
   for (size_t i = 0; i < text.size();) {
     const auto b = static_cast<unsigned char>(text[i]);
     if (b >= 0x20 && b < 0x7F) {
-      out.push_back(static_cast<char>(b));
+      out->push_back(static_cast<char>(b));
       ++i;
       continue;
     }
     size_t len = 1;
     const char32_t c = DecodeUtf8(text.substr(i), &len);
     if (b == '\t' || b == '\n' || b == '\r') {
-      out.push_back('\\');
-      out.push_back(b == '\t' ? 't' : b == '\n' ? 'n' : 'r');
+      out->push_back('\\');
+      out->push_back(b == '\t' ? 't' : b == '\n' ? 'n' : 'r');
     } else if (b < 0x80 || (c == U'\uFFFD' && len == 1)) {
-      out.append({'\\', 'x', kHex[b >> 4], kHex[b & 0xF]});
+      out->append({'\\', 'x', kHex[b >> 4], kHex[b & 0xF]});
     } else if (c <= 0x9F) {
-      out.append({'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]});
+      out->append({'\\', 'u', '0', '0', kHex[c >> 4], kHex[c & 0xF]});
     } else {
-      out.append(text.substr(i, len));
+      out->append(text.substr(i, len));
     }
     i += len;
   }
+}
+inline std::string VisibleText(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  AppendVisible(text, &out);
   return out;
 }
 
