@@ -302,6 +302,13 @@ absl::Status JetStreamLog::Recreate() {
 absl::StatusOr<TransactionLog::Appended> JetStreamLog::Append(std::string_view record, uint64_t expected_last,
                                                               const std::string& expected_last_attempt,
                                                               const std::string& attempt_id) {
+  return AppendWaiting(record, expected_last, expected_last_attempt, attempt_id, options_.request_timeout);
+}
+
+absl::StatusOr<TransactionLog::Appended> JetStreamLog::AppendWaiting(std::string_view record, uint64_t expected_last,
+                                                                     const std::string& expected_last_attempt,
+                                                                     const std::string& attempt_id,
+                                                                     absl::Duration wait) {
   if (record.size() > max_record_bytes_) {
     return absl::InvalidArgumentError(absl::StrCat("a record of ", record.size(), " bytes is over the ",
                                                    max_record_bytes_, " bytes the stream takes"));
@@ -310,7 +317,7 @@ absl::StatusOr<TransactionLog::Appended> JetStreamLog::Append(std::string_view r
   if (msg == nullptr) return absl::InternalError("cannot build a message");
   jsPubOptions publish;
   jsPubOptions_Init(&publish);
-  publish.MaxWait = Millis(options_.request_timeout);
+  publish.MaxWait = Millis(wait);
   jsPubAck* ack = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   const natsStatus s = js_PublishMsg(&ack, handles()->js, msg.get(), &publish, &jerr);
@@ -325,10 +332,14 @@ absl::StatusOr<TransactionLog::Appended> JetStreamLog::Append(std::string_view r
 
 std::vector<absl::StatusOr<TransactionLog::Appended>> JetStreamLog::AppendAll(
     const std::vector<std::string>& records, uint64_t expected_last, const std::string& expected_last_attempt,
-    const std::vector<std::string>& attempt_ids) {
+    const std::vector<std::string>& attempt_ids, absl::Time deadline) {
+  const absl::Time now = absl::Now();
+  const absl::Duration wait = std::min(options_.request_timeout, deadline - now);
   // One record: a request and its answer, without the asynchronous
   // machinery (a hand-off to the client's thread for the answer).
-  if (records.size() == 1) return {Append(records[0], expected_last, expected_last_attempt, attempt_ids[0])};
+  if (records.size() == 1) {
+    return {AppendWaiting(records[0], expected_last, expected_last_attempt, attempt_ids[0], wait)};
+  }
   auto batch = std::make_shared<Batch>();
   {
     absl::MutexLock lock(&batch->mu);
@@ -339,7 +350,7 @@ std::vector<absl::StatusOr<TransactionLog::Appended>> JetStreamLog::AppendAll(
   const std::shared_ptr<Handles> handles = this->handles();
   jsPubOptions publish;
   jsPubOptions_Init(&publish);
-  publish.MaxWait = Millis(options_.request_timeout);
+  publish.MaxWait = Millis(wait);
   size_t sent = 0;
   for (; sent < records.size(); ++sent) {
     if (records[sent].size() > max_record_bytes_) {
@@ -373,9 +384,10 @@ std::vector<absl::StatusOr<TransactionLog::Appended>> JetStreamLog::AppendAll(
   std::vector<absl::StatusOr<Appended>> answers;
   {
     absl::MutexLock lock(&batch->mu);
-    const absl::Time deadline = absl::Now() + options_.request_timeout + absl::Seconds(1);
+    // nats.c answers an append it timed out itself; a moment more for that.
+    const absl::Time given_up = std::min(deadline, now + wait + absl::Seconds(1));
     while (batch->unanswered > 0) {
-      if (batch->answered.WaitWithDeadline(&batch->mu, deadline)) break;  // timed out
+      if (batch->answered.WaitWithDeadline(&batch->mu, given_up)) break;  // timed out
     }
     answers = batch->answers;
   }

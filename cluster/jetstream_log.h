@@ -54,7 +54,8 @@ class JetStreamLog final : public TransactionLog {
                                   const std::string& expected_last_attempt, const std::string& attempt_id) override;
   std::vector<absl::StatusOr<Appended>> AppendAll(const std::vector<std::string>& records, uint64_t expected_last,
                                                   const std::string& expected_last_attempt,
-                                                  const std::vector<std::string>& attempt_ids) override;
+                                                  const std::vector<std::string>& attempt_ids,
+                                                  absl::Time deadline) override;
   absl::StatusOr<uint64_t> LastId() override;
   absl::StatusOr<uint64_t> FirstId() override;
   // A purge of the stream up to `first_kept`.
@@ -73,6 +74,10 @@ class JetStreamLog final : public TransactionLog {
   // A new connection to any of the servers.
   absl::StatusOr<std::shared_ptr<Handles>> Open() const;
   absl::Status FindOrCreateStream();
+  // Append, waiting up to `wait` for the answer.
+  absl::StatusOr<Appended> AppendWaiting(std::string_view record, uint64_t expected_last,
+                                         const std::string& expected_last_attempt, const std::string& attempt_id,
+                                         absl::Duration wait);
   std::shared_ptr<Handles> handles() const;
   // Notes the outcome of a request: when requests have failed with
   // Unavailable for a while, the connection is replaced.

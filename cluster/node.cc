@@ -233,7 +233,7 @@ absl::Status Node::AppendGroup(const std::vector<std::string>& records, uint64_t
     const std::vector<std::string> rest(records.begin() + *stored, records.end());
     const std::vector<std::string> rest_ids(attempt_ids.begin() + *stored, attempt_ids.end());
     const std::vector<absl::StatusOr<TransactionLog::Appended>> answers = log_->AppendAll(
-        rest, expected_last + *stored, *stored == 0 ? expected_attempt : attempt_ids[*stored - 1], rest_ids);
+        rest, expected_last + *stored, *stored == 0 ? expected_attempt : attempt_ids[*stored - 1], rest_ids, deadline);
     // Each record names the one before it: one the log took means all
     // before it are in too, answered or not. A record the log says it
     // stored elsewhere than after the one before it (a server that had lost
@@ -260,14 +260,16 @@ absl::Status Node::AppendGroup(const std::vector<std::string>& records, uint64_t
     }
     // After an unanswered append, a retry can be refused because the first
     // one is in the log: then the log's next entry is it.
-    const absl::Duration wait = absl::IsAborted(refused) ? std::max(deadline - absl::Now(), absl::Seconds(1))
-                                                         : absl::Seconds(1);
+    // (Refused, the log answered: the entry is on its way to this node.)
+    const absl::Duration left = deadline - absl::Now();
+    const absl::Duration wait = absl::IsAborted(refused) ? std::max(left, absl::Seconds(1))
+                                                         : std::clamp(left, absl::ZeroDuration(), absl::Seconds(1));
     if ((absl::IsAborted(refused) || absl::IsUnavailable(refused)) && AppliedAs(next, attempt_ids[*stored], wait)) {
       ++*stored;
       continue;
     }
     if (!absl::IsUnavailable(refused) || absl::Now() >= deadline) return refused;
-    absl::SleepFor(absl::Milliseconds(100));
+    absl::SleepFor(std::min(absl::Milliseconds(100), deadline - absl::Now()));
   }
 }
 

@@ -69,11 +69,14 @@ class TransactionLog {
   // answer: records[i] as entry expected_last + 1 + i, only if the entry
   // before it is the one attempt_ids[i - 1] stored (for i = 0: as Append).
   // One answer per record, in order, as Append's; a record after a refused
-  // one is refused too.
+  // one is refused too. Waits for the answers until `deadline` at the
+  // latest (a record unanswered then is Unavailable), and no longer than
+  // one request to the log may take.
   virtual std::vector<absl::StatusOr<Appended>> AppendAll(const std::vector<std::string>& records,
                                                           uint64_t expected_last,
                                                           const std::string& expected_last_attempt,
-                                                          const std::vector<std::string>& attempt_ids) = 0;
+                                                          const std::vector<std::string>& attempt_ids,
+                                                          absl::Time deadline) = 0;
 
   // The id of the last entry (0: the log is empty). Unavailable as above.
   virtual absl::StatusOr<uint64_t> LastId() = 0;

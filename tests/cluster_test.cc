@@ -353,9 +353,10 @@ class LosingFirstAnswer final : public AlteredLog {
   }
   std::vector<absl::StatusOr<Appended>> AppendAll(const std::vector<std::string>& records, uint64_t expected_last,
                                                   const std::string& expected_last_attempt,
-                                                  const std::vector<std::string>& attempt_ids) override {
+                                                  const std::vector<std::string>& attempt_ids,
+                                                  absl::Time deadline) override {
     std::vector<absl::StatusOr<Appended>> answers =
-        log_->AppendAll(records, expected_last, expected_last_attempt, attempt_ids);
+        log_->AppendAll(records, expected_last, expected_last_attempt, attempt_ids, deadline);
     if (!answers.empty() && answers[0].ok() && !lost_) {
       lost_ = true;
       answers[0] = absl::UnavailableError("the answer was lost");
@@ -399,7 +400,8 @@ class StoringAnotherFirst final : public AlteredLog {
   }
   std::vector<absl::StatusOr<Appended>> AppendAll(const std::vector<std::string>& records, uint64_t expected_last,
                                                   const std::string& expected_last_attempt,
-                                                  const std::vector<std::string>& attempt_ids) override {
+                                                  const std::vector<std::string>& attempt_ids,
+                                                  absl::Time /*deadline*/) override {
     std::vector<absl::StatusOr<Appended>> answers;
     for (size_t i = 0; i < records.size(); ++i) {
       answers.push_back(Append(records[i], expected_last + i, i == 0 ? expected_last_attempt : attempt_ids[i - 1],
@@ -524,8 +526,9 @@ class SilentReads final : public AlteredLog {
   }
   std::vector<absl::StatusOr<Appended>> AppendAll(const std::vector<std::string>& records, uint64_t expected_last,
                                                   const std::string& expected_attempt,
-                                                  const std::vector<std::string>& attempt_ids) override {
-    return log_->AppendAll(records, expected_last, expected_attempt, attempt_ids);
+                                                  const std::vector<std::string>& attempt_ids,
+                                                  absl::Time deadline) override {
+    return log_->AppendAll(records, expected_last, expected_attempt, attempt_ids, deadline);
   }
   absl::StatusOr<std::unique_ptr<cluster::LogReader>> Read(uint64_t) override {
     return std::make_unique<Silent>();

@@ -69,7 +69,7 @@ absl::Status AppendBatch(cluster::TransactionLog* log, const std::vector<std::st
     std::vector<std::string> attempt_ids;
     for (size_t i = 0; i < rest.size(); ++i) attempt_ids.push_back(absl::StrCat(prefix, last + 1 + i));
     const std::vector<absl::StatusOr<cluster::TransactionLog::Appended>> answers =
-        log->AppendAll(rest, last, absl::StrCat(prefix, last), attempt_ids);
+        log->AppendAll(rest, last, absl::StrCat(prefix, last), attempt_ids, absl::InfiniteFuture());
     size_t k = 0;
     for (; k < answers.size() && answers[k].ok(); ++k) {
       if (answers[k]->id != last + 1 + k) {
