@@ -15,6 +15,7 @@ import datetime
 import decimal
 import io
 import os
+import pty
 import random
 import re
 import resource
@@ -721,6 +722,77 @@ def test_the_shell_connects_again_to_a_restarted_server():
         if shell.poll() is None:
             shell.kill()
             shell.wait()
+        cleanup()
+
+
+def test_ctrl_c_stops_the_shell_connecting_again_to_a_silent_server():
+    """A server gone, and in its place something that takes connections and
+    never answers (a host that went away behind a firewall): connecting
+    again would wait for ever. Ctrl-C stops it and keeps the session; with
+    connect_timeout the wait ends by itself."""
+    db = new_db('remote-shell-silent')
+    server = Server(db)
+    port = server.port
+    uri = 'postgresql://someone@127.0.0.1:%d/hindsight' % port
+    silent = None
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execv(TOOL, [TOOL, 'shell', uri + '?connect_timeout=3'])
+    seen = b''
+
+    def expect(text, timeout=20):
+        nonlocal seen
+        deadline = time.time() + timeout
+        while text.encode() not in seen:
+            assert time.time() < deadline, 'no %r; the terminal showed %r' % (text, seen)
+            if select.select([fd], [], [], 0.1)[0]:
+                seen += os.read(fd, 65536)
+        shown, seen = seen, seen[seen.index(text.encode()) + len(text):]
+        return shown.decode(errors='replace')
+
+    try:
+        expect('hindsight> ')
+        os.write(fd, b'count * * *;\r')
+        expect('(1 row)')
+        expect('hindsight> ')
+        assert server.stop() == 0
+        silent = socket.socket()
+        silent.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        silent.bind(('127.0.0.1', port))
+        silent.listen(8)  # taken by the kernel, never answered
+        os.write(fd, b'count * * *;\r')
+        time.sleep(1)
+        started = time.time()
+        os.kill(pid, signal.SIGINT)
+        shown = expect('hindsight> ')
+        assert time.time() - started < 2, 'Ctrl-C took %.1f s' % (time.time() - started)
+        assert 'the connection to the server was lost (' in shown and 'connecting again failed: interrupted' in shown, \
+            shown
+        # connect_timeout=3 given in the URI bounds the next attempt.
+        started = time.time()
+        os.write(fd, b'count * * *;\r')
+        shown = expect('hindsight> ')
+        took = time.time() - started
+        assert 'no connection to the server: timeout expired (3 s) (each statement tries again)' in shown, shown
+        assert 2.5 < took < 5, 'the attempt took %.1f s' % took
+        # The server back: the session goes on.
+        silent.close()
+        silent = None
+        server = Server(db, port=port)
+        os.write(fd, b'count * * *;\r')
+        shown = expect('(1 row)')
+        assert '(connected to the server again)' in shown, shown
+        os.write(fd, b'\\q\r')
+        _, status = os.waitpid(pid, 0)
+        pid = None
+        assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+    finally:
+        if silent is not None:
+            silent.close()
+        if pid is not None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        os.close(fd)
         cleanup()
 
 

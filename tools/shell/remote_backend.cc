@@ -91,6 +91,17 @@ void CollectNotice(void* arg, const PGresult* r) {
   absl::StrAppend(notices, notices->empty() ? "" : "\n", m);
 }
 
+// The connection's connect_timeout in seconds (0: none).
+int ConnectTimeoutSeconds(PGconn* conn) {
+  PQconninfoOption* options = PQconninfo(conn);
+  int seconds = 0;
+  for (const PQconninfoOption* o = options; o != nullptr && o->keyword != nullptr; ++o) {
+    if (std::strcmp(o->keyword, "connect_timeout") == 0 && o->val != nullptr) seconds = std::atoi(o->val);
+  }
+  PQconninfoFree(options);
+  return seconds;
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<RemoteBackend>> RemoteBackend::Connect(const std::string& uri) {
@@ -140,10 +151,28 @@ bool RemoteBackend::AwaitResult(bool* cancel_sent) {
   return true;
 }
 
-bool RemoteBackend::Reconnect() {
+absl::Status RemoteBackend::Reconnect() {
   pending_ = 0;
-  PQreset(conn_);
-  return PQstatus(conn_) == CONNECTION_OK;
+  // Step by step rather than PQreset, so that Ctrl-C stops a server that
+  // does not answer; the connect_timeout libpq then leaves to its caller.
+  const int timeout_seconds = ConnectTimeoutSeconds(conn_);
+  const absl::Time deadline =
+      timeout_seconds > 0 ? absl::Now() + absl::Seconds(timeout_seconds) : absl::InfiniteFuture();
+  if (PQresetStart(conn_) != 1) return absl::UnavailableError(FirstLine(PQerrorMessage(conn_)));
+  for (PostgresPollingStatusType state = PGRES_POLLING_WRITING;;) {
+    if (state == PGRES_POLLING_OK) return absl::OkStatus();
+    if (state == PGRES_POLLING_FAILED) return absl::UnavailableError(FirstLine(PQerrorMessage(conn_)));
+    pollfd p{PQsocket(conn_), static_cast<short>(state == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
+    if (poll(&p, 1, 100) == 0) {
+      const bool interrupted = InterruptFlag()->load();
+      if (interrupted || absl::Now() >= deadline) {  // left half made: the next statement starts again
+        return absl::UnavailableError(interrupted ? "interrupted"
+                                                  : absl::StrCat("timeout expired (", timeout_seconds, " s)"));
+      }
+      continue;
+    }
+    state = PQresetPoll(conn_);
+  }
 }
 
 absl::Status RemoteBackend::Lost(const absl::Status& error) {
@@ -151,19 +180,19 @@ absl::Status RemoteBackend::Lost(const absl::Status& error) {
   const std::string why = FirstLine(PQerrorMessage(conn_));
   const std::string lost =
       absl::StrCat("the connection to the server was lost (", why.empty() ? error.message() : why, "): ");
-  if (Reconnect()) return absl::UnavailableError(absl::StrCat(lost, "connected again, outside any transaction"));
-  return absl::UnavailableError(absl::StrCat(lost, "connecting again failed: ", FirstLine(PQerrorMessage(conn_))));
+  const absl::Status again = Reconnect();
+  if (again.ok()) return absl::UnavailableError(absl::StrCat(lost, "connected again, outside any transaction"));
+  return absl::UnavailableError(absl::StrCat(lost, "connecting again failed: ", again.message()));
 }
 
 absl::StatusOr<internal::Result> RemoteBackend::Run(const std::string& text,
                                                     const internal::Session::CellsConsumer* rows,
                                                     const std::vector<std::string>* expected) {
   notices_.clear();
-  if (PQstatus(conn_) == CONNECTION_BAD) {
-    if (!Reconnect()) {
+  if (PQstatus(conn_) != CONNECTION_OK) {
+    if (const absl::Status again = Reconnect(); !again.ok()) {
       return absl::UnavailableError(
-          absl::StrCat("no connection to the server: ", FirstLine(PQerrorMessage(conn_)),
-                       " (each statement tries again)"));
+          absl::StrCat("no connection to the server: ", again.message(), " (each statement tries again)"));
     }
     notices_ = "connected to the server again";
   }

@@ -57,8 +57,11 @@ class RemoteBackend final : public Backend {
   absl::StatusOr<internal::Result> RunOnConnection(const std::string& text,
                                                    const internal::Session::CellsConsumer* rows,
                                                    const std::vector<std::string>* expected);
-  // Connects again with the same parameters; false if that failed.
-  bool Reconnect();
+  // Connects again with the same parameters, within their connect_timeout
+  // if they have one; Unavailable with libpq's reason if that failed, or
+  // "interrupted" on Ctrl-C (the connection is then left half made, and
+  // the next statement starts again).
+  absl::Status Reconnect();
   // `error`, of a statement that failed; if the connection is gone, says
   // so and what connecting again gave.
   absl::Status Lost(const absl::Status& error);
