@@ -651,7 +651,8 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
                                                                     const std::vector<ColumnDescription>* columns,
                                                                     const Prepared* prepared) {
   using Kind = Command::Kind;
-  if (failed_ && command.kind != Kind::kRollback && command.kind != Kind::kCommit) {
+  if (failed_ && command.kind != Kind::kRollback && command.kind != Kind::kCommit &&
+      command.kind != Kind::kRollbackTo) {
     return SqlError(absl::StatusCode::kFailedPrecondition, "25P02",
                     "current transaction is aborted, commands ignored until end of transaction block");
   }
@@ -665,9 +666,9 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
     case Kind::kRollback:
       return EndBlock(command.kind == Kind::kCommit);
     case Kind::kSavepoint:
-      return SqlError(absl::StatusCode::kUnimplemented, "0A000",
-                      "Hindsight transactions have no savepoints (with psycopg 3, connect with autocommit=True "
-                      "before using conn.transaction())");
+    case Kind::kRelease:
+    case Kind::kRollbackTo:
+      return RunSavepoint(command);
     case Kind::kCheckpoint:
       return Checkpoint(command);
     case Kind::kCompact:
@@ -743,6 +744,26 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::EndBlock(bool commit_as
   absl::StatusOr<internal::Result> r = session_.Execute(Control(write ? SKind::kCommit : SKind::kRollback));
   if (!r.ok()) return r.status();  // a rejected commit writes nothing and ends the transaction
   if (write) a.notice = r->message;
+  return a;
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunSavepoint(const Command& command) {
+  using Kind = Command::Kind;
+  const Kind kind = command.kind;
+  if (!session_.in_transaction() || implicit_block_) {
+    const char* what = kind == Kind::kSavepoint ? "SAVEPOINT" : kind == Kind::kRelease ? "RELEASE SAVEPOINT"
+                                                                                       : "ROLLBACK TO SAVEPOINT";
+    return SqlError(absl::StatusCode::kFailedPrecondition, "25P01",
+                    absl::StrCat(what, " can only be used in transaction blocks"));
+  }
+  const absl::Status done = kind == Kind::kSavepoint  ? session_.Savepoint(command.parameter)
+                            : kind == Kind::kRelease ? session_.ReleaseSavepoint(command.parameter)
+                                                     : session_.RollBackToSavepoint(command.parameter);
+  if (absl::IsNotFound(done)) return SqlError(absl::StatusCode::kNotFound, "3B001", std::string(done.message()));
+  if (!done.ok()) return done;
+  Answer a;
+  a.tag = kind == Kind::kSavepoint ? "SAVEPOINT" : kind == Kind::kRelease ? "RELEASE" : "ROLLBACK";
+  if (kind == Kind::kRollbackTo) failed_ = false;  // the block goes on from the savepoint
   return a;
 }
 

@@ -226,6 +226,9 @@ class ProtocolHandler {
   // failed transaction back).
   absl::StatusOr<Answer> Begin();
   absl::StatusOr<Answer> EndBlock(bool commit_asked);
+  // SAVEPOINT, RELEASE and ROLLBACK TO (which takes a failed block back to
+  // the savepoint), in a transaction block only.
+  absl::StatusOr<Answer> RunSavepoint(const Command& command);
   // SHOW, its rows encoded in the formats of `columns` (nullptr: text).
   absl::StatusOr<Answer> Shown(const Command& command, const std::vector<ColumnDescription>* columns) const;
   // SHOW hindsight_sessions: every session of the server, a row each.

@@ -107,9 +107,9 @@ Command Malformed(size_t column, std::string_view message) {
   return c;
 }
 
-// A cursor's name: a quoted identifier, or an unquoted one (a letter or _
-// first).
-bool IsCursorName(const Word& w) {
+// A cursor's or a savepoint's name: a quoted identifier, or an unquoted
+// one (a letter or _ first).
+bool IsSqlName(const Word& w) {
   if (w.quoted) return !w.text.empty();
   return !w.text.empty() && (absl::ascii_isalpha(static_cast<unsigned char>(w.text[0])) || w.text[0] == '_');
 }
@@ -120,7 +120,7 @@ Command ClassifyDeclare(std::string_view statement) {
   NextWord(statement, &i, &error);  // DECLARE
   std::optional<Word> name = NextWord(statement, &i, &error);
   if (!error.ok()) return Malformed(*internal::ErrorColumn(error), internal::ErrorReason(error));
-  if (!name || !IsCursorName(*name)) {
+  if (!name || !IsSqlName(*name)) {
     return Malformed(name ? name->begin + 1 : statement.size() + 1, "DECLARE takes a cursor name: DECLARE c CURSOR FOR ...");
   }
   Command c = Of(Command::Kind::kDeclare, name->text);
@@ -211,7 +211,7 @@ Command ClassifyFetch(std::string_view statement, Command::Kind kind) {
     return Malformed((*words)[i + 1].begin + 1, absl::StrCat((*words)[i].text, " takes a count"));
   }
   if (i + 1 < words->size() && !(*words)[i].quoted && ((*words)[i].text == "from" || (*words)[i].text == "in")) ++i;
-  if (i >= words->size() || !IsCursorName((*words)[i])) {
+  if (i >= words->size() || !IsSqlName((*words)[i])) {
     return Malformed(i < words->size() ? (*words)[i].begin + 1 : statement.size() + 1,
                      absl::StrCat(what, " takes a cursor: ", what, " [direction] [FROM | IN] name (a subject named ",
                                   (*words)[0].text, " is written \"", (*words)[0].text, "\")"));
@@ -225,7 +225,7 @@ Command ClassifyFetch(std::string_view statement, Command::Kind kind) {
 Command ClassifyClose(std::string_view statement) {
   absl::StatusOr<std::vector<Word>> words = Words(statement, 0);
   if (!words.ok()) return Malformed(*internal::ErrorColumn(words.status()), internal::ErrorReason(words.status()));
-  if (words->size() != 2 || !IsCursorName((*words)[1])) {
+  if (words->size() != 2 || !IsSqlName((*words)[1])) {
     return Malformed(words->size() > 2 ? (*words)[2].begin + 1 : statement.size() + 1,
                      "CLOSE takes one cursor, or ALL (a subject named close is written \"close\")");
   }
@@ -481,6 +481,44 @@ Command ClassifyDeallocate(std::string_view statement) {
   return Of(Command::Kind::kDeallocate, !w[at].quoted && w[at].text == "all" ? "" : w[at].text);
 }
 
+// ROLLBACK [WORK | TRANSACTION] TO ...
+bool IsRollbackTo(std::string_view statement) {
+  const std::vector<std::string> w = LeadingWords(statement, 3);
+  const size_t to = w.size() > 1 && (w[1] == "work" || w[1] == "transaction") ? 2 : 1;
+  return w.size() > to && w[to] == "to";
+}
+
+// SAVEPOINT name, RELEASE [SAVEPOINT] name, ROLLBACK [WORK | TRANSACTION]
+// TO [SAVEPOINT] name: the name a quoted identifier, or an unquoted one
+// folded to lower case.
+Command ClassifySavepoint(std::string_view statement, const std::string& first) {
+  absl::StatusOr<std::vector<Word>> words = Words(statement, 0);
+  if (!words.ok()) return Malformed(*internal::ErrorColumn(words.status()), internal::ErrorReason(words.status()));
+  const std::vector<Word>& w = *words;
+  const auto plain_word = [&](size_t i, std::string_view text) {
+    return i < w.size() && !w[i].quoted && w[i].text == text;
+  };
+  Command::Kind kind = Command::Kind::kSavepoint;
+  size_t at = 1;  // the name's word
+  const char* form = "SAVEPOINT name";
+  if (first == "release") {
+    kind = Command::Kind::kRelease;
+    at = plain_word(1, "savepoint") ? 2 : 1;
+    form = "RELEASE [SAVEPOINT] name";
+  } else if (first == "rollback") {
+    kind = Command::Kind::kRollbackTo;
+    at = plain_word(1, "work") || plain_word(1, "transaction") ? 3 : 2;
+    at += plain_word(at, "savepoint") ? 1 : 0;
+    form = "ROLLBACK TO [SAVEPOINT] name";
+  }
+  if (w.size() == at + 1 && IsSqlName(w[at])) return Of(kind, w[at].text);
+  size_t column = statement.size() + 1;  // of the word that does not fit
+  if (w.size() > at + 1) column = w[at + 1].begin + 1;
+  else if (w.size() == at + 1) column = w[at].begin + 1;
+  return Malformed(column, absl::StrCat("expected ", form, " (a subject named ", first, " is written \"", first,
+                                        "\")"));
+}
+
 }  // namespace
 
 Command Classify(std::string_view text) {
@@ -499,14 +537,14 @@ Command Classify(std::string_view text) {
     return second == "at" || second == "source" ? Of(Kind::kHindsight) : Of(Kind::kBegin);
   }
   if (first == "start" && second == "transaction") return Of(Kind::kBegin);
-  // Plain COMMIT and ROLLBACK only: savepoints and two-phase commit are
-  // left to the language, which rejects them.
+  if (first == "savepoint" || first == "release" || (first == "rollback" && IsRollbackTo(statement))) {
+    return ClassifySavepoint(statement, first);
+  }
+  // Plain COMMIT and ROLLBACK only: two-phase commit is left to the
+  // language, which rejects it.
   const bool plain = second.empty() || second == "work" || second == "transaction" || second == "and";
   if ((first == "commit" || first == "end") && plain) return Of(Kind::kCommit);
   if ((first == "rollback" || first == "abort") && plain) return Of(Kind::kRollback);
-  if (first == "savepoint" || first == "release" || ((first == "rollback" || first == "abort") && second == "to")) {
-    return Of(Kind::kSavepoint);
-  }
   if (first == "select") return ClassifySelect(statement);
   if (first == "discard" && (second == "all" || second == "plans" || second == "sequences" || second == "temp" ||
                              second == "temporary")) {

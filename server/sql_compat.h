@@ -11,7 +11,8 @@
 //   SET ..., RESET ... (anything else)                        -> accepted, no effect
 //   SHOW name                                                 -> the parameter's value
 //   SELECT pg_cancel_backend(PID), pg_terminate_backend(PID)  -> another session stopped
-//   SAVEPOINT, RELEASE, ROLLBACK TO                           -> refused: no savepoints
+//   SAVEPOINT name, RELEASE [SAVEPOINT] name,
+//   ROLLBACK [WORK|TRANSACTION] TO [SAVEPOINT] name           -> savepoints of the open transaction
 //   DECLARE name ... CURSOR ... FOR statement, FETCH, MOVE, CLOSE -> cursors (server/cursor.h)
 // `begin at T source S` stays the language's own begin. Anything else is a
 // statement of the Hindsight language.
@@ -30,7 +31,10 @@ namespace hindsight::server {
 
 struct Command {
   enum class Kind {
-    kEmpty, kBegin, kCommit, kRollback, kSet, kReset, kShow, kSavepoint, kCheckpoint, kCompact,
+    kEmpty, kBegin, kCommit, kRollback, kSet, kReset, kShow, kCheckpoint, kCompact,
+    kSavepoint,   // SAVEPOINT name
+    kRelease,     // RELEASE [SAVEPOINT] name
+    kRollbackTo,  // ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name
     kSelect,      // SELECT 1, version(), current_schema(), pg_backend_pid(), current_user: a connection
                   // pool's health check, a driver's probe, a session asking who it is
     kSignal,      // SELECT pg_cancel_backend(PID) or pg_terminate_backend(PID): another session stopped
@@ -55,7 +59,8 @@ struct Command {
                           // "pg_backend_pid", "current_user", ...);
                           // kSignal: the function, "pg_cancel_backend" or "pg_terminate_backend";
                           // kDiscard: what, lower case; kDeallocate: the statement ("" for ALL);
-                          // kDeclare, kFetch, kMove, kClose: the cursor ("" for CLOSE ALL)
+                          // kDeclare, kFetch, kMove, kClose: the cursor ("" for CLOSE ALL);
+                          // kSavepoint, kRelease, kRollbackTo: the savepoint
   std::string argument;   // kShow, kCheckpoint: the rest, as written ('...' unquoted): a count, a
                           // name prefix, a directory; kCompact: the rest (none is right);
                           // kSelect (1): the number; kSignal: the pid, digits; kSet: the value, unquoted

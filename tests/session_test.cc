@@ -1,5 +1,5 @@
 // The statement session: cancellation of reads and awaits (Ctrl-C in the shell), the
-// open transaction's size, hints, the transaction history and changes name
+// open transaction's size and savepoints, hints, the transaction history and changes name
 // for each row, and rows handed to consumers as they are found.
 #include <algorithm>
 #include <atomic>
@@ -10,11 +10,13 @@
 #include <tuple>
 
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "gtest/gtest.h"
 #include "hindsight/db.h"
 #include "query/session.h"
 #include "query/statement.h"
+#include "database_dump.h"
 #include "random_transaction.h"
 #include "test_util.h"
 
@@ -114,6 +116,90 @@ TEST(SessionTest, PendingBytesCountTheOpenTransactionsOperations) {
   ASSERT_TRUE(Execute(&session, "commit;").ok());
   EXPECT_EQ(session.pending_bytes(), 0u);
 }
+// Random sequences of writes, savepoints, releases and rollbacks to them:
+// what the session keeps is what a model of SQL's savepoints keeps (a list
+// of writes, a stack of named marks), and committed it is the same
+// database as those writes committed without savepoints.
+TEST(SessionTest, SavepointsKeepWhatAModelOfThemKeeps) {
+  ScratchDir dir;
+  auto with = Database::Open(dir.Sub("with"));
+  auto without = Database::Open(dir.Sub("without"));
+  ASSERT_TRUE(with.ok() && without.ok());
+  internal::Session session(with->get());
+  internal::Session plain(without->get());
+  std::mt19937 rng(20261207);
+  const auto pick = [&](std::initializer_list<const char*> from) {
+    return *(from.begin() + std::uniform_int_distribution<size_t>(0, from.size() - 1)(rng));
+  };
+  const auto year = [&] { return std::uniform_int_distribution<int>(2000, 2030)(rng); };
+  constexpr int kTransactions = 60;
+  for (int t = 0; t < kTransactions; ++t) {
+    std::vector<std::string> writes;                         // the model's
+    std::vector<std::pair<std::string, size_t>> savepoints;  // name, writes kept
+    const std::string begin = absl::StrCat("begin at 2040-01-01T", 10 + t / 40, ":", 10 + t % 40, "Z;");
+    ASSERT_TRUE(Execute(&session, begin.c_str()).ok());
+    for (int step = 0; step < 30; ++step) {
+      const std::string name = pick({"a", "b", "c"});
+      const auto newest = [&]() -> std::optional<size_t> {
+        for (size_t i = savepoints.size(); i-- > 0;) {
+          if (savepoints[i].first == name) return i;
+        }
+        return std::nullopt;
+      };
+      const int what = std::uniform_int_distribution<int>(0, 9)(rng);
+      if (what < 5) {
+        const std::string key = absl::StrCat(pick({"A", "B", "C"}), " p ", pick({"X", "Y"}));
+        const int from = year();
+        const std::string write =
+            what < 3   ? absl::StrCat("assert ", key, " = ", step, " from ", from, " to ", from + 1 + year() % 5, ";")
+            : what < 4 ? absl::StrCat("retract ", key, " from ", from, ";")
+                       : absl::StrCat("erase ", key, ";");
+        ASSERT_TRUE(Execute(&session, write.c_str()).ok()) << write;
+        writes.push_back(write);
+      } else if (what < 7) {
+        ASSERT_TRUE(session.Savepoint(name).ok());
+        savepoints.emplace_back(name, writes.size());
+      } else if (what < 8) {
+        const absl::Status released = session.ReleaseSavepoint(name);
+        const std::optional<size_t> i = newest();
+        ASSERT_EQ(released.ok(), i.has_value()) << released;
+        if (i) savepoints.resize(*i);
+        else EXPECT_TRUE(absl::IsNotFound(released)) << released;
+      } else {
+        const absl::Status back = session.RollBackToSavepoint(name);
+        const std::optional<size_t> i = newest();
+        ASSERT_EQ(back.ok(), i.has_value()) << back;
+        if (i) {
+          writes.resize(savepoints[*i].second);
+          savepoints.resize(*i + 1);
+        } else {
+          EXPECT_TRUE(absl::IsNotFound(back)) << back;
+        }
+      }
+      ASSERT_EQ(session.pending_operations(), writes.size()) << "transaction " << t << ", step " << step;
+    }
+    ASSERT_TRUE(Execute(&plain, begin.c_str()).ok());
+    for (const std::string& write : writes) ASSERT_TRUE(Execute(&plain, write.c_str()).ok());
+    EXPECT_EQ(session.pending_bytes(), plain.pending_bytes()) << "transaction " << t;
+    const bool empty = writes.empty();
+    const char* end = empty ? "rollback;" : "commit;";
+    ASSERT_EQ(Execute(&session, end).ok(), Execute(&plain, end).ok()) << "transaction " << t;
+    // The transaction is over: its savepoints with it.
+    EXPECT_TRUE(absl::IsFailedPrecondition(session.RollBackToSavepoint("a")));
+  }
+  // A time and source set after a savepoint go with what is rolled back.
+  ASSERT_TRUE(Execute(&session, "begin;").ok());
+  ASSERT_TRUE(session.Savepoint("blank").ok());
+  ASSERT_TRUE(Execute(&session, "begin at 2041-01-01 source late;").ok());
+  EXPECT_FALSE(session.transaction_is_blank());
+  ASSERT_TRUE(session.RollBackToSavepoint("blank").ok());
+  EXPECT_TRUE(session.transaction_is_blank());
+  ASSERT_TRUE(Execute(&session, "rollback;").ok());
+  ASSERT_EQ((*with)->LastTransaction().id, (*without)->LastTransaction().id);
+  const std::string want = DumpQueries(**without, (*without)->LastTransaction().id);
+  EXPECT_EQ(FirstDifference(DumpQueries(**with, (*with)->LastTransaction().id), want), "");
+}
+
 TEST(SessionTest, AnAnswerWithoutRowsNamesUnknownNamesAndTheClosest) {
   ScratchDir dir;
   auto db = Database::Open(dir.Sub("db"));

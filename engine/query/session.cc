@@ -7,6 +7,7 @@
 #include "query/transactions_by_time.h"
 #include "util/edit_distance.h"
 #include "util/plural.h"
+#include "util/status_macros.h"
 #include "util/utf8.h"
 
 namespace hindsight::internal {
@@ -171,8 +172,7 @@ absl::StatusOr<Result> Session::Execute(const Statement& st, const RowConsumer* 
         if (st.source) txn_->SetSource(*st.source);
         return MessageResult("transaction time and source set");
       }
-      txn_.emplace();
-      pending_bytes_ = 0;
+      OpenTransaction();
       if (st.tx_time) txn_->SetTime(*st.tx_time);
       if (st.source) txn_->SetSource(*st.source);
       return MessageResult("transaction open: statements until commit apply together");
@@ -180,13 +180,13 @@ absl::StatusOr<Result> Session::Execute(const Statement& st, const RowConsumer* 
     case Kind::kCommit: {
       if (!txn_) return absl::FailedPreconditionError("no transaction is open (begin one first)");
       const Transaction txn = std::move(*txn_);
-      txn_.reset();  // committed or not, the transaction is over
+      EndTransaction();  // committed or not, the transaction is over
       return CommitTransaction(txn);
     }
     case Kind::kRollback: {
       if (!txn_) return absl::FailedPreconditionError("no transaction is open");
       const size_t n = txn_->operations().size();
-      txn_.reset();
+      EndTransaction();
       return MessageResult(absl::StrCat("rolled back ", Plural(n, "operation")));
     }
     case Kind::kHelp:
@@ -385,6 +385,61 @@ absl::StatusOr<Result> Session::Write(const Statement& st) {
   if (!txn_) return CommitTransaction(single);
   pending_bytes_ += OperationBytes(txn_->operations().back());
   return MessageResult(absl::StrCat("pending: ", Plural(txn_->operations().size(), "operation")));
+}
+
+void Session::OpenTransaction() {
+  txn_.emplace();
+  pending_bytes_ = 0;
+  savepoints_.clear();
+}
+
+void Session::EndTransaction() {
+  txn_.reset();
+  savepoints_.clear();
+}
+
+absl::Status Session::Savepoint(std::string name) {
+  if (!txn_) return absl::FailedPreconditionError("no transaction is open");
+  savepoints_.push_back({std::move(name), txn_->operations().size(), pending_bytes_, txn_->time(), txn_->source()});
+  return absl::OkStatus();
+}
+
+absl::StatusOr<size_t> Session::SavepointIndex(const std::string& name) const {
+  for (size_t i = savepoints_.size(); i-- > 0;) {
+    if (savepoints_[i].name == name) return i;
+  }
+  return absl::NotFoundError(absl::StrCat("savepoint \"", name, "\" does not exist"));
+}
+
+absl::Status Session::ReleaseSavepoint(const std::string& name) {
+  if (!txn_) return absl::FailedPreconditionError("no transaction is open");
+  HS_ASSIGN_OR_RETURN(const size_t i, SavepointIndex(name));
+  savepoints_.resize(i);
+  return absl::OkStatus();
+}
+
+absl::Status Session::RollBackToSavepoint(const std::string& name) {
+  if (!txn_) return absl::FailedPreconditionError("no transaction is open");
+  HS_ASSIGN_OR_RETURN(const size_t i, SavepointIndex(name));
+  const TransactionMark& mark = savepoints_[i];
+  Transaction kept;
+  if (mark.time) kept.SetTime(*mark.time);
+  kept.SetSource(mark.source);
+  for (size_t k = 0; k < mark.operations; ++k) {
+    const Operation& op = txn_->operations()[k];
+    switch (op.kind) {
+      case Operation::Kind::kAssert: kept.Assert(op.key, op.value, op.valid); break;
+      case Operation::Kind::kRetract: kept.Retract(op.key, op.valid); break;
+      case Operation::Kind::kErase:
+        if (op.key_digest.empty()) kept.Erase(op.key);
+        else kept.EraseByDigest(op.key_digest);
+        break;
+    }
+  }
+  txn_ = std::move(kept);
+  pending_bytes_ = mark.bytes;
+  savepoints_.resize(i + 1);
+  return absl::OkStatus();
 }
 
 absl::StatusOr<Result> Session::CommitTransaction(const Transaction& txn) {

@@ -93,6 +93,19 @@ class Session {
     return txn_ && txn_->operations().empty() && !txn_->time() && txn_->source().empty();
   }
 
+  // SQL's savepoints in the open transaction, by name (the newest of a
+  // name first): Savepoint marks what the transaction holds now;
+  // RollBackToSavepoint drops what it gained since (operations, and a time
+  // or source set since), keeping the savepoint and dropping later ones;
+  // ReleaseSavepoint forgets the savepoint and later ones, keeping the
+  // operations. Ending the transaction forgets them all. Errors:
+  // FailedPrecondition when no transaction is open; NotFound for a name
+  // no savepoint has. RollBackToSavepoint costs a copy of the operations
+  // kept.
+  absl::Status Savepoint(std::string name);
+  absl::Status ReleaseSavepoint(const std::string& name);
+  absl::Status RollBackToSavepoint(const std::string& name);
+
   // While `*flag` is true, reads and `await` stop early and fail with
   // Cancelled ("cancelled"); writes are not affected. nullptr: never. The flag must
   // outlive the session; the caller clears it.
@@ -105,6 +118,20 @@ class Session {
   absl::StatusOr<Result> Since(const Statement& st, const RowConsumer* consumer);
   absl::StatusOr<Result> Write(const Statement& st);
   absl::StatusOr<Result> CommitTransaction(const Transaction& txn);
+  // What the open transaction holds at a savepoint.
+  struct TransactionMark {
+    std::string name;
+    size_t operations = 0;
+    size_t bytes = 0;
+    std::optional<Instant> time;
+    std::string source;
+  };
+  // The newest savepoint named `name`, in savepoints_; NotFound if none
+  // (FailedPrecondition if no transaction is open).
+  absl::StatusOr<size_t> SavepointIndex(const std::string& name) const;
+  // Opens a transaction, or ends the one open, and forgets its savepoints.
+  void OpenTransaction();
+  void EndTransaction();
   bool cancelled() const { return cancel_ != nullptr && cancel_->load(std::memory_order_relaxed); }
   // The time of the last transaction `as_of` includes (-inf: none).
   absl::StatusOr<Instant> PointOf(const TxTimeClause& as_of) const;
@@ -121,6 +148,7 @@ class Session {
   Clock* clock_;
   std::optional<Transaction> txn_;  // set between begin and commit/rollback
   size_t pending_bytes_ = 0;        // of txn_, when set
+  std::vector<TransactionMark> savepoints_;  // of txn_, oldest first
   const std::atomic<bool>* cancel_ = nullptr;
   // NoteOfUnknown's notes, of the database as of transaction
   // notes_as_of_; at most kKeptNotes.

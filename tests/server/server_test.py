@@ -277,6 +277,89 @@ def test_psycopg3_reads_parameters_and_transactions():
         cleanup()
 
 
+def test_savepoints_of_psycopg3_sqlalchemy_and_sql():
+    """Nested transactions as drivers make them: psycopg 3's conn.transaction()
+    inside a transaction, SQLAlchemy's begin_nested(), and SQL's SAVEPOINT,
+    RELEASE and ROLLBACK TO with PostgreSQL's errors; only what is kept
+    commits, as one transaction."""
+    server = Server(new_db('savepoints'))
+    try:
+        with psycopg.connect(server.dsn()) as conn:  # not autocommit: a block is open from the first statement
+            infinity_loader(conn)
+            last = conn.execute('SHOW hindsight_transactions 1').fetchone()[0]
+            conn.execute('assert Nest kept a = 1 from 2020')
+            with conn.transaction():  # SAVEPOINT, then RELEASE
+                conn.execute('assert Nest kept b = 1 from 2020')
+            try:
+                with conn.transaction():  # SAVEPOINT, then ROLLBACK TO after the error
+                    conn.execute('assert Nest dropped c = 1 from 2020')
+                    with conn.transaction():
+                        conn.execute('assert Nest dropped d = 1 from 2020')
+                    conn.execute('Nest * * at 2025-13-01')
+            except psycopg.errors.InvalidDatetimeFormat:
+                pass
+            conn.execute('assert Nest kept e = 1 from 2020')  # the block goes on
+            conn.commit()
+            rows = conn.execute('Nest * *').fetchall()
+            assert sorted(r[2] for r in rows) == ['a', 'b', 'e'], rows
+            tx, _, _, operations = conn.execute('SHOW hindsight_transactions 1').fetchone()
+            assert (tx, operations) == (last + 1, 3), (last, tx, operations)
+            conn.rollback()
+        engine = sqlalchemy.create_engine('postgresql+psycopg2://tester@127.0.0.1:%d/hindsight' % server.port)
+        with engine.connect() as conn:
+            with conn.begin():
+                conn.execute(sqlalchemy.text('assert Alchemy kept a = 1 from 2020'))
+                nested = conn.begin_nested()
+                conn.execute(sqlalchemy.text('assert Alchemy dropped b = 1 from 2020'))
+                nested.rollback()
+                with conn.begin_nested():
+                    conn.execute(sqlalchemy.text('assert Alchemy kept c = 1 from 2020'))
+            rows = conn.execute(sqlalchemy.text('Alchemy * *')).fetchall()
+            assert sorted(r[2] for r in rows) == ['a', 'c'], rows
+        engine.dispose()
+        conn = psycopg2.connect(server.dsn())
+        conn.autocommit = True
+        cur = conn.cursor()
+
+        def sqlstate(statement):
+            try:
+                cur.execute(statement)
+                return None
+            except psycopg2.Error as e:
+                return e.pgcode
+
+        assert sqlstate('SAVEPOINT a') == '25P01'  # outside a block
+        assert sqlstate('assert Sql x y = 1 from 2020; savepoint a') == '25P01'  # an implicit block is none
+        assert cur.execute('BEGIN') is None
+        assert sqlstate('assert Sql kept a = 1 from 2020') is None
+        assert sqlstate('SAVEPOINT "Mixed"') is None
+        assert sqlstate('ROLLBACK TO mixed') == '3B001'  # a quoted name keeps its case; the block fails
+        assert sqlstate('assert Sql dropped b = 1 from 2020') == '25P02'
+        assert sqlstate('RELEASE "Mixed"') == '25P02'
+        assert sqlstate('ROLLBACK WORK TO SAVEPOINT "Mixed"') is None  # out of the failed state
+        assert sqlstate('assert Sql dropped c = 1 from 2020') is None
+        assert sqlstate('savepoint inner; assert Sql dropped d = 1 from 2020') is None
+        assert sqlstate('rollback to "Mixed"') is None  # drops c and d, and forgets inner
+        assert sqlstate('release inner') == '3B001'
+        assert sqlstate('rollback to savepoint "Mixed"') is None
+        assert sqlstate('release savepoint "Mixed"') is None
+        assert sqlstate('assert Sql kept e = 1 from 2020') is None
+        assert sqlstate('savepoint one two') == '42601'
+        assert sqlstate('rollback to "Mixed"') == '3B001'  # released: the block stays failed
+        assert sqlstate('assert Sql dropped f = 1 from 2020') == '25P02'
+        assert sqlstate('commit') is None  # of a failed block: rolls it back
+        assert sqlstate('BEGIN; assert Sql kept a = 1 from 2020; SAVEPOINT s; assert Sql dropped b = 1 from 2020; '
+                        'ROLLBACK TO s; assert Sql kept e = 1 from 2020; COMMIT') is None
+        cur.execute('Sql * *')
+        assert sorted(r[2] for r in cur.fetchall()) == ['a', 'e']
+        cur.execute('SHOW hindsight_transactions 1')
+        assert cur.fetchone()[3] == 2
+        conn.close()
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
 def test_named_cursors_of_psycopg2_and_psycopg3():
     """Server-side cursors: DECLARE, FETCH, MOVE and CLOSE as the drivers send them."""
     server = Server(new_db('cursors'))
