@@ -385,6 +385,54 @@ TEST_F(ClusterTest, AnAppendWhoseAnswerWasLostIsAppliedOnce) {
   EXPECT_EQ(node->LastTransaction().id, 2u);
 }
 
+// A log whose appends are never answered: each waits until the deadline
+// it is given, as a stream without a quorum leaves them, noting it.
+class UnansweredAppends final : public AlteredLog {
+ public:
+  using AlteredLog::AlteredLog;
+  absl::StatusOr<Appended> Append(std::string_view, uint64_t, const std::string&, const std::string&) override {
+    return absl::UnavailableError("no answer");
+  }
+  std::vector<absl::StatusOr<Appended>> AppendAll(const std::vector<std::string>& records, uint64_t,
+                                                  const std::string&, const std::vector<std::string>&,
+                                                  absl::Time deadline) override {
+    deadlines_.push_back(deadline);
+    absl::SleepFor(std::min(deadline - absl::Now(), absl::Milliseconds(100)));
+    return std::vector<absl::StatusOr<Appended>>(records.size(), absl::UnavailableError("no answer"));
+  }
+  const std::vector<absl::Time>& deadlines() const { return deadlines_; }
+
+ private:
+  std::vector<absl::Time> deadlines_;
+};
+
+TEST_F(ClusterTest, ACommitTheLogDoesNotAnswerFailsAtItsTimeout) {
+  ScratchDir dir;
+  absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(dir.Sub("n"));
+  ASSERT_TRUE(db.ok()) << db.status();
+  auto log = std::make_unique<UnansweredAppends>(nats_->Log("unanswered"));
+  const UnansweredAppends* appends = log.get();
+  NodeOptions options;
+  options.commit_timeout = absl::Seconds(3);
+  absl::StatusOr<std::unique_ptr<Node>> node = Node::Start(*std::move(db), std::move(log), options);
+  ASSERT_TRUE(node.ok()) << node.status();
+  Transaction txn;
+  txn.Assert({"Ukraine", "relation", "Syria"}, Value::String("severed"), {0, kPosInf});
+  const absl::Time start = absl::Now();
+  absl::StatusOr<TransactionInfo> info = (*node)->Commit(txn);
+  ASSERT_TRUE(absl::IsUnavailable(info.status())) << info.status();
+  EXPECT_TRUE(absl::StrContains(info.status().message(), "(within 3s): the transaction may or may not be committed"))
+      << info.status();
+  // Retried while time was left, every append told the commit's deadline,
+  // none sent past it.
+  ASSERT_GE(appends->deadlines().size(), 2u);
+  for (const absl::Time deadline : appends->deadlines()) {
+    EXPECT_EQ(deadline, appends->deadlines().front());
+    EXPECT_LE(deadline, start + absl::Seconds(3) + absl::Milliseconds(100));
+  }
+  EXPECT_EQ((*node)->LastTransaction().id, 0u);
+}
+
 // A log that, at the first append, stores the record under another
 // attempt's id (as another writer's entry would be) and acknowledges it
 // as the caller's: what a NATS server that acknowledged a record and then
