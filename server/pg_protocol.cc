@@ -311,6 +311,13 @@ void AppendParameterStatus(std::string_view name, std::string_view value, std::s
     PutString(value, out);
   });
 }
+void AppendNotificationResponse(int32_t pid, std::string_view channel, std::string_view payload, std::string* out) {
+  Message('A', out, [&] {
+    PutInt32(pid, out);
+    PutString(channel, out);
+    PutString(payload, out);
+  });
+}
 void AppendBackendKeyData(int32_t pid, int32_t secret, std::string* out) {
   Message('K', out, [&] {
     PutInt32(pid, out);

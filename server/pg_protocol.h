@@ -107,6 +107,8 @@ void AppendAuthenticationSaslFinal(std::string_view data, std::string* out);
 void AppendParameterStatus(std::string_view name, std::string_view value, std::string* out);
 void AppendBackendKeyData(int32_t pid, int32_t secret, std::string* out);
 void AppendReadyForQuery(char status, std::string* out);  // 'I' idle, 'T' in a transaction, 'E' failed
+// NotificationResponse: `payload` on `channel`, from the backend `pid`.
+void AppendNotificationResponse(int32_t pid, std::string_view channel, std::string_view payload, std::string* out);
 
 struct ColumnDescription {
   std::string name;

@@ -643,6 +643,7 @@ void ProtocolHandler::AppendReady(std::string* out) {
     AppendParameterStatus(kApplicationName, application_name_reported_, out);
     if (activity_ != nullptr) activity_->SetApplication(application_name_reported_);
   }
+  AppendNotifications(out);  // the rest while the session waits
   AppendReadyForQuery(status(), out);
 }
 
@@ -669,6 +670,10 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
     case Kind::kRelease:
     case Kind::kRollbackTo:
       return RunSavepoint(command);
+    case Kind::kListen:
+    case Kind::kUnlisten:
+    case Kind::kNotify:
+      return Listen(command);
     case Kind::kCheckpoint:
       return Checkpoint(command);
     case Kind::kCompact:
@@ -765,6 +770,45 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunSavepoint(const Comm
   a.tag = kind == Kind::kSavepoint ? "SAVEPOINT" : kind == Kind::kRelease ? "RELEASE" : "ROLLBACK";
   if (kind == Kind::kRollbackTo) failed_ = false;  // the block goes on from the savepoint
   return a;
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Listen(const Command& command) {
+  using Kind = Command::Kind;
+  Answer a;
+  if (command.kind == Kind::kUnlisten) {
+    if (command.parameter == "*" || command.parameter == kCommitsChannel) commits_told_.reset();
+    a.tag = "UNLISTEN";
+    return a;
+  }
+  if (command.kind == Kind::kNotify || command.parameter != kCommitsChannel) {
+    const std::string refused = command.kind == Kind::kNotify
+                                    ? "NOTIFY is not supported"
+                                    : absl::StrCat("no notifications come on channel \"", command.parameter, "\"");
+    return SqlError(absl::StatusCode::kUnimplemented, "0A000",
+                    absl::StrCat(refused, ": the server notifies of each commit on channel ", kCommitsChannel,
+                                 " (LISTEN ", kCommitsChannel, ")"));
+  }
+  if (!commits_told_) commits_told_ = db_->LastTransaction().id;
+  a.tag = "LISTEN";
+  return a;
+}
+
+bool ProtocolHandler::AppendNotifications(std::string* out) {
+  if (!commits_told_ || status() != 'I') return false;
+  const uint64_t last = db_->LastTransaction().id;
+  const uint64_t end = std::min(last, *commits_told_ + kNotificationsAtOnce);
+  for (uint64_t id = *commits_told_ + 1; id <= end; ++id) {
+    absl::StatusOr<TransactionInfo> info = db_->GetTransaction(id);
+    if (!info.ok()) return false;  // told again at the next transaction
+    AppendNotificationResponse(
+        0, kCommitsChannel,
+        absl::StrCat("{\"tx\": ", id, ", \"time\": ", FormatValue(Value::String(FormatInstant(info->time))),
+                     ", \"source\": ", FormatValue(Value::String(info->source)),
+                     ", \"operations\": ", info->operation_count, "}"),
+        out);
+    commits_told_ = id;
+  }
+  return end < last;
 }
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Shown(const Command& command,
@@ -906,6 +950,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Forget(const Command& c
                       "DISCARD ALL cannot run inside a transaction block");
     }
     to_discard_all_ = true;
+    commits_told_.reset();  // UNLISTEN *, as DISCARD ALL does
     // DISCARD ALL resets every setting too.
     statement_timeout_.Set(statement_timeout_.default_value(), false);
     application_name_.Set(application_name_.default_value(), false);

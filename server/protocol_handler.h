@@ -121,6 +121,21 @@ class ProtocolHandler {
 
   // 'I' idle, 'T' in a transaction block, 'E' in a failed one.
   char status() const;
+
+  // After LISTEN hindsight_commits, a notification on that channel for each
+  // transaction committed since (by any session, COPY, or a cluster's other
+  // nodes), in order, its payload JSON: {"tx": N, "time": "...", "source":
+  // "...", "operations": K}. As PostgreSQL's, notifications reach the
+  // client only outside a transaction block: before ReadyForQuery, and
+  // while the session waits for its next message (the connection calls
+  // AppendNotifications when a transaction lands).
+  static constexpr char kCommitsChannel[] = "hindsight_commits";
+  bool listening() const { return commits_told_.has_value(); }
+  // Appends the notifications due, up to kNotificationsAtOnce (none in a
+  // transaction block). Returns whether more are due. Costs a read of each
+  // transaction's info.
+  bool AppendNotifications(std::string* out);
+  static constexpr size_t kNotificationsAtOnce = 256;
   // Drops an open transaction, as when the client leaves.
   void Abandon();
 
@@ -229,6 +244,8 @@ class ProtocolHandler {
   // SAVEPOINT, RELEASE and ROLLBACK TO (which takes a failed block back to
   // the savepoint), in a transaction block only.
   absl::StatusOr<Answer> RunSavepoint(const Command& command);
+  // LISTEN, UNLISTEN, and NOTIFY (refused).
+  absl::StatusOr<Answer> Listen(const Command& command);
   // SHOW, its rows encoded in the formats of `columns` (nullptr: text).
   absl::StatusOr<Answer> Shown(const Command& command, const std::vector<ColumnDescription>* columns) const;
   // SHOW hindsight_sessions: every session of the server, a row each.
@@ -387,6 +404,7 @@ class ProtocolHandler {
   std::string application_name_reported_;  // to the client and the session's activity
   internal::Session session_;
   bool failed_ = false;          // an error inside a transaction block
+  std::optional<uint64_t> commits_told_;  // while listening: the last transaction notified
   bool skip_until_sync_ = false; // an error in the extended protocol
   // A write outside a block opened this session's transaction, which the
   // next Sync, or the end of the query string, ends: PostgreSQL's implicit

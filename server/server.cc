@@ -7,6 +7,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -188,6 +189,13 @@ class Connection {
     absl::MutexLock lock(&fd_mu_);
     if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
   }
+  // From any thread: a transaction landed, for a session that listens
+  // for commits and may be waiting for its next message.
+  void Wake() {
+    absl::MutexLock lock(&fd_mu_);
+    const uint64_t one = 1;
+    if (wake_fd_ >= 0) (void)!::write(wake_fd_, &one, sizeof one);
+  }
 
  private:
   // False when the socket has nothing before the deadline (timed_out_ is
@@ -213,8 +221,15 @@ class Connection {
   std::optional<StartupPacket> Startup();
   bool Authenticate(const std::string& user, bool* read_only);
   // The next message (in message_, until the next call), or null when the
-  // connection must end (it said why).
-  const FrontendMessage* NextMessage(char status);
+  // connection must end (it said why). A listening session outside a
+  // transaction block gets its notifications while it waits.
+  const FrontendMessage* NextMessage(ProtocolHandler* handler);
+  // Until the client sends something: writes `handler`'s notifications as
+  // transactions land (Wake). False when the client is gone.
+  bool NotifyUntilReadable(ProtocolHandler* handler);
+  // Has the server wake this connection when a transaction lands, once
+  // its session listens.
+  void ListenForCommits();
   void Serve(ProtocolHandler* handler);
   // After a successful start-up: admission, authentication, the start-up
   // options, then the session.
@@ -230,11 +245,12 @@ class Connection {
                   absl::Duration statement_timeout);
 
   ServerImpl* server_;
-  // Held to shut down the socket from another thread, and to close it: fd_
-  // changes only under it, on the connection's own thread, which reads it
-  // without it.
+  // Held to shut down the socket from another thread, to close it, and to
+  // Wake: fd_ and wake_fd_ change only under it, on the connection's own
+  // thread, which reads them without it.
   absl::Mutex fd_mu_;
   int fd_;
+  int wake_fd_ = -1;  // an eventfd Wake writes to, once the session listens
   std::unique_ptr<SSL, SslFree> ssl_;
   const int32_t pid_;
   const int32_t secret_;
@@ -299,8 +315,14 @@ class ServerImpl final : public Server, public SessionDirectory {
   // connection whose timeout is armed (from its thread).
   void SweepTimeouts();
   bool Signal(int32_t pid, bool terminate, const std::string& by) override;
+  // Wakes connection `pid` (Connection::Wake) whenever a transaction lands,
+  // until it ends.
+  void WakeOnCommits(int32_t pid);
 
  private:
+  // The commit watcher's thread: waits for each transaction to land while
+  // any connection listens, and wakes the listening connections.
+  void WatchCommits();
   // The address --listen names: an IP address, or a host name's.
   absl::StatusOr<asio::ip::address> ListenAddress();
   // Accepts connections, each handed to Take, until the acceptor closes.
@@ -365,6 +387,10 @@ class ServerImpl final : public Server, public SessionDirectory {
   mutable absl::Mutex mu_;
   absl::CondVar all_finished_;  // serving_ became 0
   std::map<int32_t, std::weak_ptr<Connection>> connections_ ABSL_GUARDED_BY(mu_);
+  std::map<int32_t, std::weak_ptr<Connection>> listening_ ABSL_GUARDED_BY(mu_);  // of WakeOnCommits
+  std::thread commit_watcher_ ABSL_GUARDED_BY(mu_);  // started by the first WakeOnCommits
+  bool watcher_end_ ABSL_GUARDED_BY(mu_) = false;
+  std::atomic<bool> watcher_cancel_{false};    // ends the watcher's wait for a transaction
   // Threads are kept once their connection ends and serve the next ones,
   // so a thread starts only when more connections are open at once than
   // ever before. Besides sparing the start, this keeps RocksDB's memtable
@@ -589,12 +615,18 @@ bool Connection::Authenticate(const std::string& user, bool* read_only) {
   return true;
 }
 
-const FrontendMessage* Connection::NextMessage(char status) {
+const FrontendMessage* Connection::NextMessage(ProtocolHandler* handler) {
+  const char status = handler->status();
   // Set before shutting_down() is read, so that BeginShutdown either is
   // seen here or sees reading_ and wakes the read.
   reading_.store(true);
   if (server_->shutting_down() || terminate_.load()) {
     Fatal("57P01", "terminating connection due to administrator command");
+    return nullptr;
+  }
+  if (wake_fd_ >= 0 && status == 'I' && handler->listening() && in_pos_ == in_len_ &&
+      !(ssl_ && SSL_has_pending(ssl_.get())) && !NotifyUntilReadable(handler)) {
+    reading_.store(false);
     return nullptr;
   }
   const auto timeout = server_->options().idle_in_transaction_timeout;
@@ -638,10 +670,38 @@ const FrontendMessage* Connection::NextMessage(char status) {
   return &message_;
 }
 
+bool Connection::NotifyUntilReadable(ProtocolHandler* handler) {
+  std::string out;
+  while (true) {
+    bool more = true;
+    while (more) {
+      out.clear();
+      more = handler->AppendNotifications(&out);
+      if (!out.empty() && !WriteAll(out)) return false;
+    }
+    pollfd p[2] = {{fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    if (::poll(p, 2, -1) < 0 && errno != EINTR) return false;
+    if (p[0].revents != 0) return true;  // a message, the end, or an error: the read says which
+    uint64_t wakes;
+    if (p[1].revents != 0) (void)!::read(wake_fd_, &wakes, sizeof wakes);
+  }
+}
+
+void Connection::ListenForCommits() {
+  const int wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake < 0) return;  // out of descriptors: notifications come with the answers only
+  {
+    absl::MutexLock lock(&fd_mu_);
+    wake_fd_ = wake;
+  }
+  server_->WakeOnCommits(pid_);
+}
+
 void Connection::Serve(ProtocolHandler* handler) {
   std::string out;
   while (true) {
-    const FrontendMessage* m = NextMessage(handler->status());
+    if (wake_fd_ < 0 && handler->listening()) ListenForCommits();
+    const FrontendMessage* m = NextMessage(handler);
     if (m == nullptr) return;
     ProtocolHandler::Step step = handler->Handle(*m, &out);
     while (step == ProtocolHandler::Step::kMore) {
@@ -762,6 +822,8 @@ void Connection::Run() {
   absl::MutexLock lock(&fd_mu_);
   ::close(fd_);
   fd_ = -1;
+  if (wake_fd_ >= 0) ::close(wake_fd_);
+  wake_fd_ = -1;
 }
 
 // --- the server ---
@@ -900,11 +962,43 @@ void ServerImpl::Serve(std::shared_ptr<Connection> conn) {
   }
 }
 
+void ServerImpl::WakeOnCommits(int32_t pid) {
+  absl::MutexLock lock(&mu_);
+  const auto it = connections_.find(pid);
+  if (it == connections_.end()) return;
+  listening_[pid] = it->second;
+  if (!commit_watcher_.joinable()) commit_watcher_ = std::thread([this] { WatchCommits(); });
+}
+
+void ServerImpl::WatchCommits() {
+  uint64_t seen = db_->LastTransaction().id;
+  while (true) {
+    {
+      absl::MutexLock lock(&mu_);
+      mu_.Await(absl::Condition(
+          +[](ServerImpl* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(s->mu_) { return s->watcher_end_ || !s->listening_.empty(); },
+          this));
+      if (watcher_end_) return;
+    }
+    if (!db_->AwaitTransaction(seen + 1, absl::InfiniteDuration(), &watcher_cancel_).ok()) continue;
+    seen = db_->LastTransaction().id;
+    std::vector<std::shared_ptr<Connection>> listening;
+    {
+      absl::MutexLock lock(&mu_);
+      for (const auto& [pid, weak] : listening_) {
+        if (auto conn = weak.lock()) listening.push_back(std::move(conn));
+      }
+    }
+    for (const auto& conn : listening) conn->Wake();
+  }
+}
+
 void ServerImpl::Finished(int32_t pid) {
   absl::MutexLock lock(&mu_);
   --serving_;
   admitted_.erase(pid);
   connections_.erase(pid);
+  listening_.erase(pid);
   if (serving_ == 0) all_finished_.SignalAll();
   // The last one gone: nothing keeps Run going but the grace timer.
   if (shutting_down_ && connections_.empty()) {
@@ -996,7 +1090,10 @@ void ServerImpl::EndThreads() {
     threads_end_ = true;
     handed_cv_.SignalAll();
     threads.swap(threads_);
+    watcher_end_ = true;
+    if (commit_watcher_.joinable()) threads.push_back(std::move(commit_watcher_));
   }
+  watcher_cancel_.store(true);
   for (std::thread& t : threads) t.join();
 }
 

@@ -481,6 +481,30 @@ Command ClassifyDeallocate(std::string_view statement) {
   return Of(Command::Kind::kDeallocate, !w[at].quoted && w[at].text == "all" ? "" : w[at].text);
 }
 
+// Of a statement that should end with a name, its word `at`: the column
+// of the first word that does not fit (one after the name, the name
+// itself, or the end).
+size_t ColumnNotFitting(const std::vector<Word>& w, size_t at, std::string_view statement) {
+  if (w.size() > at + 1) return w[at + 1].begin + 1;
+  if (w.size() == at + 1) return w[at].begin + 1;
+  return statement.size() + 1;
+}
+
+// LISTEN channel, UNLISTEN channel | *.
+Command ClassifyListen(std::string_view statement, bool unlisten) {
+  absl::StatusOr<std::vector<Word>> words = Words(statement, 0);
+  if (!words.ok()) return Malformed(*internal::ErrorColumn(words.status()), internal::ErrorReason(words.status()));
+  const std::vector<Word>& w = *words;
+  const bool all = unlisten && w.size() == 2 && !w[1].quoted && w[1].text == "*";
+  if (w.size() == 2 && (all || IsSqlName(w[1]))) {
+    return Of(unlisten ? Command::Kind::kUnlisten : Command::Kind::kListen, w[1].text);
+  }
+  const char* first = unlisten ? "unlisten" : "listen";
+  return Malformed(ColumnNotFitting(w, 1, statement),
+                   absl::StrCat("expected ", unlisten ? "UNLISTEN channel | *" : "LISTEN channel", " (a subject named ",
+                                first, " is written \"", first, "\")"));
+}
+
 // ROLLBACK [WORK | TRANSACTION] TO ...
 bool IsRollbackTo(std::string_view statement) {
   const std::vector<std::string> w = LeadingWords(statement, 3);
@@ -512,10 +536,7 @@ Command ClassifySavepoint(std::string_view statement, const std::string& first) 
     form = "ROLLBACK TO [SAVEPOINT] name";
   }
   if (w.size() == at + 1 && IsSqlName(w[at])) return Of(kind, w[at].text);
-  size_t column = statement.size() + 1;  // of the word that does not fit
-  if (w.size() > at + 1) column = w[at + 1].begin + 1;
-  else if (w.size() == at + 1) column = w[at].begin + 1;
-  return Malformed(column, absl::StrCat("expected ", form, " (a subject named ", first, " is written \"", first,
+  return Malformed(ColumnNotFitting(w, at, statement), absl::StrCat("expected ", form, " (a subject named ", first, " is written \"", first,
                                         "\")"));
 }
 
@@ -555,6 +576,8 @@ Command Classify(std::string_view text) {
   if (first == "fetch") return ClassifyFetch(statement, Kind::kFetch);
   if (first == "move") return ClassifyFetch(statement, Kind::kMove);
   if (first == "close") return ClassifyClose(statement);
+  if (first == "listen" || first == "unlisten") return ClassifyListen(statement, first == "unlisten");
+  if (first == "notify") return Of(Kind::kNotify);
   if (first == "copy") return ClassifyCopy(statement);
   if (first == "set" || first == "reset") return ClassifySet(statement, first == "reset");
   if (first == "compact") return Of(Kind::kCompact, "", std::string(AfterWords(statement, 1)));

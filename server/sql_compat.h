@@ -14,6 +14,8 @@
 //   SAVEPOINT name, RELEASE [SAVEPOINT] name,
 //   ROLLBACK [WORK|TRANSACTION] TO [SAVEPOINT] name           -> savepoints of the open transaction
 //   DECLARE name ... CURSOR ... FOR statement, FETCH, MOVE, CLOSE -> cursors (server/cursor.h)
+//   LISTEN channel, UNLISTEN channel | *                      -> notifications of commits
+//   NOTIFY ...                                                -> refused
 // `begin at T source S` stays the language's own begin. Anything else is a
 // statement of the Hindsight language.
 #ifndef HINDSIGHT_SERVER_SQL_COMPAT_H_
@@ -47,6 +49,9 @@ struct Command {
     kFetch,      // FETCH [direction] [FROM | IN] name, direction as CursorStep lists it
     kMove,       // MOVE [direction] [FROM | IN] name
     kClose,      // CLOSE name | ALL
+    kListen,     // LISTEN channel
+    kUnlisten,   // UNLISTEN channel | *
+    kNotify,     // NOTIFY ...: refused (the server's own channel is the only one)
     kCopyFrom,   // COPY operations FROM STDIN: an operations file, loaded as `hindsight import` does
     kCopyLog,    // COPY operations TO STDOUT: the log as an operations file, as `hindsight log --ops` prints it
     kCopyTo,     // COPY (statement) TO STDOUT [[WITH] CSV [HEADER] | [WITH] (FORMAT csv|text, HEADER [bool])]
@@ -60,7 +65,8 @@ struct Command {
                           // kSignal: the function, "pg_cancel_backend" or "pg_terminate_backend";
                           // kDiscard: what, lower case; kDeallocate: the statement ("" for ALL);
                           // kDeclare, kFetch, kMove, kClose: the cursor ("" for CLOSE ALL);
-                          // kSavepoint, kRelease, kRollbackTo: the savepoint
+                          // kSavepoint, kRelease, kRollbackTo: the savepoint;
+                          // kListen, kUnlisten: the channel ("*" for UNLISTEN *)
   std::string argument;   // kShow, kCheckpoint: the rest, as written ('...' unquoted): a count, a
                           // name prefix, a directory; kCompact: the rest (none is right);
                           // kSelect (1): the number; kSignal: the pid, digits; kSet: the value, unquoted

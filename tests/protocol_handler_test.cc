@@ -606,6 +606,66 @@ TEST_F(ProtocolHandlerTest, AnErrorInABlockFailsItUntilRollback) {
   EXPECT_TRUE(absl::StrContains(Query("count * * *"), std::string("\x00\x00\x00\x01" "0", 5)));
 }
 
+// LISTEN hindsight_commits: a notification for each transaction committed
+// since, by this session or another, in order and none twice, only outside
+// a transaction block (before ReadyForQuery, or when the connection asks
+// while the session waits); UNLISTEN and DISCARD ALL stop them; other
+// channels and NOTIFY are refused.
+TEST_F(ProtocolHandlerTest, ListenersAreToldOfEachCommitOutsideTheirBlocks) {
+  ASSERT_TRUE(absl::StrContains(Query("assert A p B = 1 from 2020"), "ASSERT"));
+  EXPECT_EQ(Types(Query("LISTEN hindsight_commits")), "CZ");
+  EXPECT_TRUE(handler_->listening());
+  std::string out;
+  EXPECT_FALSE(handler_->AppendNotifications(&out));
+  EXPECT_EQ(out, "");  // what was committed before LISTEN is not told
+  // Another session's commits: told when this one asks, each once.
+  ProtocolHandler other(db_.get(), "tester", false, &cancel_);
+  FrontendMessage m{};
+  m.type = 'Q';
+  m.query = "begin source \"desk\"; assert A p D = 3 from 2020; commit; assert A p C = 2 from 2020";
+  ASSERT_EQ(Types(Answer(&other, m)), "CCNCCNZ");
+  EXPECT_FALSE(handler_->AppendNotifications(&out));
+  EXPECT_EQ(Types(out), "AA");
+  EXPECT_TRUE(absl::StrContains(out, "hindsight_commits")) << out;
+  EXPECT_TRUE(absl::StrContains(out, R"({"tx": 2, "time": ")")) << out;
+  EXPECT_TRUE(absl::StrContains(out, R"(Z", "source": "desk", "operations": 1})")) << out;
+  EXPECT_TRUE(absl::StrContains(out, R"({"tx": 3, "time": ")")) << out;
+  out.clear();
+  EXPECT_FALSE(handler_->AppendNotifications(&out));
+  EXPECT_EQ(out, "");
+  // Its own commit: told before ReadyForQuery.
+  EXPECT_EQ(Types(Query("assert A p E = 4 from 2020")), "NCAZ");  // NOTICE: committed ...
+  // In a block, nothing; after it, what landed meanwhile.
+  EXPECT_EQ(Types(Query("BEGIN")), "CZ");
+  ASSERT_EQ(Types(Answer(&other, m)), "CCNCCNZ");
+  EXPECT_FALSE(handler_->AppendNotifications(&out));
+  EXPECT_EQ(out, "");
+  EXPECT_EQ(Types(Query("count * * *")), "TDCZ");
+  EXPECT_EQ(Types(Query("ROLLBACK")), "CAAZ");
+  // More than are sent at once: the rest when asked again.
+  for (size_t i = 0; i < ProtocolHandler::kNotificationsAtOnce + 3; ++i) {
+    ASSERT_EQ(Types(Answer(&other, m)), "CCNCCNZ");
+  }
+  out.clear();
+  EXPECT_TRUE(handler_->AppendNotifications(&out));
+  EXPECT_EQ(Types(out).size(), ProtocolHandler::kNotificationsAtOnce);
+  out.clear();
+  EXPECT_TRUE(handler_->AppendNotifications(&out));
+  out.clear();
+  EXPECT_FALSE(handler_->AppendNotifications(&out));
+  EXPECT_EQ(Types(out).size(), 2 * (ProtocolHandler::kNotificationsAtOnce + 3) - 2 * ProtocolHandler::kNotificationsAtOnce);
+  EXPECT_EQ(Types(Query("UNLISTEN *")), "CZ");
+  EXPECT_FALSE(handler_->listening());
+  EXPECT_EQ(Types(Query("assert A p F = 5 from 2020")), "NCZ");
+  EXPECT_EQ(Types(Query("LISTEN \"hindsight_commits\"; DISCARD ALL")), "CCZ");
+  EXPECT_FALSE(handler_->listening());
+  for (const char* refused : {"LISTEN other", "NOTIFY hindsight_commits", "LISTEN \"Hindsight_commits\""}) {
+    const std::string answer = Query(refused);
+    EXPECT_TRUE(absl::StrContains(answer, "0A000")) << refused << ": " << answer;
+  }
+  EXPECT_TRUE(absl::StrContains(Query("LISTEN a b"), "42601"));
+}
+
 // A session's open transaction holds its operations in memory: a write that
 // takes it past the limit fails with 54000 and fails the transaction, in a
 // block or in a query string's implicit one; nothing of it is written, and

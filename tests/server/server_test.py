@@ -14,6 +14,7 @@ usage: server_test.py HINDSIGHT   (run by Debian's python3, which has psycopg)
 import datetime
 import decimal
 import io
+import json
 import os
 import pty
 import random
@@ -656,6 +657,71 @@ def test_fifty_concurrent_clients_commit_exactly_once():
         for statement in ['history * * *', '* * *']:
             got = run([TOOL, 'query', '--format', 'tsv', db, statement]).stdout
             assert got and got == run([TOOL, 'query', '--format', 'tsv', reference, statement]).stdout, statement
+    finally:
+        cleanup()
+
+
+def test_listeners_are_told_of_every_commit():
+    """LISTEN hindsight_commits: an idle client is woken with a notification
+    for each transaction committed by others, in order, none missed or twice;
+    a client in a transaction block hears of them once it ends; psql shows
+    them; a listener that never reads holds up no commit."""
+    server = Server(new_db('listen'))
+    try:
+        listener = psycopg2.connect(server.dsn())
+        listener.autocommit = True
+        listener.cursor().execute('LISTEN hindsight_commits')
+        writer = psycopg2.connect(server.dsn())
+        writer.autocommit = True
+        w = writer.cursor()
+        w.execute('SHOW hindsight_transactions 1')
+        first = w.fetchone()[0] + 1
+        told = []
+
+        def hear(until, timeout=20):
+            deadline = time.time() + timeout
+            while len(told) < until and time.time() < deadline:
+                select.select([listener], [], [], 0.5)
+                listener.poll()
+                while listener.notifies:
+                    told.append(listener.notifies.pop(0))
+
+        # A stalled reader: LISTEN, then never read.
+        stalled = raw_startup(server.port, receive_buffer=4096)
+        stalled.sendall(query_message('LISTEN hindsight_commits'))
+        read_until_ready(stalled)
+        started = time.time()
+        for i in range(2000):
+            w.execute('assert Listen n "%d" = %d from 2020' % (i, i))
+        w.execute("begin source 'copy'")
+        w.execute('assert Listen n last = 1 from 2020')
+        w.execute('commit')
+        took = time.time() - started
+        hear(2001)
+        assert [json.loads(n.payload)['tx'] for n in told] == list(range(first, first + 2001)), \
+            [n.payload for n in told[:3]]
+        assert all(n.channel == 'hindsight_commits' for n in told)
+        last = json.loads(told[-1].payload)
+        assert last['source'] == 'copy' and last['operations'] == 1, last
+        assert re.fullmatch(r'\d{4}-\d\d-\d\dT[\d:.]+Z', last['time']), last
+        assert took < 30, 'commits took %.1f s beside a listener that does not read' % took
+        stalled.close()
+        # In a block: nothing until it ends.
+        told.clear()
+        listener.autocommit = False
+        listener.cursor().execute('count * * *')  # opens the block
+        w.execute('assert Listen n block = 1 from 2020')
+        hear(1, timeout=1)
+        assert told == [], [n.payload for n in told]
+        listener.rollback()
+        hear(1)
+        assert len(told) == 1, [n.payload for n in told]
+        listener.close()
+        # psql shows what arrived with its next answer.
+        r = psql(server, '-c', 'LISTEN hindsight_commits', '-c', 'assert Listen psql x = 1 from 2020')
+        assert 'Asynchronous notification "hindsight_commits" with payload "{"tx": ' in r.stdout, r.stdout + r.stderr
+        writer.close()
+        assert server.stop() == 0
     finally:
         cleanup()
 
@@ -1447,8 +1513,12 @@ def test_sigterm_under_load_loses_nothing_acknowledged():
         cleanup()
 
 
-def raw_startup(port, user='raw'):
-    s = socket.create_connection(('127.0.0.1', port), timeout=10)
+def raw_startup(port, user='raw', receive_buffer=None):
+    s = socket.socket()
+    s.settimeout(10)
+    if receive_buffer:  # before connecting, so that the window stays that small
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, receive_buffer)
+    s.connect(('127.0.0.1', port))
     body = struct.pack('!I', 196608) + b'user\0' + user.encode() + b'\0\0'
     s.sendall(struct.pack('!I', len(body) + 4) + body)
     data = b''

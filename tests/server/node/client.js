@@ -40,8 +40,22 @@ async function main() {
   if (whole.rows.length < 3 || JSON.stringify(paged) !== JSON.stringify(whole.rows)) {
     throw new Error('cursor: ' + paged.length + ' rows against ' + whole.rows.length);
   }
+  // LISTEN: a second client's commit reaches this idle one as a notification.
+  await client.query('LISTEN hindsight_commits');
+  const told = new Promise((resolve) => client.once('notification', resolve));
+  const writer = new Client({ host: '127.0.0.1', port: Number(process.argv[2]), user: 'node', database: 'x' });
+  await writer.connect();
+  await writer.query("begin source 'node writer'");
+  await writer.query('assert Node listened x = 1 from 2020');
+  await writer.query('COMMIT');
+  await writer.end();
+  const note = await told;
+  const payload = JSON.parse(note.payload);
+  if (note.channel !== 'hindsight_commits' || payload.source !== 'node writer' || payload.operations !== 1) {
+    throw new Error('notification: ' + JSON.stringify(note));
+  }
   await client.end();
-  console.log('node-postgres: parameterized read, transaction, error with SQLSTATE and position, pg-cursor');
+  console.log('node-postgres: parameterized read, transaction, error with SQLSTATE and position, pg-cursor, LISTEN');
 }
 
 main().catch((e) => {
