@@ -56,6 +56,7 @@ struct Cursor {
   bool scroll = true;       // false: NO SCROLL, which refuses to go back
   bool hold = false;        // WITH HOLD: outlives the transaction that declared it, if it commits
   bool in_transaction = false;  // declared in the transaction still open
+  uint64_t serial = 0;          // the session's DECLAREs before it, and it: 1, 2, ...
   size_t position = 0;
 };
 

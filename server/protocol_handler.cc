@@ -589,6 +589,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
     const bool committed = answer.ok() && answer->tag == "COMMIT";
     EndPortals(committed);
     EndBlockSettings(committed);
+    savepoints_.clear();
   }
   return answer;
 }
@@ -761,14 +762,32 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunSavepoint(const Comm
     return SqlError(absl::StatusCode::kFailedPrecondition, "25P01",
                     absl::StrCat(what, " can only be used in transaction blocks"));
   }
-  const absl::Status done = kind == Kind::kSavepoint  ? session_.Savepoint(command.parameter)
-                            : kind == Kind::kRelease ? session_.ReleaseSavepoint(command.parameter)
-                                                     : session_.RollBackToSavepoint(command.parameter);
-  if (absl::IsNotFound(done)) return SqlError(absl::StatusCode::kNotFound, "3B001", std::string(done.message()));
-  if (!done.ok()) return done;
   Answer a;
-  a.tag = kind == Kind::kSavepoint ? "SAVEPOINT" : kind == Kind::kRelease ? "RELEASE" : "ROLLBACK";
-  if (kind == Kind::kRollbackTo) failed_ = false;  // the block goes on from the savepoint
+  if (kind == Kind::kSavepoint) {
+    if (absl::Status s = session_.Savepoint(command.parameter); !s.ok()) return s;
+    savepoints_.push_back({statement_timeout_.Save(), application_name_.Save(), cursors_declared_});
+    a.tag = "SAVEPOINT";
+    return a;
+  }
+  const absl::StatusOr<size_t> i = kind == Kind::kRelease ? session_.ReleaseSavepoint(command.parameter)
+                                                          : session_.RollBackToSavepoint(command.parameter);
+  if (absl::IsNotFound(i.status())) {
+    return SqlError(absl::StatusCode::kNotFound, "3B001", std::string(i.status().message()));
+  }
+  if (!i.ok()) return i.status();
+  if (kind == Kind::kRelease) {
+    savepoints_.resize(*i);
+    a.tag = "RELEASE";
+    return a;
+  }
+  savepoints_.resize(*i + 1);
+  const SavepointState& back = savepoints_.back();
+  statement_timeout_.Restore(back.statement_timeout);
+  application_name_.Restore(back.application_name);
+  const uint64_t kept = back.cursors_declared;
+  ErasePortals([kept](const Portal& p) { return p.cursor != nullptr && p.cursor->serial > kept; });
+  failed_ = false;  // the block goes on from the savepoint
+  a.tag = "ROLLBACK";
   return a;
 }
 

@@ -242,7 +242,8 @@ class ProtocolHandler {
   absl::StatusOr<Answer> Begin();
   absl::StatusOr<Answer> EndBlock(bool commit_asked);
   // SAVEPOINT, RELEASE and ROLLBACK TO (which takes a failed block back to
-  // the savepoint), in a transaction block only.
+  // the savepoint, its settings and cursors too), in a transaction block
+  // only.
   absl::StatusOr<Answer> RunSavepoint(const Command& command);
   // LISTEN, UNLISTEN, and NOTIFY (refused).
   absl::StatusOr<Answer> Listen(const Command& command);
@@ -403,6 +404,17 @@ class ProtocolHandler {
   ScopedSetting<std::string> application_name_;
   std::string application_name_reported_;  // to the client and the session's activity
   internal::Session session_;
+  // What a savepoint keeps beside the session's: the settings, and the
+  // cursors declared before it (later ones close when it is rolled back
+  // to, as PostgreSQL's do). One for each of the session's savepoints, in
+  // the same order; gone with the transaction.
+  struct SavepointState {
+    ScopedSetting<absl::Duration>::Saved statement_timeout;
+    ScopedSetting<std::string>::Saved application_name;
+    uint64_t cursors_declared = 0;
+  };
+  std::vector<SavepointState> savepoints_;
+  uint64_t cursors_declared_ = 0;  // DECLAREs so far (Cursor::serial)
   bool failed_ = false;          // an error inside a transaction block
   std::optional<uint64_t> commits_told_;  // while listening: the last transaction notified
   bool skip_until_sync_ = false; // an error in the extended protocol

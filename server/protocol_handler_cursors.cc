@@ -42,6 +42,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Declare(const Command& 
   cursor->scroll = command.scroll;
   cursor->hold = command.hold;
   cursor->in_transaction = session_.in_transaction();
+  cursor->serial = ++cursors_declared_;
   Portal portal;
   portal.executed = true;
   portal.columns = *DescribeResult(cursor->columns, cursor->binary ? std::vector<int16_t>{1} : std::vector<int16_t>{});

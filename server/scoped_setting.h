@@ -30,6 +30,19 @@ class ScopedSetting {
   }
   // SET LOCAL, inside a transaction block.
   void SetLocal(T value) { local_ = std::move(value); }
+  // What a savepoint keeps of the setting, and rolling back to it puts
+  // back.
+  struct Saved {
+    T session;
+    std::optional<T> local;
+    std::optional<T> before_block;
+  };
+  Saved Save() const { return {session_, local_, before_block_}; }
+  void Restore(Saved saved) {
+    session_ = std::move(saved.session);
+    local_ = std::move(saved.local);
+    before_block_ = std::move(saved.before_block);
+  }
   // A transaction block ended.
   void EndBlock(bool committed) {
     if (!committed && before_block_) session_ = *std::move(before_block_);

@@ -330,6 +330,34 @@ TEST_F(ProtocolHandlerTest, StatementTimeoutIsSetShownResetAndUndoneWithItsBlock
   EXPECT_EQ(shown(), "250ms");
 }
 
+// ROLLBACK TO a savepoint undoes what was done since, as PostgreSQL's does:
+// the writes (Session's own test), SET and SET LOCAL, and the cursors
+// declared since, which close; RELEASE keeps them all.
+TEST_F(ProtocolHandlerTest, RollingBackToASavepointUndoesSettingsAndCursorsSince) {
+  const auto shown = [&](const char* setting) { return OneValue(Query(absl::StrCat("SHOW ", setting))); };
+  ASSERT_EQ(Types(Query("assert A p B = 1 from 2020")), "NCZ");
+  EXPECT_EQ(Types(Query("BEGIN; SET statement_timeout = '5s'; DECLARE before CURSOR FOR * * *; SAVEPOINT a")), "CCCCZ");
+  EXPECT_EQ(Types(Query("SET LOCAL statement_timeout = '7s'; SET application_name = 'inner'")), "CCSZ");
+  EXPECT_EQ(Types(Query("DECLARE since CURSOR FOR * * *; SAVEPOINT b; DECLARE later CURSOR FOR * * *")), "CCCZ");
+  EXPECT_EQ(shown("statement_timeout"), "7s");
+  EXPECT_EQ(Types(Query("RELEASE b")), "CZ");  // keeps what was done since
+  EXPECT_EQ(Types(Query("FETCH 1 FROM later")), "TDCZ");
+  EXPECT_EQ(Types(Query("ROLLBACK TO a")), "CSZ");  // application_name back: a ParameterStatus
+  EXPECT_EQ(shown("statement_timeout"), "5s");
+  EXPECT_EQ(shown("application_name"), "");
+  for (const char* closed : {"FETCH 1 FROM since", "FETCH 1 FROM later"}) {
+    const std::string answer = Query(closed);
+    EXPECT_TRUE(absl::StrContains(answer, "34000")) << closed << ": " << answer;
+    EXPECT_EQ(Types(Query("ROLLBACK TO a")), "CZ");  // out of the failed state the error left
+  }
+  EXPECT_EQ(Types(Query("FETCH 1 FROM before")), "TDCZ");
+  EXPECT_EQ(Types(Query("COMMIT")), "CZ");
+  EXPECT_EQ(shown("statement_timeout"), "5s");
+  // A savepoint of an earlier transaction is gone with it.
+  EXPECT_TRUE(absl::StrContains(Query("BEGIN; ROLLBACK TO a"), "3B001"));
+  EXPECT_EQ(Types(Query("ROLLBACK")), "CZ");
+}
+
 // application_name is scoped as statement_timeout is; each change reaches
 // the client (a ParameterStatus before ReadyForQuery, as PostgreSQL sends
 // one) and SHOW hindsight_sessions.

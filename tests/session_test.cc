@@ -160,20 +160,25 @@ TEST(SessionTest, SavepointsKeepWhatAModelOfThemKeeps) {
         ASSERT_TRUE(session.Savepoint(name).ok());
         savepoints.emplace_back(name, writes.size());
       } else if (what < 8) {
-        const absl::Status released = session.ReleaseSavepoint(name);
+        const absl::StatusOr<size_t> released = session.ReleaseSavepoint(name);
         const std::optional<size_t> i = newest();
-        ASSERT_EQ(released.ok(), i.has_value()) << released;
-        if (i) savepoints.resize(*i);
-        else EXPECT_TRUE(absl::IsNotFound(released)) << released;
-      } else {
-        const absl::Status back = session.RollBackToSavepoint(name);
-        const std::optional<size_t> i = newest();
-        ASSERT_EQ(back.ok(), i.has_value()) << back;
+        ASSERT_EQ(released.ok(), i.has_value()) << released.status();
         if (i) {
+          EXPECT_EQ(*released, *i);
+          savepoints.resize(*i);
+        } else {
+          EXPECT_TRUE(absl::IsNotFound(released.status())) << released.status();
+        }
+      } else {
+        const absl::StatusOr<size_t> back = session.RollBackToSavepoint(name);
+        const std::optional<size_t> i = newest();
+        ASSERT_EQ(back.ok(), i.has_value()) << back.status();
+        if (i) {
+          EXPECT_EQ(*back, *i);
           writes.resize(savepoints[*i].second);
           savepoints.resize(*i + 1);
         } else {
-          EXPECT_TRUE(absl::IsNotFound(back)) << back;
+          EXPECT_TRUE(absl::IsNotFound(back.status())) << back.status();
         }
       }
       ASSERT_EQ(session.pending_operations(), writes.size()) << "transaction " << t << ", step " << step;
@@ -185,7 +190,7 @@ TEST(SessionTest, SavepointsKeepWhatAModelOfThemKeeps) {
     const char* end = empty ? "rollback;" : "commit;";
     ASSERT_EQ(Execute(&session, end).ok(), Execute(&plain, end).ok()) << "transaction " << t;
     // The transaction is over: its savepoints with it.
-    EXPECT_TRUE(absl::IsFailedPrecondition(session.RollBackToSavepoint("a")));
+    EXPECT_TRUE(absl::IsFailedPrecondition(session.RollBackToSavepoint("a").status()));
   }
   // A time and source set after a savepoint go with what is rolled back.
   ASSERT_TRUE(Execute(&session, "begin;").ok());

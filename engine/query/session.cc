@@ -411,14 +411,14 @@ absl::StatusOr<size_t> Session::SavepointIndex(const std::string& name) const {
   return absl::NotFoundError(absl::StrCat("savepoint \"", name, "\" does not exist"));
 }
 
-absl::Status Session::ReleaseSavepoint(const std::string& name) {
+absl::StatusOr<size_t> Session::ReleaseSavepoint(const std::string& name) {
   if (!txn_) return absl::FailedPreconditionError("no transaction is open");
   HS_ASSIGN_OR_RETURN(const size_t i, SavepointIndex(name));
   savepoints_.resize(i);
-  return absl::OkStatus();
+  return i;
 }
 
-absl::Status Session::RollBackToSavepoint(const std::string& name) {
+absl::StatusOr<size_t> Session::RollBackToSavepoint(const std::string& name) {
   if (!txn_) return absl::FailedPreconditionError("no transaction is open");
   HS_ASSIGN_OR_RETURN(const size_t i, SavepointIndex(name));
   const TransactionMark& mark = savepoints_[i];
@@ -439,7 +439,7 @@ absl::Status Session::RollBackToSavepoint(const std::string& name) {
   txn_ = std::move(kept);
   pending_bytes_ = mark.bytes;
   savepoints_.resize(i + 1);
-  return absl::OkStatus();
+  return i;
 }
 
 absl::StatusOr<Result> Session::CommitTransaction(const Transaction& txn) {

@@ -98,13 +98,15 @@ class Session {
   // RollBackToSavepoint drops what it gained since (operations, and a time
   // or source set since), keeping the savepoint and dropping later ones;
   // ReleaseSavepoint forgets the savepoint and later ones, keeping the
-  // operations. Ending the transaction forgets them all. Errors:
+  // operations. Ending the transaction forgets them all. The last two
+  // return the savepoint's place among those kept (0: the oldest), so that
+  // a caller can keep its own state beside each. Errors:
   // FailedPrecondition when no transaction is open; NotFound for a name
   // no savepoint has. RollBackToSavepoint costs a copy of the operations
   // kept.
   absl::Status Savepoint(std::string name);
-  absl::Status ReleaseSavepoint(const std::string& name);
-  absl::Status RollBackToSavepoint(const std::string& name);
+  absl::StatusOr<size_t> ReleaseSavepoint(const std::string& name);
+  absl::StatusOr<size_t> RollBackToSavepoint(const std::string& name);
 
   // While `*flag` is true, reads and `await` stop early and fail with
   // Cancelled ("cancelled"); writes are not affected. nullptr: never. The flag must
