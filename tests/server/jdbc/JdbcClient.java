@@ -172,6 +172,34 @@ public class JdbcClient {
         expectEqual(new Timestamp(org.postgresql.PGStatement.DATE_POSITIVE_INFINITY), last, "to of the last row");
       }
     }
-    System.out.println("JDBC: parameters, named statements, batch of writes, fetch size, errors, infinity");
+    // Savepoints: the API's, and autosave=always, with which the driver
+    // wraps each statement in one and rolls back to it after an error, so
+    // that the transaction goes on.
+    try (Connection c = DriverManager.getConnection(url + "&autosave=always")) {
+      c.setAutoCommit(false);
+      try (Statement s = c.createStatement()) {
+        s.execute("assert Saved kept a = 1 from 2020");
+        java.sql.Savepoint before = c.setSavepoint("before");
+        s.execute("assert Saved dropped b = 1 from 2020");
+        c.rollback(before);
+        try {
+          s.execute("Saved * * at 2025-13-01");
+          throw new AssertionError("no error for a bad month");
+        } catch (SQLException e) {
+          expectEqual("22007", e.getSQLState(), "the bad month");
+        }
+        s.execute("assert Saved kept c = 1 from 2020");  // autosave: the transaction goes on
+      }
+      c.commit();
+      c.setAutoCommit(true);
+      try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("Saved kept *")) {
+        expectEqual(List.of("Saved|kept|a", "Saved|kept|c"), rows(r, 3), "what the savepoints kept");
+      }
+      try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("count Saved dropped *")) {
+        check(r.next(), "count");
+        expectEqual(0L, r.getLong(1), "rolled back to a savepoint");
+      }
+    }
+    System.out.println("JDBC: parameters, named statements, batch of writes, fetch size, errors, infinity, savepoints");
   }
 }
