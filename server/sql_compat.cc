@@ -107,6 +107,15 @@ Command Malformed(size_t column, std::string_view message) {
   return c;
 }
 
+// Of a statement that should end with a name, its word `at`: the column
+// of the first word that does not fit (one after the name, the name
+// itself, or the end).
+size_t ColumnNotFitting(const std::vector<Word>& w, size_t at, std::string_view statement) {
+  if (w.size() > at + 1) return w[at + 1].begin + 1;
+  if (w.size() == at + 1) return w[at].begin + 1;
+  return statement.size() + 1;
+}
+
 // A cursor's or a savepoint's name: a quoted identifier, or an unquoted
 // one (a letter or _ first).
 bool IsSqlName(const Word& w) {
@@ -226,7 +235,7 @@ Command ClassifyClose(std::string_view statement) {
   absl::StatusOr<std::vector<Word>> words = Words(statement, 0);
   if (!words.ok()) return Malformed(*internal::ErrorColumn(words.status()), internal::ErrorReason(words.status()));
   if (words->size() != 2 || !IsSqlName((*words)[1])) {
-    return Malformed(words->size() > 2 ? (*words)[2].begin + 1 : statement.size() + 1,
+    return Malformed(ColumnNotFitting(*words, 1, statement),
                      "CLOSE takes one cursor, or ALL (a subject named close is written \"close\")");
   }
   const Word& name = (*words)[1];
@@ -481,15 +490,6 @@ Command ClassifyDeallocate(std::string_view statement) {
   return Of(Command::Kind::kDeallocate, !w[at].quoted && w[at].text == "all" ? "" : w[at].text);
 }
 
-// Of a statement that should end with a name, its word `at`: the column
-// of the first word that does not fit (one after the name, the name
-// itself, or the end).
-size_t ColumnNotFitting(const std::vector<Word>& w, size_t at, std::string_view statement) {
-  if (w.size() > at + 1) return w[at + 1].begin + 1;
-  if (w.size() == at + 1) return w[at].begin + 1;
-  return statement.size() + 1;
-}
-
 // LISTEN channel, UNLISTEN channel | *.
 Command ClassifyListen(std::string_view statement, bool unlisten) {
   absl::StatusOr<std::vector<Word>> words = Words(statement, 0);
@@ -536,8 +536,8 @@ Command ClassifySavepoint(std::string_view statement, const std::string& first) 
     form = "ROLLBACK TO [SAVEPOINT] name";
   }
   if (w.size() == at + 1 && IsSqlName(w[at])) return Of(kind, w[at].text);
-  return Malformed(ColumnNotFitting(w, at, statement), absl::StrCat("expected ", form, " (a subject named ", first, " is written \"", first,
-                                        "\")"));
+  return Malformed(ColumnNotFitting(w, at, statement),
+                   absl::StrCat("expected ", form, " (a subject named ", first, " is written \"", first, "\")"));
 }
 
 }  // namespace
