@@ -595,7 +595,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
 }
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Set(const Command& command) {
-  const bool reset = command.kind == Command::Kind::kReset || absl::EqualsIgnoreCase(command.argument, "default");
+  const bool reset = command.kind == Command::Kind::kReset || command.to_default;
   if (command.kind == Command::Kind::kReset && command.parameter == "all") {
     Apply<absl::Duration>(command, std::nullopt, &statement_timeout_);
     return Apply<std::string>(command, std::nullopt, &application_name_);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -475,6 +476,7 @@ Command ClassifySet(std::string_view statement, bool reset) {
     rest.remove_prefix(2);
   }
   const absl::string_view value = absl::StripAsciiWhitespace(rest);
+  c.to_default = absl::EqualsIgnoreCase(value, "default");  // the keyword; 'default' is a string
   c.argument = Unquoted(std::string_view(value.data(), value.size()));
   return c;
 }

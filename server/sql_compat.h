@@ -71,6 +71,7 @@ struct Command {
                           // name prefix, a directory; kCompact: the rest (none is right);
                           // kSelect (1): the number; kSignal: the pid, digits; kSet: the value, unquoted
   bool local = false;     // kSet: SET LOCAL, for the rest of the transaction block
+  bool to_default = false;  // kSet: the value is the keyword DEFAULT (as RESET), not the string 'default'
   // kSelect from pg_catalog.pg_cursors WHERE name = '...' (what psycopg
   // sends before closing a cursor it did not declare): the row only if
   // this cursor exists.

@@ -325,6 +325,12 @@ TEST_F(ProtocolHandlerTest, StatementTimeoutIsSetShownResetAndUndoneWithItsBlock
   EXPECT_EQ(shown(), "0");
   Query("BEGIN; SET statement_timeout = '7s'; COMMIT");
   EXPECT_EQ(shown(), "7s");
+  // The string 'default' is no time; the keyword DEFAULT goes back to the start.
+  EXPECT_TRUE(absl::StrContains(Query("SET statement_timeout = 'default'"), "22023"));
+  EXPECT_EQ(shown(), "7s");
+  EXPECT_EQ(Types(Query("SET statement_timeout TO Default")), "CZ");
+  EXPECT_EQ(shown(), "250ms");
+  Query("SET statement_timeout = '7s'");
   // DISCARD ALL (a pool handing the connection on) resets it; other settings have no effect.
   EXPECT_EQ(Types(Query("DISCARD ALL; SET TIME ZONE 'UTC'; SET datestyle = ISO")), "CCCZ");
   EXPECT_EQ(shown(), "250ms");
@@ -389,6 +395,11 @@ TEST_F(ProtocolHandlerTest, ApplicationNameIsSetShownReportedAndReset) {
   EXPECT_EQ(activity.View()->application, "loader");
   Query("SET application_name = x");
   EXPECT_EQ(Types(Query("DISCARD ALL")), "CSZ");
+  EXPECT_EQ(shown(), "loader");
+  // The keyword DEFAULT resets it; the string 'default' is a name.
+  Query("SET application_name = 'default'");
+  EXPECT_EQ(shown(), "default");
+  Query("SET application_name TO DEFAULT");
   EXPECT_EQ(shown(), "loader");
 }
 
