@@ -364,6 +364,119 @@ TEST_F(ProtocolHandlerTest, RollingBackToASavepointUndoesSettingsAndCursorsSince
   EXPECT_EQ(Types(Query("ROLLBACK")), "CZ");
 }
 
+// Random sequences of transaction control, writes, errors, savepoints and
+// cursors against a model of PostgreSQL's rules: which statements fail,
+// the status after each (I, T, E), which cursors exist, and what commits.
+TEST_F(ProtocolHandlerTest, TransactionBlocksFollowAModelOfPostgresRules) {
+  std::mt19937 rng(1207);
+  const auto pick = [&](int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); };
+  for (int sequence = 0; sequence < 150; ++sequence) {
+    const std::string predicate = absl::StrCat("p", sequence);
+    char status = 'I';
+    int pending = 0, committed = 0, writes = 0;
+    struct Mark {
+      std::string name;
+      int pending;
+      size_t cursors;
+    };
+    std::vector<Mark> savepoints;
+    std::vector<std::string> cursors;  // declared in the open block, oldest first
+    const auto end_block = [&](bool commit) {
+      if (commit && status == 'T') committed += pending;
+      pending = 0;
+      savepoints.clear();
+      cursors.clear();
+      status = 'I';
+    };
+    const auto newest = [&](const std::string& name) -> std::optional<size_t> {
+      for (size_t i = savepoints.size(); i-- > 0;) {
+        if (savepoints[i].name == name) return i;
+      }
+      return std::nullopt;
+    };
+    std::string trail;  // the statements so far, for a failure's message
+    for (int step = 0; step < 40; ++step) {
+      const std::string name = pick(2) == 0 ? "a" : "b";
+      const std::string cursor = pick(2) == 0 ? "c" : "d";
+      std::string statement;
+      bool fails = status == 'E';  // most statements, in a failed block
+      switch (pick(10)) {
+        case 0:
+          statement = "BEGIN";
+          if (status == 'I') status = 'T';
+          break;
+        case 1:
+          statement = "COMMIT";
+          fails = false;
+          end_block(true);
+          break;
+        case 2:
+          statement = "ROLLBACK";
+          fails = false;
+          end_block(false);
+          break;
+        case 3:
+          statement = absl::StrCat("assert W ", predicate, " o", ++writes, " = 1 from 2020");
+          if (status == 'I') ++committed;
+          if (status == 'T') ++pending;
+          break;
+        case 4:
+          statement = "W * * at 2025-13-01";
+          fails = true;
+          break;
+        case 5:
+          statement = "SAVEPOINT " + name;
+          if (status == 'I') fails = true;
+          if (status == 'T') savepoints.push_back({name, pending, cursors.size()});
+          break;
+        case 6:
+          statement = "RELEASE " + name;
+          if (status != 'T') {
+            fails = true;
+          } else if (const std::optional<size_t> i = newest(name)) {
+            savepoints.resize(*i);
+          } else {
+            fails = true;
+          }
+          break;
+        case 7:
+          statement = "ROLLBACK TO " + name;
+          if (status == 'I') {
+            fails = true;
+          } else if (const std::optional<size_t> i = newest(name)) {
+            fails = false;
+            pending = savepoints[*i].pending;
+            cursors.resize(savepoints[*i].cursors);
+            savepoints.resize(*i + 1);
+            status = 'T';
+          } else {
+            fails = true;
+          }
+          break;
+        case 8:
+          statement = absl::StrCat("DECLARE ", cursor, " CURSOR FOR W ", predicate, " *");
+          if (status != 'T' || std::find(cursors.begin(), cursors.end(), cursor) != cursors.end()) {
+            fails = true;
+          } else {
+            cursors.push_back(cursor);
+          }
+          break;
+        default:
+          statement = "FETCH 1 FROM " + cursor;
+          if (status != 'T' || std::find(cursors.begin(), cursors.end(), cursor) == cursors.end()) fails = true;
+          break;
+      }
+      if (fails && status == 'T') status = 'E';
+      absl::StrAppend(&trail, statement, "; ");
+      const std::string answer = Query(statement);
+      ASSERT_EQ(absl::StrContains(Types(answer), "E"), fails) << trail << "\n" << answer;
+      ASSERT_EQ(handler_->status(), status) << trail;
+    }
+    Query("ROLLBACK");
+    ASSERT_EQ(OneValue(Query(absl::StrCat("count W ", predicate, " *"))), std::to_string(committed)) << trail;
+  }
+}
+
 // application_name is scoped as statement_timeout is; each change reaches
 // the client (a ParameterStatus before ReadyForQuery, as PostgreSQL sends
 // one) and SHOW hindsight_sessions.
