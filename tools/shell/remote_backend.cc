@@ -163,7 +163,7 @@ absl::Status RemoteBackend::Reconnect() {
     if (state == PGRES_POLLING_OK) return absl::OkStatus();
     if (state == PGRES_POLLING_FAILED) return absl::UnavailableError(FirstLine(PQerrorMessage(conn_)));
     pollfd p{PQsocket(conn_), static_cast<short>(state == PGRES_POLLING_READING ? POLLIN : POLLOUT), 0};
-    if (poll(&p, 1, 100) == 0) {
+    if (poll(&p, 1, 100) <= 0) {  // nothing yet, or a signal (Ctrl-C's EINTR)
       const bool interrupted = InterruptFlag()->load();
       if (interrupted || absl::Now() >= deadline) {  // left half made: the next statement starts again
         return absl::UnavailableError(interrupted ? "interrupted"
