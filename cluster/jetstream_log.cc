@@ -175,16 +175,22 @@ absl::StatusOr<std::unique_ptr<JetStreamLog>> JetStreamLog::Connect(const JetStr
   std::unique_ptr<JetStreamLog> log(new JetStreamLog(options));
   absl::StatusOr<std::shared_ptr<Handles>> handles = log->Open();
   if (!handles.ok()) return handles.status();
+  const bool connected = natsConnection_Status((*handles)->connection) == NATS_CONN_STATUS_CONNECTED;
   {
     absl::MutexLock lock(&log->handles_mu_);
     log->handles_ = *std::move(handles);
   }
+  if (!connected) return log;  // connecting in the background
   // Servers that have just started elect their JetStream leader first.
   const absl::Time deadline = absl::Now() + options.start_timeout;
   for (;;) {
-    absl::Status s = log->FindOrCreateStream();
+    absl::Status s = log->StreamFound();
     if (s.ok()) return log;
-    if (!absl::IsUnavailable(s) || absl::Now() >= deadline) return s;
+    if (!absl::IsUnavailable(s)) return s;
+    if (absl::Now() >= deadline) {
+      if (options.connect_in_background) return log;
+      return s;
+    }
     absl::SleepFor(absl::Milliseconds(250));
   }
 }
@@ -202,9 +208,14 @@ absl::StatusOr<std::shared_ptr<JetStreamLog::Handles>> JetStreamLog::Open() cons
   if (s == NATS_OK) s = natsOptions_SetPingInterval(h.options, 2000);
   if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(h.options, 2);
   if (s == NATS_OK) s = natsOptions_SetName(h.options, "hindsight");
+  if (s == NATS_OK && options_.connect_in_background) {
+    // With a callback (which has nothing to do) the client connects in the
+    // background when no server answers at once.
+    s = natsOptions_SetRetryOnFailedConnect(h.options, true, [](natsConnection*, void*) {}, nullptr);
+  }
   if (s != NATS_OK) return absl::InvalidArgumentError(absl::StrCat("bad NATS options: ", NatsError(s)));
   s = natsConnection_Connect(&h.connection, h.options);
-  if (s != NATS_OK) {
+  if (s != NATS_OK && !(s == NATS_NOT_YET_CONNECTED && options_.connect_in_background)) {
     return absl::UnavailableError(absl::StrCat("cannot connect to NATS at ", absl::StrJoin(options_.servers, ","),
                                                ": ", NatsError(s)));
   }
@@ -290,13 +301,28 @@ absl::Status JetStreamLog::FindOrCreateStream() {
   return absl::OkStatus();
 }
 
+absl::Status JetStreamLog::StreamFound() {
+  absl::MutexLock lock(&stream_mu_);
+  if (stream_found_) return absl::OkStatus();
+  if (natsConnection_Status(handles()->connection) != NATS_CONN_STATUS_CONNECTED) {
+    return absl::UnavailableError(absl::StrCat("no NATS server answers at ", absl::StrJoin(options_.servers, ",")));
+  }
+  absl::Status s = FindOrCreateStream();
+  stream_found_ = s.ok();
+  return s;
+}
+
 absl::Status JetStreamLog::Recreate() {
   jsErrCode jerr = static_cast<jsErrCode>(0);
   const natsStatus s = js_DeleteStream(handles()->js, options_.stream.c_str(), nullptr, &jerr);
   if (s != NATS_OK && jerr != JSStreamNotFoundErr) {
     return absl::UnavailableError(absl::StrCat("cannot delete stream ", options_.stream, ": ", NatsError(s)));
   }
-  return FindOrCreateStream();
+  {
+    absl::MutexLock lock(&stream_mu_);
+    stream_found_ = false;
+  }
+  return StreamFound();
 }
 
 absl::StatusOr<TransactionLog::Appended> JetStreamLog::Append(std::string_view record, uint64_t expected_last,
@@ -309,9 +335,10 @@ absl::StatusOr<TransactionLog::Appended> JetStreamLog::AppendWaiting(std::string
                                                                      const std::string& expected_last_attempt,
                                                                      const std::string& attempt_id,
                                                                      absl::Duration wait) {
-  if (record.size() > max_record_bytes_) {
+  if (absl::Status found = StreamFound(); !found.ok()) return found;
+  if (record.size() > max_record_bytes()) {
     return absl::InvalidArgumentError(absl::StrCat("a record of ", record.size(), " bytes is over the ",
-                                                   max_record_bytes_, " bytes the stream takes"));
+                                                   max_record_bytes(), " bytes the stream takes"));
   }
   MsgPtr msg = AppendMessage(subject_, options_.stream, record, expected_last, expected_last_attempt, attempt_id);
   if (msg == nullptr) return absl::InternalError("cannot build a message");
@@ -340,6 +367,9 @@ std::vector<absl::StatusOr<TransactionLog::Appended>> JetStreamLog::AppendAll(
   if (records.size() == 1) {
     return {AppendWaiting(records[0], expected_last, expected_last_attempt, attempt_ids[0], wait)};
   }
+  if (absl::Status found = StreamFound(); !found.ok()) {
+    return std::vector<absl::StatusOr<Appended>>(records.size(), found);
+  }
   auto batch = std::make_shared<Batch>();
   {
     absl::MutexLock lock(&batch->mu);
@@ -353,10 +383,10 @@ std::vector<absl::StatusOr<TransactionLog::Appended>> JetStreamLog::AppendAll(
   publish.MaxWait = Millis(wait);
   size_t sent = 0;
   for (; sent < records.size(); ++sent) {
-    if (records[sent].size() > max_record_bytes_) {
+    if (records[sent].size() > max_record_bytes()) {
       absl::MutexLock lock(&batch->mu);
       batch->answers[sent] = absl::InvalidArgumentError(absl::StrCat(
-          "a record of ", records[sent].size(), " bytes is over the ", max_record_bytes_, " bytes the stream takes"));
+          "a record of ", records[sent].size(), " bytes is over the ", max_record_bytes(), " bytes the stream takes"));
       break;
     }
     MsgPtr msg = AppendMessage(subject_, options_.stream, records[sent], expected_last + sent,
@@ -420,6 +450,7 @@ absl::Status JetStreamLog::AppendError(int nats_status, int jerr, uint64_t expec
 }
 
 absl::StatusOr<JetStreamLog::StreamState> JetStreamLog::State() {
+  if (absl::Status found = StreamFound(); !found.ok()) return found;
   jsStreamInfo* info = nullptr;
   jsErrCode jerr = static_cast<jsErrCode>(0);
   const natsStatus s = js_GetStreamInfo(&info, handles()->js, options_.stream.c_str(), nullptr, &jerr);
@@ -445,6 +476,7 @@ absl::StatusOr<uint64_t> JetStreamLog::FirstId() {
 }
 
 absl::Status JetStreamLog::Trim(uint64_t first_kept) {
+  if (absl::Status found = StreamFound(); !found.ok()) return found;
   jsOptions options;
   jsOptions_Init(&options);
   options.Wait = Millis(options_.request_timeout);
@@ -460,6 +492,7 @@ absl::Status JetStreamLog::Trim(uint64_t first_kept) {
 }
 
 absl::StatusOr<std::unique_ptr<LogReader>> JetStreamLog::Read(uint64_t first) {
+  if (absl::Status found = StreamFound(); !found.ok()) return found;
   jsSubOptions sub_options;
   jsSubOptions_Init(&sub_options);
   sub_options.Stream = options_.stream.c_str();

@@ -9,6 +9,7 @@
 #ifndef HINDSIGHT_CLUSTER_JETSTREAM_LOG_H_
 #define HINDSIGHT_CLUSTER_JETSTREAM_LOG_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -33,6 +34,11 @@ struct JetStreamOptions {
   // How long Connect waits for the servers' JetStream to be ready (servers
   // that have just started elect a leader first).
   absl::Duration start_timeout = absl::Seconds(30);
+  // When no server answers at Connect: false, Connect fails; true, it
+  // returns a log that goes on connecting in the background, every request
+  // of which fails with Unavailable until a server answers and the stream
+  // is found (how a node starts while its servers are away).
+  bool connect_in_background = false;
 };
 
 class JetStreamLog final : public TransactionLog {
@@ -40,7 +46,9 @@ class JetStreamLog final : public TransactionLog {
   // Connects (the client then reconnects by itself, for ever) and finds the
   // stream, creating it (file storage) if it does not exist. Errors:
   // InvalidArgument for a bad stream name; Unavailable when no server
-  // answers, or JetStream is off or not ready within start_timeout; FailedPrecondition when the stream cannot
+  // answers, or JetStream is off or not ready within start_timeout (with
+  // connect_in_background, never: the log finds the stream at its first
+  // request a server answers); FailedPrecondition when the stream cannot
   // be created (the message has the server's reason).
   static absl::StatusOr<std::unique_ptr<JetStreamLog>> Connect(const JetStreamOptions& options);
   ~JetStreamLog() override;
@@ -60,7 +68,8 @@ class JetStreamLog final : public TransactionLog {
   absl::StatusOr<uint64_t> FirstId() override;
   // A purge of the stream up to `first_kept`.
   absl::Status Trim(uint64_t first_kept) override;
-  size_t max_record_bytes() const override { return max_record_bytes_; }
+  // 0 until the stream is found.
+  size_t max_record_bytes() const override { return max_record_bytes_.load(std::memory_order_relaxed); }
   absl::StatusOr<std::unique_ptr<LogReader>> Read(uint64_t first) override;
   std::string description() const override { return description_; }
   // Closes the connection: nats.c wakes the requests and reads waiting on
@@ -74,6 +83,9 @@ class JetStreamLog final : public TransactionLog {
   // A new connection to any of the servers.
   absl::StatusOr<std::shared_ptr<Handles>> Open() const;
   absl::Status FindOrCreateStream();
+  // OK once the stream is found; until then finds it, at once Unavailable
+  // while the client has no server. Every request starts with it.
+  absl::Status StreamFound();
   // Append, waiting up to `wait` for the answer.
   absl::StatusOr<Appended> AppendWaiting(std::string_view record, uint64_t expected_last,
                                          const std::string& expected_last_attempt, const std::string& attempt_id,
@@ -94,7 +106,9 @@ class JetStreamLog final : public TransactionLog {
   JetStreamOptions options_;
   std::string subject_;
   std::string description_;
-  size_t max_record_bytes_ = 0;
+  std::atomic<size_t> max_record_bytes_{0};
+  absl::Mutex stream_mu_;  // held while the stream is looked for
+  bool stream_found_ ABSL_GUARDED_BY(stream_mu_) = false;
   mutable absl::Mutex handles_mu_;
   std::shared_ptr<Handles> handles_ ABSL_GUARDED_BY(handles_mu_);  // replaced by Observe
   absl::Time failing_since_ ABSL_GUARDED_BY(handles_mu_) = absl::InfiniteFuture();

@@ -39,7 +39,13 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(std::unique_ptr<Database> db, 
                                                   const NodeOptions& options) {
   if (db->read_only()) return absl::FailedPreconditionError("a cluster node needs its database open for writing");
   std::unique_ptr<Node> node(new Node(std::move(db), std::move(log), options));
-  if (absl::Status s = node->CheckPrefixOfLog(); !s.ok()) return s;
+  if (absl::Status s = node->CheckPrefixOfLog(); absl::IsUnavailable(s)) {
+    std::fprintf(stderr, "hindsight: %s does not answer (%s): until it does, reads answer as of this node's "
+                 "transaction %llu and commits fail\n", node->log_->description().c_str(),
+                 std::string(s.message()).c_str(), static_cast<unsigned long long>(node->db_->LastTransaction().id));
+  } else if (!s.ok()) {
+    return s;
+  }
   node->follower_ = std::thread([n = node.get()] { n->Follow(); });
   return node;
 }
@@ -52,9 +58,42 @@ Node::~Node() {
 
 absl::Status Node::CheckPrefixOfLog() {
   absl::StatusOr<std::optional<LogEntry>> entry = cluster::CheckPrefixOfLog(*db_, log_.get());
-  if (!entry.ok()) return entry.status();
-  if (*entry) NoteApplied((*entry)->id, (*entry)->attempt_id);
+  absl::MutexLock lock(&follower_mu_);
+  if (!entry.ok()) {
+    unchecked_ = entry.status();
+    return entry.status();
+  }
+  unchecked_ = absl::OkStatus();
+  if (*entry) {
+    applied_attempts_.clear();
+    applied_attempts_.emplace_back((*entry)->id, (*entry)->attempt_id);
+  }
   return absl::OkStatus();
+}
+
+bool Node::AwaitPrefixChecked() {
+  if (PrefixChecked().ok()) return true;
+  for (;;) {
+    if (stopping_) return false;
+    const absl::Status s = CheckPrefixOfLog();
+    if (s.ok()) break;
+    if (!absl::IsUnavailable(s)) {
+      Stop(s);
+      return false;
+    }
+    absl::SleepFor(kPoll);
+  }
+  std::fprintf(stderr, "hindsight: %s answers: following it from transaction %llu\n", log_->description().c_str(),
+               static_cast<unsigned long long>(db_->LastTransaction().id + 1));
+  return true;
+}
+
+absl::Status Node::PrefixChecked() const {
+  absl::MutexLock lock(&follower_mu_);
+  if (unchecked_.ok()) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat("this node has not reached ", log_->description(),
+                                             " since it started (", unchecked_.message(),
+                                             "): the transaction is not committed"));
 }
 
 void Node::NoteApplied(uint64_t id, const std::string& attempt_id) {
@@ -105,6 +144,7 @@ absl::Status Node::follower_status() const {
 }
 
 void Node::Follow() {
+  if (!AwaitPrefixChecked()) return;
   std::unique_ptr<LogReadAhead> reader;
   absl::Time last_entry = absl::Now();
   const auto going = [this] {
@@ -306,6 +346,7 @@ void Node::CommitGroup(const std::vector<CommitRequest*>& requests) {
   GroupInFlight group(this, requests);
   for (int attempt = 0; attempt < options_.max_attempts && !group.done(); ++attempt) {
     if (absl::Status s = follower_status(); !s.ok()) return group.AnswerAll(s);
+    if (absl::Status s = PrefixChecked(); !s.ok()) return group.AnswerAll(s);
     group.AnswerApplied();
     if (group.done()) return;
     const std::vector<Prepared> prepared = Prepare(group.waiting());

@@ -78,7 +78,11 @@ class Node final : public Database {
   // `log`. The database must hold a prefix of the log: FailedPrecondition
   // when it has transactions the log does not, or a transaction that differs
   // from the log's entry of the same id (another cluster's, or one written
-  // beside the cluster). Unavailable when the log cannot be read.
+  // beside the cluster). When the log cannot be read, the node starts all
+  // the same: it answers reads from the database, fails commits with
+  // Unavailable (nothing committed), and checks the database against the
+  // log once the log answers, then follows it, or stops with the
+  // FailedPrecondition above.
   static absl::StatusOr<std::unique_ptr<Node>> Start(std::unique_ptr<Database> db, std::unique_ptr<TransactionLog> log,
                                                      const NodeOptions& options);
   ~Node() override;  // stops following
@@ -91,7 +95,8 @@ class Node final : public Database {
   // appended); InvalidArgument when the record is over the log's record
   // limit (nothing appended); Aborted after NodeOptions::max_attempts lost
   // races; Unavailable when the log did not acknowledge in time (the commit
-  // may or may not be in the log); the follower's error when it stopped.
+  // may or may not be in the log), or when the node has not reached the log
+  // since it started (not committed); the follower's error when it stopped.
   absl::StatusOr<TransactionInfo> Commit(const Transaction& txn) override;
   // One Commit per transaction (a cluster commits through its log), each
   // call of the source in turn.
@@ -144,8 +149,6 @@ class Node final : public Database {
 
  private:
   Node(std::unique_ptr<Database> db, std::unique_ptr<TransactionLog> log, const NodeOptions& options);
-  // cluster::CheckPrefixOfLog, noting the attempt of the entry compared.
-  absl::Status CheckPrefixOfLog();
   // The follower thread: reads the log from the entry after the last
   // applied one and applies what arrives, until stopped or an entry fails;
   // an entry the disk has no room for is tried again (Pause) until it has.
@@ -258,6 +261,15 @@ class Node final : public Database {
   // `attempt_id` appended.
   bool AppliedAs(uint64_t id, const std::string& attempt_id, absl::Duration wait);
   absl::Status follower_status() const;
+  // cluster::CheckPrefixOfLog, noting the attempt of the entry compared;
+  // notes the node checked when it is. At Start, and until the log
+  // answers, on the follower's thread.
+  absl::Status CheckPrefixOfLog();
+  // Until the log answers, checks the database against it every little
+  // while; true once checked, false when the node stops first.
+  bool AwaitPrefixChecked();
+  // OK once the database was checked against the log; Unavailable before.
+  absl::Status PrefixChecked() const;
   // Stops the node for good: commits and the follower fail with `status`.
   void Stop(const absl::Status& status);
   // Until Resume: commits fail with `status` (the disk is full), and the
@@ -282,6 +294,8 @@ class Node final : public Database {
   // Set when the follower stops on an error, or pauses (paused_).
   absl::Status follower_status_ ABSL_GUARDED_BY(follower_mu_);
   bool paused_ ABSL_GUARDED_BY(follower_mu_) = false;
+  // Why the database is not yet checked against the log (OK once it is).
+  absl::Status unchecked_ ABSL_GUARDED_BY(follower_mu_);
   // The attempt ids of the last applied entries, oldest first: what a
   // commit names as the entry it follows, and what the next entry must
   // name as its predecessor.

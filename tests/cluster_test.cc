@@ -69,9 +69,14 @@ bool Listening(int port) {
 class NatsServer {
  public:
   NatsServer() : port_(FreePort()) {
+    WriteFile(dir_.Sub("nats.conf"), absl::StrCat("listen: 127.0.0.1:", port_, "\nmax_payload: 262144\n",
+                                                  "jetstream { store_dir: \"", dir_.Sub("store"), "\" }\n"));
+    Start();
+  }
+  ~NatsServer() { Stop(); }
+  // Starts the server (again, after Stop: the same port and store).
+  void Start() {
     const std::string conf = dir_.Sub("nats.conf");
-    WriteFile(conf, absl::StrCat("listen: 127.0.0.1:", port_, "\nmax_payload: 262144\njetstream { store_dir: \"",
-                                 dir_.Sub("store"), "\" }\n"));
     const std::string log = dir_.Sub("nats.log");
     pid_ = fork();
     if (pid_ == 0) {
@@ -85,7 +90,6 @@ class NatsServer {
     }
     for (int i = 0; i < 200 && !Listening(port_); ++i) usleep(50'000);
   }
-  ~NatsServer() { Stop(); }
   void Stop() {
     if (pid_ <= 0) return;
     kill(pid_, SIGTERM);
@@ -491,6 +495,64 @@ TEST_F(ClusterTest, ANodeStopsAtOnceWhenItsLogIsGone) {
   const absl::Time start = absl::Now();
   node.reset();
   EXPECT_LT(absl::Now() - start, absl::Seconds(20));
+}
+
+TEST_F(ClusterTest, ANodeStartsWhileItsServersAreAwayAndFollowsOnceTheyAnswer) {
+  NatsServer own;
+  ASSERT_TRUE(own.ok());
+  ScratchDir dir;
+  Transaction txn;
+  txn.Assert({"Ukraine", "relation", "Syria"}, Value::String("severed"), {0, kPosInf});
+  {
+    std::unique_ptr<Node> writer = StartNode(dir.Sub("n"), "away", {}, own.Log("away"));
+    ASSERT_NE(writer, nullptr);
+    ASSERT_TRUE(writer->Commit(txn).ok());
+    ASSERT_TRUE(writer->Commit(txn).ok());
+    // A database whose transaction 1 is not the stream's.
+    ASSERT_TRUE(Database::Open(dir.Sub("other")).value()->Commit(txn).ok());
+  }
+  own.Stop();
+  const auto start_away = [&](const std::string& name) {
+    JetStreamOptions options;
+    options.servers = {own.url()};
+    options.stream = "away";
+    options.replicas = 1;
+    options.connect_in_background = true;
+    absl::StatusOr<std::unique_ptr<JetStreamLog>> log = JetStreamLog::Connect(options);
+    EXPECT_TRUE(log.ok()) << log.status();
+    return StartNode(dir.Sub(name), "away", {}, log.ok() ? *std::move(log) : nullptr);
+  };
+  std::unique_ptr<Node> node = start_away("n");
+  std::unique_ptr<Node> fresh = start_away("fresh");
+  std::unique_ptr<Node> other = start_away("other");
+  ASSERT_TRUE(node != nullptr && fresh != nullptr && other != nullptr);
+  // Reads answer from what the node has; commits fail, committing nothing.
+  EXPECT_EQ(node->LastTransaction().id, 2u);
+  EXPECT_TRUE(node->GetTransaction(2).ok());
+  const absl::StatusOr<TransactionInfo> refused = node->Commit(txn);
+  EXPECT_TRUE(absl::IsUnavailable(refused.status())) << refused.status();
+  EXPECT_TRUE(absl::StrContains(refused.status().message(), "the transaction is not committed")) << refused.status();
+  EXPECT_TRUE(absl::StrContains(StatusRows(node->Status()).back().second, "log unavailable")) << node->Status().name;
+  // Once the server answers, the node checks its database against the
+  // stream and follows it; a new node replays it; a database that is not
+  // the stream's stops.
+  own.Start();
+  ASSERT_TRUE(own.ok());
+  absl::StatusOr<TransactionInfo> committed = refused;
+  for (const absl::Time deadline = absl::Now() + absl::Seconds(30); !committed.ok() && absl::Now() < deadline;) {
+    absl::SleepFor(absl::Milliseconds(100));
+    committed = node->Commit(txn);
+  }
+  ASSERT_TRUE(committed.ok()) << committed.status();
+  EXPECT_EQ(committed->id, 3u);
+  ASSERT_TRUE(fresh->AwaitTransaction(3, absl::Seconds(10)).ok());
+  EXPECT_EQ(DumpQueries(*fresh, 3), DumpQueries(*node, 3));
+  for (const absl::Time deadline = absl::Now() + absl::Seconds(10);
+       other->Status().follower.ok() && absl::Now() < deadline;) {
+    absl::SleepFor(absl::Milliseconds(100));
+  }
+  EXPECT_TRUE(absl::IsFailedPrecondition(other->Status().follower)) << other->Status().follower;
+  EXPECT_EQ(other->LastTransaction().id, 1u);
 }
 
 TEST_F(ClusterTest, ARestartedNodeCatchesUpExactly) {

@@ -219,6 +219,7 @@ int RunServe(const Args& args) {
     return kExitUsage;
   }
   log_options.servers = absl::StrSplit(typed.nats, ',', absl::SkipEmpty());
+  log_options.connect_in_background = true;  // a node serves reads while its servers are away
   return Serve(cl, cl.positional()[0], typed.listen, log_options, std::move(options));
 }
 

@@ -707,6 +707,48 @@ def test_cluster():
     assert all('log unavailable' in l for l in rows[:-1]), r.stdout
     assert 'unreachable:' in rows[-1] and 'Is the server running' in rows[-1], r.stdout
     assert status_took < 2.5 * 5, 'status of %d nodes without their log took %.1f s' % (len(nodes), status_took)
+
+    # A node restarted while every server is away starts, answers reads as
+    # of what it has, and refuses writes, committing nothing; once the
+    # servers are back it follows the stream and writes go through it.
+    cluster('stop', 'node', '3')
+    started = time.time()
+    cluster('start', 'node', '3')
+    start_took = time.time() - started
+    row = status(NODE_PORT + 2)
+    assert row['state'].startswith('log unavailable: no NATS server answers'), row
+    applied = int(row['applied'])
+    conn = psycopg2.connect(dsn(NODE_PORT + 2))
+    conn.autocommit = True
+    cur = conn.cursor()
+    cur.execute('count * * *')
+    assert cur.fetchone()[0] > 0
+    try:
+        cur.execute('assert Ukraine relation Chad = "away" from 2026-03-01')
+        raise AssertionError('a write through a node without its servers was taken')
+    except psycopg2.Error as e:
+        assert e.pgcode == '40003' and 'the transaction is not committed' in str(e), e
+    for n in ('1', '2', '3'):
+        cluster('start', 'nats', n)
+    deadline = time.time() + 60
+    while True:
+        try:
+            cur.execute('assert Ukraine relation Chad = "back" from 2026-03-01')
+            break
+        except psycopg2.Error as e:
+            assert e.pgcode == '40003' and time.time() < deadline, e
+            time.sleep(0.5)
+    row = status(NODE_PORT + 2)
+    assert int(row['applied']) == applied + 1 and row['state'] == 'following', row
+    other = psycopg2.connect(dsn(NODE_PORT))
+    other.autocommit = True
+    other.cursor().execute('await tx %d timeout 30s' % (applied + 1))
+    other.close()
+    conn.close()
+    print('  a node restarted with every NATS server stopped served reads at once (%.1f s) and refused writes; '
+          'with the servers back, it followed and wrote' % start_took, flush=True)
+    for n in ('1', '2', '3'):
+        cluster('stop', 'nats', n)
     started = time.time()
     cluster('down')
     down_took = time.time() - started
