@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(build-essential cmake ninja-build librocksdb-dev libcapnp-dev capnproto libabsl-dev
           libbenchmark-dev libgtest-dev libedit-dev libsqlite3-dev python3 clang libclang-rt-14-dev
           libasio-dev libssl-dev libpq-dev postgresql-client postgresql-15 python3-psycopg2 python3-psycopg
-          python3-sqlalchemy python3-pandas libpostgresql-jdbc-java golang-github-jackc-pgx-v4-dev
+          python3-asyncpg python3-sqlalchemy python3-pandas libpostgresql-jdbc-java golang-github-jackc-pgx-v4-dev
           pkg-config libfuse3-dev fuse3 libgoogle-perftools-dev ccache nats-server libnats-dev chromium fonts-dejavu-core)
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo=sudo

@@ -250,8 +250,9 @@ bool CopyToTail(std::string_view tail, Command* c) {
   if (!words.ok() || words->size() < 2 || (*words)[0].text != "to" || (*words)[1].text != "stdout") return false;
   std::string options;
   for (size_t i = 2; i < words->size(); ++i) {
-    if ((*words)[i].quoted) return false;
-    absl::StrAppend(&options, " ", (*words)[i].text);
+    const Word& w = (*words)[i];
+    if (w.quoted && w.text != "csv" && w.text != "text") return false;  // FORMAT "csv", as PostgreSQL takes it
+    absl::StrAppend(&options, " ", w.text);
   }
   // Options in parentheses, one at a time: "(format csv, header)".
   std::string spaced = absl::StrReplaceAll(options, {{"(", " ( "}, {")", " ) "}, {",", " , "}});
@@ -270,8 +271,11 @@ bool CopyToTail(std::string_view tail, Command* c) {
     return std::nullopt;
   };
   while (i < w.size()) {
-    if (listed && w[i] == "format" && i + 1 < w.size() && (w[i + 1] == "csv" || w[i + 1] == "text")) {
-      c->csv = w[i + 1] == "csv";
+    // FORMAT csv, 'csv' or "csv" (asyncpg writes the string).
+    const std::string format = i + 1 < w.size() ? w[i + 1] : "";
+    const bool csv = format == "csv" || format == "'csv'";
+    if (listed && w[i] == "format" && (csv || format == "text" || format == "'text'")) {
+      c->csv = csv;
       i += 2;
     } else if (!listed && w[i] == "csv") {
       c->csv = true;
@@ -295,7 +299,8 @@ bool CopyToTail(std::string_view tail, Command* c) {
 Command ClassifyCopy(std::string_view statement) {
   constexpr char kForms[] =
       "COPY takes COPY operations FROM STDIN (an operations file), COPY operations TO STDOUT (the log as one) or "
-      "COPY (statement) TO STDOUT [CSV] [HEADER] (a subject named copy is written \"copy\")";
+      "COPY (statement) TO STDOUT [CSV] [HEADER] or (FORMAT csv|text, HEADER [bool]) (a subject named copy is "
+      "written \"copy\")";
   size_t i = 0;
   absl::Status error;
   NextWord(statement, &i, &error);  // COPY
@@ -397,7 +402,8 @@ std::optional<Command> ClassifyCatalogRead(std::string_view statement) {
 }
 
 // SELECT followed by an integer, version(), current_schema(),
-// pg_backend_pid(), current_user, session_user, user, pg_cancel_backend(PID)
+// pg_backend_pid(), pg_advisory_unlock_all(), current_user, session_user,
+// user, pg_cancel_backend(PID)
 // or pg_terminate_backend(PID): none is a statement of the language (a
 // pattern has three terms), so nothing else is taken from it.
 Command ClassifySelect(std::string_view statement) {
@@ -417,6 +423,11 @@ Command ClassifySelect(std::string_view statement) {
   }
   if (function == "pg_backend_pid()" || function == "pg_catalog.pg_backend_pid()") {
     return Of(Command::Kind::kSelect, "pg_backend_pid");  // the session's, filled in when it runs
+  }
+  if (function == "pg_advisory_unlock_all()" || function == "pg_catalog.pg_advisory_unlock_all()") {
+    // asyncpg's pool sends it as it hands a connection back: Hindsight
+    // takes no advisory locks, so none is held.
+    return Of(Command::Kind::kSelect, "pg_advisory_unlock_all", "");
   }
   if (function == "current_user" || function == "session_user" || function == "user") {
     return Of(Command::Kind::kSelect, function);  // the session's user, filled in when it runs

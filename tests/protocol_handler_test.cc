@@ -582,6 +582,10 @@ TEST_F(ProtocolHandlerTest, WhatConnectionPoolsAndDriversSendOnTheirOwn) {
   EXPECT_EQ(Types(out), "TDCTDCTDCTDCZ");
   EXPECT_TRUE(absl::StrContains(out, "public")) << out;
   EXPECT_TRUE(absl::StrContains(out, "read committed")) << out;
+  // What asyncpg's pool sends as a connection goes back to it.
+  out = Query("SELECT pg_advisory_unlock_all();\nCLOSE ALL;\nUNLISTEN *;\nRESET ALL;");
+  EXPECT_EQ(Types(out), "TDCCCCZ");
+  EXPECT_TRUE(absl::StrContains(out, std::string("pg_advisory_unlock_all\0", 23))) << out;
   out = Query("SELECT t.oid, typarray\nFROM pg_type t JOIN pg_namespace ns\n    ON typnamespace = ns.oid\n"
               "WHERE typname = 'hstore';\n");
   EXPECT_EQ(Types(out), "TCZ");  // no hstore type
@@ -1798,6 +1802,12 @@ TEST_F(ProtocolHandlerTest, CopyToStdoutWritesAReadsRows) {
   EXPECT_TRUE(absl::StrContains(out, std::string("COPY 2\0", 7))) << out;
   out = Query("copy (A p C) to stdout");
   EXPECT_EQ(CopyData(out), "A\tp\tC\t\\N\t2020-01-01 00:00:00+00\t2021-01-01 00:00:00+00\n");
+  // The format as a string (asyncpg's copy_from_query) or a quoted name.
+  EXPECT_EQ(CopyData(Query("COPY (A p C) TO STDOUT (FORMAT 'csv', HEADER True)")),
+            "subject,predicate,object,value,from,to\nA,p,C,,2020-01-01 00:00:00+00,2021-01-01 00:00:00+00\n");
+  EXPECT_EQ(CopyData(Query("COPY (A p C) TO STDOUT (FORMAT \"text\", HEADER off)")),
+            "A\tp\tC\t\\N\t2020-01-01 00:00:00+00\t2021-01-01 00:00:00+00\n");
+  EXPECT_EQ(Types(Query("COPY (A p C) TO STDOUT (FORMAT 'binary')")), "EZ");
   // Through the extended protocol, with a parameter.
   FrontendMessage parse{};
   parse.type = 'P';

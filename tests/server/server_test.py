@@ -11,6 +11,7 @@ directory and is stopped by its own pid, also when a check fails.
 
 usage: server_test.py HINDSIGHT   (run by Debian's python3, which has psycopg)
 """
+import asyncio
 import datetime
 import decimal
 import io
@@ -33,6 +34,7 @@ import time
 import traceback
 import uuid
 
+import asyncpg
 import pandas
 import psycopg
 import psycopg2
@@ -517,6 +519,68 @@ def test_sqlalchemy_and_pandas():
                                      chunksize=1)
             assert [len(c) for c in chunks] == [1, 1]
         engine.dispose()
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
+def test_asyncpg():
+    """asyncpg prepares and describes every statement, asks for binary
+    results, and has its pool send its own reset statements."""
+    server = Server(new_db('asyncpg'))
+    utc = datetime.timezone.utc
+
+    async def client():
+        uri = 'postgresql://tester@127.0.0.1:%d/hindsight' % server.port
+        conn = await asyncpg.connect(uri)
+        rows = await conn.fetch('Syria * $1 at $2 as of $3', 'Ukraine', datetime.datetime(2025, 10, 1, tzinfo=utc),
+                                datetime.datetime(2025, 1, 1, tzinfo=utc))
+        # json as its text; an open end as asyncpg's infinity, datetime.max.
+        assert [(r['value'], r['from'], r['to']) for r in rows] == \
+            [('"talks"', datetime.datetime(2024, 12, 30, tzinfo=utc), datetime.datetime.max)], rows
+        assert await conn.fetchval('count * * *') == 35
+        # One Sync for the whole batch: one transaction. A value parameter
+        # is json: its JSON text.
+        before = await conn.fetchval('SHOW hindsight_transactions 1')
+        await conn.executemany('assert $1 knows Ukraine = $2 from 2020', [('A%d' % i, json.dumps(i)) for i in range(20)])
+        assert await conn.fetchval('count * knows Ukraine') == 20
+        last = await conn.fetchval('SHOW hindsight_transactions 1')
+        assert last == before + 1, (before, last)
+        try:
+            await conn.executemany('assert $1 knows Chad = 1 from $2', [('B', 2020), ('C', 'soon')])
+            raise AssertionError('a batch with a bad time was taken')
+        except asyncpg.exceptions.DataError:
+            pass  # asyncpg's own check: a time parameter takes a datetime
+        assert await conn.fetchval('count * knows Chad') == 0
+        assert await conn.fetchval('SHOW hindsight_transactions 1') == last
+        async with conn.transaction():
+            seen = [r['subject'] async for r in conn.cursor('* knows Ukraine', prefetch=3)]
+            assert seen == sorted('A%d' % i for i in range(20)), seen
+        try:
+            async with conn.transaction():
+                await conn.execute('assert Z knows Ukraine = 1 from 2020')
+                await conn.execute('Z knows')
+        except asyncpg.exceptions.PostgresSyntaxError as e:
+            assert 'expected an object' in str(e), e
+        assert await conn.fetchval('count Z * *') == 0
+        told = asyncio.Queue()
+        await conn.add_listener('hindsight_commits', lambda *args: told.put_nowait(json.loads(args[3])))
+        await conn.execute('assert Y knows Ukraine = 1 from 2020')
+        note = await asyncio.wait_for(told.get(), 10)
+        assert note['operations'] == 1 and note['tx'] == last + 1, (note, last)
+        out = io.BytesIO()
+        await conn.copy_from_query('* knows Ukraine limit 2', output=out, format='csv', header=True)
+        assert out.getvalue().decode().splitlines()[0] == 'subject,predicate,object,value,from,to', out.getvalue()
+        await conn.close()
+        # A pool hands connections back with its reset statements.
+        pool = await asyncpg.create_pool(uri, min_size=2, max_size=2)
+        for _ in range(4):
+            async with pool.acquire() as c:
+                assert await c.fetchval('count * knows Ukraine') == 21
+        await pool.close()
+
+    try:
+        asyncio.run(client())
         assert server.stop() == 0
     finally:
         cleanup()
