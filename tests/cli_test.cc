@@ -257,6 +257,13 @@ TEST_F(CliTest, MissingOrDamagedDatabases) {
   EXPECT_TRUE(absl::StrContains(r.err, "no database at")) << r.err;
   r = Hindsight(absl::StrCat("query ", dir_.Sub("nowhere"), " '* * *'"));
   EXPECT_EQ(r.exit_code, 1);
+  // The shell makes a new database where there is none, and says so (the
+  // path may be mistyped); not again once it is there.
+  r = Hindsight(absl::StrCat("shell ", dir_.Sub("new"), " -c 'count * * *'"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, absl::StrCat("hindsight shell: no database at ", dir_.Sub("new"), ": created a new, empty one\n"));
+  r = Hindsight(absl::StrCat("shell ", dir_.Sub("new"), " -c 'count * * *'"));
+  EXPECT_EQ(r.err, "");
   ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
   std::filesystem::remove(Db() + "/CURRENT");
   r = Hindsight(absl::StrCat("query ", Db(), " '* * *'"));

@@ -59,7 +59,7 @@ void CommandLine::PrintCountError(size_t min, size_t max) const {
                std::string(help.substr(0, help.find("\n\n"))).c_str(), command_);
 }
 
-void CommandLine::Error(const std::string& message) const {
+void CommandLine::Note(const std::string& message) const {
   std::fprintf(stderr, "hindsight %s: %s\n", command_, message.c_str());
 }
 
@@ -86,6 +86,17 @@ std::unique_ptr<Database> OpenExisting(const CommandLine& cl, const std::string&
     return nullptr;
   }
   return std::move(*db);
+}
+
+absl::StatusOr<std::unique_ptr<Database>> OpenOrCreate(const CommandLine& cl, const std::string& dir,
+                                                       Options options) {
+  options.create_if_missing = false;
+  absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(dir, options);
+  if (!absl::IsNotFound(db.status())) return db;
+  options.create_if_missing = true;
+  db = Database::Open(dir, options);
+  if (db.ok()) cl.Note(absl::StrCat("no database at ", dir, ": created a new, empty one"));
+  return db;
 }
 
 }  // namespace hindsight::tools

@@ -44,7 +44,9 @@ class CommandLine {
   const std::vector<std::string>& positional() const { return positional_; }
 
   // Prints "hindsight COMMAND: message" on standard error.
-  void Error(const std::string& message) const;
+  void Error(const std::string& message) const { Note(message); }
+  // The same, for what a user should know that is no error.
+  void Note(const std::string& message) const;
 
  private:
   // "takes N arguments, not M", the usage lines and where to read more.
@@ -68,6 +70,12 @@ std::optional<size_t> ParseSize(const std::string& text);
 
 // Opens the existing database in `dir`, or prints why not and returns null.
 std::unique_ptr<Database> OpenExisting(const CommandLine& cl, const std::string& dir);
+
+// Opens the database in `dir` with `options`; where there is none (no
+// directory, or an empty one) creates it, saying so on standard error, so
+// that a mistyped path does not pass unnoticed. Open's errors.
+absl::StatusOr<std::unique_ptr<Database>> OpenOrCreate(const CommandLine& cl, const std::string& dir,
+                                                       Options options);
 
 }  // namespace hindsight::tools
 

@@ -166,7 +166,7 @@ int Serve(CommandLine& cl, const std::string& dir, const std::string& listen,
           const cluster::JetStreamOptions& log_options, server::ServerOptions options) {
   options.db_dir = dir;
   RaiseDescriptorLimit();
-  absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(dir);
+  absl::StatusOr<std::unique_ptr<Database>> db = OpenOrCreate(cl, dir, Options());
   if (db.ok() && !log_options.servers.empty()) {
     db = StartNode(*std::move(db), log_options, listen, &options);
   }

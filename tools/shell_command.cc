@@ -151,7 +151,7 @@ int RunShell(const Args& args) {
   Options options;
   options.sync = !no_sync;
   options.read_only_if_in_use = true;
-  auto db = Database::Open(target, options);
+  auto db = OpenOrCreate(cl, target, options);
   if (!db.ok()) {
     cl.Error(std::string(db.status().message()));
     return kExitFailure;
