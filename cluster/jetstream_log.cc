@@ -307,7 +307,9 @@ absl::Status JetStreamLog::StreamFound() {
   if (natsConnection_Status(handles()->connection) != NATS_CONN_STATUS_CONNECTED) {
     return absl::UnavailableError(absl::StrCat("no NATS server answers at ", absl::StrJoin(options_.servers, ",")));
   }
-  absl::Status s = FindOrCreateStream();
+  // Noted as any request's outcome: a server that is connected but does
+  // not answer is left for another after a while.
+  absl::Status s = Note(FindOrCreateStream());
   stream_found_ = s.ok();
   return s;
 }
