@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -335,6 +337,9 @@ class ServerImpl final : public Server, public SessionDirectory {
   // Serves an accepted connection on a thread of its own, or refuses it
   // (53300) when there are too many.
   void Take(tcp::socket socket);
+  // Has the kernel probe `fd`'s client when the connection is silent for
+  // ServerOptions::tcp_keepalive, and close it when the client is gone.
+  void ProbeWhenSilent(int fd) const;
   // Hands `fd` to a thread whose connection ended, or starts one; false
   // (the socket closed) when there are too many.
   bool Launch(int fd);
@@ -920,6 +925,7 @@ void ServerImpl::Take(tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), ec);
   const int fd = socket.release(ec);
   if (ec) return;
+  ProbeWhenSilent(fd);
   ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) & ~O_NONBLOCK);  // its thread blocks on it
   if (!Launch(fd)) {
     std::string out;
@@ -927,6 +933,18 @@ void ServerImpl::Take(tcp::socket socket) {
     (void)!::send(fd, out.data(), out.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     ::close(fd);
   }
+}
+
+void ServerImpl::ProbeWhenSilent(int fd) const {
+  const int idle = static_cast<int>(options_.tcp_keepalive.count());
+  if (idle <= 0) return;
+  const int on = 1;
+  const int interval = std::max(1, idle / 4);
+  const int probes = 4;
+  ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof(on));
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof(interval));
+  ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &probes, sizeof(probes));
 }
 
 bool ServerImpl::Launch(int fd) {

@@ -44,6 +44,12 @@ struct ServerOptions {
   // (its open transaction's operations, its prepared statements): a write or
   // a Parse that takes it past this fails with 54000.
   size_t max_session_bytes = size_t{256} << 20;
+  // A client's connection silent this long gets TCP keepalive probes, one
+  // every quarter of it (at least 1 s); after four unanswered the server
+  // closes it (its transaction rolled back): a client whose machine or
+  // network vanished without closing its connection frees its slot within
+  // twice this. 0: no probes (the connection waits for the client).
+  std::chrono::seconds tcp_keepalive{60};
   // A client that has not finished start-up (TLS included) and
   // authentication this long after connecting is disconnected
   // (PostgreSQL's authentication_timeout).

@@ -19,7 +19,8 @@ constexpr char kHelp[] =
     "usage: hindsight serve [--listen HOST:PORT] [--users FILE] [--tls-cert FILE --tls-key FILE\n"
     "                       [--require-tls]] [--max-connections N]\n"
     "                       [--idle-in-transaction-timeout SECONDS]\n"
-    "                       [--authentication-timeout SECONDS] [--statement-timeout TIME]\n"
+    "                       [--authentication-timeout SECONDS] [--tcp-keepalive SECONDS]\n"
+    "                       [--statement-timeout TIME]\n"
     "                       [--log-min-duration-statement TIME]\n"
     "                       [--max-session-memory SIZE]\n"
     "                       [--nats URL[,URL...] [--stream NAME] [--replicas N]] DB_DIR\n"
@@ -48,6 +49,9 @@ constexpr char kHelp[] =
     "                          disconnect a client that has not finished start-up,\n"
     "                          TLS and authentication this long after connecting\n"
     "                          (default 60)\n"
+    "  --tcp-keepalive SECONDS probe a client's connection silent this long, and close\n"
+    "                          it when four probes a quarter of it apart go unanswered\n"
+    "                          (its machine or network gone; default 60; 0: never)\n"
     "  --statement-timeout TIME\n"
     "                          cancel a statement that runs longer (57014), unless its\n"
     "                          session sets statement_timeout: milliseconds, or 500ms,\n"
@@ -110,6 +114,7 @@ absl::StatusOr<std::unique_ptr<Database>> StartNode(std::unique_ptr<Database> db
 // The options as typed, before they are read.
 struct TypedOptions {
   std::string listen = "127.0.0.1:5433", max_connections = "100", idle_timeout = "600", auth_timeout = "60";
+  std::string keepalive = "60";
   std::string max_session_memory, statement_timeout, slow, nats, replicas = "3";
 };
 
@@ -140,6 +145,12 @@ bool ReadLimits(const TypedOptions& typed, CommandLine& cl, server::ServerOption
     return false;
   }
   options->authentication_timeout = std::chrono::seconds(auth_seconds);
+  int64_t keepalive_seconds = 0;
+  if (!absl::SimpleAtoi(typed.keepalive, &keepalive_seconds) || keepalive_seconds < 0 || keepalive_seconds > 32767) {
+    cl.Error(absl::StrCat("--tcp-keepalive takes seconds from 0 to 32767, not '", typed.keepalive, "'"));
+    return false;
+  }
+  options->tcp_keepalive = std::chrono::seconds(keepalive_seconds);
   if (!typed.statement_timeout.empty()) {
     const std::optional<absl::Duration> timeout = ReadTimeOption(cl, "--statement-timeout", typed.statement_timeout);
     if (!timeout) return false;
@@ -202,6 +213,7 @@ int RunServe(const Args& args) {
   cl.Value("--max-connections", &typed.max_connections);
   cl.Value("--idle-in-transaction-timeout", &typed.idle_timeout);
   cl.Value("--authentication-timeout", &typed.auth_timeout);
+  cl.Value("--tcp-keepalive", &typed.keepalive);
   cl.Value("--max-session-memory", &typed.max_session_memory);
   cl.Value("--statement-timeout", &typed.statement_timeout);
   cl.Value("--log-min-duration-statement", &typed.slow);

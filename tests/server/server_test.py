@@ -1360,6 +1360,52 @@ def test_connection_limits_vanishing_and_slow_clients():
         cleanup()
 
 
+def test_a_client_whose_machine_vanished_is_let_go():
+    """A client whose machine or network is gone never closes its
+    connection; the server's keepalive probes find it gone and free its
+    slot. The client's socket is made to vanish with TCP_REPAIR (closed
+    without a word to the server, as a machine that lost its power),
+    which needs CAP_NET_ADMIN: as another user the check runs in a user
+    and network namespace of its own, with a loopback of its own."""
+    if os.geteuid() != 0 and not os.environ.get('HINDSIGHT_OWN_NETWORK'):
+        name = 'test_a_client_whose_machine_vanished_is_let_go'
+        r = run(['unshare', '-rn', 'sh', '-c', 'ip link set lo up && exec "$@"', 'sh', sys.executable,
+                 os.path.abspath(__file__), TOOL, name], env=dict(os.environ, HINDSIGHT_OWN_NETWORK='1'))
+        assert r.returncode == 0 and 'ok      ' + name in r.stdout, r.stdout + r.stderr
+        return
+    tcp_repair = 19  # linux/tcp.h
+    server = Server(new_db('vanished'), '--max-connections', '1', '--tcp-keepalive', '2')
+    try:
+        gone = raw_startup(server.port)
+        gone.setsockopt(socket.IPPROTO_TCP, tcp_repair, 1)
+        gone.close()  # in repair mode: no FIN, no RST; the server hears nothing
+        try:
+            psycopg2.connect(server.dsn())
+            raise AssertionError('a second client was accepted while the first held the only slot')
+        except psycopg2.OperationalError as e:
+            assert 'too many clients' in str(e), e
+        # Silent 2 s, then probes 0.5 s apart; the first is answered with a
+        # reset (the client's kernel no longer knows the connection).
+        start = time.time()
+        while True:
+            try:
+                conn = psycopg2.connect(server.dsn())
+                break
+            except psycopg2.OperationalError as e:
+                assert 'too many clients' in str(e), e
+                assert time.time() - start < 10, 'the vanished client kept its slot %.1f s' % (time.time() - start)
+                time.sleep(0.2)
+        took = time.time() - start
+        cur = conn.cursor()
+        cur.execute('count * * *')
+        assert cur.fetchone()[0] == 35
+        conn.close()
+        assert server.stop() == 0
+        print('        the slot of a vanished client was free again after %.1f s' % took, flush=True)
+    finally:
+        cleanup()
+
+
 def test_a_server_out_of_descriptors_rests_and_serves_again():
     db = new_db('descriptors')
     server = Server(db, max_files=64)
