@@ -249,21 +249,33 @@ void JetStreamLog::Observe(const absl::Status& status) {
   const absl::Time now = absl::Now();
   if (failing_since_ == absl::InfiniteFuture()) failing_since_ = now;
   if (now - failing_since_ < kReconnectAfter) return;
+  // A client with no server is reconnecting by itself: a new connection
+  // would do no better, and requests waiting on this one would not be
+  // woken by Close.
+  if (natsConnection_Status(handles_->connection) != NATS_CONN_STATUS_CONNECTED) return;
   // The server this connection is on has answered nothing for a while,
   // though it is still connected (one just out of a pause can be left
   // without routes): connect again, to any of the servers.
   failing_since_ = absl::InfiniteFuture();
-  if (absl::StatusOr<std::shared_ptr<Handles>> fresh = Open(); fresh.ok()) handles_ = *std::move(fresh);
+  if (absl::StatusOr<std::shared_ptr<Handles>> fresh = Open(); fresh.ok()) {
+    // Readers and requests may still be on the old one: Close closes it too.
+    std::erase_if(replaced_, [](const std::weak_ptr<Handles>& h) { return h.expired(); });
+    replaced_.push_back(handles_);
+    handles_ = *std::move(fresh);
+  }
 }
 
 void JetStreamLog::Close() {
-  std::shared_ptr<Handles> handles;
+  std::vector<std::shared_ptr<Handles>> open;
   {
     absl::MutexLock lock(&handles_mu_);
     closed_ = true;
-    handles = handles_;
+    open.push_back(handles_);
+    for (const std::weak_ptr<Handles>& old : replaced_) {
+      if (std::shared_ptr<Handles> h = old.lock()) open.push_back(std::move(h));
+    }
   }
-  natsConnection_Close(handles->connection);
+  for (const std::shared_ptr<Handles>& h : open) natsConnection_Close(h->connection);
 }
 
 absl::Status JetStreamLog::FindOrCreateStream() {

@@ -72,8 +72,9 @@ class JetStreamLog final : public TransactionLog {
   size_t max_record_bytes() const override { return max_record_bytes_.load(std::memory_order_relaxed); }
   absl::StatusOr<std::unique_ptr<LogReader>> Read(uint64_t first) override;
   std::string description() const override { return description_; }
-  // Closes the connection: nats.c wakes the requests and reads waiting on
-  // it, and refuses later ones.
+  // Closes its connection, and those it replaced that a reader or a
+  // request still uses: nats.c wakes the requests and reads waiting on
+  // them, and refuses later ones.
   void Close() override;
 
  private:
@@ -111,6 +112,9 @@ class JetStreamLog final : public TransactionLog {
   bool stream_found_ ABSL_GUARDED_BY(stream_mu_) = false;
   mutable absl::Mutex handles_mu_;
   std::shared_ptr<Handles> handles_ ABSL_GUARDED_BY(handles_mu_);  // replaced by Observe
+  // The connections Observe replaced, while a reader or a request still
+  // holds them.
+  std::vector<std::weak_ptr<Handles>> replaced_ ABSL_GUARDED_BY(handles_mu_);
   absl::Time failing_since_ ABSL_GUARDED_BY(handles_mu_) = absl::InfiniteFuture();
   bool closed_ ABSL_GUARDED_BY(handles_mu_) = false;  // by Close: no new connection
 };
