@@ -1304,11 +1304,7 @@ def test_connection_limits_vanishing_and_slow_clients():
         # A client that asks for big answers and never reads them.
         hog = raw_startup(server.port)
         hog.sendall(query_message('history * * *') * 20)
-        try:
-            psycopg2.connect(server.dsn())
-            raise AssertionError('a fourth client was accepted')
-        except psycopg2.OperationalError as e:
-            assert 'too many clients' in str(e), e
+        assert_no_room(server, 'a fourth client was accepted')
         # The others are served meanwhile.
         start = time.time()
         cur = a.cursor()
@@ -1379,11 +1375,7 @@ def test_a_client_whose_machine_vanished_is_let_go():
         gone = raw_startup(server.port)
         gone.setsockopt(socket.IPPROTO_TCP, tcp_repair, 1)
         gone.close()  # in repair mode: no FIN, no RST; the server hears nothing
-        try:
-            psycopg2.connect(server.dsn())
-            raise AssertionError('a second client was accepted while the first held the only slot')
-        except psycopg2.OperationalError as e:
-            assert 'too many clients' in str(e), e
+        assert_no_room(server, 'a second client was accepted while the first held the only slot')
         # Silent 2 s, then probes 0.5 s apart; the first is answered with a
         # reset (the client's kernel no longer knows the connection).
         start = time.time()
@@ -1637,6 +1629,15 @@ def raw_startup(port, user='raw', receive_buffer=None):
         assert chunk, data
         data += chunk
     return s
+
+
+def assert_no_room(server, accepted):
+    """A new client is refused with 53300; `accepted` says what went wrong if not."""
+    try:
+        psycopg2.connect(server.dsn())
+        raise AssertionError(accepted)
+    except psycopg2.OperationalError as e:
+        assert 'too many clients' in str(e), e
 
 
 def message(kind, body):
