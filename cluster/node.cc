@@ -58,17 +58,11 @@ Node::~Node() {
 
 absl::Status Node::CheckPrefixOfLog() {
   absl::StatusOr<std::optional<LogEntry>> entry = cluster::CheckPrefixOfLog(*db_, log_.get());
+  // The entry's attempt is noted before commits may name it.
+  if (entry.ok() && *entry) NoteApplied((*entry)->id, (*entry)->attempt_id);
   absl::MutexLock lock(&follower_mu_);
-  if (!entry.ok()) {
-    unchecked_ = entry.status();
-    return entry.status();
-  }
-  unchecked_ = absl::OkStatus();
-  if (*entry) {
-    applied_attempts_.clear();
-    applied_attempts_.emplace_back((*entry)->id, (*entry)->attempt_id);
-  }
-  return absl::OkStatus();
+  unchecked_ = entry.status();
+  return entry.status();
 }
 
 bool Node::AwaitPrefixChecked() {
