@@ -148,10 +148,10 @@ struct TransactionInfo {
   time @1 :Int64;
   source @2 :Text;
   operationCount @3 :UInt64;
-  # keys/key_filter.h: a Bloom filter of the keys its operations name (by
-  # their names, or an erase's by its digest), so that an erase decodes only
-  # the records that may name its key. Absent (may name any key) in infos
-  # written before it.
+  # Databases of format 7 and before kept here a Bloom filter of the keys
+  # the record's operations name, for erasures; format 8 finds those records
+  # through the keys' rows and the mention index (keys/key_codec.h) and
+  # writes none. Not read.
   keyFilter @4 :Data;
 }
 

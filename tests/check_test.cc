@@ -193,15 +193,15 @@ TEST_F(DamageTest, AMissingOrMismatchedSummaryIsNamed) {
   EXPECT_TRUE(absl::StrContains(error, "transaction 5: its summary (column family txinfo) differs")) << error;
 }
 
-TEST_F(DamageTest, AKeyFilterThatIsNotItsRecordsIsFound) {
-  const std::string error = CheckAfter([](RawRocks& raw) {
-    const std::string five = First(raw, "txinfo", [](std::string_view k) { return k == internal::TxKey(5); }).second;
-    const std::string six = First(raw, "txinfo", [](std::string_view k) { return k == internal::TxKey(6); }).second;
-    Put(raw, "txinfo", internal::TxKey(5),
-        internal::EncodeTransactionInfo(internal::DecodeTransactionInfo(five).value(),
-                                        internal::DecodeTransactionKeyFilter(six).value()));
+TEST_F(DamageTest, AMentionOfARecordThatDoesNotNameItsKeyIsFound) {
+  const std::string digest = KeyDigest({"no", "such", "key"});
+  std::string error = CheckAfter([&](RawRocks& raw) { Put(raw, "keys", internal::MentionKey(digest, 5), ""); });
+  EXPECT_TRUE(absl::StrContains(error, "whose log record holds no operation on its key")) << error;
+  error = CheckAfter([&](RawRocks& raw) {
+    Delete(raw, "keys", internal::MentionKey(digest, 5));
+    Put(raw, "keys", internal::MentionKey(digest, 1000), "");
   });
-  EXPECT_TRUE(absl::StrContains(error, "transaction 5: the key filter of its summary")) << error;
+  EXPECT_TRUE(absl::StrContains(error, "names a transaction the log does not have")) << error;
 }
 
 TEST_F(DamageTest, ATransactionMissingFromTheLogIsNamed) {

@@ -364,10 +364,10 @@ TEST(KeyDigestTest, IsTheSha256OfTheNames) {
             "96A296D224F285C67BEE93C30F8A309157F0DAA35DC5B87E410B78630A09CFC7");
 }
 
-// An erase finds the earlier records naming its key through their key
-// filters (keys/key_filter.h): a retract that changed nothing, an erase by
-// digest of a stored key and one of a key not stored then are all removed,
-// and the many records that do not name the key are kept.
+// An erase finds the earlier records naming its key through its rows and
+// its mentions (keys/key_codec.h): a retract that changed nothing, an erase
+// by digest of a stored key and one of a key not stored then are all
+// removed, and the many records that do not name the key are kept.
 TEST_F(DbTest, EraseFindsEveryEarlierRecordNamingTheKey) {
   const FactKey key{"Witness", "named", "Suspect"};
   const FactKey other{"Witness", "lives_in", "Town"};
@@ -418,9 +418,18 @@ TEST_F(DbTest, EraseFindsEveryEarlierRecordNamingTheKey) {
   EXPECT_EQ(op_counts, expected);
   EXPECT_TRUE(db_->History(Exact(key)).value().empty());
   EXPECT_EQ(db_->History(Exact(other)).value().size(), 2u);
-  // The rewritten records' filters no longer hold the erased key: each is
-  // the filter of what its record keeps.
+  // No mention of the erased key is left but its last erase's.
   db_.reset();
+  {
+    RawRocks raw(dir_.path(), /*read_only=*/true);
+    std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.Family("keys")));
+    std::vector<std::string> mentions;
+    const std::string prefix = internal::MentionPrefix(digest);
+    for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      mentions.push_back(it->key().ToString());
+    }
+    EXPECT_EQ(mentions, std::vector<std::string>{internal::MentionKey(digest, 56)});
+  }
   EXPECT_EQ(Unsound(dir_.path()), "");
   Reopen();
 }
@@ -661,16 +670,21 @@ class UpgradeTest : public DbTest {
   // slice index (before format 4) as format `old_format` left them, opens it twice and
   // checks that the slice answers are unchanged, that the format is now
   // the current one, that a bucket no segment is in is gone, that the
-  // digest index is whole and that an erase by digest finds its key.
+  // digest index is whole, that an erase by digest finds its key, and that
+  // the mention index (before format 8) is built as commits build it, so
+  // that an erase finds the record of a retract that changed nothing.
   void UpgradeFrom(unsigned old_format) {
     LoadWorkedExample();
+    const FactKey nobody{"Nobody", "diplomatic_relations", "Mali"};
     Transaction more;
     more.SetTime(T("2026-01-01"));
+    more.Retract(nobody, {kNegInf, kPosInf});
     more.Assert({"Chad", "diplomatic_relations", "Ukraine"}, Value::Int64(3), {kNegInf, T("2024-01-01")});
     more.Assert({"Niger", "diplomatic_relations", "Mali"}, Value::Double(0.5), {T("1990-01-01"), T("1990-01-02")});
     more.Assert({"Mali", "diplomatic_relations", "Niger"}, Value::None(), {T("1980-01-01"), kPosInf});
     more.Assert({"Mali", "borders", "Niger"}, Value::Bool(true), {kNegInf, kPosInf});
     MustCommit(more);
+    const std::string nobody_mention = internal::MentionKey(KeyDigest(nobody), db_->LastTransaction().id);
     const Pattern slice{std::nullopt, "diplomatic_relations", std::nullopt};
     const std::vector<Instant> instants = {T("1985-01-01"), T("1990-01-01"), T("2023-01-01"), T("2025-01-01"),
                                            T("2025-10-01")};
@@ -694,6 +708,14 @@ class UpgradeTest : public DbTest {
                         .ok());
       }
       if (old_format < 4) stale_key = WriteOldSliceIndex(&raw, old_format);
+      const std::string mention_tag(1, internal::kMentionTag);
+      ASSERT_EQ(Mentions(raw), std::vector<std::string>{nobody_mention});
+      if (old_format < 8) {
+        ASSERT_TRUE(raw.db()
+                        ->DeleteRange(rocksdb::WriteOptions(), raw.Family("keys"), mention_tag,
+                                      internal::PrefixSuccessor(mention_tag))
+                        .ok());
+      }
     }
     for (int open = 0; open < 2; ++open) {  // upgraded, then opened as the current format
       Reopen();
@@ -707,13 +729,30 @@ class UpgradeTest : public DbTest {
       if (!stale_key.empty()) {
         EXPECT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.Family("slices"), stale_key, &stale).IsNotFound());
       }
+      EXPECT_EQ(Mentions(raw), std::vector<std::string>{nobody_mention});
     }
     Reopen();
     const FactKey chad{"Chad", "diplomatic_relations", "Ukraine"};
     Transaction erase;
     erase.EraseByDigest(KeyDigest(chad));
+    erase.Erase(nobody);
     MustCommit(erase);
     EXPECT_TRUE(db_->History(Exact(chad)).value().empty());
+    ASSERT_TRUE(db_->ScanLog(1, [&](const TransactionInfo& info, const Transaction& txn) {
+                     for (const Operation& op : txn.operations()) {
+                       EXPECT_TRUE(op.key != nobody && op.key != chad) << "transaction " << info.id;
+                     }
+                     return true;
+                   }).ok());
+  }
+
+  // The keys of the mention index, in order.
+  static std::vector<std::string> Mentions(const RawRocks& raw) {
+    const std::string tag(1, internal::kMentionTag);
+    std::vector<std::string> mentions;
+    std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.Family("keys")));
+    for (it->Seek(tag); it->Valid() && it->key().starts_with(tag); it->Next()) mentions.push_back(it->key().ToString());
+    return mentions;
   }
 
   // Moves every slice index entry to the bucket formats 2 and 3 filed it
@@ -760,6 +799,7 @@ TEST_F(UpgradeTest, AFormat3DatabaseIsUpgradedByRebuildingItsSliceIndex) { Upgra
 TEST_F(UpgradeTest, AFormat4DatabaseIsUpgradedByBuildingItsDigestIndex) { UpgradeFrom(4); }
 TEST_F(UpgradeTest, AFormat5DatabaseWithFewNamesIsUpgradedAsItIs) { UpgradeFrom(5); }
 TEST_F(UpgradeTest, AFormat6DatabaseIsUpgradedAsItIs) { UpgradeFrom(6); }
+TEST_F(UpgradeTest, AFormat7DatabaseIsUpgradedByBuildingItsMentionIndex) { UpgradeFrom(7); }
 
 // Formats before 6 kept each slice bucket whole, whatever the keys' name
 // ids: a database with more than 2^16 names is upgraded by splitting its
@@ -1110,10 +1150,10 @@ TEST(ConcurrencyTest, CommitsGoOnWhileTheDatabaseCompacts) {
   }
 }
 
-// An erase scans the log's infos before it takes the write lock, so that
-// commits go on meanwhile: what they commit before the erase still loses
-// the erased keys' operations, as what came before the scan does.
-TEST(ConcurrencyTest, AnEraseRemovesItsKeysFromWhatWasCommittedWhileItScanned) {
+// Erases among commits of other threads, in the same groups: every record
+// committed before an erase loses the erased key's operations, whichever
+// group it was written in.
+TEST(ConcurrencyTest, AnEraseRemovesItsKeysFromWhatWasCommittedBeforeItInAnyGroup) {
   ScratchDir dir;
   Options options;
   options.sync = false;

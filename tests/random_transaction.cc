@@ -34,9 +34,9 @@ Transaction RandomTransaction(std::mt19937& rng, std::optional<Instant> time, Tr
       as_keys->Retract(k, span);
     } else {
       const FactKey k = key();
-      if (kind < 29 || o > 0) {
+      if (kind < 29) {
         txn.Erase(k);
-      } else {  // (a digest names a stored key, not one the transaction named before)
+      } else {  // as the log names it
         txn.EraseByDigest(KeyDigest(k));
       }
       as_keys->Erase(k);

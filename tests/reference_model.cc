@@ -8,11 +8,21 @@ namespace hindsight::testing {
 
 void ReferenceModel::Commit(const Transaction& txn, Instant time) {
   tx_times_.push_back(time);
+  log_.emplace_back();
   for (const Operation& op : txn.operations()) {
     if (op.kind == Operation::Kind::kErase) {
       ops_.erase(op.key);  // every recorded operation of the key, this transaction's too
+      const std::string digest = KeyDigest(op.key);
+      for (std::vector<Operation>& logged : log_) {
+        std::erase_if(logged, [&](const Operation& o) { return o.key == op.key || o.key_digest == digest; });
+      }
+      Operation by_digest = op;
+      by_digest.key = {};
+      by_digest.key_digest = digest;
+      log_.back().push_back(std::move(by_digest));
     } else {
       ops_[op.key].push_back({time, op});
+      log_.back().push_back(op);
     }
   }
 }

@@ -25,7 +25,13 @@ class ReferenceModel {
   // History of the keys with a row that starts or ends in (after, through].
   std::vector<HistoryRow> HistoryChanged(const Pattern& p, Instant after, Instant through) const;
 
+  // The log as the contract leaves it: each transaction's operations, less
+  // those on a key a later erase (or a later erase in the same
+  // transaction) removed; an erase names its key by its digest.
+  const std::vector<std::vector<Operation>>& Log() const { return log_; }
+
   size_t transaction_count() const { return tx_times_.size(); }
+  Instant TransactionTime(uint64_t id) const { return tx_times_.at(id - 1); }
   Instant last_time() const { return tx_times_.empty() ? kNegInf : tx_times_.back(); }
 
  private:
@@ -43,6 +49,7 @@ class ReferenceModel {
 
   std::map<FactKey, std::vector<Recorded>> ops_;  // per key, in commit order
   std::vector<Instant> tx_times_;
+  std::vector<std::vector<Operation>> log_;  // per transaction
 };
 
 }  // namespace hindsight::testing

@@ -116,6 +116,20 @@ std::string DigestIndexKey(std::string_view digest) {
   return key;
 }
 
+std::string MentionPrefix(std::string_view digest) {
+  std::string key(1, kMentionTag);
+  key.append(digest);
+  return key;
+}
+
+std::string MentionKey(std::string_view digest, uint64_t id) {
+  std::string key = MentionPrefix(digest);
+  AppendUint64(&key, id);
+  return key;
+}
+
+uint64_t MentionId(std::string_view key) { return DecodeUint64(key.data() + key.size() - 8); }
+
 std::string TxKey(uint64_t id) {
   std::string key;
   AppendUint64(&key, id);

@@ -80,6 +80,19 @@ KeyIds DecodeIndexKey(std::string_view key);  // REQUIRES: size 13, 'O', 'P' or 
 inline constexpr char kDigestIndexTag = 'D';
 std::string DigestIndexKey(std::string_view digest);
 
+// Also in "keys", with an empty value: 'M', a key's digest (32 bytes), then
+// a transaction id (8 bytes, big-endian): the log record of that
+// transaction holds an operation on the key that none of the key's rows
+// shows (no row of it begins or ends at that transaction): an erase, an
+// operation that changed nothing, one on a key never stored. With the rows'
+// transaction times, the mentions name every record an erase rewrites.
+inline constexpr char kMentionTag = 'M';
+inline constexpr size_t kMentionKeyBytes = 1 + 32 + 8;
+std::string MentionKey(std::string_view digest, uint64_t id);
+// What every mention of the key with digest `digest` starts with.
+std::string MentionPrefix(std::string_view digest);
+uint64_t MentionId(std::string_view key);  // REQUIRES: size kMentionKeyBytes
+
 // Column families "txlog" and "txinfo": the transaction id.
 std::string TxKey(uint64_t id);
 

@@ -106,7 +106,6 @@ absl::Status DbImpl::CheckLog(const rocksdb::ReadOptions& options, uint64_t last
     absl::StatusOr<TransactionInfo> info = DecodeTransactionInfo(View(infos->value()));
     if (!info.ok()) return lost(absl::StrCat(info.status().message(), " (column family txinfo)"));
     if (!SameInfo(*info, record->info)) return lost("its summary (column family txinfo) differs from its log record");
-    HS_RETURN_IF_ERROR(CheckKeyFilter(id, View(log->value()), View(infos->value())));
     infos->Next();
   }
   HS_RETURN_IF_ERROR(FromRocks(log->status(), "cannot read the transaction log"));
@@ -120,20 +119,6 @@ absl::Status DbImpl::CheckLog(const rocksdb::ReadOptions& options, uint64_t last
                                             last_id));
   }
   report->transactions = id;
-  return absl::OkStatus();
-}
-
-absl::Status DbImpl::CheckKeyFilter(uint64_t id, std::string_view record, std::string_view info) const {
-  absl::StatusOr<std::string> filter = DecodeTransactionKeyFilter(info);
-  if (!filter.ok()) return filter.status();
-  if (filter->empty()) return absl::OkStatus();  // an info written before filters: its record is always read
-  absl::StatusOr<TransactionRecord> decoded = DecodeTransaction(record);
-  if (!decoded.ok()) return decoded.status();
-  if (*filter != KeyFilterOf(*decoded)) {
-    return absl::DataLossError(absl::StrCat("transaction ", id,
-                                            ": the key filter of its summary (column family txinfo) is not that of "
-                                            "the keys its log record names"));
-  }
   return absl::OkStatus();
 }
 
@@ -233,6 +218,10 @@ absl::Status DbImpl::CheckIndexHoldsOnlyKeys(const rocksdb::ReadOptions& options
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, cf(kKeysCf)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const char tag = it->key().empty() ? '\0' : it->key()[0];
+    if (tag == kMentionTag) {
+      HS_RETURN_IF_ERROR(CheckMention(options, View(it->key())));
+      continue;
+    }
     if (tag != kSubjectIndexTag && tag != kObjectIndexTag && tag != kPredicateIndexTag && tag != kDigestIndexTag) {
       return absl::DataLossError(absl::StrCat("an entry of column family keys has an unknown tag (key ",
                                               Hex(View(it->key())), ")"));
@@ -247,6 +236,26 @@ absl::Status DbImpl::CheckIndexHoldsOnlyKeys(const rocksdb::ReadOptions& options
                                               entries[tag] - keys, " left from keys that are gone"));
     }
   }
+  return absl::OkStatus();
+}
+
+absl::Status DbImpl::CheckMention(const rocksdb::ReadOptions& options, std::string_view key) const {
+  const auto unsound = [key](absl::string_view why) {
+    return absl::DataLossError(absl::StrCat("a mention (column family keys, key ", Hex(key), ") ", why));
+  };
+  if (key.size() != kMentionKeyBytes) return unsound("is damaged");
+  std::string record;
+  const rocksdb::Status read = db_->Get(options, cf(kTxLogCf), TxKey(MentionId(key)), &record);
+  if (read.IsNotFound()) return unsound("names a transaction the log does not have");
+  HS_RETURN_IF_ERROR(FromRocks(read, "cannot read the transaction log"));
+  const std::vector<FactKey> no_names;
+  const ErasedKeys with_digest(no_names, {std::string(key.substr(1, key.size() - 1 - 8))});
+  const absl::StatusOr<bool> holds = TransactionHoldsOperation(
+      record, [&](std::string_view s, std::string_view p, std::string_view o, std::string_view digest) {
+        return with_digest.Names(s, p, o, digest);
+      });
+  if (!holds.ok()) return unsound(holds.status().message());
+  if (!*holds) return unsound("names a transaction whose log record holds no operation on its key");
   return absl::OkStatus();
 }
 

@@ -24,8 +24,9 @@ inline constexpr char kMetaKey[] = "meta";
 // 3: slice buckets hold values as columns; 4: open-ended slice buckets
 // span 2^48 µs, not 2^46; 5: the digest index (key_codec.h); 6: slice
 // buckets split into chunks by name id (slice_index.h); 7: long live
-// timelines kept in chunks (live_chunks.h).
-inline constexpr unsigned kFormatVersion = 7;
+// timelines kept in chunks (live_chunks.h); 8: the mention index
+// (key_codec.h), and no key filters in the infos.
+inline constexpr unsigned kFormatVersion = 8;
 // The oldest format an open brings up to date in place (format_upgrade.cc).
 inline constexpr unsigned kOldestUpgradableFormat = 2;
 

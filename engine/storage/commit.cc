@@ -1,7 +1,6 @@
 // DbImpl::Commit: transactions planned against the database
 // (commit_planner.h) and written as one WriteBatch; commits that arrive
 // while one is written are written together next (group commit).
-#include <algorithm>
 #include <cassert>
 
 #include <rocksdb/write_batch.h>
@@ -36,11 +35,11 @@ absl::Status ValidateTransaction(const Transaction& txn) {
 
 }  // namespace
 
-absl::StatusOr<CommitPlan> DbImpl::Plan(const Transaction& txn, const TransactionInfo& previous, StoreReader* reader,
-                                        const ErasureScan* ahead) {
+absl::StatusOr<CommitPlan> DbImpl::Plan(const Transaction& txn, const TransactionInfo& previous,
+                                        StoreReader* reader) {
   HS_RETURN_IF_ERROR(ValidateTransaction(txn));
   HS_ASSIGN_OR_RETURN(const Instant time, TransactionTime(txn, previous.time, clock_->Now()));
-  HS_ASSIGN_OR_RETURN(const TransactionState state, ReadTransactionState(reader, names_, txn.operations(), ahead));
+  HS_ASSIGN_OR_RETURN(const TransactionState state, ReadTransactionState(reader, names_, txn.operations()));
   return PlanCommit(state, txn, previous.id + 1, time, names_, record_limits_);
 }
 
@@ -81,23 +80,12 @@ void DbImpl::ForgetRemovedNames(const CommitPlan& plan) {
 // A Commit call's transaction, and what became of it.
 struct DbImpl::CommitRequest {
   const Transaction* txn;
-  std::optional<ErasureScan> ahead;  // when it erases
   absl::StatusOr<TransactionInfo> result = absl::UnknownError("not committed");
 };
 
 absl::StatusOr<TransactionInfo> DbImpl::Commit(const Transaction& txn) {
   HS_RETURN_IF_ERROR(write_refusal_);
-  CommitRequest request{&txn, std::nullopt};
-  // An erase scans the log's infos first, without the write lock, so that
-  // the commits queued behind it do not wait for that scan. (If it cannot,
-  // its planning scans them.)
-  const auto erases = [](const Operation& op) { return op.kind == Operation::Kind::kErase; };
-  if (std::any_of(txn.operations().begin(), txn.operations().end(), erases)) {
-    RocksReader reader(db_.get(), handles_, RocksReader::BlockCache::kDrop);
-    if (absl::StatusOr<ErasureScan> ahead = ScanForErasedKeys(&reader, txn.operations()); ahead.ok()) {
-      request.ahead = *std::move(ahead);
-    }
-  }
+  CommitRequest request{&txn};
   // The first of the calls queued writes their transactions as one group.
   commit_queue_.Run(&request, [this](const std::vector<CommitRequest*>& group) { CommitGroup(group); });
   return request.result;
@@ -123,7 +111,7 @@ void DbImpl::CommitGroup(const std::vector<CommitRequest*>& group) {
     for (CommitRequest* r : planned) r->result = status;
   };
   for (CommitRequest* r : group) {
-    absl::StatusOr<CommitPlan> plan = Plan(*r->txn, previous, &pending, r->ahead ? &*r->ahead : nullptr);
+    absl::StatusOr<CommitPlan> plan = Plan(*r->txn, previous, &pending);
     if (!plan.ok()) {  // this transaction only
       r->result = plan.status();
       continue;

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <tuple>
 
 #include "absl/container/flat_hash_map.h"
-#include "keys/key_filter.h"
 #include "storage/column_families.h"
 #include "storage/key_change.h"
 #include "util/status_macros.h"
@@ -21,22 +21,34 @@ FactKey KeyOf(const NameDictionary& names, const KeyIds& ids) {
   return {names.Name(ids.subject), names.Name(ids.predicate), names.Name(ids.object)};
 }
 
-// The stored key each erase by digest names (empty names: none has it),
-// from the digest index.
+// The key each erase by digest names (empty names: none has it): a stored
+// key, from the digest index, or else a key another of `ops` names, as a
+// transaction that erased a key by its names and then wrote it again is
+// logged (a SHA-256 of each name the transaction holds, only then).
 absl::StatusOr<absl::flat_hash_map<std::string, FactKey>> ResolveDigests(StoreReader* reader,
                                                                         const NameDictionary& names,
                                                                         const std::vector<Operation>& ops) {
   absl::flat_hash_map<std::string, FactKey> keys;
+  std::optional<absl::flat_hash_map<std::string, const FactKey*>> named;  // the digests of ops' names
   for (const Operation& op : ops) {
     if (op.key_digest.empty() || keys.contains(op.key_digest)) continue;
     FactKey& key = keys[op.key_digest];
     std::string ids;
     HS_ASSIGN_OR_RETURN(const bool found, reader->Get(kKeysCf, DigestIndexKey(op.key_digest), &ids));
-    if (!found) continue;
-    if (ids.size() != kKeyIdsBytes) {
-      return absl::DataLossError(absl::StrCat("damaged digest index entry of ", ids.size(), " bytes"));
+    if (found) {
+      if (ids.size() != kKeyIdsBytes) {
+        return absl::DataLossError(absl::StrCat("damaged digest index entry of ", ids.size(), " bytes"));
+      }
+      key = KeyOf(names, DecodeLiveKey(ids));
+      continue;
     }
-    key = KeyOf(names, DecodeLiveKey(ids));
+    if (!named) {
+      named.emplace();
+      for (const Operation& other : ops) {
+        if (other.key_digest.empty()) named->try_emplace(KeyDigest(other.key), &other.key);
+      }
+    }
+    if (const auto it = named->find(op.key_digest); it != named->end()) key = *it->second;
   }
   return keys;
 }
@@ -119,68 +131,138 @@ absl::StatusOr<bool> NameInUse(StoreReader* reader, NameId id, const absl::flat_
   return false;
 }
 
-// The key filter hashes under which a log record may name one of `erased`:
-// by its names, or by its digest.
-std::vector<uint64_t> ErasedKeyHashes(const std::vector<FactKey>& erased) {
-  std::vector<uint64_t> hashes;
-  for (const FactKey& k : erased) {
-    hashes.push_back(KeyFilterHash(k));
-    hashes.push_back(KeyDigestFilterHash(KeyDigest(k)));
+// One key a transaction erases, named by its digest; `key` is the key with
+// its stored state, null when the digest names no key the transaction or
+// the database has.
+struct Erasure {
+  std::string digest;
+  const StoredKey* key = nullptr;
+};
+
+// The keys the operations of `state` erase, each once.
+std::vector<Erasure> ErasuresOf(const TransactionState& state) {
+  std::vector<Erasure> out;
+  for (size_t i = 0; i < state.ops->size(); ++i) {
+    const Operation& op = (*state.ops)[i];
+    if (op.kind != Operation::Kind::kErase) continue;
+    const StoredKey* key = state.key_of[i] == TransactionState::kNoKey ? nullptr : &state.keys[state.key_of[i]];
+    std::string digest = key != nullptr && op.key_digest.empty() ? KeyDigest(key->key) : op.key_digest;
+    const auto same = [&digest](const Erasure& e) { return e.digest == digest; };
+    if (std::none_of(out.begin(), out.end(), same)) out.push_back({std::move(digest), key});
   }
-  return hashes;
+  return out;
 }
 
-// Whether the transaction whose info (txinfo key `key`) is `info` may
-// name a key of `hashes`, by its key filter. DataLoss if it does not decode.
-absl::StatusOr<bool> MayNameErasedKey(std::string_view key, std::string_view info, const std::vector<uint64_t>& hashes) {
-  absl::StatusOr<std::string> filter = DecodeTransactionKeyFilter(info);
-  if (!filter.ok()) {
-    return absl::DataLossError(absl::StrCat(filter.status().message(), " (txinfo key ", DecodeUint64(key.data()), ")"));
+// What an operation of an earlier record must be tested against to know if
+// it is on a key of `erasures`. Refers to `*named`, which it fills.
+ErasedKeys MatcherOf(const std::vector<Erasure>& erasures, std::vector<FactKey>* named) {
+  std::vector<std::string> digests_only;
+  for (const Erasure& e : erasures) {
+    if (e.key != nullptr) {
+      named->push_back(e.key->key);
+    } else {
+      digests_only.push_back(e.digest);
+    }
   }
-  return std::any_of(hashes.begin(), hashes.end(), [&](uint64_t hash) { return KeyFilterMayHold(*filter, hash); });
+  return ErasedKeys(*named, digests_only);
 }
 
-// The txinfo keys of the transactions that may name an erased key (of
-// `hashes`): those `ahead` found, and the ones after it, read one by one;
-// without `ahead`, all of them scanned.
-absl::StatusOr<std::vector<std::string>> ErasureCandidates(StoreReader* reader, const std::vector<uint64_t>& hashes,
-                                                           const ErasureScan* ahead) {
-  std::vector<std::string> candidates;
+// The transaction times at which a row of stored key `key` begins or ends:
+// of its live segments, its record's closed rows and its rows in `history`.
+absl::StatusOr<std::vector<Instant>> RowTimes(StoreReader* reader, const StoredKey& key) {
+  std::vector<Instant> times;
+  for (const std::vector<StoredSegment>* live : {&key.live, &key.record_live}) {
+    for (const StoredSegment& s : *live) times.push_back(s.tx_from);
+  }
+  const auto add_closed = [&times](std::string_view rows) -> absl::Status {
+    HS_ASSIGN_OR_RETURN(const std::vector<ClosedRecord> closed, DecodeClosedRows(rows, {}));
+    for (const ClosedRecord& r : closed) times.insert(times.end(), {r.tx.from, r.tx.to});
+    return absl::OkStatus();
+  };
+  HS_RETURN_IF_ERROR(add_closed(key.closed));
+  if (key.spilled_through == kNegInf) return times;
   absl::Status damaged;
-  if (ahead == nullptr) {
-    HS_RETURN_IF_ERROR(reader->Scan(kTxInfoCf, "", [&](std::string_view key, std::string_view value) {
-      absl::StatusOr<bool> may = MayNameErasedKey(key, value, hashes);
-      if (!may.ok()) damaged = may.status();
-      if (may.ok() && *may) candidates.emplace_back(key);
-      return may.ok();
-    }));
-    HS_RETURN_IF_ERROR(damaged);
-    return candidates;
+  HS_RETURN_IF_ERROR(reader->Scan(kHistoryCf, LiveKey(*key.ids), [&](std::string_view, std::string_view rows) {
+    damaged = add_closed(rows);
+    return damaged.ok();
+  }));
+  HS_RETURN_IF_ERROR(damaged);
+  return times;
+}
+
+// The ids of the transactions committed at `times`, each some transaction's
+// time, from the log's infos: in increasing order, each searched for from
+// the one before it by galloping, then bisecting (times strictly increase
+// with ids). DataLoss for a time no transaction has.
+absl::StatusOr<std::vector<uint64_t>> TransactionsAt(StoreReader* reader, std::vector<Instant> times) {
+  std::sort(times.begin(), times.end());
+  times.erase(std::unique(times.begin(), times.end()), times.end());
+  std::vector<uint64_t> ids;
+  if (times.empty()) return ids;
+  std::string bytes;
+  HS_ASSIGN_OR_RETURN(const bool has_meta, reader->Get(kMetaCf, kMetaKey, &bytes));
+  if (!has_meta) return absl::DataLossError("the database has no meta record");
+  HS_ASSIGN_OR_RETURN(const MetaRecord meta, DecodeMeta(bytes));
+  const uint64_t last = meta.last_tx_id;
+  const auto time_of = [&](uint64_t id) -> absl::StatusOr<Instant> {
+    HS_ASSIGN_OR_RETURN(const bool found, reader->Get(kTxInfoCf, TxKey(id), &bytes));
+    if (!found) return absl::DataLossError(absl::StrCat("transaction ", id, " has no info (column family txinfo)"));
+    HS_ASSIGN_OR_RETURN(const TransactionInfo info, DecodeTransactionInfo(bytes));
+    return info.time;
+  };
+  uint64_t below = 0;  // the last id known to be before the time sought (0: none)
+  for (const Instant t : times) {
+    uint64_t above = below + 1;  // becomes the first id at or after t (last + 1: none)
+    for (uint64_t step = 1; above <= last; step *= 2) {
+      HS_ASSIGN_OR_RETURN(const Instant at, time_of(above));
+      if (at >= t) break;
+      below = above;
+      above = std::min(above + step, last + 1);
+    }
+    while (above - below > 1) {
+      const uint64_t mid = below + (above - below) / 2;
+      HS_ASSIGN_OR_RETURN(const Instant at, time_of(mid));
+      (at < t ? below : above) = mid;
+    }
+    Instant found = kPosInf;
+    if (above <= last) {
+      HS_ASSIGN_OR_RETURN(found, time_of(above));
+    }
+    if (found != t) {
+      return absl::DataLossError(absl::StrCat("a row begins or ends at ", FormatInstant(t),
+                                              ", when no transaction was committed"));
+    }
+    ids.push_back(above);
+    below = above;
   }
-  for (const uint64_t id : ahead->candidates) candidates.push_back(TxKey(id));
-  std::string value;
-  for (uint64_t id = ahead->through + 1;; ++id) {  // committed since the scan ahead: few
-    const std::string key = TxKey(id);
-    HS_ASSIGN_OR_RETURN(const bool found, reader->Get(kTxInfoCf, key, &value));
-    if (!found) break;
-    HS_ASSIGN_OR_RETURN(const bool may, MayNameErasedKey(key, value, hashes));
-    if (may) candidates.push_back(key);
+  return ids;
+}
+
+// The earlier transactions whose log records may hold an operation on the
+// key of `erasure`: those at which one of its rows begins or ends, and
+// those its mentions name, which it adds to `mentions`.
+absl::Status AddRecordsNaming(StoreReader* reader, const Erasure& erasure, std::vector<uint64_t>* ids,
+                              std::vector<std::string>* mentions) {
+  if (erasure.key != nullptr && erasure.key->stored) {
+    HS_ASSIGN_OR_RETURN(std::vector<Instant> times, RowTimes(reader, *erasure.key));
+    HS_ASSIGN_OR_RETURN(const std::vector<uint64_t> at, TransactionsAt(reader, std::move(times)));
+    ids->insert(ids->end(), at.begin(), at.end());
   }
-  return candidates;
+  return reader->Scan(kKeysCf, MentionPrefix(erasure.digest), [&](std::string_view key, std::string_view) {
+    if (key.size() == kMentionKeyBytes) ids->push_back(MentionId(key));
+    mentions->emplace_back(key);
+    return true;
+  });
 }
 
 // What an erase needs beyond the erased keys: which of their names other
-// keys use, and the log records to rewrite.
-absl::Status ReadErasureState(StoreReader* reader, const ErasureScan* ahead, TransactionState* state) {
-  std::vector<FactKey> erased;
+// keys use, the log records to rewrite and the mentions to delete.
+absl::Status ReadErasureState(StoreReader* reader, TransactionState* state) {
+  const std::vector<Erasure> erasures = ErasuresOf(*state);
   absl::flat_hash_set<KeyIds> gone;
-  for (size_t i = 0; i < state->ops->size(); ++i) {
-    if ((*state->ops)[i].kind != Operation::Kind::kErase || state->key_of[i] == TransactionState::kNoKey) continue;
-    const StoredKey& k = state->keys[state->key_of[i]];
-    if (std::find(erased.begin(), erased.end(), k.key) == erased.end()) erased.push_back(k.key);
-    if (k.stored) gone.insert(*k.ids);
+  for (const Erasure& e : erasures) {
+    if (e.key != nullptr && e.key->stored) gone.insert(*e.key->ids);
   }
-  if (erased.empty()) return absl::OkStatus();
   for (const KeyIds& ids : gone) {
     for (const NameId id : {ids.subject, ids.predicate, ids.object}) {
       if (state->names_used_elsewhere.contains(id)) continue;
@@ -188,53 +270,33 @@ absl::Status ReadErasureState(StoreReader* reader, const ErasureScan* ahead, Tra
       if (used) state->names_used_elsewhere.insert(id);
     }
   }
-  const ErasedKeys erased_keys(erased);
+  std::vector<uint64_t> ids;
+  for (const Erasure& e : erasures) HS_RETURN_IF_ERROR(AddRecordsNaming(reader, e, &ids, &state->mentions_of_erased));
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  std::vector<FactKey> named;
+  const ErasedKeys erased_keys = MatcherOf(erasures, &named);
   const auto erased_op = [&](std::string_view s, std::string_view p, std::string_view o, std::string_view digest) {
     return erased_keys.Names(s, p, o, digest);
   };
-  // The records whose filters may name an erased key, found in the small
-  // info values; then each is read and checked.
-  HS_ASSIGN_OR_RETURN(const std::vector<std::string> candidates,
-                      ErasureCandidates(reader, ErasedKeyHashes(erased), ahead));
-  for (const std::string& key : candidates) {
-    const auto where = [&](absl::string_view message) {
-      return absl::DataLossError(absl::StrCat(message, " (txlog key ", DecodeUint64(key.data()), ")"));
+  for (const uint64_t id : ids) {
+    const auto where = [id](absl::string_view message) {
+      return absl::DataLossError(absl::StrCat(message, " (txlog key ", id, ")"));
     };
     std::string value;
-    HS_ASSIGN_OR_RETURN(const bool found, reader->Get(kTxLogCf, key, &value));
-    if (!found) return where("a transaction's info has no log record");
+    HS_ASSIGN_OR_RETURN(const bool found, reader->Get(kTxLogCf, TxKey(id), &value));
+    if (!found) return where("a key's rows or mentions name a transaction the log does not have");
     const absl::StatusOr<bool> holds = TransactionHoldsOperation(value, erased_op);
     if (!holds.ok()) return where(holds.status().message());
-    if (*holds) state->log_with_erased_keys.push_back({DecodeUint64(key.data()), std::move(value)});
+    if (*holds) state->log_with_erased_keys.push_back({id, std::move(value)});
   }
   return absl::OkStatus();
 }
 
 }  // namespace
 
-absl::StatusOr<ErasureScan> ScanForErasedKeys(StoreReader* reader, const std::vector<Operation>& ops) {
-  std::vector<FactKey> erased;
-  for (const Operation& op : ops) {
-    if (op.kind != Operation::Kind::kErase) continue;
-    if (!op.key_digest.empty()) return absl::InvalidArgumentError("an erase by digest is not scanned ahead");
-    erased.push_back(op.key);
-  }
-  const std::vector<uint64_t> hashes = ErasedKeyHashes(erased);
-  ErasureScan scan;
-  absl::Status damaged;
-  HS_RETURN_IF_ERROR(reader->Scan(kTxInfoCf, "", [&](std::string_view key, std::string_view value) {
-    scan.through = DecodeUint64(key.data());
-    absl::StatusOr<bool> may = MayNameErasedKey(key, value, hashes);
-    if (!may.ok()) damaged = may.status();
-    if (may.ok() && *may) scan.candidates.push_back(scan.through);
-    return may.ok();
-  }));
-  HS_RETURN_IF_ERROR(damaged);
-  return scan;
-}
-
 absl::StatusOr<TransactionState> ReadTransactionState(StoreReader* reader, const NameDictionary& names,
-                                                      const std::vector<Operation>& ops, const ErasureScan* ahead) {
+                                                      const std::vector<Operation>& ops) {
   TransactionState state;
   state.ops = &ops;
   HS_ASSIGN_OR_RETURN(const auto digests, ResolveDigests(reader, names, ops));
@@ -265,7 +327,7 @@ absl::StatusOr<TransactionState> ReadTransactionState(StoreReader* reader, const
     }
     HS_RETURN_IF_ERROR(ReadStoredKey(reader, reach[i], &state.keys[i]));
   }
-  if (erases) HS_RETURN_IF_ERROR(ReadErasureState(reader, ahead, &state));
+  if (erases) HS_RETURN_IF_ERROR(ReadErasureState(reader, &state));
   return state;
 }
 
@@ -294,9 +356,13 @@ class Planner {
   absl::StatusOr<CommitPlan> Run(uint64_t id) {
     std::vector<std::vector<size_t>> ops_of_key(state_.keys.size());
     for (size_t i = 0; i < state_.ops->size(); ++i) {
-      if (state_.key_of[i] != TransactionState::kNoKey) ops_of_key[state_.key_of[i]].push_back(i);
+      if (state_.key_of[i] != TransactionState::kNoKey) {
+        ops_of_key[state_.key_of[i]].push_back(i);
+      } else {  // an erase by a digest no key has: the record names it all the same
+        AddMention((*state_.ops)[i].key_digest, id);
+      }
     }
-    for (size_t k = 0; k < state_.keys.size(); ++k) HS_RETURN_IF_ERROR(PlanKey(state_.keys[k], ops_of_key[k]));
+    for (size_t k = 0; k < state_.keys.size(); ++k) HS_RETURN_IF_ERROR(PlanKey(state_.keys[k], ops_of_key[k], id));
     PlanNamesRemoved();
     HS_RETURN_IF_ERROR(PlanLog(id));
     return std::move(plan_);
@@ -305,7 +371,7 @@ class Planner {
  private:
   // The key's changes: an erase (of everything before its last erase in
   // this transaction), then the operations after it.
-  absl::Status PlanKey(const StoredKey& key, const std::vector<size_t>& ops) {
+  absl::Status PlanKey(const StoredKey& key, const std::vector<size_t>& ops, uint64_t id) {
     size_t first_live_op = 0;  // position in `ops` after its last erase
     for (size_t g = 0; g < ops.size(); ++g) {
       if ((*state_.ops)[ops[g]].kind == Operation::Kind::kErase) first_live_op = g + 1;
@@ -324,13 +390,24 @@ class Planner {
     for (size_t g = first_live_op; g < ops.size(); ++g) live_ops.push_back(&(*state_.ops)[ops[g]]);
     KeyChange change = ApplyOperations(current->live, live_ops, time_);
     if (current->stored) NoteKept(*current->ids);
-    if (change.changed()) HS_RETURN_IF_ERROR(PlanRows(*current, std::move(change), &write));
+    // The record keeps an operation on the key (its last erase, or all of
+    // them): the rows show it when they change, a mention otherwise.
+    if (change.changed()) {
+      HS_RETURN_IF_ERROR(PlanRows(*current, std::move(change), &write));
+    } else {
+      AddMention(KeyDigest(key.key), id);
+    }
     if (write.erase || write.has_rows) plan_.keys.push_back(std::move(write));
     return absl::OkStatus();
   }
 
+  void AddMention(std::string_view digest, uint64_t id) {
+    std::string mention = MentionKey(digest, id);
+    auto& added = plan_.mentions_added;
+    if (std::find(added.begin(), added.end(), mention) == added.end()) added.push_back(std::move(mention));
+  }
+
   void PlanErase(const StoredKey& key, CommitPlan::KeyWrite* write) {
-    erased_.push_back(key.key);
     if (!key.stored) return;
     write->ids = *key.ids;
     write->erase = true;
@@ -410,8 +487,9 @@ class Planner {
     const TransactionRecord record = RecordToLog(id, time_, txn_, dropped_);
     plan_.info = {record.id, time_, txn_.source(), record.operations.size()};
     plan_.log_record = EncodeTransaction(record);
-    plan_.key_filter = KeyFilterOf(record);
-    const ErasedKeys erased(erased_);
+    plan_.mentions_removed = state_.mentions_of_erased;
+    std::vector<FactKey> named;
+    const ErasedKeys erased = MatcherOf(ErasuresOf(state_), &named);
     for (const TransactionState::LoggedTransaction& earlier : state_.log_with_erased_keys) {
       absl::StatusOr<TransactionRewrite> rewrite = RewriteTransactionWithout(
           earlier.record, [&](std::string_view s, std::string_view p, std::string_view o, std::string_view digest) {
@@ -433,7 +511,6 @@ class Planner {
   const RecordLimits limits_;
   CommitPlan plan_;
   std::vector<bool> dropped_;  // operations made moot by a later erase of their key
-  std::vector<FactKey> erased_;
   absl::flat_hash_map<std::string, NameId> new_ids_;
   absl::flat_hash_set<NameId> names_kept_;  // names of keys stored after this transaction
   std::vector<NameId> name_candidates_;     // names of erased keys, perhaps unused now
@@ -492,11 +569,13 @@ void WritePlan(CommitPlan* plan_to_write, PendingWrites* sink, SliceCatalog* cat
   for (const TransactionRewrite& rewrite : plan.rewritten_log) {
     const std::string key = TxKey(rewrite.info.id);
     sink->Put(kTxLogCf, key, rewrite.record);
-    sink->Put(kTxInfoCf, key, EncodeTransactionInfo(rewrite.info, rewrite.key_filter));
+    sink->Put(kTxInfoCf, key, EncodeTransactionInfo(rewrite.info));
   }
+  for (const std::string& mention : plan.mentions_removed) sink->Delete(kKeysCf, mention);
+  for (const std::string& mention : plan.mentions_added) sink->Put(kKeysCf, mention, "");
   const std::string key = TxKey(plan.info.id);
   sink->Put(kTxLogCf, key, plan.log_record);
-  sink->Put(kTxInfoCf, key, EncodeTransactionInfo(plan.info, plan.key_filter));
+  sink->Put(kTxInfoCf, key, EncodeTransactionInfo(plan.info));
   for (const auto& [name, id] : plan.new_names) {
     std::string id_bytes;
     AppendNameId(&id_bytes, id);

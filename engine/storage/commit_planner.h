@@ -52,44 +52,28 @@ struct TransactionState {
   std::vector<size_t> key_of;
   static constexpr size_t kNoKey = ~size_t{0};
   // When the transaction erases keys: the names of erased stored keys that
-  // some key not erased here uses too, and the earlier log records that
-  // hold operations on an erased key.
+  // some key not erased here uses too, the earlier log records that hold
+  // operations on an erased key, and the erased keys' mention index entries
+  // (key_codec.h), which the erase deletes.
   absl::flat_hash_set<NameId> names_used_elsewhere;
   struct LoggedTransaction {
     uint64_t id;
     std::string record;  // encoded, as stored
   };
   std::vector<LoggedTransaction> log_with_erased_keys;
+  std::vector<std::string> mentions_of_erased;
 };
-
-// The log's transaction infos scanned for an erase ahead of its commit,
-// without the write lock: the long part of reading an erase's state, so
-// that other commits need not wait for it. Transactions are only ever
-// added after `through` and earlier records only lose operations (an
-// erase's rewrite), so the candidates stay a superset of those that name
-// an erased key.
-struct ErasureScan {
-  uint64_t through = 0;             // the infos of transactions 1..through were scanned
-  std::vector<uint64_t> candidates;  // those whose key filters may name a key `ops` erase
-};
-
-// Scans the infos `reader` holds (a consistent view) for the transactions
-// whose key filters may name a key the erases of `ops` name. Cost: one
-// scan of the log's infos. InvalidArgument if an erase names its key by
-// digest (its names are read under the lock); DataLoss if an info does not
-// decode.
-absl::StatusOr<ErasureScan> ScanForErasedKeys(StoreReader* reader, const std::vector<Operation>& ops);
 
 // Reads the state `ops` touch; the result refers to `ops`. Cost: one Get of the timeline record of each
 // key with ids, and of each live chunk the operations reach (an erase: all
-// of the key's); an erase by digest adds a Get in the digest index; an erase adds
-// a scan of the log's infos (with `ahead`, for the same `ops`: a Get of each
-// info after it instead), a Get of each record whose key filter may name
-// an erased key and, per name of an erased key, index scans that stop at
-// the first other key using it.
+// of the key's); an erase by digest adds a Get in the digest index; an
+// erase adds a scan of the erased key's rows in `history` and of its
+// mentions, a search of the log's infos for the transaction of each time
+// its rows begin or end (a Get each, galloping), a Get of each record those
+// name and, per name of an erased key, index scans that stop at the first
+// other key using it: it grows with the key's history, not the log's.
 absl::StatusOr<TransactionState> ReadTransactionState(StoreReader* reader, const NameDictionary& names,
-                                                      const std::vector<Operation>& ops,
-                                                      const ErasureScan* ahead = nullptr);
+                                                      const std::vector<Operation>& ops);
 
 // Everything a committed transaction changes.
 struct CommitPlan {
@@ -110,7 +94,11 @@ struct CommitPlan {
   };
   TransactionInfo info;
   std::string log_record;  // encoded
-  std::string key_filter;  // of the keys log_record names (KeyFilterOf)
+  // Keys of the mention index (key_codec.h): of the keys the log record
+  // names that no row of theirs shows at this transaction, and of the
+  // erased keys, deleted.
+  std::vector<std::string> mentions_added;
+  std::vector<std::string> mentions_removed;
   std::vector<KeyWrite> keys;
   SliceIndexEdits slices;
   std::vector<std::pair<std::string, NameId>> new_names;  // ids in increasing order from the next free one

@@ -123,8 +123,10 @@ class DbImpl final : public Database {
   // from 4 only in the slice index, which is rebuilt from the keys' live
   // timelines; format 4 lacks the digest index, which is built from the
   // keys; format 5's slice index is not split into chunks, which matters
-  // only once name ids reach 2^16 (then it is rebuilt). Each step reads
-  // every key's timeline key; needs the names loaded.
+  // only once name ids reach 2^16 (then it is rebuilt); format 7 lacks the
+  // mention index, built from the log (a Get of the key's record for each
+  // operation). Each earlier step reads every key's timeline key; needs the
+  // names loaded.
   absl::Status Upgrade(MetaRecord* meta);
   // Rebuilds the slice index and writes `format_version`.
   absl::Status RebuildSliceIndex(unsigned format_version, MetaRecord* meta);
@@ -132,6 +134,11 @@ class DbImpl final : public Database {
   // Brings the slice index to format 6; `rebuilt`: RebuildSliceIndex ran in
   // this open, and filed the buckets in chunks already.
   absl::Status ChunkSliceIndex(bool rebuilt, MetaRecord* meta);
+  // Format 8's mention index, from the log.
+  absl::Status BuildMentions(MetaRecord* meta);
+  // Whether the timeline record of the key `op` names has a row (live, or
+  // closed in the record) that begins or ends at transaction time `t`.
+  absl::StatusOr<bool> RecordShows(const Operation& op, Instant t) const;
   // Writes `batch` and `meta` at `format_version` as one synced write.
   absl::Status WriteUpgradeStep(rocksdb::WriteBatch* batch, unsigned format_version, MetaRecord* meta);
 
@@ -182,14 +189,16 @@ class DbImpl final : public Database {
   struct SliceDigests;  // what each slice bucket must hold
   absl::Status CheckTableFiles(CheckReport* report) const;
   absl::Status CheckLog(const rocksdb::ReadOptions& options, uint64_t last_id, CheckReport* report) const;
-  // That transaction `id`'s info holds the key filter of its log record.
-  absl::Status CheckKeyFilter(uint64_t id, std::string_view record, std::string_view info) const;
+  // A mention (key_codec.h) names a transaction whose record holds an
+  // operation on a key with its digest.
+  absl::Status CheckMention(const rocksdb::ReadOptions& options, std::string_view key) const;
   // Every record, its names and its index entries; notes in `expected`
   // the slice index entries its live segments make.
   absl::Status CheckKeys(const rocksdb::ReadOptions& options, SliceDigests* expected, CheckReport* report) const;
   absl::Status CheckNames(const KeyIds& ids, const rocksdb::ReadOptions& options) const;
   absl::Status CheckRecord(const KeyIds& ids, std::string_view record, const rocksdb::ReadOptions& options,
                            SliceDigests* expected, CheckReport* report) const;
+  // One entry of each index for each key, and sound mentions.
   absl::Status CheckIndexHoldsOnlyKeys(const rocksdb::ReadOptions& options, uint64_t keys) const;
   absl::Status CheckHistory(const rocksdb::ReadOptions& options, CheckReport* report) const;
   // Every bucket against `expected`, which it empties.
@@ -244,10 +253,9 @@ class DbImpl final : public Database {
   absl::StatusOr<TransactionInfo> ReadTransactionInfo(uint64_t id, const rocksdb::Snapshot* snapshot) const;
 
   // Writes: each with write_mu_ held.
-  // Plans `txn` after `previous`, reading the stored state from `reader`
-  // (and `ahead`, if `txn` erases: ReadTransactionState).
-  absl::StatusOr<CommitPlan> Plan(const Transaction& txn, const TransactionInfo& previous, StoreReader* reader,
-                                  const ErasureScan* ahead = nullptr) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
+  // Plans `txn` after `previous`, reading the stored state from `reader`.
+  absl::StatusOr<CommitPlan> Plan(const Transaction& txn, const TransactionInfo& previous, StoreReader* reader)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);
   // Gives the plan's new names their ids in the dictionary, or forgets its
   // removed ones.
   void InternNewNames(const CommitPlan& plan) ABSL_EXCLUSIVE_LOCKS_REQUIRED(write_mu_);

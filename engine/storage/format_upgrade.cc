@@ -1,6 +1,8 @@
 // Opening a database of an earlier format that this build can bring up to
 // date in place.
+#include <algorithm>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -10,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "storage/column_families.h"
 #include "storage/db_impl.h"
+#include "storage/records.h"
+#include "storage/rocks_slice.h"
 #include "storage/rocks_status.h"
 #include "storage/slice_index.h"
 #include "util/status_macros.h"
@@ -75,6 +79,54 @@ absl::Status DbImpl::BuildDigestIndex(MetaRecord* meta) {
   return WriteUpgradeStep(&batch, 5, meta);
 }
 
+absl::StatusOr<bool> DbImpl::RecordShows(const Operation& op, Instant t) const {
+  std::optional<KeyIds> ids;
+  if (op.key_digest.empty()) {
+    ids = names_.FindKey(op.key);
+  } else {
+    std::string live_key;
+    const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kKeysCf), DigestIndexKey(op.key_digest), &live_key);
+    if (!s.IsNotFound()) HS_RETURN_IF_ERROR(FromRocks(s, "cannot read the digest index to upgrade the database"));
+    if (s.ok() && live_key.size() == kKeyIdsBytes) ids = DecodeLiveKey(live_key);
+  }
+  if (!ids) return false;
+  std::string record;
+  const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kTimelinesCf), LiveKey(*ids), &record);
+  if (s.IsNotFound()) return false;
+  HS_RETURN_IF_ERROR(FromRocks(s, "cannot read a timeline to upgrade the database"));
+  HS_ASSIGN_OR_RETURN(const std::vector<StoredSegment> live, LivePart(*ids, record, rocksdb::ReadOptions()));
+  for (const StoredSegment& seg : live) {
+    if (seg.tx_from == t) return true;
+  }
+  HS_ASSIGN_OR_RETURN(const size_t live_bytes, FirstMessageBytes(record));
+  HS_ASSIGN_OR_RETURN(const std::vector<ClosedRecord> closed,
+                      DecodeClosedRows(std::string_view(record).substr(live_bytes), {}));
+  return std::any_of(closed.begin(), closed.end(), [t](const ClosedRecord& r) { return r.tx.from == t || r.tx.to == t; });
+}
+
+absl::Status DbImpl::BuildMentions(MetaRecord* meta) {
+  // Format 8 finds the records an erase rewrites through the erased key's
+  // rows and its mentions (key_codec.h) rather than through a Bloom filter
+  // in every transaction's info. Every operation of the log whose key's
+  // record shows no row beginning or ending at its transaction gets a
+  // mention; rows moved to `history` are not read, so a few mentions may be
+  // more than needed (an erase then reads that record for nothing).
+  rocksdb::WriteBatch batch;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kTxLogCf)));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    HS_ASSIGN_OR_RETURN(const TransactionRecord record, DecodeTransaction(View(it->value())));
+    for (const Operation& op : record.operations) {
+      HS_ASSIGN_OR_RETURN(const bool shown, RecordShows(op, record.time));
+      if (shown) continue;
+      const std::string mention =
+          MentionKey(op.key_digest.empty() ? KeyDigest(op.key) : op.key_digest, record.id);
+      HS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kKeysCf), mention, ""), "upgrade"));
+    }
+  }
+  HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read the log to upgrade the database"));
+  return WriteUpgradeStep(&batch, 8, meta);
+}
+
 absl::Status DbImpl::WriteUpgradeStep(rocksdb::WriteBatch* batch, unsigned format_version, MetaRecord* meta) {
   MetaRecord upgraded = *meta;
   upgraded.format_version = format_version;
@@ -97,6 +149,7 @@ absl::Status DbImpl::Upgrade(MetaRecord* meta) {
     rocksdb::WriteBatch batch;
     HS_RETURN_IF_ERROR(WriteUpgradeStep(&batch, 7, meta));
   }
+  if (meta->format_version < 8) HS_RETURN_IF_ERROR(BuildMentions(meta));
   return absl::OkStatus();
 }
 

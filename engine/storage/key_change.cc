@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
-#include "keys/key_filter.h"
 
 namespace hindsight::internal {
 
@@ -93,8 +92,9 @@ TransactionRecord RecordToLog(uint64_t id, Instant time, const Transaction& txn,
   return record;
 }
 
-ErasedKeys::ErasedKeys(const std::vector<FactKey>& erased) {
-  for (const FactKey& k : erased) {
+ErasedKeys::ErasedKeys(const std::vector<FactKey>& named, const std::vector<std::string>& digests_only)
+    : digests_(digests_only.begin(), digests_only.end()), digests_only_(!digests_only.empty()) {
+  for (const FactKey& k : named) {
     keys_.emplace(k.subject, k.predicate, k.object);
     digests_.insert(KeyDigest(k));
   }
@@ -103,15 +103,9 @@ ErasedKeys::ErasedKeys(const std::vector<FactKey>& erased) {
 bool ErasedKeys::Names(std::string_view subject, std::string_view predicate, std::string_view object,
                        std::string_view digest) const {
   if (!digest.empty()) return digests_.contains(absl::string_view(digest.data(), digest.size()));
-  return keys_.contains(std::make_tuple(subject, predicate, object));
-}
-
-std::string KeyFilterOf(const TransactionRecord& record) {
-  KeyFilterBuilder filter(record.operations.size());
-  for (const Operation& op : record.operations) {
-    filter.Add(op.key_digest.empty() ? KeyFilterHash(op.key) : KeyDigestFilterHash(op.key_digest));
-  }
-  return filter.bits();
+  if (keys_.contains(std::make_tuple(subject, predicate, object))) return true;
+  return digests_only_ &&
+         digests_.contains(KeyDigest({std::string(subject), std::string(predicate), std::string(object)}));
 }
 
 }  // namespace hindsight::internal

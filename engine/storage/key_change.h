@@ -45,10 +45,15 @@ TransactionRecord RecordToLog(uint64_t id, Instant time, const Transaction& txn,
 
 // The keys a transaction erases, to test the operations of earlier log
 // records against: by an operation's names, or by the key digest the log
-// names an erase with. Refers to `erased`, which must outlive it.
+// names an erase with. A key erased by a digest that names no stored key is
+// known by its digest only: an operation's names are then tested through
+// their digest (a SHA-256 of each operation tested). Refers to `named`,
+// which must outlive it.
 class ErasedKeys {
  public:
-  explicit ErasedKeys(const std::vector<FactKey>& erased);
+  // `named`: keys erased by their names, or by the digest of a stored key;
+  // `digests_only`: digests of the keys erased that no stored key has.
+  ErasedKeys(const std::vector<FactKey>& named, const std::vector<std::string>& digests_only);
   // Whether the operation on (subject, predicate, object), or with key
   // digest `digest` when that is not empty, is on an erased key.
   bool Names(std::string_view subject, std::string_view predicate, std::string_view object,
@@ -56,13 +61,9 @@ class ErasedKeys {
 
  private:
   absl::flat_hash_set<std::tuple<std::string_view, std::string_view, std::string_view>> keys_;
-  absl::flat_hash_set<std::string> digests_;
+  absl::flat_hash_set<std::string> digests_;  // of every erased key
+  bool digests_only_ = false;                 // some are known only by digest
 };
-
-// The filter (keys/key_filter.h) of the keys `record`'s operations name:
-// KeyFilterHash of an operation's names, KeyDigestFilterHash of an erase's
-// digest.
-std::string KeyFilterOf(const TransactionRecord& record);
 
 }  // namespace hindsight::internal
 

@@ -13,7 +13,6 @@
 #include <kj/exception.h>
 #include <kj/io.h>
 
-#include "keys/key_filter.h"
 #include "records.capnp.h"
 
 namespace hindsight::internal {
@@ -627,18 +626,8 @@ absl::StatusOr<TransactionRewrite> RewriteTransactionWithout(
     b.setTime(r.getTime());
     b.setSource(r.getSource());
     auto out = b.initOperations(static_cast<unsigned>(kept.size()));
-    KeyFilterBuilder filter(kept.size());
-    for (unsigned j = 0; j < kept.size(); ++j) {
-      const schema::Operation::Reader o = ops[kept[j]];
-      out.setWithCaveats(j, o);
-      filter.Add(CallWithKey(
-          [](std::string_view s, std::string_view p, std::string_view obj, std::string_view digest) {
-            return digest.empty() ? KeyFilterHash(s, p, obj) : KeyDigestFilterHash(digest);
-          },
-          o));
-    }
-    return TransactionRewrite{ToBytes(message), {r.getId(), r.getTime(), ReadText(r.getSource()), kept.size()},
-                              filter.bits()};
+    for (unsigned j = 0; j < kept.size(); ++j) out.setWithCaveats(j, ops[kept[j]]);
+    return TransactionRewrite{ToBytes(message), {r.getId(), r.getTime(), ReadText(r.getSource()), kept.size()}};
   });
 }
 
@@ -665,29 +654,19 @@ absl::StatusOr<TransactionRecord> DecodeTransaction(std::string_view bytes) {
   });
 }
 
-std::string EncodeTransactionInfo(const TransactionInfo& info, std::string_view key_filter) {
-  capnp::MallocMessageBuilder message = Builder(1, info.source.size() + key_filter.size() + 16);
+std::string EncodeTransactionInfo(const TransactionInfo& info) {
+  capnp::MallocMessageBuilder message = Builder(1, info.source.size() + 16);
   auto b = message.initRoot<schema::TransactionInfo>();
   b.setId(info.id);
   b.setTime(info.time);
   b.setSource(info.source);
   b.setOperationCount(info.operation_count);
-  if (!key_filter.empty()) {
-    b.setKeyFilter(capnp::Data::Reader(reinterpret_cast<const capnp::byte*>(key_filter.data()), key_filter.size()));
-  }
   return ToBytes(message);
 }
 
 absl::StatusOr<TransactionInfo> DecodeTransactionInfo(std::string_view bytes) {
   return Decode<schema::TransactionInfo>(bytes, "transaction info", [](schema::TransactionInfo::Reader r) {
     return TransactionInfo{r.getId(), r.getTime(), ReadText(r.getSource()), r.getOperationCount()};
-  });
-}
-
-absl::StatusOr<std::string> DecodeTransactionKeyFilter(std::string_view bytes) {
-  return Decode<schema::TransactionInfo>(bytes, "transaction info", [](schema::TransactionInfo::Reader r) {
-    const capnp::Data::Reader filter = r.getKeyFilter();
-    return std::string(reinterpret_cast<const char*>(filter.begin()), filter.size());
   });
 }
 

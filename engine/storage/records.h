@@ -170,9 +170,8 @@ absl::StatusOr<bool> TransactionHoldsOperation(
 absl::StatusOr<TransactionRecord> DecodeTransaction(std::string_view bytes);
 // An encoded transaction record with some of its operations left out.
 struct TransactionRewrite {
-  std::string record;      // the encoded Transaction
-  TransactionInfo info;    // its id, time and source, and how many operations it keeps
-  std::string key_filter;  // of the keys the kept operations name (keys/key_filter.h)
+  std::string record;    // the encoded Transaction
+  TransactionInfo info;  // its id, time and source, and how many operations it keeps
 };
 // Encoded transaction `record` without the operations for which
 // `drop(subject, predicate, object, key digest)` is true (as
@@ -182,11 +181,8 @@ absl::StatusOr<TransactionRewrite> RewriteTransactionWithout(
     std::string_view record,
     absl::FunctionRef<bool(std::string_view, std::string_view, std::string_view, std::string_view)> drop);
 
-// `key_filter`: keys/key_filter.h, empty for none.
-std::string EncodeTransactionInfo(const TransactionInfo& info, std::string_view key_filter);
+std::string EncodeTransactionInfo(const TransactionInfo& info);
 absl::StatusOr<TransactionInfo> DecodeTransactionInfo(std::string_view bytes);
-// The info's key filter; empty (may name any key) when it has none.
-absl::StatusOr<std::string> DecodeTransactionKeyFilter(std::string_view bytes);
 
 std::string EncodeMeta(const MetaRecord& meta);
 absl::StatusOr<MetaRecord> DecodeMeta(std::string_view bytes);

@@ -43,8 +43,10 @@ class Transaction {
   void Erase(FactKey key) {
     ops_.push_back({Operation::Kind::kErase, std::move(key), Value(), {}, {}});
   }
-  // Erases the key whose KeyDigest is `digest`, if there is one (replaying a
-  // log record). Cost: a scan of every key's names.
+  // Erases the key whose KeyDigest is `digest` (replaying a log record):
+  // its rows, if a stored key has that digest, and in any case the
+  // operations on it of earlier log records. Cost: as an erase by names,
+  // plus a read of the digest index.
   void EraseByDigest(std::string digest) {
     ops_.push_back({Operation::Kind::kErase, {}, Value(), {}, std::move(digest)});
   }
