@@ -730,13 +730,25 @@ def test_cluster():
         assert e.pgcode == '40003' and 'the transaction is not committed' in str(e), e
     for n in ('1', '2', '3'):
         cluster('start', 'nats', n)
+    # Stopped together, the servers may come back without entries they
+    # had acknowledged (docs/cluster.md): the nodes, ahead of the stream,
+    # refuse writes saying so, and the stream is re-seeded as an operator
+    # would, restarting the nodes.
     deadline = time.time() + 60
+    lost = False
     while True:
         try:
             cur.execute('assert Ukraine relation Chad = "back" from 2026-03-01')
             break
         except psycopg2.Error as e:
             assert e.pgcode == '40003' and time.time() < deadline, e
+            if not lost and 'lost entries they had acknowledged' in str(e):
+                conn.close()
+                lost = reseed_lost_stream(outcomes)
+                conn = psycopg2.connect(dsn(NODE_PORT + 2))
+                conn.autocommit = True
+                cur = conn.cursor()
+                applied = int(status(NODE_PORT + 2)['applied'])
             time.sleep(0.5)
     row = status(NODE_PORT + 2)
     assert int(row['applied']) == applied + 1 and row['state'] == 'following', row
@@ -746,7 +758,7 @@ def test_cluster():
     other.close()
     conn.close()
     print('  a node restarted with every NATS server stopped served reads at once (%.1f s) and refused writes; '
-          'with the servers back, it followed and wrote' % start_took, flush=True)
+          'with the servers back, it followed and wrote%s' % (start_took, lost_note(lost)), flush=True)
     for n in ('1', '2', '3'):
         cluster('stop', 'nats', n)
     started = time.time()
