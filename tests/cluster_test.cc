@@ -294,6 +294,9 @@ void ClusterTest::RunConcurrentSequence(uint32_t seed) {
   for (const HistoryRow& r : model.History({})) internal::AppendHistoryRow(r, &expected);
   EXPECT_EQ(FirstDifference(DumpQueries(*a, txns.size()), expected), "") << "node a, " << where;
   EXPECT_EQ(FirstDifference(DumpQueries(*b, txns.size()), expected), "") << "node b, " << where;
+  // Each node's log is the contract's: no erased key's operations.
+  EXPECT_EQ(FirstDifference(LogText(*a), ModelLogText(model)), "") << "node a, " << where;
+  EXPECT_EQ(FirstDifference(LogText(*b), ModelLogText(model)), "") << "node b, " << where;
 
   // The records as the stream holds them (a node's own log has the erased
   // keys' operations taken out of earlier records).

@@ -6,6 +6,7 @@
 #include <string_view>
 
 #include "absl/strings/str_cat.h"
+#include "format/ops_writer.h"
 #include "format/query_file.h"
 #include "gtest/gtest.h"
 #include "raw_rocks.h"
@@ -60,6 +61,30 @@ std::string DumpQueries(const Database& db, size_t transactions) {
   const std::vector<HistoryRow> history = db.History({}).value();
   for (const HistoryRow& r : history) internal::AppendHistoryRow(r, &out);
   return out;
+}
+
+std::string LogText(const Database& db) {
+  std::string text;
+  const absl::Status s = db.ScanLog(1, [&](const TransactionInfo& info, const Transaction& txn) {
+    internal::AppendOpsBlock(info.time, "", txn, &text);
+    return true;
+  });
+  EXPECT_TRUE(s.ok()) << s;
+  return text;
+}
+
+std::string ModelLogText(const ReferenceModel& model) {
+  std::string text;
+  for (size_t t = 0; t < model.Log().size(); ++t) {
+    Transaction txn;
+    for (const Operation& op : model.Log()[t]) {
+      if (op.kind == Operation::Kind::kErase) txn.EraseByDigest(op.key_digest);
+      if (op.kind == Operation::Kind::kAssert) txn.Assert(op.key, op.value, op.valid);
+      if (op.kind == Operation::Kind::kRetract) txn.Retract(op.key, op.valid);
+    }
+    internal::AppendOpsBlock(model.TransactionTime(t + 1), "", txn, &text);
+  }
+  return text;
 }
 
 std::string FirstDifference(const std::string& got, const std::string& want) {

@@ -8,7 +8,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "database_dump.h"
-#include "format/ops_writer.h"
 #include "format/query_file.h"
 #include "gtest/gtest.h"
 #include "hindsight/db.h"
@@ -30,33 +29,6 @@ Transaction LoggedTransaction(const Database& db, uint64_t id) {
   });
   EXPECT_TRUE(s.ok()) << s;
   return out;
-}
-
-// The whole log of `db` as an operations file, without the sources (the
-// model keeps none; DumpAllFamilies compares them between databases).
-std::string LogText(const Database& db) {
-  std::string text;
-  const absl::Status s = db.ScanLog(1, [&](const TransactionInfo& info, const Transaction& txn) {
-    internal::AppendOpsBlock(info.time, "", txn, &text);
-    return true;
-  });
-  EXPECT_TRUE(s.ok()) << s;
-  return text;
-}
-
-// The log `model` says the contract leaves, in the same form.
-std::string ModelLogText(const ReferenceModel& model) {
-  std::string text;
-  for (size_t t = 0; t < model.Log().size(); ++t) {
-    Transaction txn;
-    for (const Operation& op : model.Log()[t]) {
-      if (op.kind == Operation::Kind::kErase) txn.EraseByDigest(op.key_digest);
-      if (op.kind == Operation::Kind::kAssert) txn.Assert(op.key, op.value, op.valid);
-      if (op.kind == Operation::Kind::kRetract) txn.Retract(op.key, op.valid);
-    }
-    internal::AppendOpsBlock(model.TransactionTime(t + 1), "", txn, &text);
-  }
-  return text;
 }
 
 void RunSequence(uint32_t seed) {
