@@ -695,11 +695,7 @@ class UpgradeTest : public DbTest {
     std::string stale_key;  // a bucket no segment of the timelines is in
     {
       RawRocks raw(dir_.path(), /*read_only=*/false);
-      std::string meta_bytes;
-      ASSERT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.Family("default"), "meta", &meta_bytes).ok());
-      internal::MetaRecord meta = internal::DecodeMeta(meta_bytes).value();
-      meta.format_version = old_format;
-      ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.Family("default"), "meta", internal::EncodeMeta(meta)).ok());
+      raw.SetFormatVersion(old_format);
       const std::string digests(1, internal::kDigestIndexTag);
       if (old_format < 5) {
         ASSERT_TRUE(raw.db()
@@ -828,11 +824,7 @@ TEST_P(ManyNamesUpgradeTest, TheSliceIndexEndsInChunks) {
   };
   {
     RawRocks raw(dir_.path(), /*read_only=*/false);
-    std::string meta_bytes;
-    ASSERT_TRUE(raw.db()->Get(rocksdb::ReadOptions(), raw.Family("default"), "meta", &meta_bytes).ok());
-    internal::MetaRecord meta = internal::DecodeMeta(meta_bytes).value();
-    meta.format_version = GetParam();
-    ASSERT_TRUE(raw.db()->Put(rocksdb::WriteOptions(), raw.Family("default"), "meta", internal::EncodeMeta(meta)).ok());
+    raw.SetFormatVersion(GetParam());
     std::map<std::string, std::vector<internal::SliceRecordEntry>> buckets;
     size_t chunked = 0;
     std::unique_ptr<rocksdb::Iterator> it(raw.db()->NewIterator(rocksdb::ReadOptions(), raw.Family("slices")));

@@ -4,11 +4,26 @@
 
 namespace hindsight::testing {
 
+namespace {
+
+const char* const kSubjects[] = {"Syria", "Türkiye", "a", "b"};
+const char* const kPredicates[] = {"p", "relations", "q"};
+const char* const kObjects[] = {"Ukraine", "Syria", "x"};
+
+}  // namespace
+
+std::vector<FactKey> RandomTransactionKeys() {
+  std::vector<FactKey> keys;
+  for (const char* s : kSubjects) {
+    for (const char* p : kPredicates) {
+      for (const char* o : kObjects) keys.push_back({s, p, o});
+    }
+  }
+  return keys;
+}
+
 Transaction RandomTransaction(std::mt19937& rng, std::optional<Instant> time, Transaction* as_keys) {
   const auto uniform = [&rng](int lo, int hi) { return std::uniform_int_distribution<int>(lo, hi)(rng); };
-  static const char* const kSubjects[] = {"Syria", "Türkiye", "a", "b"};
-  static const char* const kPredicates[] = {"p", "relations", "q"};
-  static const char* const kObjects[] = {"Ukraine", "Syria", "x"};
   const auto key = [&]() -> FactKey {
     return {kSubjects[uniform(0, 3)], kPredicates[uniform(0, 2)], kObjects[uniform(0, uniform(0, 1) ? 0 : 2)]};
   };

@@ -4,6 +4,7 @@
 #define HINDSIGHT_TESTS_RANDOM_TRANSACTION_H_
 
 #include <random>
+#include <vector>
 
 #include "hindsight/transaction.h"
 
@@ -15,6 +16,9 @@ inline constexpr Instant kDay = 86'400'000'000;
 // `*as_keys` is the same transaction with every erase naming its key (what
 // the reference model takes).
 Transaction RandomTransaction(std::mt19937& rng, std::optional<Instant> time, Transaction* as_keys);
+
+// Every key RandomTransaction may name.
+std::vector<FactKey> RandomTransactionKeys();
 
 }  // namespace hindsight::testing
 

@@ -1,6 +1,7 @@
 #include "raw_rocks.h"
 
 #include "gtest/gtest.h"
+#include "storage/records.h"
 #include "storage/slice_merge.h"
 #include "storage/timeline_merge.h"
 
@@ -31,6 +32,14 @@ rocksdb::ColumnFamilyHandle* RawRocks::Family(const std::string& name) const {
     if (names_[i] == name) return handles_[i];
   }
   return nullptr;
+}
+
+void RawRocks::SetFormatVersion(unsigned version) {
+  std::string bytes;
+  ASSERT_TRUE(db_->Get(rocksdb::ReadOptions(), Family("default"), "meta", &bytes).ok());
+  internal::MetaRecord meta = internal::DecodeMeta(bytes).value();
+  meta.format_version = version;
+  ASSERT_TRUE(db_->Put(rocksdb::WriteOptions(), Family("default"), "meta", internal::EncodeMeta(meta)).ok());
 }
 
 }  // namespace hindsight::testing

@@ -24,6 +24,9 @@ class RawRocks {
   const std::vector<std::string>& families() const { return names_; }
   // The column family `name` ("timelines", "keys", ...), null if none.
   rocksdb::ColumnFamilyHandle* Family(const std::string& name) const;
+  // Rewrites the meta record as a database of format `version` has it
+  // (opened to write), as a test of an upgrade needs.
+  void SetFormatVersion(unsigned version);
 
  private:
   std::vector<std::string> names_;

@@ -4,6 +4,7 @@
 // bytes in every column family, and answer as the reference model does;
 // so must the transactions as the log holds them (erasures by digest), as a
 // cluster's nodes apply them, and the log must be what the model says.
+#include <filesystem>
 #include <random>
 
 #include "absl/strings/str_cat.h"
@@ -11,7 +12,9 @@
 #include "format/query_file.h"
 #include "gtest/gtest.h"
 #include "hindsight/db.h"
+#include "keys/key_codec.h"
 #include "random_transaction.h"
+#include "raw_rocks.h"
 #include "reference_model.h"
 #include "test_util.h"
 
@@ -29,6 +32,33 @@ Transaction LoggedTransaction(const Database& db, uint64_t id) {
   });
   EXPECT_TRUE(s.ok()) << s;
   return out;
+}
+
+// The same database as format 7 left it (no mention index), opened by
+// this build, which builds its mentions from the log: erasing every key in
+// it and in the database as its commits left it, then, leaves the same
+// bytes (the upgrade may write more mentions than the commits did, never
+// fewer, and every erase deletes its key's).
+void ExpectUpgradedMentionsFindWhatCommitsDo(ScratchDir& dir, const Options& options, Instant time,
+                                             const std::string& where) {
+  std::filesystem::copy(dir.Sub("each"), dir.Sub("upgraded"), std::filesystem::copy_options::recursive);
+  {
+    RawRocks raw(dir.Sub("upgraded"), /*read_only=*/false);
+    raw.SetFormatVersion(7);
+    const std::string tag(1, internal::kMentionTag);
+    ASSERT_TRUE(
+        raw.db()->DeleteRange(rocksdb::WriteOptions(), raw.Family("keys"), tag, internal::PrefixSuccessor(tag)).ok());
+  }
+  Transaction erase_all;
+  for (const FactKey& key : RandomTransactionKeys()) erase_all.Erase(key);
+  erase_all.SetTime(time);
+  for (const std::string name : {"each", "upgraded"}) {
+    auto db = Database::Open(dir.Sub(name), options);
+    ASSERT_TRUE(db.ok()) << db.status() << " " << name << " " << where;
+    const absl::StatusOr<TransactionInfo> info = (*db)->Commit(erase_all);
+    ASSERT_TRUE(info.ok()) << info.status() << " " << name << " " << where;
+  }
+  EXPECT_EQ(FirstDifference(DumpAllFamilies(dir.Sub("upgraded")), DumpAllFamilies(dir.Sub("each"))), "") << where;
 }
 
 void RunSequence(uint32_t seed) {
@@ -114,6 +144,7 @@ void RunSequence(uint32_t seed) {
   for (const std::string& writer : writers) {
     EXPECT_EQ(FirstDifference(DumpAllFamilies(dir.Sub(writer)), each), "") << writer << " " << where;
   }
+  ExpectUpgradedMentionsFindWhatCommitsDo(dir, options, time + kDay, where);
 }
 
 TEST(WritersTest, RandomSequencesLeaveTheSameBytes) {

@@ -4,6 +4,7 @@
 #include <iterator>
 #include <optional>
 #include <tuple>
+#include <utility>
 
 #include "absl/container/flat_hash_map.h"
 #include "storage/column_families.h"
@@ -355,12 +356,16 @@ class Planner {
 
   absl::StatusOr<CommitPlan> Run(uint64_t id) {
     std::vector<std::vector<size_t>> ops_of_key(state_.keys.size());
+    absl::flat_hash_map<std::string_view, size_t> last_erase_of_digest;  // of erasures by a digest no key has
     for (size_t i = 0; i < state_.ops->size(); ++i) {
       if (state_.key_of[i] != TransactionState::kNoKey) {
         ops_of_key[state_.key_of[i]].push_back(i);
-      } else {  // an erase by a digest no key has: the record names it all the same
-        AddMention((*state_.ops)[i].key_digest, id);
+        continue;
       }
+      // The record names the key all the same, by its last erase only.
+      const auto [it, first] = last_erase_of_digest.try_emplace((*state_.ops)[i].key_digest, i);
+      if (!first) dropped_[std::exchange(it->second, i)] = true;
+      AddMention((*state_.ops)[i].key_digest, id);
     }
     for (size_t k = 0; k < state_.keys.size(); ++k) HS_RETURN_IF_ERROR(PlanKey(state_.keys[k], ops_of_key[k], id));
     PlanNamesRemoved();

@@ -77,8 +77,10 @@ class Database {
   // write batch holding, per changed key, its new live timeline (or the
   // chunks it changed and its last segments) and the rows it closed (never
   // a rewrite of the key's history).
-  // An erase also rewrites the log records that mention the key (a scan of
-  // the transaction log).
+  // An erase also reads the key's whole history and rewrites the earlier
+  // log records that name the key, found through the key's rows and the
+  // mention index (docs/storage.md): its cost grows with the key's history,
+  // not with the log.
   virtual absl::StatusOr<TransactionInfo> Commit(const Transaction& txn) = 0;
 
   // Hands CommitAll and BulkLoad their transactions one at a time: the
