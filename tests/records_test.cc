@@ -97,10 +97,10 @@ TEST(RecordsTest, RewrittenTransactionKeepsTheOtherOperations) {
       {}, {{"a", "b", "c"}}, {{"q", "r", "s"}}, {{"a", "b", "c"}, {"x", "y", "z"}, {"q", "r", "s"}},
       {{"Syria", "rel", "Ukraine"}, {"a", "b", "c"}, {"a", "b", "d"}, {"x", "y", "z"}, {"q", "r", "s"}}};
   const std::vector<FactKey> none;
-  for (const auto& [erased, by_digest] :
-       {std::pair{erasures[1], false}, std::pair{erasures[1], true}, std::pair{erasures[0], false},
-        std::pair{erasures[2], false}, std::pair{erasures[2], true}, std::pair{erasures[3], false},
-        std::pair{erasures[3], true}, std::pair{erasures[4], false}}) {
+  const std::pair<size_t, bool> cases[] = {{1, false}, {1, true}, {0, false}, {2, false},
+                                           {2, true},  {3, false}, {3, true}, {4, false}};
+  for (const auto& [which, by_digest] : cases) {
+    const std::vector<FactKey>& erased = erasures[which];  // (a lambda below captures it: no binding)
     std::vector<std::string> digests;
     for (const FactKey& k : erased) digests.push_back(KeyDigest(k));
     const ErasedKeys keys = by_digest ? ErasedKeys(none, digests) : ErasedKeys(erased, {});
