@@ -13,6 +13,7 @@
 #include "hindsight/transaction.h"
 #include "keys/key_codec.h"
 #include "raw_rocks.h"
+#include "storage/column_families.h"
 #include "test_util.h"
 
 namespace hindsight::testing {
@@ -271,6 +272,22 @@ TEST_F(CliTest, MissingOrDamagedDatabases) {
   r = Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions)));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_TRUE(absl::StrContains(r.err, "holds no database")) << r.err;
+}
+
+// A database of an earlier format is brought up to date at its first open
+// to write, which can take a while on a large one: the command says so.
+TEST_F(CliTest, AnUpgradeOfAnEarlierFormatIsNoted) {
+  ASSERT_EQ(Hindsight(absl::StrCat("import ", Db(), " ", Ops(kTwoTransactions))).exit_code, 0);
+  {
+    RawRocks raw(Db(), /*read_only=*/false);
+    raw.SetFormatVersion(7);
+  }
+  CommandResult r = Hindsight(absl::StrCat("query ", Db(), " 'count * * *'"));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.err, absl::StrCat("hindsight query: upgrading the database from format 7 to ", internal::kFormatVersion,
+                                ": it reads its keys and its whole log once (2 transactions)\n"));
+  r = Hindsight(absl::StrCat("query ", Db(), " 'count * * *'"));
+  EXPECT_EQ(r.err, "");
 }
 
 TEST_F(CliTest, CheckSaysADatabaseIsSoundOrWhereItIsDamaged) {

@@ -43,6 +43,7 @@ class DbTest : public ::testing::Test {
     Options options;
     options.clock = &clock_;
     options.sync = false;
+    options.upgrade_notes = [this](std::string_view note) { upgrade_notes_.emplace_back(note); };
     auto db = Database::Open(dir_.path(), options);
     ASSERT_TRUE(db.ok()) << db.status();
     db_ = std::move(*db);
@@ -79,6 +80,7 @@ class DbTest : public ::testing::Test {
   ScratchDir dir_;
   ManualClock clock_{T("2030-01-01")};
   std::unique_ptr<Database> db_;
+  std::vector<std::string> upgrade_notes_;  // what the opens told of upgrades
 };
 
 Pattern Exact(const FactKey& k) { return {k.subject, k.predicate, k.object}; }
@@ -715,6 +717,12 @@ class UpgradeTest : public DbTest {
     }
     for (int open = 0; open < 2; ++open) {  // upgraded, then opened as the current format
       Reopen();
+      if (open == 0) {
+        ASSERT_EQ(upgrade_notes_.size(), 1u);
+        EXPECT_EQ(upgrade_notes_[0], absl::StrCat("upgrading the database from format ", old_format, " to ",
+                                                  internal::kFormatVersion,
+                                                  ": it reads its keys and its whole log once (4 transactions)"));
+      }
       for (size_t i = 0; i < instants.size(); ++i) EXPECT_EQ(Q(slice, ValidTimeClause::At(instants[i])), before[i]);
       db_.reset();
       EXPECT_EQ(Unsound(dir_.path()), "");
@@ -728,6 +736,7 @@ class UpgradeTest : public DbTest {
       EXPECT_EQ(Mentions(raw), std::vector<std::string>{nobody_mention});
     }
     Reopen();
+    EXPECT_EQ(upgrade_notes_.size(), 1u);  // once upgraded, nothing to tell
     const FactKey chad{"Chad", "diplomatic_relations", "Ukraine"};
     Transaction erase;
     erase.EraseByDigest(KeyDigest(chad));

@@ -76,8 +76,13 @@ std::optional<size_t> ParseSize(const std::string& text) {
   return std::nullopt;
 }
 
+void NoteUpgrades(const CommandLine& cl, Options* options) {
+  options->upgrade_notes = [&cl](std::string_view note) { cl.Note(std::string(note)); };
+}
+
 std::unique_ptr<Database> OpenExisting(const CommandLine& cl, const std::string& dir) {
   Options options;
+  NoteUpgrades(cl, &options);
   options.create_if_missing = false;
   options.read_only_if_in_use = true;
   auto db = Database::Open(dir, options);
@@ -90,6 +95,7 @@ std::unique_ptr<Database> OpenExisting(const CommandLine& cl, const std::string&
 
 absl::StatusOr<std::unique_ptr<Database>> OpenOrCreate(const CommandLine& cl, const std::string& dir,
                                                        Options options) {
+  NoteUpgrades(cl, &options);
   options.create_if_missing = false;
   absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(dir, options);
   if (!absl::IsNotFound(db.status())) return db;

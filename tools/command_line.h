@@ -68,12 +68,19 @@ class CommandLine {
 // "512", "64K", "32M", "1G" in bytes; nullopt if malformed or zero.
 std::optional<size_t> ParseSize(const std::string& text);
 
-// Opens the existing database in `dir`, or prints why not and returns null.
+// Sets `options` to say on standard error, as `cl`'s notes, that the
+// database opening is being upgraded from an earlier format (`cl` must
+// outlive the open).
+void NoteUpgrades(const CommandLine& cl, Options* options);
+
+// Opens the existing database in `dir`, or prints why not and returns null;
+// an upgrade is noted.
 std::unique_ptr<Database> OpenExisting(const CommandLine& cl, const std::string& dir);
 
 // Opens the database in `dir` with `options`; where there is none (no
 // directory, or an empty one) creates it, saying so on standard error, so
-// that a mistyped path does not pass unnoticed. Open's errors.
+// that a mistyped path does not pass unnoticed; an upgrade is noted.
+// Open's errors.
 absl::StatusOr<std::unique_ptr<Database>> OpenOrCreate(const CommandLine& cl, const std::string& dir,
                                                        Options options);
 

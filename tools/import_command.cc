@@ -187,6 +187,9 @@ int RunImport(const Args& args) {
   if (!OpenOps(request.ops_path, &file, &in, &total_bytes)) return kExitFailure;
   std::error_code ec;
   const bool new_directory = !std::filesystem::exists(request.db_dir, ec);
+  request.options.upgrade_notes = [](std::string_view note) {
+    std::fprintf(stderr, "hindsight import: %.*s\n", static_cast<int>(note.size()), note.data());
+  };
   auto db = Database::Open(request.db_dir, request.options);
   if (!db.ok()) {
     std::fprintf(stderr, "hindsight import: %s\n", std::string(db.status().message()).c_str());

@@ -18,6 +18,7 @@ std::string QuoteLiteral(const std::string& text) {
 
 std::unique_ptr<Database> OpenIdle(const CommandLine& cl, const std::string& dir, const std::string& if_served) {
   Options options;
+  NoteUpgrades(cl, &options);
   options.create_if_missing = false;
   options.read_only_if_in_use = true;  // (to tell a database in use from one that does not open)
   absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(dir, options);

@@ -314,7 +314,7 @@ absl::Status DbImpl::Initialize(const std::string& path, const Options& options)
     merge_operators_[family] = db_->GetOptions(cf(family)).merge_operator.get();
   }
   if (write_refusal_.ok()) MergeSmallTableFiles();
-  return LoadState();
+  return LoadState(options.upgrade_notes);
 }
 
 void DbImpl::MergeSmallTableFiles() {
@@ -383,7 +383,7 @@ absl::Status DbImpl::CatchUp() {
   return LoadState();
 }
 
-absl::Status DbImpl::LoadState() {
+absl::Status DbImpl::LoadState(const std::function<void(std::string_view)>& upgrade_notes) {
   std::string bytes;
   const rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cf(kMetaCf), kMetaKey, &bytes);
   if (s.IsNotFound()) return absl::FailedPreconditionError("not a Hindsight database (no meta record)");
@@ -413,7 +413,14 @@ absl::Status DbImpl::LoadState() {
   }
   HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read names"));
   names_.FinishLoading(meta.next_name_id);
-  if (upgradable) HS_RETURN_IF_ERROR(Upgrade(&meta));
+  if (upgradable) {
+    if (upgrade_notes) {
+      upgrade_notes(absl::StrCat("upgrading the database from format ", meta.format_version, " to ", kFormatVersion,
+                                 ": it reads its keys and its whole log once (", meta.last_tx_id,
+                                 " transactions)"));
+    }
+    HS_RETURN_IF_ERROR(Upgrade(&meta));
+  }
   HS_RETURN_IF_ERROR(slice_catalog_.Load(db_.get(), cf(kSlicesCf)));
   TransactionInfo last{0, kNegInf, "", 0};
   if (meta.last_tx_id > 0) {

@@ -116,7 +116,9 @@ class DbImpl final : public Database {
   // sessions; nothing when no family qualifies. A failed compaction (a
   // full disk) leaves the files as they are.
   void MergeSmallTableFiles();
-  absl::Status LoadState();
+  // Reads the meta record and the names, upgrading a database of an
+  // earlier format (telling `upgrade_notes` first, if set).
+  absl::Status LoadState(const std::function<void(std::string_view)>& upgrade_notes = nullptr);
   // Brings a database of an earlier format (kOldestUpgradableFormat on) to
   // this one, a step at a time, each step one atomic write with the format
   // it reaches, updating `meta` (format_upgrade.cc): formats 2 and 3 differ

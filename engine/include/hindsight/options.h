@@ -3,6 +3,8 @@
 #define HINDSIGHT_OPTIONS_H_
 
 #include <cstddef>
+#include <functional>
+#include <string_view>
 
 #include "hindsight/time.h"
 
@@ -90,6 +92,13 @@ struct Options {
   // BulkLoad): a batch that large would go through the write-ahead log and
   // the memtables only to be flushed and compacted right after.
   size_t commit_ingest_bytes = size_t{64} << 20;
+
+  // Told, in a sentence, that the database opening is of an earlier format
+  // and is being brought up to date, before that starts: it reads every
+  // key and the whole log once (about 9 s per million logged operations on
+  // the machine of docs/performance.md). Called only within Open, on its
+  // thread; unset: nothing is told.
+  std::function<void(std::string_view note)> upgrade_notes;
 };
 
 }  // namespace hindsight
