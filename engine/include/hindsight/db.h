@@ -215,19 +215,21 @@ class Database {
 
   // Reads the whole database, at one snapshot, and checks that it is sound:
   // every table file against its block checksums; the log (transactions 1
-  // to the last, in order, times increasing, each record with its summary
-  // and the key filter of the keys it names);
-  // every key's record (its live timeline, chunks and closed rows decode;
-  // its names are in the dictionary) with its index entries (the subject,
-  // object and predicate index entries, the subject and object copies of
-  // its live timeline byte for byte, its digest), and no index entry without
-  // a key; every older-rows chunk; and the slice index, bucket by bucket,
+  // to the last, in order, times increasing, each record with its
+  // summary); every key's record (its live timeline, chunks and closed rows
+  // decode; its names are in the dictionary) with its index entries (the
+  // subject, object and predicate index entries, the subject and object
+  // copies of its live timeline byte for byte, its digest), and no index
+  // entry without a key; each mention (docs/storage.md) naming a record
+  // that holds an operation on its key; every older-rows chunk; and the
+  // slice index, bucket by bucket,
   // against the keys' live segments. `progress`, if given, is called with a
   // short description as each of these steps starts. Returns what it read;
   // DataLoss naming the first inconsistency it meets (the column family, the
   // key's names or the transaction id, the table file). Cost: reads every
   // byte of the database once, plus a point read for each key's object,
-  // predicate and digest entries; memory: a hash per slice bucket. For
+  // predicate and digest entries and for each mention's record; memory: a
+  // hash per slice bucket. For
   // maintenance (hindsight check), not the hot path.
   virtual absl::StatusOr<CheckReport> Check(const std::function<void(std::string_view step)>& progress) const = 0;
 
