@@ -81,7 +81,7 @@ TEST(CheckTest, ADatabaseWrittenAnyWayIsSound) {
       EXPECT_EQ(report->transactions, static_cast<uint64_t>(n));
       EXPECT_GT(report->keys, 0u);
       EXPECT_GT(report->table_files, 0u);
-      EXPECT_EQ(steps.size(), 5u);
+      EXPECT_EQ(steps.size(), 6u);
       seen.live_chunks += report->live_chunks;
       seen.older_rows += report->older_rows;
       seen.live_segments += report->live_segments;
@@ -202,6 +202,19 @@ TEST_F(DamageTest, AMentionOfARecordThatDoesNotNameItsKeyIsFound) {
     Put(raw, "keys", internal::MentionKey(digest, 1000), "");
   });
   EXPECT_TRUE(absl::StrContains(error, "names a transaction the log does not have")) << error;
+}
+
+TEST_F(DamageTest, AnOperationAnEraseWouldNotFindIsNamed) {
+  // Without its mention, an erase of the key would leave the operation's
+  // names in the log.
+  uint64_t id = 0;
+  const std::string error = CheckAfter([&id](RawRocks& raw) {
+    const std::string mention = First(raw, "keys", [](std::string_view k) { return Tagged(k, 'M'); }).first;
+    id = internal::MentionId(mention);
+    Delete(raw, "keys", mention);
+  });
+  EXPECT_TRUE(absl::StrContains(error, absl::StrCat("transaction ", id, ": its operation on the key "))) << error;
+  EXPECT_TRUE(absl::StrContains(error, "is neither at a row of the key nor in a mention")) << error;
 }
 
 TEST_F(DamageTest, ATransactionMissingFromTheLogIsNamed) {

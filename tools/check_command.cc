@@ -16,11 +16,12 @@ constexpr char kHelp[] =
     "\n"
     "Reads the whole database and checks that it is sound: every table file\n"
     "against its checksums, the transaction log, each key's record with its index\n"
-    "entries, older rows, and the slice index against the keys' live segments\n"
-    "(docs/operations.md). Prints each step as it starts (on standard error) and,\n"
-    "when all is well, what it read. Exits 1 at the first damage found, saying\n"
-    "where it is. Opens the database read-only, so it runs beside a server too.\n"
-    "Takes about as long as reading the database once.\n";
+    "entries, older rows, the slice index against the keys' live segments, and\n"
+    "that an erase would find every operation of the log (docs/operations.md).\n"
+    "Prints each step as it starts (on standard error) and, when all is well,\n"
+    "what it read. Exits 1 at the first damage found, saying where it is. Opens\n"
+    "the database read-only, so it runs beside a server too. Takes a little longer\n"
+    "than reading the database once.\n";
 
 }  // namespace
 

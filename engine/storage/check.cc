@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/hash/hash.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -36,6 +37,24 @@ struct DbImpl::SliceDigests {
   }
 };
 
+// Each operation of the log, as a hash of its key's digest and its
+// transaction's time, until the database shows it where an erase of the key
+// looks (storage/erasure_reads.h): a row of the key that begins or ends at
+// that time, or a mention of the key naming that transaction. Several
+// operations on one key in one transaction are one entry.
+struct DbImpl::LoggedOperations {
+  std::vector<Instant> times;  // of transactions 1, 2, ...
+  absl::flat_hash_set<uint64_t> unshown;
+
+  static uint64_t Hash(std::string_view digest, Instant time) {
+    return absl::HashOf(absl::string_view(digest.data(), digest.size()), time);
+  }
+  static std::string DigestOf(const Operation& op) { return op.key_digest.empty() ? KeyDigest(op.key) : op.key_digest; }
+  // Takes the operations on the key of `digest` at `time` out of those
+  // unshown; false when there were none.
+  bool Show(std::string_view digest, Instant time) { return unshown.erase(Hash(digest, time)) == 1; }
+};
+
 namespace {
 
 // `bytes` in hexadecimal, for a key in a message.
@@ -61,15 +80,19 @@ absl::StatusOr<CheckReport> DbImpl::Check(const std::function<void(std::string_v
   rocksdb::ReadOptions options = view->Options();
   options.fill_cache = false;
   step("the transaction log");
-  HS_RETURN_IF_ERROR(CheckLog(options, view->last().id, &report));
+  LoggedOperations logged;
+  HS_RETURN_IF_ERROR(CheckLog(options, view->last().id, &logged, &report));
+  step("mentions");
+  HS_RETURN_IF_ERROR(CheckMentions(options, &logged));
   step("each key's record and index entries");
   SliceDigests expected;
-  HS_RETURN_IF_ERROR(CheckKeys(options, &expected, &report));
+  HS_RETURN_IF_ERROR(CheckKeys(options, &expected, &logged, &report));
   HS_RETURN_IF_ERROR(CheckIndexHoldsOnlyKeys(options, report.keys));
   step("older rows");
-  HS_RETURN_IF_ERROR(CheckHistory(options, &report));
+  HS_RETURN_IF_ERROR(CheckHistory(options, &logged, &report));
   step("the slice index");
   HS_RETURN_IF_ERROR(CheckSlices(options, &expected, &report));
+  if (!logged.unshown.empty()) return UnshownOperation(options, logged);
   return report;
 }
 
@@ -85,7 +108,8 @@ absl::Status DbImpl::CheckTableFiles(CheckReport* report) const {
   return absl::OkStatus();
 }
 
-absl::Status DbImpl::CheckLog(const rocksdb::ReadOptions& options, uint64_t last_id, CheckReport* report) const {
+absl::Status DbImpl::CheckLog(const rocksdb::ReadOptions& options, uint64_t last_id, LoggedOperations* logged,
+                              CheckReport* report) const {
   std::unique_ptr<rocksdb::Iterator> log(db_->NewIterator(options, cf(kTxLogCf)));
   std::unique_ptr<rocksdb::Iterator> infos(db_->NewIterator(options, cf(kTxInfoCf)));
   infos->SeekToFirst();
@@ -107,6 +131,10 @@ absl::Status DbImpl::CheckLog(const rocksdb::ReadOptions& options, uint64_t last
     if (!info.ok()) return lost(absl::StrCat(info.status().message(), " (column family txinfo)"));
     if (!SameInfo(*info, record->info)) return lost("its summary (column family txinfo) differs from its log record");
     infos->Next();
+    logged->times.push_back(record->info.time);
+    for (const Operation& op : record->txn.operations()) {
+      logged->unshown.insert(LoggedOperations::Hash(LoggedOperations::DigestOf(op), record->info.time));
+    }
   }
   HS_RETURN_IF_ERROR(FromRocks(log->status(), "cannot read the transaction log"));
   HS_RETURN_IF_ERROR(FromRocks(infos->status(), "cannot read the transaction summaries"));
@@ -123,7 +151,7 @@ absl::Status DbImpl::CheckLog(const rocksdb::ReadOptions& options, uint64_t last
 }
 
 absl::Status DbImpl::CheckKeys(const rocksdb::ReadOptions& options, SliceDigests* expected,
-                               CheckReport* report) const {
+                               LoggedOperations* logged, CheckReport* report) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, cf(kTimelinesCf)));
   std::optional<KeyIds> last_record;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -141,7 +169,7 @@ absl::Status DbImpl::CheckKeys(const rocksdb::ReadOptions& options, SliceDigests
     }
     const KeyIds ids = DecodeLiveKey(key);
     HS_RETURN_IF_ERROR(CheckNames(ids, options));
-    HS_RETURN_IF_ERROR(CheckRecord(ids, View(it->value()), options, expected, report));
+    HS_RETURN_IF_ERROR(CheckRecord(ids, View(it->value()), options, expected, logged, report));
     last_record = ids;
     ++report->keys;
   }
@@ -170,7 +198,7 @@ absl::Status DbImpl::CheckNames(const KeyIds& ids, const rocksdb::ReadOptions& o
 }
 
 absl::Status DbImpl::CheckRecord(const KeyIds& ids, std::string_view record, const rocksdb::ReadOptions& options,
-                                 SliceDigests* expected, CheckReport* report) const {
+                                 SliceDigests* expected, LoggedOperations* logged, CheckReport* report) const {
   const auto lost = [&](int family, const std::string& what) {
     return KeyDataLoss(family, ids, absl::DataLossError(what));
   };
@@ -181,13 +209,17 @@ absl::Status DbImpl::CheckRecord(const KeyIds& ids, std::string_view record, con
     SliceDigests::Add(&expected->buckets[SliceBucketKey(ids, s.segment.valid)], ids.subject, ids.object, s.segment);
   }
   report->live_segments += live.size();
-  if (absl::StatusOr<std::vector<ClosedRecord>> closed = DecodeClosedRows(record.substr(*live_bytes), {});
-      !closed.ok()) {
-    return KeyDataLoss(kTimelinesCf, ids, closed.status());
+  const absl::StatusOr<std::vector<ClosedRecord>> closed = DecodeClosedRows(record.substr(*live_bytes), {});
+  if (!closed.ok()) return KeyDataLoss(kTimelinesCf, ids, closed.status());
+  const FactKey names{names_.Name(ids.subject), names_.Name(ids.predicate), names_.Name(ids.object)};
+  const std::string digest = KeyDigest(names);
+  for (const StoredSegment& s : live) logged->Show(digest, s.tx_from);
+  for (const ClosedRecord& r : *closed) {
+    logged->Show(digest, r.tx.from);
+    logged->Show(digest, r.tx.to);
   }
   // The index entries the key has, and what they hold.
   const std::string_view live_copy = record.substr(0, *live_bytes);
-  const FactKey names{names_.Name(ids.subject), names_.Name(ids.predicate), names_.Name(ids.object)};
   const std::string live_key = LiveKey(ids);
   const struct {
     std::string key;
@@ -197,7 +229,7 @@ absl::Status DbImpl::CheckRecord(const KeyIds& ids, std::string_view record, con
       {SubjectIndexKey(ids), live_copy, "its subject index entry"},
       {ObjectIndexKey(ids), live_copy, "its object index entry"},
       {PredicateIndexKey(ids), "", "its predicate index entry"},
-      {DigestIndexKey(KeyDigest(names)), live_key, "its digest index entry"},
+      {DigestIndexKey(digest), live_key, "its digest index entry"},
   };
   rocksdb::ReadOptions cached = options;
   cached.fill_cache = true;
@@ -218,10 +250,7 @@ absl::Status DbImpl::CheckIndexHoldsOnlyKeys(const rocksdb::ReadOptions& options
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, cf(kKeysCf)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const char tag = it->key().empty() ? '\0' : it->key()[0];
-    if (tag == kMentionTag) {
-      HS_RETURN_IF_ERROR(CheckMention(options, View(it->key())));
-      continue;
-    }
+    if (tag == kMentionTag) continue;  // CheckMentions
     if (tag != kSubjectIndexTag && tag != kObjectIndexTag && tag != kPredicateIndexTag && tag != kDigestIndexTag) {
       return absl::DataLossError(absl::StrCat("an entry of column family keys has an unknown tag (key ",
                                               Hex(View(it->key())), ")"));
@@ -239,29 +268,29 @@ absl::Status DbImpl::CheckIndexHoldsOnlyKeys(const rocksdb::ReadOptions& options
   return absl::OkStatus();
 }
 
-absl::Status DbImpl::CheckMention(const rocksdb::ReadOptions& options, std::string_view key) const {
-  const auto unsound = [key](absl::string_view why) {
-    return absl::DataLossError(absl::StrCat("a mention (column family keys, key ", Hex(key), ") ", why));
-  };
-  if (key.size() != kMentionKeyBytes) return unsound("is damaged");
-  std::string record;
-  const rocksdb::Status read = db_->Get(options, cf(kTxLogCf), TxKey(MentionId(key)), &record);
-  if (read.IsNotFound()) return unsound("names a transaction the log does not have");
-  HS_RETURN_IF_ERROR(FromRocks(read, "cannot read the transaction log"));
-  const std::vector<FactKey> no_names;
-  const ErasedKeys with_digest(no_names, {std::string(key.substr(1, key.size() - 1 - 8))});
-  const absl::StatusOr<bool> holds = TransactionHoldsOperation(
-      record, [&](std::string_view s, std::string_view p, std::string_view o, std::string_view digest) {
-        return with_digest.Names(s, p, o, digest);
-      });
-  if (!holds.ok()) return unsound(holds.status().message());
-  if (!*holds) return unsound("names a transaction whose log record holds no operation on its key");
-  return absl::OkStatus();
+absl::Status DbImpl::CheckMentions(const rocksdb::ReadOptions& options, LoggedOperations* logged) const {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, cf(kKeysCf)));
+  const std::string prefix(1, kMentionTag);
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    const std::string_view key = View(it->key());
+    const auto unsound = [key](absl::string_view why) {
+      return absl::DataLossError(absl::StrCat("a mention (column family keys, key ", Hex(key), ") ", why));
+    };
+    if (key.size() != kMentionKeyBytes) return unsound("is damaged");
+    const uint64_t id = MentionId(key);
+    if (id == 0 || id > logged->times.size()) return unsound("names a transaction the log does not have");
+    if (!logged->Show(key.substr(1, kMentionKeyBytes - 1 - 8), logged->times[id - 1])) {
+      return unsound(absl::StrCat("names transaction ", id, ", whose log record holds no operation on its key"));
+    }
+  }
+  return FromRocks(it->status(), "cannot read the key indexes");
 }
 
-absl::Status DbImpl::CheckHistory(const rocksdb::ReadOptions& options, CheckReport* report) const {
+absl::Status DbImpl::CheckHistory(const rocksdb::ReadOptions& options, LoggedOperations* logged,
+                                  CheckReport* report) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, cf(kHistoryCf)));
-  std::string owner;  // the last key whose record was found
+  std::string owner;         // the last key whose record was found
+  std::string owner_digest;  // its KeyDigest
   std::string record;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const std::string_view key = View(it->key());
@@ -269,15 +298,22 @@ absl::Status DbImpl::CheckHistory(const rocksdb::ReadOptions& options, CheckRepo
       return absl::DataLossError(absl::StrCat("damaged key of ", key.size(), " bytes in column family history"));
     }
     const KeyIds ids = DecodeLiveKey(key.substr(0, kKeyIdsBytes));
-    if (absl::StatusOr<std::vector<ClosedRecord>> rows = DecodeClosedRows(View(it->value()), {}); !rows.ok()) {
-      return KeyDataLoss(kHistoryCf, ids, rows.status());
-    }
+    const absl::StatusOr<std::vector<ClosedRecord>> rows = DecodeClosedRows(View(it->value()), {});
+    if (!rows.ok()) return KeyDataLoss(kHistoryCf, ids, rows.status());
     ++report->older_rows;
-    if (key.substr(0, kKeyIdsBytes) == owner) continue;
-    const rocksdb::Status s = db_->Get(options, cf(kTimelinesCf), LiveKey(ids), &record);
-    if (s.IsNotFound()) return KeyDataLoss(kHistoryCf, ids, absl::DataLossError("older rows of a key with no record"));
-    HS_RETURN_IF_ERROR(FromRocks(s, "cannot read timelines"));
-    owner = std::string(key.substr(0, kKeyIdsBytes));
+    if (key.substr(0, kKeyIdsBytes) != owner) {
+      const rocksdb::Status s = db_->Get(options, cf(kTimelinesCf), LiveKey(ids), &record);
+      if (s.IsNotFound()) {
+        return KeyDataLoss(kHistoryCf, ids, absl::DataLossError("older rows of a key with no record"));
+      }
+      HS_RETURN_IF_ERROR(FromRocks(s, "cannot read timelines"));
+      owner = std::string(key.substr(0, kKeyIdsBytes));
+      owner_digest = KeyDigest({names_.Name(ids.subject), names_.Name(ids.predicate), names_.Name(ids.object)});
+    }
+    for (const ClosedRecord& r : *rows) {
+      logged->Show(owner_digest, r.tx.from);
+      logged->Show(owner_digest, r.tx.to);
+    }
   }
   return FromRocks(it->status(), "cannot read older rows");
 }
@@ -312,6 +348,25 @@ absl::Status DbImpl::CheckSlices(const rocksdb::ReadOptions& options, SliceDiges
     return lost(key, absl::StrCat("is missing: the keys have ", wanted.entries, " segments in it"));
   }
   return absl::OkStatus();
+}
+
+absl::Status DbImpl::UnshownOperation(const rocksdb::ReadOptions& options, const LoggedOperations& logged) const {
+  std::unique_ptr<rocksdb::Iterator> log(db_->NewIterator(options, cf(kTxLogCf)));
+  for (log->SeekToFirst(); log->Valid(); log->Next()) {
+    HS_ASSIGN_OR_RETURN(const LogRecord record, DecodeLogRecord(View(log->value())));
+    for (const Operation& op : record.txn.operations()) {
+      const std::string digest = LoggedOperations::DigestOf(op);
+      if (!logged.unshown.contains(LoggedOperations::Hash(digest, record.info.time))) continue;
+      const std::string key = op.key_digest.empty()
+                                  ? absl::StrCat("(", op.key.subject, ", ", op.key.predicate, ", ", op.key.object, ")")
+                                  : absl::StrCat("of digest ", Hex(digest));
+      return absl::DataLossError(absl::StrCat("transaction ", record.info.id, ": its operation on the key ", key,
+                                              " is neither at a row of the key nor in a mention (column family "
+                                              "keys), where an erase of the key looks for it"));
+    }
+  }
+  HS_RETURN_IF_ERROR(FromRocks(log->status(), "cannot read the transaction log"));
+  return absl::DataLossError("an operation of the log is neither at a row of its key nor in a mention");
 }
 
 }  // namespace hindsight::internal

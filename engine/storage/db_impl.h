@@ -188,23 +188,33 @@ class DbImpl final : public Database {
                                                        const ReadView& view) const;
   // Check's steps (storage/check.cc), each reading with `options` but the
   // first; DataLoss naming the first inconsistency.
-  struct SliceDigests;  // what each slice bucket must hold
+  struct SliceDigests;      // what each slice bucket must hold
+  struct LoggedOperations;  // the log's operations not yet found where an erase looks
   absl::Status CheckTableFiles(CheckReport* report) const;
-  absl::Status CheckLog(const rocksdb::ReadOptions& options, uint64_t last_id, CheckReport* report) const;
-  // A mention (key_codec.h) names a transaction whose record holds an
-  // operation on a key with its digest.
-  absl::Status CheckMention(const rocksdb::ReadOptions& options, std::string_view key) const;
+  // Every record in order, each with its summary; notes its operations in
+  // `logged`.
+  absl::Status CheckLog(const rocksdb::ReadOptions& options, uint64_t last_id, LoggedOperations* logged,
+                        CheckReport* report) const;
+  // Each mention (key_codec.h) names a transaction whose record holds an
+  // operation on a key with its digest, which it takes out of `logged`.
+  absl::Status CheckMentions(const rocksdb::ReadOptions& options, LoggedOperations* logged) const;
   // Every record, its names and its index entries; notes in `expected`
-  // the slice index entries its live segments make.
-  absl::Status CheckKeys(const rocksdb::ReadOptions& options, SliceDigests* expected, CheckReport* report) const;
+  // the slice index entries its live segments make, and takes the
+  // operations at its rows' times out of `logged`.
+  absl::Status CheckKeys(const rocksdb::ReadOptions& options, SliceDigests* expected, LoggedOperations* logged,
+                         CheckReport* report) const;
   absl::Status CheckNames(const KeyIds& ids, const rocksdb::ReadOptions& options) const;
   absl::Status CheckRecord(const KeyIds& ids, std::string_view record, const rocksdb::ReadOptions& options,
-                           SliceDigests* expected, CheckReport* report) const;
-  // One entry of each index for each key, and sound mentions.
+                           SliceDigests* expected, LoggedOperations* logged, CheckReport* report) const;
+  // One entry of each index for each key.
   absl::Status CheckIndexHoldsOnlyKeys(const rocksdb::ReadOptions& options, uint64_t keys) const;
-  absl::Status CheckHistory(const rocksdb::ReadOptions& options, CheckReport* report) const;
+  // Every chunk of older rows, as CheckKeys the records.
+  absl::Status CheckHistory(const rocksdb::ReadOptions& options, LoggedOperations* logged, CheckReport* report) const;
   // Every bucket against `expected`, which it empties.
   absl::Status CheckSlices(const rocksdb::ReadOptions& options, SliceDigests* expected, CheckReport* report) const;
+  // DataLoss naming the first operation of the log left in `logged`: one an
+  // erase of its key would not find (a second read of the log).
+  absl::Status UnshownOperation(const rocksdb::ReadOptions& options, const LoggedOperations& logged) const;
   // `status` of a record of key `ids` in column family `family` that failed
   // to decode, as DataLoss naming the family and the key.
   absl::Status KeyDataLoss(int family, const KeyIds& ids, const absl::Status& status) const;

@@ -220,16 +220,17 @@ class Database {
   // decode; its names are in the dictionary) with its index entries (the
   // subject, object and predicate index entries, the subject and object
   // copies of its live timeline byte for byte, its digest), and no index
-  // entry without a key; each mention (docs/storage.md) naming a record
-  // that holds an operation on its key; every older-rows chunk; and the
-  // slice index, bucket by bucket,
-  // against the keys' live segments. `progress`, if given, is called with a
+  // entry without a key; every older-rows chunk; the slice index, bucket by
+  // bucket, against the keys' live segments; and that an erase would find
+  // every operation of the log: at a time a row of its key begins or ends,
+  // or in a mention (docs/storage.md) that names a record holding an
+  // operation on its key. `progress`, if given, is called with a
   // short description as each of these steps starts. Returns what it read;
   // DataLoss naming the first inconsistency it meets (the column family, the
   // key's names or the transaction id, the table file). Cost: reads every
   // byte of the database once, plus a point read for each key's object,
-  // predicate and digest entries and for each mention's record; memory: a
-  // hash per slice bucket. For
+  // predicate and digest entries; memory: a hash per slice bucket and one
+  // per key and transaction of the log's operations. For
   // maintenance (hindsight check), not the hot path.
   virtual absl::StatusOr<CheckReport> Check(const std::function<void(std::string_view step)>& progress) const = 0;
 
