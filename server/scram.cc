@@ -11,9 +11,12 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "util/sha256.h"
 
 namespace hindsight::server {
 namespace {
+
+using internal::Sha256;
 
 std::vector<std::string_view> Split(std::string_view s, char sep) {
   std::vector<std::string_view> parts;
@@ -51,12 +54,6 @@ std::string Hmac(std::string_view key, std::string_view data) {
   HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(data.data()),
        data.size(), out, &len);
   return std::string(reinterpret_cast<char*>(out), len);
-}
-
-std::string Sha256(std::string_view data) {
-  unsigned char out[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), out);
-  return std::string(reinterpret_cast<char*>(out), sizeof out);
 }
 
 absl::StatusOr<std::string> RandomBytes(size_t n) {

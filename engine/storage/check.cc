@@ -112,6 +112,15 @@ absl::Status DbImpl::CheckLog(const rocksdb::ReadOptions& options, uint64_t last
                               CheckReport* report) const {
   std::unique_ptr<rocksdb::Iterator> log(db_->NewIterator(options, cf(kTxLogCf)));
   std::unique_ptr<rocksdb::Iterator> infos(db_->NewIterator(options, cf(kTxInfoCf)));
+  // The set of operations sized once, from the summaries: grown as it
+  // fills, it would move every entry at each doubling and hold two tables.
+  uint64_t operations = 0;
+  for (infos->SeekToFirst(); infos->Valid(); infos->Next()) {
+    if (absl::StatusOr<TransactionInfo> info = DecodeTransactionInfo(View(infos->value())); info.ok()) {
+      operations += info->operation_count;
+    }
+  }
+  logged->unshown.reserve(operations);
   infos->SeekToFirst();
   Instant previous_time = kNegInf;
   uint64_t id = 0;

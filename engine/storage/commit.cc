@@ -17,12 +17,8 @@
 namespace hindsight {
 
 std::string KeyDigest(const FactKey& key) {
-  std::string text = key.subject;
-  text.push_back('\0');
-  text += key.predicate;
-  text.push_back('\0');
-  text += key.object;
-  return internal::Sha256(text);
+  constexpr std::string_view kNul("\0", 1);
+  return internal::Sha256({key.subject, kNul, key.predicate, kNul, key.object});
 }
 
 namespace internal {
