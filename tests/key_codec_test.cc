@@ -33,6 +33,17 @@ TEST(KeyCodecTest, IdsAndKeysRoundTrip) {
   EXPECT_EQ(DecodeUint64(TxKey(0x0102030405060708).data()), 0x0102030405060708u);
 }
 
+TEST(KeyCodecTest, MentionsRoundTripAndFollowTheirDigest) {
+  const std::string digest(32, '\x7f');
+  const std::string mention = MentionKey(digest, 0x0102030405060708);
+  ASSERT_EQ(mention.size(), kMentionKeyBytes);
+  EXPECT_EQ(mention[0], kMentionTag);
+  EXPECT_EQ(MentionDigest(mention), digest);
+  EXPECT_EQ(MentionId(mention), 0x0102030405060708u);
+  EXPECT_EQ(mention.substr(0, MentionPrefix(digest).size()), MentionPrefix(digest));
+  EXPECT_LT(MentionKey(digest, 255), MentionKey(digest, 256));  // a key's mentions in transaction order
+}
+
 TEST(KeyCodecTest, IdsKeepTheirOrder) {
   EXPECT_LT(LiveKey({1, 2, 3}), LiveKey({1, 2, 4}));
   EXPECT_LT(LiveKey({1, 0xffffffff, 0xffffffff}), LiveKey({2, 0, 0}));

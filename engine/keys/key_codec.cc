@@ -130,6 +130,8 @@ std::string MentionKey(std::string_view digest, uint64_t id) {
 
 uint64_t MentionId(std::string_view key) { return DecodeUint64(key.data() + key.size() - 8); }
 
+std::string_view MentionDigest(std::string_view key) { return key.substr(1, kMentionKeyBytes - 1 - 8); }
+
 std::string TxKey(uint64_t id) {
   std::string key;
   AppendUint64(&key, id);

@@ -92,6 +92,7 @@ std::string MentionKey(std::string_view digest, uint64_t id);
 // What every mention of the key with digest `digest` starts with.
 std::string MentionPrefix(std::string_view digest);
 uint64_t MentionId(std::string_view key);  // REQUIRES: size kMentionKeyBytes
+std::string_view MentionDigest(std::string_view key);  // REQUIRES: size kMentionKeyBytes
 
 // Column families "txlog" and "txinfo": the transaction id.
 std::string TxKey(uint64_t id);

@@ -279,7 +279,7 @@ absl::Status DbImpl::CheckIndexHoldsOnlyKeys(const rocksdb::ReadOptions& options
 
 absl::Status DbImpl::CheckMentions(const rocksdb::ReadOptions& options, LoggedOperations* logged) const {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, cf(kKeysCf)));
-  const std::string prefix(1, kMentionTag);
+  const std::string prefix(1, kMentionTag);  // every mention's
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     const std::string_view key = View(it->key());
     const auto unsound = [key](absl::string_view why) {
@@ -288,7 +288,7 @@ absl::Status DbImpl::CheckMentions(const rocksdb::ReadOptions& options, LoggedOp
     if (key.size() != kMentionKeyBytes) return unsound("is damaged");
     const uint64_t id = MentionId(key);
     if (id == 0 || id > logged->times.size()) return unsound("names a transaction the log does not have");
-    if (!logged->Show(key.substr(1, kMentionKeyBytes - 1 - 8), logged->times[id - 1])) {
+    if (!logged->Show(MentionDigest(key), logged->times[id - 1])) {
       return unsound(absl::StrCat("names transaction ", id, ", whose log record holds no operation on its key"));
     }
   }
