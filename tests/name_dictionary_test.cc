@@ -39,6 +39,10 @@ TEST(NameDictionaryTest, FindKeyHasIdsOnlyWhenAllThreeNamesAre) {
   EXPECT_FALSE(names.FindKey({"Ukraine", "ties", "Chile"}).has_value());
   EXPECT_FALSE(names.FindKey({"Ukraine", "trade", "Syria"}).has_value());
   EXPECT_FALSE(names.FindKey({"Chile", "ties", "Syria"}).has_value());
+  const FactKey key = names.KeyOf(*ids);  // the inverse
+  EXPECT_EQ(key.subject, "Ukraine");
+  EXPECT_EQ(key.predicate, "ties");
+  EXPECT_EQ(key.object, "Syria");
   names.Remove(o);
   EXPECT_FALSE(names.FindKey({"Ukraine", "ties", "Syria"}).has_value());
 }

@@ -220,7 +220,7 @@ absl::Status DbImpl::CheckRecord(const KeyIds& ids, std::string_view record, con
   report->live_segments += live.size();
   const absl::StatusOr<std::vector<ClosedRecord>> closed = DecodeClosedRows(record.substr(*live_bytes), {});
   if (!closed.ok()) return KeyDataLoss(kTimelinesCf, ids, closed.status());
-  const FactKey names{names_.Name(ids.subject), names_.Name(ids.predicate), names_.Name(ids.object)};
+  const FactKey names = names_.KeyOf(ids);
   const std::string digest = KeyDigest(names);
   for (const StoredSegment& s : live) logged->Show(digest, s.tx_from);
   for (const ClosedRecord& r : *closed) {
@@ -317,7 +317,7 @@ absl::Status DbImpl::CheckHistory(const rocksdb::ReadOptions& options, LoggedOpe
       }
       HS_RETURN_IF_ERROR(FromRocks(s, "cannot read timelines"));
       owner = std::string(key.substr(0, kKeyIdsBytes));
-      owner_digest = KeyDigest({names_.Name(ids.subject), names_.Name(ids.predicate), names_.Name(ids.object)});
+      owner_digest = KeyDigest(names_.KeyOf(ids));
     }
     for (const ClosedRecord& r : *rows) {
       logged->Show(owner_digest, r.tx.from);

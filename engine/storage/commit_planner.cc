@@ -19,10 +19,6 @@ using KeyView = std::tuple<std::string_view, std::string_view, std::string_view>
 
 KeyView ViewOf(const FactKey& k) { return {k.subject, k.predicate, k.object}; }
 
-FactKey KeyOf(const NameDictionary& names, const KeyIds& ids) {
-  return {names.Name(ids.subject), names.Name(ids.predicate), names.Name(ids.object)};
-}
-
 // The key each erase by digest names (empty names: none has it): a stored
 // key, from the digest index, or else a key another of `ops` names, as a
 // transaction that erased a key by its names and then wrote it again is
@@ -41,7 +37,7 @@ absl::StatusOr<absl::flat_hash_map<std::string, FactKey>> ResolveDigests(StoreRe
       if (ids.size() != kKeyIdsBytes) {
         return absl::DataLossError(absl::StrCat("damaged digest index entry of ", ids.size(), " bytes"));
       }
-      key = KeyOf(names, DecodeLiveKey(ids));
+      key = names.KeyOf(DecodeLiveKey(ids));
       continue;
     }
     if (!named) {

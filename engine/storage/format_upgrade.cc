@@ -72,7 +72,7 @@ absl::Status DbImpl::BuildDigestIndex(MetaRecord* meta) {
     const std::string_view key(it->key().data(), it->key().size());
     if (key.size() != kKeyIdsBytes) return absl::DataLossError(absl::StrCat("damaged timeline key of ", key.size(), " bytes"));
     const KeyIds ids = DecodeLiveKey(key);
-    const FactKey names{names_.Name(ids.subject), names_.Name(ids.predicate), names_.Name(ids.object)};
+    const FactKey names = names_.KeyOf(ids);
     HS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kKeysCf), DigestIndexKey(KeyDigest(names)), it->key()), "upgrade"));
   }
   HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read timelines to upgrade the database"));

@@ -26,6 +26,12 @@ const std::string& NameDictionary::Name(NameId id) const {
   return names_[id];
 }
 
+FactKey NameDictionary::KeyOf(const KeyIds& ids) const {
+  absl::ReaderMutexLock lock(&mu_);
+  assert(ids.subject < names_.size() && ids.predicate < names_.size() && ids.object < names_.size());
+  return {names_[ids.subject], names_[ids.predicate], names_[ids.object]};
+}
+
 NameId NameDictionary::Intern(std::string_view name, bool* added) {
   absl::MutexLock lock(&mu_);
   auto [it, inserted] = ids_.try_emplace(std::string(name), static_cast<NameId>(names_.size()));

@@ -31,6 +31,8 @@ class NameDictionary {
   // process opened the database). REQUIRES: id < size(). The reference stays
   // valid until Truncate removes the id.
   const std::string& Name(NameId id) const;
+  // The names of key `ids`, as Name gives each. REQUIRES: each id < size().
+  FactKey KeyOf(const KeyIds& ids) const;
 
   // The names by id, for resolving many ids under one lock.
   struct Table {
