@@ -32,10 +32,17 @@ absl::StatusOr<std::optional<LogEntry>> CheckPrefixOfLog(const Database& db, Tra
   const TransactionInfo local = db.LastTransaction();
   absl::StatusOr<uint64_t> last = log->LastId();
   if (!last.ok()) return last.status();
-  if (local.id > *last) {
+  if (local.id > *last && *last == 0) {
     return absl::FailedPreconditionError(absl::StrCat(
+        "the database has ", local.id, " transactions but ", log->description(),
+        " is empty: it is not a node of this log (to put a database's history on an empty stream: hindsight cluster "
+        "init)"));
+  }
+  if (local.id > *last) {
+    return absl::DataLossError(absl::StrCat(
         "the database has ", local.id, " transactions but ", log->description(), " has ", *last,
-        ": it is not a node of this log (to put a database's history on an empty stream: hindsight cluster init)"));
+        ": the NATS servers lost entries they had acknowledged (or the database is not a node of this log); re-seed "
+        "the stream from the node with the most transactions (docs/cluster.md)"));
   }
   if (absl::Status s = CheckNotTrimmedPast(log, local.id); !s.ok()) return s;
   absl::StatusOr<uint64_t> first = log->FirstId();

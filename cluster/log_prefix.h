@@ -28,9 +28,12 @@ absl::Status CheckNotTrimmedPast(TransactionLog* log, uint64_t applied);
 // far as the log still holds them: H is at most the log's last entry, no
 // entry after H was trimmed, and entry H, if the log holds it, has the
 // transaction's time and source. Returns entry H when it was compared.
-// FailedPrecondition, saying what to do, when the database is not a
-// prefix of the log or the log was trimmed past it; Unavailable when the
-// log cannot be read.
+// DataLoss, saying what to do, when the log has fewer entries than the
+// database (though some): its servers lost entries, or it is another
+// log, and only an operator can tell. FailedPrecondition, saying what to
+// do, when the database is not a prefix of the log otherwise (an empty
+// log, another entry H) or the log was trimmed past it; Unavailable when
+// the log cannot be read.
 absl::StatusOr<std::optional<LogEntry>> CheckPrefixOfLog(const Database& db, TransactionLog* log);
 
 }  // namespace hindsight::cluster

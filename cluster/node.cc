@@ -27,6 +27,13 @@ constexpr absl::Duration kCatchUpWait = absl::Milliseconds(100);
 // whether it takes writes again).
 constexpr absl::Duration kPauseOnFullDisk = absl::Seconds(1);
 
+// Whether a node whose database failed its check against the log with
+// `s` starts anyway and checks again every little while: the log does not
+// answer, or it has fewer entries than the database (lost, until the
+// stream is re-seeded; or not yet there, as servers restarted together
+// catch up).
+bool CheckedAgainLater(const absl::Status& s) { return absl::IsUnavailable(s) || absl::IsDataLoss(s); }
+
 }  // namespace
 
 Node::Node(std::unique_ptr<Database> db, std::unique_ptr<TransactionLog> log, const NodeOptions& options)
@@ -39,10 +46,12 @@ absl::StatusOr<std::unique_ptr<Node>> Node::Start(std::unique_ptr<Database> db, 
                                                   const NodeOptions& options) {
   if (db->read_only()) return absl::FailedPreconditionError("a cluster node needs its database open for writing");
   std::unique_ptr<Node> node(new Node(std::move(db), std::move(log), options));
-  if (absl::Status s = node->CheckPrefixOfLog(); absl::IsUnavailable(s)) {
-    std::fprintf(stderr, "hindsight: %s does not answer (%s): until it does, reads answer as of this node's "
-                 "transaction %llu and commits fail\n", node->log_->description().c_str(),
-                 std::string(s.message()).c_str(), static_cast<unsigned long long>(node->db_->LastTransaction().id));
+  if (absl::Status s = node->CheckPrefixOfLog(); CheckedAgainLater(s)) {
+    const std::string until = absl::IsUnavailable(s) ? absl::StrCat(node->log_->description(), " does not answer (",
+                                                                     s.message(), "): until it does")
+                                                     : absl::StrCat(s.message(), ": until then");
+    std::fprintf(stderr, "hindsight: %s, reads answer as of this node's transaction %llu and commits fail\n",
+                 until.c_str(), static_cast<unsigned long long>(node->db_->LastTransaction().id));
   } else if (!s.ok()) {
     return s;
   }
@@ -71,7 +80,7 @@ bool Node::AwaitPrefixChecked() {
     if (stopping_) return false;
     const absl::Status s = CheckPrefixOfLog();
     if (s.ok()) break;
-    if (!absl::IsUnavailable(s)) {
+    if (!CheckedAgainLater(s)) {
       Stop(s);
       return false;
     }

@@ -76,12 +76,14 @@ class Node final : public Database {
  public:
   // Starts a node over `db`, which from now on only this node writes, and
   // `log`. The database must hold a prefix of the log: FailedPrecondition
-  // when it has transactions the log does not, or a transaction that differs
-  // from the log's entry of the same id (another cluster's, or one written
-  // beside the cluster). When the log cannot be read, the node starts all
-  // the same: it answers reads from the database, fails commits with
+  // when it has transactions and the log is empty, or a transaction that
+  // differs from the log's entry of the same id (another cluster's, or one
+  // written beside the cluster). When the log cannot be read, or has fewer
+  // entries than the database (its servers lost entries they had
+  // acknowledged, until an operator re-seeds the stream), the node starts
+  // all the same: it answers reads from the database, fails commits with
   // Unavailable (nothing committed), and checks the database against the
-  // log once the log answers, then follows it, or stops with the
+  // log every little while, then follows it, or stops with the
   // FailedPrecondition above.
   static absl::StatusOr<std::unique_ptr<Node>> Start(std::unique_ptr<Database> db, std::unique_ptr<TransactionLog> log,
                                                      const NodeOptions& options);
@@ -262,11 +264,12 @@ class Node final : public Database {
   bool AppliedAs(uint64_t id, const std::string& attempt_id, absl::Duration wait);
   absl::Status follower_status() const;
   // cluster::CheckPrefixOfLog, noting the attempt of the entry compared;
-  // notes the node checked when it is. At Start, and until the log
-  // answers, on the follower's thread.
+  // notes the node checked when it is. At Start, and until the check
+  // passes or fails for good, on the follower's thread.
   absl::Status CheckPrefixOfLog();
-  // Until the log answers, checks the database against it every little
-  // while; true once checked, false when the node stops first.
+  // Until the log answers with at least the database's entries, checks the
+  // database against it every little while; true once checked, false when
+  // the node stops first.
   bool AwaitPrefixChecked();
   // OK once the database was checked against the log; Unavailable before.
   absl::Status PrefixChecked() const;

@@ -681,6 +681,53 @@ TEST_F(ClusterTest, ANodeTheLogIsTrimmedPastStopsAndSaysWhereToStartAgain) {
   EXPECT_TRUE(absl::IsFailedPrecondition(behind->Commit(txn).status()));
 }
 
+// Servers restarted together can come back with fewer entries than a node
+// applied, lost or not yet caught up: the node starts, answers reads,
+// refuses commits saying so, and follows the log once it has the node's
+// last entry again.
+TEST_F(ClusterTest, ANodeAheadOfItsLogStartsAndFollowsOnceTheLogHasItsEntries) {
+  ScratchDir dir;
+  Options options;
+  options.sync = false;
+  std::vector<LogEntry> entries;
+  {
+    std::unique_ptr<Node> writer = StartNode(dir.Sub("n"), "ahead", options);
+    ASSERT_NE(writer, nullptr);
+    std::mt19937 rng(13);
+    CommitRandom(writer.get(), &rng, 3);
+    std::unique_ptr<cluster::LogReader> reader = nats_->Log("ahead")->Read(1).value();
+    for (int i = 0; i < 3; ++i) entries.push_back(reader->Next(absl::Seconds(5)).value());
+  }
+  std::unique_ptr<JetStreamLog> log = nats_->Log("ahead");
+  ASSERT_TRUE(log->Recreate().ok());
+  const auto append = [&](size_t i) {
+    const uint64_t before = entries[i].id - 1;
+    ASSERT_TRUE(log->Append(entries[i].record, before, before == 0 ? "" : entries[i - 1].attempt_id,
+                            entries[i].attempt_id).ok());
+  };
+  append(0);
+  append(1);
+  std::unique_ptr<Node> node = StartNode(dir.Sub("n"), "ahead", options);
+  ASSERT_NE(node, nullptr);
+  EXPECT_EQ(node->LastTransaction().id, 3u);
+  Transaction txn;
+  txn.Assert({"s", "p", "o"}, Value::Int64(1), {0, kDay});
+  const absl::Status refused = node->Commit(txn).status();
+  EXPECT_TRUE(absl::IsUnavailable(refused)) << refused;
+  EXPECT_TRUE(absl::StrContains(refused.message(), "lost entries they had acknowledged")) << refused;
+  EXPECT_TRUE(absl::StartsWith(StatusRows(node->Status()).back().second, "ahead of the log"));
+  EXPECT_EQ(log->LastId().value(), 2u);
+  append(2);
+  absl::StatusOr<TransactionInfo> committed = refused;
+  for (const absl::Time deadline = absl::Now() + absl::Seconds(30); !committed.ok() && absl::Now() < deadline;) {
+    absl::SleepFor(absl::Milliseconds(100));
+    committed = node->Commit(txn);
+  }
+  ASSERT_TRUE(committed.ok()) << committed.status();
+  EXPECT_EQ(committed->id, 4u);
+  EXPECT_EQ(StatusRows(node->Status()).back().second, "following");
+}
+
 TEST_F(ClusterTest, ADatabaseThatIsNotAPrefixOfTheLogIsRefused) {
   ScratchDir dir;
   Transaction txn;
@@ -690,18 +737,14 @@ TEST_F(ClusterTest, ADatabaseThatIsNotAPrefixOfTheLogIsRefused) {
     ASSERT_NE(node, nullptr);
     ASSERT_TRUE(node->Commit(txn).ok());
   }
-  {  // a database with more transactions than the log
-    auto db = Database::Open(dir.Sub("ahead"));
-    ASSERT_TRUE((*db)->Commit(txn).ok());
-    ASSERT_TRUE((*db)->Commit(txn).ok());
-  }
   {  // a database whose transaction 1 is not the log's
     auto db = Database::Open(dir.Sub("other"));
     ASSERT_TRUE((*db)->Commit(txn).ok());
   }
-  for (const char* name : {"ahead", "other"}) {
+  // That one, and a database with transactions over a log with none.
+  for (const auto& [name, stream] : {std::pair{"other", "prefix"}, std::pair{"n", "prefix-empty"}}) {
     absl::StatusOr<std::unique_ptr<Node>> node =
-        Node::Start(Database::Open(dir.Sub(name)).value(), nats_->Log("prefix"), NodeOptions{});
+        Node::Start(Database::Open(dir.Sub(name)).value(), nats_->Log(stream), NodeOptions{});
     EXPECT_TRUE(absl::IsFailedPrecondition(node.status())) << name << ": " << node.status();
   }
   // The node's own directory starts again where it was.
