@@ -131,7 +131,7 @@ class Node final : public Database {
     return db_->ListTransactions(first_id, sink);
   }
   absl::Status Compact() override { return db_->Compact(); }
-  absl::StatusOr<CheckReport> Check(const std::function<void(std::string_view step)>& progress) const override {
+  absl::StatusOr<CheckReport> Check(const std::function<void(const CheckProgress&)>& progress) const override {
     return db_->Check(progress);
   }
   absl::StatusOr<uint64_t> Checkpoint(const std::string& dir) override { return db_->Checkpoint(dir); }

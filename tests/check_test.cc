@@ -56,15 +56,37 @@ void Build(const std::string& dir, Writer writer, uint32_t seed, int n) {
   }
 }
 
-absl::StatusOr<CheckReport> CheckOf(const std::string& dir, std::vector<std::string>* steps = nullptr) {
+// A step of a check, as its progress told it.
+struct StepSeen {
+  std::string step;
+  std::string unit;
+  uint64_t done = 0;  // at its last call
+  bool counted_up = true;  // started at 0, never went back
+};
+
+absl::StatusOr<CheckReport> CheckOf(const std::string& dir, std::vector<StepSeen>* steps = nullptr) {
   Options options = SmallRecords();
   options.create_if_missing = false;
   options.read_only = true;
   absl::StatusOr<std::unique_ptr<Database>> db = Database::Open(dir, options);
   if (!db.ok()) return db.status();
-  return (*db)->Check([steps](std::string_view step) {
-    if (steps != nullptr) steps->emplace_back(step);
+  return (*db)->Check([steps](const CheckProgress& p) {
+    if (steps == nullptr) return;
+    if (steps->empty() || steps->back().step != p.step) {
+      steps->push_back({std::string(p.step), std::string(p.unit), p.done, p.done == 0});
+      return;
+    }
+    steps->back().counted_up &= p.done >= steps->back().done;
+    steps->back().done = p.done;
   });
+}
+
+// The count a step ended with, by its unit.
+uint64_t CountOf(const std::vector<StepSeen>& steps, const std::string& unit) {
+  for (const StepSeen& s : steps) {
+    if (s.unit == unit) return s.done;
+  }
+  return ~uint64_t{0};
 }
 
 TEST(CheckTest, ADatabaseWrittenAnyWayIsSound) {
@@ -74,7 +96,7 @@ TEST(CheckTest, ADatabaseWrittenAnyWayIsSound) {
       ScratchDir dir;
       const int n = 40;
       Build(dir.path(), writer, seed, n);
-      std::vector<std::string> steps;
+      std::vector<StepSeen> steps;
       absl::StatusOr<CheckReport> report = CheckOf(dir.path(), &steps);
       ASSERT_TRUE(report.ok()) << "seed " << seed << ", writer " << static_cast<int>(writer) << ": "
                                << report.status();
@@ -82,6 +104,14 @@ TEST(CheckTest, ADatabaseWrittenAnyWayIsSound) {
       EXPECT_GT(report->keys, 0u);
       EXPECT_GT(report->table_files, 0u);
       EXPECT_EQ(steps.size(), 6u);
+      // Each step's progress counts up from 0 to what it read.
+      for (const StepSeen& step : steps) EXPECT_TRUE(step.counted_up) << step.step;
+      EXPECT_EQ(CountOf(steps, "table files"), report->table_files);
+      EXPECT_EQ(CountOf(steps, "transactions"), report->transactions);
+      EXPECT_EQ(CountOf(steps, "keys"), report->keys);
+      EXPECT_EQ(CountOf(steps, "chunks"), report->older_rows);
+      EXPECT_EQ(CountOf(steps, "buckets"), report->slice_buckets);
+      EXPECT_GE(CountOf(steps, "entries"), 4 * report->keys);
       seen.live_chunks += report->live_chunks;
       seen.older_rows += report->older_rows;
       seen.live_segments += report->live_segments;

@@ -1,9 +1,13 @@
 // hindsight check DB_DIR: reads a whole database and checks that it is
 // sound (Database::Check).
+#include <unistd.h>
+
 #include <chrono>
 #include <cstdio>
 #include <string>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "command_line.h"
 #include "commands.h"
 #include "hindsight/db.h"
@@ -18,10 +22,85 @@ constexpr char kHelp[] =
     "against its checksums, the transaction log, each key's record with its index\n"
     "entries, older rows, the slice index against the keys' live segments, and\n"
     "that an erase would find every operation of the log (docs/operations.md).\n"
-    "Prints each step as it starts (on standard error) and, when all is well,\n"
-    "what it read. Exits 1 at the first damage found, saying where it is. Opens\n"
+    "Prints each step as it starts (on standard error; on a terminal, redrawn with\n"
+    "how far it has come) and, when all is well, what it read. Exits 1 at the first\n"
+    "damage found, saying where it is. Opens\n"
     "the database read-only, so it runs beside a server too. Takes a little longer\n"
     "than reading the database once.\n";
+
+double Since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The check's steps on standard error, one line each as it starts; on a
+// terminal, the step's line is redrawn as it goes, at most four times a
+// second, with how much of it is done, and left with its last count.
+class CheckLines {
+ public:
+  explicit CheckLines(std::chrono::steady_clock::time_point start) : start_(start) {}
+  ~CheckLines() { Finish(); }
+
+  void Show(const CheckProgress& p) {
+    const bool starts = p.step != last_.step;
+    if (starts) Finish();
+    last_ = {std::string(p.step), std::string(p.unit), p.done, p.expected};
+    if (starts) {
+      Draw(false);
+    } else if (redrawn_ && Since(drawn_) >= 0.25) {
+      Draw(true);
+    }
+  }
+
+ private:
+  struct Step {
+    std::string step;
+    std::string unit;
+    uint64_t done = 0;
+    uint64_t expected = 0;
+  };
+
+  // The step's line, with its count or not; on a terminal, in place of the
+  // one drawn last, without its newline.
+  void Draw(bool with_count) {
+    drawn_ = std::chrono::steady_clock::now();
+    std::string line = absl::StrCat("hindsight check: ", absl::StrFormat("%.1f", Since(start_)), " s: ", last_.step);
+    if (with_count) absl::StrAppend(&line, ": ", Done(last_));
+    if (!redrawn_) {
+      std::fprintf(stderr, "%s\n", line.c_str());
+      return;
+    }
+    std::fprintf(stderr, "\r%s\033[K", line.c_str());
+    open_ = true;
+  }
+  // The line of the step that ends, with its last count.
+  void Finish() {
+    if (!open_) return;
+    Draw(true);
+    std::fputc('\n', stderr);
+    open_ = false;
+  }
+  // "412,000 of about 1,000,000 keys (41%)"
+  static std::string Done(const Step& s) {
+    if (s.expected == 0 || s.done > s.expected) return absl::StrCat(Grouped(s.done), " ", s.unit);
+    return absl::StrCat(Grouped(s.done), " of about ", Grouped(s.expected), " ", s.unit, " (",
+                        s.done * 100 / s.expected, "%)");
+  }
+  static std::string Grouped(uint64_t n) {
+    const std::string digits = absl::StrCat(n);
+    std::string grouped;
+    for (size_t i = 0; i < digits.size(); ++i) {
+      if (i > 0 && (digits.size() - i) % 3 == 0) grouped += ',';
+      grouped += digits[i];
+    }
+    return grouped;
+  }
+
+  const std::chrono::steady_clock::time_point start_;
+  const bool redrawn_ = isatty(STDERR_FILENO);
+  bool open_ = false;  // a line drawn on the terminal without its newline
+  Step last_;
+  std::chrono::steady_clock::time_point drawn_;
+};
 
 }  // namespace
 
@@ -39,12 +118,12 @@ int RunCheck(const Args& args) {
     return kExitFailure;
   }
   const auto start = std::chrono::steady_clock::now();
-  const auto seconds = [&start] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
-  absl::StatusOr<CheckReport> report = (*db)->Check([&](std::string_view step) {
-    std::fprintf(stderr, "hindsight check: %.1f s: %.*s\n", seconds(), static_cast<int>(step.size()), step.data());
-  });
+  const auto seconds = [&start] { return Since(start); };
+  absl::StatusOr<CheckReport> report;
+  {
+    CheckLines lines(start);
+    report = (*db)->Check([&lines](const CheckProgress& p) { lines.Show(p); });
+  }
   if (!report.ok()) {
     cl.Error(absl::IsDataLoss(report.status()) ? std::string("damaged: ") + std::string(report.status().message())
                                                 : std::string(report.status().message()));

@@ -55,6 +55,32 @@ struct DbImpl::LoggedOperations {
   bool Show(std::string_view digest, Instant time) { return unshown.erase(Hash(digest, time)) == 1; }
 };
 
+// Tells Check's caller the step under way: as it starts, every
+// kEvery things it reads, and as it ends.
+class DbImpl::CheckMeter {
+ public:
+  explicit CheckMeter(const std::function<void(const CheckProgress&)>& progress) : progress_(progress) {}
+
+  void Start(std::string_view step, std::string_view unit, uint64_t expected) {
+    progress_state_ = {step, unit, 0, expected};
+    Tell();
+  }
+  void Count() {
+    if (++progress_state_.done % kEvery == 0) Tell();
+  }
+  void Count(uint64_t n) { progress_state_.done += n; }
+  void End() { Tell(); }
+
+ private:
+  static constexpr uint64_t kEvery = 1024;
+  void Tell() const {
+    if (progress_) progress_(progress_state_);
+  }
+
+  const std::function<void(const CheckProgress&)>& progress_;
+  CheckProgress progress_state_;
+};
+
 namespace {
 
 // `bytes` in hexadecimal, for a key in a message.
@@ -67,49 +93,52 @@ bool SameInfo(const TransactionInfo& a, const TransactionInfo& b) {
 
 }  // namespace
 
-absl::StatusOr<CheckReport> DbImpl::Check(const std::function<void(std::string_view step)>& progress) const {
-  const auto step = [&progress](std::string_view what) {
-    if (progress) progress(what);
-  };
+absl::StatusOr<CheckReport> DbImpl::Check(const std::function<void(const CheckProgress&)>& progress) const {
+  CheckMeter meter(progress);
   CheckReport report;
-  step("table files against their checksums");
-  HS_RETURN_IF_ERROR(CheckTableFiles(&report));
+  HS_RETURN_IF_ERROR(CheckTableFiles(&meter, &report));
   const std::unique_ptr<ReadView> view = AcquireView();
   // Each block is read once: cached, it would only push out what others
   // read (the point reads of the key indexes fill the cache as usual).
   rocksdb::ReadOptions options = view->Options();
   options.fill_cache = false;
-  step("the transaction log");
   LoggedOperations logged;
-  HS_RETURN_IF_ERROR(CheckLog(options, view->last().id, &logged, &report));
-  step("mentions");
-  HS_RETURN_IF_ERROR(CheckMentions(options, &logged));
-  step("each key's record and index entries");
+  HS_RETURN_IF_ERROR(CheckLog(options, view->last().id, &logged, &meter, &report));
+  IndexTally tally{};
+  HS_RETURN_IF_ERROR(CheckKeyIndexes(options, &logged, &tally, &meter));
   SliceDigests expected;
-  HS_RETURN_IF_ERROR(CheckKeys(options, &expected, &logged, &report));
-  HS_RETURN_IF_ERROR(CheckIndexHoldsOnlyKeys(options, report.keys));
-  step("older rows");
-  HS_RETURN_IF_ERROR(CheckHistory(options, &logged, &report));
-  step("the slice index");
-  HS_RETURN_IF_ERROR(CheckSlices(options, &expected, &report));
+  HS_RETURN_IF_ERROR(CheckKeys(options, &expected, &logged, &meter, &report));
+  HS_RETURN_IF_ERROR(CheckIndexHoldsOnlyKeys(tally, report.keys));
+  HS_RETURN_IF_ERROR(CheckHistory(options, &logged, &meter, &report));
+  HS_RETURN_IF_ERROR(CheckSlices(options, &expected, &meter, &report));
   if (!logged.unshown.empty()) return UnshownOperation(options, logged);
   return report;
 }
 
-absl::Status DbImpl::CheckTableFiles(CheckReport* report) const {
+uint64_t DbImpl::EstimatedEntries(int family) const {
+  uint64_t entries = 0;
+  db_->GetIntProperty(cf(family), "rocksdb.estimate-num-keys", &entries);
+  return entries;
+}
+
+absl::Status DbImpl::CheckTableFiles(CheckMeter* meter, CheckReport* report) const {
   std::vector<rocksdb::LiveFileMetaData> files;
   db_->GetLiveFilesMetaData(&files);
+  meter->Start("table files against their checksums", "table files", files.size());
   for (const rocksdb::LiveFileMetaData& f : files) {
     ++report->table_files;
     report->table_bytes += f.size;
   }
   const rocksdb::Status s = db_->VerifyChecksum(rocksdb::ReadOptions());
   if (!s.ok()) return absl::DataLossError(absl::StrCat("a table file fails its checksums: ", s.ToString()));
+  meter->Count(files.size());
+  meter->End();
   return absl::OkStatus();
 }
 
 absl::Status DbImpl::CheckLog(const rocksdb::ReadOptions& options, uint64_t last_id, LoggedOperations* logged,
-                              CheckReport* report) const {
+                              CheckMeter* meter, CheckReport* report) const {
+  meter->Start("the transaction log", "transactions", last_id);
   std::unique_ptr<rocksdb::Iterator> log(db_->NewIterator(options, cf(kTxLogCf)));
   std::unique_ptr<rocksdb::Iterator> infos(db_->NewIterator(options, cf(kTxInfoCf)));
   // The set of operations sized once, from the summaries: grown as it
@@ -144,6 +173,7 @@ absl::Status DbImpl::CheckLog(const rocksdb::ReadOptions& options, uint64_t last
     for (const Operation& op : record->txn.operations()) {
       logged->unshown.insert(LoggedOperations::Hash(LoggedOperations::DigestOf(op), record->info.time));
     }
+    meter->Count();
   }
   HS_RETURN_IF_ERROR(FromRocks(log->status(), "cannot read the transaction log"));
   HS_RETURN_IF_ERROR(FromRocks(infos->status(), "cannot read the transaction summaries"));
@@ -156,11 +186,13 @@ absl::Status DbImpl::CheckLog(const rocksdb::ReadOptions& options, uint64_t last
                                             last_id));
   }
   report->transactions = id;
+  meter->End();
   return absl::OkStatus();
 }
 
 absl::Status DbImpl::CheckKeys(const rocksdb::ReadOptions& options, SliceDigests* expected,
-                               LoggedOperations* logged, CheckReport* report) const {
+                               LoggedOperations* logged, CheckMeter* meter, CheckReport* report) const {
+  meter->Start("each key's record and index entries", "keys", EstimatedEntries(kTimelinesCf));
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, cf(kTimelinesCf)));
   std::optional<KeyIds> last_record;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -181,8 +213,11 @@ absl::Status DbImpl::CheckKeys(const rocksdb::ReadOptions& options, SliceDigests
     HS_RETURN_IF_ERROR(CheckRecord(ids, View(it->value()), options, expected, logged, report));
     last_record = ids;
     ++report->keys;
+    meter->Count();
   }
-  return FromRocks(it->status(), "cannot read timelines");
+  HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read timelines"));
+  meter->End();
+  return absl::OkStatus();
 }
 
 absl::Status DbImpl::CheckNames(const KeyIds& ids, const rocksdb::ReadOptions& options) const {
@@ -252,36 +287,22 @@ absl::Status DbImpl::CheckRecord(const KeyIds& ids, std::string_view record, con
   return absl::OkStatus();
 }
 
-absl::Status DbImpl::CheckIndexHoldsOnlyKeys(const rocksdb::ReadOptions& options, uint64_t keys) const {
-  // Each key has one entry of each tag (CheckRecord): as many of each as
-  // keys means none is left over from a key that is gone.
-  absl::flat_hash_map<char, uint64_t> entries;
+absl::Status DbImpl::CheckKeyIndexes(const rocksdb::ReadOptions& options, LoggedOperations* logged,
+                                     IndexTally* tally, CheckMeter* meter) const {
+  meter->Start("the key indexes and mentions", "entries", EstimatedEntries(kKeysCf));
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, cf(kKeysCf)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
-    const char tag = it->key().empty() ? '\0' : it->key()[0];
-    if (tag == kMentionTag) continue;  // CheckMentions
-    if (tag != kSubjectIndexTag && tag != kObjectIndexTag && tag != kPredicateIndexTag && tag != kDigestIndexTag) {
-      return absl::DataLossError(absl::StrCat("an entry of column family keys has an unknown tag (key ",
-                                              Hex(View(it->key())), ")"));
-    }
-    ++entries[tag];
-  }
-  HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read the key indexes"));
-  for (const char tag : {kSubjectIndexTag, kObjectIndexTag, kPredicateIndexTag, kDigestIndexTag}) {
-    if (entries[tag] != keys) {
-      return absl::DataLossError(absl::StrCat("column family keys has ", entries[tag], " entries tagged '",
-                                              std::string(1, tag), "' for ", keys, " keys: ",
-                                              entries[tag] - keys, " left from keys that are gone"));
-    }
-  }
-  return absl::OkStatus();
-}
-
-absl::Status DbImpl::CheckMentions(const rocksdb::ReadOptions& options, LoggedOperations* logged) const {
-  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, cf(kKeysCf)));
-  const std::string prefix(1, kMentionTag);  // every mention's
-  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    meter->Count();
     const std::string_view key = View(it->key());
+    const char tag = key.empty() ? '\0' : key[0];
+    if (tag != kMentionTag) {  // an index entry: CheckRecord reads those of each key
+      if (tag != kSubjectIndexTag && tag != kObjectIndexTag && tag != kPredicateIndexTag && tag != kDigestIndexTag) {
+        return absl::DataLossError(absl::StrCat("an entry of column family keys has an unknown tag (key ", Hex(key),
+                                                ")"));
+      }
+      ++(*tally)[static_cast<unsigned char>(tag)];
+      continue;
+    }
     const auto unsound = [key](absl::string_view why) {
       return absl::DataLossError(absl::StrCat("a mention (column family keys, key ", Hex(key), ") ", why));
     };
@@ -292,11 +313,28 @@ absl::Status DbImpl::CheckMentions(const rocksdb::ReadOptions& options, LoggedOp
       return unsound(absl::StrCat("names transaction ", id, ", whose log record holds no operation on its key"));
     }
   }
-  return FromRocks(it->status(), "cannot read the key indexes");
+  HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read the key indexes"));
+  meter->End();
+  return absl::OkStatus();
+}
+
+absl::Status DbImpl::CheckIndexHoldsOnlyKeys(const IndexTally& tally, uint64_t keys) {
+  // Each key has one entry of each tag (CheckRecord): as many of each as
+  // keys means none is left over from a key that is gone.
+  for (const char tag : {kSubjectIndexTag, kObjectIndexTag, kPredicateIndexTag, kDigestIndexTag}) {
+    const uint64_t entries = tally[static_cast<unsigned char>(tag)];
+    if (entries != keys) {
+      return absl::DataLossError(absl::StrCat("column family keys has ", entries, " entries tagged '",
+                                              std::string(1, tag), "' for ", keys, " keys: ", entries - keys,
+                                              " left from keys that are gone"));
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status DbImpl::CheckHistory(const rocksdb::ReadOptions& options, LoggedOperations* logged,
-                                  CheckReport* report) const {
+                                  CheckMeter* meter, CheckReport* report) const {
+  meter->Start("older rows", "chunks", EstimatedEntries(kHistoryCf));
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(options, cf(kHistoryCf)));
   std::string owner;         // the last key whose record was found
   std::string owner_digest;  // its KeyDigest
@@ -310,6 +348,7 @@ absl::Status DbImpl::CheckHistory(const rocksdb::ReadOptions& options, LoggedOpe
     const absl::StatusOr<std::vector<ClosedRecord>> rows = DecodeClosedRows(View(it->value()), {});
     if (!rows.ok()) return KeyDataLoss(kHistoryCf, ids, rows.status());
     ++report->older_rows;
+    meter->Count();
     if (key.substr(0, kKeyIdsBytes) != owner) {
       const rocksdb::Status s = db_->Get(options, cf(kTimelinesCf), LiveKey(ids), &record);
       if (s.IsNotFound()) {
@@ -324,11 +363,14 @@ absl::Status DbImpl::CheckHistory(const rocksdb::ReadOptions& options, LoggedOpe
       logged->Show(owner_digest, r.tx.to);
     }
   }
-  return FromRocks(it->status(), "cannot read older rows");
+  HS_RETURN_IF_ERROR(FromRocks(it->status(), "cannot read older rows"));
+  meter->End();
+  return absl::OkStatus();
 }
 
-absl::Status DbImpl::CheckSlices(const rocksdb::ReadOptions& options, SliceDigests* expected,
+absl::Status DbImpl::CheckSlices(const rocksdb::ReadOptions& options, SliceDigests* expected, CheckMeter* meter,
                                  CheckReport* report) const {
+  meter->Start("the slice index", "buckets", EstimatedEntries(kSlicesCf));
   const auto lost = [](std::string_view key, absl::string_view what) {
     return absl::DataLossError(absl::StrCat("the slice bucket of key ", Hex(key),
                                             " (column family slices) ", what));
@@ -342,6 +384,7 @@ absl::Status DbImpl::CheckSlices(const rocksdb::ReadOptions& options, SliceDiges
     SliceDigests::Digest held;
     for (const SliceRecordEntry& e : entries) SliceDigests::Add(&held, e.subject, e.object, e.segment);
     ++report->slice_buckets;
+    meter->Count();
     const auto want = expected->buckets.find(absl::string_view(key.data(), key.size()));
     const SliceDigests::Digest none;
     const SliceDigests::Digest& wanted = want == expected->buckets.end() ? none : want->second;
@@ -356,6 +399,7 @@ absl::Status DbImpl::CheckSlices(const rocksdb::ReadOptions& options, SliceDiges
     const auto& [key, wanted] = *expected->buckets.begin();
     return lost(key, absl::StrCat("is missing: the keys have ", wanted.entries, " segments in it"));
   }
+  meter->End();
   return absl::OkStatus();
 }
 

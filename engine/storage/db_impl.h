@@ -52,7 +52,7 @@ class DbImpl final : public Database {
   absl::Status ListTransactions(uint64_t first_id,
                                 const std::function<bool(const TransactionInfo&)>& sink) const override;
   absl::Status Compact() override;
-  absl::StatusOr<CheckReport> Check(const std::function<void(std::string_view step)>& progress) const override;
+  absl::StatusOr<CheckReport> Check(const std::function<void(const CheckProgress&)>& progress) const override;
   absl::StatusOr<uint64_t> Checkpoint(const std::string& dir) override;
   absl::StatusOr<std::vector<std::string>> NamesWithPrefix(const std::string& prefix, size_t limit) const override;
   absl::StatusOr<TransactionInfo> GetTransaction(uint64_t id) const override;
@@ -187,31 +187,40 @@ class DbImpl final : public Database {
                                                        Instant spilled_through, const ClosedRowFilter& filter,
                                                        const ReadView& view) const;
   // Check's steps (storage/check.cc), each reading with `options` but the
-  // first; DataLoss naming the first inconsistency.
+  // first, and counting what it reads on `meter`; DataLoss naming the
+  // first inconsistency.
   struct SliceDigests;      // what each slice bucket must hold
   struct LoggedOperations;  // the log's operations not yet found where an erase looks
-  absl::Status CheckTableFiles(CheckReport* report) const;
+  class CheckMeter;         // the step under way, told to Check's caller
+  using IndexTally = std::array<uint64_t, 256>;  // entries of column family keys, by tag
+  // RocksDB's estimate of the entries of column family `family`.
+  uint64_t EstimatedEntries(int family) const;
+  absl::Status CheckTableFiles(CheckMeter* meter, CheckReport* report) const;
   // Every record in order, each with its summary; notes its operations in
   // `logged`.
   absl::Status CheckLog(const rocksdb::ReadOptions& options, uint64_t last_id, LoggedOperations* logged,
-                        CheckReport* report) const;
-  // Each mention (key_codec.h) names a transaction whose record holds an
-  // operation on a key with its digest, which it takes out of `logged`.
-  absl::Status CheckMentions(const rocksdb::ReadOptions& options, LoggedOperations* logged) const;
+                        CheckMeter* meter, CheckReport* report) const;
+  // Every entry of the key indexes: each mention (key_codec.h) names a
+  // transaction whose record holds an operation on a key with its digest,
+  // which it takes out of `logged`; the others are counted in `tally`.
+  absl::Status CheckKeyIndexes(const rocksdb::ReadOptions& options, LoggedOperations* logged, IndexTally* tally,
+                               CheckMeter* meter) const;
   // Every record, its names and its index entries; notes in `expected`
   // the slice index entries its live segments make, and takes the
   // operations at its rows' times out of `logged`.
   absl::Status CheckKeys(const rocksdb::ReadOptions& options, SliceDigests* expected, LoggedOperations* logged,
-                         CheckReport* report) const;
+                         CheckMeter* meter, CheckReport* report) const;
   absl::Status CheckNames(const KeyIds& ids, const rocksdb::ReadOptions& options) const;
   absl::Status CheckRecord(const KeyIds& ids, std::string_view record, const rocksdb::ReadOptions& options,
                            SliceDigests* expected, LoggedOperations* logged, CheckReport* report) const;
-  // One entry of each index for each key.
-  absl::Status CheckIndexHoldsOnlyKeys(const rocksdb::ReadOptions& options, uint64_t keys) const;
+  // One entry of each index for each of `keys` keys, by `tally`.
+  static absl::Status CheckIndexHoldsOnlyKeys(const IndexTally& tally, uint64_t keys);
   // Every chunk of older rows, as CheckKeys the records.
-  absl::Status CheckHistory(const rocksdb::ReadOptions& options, LoggedOperations* logged, CheckReport* report) const;
+  absl::Status CheckHistory(const rocksdb::ReadOptions& options, LoggedOperations* logged, CheckMeter* meter,
+                            CheckReport* report) const;
   // Every bucket against `expected`, which it empties.
-  absl::Status CheckSlices(const rocksdb::ReadOptions& options, SliceDigests* expected, CheckReport* report) const;
+  absl::Status CheckSlices(const rocksdb::ReadOptions& options, SliceDigests* expected, CheckMeter* meter,
+                           CheckReport* report) const;
   // DataLoss naming the first operation of the log left in `logged`: one an
   // erase of its key would not find (a second read of the log).
   absl::Status UnshownOperation(const rocksdb::ReadOptions& options, const LoggedOperations& logged) const;

@@ -49,6 +49,15 @@ struct CheckReport {
   uint64_t slice_buckets = 0;  // slice index buckets
 };
 
+// How far Database::Check has come: the step under way, and how many of
+// the things it reads it has checked.
+struct CheckProgress {
+  std::string_view step;  // what the step checks: "each key's record and index entries"
+  std::string_view unit;  // what it counts: "keys"
+  uint64_t done = 0;      // of them, checked so far
+  uint64_t expected = 0;  // about how many the step reads (RocksDB's estimate for some: off either way); 0 unknown
+};
+
 class Database {
  public:
   // Opens (or, with options.create_if_missing, creates) the database in
@@ -224,15 +233,16 @@ class Database {
   // bucket, against the keys' live segments; and that an erase would find
   // every operation of the log: at a time a row of its key begins or ends,
   // or in a mention (docs/storage.md) that names a record holding an
-  // operation on its key. `progress`, if given, is called with a
-  // short description as each of these steps starts. Returns what it read;
+  // operation on its key. `progress`, if given, is called on the calling
+  // thread as each of these steps starts (done 0), every 1,024 things it
+  // reads, and as it ends (done: all it read). Returns what it read;
   // DataLoss naming the first inconsistency it meets (the column family, the
   // key's names or the transaction id, the table file). Cost: reads every
   // byte of the database once, plus a point read for each key's object,
   // predicate and digest entries; memory: a hash per slice bucket and one
   // per key and transaction of the log's operations. For
   // maintenance (hindsight check), not the hot path.
-  virtual absl::StatusOr<CheckReport> Check(const std::function<void(std::string_view step)>& progress) const = 0;
+  virtual absl::StatusOr<CheckReport> Check(const std::function<void(const CheckProgress&)>& progress) const = 0;
 
   // Writes a consistent copy of the database into directory `dir`, which
   // must not exist: a RocksDB checkpoint (table files hard-linked where the
