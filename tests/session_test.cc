@@ -205,6 +205,36 @@ TEST(SessionTest, SavepointsKeepWhatAModelOfThemKeeps) {
   EXPECT_EQ(FirstDifference(DumpQueries(**with, (*with)->LastTransaction().id), want), "");
 }
 
+// The language's savepoint statements: what the calls above do, answered
+// with a message; outside a transaction, and for a name no savepoint has,
+// an error that changes nothing.
+TEST(SessionTest, SavepointStatementsOfTheLanguage) {
+  ScratchDir dir;
+  auto db = Database::Open(dir.Sub("db"));
+  ASSERT_TRUE(db.ok()) << db.status();
+  internal::Session session(db->get());
+  const auto message = [&](const char* text) {
+    absl::StatusOr<internal::Result> r = Execute(&session, text);
+    return r.ok() ? r->message : std::string(r.status().message());
+  };
+  EXPECT_EQ(message("savepoint a;"), "savepoints stand in a transaction: begin one first");
+  ASSERT_TRUE(Execute(&session, "begin at 2020-01-01;").ok());
+  ASSERT_TRUE(Execute(&session, "assert A p B = 1;").ok());
+  EXPECT_EQ(message("SAVEPOINT A;"), "savepoint a");
+  ASSERT_TRUE(Execute(&session, "assert A p C = 2;").ok());
+  EXPECT_EQ(message("savepoint \"B\";"), "savepoint B");
+  ASSERT_TRUE(Execute(&session, "assert A p D = 3;").ok());
+  EXPECT_EQ(message("release b;"), "savepoint \"b\" does not exist");
+  EXPECT_EQ(message("rollback to savepoint a;"), "rolled back to savepoint a: dropped 2 operations");
+  EXPECT_EQ(session.pending_operations(), 1u);
+  EXPECT_EQ(message("release \"B\";"), "savepoint \"B\" does not exist");  // dropped with what came after a
+  EXPECT_EQ(message("release savepoint a;"), "released savepoint a, keeping what came after it");
+  EXPECT_EQ(message("rollback to a;"), "savepoint \"a\" does not exist");
+  ASSERT_TRUE(Execute(&session, "commit;").ok());
+  EXPECT_EQ((*db)->LastTransaction().id, 1u);
+  EXPECT_EQ((*db)->LastTransaction().operation_count, 1u);
+}
+
 TEST(SessionTest, AnAnswerWithoutRowsNamesUnknownNamesAndTheClosest) {
   ScratchDir dir;
   auto db = Database::Open(dir.Sub("db"));

@@ -433,12 +433,6 @@ TEST(StatementTest, StatementEndAndBlankingSkipQuotesAndComments) {
   EXPECT_EQ(StatementEnd("a b c"), std::string_view::npos);
 }
 
-}  // namespace
-}  // namespace hindsight::internal
-
-namespace hindsight::internal {
-namespace {
-
 TEST(StatementTest, AwaitTakesATransactionAndATimeout) {
   Statement st = Parse("await tx 42;");
   EXPECT_EQ(st.kind, Statement::Kind::kAwait);
@@ -452,6 +446,34 @@ TEST(StatementTest, AwaitTakesATransactionAndATimeout) {
             "column 20: expected a duration such as 500ms, 5s or 2m, found 'soon'");
   EXPECT_EQ(Error("await tx 7 timeout 5s please"),
             "column 23: expected the end of the statement, found 'please'");
+}
+
+TEST(StatementTest, SavepointsAreSqlsAndTheirWordsStillStartReads) {
+  Statement st = Parse("savepoint One;");
+  EXPECT_EQ(st.kind, Statement::Kind::kSavepoint);
+  EXPECT_EQ(st.savepoint, "one");  // folded, as SQL's
+  st = Parse("SAVEPOINT \"Two Words\"");
+  EXPECT_EQ(st.kind, Statement::Kind::kSavepoint);
+  EXPECT_EQ(st.savepoint, "Two Words");
+  for (const char* text : {"release a", "RELEASE SAVEPOINT a;"}) {
+    st = Parse(text);
+    EXPECT_EQ(st.kind, Statement::Kind::kRelease) << text;
+    EXPECT_EQ(st.savepoint, "a") << text;
+  }
+  for (const char* text : {"rollback to a", "ROLLBACK TO SAVEPOINT A;"}) {
+    st = Parse(text);
+    EXPECT_EQ(st.kind, Statement::Kind::kRollbackTo) << text;
+    EXPECT_EQ(st.savepoint, "a") << text;
+  }
+  EXPECT_EQ(Parse("rollback;").kind, Statement::Kind::kRollback);
+  // In any other shape the words are names: reads of a subject so named.
+  for (const char* text : {"savepoint p o", "release * *", "Release p o at 2020", "savepoint * *"}) {
+    st = Parse(text);
+    EXPECT_EQ(st.kind, Statement::Kind::kRead) << text;
+  }
+  EXPECT_EQ(Error("rollback to"), "column 12: expected a savepoint name, found the end");
+  EXPECT_EQ(Error("rollback to savepoint *"), "column 23: expected a savepoint name, found '*'");
+  EXPECT_EQ(Error("rollback to a b"), "column 15: expected the end of the statement, found 'b'");
 }
 
 }  // namespace

@@ -189,6 +189,10 @@ absl::StatusOr<Result> Session::Execute(const Statement& st, const RowConsumer* 
       EndTransaction();
       return MessageResult(absl::StrCat("rolled back ", Plural(n, "operation")));
     }
+    case Kind::kSavepoint:
+    case Kind::kRelease:
+    case Kind::kRollbackTo:
+      return RunSavepoint(st);
     case Kind::kHelp:
       return Result{};
     case Kind::kAwait: {
@@ -396,6 +400,26 @@ void Session::OpenTransaction() {
 void Session::EndTransaction() {
   txn_.reset();
   savepoints_.clear();
+}
+
+absl::StatusOr<Result> Session::RunSavepoint(const Statement& st) {
+  if (!txn_) return absl::FailedPreconditionError("savepoints stand in a transaction: begin one first");
+  if (st.kind == Statement::Kind::kSavepoint) {
+    HS_RETURN_IF_ERROR(Savepoint(st.savepoint));
+  } else if (st.kind == Statement::Kind::kRelease) {
+    HS_RETURN_IF_ERROR(ReleaseSavepoint(st.savepoint).status());
+  }
+  const size_t before = txn_->operations().size();
+  if (st.kind == Statement::Kind::kRollbackTo) HS_RETURN_IF_ERROR(RollBackToSavepoint(st.savepoint).status());
+  return MessageResult(SavepointMessage(st, before - txn_->operations().size()));
+}
+
+std::string SavepointMessage(const Statement& st, size_t dropped) {
+  switch (st.kind) {
+    case Statement::Kind::kSavepoint: return absl::StrCat("savepoint ", st.savepoint);
+    case Statement::Kind::kRelease: return absl::StrCat("released savepoint ", st.savepoint, ", keeping what came after it");
+    default: return absl::StrCat("rolled back to savepoint ", st.savepoint, ": dropped ", Plural(dropped, "operation"));
+  }
 }
 
 absl::Status Session::Savepoint(std::string name) {

@@ -119,6 +119,9 @@ class Session {
   absl::StatusOr<Result> Changes(const Statement& st, const CellsConsumer* consumer);
   absl::StatusOr<Result> Since(const Statement& st, const RowConsumer* consumer);
   absl::StatusOr<Result> Write(const Statement& st);
+  // `savepoint`, `release` or `rollback to` in the language: the calls
+  // above, answered with a message.
+  absl::StatusOr<Result> RunSavepoint(const Statement& st);
   absl::StatusOr<Result> CommitTransaction(const Transaction& txn);
   // What the open transaction holds at a savepoint.
   struct TransactionMark {
@@ -158,6 +161,11 @@ class Session {
   absl::flat_hash_map<std::string, std::string> notes_;
   uint64_t notes_as_of_ = 0;
 };
+
+// What a session says of savepoint statement `st` (kSavepoint, kRelease,
+// kRollbackTo) that succeeded, dropping `dropped` operations: "rolled back
+// to savepoint a: dropped 2 operations".
+std::string SavepointMessage(const Statement& st, size_t dropped);
 
 }  // namespace hindsight::internal
 

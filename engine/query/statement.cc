@@ -292,7 +292,18 @@ class Parser {
     }
     if (Accept("rollback")) {
       st->kind = Kind::kRollback;
-      return absl::OkStatus();
+      if (!Accept("to")) return absl::OkStatus();
+      st->kind = Kind::kRollbackTo;
+      Accept("savepoint");
+      return SavepointName(st);
+    }
+    if (IsSavepointStatement()) {
+      st->kind = Accept("savepoint") ? Kind::kSavepoint : Kind::kRelease;
+      if (st->kind == Kind::kRelease) {
+        Accept("release");
+        Accept("savepoint");
+      }
+      return SavepointName(st);
     }
     if (Accept("await")) return Await(st);
     if (Accept("help")) {
@@ -302,6 +313,30 @@ class Parser {
     }
     st->kind = Kind::kRead;
     return Read(st);
+  }
+
+  // `savepoint NAME`, `release NAME` or `release savepoint NAME`, whole:
+  // in other shapes the words start reads, of a subject so named.
+  bool IsSavepointStatement() const {
+    const auto word = [this](size_t i, std::string_view kw) {
+      return t_[i].kind == Token::kWord && absl::AsciiStrToLower(t_[i].text) == kw;
+    };
+    const auto ends = [this](size_t i) { return t_[i].kind == Token::kEnd || t_[i].kind == Token::kPunct; };
+    if (word(pos_, "savepoint")) return !ends(pos_ + 1) && ends(pos_ + 2);
+    if (!word(pos_, "release") || ends(pos_ + 1)) return false;
+    return ends(pos_ + 2) || (word(pos_ + 1, "savepoint") && !ends(pos_ + 2) && ends(pos_ + 3));
+  }
+
+  // A savepoint's name: folded to lower case unless quoted, as SQL's.
+  absl::Status SavepointName(Statement* st) {
+    const Token& tok = t_[pos_];
+    const bool word = tok.kind == Token::kWord && tok.text.find('*') == std::string::npos;
+    if (!word && tok.kind != Token::kQuoted && tok.kind != Token::kParam) return Expected("a savepoint name");
+    absl::StatusOr<std::string> name = NameOf(tok);
+    if (!name.ok()) return name.status();
+    st->savepoint = tok.kind == Token::kWord ? absl::AsciiStrToLower(*name) : *std::move(name);
+    ++pos_;
+    return absl::OkStatus();
   }
 
   // changes PATTERN between TX and TX [limit N]

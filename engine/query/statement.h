@@ -56,6 +56,7 @@ struct Statement {
   enum class Kind {
     kRead, kCount, kHistory, kChanges, kSince, kTimeline,
     kAssert, kRetract, kErase, kBegin, kCommit, kRollback, kHelp, kAwait,
+    kSavepoint, kRelease, kRollbackTo,  // SQL's savepoints, by `savepoint`
   };
   Kind kind = Kind::kRead;
   Query query;                        // pattern, valid clause, as of
@@ -72,6 +73,7 @@ struct Statement {
   std::string svg_path;               // kTimeline with svg
   size_t svg_column = 0;              // kTimeline with svg: where "svg" starts (1-based)
   std::string topic;                  // kHelp
+  std::string savepoint;              // kSavepoint, kRelease, kRollbackTo: the name, lower case unless quoted
   std::optional<uint64_t> limit;      // reads, history, changes, since: at most this many rows;
                                       // timeline: this many keys
   uint64_t await_tx = 0;              // kAwait: the transaction to wait for

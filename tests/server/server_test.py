@@ -851,6 +851,19 @@ def test_the_shell_connects_to_a_server():
         assert 'committed transaction 8 at' in r.stdout, r.stdout
         assert 'Remote\tshell\twrote\t"yes"\t2020-01-01T00:00:00Z\t+inf' in r.stdout, r.stdout
         assert "invalid time literal '2025-02-30'" in r.stderr and '           ^' in r.stderr, r.stderr
+        # Savepoints say the same through the server as in a local shell
+        # (rolled back at the end: the transactions below are counted).
+        savepoints = ('begin; assert Sp a b = 1 from 2020; savepoint One; assert Sp a c = 2 from 2020; '
+                      'savepoint "Two"; assert Sp a d = 3 from 2020; rollback to savepoint one; '
+                      'assert Sp a e = 4 from 2020; release one; rollback;')
+        said = {}
+        for where in (uri, db + '-local'):
+            r = run([TOOL, 'shell', where, '-c', savepoints])
+            assert r.returncode == 0, r.stdout + r.stderr
+            said[where] = r.stdout.splitlines()[:-1]  # but the last rollback's line, which differs
+        assert said[uri] == said[db + '-local'], said
+        assert said[uri][6:] == ['rolled back to savepoint one: dropped 2 operations', 'pending: 2 operations',
+                                 'released savepoint one, keeping what came after it'], said
         r = run([TOOL, 'shell', 'postgresql://someone@127.0.0.1:1/x', '-c', 'count * * *;'])
         assert r.returncode == 1 and 'cannot connect' in r.stderr, r.stderr
         # .sessions lists the server's; text the shell reads as a read and

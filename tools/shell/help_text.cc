@@ -63,6 +63,8 @@ const std::map<std::string, std::string>& Topics() {
        "begin [at TIME] [source NAME];  ... writes ...  commit;   (or rollback;)\n"
        "The writes apply together at commit, at TIME (default: now) with the source recorded;\n"
        "if the commit fails nothing is written. Reads inside see committed data only.\n"
+       "savepoint NAME;  rollback to NAME;  release NAME;   in a transaction, as SQL's:\n"
+       "rollback to drops the writes since the savepoint, release keeps them.\n"
        ".tx lists recent transactions.\n"
        "await tx N [timeout D];   wait until transaction N is here (default 10s): on a\n"
        "cluster node, read what was committed through another node (docs/cluster.md).\n"},

@@ -251,6 +251,21 @@ absl::StatusOr<internal::Result> RemoteBackend::RunOnConnection(const std::strin
   return result;
 }
 
+std::string RemoteBackend::NoteSavepoint(const internal::Statement& st) {
+  using Kind = internal::Statement::Kind;
+  if (st.kind == Kind::kSavepoint) {
+    savepoints_.emplace_back(st.savepoint, pending_);
+    return internal::SavepointMessage(st, 0);
+  }
+  size_t i = savepoints_.size();
+  while (i > 0 && savepoints_[i - 1].first != st.savepoint) --i;
+  if (i == 0) return internal::SavepointMessage(st, 0);  // the server knew it; this shell did not see it made
+  const size_t dropped = st.kind == Kind::kRollbackTo ? pending_ - savepoints_[i - 1].second : 0;
+  pending_ -= dropped;
+  savepoints_.resize(st.kind == Kind::kRollbackTo ? i : i - 1);
+  return internal::SavepointMessage(st, dropped);
+}
+
 absl::StatusOr<internal::Result> RemoteBackend::Execute(const std::string& text, const internal::Statement& st,
                                                         const internal::Session::CellsConsumer* rows) {
   const std::vector<std::string>& columns = internal::Session::ColumnsOf(st);
@@ -261,12 +276,16 @@ absl::StatusOr<internal::Result> RemoteBackend::Execute(const std::string& text,
   using Kind = internal::Statement::Kind;
   const bool write = st.kind == Kind::kAssert || st.kind == Kind::kRetract || st.kind == Kind::kErase;
   pending_ = !in_transaction() ? 0 : pending_ + (write ? 1 : 0);
+  if (!in_transaction()) savepoints_.clear();
   // A read's notice is the session's hint for people ("no name ..."),
   // shown with a table, not among rows written out; others say what a
   // statement did.
   (internal::Session::ColumnsOf(st).empty() ? result.message : result.note) = notices_;
   if (result.message.empty() && st.kind == Kind::kBegin) result.message = "transaction open: statements until commit apply together";
   if (result.message.empty() && st.kind == Kind::kRollback) result.message = "rolled back";
+  if (st.kind == Kind::kSavepoint || st.kind == Kind::kRelease || st.kind == Kind::kRollbackTo) {
+    result.message = NoteSavepoint(st);
+  }
   if (result.message.empty() && write && in_transaction()) {
     result.message = absl::StrCat("pending: ", pending_, pending_ == 1 ? " operation" : " operations");
   }

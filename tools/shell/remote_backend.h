@@ -8,6 +8,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "shell/backend.h"
 
@@ -70,8 +72,15 @@ class RemoteBackend final : public Backend {
   // connection fails.
   bool AwaitResult(bool* cancel_sent);
 
+  // After savepoint statement `st` succeeded: notes it among savepoints_,
+  // and what `rollback to` leaves pending; says what it did.
+  std::string NoteSavepoint(const internal::Statement& st);
+
   pg_conn* conn_;
   size_t pending_ = 0;
+  // The open transaction's savepoints, oldest first, with the operations
+  // pending at each, as the server's session keeps them.
+  std::vector<std::pair<std::string, size_t>> savepoints_;
   std::string notices_;  // NOTICE messages of the statement running
 };
 
