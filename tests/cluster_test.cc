@@ -142,6 +142,17 @@ class ClusterTest : public ::testing::Test {
 
   void RunConcurrentSequence(uint32_t seed);
 
+  // `txn` committed through `node`, tried every 100 ms for up to 30 s while
+  // the node refuses it (it waits for its log); the last refusal after.
+  static absl::StatusOr<TransactionInfo> CommitOnceTaken(Node* node, const Transaction& txn) {
+    absl::StatusOr<TransactionInfo> committed = node->Commit(txn);
+    for (const absl::Time deadline = absl::Now() + absl::Seconds(30); !committed.ok() && absl::Now() < deadline;) {
+      absl::SleepFor(absl::Milliseconds(100));
+      committed = node->Commit(txn);
+    }
+    return committed;
+  }
+
   // Commits `count` random transactions through `writer`.
   static void CommitRandom(Node* writer, std::mt19937* rng, int count) {
     for (int i = 0; i < count; ++i) {
@@ -541,11 +552,7 @@ TEST_F(ClusterTest, ANodeStartsWhileItsServersAreAwayAndFollowsOnceTheyAnswer) {
   // the stream's stops.
   own.Start();
   ASSERT_TRUE(own.ok());
-  absl::StatusOr<TransactionInfo> committed = refused;
-  for (const absl::Time deadline = absl::Now() + absl::Seconds(30); !committed.ok() && absl::Now() < deadline;) {
-    absl::SleepFor(absl::Milliseconds(100));
-    committed = node->Commit(txn);
-  }
+  const absl::StatusOr<TransactionInfo> committed = CommitOnceTaken(node.get(), txn);
   ASSERT_TRUE(committed.ok()) << committed.status();
   EXPECT_EQ(committed->id, 3u);
   ASSERT_TRUE(fresh->AwaitTransaction(3, absl::Seconds(10)).ok());
@@ -718,11 +725,7 @@ TEST_F(ClusterTest, ANodeAheadOfItsLogStartsAndFollowsOnceTheLogHasItsEntries) {
   EXPECT_TRUE(absl::StartsWith(StatusRows(node->Status()).back().second, "ahead of the log"));
   EXPECT_EQ(log->LastId().value(), 2u);
   append(2);
-  absl::StatusOr<TransactionInfo> committed = refused;
-  for (const absl::Time deadline = absl::Now() + absl::Seconds(30); !committed.ok() && absl::Now() < deadline;) {
-    absl::SleepFor(absl::Milliseconds(100));
-    committed = node->Commit(txn);
-  }
+  const absl::StatusOr<TransactionInfo> committed = CommitOnceTaken(node.get(), txn);
   ASSERT_TRUE(committed.ok()) << committed.status();
   EXPECT_EQ(committed->id, 4u);
   EXPECT_EQ(StatusRows(node->Status()).back().second, "following");

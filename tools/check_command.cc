@@ -28,10 +28,6 @@ constexpr char kHelp[] =
     "the database read-only, so it runs beside a server too. Takes a little longer\n"
     "than reading the database once.\n";
 
-double Since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
 // The check's steps on standard error, one line each as it starts; on a
 // terminal, the step's line is redrawn as it goes, at most four times a
 // second, with how much of it is done, and left with its last count.
@@ -46,7 +42,7 @@ class CheckLines {
     last_ = {std::string(p.step), std::string(p.unit), p.done, p.expected};
     if (starts) {
       Draw(false);
-    } else if (redrawn_ && Since(drawn_) >= 0.25) {
+    } else if (redrawn_ && SecondsSince(drawn_) >= 0.25) {
       Draw(true);
     }
   }
@@ -63,7 +59,7 @@ class CheckLines {
   // one drawn last, without its newline.
   void Draw(bool with_count) {
     drawn_ = std::chrono::steady_clock::now();
-    std::string line = absl::StrCat("hindsight check: ", absl::StrFormat("%.1f", Since(start_)), " s: ", last_.step);
+    std::string line = absl::StrCat("hindsight check: ", absl::StrFormat("%.1f", SecondsSince(start_)), " s: ", last_.step);
     if (with_count) absl::StrAppend(&line, ": ", Done(last_));
     if (!redrawn_) {
       std::fprintf(stderr, "%s\n", line.c_str());
@@ -118,7 +114,7 @@ int RunCheck(const Args& args) {
     return kExitFailure;
   }
   const auto start = std::chrono::steady_clock::now();
-  const auto seconds = [&start] { return Since(start); };
+  const auto seconds = [&start] { return SecondsSince(start); };
   absl::StatusOr<CheckReport> report;
   {
     CheckLines lines(start);

@@ -63,6 +63,10 @@ void CommandLine::Note(const std::string& message) const {
   std::fprintf(stderr, "hindsight %s: %s\n", command_, message.c_str());
 }
 
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 std::optional<size_t> ParseSize(const std::string& text) {
   size_t digits = 0;
   while (digits < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[digits]))) ++digits;

@@ -3,6 +3,7 @@
 #ifndef HINDSIGHT_TOOLS_COMMAND_LINE_H_
 #define HINDSIGHT_TOOLS_COMMAND_LINE_H_
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -64,6 +65,10 @@ class CommandLine {
   std::vector<std::string> positional_;
   std::string too_many_hint_;
 };
+
+// Seconds from `start` to now on the steady clock: how long a command, or
+// a step of it, has run.
+double SecondsSince(std::chrono::steady_clock::time_point start);
 
 // "512", "64K", "32M", "1G" in bytes; nullopt if malformed or zero.
 std::optional<size_t> ParseSize(const std::string& text);

@@ -51,10 +51,6 @@ constexpr char kHelp[] =
     "  --no-sync   do not wait for each write to reach the disk (faster; a crash\n"
     "              of the machine, not of the process, may lose the last ones)\n";
 
-double Seconds(std::chrono::steady_clock::time_point since) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
-}
-
 // What the command line asks for.
 struct ImportRequest {
   Options options;
@@ -120,7 +116,7 @@ class ImportProgress {
  public:
   explicit ImportProgress(int64_t total_bytes) : total_bytes_(total_bytes) {}
   void Show(const internal::ImportCounts& c) {
-    if (!shown_ || Seconds(last_) < 0.5) return;
+    if (!shown_ || SecondsSince(last_) < 0.5) return;
     last_ = std::chrono::steady_clock::now();
     std::string line = absl::StrCat("\rimporting: ", c.transactions, " transactions, ", c.operations, " operations");
     if (total_bytes_ > 0) absl::StrAppend(&line, " (", c.bytes_read * 100 / total_bytes_, "%)");
@@ -216,7 +212,7 @@ int RunImport(const Args& args) {
     }
     return kExitFailure;
   }
-  ReportSuccess(counts, Seconds(start));
+  ReportSuccess(counts, SecondsSince(start));
   return kExitOk;
 }
 

@@ -53,7 +53,7 @@ int PrintStats(const Database& db, const std::vector<internal::ParsedQuery>& que
     }
     rows += n;
   }
-  const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double total = SecondsSince(start);
   std::sort(micros.begin(), micros.end());
   const auto pct = [&](double p) {
     if (micros.empty()) return 0.0;
