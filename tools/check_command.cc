@@ -59,7 +59,7 @@ class CheckLines {
   // one drawn last, without its newline.
   void Draw(bool with_count) {
     drawn_ = std::chrono::steady_clock::now();
-    std::string line = absl::StrCat("hindsight check: ", absl::StrFormat("%.1f", SecondsSince(start_)), " s: ", last_.step);
+    std::string line = absl::StrFormat("hindsight check: %.1f s: %s", SecondsSince(start_), last_.step);
     if (with_count) absl::StrAppend(&line, ": ", Done(last_));
     if (!redrawn_) {
       std::fprintf(stderr, "%s\n", line.c_str());

@@ -417,7 +417,8 @@ absl::StatusOr<Result> Session::RunSavepoint(const Statement& st) {
 std::string SavepointMessage(const Statement& st, size_t dropped) {
   switch (st.kind) {
     case Statement::Kind::kSavepoint: return absl::StrCat("savepoint ", st.savepoint);
-    case Statement::Kind::kRelease: return absl::StrCat("released savepoint ", st.savepoint, ", keeping what came after it");
+    case Statement::Kind::kRelease:
+      return absl::StrCat("released savepoint ", st.savepoint, ", keeping what came after it");
     default: return absl::StrCat("rolled back to savepoint ", st.savepoint, ": dropped ", Plural(dropped, "operation"));
   }
 }
