@@ -1,7 +1,7 @@
 // One client's session after start-up: reads the messages of the simple and
 // extended query protocols and of COPY, runs their statements through a
 // query Session, and writes the answers as protocol messages. No network
-// I/O: the connection (server.cc) reads the messages and writes what this
+// I/O: the connection (connection.h) reads the messages and writes what this
 // appends, so the whole protocol can be tested without sockets. (COPY FROM
 // STDIN holds its data in a temporary file until it ends.)
 //
