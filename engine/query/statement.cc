@@ -443,7 +443,8 @@ class Parser {
     absl::StatusOr<std::string> text = tok.kind == Token::kParam ? ParamText(tok, "1s") : tok.text;
     if (!text.ok()) return text.status();
     absl::Duration d;
-    if (tok.kind == Token::kEnd || !absl::ParseDuration(*text, &d) || d < absl::ZeroDuration() || d == absl::InfiniteDuration()) {
+    if (tok.kind == Token::kEnd || !absl::ParseDuration(*text, &d) || d < absl::ZeroDuration() ||
+        d == absl::InfiniteDuration()) {
       return Expected("a duration such as 500ms, 5s or 2m");
     }
     ++pos_;
@@ -757,8 +758,9 @@ class Parser {
     absl::StatusOr<Instant> v = ParseInstant(*text);
     const bool letters = std::all_of(text->begin(), text->end(), [](char c) { return absl::ascii_isalpha(c); });
     if (!v.ok() && !text->empty() && letters) {  // today, yesterday
-      v = absl::InvalidArgumentError(absl::StrCat("invalid time literal '", Excerpt(*text),
-                                                  "': expected YYYY, YYYY-MM, YYYY-MM-DD[THH:MM...], -inf, +inf or now"));
+      v = absl::InvalidArgumentError(
+          absl::StrCat("invalid time literal '", Excerpt(*text),
+                       "': expected YYYY, YYYY-MM, YYYY-MM-DD[THH:MM...], -inf, +inf or now"));
     }
     if (!v.ok()) {
       absl::Status error = At(tok, std::string(v.status().message()));
@@ -982,6 +984,11 @@ const std::vector<std::string>& Keywords() {
       "count", "during", "equals", "erase", "for", "from", "help", "history", "limit", "meets", "of", "overlaps",
       "retract", "rollback", "since", "source", "svg", "system_time", "timeline", "timeout", "to", "tx"};
   return *kKeywords;
+}
+
+const std::vector<std::string>& StatementOnlyWords() {
+  static const std::vector<std::string>* const kWords = new std::vector<std::string>{"release", "savepoint"};
+  return *kWords;
 }
 
 }  // namespace hindsight::internal

@@ -198,6 +198,10 @@ inline constexpr char kNotSqlHint[] =
 
 // The keywords of the language, for completion and help.
 const std::vector<std::string>& Keywords();
+// Words that begin a statement only in its own shape (savepoint NAME,
+// release [savepoint] NAME) and are names anywhere else: offered by
+// completion, but neither quoted when they are names nor typo hints.
+const std::vector<std::string>& StatementOnlyWords();
 
 }  // namespace hindsight::internal
 

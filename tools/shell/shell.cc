@@ -422,8 +422,10 @@ std::vector<std::string> Shell::Completions(const std::string& word, bool after_
   std::vector<std::string> out;
   const std::string lower = absl::AsciiStrToLower(word);
   if (!after_quote) {
-    for (const std::string& k : internal::Keywords()) {
-      if (k.rfind(lower, 0) == 0) out.push_back(k);
+    for (const auto* words : {&internal::Keywords(), &internal::StatementOnlyWords()}) {
+      for (const std::string& k : *words) {
+        if (k.rfind(lower, 0) == 0) out.push_back(k);
+      }
     }
   }
   for (const std::string& n : backend_->NamesWithPrefix(word, 200)) {
