@@ -15,7 +15,8 @@ absl::StatusOr<LogEntry> ReadLogEntry(TransactionLog* log, uint64_t id, absl::Du
     why = entry.status();
     absl::SleepFor(absl::Milliseconds(250));
   }
-  return absl::UnavailableError(absl::StrCat("cannot read entry ", id, " of ", log->description(), ": ", why.message()));
+  return absl::UnavailableError(
+      absl::StrCat("cannot read entry ", id, " of ", log->description(), ": ", why.message()));
 }
 
 absl::Status CheckNotTrimmedPast(TransactionLog* log, uint64_t applied) {
@@ -52,8 +53,8 @@ absl::StatusOr<std::optional<LogEntry>> CheckPrefixOfLog(const Database& db, Tra
   if (!entry.ok()) return entry.status();
   absl::StatusOr<LogRecord> record = DecodeLogRecord(entry->record);
   if (!record.ok() || entry->id != local.id || record->info.time != local.time || record->info.source != local.source) {
-    return absl::FailedPreconditionError(absl::StrCat("transaction ", local.id, " of the database is not entry ", local.id,
-                                                      " of ", log->description(),
+    return absl::FailedPreconditionError(absl::StrCat("transaction ", local.id, " of the database is not entry ",
+                                                      local.id, " of ", log->description(),
                                                       ": the database belongs to another log"));
   }
   return std::optional<LogEntry>(*std::move(entry));

@@ -408,7 +408,8 @@ bool Node::PauseToRetry(const absl::Status& refused, int attempt) {
 }
 
 absl::Status Node::MayOrMayNot(const absl::Status& status) const {
-  return absl::UnavailableError(absl::StrCat(status.message(), " (within ", absl::FormatDuration(options_.commit_timeout),
+  return absl::UnavailableError(absl::StrCat(status.message(), " (within ",
+                                             absl::FormatDuration(options_.commit_timeout),
                                              "): the transaction may or may not be committed"));
 }
 
@@ -534,12 +535,13 @@ std::vector<std::pair<std::string, std::string>> StatusRows(const NodeStatus& st
   } else if (*status.log_last < status.applied) {
     state = "ahead of the log: the stream reports fewer entries than this node applied";
   }
-  return {{"node", status.name},
-          {"applied", absl::StrCat(status.applied)},
-          {"log_first", answered ? absl::StrCat(*status.log_first) : ""},
-          {"log_last", answered ? absl::StrCat(*status.log_last) : ""},
-          {"lag", answered && *status.log_last >= status.applied ? absl::StrCat(*status.log_last - status.applied) : ""},
-          {"state", state}};
+  return {
+      {"node", status.name},
+      {"applied", absl::StrCat(status.applied)},
+      {"log_first", answered ? absl::StrCat(*status.log_first) : ""},
+      {"log_last", answered ? absl::StrCat(*status.log_last) : ""},
+      {"lag", answered && *status.log_last >= status.applied ? absl::StrCat(*status.log_last - status.applied) : ""},
+      {"state", state}};
 }
 
 NodeStatus Node::Status() {

@@ -21,7 +21,8 @@ absl::Status EncodedRows::AppendTo(size_t first, size_t last, std::string* out) 
       out->resize(at);
       file_->clear();
       file_position_ = UINT64_MAX;  // unknown: seek before the next use
-      return SqlError(absl::StatusCode::kInternal, "58030", "cannot read an answer's rows back from its temporary file");
+      return SqlError(absl::StatusCode::kInternal, "58030",
+                      "cannot read an answer's rows back from its temporary file");
     }
     file_position_ += n;
   }

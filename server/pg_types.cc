@@ -82,8 +82,8 @@ uint32_t ColumnType(const std::string& column) {
 absl::StatusOr<std::vector<ColumnDescription>> DescribeColumns(const std::vector<std::string>& columns,
                                                                const std::vector<int16_t>& formats) {
   if (formats.size() > 1 && formats.size() != columns.size()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("bind message has ", formats.size(), " result formats but query has ", columns.size(), " columns"));
+    return absl::InvalidArgumentError(absl::StrCat("bind message has ", formats.size(),
+                                                   " result formats but query has ", columns.size(), " columns"));
   }
   std::vector<ColumnDescription> out;
   out.reserve(columns.size());
@@ -288,7 +288,8 @@ absl::StatusOr<std::string> BinaryParamAsText(uint32_t type_oid, const std::stri
     default:
       return absl::UnimplementedError(absl::StrCat("binary parameters of type ", type_oid, " are not supported"));
   }
-  return absl::InvalidArgumentError(absl::StrCat("a binary parameter of type ", type_oid, " has ", bytes.size(), " bytes"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("a binary parameter of type ", type_oid, " has ", bytes.size(), " bytes"));
 }
 
 std::string TextParamAsLiteral(uint32_t type_oid, std::string text) {

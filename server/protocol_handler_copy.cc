@@ -71,9 +71,10 @@ ProtocolHandler::Step ProtocolHandler::CopyMessage(const FrontendMessage& m, std
     case 'X':
       return Step::kClose;
     default:
-      FailCopyIn(SqlError(absl::StatusCode::kInvalidArgument, "08P01",
-                          absl::StrCat("unexpected message type '", std::string(1, m.type), "' during COPY from stdin")),
-                 out);
+      FailCopyIn(
+          SqlError(absl::StatusCode::kInvalidArgument, "08P01",
+                   absl::StrCat("unexpected message type '", std::string(1, m.type), "' during COPY from stdin")),
+          out);
       return Step::kDone;
   }
 }

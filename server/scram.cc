@@ -98,7 +98,9 @@ absl::StatusOr<ScramVerifier> ParseScramVerifier(std::string_view text) {
   const std::vector<std::string_view> head = Split(halves[0], ':');
   const std::vector<std::string_view> keys = Split(halves[1], ':');
   ScramVerifier v{};
-  if (head.size() != 2 || keys.size() != 2 || std::from_chars(head[0].data(), head[0].data() + head[0].size(), v.iterations).ec != std::errc() || v.iterations < 1) {
+  if (head.size() != 2 || keys.size() != 2 ||
+      std::from_chars(head[0].data(), head[0].data() + head[0].size(), v.iterations).ec != std::errc() ||
+      v.iterations < 1) {
     return bad();
   }
   absl::StatusOr<std::string> salt = Unbase64(head[1]), stored = Unbase64(keys[0]), server = Unbase64(keys[1]);

@@ -1,10 +1,11 @@
 // `hindsight serve`: one database, many clients, over the PostgreSQL wire
 // protocol (version 3); docs/server.md describes what clients see.
 //
-// Threads: each connection is served by a thread of its own, with blocking
-// reads and writes on its socket (TLS through OpenSSL), as each PostgreSQL
-// session is a process of its own: a long statement holds only its own
-// client. A thread whose connection ended serves the next one. Reads run in parallel on snapshots; commits go through the
+// Threads: each connection (connection.h) is served by a thread of its
+// own, with blocking reads and writes on its socket (TLS through OpenSSL),
+// as each PostgreSQL session is a process of its own: a long statement
+// holds only its own client. A thread whose connection ended serves the
+// next one. Reads run in parallel on snapshots; commits go through the
 // engine one at a time, the commits of several connections sharing one
 // sync. The thread that calls Run accepts connections (standalone Asio)
 // and handles signals and shutdown.

@@ -131,7 +131,8 @@ Command ClassifyDeclare(std::string_view statement) {
   std::optional<Word> name = NextWord(statement, &i, &error);
   if (!error.ok()) return Malformed(*internal::ErrorColumn(error), internal::ErrorReason(error));
   if (!name || !IsSqlName(*name)) {
-    return Malformed(name ? name->begin + 1 : statement.size() + 1, "DECLARE takes a cursor name: DECLARE c CURSOR FOR ...");
+    return Malformed(name ? name->begin + 1 : statement.size() + 1,
+                     "DECLARE takes a cursor name: DECLARE c CURSOR FOR ...");
   }
   Command c = Of(Command::Kind::kDeclare, name->text);
   bool cursor = false;  // past CURSOR
@@ -159,7 +160,8 @@ Command ClassifyDeclare(std::string_view statement) {
       cursor = true;
     } else if (plain && cursor && (t == "with" || t == "without")) {
       std::optional<Word> hold = NextWord(statement, &i, &error);
-      if (!hold || hold->quoted || hold->text != "hold") return Malformed(w->begin + 1, "expected WITH HOLD or WITHOUT HOLD");
+      if (!hold || hold->quoted || hold->text != "hold")
+        return Malformed(w->begin + 1, "expected WITH HOLD or WITHOUT HOLD");
       c.hold = t == "with";
     } else {
       return Malformed(w->begin + 1, cursor ? "expected WITH HOLD, WITHOUT HOLD or FOR"

@@ -60,11 +60,10 @@ struct Command {
     kHindsight
   };
   Kind kind = Kind::kHindsight;
-  std::string parameter;  // kShow, kSet, kReset: the name, lower case ("all" for RESET ALL); kSelect: the column ("?column?", "version",
-                          // "pg_backend_pid", "current_user", ...);
-                          // kSignal: the function, "pg_cancel_backend" or "pg_terminate_backend";
-                          // kDiscard: what, lower case; kDeallocate: the statement ("" for ALL);
-                          // kDeclare, kFetch, kMove, kClose: the cursor ("" for CLOSE ALL);
+  std::string parameter;  // kShow, kSet, kReset: the name, lower case ("all" for RESET ALL); kSelect: the column
+                          // ("?column?", "version", "pg_backend_pid", "current_user", ...); kSignal: the function,
+                          // "pg_cancel_backend" or "pg_terminate_backend"; kDiscard: what, lower case; kDeallocate: the
+                          // statement ("" for ALL); kDeclare, kFetch, kMove, kClose: the cursor ("" for CLOSE ALL);
                           // kSavepoint, kRelease, kRollbackTo: the savepoint;
                           // kListen, kUnlisten: the channel ("*" for UNLISTEN *)
   std::string argument;   // kShow, kCheckpoint: the rest, as written ('...' unquoted): a count, a

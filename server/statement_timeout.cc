@@ -47,7 +47,8 @@ absl::StatusOr<absl::Duration> ParseTimeSetting(std::string_view text, std::stri
   for (const Unit& u : kUnits) {
     if (unit == u.name) unit_millis = u.millis;
   }
-  if (!unit_millis) return Invalid(parameter, original, ": valid units are \"us\", \"ms\", \"s\", \"min\", \"h\" and \"d\"");
+  if (!unit_millis)
+    return Invalid(parameter, original, ": valid units are \"us\", \"ms\", \"s\", \"min\", \"h\" and \"d\"");
   const double rounded = std::round(number * *unit_millis);
   if (rounded < 0 || rounded > kMaxMillis) {
     return Invalid(parameter, original, absl::StrCat(": outside the valid range 0 .. ", kMaxMillis, " ms"));

@@ -23,7 +23,8 @@ absl::Status OpenUnnamedTempFile(const char* purpose, std::fstream* file) {
   ::close(fd);
   file->open(path, std::ios::in | std::ios::out | std::ios::binary | std::ios::trunc);
   ::unlink(path.c_str());
-  if (!*file) return SqlError(absl::StatusCode::kInternal, "58030", absl::StrCat("cannot open ", path, " to ", purpose));
+  if (!*file)
+    return SqlError(absl::StatusCode::kInternal, "58030", absl::StrCat("cannot open ", path, " to ", purpose));
   return absl::OkStatus();
 }
 

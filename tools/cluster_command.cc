@@ -165,8 +165,9 @@ int RunCheckpoint(const Args& args) {
   if (IsServerUri(cl.positional()[0])) {
     return RunOnServer(cl, cl.positional()[0], "CHECKPOINT " + QuoteLiteral(cl.positional()[1]));
   }
-  std::unique_ptr<Database> db = OpenIdle(
-      cl, cl.positional()[0], "give the server's URI: hindsight checkpoint postgresql://USER@HOST:PORT/hindsight OUT_DIR");
+  std::unique_ptr<Database> db =
+      OpenIdle(cl, cl.positional()[0],
+               "give the server's URI: hindsight checkpoint postgresql://USER@HOST:PORT/hindsight OUT_DIR");
   if (db == nullptr) return kExitFailure;
   absl::StatusOr<uint64_t> last = db->Checkpoint(cl.positional()[1]);
   if (!last.ok()) {

@@ -71,7 +71,8 @@ std::optional<size_t> ParseSize(const std::string& text) {
   size_t digits = 0;
   while (digits < text.size() && absl::ascii_isdigit(static_cast<unsigned char>(text[digits]))) ++digits;
   size_t value = 0;
-  if (digits == 0 || digits > 12 || !absl::SimpleAtoi(text.substr(0, digits), &value) || value == 0) return std::nullopt;
+  if (digits == 0 || digits > 12 || !absl::SimpleAtoi(text.substr(0, digits), &value) || value == 0)
+    return std::nullopt;
   const std::string unit = text.substr(digits);
   if (unit.empty()) return value;
   if (unit == "K") return value << 10;

@@ -24,7 +24,9 @@ class CommandLine {
   // An option with a value (the next argument).
   void Value(const char* name, std::string* value) { options_.push_back({name, nullptr, value, nullptr}); }
   // An option with a value that may repeat.
-  void Values(const char* name, std::vector<std::string>* values) { options_.push_back({name, nullptr, nullptr, values}); }
+  void Values(const char* name, std::vector<std::string>* values) {
+    options_.push_back({name, nullptr, nullptr, values});
+  }
 
   // Parses `args`: options and positional arguments in any order, every
   // argument after a lone "--" positional (a statement that starts with a

@@ -80,8 +80,8 @@ int RunCompact(const Args& args) {
   CommandLine cl("compact", kCompactHelp);
   if (auto exit = cl.Parse(args, 1)) return *exit;
   if (IsServerUri(cl.positional()[0])) return RunOnServer(cl, cl.positional()[0], "COMPACT");
-  std::unique_ptr<Database> db =
-      OpenIdle(cl, cl.positional()[0], "give the server's URI: hindsight compact postgresql://USER@HOST:PORT/hindsight");
+  std::unique_ptr<Database> db = OpenIdle(
+      cl, cl.positional()[0], "give the server's URI: hindsight compact postgresql://USER@HOST:PORT/hindsight");
   if (db == nullptr) return kExitFailure;
   const uint64_t before = internal::BytesOnDisk(cl.positional()[0]);
   if (const absl::Status s = db->Compact(); !s.ok()) {

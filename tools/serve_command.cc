@@ -104,7 +104,8 @@ absl::StatusOr<std::unique_ptr<Database>> StartNode(std::unique_ptr<Database> db
   if (!log.ok()) return log.status();
   cluster::NodeOptions node_options;
   node_options.name = name;
-  absl::StatusOr<std::unique_ptr<cluster::Node>> node = cluster::Node::Start(std::move(db), *std::move(log), node_options);
+  absl::StatusOr<std::unique_ptr<cluster::Node>> node =
+      cluster::Node::Start(std::move(db), *std::move(log), node_options);
   if (!node.ok()) return node.status();
   cluster::Node* n = node->get();
   options->status = [n] { return cluster::StatusRows(n->Status()); };
@@ -122,7 +123,8 @@ struct TypedOptions {
 // through `cl`) if it does not read.
 std::optional<absl::Duration> ReadTimeOption(CommandLine& cl, const char* flag, const std::string& text) {
   absl::StatusOr<absl::Duration> d = server::ParseTimeSetting(text, flag);
-  if (!d.ok()) cl.Error(absl::StrCat(flag, " takes milliseconds or a time such as 250ms, 5s or 1min, not '", text, "'"));
+  if (!d.ok())
+    cl.Error(absl::StrCat(flag, " takes milliseconds or a time such as 250ms, 5s or 1min, not '", text, "'"));
   return d.ok() ? std::optional<absl::Duration>(*d) : std::nullopt;
 }
 
@@ -163,7 +165,8 @@ bool ReadLimits(const TypedOptions& typed, CommandLine& cl, server::ServerOption
   if (!typed.max_session_memory.empty()) {
     const std::optional<size_t> bytes = ParseSize(typed.max_session_memory);
     if (!bytes) {
-      cl.Error(absl::StrCat("--max-session-memory takes a size such as 64M or 1G, not '", typed.max_session_memory, "'"));
+      cl.Error(
+          absl::StrCat("--max-session-memory takes a size such as 64M or 1G, not '", typed.max_session_memory, "'"));
       return false;
     }
     options->max_session_bytes = *bytes;
@@ -226,7 +229,8 @@ int RunServe(const Args& args) {
     return kExitUsage;
   }
   if (!ReadLimits(typed, cl, &options)) return kExitUsage;
-  if (!absl::SimpleAtoi(typed.replicas, &log_options.replicas) || log_options.replicas < 1 || log_options.replicas > 5) {
+  if (!absl::SimpleAtoi(typed.replicas, &log_options.replicas) || log_options.replicas < 1 ||
+      log_options.replicas > 5) {
     cl.Error(absl::StrCat("--replicas takes a number from 1 to 5, not '", typed.replicas, "'"));
     return kExitUsage;
   }

@@ -25,7 +25,8 @@ std::string Table::Footer(size_t rows) { return absl::StrCat("(", rows, rows == 
 
 std::vector<size_t> Table::ColumnWidths(const Style& style) const {
   std::vector<size_t> width(header_.size());
-  for (size_t c = 0; c < header_.size(); ++c) width[c] = style.header ? DisplayWidth(Fit(header_[c], style.max_width)) : 0;
+  for (size_t c = 0; c < header_.size(); ++c)
+    width[c] = style.header ? DisplayWidth(Fit(header_[c], style.max_width)) : 0;
   for (const auto& row : rows_) {
     for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], DisplayWidth(Fit(row[c], style.max_width)));
   }

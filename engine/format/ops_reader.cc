@@ -89,13 +89,15 @@ absl::StatusOr<FactKey> ReadKeyFields(const std::vector<std::string_view>& f) {
 absl::Status ReadFactFields(bool is_assert, FactKey key, const std::vector<std::string_view>& f, Transaction* txn) {
   absl::StatusOr<Value> value = ParseValue(f[4]);
   if (!value.ok()) return absl::InvalidArgumentError(absl::StrCat(value.status().message(), NotUtf8Hint(f[4])));
-  if (!is_assert && !value->is_none()) return absl::InvalidArgumentError("a retract carries no value (leave VALUE empty)");
+  if (!is_assert && !value->is_none())
+    return absl::InvalidArgumentError("a retract carries no value (leave VALUE empty)");
   absl::StatusOr<Instant> from = ParseInstant(f[5]);
   if (!from.ok()) return absl::InvalidArgumentError(absl::StrCat("FROM: ", from.status().message()));
   absl::StatusOr<Instant> to = ParseInstant(f[6]);
   if (!to.ok()) return absl::InvalidArgumentError(absl::StrCat("TO: ", to.status().message()));
   if (!(*from < *to)) {
-    return absl::InvalidArgumentError(absl::StrCat("FROM ", std::string(f[5]), " is not before TO ", std::string(f[6])));
+    return absl::InvalidArgumentError(
+        absl::StrCat("FROM ", std::string(f[5]), " is not before TO ", std::string(f[6])));
   }
   if (is_assert) {
     txn->Assert(std::move(key), std::move(*value), {*from, *to});
@@ -181,7 +183,8 @@ absl::StatusOr<std::optional<OpsBlock>> OpsReader::Next() {
       started_ = true;
       continue;
     }
-    if (absl::Status s = ReadOperation(f, started_, &block.txn); !s.ok()) return Error(number, std::string(s.message()));
+    if (absl::Status s = ReadOperation(f, started_, &block.txn); !s.ok())
+      return Error(number, std::string(s.message()));
     block.op_lines.push_back(number);
   } while (ReadLine(&line, &number));
   return std::optional<OpsBlock>(std::move(block));

@@ -64,7 +64,8 @@ absl::StatusOr<FileQuery> ParseQueryLine(std::string_view line) {
         absl::StrCat("unknown query kind '", VisibleText(PrefixAtCharacter(f[0], 40)), "'"));
   }
   if (f.size() != want) {
-    return absl::InvalidArgumentError(absl::StrCat("'", std::string(f[0]), "' has ", want, " fields, found ", f.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", std::string(f[0]), "' has ", want, " fields, found ", f.size()));
   }
   if (absl::Status s = ParsePattern(f, &q.query.pattern); !s.ok()) return s;
   if (q.is_history) return q;

@@ -82,7 +82,8 @@ absl::StatusOr<Result> PredicatesTable(const Database& db) {
   Result r;
   r.columns = PredicatesColumns();
   for (const auto& [predicate, counts] : by_predicate) {
-    r.rows.push_back({Cell::Name(predicate), Cell::Text(absl::StrCat(counts.keys)), Cell::Text(absl::StrCat(counts.segments))});
+    r.rows.push_back(
+        {Cell::Name(predicate), Cell::Text(absl::StrCat(counts.keys)), Cell::Text(absl::StrCat(counts.segments))});
   }
   return r;
 }

@@ -96,7 +96,8 @@ const std::string* Session::NoteOfUnknown(const std::string& name) {
   // The closest name sharing its first byte (a typo rarely starts it).
   std::string best;
   size_t best_distance = name.size() > 4 ? 3 : 2;
-  for (const std::string& candidate : db_->NamesWithPrefix(name.substr(0, 1), 5000).value_or(std::vector<std::string>{})) {
+  for (const std::string& candidate :
+       db_->NamesWithPrefix(name.substr(0, 1), 5000).value_or(std::vector<std::string>{})) {
     const size_t d = EditDistanceBelow(name, candidate, best_distance);
     if (d < best_distance) best = candidate, best_distance = d;
   }

@@ -251,7 +251,9 @@ absl::Status DbImpl::Ingest(PendingWrites* pending, const TransactionInfo& last)
   const std::string staging = db_->GetName() + "/bulk-load";
   std::error_code ec;
   fs::create_directories(staging, ec);
-  const auto file_of = [&staging](int family) { return absl::StrCat(staging, "/", kColumnFamilyNames[family], ".sst"); };
+  const auto file_of = [&staging](int family) {
+    return absl::StrCat(staging, "/", kColumnFamilyNames[family], ".sst");
+  };
   pending->SettleIndexCopies();  // (from the timeline records the first thread visits)
   HS_RETURN_IF_ERROR(pending->status());
   // Two threads write the tables, the larger families split between them.

@@ -84,7 +84,9 @@ class DbImpl::CheckMeter {
 namespace {
 
 // `bytes` in hexadecimal, for a key in a message.
-std::string Hex(std::string_view bytes) { return absl::BytesToHexString(absl::string_view(bytes.data(), bytes.size())); }
+std::string Hex(std::string_view bytes) {
+  return absl::BytesToHexString(absl::string_view(bytes.data(), bytes.size()));
+}
 
 // The transaction summaries that must agree, field by field.
 bool SameInfo(const TransactionInfo& a, const TransactionInfo& b) {

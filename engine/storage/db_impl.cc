@@ -297,7 +297,9 @@ absl::Status DbImpl::Initialize(const std::string& path, const Options& options)
   std::vector<std::string> present;
   HS_RETURN_IF_ERROR(FromRocks(rocksdb::DB::ListColumnFamilies(db_options, path, &present),
                                absl::StrCat("cannot open database ", path)));
-  const auto has = [&present](const char* name) { return std::find(present.begin(), present.end(), name) != present.end(); };
+  const auto has = [&present](const char* name) {
+    return std::find(present.begin(), present.end(), name) != present.end();
+  };
   if (has("live") && has("closed") && !has("timelines")) {
     return absl::FailedPreconditionError(absl::StrCat(
         path, " was written by an earlier Hindsight (format 1, separate live and closed rows); this one reads format ",
@@ -538,8 +540,8 @@ absl::Status DbImpl::AwaitTransaction(uint64_t id, absl::Duration timeout, const
     if (published_.WaitWithDeadline(&state_mu_, wake) && absl::Now() >= deadline) break;
   }
   if (last_.id >= id) return absl::OkStatus();
-  return absl::DeadlineExceededError(
-      absl::StrCat("transaction ", id, " is not here after ", absl::FormatDuration(timeout), " (last: ", last_.id, ")"));
+  return absl::DeadlineExceededError(absl::StrCat("transaction ", id, " is not here after ",
+                                                  absl::FormatDuration(timeout), " (last: ", last_.id, ")"));
 }
 
 }  // namespace internal

@@ -70,7 +70,8 @@ absl::Status DbImpl::BuildDigestIndex(MetaRecord* meta) {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cf(kTimelinesCf)));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const std::string_view key(it->key().data(), it->key().size());
-    if (key.size() != kKeyIdsBytes) return absl::DataLossError(absl::StrCat("damaged timeline key of ", key.size(), " bytes"));
+    if (key.size() != kKeyIdsBytes)
+      return absl::DataLossError(absl::StrCat("damaged timeline key of ", key.size(), " bytes"));
     const KeyIds ids = DecodeLiveKey(key);
     const FactKey names = names_.KeyOf(ids);
     HS_RETURN_IF_ERROR(FromRocks(batch.Put(cf(kKeysCf), DigestIndexKey(KeyDigest(names)), it->key()), "upgrade"));
@@ -101,7 +102,8 @@ absl::StatusOr<bool> DbImpl::RecordShows(const Operation& op, Instant t) const {
   HS_ASSIGN_OR_RETURN(const size_t live_bytes, FirstMessageBytes(record));
   HS_ASSIGN_OR_RETURN(const std::vector<ClosedRecord> closed,
                       DecodeClosedRows(std::string_view(record).substr(live_bytes), {}));
-  return std::any_of(closed.begin(), closed.end(), [t](const ClosedRecord& r) { return r.tx.from == t || r.tx.to == t; });
+  return std::any_of(closed.begin(), closed.end(),
+                     [t](const ClosedRecord& r) { return r.tx.from == t || r.tx.to == t; });
 }
 
 absl::Status DbImpl::BuildMentions(MetaRecord* meta) {
@@ -133,7 +135,8 @@ absl::Status DbImpl::WriteUpgradeStep(rocksdb::WriteBatch* batch, unsigned forma
   HS_RETURN_IF_ERROR(FromRocks(batch->Put(cf(kMetaCf), kMetaKey, EncodeMeta(upgraded)), "upgrade"));
   rocksdb::WriteOptions options;
   options.sync = true;
-  HS_RETURN_IF_ERROR(FromRocks(db_->Write(options, batch), absl::StrCat("cannot upgrade the database to format ", format_version)));
+  HS_RETURN_IF_ERROR(
+      FromRocks(db_->Write(options, batch), absl::StrCat("cannot upgrade the database to format ", format_version)));
   *meta = upgraded;
   return absl::OkStatus();
 }

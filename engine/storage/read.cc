@@ -390,8 +390,9 @@ absl::StatusOr<Timeline> DbImpl::ReadTimelineAsOf(const MatchedKey& key, Instant
   HS_ASSIGN_OR_RETURN(const std::string_view record, RecordOf(key, view, &holder));
   Instant spilled_through;
   HS_ASSIGN_OR_RETURN(std::vector<StoredSegment> live, LivePart(key.ids, record, view.Options(), &spilled_through));
-  HS_ASSIGN_OR_RETURN(std::vector<ClosedRecord> closed,
-                      ClosedRows(key.ids, record, spilled_through, {.visible_at = t, .containing = std::nullopt}, view));
+  HS_ASSIGN_OR_RETURN(
+      std::vector<ClosedRecord> closed,
+      ClosedRows(key.ids, record, spilled_through, {.visible_at = t, .containing = std::nullopt}, view));
   Timeline tl;
   tl.reserve(live.size() + closed.size());
   for (StoredSegment& s : live) {
@@ -549,7 +550,8 @@ absl::StatusOr<bool> DbImpl::ReadHistory(const MatchedKey& key, const ReadView& 
   std::vector<uint32_t> order(rows.size());
   for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&rows](uint32_t a, uint32_t b) {
-    return std::tie(rows[a].tx.from, rows[a].segment.valid.from) < std::tie(rows[b].tx.from, rows[b].segment.valid.from);
+    return std::tie(rows[a].tx.from, rows[a].segment.valid.from) <
+           std::tie(rows[b].tx.from, rows[b].segment.valid.from);
   });
   HistoryRow out;
   for (const uint32_t i : order) {
@@ -623,7 +625,8 @@ absl::StatusOr<std::optional<std::vector<DbImpl::MatchedKey>>> DbImpl::KeysNamed
   for (it->Seek(TxKey(first)); it->Valid() && DecodeUint64(it->key().data()) < end; it->Next()) {
     absl::StatusOr<LogRecord> record = DecodeLogRecord(View(it->value()));
     if (!record.ok()) {
-      return absl::DataLossError(absl::StrCat(record.status().message(), " (txlog key ", it->key().ToString(true), ")"));
+      return absl::DataLossError(
+          absl::StrCat(record.status().message(), " (txlog key ", it->key().ToString(true), ")"));
     }
     for (const Operation& op : record->txn.operations()) {
       if (!op.key_digest.empty() || !matches(op.key)) continue;
@@ -656,7 +659,8 @@ absl::Status DbImpl::ScanLog(uint64_t first_id,
   for (it->Seek(TxKey(first_id)); it->Valid(); it->Next()) {
     absl::StatusOr<LogRecord> record = DecodeLogRecord(View(it->value()));
     if (!record.ok()) {
-      return absl::DataLossError(absl::StrCat(record.status().message(), " (txlog key ", it->key().ToString(true), ")"));
+      return absl::DataLossError(
+          absl::StrCat(record.status().message(), " (txlog key ", it->key().ToString(true), ")"));
     }
     if (!sink(record->info, record->txn)) return absl::OkStatus();
   }

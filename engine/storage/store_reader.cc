@@ -21,7 +21,8 @@ rocksdb::ReadOptions ReadOptions(bool fill_cache) {
 }  // namespace
 
 absl::StatusOr<bool> RocksReader::Get(int family, std::string_view key, std::string* value) {
-  const rocksdb::Status s = db_->Get(ReadOptions(fill_cache_), handles_[family], rocksdb::Slice(key.data(), key.size()), value);
+  const rocksdb::Status s =
+      db_->Get(ReadOptions(fill_cache_), handles_[family], rocksdb::Slice(key.data(), key.size()), value);
   if (s.IsNotFound()) return false;
   HS_RETURN_IF_ERROR(FromRocks(s, kColumnFamilyNames[family]));
   return true;

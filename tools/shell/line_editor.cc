@@ -23,7 +23,8 @@ namespace {
 
 std::wstring Widen(const std::string& s) {
   std::wstring out;
-  for (size_t i = 0, len = 0; i < s.size(); i += len) out.push_back(static_cast<wchar_t>(DecodeUtf8(s.substr(i), &len)));
+  for (size_t i = 0, len = 0; i < s.size(); i += len)
+    out.push_back(static_cast<wchar_t>(DecodeUtf8(s.substr(i), &len)));
   return out;
 }
 

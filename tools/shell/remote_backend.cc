@@ -281,7 +281,8 @@ absl::StatusOr<internal::Result> RemoteBackend::Execute(const std::string& text,
   // shown with a table, not among rows written out; others say what a
   // statement did.
   (internal::Session::ColumnsOf(st).empty() ? result.message : result.note) = notices_;
-  if (result.message.empty() && st.kind == Kind::kBegin) result.message = "transaction open: statements until commit apply together";
+  if (result.message.empty() && st.kind == Kind::kBegin)
+    result.message = "transaction open: statements until commit apply together";
   if (result.message.empty() && st.kind == Kind::kRollback) result.message = "rolled back";
   if (st.kind == Kind::kSavepoint || st.kind == Kind::kRelease || st.kind == Kind::kRollbackTo) {
     result.message = NoteSavepoint(st);

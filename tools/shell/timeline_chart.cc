@@ -107,7 +107,8 @@ std::string AxisText(const Chart& chart, size_t indent, size_t width) {
   for (size_t c = 0; c < width; ++c) rule.Set(c, "-");
   size_t free_from = 0;  // the first cell a label may start at
   for (const ChartTick& tick : chart.ticks) {
-    const size_t c = std::min(static_cast<size_t>(Position(chart, tick.at, static_cast<double>(width)) + 0.5), width - 1);
+    const size_t c =
+        std::min(static_cast<size_t>(Position(chart, tick.at, static_cast<double>(width)) + 0.5), width - 1);
     rule.Set(c, "+");
     if (c >= free_from && c + tick.label.size() <= width) {
       labels.Write(c, tick.label);
@@ -198,7 +199,8 @@ std::string DrawChartText(const Chart& chart, size_t width) {
   std::string out = absl::StrCat(Fit(chart.title, width), "\n", Fit(chart.subtitle, width), "\n");
   if (chart.lanes.empty()) return out + "(no segments)\n";
   if (chart.now) {
-    const size_t c = std::min(static_cast<size_t>(Position(chart, *chart.now, static_cast<double>(bars)) + 0.5), bars - 1);
+    const size_t c =
+        std::min(static_cast<size_t>(Position(chart, *chart.now, static_cast<double>(bars)) + 0.5), bars - 1);
     const std::string date = FormatInstantShort(*chart.now);
     // "v now (...)" from the mark on, or "now (...) v" up to it when that
     // would not fit.

@@ -79,8 +79,8 @@ absl::StatusOr<std::string> TimelineOutput(const internal::Statement& st, const 
   file << picture.document;
   file.close();
   if (!file) return absl::UnavailableError(absl::StrCat("cannot write ", st.svg_path, ": ", std::strerror(errno)));
-  std::string out = absl::StrCat("wrote ", st.svg_path, " (", chart.subtitle.substr(chart.subtitle.find("; ") + 2), ", ",
-                                 picture.width, "x", picture.height, " px)\n");
+  std::string out = absl::StrCat("wrote ", st.svg_path, " (", chart.subtitle.substr(chart.subtitle.find("; ") + 2),
+                                 ", ", picture.width, "x", picture.height, " px)\n");
   if (chart.keys_left_out > 0) {
     absl::StrAppend(&out, "(", chart.keys_left_out, " more keys not drawn: add 'limit N' to draw more)\n");
   }
