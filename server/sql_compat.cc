@@ -9,6 +9,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "query/lexer.h"
 #include "query/statement.h"
 #include "server/sql_error.h"
 

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 #include "hindsight/value.h"
+#include "query/lexer.h"
 #include "query/statement.h"
 
 namespace hindsight::internal {

@@ -153,29 +153,6 @@ size_t ParameterCount(std::string_view text);
 enum class ParameterPlace { kOther, kTime, kValue, kNumber };
 std::vector<ParameterPlace> ParameterPlaces(std::string_view text);
 
-// Where the first statement of `text` ends: the first ';' outside quotes
-// ("..." or '...') and comments, or npos (also when a quote or a `/*`
-// comment is left open).
-size_t StatementEnd(std::string_view text);
-
-// What `text` ends inside of: '"' a quoted name, '\'' a string, '*' a
-// `/*` comment; 0 when none is left open.
-char OpenAtEnd(std::string_view text);
-
-// `text` with each comment's bytes turned to spaces (its line ends kept),
-// so that positions in it are positions in `text`: for readers of text
-// that know nothing of comments. A comment left open is blanked to the end.
-std::string WithCommentsBlanked(std::string_view text);
-
-// The first byte of `text` at or after `i` that is neither white space
-// nor in a comment, or text.size(); npos when a `/*` comment is left
-// open. A `--` comment runs to the end of its line; a `/* ... */` comment
-// may span lines and nest, as in PostgreSQL.
-size_t AfterBlanks(std::string_view text, size_t i);
-
-// Whether `text` holds nothing but white space and closed comments.
-bool IsBlankStatement(std::string_view text);
-
 // Whether `name` written as it is, unquoted, reads as that name: one word,
 // not a keyword, with no `*` nor anything that starts a comment, a string
 // or a parameter. Otherwise it is written quoted ("it's").

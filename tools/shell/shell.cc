@@ -20,6 +20,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
+#include "query/lexer.h"
 #include "query/statement.h"
 #include "shell/help_text.h"
 #include "shell/interrupt.h"
