@@ -440,6 +440,7 @@ void Connection::RunSession(const std::string& user, bool read_only, const std::
                           server_->options().db_dir);
   handler.set_max_session_bytes(server_->options().max_session_bytes);
   handler.set_sessions(&activity_, server_);
+  handler.set_notifications(&server_->notifications(), pid_);
   handler.set_statement_timeout(&timeout_, statement_timeout);
   handler.set_application_name(application);
   if (const std::optional<absl::Duration> slow = server_->options().log_min_duration_statement) {

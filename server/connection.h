@@ -21,6 +21,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "hindsight/db.h"
+#include "server/notification_queue.h"
 #include "server/pg_protocol.h"
 #include "server/protocol_handler.h"
 #include "server/server.h"
@@ -56,8 +57,10 @@ class ConnectionHost : public SessionDirectory {
   // is armed; called by a connection whose timeout is armed.
   virtual void SweepTimeouts() = 0;
   // Wakes connection `pid` (Connection::Wake) whenever a transaction
-  // lands, until it ends.
+  // lands or a notification is published, until it ends.
   virtual void WakeOnCommits(int32_t pid) = 0;
+  // NOTIFY's notifications between the server's sessions.
+  virtual NotificationQueue& notifications() = 0;
 };
 
 // A client connection, served by a thread of its own with blocking reads

@@ -85,6 +85,26 @@ internal::Statement Control(internal::Statement::Kind kind) {
   return st;
 }
 
+// NOTIFY's limits, as PostgreSQL's: a channel is a name of at most 63
+// bytes, a payload shorter than 8000 bytes.
+constexpr size_t kMaxChannelBytes = 63;
+constexpr size_t kMaxPayloadBytes = 8000;
+
+// Whether LISTEN or NOTIFY may name `channel` (kCommitsChannel aside):
+// 0A000 without a queue of notifications, 22023 for a name too long.
+absl::Status CheckChannel(const std::string& channel, bool have_queue) {
+  if (!have_queue) {
+    return SqlError(absl::StatusCode::kUnimplemented, "0A000",
+                    absl::StrCat("this session notifies only of commits, on channel ",
+                                 ProtocolHandler::kCommitsChannel));
+  }
+  if (channel.size() > kMaxChannelBytes) {
+    return SqlError(absl::StatusCode::kInvalidArgument, "22023",
+                    absl::StrCat("channel name too long: ", channel.size(), " bytes, at most ", kMaxChannelBytes));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status SvgRefused() {
   return SqlError(absl::StatusCode::kUnimplemented, "0A000",
                   "timeline ... svg FILE writes a file on the server: draw it with the shell instead");
@@ -196,6 +216,8 @@ void ProtocolHandler::Abandon() {
   writes_join_implicit_block_ = false;
   if (session_.in_transaction()) (void)session_.Execute(Control(internal::Statement::Kind::kRollback));
   failed_ = false;
+  EndBlockNotifications(false);
+  UnlistenChannels();
 }
 
 ProtocolHandler::Step ProtocolHandler::Handle(const FrontendMessage& m, std::string* out) {
@@ -590,6 +612,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Run(const Command& comm
     const bool committed = answer.ok() && answer->tag == "COMMIT";
     EndPortals(committed);
     EndBlockSettings(committed);
+    EndBlockNotifications(committed);
     savepoints_.clear();
   }
   return answer;
@@ -672,9 +695,10 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
     case Kind::kRelease:
     case Kind::kRollbackTo:
       return RunSavepoint(command);
+    case Kind::kNotify:
+      return Notify(command);
     case Kind::kListen:
     case Kind::kUnlisten:
-    case Kind::kNotify:
       return Listen(command);
     case Kind::kCheckpoint:
       return Checkpoint(command);
@@ -766,7 +790,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunSavepoint(const Comm
   Answer a;
   if (kind == Kind::kSavepoint) {
     if (absl::Status s = session_.Savepoint(command.parameter); !s.ok()) return s;
-    savepoints_.push_back({statement_timeout_.Save(), application_name_.Save(), cursors_declared_});
+    savepoints_.push_back({statement_timeout_.Save(), application_name_.Save(), cursors_declared_, to_notify_.size()});
     a.tag = "SAVEPOINT";
     return a;
   }
@@ -785,6 +809,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunSavepoint(const Comm
   const SavepointState& back = savepoints_.back();
   statement_timeout_.Restore(back.statement_timeout);
   application_name_.Restore(back.application_name);
+  to_notify_.resize(back.notifications);
   const uint64_t kept = back.cursors_declared;
   ErasePortals([kept](const Portal& p) { return p.cursor != nullptr && p.cursor->serial > kept; });
   failed_ = false;  // the block goes on from the savepoint
@@ -793,28 +818,72 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunSavepoint(const Comm
 }
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Listen(const Command& command) {
-  using Kind = Command::Kind;
   Answer a;
-  if (command.kind == Kind::kUnlisten) {
-    if (command.parameter == "*" || command.parameter == kCommitsChannel) commits_told_.reset();
+  const std::string& channel = command.parameter;
+  if (command.kind == Command::Kind::kUnlisten) {
     a.tag = "UNLISTEN";
+    if (channel == "*" || channel == kCommitsChannel) commits_told_.reset();
+    channels_.erase(channel);
+    if (channel == "*" || channels_.empty()) UnlistenChannels();
     return a;
   }
-  if (command.kind == Kind::kNotify || command.parameter != kCommitsChannel) {
-    const std::string refused = command.kind == Kind::kNotify
-                                    ? "NOTIFY is not supported"
-                                    : absl::StrCat("no notifications come on channel \"", command.parameter, "\"");
-    return SqlError(absl::StatusCode::kUnimplemented, "0A000",
-                    absl::StrCat(refused, ": the server notifies of each commit on channel ", kCommitsChannel,
-                                 " (LISTEN ", kCommitsChannel, ")"));
-  }
-  if (!commits_told_) commits_told_ = db_->LastTransaction().id;
   a.tag = "LISTEN";
+  if (channel == kCommitsChannel) {
+    if (!commits_told_) commits_told_ = db_->LastTransaction().id;
+    return a;
+  }
+  if (absl::Status s = CheckChannel(channel, notifications_ != nullptr); !s.ok()) return s;
+  channels_.insert(channel);
+  notifications_->Join(pid_);
   return a;
 }
 
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Notify(const Command& command) {
+  if (absl::Status s = CheckChannel(command.parameter, notifications_ != nullptr); !s.ok()) return s;
+  if (command.parameter == kCommitsChannel) {
+    return SqlError(absl::StatusCode::kInvalidArgument, "22023",
+                    absl::StrCat("channel ", kCommitsChannel, " is the server's own: it tells of each commit"));
+  }
+  if (command.argument.size() >= kMaxPayloadBytes) {
+    return SqlError(absl::StatusCode::kInvalidArgument, "22023",
+                    absl::StrCat("payload string too long: ", command.argument.size(), " bytes, at most ",
+                                 kMaxPayloadBytes - 1));
+  }
+  Notification n{pid_, command.parameter, command.argument};
+  Answer a;
+  a.tag = "NOTIFY";
+  if (session_.in_transaction()) {
+    if (std::find(to_notify_.begin(), to_notify_.end(), n) == to_notify_.end()) to_notify_.push_back(std::move(n));
+    return a;
+  }
+  if (absl::Status s = notifications_->Publish({std::move(n)}); !s.ok()) {
+    return SqlError(absl::StatusCode::kResourceExhausted, "54000", std::string(s.message()));
+  }
+  return a;
+}
+
+void ProtocolHandler::EndBlockNotifications(bool committed) {
+  std::vector<Notification> notes = std::move(to_notify_);
+  to_notify_.clear();
+  // PostgreSQL fails the COMMIT itself when the queue is full; here the
+  // transaction is already committed, so its notifications are dropped.
+  if (committed && notifications_ != nullptr) (void)notifications_->Publish(notes);
+}
+
+void ProtocolHandler::UnlistenChannels() {
+  channels_.clear();
+  if (notifications_ != nullptr) notifications_->Leave(pid_);
+}
+
 bool ProtocolHandler::AppendNotifications(std::string* out) {
-  if (!commits_told_ || status() != 'I') return false;
+  if (status() != 'I') return false;
+  const bool more_commits = AppendCommitNotifications(out);
+  const bool more_notes = AppendChannelNotifications(out);
+  return more_commits || more_notes;
+}
+
+bool ProtocolHandler::AppendCommitNotifications(std::string* out) {
+  if (!commits_told_) return false;
   const uint64_t last = db_->LastTransaction().id;
   const uint64_t end = std::min(last, *commits_told_ + kNotificationsAtOnce);
   for (uint64_t id = *commits_told_ + 1; id <= end; ++id) {
@@ -829,6 +898,15 @@ bool ProtocolHandler::AppendNotifications(std::string* out) {
     commits_told_ = id;
   }
   return end < last;
+}
+
+bool ProtocolHandler::AppendChannelNotifications(std::string* out) {
+  if (channels_.empty() || notifications_ == nullptr) return false;
+  const std::vector<Notification> notes = notifications_->Take(pid_, kNotificationsAtOnce);
+  for (const Notification& n : notes) {
+    if (channels_.contains(n.channel)) AppendNotificationResponse(n.sender, n.channel, n.payload, out);
+  }
+  return notes.size() == kNotificationsAtOnce;
 }
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Shown(const Command& command,
@@ -972,6 +1050,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Forget(const Command& c
     }
     to_discard_all_ = true;
     commits_told_.reset();  // UNLISTEN *, as DISCARD ALL does
+    UnlistenChannels();
     // DISCARD ALL resets every setting too.
     statement_timeout_.Set(statement_timeout_.default_value(), false);
     application_name_.Set(application_name_.default_value(), false);

@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,7 @@
 #include "query/statement.h"
 #include "server/cursor.h"
 #include "server/encoded_rows.h"
+#include "server/notification_queue.h"
 #include "server/pg_protocol.h"
 #include "server/pg_types.h"
 #include "server/scoped_setting.h"
@@ -130,13 +132,23 @@ class ProtocolHandler {
   // while the session waits for its next message (the connection calls
   // AppendNotifications when a transaction lands).
   static constexpr char kCommitsChannel[] = "hindsight_commits";
-  bool listening() const { return commits_told_.has_value(); }
-  // Appends the notifications due, up to kNotificationsAtOnce (none in a
-  // transaction block). Returns whether more are due. Costs a read of each
-  // transaction's info.
+  // After LISTEN of any other channel, the notifications NOTIFY sends to
+  // it through `queue` (which outlives the handler) from this server's
+  // sessions, this one's included, as `pid` (the session's BackendKeyData
+  // process id, the sender they name). Without a queue, LISTEN of another
+  // channel and NOTIFY are refused (0A000).
+  void set_notifications(NotificationQueue* queue, int32_t pid) {
+    notifications_ = queue;
+    pid_ = pid;
+  }
+  bool listening() const { return commits_told_.has_value() || !channels_.empty(); }
+  // Appends the notifications due, up to kNotificationsAtOnce of each
+  // kind (none in a transaction block): of commits, then NOTIFY's. Returns
+  // whether more are due. Costs a read of each transaction's info.
   bool AppendNotifications(std::string* out);
   static constexpr size_t kNotificationsAtOnce = 256;
-  // Drops an open transaction, as when the client leaves.
+  // Drops an open transaction (and the notifications it would send), and
+  // stops listening, as when the client leaves.
   void Abandon();
 
   static constexpr size_t kChunkBytes = 256 << 10;
@@ -245,8 +257,20 @@ class ProtocolHandler {
   // the savepoint, its settings and cursors too), in a transaction block
   // only.
   absl::StatusOr<Answer> RunSavepoint(const Command& command);
-  // LISTEN, UNLISTEN, and NOTIFY (refused).
+  // LISTEN and UNLISTEN.
   absl::StatusOr<Answer> Listen(const Command& command);
+  // NOTIFY: sent at once outside a transaction block, else kept until the
+  // block commits (an identical one of the same block sent once, as
+  // PostgreSQL does) and dropped if it rolls back.
+  absl::StatusOr<Answer> Notify(const Command& command);
+  // Sends or drops what the block that ended kept to NOTIFY.
+  void EndBlockNotifications(bool committed);
+  // UNLISTEN of every channel but kCommitsChannel.
+  void UnlistenChannels();
+  // AppendNotifications' two kinds: of commits, and NOTIFY's on the
+  // channels listened to. Each returns whether more are due.
+  bool AppendCommitNotifications(std::string* out);
+  bool AppendChannelNotifications(std::string* out);
   // SHOW, its rows encoded in the formats of `columns` (nullptr: text).
   absl::StatusOr<Answer> Shown(const Command& command, const std::vector<ColumnDescription>* columns) const;
   // SHOW hindsight_sessions: every session of the server, a row each.
@@ -412,11 +436,16 @@ class ProtocolHandler {
     ScopedSetting<absl::Duration>::Saved statement_timeout;
     ScopedSetting<std::string>::Saved application_name;
     uint64_t cursors_declared = 0;
+    size_t notifications = 0;  // of the block's, kept before it
   };
   std::vector<SavepointState> savepoints_;
   uint64_t cursors_declared_ = 0;  // DECLAREs so far (Cursor::serial)
   bool failed_ = false;          // an error inside a transaction block
   std::optional<uint64_t> commits_told_;  // while listening: the last transaction notified
+  NotificationQueue* notifications_ = nullptr;
+  int32_t pid_ = 0;
+  std::set<std::string> channels_;         // LISTENed, besides kCommitsChannel
+  std::vector<Notification> to_notify_;    // NOTIFY's of the open block, to send when it commits
   bool skip_until_sync_ = false; // an error in the extended protocol
   // A write outside a block opened this session's transaction, which the
   // next Sync, or the end of the query string, ends: PostgreSQL's implicit

@@ -40,6 +40,8 @@ namespace {
 // (clients not yet admitted, cancel requests); past that a new connection
 // is refused before it is read.
 constexpr int kStartupSlots = 64;
+// What NOTIFY's notifications not yet read by every listener may take.
+constexpr size_t kNotificationQueueBytes = size_t{64} << 20;
 // How long accepting rests when the process is out of descriptors.
 constexpr absl::Duration kAcceptRetry = absl::Milliseconds(100);
 
@@ -110,6 +112,7 @@ class ServerImpl final : public Server, public ConnectionHost {
   // while any is armed, cancelling those past their deadline.
   void SweepTimeouts() override;
   void WakeOnCommits(int32_t pid) override;
+  NotificationQueue& notifications() override { return notifications_; }
   std::vector<SessionView> List() const override;
   bool Signal(int32_t pid, bool terminate, const std::string& by) override;
 
@@ -117,6 +120,8 @@ class ServerImpl final : public Server, public ConnectionHost {
   // The commit watcher's thread: waits for each transaction to land while
   // any connection listens, and wakes the listening connections.
   void WatchCommits();
+  // Wakes every connection that listens (WakeOnCommits).
+  void WakeListeners();
   // The address --listen names: an IP address, or a host name's.
   absl::StatusOr<asio::ip::address> ListenAddress();
   // Accepts connections, each handed to Take, until the acceptor closes.
@@ -186,6 +191,7 @@ class ServerImpl final : public Server, public ConnectionHost {
   std::map<int32_t, std::weak_ptr<Connection>> connections_ ABSL_GUARDED_BY(mu_);
   std::map<int32_t, std::weak_ptr<Connection>> listening_ ABSL_GUARDED_BY(mu_);  // of WakeOnCommits
   std::thread commit_watcher_ ABSL_GUARDED_BY(mu_);  // started by the first WakeOnCommits
+  NotificationQueue notifications_{kNotificationQueueBytes, [this] { WakeListeners(); }};
   bool watcher_end_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> watcher_cancel_{false};    // ends the watcher's wait for a transaction
   // Threads are kept once their connection ends and serve the next ones,
@@ -377,15 +383,19 @@ void ServerImpl::WatchCommits() {
     }
     if (!db_->AwaitTransaction(seen + 1, absl::InfiniteDuration(), &watcher_cancel_).ok()) continue;
     seen = db_->LastTransaction().id;
-    std::vector<std::shared_ptr<Connection>> listening;
-    {
-      absl::MutexLock lock(&mu_);
-      for (const auto& [pid, weak] : listening_) {
-        if (auto conn = weak.lock()) listening.push_back(std::move(conn));
-      }
-    }
-    for (const auto& conn : listening) conn->Wake();
+    WakeListeners();
   }
+}
+
+void ServerImpl::WakeListeners() {
+  std::vector<std::shared_ptr<Connection>> listening;
+  {
+    absl::MutexLock lock(&mu_);
+    for (const auto& [pid, weak] : listening_) {
+      if (auto conn = weak.lock()) listening.push_back(std::move(conn));
+    }
+  }
+  for (const auto& conn : listening) conn->Wake();
 }
 
 void ServerImpl::Finished(int32_t pid) {

@@ -521,6 +521,45 @@ Command ClassifyListen(std::string_view statement, bool unlisten) {
                                 first, " is written \"", first, "\")"));
 }
 
+// NOTIFY channel [, 'payload']: the channel a name as LISTEN's (folded to
+// lower case unless quoted), the payload a SQL string ('' for a quote).
+Command ClassifyNotify(std::string_view statement) {
+  constexpr char kForm[] = "expected NOTIFY channel [, 'payload'] (a subject named notify is written \"notify\")";
+  const auto skip_spaces = [&](size_t i) {
+    while (i < statement.size() && absl::ascii_isspace(static_cast<unsigned char>(statement[i]))) ++i;
+    return i;
+  };
+  const auto name_char = [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
+  };
+  size_t i = 0;
+  absl::Status error;
+  NextWord(statement, &i, &error);  // NOTIFY
+  i = skip_spaces(i);
+  Word channel;
+  if (i < statement.size() && statement[i] == '"') {
+    std::optional<Word> quoted = NextWord(statement, &i, &error);
+    if (!error.ok()) return Malformed(*internal::ErrorColumn(error), internal::ErrorReason(error));
+    channel = *std::move(quoted);
+  } else {
+    const size_t begin = i;
+    while (i < statement.size() && name_char(statement[i])) ++i;
+    channel.text = absl::AsciiStrToLower(std::string(statement.substr(begin, i - begin)));
+    channel.begin = begin;
+  }
+  if (!IsSqlName(channel)) return Malformed(channel.begin + 1, kForm);
+  i = skip_spaces(i);
+  if (i == statement.size()) return Of(Command::Kind::kNotify, std::move(channel.text), "");
+  if (statement[i] != ',') return Malformed(i + 1, kForm);
+  i = skip_spaces(i + 1);
+  if (i == statement.size() || statement[i] != '\'') return Malformed(i + 1, kForm);
+  std::string payload;
+  const size_t end = internal::SqlStringEnd(statement, i, &payload);
+  if (end == std::string_view::npos) return Malformed(i + 1, "unterminated string: close it with '");
+  if (const size_t after = skip_spaces(end); after != statement.size()) return Malformed(after + 1, kForm);
+  return Of(Command::Kind::kNotify, std::move(channel.text), std::move(payload));
+}
+
 // ROLLBACK [WORK | TRANSACTION] TO ...
 bool IsRollbackTo(std::string_view statement) {
   const std::vector<std::string> w = LeadingWords(statement, 3);
@@ -593,7 +632,7 @@ Command Classify(std::string_view text) {
   if (first == "move") return ClassifyFetch(statement, Kind::kMove);
   if (first == "close") return ClassifyClose(statement);
   if (first == "listen" || first == "unlisten") return ClassifyListen(statement, first == "unlisten");
-  if (first == "notify") return Of(Kind::kNotify);
+  if (first == "notify") return ClassifyNotify(statement);
   if (first == "copy") return ClassifyCopy(statement);
   if (first == "set" || first == "reset") return ClassifySet(statement, first == "reset");
   if (first == "compact") return Of(Kind::kCompact, "", std::string(AfterWords(statement, 1)));

@@ -14,8 +14,8 @@
 //   SAVEPOINT name, RELEASE [SAVEPOINT] name,
 //   ROLLBACK [WORK|TRANSACTION] TO [SAVEPOINT] name           -> savepoints of the open transaction
 //   DECLARE name ... CURSOR ... FOR statement, FETCH, MOVE, CLOSE -> cursors (server/cursor.h)
-//   LISTEN channel, UNLISTEN channel | *                      -> notifications of commits
-//   NOTIFY ...                                                -> refused
+//   LISTEN channel, UNLISTEN channel | *                      -> notifications: of commits, or NOTIFY's
+//   NOTIFY channel [, 'payload']                              -> a notification to the channel's listeners
 // `begin at T source S` stays the language's own begin. Anything else is a
 // statement of the Hindsight language.
 #ifndef HINDSIGHT_SERVER_SQL_COMPAT_H_
@@ -51,7 +51,7 @@ struct Command {
     kClose,      // CLOSE name | ALL
     kListen,     // LISTEN channel
     kUnlisten,   // UNLISTEN channel | *
-    kNotify,     // NOTIFY ...: refused (the server's own channel is the only one)
+    kNotify,     // NOTIFY channel [, 'payload']
     kCopyFrom,   // COPY operations FROM STDIN: an operations file, loaded as `hindsight import` does
     kCopyLog,    // COPY operations TO STDOUT: the log as an operations file, as `hindsight log --ops` prints it
     kCopyTo,     // COPY (statement) TO STDOUT [[WITH] CSV [HEADER] | [WITH] (FORMAT csv|text, HEADER [bool])]
@@ -65,10 +65,11 @@ struct Command {
                           // "pg_cancel_backend" or "pg_terminate_backend"; kDiscard: what, lower case; kDeallocate: the
                           // statement ("" for ALL); kDeclare, kFetch, kMove, kClose: the cursor ("" for CLOSE ALL);
                           // kSavepoint, kRelease, kRollbackTo: the savepoint;
-                          // kListen, kUnlisten: the channel ("*" for UNLISTEN *)
+                          // kListen, kUnlisten, kNotify: the channel ("*" for UNLISTEN *)
   std::string argument;   // kShow, kCheckpoint: the rest, as written ('...' unquoted): a count, a
                           // name prefix, a directory; kCompact: the rest (none is right);
-                          // kSelect (1): the number; kSignal: the pid, digits; kSet: the value, unquoted
+                          // kSelect (1): the number; kSignal: the pid, digits; kSet: the value, unquoted;
+                          // kNotify: the payload, unquoted ("" for none)
   bool local = false;     // kSet: SET LOCAL, for the rest of the transaction block
   bool to_default = false;  // kSet: the value is the keyword DEFAULT (as RESET), not the string 'default'
   // kSelect from pg_catalog.pg_cursors WHERE name = '...' (what psycopg

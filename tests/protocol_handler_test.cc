@@ -765,8 +765,8 @@ TEST_F(ProtocolHandlerTest, AnErrorInABlockFailsItUntilRollback) {
 // LISTEN hindsight_commits: a notification for each transaction committed
 // since, by this session or another, in order and none twice, only outside
 // a transaction block (before ReadyForQuery, or when the connection asks
-// while the session waits); UNLISTEN and DISCARD ALL stop them; other
-// channels and NOTIFY are refused.
+// while the session waits); UNLISTEN and DISCARD ALL stop them; without a
+// queue of NOTIFY's notifications, other channels and NOTIFY are refused.
 TEST_F(ProtocolHandlerTest, ListenersAreToldOfEachCommitOutsideTheirBlocks) {
   ASSERT_TRUE(absl::StrContains(Query("assert A p B = 1 from 2020"), "ASSERT"));
   EXPECT_EQ(Types(Query("LISTEN hindsight_commits")), "CZ");
@@ -820,6 +820,108 @@ TEST_F(ProtocolHandlerTest, ListenersAreToldOfEachCommitOutsideTheirBlocks) {
     EXPECT_TRUE(absl::StrContains(answer, "0A000")) << refused << ": " << answer;
   }
   EXPECT_TRUE(absl::StrContains(Query("LISTEN a b"), "42601"));
+}
+
+// The payloads of the NotificationResponses of `out` on `channel`, in order.
+std::vector<std::string> Payloads(const std::string& out, const std::string& channel) {
+  std::vector<std::string> payloads;
+  for (size_t i = 0; i + 5 <= out.size();) {
+    const auto* p = reinterpret_cast<const unsigned char*>(out.data() + i + 1);
+    const size_t length = uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
+    if (out[i] == 'A') {
+      const std::string body = out.substr(i + 9, length - 8);  // after the sender's pid
+      const size_t end = body.find('\0');
+      if (body.substr(0, end) == channel) payloads.push_back(body.substr(end + 1, body.find('\0', end + 1) - end - 1));
+    }
+    i += 1 + length;
+  }
+  return payloads;
+}
+
+// NOTIFY between two sessions: sent at once outside a block; in a block,
+// when it commits (an identical one once), not if it rolls back or its
+// savepoint does; to the listeners of its channel only, itself included,
+// and only outside their blocks.
+TEST_F(ProtocolHandlerTest, NotifyReachesTheChannelsListenersWhenItsBlockCommits) {
+  int wakes = 0;
+  NotificationQueue queue(1 << 20, [&wakes] { ++wakes; });
+  handler_->set_notifications(&queue, 1);
+  ProtocolHandler other(db_.get(), "tester", false, &cancel_);
+  other.set_notifications(&queue, 2);
+  const auto send = [&other](const std::string& q) {
+    FrontendMessage m{};
+    m.type = 'Q';
+    m.query = q;
+    return Answer(&other, m);
+  };
+  EXPECT_EQ(Types(Query("LISTEN jobs; LISTEN \"Mixed Case\"")), "CCZ");
+  EXPECT_TRUE(handler_->listening());
+  EXPECT_EQ(Types(send("NOTIFY jobs, 'one'; NOTIFY elsewhere, 'no one listens'")), "CCZ");
+  EXPECT_EQ(wakes, 2);  // each publish wakes the listeners, which read what is theirs
+  std::string out;
+  EXPECT_FALSE(handler_->AppendNotifications(&out));
+  EXPECT_EQ(Payloads(out, "jobs"), std::vector<std::string>{"one"});
+  EXPECT_EQ(Types(send("BEGIN; NOTIFY jobs, 'two'; NOTIFY jobs, 'two'; NOTIFY \"Mixed Case\", 'it''s'; "
+                       "NOTIFY jobs")), "CCCCCZ");
+  out.clear();
+  EXPECT_FALSE(handler_->AppendNotifications(&out));
+  EXPECT_EQ(out, "");  // not before the block commits
+  EXPECT_EQ(Types(send("SAVEPOINT s; NOTIFY jobs, 'dropped'; ROLLBACK TO s; COMMIT")), "CCCCZ");
+  EXPECT_EQ(Types(send("BEGIN; NOTIFY jobs, 'rolled back'; ROLLBACK")), "CCCZ");
+  EXPECT_EQ(Types(send("BEGIN; NOTIFY jobs, 'failed'; count * *; COMMIT")), "CCEZ");
+  EXPECT_EQ(Types(send("ROLLBACK")), "CZ");
+  EXPECT_EQ(Types(Query("BEGIN")), "CZ");
+  EXPECT_EQ(Types(send("NOTIFY jobs, 'three'")), "CZ");
+  EXPECT_FALSE(handler_->AppendNotifications(&out));
+  EXPECT_EQ(out, "");  // the listener is in a block: after it
+  out = Query("COMMIT");
+  EXPECT_EQ(Payloads(out, "jobs"), (std::vector<std::string>{"two", "", "three"})) << out;
+  EXPECT_EQ(Payloads(out, "Mixed Case"), std::vector<std::string>{"it's"});
+  EXPECT_EQ(Types(out), "CAAAAZ");
+  // Its own, as it answers; none after UNLISTEN; DISCARD ALL unlistens too.
+  EXPECT_EQ(Payloads(Query("NOTIFY jobs, 'self'"), "jobs"), std::vector<std::string>{"self"});
+  EXPECT_EQ(Types(Query("UNLISTEN jobs; NOTIFY jobs, 'unheard'; NOTIFY \"Mixed Case\"")), "CCCAZ");
+  EXPECT_EQ(Types(Query("DISCARD ALL")), "CZ");
+  EXPECT_FALSE(handler_->listening());
+  EXPECT_EQ(queue.bytes(), 0u);  // no one listens: nothing is kept
+  for (const std::string& refused :
+       std::vector<std::string>{"NOTIFY hindsight_commits", "NOTIFY " + std::string(64, 'c'),
+                                "NOTIFY c, '" + std::string(8000, 'p') + "'"}) {
+    EXPECT_TRUE(absl::StrContains(Query(refused), "22023")) << refused.substr(0, 30);
+  }
+  for (const char* malformed : {"NOTIFY", "NOTIFY c 'p'", "NOTIFY c, p", "NOTIFY c, 'p' x", "NOTIFY c, 'p"}) {
+    EXPECT_TRUE(absl::StrContains(Query(malformed), "42601")) << malformed;
+  }
+}
+
+// The queue keeps a notification until every session that listened when
+// it came has read it, up to its bound; one that does not read holds it.
+TEST(NotificationQueueTest, KeepsWhatAListenerHasNotReadUpToItsBound) {
+  int wakes = 0;
+  NotificationQueue queue(3 * (64 + 2), [&wakes] { ++wakes; });
+  const Notification a{7, "c", "a"};
+  const Notification b{7, "c", "b"};
+  EXPECT_TRUE(queue.Publish({a}).ok());  // no listener: dropped
+  EXPECT_EQ(wakes, 0);
+  queue.Join(1);
+  queue.Join(2);
+  EXPECT_TRUE(queue.Publish({a, b}).ok());
+  EXPECT_EQ(wakes, 1);
+  EXPECT_EQ(queue.Take(1, 1), std::vector<Notification>{a});
+  EXPECT_EQ(queue.Take(1, 10), std::vector<Notification>{b});
+  EXPECT_TRUE(queue.Take(1, 10).empty());
+  EXPECT_TRUE(queue.Take(3, 10).empty());  // not joined
+  EXPECT_TRUE(queue.Publish({a}).ok());
+  EXPECT_TRUE(absl::IsResourceExhausted(queue.Publish({b})));  // 2 holds three
+  EXPECT_EQ(queue.Take(2, 10), (std::vector<Notification>{a, b, a}));
+  EXPECT_EQ(queue.Take(1, 10), std::vector<Notification>{a});
+  EXPECT_EQ(queue.bytes(), 0u);
+  EXPECT_TRUE(queue.Publish({b, b}).ok());
+  queue.Join(3);  // reads from now on
+  queue.Leave(2);
+  EXPECT_TRUE(queue.Take(3, 10).empty());
+  queue.Leave(1);
+  EXPECT_EQ(queue.bytes(), 0u);
 }
 
 // A session's open transaction holds its operations in memory: a write that

@@ -17,22 +17,6 @@ absl::Status ColumnError(size_t column, absl::string_view message) {
   return StatementErrorAt(column, std::string_view(message.data(), message.size()));
 }
 
-// A SQL string literal starting at s[start] == '\'': its text ('' is a
-// quote) and the index past its closing quote; npos when unterminated.
-size_t SqlStringEnd(std::string_view s, size_t start, std::string* text) {
-  for (size_t i = start + 1; i < s.size(); ++i) {
-    if (s[i] != '\'') {
-      if (text != nullptr) text->push_back(s[i]);
-    } else if (i + 1 < s.size() && s[i + 1] == '\'') {
-      if (text != nullptr) text->push_back('\'');
-      ++i;
-    } else {
-      return i + 1;
-    }
-  }
-  return std::string_view::npos;
-}
-
 bool IsPunct(char c) {
   return c == ';' || c == '[' || c == ']' || c == ',' || c == '(' || c == ')' || c == '=';
 }
@@ -115,6 +99,20 @@ size_t QuoteOrCommentEnd(std::string_view s, size_t i) {
 }
 
 }  // namespace
+
+size_t SqlStringEnd(std::string_view s, size_t start, std::string* text) {
+  for (size_t i = start + 1; i < s.size(); ++i) {
+    if (s[i] != '\'') {
+      if (text != nullptr) text->push_back(s[i]);
+    } else if (i + 1 < s.size() && s[i + 1] == '\'') {
+      if (text != nullptr) text->push_back('\'');
+      ++i;
+    } else {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
 
 absl::StatusOr<std::vector<Token>> Lex(std::string_view s) {
   std::vector<Token> out;

@@ -24,6 +24,11 @@ struct Token {
   std::string cast{};  // kSqlString: the PostgreSQL type it is cast to ('...'::date), lower case
 };
 
+// A SQL string literal starting at s[start] == '\'': its text ('' is a
+// quote) appended to `*text` (if not null), and the index past its closing
+// quote; npos when it is left open.
+size_t SqlStringEnd(std::string_view s, size_t start, std::string* text);
+
 // The tokens of `s`, the last a kEnd at its end. InvalidArgument at the
 // offending byte's column (ErrorColumn) for a quote or `/*` comment left
 // open, a string that is not valid UTF-8, a parameter numbered 0 or past

@@ -790,6 +790,59 @@ def test_listeners_are_told_of_every_commit():
         cleanup()
 
 
+def test_notify_reaches_listening_clients_when_its_transaction_commits():
+    """NOTIFY between clients: an idle psycopg 2 listener is woken, a
+    psycopg 3 one reads them from its notifies() generator; a block's
+    notifications arrive when it commits, none if it rolls back; the
+    sender's pid is the one the session reports; psql shows them."""
+    server = Server(new_db('notify'))
+    try:
+        listener = psycopg2.connect(server.dsn())
+        listener.autocommit = True
+        listener.cursor().execute('LISTEN jobs')
+        sender = psycopg2.connect(server.dsn())
+        s = sender.cursor()  # psycopg2 opens a block at the first statement
+        s.execute("NOTIFY jobs, 'in a block'")
+        s.execute("NOTIFY jobs, 'in a block'")
+        s.execute("NOTIFY other, 'not heard'")
+        select.select([listener], [], [], 0.5)
+        listener.poll()
+        assert listener.notifies == [], listener.notifies
+        sender.commit()
+        s.execute("NOTIFY jobs, 'rolled back'")
+        sender.rollback()
+        sender.autocommit = True
+        s.execute("NOTIFY jobs, 'it''s done'")
+        heard = []
+        deadline = time.time() + 20
+        while len(heard) < 2 and time.time() < deadline:
+            select.select([listener], [], [], 0.5)
+            listener.poll()
+            heard.extend((n.pid, n.channel, n.payload) for n in listener.notifies)
+            listener.notifies.clear()
+        pid = sender.get_backend_pid()
+        assert heard == [(pid, 'jobs', 'in a block'), (pid, 'jobs', "it's done")], heard
+        listener.close()
+
+        three = psycopg.connect(server.dsn(), autocommit=True)
+        three.execute('LISTEN "Work Queue"')
+        s.execute('NOTIFY "Work Queue", \'first\'; NOTIFY "Work Queue", \'second\'')
+        got = []
+        notes = three.notifies()  # (Debian's psycopg 3.1: no timeout; both are sent already)
+        for note in notes:
+            got.append((note.channel, note.payload))
+            if len(got) == 2:
+                notes.close()
+        assert got == [('Work Queue', 'first'), ('Work Queue', 'second')], got
+        three.close()
+        sender.close()
+        r = psql(server, '-c', 'LISTEN jobs', '-c', "NOTIFY jobs, 'to myself'")
+        assert 'Asynchronous notification "jobs" with payload "to myself" received' in r.stdout, r.stdout + r.stderr
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
 def test_a_second_process_reads_a_served_database():
     db = new_db('second')
     server = Server(db)

@@ -1,0 +1,78 @@
+// NOTIFY's notifications between the sessions of one server: one queue in
+// the order they were published, which each listening session reads from
+// a position of its own.
+//
+// Bounded, as PostgreSQL's: a notification stays until every session that
+// listened when it was published has read it, so a listener that does not
+// read (a client that stopped, a session idle in a transaction block) holds
+// the queue, and once it holds max_bytes a NOTIFY fails (54000) until that
+// listener reads, unlistens or leaves. Thread-safe.
+#ifndef HINDSIGHT_SERVER_NOTIFICATION_QUEUE_H_
+#define HINDSIGHT_SERVER_NOTIFICATION_QUEUE_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/synchronization/mutex.h"
+
+namespace hindsight::server {
+
+struct Notification {
+  int32_t sender = 0;  // the publishing session's pid
+  std::string channel;
+  std::string payload;
+
+  bool operator==(const Notification&) const = default;
+};
+
+class NotificationQueue {
+ public:
+  // `published` is called after each Publish that added something, outside
+  // the queue's lock: the server wakes the listening sessions.
+  NotificationQueue(size_t max_bytes, std::function<void()> published)
+      : max_bytes_(max_bytes), published_(std::move(published)) {}
+
+  // Session `pid` reads from now on what is published after this call; a
+  // session that reads already keeps its position.
+  void Join(int32_t pid);
+  // Session `pid` reads no more: what only it had left to read is dropped.
+  void Leave(int32_t pid);
+
+  // Appends `notes` together, in order (a committed transaction's).
+  // ResourceExhausted, appending none, when they would take what the
+  // queue holds past max_bytes (each counts its channel, payload and a
+  // fixed overhead).
+  absl::Status Publish(const std::vector<Notification>& notes);
+
+  // Up to `max` notifications published since session `pid` joined that it
+  // has not read yet, oldest first; it has read them once this returns.
+  // Empty for a session that has not joined.
+  std::vector<Notification> Take(int32_t pid, size_t max);
+
+  // What the queue holds, in the bytes Publish counts.
+  size_t bytes() const;
+
+ private:
+  static size_t BytesOf(const Notification& n) { return n.channel.size() + n.payload.size() + 64; }
+  // Drops the notifications every reader has read.
+  void DropRead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  const size_t max_bytes_;
+  const std::function<void()> published_;
+  mutable absl::Mutex mu_;
+  std::deque<Notification> queue_ ABSL_GUARDED_BY(mu_);
+  uint64_t first_ ABSL_GUARDED_BY(mu_) = 0;  // the position of queue_.front()
+  size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  std::map<int32_t, uint64_t> readers_ ABSL_GUARDED_BY(mu_);  // pid -> the position it reads next
+};
+
+}  // namespace hindsight::server
+
+#endif  // HINDSIGHT_SERVER_NOTIFICATION_QUEUE_H_
