@@ -48,14 +48,24 @@ async function main() {
   await writer.query("begin source 'node writer'");
   await writer.query('assert Node listened x = 1 from 2020');
   await writer.query('COMMIT');
-  await writer.end();
   const note = await told;
   const payload = JSON.parse(note.payload);
   if (note.channel !== 'hindsight_commits' || payload.source !== 'node writer' || payload.operations !== 1) {
     throw new Error('notification: ' + JSON.stringify(note));
   }
+  // NOTIFY from the other client, on a channel of the application's.
+  await client.query('UNLISTEN hindsight_commits');
+  await client.query('LISTEN jobs');
+  const job = new Promise((resolve) => client.once('notification', resolve));
+  await writer.query("NOTIFY jobs, 'job 7 is ready'");
+  await writer.end();
+  const heard = await job;
+  if (heard.channel !== 'jobs' || heard.payload !== 'job 7 is ready') {
+    throw new Error('NOTIFY: ' + JSON.stringify(heard));
+  }
   await client.end();
-  console.log('node-postgres: parameterized read, transaction, error with SQLSTATE and position, pg-cursor, LISTEN');
+  console.log('node-postgres: parameterized read, transaction, error with SQLSTATE and position, pg-cursor, LISTEN, ' +
+              'NOTIFY');
 }
 
 main().catch((e) => {
