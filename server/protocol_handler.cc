@@ -696,7 +696,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
     case Kind::kRollbackTo:
       return RunSavepoint(command);
     case Kind::kNotify:
-      return Notify(command);
+      return Notify(command, params, columns);
     case Kind::kListen:
     case Kind::kUnlisten:
       return Listen(command);
@@ -838,27 +838,50 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Listen(const Command& c
   return a;
 }
 
-absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Notify(const Command& command) {
-  if (absl::Status s = CheckChannel(command.parameter, notifications_ != nullptr); !s.ok()) return s;
-  if (command.parameter == kCommitsChannel) {
+absl::StatusOr<Notification> ProtocolHandler::NotificationOf(const Command& command,
+                                                              const internal::StatementParams* params) const {
+  Notification n{pid_, command.parameter, command.argument};
+  for (const auto& [index, text] : {std::pair(command.channel_param, &n.channel), {command.payload_param, &n.payload}}) {
+    if (index == 0) continue;
+    if (params == nullptr || index > params->values.size()) {
+      return SqlError(absl::StatusCode::kInvalidArgument, "08P01",
+                      absl::StrCat("there is no parameter $", index));
+    }
+    *text = params->values[index - 1].value_or("");  // NULL: none
+  }
+  if (absl::Status s = CheckChannel(n.channel, notifications_ != nullptr); !s.ok()) return s;
+  if (n.channel.empty()) return SqlError(absl::StatusCode::kInvalidArgument, "22023", "channel name cannot be empty");
+  if (n.channel == kCommitsChannel) {
     return SqlError(absl::StatusCode::kInvalidArgument, "22023",
                     absl::StrCat("channel ", kCommitsChannel, " is the server's own: it tells of each commit"));
   }
-  if (command.argument.size() >= kMaxPayloadBytes) {
+  if (n.payload.size() >= kMaxPayloadBytes) {
     return SqlError(absl::StatusCode::kInvalidArgument, "22023",
-                    absl::StrCat("payload string too long: ", command.argument.size(), " bytes, at most ",
+                    absl::StrCat("payload string too long: ", n.payload.size(), " bytes, at most ",
                                  kMaxPayloadBytes - 1));
   }
-  Notification n{pid_, command.parameter, command.argument};
-  Answer a;
-  a.tag = "NOTIFY";
+  return n;
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Notify(const Command& command,
+                                                                const internal::StatementParams* params,
+                                                                const std::vector<ColumnDescription>* columns) {
+  absl::StatusOr<Notification> n = NotificationOf(command, params);
+  if (!n.ok()) return n.status();
   if (session_.in_transaction()) {
-    if (std::find(to_notify_.begin(), to_notify_.end(), n) == to_notify_.end()) to_notify_.push_back(std::move(n));
-    return a;
-  }
-  if (absl::Status s = notifications_->Publish({std::move(n)}); !s.ok()) {
+    if (std::find(to_notify_.begin(), to_notify_.end(), *n) == to_notify_.end()) to_notify_.push_back(*std::move(n));
+  } else if (absl::Status s = notifications_->Publish({*std::move(n)}); !s.ok()) {
     return SqlError(absl::StatusCode::kResourceExhausted, "54000", std::string(s.message()));
   }
+  Answer a;
+  a.tag = "NOTIFY";
+  if (!command.select) return a;
+  internal::Result r;  // pg_notify's row: one empty (void) value
+  r.columns = {"pg_notify"};
+  r.rows.push_back({internal::Cell::Text("")});
+  EncodeCells(r, columns != nullptr ? *columns : *DescribeColumns(r.columns, {}), &a.rows);
+  a.columns = std::move(r.columns);
+  a.tag = "SELECT 1";
   return a;
 }
 
@@ -1174,6 +1197,7 @@ absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Comman
       command.kind == Command::Kind::kSignal) {
     return std::vector<std::string>{command.parameter};
   }
+  if (command.kind == Command::Kind::kNotify && command.select) return std::vector<std::string>{"pg_notify"};
   if (command.kind == Command::Kind::kMalformed) return command.error;
   if (command.kind == Command::Kind::kCatalog) return CatalogColumns();
   if (command.kind == Command::Kind::kFetch) {

@@ -259,10 +259,15 @@ class ProtocolHandler {
   absl::StatusOr<Answer> RunSavepoint(const Command& command);
   // LISTEN and UNLISTEN.
   absl::StatusOr<Answer> Listen(const Command& command);
-  // NOTIFY: sent at once outside a transaction block, else kept until the
-  // block commits (an identical one of the same block sent once, as
+  // NOTIFY, or SELECT pg_notify (which answers a row, in `columns`'
+  // formats): sent at once outside a transaction block, else kept until
+  // the block commits (an identical one of the same block sent once, as
   // PostgreSQL does) and dropped if it rolls back.
-  absl::StatusOr<Answer> Notify(const Command& command);
+  absl::StatusOr<Answer> Notify(const Command& command, const internal::StatementParams* params,
+                                const std::vector<ColumnDescription>* columns);
+  // The notification `command` sends, its parameters from `params`; 22023
+  // for a channel or payload PostgreSQL would refuse.
+  absl::StatusOr<Notification> NotificationOf(const Command& command, const internal::StatementParams* params) const;
   // Sends or drops what the block that ended kept to NOTIFY.
   void EndBlockNotifications(bool committed);
   // UNLISTEN of every channel but kCommitsChannel.

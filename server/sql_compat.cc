@@ -404,6 +404,87 @@ std::optional<Command> ClassifyCatalogRead(std::string_view statement) {
   return std::nullopt;
 }
 
+// The first byte of `s` at or after `i` that is not white space.
+size_t SkipSpaces(std::string_view s, size_t i) {
+  while (i < s.size() && absl::ascii_isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return i;
+}
+
+// NOTIFY channel [, 'payload']: the channel a name as LISTEN's (folded to
+// lower case unless quoted), the payload a SQL string ('' for a quote).
+Command ClassifyNotify(std::string_view statement) {
+  constexpr char kForm[] = "expected NOTIFY channel [, 'payload'] (a subject named notify is written \"notify\")";
+  const auto skip_spaces = [&](size_t i) { return SkipSpaces(statement, i); };
+  const auto name_char = [](char c) {
+    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
+  };
+  size_t i = 0;
+  absl::Status error;
+  NextWord(statement, &i, &error);  // NOTIFY
+  i = skip_spaces(i);
+  Word channel;
+  if (i < statement.size() && statement[i] == '"') {
+    std::optional<Word> quoted = NextWord(statement, &i, &error);
+    if (!error.ok()) return Malformed(*internal::ErrorColumn(error), internal::ErrorReason(error));
+    channel = *std::move(quoted);
+  } else {
+    const size_t begin = i;
+    while (i < statement.size() && name_char(statement[i])) ++i;
+    channel.text = absl::AsciiStrToLower(std::string(statement.substr(begin, i - begin)));
+    channel.begin = begin;
+  }
+  if (!IsSqlName(channel)) return Malformed(channel.begin + 1, kForm);
+  i = skip_spaces(i);
+  if (i == statement.size()) return Of(Command::Kind::kNotify, std::move(channel.text), "");
+  if (statement[i] != ',') return Malformed(i + 1, kForm);
+  i = skip_spaces(i + 1);
+  if (i == statement.size() || statement[i] != '\'') return Malformed(i + 1, kForm);
+  std::string payload;
+  const size_t end = internal::SqlStringEnd(statement, i, &payload);
+  if (end == std::string_view::npos) return Malformed(i + 1, "unterminated string: close it with '");
+  if (const size_t after = skip_spaces(end); after != statement.size()) return Malformed(after + 1, kForm);
+  return Of(Command::Kind::kNotify, std::move(channel.text), std::move(payload));
+}
+
+// SELECT [pg_catalog.]pg_notify(channel, payload), each a SQL string or a
+// parameter $N (what a driver sends, as NOTIFY takes no parameters); the
+// channel taken as written. Nullopt for a SELECT of anything else.
+std::optional<Command> ClassifyPgNotify(std::string_view statement) {
+  size_t i = SkipSpaces(statement, AfterWords(statement, 1).data() - statement.data());
+  std::string_view call = statement.substr(i);
+  absl::string_view name(call.data(), call.size());
+  absl::ConsumePrefix(&name, "pg_catalog.");
+  if (!absl::StartsWithIgnoreCase(name, "pg_notify")) return std::nullopt;
+  i = SkipSpaces(statement, name.data() + 9 - statement.data());
+  if (i == statement.size() || statement[i] != '(') return std::nullopt;
+  constexpr char kForm[] = "expected SELECT pg_notify(channel, payload), each a 'string' or a parameter $N";
+  Command c = Of(Command::Kind::kNotify);
+  c.select = true;
+  for (const char end : {',', ')'}) {
+    i = SkipSpaces(statement, i + 1);
+    const bool channel = end == ',';
+    if (i < statement.size() && statement[i] == '\'') {
+      i = internal::SqlStringEnd(statement, i, channel ? &c.parameter : &c.argument);
+      if (i == std::string_view::npos) return Malformed(statement.size() + 1, "unterminated string: close it with '");
+    } else if (i < statement.size() && statement[i] == '$') {
+      size_t digits = i + 1;
+      while (digits < statement.size() && absl::ascii_isdigit(static_cast<unsigned char>(statement[digits]))) ++digits;
+      size_t n = 0;
+      if (!absl::SimpleAtoi(absl::string_view(statement.data() + i + 1, digits - i - 1), &n) || n == 0 || n > 65535) {
+        return Malformed(i + 1, kForm);
+      }
+      (channel ? c.channel_param : c.payload_param) = n;
+      i = digits;
+    } else {
+      return Malformed(i + 1, kForm);
+    }
+    i = SkipSpaces(statement, i);
+    if (i == statement.size() || statement[i] != end) return Malformed(i + 1, kForm);
+  }
+  if (const size_t after = SkipSpaces(statement, i + 1); after != statement.size()) return Malformed(after + 1, kForm);
+  return c;
+}
+
 // SELECT followed by an integer, version(), current_schema(),
 // pg_backend_pid(), pg_advisory_unlock_all(), current_user, session_user,
 // user, pg_cancel_backend(PID)
@@ -443,6 +524,7 @@ Command ClassifySelect(std::string_view statement) {
       return Of(Command::Kind::kSignal, signal, std::string(pid));
     }
   }
+  if (std::optional<Command> notify = ClassifyPgNotify(statement)) return *notify;
   if (IsHstoreProbe(statement)) return Of(Command::Kind::kCatalog, "hstore");
   if (std::optional<Command> check = ClassifyCursorCheck(statement)) return *check;
   if (std::optional<Command> catalog = ClassifyCatalogRead(statement)) return *catalog;
@@ -519,45 +601,6 @@ Command ClassifyListen(std::string_view statement, bool unlisten) {
   return Malformed(ColumnNotFitting(w, 1, statement),
                    absl::StrCat("expected ", unlisten ? "UNLISTEN channel | *" : "LISTEN channel", " (a subject named ",
                                 first, " is written \"", first, "\")"));
-}
-
-// NOTIFY channel [, 'payload']: the channel a name as LISTEN's (folded to
-// lower case unless quoted), the payload a SQL string ('' for a quote).
-Command ClassifyNotify(std::string_view statement) {
-  constexpr char kForm[] = "expected NOTIFY channel [, 'payload'] (a subject named notify is written \"notify\")";
-  const auto skip_spaces = [&](size_t i) {
-    while (i < statement.size() && absl::ascii_isspace(static_cast<unsigned char>(statement[i]))) ++i;
-    return i;
-  };
-  const auto name_char = [](char c) {
-    return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$';
-  };
-  size_t i = 0;
-  absl::Status error;
-  NextWord(statement, &i, &error);  // NOTIFY
-  i = skip_spaces(i);
-  Word channel;
-  if (i < statement.size() && statement[i] == '"') {
-    std::optional<Word> quoted = NextWord(statement, &i, &error);
-    if (!error.ok()) return Malformed(*internal::ErrorColumn(error), internal::ErrorReason(error));
-    channel = *std::move(quoted);
-  } else {
-    const size_t begin = i;
-    while (i < statement.size() && name_char(statement[i])) ++i;
-    channel.text = absl::AsciiStrToLower(std::string(statement.substr(begin, i - begin)));
-    channel.begin = begin;
-  }
-  if (!IsSqlName(channel)) return Malformed(channel.begin + 1, kForm);
-  i = skip_spaces(i);
-  if (i == statement.size()) return Of(Command::Kind::kNotify, std::move(channel.text), "");
-  if (statement[i] != ',') return Malformed(i + 1, kForm);
-  i = skip_spaces(i + 1);
-  if (i == statement.size() || statement[i] != '\'') return Malformed(i + 1, kForm);
-  std::string payload;
-  const size_t end = internal::SqlStringEnd(statement, i, &payload);
-  if (end == std::string_view::npos) return Malformed(i + 1, "unterminated string: close it with '");
-  if (const size_t after = skip_spaces(end); after != statement.size()) return Malformed(after + 1, kForm);
-  return Of(Command::Kind::kNotify, std::move(channel.text), std::move(payload));
 }
 
 // ROLLBACK [WORK | TRANSACTION] TO ...

@@ -15,7 +15,8 @@
 //   ROLLBACK [WORK|TRANSACTION] TO [SAVEPOINT] name           -> savepoints of the open transaction
 //   DECLARE name ... CURSOR ... FOR statement, FETCH, MOVE, CLOSE -> cursors (server/cursor.h)
 //   LISTEN channel, UNLISTEN channel | *                      -> notifications: of commits, or NOTIFY's
-//   NOTIFY channel [, 'payload']                              -> a notification to the channel's listeners
+//   NOTIFY channel [, 'payload'], SELECT pg_notify(channel, payload)
+//                                                             -> a notification to the channel's listeners
 // `begin at T source S` stays the language's own begin. Anything else is a
 // statement of the Hindsight language.
 #ifndef HINDSIGHT_SERVER_SQL_COMPAT_H_
@@ -51,7 +52,7 @@ struct Command {
     kClose,      // CLOSE name | ALL
     kListen,     // LISTEN channel
     kUnlisten,   // UNLISTEN channel | *
-    kNotify,     // NOTIFY channel [, 'payload']
+    kNotify,     // NOTIFY channel [, 'payload'], SELECT [pg_catalog.]pg_notify(channel, payload)
     kCopyFrom,   // COPY operations FROM STDIN: an operations file, loaded as `hindsight import` does
     kCopyLog,    // COPY operations TO STDOUT: the log as an operations file, as `hindsight log --ops` prints it
     kCopyTo,     // COPY (statement) TO STDOUT [[WITH] CSV [HEADER] | [WITH] (FORMAT csv|text, HEADER [bool])]
@@ -71,6 +72,11 @@ struct Command {
                           // kSelect (1): the number; kSignal: the pid, digits; kSet: the value, unquoted;
                           // kNotify: the payload, unquoted ("" for none)
   bool local = false;     // kSet: SET LOCAL, for the rest of the transaction block
+  bool select = false;    // kNotify: SELECT pg_notify(...), which answers a row
+  // kNotify from SELECT pg_notify($1, $2): the parameters that give the
+  // channel and the payload (0: written in the statement).
+  size_t channel_param = 0;
+  size_t payload_param = 0;
   bool to_default = false;  // kSet: the value is the keyword DEFAULT (as RESET), not the string 'default'
   // kSelect from pg_catalog.pg_cursors WHERE name = '...' (what psycopg
   // sends before closing a cursor it did not declare): the row only if

@@ -878,6 +878,12 @@ TEST_F(ProtocolHandlerTest, NotifyReachesTheChannelsListenersWhenItsBlockCommits
   EXPECT_EQ(Payloads(out, "jobs"), (std::vector<std::string>{"two", "", "three"})) << out;
   EXPECT_EQ(Payloads(out, "Mixed Case"), std::vector<std::string>{"it's"});
   EXPECT_EQ(Types(out), "CAAAAZ");
+  // SELECT pg_notify: a row, the channel as written.
+  EXPECT_EQ(Types(send("SELECT pg_notify('jobs', 'four'); SELECT pg_notify('Mixed Case', '')")), "TDCTDCZ");
+  out.clear();
+  EXPECT_FALSE(handler_->AppendNotifications(&out));
+  EXPECT_EQ(Payloads(out, "jobs"), std::vector<std::string>{"four"});
+  EXPECT_EQ(Payloads(out, "Mixed Case"), std::vector<std::string>{""});
   // Its own, as it answers; none after UNLISTEN; DISCARD ALL unlistens too.
   EXPECT_EQ(Payloads(Query("NOTIFY jobs, 'self'"), "jobs"), std::vector<std::string>{"self"});
   EXPECT_EQ(Types(Query("UNLISTEN jobs; NOTIFY jobs, 'unheard'; NOTIFY \"Mixed Case\"")), "CCCAZ");
@@ -889,7 +895,10 @@ TEST_F(ProtocolHandlerTest, NotifyReachesTheChannelsListenersWhenItsBlockCommits
                                 "NOTIFY c, '" + std::string(8000, 'p') + "'"}) {
     EXPECT_TRUE(absl::StrContains(Query(refused), "22023")) << refused.substr(0, 30);
   }
-  for (const char* malformed : {"NOTIFY", "NOTIFY c 'p'", "NOTIFY c, p", "NOTIFY c, 'p' x", "NOTIFY c, 'p"}) {
+  EXPECT_TRUE(absl::StrContains(Query("SELECT pg_notify('', 'p')"), "22023"));
+  for (const char* malformed : {"NOTIFY", "NOTIFY c 'p'", "NOTIFY c, p", "NOTIFY c, 'p' x", "NOTIFY c, 'p",
+                                "SELECT pg_notify('c')", "SELECT pg_notify(c, 'p')", "SELECT pg_notify('c', $0)",
+                                "SELECT pg_notify('c', 'p') x"}) {
     EXPECT_TRUE(absl::StrContains(Query(malformed), "42601")) << malformed;
   }
 }

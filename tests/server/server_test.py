@@ -791,8 +791,8 @@ def test_listeners_are_told_of_every_commit():
 
 
 def test_notify_reaches_listening_clients_when_its_transaction_commits():
-    """NOTIFY between clients: an idle psycopg 2 listener is woken, a
-    psycopg 3 one reads them from its notifies() generator; a block's
+    """NOTIFY and pg_notify between clients: an idle psycopg 2 listener is
+    woken, a psycopg 3 one reads them from its notifies() generator; a block's
     notifications arrive when it commits, none if it rolls back; the
     sender's pid is the one the session reports; psql shows them."""
     server = Server(new_db('notify'))
@@ -826,7 +826,10 @@ def test_notify_reaches_listening_clients_when_its_transaction_commits():
 
         three = psycopg.connect(server.dsn(), autocommit=True)
         three.execute('LISTEN "Work Queue"')
-        s.execute('NOTIFY "Work Queue", \'first\'; NOTIFY "Work Queue", \'second\'')
+        s.execute('NOTIFY "Work Queue", \'first\'')
+        # pg_notify takes its channel and payload as parameters (psycopg 3 binds them).
+        with psycopg.connect(server.dsn(), autocommit=True) as binder:
+            assert binder.execute('SELECT pg_notify(%s, %s)', ('Work Queue', 'second')).fetchall() == [('',)]
         got = []
         notes = three.notifies()  # (Debian's psycopg 3.1: no timeout; both are sent already)
         for note in notes:
