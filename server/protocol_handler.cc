@@ -841,7 +841,9 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Listen(const Command& c
 absl::StatusOr<Notification> ProtocolHandler::NotificationOf(const Command& command,
                                                               const internal::StatementParams* params) const {
   Notification n{pid_, command.parameter, command.argument};
-  for (const auto& [index, text] : {std::pair(command.channel_param, &n.channel), {command.payload_param, &n.payload}}) {
+  const std::pair<size_t, std::string*> given[] = {{command.channel_param, &n.channel},
+                                                   {command.payload_param, &n.payload}};
+  for (const auto& [index, text] : given) {
     if (index == 0) continue;
     if (params == nullptr || index > params->values.size()) {
       return SqlError(absl::StatusCode::kInvalidArgument, "08P01",
