@@ -1,0 +1,154 @@
+// ProtocolHandler's notifications: LISTEN and UNLISTEN, NOTIFY and
+// pg_notify, and what a listening session is told (protocol_handler.h).
+#include "server/protocol_handler.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "hindsight/time.h"
+#include "hindsight/value.h"
+#include "server/sql_error.h"
+
+namespace hindsight::server {
+namespace {
+
+// NOTIFY's limits, as PostgreSQL's: a channel is a name of at most 63
+// bytes, a payload shorter than 8000 bytes.
+constexpr size_t kMaxChannelBytes = 63;
+constexpr size_t kMaxPayloadBytes = 8000;
+
+// Whether LISTEN or NOTIFY may name `channel` (kCommitsChannel aside):
+// 0A000 without a queue of notifications, 22023 for a name too long.
+absl::Status CheckChannel(const std::string& channel, bool have_queue) {
+  if (!have_queue) {
+    return SqlError(absl::StatusCode::kUnimplemented, "0A000",
+                    absl::StrCat("this session notifies only of commits, on channel ",
+                                 ProtocolHandler::kCommitsChannel));
+  }
+  if (channel.size() > kMaxChannelBytes) {
+    return SqlError(absl::StatusCode::kInvalidArgument, "22023",
+                    absl::StrCat("channel name too long: ", channel.size(), " bytes, at most ", kMaxChannelBytes));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Listen(const Command& command) {
+  Answer a;
+  const std::string& channel = command.parameter;
+  if (command.kind == Command::Kind::kUnlisten) {
+    a.tag = "UNLISTEN";
+    if (channel == "*" || channel == kCommitsChannel) commits_told_.reset();
+    channels_.erase(channel);
+    if (channel == "*" || channels_.empty()) UnlistenChannels();
+    return a;
+  }
+  a.tag = "LISTEN";
+  if (channel == kCommitsChannel) {
+    if (!commits_told_) commits_told_ = db_->LastTransaction().id;
+    return a;
+  }
+  if (absl::Status s = CheckChannel(channel, notifications_ != nullptr); !s.ok()) return s;
+  channels_.insert(channel);
+  notifications_->Join(pid_);
+  return a;
+}
+
+absl::StatusOr<Notification> ProtocolHandler::NotificationOf(const Command& command,
+                                                              const internal::StatementParams* params) const {
+  Notification n{pid_, command.parameter, command.argument};
+  const std::pair<size_t, std::string*> given[] = {{command.channel_param, &n.channel},
+                                                   {command.payload_param, &n.payload}};
+  for (const auto& [index, text] : given) {
+    if (index == 0) continue;
+    if (params == nullptr || index > params->values.size()) {
+      return SqlError(absl::StatusCode::kInvalidArgument, "08P01",
+                      absl::StrCat("there is no parameter $", index));
+    }
+    *text = params->values[index - 1].value_or("");  // NULL: none
+  }
+  if (absl::Status s = CheckChannel(n.channel, notifications_ != nullptr); !s.ok()) return s;
+  if (n.channel.empty()) return SqlError(absl::StatusCode::kInvalidArgument, "22023", "channel name cannot be empty");
+  if (n.channel == kCommitsChannel) {
+    return SqlError(absl::StatusCode::kInvalidArgument, "22023",
+                    absl::StrCat("channel ", kCommitsChannel, " is the server's own: it tells of each commit"));
+  }
+  if (n.payload.size() >= kMaxPayloadBytes) {
+    return SqlError(absl::StatusCode::kInvalidArgument, "22023",
+                    absl::StrCat("payload string too long: ", n.payload.size(), " bytes, at most ",
+                                 kMaxPayloadBytes - 1));
+  }
+  return n;
+}
+
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Notify(const Command& command,
+                                                                const internal::StatementParams* params,
+                                                                const std::vector<ColumnDescription>* columns) {
+  absl::StatusOr<Notification> n = NotificationOf(command, params);
+  if (!n.ok()) return n.status();
+  if (session_.in_transaction()) {
+    if (std::find(to_notify_.begin(), to_notify_.end(), *n) == to_notify_.end()) to_notify_.push_back(*std::move(n));
+  } else if (absl::Status s = notifications_->Publish({*std::move(n)}); !s.ok()) {
+    return SqlError(absl::StatusCode::kResourceExhausted, "54000", std::string(s.message()));
+  }
+  Answer a;
+  a.tag = "NOTIFY";
+  if (!command.select) return a;
+  internal::Result r;  // pg_notify's row: one empty (void) value
+  r.columns = {"pg_notify"};
+  r.rows.push_back({internal::Cell::Text("")});
+  EncodeCells(r, columns != nullptr ? *columns : *DescribeColumns(r.columns, {}), &a.rows);
+  a.columns = std::move(r.columns);
+  a.tag = "SELECT 1";
+  return a;
+}
+
+void ProtocolHandler::EndBlockNotifications(bool committed) {
+  std::vector<Notification> notes = std::move(to_notify_);
+  to_notify_.clear();
+  // PostgreSQL fails the COMMIT itself when the queue is full; here the
+  // transaction is already committed, so its notifications are dropped.
+  if (committed && notifications_ != nullptr) (void)notifications_->Publish(notes);
+}
+
+void ProtocolHandler::UnlistenChannels() {
+  channels_.clear();
+  if (notifications_ != nullptr) notifications_->Leave(pid_);
+}
+
+bool ProtocolHandler::AppendNotifications(std::string* out) {
+  if (status() != 'I') return false;
+  const bool more_commits = AppendCommitNotifications(out);
+  const bool more_notes = AppendChannelNotifications(out);
+  return more_commits || more_notes;
+}
+
+bool ProtocolHandler::AppendCommitNotifications(std::string* out) {
+  if (!commits_told_) return false;
+  const uint64_t last = db_->LastTransaction().id;
+  const uint64_t end = std::min(last, *commits_told_ + kNotificationsAtOnce);
+  for (uint64_t id = *commits_told_ + 1; id <= end; ++id) {
+    absl::StatusOr<TransactionInfo> info = db_->GetTransaction(id);
+    if (!info.ok()) return false;  // told again at the next transaction
+    AppendNotificationResponse(
+        0, kCommitsChannel,
+        absl::StrCat("{\"tx\": ", id, ", \"time\": ", FormatValue(Value::String(FormatInstant(info->time))),
+                     ", \"source\": ", FormatValue(Value::String(info->source)),
+                     ", \"operations\": ", info->operation_count, "}"),
+        out);
+    commits_told_ = id;
+  }
+  return end < last;
+}
+
+bool ProtocolHandler::AppendChannelNotifications(std::string* out) {
+  if (channels_.empty() || notifications_ == nullptr) return false;
+  const std::vector<Notification> notes = notifications_->Take(pid_, kNotificationsAtOnce);
+  for (const Notification& n : notes) {
+    if (channels_.contains(n.channel)) AppendNotificationResponse(n.sender, n.channel, n.payload, out);
+  }
+  return notes.size() == kNotificationsAtOnce;
+}
+
+}  // namespace hindsight::server
