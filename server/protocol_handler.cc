@@ -770,7 +770,8 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunSavepoint(const Comm
   Answer a;
   if (kind == Kind::kSavepoint) {
     if (absl::Status s = session_.Savepoint(command.parameter); !s.ok()) return s;
-    savepoints_.push_back({statement_timeout_.Save(), application_name_.Save(), cursors_declared_, to_notify_.size()});
+    savepoints_.push_back(
+        {statement_timeout_.Save(), application_name_.Save(), cursors_declared_, to_notify_.size(), to_listen_.size()});
     a.tag = "SAVEPOINT";
     return a;
   }
@@ -790,6 +791,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunSavepoint(const Comm
   statement_timeout_.Restore(back.statement_timeout);
   application_name_.Restore(back.application_name);
   to_notify_.resize(back.notifications);
+  to_listen_.resize(back.listens);
   const uint64_t kept = back.cursors_declared;
   ErasePortals([kept](const Portal& p) { return p.cursor != nullptr && p.cursor->serial > kept; });
   failed_ = false;  // the block goes on from the savepoint

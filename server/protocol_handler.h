@@ -257,8 +257,10 @@ class ProtocolHandler {
   // the savepoint, its settings and cursors too), in a transaction block
   // only.
   absl::StatusOr<Answer> RunSavepoint(const Command& command);
-  // LISTEN and UNLISTEN.
+  // LISTEN and UNLISTEN: at once outside a transaction block, else when
+  // it commits (none if it rolls back), as PostgreSQL's.
   absl::StatusOr<Answer> Listen(const Command& command);
+  void ApplyListen(bool listen, const std::string& channel);
   // NOTIFY, or SELECT pg_notify (which answers a row, in `columns`'
   // formats): sent at once outside a transaction block, else kept until
   // the block commits (an identical one of the same block sent once, as
@@ -268,7 +270,8 @@ class ProtocolHandler {
   // The notification `command` sends, its parameters from `params`; 22023
   // for a channel or payload PostgreSQL would refuse.
   absl::StatusOr<Notification> NotificationOf(const Command& command, const internal::StatementParams* params) const;
-  // Sends or drops what the block that ended kept to NOTIFY.
+  // Applies or drops the LISTENs and UNLISTENs of the block that ended,
+  // then sends or drops what it kept to NOTIFY.
   void EndBlockNotifications(bool committed);
   // UNLISTEN of every channel but kCommitsChannel.
   void UnlistenChannels();
@@ -442,6 +445,7 @@ class ProtocolHandler {
     ScopedSetting<std::string>::Saved application_name;
     uint64_t cursors_declared = 0;
     size_t notifications = 0;  // of the block's, kept before it
+    size_t listens = 0;        // of the block's LISTENs and UNLISTENs, before it
   };
   std::vector<SavepointState> savepoints_;
   uint64_t cursors_declared_ = 0;  // DECLAREs so far (Cursor::serial)
@@ -451,6 +455,7 @@ class ProtocolHandler {
   int32_t pid_ = 0;
   std::set<std::string> channels_;         // LISTENed, besides kCommitsChannel
   std::vector<Notification> to_notify_;    // NOTIFY's of the open block, to send when it commits
+  std::vector<std::pair<bool, std::string>> to_listen_;  // the open block's LISTEN (true) and UNLISTEN channels
   bool skip_until_sync_ = false; // an error in the extended protocol
   // A write outside a block opened this session's transaction, which the
   // next Sync, or the end of the query string, ends: PostgreSQL's implicit

@@ -35,24 +35,32 @@ absl::Status CheckChannel(const std::string& channel, bool have_queue) {
 }  // namespace
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Listen(const Command& command) {
-  Answer a;
+  const bool listen = command.kind == Command::Kind::kListen;
   const std::string& channel = command.parameter;
-  if (command.kind == Command::Kind::kUnlisten) {
-    a.tag = "UNLISTEN";
+  if (listen && channel != kCommitsChannel) {
+    if (absl::Status s = CheckChannel(channel, notifications_ != nullptr); !s.ok()) return s;
+  }
+  if (session_.in_transaction()) {
+    to_listen_.emplace_back(listen, channel);
+  } else {
+    ApplyListen(listen, channel);
+  }
+  Answer a;
+  a.tag = listen ? "LISTEN" : "UNLISTEN";
+  return a;
+}
+
+void ProtocolHandler::ApplyListen(bool listen, const std::string& channel) {
+  if (!listen) {
     if (channel == "*" || channel == kCommitsChannel) commits_told_.reset();
     channels_.erase(channel);
     if (channel == "*" || channels_.empty()) UnlistenChannels();
-    return a;
-  }
-  a.tag = "LISTEN";
-  if (channel == kCommitsChannel) {
+  } else if (channel == kCommitsChannel) {
     if (!commits_told_) commits_told_ = db_->LastTransaction().id;
-    return a;
+  } else {
+    channels_.insert(channel);
+    notifications_->Join(pid_);
   }
-  if (absl::Status s = CheckChannel(channel, notifications_ != nullptr); !s.ok()) return s;
-  channels_.insert(channel);
-  notifications_->Join(pid_);
-  return a;
 }
 
 absl::StatusOr<Notification> ProtocolHandler::NotificationOf(const Command& command,
@@ -105,6 +113,11 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Notify(const Command& c
 }
 
 void ProtocolHandler::EndBlockNotifications(bool committed) {
+  std::vector<std::pair<bool, std::string>> listens = std::move(to_listen_);
+  to_listen_.clear();
+  if (committed) {
+    for (const auto& [listen, channel] : listens) ApplyListen(listen, channel);
+  }
   std::vector<Notification> notes = std::move(to_notify_);
   to_notify_.clear();
   // PostgreSQL fails the COMMIT itself when the queue is full; here the

@@ -841,7 +841,7 @@ std::vector<std::string> Payloads(const std::string& out, const std::string& cha
 // NOTIFY between two sessions: sent at once outside a block; in a block,
 // when it commits (an identical one once), not if it rolls back or its
 // savepoint does; to the listeners of its channel only, itself included,
-// and only outside their blocks.
+// and only outside their blocks. LISTEN in a block counts once it commits.
 TEST_F(ProtocolHandlerTest, NotifyReachesTheChannelsListenersWhenItsBlockCommits) {
   int wakes = 0;
   NotificationQueue queue(1 << 20, [&wakes] { ++wakes; });
@@ -854,7 +854,13 @@ TEST_F(ProtocolHandlerTest, NotifyReachesTheChannelsListenersWhenItsBlockCommits
     m.query = q;
     return Answer(&other, m);
   };
-  EXPECT_EQ(Types(Query("LISTEN jobs; LISTEN \"Mixed Case\"")), "CCZ");
+  // A block's LISTENs and UNLISTENs count once it commits.
+  EXPECT_EQ(Types(Query("BEGIN; LISTEN jobs; ROLLBACK")), "CCCZ");
+  EXPECT_FALSE(handler_->listening());
+  EXPECT_EQ(Types(Query("BEGIN; LISTEN jobs; SAVEPOINT s; UNLISTEN jobs; ROLLBACK TO s; LISTEN \"Mixed Case\"")),
+            "CCCCCCZ");
+  EXPECT_FALSE(handler_->listening());
+  EXPECT_EQ(Types(Query("COMMIT")), "CZ");
   EXPECT_TRUE(handler_->listening());
   EXPECT_EQ(Types(send("NOTIFY jobs, 'one'; NOTIFY elsewhere, 'no one listens'")), "CCZ");
   EXPECT_EQ(wakes, 2);  // each publish wakes the listeners, which read what is theirs
