@@ -58,9 +58,10 @@ class NotificationQueue {
 
   // What the queue holds, in the bytes Publish counts.
   size_t bytes() const;
+  // What Publish counts for `n`.
+  static size_t BytesOf(const Notification& n) { return n.channel.size() + n.payload.size() + 64; }
 
  private:
-  static size_t BytesOf(const Notification& n) { return n.channel.size() + n.payload.size() + 64; }
   // Drops the notifications every reader has read.
   void DropRead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 

@@ -336,7 +336,8 @@ absl::Status ProtocolHandler::WriteRefused() const {
 }
 
 absl::Status ProtocolHandler::CheckSessionMemory(size_t more) const {
-  const size_t held = session_.pending_bytes() + prepared_bytes_ + portal_bytes_ + more;
+  const size_t held =
+      session_.pending_bytes() + prepared_bytes_ + portal_bytes_ + block_notify_bytes_ + channels_bytes_ + more;
   if (held <= max_session_bytes_) return absl::OkStatus();
   const auto size = [](size_t bytes) {
     return bytes >= (1 << 20) ? absl::StrCat(bytes >> 20, " MiB") : absl::StrCat(bytes, " bytes");
@@ -346,7 +347,9 @@ absl::Status ProtocolHandler::CheckSessionMemory(size_t more) const {
                                         " a session may hold in the server's memory (an open transaction of ",
                                         internal::Plural(session_.pending_operations(), "operation"), ", ",
                                         internal::Plural(prepared_.size(), "prepared statement"), ", ",
-                                        internal::Plural(portals_.size(), "portal"), ")")),
+                                        internal::Plural(portals_.size(), "portal"), ", ",
+                                        internal::Plural(to_notify_.size(), "notification"), " to send, ",
+                                        internal::Plural(channels_.size(), "channel"), " listened to)")),
                   "commit in smaller transactions, close the prepared statements and cursors no longer needed, "
                   "load a file with COPY operations FROM STDIN, or start the server with a larger "
                   "--max-session-memory");
@@ -790,8 +793,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunSavepoint(const Comm
   const SavepointState& back = savepoints_.back();
   statement_timeout_.Restore(back.statement_timeout);
   application_name_.Restore(back.application_name);
-  to_notify_.resize(back.notifications);
-  to_listen_.resize(back.listens);
+  DropBlockNotificationsAfter(back.notifications, back.listens);
   const uint64_t kept = back.cursors_declared;
   ErasePortals([kept](const Portal& p) { return p.cursor != nullptr && p.cursor->serial > kept; });
   failed_ = false;  // the block goes on from the savepoint

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/container/node_hash_map.h"
 #include "absl/functional/function_ref.h"
 #include "hindsight/db.h"
@@ -270,9 +271,18 @@ class ProtocolHandler {
   // The notification `command` sends, its parameters from `params`; 22023
   // for a channel or payload PostgreSQL would refuse.
   absl::StatusOr<Notification> NotificationOf(const Command& command, const internal::StatementParams* params) const;
+  // Keeps a NOTIFY of the open block until it ends, unless an identical
+  // one is kept already; 54000 past the session's memory.
+  absl::Status KeepUntilCommit(Notification n);
+  // Forgets what the open block kept to NOTIFY, LISTEN and UNLISTEN after
+  // its first `notifications` and `listens` (ROLLBACK TO a savepoint).
+  void DropBlockNotificationsAfter(size_t notifications, size_t listens);
   // Applies or drops the LISTENs and UNLISTENs of the block that ended,
   // then sends or drops what it kept to NOTIFY.
   void EndBlockNotifications(bool committed);
+  // What a channel listened to, or a LISTEN kept in a block, counts
+  // against the session's memory.
+  static size_t ListenBytes(const std::string& channel) { return channel.size() + 64; }
   // UNLISTEN of every channel but kCommitsChannel.
   void UnlistenChannels();
   // AppendNotifications' two kinds: of commits, and NOTIFY's on the
@@ -455,7 +465,10 @@ class ProtocolHandler {
   int32_t pid_ = 0;
   std::set<std::string> channels_;         // LISTENed, besides kCommitsChannel
   std::vector<Notification> to_notify_;    // NOTIFY's of the open block, to send when it commits
+  absl::flat_hash_set<std::string> to_notify_keys_;  // their channels and payloads, apart by a NUL
   std::vector<std::pair<bool, std::string>> to_listen_;  // the open block's LISTEN (true) and UNLISTEN channels
+  size_t block_notify_bytes_ = 0;          // what to_notify_ and to_listen_ hold (CheckSessionMemory)
+  size_t channels_bytes_ = 0;              // what channels_ holds (ListenBytes each)
   bool skip_until_sync_ = false; // an error in the extended protocol
   // A write outside a block opened this session's transaction, which the
   // next Sync, or the end of the query string, ends: PostgreSQL's implicit

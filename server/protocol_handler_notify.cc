@@ -32,6 +32,14 @@ absl::Status CheckChannel(const std::string& channel, bool have_queue) {
   return absl::OkStatus();
 }
 
+// What tells a block's notifications apart: its channel and payload.
+std::string KeyOf(const Notification& n) {
+  std::string key = n.channel;
+  key.push_back('\0');
+  key += n.payload;
+  return key;
+}
+
 }  // namespace
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Listen(const Command& command) {
@@ -40,8 +48,12 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Listen(const Command& c
   if (listen && channel != kCommitsChannel) {
     if (absl::Status s = CheckChannel(channel, notifications_ != nullptr); !s.ok()) return s;
   }
+  if (listen || session_.in_transaction()) {  // a channel more, or a LISTEN or UNLISTEN kept
+    if (absl::Status s = CheckSessionMemory(ListenBytes(channel)); !s.ok()) return s;
+  }
   if (session_.in_transaction()) {
     to_listen_.emplace_back(listen, channel);
+    block_notify_bytes_ += ListenBytes(channel);
   } else {
     ApplyListen(listen, channel);
   }
@@ -53,12 +65,12 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Listen(const Command& c
 void ProtocolHandler::ApplyListen(bool listen, const std::string& channel) {
   if (!listen) {
     if (channel == "*" || channel == kCommitsChannel) commits_told_.reset();
-    channels_.erase(channel);
+    if (channels_.erase(channel) > 0) channels_bytes_ -= ListenBytes(channel);
     if (channel == "*" || channels_.empty()) UnlistenChannels();
   } else if (channel == kCommitsChannel) {
     if (!commits_told_) commits_told_ = db_->LastTransaction().id;
   } else {
-    channels_.insert(channel);
+    if (channels_.insert(channel).second) channels_bytes_ += ListenBytes(channel);
     notifications_->Join(pid_);
   }
 }
@@ -96,7 +108,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Notify(const Command& c
   absl::StatusOr<Notification> n = NotificationOf(command, params);
   if (!n.ok()) return n.status();
   if (session_.in_transaction()) {
-    if (std::find(to_notify_.begin(), to_notify_.end(), *n) == to_notify_.end()) to_notify_.push_back(*std::move(n));
+    if (absl::Status s = KeepUntilCommit(*std::move(n)); !s.ok()) return s;
   } else if (absl::Status s = notifications_->Publish({*std::move(n)}); !s.ok()) {
     return SqlError(absl::StatusCode::kResourceExhausted, "54000", std::string(s.message()));
   }
@@ -112,14 +124,38 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Notify(const Command& c
   return a;
 }
 
+absl::Status ProtocolHandler::KeepUntilCommit(Notification n) {
+  std::string key = KeyOf(n);
+  if (to_notify_keys_.contains(key)) return absl::OkStatus();  // sent once
+  const size_t bytes = NotificationQueue::BytesOf(n) + key.size();
+  if (absl::Status s = CheckSessionMemory(bytes); !s.ok()) return s;
+  to_notify_keys_.insert(std::move(key));
+  to_notify_.push_back(std::move(n));
+  block_notify_bytes_ += bytes;
+  return absl::OkStatus();
+}
+
+void ProtocolHandler::DropBlockNotificationsAfter(size_t notifications, size_t listens) {
+  for (size_t i = notifications; i < to_notify_.size(); ++i) {
+    const std::string key = KeyOf(to_notify_[i]);
+    block_notify_bytes_ -= NotificationQueue::BytesOf(to_notify_[i]) + key.size();
+    to_notify_keys_.erase(key);
+  }
+  for (size_t i = listens; i < to_listen_.size(); ++i) block_notify_bytes_ -= ListenBytes(to_listen_[i].second);
+  to_notify_.resize(std::min(notifications, to_notify_.size()));
+  to_listen_.resize(std::min(listens, to_listen_.size()));
+}
+
 void ProtocolHandler::EndBlockNotifications(bool committed) {
   std::vector<std::pair<bool, std::string>> listens = std::move(to_listen_);
+  std::vector<Notification> notes = std::move(to_notify_);
   to_listen_.clear();
+  to_notify_.clear();
+  to_notify_keys_.clear();
+  block_notify_bytes_ = 0;
   if (committed) {
     for (const auto& [listen, channel] : listens) ApplyListen(listen, channel);
   }
-  std::vector<Notification> notes = std::move(to_notify_);
-  to_notify_.clear();
   // PostgreSQL fails the COMMIT itself when the queue is full; here the
   // transaction is already committed, so its notifications are dropped.
   if (committed && notifications_ != nullptr) (void)notifications_->Publish(notes);
@@ -127,6 +163,7 @@ void ProtocolHandler::EndBlockNotifications(bool committed) {
 
 void ProtocolHandler::UnlistenChannels() {
   channels_.clear();
+  channels_bytes_ = 0;
   if (notifications_ != nullptr) notifications_->Leave(pid_);
 }
 

@@ -909,6 +909,32 @@ TEST_F(ProtocolHandlerTest, NotifyReachesTheChannelsListenersWhenItsBlockCommits
   }
 }
 
+// What a block keeps to NOTIFY and the channels a session listens to count
+// against its memory, an identical notification once: past it, 54000 (the
+// block failed, nothing of it sent), and the session goes on.
+TEST_F(ProtocolHandlerTest, NotificationsAndChannelsCountAgainstTheSessionsMemory) {
+  NotificationQueue queue(1 << 20, [] {});
+  handler_->set_notifications(&queue, 1);
+  handler_->set_max_session_bytes(4096);
+  ASSERT_EQ(Types(Query("LISTEN c")), "CZ");
+  std::string block = "BEGIN";
+  for (int i = 0; i < 100; ++i) block += "; NOTIFY c, 'the same'";
+  EXPECT_EQ(Types(Query(block)), std::string(101, 'C') + "Z");
+  for (int i = 0; i < 100 && handler_->status() == 'T'; ++i) {
+    (void)Query(absl::StrCat("NOTIFY c, 'payload ", i, "'"));
+  }
+  EXPECT_EQ(handler_->status(), 'E');
+  EXPECT_EQ(Types(Query("COMMIT")), "CZ");
+  std::string out;
+  EXPECT_FALSE(handler_->AppendNotifications(&out));
+  EXPECT_EQ(out, "");
+  std::string listens = "LISTEN c0";
+  for (int i = 1; i < 100; ++i) absl::StrAppend(&listens, "; LISTEN c", i);  // ~67 bytes each
+  const std::string answer = Query(listens);
+  EXPECT_TRUE(absl::StrContains(answer, "54000")) << answer;
+  EXPECT_EQ(Types(Query("UNLISTEN *; NOTIFY c, 'after'")), "CCZ");
+}
+
 // The queue keeps a notification until every session that listened when
 // it came has read it, up to its bound; one that does not read holds it.
 TEST(NotificationQueueTest, KeepsWhatAListenerHasNotReadUpToItsBound) {
