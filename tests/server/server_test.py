@@ -725,6 +725,25 @@ def test_fifty_concurrent_clients_commit_exactly_once():
         cleanup()
 
 
+def listening(server, channel):
+    """A psycopg2 connection outside transactions that LISTENs to `channel`."""
+    conn = psycopg2.connect(server.dsn())
+    conn.autocommit = True
+    conn.cursor().execute('LISTEN ' + channel)
+    return conn
+
+
+def hear(conn, told, until, timeout=20):
+    """Adds to `told` the notifications `conn` receives, waiting for them,
+    until it holds `until` or `timeout` seconds passed."""
+    deadline = time.time() + timeout
+    while len(told) < until and time.time() < deadline:
+        select.select([conn], [], [], 0.5)
+        conn.poll()
+        while conn.notifies:
+            told.append(conn.notifies.pop(0))
+
+
 def test_listeners_are_told_of_every_commit():
     """LISTEN hindsight_commits: an idle client is woken with a notification
     for each transaction committed by others, in order, none missed or twice;
@@ -732,23 +751,13 @@ def test_listeners_are_told_of_every_commit():
     them; a listener that never reads holds up no commit."""
     server = Server(new_db('listen'))
     try:
-        listener = psycopg2.connect(server.dsn())
-        listener.autocommit = True
-        listener.cursor().execute('LISTEN hindsight_commits')
+        listener = listening(server, 'hindsight_commits')
         writer = psycopg2.connect(server.dsn())
         writer.autocommit = True
         w = writer.cursor()
         w.execute('SHOW hindsight_transactions 1')
         first = w.fetchone()[0] + 1
         told = []
-
-        def hear(until, timeout=20):
-            deadline = time.time() + timeout
-            while len(told) < until and time.time() < deadline:
-                select.select([listener], [], [], 0.5)
-                listener.poll()
-                while listener.notifies:
-                    told.append(listener.notifies.pop(0))
 
         # A stalled reader: LISTEN, then never read.
         stalled = raw_startup(server.port, receive_buffer=4096)
@@ -761,7 +770,7 @@ def test_listeners_are_told_of_every_commit():
         w.execute('assert Listen n last = 1 from 2020')
         w.execute('commit')
         took = time.time() - started
-        hear(2001)
+        hear(listener, told, 2001)
         assert [json.loads(n.payload)['tx'] for n in told] == list(range(first, first + 2001)), \
             [n.payload for n in told[:3]]
         assert all(n.channel == 'hindsight_commits' for n in told)
@@ -775,10 +784,10 @@ def test_listeners_are_told_of_every_commit():
         listener.autocommit = False
         listener.cursor().execute('count * * *')  # opens the block
         w.execute('assert Listen n block = 1 from 2020')
-        hear(1, timeout=1)
+        hear(listener, told, 1, timeout=1)
         assert told == [], [n.payload for n in told]
         listener.rollback()
-        hear(1)
+        hear(listener, told, 1)
         assert len(told) == 1, [n.payload for n in told]
         listener.close()
         # psql shows what arrived with its next answer.
@@ -797,9 +806,7 @@ def test_notify_reaches_listening_clients_when_its_transaction_commits():
     sender's pid is the one the session reports; psql shows them."""
     server = Server(new_db('notify'))
     try:
-        listener = psycopg2.connect(server.dsn())
-        listener.autocommit = True
-        listener.cursor().execute('LISTEN jobs')
+        listener = listening(server, 'jobs')
         sender = psycopg2.connect(server.dsn())
         s = sender.cursor()  # psycopg2 opens a block at the first statement
         s.execute("NOTIFY jobs, 'in a block'")
@@ -814,14 +821,10 @@ def test_notify_reaches_listening_clients_when_its_transaction_commits():
         sender.autocommit = True
         s.execute("NOTIFY jobs, 'it''s done'")
         heard = []
-        deadline = time.time() + 20
-        while len(heard) < 2 and time.time() < deadline:
-            select.select([listener], [], [], 0.5)
-            listener.poll()
-            heard.extend((n.pid, n.channel, n.payload) for n in listener.notifies)
-            listener.notifies.clear()
+        hear(listener, heard, 2)
         pid = sender.get_backend_pid()
-        assert heard == [(pid, 'jobs', 'in a block'), (pid, 'jobs', "it's done")], heard
+        assert [(n.pid, n.channel, n.payload) for n in heard] == [(pid, 'jobs', 'in a block'),
+                                                                 (pid, 'jobs', "it's done")], heard
         listener.close()
 
         three = psycopg.connect(server.dsn(), autocommit=True)
