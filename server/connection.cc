@@ -353,20 +353,20 @@ bool Connection::NotifyUntilReadable(ProtocolHandler* handler) {
   }
 }
 
-void Connection::ListenForCommits() {
+void Connection::WakeWhenNotified() {
   const int wake = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake < 0) return;  // out of descriptors: notifications come with the answers only
   {
     absl::MutexLock lock(&fd_mu_);
     wake_fd_ = wake;
   }
-  server_->WakeOnCommits(pid_);
+  server_->WakeWhenNotified(pid_);
 }
 
 void Connection::Serve(ProtocolHandler* handler) {
   std::string out;
   while (true) {
-    if (wake_fd_ < 0 && handler->listening()) ListenForCommits();
+    if (wake_fd_ < 0 && handler->listening()) WakeWhenNotified();
     const FrontendMessage* m = NextMessage(handler);
     if (m == nullptr) return;
     ProtocolHandler::Step step = handler->Handle(*m, &out);

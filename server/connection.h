@@ -58,7 +58,7 @@ class ConnectionHost : public SessionDirectory {
   virtual void SweepTimeouts() = 0;
   // Wakes connection `pid` (Connection::Wake) whenever a transaction
   // lands or a notification is published, until it ends.
-  virtual void WakeOnCommits(int32_t pid) = 0;
+  virtual void WakeWhenNotified(int32_t pid) = 0;
   // NOTIFY's notifications between the server's sessions.
   virtual NotificationQueue& notifications() = 0;
 };
@@ -104,8 +104,9 @@ class Connection {
     absl::MutexLock lock(&fd_mu_);
     if (fd_ >= 0) ::shutdown(fd_, SHUT_RDWR);
   }
-  // From any thread: a transaction landed, for a session that listens
-  // for commits and may be waiting for its next message.
+  // From any thread: a transaction landed or a notification was
+  // published, for a session that listens and may be waiting for its next
+  // message.
   void Wake() {
     absl::MutexLock lock(&fd_mu_);
     const uint64_t one = 1;
@@ -140,11 +141,11 @@ class Connection {
   // transaction block gets its notifications while it waits.
   const FrontendMessage* NextMessage(ProtocolHandler* handler);
   // Until the client sends something: writes `handler`'s notifications as
-  // transactions land (Wake). False when the client is gone.
+  // they come (Wake). False when the client is gone.
   bool NotifyUntilReadable(ProtocolHandler* handler);
-  // Has the server wake this connection when a transaction lands, once
-  // its session listens.
-  void ListenForCommits();
+  // Has the server wake this connection when a transaction lands or a
+  // notification is published, once its session listens.
+  void WakeWhenNotified();
   void Serve(ProtocolHandler* handler);
   // After a successful start-up: admission, authentication, the start-up
   // options, then the session.

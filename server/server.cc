@@ -111,7 +111,7 @@ class ServerImpl final : public Server, public ConnectionHost {
   // Looks at the connections' statement timeouts every kSweepInterval
   // while any is armed, cancelling those past their deadline.
   void SweepTimeouts() override;
-  void WakeOnCommits(int32_t pid) override;
+  void WakeWhenNotified(int32_t pid) override;
   NotificationQueue& notifications() override { return notifications_; }
   std::vector<SessionView> List() const override;
   bool Signal(int32_t pid, bool terminate, const std::string& by) override;
@@ -120,7 +120,7 @@ class ServerImpl final : public Server, public ConnectionHost {
   // The commit watcher's thread: waits for each transaction to land while
   // any connection listens, and wakes the listening connections.
   void WatchCommits();
-  // Wakes every connection that listens (WakeOnCommits).
+  // Wakes every connection that listens (WakeWhenNotified).
   void WakeListeners();
   // The address --listen names: an IP address, or a host name's.
   absl::StatusOr<asio::ip::address> ListenAddress();
@@ -189,8 +189,8 @@ class ServerImpl final : public Server, public ConnectionHost {
   mutable absl::Mutex mu_;
   absl::CondVar all_finished_;  // serving_ became 0
   std::map<int32_t, std::weak_ptr<Connection>> connections_ ABSL_GUARDED_BY(mu_);
-  std::map<int32_t, std::weak_ptr<Connection>> listening_ ABSL_GUARDED_BY(mu_);  // of WakeOnCommits
-  std::thread commit_watcher_ ABSL_GUARDED_BY(mu_);  // started by the first WakeOnCommits
+  std::map<int32_t, std::weak_ptr<Connection>> listening_ ABSL_GUARDED_BY(mu_);  // of WakeWhenNotified
+  std::thread commit_watcher_ ABSL_GUARDED_BY(mu_);  // started by the first WakeWhenNotified
   NotificationQueue notifications_{kNotificationQueueBytes, [this] { WakeListeners(); }};
   bool watcher_end_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> watcher_cancel_{false};    // ends the watcher's wait for a transaction
@@ -362,7 +362,7 @@ void ServerImpl::Serve(std::shared_ptr<Connection> conn) {
   }
 }
 
-void ServerImpl::WakeOnCommits(int32_t pid) {
+void ServerImpl::WakeWhenNotified(int32_t pid) {
   absl::MutexLock lock(&mu_);
   const auto it = connections_.find(pid);
   if (it == connections_.end()) return;
