@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/synchronization/mutex.h"
+#include "cluster/nats_connection.h"
 
 namespace hindsight::cluster {
 namespace {
@@ -21,18 +22,6 @@ constexpr absl::Duration kReconnectAfter = absl::Seconds(10);
 // How often a reader's consumer shows it is alive when it has nothing to
 // hand out (flow control needs heartbeats), in nanoseconds.
 constexpr int64_t kReaderHeartbeat = int64_t{5} * 1000 * 1000 * 1000;
-
-int64_t Millis(absl::Duration d) { return std::max<int64_t>(1, absl::ToInt64Milliseconds(d)); }
-
-// The client's account of a failed call: its status, and the detail it
-// keeps for this thread when there is one.
-std::string NatsError(natsStatus s) {
-  natsStatus last = NATS_OK;
-  const char* detail = nats_GetLastError(&last);
-  std::string text = natsStatus_GetText(s);
-  if (detail != nullptr && *detail != '\0' && last == s) absl::StrAppend(&text, " (", detail, ")");
-  return text;
-}
 
 bool ValidStreamName(const std::string& name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
@@ -198,20 +187,9 @@ absl::StatusOr<std::unique_ptr<JetStreamLog>> JetStreamLog::Connect(const JetStr
 absl::StatusOr<std::shared_ptr<JetStreamLog::Handles>> JetStreamLog::Open() const {
   auto handles = std::make_shared<Handles>();
   Handles& h = *handles;
-  std::vector<const char*> servers;
-  for (const std::string& s : options_.servers) servers.push_back(s.c_str());
   natsStatus s = natsOptions_Create(&h.options);
-  if (s == NATS_OK) s = natsOptions_SetServers(h.options, servers.data(), static_cast<int>(servers.size()));
-  if (s == NATS_OK) s = natsOptions_SetMaxReconnect(h.options, -1);
-  if (s == NATS_OK) s = natsOptions_SetReconnectWait(h.options, 250);
-  if (s == NATS_OK) s = natsOptions_SetTimeout(h.options, Millis(options_.request_timeout));
-  if (s == NATS_OK) s = natsOptions_SetPingInterval(h.options, 2000);
-  if (s == NATS_OK) s = natsOptions_SetMaxPingsOut(h.options, 2);
-  if (s == NATS_OK) s = natsOptions_SetName(h.options, "hindsight");
-  if (s == NATS_OK && options_.connect_in_background) {
-    // With a callback (which has nothing to do) the client connects in the
-    // background when no server answers at once.
-    s = natsOptions_SetRetryOnFailedConnect(h.options, true, [](natsConnection*, void*) {}, nullptr);
+  if (s == NATS_OK) {
+    s = ConfigureNats(h.options, options_.servers, options_.request_timeout, options_.connect_in_background);
   }
   if (s != NATS_OK) return absl::InvalidArgumentError(absl::StrCat("bad NATS options: ", NatsError(s)));
   s = natsConnection_Connect(&h.connection, h.options);

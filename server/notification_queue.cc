@@ -18,6 +18,14 @@ void NotificationQueue::Leave(int32_t pid) {
 }
 
 absl::Status NotificationQueue::Publish(const std::vector<Notification>& notes) {
+  if (absl::Status s = Append(notes); !s.ok()) return s;
+  if (relay_ && !notes.empty()) relay_(notes);
+  return absl::OkStatus();
+}
+
+absl::Status NotificationQueue::Deliver(const std::vector<Notification>& notes) { return Append(notes); }
+
+absl::Status NotificationQueue::Append(const std::vector<Notification>& notes) {
   if (notes.empty()) return absl::OkStatus();
   {
     absl::MutexLock lock(&mu_);
@@ -28,7 +36,7 @@ absl::Status NotificationQueue::Publish(const std::vector<Notification>& notes) 
           absl::StrCat("too many notifications in the NOTIFY queue: it holds ", bytes_, " of its ", max_bytes_,
                        " bytes for sessions that listen and have not read them"));
     }
-    if (readers_.empty()) return absl::OkStatus();  // no one listens: nothing to keep
+    if (readers_.empty()) return absl::OkStatus();  // no one listens here: nothing to keep
     for (const Notification& n : notes) queue_.push_back(n);
     bytes_ += more;
   }

@@ -6,7 +6,8 @@
 // listened when it was published has read it, so a listener that does not
 // read (a client that stopped, a session idle in a transaction block) holds
 // the queue, and once it holds max_bytes a NOTIFY fails (54000) until that
-// listener reads, unlistens or leaves. Thread-safe.
+// listener reads, unlistens or leaves. On a cluster node the queue also
+// holds what other nodes' sessions sent (Deliver). Thread-safe.
 #ifndef HINDSIGHT_SERVER_NOTIFICATION_QUEUE_H_
 #define HINDSIGHT_SERVER_NOTIFICATION_QUEUE_H_
 
@@ -34,10 +35,14 @@ struct Notification {
 
 class NotificationQueue {
  public:
-  // `published` is called after each Publish that added something, outside
-  // the queue's lock: the server wakes the listening sessions.
-  NotificationQueue(size_t max_bytes, std::function<void()> published)
-      : max_bytes_(max_bytes), published_(std::move(published)) {}
+  // `published` is called after each Publish or Deliver that added
+  // something, outside the queue's lock: the server wakes the listening
+  // sessions. `relay`, if set, is called with what each Publish accepted
+  // (kept here or not), outside the lock: a cluster node sends it to the
+  // other nodes.
+  NotificationQueue(size_t max_bytes, std::function<void()> published,
+                    std::function<void(const std::vector<Notification>&)> relay = nullptr)
+      : max_bytes_(max_bytes), published_(std::move(published)), relay_(std::move(relay)) {}
 
   // Session `pid` reads from now on what is published after this call; a
   // session that reads already keeps its position.
@@ -45,11 +50,15 @@ class NotificationQueue {
   // Session `pid` reads no more: what only it had left to read is dropped.
   void Leave(int32_t pid);
 
-  // Appends `notes` together, in order (a committed transaction's).
-  // ResourceExhausted, appending none, when they would take what the
-  // queue holds past max_bytes (each counts its channel, payload and a
-  // fixed overhead).
+  // Appends `notes`, which this server's sessions sent, together and in
+  // order (a committed transaction's), then relays them. ResourceExhausted,
+  // appending and relaying none, when they would take what the queue holds
+  // past max_bytes (each counts its channel, payload and a fixed overhead).
   absl::Status Publish(const std::vector<Notification>& notes);
+
+  // Appends `notes`, which another node's sessions sent, as Publish does
+  // but without relaying them. ResourceExhausted as Publish.
+  absl::Status Deliver(const std::vector<Notification>& notes);
 
   // Up to `max` notifications published since session `pid` joined that it
   // has not read yet, oldest first; it has read them once this returns.
@@ -62,11 +71,15 @@ class NotificationQueue {
   static size_t BytesOf(const Notification& n) { return n.channel.size() + n.payload.size() + 64; }
 
  private:
+  // Appends `notes` for the readers there are; ResourceExhausted when they
+  // would take the queue past max_bytes.
+  absl::Status Append(const std::vector<Notification>& notes);
   // Drops the notifications every reader has read.
   void DropRead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const size_t max_bytes_;
   const std::function<void()> published_;
+  const std::function<void(const std::vector<Notification>&)> relay_;
   mutable absl::Mutex mu_;
   std::deque<Notification> queue_ ABSL_GUARDED_BY(mu_);
   uint64_t first_ ABSL_GUARDED_BY(mu_) = 0;  // the position of queue_.front()

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstdio>
 #include <deque>
+#include <limits>
 #include <map>
 #include <optional>
 #include <random>
@@ -31,6 +32,7 @@
 #include "absl/time/time.h"
 #include "hindsight/options.h"
 #include "server/connection.h"
+#include "server/notification_relay.h"
 #include "server/pg_protocol.h"
 
 namespace hindsight::server {
@@ -42,6 +44,10 @@ namespace {
 constexpr int kStartupSlots = 64;
 // What NOTIFY's notifications not yet read by every listener may take.
 constexpr size_t kNotificationQueueBytes = size_t{64} << 20;
+// How long a notification from another node waits for this node to apply
+// what the sender's had (RelayedNotifications::applied) before it is told
+// anyway: a node that far behind tells it ahead of the data.
+constexpr absl::Duration kRelayedWait = absl::Seconds(5);
 // How long accepting rests when the process is out of descriptors.
 constexpr absl::Duration kAcceptRetry = absl::Milliseconds(100);
 
@@ -122,6 +128,10 @@ class ServerImpl final : public Server, public ConnectionHost {
   void WatchCommits();
   // Wakes every connection that listens (WakeWhenNotified).
   void WakeListeners();
+  // Sends what this server's sessions published to the other nodes.
+  void Relay(const std::vector<Notification>& notes);
+  // Tells this server's listeners what another node's sessions published.
+  void Receive(RelayedNotifications batch);
   // The address --listen names: an IP address, or a host name's.
   absl::StatusOr<asio::ip::address> ListenAddress();
   // Accepts connections, each handed to Take, until the acceptor closes.
@@ -191,7 +201,9 @@ class ServerImpl final : public Server, public ConnectionHost {
   std::map<int32_t, std::weak_ptr<Connection>> connections_ ABSL_GUARDED_BY(mu_);
   std::map<int32_t, std::weak_ptr<Connection>> listening_ ABSL_GUARDED_BY(mu_);  // of WakeWhenNotified
   std::thread commit_watcher_ ABSL_GUARDED_BY(mu_);  // started by the first WakeWhenNotified
-  NotificationQueue notifications_{kNotificationQueueBytes, [this] { WakeListeners(); }};
+  NotificationQueue notifications_{kNotificationQueueBytes, [this] { WakeListeners(); },
+                                   [this](const std::vector<Notification>& notes) { Relay(notes); }};
+  std::atomic<bool> relay_cancel_{false};  // ends Receive's wait, as the server stops
   bool watcher_end_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> watcher_cancel_{false};    // ends the watcher's wait for a transaction
   // Threads are kept once their connection ends and serve the next ones,
@@ -209,7 +221,10 @@ class ServerImpl final : public Server, public ConnectionHost {
   absl::CondVar handed_cv_;               // handed_ grew, or threads_end_ turned true
   bool threads_end_ ABSL_GUARDED_BY(mu_) = false;
   std::set<int32_t> admitted_ ABSL_GUARDED_BY(mu_);
-  int32_t next_pid_ ABSL_GUARDED_BY(mu_) = 1;
+  // Sessions' pids count up from a random start, as a process's would: a
+  // notification relayed from another node carries its sender's pid, which
+  // a client compares with its own to tell its own notifications.
+  int32_t next_pid_ ABSL_GUARDED_BY(mu_) = static_cast<int32_t>(std::random_device{}() % (1U << 30)) + 1;
   std::mt19937 secrets_ ABSL_GUARDED_BY(mu_){std::random_device{}()};
 };
 
@@ -332,7 +347,8 @@ void ServerImpl::ProbeWhenSilent(int fd) const {
 bool ServerImpl::Launch(int fd) {
   absl::MutexLock lock(&mu_);
   if (serving_ >= options_.max_connections + kStartupSlots) return false;
-  const int32_t pid = next_pid_++;
+  const int32_t pid = next_pid_;
+  next_pid_ = next_pid_ == std::numeric_limits<int32_t>::max() ? 1 : next_pid_ + 1;
   auto conn = std::make_shared<Connection>(this, fd, pid, static_cast<int32_t>(secrets_()));
   connections_[pid] = conn;
   ++serving_;
@@ -396,6 +412,18 @@ void ServerImpl::WakeListeners() {
     }
   }
   for (const auto& conn : listening) conn->Wake();
+}
+
+void ServerImpl::Relay(const std::vector<Notification>& notes) {
+  if (options_.notification_relay == nullptr) return;
+  options_.notification_relay->Send({db_->LastTransaction().id, notes});
+}
+
+void ServerImpl::Receive(RelayedNotifications batch) {
+  (void)db_->AwaitTransaction(batch.applied, kRelayedWait, &relay_cancel_);
+  if (absl::Status s = notifications_.Deliver(batch.notes); !s.ok()) {
+    log_.Line(absl::StrCat("dropped ", batch.notes.size(), " notifications from another node: ", s.message()));
+  }
 }
 
 void ServerImpl::Finished(int32_t pid) {
@@ -592,8 +620,15 @@ void ServerImpl::Run() {
     if (!ec) BeginShutdown();
   });
   ReloadOnHangup();
+  if (options_.notification_relay != nullptr) {
+    options_.notification_relay->Start([this](RelayedNotifications batch) { Receive(std::move(batch)); });
+  }
   Accept();
   io_.run();
+  if (options_.notification_relay != nullptr) {
+    relay_cancel_.store(true);
+    options_.notification_relay->Stop();
+  }
   EndThreads();
 }
 

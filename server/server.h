@@ -26,6 +26,8 @@
 
 namespace hindsight::server {
 
+class NotificationRelay;  // server/notification_relay.h
+
 struct ServerOptions {
   std::string host = "127.0.0.1";
   uint16_t port = 5433;  // 0: any free port (address() tells which)
@@ -72,6 +74,10 @@ struct ServerOptions {
   // The database's directory: SHOW hindsight_stats reports the bytes under
   // it. Empty: it leaves them out.
   std::string db_dir;
+  // A cluster node's relay of NOTIFY's notifications to and from the other
+  // nodes (nullptr: they reach this server's sessions only). Must outlive
+  // Run; Run starts and stops it.
+  NotificationRelay* notification_relay = nullptr;
 };
 
 class Server {

@@ -16,10 +16,13 @@
 #include <random>
 #include <thread>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/strings/str_cat.h"
 #include "cluster/jetstream_log.h"
 #include "cluster/log_prefix.h"
+#include "cluster/nats_notification_relay.h"
 #include "cluster/node.h"
 #include "database_dump.h"
 #include "format/query_file.h"
@@ -752,6 +755,73 @@ TEST_F(ClusterTest, ADatabaseThatIsNotAPrefixOfTheLogIsRefused) {
   }
   // The node's own directory starts again where it was.
   EXPECT_NE(StartNode(dir.Sub("n"), "prefix", {}), nullptr);
+}
+
+TEST(RelayedNotificationsTest, ReadBackAsWrittenAndOtherMessagesRefused) {
+  const server::RelayedNotifications batch{42, {{7, "jobs", "{\"id\": 1}"}, {-3, "c", ""}, {8, "d", "x,y"}}};
+  const std::string message = cluster::EncodeRelayed(batch);
+  EXPECT_EQ(cluster::DecodeRelayed(message), batch);
+  for (std::string_view other :
+       {std::string_view(""), std::string_view("hello"), std::string_view("42\0", 3),
+        std::string_view("42\0" "7\0c\0", 7), std::string_view("x\0" "7\0c\0p\0", 10),
+        std::string_view("42\0" "7\0\0p\0", 9), std::string_view("42\0" "seven\0c\0p\0", 14)}) {
+    EXPECT_EQ(cluster::DecodeRelayed(other), std::nullopt) << absl::CHexEscape(absl::string_view(other.data(), other.size()));
+  }
+  EXPECT_EQ(cluster::DecodeRelayed(message.substr(0, message.size() - 1)), std::nullopt);
+}
+
+// Two nodes' relays over a real server: each hears the other's batches in
+// the order sent and never its own; after Stop, nothing more is received.
+TEST_F(ClusterTest, NotificationsRelayedToTheOtherNodesInOrder) {
+  using server::RelayedNotifications;
+  struct Heard {
+    absl::Mutex mu;
+    std::vector<RelayedNotifications> batches ABSL_GUARDED_BY(mu);
+    void Add(RelayedNotifications b) {
+      absl::MutexLock lock(&mu);
+      batches.push_back(std::move(b));
+    }
+    // What was heard once it is `n` batches, or after 10 s.
+    std::vector<RelayedNotifications> Await(size_t n) {
+      for (const absl::Time deadline = absl::Now() + absl::Seconds(10); absl::Now() < deadline;) {
+        {
+          absl::MutexLock lock(&mu);
+          if (batches.size() >= n) break;
+        }
+        absl::SleepFor(absl::Milliseconds(10));
+      }
+      absl::MutexLock lock(&mu);
+      return batches;
+    }
+  };
+  Heard heard_a, heard_b;
+  absl::StatusOr<std::unique_ptr<cluster::NatsNotificationRelay>> a =
+      cluster::NatsNotificationRelay::Connect({nats_->url()}, "relay");
+  absl::StatusOr<std::unique_ptr<cluster::NatsNotificationRelay>> b =
+      cluster::NatsNotificationRelay::Connect({nats_->url()}, "relay");
+  absl::StatusOr<std::unique_ptr<cluster::NatsNotificationRelay>> elsewhere =
+      cluster::NatsNotificationRelay::Connect({nats_->url()}, "another-stream");
+  ASSERT_TRUE(a.ok() && b.ok() && elsewhere.ok());
+  (*a)->Start([&heard_a](RelayedNotifications n) { heard_a.Add(std::move(n)); });
+  (*b)->Start([&heard_b](RelayedNotifications n) { heard_b.Add(std::move(n)); });
+  (*elsewhere)->Start([](RelayedNotifications) { ADD_FAILURE() << "another stream's node heard it"; });
+  std::vector<RelayedNotifications> sent;
+  for (int i = 0; i < 50; ++i) {
+    sent.push_back({static_cast<uint64_t>(i), {{i, "c", absl::StrCat("from a ", i)}}});
+    (*a)->Send(sent.back());
+  }
+  (*b)->Send({99, {{1, "c", "from b"}}});
+  const std::vector<RelayedNotifications> b_heard = heard_b.Await(sent.size());
+  EXPECT_EQ(b_heard, sent);
+  const std::vector<RelayedNotifications> a_heard = heard_a.Await(1);
+  const std::vector<RelayedNotifications> from_b = {{99, {{1, "c", "from b"}}}};
+  EXPECT_EQ(a_heard, from_b);
+  (*b)->Stop();
+  (*a)->Send({100, {{1, "c", "late"}}});
+  (*b)->Send({101, {{1, "c", "from b again"}}});  // it still sends
+  EXPECT_EQ(heard_a.Await(2).size(), 2u);
+  absl::SleepFor(absl::Milliseconds(200));
+  EXPECT_EQ(heard_b.Await(0).size(), sent.size());
 }
 
 }  // namespace

@@ -965,6 +965,30 @@ TEST(NotificationQueueTest, KeepsWhatAListenerHasNotReadUpToItsBound) {
   EXPECT_EQ(queue.bytes(), 0u);
 }
 
+// On a cluster node the queue relays what its own sessions publish, even
+// when no one listens here, and not what it delivers from other nodes; a
+// publish the bound refuses is not relayed either.
+TEST(NotificationQueueTest, RelaysWhatItsSessionsPublishAndNotWhatOtherNodesSent) {
+  int wakes = 0;
+  std::vector<std::vector<Notification>> relayed;
+  NotificationQueue queue(2 * (64 + 2), [&wakes] { ++wakes; },
+                          [&relayed](const std::vector<Notification>& notes) { relayed.push_back(notes); });
+  const Notification mine{7, "c", "a"};
+  const Notification theirs{9, "c", "b"};
+  EXPECT_TRUE(queue.Publish({mine}).ok());
+  EXPECT_EQ(relayed, std::vector<std::vector<Notification>>{{mine}});
+  queue.Join(1);
+  EXPECT_TRUE(queue.Deliver({theirs}).ok());
+  EXPECT_EQ(wakes, 1);
+  EXPECT_EQ(relayed.size(), 1u);
+  EXPECT_TRUE(absl::IsResourceExhausted(queue.Publish({mine, mine})));  // would hold three
+  EXPECT_TRUE(absl::IsResourceExhausted(queue.Deliver({theirs, theirs})));
+  EXPECT_EQ(relayed.size(), 1u);
+  EXPECT_TRUE(queue.Publish({mine}).ok());
+  EXPECT_EQ(relayed.size(), 2u);
+  EXPECT_EQ(queue.Take(1, 10), (std::vector<Notification>{theirs, mine}));
+}
+
 // A session's open transaction holds its operations in memory: a write that
 // takes it past the limit fails with 54000 and fails the transaction, in a
 // block or in a query string's implicit one; nothing of it is written, and

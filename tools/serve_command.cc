@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cluster/jetstream_log.h"
+#include "cluster/nats_notification_relay.h"
 #include "cluster/node.h"
 #include "command_line.h"
 #include "server/server.h"
@@ -181,8 +182,19 @@ int Serve(CommandLine& cl, const std::string& dir, const std::string& listen,
   options.db_dir = dir;
   RaiseDescriptorLimit();
   absl::StatusOr<std::unique_ptr<Database>> db = OpenOrCreate(cl, dir, Options());
+  std::unique_ptr<cluster::NatsNotificationRelay> relay;
   if (db.ok() && !log_options.servers.empty()) {
     db = StartNode(*std::move(db), log_options, listen, &options);
+  }
+  if (db.ok() && !log_options.servers.empty()) {
+    absl::StatusOr<std::unique_ptr<cluster::NatsNotificationRelay>> connected =
+        cluster::NatsNotificationRelay::Connect(log_options.servers, log_options.stream);
+    if (connected.ok()) {
+      relay = *std::move(connected);
+      options.notification_relay = relay.get();  // NOTIFY reaches every node's listeners
+    } else {
+      db = connected.status();
+    }
   }
   if (!db.ok()) {
     cl.Error(std::string(db.status().message()));

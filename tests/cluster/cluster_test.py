@@ -35,6 +35,7 @@ import json
 import os
 import random
 import re
+import select
 import shutil
 import signal
 import socket
@@ -484,6 +485,46 @@ def check_answers(txns, log_lines):
 
 # --- the scenario ---
 
+def check_notify_across_nodes(nodes, txns, outcomes):
+    """NOTIFY in each of `txns`' blocks, committed through node 1, reaches
+    the listeners of every node once it commits, with the notifier's pid;
+    a listener told on node 3 finds node 3 has applied that commit."""
+    listeners = []
+    for port in nodes:
+        c = psycopg2.connect(dsn(port))
+        c.autocommit = True
+        c.cursor().execute('LISTEN jobs')
+        listeners.append(c)
+    notifier = psycopg2.connect(dsn(nodes[0]))
+    notifier.autocommit = True
+    cur = notifier.cursor()
+    cur.execute('SELECT pg_backend_pid()')
+    pid = cur.fetchone()[0]
+    committed = {}
+    for txn in txns:
+        del notifier.notices[:]
+        cur.execute(transaction_text(txn).replace('; commit', "; NOTIFY jobs, '%s'; commit" % txn['source']))
+        tx_id = int(re.search(r'committed transaction (\d+)', ''.join(notifier.notices)).group(1))
+        outcomes.acked[txn['source']] = committed[txn['source']] = tx_id
+    notifier.close()
+    for k, c in enumerate(listeners):
+        heard = []
+        deadline = time.time() + 20
+        while len(heard) < len(txns) and time.time() < deadline:
+            select.select([c], [], [], 0.5)
+            c.poll()
+            for n in c.notifies:
+                if k == 2:  # what node 3 tells, node 3 has applied
+                    applied = int(status(nodes[2])['applied'])
+                    assert applied >= committed[n.payload], (n.payload, committed[n.payload], applied)
+                heard.append((n.pid, n.channel, n.payload))
+            c.notifies.clear()
+        assert heard == [(pid, 'jobs', t['source']) for t in txns], (k + 1, heard)
+        c.close()
+    print("  NOTIFY in %d commits on node 1: every node's listener told, node 3 having applied each"
+          % len(txns), flush=True)
+
+
 def test_cluster():
     txns = load_transactions(700)
     nodes = [NODE_PORT, NODE_PORT + 1, NODE_PORT + 2]
@@ -512,6 +553,8 @@ def test_cluster():
     in_log = [line.split('\t') for line in log_of(node_dir(3))]
     assert [(t['tx'], t['source']) for t in told] == [(int(l[0]), l[2]) for l in in_log], (len(told), told[:2])
     print('  six writers: 240 commits, logs identical, a listener on node 3 told of each', flush=True)
+    batch, txns_left = txns_left[:5], txns_left[5:]
+    check_notify_across_nodes(nodes, batch, outcomes)
 
     # SIGKILL node 2 while writes go on, then restart it.
     batch, txns_left = txns_left[:120], txns_left[120:]
