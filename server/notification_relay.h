@@ -1,15 +1,19 @@
 // Carries NOTIFY's notifications between the servers of a cluster, so that
 // a session listening on one node hears what sessions on every node send
 // (docs/cluster.md). The server hands each batch its own sessions publish
-// to Send, and publishes what Start's callback receives to its own
-// listeners. cluster::NatsNotificationRelay is the implementation.
+// to Send, and tells its own listeners what Start's callback receives
+// (RelayedDelivery). cluster::NatsNotificationRelay is the implementation.
 #ifndef HINDSIGHT_SERVER_NOTIFICATION_RELAY_H_
 #define HINDSIGHT_SERVER_NOTIFICATION_RELAY_H_
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <vector>
 
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "hindsight/db.h"
 #include "server/notification_queue.h"
 
 namespace hindsight::server {
@@ -40,6 +44,30 @@ class NotificationRelay {
 
   // Stops receiving: no call of `receive` runs or starts once this returns.
   virtual void Stop() = 0;
+};
+
+// Tells a server's listeners what other nodes' sessions sent, in the
+// order received: each batch once this node has applied as much as the
+// sender's had (RelayedNotifications::applied), so that a listener that
+// reads here finds what the notifier's transaction wrote. A batch waits at
+// most `wait`; once one has waited that long, the next are told at once
+// until this node has caught up with it (a node that stopped following
+// holds none back). Not thread-safe: the relay's thread calls it.
+class RelayedDelivery {
+ public:
+  // All must outlive it; `cancel` turning true ends a wait at once.
+  RelayedDelivery(const Database* db, NotificationQueue* queue, absl::Duration wait, const std::atomic<bool>* cancel)
+      : db_(db), queue_(queue), wait_(wait), cancel_(cancel) {}
+
+  // Waits as above, then delivers: what NotificationQueue::Deliver says.
+  absl::Status Receive(const RelayedNotifications& batch);
+
+ private:
+  const Database* db_;
+  NotificationQueue* queue_;
+  const absl::Duration wait_;
+  const std::atomic<bool>* cancel_;
+  uint64_t gave_up_at_ = 0;  // the applied id of the last batch that waited in vain
 };
 
 }  // namespace hindsight::server

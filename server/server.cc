@@ -45,8 +45,7 @@ constexpr int kStartupSlots = 64;
 // What NOTIFY's notifications not yet read by every listener may take.
 constexpr size_t kNotificationQueueBytes = size_t{64} << 20;
 // How long a notification from another node waits for this node to apply
-// what the sender's had (RelayedNotifications::applied) before it is told
-// anyway: a node that far behind tells it ahead of the data.
+// what the sender's had (RelayedDelivery).
 constexpr absl::Duration kRelayedWait = absl::Seconds(5);
 // How long accepting rests when the process is out of descriptors.
 constexpr absl::Duration kAcceptRetry = absl::Milliseconds(100);
@@ -204,6 +203,7 @@ class ServerImpl final : public Server, public ConnectionHost {
   NotificationQueue notifications_{kNotificationQueueBytes, [this] { WakeListeners(); },
                                    [this](const std::vector<Notification>& notes) { Relay(notes); }};
   std::atomic<bool> relay_cancel_{false};  // ends Receive's wait, as the server stops
+  RelayedDelivery relayed_{db_, &notifications_, kRelayedWait, &relay_cancel_};  // the relay's thread's
   bool watcher_end_ ABSL_GUARDED_BY(mu_) = false;
   std::atomic<bool> watcher_cancel_{false};    // ends the watcher's wait for a transaction
   // Threads are kept once their connection ends and serve the next ones,
@@ -420,8 +420,7 @@ void ServerImpl::Relay(const std::vector<Notification>& notes) {
 }
 
 void ServerImpl::Receive(RelayedNotifications batch) {
-  (void)db_->AwaitTransaction(batch.applied, kRelayedWait, &relay_cancel_);
-  if (absl::Status s = notifications_.Deliver(batch.notes); !s.ok()) {
+  if (absl::Status s = relayed_.Receive(batch); !s.ok()) {
     log_.Line(absl::StrCat("dropped ", batch.notes.size(), " notifications from another node: ", s.message()));
   }
 }

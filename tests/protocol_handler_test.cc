@@ -4,6 +4,7 @@
 #include <iterator>
 #include <map>
 #include <random>
+#include <thread>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
@@ -12,6 +13,7 @@
 #include "gtest/gtest.h"
 #include "hindsight/db.h"
 #include "server/copy_format.h"
+#include "server/notification_relay.h"
 #include "server/pg_types.h"
 #include "server/protocol_handler.h"
 #include "query/session.h"
@@ -987,6 +989,47 @@ TEST(NotificationQueueTest, RelaysWhatItsSessionsPublishAndNotWhatOtherNodesSent
   EXPECT_TRUE(queue.Publish({mine}).ok());
   EXPECT_EQ(relayed.size(), 2u);
   EXPECT_EQ(queue.Take(1, 10), (std::vector<Notification>{theirs, mine}));
+}
+
+// A batch from another node is told once this node has applied what the
+// sender's had; after a wait in vain, the next are told at once.
+TEST(RelayedDeliveryTest, WaitsForTheSendersTransactionsUntilAWaitRunsOut) {
+  ScratchDir dir;
+  std::unique_ptr<Database> db = Database::Open(dir.Sub("db")).value();
+  const auto commit = [&db](int64_t n) {
+    Transaction txn;
+    txn.Assert({"s", "p", "o"}, Value::Int64(n), {0, 1});
+    ASSERT_TRUE(db->Commit(txn).ok());
+  };
+  commit(1);
+  NotificationQueue queue(1 << 20, [] {});
+  queue.Join(1);
+  std::atomic<bool> cancel{false};
+  RelayedDelivery delivery(db.get(), &queue, absl::Seconds(30), &cancel);
+  const Notification n{7, "c", "x"};
+  ASSERT_TRUE(delivery.Receive({1, {n}}).ok());
+  EXPECT_EQ(queue.Take(1, 10), std::vector<Notification>{n});
+
+  std::thread committer([&commit] {
+    absl::SleepFor(absl::Milliseconds(200));
+    commit(2);
+  });
+  ASSERT_TRUE(delivery.Receive({2, {n}}).ok());
+  EXPECT_EQ(db->LastTransaction().id, 2u);  // told after transaction 2, not before
+  committer.join();
+  EXPECT_EQ(queue.Take(1, 10), std::vector<Notification>{n});
+
+  cancel = true;  // the wait for transaction 9 ends in vain
+  ASSERT_TRUE(delivery.Receive({9, {n}}).ok());
+  cancel = false;
+  committer = std::thread([&commit] {
+    absl::SleepFor(absl::Milliseconds(200));
+    commit(3);
+  });
+  ASSERT_TRUE(delivery.Receive({10, {n}}).ok());
+  EXPECT_EQ(db->LastTransaction().id, 2u);  // told at once, not after a wait
+  committer.join();
+  EXPECT_EQ(queue.Take(1, 10), (std::vector<Notification>{n, n}));
 }
 
 // A session's open transaction holds its operations in memory: a write that
