@@ -485,6 +485,24 @@ def check_answers(txns, log_lines):
 
 # --- the scenario ---
 
+def assert_notifies_reach(sender, listener, timeout=30):
+    """A NOTIFY through `sender` reaches `listener`, on another node, within
+    `timeout`: sent again every half second (notifications between nodes go
+    at most once, and a relay that has just reconnected may miss the
+    first)."""
+    listener.cursor().execute('LISTEN relayed')
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        sender.cursor().execute("NOTIFY relayed, 'hello'")
+        select.select([listener], [], [], 0.5)
+        listener.poll()
+        if any(n.channel == 'relayed' for n in listener.notifies):
+            del listener.notifies[:]
+            listener.cursor().execute('UNLISTEN relayed')
+            return
+    raise AssertionError('no notification reached the other node in %d s' % timeout)
+
+
 def check_notify_across_nodes(nodes, txns, outcomes):
     """NOTIFY in each of `txns`' blocks, committed through node 1, reaches
     the listeners of every node once it commits, with the notifier's pid;
@@ -798,6 +816,10 @@ def test_cluster():
     other = psycopg2.connect(dsn(NODE_PORT))
     other.autocommit = True
     other.cursor().execute('await tx %d timeout 30s' % (applied + 1))
+    # Notifications flow both ways again: node 3's relay connected once the
+    # servers came, node 1's reconnected.
+    assert_notifies_reach(conn, other)
+    assert_notifies_reach(other, conn)
     other.close()
     conn.close()
     print('  a node restarted with every NATS server stopped served reads at once (%.1f s) and refused writes; '
