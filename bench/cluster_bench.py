@@ -14,7 +14,9 @@ Starts a three-server NATS JetStream cluster and three nodes
   operations in transactions of 10, against `hindsight import --commits` of
   the same file into a local database;
 - reads (point queries of 1,000 keys written first) on node 2 while it
-  follows a stream of writes through node 1, against node 2 idle.
+  follows a stream of writes through node 1, against node 2 idle;
+- notifications: NOTIFY through node 1 until a listener on node 2 hears
+  it, against a NOTIFY and its listener on the single node, one at a time.
 
 The reads and the replay run --rounds times (default 3), each round its
 peer first, and compare medians: one sample of each moves more from run
@@ -24,6 +26,7 @@ usage: bench/cluster.sh [--quick] BUILD_DIR   (prints a Markdown table)
 """
 import argparse
 import os
+import select
 import shutil
 import subprocess
 import sys
@@ -70,6 +73,29 @@ class Poller(threading.Thread):
 def percentile(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, len(values) * p // 100)] if values else float('nan')
+
+
+def notify_latency(send_port, listen_port, count):
+    """p50 and p99 in ms from a NOTIFY through `send_port` until a listener
+    on `listen_port` has it, `count` times one after another."""
+    sender = psycopg2.connect(ct.dsn(send_port))
+    listener = psycopg2.connect(ct.dsn(listen_port))
+    sender.autocommit = listener.autocommit = True
+    listener.cursor().execute('LISTEN latency')
+    cur = sender.cursor()
+    times = []
+    for i in range(count):
+        started = time.perf_counter()
+        cur.execute("NOTIFY latency, '%d'" % i)
+        while not listener.notifies:
+            if not select.select([listener], [], [], 10)[0]:
+                raise RuntimeError('notification %d not heard in 10 s' % i)
+            listener.poll()
+        times.append((time.perf_counter() - started) * 1000)
+        del listener.notifies[:]
+    sender.close()
+    listener.close()
+    return percentile(times, 50), percentile(times, 99)
 
 
 def small_transactions(workload, out, per_txn=10):
@@ -193,6 +219,11 @@ def main():
                      '%.0f following %.0f commits/s (%s)' % (median(busy), median(wtps), spread(busy)),
                      '%.0f idle (%s)' % (median(idle), spread(idle)),
                      'ratio %.2f (goal: within 10%%)' % (median(busy) / median(idle) if median(idle) else 0)))
+
+        count = 100 if a.quick else 2000
+        c, s = notify_latency(node1, node2, count), notify_latency(single_port, single_port, count)
+        rows.append(('NOTIFY until a listener has it, p50 / p99 ms (%d, one at a time)' % count,
+                     '%.2f / %.2f (node 1 to node 2)' % c, '%.2f / %.2f (one server)' % s, ''))
 
         # Replay of a fresh node against the local transactional import.
         wl = os.path.join(work, 'workload')

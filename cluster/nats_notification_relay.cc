@@ -71,6 +71,9 @@ absl::StatusOr<std::unique_ptr<NatsNotificationRelay>> NatsNotificationRelay::Co
   auto handles = std::make_unique<Handles>();
   natsStatus s = natsOptions_Create(&handles->options);
   if (s == NATS_OK) s = ConfigureNats(handles->options, servers, kTimeout, /*in_background=*/true, /*no_echo=*/true);
+  // Each batch is written to the socket as it is sent, not when the
+  // client's flusher thread next runs.
+  if (s == NATS_OK) s = natsOptions_SetSendAsap(handles->options, true);
   if (s != NATS_OK) return absl::InvalidArgumentError(absl::StrCat("bad NATS options: ", NatsError(s)));
   s = natsConnection_Connect(&handles->connection, handles->options);
   if (s != NATS_OK && s != NATS_NOT_YET_CONNECTED) {
