@@ -17,24 +17,49 @@ void NotificationQueue::Leave(int32_t pid) {
   DropRead();
 }
 
-absl::Status NotificationQueue::Publish(const std::vector<Notification>& notes) {
-  if (absl::Status s = Append(notes); !s.ok()) return s;
+absl::Status NotificationQueue::Publish(const std::vector<Notification>& notes, bool reserved) {
+  if (absl::Status s = Append(notes, reserved); !s.ok()) return s;
   if (relay_ && !notes.empty()) relay_(notes);
   return absl::OkStatus();
 }
 
-absl::Status NotificationQueue::Deliver(const std::vector<Notification>& notes) { return Append(notes); }
+absl::Status NotificationQueue::Deliver(const std::vector<Notification>& notes) { return Append(notes, false); }
 
-absl::Status NotificationQueue::Append(const std::vector<Notification>& notes) {
+absl::Status NotificationQueue::Reserve(const std::vector<Notification>& notes) {
+  const size_t more = BytesOf(notes);
+  absl::MutexLock lock(&mu_);
+  if (bytes_ + reserved_ + more > max_bytes_) return Full();
+  reserved_ += more;
+  return absl::OkStatus();
+}
+
+void NotificationQueue::Release(const std::vector<Notification>& notes) {
+  const size_t held = BytesOf(notes);
+  absl::MutexLock lock(&mu_);
+  reserved_ -= held;
+}
+
+size_t NotificationQueue::BytesOf(const std::vector<Notification>& notes) {
+  size_t bytes = 0;
+  for (const Notification& n : notes) bytes += BytesOf(n);
+  return bytes;
+}
+
+absl::Status NotificationQueue::Full() const {
+  return absl::ResourceExhaustedError(absl::StrCat("too many notifications in the NOTIFY queue: it holds ", bytes_,
+                                                   " of its ", max_bytes_,
+                                                   " bytes for sessions that listen and have not read them"));
+}
+
+absl::Status NotificationQueue::Append(const std::vector<Notification>& notes, bool reserved) {
   if (notes.empty()) return absl::OkStatus();
+  const size_t more = BytesOf(notes);
   {
     absl::MutexLock lock(&mu_);
-    size_t more = 0;
-    for (const Notification& n : notes) more += BytesOf(n);
-    if (bytes_ + more > max_bytes_) {
-      return absl::ResourceExhaustedError(
-          absl::StrCat("too many notifications in the NOTIFY queue: it holds ", bytes_, " of its ", max_bytes_,
-                       " bytes for sessions that listen and have not read them"));
+    if (reserved) {
+      reserved_ -= more;
+    } else if (bytes_ + reserved_ + more > max_bytes_) {
+      return Full();
     }
     if (readers_.empty()) return absl::OkStatus();  // no one listens here: nothing to keep
     for (const Notification& n : notes) queue_.push_back(n);

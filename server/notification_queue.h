@@ -53,8 +53,18 @@ class NotificationQueue {
   // Appends `notes`, which this server's sessions sent, together and in
   // order (a committed transaction's), then relays them. ResourceExhausted,
   // appending and relaying none, when they would take what the queue holds
-  // past max_bytes (each counts its channel, payload and a fixed overhead).
-  absl::Status Publish(const std::vector<Notification>& notes);
+  // (and the room Reserve holds for others) past max_bytes; each counts its
+  // channel, payload and a fixed overhead. With `reserved`, the room that
+  // Reserve(notes) held is theirs: never ResourceExhausted.
+  absl::Status Publish(const std::vector<Notification>& notes, bool reserved = false);
+
+  // Holds room for `notes` until Publish(notes, true) or Release(notes):
+  // what a transaction block does before it commits, so that a COMMIT whose
+  // notifications do not fit fails, as PostgreSQL's does, instead of
+  // committing without them. ResourceExhausted, holding nothing, when there
+  // is not that room.
+  absl::Status Reserve(const std::vector<Notification>& notes);
+  void Release(const std::vector<Notification>& notes);
 
   // Appends `notes`, which another node's sessions sent, as Publish does
   // but without relaying them. ResourceExhausted as Publish.
@@ -72,8 +82,11 @@ class NotificationQueue {
 
  private:
   // Appends `notes` for the readers there are; ResourceExhausted when they
-  // would take the queue past max_bytes.
-  absl::Status Append(const std::vector<Notification>& notes);
+  // would take the queue past max_bytes, unless `reserved`.
+  absl::Status Append(const std::vector<Notification>& notes, bool reserved);
+  // What BytesOf counts for `notes`.
+  static size_t BytesOf(const std::vector<Notification>& notes);
+  absl::Status Full() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Drops the notifications every reader has read.
   void DropRead() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
@@ -84,6 +97,7 @@ class NotificationQueue {
   std::deque<Notification> queue_ ABSL_GUARDED_BY(mu_);
   uint64_t first_ ABSL_GUARDED_BY(mu_) = 0;  // the position of queue_.front()
   size_t bytes_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t reserved_ ABSL_GUARDED_BY(mu_) = 0;  // held by Reserve
   std::map<int32_t, uint64_t> readers_ ABSL_GUARDED_BY(mu_);  // pid -> the position it reads next
 };
 

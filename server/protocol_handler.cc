@@ -755,10 +755,19 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::EndBlock(bool commit_as
   // BEGIN around reads) commits nothing, as PostgreSQL's read-only
   // transactions write nothing.
   const bool write = commit && !session_.transaction_is_blank();
+  if (commit) {
+    if (absl::Status s = BeforeCommit(); !s.ok()) return s;
+  }
   absl::StatusOr<internal::Result> r = session_.Execute(Control(write ? SKind::kCommit : SKind::kRollback));
   if (!r.ok()) return r.status();  // a rejected commit writes nothing and ends the transaction
   if (write) a.notice = r->message;
   return a;
+}
+
+absl::Status ProtocolHandler::BeforeCommit() {
+  absl::Status s = ReserveBlockNotifications();
+  if (!s.ok()) (void)session_.Execute(Control(internal::Statement::Kind::kRollback));
+  return s;
 }
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunSavepoint(const Command& command) {
@@ -1022,6 +1031,9 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunParsed(const interna
     EncodeRow(row, formats, &a.rows);
     StreamRows(formats, /*copy=*/false, &a.rows);
   };
+  if (st.kind == internal::Statement::Kind::kCommit && session_.in_transaction()) {
+    if (absl::Status s = BeforeCommit(); !s.ok()) return s;
+  }
   absl::StatusOr<internal::Result> r = session_.Execute(st, &encode, &encode_cells);
   if (!r.ok()) return r.status();
   if (IsWrite(st.kind)) {

@@ -277,6 +277,13 @@ class ProtocolHandler {
   // Forgets what the open block kept to NOTIFY, LISTEN and UNLISTEN after
   // its first `notifications` and `listens` (ROLLBACK TO a savepoint).
   void DropBlockNotificationsAfter(size_t notifications, size_t listens);
+  // Holds room in the queue for what the open block kept to NOTIFY, as it
+  // is about to commit: 54000 when there is none (PostgreSQL fails such a
+  // COMMIT).
+  absl::Status ReserveBlockNotifications();
+  // What comes before the open block commits: ReserveBlockNotifications,
+  // the block rolled back, nothing of it written, when that fails.
+  absl::Status BeforeCommit();
   // Applies or drops the LISTENs and UNLISTENs of the block that ended,
   // then sends or drops what it kept to NOTIFY.
   void EndBlockNotifications(bool committed);
@@ -468,6 +475,7 @@ class ProtocolHandler {
   absl::flat_hash_set<std::string> to_notify_keys_;  // their channels and payloads, apart by a NUL
   std::vector<std::pair<bool, std::string>> to_listen_;  // the open block's LISTEN (true) and UNLISTEN channels
   size_t block_notify_bytes_ = 0;          // what to_notify_ and to_listen_ hold (CheckSessionMemory)
+  bool notify_reserved_ = false;           // the queue holds room for to_notify_ (ReserveBlockNotifications)
   size_t channels_bytes_ = 0;              // what channels_ holds (ListenBytes each)
   bool skip_until_sync_ = false; // an error in the extended protocol
   // A write outside a block opened this session's transaction, which the

@@ -3,6 +3,7 @@
 #include "server/protocol_handler.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "hindsight/time.h"
@@ -146,6 +147,15 @@ void ProtocolHandler::DropBlockNotificationsAfter(size_t notifications, size_t l
   to_listen_.resize(std::min(listens, to_listen_.size()));
 }
 
+absl::Status ProtocolHandler::ReserveBlockNotifications() {
+  if (to_notify_.empty() || notifications_ == nullptr || notify_reserved_) return absl::OkStatus();
+  if (absl::Status s = notifications_->Reserve(to_notify_); !s.ok()) {
+    return SqlError(absl::StatusCode::kResourceExhausted, "54000", std::string(s.message()));
+  }
+  notify_reserved_ = true;
+  return absl::OkStatus();
+}
+
 void ProtocolHandler::EndBlockNotifications(bool committed) {
   std::vector<std::pair<bool, std::string>> listens = std::move(to_listen_);
   std::vector<Notification> notes = std::move(to_notify_);
@@ -156,9 +166,12 @@ void ProtocolHandler::EndBlockNotifications(bool committed) {
   if (committed) {
     for (const auto& [listen, channel] : listens) ApplyListen(listen, channel);
   }
-  // PostgreSQL fails the COMMIT itself when the queue is full; here the
-  // transaction is already committed, so its notifications are dropped.
-  if (committed && notifications_ != nullptr) (void)notifications_->Publish(notes);
+  const bool reserved = std::exchange(notify_reserved_, false);
+  if (committed && notifications_ != nullptr) {
+    (void)notifications_->Publish(notes, reserved);  // reserved: room held
+  } else if (reserved) {
+    notifications_->Release(notes);
+  }
 }
 
 void ProtocolHandler::UnlistenChannels() {

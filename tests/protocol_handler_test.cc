@@ -937,6 +937,37 @@ TEST_F(ProtocolHandlerTest, NotificationsAndChannelsCountAgainstTheSessionsMemor
   EXPECT_EQ(Types(Query("UNLISTEN *; NOTIFY c, 'after'")), "CCZ");
 }
 
+// A block whose notifications do not fit in the queue as it commits fails
+// its COMMIT with 54000 and writes nothing, as PostgreSQL's; once the
+// listener that holds the queue reads, the same block commits.
+TEST_F(ProtocolHandlerTest, ACommitWhoseNotificationsDoNotFitFailsAndWritesNothing) {
+  const Notification sample{1, "c", "x"};
+  NotificationQueue queue(3 * NotificationQueue::BytesOf(sample), [] {});
+  handler_->set_notifications(&queue, 1);
+  ProtocolHandler listener(db_.get(), "tester", false, &cancel_);
+  listener.set_notifications(&queue, 2);
+  FrontendMessage listen{};
+  listen.type = 'Q';
+  listen.query = "LISTEN c";
+  ASSERT_EQ(Types(Answer(&listener, listen)), "CZ");
+  EXPECT_EQ(Types(Query("NOTIFY c, 'x'; NOTIFY c, 'y'")), "CCZ");  // the listener does not read
+  const std::string block = "BEGIN; assert s p o = 1 from 2020; NOTIFY c, 'x'; NOTIFY c, 'z'; COMMIT";
+  const std::string refused = Query(block);
+  EXPECT_TRUE(absl::StrContains(refused, "54000")) << refused;
+  EXPECT_EQ(handler_->status(), 'I');
+  EXPECT_TRUE(absl::StrContains(Query("count s p o"), std::string("\x00\x00\x00\x01" "0", 5)));
+  // The language's commit too; a block that fits commits.
+  EXPECT_TRUE(absl::StrContains(Query("begin; assert s p o = 1 from 2020; NOTIFY c, 'x'; NOTIFY c, 'z'; commit"),
+                                "54000"));
+  EXPECT_EQ(Types(Query("BEGIN; NOTIFY c, 'w'; COMMIT")), "CCCZ");
+  EXPECT_TRUE(absl::IsResourceExhausted(queue.Publish({sample})));
+  std::string out;
+  EXPECT_FALSE(listener.AppendNotifications(&out));
+  EXPECT_EQ(Payloads(out, "c"), (std::vector<std::string>{"x", "y", "w"}));
+  EXPECT_EQ(Types(Query(block)), "CCCCNCZ");
+  EXPECT_TRUE(absl::StrContains(Query("count s p o"), std::string("\x00\x00\x00\x01" "1", 5)));
+}
+
 // The queue keeps a notification until every session that listened when
 // it came has read it, up to its bound; one that does not read holds it.
 TEST(NotificationQueueTest, KeepsWhatAListenerHasNotReadUpToItsBound) {
@@ -984,9 +1015,14 @@ TEST(NotificationQueueTest, RelaysWhatItsSessionsPublishAndNotWhatOtherNodesSent
   EXPECT_EQ(wakes, 1);
   EXPECT_EQ(relayed.size(), 1u);
   EXPECT_TRUE(absl::IsResourceExhausted(queue.Publish({mine, mine})));  // would hold three
+  EXPECT_TRUE(queue.Reserve({mine}).ok());  // the room left, held
+  EXPECT_TRUE(absl::IsResourceExhausted(queue.Deliver({theirs})));
+  EXPECT_TRUE(absl::IsResourceExhausted(queue.Reserve({mine})));
+  queue.Release({mine});
+  EXPECT_TRUE(queue.Reserve({mine}).ok());
   EXPECT_TRUE(absl::IsResourceExhausted(queue.Deliver({theirs, theirs})));
   EXPECT_EQ(relayed.size(), 1u);
-  EXPECT_TRUE(queue.Publish({mine}).ok());
+  EXPECT_TRUE(queue.Publish({mine}, /*reserved=*/true).ok());
   EXPECT_EQ(relayed.size(), 2u);
   EXPECT_EQ(queue.Take(1, 10), (std::vector<Notification>{theirs, mine}));
 }
