@@ -471,7 +471,7 @@ void Connection::Greet(const StartupPacket& startup) {
   const std::string application = application_param == startup.params.end() ? "" : application_param->second;
   std::string out;
   AppendAuthenticationOk(&out);
-  for (const auto& [name, value] : ServerParameters()) AppendParameterStatus(name, value, &out);
+  for (const auto& [name, value] : SessionParameters(read_only)) AppendParameterStatus(name, value, &out);
   AppendParameterStatus("application_name", application, &out);
   AppendParameterStatus("session_authorization", user, &out);
   AppendBackendKeyData(pid_, secret_, &out);

@@ -69,7 +69,9 @@ uint32_t ColumnType(const std::string& column) {
       column == "?column?" || column == "pid" || column == "pg_backend_pid") {
     return kInt8Oid;
   }
-  if (column == "pg_cancel_backend" || column == "pg_terminate_backend") return kBoolOid;
+  if (column == "pg_cancel_backend" || column == "pg_terminate_backend" || column == "pg_is_in_recovery") {
+    return kBoolOid;
+  }
   if (column == "value") return kJsonOid;
   if (column == "from" || column == "to" || column == "tx_from" || column == "tx_to" || column == "since" ||
       column == "until" || column == "time" || column == "backend_start" || column == "state_change" ||

@@ -103,8 +103,19 @@ const std::vector<std::pair<std::string, std::string>>& ServerParameters() {
       {"integer_datetimes", "on"},
       {"standard_conforming_strings", "on"},
       {"is_superuser", "off"},
+      // No node is a standby: every one takes writes (a cluster's through
+      // its log). With default_transaction_read_only, which depends on the
+      // user (SessionParameters), libpq's target_session_attrs needs no
+      // query to choose a server.
+      {"in_hot_standby", "off"},
   };
   return *kParameters;
+}
+
+std::vector<std::pair<std::string, std::string>> SessionParameters(bool read_only) {
+  std::vector<std::pair<std::string, std::string>> parameters = ServerParameters();
+  parameters.emplace_back("default_transaction_read_only", read_only ? "on" : "off");
+  return parameters;
 }
 
 ProtocolHandler::ProtocolHandler(Database* db, std::string user, bool read_only, std::atomic<bool>* cancel,
@@ -171,9 +182,11 @@ absl::StatusOr<internal::Result> ProtocolHandler::Show(const Command& command) c
   static const std::pair<std::string, std::string> kShownOnly[] = {
       {"transaction_isolation", "read committed"},  // each statement reads a snapshot of its own
       {"search_path", "public"},
+      {"server_version_num", "150000"},
   };
-  std::vector<std::pair<std::string, std::string>> settings = ServerParameters();
+  std::vector<std::pair<std::string, std::string>> settings = SessionParameters(read_only_);
   settings.insert(settings.end(), std::begin(kShownOnly), std::end(kShownOnly));
+  settings.emplace_back("transaction_read_only", read_only_ ? "on" : "off");
   for (const auto& [name, value] : settings) {
     if (absl::AsciiStrToLower(name) != command.parameter) continue;
     internal::Result r;

@@ -41,8 +41,12 @@
 
 namespace hindsight::server {
 
-// Values SHOW reports, and ParameterStatus sends at start-up.
+// Values SHOW reports, and ParameterStatus sends at start-up, the same for
+// every session.
 const std::vector<std::pair<std::string, std::string>>& ServerParameters();
+// ServerParameters and those of a session of a user who may write or not
+// (default_transaction_read_only): what its start-up reports.
+std::vector<std::pair<std::string, std::string>> SessionParameters(bool read_only);
 
 class ProtocolHandler {
  public:

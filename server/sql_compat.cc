@@ -486,7 +486,7 @@ std::optional<Command> ClassifyPgNotify(std::string_view statement) {
 }
 
 // SELECT followed by an integer, version(), current_schema(),
-// pg_backend_pid(), pg_advisory_unlock_all(), current_user, session_user,
+// pg_backend_pid(), pg_is_in_recovery(), pg_advisory_unlock_all(), current_user, session_user,
 // user, pg_cancel_backend(PID)
 // or pg_terminate_backend(PID): none is a statement of the language (a
 // pattern has three terms), so nothing else is taken from it.
@@ -504,6 +504,11 @@ Command ClassifySelect(std::string_view statement) {
   if (function == "version()" || function == "pg_catalog.version()") return Of(Command::Kind::kSelect, "version");
   if (function == "current_schema()" || function == "current_schema") {
     return Of(Command::Kind::kSelect, "current_schema", "public");
+  }
+  if (function == "pg_is_in_recovery()" || function == "pg_catalog.pg_is_in_recovery()") {
+    // libpq's target_session_attrs=primary or standby asks it of a server
+    // that does not report in_hot_standby; none is a standby.
+    return Of(Command::Kind::kSelect, "pg_is_in_recovery", "f");
   }
   if (function == "pg_backend_pid()" || function == "pg_catalog.pg_backend_pid()") {
     return Of(Command::Kind::kSelect, "pg_backend_pid");  // the session's, filled in when it runs

@@ -38,7 +38,7 @@ struct Command {
     kSavepoint,   // SAVEPOINT name
     kRelease,     // RELEASE [SAVEPOINT] name
     kRollbackTo,  // ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name
-    kSelect,      // SELECT 1, version(), current_schema(), pg_backend_pid(), current_user: a connection
+    kSelect,      // SELECT 1, version(), current_schema(), pg_backend_pid(), pg_is_in_recovery(), current_user: a connection
                   // pool's health check, a driver's probe, a session asking who it is
     kSignal,      // SELECT pg_cancel_backend(PID) or pg_terminate_backend(PID): another session stopped
     kCatalog,     // what a driver asks of PostgreSQL's catalogs (parameter "hstore": the hstore type's oids)

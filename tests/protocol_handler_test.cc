@@ -670,6 +670,41 @@ TEST_F(ProtocolHandlerTest, SqlStatementsReadCommentsAsWhiteSpace) {
   EXPECT_TRUE(absl::StrContains(out, std::string("P34\0", 4))) << out;
 }
 
+// What libpq's target_session_attrs and other drivers' primary checks ask
+// when a server did not report it at start-up: no server is a standby, and
+// a read-only user's sessions are read-only.
+TEST_F(ProtocolHandlerTest, ReadOnlyAndStandbyAsDriversAskThem) {
+  const auto one_value = [](const std::string& value) {
+    return absl::StrCat(std::string("\0\x01\0\0\0", 5), std::string(1, static_cast<char>(value.size())), value);
+  };
+  ProtocolHandler reader(db_.get(), "reader", /*read_only=*/true, &cancel_);
+  const auto ask_reader = [&reader](const std::string& q) {
+    FrontendMessage m{};
+    m.type = 'Q';
+    m.query = q;
+    return Answer(&reader, m);
+  };
+  for (const char* show : {"SHOW transaction_read_only", "SHOW default_transaction_read_only"}) {
+    EXPECT_TRUE(absl::StrContains(Query(show), one_value("off"))) << show;
+    EXPECT_TRUE(absl::StrContains(ask_reader(show), one_value("on"))) << show;
+  }
+  EXPECT_TRUE(absl::StrContains(Query("SHOW in_hot_standby"), one_value("off")));
+  EXPECT_TRUE(absl::StrContains(Query("SHOW server_version_num"), one_value("150000")));
+  for (const char* select : {"SELECT pg_is_in_recovery()", "select pg_catalog.pg_is_in_recovery ( )"}) {
+    const std::string out = Query(select);
+    EXPECT_EQ(Types(out), "TDCZ") << select;
+    EXPECT_TRUE(absl::StrContains(out, std::string("pg_is_in_recovery\0", 18) + std::string("\0\0\0\0\0\0\0\0\0\x10", 10)))
+        << absl::CHexEscape(out);  // bool
+    EXPECT_TRUE(absl::StrContains(out, one_value("f"))) << select;
+  }
+  const auto reported = SessionParameters(/*read_only=*/true);
+  EXPECT_NE(std::find(reported.begin(), reported.end(), std::pair<std::string, std::string>{
+                          "default_transaction_read_only", "on"}),
+            reported.end());
+  EXPECT_NE(std::find(reported.begin(), reported.end(), std::pair<std::string, std::string>{"in_hot_standby", "off"}),
+            reported.end());
+}
+
 TEST_F(ProtocolHandlerTest, SqlThatIsNotTheLanguageGetsAHint) {
   for (const char* sql : {"SELECT * FROM facts", "insert into facts values (1)", "WITH x AS (SELECT 1) SELECT 2"}) {
     const std::string out = Query(sql);

@@ -1172,6 +1172,46 @@ def await_stderr(server, needle, timeout=10):
         pending += chunk
 
 
+def test_libpq_chooses_a_writable_server_among_several_hosts():
+    """A connection string naming several hosts with target_session_attrs
+    (what applications use to find the writable server of several) passes a
+    host that does not answer and takes the server, for a user who may
+    write; a read-only user's sessions are read-only; psycopg2 asks what
+    other drivers ask."""
+    users = os.path.join(WORK, 'hosts-users.txt')
+    for name, password, extra in [('alice', 'wonderland', []), ('bob', 'builder', ['--read-only'])]:
+        r = run([TOOL, 'user', 'add', *extra, users, name], input=password + '\n')
+        assert r.returncode == 0, r.stderr
+    server = Server(new_db('hosts'), '--users', users)
+    with socket.socket() as unused:
+        unused.bind(('127.0.0.1', 0))
+        dead = unused.getsockname()[1]  # nothing listens there once closed
+    try:
+        def hosts(user, attrs):
+            return ('host=127.0.0.1,127.0.0.1 port=%d,%d user=%s dbname=hindsight target_session_attrs=%s'
+                    % (dead, server.port, user, attrs))
+        env = dict(os.environ, PGCONNECT_TIMEOUT='10')
+        for attrs in ('read-write', 'primary', 'any'):
+            r = run(['psql', '-X', hosts('alice', attrs), '-c', 'count * * *'], env=dict(env, PGPASSWORD='wonderland'))
+            assert r.returncode == 0 and '35' in r.stdout, (attrs, r.stderr)
+        refused = run(['psql', '-X', hosts('bob', 'read-write'), '-c', 'count * * *'], env=dict(env, PGPASSWORD='builder'))
+        assert refused.returncode != 0 and 'read-only' in refused.stderr, refused.stderr
+        r = run(['psql', '-X', hosts('bob', 'read-only'), '-c', 'count * * *'], env=dict(env, PGPASSWORD='builder'))
+        assert r.returncode == 0 and '35' in r.stdout, r.stderr
+        for user, password, read_only in (('alice', 'wonderland', 'off'), ('bob', 'builder', 'on')):
+            conn = psycopg2.connect(server.dsn(user, password=password))
+            cur = conn.cursor()
+            cur.execute('SHOW transaction_read_only')
+            assert cur.fetchone() == (read_only,)
+            cur.execute('SELECT pg_catalog.pg_is_in_recovery()')
+            assert cur.fetchone() == (False,)  # a bool
+            assert conn.get_parameter_status('default_transaction_read_only') == read_only
+            assert conn.get_parameter_status('in_hot_standby') == 'off'
+            conn.close()
+    finally:
+        server.stop()
+
+
 def test_users_and_certificate_read_again_on_sighup():
     users = os.path.join(WORK, 'hup-users.txt')
     cert, key = os.path.join(WORK, 'hup-cert.pem'), os.path.join(WORK, 'hup-key.pem')
