@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "hindsight/time.h"
 #include "hindsight/value.h"
@@ -91,6 +92,11 @@ absl::StatusOr<Notification> ProtocolHandler::NotificationOf(const Command& comm
   }
   if (absl::Status s = CheckChannel(n.channel, notifications_ != nullptr); !s.ok()) return s;
   if (n.channel.empty()) return SqlError(absl::StatusCode::kInvalidArgument, "22023", "channel name cannot be empty");
+  if (absl::StrContains(n.channel, '\0') || absl::StrContains(n.payload, '\0')) {
+    // Only a binary parameter can hold one; PostgreSQL's text holds none.
+    return SqlError(absl::StatusCode::kInvalidArgument, "22021",
+                    "invalid byte sequence for encoding \"UTF8\": 0x00 in a channel or payload");
+  }
   if (n.channel == kCommitsChannel) {
     return SqlError(absl::StatusCode::kInvalidArgument, "22023",
                     absl::StrCat("channel ", kCommitsChannel, " is the server's own: it tells of each commit"));

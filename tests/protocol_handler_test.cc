@@ -944,6 +944,26 @@ TEST_F(ProtocolHandlerTest, NotifyReachesTheChannelsListenersWhenItsBlockCommits
                                 "SELECT pg_notify('c', 'p') x"}) {
     EXPECT_TRUE(absl::StrContains(Query(malformed), "42601")) << malformed;
   }
+  // A parameter can hold a NUL byte, which no channel or payload may.
+  FrontendMessage parse{};
+  parse.type = 'P';
+  parse.parse = {"n", "SELECT pg_notify($1, $2)", {}};
+  EXPECT_EQ(Types(Send(parse)), "1");
+  for (const auto& [channel, payload] : {std::pair{std::string("c"), std::string("a\0b", 3)},
+                                         std::pair{std::string("c\0", 2), std::string("p")}}) {
+    FrontendMessage bind{};
+    bind.type = 'B';
+    bind.bind.statement = "n";
+    bind.bind.params = {channel, payload};
+    FrontendMessage execute{};
+    execute.type = 'E';
+    FrontendMessage sync{};
+    sync.type = 'S';
+    std::string out = Send(bind);
+    out += Send(execute);
+    out += Send(sync);
+    EXPECT_TRUE(absl::StrContains(out, "22021")) << absl::CHexEscape(out);
+  }
 }
 
 // What a block keeps to NOTIFY and the channels a session listens to count
