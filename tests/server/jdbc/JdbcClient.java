@@ -5,7 +5,8 @@
 // statements once one is reused (prepareThreshold), a batch of writes in a
 // transaction with every kind of value setter, a fetch size (a portal read
 // page by page), errors with SQLSTATE and position, a batch outside a
-// transaction as one transaction, and 'infinity'.
+// transaction as one transaction, and 'infinity'; a URL of several hosts
+// whose first does not answer, for the primary.
 // usage: java -cp postgresql.jar:DIR JdbcClient PORT
 import java.math.BigDecimal;
 import java.sql.Connection;
@@ -200,6 +201,16 @@ public class JdbcClient {
         expectEqual(0L, r.getLong(1), "rolled back to a savepoint");
       }
     }
-    System.out.println("JDBC: parameters, named statements, batch of writes, fetch size, errors, infinity, savepoints");
+    // Several hosts, the first not answering: the driver takes the server
+    // once it has asked whether it is the primary.
+    String hosts = "jdbc:postgresql://127.0.0.1:1,127.0.0.1:" + args[0] + "/hindsight?user=jdbc&targetServerType=primary";
+    try (Connection c = DriverManager.getConnection(hosts);
+         Statement s = c.createStatement();
+         ResultSet r = s.executeQuery("count Saved kept *")) {
+      check(r.next(), "count through the primary");
+      expectEqual(2L, r.getLong(1), "count through the primary");
+    }
+    System.out.println("JDBC: parameters, named statements, batch of writes, fetch size, errors, infinity, savepoints, "
+                       + "the primary among hosts");
   }
 }
