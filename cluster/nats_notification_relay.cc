@@ -18,6 +18,9 @@ namespace {
 constexpr absl::Duration kTimeout = absl::Seconds(5);
 // How long Start waits for the servers to confirm its subscription.
 constexpr absl::Duration kSubscribeWait = absl::Seconds(1);
+// The servers' largest message until the client has connected (NATS's
+// default max_payload).
+constexpr size_t kDefaultMaxPayload = size_t{1} << 20;
 
 }  // namespace
 
@@ -33,6 +36,23 @@ std::string EncodeRelayed(const server::RelayedNotifications& batch) {
     out.push_back('\0');
   }
   return out;
+}
+
+std::vector<std::string> EncodeRelayedInPieces(const server::RelayedNotifications& batch, size_t max_bytes) {
+  std::vector<std::string> pieces;
+  std::string piece;
+  for (const server::Notification& n : batch.notes) {
+    std::string one = EncodeRelayed({batch.applied, {n}});
+    if (piece.empty()) {
+      piece = std::move(one);
+    } else if (piece.size() + one.size() - one.find('\0') - 1 <= max_bytes) {
+      piece.append(one, one.find('\0') + 1);  // without its applied id
+    } else {
+      pieces.push_back(std::exchange(piece, std::move(one)));
+    }
+  }
+  if (!piece.empty()) pieces.push_back(std::move(piece));
+  return pieces;
 }
 
 std::optional<server::RelayedNotifications> DecodeRelayed(std::string_view message) {
@@ -90,10 +110,13 @@ NatsNotificationRelay::NatsNotificationRelay(std::unique_ptr<Handles> handles, s
 NatsNotificationRelay::~NatsNotificationRelay() { Stop(); }
 
 void NatsNotificationRelay::Send(const server::RelayedNotifications& batch) {
-  const std::string message = EncodeRelayed(batch);
-  // Buffered by the client, and while it reconnects; an error drops it.
-  (void)natsConnection_Publish(handles_->connection, subject_.c_str(), message.data(),
-                               static_cast<int>(message.size()));
+  const int64_t max_payload = natsConnection_GetMaxPayload(handles_->connection);  // 0 until connected
+  for (const std::string& message :
+       EncodeRelayedInPieces(batch, max_payload > 0 ? static_cast<size_t>(max_payload) : kDefaultMaxPayload)) {
+    // Buffered by the client, and while it reconnects; an error drops it.
+    (void)natsConnection_Publish(handles_->connection, subject_.c_str(), message.data(),
+                                 static_cast<int>(message.size()));
+  }
 }
 
 void NatsNotificationRelay::Start(std::function<void(server::RelayedNotifications)> receive) {

@@ -3,7 +3,8 @@
 // notifications on subject "<stream>.notify" and subscribes to it, on a
 // connection of its own that does not receive its own messages. At most
 // once: a notification sent while the NATS servers cannot be reached, or
-// while a node is away from them, does not reach that node.
+// while a node is away from them, may not reach that node. A batch larger
+// than the servers' largest message (max_payload) goes in several.
 //
 // A batch travels as one message, in this layout (each field text without
 // NUL bytes, which neither PostgreSQL's strings nor names hold, each ended
@@ -31,6 +32,10 @@ namespace hindsight::cluster {
 // `batch` in the layout above. REQUIRES: no NUL byte in a channel or
 // payload.
 std::string EncodeRelayed(const server::RelayedNotifications& batch);
+// `batch` as messages in the layout above of at most `max_bytes` each (a
+// notification larger than that alone in its own), its notifications in
+// order.
+std::vector<std::string> EncodeRelayedInPieces(const server::RelayedNotifications& batch, size_t max_bytes);
 // A message in the layout above; nullopt when it is not one (another
 // program's message on the subject).
 std::optional<server::RelayedNotifications> DecodeRelayed(std::string_view message);

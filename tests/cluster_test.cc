@@ -768,6 +768,24 @@ TEST(RelayedNotificationsTest, ReadBackAsWrittenAndOtherMessagesRefused) {
     EXPECT_EQ(cluster::DecodeRelayed(other), std::nullopt) << absl::CHexEscape(absl::string_view(other.data(), other.size()));
   }
   EXPECT_EQ(cluster::DecodeRelayed(message.substr(0, message.size() - 1)), std::nullopt);
+  // Pieces of at most the size asked, each read back on its own, together
+  // the batch in order.
+  server::RelayedNotifications large{7, {}};
+  for (int i = 0; i < 300; ++i) large.notes.push_back({i, "c", std::string(static_cast<size_t>(i) * 7, 'p')});
+  large.notes.push_back({1, "c", std::string(5000, 'q')});  // alone past the limit
+  for (const size_t max_bytes : {size_t{1}, size_t{4096}, size_t{100000}, size_t{1} << 20}) {
+    const std::vector<std::string> pieces = cluster::EncodeRelayedInPieces(large, max_bytes);
+    server::RelayedNotifications joined{7, {}};
+    for (const std::string& piece : pieces) {
+      if (piece.size() > max_bytes) EXPECT_EQ(cluster::DecodeRelayed(piece)->notes.size(), 1u) << max_bytes;
+      const std::optional<server::RelayedNotifications> read = cluster::DecodeRelayed(piece);
+      ASSERT_TRUE(read.has_value());
+      EXPECT_EQ(read->applied, 7u);
+      joined.notes.insert(joined.notes.end(), read->notes.begin(), read->notes.end());
+    }
+    EXPECT_EQ(joined, large) << max_bytes;
+    EXPECT_EQ(pieces.size() == 1, max_bytes == size_t{1} << 20) << max_bytes;
+  }
 }
 
 // Two nodes' relays over a real server: each hears the other's batches in
