@@ -68,7 +68,8 @@ constexpr char kHelp[] =
     "\n"
     "A node of a cluster (docs/cluster.md): with --nats the database is an index of\n"
     "a transaction log on a NATS JetStream stream that every node follows; commits\n"
-    "through any node go through the stream.\n"
+    "through any node go through the stream, and NOTIFY reaches the listeners of\n"
+    "every node (over NATS subject STREAM.notify).\n"
     "  --nats URL[,URL...]     the NATS servers (e.g. nats://127.0.0.1:4222)\n"
     "  --stream NAME           the stream (default hindsight; created if missing)\n"
     "  --replicas N            its replicas when this node creates it (default 3)\n";
