@@ -761,12 +761,21 @@ TEST(RelayedNotificationsTest, ReadBackAsWrittenAndOtherMessagesRefused) {
   const server::RelayedNotifications batch{42, {{7, "jobs", "{\"id\": 1}"}, {-3, "c", ""}, {8, "d", "x,y"}}};
   const std::string message = cluster::EncodeRelayed(batch);
   EXPECT_EQ(cluster::DecodeRelayed(message), batch);
-  for (std::string_view other :
-       {std::string_view(""), std::string_view("hello"), std::string_view("42\0", 3),
-        std::string_view("42\0" "7\0c\0", 7), std::string_view("x\0" "7\0c\0p\0", 10),
-        std::string_view("42\0" "7\0\0p\0", 9), std::string_view("42\0" "seven\0c\0p\0", 14)}) {
-    EXPECT_EQ(cluster::DecodeRelayed(other), std::nullopt) << absl::CHexEscape(absl::string_view(other.data(), other.size()));
+  // Fields, each ended by a NUL byte.
+  const auto fields = [](std::initializer_list<std::string_view> parts) {
+    std::string out;
+    for (std::string_view part : parts) {
+      out.append(part);
+      out.push_back('\0');
+    }
+    return out;
+  };
+  for (const std::string& other :
+       {std::string(), std::string("hello"), fields({"42"}), fields({"42", "7", "c"}), fields({"x", "7", "c", "p"}),
+        fields({"42", "7", "", "p"}), fields({"42", "seven", "c", "p"}), fields({"42", "7", "c", "p"}) + "tail"}) {
+    EXPECT_EQ(cluster::DecodeRelayed(other), std::nullopt) << absl::CHexEscape(other);
   }
+  EXPECT_EQ(cluster::DecodeRelayed(fields({"42", "7", "c", "p"})), (server::RelayedNotifications{42, {{7, "c", "p"}}}));
   EXPECT_EQ(cluster::DecodeRelayed(message.substr(0, message.size() - 1)), std::nullopt);
   // Pieces of at most the size asked, each read back on its own, together
   // the batch in order.
