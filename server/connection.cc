@@ -433,8 +433,8 @@ std::optional<absl::Duration> Connection::ApplyStartupOptions(const std::map<std
   return timeout;
 }
 
-void Connection::RunSession(const std::string& user, bool read_only, const std::string& application,
-                            absl::Duration statement_timeout) {
+void Connection::RunSession(const std::string& user, const std::string& database, bool read_only,
+                            const std::string& application, absl::Duration statement_timeout) {
   activity_.Start(pid_, user, application, peer_, ssl_ != nullptr, SystemClock()->Now());
   ProtocolHandler handler(server_->db(), user, read_only, &cancel_, &server_->options().status,
                           server_->options().db_dir);
@@ -443,6 +443,7 @@ void Connection::RunSession(const std::string& user, bool read_only, const std::
   handler.set_notifications(&server_->notifications(), pid_);
   handler.set_statement_timeout(&timeout_, statement_timeout);
   handler.set_application_name(application);
+  handler.set_database(database);
   if (const std::optional<absl::Duration> slow = server_->options().log_min_duration_statement) {
     handler.set_slow_statement_log(*slow, [this, user](absl::Duration took, std::string_view text, bool failed) {
       server_->log().Line(SlowStatementLine(pid_, user, took, text, failed));
@@ -477,7 +478,9 @@ void Connection::Greet(const StartupPacket& startup) {
   AppendBackendKeyData(pid_, secret_, &out);
   AppendReadyForQuery('I', &out);
   if (!WriteAll(out)) return;
-  RunSession(user, read_only, application, *statement_timeout);
+  const auto database_param = startup.params.find("database");  // as in PostgreSQL, the user's name by default
+  const std::string& database = database_param == startup.params.end() ? user : database_param->second;
+  RunSession(user, database, read_only, application, *statement_timeout);
 }
 
 void Connection::Run() {

@@ -157,8 +157,8 @@ class Connection {
   // client asked to await; nullopt if the client was told of a failure.
   std::optional<absl::Duration> ApplyStartupOptions(const std::map<std::string, std::string>& params);
   // The session, from its first statement until the client leaves.
-  void RunSession(const std::string& user, bool read_only, const std::string& application,
-                  absl::Duration statement_timeout);
+  void RunSession(const std::string& user, const std::string& database, bool read_only,
+                  const std::string& application, absl::Duration statement_timeout);
 
   ConnectionHost* server_;
   // Held to shut down the socket from another thread, to close it, and to

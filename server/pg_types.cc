@@ -82,7 +82,8 @@ uint32_t ColumnType(const std::string& column) {
 }
 
 absl::StatusOr<std::vector<ColumnDescription>> DescribeColumns(const std::vector<std::string>& columns,
-                                                               const std::vector<int16_t>& formats) {
+                                                               const std::vector<int16_t>& formats,
+                                                               const std::vector<uint32_t>& types) {
   if (formats.size() > 1 && formats.size() != columns.size()) {
     return absl::InvalidArgumentError(absl::StrCat("bind message has ", formats.size(),
                                                    " result formats but query has ", columns.size(), " columns"));
@@ -92,16 +93,25 @@ absl::StatusOr<std::vector<ColumnDescription>> DescribeColumns(const std::vector
   for (size_t i = 0; i < columns.size(); ++i) {
     const int16_t format = formats.empty() ? 0 : formats.size() == 1 ? formats[0] : formats[i];
     if (format != 0 && format != 1) return absl::InvalidArgumentError(absl::StrCat("invalid result format ", format));
-    const uint32_t oid = ColumnType(columns[i]);
-    const int16_t size = oid == kInt8Oid || oid == kTimestamptzOid ? 8 : oid == kBoolOid ? 1 : -1;
+    const uint32_t oid = types.empty() ? ColumnType(columns[i]) : types[i];
+    int16_t size = -1;
+    switch (oid) {
+      case kBoolOid: size = 1; break;
+      case kInt2Oid: size = 2; break;
+      case kInt4Oid: case kDateOid: case kVoidOid: size = 4; break;
+      case kInt8Oid: case kFloat8Oid: case kTimestamptzOid: size = 8; break;
+      case kNameOid: size = 64; break;
+      default: break;
+    }
     out.push_back({columns[i], oid, size, format});
   }
   return out;
 }
 
 absl::StatusOr<std::shared_ptr<const DescribedColumns>> DescribeResult(const std::vector<std::string>& columns,
-                                                                       const std::vector<int16_t>& formats) {
-  absl::StatusOr<std::vector<ColumnDescription>> described = DescribeColumns(columns, formats);
+                                                                       const std::vector<int16_t>& formats,
+                                                                       const std::vector<uint32_t>& types) {
+  absl::StatusOr<std::vector<ColumnDescription>> described = DescribeColumns(columns, formats, types);
   if (!described.ok()) return described.status();
   auto result = std::make_shared<DescribedColumns>();
   result->columns = *std::move(described);
@@ -172,6 +182,88 @@ void AppendInstantField(Instant t, const ColumnDescription& column, std::string*
   out->append(BigEndian(static_cast<uint64_t>(pg), 8));
 }
 
+// A numeric's text (digits, an optional '-' and '.'; NaN, Infinity,
+// -Infinity) in PostgreSQL's binary form: a count of base-10000 digits, the
+// weight of the first, a sign, the decimal places, then the digits.
+void AppendNumericBinary(std::string_view text, std::string* out) {
+  const auto header = [&](size_t ndigits, int weight, uint16_t sign, int dscale) {
+    out->append(BigEndian(ndigits, 2));
+    out->append(BigEndian(static_cast<uint16_t>(weight), 2));
+    out->append(BigEndian(sign, 2));
+    out->append(BigEndian(static_cast<uint64_t>(dscale), 2));
+  };
+  if (text == "NaN" || text == "Infinity" || text == "-Infinity") {
+    return header(0, 0, text == "NaN" ? 0xC000 : text == "Infinity" ? 0xD000 : 0xF000, 0);
+  }
+  const bool negative = !text.empty() && text.front() == '-';
+  if (negative) text.remove_prefix(1);
+  const size_t point = text.find('.');
+  std::string whole(text.substr(0, point));
+  std::string fraction(point == std::string_view::npos ? "" : text.substr(point + 1));
+  const int dscale = static_cast<int>(fraction.size());
+  whole.insert(0, (4 - whole.size() % 4) % 4, '0');  // whole groups of four digits each side of the point
+  fraction.append((4 - fraction.size() % 4) % 4, '0');
+  std::vector<uint16_t> groups;
+  for (size_t i = 0; i < whole.size(); i += 4) groups.push_back(static_cast<uint16_t>(std::stoi(whole.substr(i, 4))));
+  for (size_t i = 0; i < fraction.size(); i += 4) {
+    groups.push_back(static_cast<uint16_t>(std::stoi(fraction.substr(i, 4))));
+  }
+  int weight = static_cast<int>(whole.size() / 4) - 1;
+  size_t first = 0;
+  while (first < groups.size() && groups[first] == 0) ++first, --weight;
+  size_t end = groups.size();
+  while (end > first && groups[end - 1] == 0) --end;
+  if (first == end) return header(0, 0, 0, dscale);
+  header(end - first, weight, negative ? 0x4000 : 0, dscale);
+  for (size_t i = first; i < end; ++i) out->append(BigEndian(groups[i], 2));
+}
+
+// A text cell of type `oid` in its binary form; false, having appended
+// nothing, for a type sent as its text or text that does not read as it.
+bool AppendBinaryText(const std::string& text, uint32_t oid, std::string* out) {
+  int64_t n = 0;
+  double d = 0;
+  switch (oid) {
+    case kInt2Oid:
+    case kInt4Oid:
+    case kInt8Oid:
+      if (!absl::SimpleAtoi(text, &n)) return false;
+      out->append(BigEndian(static_cast<uint64_t>(n), oid == kInt2Oid ? 2 : oid == kInt4Oid ? 4 : 8));
+      return true;
+    case kBoolOid:
+      out->push_back(text == "t" ? '\1' : '\0');
+      return true;
+    case kFloat8Oid: {
+      if (!absl::SimpleAtod(text, &d)) return false;
+      uint64_t raw;
+      std::memcpy(&raw, &d, sizeof raw);
+      out->append(BigEndian(raw, 8));
+      return true;
+    }
+    case kNumericOid:
+      AppendNumericBinary(text, out);
+      return true;
+    case kVoidOid:
+      return true;
+    case kDateOid:
+    case kTimestamptzOid: {
+      absl::StatusOr<Instant> t = ParseInstant(internal::PostgresTimeAsLiteral(text));
+      if (!t.ok()) return false;
+      if (oid == kTimestamptzOid) {
+        AppendInstantField(*t, {"", oid, 8, 1}, out);
+      } else {
+        const int64_t days = *t == kNegInf   ? std::numeric_limits<int32_t>::min()
+                             : *t == kPosInf ? std::numeric_limits<int32_t>::max()
+                                             : *t / internal::kMicrosPerDay - internal::DaysFromCivil(2000, 1, 1);
+        out->append(BigEndian(static_cast<uint64_t>(days), 4));
+      }
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 bool AppendCell(const internal::Cell& cell, const ColumnDescription& column, std::string* out) {
@@ -185,17 +277,9 @@ bool AppendCell(const internal::Cell& cell, const ColumnDescription& column, std
     case Kind::kInstant:
       AppendInstantField(cell.instant, column, out);
       return true;
-    case Kind::kText: {
-      int64_t n = 0;
-      if (column.format == 1 && column.type_oid == kInt8Oid && absl::SimpleAtoi(cell.text, &n)) {
-        out->append(BigEndian(static_cast<uint64_t>(n), 8));
-      } else if (column.format == 1 && column.type_oid == kBoolOid) {
-        out->push_back(cell.text == "t" ? '\1' : '\0');
-      } else {
-        out->append(cell.text);
-      }
+    case Kind::kText:
+      if (column.format != 1 || !AppendBinaryText(cell.text, column.type_oid, out)) out->append(cell.text);
       return true;
-    }
   }
   return false;
 }

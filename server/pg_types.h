@@ -22,23 +22,31 @@
 namespace hindsight::server {
 
 inline constexpr uint32_t kBoolOid = 16;
+inline constexpr uint32_t kNameOid = 19;
 inline constexpr uint32_t kInt8Oid = 20;
+inline constexpr uint32_t kInt2Oid = 21;
+inline constexpr uint32_t kInt4Oid = 23;
 inline constexpr uint32_t kTextOid = 25;
 inline constexpr uint32_t kJsonOid = 114;
+inline constexpr uint32_t kFloat8Oid = 701;
 inline constexpr uint32_t kVarcharOid = 1043;
 inline constexpr uint32_t kDateOid = 1082;
 inline constexpr uint32_t kTimestampOid = 1114;
 inline constexpr uint32_t kTimestamptzOid = 1184;
+inline constexpr uint32_t kNumericOid = 1700;
+inline constexpr uint32_t kVoidOid = 2278;
 
 // The type of a result column, by its name (the names a Session gives).
 uint32_t ColumnType(const std::string& column);
 
-// RowDescription fields for `columns`. `formats` as Bind gives them: empty
-// means all text, one applies to all, otherwise one a column.
+// RowDescription fields for `columns`, typed by `types` (one a column) or,
+// when it is empty, by their names (ColumnType). `formats` as Bind gives
+// them: empty means all text, one applies to all, otherwise one a column.
 // InvalidArgument for a format that is neither 0 nor 1, or a count that
 // matches neither.
 absl::StatusOr<std::vector<ColumnDescription>> DescribeColumns(const std::vector<std::string>& columns,
-                                                               const std::vector<int16_t>& formats);
+                                                               const std::vector<int16_t>& formats,
+                                                               const std::vector<uint32_t>& types = {});
 
 // A result's columns as described to the client, with the RowDescription
 // message that describes them, encoded once: every portal of a prepared
@@ -50,10 +58,13 @@ struct DescribedColumns {
 
 // DescribeColumns, and the RowDescription of what it gives.
 absl::StatusOr<std::shared_ptr<const DescribedColumns>> DescribeResult(const std::vector<std::string>& columns,
-                                                                       const std::vector<int16_t>& formats);
+                                                                       const std::vector<int16_t>& formats,
+                                                                       const std::vector<uint32_t>& types = {});
 
 // Appends a cell in the column's type and format to `out`; false, having
-// appended nothing, for NULL (a value of none).
+// appended nothing, for NULL (a value of none). A text cell holds its
+// type's text form (PostgreSQL's); in binary it is sent as its type's
+// binary form, text that does not read as its type as it is.
 bool AppendCell(const internal::Cell& cell, const ColumnDescription& column, std::string* out);
 
 // Appends a DataRow message of a read's row (subject, predicate, object,

@@ -481,7 +481,7 @@ ProtocolHandler::Step ProtocolHandler::RunPiece(std::string* out) {
     if (answer->copy_out) {
       AppendCopyOutResponse(answer->columns.size(), out);
     } else {
-      AppendRowDescription(*DescribeColumns(answer->columns, answer->formats), out);
+      AppendRowDescription(*DescribeColumns(answer->columns, answer->formats, answer->types), out);
     }
     return FinishSimpleRows(out);
   }
@@ -927,29 +927,48 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::SignalSession(const Com
   return a;
 }
 
-ProtocolHandler::Answer ProtocolHandler::Selected(const Command& command,
-                                                  const std::vector<ColumnDescription>* columns) const {
-  internal::Result r;
-  r.columns = {command.parameter};
-  std::string value = command.argument;
+absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Selected(
+    const Command& command, const std::vector<ColumnDescription>* columns) const {
+  SelectContext context;
   for (const auto& [name, setting] : ServerParameters()) {
-    if (command.parameter == "version" && name == "server_version") value = absl::StrCat("PostgreSQL ", setting);
+    if (name == "server_version") context.version = absl::StrCat("PostgreSQL ", setting);
   }
-  if (command.parameter == "pg_backend_pid") {
-    const std::optional<SessionView> self = activity_ != nullptr ? activity_->View() : std::nullopt;
-    value = absl::StrCat(self ? self->pid : 0);
-  }
-  if (command.parameter == "current_user" || command.parameter == "session_user" || command.parameter == "user") {
-    value = user_;
-  }
+  context.database = database_;
+  context.user = user_;
+  const std::optional<SessionView> self = activity_ != nullptr ? activity_->View() : std::nullopt;
+  context.pid = self ? self->pid : 0;
+  context.now = SystemClock()->Now();
+  context.setting = [this](const std::string& name) -> std::optional<std::string> {
+    Command show;
+    show.kind = Command::Kind::kShow;
+    show.parameter = name;
+    absl::StatusOr<internal::Result> shown = Show(show);
+    if (!shown.ok() || shown->columns.size() != 1 || shown->rows.size() != 1) return std::nullopt;
+    return shown->rows[0][0].text;
+  };
+  absl::StatusOr<std::vector<std::optional<std::string>>> values = EvaluateSelectList(command.items, context);
+  if (!values.ok()) return values.status();
+  internal::Result r;
+  for (const SelectItem& item : command.items) r.columns.push_back(item.name);
   if (!command.if_cursor || CursorNamed(*command.if_cursor).ok()) {
-    r.rows.push_back({internal::Cell::Text(std::move(value))});
+    std::vector<internal::Cell>& row = r.rows.emplace_back();
+    for (std::optional<std::string>& v : *values) {
+      row.push_back(v ? internal::Cell::Text(*std::move(v)) : internal::Cell::Val(Value()));
+    }
   }
   Answer a;
-  EncodeCells(r, columns != nullptr ? *columns : *DescribeColumns(r.columns, {}), &a.rows);
+  a.types = TypesOf(command);
+  EncodeCells(r, columns != nullptr ? *columns : *DescribeColumns(r.columns, {}, a.types), &a.rows);
   a.columns = std::move(r.columns);
   a.tag = absl::StrCat("SELECT ", r.rows.size());
   return a;
+}
+
+std::vector<uint32_t> ProtocolHandler::TypesOf(const Command& command) {
+  std::vector<uint32_t> types;
+  if (command.kind != Command::Kind::kSelect) return types;
+  for (const SelectItem& item : command.items) types.push_back(item.type());
+  return types;
 }
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Forget(const Command& command) {
@@ -1087,8 +1106,12 @@ absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Comman
   if (command.kind == Command::Kind::kShow && command.parameter == kNamesParameter) {
     return std::vector<std::string>{"name"};
   }
-  if (command.kind == Command::Kind::kShow || command.kind == Command::Kind::kSelect ||
-      command.kind == Command::Kind::kSignal) {
+  if (command.kind == Command::Kind::kSelect) {
+    std::vector<std::string> names;
+    for (const SelectItem& item : command.items) names.push_back(item.name);
+    return names;
+  }
+  if (command.kind == Command::Kind::kShow || command.kind == Command::Kind::kSignal) {
     return std::vector<std::string>{command.parameter};
   }
   if (command.kind == Command::Kind::kNotify && command.select) return std::vector<std::string>{"pg_notify"};

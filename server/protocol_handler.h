@@ -116,6 +116,9 @@ class ProtocolHandler {
     application_name_ = ScopedSetting<std::string>(start);
     application_name_reported_ = std::move(start);
   }
+  // The database the client named at start-up: what current_database()
+  // answers. Default: "".
+  void set_database(std::string name) { database_ = std::move(name); }
   // Each simple query and Execute that takes at least `at_least` (sending
   // its rows included) is handed to `log` as it ends, with its text (the
   // query string, the prepared statement's) and whether a statement of it
@@ -166,6 +169,7 @@ class ProtocolHandler {
     std::vector<uint32_t> param_types;
     Command command;
     std::vector<std::string> columns;  // what Execute will answer
+    std::vector<uint32_t> types;       // of the columns (TypesOf)
     size_t parameters = 0;             // the $N it uses: the largest N
     // The columns described in text and in binary, for Bind.
     std::shared_ptr<const DescribedColumns> text_columns, binary_columns;
@@ -196,6 +200,7 @@ class ProtocolHandler {
   };
   struct Answer {
     std::vector<std::string> columns;  // empty: no rows
+    std::vector<uint32_t> types;       // of the columns (TypesOf)
     std::vector<int16_t> formats;      // of the rows, in a simple query: a BINARY cursor's are binary
     EncodedRows rows;
     std::string tag;     // "SELECT 3", "BEGIN", ...
@@ -251,6 +256,9 @@ class ProtocolHandler {
                                       const std::vector<ColumnDescription>* columns, const Prepared* prepared);
   absl::StatusOr<Answer> RunParsed(const internal::Statement& st, const std::vector<ColumnDescription>* columns);
   absl::StatusOr<std::vector<std::string>> ColumnsOf(const Command& command, std::string_view text) const;
+  // The types of a command's columns, one a column; empty when its columns'
+  // names give them (ColumnType).
+  static std::vector<uint32_t> TypesOf(const Command& command);
   // A statement's columns (Session::ColumnsOf) described in text, once per
   // list.
   const std::vector<ColumnDescription>& TextColumns(const std::vector<std::string>& names);
@@ -333,7 +341,7 @@ class ProtocolHandler {
   // The answer's columns of a catalog probe (Command::Kind::kCatalog).
   static std::vector<std::string> CatalogColumns();
   // SELECT 1, version() and current_schema(): one row of one column.
-  Answer Selected(const Command& command, const std::vector<ColumnDescription>* columns) const;
+  absl::StatusOr<Answer> Selected(const Command& command, const std::vector<ColumnDescription>* columns) const;
   // DISCARD and DEALLOCATE: checks them and notes which prepared statements
   // (and, for DISCARD ALL, portals) go once the message is answered, since
   // an Execute may be running the very statement it deallocates.
@@ -444,6 +452,7 @@ class ProtocolHandler {
   const StatusSource* status_;
   std::string db_dir_;
   std::string user_;
+  std::string database_;
   bool read_only_;
   std::atomic<bool>* cancel_;
   SessionActivity* activity_ = nullptr;

@@ -28,7 +28,7 @@ absl::StatusOr<std::shared_ptr<const DescribedColumns>> ProtocolHandler::Prepare
     const std::vector<int16_t>& formats) const {
   if (formats.empty() || (formats.size() == 1 && formats[0] == 0)) return text_columns;
   if (formats.size() == 1 && formats[0] == 1) return binary_columns;
-  return DescribeResult(columns, formats);
+  return DescribeResult(columns, formats, types);
 }
 
 void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
@@ -45,8 +45,9 @@ void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
   absl::StatusOr<std::vector<std::string>> columns = ColumnsOf(prepared->command, prepared->text);
   if (!columns.ok()) return fail(columns.status(), pieces.empty() ? 0 : pieces[0].offset);
   prepared->columns = std::move(*columns);
-  prepared->text_columns = *DescribeResult(prepared->columns, {});
-  prepared->binary_columns = *DescribeResult(prepared->columns, {1});
+  prepared->types = TypesOf(prepared->command);
+  prepared->text_columns = *DescribeResult(prepared->columns, {}, prepared->types);
+  prepared->binary_columns = *DescribeResult(prepared->columns, {1}, prepared->types);
   const std::string statement = prepared->command.body_end > 0  // DECLARE, COPY (...)
                                     ? InnerStatement(prepared->text, prepared->command)
                                     : prepared->text;

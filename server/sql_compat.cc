@@ -331,6 +331,21 @@ Command ClassifyCopy(std::string_view statement) {
   return Malformed(w.size() > 1 ? w[1].begin + 1 : statement.size() + 1, kForms);
 }
 
+// `statement` as a select list: kSelect, kMalformed for one that fails,
+// kHindsight for none.
+Command ClassifySelectList(std::string_view statement) {
+  std::optional<absl::StatusOr<std::vector<SelectItem>>> items = ParseSelectList(statement);
+  if (!items) return Of(Command::Kind::kHindsight);
+  if (!items->ok()) {
+    Command c = Of(Command::Kind::kMalformed);
+    c.error = items->status();
+    return c;
+  }
+  Command c = Of(Command::Kind::kSelect);
+  c.items = **std::move(items);
+  return c;
+}
+
 // SELECT n FROM [pg_catalog.]pg_cursors WHERE name = 'c': psycopg 2 and 3
 // send it to learn whether a cursor they did not declare exists.
 std::optional<Command> ClassifyCursorCheck(std::string_view statement) {
@@ -347,7 +362,8 @@ std::optional<Command> ClassifyCursorCheck(std::string_view statement) {
   while (!literal.empty() && absl::ascii_isspace(static_cast<unsigned char>(literal.back()))) literal.remove_suffix(1);
   if (literal.size() < 2 || literal.front() != '\'' || literal.back() != '\'') return std::nullopt;
   const std::string inner(literal.substr(1, literal.size() - 2));
-  Command c = Of(Command::Kind::kSelect, "?column?", w[1].text);
+  Command c = ClassifySelectList(statement.substr(0, w[2].begin));
+  if (c.kind != Command::Kind::kSelect) return std::nullopt;
   c.if_cursor = absl::StrReplaceAll(inner, {{"''", "'"}});
   return c;
 }
@@ -485,42 +501,17 @@ std::optional<Command> ClassifyPgNotify(std::string_view statement) {
   return c;
 }
 
-// SELECT followed by an integer, version(), current_schema(),
-// pg_backend_pid(), pg_is_in_recovery(), pg_advisory_unlock_all(), current_user, session_user,
-// user, pg_cancel_backend(PID)
-// or pg_terminate_backend(PID): none is a statement of the language (a
-// pattern has three terms), so nothing else is taken from it.
+// SELECT of pg_cancel_backend(PID) or pg_terminate_backend(PID),
+// pg_notify, catalog probes, or a select list (select_list.h): none is a
+// statement of the language (a pattern has three terms), so nothing else
+// is taken from it.
 Command ClassifySelect(std::string_view statement) {
   const std::string_view rest = AfterWords(statement, 1);
   const auto digit = [](char c) { return absl::ascii_isdigit(static_cast<unsigned char>(c)); };
   const auto space = [](char c) { return absl::ascii_isspace(static_cast<unsigned char>(c)); };
-  const std::string_view digits = !rest.empty() && rest.front() == '-' ? rest.substr(1) : rest;
-  if (!digits.empty() && digits.size() <= 18 && std::all_of(digits.begin(), digits.end(), digit)) {
-    return Of(Command::Kind::kSelect, "?column?", std::string(rest));
-  }
   std::string call(rest);
   call.erase(std::remove_if(call.begin(), call.end(), space), call.end());
   const std::string function = absl::AsciiStrToLower(call);
-  if (function == "version()" || function == "pg_catalog.version()") return Of(Command::Kind::kSelect, "version");
-  if (function == "current_schema()" || function == "current_schema") {
-    return Of(Command::Kind::kSelect, "current_schema", "public");
-  }
-  if (function == "pg_is_in_recovery()" || function == "pg_catalog.pg_is_in_recovery()") {
-    // libpq's target_session_attrs=primary or standby asks it of a server
-    // that does not report in_hot_standby; none is a standby.
-    return Of(Command::Kind::kSelect, "pg_is_in_recovery", "f");
-  }
-  if (function == "pg_backend_pid()" || function == "pg_catalog.pg_backend_pid()") {
-    return Of(Command::Kind::kSelect, "pg_backend_pid");  // the session's, filled in when it runs
-  }
-  if (function == "pg_advisory_unlock_all()" || function == "pg_catalog.pg_advisory_unlock_all()") {
-    // asyncpg's pool sends it as it hands a connection back: Hindsight
-    // takes no advisory locks, so none is held.
-    return Of(Command::Kind::kSelect, "pg_advisory_unlock_all", "");
-  }
-  if (function == "current_user" || function == "session_user" || function == "user") {
-    return Of(Command::Kind::kSelect, function);  // the session's user, filled in when it runs
-  }
   for (const char* signal : {"pg_cancel_backend", "pg_terminate_backend"}) {
     absl::string_view pid = function;
     if (!absl::ConsumePrefix(&pid, "pg_catalog.")) pid = function;
@@ -532,8 +523,10 @@ Command ClassifySelect(std::string_view statement) {
   if (std::optional<Command> notify = ClassifyPgNotify(statement)) return *notify;
   if (IsHstoreProbe(statement)) return Of(Command::Kind::kCatalog, "hstore");
   if (std::optional<Command> check = ClassifyCursorCheck(statement)) return *check;
+  Command list = ClassifySelectList(statement);
+  if (list.kind == Command::Kind::kSelect) return list;
   if (std::optional<Command> catalog = ClassifyCatalogRead(statement)) return *catalog;
-  return Of(Command::Kind::kHindsight);
+  return list;
 }
 
 // `text` with the quotes of a SQL string ('it''s') or of a quoted

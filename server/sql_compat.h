@@ -29,6 +29,7 @@
 
 #include "absl/status/status.h"
 #include "server/cursor.h"
+#include "server/select_list.h"
 
 namespace hindsight::server {
 
@@ -38,8 +39,8 @@ struct Command {
     kSavepoint,   // SAVEPOINT name
     kRelease,     // RELEASE [SAVEPOINT] name
     kRollbackTo,  // ROLLBACK [WORK | TRANSACTION] TO [SAVEPOINT] name
-    kSelect,      // SELECT 1, version(), current_schema(), pg_backend_pid(), pg_is_in_recovery(), current_user: a connection
-                  // pool's health check, a driver's probe, a session asking who it is
+    kSelect,      // SELECT 1, version(), now() AS t, current_user, ... (select_list.h): a connection pool's health
+                  // check, a driver's probe, a session asking who it is
     kSignal,      // SELECT pg_cancel_backend(PID) or pg_terminate_backend(PID): another session stopped
     kCatalog,     // what a driver asks of PostgreSQL's catalogs (parameter "hstore": the hstore type's oids)
     kDiscard,     // DISCARD ALL (a pool resetting a connection), PLANS, SEQUENCES, TEMP
@@ -61,16 +62,16 @@ struct Command {
     kHindsight
   };
   Kind kind = Kind::kHindsight;
-  std::string parameter;  // kShow, kSet, kReset: the name, lower case ("all" for RESET ALL); kSelect: the column
-                          // ("?column?", "version", "pg_backend_pid", "current_user", ...); kSignal: the function,
+  std::string parameter;  // kShow, kSet, kReset: the name, lower case ("all" for RESET ALL); kSignal: the function,
                           // "pg_cancel_backend" or "pg_terminate_backend"; kDiscard: what, lower case; kDeallocate: the
                           // statement ("" for ALL); kDeclare, kFetch, kMove, kClose: the cursor ("" for CLOSE ALL);
                           // kSavepoint, kRelease, kRollbackTo: the savepoint;
                           // kListen, kUnlisten, kNotify: the channel ("*" for UNLISTEN *)
   std::string argument;   // kShow, kCheckpoint: the rest, as written ('...' unquoted): a count, a
                           // name prefix, a directory; kCompact: the rest (none is right);
-                          // kSelect (1): the number; kSignal: the pid, digits; kSet: the value, unquoted;
+                          // kSignal: the pid, digits; kSet: the value, unquoted;
                           // kNotify: the payload, unquoted ("" for none)
+  std::vector<SelectItem> items;  // kSelect: its columns
   bool local = false;     // kSet: SET LOCAL, for the rest of the transaction block
   bool select = false;    // kNotify: SELECT pg_notify(...), which answers a row
   // kNotify from SELECT pg_notify($1, $2): the parameters that give the

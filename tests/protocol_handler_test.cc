@@ -1207,16 +1207,16 @@ TEST_F(ProtocolHandlerTest, PreparedStatementsPastTheSessionsMemoryAreRefused) {
   bind.bind.statement = absl::StrCat("s", kept);  // the refused one was not kept
   EXPECT_TRUE(absl::StrContains(Send(bind), "26000"));
   EXPECT_EQ(Types(Send(sync)), "Z");
-  bind.bind.statement = "s0";
-  EXPECT_EQ(Types(Send(bind)), "2");
-  EXPECT_EQ(Types(Send(sync)), "Z");
   FrontendMessage close{};
   close.type = 'C';
-  for (int i = 0; i < 3; ++i) {
+  for (int i = 1; i <= 3; ++i) {
     close.close = {'S', absl::StrCat("s", i)};
     EXPECT_EQ(Types(Send(close)), "3");
   }
-  EXPECT_EQ(Types(Send(parse)), "1");  // room again
+  bind.bind.statement = "s0";  // room again, for a portal
+  EXPECT_EQ(Types(Send(bind)), "2");
+  EXPECT_EQ(Types(Send(sync)), "Z");
+  EXPECT_EQ(Types(Send(parse)), "1");  // and for a statement
   EXPECT_EQ(Types(Query("DEALLOCATE ALL")), "CZ");
   for (int i = 0; i < kept; ++i) {
     parse.parse = {absl::StrCat("t", i), text, {}};
@@ -1573,6 +1573,78 @@ TEST_F(ProtocolHandlerTest, APreparedStatementReadsTheDatabaseAsItIsAtEachExecut
   EXPECT_EQ(binary.find("2020-01-01"), std::string::npos);  // times as 8-byte integers
   EXPECT_EQ(Types(run({0, 1, 0, 1, 0, 1})), "2TDDCZ");
   EXPECT_EQ(Types(run({0, 1})), "EZ");  // neither one format nor one per column
+}
+
+// A select list's columns go out in the types PostgreSQL gives them, in
+// text and in binary, through the simple and the extended protocols.
+TEST_F(ProtocolHandlerTest, SelectListsAreTypedAsInPostgres) {
+  // RowDescription: each column's name, then its table (0), attribute (0),
+  // type oid, size, modifier (-1) and format.
+  const auto field = [](const std::string& name, uint32_t oid, int16_t size, int16_t format) {
+    std::string f = name + std::string(1, '\0') + std::string(6, '\0');
+    for (int shift = 24; shift >= 0; shift -= 8) f.push_back(static_cast<char>(oid >> shift & 0xFF));
+    f.push_back(static_cast<char>(size >> 8 & 0xFF));
+    f.push_back(static_cast<char>(size & 0xFF));
+    f += std::string(4, '\xFF');
+    f.push_back('\0');
+    f.push_back(static_cast<char>(format));
+    return f;
+  };
+  const std::string statement =
+      "SELECT 1 AS one, 7::int2, 2.5::float8, -12345.678::numeric, '2024-02-29'::date, NULL::int AS none, "
+      "pg_advisory_unlock_all()";
+  std::string out = Query(statement);
+  EXPECT_EQ(Types(out), "TDCZ");
+  EXPECT_TRUE(absl::StrContains(out, field("one", 23, 4, 0) + field("int2", 21, 2, 0))) << out;
+  EXPECT_TRUE(absl::StrContains(out, field("float8", 701, 8, 0) + field("?column?", 1700, -1, 0))) << out;
+  EXPECT_TRUE(absl::StrContains(out, field("date", 1082, 4, 0) + field("none", 23, 4, 0))) << out;
+  EXPECT_TRUE(absl::StrContains(out, field("pg_advisory_unlock_all", 2278, 4, 0))) << out;
+  // The row: seven fields, each its length and bytes; -1 for NULL.
+  EXPECT_TRUE(absl::StrContains(out, std::string("\0\x07\0\0\0\x01" "1\0\0\0\x01" "7\0\0\0\x03" "2.5\0\0\0\x0A-12345.678"
+                                                 "\0\0\0\x0A" "2024-02-29\xFF\xFF\xFF\xFF\0\0\0\0",
+                                                 52)))
+      << out;
+
+  FrontendMessage parse{};
+  parse.type = 'P';
+  parse.parse = {"", statement, {}};
+  FrontendMessage bind{};
+  bind.type = 'B';
+  bind.bind.result_formats = {1};
+  FrontendMessage describe{};
+  describe.type = 'D';
+  describe.describe = {'P', ""};
+  FrontendMessage execute{};
+  execute.type = 'E';
+  FrontendMessage sync{};
+  sync.type = 'S';
+  out = Send(parse);
+  out += Send(bind);
+  out += Send(describe);
+  out += Send(execute);
+  out += Send(sync);
+  EXPECT_EQ(Types(out), "12TDCZ");
+  EXPECT_TRUE(absl::StrContains(out, field("one", 23, 4, 1) + field("int2", 21, 2, 1))) << out;
+  // In binary: int4 1, int2 7, float8 -2.5, numeric -12345.678 as base-10000
+  // digits 1 2345 6780 (weight 1, negative, 3 decimal places), date as days
+  // since 2000-01-01 (8825), NULL, void as no bytes.
+  EXPECT_TRUE(absl::StrContains(out, std::string("\0\x07"
+                                                 "\0\0\0\x04\0\0\0\x01"
+                                                 "\0\0\0\x02\0\x07"
+                                                 "\0\0\0\x08\x40\x04\0\0\0\0\0\0"
+                                                 "\0\0\0\x0E\0\x03\0\x01\x40\0\0\x03\0\x01\x09\x29\x1A\x7C"
+                                                 "\0\0\0\x04\0\0\x22\x79"
+                                                 "\xFF\xFF\xFF\xFF"
+                                                 "\0\0\0\0",
+                                                 62)))
+      << out;
+  // An error of what is written points at it; one found running it does not.
+  out = Query("SELECT 1, 'x'::int");
+  EXPECT_TRUE(absl::StrContains(out, std::string("C22P02\0", 7))) << out;
+  EXPECT_TRUE(absl::StrContains(out, std::string("P11\0", 4))) << out;
+  out = Query("SELECT 1e10::int");
+  EXPECT_TRUE(absl::StrContains(out, std::string("C22003\0", 7))) << out;
+  EXPECT_FALSE(absl::StrContains(out, std::string("\0P", 2))) << out;
 }
 
 // A prepared statement that says `now` reads the clock at each Execute,

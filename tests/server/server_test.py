@@ -524,6 +524,54 @@ def test_sqlalchemy_and_pandas():
         cleanup()
 
 
+def test_select_lists_come_back_as_each_drivers_native_values():
+    """SELECT without FROM (a pool's health check, a tool's probe of who and
+    where it is): each column named and typed as PostgreSQL does, so that
+    every driver hands back its own values, in text and in binary."""
+    server = Server(new_db('select-lists'))
+    probe = ("SELECT 1 AS ok, 3000000000 AS big, 1.50 AS price, true AS yes, NULL::int AS none, 2.5::float8 AS f, "
+             "7::int2 AS small, '2024-02-29'::date AS day, current_user, current_database(), "
+             "current_setting('server_version_num')::int4 AS version, now()")
+    utc = datetime.timezone.utc
+    expected = (1, 3000000000, decimal.Decimal('1.50'), True, None, 2.5, 7, datetime.date(2024, 2, 29), 'tester',
+                'hindsight', 150000)
+
+    def check(row, who):
+        assert tuple(row[:-1]) == expected, (who, row)
+        assert abs(row[-1] - datetime.datetime.now(utc)) < datetime.timedelta(minutes=1), (who, row)
+
+    try:
+        # psql shows PostgreSQL's column names, and its caret under a bad literal.
+        r = psql(server, '-A', '-c', "SELECT 1, true, 'a'::text, 1 AS \"Ok\"")
+        assert r.stdout.splitlines()[:2] == ['?column?|?column?|text|Ok', '1|t|a|1'], r.stdout
+        r = psql(server, '-c', "SELECT 1, 'x'::int")
+        assert 'invalid input syntax for type integer: "x"' in r.stderr, r.stderr
+        assert r.stderr.splitlines()[2].index('^') == len('LINE 1: SELECT 1, '), r.stderr
+        with psycopg2.connect(server.dsn('tester')) as conn:
+            cur = conn.cursor()
+            cur.execute(probe)
+            check(cur.fetchone(), 'psycopg2')
+            assert [d.name for d in cur.description][:3] == ['ok', 'big', 'price']
+            try:
+                cur.execute('SELECT foo()')
+                raise AssertionError('an unknown function ran')
+            except psycopg2.errors.UndefinedFunction:
+                conn.rollback()
+        for binary in (False, True):
+            with psycopg.connect(server.dsn('tester')) as conn:
+                check(conn.cursor(binary=binary).execute(probe).fetchone(), 'psycopg binary=%s' % binary)
+
+        async def client():
+            conn = await asyncpg.connect('postgresql://tester@127.0.0.1:%d/hindsight' % server.port)
+            check(tuple(await conn.fetchrow(probe)), 'asyncpg')
+            await conn.close()
+
+        asyncio.run(client())
+        assert server.stop() == 0
+    finally:
+        cleanup()
+
+
 def test_asyncpg():
     """asyncpg prepares and describes every statement, asks for binary
     results, and has its pool send its own reset statements."""

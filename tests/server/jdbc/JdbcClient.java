@@ -66,6 +66,29 @@ public class JdbcClient {
         }
       }
 
+      // A pool's validation query and a probe of the session, typed as
+      // PostgreSQL types them: read in binary once the statement is named.
+      try (PreparedStatement p = c.prepareStatement(
+               "SELECT 1 AS ok, current_database(), 2.5::float8 AS f, '2024-02-29'::date AS d, 7::int2 AS s, "
+               + "-12345.678::numeric AS n, now() AS t")) {
+        for (int i = 0; i < 7; i++) {
+          try (ResultSet r = p.executeQuery()) {
+            check(r.next(), "a row");
+            expectEqual(Integer.class, r.getObject("ok").getClass(), "int4 (use " + i + ")");
+            expectEqual(1, r.getInt("ok"), "ok");
+            expectEqual("hindsight", r.getString("current_database"), "current_database()");
+            expectEqual(2.5, r.getDouble("f"), "float8");
+            expectEqual(LocalDate.of(2024, 2, 29), r.getObject("d", LocalDate.class), "date");
+            expectEqual((short) 7, r.getShort("s"), "int2");
+            expectEqual(new BigDecimal("-12345.678"), r.getBigDecimal("n"), "numeric");
+            OffsetDateTime now = r.getObject("t", OffsetDateTime.class);
+            check(Math.abs(now.toEpochSecond() - System.currentTimeMillis() / 1000) < 60, "now(): " + now);
+            check(!r.next(), "one row");
+          }
+        }
+      }
+      check(c.isValid(5), "isValid");
+
       // A batch of writes in one transaction, a value of each kind.
       c.setAutoCommit(false);
       try (PreparedStatement p = c.prepareStatement("assert ? stores Java = ? from ?")) {

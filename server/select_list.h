@@ -1,0 +1,101 @@
+// SELECT without FROM: what clients send to probe a connection or to learn
+// who and where they are. A list of items, each a constant or a function
+// of the session, cast (`::type`, any number of times) and named
+// (`AS name`) as in PostgreSQL:
+//
+//   SELECT 1
+//   SELECT 1 AS ok, now(), current_user, '42'::int8, NULL AS nothing
+//   SELECT current_setting('server_version_num')::int4 AS version
+//
+// Constants: integers, decimals (an optional leading '-'), 'strings',
+// TRUE, FALSE, NULL. Functions, each also as pg_catalog.f: version(),
+// current_database(), current_schema(), pg_backend_pid(),
+// pg_is_in_recovery(), pg_advisory_unlock_all(), now(),
+// transaction_timestamp(), statement_timestamp(), clock_timestamp(),
+// current_setting(name [, missing_ok]); and the keywords current_user,
+// session_user, user, current_role, current_catalog, current_schema,
+// current_timestamp, current_date. Types: bool, int2, int4, int8, numeric,
+// float8, text, varchar, name, date, timestamptz, json, jsonb, under their
+// SQL names too (integer, bigint, boolean, double precision, ...).
+//
+// A name without AS is not read as one: `SELECT 1 x` has three terms, a
+// pattern of the language. Each column is named and typed as PostgreSQL
+// names and types it: "?column?" for a constant, the function's name, the
+// type's for a cast constant (`'1'::int` is "int4"); an integer literal
+// is an int4 when it fits.
+#ifndef HINDSIGHT_SERVER_SELECT_LIST_H_
+#define HINDSIGHT_SERVER_SELECT_LIST_H_
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "hindsight/time.h"
+
+namespace hindsight::server {
+
+struct SelectItem {
+  enum class Source {
+    kConstant,    // `constant`
+    kVersion,     // version()
+    kDatabase,    // current_database(), current_catalog
+    kSchema,      // current_schema()
+    kBackendPid,  // pg_backend_pid()
+    kInRecovery,  // pg_is_in_recovery(): no Hindsight server is a standby
+    kUnlockAll,   // pg_advisory_unlock_all(): Hindsight takes no advisory locks
+    kNow,         // now(), current_timestamp, ...: when the statement started
+    kToday,       // current_date
+    kUser,        // current_user, session_user, user, current_role
+    kSetting,     // current_setting(`constant`): what SHOW answers
+  };
+  Source source = Source::kConstant;
+  std::optional<std::string> constant;  // kConstant (nullopt: NULL), in its type's text; kSetting: the name
+  bool missing_ok = false;              // kSetting: NULL for a parameter of none, rather than 42704
+  uint32_t source_type = 0;             // the type before any cast
+  struct Cast {
+    uint32_t type;
+    size_t column;  // 1-based, of its '::'
+  };
+  std::vector<Cast> casts;  // applied in order
+  bool negated = false;     // '-' before a number cast: negated after its casts (`-1::int2` is -(1::int2))
+  size_t column = 0;        // 1-based, where the item starts (errors point there)
+  std::string name;         // the column's
+
+  uint32_t type() const { return casts.empty() ? source_type : casts.back().type; }
+};
+
+// The items of `statement`, a whole SELECT statement; nullopt when it is
+// not a select list of the form above (a pattern of the language, say). A
+// list of that form that calls a function it does not know fails with
+// 42883, casts to a type it does not know with 42704, at the column of the
+// function or type (ErrorColumn). Pure.
+std::optional<absl::StatusOr<std::vector<SelectItem>>> ParseSelectList(std::string_view statement);
+
+// What the items' values depend on besides themselves.
+struct SelectContext {
+  std::string version;   // version()'s
+  std::string database;  // current_database()'s
+  std::string user;
+  int32_t pid = 0;
+  Instant now = 0;
+  // The value SHOW gives a parameter (lower case), nullopt for one of none.
+  std::function<std::optional<std::string>(const std::string&)> setting;
+};
+
+// The row of `items`: each value in PostgreSQL's text form of its type
+// (nullopt: NULL). InvalidArgument carrying a SQLSTATE (sql_error.h) for
+// a cast PostgreSQL has not (42846, at the cast's column), a value a cast
+// cannot take (22P02, 22007 at the column of a 'string' that does not
+// read as its type; 22003 out of range), a '-' before a cast to a type
+// that is no number (42883), or current_setting of a parameter of none
+// (42704). As in PostgreSQL, only errors of what is written carry a column.
+absl::StatusOr<std::vector<std::optional<std::string>>> EvaluateSelectList(const std::vector<SelectItem>& items,
+                                                                           const SelectContext& context);
+
+}  // namespace hindsight::server
+
+#endif  // HINDSIGHT_SERVER_SELECT_LIST_H_
