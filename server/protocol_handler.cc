@@ -704,7 +704,7 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::RunCommand(const Comman
     case Kind::kReset:
       return Set(command);
     case Kind::kSelect:
-      return Selected(command, columns);
+      return Selected(command, params, columns);
     case Kind::kSignal:
       return SignalSession(command, columns);
     case Kind::kCatalog:  // Hindsight has no hstore type: no row
@@ -928,8 +928,10 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::SignalSession(const Com
 }
 
 absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Selected(
-    const Command& command, const std::vector<ColumnDescription>* columns) const {
+    const Command& command, const internal::StatementParams* params,
+    const std::vector<ColumnDescription>* columns) const {
   SelectContext context;
+  if (params != nullptr) context.parameters = params->values;
   for (const auto& [name, setting] : ServerParameters()) {
     if (name == "server_version") context.version = absl::StrCat("PostgreSQL ", setting);
   }

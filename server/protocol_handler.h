@@ -340,8 +340,10 @@ class ProtocolHandler {
   absl::StatusOr<Answer> Compact(const Command& command);
   // The answer's columns of a catalog probe (Command::Kind::kCatalog).
   static std::vector<std::string> CatalogColumns();
-  // SELECT 1, version() and current_schema(): one row of one column.
-  absl::StatusOr<Answer> Selected(const Command& command, const std::vector<ColumnDescription>* columns) const;
+  // A select list (select_list.h): its row, $N from `params` (nullptr: none),
+  // encoded in the formats of `columns` (nullptr: text).
+  absl::StatusOr<Answer> Selected(const Command& command, const internal::StatementParams* params,
+                                  const std::vector<ColumnDescription>* columns) const;
   // DISCARD and DEALLOCATE: checks them and notes which prepared statements
   // (and, for DISCARD ALL, portals) go once the message is answered, since
   // an Execute may be running the very statement it deallocates.

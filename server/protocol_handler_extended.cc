@@ -45,13 +45,11 @@ void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
   absl::StatusOr<std::vector<std::string>> columns = ColumnsOf(prepared->command, prepared->text);
   if (!columns.ok()) return fail(columns.status(), pieces.empty() ? 0 : pieces[0].offset);
   prepared->columns = std::move(*columns);
-  prepared->types = TypesOf(prepared->command);
-  prepared->text_columns = *DescribeResult(prepared->columns, {}, prepared->types);
-  prepared->binary_columns = *DescribeResult(prepared->columns, {1}, prepared->types);
   const std::string statement = prepared->command.body_end > 0  // DECLARE, COPY (...)
                                     ? InnerStatement(prepared->text, prepared->command)
                                     : prepared->text;
-  prepared->parameters = internal::ParameterCount(statement);
+  const bool select = prepared->command.kind == Command::Kind::kSelect;
+  prepared->parameters = select ? ParameterCount(prepared->command.items) : internal::ParameterCount(statement);
   if (prepared->command.kind == Command::Kind::kHindsight) prepared->ReadStatement();
   // Where the client left a type unspecified, a parameter that stands
   // where a time stands is a timestamptz, one where a value stands json,
@@ -67,6 +65,10 @@ void ProtocolHandler::ParseMessage(const Parse& p, std::string* out) {
     if (places[i] == internal::ParameterPlace::kValue) prepared->param_types[i] = kJsonOid;
     if (places[i] == internal::ParameterPlace::kNumber) prepared->param_types[i] = kInt8Oid;
   }
+  if (select) TypeParameters(&prepared->command.items, &prepared->param_types);
+  prepared->types = TypesOf(prepared->command);
+  prepared->text_columns = *DescribeResult(prepared->columns, {}, prepared->types);
+  prepared->binary_columns = *DescribeResult(prepared->columns, {1}, prepared->types);
   if (!p.statement.empty() && prepared_.contains(p.statement)) {
     return fail(SqlError(absl::StatusCode::kAlreadyExists, "42P05",
                          absl::StrCat("prepared statement \"", p.statement, "\" already exists")),

@@ -85,8 +85,8 @@ bool Castable(uint32_t from, uint32_t to) {
 // ---- Tokens ------------------------------------------------------------
 
 struct Tok {
-  enum Kind { kNumber, kString, kWord, kQuoted, kPunct, kEnd } kind;
-  std::string text;  // a word lower case; a string or quoted name unescaped
+  enum Kind { kNumber, kString, kWord, kQuoted, kParam, kPunct, kEnd } kind;
+  std::string text;  // a word lower case; a string or quoted name unescaped; a parameter's number
   size_t column;     // 1-based
 };
 
@@ -143,6 +143,12 @@ std::optional<std::vector<Tok>> Tokens(std::string_view s) {
       size_t end = i + 1;
       while (end < s.size() && IsWordByte(s[end], false)) ++end;
       out.push_back({Tok::kWord, absl::AsciiStrToLower(std::string(s.substr(i, end - i))), column});
+      i = end;
+    } else if (c == '$' && digit(i + 1)) {
+      size_t end = i + 1;
+      while (digit(end)) ++end;
+      if (end - i > 6 || (end < s.size() && IsWordByte(s[end], false))) return std::nullopt;
+      out.push_back({Tok::kParam, std::string(s.substr(i + 1, end - i - 1)), column});
       i = end;
     } else if (c == ':' && i + 1 < s.size() && s[i + 1] == ':') {
       out.push_back({Tok::kPunct, "::", column});
@@ -305,6 +311,15 @@ class ListParser {
       return Named(NumberItem(tok.text, false), "?column?");
     }
     SelectItem item;
+    if (tok.kind == Tok::kParam) {
+      item.source = Source::kParameter;
+      item.source_type = kTextOid;
+      if (!absl::SimpleAtoi(tok.text, &item.parameter) || item.parameter == 0 || item.parameter > 65535) {
+        return std::nullopt;
+      }
+      ++at_;
+      return Named(std::move(item), "?column?");
+    }
     if (tok.kind == Tok::kString) {
       item.constant = tok.text;
       item.source_type = kTextOid;
@@ -600,6 +615,18 @@ absl::StatusOr<std::optional<std::string>> SourceValue(const SelectItem& item, c
     case Source::kToday:
       AppendTimestamptzText(context.now, &text);
       return item.source == Source::kNow ? text : text.substr(0, text.find(' '));
+    case Source::kParameter: {
+      if (item.parameter > context.parameters.size()) {
+        return WithSqlState(internal::StatementErrorAt(item.column, absl::StrCat("there is no parameter $",
+                                                                                 item.parameter)),
+                            "42P02");
+      }
+      const std::optional<std::string>& value = context.parameters[item.parameter - 1];
+      if (!value) return std::nullopt;
+      absl::StatusOr<std::string> typed = Cast(*value, kTextOid, item.source_type);  // read as its type reads text
+      if (!typed.ok()) return typed.status();
+      return *std::move(typed);
+    }
     case Source::kSetting: {
       std::optional<std::string> value = context.setting ? context.setting(*item.constant) : std::nullopt;
       if (!value && !item.missing_ok) {
@@ -639,6 +666,30 @@ absl::StatusOr<std::string> Negated(const std::string& text, uint32_t type) {
 }
 
 }  // namespace
+
+size_t ParameterCount(const std::vector<SelectItem>& items) {
+  size_t n = 0;
+  for (const SelectItem& item : items) {
+    if (item.source == Source::kParameter) n = std::max(n, item.parameter);
+  }
+  return n;
+}
+
+void TypeParameters(std::vector<SelectItem>* items, std::vector<uint32_t>* declared) {
+  if (declared->size() < ParameterCount(*items)) declared->resize(ParameterCount(*items));
+  for (const SelectItem& item : *items) {
+    if (item.source != Source::kParameter) continue;
+    uint32_t& type = (*declared)[item.parameter - 1];
+    if (type == 0) type = item.casts.empty() ? kTextOid : item.casts[0].type;
+  }
+  for (SelectItem& item : *items) {
+    if (item.source != Source::kParameter) continue;
+    const uint32_t type = (*declared)[item.parameter - 1];
+    const bool known = std::any_of(std::begin(kTypeNames), std::end(kTypeNames),
+                                   [type](const TypeName& t) { return t.oid == type; });
+    item.source_type = known ? type : kTextOid;
+  }
+}
 
 std::optional<absl::StatusOr<std::vector<SelectItem>>> ParseSelectList(std::string_view statement) {
   std::optional<std::vector<Tok>> tokens = Tokens(statement);

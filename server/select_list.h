@@ -8,7 +8,7 @@
 //   SELECT current_setting('server_version_num')::int4 AS version
 //
 // Constants: integers, decimals (an optional leading '-'), 'strings',
-// TRUE, FALSE, NULL. Functions, each also as pg_catalog.f: version(),
+// TRUE, FALSE, NULL; and parameters, $1 ... (the extended protocol's). Functions, each also as pg_catalog.f: version(),
 // current_database(), current_schema(), pg_backend_pid(),
 // pg_is_in_recovery(), pg_advisory_unlock_all(), now(),
 // transaction_timestamp(), statement_timestamp(), clock_timestamp(),
@@ -51,11 +51,13 @@ struct SelectItem {
     kToday,       // current_date
     kUser,        // current_user, session_user, user, current_role
     kSetting,     // current_setting(`constant`): what SHOW answers
+    kParameter,   // $`parameter`
   };
   Source source = Source::kConstant;
   std::optional<std::string> constant;  // kConstant (nullopt: NULL), in its type's text; kSetting: the name
   bool missing_ok = false;              // kSetting: NULL for a parameter of none, rather than 42704
-  uint32_t source_type = 0;             // the type before any cast
+  size_t parameter = 0;                 // kParameter: N of $N
+  uint32_t source_type = 0;             // the type before any cast (kParameter: text until TypeParameters)
   struct Cast {
     uint32_t type;
     size_t column;  // 1-based, of its '::'
@@ -75,6 +77,16 @@ struct SelectItem {
 // function or type (ErrorColumn). Pure.
 std::optional<absl::StatusOr<std::vector<SelectItem>>> ParseSelectList(std::string_view statement);
 
+// The largest N of the $N in `items` (0 for none).
+size_t ParameterCount(const std::vector<SelectItem>& items);
+
+// Types each parameter as PostgreSQL infers it: `*declared` holds the types
+// the client declared (0: none), one a parameter, and is extended to
+// ParameterCount(items); each undeclared one becomes the type of its first
+// cast, else text. Each parameter item then takes its parameter's type, or
+// text for one a select list has not (a declared uuid, say).
+void TypeParameters(std::vector<SelectItem>* items, std::vector<uint32_t>* declared);
+
 // What the items' values depend on besides themselves.
 struct SelectContext {
   std::string version;   // version()'s
@@ -84,6 +96,9 @@ struct SelectContext {
   Instant now = 0;
   // The value SHOW gives a parameter (lower case), nullopt for one of none.
   std::function<std::optional<std::string>(const std::string&)> setting;
+  // Element i is $(i+1) as the statement parser reads it (pg_types.h:
+  // TextParamAsLiteral, BinaryParamAsText); nullopt is NULL.
+  std::vector<std::optional<std::string>> parameters;
 };
 
 // The row of `items`: each value in PostgreSQL's text form of its type
@@ -91,8 +106,8 @@ struct SelectContext {
 // a cast PostgreSQL has not (42846, at the cast's column), a value a cast
 // cannot take (22P02, 22007 at the column of a 'string' that does not
 // read as its type; 22003 out of range), a '-' before a cast to a type
-// that is no number (42883), or current_setting of a parameter of none
-// (42704). As in PostgreSQL, only errors of what is written carry a column.
+// that is no number (42883), current_setting of a parameter of none
+// (42704), or a $N past `context.parameters` (42P02, at its column). As in PostgreSQL, only errors of what is written carry a column.
 absl::StatusOr<std::vector<std::optional<std::string>>> EvaluateSelectList(const std::vector<SelectItem>& items,
                                                                            const SelectContext& context);
 

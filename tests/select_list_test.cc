@@ -17,6 +17,8 @@
 namespace hindsight::server {
 namespace {
 
+constexpr uint32_t kUuidLikeOid = 2950;  // a type select lists have not
+
 SelectContext Context() {
   SelectContext c;
   c.version = "PostgreSQL 15.0 (Hindsight)";
@@ -139,6 +141,30 @@ TEST(SelectListTest, ErrorsCarryTheirStateAndWhereWhatIsWrittenIsWrong) {
   EXPECT_EQ(Failure("SELECT 1::jsonb"),
             "0A000 11 casts to type \"jsonb\" are not supported: bool, int2, int4, int8, numeric, float8, text, "
             "varchar, name, date and timestamptz are");
+}
+
+// $N as the extended protocol binds it: typed as the client declared it,
+// else as its first cast, else text; its value read as its type reads text.
+TEST(SelectListTest, ParametersAreTypedAsDeclaredOrAsCast) {
+  std::vector<SelectItem> items = Items("SELECT $1 AS a, $2::int4 AS b, $3, $2 AS again, $5::date AS d");
+  EXPECT_EQ(ParameterCount(items), 5u);
+  std::vector<uint32_t> declared = {kBoolOid, 0, 0, kUuidLikeOid};
+  TypeParameters(&items, &declared);
+  EXPECT_EQ(declared, (std::vector<uint32_t>{kBoolOid, kInt4Oid, kTextOid, kUuidLikeOid, kDateOid}));
+  std::vector<uint32_t> types;
+  for (const SelectItem& item : items) types.push_back(item.type());
+  EXPECT_EQ(types, (std::vector<uint32_t>{kBoolOid, kInt4Oid, kTextOid, kInt4Oid, kDateOid}));
+  SelectContext context = Context();
+  context.parameters = {"true", " 42 ", std::nullopt, "unused", "2024-02-29"};
+  absl::StatusOr<std::vector<std::optional<std::string>>> row = EvaluateSelectList(items, context);
+  ASSERT_TRUE(row.ok()) << row.status();
+  EXPECT_EQ(*row, (std::vector<std::optional<std::string>>{"t", "42", std::nullopt, "42", "2024-02-29"}));
+  context.parameters[1] = "many";
+  EXPECT_EQ(SqlStateOf(EvaluateSelectList(items, context).status()), "22P02");
+  // Run with fewer values than it names (a simple query has none).
+  EXPECT_EQ(Failure("SELECT 1, $1"), "42P02 11 there is no parameter $1");
+  EXPECT_FALSE(ParseSelectList("SELECT $0").has_value());
+  EXPECT_FALSE(ParseSelectList("SELECT $1a").has_value());
 }
 
 TEST(SelectListTest, WhatIsNoSelectListIsLeftToTheLanguage) {

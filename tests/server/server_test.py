@@ -557,13 +557,20 @@ def test_select_lists_come_back_as_each_drivers_native_values():
                 raise AssertionError('an unknown function ran')
             except psycopg2.errors.UndefinedFunction:
                 conn.rollback()
+        # Parameters: typed as the driver declares them, else as cast.
+        params = (5, 'x', True, 2.5, '7', None, decimal.Decimal('1.25'), datetime.date(2024, 2, 29))
         for binary in (False, True):
             with psycopg.connect(server.dsn('tester')) as conn:
                 check(conn.cursor(binary=binary).execute(probe).fetchone(), 'psycopg binary=%s' % binary)
+                cur = conn.cursor(binary=binary).execute('SELECT %s, %s, %s, %s, %s::int, %s, %s, %s', params)
+                assert cur.fetchone() == (5, 'x', True, 2.5, 7, None, decimal.Decimal('1.25'),
+                                          datetime.date(2024, 2, 29)), binary
 
         async def client():
             conn = await asyncpg.connect('postgresql://tester@127.0.0.1:%d/hindsight' % server.port)
             check(tuple(await conn.fetchrow(probe)), 'asyncpg')
+            row = await conn.fetchrow('SELECT $1::int8 AS n, $2 AS s, $3::date AS d', 5, 'text', datetime.date(2024, 1, 1))
+            assert tuple(row) == (5, 'text', datetime.date(2024, 1, 1)), row
             await conn.close()
 
         asyncio.run(client())
