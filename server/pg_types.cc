@@ -182,8 +182,8 @@ void AppendInstantField(Instant t, const ColumnDescription& column, std::string*
   out->append(BigEndian(static_cast<uint64_t>(pg), 8));
 }
 
-// A numeric's text (digits, an optional '-' and '.'; NaN, Infinity,
-// -Infinity) in PostgreSQL's binary form: a count of base-10000 digits, the
+// A numeric's text (digits, an optional '-' and '.', at most 1000 bytes;
+// NaN, Infinity, -Infinity) in PostgreSQL's binary form: a count of base-10000 digits, the
 // weight of the first, a sign, the decimal places, then the digits.
 void AppendNumericBinary(std::string_view text, std::string* out) {
   const auto header = [&](size_t ndigits, int weight, uint16_t sign, int dscale) {
@@ -204,10 +204,13 @@ void AppendNumericBinary(std::string_view text, std::string* out) {
   whole.insert(0, (4 - whole.size() % 4) % 4, '0');  // whole groups of four digits each side of the point
   fraction.append((4 - fraction.size() % 4) % 4, '0');
   std::vector<uint16_t> groups;
-  for (size_t i = 0; i < whole.size(); i += 4) groups.push_back(static_cast<uint16_t>(std::stoi(whole.substr(i, 4))));
-  for (size_t i = 0; i < fraction.size(); i += 4) {
-    groups.push_back(static_cast<uint16_t>(std::stoi(fraction.substr(i, 4))));
-  }
+  const auto group = [](std::string_view four) {
+    uint16_t g = 0;
+    for (const char c : four) g = static_cast<uint16_t>(g * 10 + (c - '0'));
+    return g;
+  };
+  for (size_t i = 0; i < whole.size(); i += 4) groups.push_back(group(std::string_view(whole).substr(i, 4)));
+  for (size_t i = 0; i < fraction.size(); i += 4) groups.push_back(group(std::string_view(fraction).substr(i, 4)));
   int weight = static_cast<int>(whole.size() / 4) - 1;
   size_t first = 0;
   while (first < groups.size() && groups[first] == 0) ++first, --weight;

@@ -90,6 +90,10 @@ struct Tok {
   size_t column;     // 1-based
 };
 
+// The longest number a select list reads, as written or as a string cast to
+// numeric: its digits fit PostgreSQL's binary numeric many times over.
+constexpr size_t kMaxNumberBytes = 1000;
+
 bool IsWordByte(char c, bool first) {
   const auto u = static_cast<unsigned char>(c);
   return absl::ascii_isalpha(u) || c == '_' || u >= 0x80 || (!first && (absl::ascii_isdigit(u) || c == '$'));
@@ -119,8 +123,10 @@ std::optional<std::vector<Tok>> Tokens(std::string_view s) {
         if (digits < s.size() && (s[digits] == '-' || s[digits] == '+')) ++digits;
         if (!digit(digits)) return std::nullopt;
         for (end = digits; digit(end);) ++end;
+        if (end - digits > 3) return std::nullopt;  // past numeric's exponents
       }
       if (end < s.size() && IsWordByte(s[end], false)) return std::nullopt;  // 12abc
+      if (end - i > kMaxNumberBytes) return std::nullopt;
       out.push_back({Tok::kNumber, std::string(s.substr(i, end - i)), column});
       i = end;
     } else if (c == '\'') {
@@ -179,7 +185,7 @@ std::string WithoutExponent(const std::string& number) {
   const size_t e = number.find_first_of("eE");
   if (e == std::string::npos) return number;
   int exponent = 0;
-  if (!absl::SimpleAtoi(number.substr(e + 1), &exponent) || std::abs(exponent) > 1000) return number;
+  (void)absl::SimpleAtoi(number.substr(e + 1), &exponent);  // at most three digits (Tokens)
   const std::string mantissa = number.substr(0, e);
   const size_t point = std::min(mantissa.find('.'), mantissa.size());
   std::string digits = mantissa.substr(0, point) + (point < mantissa.size() ? mantissa.substr(point + 1) : "");
@@ -594,6 +600,7 @@ absl::StatusOr<std::string> Cast(const std::string& text, uint32_t from, uint32_
   if (from == kFloat8Oid) return FloatAsDecimal(text);
   const std::string trimmed(absl::StripAsciiWhitespace(text));
   if (!IsDecimal(trimmed)) return BadInput(to, text);
+  if (trimmed.size() > kMaxNumberBytes) return Failure("22003", "value overflows numeric format");
   const bool negative = trimmed.front() == '-';
   const std::string normal = NormalDecimal(trimmed.substr(negative || trimmed.front() == '+' ? 1 : 0));
   return negative && normal.find_first_not_of("0.") != std::string::npos ? "-" + normal : normal;

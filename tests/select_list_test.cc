@@ -133,6 +133,8 @@ TEST(SelectListTest, ErrorsCarryTheirStateAndWhereWhatIsWrittenIsWrong) {
   EXPECT_EQ(Failure("SELECT 'zz'::text::int"), "22P02 0 invalid input syntax for type integer: \"zz\"");
   EXPECT_EQ(Failure("SELECT 'bad'::date"), "22007 8 invalid input syntax for type date: \"bad\"");
   EXPECT_EQ(Failure("SELECT 'maybe'::bool"), "22P02 8 invalid input syntax for type boolean: \"maybe\"");
+  EXPECT_EQ(Failure("SELECT '" + std::string(1001, '9') + "'::numeric"), "22003 8 value overflows numeric format");
+  EXPECT_EQ(Row("SELECT 1e999")[0].size(), std::string("?column? 1700 1").size() + 999);
   EXPECT_EQ(Failure("SELECT true::date"), "42846 12 cannot cast type boolean to date");
   EXPECT_EQ(Failure("SELECT 1::int::date"), "42846 14 cannot cast type integer to date");
   EXPECT_EQ(Failure("SELECT -1::text"), "42883 8 operator does not exist: - text");
@@ -172,7 +174,7 @@ TEST(SelectListTest, WhatIsNoSelectListIsLeftToTheLanguage) {
        {"SELECT 1 x",             // three terms: a pattern, with no AS
         "select * * *", "SELECT a b c", "SELECT version", "SELECT 1 +1", "SELECT 1e", "SELECT 12abc",
         "SELECT 'open", "SELECT 1,", "SELECT 1 AS", "SELECT ''::varchar(10)", "SELECT f(g())", "count * * *",
-        "SELECT 1 /* open"}) {
+        "SELECT 1 /* open", "SELECT 1e1000"}) {
     EXPECT_FALSE(ParseSelectList(statement).has_value()) << statement;
   }
 }
