@@ -1,5 +1,5 @@
 // node-postgres against a running `hindsight serve`: a parameterized read,
-// a transaction, an interval given by parameters, and an error with its
+// a select list with parameters, a transaction, an interval given by parameters, and an error with its
 // SQLSTATE and position.
 // usage: node client.js PORT
 const { Client } = require('pg');
@@ -25,6 +25,10 @@ async function main() {
   if (spans.rows.length !== 1 || spans.rows[0].to.toISOString() !== '2021-01-01T00:00:00.000Z') {
     throw new Error('spans: ' + JSON.stringify(spans.rows));
   }
+  // A select list with parameters: int4 as a number, timestamptz as a Date, a text parameter as text.
+  const probe = await client.query('SELECT $1::int AS n, $2 AS s, now() AS t, current_database() AS db', [41, 'x']);
+  const p = probe.rows[0];
+  if (p.n !== 41 || p.s !== 'x' || !(p.t instanceof Date) || p.db !== 'x') throw new Error('probe: ' + JSON.stringify(p));
   try {
     await client.query('Syria * Ukraine at 2025-02-30');
     throw new Error('no error');
