@@ -1,6 +1,7 @@
 #include "server/protocol_handler.h"
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -18,6 +19,7 @@ namespace {
 
 // SHOW hindsight_status: the node's replication state.
 constexpr char kStatusParameter[] = "hindsight_status";
+constexpr char kAllParameter[] = "all";
 // SHOW hindsight_transactions [N]: the last N transactions (10).
 constexpr char kTransactionsParameter[] = "hindsight_transactions";
 // SHOW hindsight_stats: what the database holds.
@@ -135,6 +137,21 @@ std::vector<std::pair<std::string, std::string>> ProtocolHandler::StatusRow() co
   return {{"applied", absl::StrCat(db_->LastTransaction().id)}};
 }
 
+std::vector<std::pair<std::string, std::string>> ProtocolHandler::Settings() const {
+  // Settings only SHOW reports (PostgreSQL sends them at start-up to no one).
+  static const std::pair<std::string, std::string> kShownOnly[] = {
+      {"transaction_isolation", "read committed"},  // each statement reads a snapshot of its own
+      {"search_path", "public"},
+      {"server_version_num", "150000"},
+  };
+  std::vector<std::pair<std::string, std::string>> settings = SessionParameters(read_only_);
+  settings.insert(settings.end(), std::begin(kShownOnly), std::end(kShownOnly));
+  settings.emplace_back("transaction_read_only", read_only_ ? "on" : "off");
+  settings.emplace_back(kStatementTimeout, FormatTimeSetting(statement_timeout_.value()));
+  settings.emplace_back(kApplicationName, application_name_.value());
+  return settings;
+}
+
 absl::StatusOr<internal::Result> ProtocolHandler::Show(const Command& command) const {
   if (command.parameter == kStatusParameter) {
     internal::Result r;
@@ -166,30 +183,20 @@ absl::StatusOr<internal::Result> ProtocolHandler::Show(const Command& command) c
     for (std::string& name : *names) r.rows.push_back({internal::Cell::Name(std::move(name))});
     return r;
   }
-  if (command.parameter == kStatementTimeout) {
-    internal::Result r;
-    r.columns = {command.parameter};
-    r.rows.push_back({internal::Cell::Text(FormatTimeSetting(statement_timeout_.value()))});
+  const std::vector<std::pair<std::string, std::string>> settings = Settings();
+  internal::Result r;
+  if (command.parameter == kAllParameter) {  // as PostgreSQL's SHOW ALL: by name in any case, a description (none)
+    r.columns = {"name", "setting", "description"};
+    std::map<std::string, std::pair<std::string, std::string>> by_name;
+    for (const auto& [name, value] : settings) by_name[absl::AsciiStrToLower(name)] = {name, value};
+    for (const auto& [lower, setting] : by_name) {
+      r.rows.push_back({internal::Cell::Text(setting.first), internal::Cell::Text(setting.second),
+                        internal::Cell::Text("")});
+    }
     return r;
   }
-  if (command.parameter == kApplicationName) {
-    internal::Result r;
-    r.columns = {command.parameter};
-    r.rows.push_back({internal::Cell::Text(application_name_.value())});
-    return r;
-  }
-  // Settings only SHOW reports (PostgreSQL sends them at start-up to no one).
-  static const std::pair<std::string, std::string> kShownOnly[] = {
-      {"transaction_isolation", "read committed"},  // each statement reads a snapshot of its own
-      {"search_path", "public"},
-      {"server_version_num", "150000"},
-  };
-  std::vector<std::pair<std::string, std::string>> settings = SessionParameters(read_only_);
-  settings.insert(settings.end(), std::begin(kShownOnly), std::end(kShownOnly));
-  settings.emplace_back("transaction_read_only", read_only_ ? "on" : "off");
   for (const auto& [name, value] : settings) {
     if (absl::AsciiStrToLower(name) != command.parameter) continue;
-    internal::Result r;
     r.columns = {command.parameter};
     r.rows.push_back({internal::Cell::Text(value)});
     return r;
@@ -1107,6 +1114,9 @@ absl::StatusOr<std::vector<std::string>> ProtocolHandler::ColumnsOf(const Comman
   }
   if (command.kind == Command::Kind::kShow && command.parameter == kNamesParameter) {
     return std::vector<std::string>{"name"};
+  }
+  if (command.kind == Command::Kind::kShow && command.parameter == kAllParameter) {
+    return std::vector<std::string>{"name", "setting", "description"};
   }
   if (command.kind == Command::Kind::kSelect) {
     std::vector<std::string> names;

@@ -310,6 +310,10 @@ class ProtocolHandler {
   bool AppendChannelNotifications(std::string* out);
   // SHOW, its rows encoded in the formats of `columns` (nullptr: text).
   absl::StatusOr<Answer> Shown(const Command& command, const std::vector<ColumnDescription>* columns) const;
+  // Every setting SHOW name reports, name and value, in the session as it
+  // is now: the server's and the session's parameters and those only SHOW
+  // gives.
+  std::vector<std::pair<std::string, std::string>> Settings() const;
   // SHOW hindsight_sessions: every session of the server, a row each.
   internal::Result SessionsTable() const;
   // SELECT pg_cancel_backend(PID) or pg_terminate_backend(PID).

@@ -650,6 +650,24 @@ TEST_F(ProtocolHandlerTest, WhatConnectionPoolsAndDriversSendOnTheirOwn) {
 
 // What drivers send reads the same with comments in it (psql 15 sends a
 // statement's comments on; tools prefix their queries with one).
+// SHOW ALL lists what SHOW name reports, as PostgreSQL does: by name in
+// any case, each with its value now.
+TEST_F(ProtocolHandlerTest, ShowAllListsEverySettingByName) {
+  Query("SET statement_timeout = '2s'");
+  const std::string out = Query("show all");
+  EXPECT_EQ(Types(out), "T" + std::string(17, 'D') + "CZ") << out;
+  // Each field: its length, then its bytes.
+  const size_t application = out.find("application_name");
+  const size_t date_style = out.find("DateStyle");
+  const size_t timeout = out.find(std::string("statement_timeout\0\0\0\x02" "2s", 23));
+  EXPECT_TRUE(application != std::string::npos && date_style != std::string::npos && timeout != std::string::npos)
+      << out;
+  EXPECT_LT(application, date_style);
+  EXPECT_LT(date_style, timeout);
+  EXPECT_TRUE(absl::StrContains(out, std::string("description\0", 12))) << out;
+  EXPECT_EQ(Types(Extended("SHOW ALL")), "12" + std::string(17, 'D') + "CZ");
+}
+
 TEST_F(ProtocolHandlerTest, SqlStatementsReadCommentsAsWhiteSpace) {
   // A sequence that leaves the session as it found it, each statement sent alone.
   const std::vector<std::string> sqls = {
