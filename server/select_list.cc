@@ -143,6 +143,7 @@ std::optional<std::vector<Tok>> Tokens(std::string_view s) {
         if (s[i] == '"') ++i;
         text.push_back(s[i]);
       }
+      if (text.empty()) return std::nullopt;  // a zero-length name, which SQL has not
       out.push_back({Tok::kQuoted, std::move(text), column});
       ++i;
     } else if (IsWordByte(c, true)) {

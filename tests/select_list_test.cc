@@ -174,7 +174,7 @@ TEST(SelectListTest, WhatIsNoSelectListIsLeftToTheLanguage) {
        {"SELECT 1 x",             // three terms: a pattern, with no AS
         "select * * *", "SELECT a b c", "SELECT version", "SELECT 1 +1", "SELECT 1e", "SELECT 12abc",
         "SELECT 'open", "SELECT 1,", "SELECT 1 AS", "SELECT ''::varchar(10)", "SELECT f(g())", "count * * *",
-        "SELECT 1 /* open", "SELECT 1e1000"}) {
+        "SELECT 1 /* open", "SELECT 1e1000", "SELECT 2 AS\"\""}) {
     EXPECT_FALSE(ParseSelectList(statement).has_value()) << statement;
   }
 }
