@@ -141,7 +141,7 @@ std::vector<std::pair<std::string, std::string>> ProtocolHandler::Settings() con
   // Settings only SHOW reports (PostgreSQL sends them at start-up to no one).
   static const std::pair<std::string, std::string> kShownOnly[] = {
       {"transaction_isolation", "read committed"},  // each statement reads a snapshot of its own
-      {"search_path", "public"},
+      {"search_path", "\"$user\", public"},  // PostgreSQL's default
       {"server_version_num", "150000"},
   };
   std::vector<std::pair<std::string, std::string>> settings = SessionParameters(read_only_);

@@ -76,7 +76,7 @@ bool IsTime(uint32_t oid) { return oid == kDateOid || oid == kTimestamptzOid; }
 // Whether PostgreSQL casts `from` to `to` (with its I/O conversion from and
 // to the string types).
 bool Castable(uint32_t from, uint32_t to) {
-  if (from == to || (IsString(to) && from != kVoidOid) || (IsString(from) && to != kVoidOid)) return true;
+  if (from == to || IsString(to) || (IsString(from) && to != kVoidOid)) return true;
   if (IsNumber(from) && IsNumber(to)) return true;
   if ((from == kBoolOid && to == kInt4Oid) || (from == kInt4Oid && to == kBoolOid)) return true;
   return IsTime(from) && IsTime(to);
@@ -186,7 +186,7 @@ std::string WithoutExponent(const std::string& number) {
   const size_t e = number.find_first_of("eE");
   if (e == std::string::npos) return number;
   int exponent = 0;
-  (void)absl::SimpleAtoi(number.substr(e + 1), &exponent);  // at most three digits (Tokens)
+  (void)absl::SimpleAtoi(number.substr(e + 1), &exponent);  // -1000..1000 (Tokens, NumericInput)
   const std::string mantissa = number.substr(0, e);
   const size_t point = std::min(mantissa.find('.'), mantissa.size());
   std::string digits = mantissa.substr(0, point) + (point < mantissa.size() ? mantissa.substr(point + 1) : "");
@@ -247,19 +247,29 @@ constexpr Function kKeywords[] = {
     {"current_date", Source::kToday, kDateOid},
 };
 
+// An item as read, with what analysing it will find wrong: a function or
+// a type Hindsight has not. PostgreSQL reports the first error of its
+// analysis, item by item and each from the inside out (select_list.h), so
+// these wait until the whole list has read as one.
+struct ParsedItem {
+  SelectItem item;
+  absl::Status function;            // 42883 for a function of none
+  std::vector<absl::Status> types;  // one a cast: 0A000 for a type of none
+};
+
 class ListParser {
  public:
   explicit ListParser(std::vector<Tok> tokens) : t_(std::move(tokens)) {}
 
-  std::optional<absl::StatusOr<std::vector<SelectItem>>> Parse() {
+  // The list's items, nullopt for a statement that is no select list.
+  std::optional<std::vector<ParsedItem>> Parse() {
     if (!IsWord("select")) return std::nullopt;
     ++at_;
-    std::vector<SelectItem> items;
+    std::vector<ParsedItem> items;
     for (;;) {
-      std::optional<absl::StatusOr<SelectItem>> item = Item();
+      std::optional<ParsedItem> item = Item();
       if (!item) return std::nullopt;
-      if (!item->ok()) return item->status();
-      items.push_back(**std::move(item));
+      items.push_back(*std::move(item));
       if (IsPunct(",")) {
         ++at_;
         continue;
@@ -273,18 +283,18 @@ class ListParser {
   bool IsWord(std::string_view w) const { return t_[at_].kind == Tok::kWord && t_[at_].text == w; }
   bool IsPunct(std::string_view p) const { return t_[at_].kind == Tok::kPunct && t_[at_].text == p; }
 
-  std::optional<absl::StatusOr<SelectItem>> Item() {
+  std::optional<ParsedItem> Item() {
     const size_t column = t_[at_].column;
-    std::optional<absl::StatusOr<SelectItem>> item = Primary();
-    if (!item || !item->ok()) return item;
-    SelectItem& it = **item;
+    std::optional<ParsedItem> parsed = Primary();
+    if (!parsed) return std::nullopt;
+    SelectItem& it = parsed->item;
     it.column = column;
     while (IsPunct("::")) {
       const size_t cast_column = t_[at_++].column;
       std::optional<absl::StatusOr<uint32_t>> type = Type();
       if (!type) return std::nullopt;
-      if (!type->ok()) return type->status();
-      it.casts.push_back({**type, cast_column});
+      it.casts.push_back({type->ok() ? **type : 0, cast_column});
+      parsed->types.push_back(type->status());
     }
     if (negated_ && !it.casts.empty()) {  // '::' binds tighter than '-': -(1::int2)
       std::vector<SelectItem::Cast> casts = std::move(it.casts);
@@ -302,10 +312,10 @@ class ListParser {
       if (t_[at_].kind != Tok::kWord && t_[at_].kind != Tok::kQuoted) return std::nullopt;
       it.name = t_[at_++].text;
     }
-    return item;
+    return parsed;
   }
 
-  std::optional<absl::StatusOr<SelectItem>> Primary() {
+  std::optional<ParsedItem> Primary() {
     const Tok& tok = t_[at_];
     if (tok.kind == Tok::kPunct && tok.text == "-" && t_[at_ + 1].kind == Tok::kNumber) {
       negated_ = true;
@@ -340,26 +350,26 @@ class ListParser {
       ++at_;
       return Named(std::move(item), "?column?");
     }
-    return Call();
+    return Call("", tok.column);
   }
 
-  static SelectItem Named(SelectItem item, std::string name) {
+  static ParsedItem Named(SelectItem item, std::string name) {
     item.name = std::move(name);
-    return item;
+    return {std::move(item), absl::OkStatus(), {}};
   }
 
   // A function: a keyword of SQL's, or [pg_catalog.]name(constants).
-  std::optional<absl::StatusOr<SelectItem>> Call() {
-    const size_t column = t_[at_].column;
+  // `schema`: "pg_catalog." when written, else ""; `column`: where it starts.
+  std::optional<ParsedItem> Call(const std::string& schema, size_t column) {
     std::string name = t_[at_++].text;
     if (!IsPunct("(")) {
-      if (name == "pg_catalog" && IsPunct(".")) {
+      if (name == "pg_catalog" && schema.empty() && IsPunct(".")) {
         ++at_;
         if (t_[at_].kind != Tok::kWord) return std::nullopt;
-        return Call();
+        return Call("pg_catalog.", column);
       }
       for (const Function& k : kKeywords) {
-        if (name == k.name) return FunctionItem(k, name);
+        if (name == k.name && schema.empty()) return ParsedItem{FunctionItem(k, name), absl::OkStatus(), {}};
       }
       return std::nullopt;  // a name: no select list's
     }
@@ -378,7 +388,7 @@ class ListParser {
       ++at_;
     }
     ++at_;
-    return Resolve(name, args, column);
+    return Resolve(schema, name, args, column);
   }
 
   static SelectItem FunctionItem(const Function& f, const std::string& name) {
@@ -390,7 +400,8 @@ class ListParser {
   }
 
   // The function `name` called with `args`; 42883 for one Hindsight has not.
-  static absl::StatusOr<SelectItem> Resolve(const std::string& name, const std::vector<Tok>& args, size_t column) {
+  static ParsedItem Resolve(const std::string& schema, const std::string& name, const std::vector<Tok>& args,
+                            size_t column) {
     const bool setting = name == "current_setting" && !args.empty() && args.size() <= 2 &&
                          args[0].kind == Tok::kString && (args.size() == 1 || args[1].kind == Tok::kWord);
     for (const Function& f : kFunctions) {
@@ -400,7 +411,7 @@ class ListParser {
         item.constant = absl::AsciiStrToLower(args[0].text);
         item.missing_ok = args.size() == 2 && args[1].text == "true";
       }
-      return item;
+      return {std::move(item), absl::OkStatus(), {}};
     }
     std::vector<std::string> types;
     for (const Tok& a : args) {
@@ -411,12 +422,13 @@ class ListParser {
     }
     std::vector<std::string> known;
     for (const Function& f : kFunctions) known.emplace_back(f.name);
-    return WithHint(WithSqlState(internal::StatementErrorAt(column, absl::StrCat("function ", name, "(",
-                                                                                  absl::StrJoin(types, ", "),
-                                                                                  ") does not exist")),
-                                 "42883"),
-                    absl::StrCat("a SELECT without FROM takes constants and these functions: ",
-                                 absl::StrJoin(known, "(), "), "(name)"));
+    const absl::Status unknown = WithHint(
+        WithSqlState(internal::StatementErrorAt(column, absl::StrCat("function ", schema, name, "(",
+                                                                     absl::StrJoin(types, ", "), ") does not exist")),
+                     "42883"),
+        absl::StrCat("a SELECT without FROM takes constants and these functions: ", absl::StrJoin(known, "(), "),
+                     "(name)"));
+    return {SelectItem{}, unknown, {}};
   }
 
   // A type's name after '::'; 0A000 for one not listed.
@@ -524,6 +536,36 @@ int64_t LowestOf(uint32_t type) {
                             : std::numeric_limits<int64_t>::min();
 }
 
+// Text read as an integer of type `to`, as PostgreSQL 15 reads one: blanks,
+// a sign, digits, blanks. Digits past the type's range are out of range
+// (22003) before anything after them is looked at.
+absl::StatusOr<std::string> IntegerInput(const std::string& text, uint32_t to) {
+  std::string_view rest = text;
+  const auto blanks = [&rest] {
+    while (!rest.empty() && absl::ascii_isspace(static_cast<unsigned char>(rest.front()))) rest.remove_prefix(1);
+  };
+  blanks();
+  const bool negative = !rest.empty() && rest.front() == '-';
+  if (!rest.empty() && (rest.front() == '-' || rest.front() == '+')) rest.remove_prefix(1);
+  // Accumulated negative, as PostgreSQL does, so that the lowest value fits.
+  int64_t n = 0;
+  size_t digits = 0;
+  for (; !rest.empty() && absl::ascii_isdigit(static_cast<unsigned char>(rest.front())); rest.remove_prefix(1)) {
+    const int d = rest.front() - '0';
+    if (n < (LowestOf(to) + d) / 10) {
+      return Failure("22003", absl::StrCat("value \"", text, "\" is out of range for type ", MessageNameOf(to)));
+    }
+    n = n * 10 - d;
+    ++digits;
+  }
+  blanks();
+  if (digits == 0 || !rest.empty()) return BadInput(to, text);
+  if (!negative && n == LowestOf(to)) {
+    return Failure("22003", absl::StrCat("value \"", text, "\" is out of range for type ", MessageNameOf(to)));
+  }
+  return absl::StrCat(negative ? n : -n);
+}
+
 absl::StatusOr<std::string> ToInteger(const std::string& text, uint32_t from, uint32_t to) {
   std::optional<int64_t> n;
   if (from == kBoolOid) {
@@ -532,14 +574,10 @@ absl::StatusOr<std::string> ToInteger(const std::string& text, uint32_t from, ui
     double d = 0;
     if (absl::SimpleAtod(text, &d) && std::isfinite(d) && std::abs(d) < 9.2e18) n = static_cast<int64_t>(std::nearbyint(d));
   } else if (IsString(from)) {
-    const std::string trimmed(absl::StripAsciiWhitespace(text));
-    const bool number = !trimmed.empty() && IsDecimal(trimmed) && trimmed.find('.') == std::string::npos;
-    int64_t v = 0;
-    if (!number) return BadInput(to, text);
-    if (!absl::SimpleAtoi(trimmed, &v) || v < LowestOf(to) || v > -(LowestOf(to) + 1)) {
-      return Failure("22003", absl::StrCat("value \"", text, "\" is out of range for type ", MessageNameOf(to)));
-    }
-    n = v;
+    return IntegerInput(text, to);
+  } else if (text == "NaN" || absl::StrContains(text, "Infinity")) {  // numeric's
+    return Failure("0A000", absl::StrCat("cannot convert ", text == "NaN" ? "NaN" : "infinity", " to ",
+                                         MessageNameOf(to)));
   } else {
     n = RoundedInteger(text);
   }
@@ -571,6 +609,32 @@ absl::StatusOr<std::string> ToTime(const std::string& text, uint32_t from, uint3
   return to == kDateOid ? timestamptz.substr(0, timestamptz.find(' ')) : timestamptz;
 }
 
+// Text read as a numeric, as PostgreSQL's numeric_in reads it: blanks
+// around, a sign, digits with a point or none, an exponent; NaN and the
+// infinities in any case. Its text as numeric prints it.
+absl::StatusOr<std::string> NumericInput(const std::string& text) {
+  const std::string trimmed(absl::StripAsciiWhitespace(text));
+  const std::string lower = absl::AsciiStrToLower(trimmed);
+  if (lower == "nan") return std::string("NaN");
+  if (lower == "infinity" || lower == "+infinity" || lower == "inf" || lower == "+inf") return std::string("Infinity");
+  if (lower == "-infinity" || lower == "-inf") return std::string("-Infinity");
+  const size_t e = lower.find('e');
+  int exponent = 0;
+  const bool exponent_reads = e == std::string::npos || (absl::SimpleAtoi(lower.substr(e + 1), &exponent) &&
+                                                         lower.find_first_of("0123456789", e) != std::string::npos);
+  const std::string mantissa = lower.substr(0, e);
+  if (!IsDecimal(mantissa) || !exponent_reads) return BadInput(kNumericOid, text);
+  if (trimmed.size() > kMaxNumberBytes || std::abs(exponent) > 1000) {
+    return Failure("22003", "value overflows numeric format");
+  }
+  const bool negative = mantissa.front() == '-';
+  const std::string unsigned_mantissa = mantissa.substr(negative || mantissa.front() == '+' ? 1 : 0);
+  const std::string normal =
+      NormalDecimal(WithoutExponent(e == std::string::npos ? unsigned_mantissa
+                                                           : absl::StrCat(unsigned_mantissa, "e", exponent)));
+  return negative && normal.find_first_not_of("0.") != std::string::npos ? "-" + normal : normal;
+}
+
 // A float8's text (Float8Text) as a numeric's: its digits without an
 // exponent; NaN and the infinities as they are (numeric has them too).
 std::string FloatAsDecimal(const std::string& text) {
@@ -588,7 +652,9 @@ std::string FloatAsDecimal(const std::string& text) {
 // `text` of type `from` as type `to`. REQUIRES: Castable(from, to).
 absl::StatusOr<std::string> Cast(const std::string& text, uint32_t from, uint32_t to) {
   if (from == to) return text;
-  if (IsString(to)) return from == kBoolOid ? std::string(text == "t" ? "true" : "false") : text;
+  if (IsString(to)) {  // bool's own cast to text and varchar says true; its output function, for name, t
+    return from == kBoolOid && to != kNameOid ? std::string(text == "t" ? "true" : "false") : text;
+  }
   if (IsInteger(to)) return ToInteger(text, from, to);
   if (to == kBoolOid) return ToBool(text, from);
   if (IsTime(to)) return ToTime(text, from, to);
@@ -599,12 +665,7 @@ absl::StatusOr<std::string> Cast(const std::string& text, uint32_t from, uint32_
   }
   // numeric
   if (from == kFloat8Oid) return FloatAsDecimal(text);
-  const std::string trimmed(absl::StripAsciiWhitespace(text));
-  if (!IsDecimal(trimmed)) return BadInput(to, text);
-  if (trimmed.size() > kMaxNumberBytes) return Failure("22003", "value overflows numeric format");
-  const bool negative = trimmed.front() == '-';
-  const std::string normal = NormalDecimal(trimmed.substr(negative || trimmed.front() == '+' ? 1 : 0));
-  return negative && normal.find_first_not_of("0.") != std::string::npos ? "-" + normal : normal;
+  return NumericInput(text);
 }
 
 // What an item's source gives, before its casts.
@@ -673,6 +734,65 @@ absl::StatusOr<std::string> Negated(const std::string& text, uint32_t type) {
   return absl::StrCat("-", text);
 }
 
+// `value`, of the type item.casts[from - 1] gives (the source's for 0),
+// through the item's casts [from, to).
+absl::StatusOr<std::optional<std::string>> ApplyCasts(const SelectItem& item, std::optional<std::string> value,
+                                                      size_t from, size_t to) {
+  uint32_t type = from == 0 ? item.source_type : item.casts[from - 1].type;
+  for (size_t i = from; i < to && value; ++i) {
+    absl::StatusOr<std::string> text = Cast(*value, type, item.casts[i].type);
+    if (!text.ok()) return text.status();
+    value = *std::move(text);
+    type = item.casts[i].type;
+  }
+  return value;
+}
+
+// How many of a constant's casts PostgreSQL's planner folds before the
+// statement runs: those up to the first that is stable (to or from a time,
+// which reads the session's time zone), a string's first cast aside (it is
+// read as the statement is analysed).
+size_t FoldedCasts(const SelectItem& item) {
+  uint32_t type = item.source_type;
+  for (size_t i = 0; i < item.casts.size(); ++i) {
+    const bool literal = i == 0 && type == kTextOid;
+    if (!literal && (IsTime(type) || IsTime(item.casts[i].type))) return i;
+    type = item.casts[i].type;
+  }
+  return item.casts.size();
+}
+
+// The first error PostgreSQL's analysis finds in `parsed`, from the inside
+// out: its function, then each cast in turn (the type, then whether the
+// value takes it: a 'string' is read as its first cast's type here, so
+// that one that does not read fails where it is written).
+absl::Status Analyse(const ParsedItem& parsed) {
+  if (!parsed.function.ok()) return parsed.function;
+  const SelectItem& item = parsed.item;
+  uint32_t type = item.source_type;
+  for (size_t i = 0; i < item.casts.size(); ++i) {
+    if (!parsed.types[i].ok()) return parsed.types[i];
+    const SelectItem::Cast& cast = item.casts[i];
+    if (!Castable(type, cast.type)) {
+      return WithSqlState(internal::StatementErrorAt(cast.column, absl::StrCat("cannot cast type ", MessageNameOf(type),
+                                                                               " to ", MessageNameOf(cast.type))),
+                          "42846");
+    }
+    const bool written = i == 0 && item.source == Source::kConstant && type == kTextOid && item.constant;
+    if (absl::StatusOr<std::string> read = written ? Cast(*item.constant, type, cast.type) : ""; !read.ok()) {
+      return WithSqlState(internal::StatementErrorAt(item.column, std::string(read.status().message())),
+                          SqlStateOf(read.status()));
+    }
+    type = cast.type;
+  }
+  if (item.negated && !IsNumber(type)) {
+    return WithSqlState(internal::StatementErrorAt(item.column, absl::StrCat("operator does not exist: - ",
+                                                                             MessageNameOf(type))),
+                        "42883");
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 size_t ParameterCount(const std::vector<SelectItem>& items) {
@@ -702,37 +822,44 @@ void TypeParameters(std::vector<SelectItem>* items, std::vector<uint32_t>* decla
 std::optional<absl::StatusOr<std::vector<SelectItem>>> ParseSelectList(std::string_view statement) {
   std::optional<std::vector<Tok>> tokens = Tokens(statement);
   if (!tokens) return std::nullopt;
-  return ListParser(*std::move(tokens)).Parse();
+  std::optional<std::vector<ParsedItem>> parsed = ListParser(*std::move(tokens)).Parse();
+  if (!parsed) return std::nullopt;
+  std::vector<SelectItem> items;
+  for (ParsedItem& p : *parsed) {
+    if (absl::Status s = Analyse(p); !s.ok()) return s;
+    items.push_back(std::move(p.item));
+  }
+  return items;
 }
 
 absl::StatusOr<std::vector<std::optional<std::string>>> EvaluateSelectList(const std::vector<SelectItem>& items,
                                                                            const SelectContext& context) {
-  std::vector<std::optional<std::string>> row;
-  for (const SelectItem& item : items) {
-    if (absl::Status s = CheckCasts(item); !s.ok()) return s;
-    absl::StatusOr<std::optional<std::string>> value = SourceValue(item, context);
+  std::vector<std::optional<std::string>> row(items.size());
+  std::vector<size_t> cast(items.size(), 0);  // how many of its casts each item's value has been through
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (absl::Status s = CheckCasts(items[i]); !s.ok()) return s;  // (a parameter's type is known only now)
+  }
+  // As PostgreSQL's planner folds the constants' casts before it runs the
+  // rest, their errors come first.
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].source != Source::kConstant) continue;
+    absl::StatusOr<std::optional<std::string>> value = ApplyCasts(items[i], items[i].constant, 0, FoldedCasts(items[i]));
     if (!value.ok()) return value.status();
-    uint32_t type = item.source_type;
-    for (const SelectItem::Cast& cast : item.casts) {
-      if (*value) {
-        absl::StatusOr<std::string> text = Cast(**value, type, cast.type);
-        // A 'string' that does not read as its type is an error of what is written.
-        const bool written = &cast == &item.casts.front() && item.source == Source::kConstant && type == kTextOid;
-        if (!text.ok() && written) {
-          return WithSqlState(internal::StatementErrorAt(item.column, std::string(text.status().message())),
-                              SqlStateOf(text.status()));
-        }
-        if (!text.ok()) return text.status();
-        *value = *std::move(text);
-      }
-      type = cast.type;
-    }
-    if (item.negated) {
-      absl::StatusOr<std::string> negative = Negated(**value, type);
+    row[i] = *std::move(value);
+    cast[i] = FoldedCasts(items[i]);
+  }
+  for (size_t i = 0; i < items.size(); ++i) {
+    const SelectItem& item = items[i];
+    absl::StatusOr<std::optional<std::string>> value =
+        item.source == Source::kConstant ? absl::StatusOr<std::optional<std::string>>(row[i]) : SourceValue(item, context);
+    if (value.ok()) value = ApplyCasts(item, *std::move(value), cast[i], item.casts.size());
+    if (value.ok() && *value && item.negated) {
+      absl::StatusOr<std::string> negative = Negated(**value, item.type());
       if (!negative.ok()) return negative.status();
       *value = *std::move(negative);
     }
-    row.push_back(*std::move(value));
+    if (!value.ok()) return value.status();
+    row[i] = *std::move(value);
   }
   return row;
 }

@@ -524,7 +524,7 @@ Command ClassifySelect(std::string_view statement) {
   if (IsHstoreProbe(statement)) return Of(Command::Kind::kCatalog, "hstore");
   if (std::optional<Command> check = ClassifyCursorCheck(statement)) return *check;
   Command list = ClassifySelectList(statement);
-  if (list.kind == Command::Kind::kSelect) return list;
+  if (list.kind != Command::Kind::kHindsight) return list;  // a select list, or one that fails as PostgreSQL's would
   if (std::optional<Command> catalog = ClassifyCatalogRead(statement)) return *catalog;
   return list;
 }

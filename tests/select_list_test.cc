@@ -145,6 +145,31 @@ TEST(SelectListTest, ErrorsCarryTheirStateAndWhereWhatIsWrittenIsWrong) {
             "varchar, name, date and timestamptz are");
 }
 
+TEST(SelectListTest, StringsReadAsPostgresReadsThem) {
+  EXPECT_EQ(Row("SELECT '1.5e3'::numeric, ' -0.50E1 '::numeric, 'nan'::numeric, '-inf'::numeric, '+7'::int2, "
+                "false::name, false::varchar, pg_advisory_unlock_all()::text"),
+            (std::vector<std::string>{"numeric 1700 1500", "numeric 1700 -5.0", "numeric 1700 NaN",
+                                      "numeric 1700 -Infinity", "int2 21 7", "name 19 f", "varchar 1043 false",
+                                      "pg_advisory_unlock_all 25 "}));
+  // Digits past the range are out of range before what follows is read.
+  EXPECT_EQ(Failure("SELECT '123456.789'::int2"), "22003 8 value \"123456.789\" is out of range for type smallint");
+  EXPECT_EQ(Failure("SELECT '12.5'::int2"), "22P02 8 invalid input syntax for type smallint: \"12.5\"");
+  EXPECT_EQ(Failure("SELECT '-32769'::int2"), "22003 8 value \"-32769\" is out of range for type smallint");
+  EXPECT_EQ(Row("SELECT '-32768'::int2")[0], "int2 21 -32768");
+  EXPECT_EQ(Failure("SELECT 'NaN'::numeric::int8"), "0A000 0 cannot convert NaN to bigint");
+}
+
+// The first error is the one PostgreSQL reports: of the analysis, item by
+// item (a function, a type, a cast, a string read as a type); then of the
+// constants' casts, which its planner folds; then of the rest, running.
+TEST(SelectListTest, ErrorsComeInPostgresOrder) {
+  EXPECT_EQ(Failure("SELECT foo(), 'x'::int").substr(0, 11), "42883 8 fun");
+  EXPECT_EQ(Failure("SELECT 'x'::int, foo()").substr(0, 11), "22P02 8 inv");
+  EXPECT_EQ(Failure("SELECT 99999::int2, 1::date").substr(0, 12), "42846 22 can");
+  EXPECT_EQ(Failure("SELECT current_setting('nope'), 99999::int2"), "22003 0 smallint out of range");
+  EXPECT_EQ(Failure("SELECT 'abc'::text::date, 99999::int2"), "22003 0 smallint out of range");
+}
+
 // $N as the extended protocol binds it: typed as the client declared it,
 // else as its first cast, else text; its value read as its type reads text.
 TEST(SelectListTest, ParametersAreTypedAsDeclaredOrAsCast) {
