@@ -71,10 +71,14 @@ struct SelectItem {
 };
 
 // The items of `statement`, a whole SELECT statement; nullopt when it is
-// not a select list of the form above (a pattern of the language, say). A
-// list of that form that calls a function it does not know fails with
-// 42883, casts to a type it does not know with 42704, at the column of the
-// function or type (ErrorColumn). Pure.
+// not a select list of the form above (a pattern of the language, say).
+// The list is analysed as PostgreSQL analyses one, item by item and each
+// from the inside out, and fails with the first error that finds, at the
+// column of what is wrong (ErrorColumn): 42883 for a function it does not
+// know, 0A000 for a cast to a type it does not know, 42846 for a cast
+// PostgreSQL has not, 22P02 or 22007 for a 'string' that does not read as
+// the type it is cast to, 42883 for '-' before a cast to a type that is no
+// number. Pure.
 std::optional<absl::StatusOr<std::vector<SelectItem>>> ParseSelectList(std::string_view statement);
 
 // The largest N of the $N in `items` (0 for none).
@@ -101,13 +105,16 @@ struct SelectContext {
   std::vector<std::optional<std::string>> parameters;
 };
 
-// The row of `items`: each value in PostgreSQL's text form of its type
-// (nullopt: NULL). InvalidArgument carrying a SQLSTATE (sql_error.h) for
-// a cast PostgreSQL has not (42846, at the cast's column), a value a cast
-// cannot take (22P02, 22007 at the column of a 'string' that does not
-// read as its type; 22003 out of range), a '-' before a cast to a type
-// that is no number (42883), current_setting of a parameter of none
-// (42704), or a $N past `context.parameters` (42P02, at its column). As in PostgreSQL, only errors of what is written carry a column.
+// The row of `items` (from ParseSelectList): each value in PostgreSQL's
+// text form of its type (nullopt: NULL). Fails with InvalidArgument
+// carrying a SQLSTATE (sql_error.h) as PostgreSQL's run does: first the
+// constants' casts, which its planner folds (up to a cast to or from a
+// time, which reads the session's time zone), then the rest, item by item:
+// 22P02 or 22007 for a value a cast cannot read, 22003 for one out of the
+// type's range, 0A000 for NaN or infinity to an integer, 42704 for
+// current_setting of a parameter of none, 42846 for a parameter whose
+// declared type a cast does not take, 42P02 at the column of a $N past
+// `context.parameters`.
 absl::StatusOr<std::vector<std::optional<std::string>>> EvaluateSelectList(const std::vector<SelectItem>& items,
                                                                            const SelectContext& context);
 
