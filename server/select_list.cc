@@ -707,23 +707,30 @@ absl::StatusOr<std::optional<std::string>> SourceValue(const SelectItem& item, c
   return std::nullopt;
 }
 
-// 42846 at the first of `item`'s casts PostgreSQL has not.
+// 42846 at `cast` if PostgreSQL has no cast from `from` to its type.
+absl::Status CheckCast(uint32_t from, const SelectItem::Cast& cast) {
+  if (Castable(from, cast.type)) return absl::OkStatus();
+  return WithSqlState(internal::StatementErrorAt(cast.column, absl::StrCat("cannot cast type ", MessageNameOf(from),
+                                                                           " to ", MessageNameOf(cast.type))),
+                      "42846");
+}
+
+// 42883 at `item` if it is '-' before a cast to `type`, which is no number.
+absl::Status CheckNegation(const SelectItem& item, uint32_t type) {
+  if (!item.negated || IsNumber(type)) return absl::OkStatus();
+  return WithSqlState(
+      internal::StatementErrorAt(item.column, absl::StrCat("operator does not exist: - ", MessageNameOf(type))),
+      "42883");
+}
+
+// The first of CheckCast and CheckNegation to fail for `item`.
 absl::Status CheckCasts(const SelectItem& item) {
   uint32_t type = item.source_type;
   for (const SelectItem::Cast& cast : item.casts) {
-    if (!Castable(type, cast.type)) {
-      return WithSqlState(internal::StatementErrorAt(cast.column, absl::StrCat("cannot cast type ", MessageNameOf(type),
-                                                                               " to ", MessageNameOf(cast.type))),
-                          "42846");
-    }
+    if (absl::Status s = CheckCast(type, cast); !s.ok()) return s;
     type = cast.type;
   }
-  if (item.negated && !IsNumber(type)) {
-    return WithSqlState(internal::StatementErrorAt(item.column, absl::StrCat("operator does not exist: - ",
-                                                                             MessageNameOf(type))),
-                        "42883");
-  }
-  return absl::OkStatus();
+  return CheckNegation(item, type);
 }
 
 // A number's text (`text`, of number type `type`, not negative) negated.
@@ -773,11 +780,7 @@ absl::Status Analyse(const ParsedItem& parsed) {
   for (size_t i = 0; i < item.casts.size(); ++i) {
     if (!parsed.types[i].ok()) return parsed.types[i];
     const SelectItem::Cast& cast = item.casts[i];
-    if (!Castable(type, cast.type)) {
-      return WithSqlState(internal::StatementErrorAt(cast.column, absl::StrCat("cannot cast type ", MessageNameOf(type),
-                                                                               " to ", MessageNameOf(cast.type))),
-                          "42846");
-    }
+    if (absl::Status s = CheckCast(type, cast); !s.ok()) return s;
     const bool written = i == 0 && item.source == Source::kConstant && type == kTextOid && item.constant;
     if (absl::StatusOr<std::string> read = written ? Cast(*item.constant, type, cast.type) : ""; !read.ok()) {
       return WithSqlState(internal::StatementErrorAt(item.column, std::string(read.status().message())),
@@ -785,12 +788,7 @@ absl::Status Analyse(const ParsedItem& parsed) {
     }
     type = cast.type;
   }
-  if (item.negated && !IsNumber(type)) {
-    return WithSqlState(internal::StatementErrorAt(item.column, absl::StrCat("operator does not exist: - ",
-                                                                             MessageNameOf(type))),
-                        "42883");
-  }
-  return absl::OkStatus();
+  return CheckNegation(item, type);
 }
 
 }  // namespace
