@@ -38,14 +38,17 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for(port):
+def wait_for(proc, port):
+    """Waits until `proc` serves on `port`; kills it if it never does."""
     deadline = time.time() + 30
-    while time.time() < deadline:
+    while time.time() < deadline and proc.poll() is None:
         try:
             psycopg2.connect(host='127.0.0.1', port=port, user=USER, dbname=USER).close()
             return
         except psycopg2.OperationalError:
             time.sleep(0.1)
+    proc.kill()
+    proc.wait()
     raise AssertionError('no server on port %d' % port)
 
 
@@ -68,7 +71,7 @@ class Postgres:
                     "datestyle = 'ISO, MDY'\n" % (self.port, self.dir))
         self.proc = subprocess.Popen([os.path.join(PG_BIN, 'postgres'), '-D', self.dir], preexec_fn=self.as_user,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(self.port)
+        wait_for(self.proc, self.port)
 
     def as_user(self):
         if self.user:
@@ -85,7 +88,7 @@ class Hindsight:
         self.port = free_port()
         self.proc = subprocess.Popen([tool, 'serve', os.path.join(work, 'db'), '--listen', '127.0.0.1:%d' % self.port],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_for(self.port)
+        wait_for(self.proc, self.port)
 
     def stop(self):
         self.proc.send_signal(signal.SIGTERM)
@@ -198,16 +201,14 @@ def main():
         pg = Postgres(work)
         hs = Hindsight(tool, work)
         rng = random.Random(seed)
-        compared = 0
         for _ in range(count):
             sql = statement(rng)
-            compared += 1
             want, got = answer(pg.port, sql), answer(hs.port, sql)
             if want != got:
                 failed += 1
                 if failed <= 20:
                     print('%s\n  postgres:  %r\n  hindsight: %r' % (sql, want, got))
-        print('select lists vs PostgreSQL (seed %d): %d compared, %d differ' % (seed, compared, failed))
+        print('select lists vs PostgreSQL (seed %d): %d compared, %d differ' % (seed, count, failed))
     finally:
         if hs:
             hs.stop()
