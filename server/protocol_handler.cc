@@ -948,12 +948,10 @@ absl::StatusOr<ProtocolHandler::Answer> ProtocolHandler::Selected(
   context.pid = self ? self->pid : 0;
   context.now = SystemClock()->Now();
   context.setting = [this](const std::string& name) -> std::optional<std::string> {
-    Command show;
-    show.kind = Command::Kind::kShow;
-    show.parameter = name;
-    absl::StatusOr<internal::Result> shown = Show(show);
-    if (!shown.ok() || shown->columns.size() != 1 || shown->rows.size() != 1) return std::nullopt;
-    return shown->rows[0][0].text;
+    for (auto& [setting, value] : Settings()) {
+      if (absl::AsciiStrToLower(setting) == name) return std::move(value);
+    }
+    return std::nullopt;
   };
   absl::StatusOr<std::vector<std::optional<std::string>>> values = EvaluateSelectList(command.items, context);
   if (!values.ok()) return values.status();

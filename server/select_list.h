@@ -98,7 +98,7 @@ struct SelectContext {
   std::string user;
   int32_t pid = 0;
   Instant now = 0;
-  // The value SHOW gives a parameter (lower case), nullopt for one of none.
+  // The value SHOW gives a setting (named in lower case), nullopt for one of none.
   std::function<std::optional<std::string>(const std::string&)> setting;
   // Element i is $(i+1) as the statement parser reads it (pg_types.h:
   // TextParamAsLiteral, BinaryParamAsText); nullopt is NULL.
